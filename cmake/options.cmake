@@ -1,0 +1,33 @@
+# Guichet build options. Each option's value is checked and printed.
+option(GUICHET_BUILD_TESTS "Build the test suite" ON)
+option(GUICHET_BUILD_APPS "Build the kiosk and counter apps (SDL2 + Dear ImGui)" ON)
+option(GUICHET_BUILD_BENCH "Build the benchmarks under bench/" ON)
+option(GUICHET_WERROR "Treat compiler warnings as errors" OFF)
+set(GUICHET_SANITIZE "" CACHE STRING "Sanitizers to build with: empty, or address,undefined")
+
+set(_allowed_sanitizers "" "address" "undefined" "address,undefined")
+if(NOT GUICHET_SANITIZE IN_LIST _allowed_sanitizers)
+  message(FATAL_ERROR "GUICHET_SANITIZE must be one of: (empty), address, undefined, address,undefined — got '${GUICHET_SANITIZE}'")
+endif()
+
+foreach(opt GUICHET_BUILD_TESTS GUICHET_BUILD_APPS GUICHET_BUILD_BENCH GUICHET_WERROR GUICHET_SANITIZE)
+  message(STATUS "${opt}: ${${opt}}")
+endforeach()
+
+# Warnings for every Guichet target (attached per target through guichet_target_defaults).
+add_library(guichet_warnings INTERFACE)
+target_compile_options(guichet_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor)
+if(GUICHET_WERROR)
+  target_compile_options(guichet_warnings INTERFACE -Werror)
+endif()
+
+if(GUICHET_SANITIZE)
+  add_compile_options(-fsanitize=${GUICHET_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${GUICHET_SANITIZE})
+endif()
+
+# Every Guichet target: C++20 and the project's warnings.
+function(guichet_target_defaults target)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  target_link_libraries(${target} PRIVATE guichet_warnings)
+endfunction()

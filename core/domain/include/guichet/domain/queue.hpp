@@ -1,0 +1,203 @@
+// Queue rules of one centre for one business day: issuing tokens, calling them to counters and
+// everything that happens to a token until it is served. Pure logic: no clock, no I/O. The centre
+// server persists tokens and counter states and restores a Queue from them after a restart.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guichet/domain/catalogue.hpp"
+#include "guichet/domain/result.hpp"
+#include "guichet/domain/time.hpp"
+
+namespace guichet::domain {
+
+enum class TokenState {
+  Waiting,    // in line
+  Called,     // called to a counter, citizen walking there
+  Serving,    // at the counter
+  Parked,     // set aside at a counter (e.g. citizen fetching a document), resumable
+  Served,     // finished
+  NoShow,     // did not come when called
+  Cancelled,  // voided before it was ever called (e.g. the kiosk could not deliver it)
+  Expired,    // unserved at day close with no carry-over
+};
+const char* to_string(TokenState);
+bool parse_token_state(const std::string&, TokenState&);
+
+struct Token {
+  std::string id;  // "{centre}-{yyyymmdd}-{prefix}{nnn}", e.g. "LDH01-20261123-A042"
+  std::string service;
+  std::string prefix;
+  int number = 0;
+  std::string priority;  // priority category id, empty for normal
+  std::string language;  // language the citizen chose at the kiosk
+  std::string business_day;  // "2026-11-23", the day it was issued
+  Instant issued_at{};
+  TokenState state = TokenState::Waiting;
+  std::string counter;         // counter it is called to / served at / parked at
+  std::string target_counter;  // set by a transfer to a specific counter
+  int recalls = 0;
+  std::optional<Instant> called_at, started_at, finished_at;
+  bool carried_over = false;
+  std::string issued_by;  // device id of the kiosk (or counter) that requested it
+
+  bool is_priority() const { return !priority.empty(); }
+  // "A042": what the board shows and the slip prints.
+  std::string display_number() const;
+  // "A 42": what a person says (never "A zero four two").
+  std::string spoken_number() const;
+};
+
+// Why a token was called. Every call carries one, with a sentence for people.
+enum class CallReason {
+  FirstInLine,          // oldest normal token; no priority token waiting, or none due
+  NormalTurn,           // normal token's turn under the priority ratio
+  PriorityTurn,         // priority token's turn under the ratio
+  OnlyPriorityWaiting,  // only priority tokens wait
+  WaitCap,              // waited longer than the policy's cap
+  DirectedToCounter,    // transferred to this counter
+  Specific,             // operator called this token out of order
+  Scanned,              // operator scanned this token's QR code
+  Resumed,              // parked token resumed
+};
+const char* to_string(CallReason);
+
+enum class EventType {
+  Issued, Called, Recalled, Started, Finished, NoShow, Transferred, Parked, Resumed, Cancelled,
+  Expired, CarriedOver, CounterOpened, CounterClosed,
+};
+const char* to_string(EventType);
+
+struct QueueEvent {
+  EventType type = EventType::Issued;
+  Token token;          // the token after the event (empty id for counter events)
+  std::string counter;  // counter involved, if any
+  std::optional<CallReason> reason;  // for Called and Resumed
+  std::string explanation;           // why, in a sentence (English; the UI may translate the code)
+  Instant at{};
+  std::string actor;  // operator id or device id; never empty for recorded events
+};
+
+enum class QueueErrorKind {
+  UnknownService, UnknownCounter, UnknownToken, UnknownPriority,
+  ServiceClosed,       // outside opening hours
+  DailyCapReached,
+  PriorityNotAllowed,  // category not offered for this service
+  NothingWaiting,
+  CounterBusy,         // counter already has a called/serving citizen
+  CounterIdle,         // action needs a current citizen and there is none
+  CounterClosed,       // no operator at that counter
+  RecallLimit,
+  InvalidState,        // token is not in a state that allows this action
+  NotServedHere,       // counter does not serve this token's service
+};
+const char* to_string(QueueErrorKind);  // stable code for APIs: "service_closed", …
+
+struct QueueError {
+  QueueErrorKind kind;
+  std::string message;  // for people: what and why
+};
+
+template <class T>
+using QueueResult = Result<T, QueueError>;
+
+struct IssueRequest {
+  std::string service;
+  std::string priority;  // empty = normal
+  std::string language = "en";
+  std::string device;    // issuing device (actor)
+};
+
+struct TransferTarget {
+  std::string service;  // empty = keep the service
+  std::string counter;  // empty = any counter serving the service
+};
+
+struct CounterState {
+  std::string counter;
+  std::string operator_id;  // empty = closed
+  std::string current_token;  // called or serving token, empty if free
+  int normal_since_priority = 0;  // normal calls since this counter last called a priority token
+};
+
+struct WaitEstimate {
+  int ahead = 0;           // tokens expected to be called before this one
+  int minutes = 0;         // estimated wait, rounded up
+  double service_minutes = 0;  // average service time used
+  int counters = 0;        // counters serving the service used for the estimate
+};
+
+struct DayCloseReport {
+  std::vector<QueueEvent> events;  // CarriedOver / Expired per unserved token
+  int carried_over = 0;
+  int expired = 0;
+};
+
+class Queue {
+ public:
+  Queue(std::shared_ptr<const Catalogue> catalogue, std::string business_day);
+  // Restores a queue persisted by the server.
+  Queue(std::shared_ptr<const Catalogue> catalogue, std::string business_day,
+        std::vector<Token> tokens, std::vector<CounterState> counters);
+
+  const Catalogue& catalogue() const { return *catalogue_; }
+  const std::string& business_day() const { return business_day_; }
+
+  QueueResult<QueueEvent> issue(const IssueRequest& request, Instant now);
+  QueueResult<QueueEvent> open_counter(const std::string& counter, const std::string& operator_id, Instant now);
+  QueueResult<QueueEvent> close_counter(const std::string& counter, const std::string& actor, Instant now);
+
+  QueueResult<QueueEvent> call_next(const std::string& counter, const std::string& actor, Instant now);
+  // Calls `token_id` out of order (scanned = it came from the token's QR).
+  QueueResult<QueueEvent> call_specific(const std::string& counter, const std::string& token_id, bool scanned,
+                                        const std::string& actor, Instant now);
+  QueueResult<QueueEvent> recall(const std::string& counter, const std::string& actor, Instant now);
+  QueueResult<QueueEvent> start(const std::string& counter, const std::string& actor, Instant now);
+  QueueResult<QueueEvent> finish(const std::string& counter, const std::string& actor, Instant now);
+  QueueResult<QueueEvent> no_show(const std::string& counter, const std::string& actor, Instant now);
+  QueueResult<QueueEvent> transfer(const std::string& counter, const TransferTarget& target,
+                                   const std::string& actor, Instant now);
+  QueueResult<QueueEvent> park(const std::string& counter, const std::string& actor, Instant now);
+  QueueResult<QueueEvent> resume(const std::string& counter, const std::string& token_id, const std::string& actor,
+                                 Instant now);
+  // Voids a token that was never called (the kiosk could not deliver it).
+  QueueResult<QueueEvent> cancel(const std::string& token_id, const std::string& actor, Instant now);
+
+  // Ends the business day: unserved tokens carry over or expire per policy; numbering restarts
+  // (above any carried-over number, so displayed numbers never repeat within a day).
+  DayCloseReport close_day(const std::string& next_business_day, const std::string& actor, Instant now);
+
+  // Queries.
+  const Token* find(const std::string& token_id) const;
+  const Token* current(const std::string& counter) const;
+  const CounterState* counter_state(const std::string& counter) const;
+  const std::vector<Token>& tokens() const { return tokens_; }
+  const std::vector<CounterState>& counters() const { return counter_states_; }
+  // Waiting tokens a counter may call, oldest first.
+  std::vector<const Token*> waiting_for_counter(const std::string& counter) const;
+  // Waiting tokens of a service, oldest first.
+  std::vector<const Token*> waiting_for_service(const std::string& service) const;
+  // Estimated wait for a waiting token, from recent service times of its service.
+  WaitEstimate estimate_wait(const std::string& token_id) const;
+  // Tokens issued today for a service (cancelled ones do not count).
+  int issued_today(const std::string& service) const;
+
+ private:
+  Token* find_mut(const std::string& token_id);
+  CounterState* counter_mut(const std::string& counter);
+  QueueResult<CounterState*> open_counter_state(const std::string& counter);
+  bool counter_serves(const CounterState& cs, const Token& t) const;
+  QueueEvent make_event(EventType type, const Token& t, const std::string& counter, const std::string& actor,
+                        Instant now) const;
+
+  std::shared_ptr<const Catalogue> catalogue_;
+  std::string business_day_;
+  std::vector<Token> tokens_;
+  std::vector<CounterState> counter_states_;
+};
+
+}  // namespace guichet::domain

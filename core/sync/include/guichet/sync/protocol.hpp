@@ -1,0 +1,49 @@
+// Protocol messages: the JSON forms of catalogue, tokens, queue events and counter states, shared
+// by the server and the terminals (see docs/api.md and sync-server/openapi.yaml).
+// Parsing functions validate and throw ProtocolError naming the offending field.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "guichet/domain/catalogue.hpp"
+#include "guichet/domain/queue.hpp"
+
+namespace guichet::sync {
+
+using json = nlohmann::json;
+
+class ProtocolError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+inline constexpr int kProtocolVersion = 1;
+
+// Times are ISO 8601 strings with the centre's UTC offset.
+json to_json(const domain::Token& token, int utc_offset_minutes);
+domain::Token token_from_json(const json& j);
+
+json to_json(const domain::WaitEstimate& wait);
+domain::WaitEstimate wait_from_json(const json& j);
+
+json to_json(const domain::CounterState& counter);
+domain::CounterState counter_state_from_json(const json& j);
+
+// An event as sent on the wire; `seq` is the server's event sequence number (0 = not stored).
+struct WireEvent {
+  std::uint64_t seq = 0;
+  domain::QueueEvent event;
+  int counter_number = 0;  // the counter's displayed number, for boards
+};
+json to_json(const WireEvent& e, int utc_offset_minutes);
+WireEvent event_from_json(const json& j);
+
+json to_json(const domain::Catalogue& catalogue);
+domain::Catalogue catalogue_from_json(const json& j);
+
+// {"error":{"code":…,"message":…}}
+json error_body(const std::string& code, const std::string& message);
+
+}  // namespace guichet::sync
