@@ -1,0 +1,135 @@
+// The kit's widgets, valid for one frame. Screens draw through a Frame so that every text and
+// every labelled control is recorded for automation and follows the theme (large, high-contrast,
+// touch-sized). ImGui is available for shapes, but text drawn directly with ImGui is invisible to
+// automation: draw text with text() or text_in().
+//
+// Layout follows ImGui: widgets are placed at the cursor from top to bottom; same_line() puts the
+// next one to the right. Sizes of 0 mean "what the theme says".
+#pragma once
+
+#include <SDL.h>
+#include <imgui.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "guichet/ui/app.hpp"
+#include "guichet/ui/automation.hpp"
+#include "guichet/ui/theme.hpp"
+
+namespace guichet::ui {
+
+enum class TextStyle { Small, Body, Large, Heading, Display };
+enum class Tone { Normal, Muted, Accent, Danger, Success, OnPrimary };
+enum class Align { Left, Center, Right };
+enum class ButtonKind { Primary, Secondary, Danger };
+enum class Corner { TopLeft, TopRight, BottomLeft, BottomRight };
+
+struct Vec2 {
+  float x = 0, y = 0;
+};
+
+struct Tile {
+  std::string label;   // large text; the automation label
+  std::string detail;  // optional smaller second line
+  bool enabled = true;
+  std::string id;  // tells apart tiles with the same label; defaults to the label
+};
+
+struct NumberPadOptions {
+  int max_digits = 8;
+  bool mask = true;  // show dots instead of the digits (PINs)
+  std::string submit_label = "OK";
+  std::string cancel_label;  // empty: no cancel key
+  std::string clear_label = "Clear";
+  std::string erase_label = "Erase";
+};
+
+enum class PadResult { None, Changed, Submitted, Cancelled };
+
+// A text input event (a key-typed or scanner-typed character), with SDL's timestamp so an app can
+// tell a keyboard-wedge scanner (characters a few ms apart) from a person.
+struct TextEvent {
+  std::string text;
+  std::uint32_t at_ms = 0;
+};
+
+namespace detail {
+struct FrameContext;
+}
+
+class Frame {
+ public:
+  // Time and redraw requests.
+  Clock::time_point now() const;
+  void animate();                          // draw another frame right after this one
+  void redraw_at(Clock::time_point when);  // wake the loop then (timeouts, clocks)
+  Clock::time_point last_input() const;    // last touch, click or key
+
+  // Input of this frame that widgets did not consume.
+  // True if `key` went down this frame with exactly the modifiers `mods` (Ctrl/Shift/Alt/GUI).
+  bool key_pressed(SDL_Keycode key, std::uint16_t mods = KMOD_NONE) const;
+  const std::vector<TextEvent>& text_events() const;
+
+  const Theme& theme() const;
+  float scale() const;   // window height / 1080
+  Rect screen() const;   // the whole window
+  Rect content() const;  // inside the theme padding
+
+  // Layout.
+  Vec2 cursor() const;
+  void set_cursor(float x, float y);
+  void same_line(float gap = -1);  // -1: theme spacing
+  void space(float height = -1);   // -1: theme spacing
+  float available_width() const;
+  Vec2 measure(std::string_view text, TextStyle style, float wrap_width = 0) const;
+
+  // Text (wrapped at the available width).
+  void text(std::string_view text, TextStyle style = TextStyle::Body, Tone tone = Tone::Normal,
+            Align align = Align::Left);
+  // Text inside a rectangle, centred vertically; for boards and custom layouts.
+  void text_in(const Rect& rect, std::string_view text, TextStyle style, Tone tone = Tone::Normal,
+               Align align = Align::Center);
+  // A filled rounded rectangle (no text; backgrounds of cards and boards).
+  void fill(const Rect& rect, Rgba color, float rounding = -1);
+
+  // Controls: true when tapped this frame.
+  bool button(std::string_view label, ButtonKind kind = ButtonKind::Primary, float width = 0, bool enabled = true);
+  bool tile(const Tile& tile, float width, float height = 0);
+  // Tiles filling the available width in `columns` columns; returns the index tapped or -1.
+  int tile_grid(const std::vector<Tile>& tiles, int columns, float tile_height = 0);
+  // A small, discreet control in a screen corner (admin entry).
+  bool corner_control(std::string_view label, Corner corner);
+  // Digits 0–9, erase, clear, submit (and cancel): edits `value` in place.
+  PadResult number_pad(std::string& value, const NumberPadOptions& options = {});
+  // Rows in a scrolling panel; returns the row tapped or -1; `selected` is highlighted.
+  int text_list(std::string_view id, const std::vector<std::string>& rows, float height, int selected = -1);
+  // A one-line field that takes keyboard input; true when Return was pressed in it.
+  bool input_text(std::string_view label, std::string& value, bool password = false, float width = 0);
+  // A busy indicator; keeps frames coming while visible.
+  void spinner(float radius = 0);
+
+  // A bordered region; its content scrolls when it overflows.
+  void begin_panel(std::string_view id, float width, float height, bool border = true);
+  void end_panel();
+
+  ImFont* font(TextStyle style) const;
+
+ private:
+  friend class App;
+  explicit Frame(detail::FrameContext& ctx) : ctx_(ctx) {}
+  detail::FrameContext& ctx_;
+};
+
+// One small class per screen: draw() reads the app's state and returns what the user asked for.
+// Screens do no I/O.
+template <class State, class Action>
+class Screen {
+ public:
+  virtual ~Screen() = default;
+  virtual std::vector<Action> draw(Frame& frame, const State& state) = 0;
+};
+
+}  // namespace guichet::ui
