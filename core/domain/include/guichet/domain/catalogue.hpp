@@ -25,6 +25,16 @@ struct TimeRange {
   int to_minute = 0;    // exclusive
 };
 
+// "09:30" for a minute of the day (1440 gives "24:00").
+std::string format_minute_of_day(int minute);
+// "09:00-13:30", the form used in catalogue files and on the wire.
+std::string format_time_range(const TimeRange& range);
+// Parses "HH:MM-HH:MM" (an end of "24:00" is allowed); the range must not be empty.
+bool parse_time_range(const std::string& text, TimeRange& out);
+// "mon" … "sun" and "Monday" … "Sunday" for 0 … 6.
+const char* weekday_code(int weekday);
+const char* weekday_name(int weekday);
+
 // Opening hours per weekday (0 = Monday … 6 = Sunday). An empty day is closed.
 struct OpeningHours {
   std::array<std::vector<TimeRange>, 7> by_weekday;
@@ -52,14 +62,14 @@ struct Service {
   std::string id;  // "birth-certificate"
   std::string department;
   LocalizedText name;
-  std::string prefix;  // token prefix, 1–2 upper-case letters, unique in the centre
+  std::string prefix;                 // token prefix, 1–2 upper-case letters, unique in the centre
   std::vector<std::string> counters;  // counters that serve it
   OpeningHours hours;
-  int daily_cap = 0;  // tokens per business day; 0 = no cap
+  int daily_cap = 0;                             // tokens per business day; 0 = no cap
   std::vector<std::string> priority_categories;  // categories that get priority for this service
-  int time_limit_days = 0;  // working days under the right-to-service law
-  std::int64_t fee_minor = 0;  // fee in minor currency units (paise, cents)
-  int typical_service_minutes = 5;  // prior for the wait estimate before real data exists
+  int time_limit_days = 0;                       // working days under the right-to-service law
+  std::int64_t fee_minor = 0;                    // fee in minor currency units (paise, cents)
+  int typical_service_minutes = 5;               // prior for the wait estimate before real data exists
 };
 
 enum class CarryOver {

@@ -4,9 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "guichet/domain/catalogue.hpp"
@@ -33,8 +37,8 @@ struct Token {
   std::string service;
   std::string prefix;
   int number = 0;
-  std::string priority;  // priority category id, empty for normal
-  std::string language;  // language the citizen chose at the kiosk
+  std::string priority;      // priority category id, empty for normal
+  std::string language;      // language the citizen chose at the kiosk
   std::string business_day;  // "2026-11-23", the day it was issued
   Instant issued_at{};
   TokenState state = TokenState::Waiting;
@@ -65,17 +69,31 @@ enum class CallReason {
   Resumed,              // parked token resumed
 };
 const char* to_string(CallReason);
+bool parse_call_reason(const std::string&, CallReason&);
 
 enum class EventType {
-  Issued, Called, Recalled, Started, Finished, NoShow, Transferred, Parked, Resumed, Cancelled,
-  Expired, CarriedOver, CounterOpened, CounterClosed,
+  Issued,
+  Called,
+  Recalled,
+  Started,
+  Finished,
+  NoShow,
+  Transferred,
+  Parked,
+  Resumed,
+  Cancelled,
+  Expired,
+  CarriedOver,
+  CounterOpened,
+  CounterClosed,
 };
 const char* to_string(EventType);
+bool parse_event_type(const std::string&, EventType&);
 
 struct QueueEvent {
   EventType type = EventType::Issued;
-  Token token;          // the token after the event (empty id for counter events)
-  std::string counter;  // counter involved, if any
+  Token token;                       // the token after the event (empty id for counter events)
+  std::string counter;               // counter involved, if any
   std::optional<CallReason> reason;  // for Called and Resumed
   std::string explanation;           // why, in a sentence (English; the UI may translate the code)
   Instant at{};
@@ -83,19 +101,23 @@ struct QueueEvent {
 };
 
 enum class QueueErrorKind {
-  UnknownService, UnknownCounter, UnknownToken, UnknownPriority,
-  ServiceClosed,       // outside opening hours
+  UnknownService,
+  UnknownCounter,
+  UnknownToken,
+  UnknownPriority,
+  ServiceClosed,  // outside opening hours
   DailyCapReached,
   PriorityNotAllowed,  // category not offered for this service
   NothingWaiting,
-  CounterBusy,         // counter already has a called/serving citizen
-  CounterIdle,         // action needs a current citizen and there is none
-  CounterClosed,       // no operator at that counter
+  CounterBusy,    // counter already has a called/serving citizen
+  CounterIdle,    // action needs a current citizen and there is none
+  CounterClosed,  // no operator at that counter
   RecallLimit,
-  InvalidState,        // token is not in a state that allows this action
-  NotServedHere,       // counter does not serve this token's service
+  InvalidState,   // token is not in a state that allows this action
+  NotServedHere,  // counter does not serve this token's service
 };
 const char* to_string(QueueErrorKind);  // stable code for APIs: "service_closed", …
+bool parse_queue_error_kind(const std::string&, QueueErrorKind&);
 
 struct QueueError {
   QueueErrorKind kind;
@@ -109,7 +131,7 @@ struct IssueRequest {
   std::string service;
   std::string priority;  // empty = normal
   std::string language = "en";
-  std::string device;    // issuing device (actor)
+  std::string device;  // issuing device (actor)
 };
 
 struct TransferTarget {
@@ -119,16 +141,16 @@ struct TransferTarget {
 
 struct CounterState {
   std::string counter;
-  std::string operator_id;  // empty = closed
-  std::string current_token;  // called or serving token, empty if free
+  std::string operator_id;        // empty = closed
+  std::string current_token;      // called or serving token, empty if free
   int normal_since_priority = 0;  // normal calls since this counter last called a priority token
 };
 
 struct WaitEstimate {
-  int ahead = 0;           // tokens expected to be called before this one
-  int minutes = 0;         // estimated wait, rounded up
+  int ahead = 0;               // tokens expected to be called before this one
+  int minutes = 0;             // estimated wait, rounded up
   double service_minutes = 0;  // average service time used
-  int counters = 0;        // counters serving the service used for the estimate
+  int counters = 0;            // counters serving the service used for the estimate
 };
 
 struct DayCloseReport {
@@ -141,8 +163,8 @@ class Queue {
  public:
   Queue(std::shared_ptr<const Catalogue> catalogue, std::string business_day);
   // Restores a queue persisted by the server.
-  Queue(std::shared_ptr<const Catalogue> catalogue, std::string business_day,
-        std::vector<Token> tokens, std::vector<CounterState> counters);
+  Queue(std::shared_ptr<const Catalogue> catalogue, std::string business_day, std::vector<Token> tokens,
+        std::vector<CounterState> counters);
 
   const Catalogue& catalogue() const { return *catalogue_; }
   const std::string& business_day() const { return business_day_; }
@@ -159,8 +181,8 @@ class Queue {
   QueueResult<QueueEvent> start(const std::string& counter, const std::string& actor, Instant now);
   QueueResult<QueueEvent> finish(const std::string& counter, const std::string& actor, Instant now);
   QueueResult<QueueEvent> no_show(const std::string& counter, const std::string& actor, Instant now);
-  QueueResult<QueueEvent> transfer(const std::string& counter, const TransferTarget& target,
-                                   const std::string& actor, Instant now);
+  QueueResult<QueueEvent> transfer(const std::string& counter, const TransferTarget& target, const std::string& actor,
+                                   Instant now);
   QueueResult<QueueEvent> park(const std::string& counter, const std::string& actor, Instant now);
   QueueResult<QueueEvent> resume(const std::string& counter, const std::string& token_id, const std::string& actor,
                                  Instant now);
@@ -187,17 +209,60 @@ class Queue {
   int issued_today(const std::string& service) const;
 
  private:
+  // Waiting tokens are ordered oldest first: by issue time, then by position in tokens_ (the
+  // order of issue), so carried-over and transferred tokens keep their place in line.
+  using Key = std::pair<std::int64_t, std::size_t>;
+  using Line = std::set<Key>;
+  struct ServiceLines {
+    Line priority, normal;
+  };
+  struct Recent {  // last service durations of one service, for wait estimates
+    std::deque<std::int64_t> ms;
+    std::int64_t sum_ms = 0;
+  };
+  struct Candidate {
+    std::size_t token = 0;
+    CallReason reason = CallReason::FirstInLine;
+    std::string explanation;
+  };
+
+  void index_catalogue();
+  void rebuild();
+  void record_service_time(const Token& t);
+  Key key_of(std::size_t idx) const;
+  Line* line_of(const Token& t);
+  void enqueue(std::size_t idx);
+  void dequeue(std::size_t idx);
   Token* find_mut(const std::string& token_id);
-  CounterState* counter_mut(const std::string& counter);
-  QueueResult<CounterState*> open_counter_state(const std::string& counter);
-  bool counter_serves(const CounterState& cs, const Token& t) const;
+  std::optional<std::size_t> token_pos(const std::string& token_id) const;
+  std::optional<std::size_t> counter_pos(const std::string& counter) const;
+  QueueResult<std::size_t> open_counter_state(const std::string& counter);
+  QueueResult<std::size_t> busy_counter(const std::string& counter);
+  bool counter_serves(std::size_t counter_pos, const Token& t) const;
+  bool counter_serves_service(std::size_t counter_pos, const std::string& service) const;
+  std::optional<Candidate> choose_next(std::size_t counter_pos, Instant now) const;
+  QueueEvent take_call(std::size_t counter_pos, std::size_t token_pos, CallReason reason, std::string explanation,
+                       const std::string& actor, Instant now);
+  int position_in_line(std::size_t counter_pos, std::size_t token_pos) const;
+  std::string counter_label(const std::string& counter) const;
+  std::string service_label(const std::string& service) const;
   QueueEvent make_event(EventType type, const Token& t, const std::string& counter, const std::string& actor,
                         Instant now) const;
 
   std::shared_ptr<const Catalogue> catalogue_;
   std::string business_day_;
   std::vector<Token> tokens_;
-  std::vector<CounterState> counter_states_;
+  std::vector<CounterState> counter_states_;  // one per catalogue counter, in catalogue order
+
+  std::unordered_map<std::string, std::size_t> token_index_;
+  std::unordered_map<std::string, std::size_t> service_index_;
+  std::unordered_map<std::string, std::size_t> counter_index_;
+  std::vector<std::vector<std::size_t>> counter_services_;  // per counter: positions of its services
+  std::vector<ServiceLines> lines_;                         // per service: waiting, not directed
+  std::vector<Line> directed_;                              // per counter: waiting, transferred to it
+  std::unordered_map<std::string, int> next_number_;        // per prefix
+  std::unordered_map<std::string, int> issued_count_;       // per prefix: issued today, not cancelled
+  std::vector<Recent> recent_;                              // per service
 };
 
 }  // namespace guichet::domain
