@@ -135,7 +135,7 @@ class Loader {
     if (const toml::node* p = root.get("policy")) {
       if (const toml::table* policy = as_table(*p, "'policy'")) load_policy(*policy, c.policy);
     }
-    each_table(root, "departments", "department", [&](const toml::table& t, const std::string& ctx) {
+    each_table(root, "departments", "department", true, [&](const toml::table& t, const std::string& ctx) {
       d::Department dep;
       dep.id = slug(t, "id", ctx).value_or("");
       const std::string named = dep.id.empty() ? ctx : "department '" + dep.id + "'";
@@ -144,18 +144,19 @@ class Loader {
       department_src_.push_back({dep.id, id_region(t)});
       c.departments.push_back(std::move(dep));
     });
-    each_table(root, "priority_categories", "priority category", [&](const toml::table& t, const std::string& ctx) {
-      d::PriorityCategory cat;
-      cat.id = slug(t, "id", ctx).value_or("");
-      const std::string named = cat.id.empty() ? ctx : "priority category '" + cat.id + "'";
-      check_keys(t, {"id", "name"}, named);
-      cat.name = text(t, "name", named);
-      category_src_.push_back({cat.id, id_region(t)});
-      c.priority_categories.push_back(std::move(cat));
-    });
+    each_table(root, "priority_categories", "priority category", false,
+               [&](const toml::table& t, const std::string& ctx) {
+                 d::PriorityCategory cat;
+                 cat.id = slug(t, "id", ctx).value_or("");
+                 const std::string named = cat.id.empty() ? ctx : "priority category '" + cat.id + "'";
+                 check_keys(t, {"id", "name"}, named);
+                 cat.name = text(t, "name", named);
+                 category_src_.push_back({cat.id, id_region(t)});
+                 c.priority_categories.push_back(std::move(cat));
+               });
     each_table(root, "counters", "counter",
                [&](const toml::table& t, const std::string& ctx) { c.counters.push_back(load_counter(t, ctx)); });
-    each_table(root, "services", "service", [&](const toml::table& t, const std::string& ctx) {
+    each_table(root, "services", "service", true, [&](const toml::table& t, const std::string& ctx) {
       c.services.push_back(load_service(t, ctx, default_hours));
     });
     check_references();
@@ -295,8 +296,8 @@ class Loader {
   }
 
   template <class F>
-  void each_table(const toml::table& root, std::string_view key, const std::string& singular, F&& f) {
-    const toml::node* n = get(root, key, "the catalogue", true);
+  void each_table(const toml::table& root, std::string_view key, const std::string& singular, bool needed, F&& f) {
+    const toml::node* n = get(root, key, "the catalogue", needed);
     if (!n) return;
     const toml::array* a = n->as_array();
     if (!a) {
@@ -304,7 +305,7 @@ class Loader {
                              type_name(*n));
       return;
     }
-    if (a->empty()) {
+    if (a->empty() && needed) {
       error(n->source(), "the catalogue has no " + std::string(key) + "; at least one is needed");
       return;
     }
