@@ -16,9 +16,7 @@ inline LocalizedText en(const std::string& s) {
   return t;
 }
 
-inline TimeRange range(int from_h, int from_m, int to_h, int to_m) {
-  return {from_h * 60 + from_m, to_h * 60 + to_m};
-}
+inline TimeRange range(int from_h, int from_m, int to_h, int to_m) { return {from_h * 60 + from_m, to_h * 60 + to_m}; }
 
 // Centre LDH01 (+05:30); counters C1..C3;
 //   birth (A):    C1, C2; Mon–Sat 09:00–17:00; priority: elderly, disabled; no cap; 6 min
@@ -36,8 +34,8 @@ inline std::shared_ptr<Catalogue> make_catalogue(QueuePolicy policy = {}) {
   c->priority_categories = {{"elderly", en("Senior citizen")},
                             {"disabled", en("Person with a disability")},
                             {"ex-servicemen", en("Ex-serviceman")}};
-  c->counters = {{"C1", en("Counter 1"), "left", 1}, {"C2", en("Counter 2"), "left", 2},
-                 {"C3", en("Counter 3"), "right", 3}};
+  c->counters = {
+      {"C1", en("Counter 1"), "left", 1}, {"C2", en("Counter 2"), "left", 2}, {"C3", en("Counter 3"), "right", 3}};
   Service a;
   a.id = "birth";
   a.department = "health";

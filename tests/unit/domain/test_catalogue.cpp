@@ -1,6 +1,6 @@
-#include "guichet/domain/catalogue.hpp"
-
 #include <gtest/gtest.h>
+
+#include "guichet/domain/catalogue.hpp"
 
 namespace guichet::domain {
 namespace {

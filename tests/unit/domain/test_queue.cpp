@@ -1,7 +1,6 @@
-#include "guichet/domain/queue.hpp"
-
 #include <gtest/gtest.h>
 
+#include "guichet/domain/queue.hpp"
 #include "queue_fixture.hpp"
 
 namespace guichet::domain {
@@ -22,7 +21,9 @@ class QueueTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
     return r.ok() ? r->token.id : "";
   }
-  void open(const std::string& counter, Instant t = kMon10) { ASSERT_TRUE(q.open_counter(counter, "op-" + counter, t)); }
+  void open(const std::string& counter, Instant t = kMon10) {
+    ASSERT_TRUE(q.open_counter(counter, "op-" + counter, t));
+  }
   QueueEvent call(const std::string& counter, Instant t) {
     auto r = q.call_next(counter, "op", t);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
@@ -278,8 +279,8 @@ TEST_F(QueueTest, RatioTwoNormalThenOnePriority) {
     ASSERT_TRUE(q.finish("C1", "op", t));
   }
   const std::vector<std::pair<std::string, CallReason>> want = {
-      {"A001", CallReason::NormalTurn},   {"A002", CallReason::NormalTurn}, {"A003", CallReason::PriorityTurn},
-      {"A004", CallReason::NormalTurn},   {"A005", CallReason::NormalTurn}, {"A006", CallReason::PriorityTurn},
+      {"A001", CallReason::NormalTurn}, {"A002", CallReason::NormalTurn}, {"A003", CallReason::PriorityTurn},
+      {"A004", CallReason::NormalTurn}, {"A005", CallReason::NormalTurn}, {"A006", CallReason::PriorityTurn},
       {"A007", CallReason::FirstInLine}};
   EXPECT_EQ(got, want);
 }
@@ -820,7 +821,7 @@ TEST(QueueRestore, TokensWinOverStaleCounterStates) {
   ASSERT_TRUE(q.open_counter("C1", "op", kMon10));
   ASSERT_TRUE(q.call_next("C1", "op", kMon10));
   auto counters = q.counters();
-  counters[0].current_token.clear();  // lost by a crash between two writes
+  counters[0].current_token.clear();            // lost by a crash between two writes
   counters.push_back({"C42", "ghost", "", 0});  // a counter no longer in the catalogue
   Queue r(make_catalogue(), "2026-11-23", q.tokens(), counters);
   ASSERT_NE(r.current("C1"), nullptr);

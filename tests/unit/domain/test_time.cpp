@@ -1,6 +1,6 @@
-#include "guichet/domain/time.hpp"
-
 #include <gtest/gtest.h>
+
+#include "guichet/domain/time.hpp"
 
 namespace guichet::domain {
 namespace {
@@ -95,9 +95,9 @@ TEST(Time, ParseIsoRejectsMalformed) {
   Instant t = utc(2000, 1, 1, 0, 0);
   const Instant untouched = t;
   for (const char* bad : {"", "2026-11-23", "2026-13-01T00:00Z", "2026-02-30T00:00Z", "2026-11-23T24:00Z",
-                          "2026-11-23T10:60Z", "2026-11-23X10:00Z", "2026-11-23T10:00:00+0530", "2026-11-23T10:00:00+05",
-                          "2026-11-23T10:00:00Zjunk", "2026-11-23T10:00:00.", "26-11-23T10:00:00Z", "2026-1-23T10:00Z",
-                          "2026-11-23T10:00:00+25:00", "abcd-11-23T10:00Z"}) {
+                          "2026-11-23T10:60Z", "2026-11-23X10:00Z", "2026-11-23T10:00:00+0530",
+                          "2026-11-23T10:00:00+05", "2026-11-23T10:00:00Zjunk", "2026-11-23T10:00:00.",
+                          "26-11-23T10:00:00Z", "2026-1-23T10:00Z", "2026-11-23T10:00:00+25:00", "abcd-11-23T10:00Z"}) {
     EXPECT_FALSE(parse_iso(bad, t)) << bad;
     EXPECT_EQ(t, untouched) << bad;
   }
