@@ -1,0 +1,223 @@
+// The kit's loop and automation on the real SDL offscreen driver: scripts tap, type and take
+// screenshots; an idle loop draws nothing; worker results wake it on the UI thread.
+#include "guichet/ui/app.hpp"
+
+#include <gtest/gtest.h>
+#include <png.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "guichet/ui/frame.hpp"
+
+using namespace guichet::ui;
+namespace fs = std::filesystem;
+
+namespace {
+
+class AppTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    dir_ = fs::temp_directory_path() / ("guichet-ui-test-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write_script(const std::string& text) {
+    auto p = dir_ / "script.txt";
+    std::ofstream(p) << text;
+    return p.string();
+  }
+
+  AppOptions options(const std::string& script = {}) {
+    AppOptions o;
+    o.width = 800;
+    o.height = 600;
+    o.script = script;
+    o.screenshot_dir = dir_.string();
+    auto theme = load_theme(std::string(GUICHET_SOURCE_DIR) + "/themes/default.toml");
+    EXPECT_TRUE(theme.ok());
+    if (theme.ok()) o.theme = theme.value();
+    return o;
+  }
+
+  fs::path dir_;
+};
+
+// Distinct colours in a PNG (0 if it cannot be read).
+std::size_t distinct_colours(const std::string& path, int& w, int& h) {
+  png_image img{};
+  img.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&img, path.c_str())) return 0;
+  img.format = PNG_FORMAT_RGBA;
+  std::vector<std::uint8_t> px(PNG_IMAGE_SIZE(img));
+  if (!png_image_finish_read(&img, nullptr, px.data(), 0, nullptr)) return 0;
+  w = static_cast<int>(img.width);
+  h = static_cast<int>(img.height);
+  std::set<std::uint32_t> colours;
+  for (std::size_t i = 0; i + 3 < px.size(); i += 4) {
+    colours.insert(px[i] | px[i + 1] << 8 | px[i + 2] << 16);
+  }
+  return colours.size();
+}
+
+}  // namespace
+
+TEST_F(AppTest, ScriptTapsTypesAndTakesScreenshots) {
+  auto app = App::create(options(write_script(R"(wait_text "Pick a colour"
+screenshot start.png
+tap "Green"
+wait_text "You picked Green"
+tap "Back"
+tap "PIN"
+type "2468" 3
+key Return
+wait_text "PIN entered: 4 digits"
+quit
+)")));
+  ASSERT_TRUE(app.ok()) << app.error().message;
+  std::string screen = "pick", picked, pin;
+  int pin_digits = -1;
+  int rc = app.value()->run([&](Frame& f) {
+    if (screen == "pick") {
+      f.text("Pick a colour", TextStyle::Heading, Tone::Normal, Align::Center);
+      int t = f.tile_grid({{"Red", "warm", true, ""}, {"Green", "calm", true, ""}, {"Blue", "", true, ""}}, 3);
+      if (t >= 0) {
+        picked = t == 0 ? "Red" : t == 1 ? "Green" : "Blue";
+        screen = "picked";
+        f.animate();
+      }
+      if (f.corner_control("PIN", Corner::BottomRight)) {
+        screen = "pin";
+        f.animate();
+      }
+    } else if (screen == "picked") {
+      f.text("You picked " + picked);
+      if (f.button("Back")) {
+        screen = "pick";
+        f.animate();
+      }
+    } else if (screen == "pin") {
+      if (f.number_pad(pin) == PadResult::Submitted) pin_digits = static_cast<int>(pin.size());
+      if (pin_digits >= 0) f.text("PIN entered: " + std::to_string(pin_digits) + " digits");
+    }
+  });
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(picked, "Green");
+  EXPECT_EQ(pin, "2468");
+  EXPECT_EQ(pin_digits, 4);
+  int w = 0, h = 0;
+  EXPECT_GT(distinct_colours((dir_ / "start.png").string(), w, h), 3u) << "screenshot missing or blank";
+  EXPECT_EQ(w, 800);
+  EXPECT_EQ(h, 600);
+}
+
+TEST_F(AppTest, FailingScriptExitsNonZero) {
+  auto app = App::create(options(write_script("wait_text \"Hello\"\nwait_text \"Goodbye\" 150\nquit\n")));
+  ASSERT_TRUE(app.ok()) << app.error().message;
+  auto start = std::chrono::steady_clock::now();
+  int rc = app.value()->run([](Frame& f) { f.text("Hello"); });
+  EXPECT_EQ(rc, 3);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
+TEST_F(AppTest, TapOnMissingControlFails) {
+  auto app = App::create(options(write_script("tap \"Nowhere\" 100\nquit\n")));
+  ASSERT_TRUE(app.ok());
+  int rc = app.value()->run([](Frame& f) { f.button("Somewhere"); });
+  EXPECT_EQ(rc, 3);
+}
+
+TEST_F(AppTest, IdleLoopDrawsNothingAndPostsWakeIt) {
+  auto created = App::create(options());
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  App& app = *created.value();
+  const auto ui_thread = std::this_thread::get_id();
+  std::uint64_t at_first_post = 0, at_second_post = 0;
+  bool posts_on_ui_thread = true;
+  Poster poster = app.poster();
+  std::thread worker([&, poster] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    poster.post([&] {
+      posts_on_ui_thread &= std::this_thread::get_id() == ui_thread;
+      at_first_post = app.frames_drawn();
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    poster.post([&] {
+      posts_on_ui_thread &= std::this_thread::get_id() == ui_thread;
+      at_second_post = app.frames_drawn();
+      app.quit(7);
+    });
+  });
+  int rc = app.run([](Frame& f) { f.text("Idle"); });
+  worker.join();
+  EXPECT_EQ(rc, 7);
+  EXPECT_TRUE(posts_on_ui_thread);
+  EXPECT_GE(at_first_post, 1u);
+  EXPECT_LE(at_first_post, 3u) << "start-up should take a couple of frames, then stop";
+  EXPECT_EQ(at_second_post, at_first_post + 1) << "only the first post's result should have been drawn";
+}
+
+TEST_F(AppTest, RedrawAtWakesTheLoop) {
+  auto created = App::create(options());
+  ASSERT_TRUE(created.ok());
+  App& app = *created.value();
+  auto start = Clock::now();
+  int ticks = 0;
+  int rc = app.run([&](Frame& f) {
+    auto elapsed = f.now() - start;
+    if (elapsed >= std::chrono::milliseconds(400)) {
+      app.quit(0);
+      return;
+    }
+    ++ticks;
+    f.text("Waiting");
+    f.redraw_at(start + std::chrono::milliseconds(100) * ((elapsed / std::chrono::milliseconds(100)) + 1));
+  });
+  EXPECT_EQ(rc, 0);
+  // One wake per 100 ms step plus the start-up frames; a busy loop would draw hundreds.
+  EXPECT_GE(ticks, 4);
+  EXPECT_LE(ticks, 8);
+}
+
+TEST_F(AppTest, ParsesSizesAndRenderers) {
+  auto s = parse_size("1280x800");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s.value().first, 1280);
+  EXPECT_EQ(s.value().second, 800);
+  EXPECT_FALSE(parse_size("1280").ok());
+  EXPECT_FALSE(parse_size("1280x").ok());
+  EXPECT_FALSE(parse_size("12x8").ok());
+  EXPECT_FALSE(parse_size("1280x800px").ok());
+  EXPECT_NE(parse_size("wide").error().message.find("'wide'"), std::string::npos);
+  EXPECT_EQ(parse_renderer("software").value(), RendererKind::Software);
+  EXPECT_FALSE(parse_renderer("gpu").ok());
+}
+
+TEST(Worker, RunsJobsInOrderOffTheCallingThread) {
+  Worker worker("test-worker");
+  std::mutex mu;
+  std::vector<int> order;
+  std::thread::id job_thread;
+  std::promise<void> done;
+  for (int i = 0; i < 5; ++i) {
+    worker.run([&, i] {
+      std::lock_guard lock(mu);
+      order.push_back(i);
+      job_thread = std::this_thread::get_id();
+    });
+  }
+  worker.run([&] { done.set_value(); });
+  ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_NE(job_thread, std::this_thread::get_id());
+}
