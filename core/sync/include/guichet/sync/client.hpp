@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -27,18 +28,27 @@ struct ServerEndpoint {
 };
 
 struct HttpResponse {
-  int status = 0;          // 0 = no response (connection refused, timeout, …)
+  int status = 0;  // 0 = no response (connection refused, timeout, …)
   std::string body;
   std::string transport_error;  // set when status == 0
+  int retry_after_seconds = 0;  // the server's Retry-After header (429), 0 if absent
   bool ok() const { return status >= 200 && status < 300; }
   // The server's error message from {"error":{"message":…}}, or a transport description.
   std::string error_message() const;
+  // The server's error code from {"error":{"code":…}} ("nothing_waiting", …), or "" if none.
+  std::string error_code() const;
+  // 4xx: the server refused the request for good; sending it again cannot succeed.
+  bool refused() const { return status >= 400 && status < 500 && status != 408; }
+  // No answer, a timeout or a server-side failure: the same request may succeed later.
+  bool transient() const { return status == 0 || status == 408 || status >= 500; }
 };
 
 struct RequestOptions {
   std::string idempotency_key;  // "device:seq" for writes
   std::string bearer;           // operator session
   std::chrono::milliseconds timeout{3000};
+  // When set and it becomes true, a request in progress is abandoned (as a transport error).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // One blocking HTTP/1.1 client (keeps its connection alive). Not thread-safe: one per thread.
@@ -52,6 +62,9 @@ class ApiClient {
   HttpResponse get(const std::string& path, const RequestOptions& options = {});
   HttpResponse post(const std::string& path, const json& body, const RequestOptions& options = {});
   HttpResponse del(const std::string& path, const RequestOptions& options = {});
+  // Any method with a body given as text (an outbox entry is replayed byte for byte).
+  HttpResponse send(const std::string& method, const std::string& path, const std::string& body,
+                    const RequestOptions& options = {});
   const ServerEndpoint& endpoint() const { return endpoint_; }
 
  private:
@@ -74,13 +87,31 @@ struct OutboxEntry {
   int attempts = 0;
   int response_status = 0;
   std::string response_body;
+  std::string last_error;  // why the last attempt got no final answer (transport error or 5xx)
+
+  // The server's answer as an HttpResponse (status 0 while still pending).
+  HttpResponse response() const;
+};
+
+const char* to_string(OutboxState);
+
+struct OutboxOptions {
+  // First sequence number of a new outbox file; 0 = the clock's Unix milliseconds at creation.
+  // Seeding from the clock keeps keys unique for a device whose data directory was wiped and
+  // recreated: the server answers a reused key with its first response, so a restart from 1
+  // would silently turn new actions into replays of old ones.
+  std::int64_t first_seq = 0;
+  store::Durability durability = store::Durability::Full;
 };
 
 // The terminal's outbox in its SQLite file. Entries are durable before they are sent; they leave
 // the Pending state only when the server answered (2xx → Done, 4xx → Failed: refused for good).
 class Outbox {
  public:
+  // Opens or creates the outbox in `db_path`. Throws store::DbError if the file cannot be opened,
+  // is damaged, or belongs to another device (its keys would collide with that device's).
   Outbox(const std::string& db_path, std::string device_id);
+  Outbox(const std::string& db_path, std::string device_id, const OutboxOptions& options);
   const std::string& device_id() const { return device_id_; }
   std::string idempotency_key(std::int64_t seq) const { return device_id_ + ":" + std::to_string(seq); }
 
@@ -90,12 +121,22 @@ class Outbox {
   std::optional<OutboxEntry> get(std::int64_t seq);
   void complete(std::int64_t seq, int status, const std::string& body);  // Done or Failed by status
   void record_attempt(std::int64_t seq);
+  // Keeps why the last attempt failed (transport error, 5xx); the entry stays Pending.
+  void record_error(std::int64_t seq, const std::string& error);
   std::int64_t pending_count();
+  // Entries refused by the server (kept with its message), newest first.
+  std::vector<OutboxEntry> failed(int limit = 100);
 
  private:
   std::unique_ptr<store::Db> db_;
   std::string device_id_;
   std::mutex mu_;
+};
+
+struct SyncOptions {
+  std::chrono::milliseconds request_timeout{3000};
+  std::chrono::milliseconds backoff_initial{100};
+  std::chrono::milliseconds backoff_max{2000};  // a healed network is noticed within this
 };
 
 // Drains the outbox on its own thread: sends each pending entry with its idempotency key, retries
@@ -105,6 +146,7 @@ class SyncEngine {
   using Completion = std::function<void(const OutboxEntry&)>;  // called on the engine's thread
 
   SyncEngine(Outbox& outbox, ServerEndpoint endpoint);
+  SyncEngine(Outbox& outbox, ServerEndpoint endpoint, const SyncOptions& options);
   ~SyncEngine();
   void start();
   void stop();
@@ -120,11 +162,17 @@ class SyncEngine {
   void on_complete(Completion callback);
   bool online() const { return online_.load(); }
   std::int64_t backlog() { return outbox_.pending_count(); }
+  // Waits until the outbox has nothing pending; false if `timeout` passed first.
+  bool wait_drained(std::chrono::milliseconds timeout);
 
  private:
   void run();
+  // Sends pending entries in order; false when one got no final answer (stop and back off).
+  bool drain(ApiClient& client, std::chrono::milliseconds& backoff);
+  void notify_done(const OutboxEntry& entry);
   Outbox& outbox_;
   ServerEndpoint endpoint_;
+  SyncOptions options_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -133,6 +181,47 @@ class SyncEngine {
   std::atomic<bool> online_{false};
   std::vector<Completion> callbacks_;
   std::condition_variable done_cv_;
+  std::uint64_t done_generation_ = 0;  // bumped on every answered entry and every failed round
+  std::uint64_t failed_rounds_ = 0;    // rounds that ended without an answer (offline, 5xx)
+  std::atomic<bool> abort_{false};     // set by stop(): abandons a request in flight
+};
+
+// One server-sent event, as framed on the wire.
+struct SseMessage {
+  std::string id;     // the `id:` field ("" if the event had none)
+  std::string event;  // the `event:` field ("message" if absent)
+  std::string data;   // `data:` lines joined with "\n"
+};
+
+// Incremental parser of a text/event-stream body (WHATWG HTML, server-sent events): bytes may
+// arrive split anywhere; lines end in LF, CRLF or CR; comment lines (":…") are ignored.
+class SseParser {
+ public:
+  using Sink = std::function<void(const SseMessage&)>;
+  explicit SseParser(Sink sink) : sink_(std::move(sink)) {}
+  void feed(std::string_view bytes);
+  void reset();  // a new connection: drops a half-received event
+  // The reconnection delay the server asked for with `retry:`, 0 if none.
+  int retry_ms() const { return retry_ms_; }
+
+ private:
+  void line(std::string_view l);
+  void dispatch();
+  Sink sink_;
+  std::string buf_;
+  bool last_was_cr_ = false;
+  std::string id_, event_, data_;
+  bool has_data_ = false;
+  int retry_ms_ = 0;
+};
+
+struct EventStreamOptions {
+  std::string path = "/api/v1/events";
+  // The server sends a keep-alive comment every 15 s; silence this long means a dead connection.
+  std::chrono::milliseconds idle_timeout{45000};
+  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::milliseconds reconnect_initial{200};
+  std::chrono::milliseconds reconnect_max{3000};
 };
 
 // Reads the server's live feed (GET /api/v1/events) on its own thread and reconnects with
@@ -140,21 +229,35 @@ class SyncEngine {
 class EventStream {
  public:
   using Handler = std::function<void(const WireEvent&)>;  // called on the stream's thread
+  // Connection changes: connected, or disconnected with the reason. On the stream's thread.
+  using StatusHandler = std::function<void(bool connected, const std::string& detail)>;
   EventStream(ServerEndpoint endpoint, Handler handler, std::uint64_t last_event_id = 0);
+  EventStream(ServerEndpoint endpoint, Handler handler, std::uint64_t last_event_id, const EventStreamOptions& options);
+  void on_status(StatusHandler handler);  // before start()
   ~EventStream();
   void start();
   void stop();
   bool connected() const { return connected_.load(); }
   std::uint64_t last_event_id() const { return last_id_.load(); }
+  int connections() const { return connections_.load(); }  // successful connects so far
 
  private:
   void run();
+  // One connection; returns why it ended.
+  std::string connect_once();
+  void set_connected(bool connected, const std::string& detail);
   ServerEndpoint endpoint_;
   Handler handler_;
+  EventStreamOptions options_;
+  StatusHandler status_;
+  void* multi_ = nullptr;  // libcurl multi handle, so stop() can wake a waiting poll
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> connected_{false};
   std::atomic<std::uint64_t> last_id_{0};
+  std::atomic<int> connections_{0};
+  std::mutex wait_mu_;
+  std::condition_variable wait_cv_;
 };
 
 }  // namespace guichet::sync

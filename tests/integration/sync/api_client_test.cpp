@@ -1,0 +1,140 @@
+// ApiClient against a real HTTP server on loopback: credentials and keys on the wire, one kept-alive
+// connection, timeouts and refused connections reported as values.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "guichet/sync/client.hpp"
+#include "loopback_server.hpp"
+
+using guichet::sync::ApiClient;
+using guichet::sync::RequestOptions;
+using guichet::sync::ServerEndpoint;
+using guichet::testing::LoopbackServer;
+using guichet::testing::LoopbackState;
+
+namespace {
+
+ServerEndpoint endpoint_for(const LoopbackServer& server, const LoopbackState& state) {
+  return {server.url(), state.device, state.secret};
+}
+
+TEST(ApiClient, SendsDeviceCredentialsSessionAndIdempotencyKey) {
+  auto state = std::make_shared<LoopbackState>();
+  LoopbackServer server(state);
+  ApiClient client(endpoint_for(server, *state));
+  RequestOptions options;
+  options.bearer = "session-123";
+  options.idempotency_key = "T1:77";
+  auto r = client.post("/api/v1/anything", {{"service", "birth-certificate"}}, options);
+  ASSERT_EQ(r.status, 201) << r.error_message();
+  std::map<std::string, std::string> headers;
+  {
+    std::lock_guard lock(state->mu);
+    headers = state->last_headers;
+  }
+  EXPECT_EQ(headers["x-guichet-device"], "T1");
+  EXPECT_EQ(headers["x-guichet-secret"], state->secret);
+  EXPECT_EQ(headers["authorization"], "Bearer session-123");
+  EXPECT_EQ(headers["idempotency-key"], "T1:77");
+  EXPECT_EQ(headers["content-type"], "application/json");
+  auto body = nlohmann::json::parse(r.body);
+  EXPECT_EQ(body["body"]["service"], "birth-certificate");
+}
+
+TEST(ApiClient, WrongSecretGivesTheServersMessage) {
+  auto state = std::make_shared<LoopbackState>();
+  LoopbackServer server(state);
+  ApiClient client({server.url(), "T1", "not-the-secret"});
+  auto r = client.get("/headers");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_TRUE(r.refused());
+  EXPECT_EQ(r.error_message(), "unknown device or wrong secret");
+  EXPECT_EQ(r.error_code(), "unauthorized");
+}
+
+TEST(ApiClient, KeepsOneConnectionForManyRequests) {
+  auto state = std::make_shared<LoopbackState>();
+  LoopbackServer server(state);
+  ApiClient client(endpoint_for(server, *state));
+  for (int i = 0; i < 20; ++i) {
+    RequestOptions options;
+    options.idempotency_key = "T1:" + std::to_string(i + 1);
+    auto r = i % 2 ? client.get("/headers") : client.post("/api/v1/x", nlohmann::json::object(), options);
+    ASSERT_TRUE(r.ok()) << r.error_message();
+  }
+  std::lock_guard lock(state->mu);
+  EXPECT_EQ(state->connections, 1);
+}
+
+TEST(ApiClient, SlowServerIsATimeoutNotAnAnswer) {
+  auto state = std::make_shared<LoopbackState>();
+  state->delay_next = 1;
+  state->delay_ms = 1500;
+  LoopbackServer server(state);
+  ApiClient client(endpoint_for(server, *state));
+  RequestOptions options;
+  options.idempotency_key = "T1:1";
+  options.timeout = std::chrono::milliseconds(200);
+  auto start = std::chrono::steady_clock::now();
+  auto r = client.post("/api/v1/x", nlohmann::json::object(), options);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(r.transient());
+  EXPECT_NE(r.error_message().find("imed out"), std::string::npos) << r.error_message();
+  EXPECT_LT(took, std::chrono::milliseconds(1000));
+  // The same client works for the next request.
+  auto again = client.get("/headers");
+  EXPECT_TRUE(again.ok()) << again.error_message();
+}
+
+TEST(ApiClient, NobodyListeningIsATransportError) {
+  std::uint16_t port;
+  {
+    auto state = std::make_shared<LoopbackState>();
+    LoopbackServer server(state);
+    port = server.port();
+  }
+  ApiClient client({"http://127.0.0.1:" + std::to_string(port), "T1", "x"});
+  auto r = client.get("/api/v1/health");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(r.transient());
+  EXPECT_FALSE(r.transport_error.empty());
+}
+
+TEST(ApiClient, CancelFlagAbandonsARequestInFlight) {
+  auto state = std::make_shared<LoopbackState>();
+  state->delay_next = 1;
+  state->delay_ms = 5000;
+  LoopbackServer server(state);
+  ApiClient client(endpoint_for(server, *state));
+  std::atomic<bool> cancel{false};
+  RequestOptions options;
+  options.idempotency_key = "T1:1";
+  options.timeout = std::chrono::milliseconds(10000);
+  options.cancel = &cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancel = true;
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto r = client.post("/api/v1/x", nlohmann::json::object(), options);
+  auto took = std::chrono::steady_clock::now() - start;
+  canceller.join();
+  EXPECT_EQ(r.status, 0);
+  EXPECT_LT(took, std::chrono::milliseconds(3000));
+}
+
+TEST(ApiClient, RetryAfterHeaderIsRead) {
+  auto state = std::make_shared<LoopbackState>();
+  LoopbackServer server(state);
+  ApiClient client(endpoint_for(server, *state));
+  auto limited = client.get("/limited");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.retry_after_seconds, 30);
+  EXPECT_EQ(limited.error_code(), "too_many_attempts");
+  auto plain = client.get("/headers");
+  EXPECT_EQ(plain.retry_after_seconds, 0);
+}
+
+}  // namespace

@@ -1,0 +1,292 @@
+// A small HTTP server on 127.0.0.1 for the sync client's tests. It behaves like the centre server
+// where the client can tell (device credentials, idempotency keys answered with the first
+// response, {"error":…} bodies, a server-sent event feed that resumes after Last-Event-ID) and can
+// be told to fail the way networks and servers fail: answer 5xx, answer too late, drop the
+// connection after doing the work, or go away and come back on the same port.
+//
+// Its memory (effects, stored answers, events) lives in a LoopbackState that outlives one server
+// instance, as a real server's database outlives a restart.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <utility>  // before Asio: its awaitable.hpp uses std::exchange
+#include <vector>
+
+namespace guichet::testing {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = net::ip::tcp;
+using json = nlohmann::json;
+
+struct LoopbackState {
+  std::mutex mu;
+  std::string device = "T1";
+  std::string secret = "0123abcd";
+
+  // Fault injection, consumed one request at a time.
+  int fail_next_5xx = 0;  // answer 503 without doing anything
+  int drop_next = 0;      // do the work, then close the connection without an answer
+  int delay_next = 0;     // do the work, then answer after delay_ms
+  int delay_ms = 0;
+  int sse_cut_after = 0;  // close each feed connection after sending this many events (0 = never)
+
+  // What the server saw and did.
+  int connections = 0;
+  std::map<std::string, int> requests_by_key;
+  std::map<std::string, int> effects_by_key;
+  std::vector<std::string> effect_order;                       // idempotency keys in the order their effect happened
+  std::map<std::string, std::pair<int, std::string>> answers;  // key → (status, body)
+  std::vector<std::string> last_event_ids;          // Last-Event-ID header of each feed connection ("" if none)
+  std::map<std::string, std::string> last_headers;  // of the last request, lower-case names
+
+  // The live feed: event JSON by seq.
+  std::vector<std::pair<std::uint64_t, std::string>> events;
+
+  int requests_for(const std::string& key) {
+    std::lock_guard lock(mu);
+    auto it = requests_by_key.find(key);
+    return it == requests_by_key.end() ? 0 : it->second;
+  }
+  int effects_for(const std::string& key) {
+    std::lock_guard lock(mu);
+    auto it = effects_by_key.find(key);
+    return it == effects_by_key.end() ? 0 : it->second;
+  }
+  std::vector<std::string> order() {
+    std::lock_guard lock(mu);
+    return effect_order;
+  }
+  void publish(std::uint64_t seq, const std::string& event_json) {
+    std::lock_guard lock(mu);
+    events.emplace_back(seq, event_json);
+  }
+};
+
+class LoopbackServer {
+ public:
+  explicit LoopbackServer(std::shared_ptr<LoopbackState> state, std::uint16_t port = 0)
+      : state_(std::move(state)), acceptor_(io_) {
+    tcp::endpoint at(net::ip::make_address("127.0.0.1"), port);
+    acceptor_.open(at.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(at);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    net::co_spawn(io_, accept_loop(), net::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~LoopbackServer() { stop(); }
+  LoopbackServer(const LoopbackServer&) = delete;
+  LoopbackServer& operator=(const LoopbackServer&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  // Goes away like a crashed server: the port closes and every open connection is cut.
+  void stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    io_.stop();
+    thread_.join();
+    beast::error_code ec;
+    acceptor_.close(ec);
+    for (auto& weak : sockets_) {
+      if (auto s = weak.lock()) s->close(ec);
+    }
+  }
+
+ private:
+  struct Reply {
+    http::status status = http::status::ok;
+    std::string body;
+    bool drop = false;
+    int delay_ms = 0;
+    int retry_after = 0;
+    bool sse = false;
+    std::uint64_t after = 0;
+  };
+
+  net::awaitable<void> accept_loop() {
+    for (;;) {
+      auto socket = std::make_shared<tcp::socket>(io_);
+      auto [ec] = co_await acceptor_.async_accept(*socket, net::as_tuple(net::use_awaitable));
+      if (ec) co_return;
+      {
+        std::lock_guard lock(state_->mu);
+        ++state_->connections;
+      }
+      sockets_.push_back(socket);
+      net::co_spawn(io_, session(socket), net::detached);
+    }
+  }
+
+  static std::string error_body(const std::string& code, const std::string& message) {
+    return json{{"error", {{"code", code}, {"message", message}}}}.dump();
+  }
+
+  Reply handle(const http::request<http::string_body>& req) {
+    std::lock_guard lock(state_->mu);
+    Reply r;
+    state_->last_headers.clear();
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      state_->last_headers[name] = std::string(field.value());
+    }
+    std::string key(req["Idempotency-Key"]);
+    if (!key.empty()) ++state_->requests_by_key[key];
+    std::string target(req.target());
+
+    if (req["X-Guichet-Device"] != state_->device || req["X-Guichet-Secret"] != state_->secret) {
+      r.status = http::status::unauthorized;
+      r.body = error_body("unauthorized", "unknown device or wrong secret");
+      return r;
+    }
+    if (state_->fail_next_5xx > 0) {
+      --state_->fail_next_5xx;
+      r.status = http::status::service_unavailable;
+      r.body = error_body("unavailable", "the server is starting");
+      return r;
+    }
+    if (req.method() == http::verb::get && target == "/api/v1/events") {
+      r.sse = true;
+      std::string last(req["Last-Event-ID"]);
+      state_->last_event_ids.push_back(last);
+      r.after = last.empty() ? 0 : std::stoull(last);
+      return r;
+    }
+    if (req.method() == http::verb::get && target == "/limited") {
+      r.status = http::status::too_many_requests;
+      r.retry_after = 30;
+      r.body = error_body("too_many_attempts", "Too many wrong PINs. Try again in 30 seconds.");
+      return r;
+    }
+    if (req.method() == http::verb::get && target == "/headers") {
+      r.body = json(state_->last_headers).dump();
+      return r;
+    }
+    if (req.method() == http::verb::post || req.method() == http::verb::delete_) {
+      if (key.empty()) {
+        r.status = http::status::bad_request;
+        r.body = error_body("missing_field", "the Idempotency-Key header is missing");
+        return r;
+      }
+      auto stored = state_->answers.find(key);
+      if (stored != state_->answers.end()) {
+        r.status = static_cast<http::status>(stored->second.first);
+        r.body = stored->second.second;
+        return r;
+      }
+      if (target == "/refuse") {
+        r.status = http::status::conflict;
+        r.body = error_body("counter_busy", "Counter C1 is already serving A001.");
+      } else {
+        ++state_->effects_by_key[key];
+        state_->effect_order.push_back(key);
+        json body = req.body().empty() ? json() : json::parse(req.body(), nullptr, false);
+        r.status = http::status::created;
+        r.body = json{{"effect", state_->effect_order.size()}, {"key", key}, {"path", target}, {"body", body}}.dump();
+      }
+      state_->answers[key] = {static_cast<int>(r.status), r.body};
+      if (state_->drop_next > 0) {
+        --state_->drop_next;
+        r.drop = true;
+      } else if (state_->delay_next > 0) {
+        --state_->delay_next;
+        r.delay_ms = state_->delay_ms;
+      }
+      return r;
+    }
+    r.status = http::status::not_found;
+    r.body = error_body("not_found", "no such path: " + target);
+    return r;
+  }
+
+  net::awaitable<void> session(std::shared_ptr<tcp::socket> socket) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request<http::string_body> req;
+      auto [ec, n] = co_await http::async_read(*socket, buffer, req, net::as_tuple(net::use_awaitable));
+      if (ec) co_return;
+      Reply reply = handle(req);
+      if (reply.sse) {
+        co_await feed(socket, reply.after);
+        co_return;
+      }
+      if (reply.drop) {
+        beast::error_code ignored;
+        socket->close(ignored);
+        co_return;
+      }
+      if (reply.delay_ms > 0) {
+        net::steady_timer timer(io_, std::chrono::milliseconds(reply.delay_ms));
+        co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+      }
+      http::response<http::string_body> res{reply.status, req.version()};
+      res.set(http::field::content_type, "application/json");
+      res.keep_alive(req.keep_alive());
+      if (reply.retry_after > 0) res.set(http::field::retry_after, std::to_string(reply.retry_after));
+      res.body() = reply.body;
+      res.prepare_payload();
+      auto [wec, wn] = co_await http::async_write(*socket, res, net::as_tuple(net::use_awaitable));
+      if (wec || !req.keep_alive()) co_return;
+    }
+  }
+
+  // Streams stored events after `after`, then new ones as they are published.
+  net::awaitable<void> feed(std::shared_ptr<tcp::socket> socket, std::uint64_t after) {
+    std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
+    auto [hec, hn] = co_await net::async_write(*socket, net::buffer(head), net::as_tuple(net::use_awaitable));
+    if (hec) co_return;
+    int sent = 0;
+    std::uint64_t last = after;
+    for (;;) {
+      std::string out;
+      int cut_after = 0;
+      {
+        std::lock_guard lock(state_->mu);
+        cut_after = state_->sse_cut_after;
+        for (const auto& [seq, data] : state_->events) {
+          if (seq <= last) continue;
+          if (cut_after > 0 && sent >= cut_after) break;
+          out += "id: " + std::to_string(seq) + "\nevent: queue\ndata: " + data + "\n\n";
+          last = seq;
+          ++sent;
+        }
+      }
+      if (!out.empty()) {
+        auto [wec, wn] = co_await net::async_write(*socket, net::buffer(out), net::as_tuple(net::use_awaitable));
+        if (wec) co_return;
+      }
+      if (cut_after > 0 && sent >= cut_after) {
+        beast::error_code ignored;
+        socket->shutdown(tcp::socket::shutdown_both, ignored);
+        socket->close(ignored);
+        co_return;
+      }
+      net::steady_timer timer(io_, std::chrono::milliseconds(10));
+      co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    }
+  }
+
+  std::shared_ptr<LoopbackState> state_;
+  net::io_context io_;
+  tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::vector<std::weak_ptr<tcp::socket>> sockets_;
+  std::thread thread_;
+  bool stopped_ = false;
+};
+
+}  // namespace guichet::testing

@@ -1,0 +1,254 @@
+// The sync engine against a real HTTP server on loopback that fails the way networks do. Checks the
+// sync contract: exactly one effect per entry whatever the retries, nothing lost, order per device
+// kept, and a queue that drains by itself once the server is back.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+
+#include "guichet/sync/client.hpp"
+#include "guichet/testing/process.hpp"
+#include "loopback_server.hpp"
+
+using namespace std::chrono_literals;
+using guichet::sync::Outbox;
+using guichet::sync::OutboxEntry;
+using guichet::sync::OutboxOptions;
+using guichet::sync::OutboxState;
+using guichet::sync::ServerEndpoint;
+using guichet::sync::SyncEngine;
+using guichet::sync::SyncOptions;
+using guichet::testing::LoopbackServer;
+using guichet::testing::LoopbackState;
+using guichet::testing::TempDir;
+using json = nlohmann::json;
+
+namespace {
+
+class SyncEngineTest : public ::testing::Test {
+ protected:
+  SyncEngineTest() : state_(std::make_shared<LoopbackState>()) {
+    OutboxOptions o;
+    o.first_seq = 1;
+    outbox_.emplace((dir_ / "terminal.sqlite").string(), state_->device, o);
+    options_.request_timeout = 400ms;
+    options_.backoff_initial = 50ms;
+    options_.backoff_max = 400ms;
+  }
+
+  ServerEndpoint endpoint(std::uint16_t port) const {
+    return {"http://127.0.0.1:" + std::to_string(port), state_->device, state_->secret};
+  }
+  std::string key(std::int64_t seq) const { return outbox_->idempotency_key(seq); }
+
+  TempDir dir_;
+  std::shared_ptr<LoopbackState> state_;
+  std::optional<Outbox> outbox_;
+  SyncOptions options_;
+};
+
+TEST_F(SyncEngineTest, SubmitAndWaitReturnsTheServersAnswer) {
+  LoopbackServer server(state_);
+  SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+  engine.start();
+  OutboxEntry e = engine.submit_and_wait("POST", "/api/v1/counters/C1/call-next", json::object(), "sess", 3s);
+  ASSERT_EQ(e.state, OutboxState::Done) << e.last_error;
+  EXPECT_EQ(e.response_status, 201);
+  auto body = json::parse(e.response_body);
+  EXPECT_EQ(body["key"], key(e.seq));
+  EXPECT_EQ(body["path"], "/api/v1/counters/C1/call-next");
+  EXPECT_TRUE(engine.online());
+  EXPECT_EQ(engine.backlog(), 0);
+}
+
+TEST_F(SyncEngineTest, RetryAfterATimeoutCreatesNoDuplicate) {
+  // The server does the work but answers after the client gave up: the client must send the same
+  // key again and get the first answer back, not a second effect.
+  state_->delay_next = 1;
+  state_->delay_ms = 1500;
+  LoopbackServer server(state_);
+  SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+  engine.start();
+  OutboxEntry e = engine.submit("POST", "/api/v1/tokens", {{"service", "domicile"}});
+  ASSERT_TRUE(engine.wait_drained(5s));
+  auto done = outbox_->get(e.seq);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->state, OutboxState::Done);
+  EXPECT_GE(done->attempts, 2);
+  EXPECT_GE(state_->requests_for(key(e.seq)), 2);
+  EXPECT_EQ(state_->effects_for(key(e.seq)), 1);
+  EXPECT_EQ(json::parse(done->response_body)["effect"], 1);
+}
+
+TEST_F(SyncEngineTest, ConnectionDroppedAfterTheWorkCreatesNoDuplicate) {
+  state_->drop_next = 2;
+  LoopbackServer server(state_);
+  SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+  engine.start();
+  OutboxEntry a = engine.submit("POST", "/api/v1/a", json::object());
+  OutboxEntry b = engine.submit("POST", "/api/v1/b", json::object());
+  ASSERT_TRUE(engine.wait_drained(5s));
+  EXPECT_EQ(state_->effects_for(key(a.seq)), 1);
+  EXPECT_EQ(state_->effects_for(key(b.seq)), 1);
+  EXPECT_EQ(state_->order(), (std::vector<std::string>{key(a.seq), key(b.seq)}));
+}
+
+TEST_F(SyncEngineTest, QueueDrainsWhenTheServerComesBackWithoutANewWrite) {
+  std::uint16_t port;
+  {
+    LoopbackServer probe(state_);
+    port = probe.port();
+  }
+  SyncEngine engine(*outbox_, endpoint(port), options_);
+  engine.start();
+  std::vector<std::int64_t> seqs;
+  for (int i = 0; i < 5; ++i)
+    seqs.push_back(engine.submit("POST", "/api/v1/n" + std::to_string(i), json::object()).seq);
+  // Offline for a while: several failed rounds, backoff grows to its cap.
+  std::this_thread::sleep_for(1200ms);
+  EXPECT_EQ(engine.backlog(), 5);
+  EXPECT_FALSE(engine.online());
+  EXPECT_TRUE(state_->order().empty());
+  auto first = outbox_->get(seqs[0]);
+  EXPECT_GE(first->attempts, 2);
+  EXPECT_FALSE(first->last_error.empty());
+
+  LoopbackServer back(state_, port);
+  const auto healed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(engine.wait_drained(5s)) << "the outbox did not drain after the server came back";
+  const auto took = std::chrono::steady_clock::now() - healed;
+  // Bounded by the backoff cap (plus jitter and the sends themselves), not by a new write.
+  EXPECT_LT(took, options_.backoff_max * 2 + 500ms);
+  std::vector<std::string> expected;
+  for (auto s : seqs) expected.push_back(key(s));
+  EXPECT_EQ(state_->order(), expected);
+  EXPECT_TRUE(engine.online());
+}
+
+TEST_F(SyncEngineTest, OrderPerDeviceIsKeptThroughServerErrors) {
+  state_->fail_next_5xx = 3;
+  LoopbackServer server(state_);
+  SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+  engine.start();
+  std::vector<std::string> expected;
+  for (int i = 0; i < 12; ++i) {
+    expected.push_back(key(engine.submit("POST", "/api/v1/op", {{"i", i}}).seq));
+    if (i == 6) {
+      std::lock_guard lock(state_->mu);
+      state_->fail_next_5xx = 2;
+      state_->drop_next = 1;
+    }
+  }
+  ASSERT_TRUE(engine.wait_drained(10s));
+  EXPECT_EQ(state_->order(), expected);
+  for (const auto& k : expected) EXPECT_EQ(state_->effects_for(k), 1) << k;
+}
+
+TEST_F(SyncEngineTest, RefusedEntryIsKeptWithTheMessageAndDoesNotBlockTheQueue) {
+  LoopbackServer server(state_);
+  SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+  engine.start();
+  OutboxEntry refused = engine.submit_and_wait("POST", "/refuse", json::object(), {}, 3s);
+  EXPECT_EQ(refused.state, OutboxState::Failed);
+  EXPECT_EQ(refused.response_status, 409);
+  EXPECT_EQ(refused.response().error_message(), "Counter C1 is already serving A001.");
+  OutboxEntry next = engine.submit_and_wait("POST", "/api/v1/ok", json::object(), {}, 3s);
+  EXPECT_EQ(next.state, OutboxState::Done);
+  auto failed = outbox_->failed();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].seq, refused.seq);
+}
+
+TEST_F(SyncEngineTest, OfflineSubmitAndWaitSaysSoQuicklyAndTheActionIsSentLater) {
+  std::uint16_t port;
+  {
+    LoopbackServer probe(state_);
+    port = probe.port();
+  }
+  SyncEngine engine(*outbox_, endpoint(port), options_);
+  std::atomic<std::int64_t> completed_seq{0};
+  engine.on_complete([&](const OutboxEntry& e) { completed_seq = e.seq; });
+  engine.start();
+  auto start = std::chrono::steady_clock::now();
+  OutboxEntry e = engine.submit_and_wait("POST", "/api/v1/counters/C1/call-next", json::object(), "s", 8s);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(e.state, OutboxState::Pending);
+  EXPECT_FALSE(e.last_error.empty());
+  EXPECT_LT(took, 2s) << "an unreachable server must be reported well before the deadline";
+  EXPECT_FALSE(engine.online());
+
+  LoopbackServer back(state_, port);
+  ASSERT_TRUE(engine.wait_drained(5s));
+  EXPECT_EQ(completed_seq.load(), e.seq);
+  EXPECT_EQ(state_->effects_for(key(e.seq)), 1);
+}
+
+TEST_F(SyncEngineTest, PendingEntriesSurviveARestartOfTheTerminal) {
+  std::uint16_t port;
+  {
+    LoopbackServer probe(state_);
+    port = probe.port();
+  }
+  std::vector<std::string> expected;
+  {
+    SyncEngine engine(*outbox_, endpoint(port), options_);
+    engine.start();
+    for (int i = 0; i < 3; ++i) expected.push_back(key(engine.submit("POST", "/api/v1/r", {{"i", i}}).seq));
+    std::this_thread::sleep_for(200ms);
+    engine.stop();
+  }
+  // The terminal restarts: a new process opens the same file.
+  OutboxOptions o;
+  o.first_seq = 1;
+  outbox_.reset();
+  outbox_.emplace((dir_ / "terminal.sqlite").string(), state_->device, o);
+  ASSERT_EQ(outbox_->pending_count(), 3);
+
+  LoopbackServer server(state_, port);
+  SyncEngine engine(*outbox_, endpoint(port), options_);
+  engine.start();
+  ASSERT_TRUE(engine.wait_drained(5s));
+  EXPECT_EQ(state_->order(), expected);
+}
+
+TEST_F(SyncEngineTest, AnswerLostThenTerminalRestartsStillOneEffect) {
+  // The server stored the effect but its answer never arrived, and the terminal then restarted:
+  // the entry is still Pending on disk and the resend with the same key returns the first answer.
+  state_->delay_next = 1;
+  state_->delay_ms = 3000;
+  LoopbackServer server(state_);
+  std::int64_t seq;
+  {
+    SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+    engine.start();
+    seq = engine.submit("POST", "/api/v1/tokens", {{"service", "pension"}}).seq;
+    for (int i = 0; i < 100 && state_->effects_for(key(seq)) == 0; ++i) std::this_thread::sleep_for(10ms);
+    engine.stop();
+  }
+  ASSERT_EQ(state_->effects_for(key(seq)), 1);
+  ASSERT_EQ(outbox_->get(seq)->state, OutboxState::Pending);
+  SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+  engine.start();
+  ASSERT_TRUE(engine.wait_drained(5s));
+  EXPECT_EQ(outbox_->get(seq)->state, OutboxState::Done);
+  EXPECT_EQ(state_->effects_for(key(seq)), 1);
+}
+
+TEST_F(SyncEngineTest, StopReturnsPromptlyWithARequestInFlight) {
+  state_->delay_next = 1;
+  state_->delay_ms = 5000;
+  LoopbackServer server(state_);
+  SyncOptions slow = options_;
+  slow.request_timeout = 10s;
+  SyncEngine engine(*outbox_, endpoint(server.port()), slow);
+  engine.start();
+  auto e = engine.submit("POST", "/api/v1/slow", json::object());
+  for (int i = 0; i < 100 && state_->effects_for(key(e.seq)) == 0; ++i) std::this_thread::sleep_for(10ms);
+  auto start = std::chrono::steady_clock::now();
+  engine.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms);
+  EXPECT_EQ(outbox_->get(e.seq)->state, OutboxState::Pending);
+}
+
+}  // namespace
