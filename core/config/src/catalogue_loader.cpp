@@ -154,7 +154,7 @@ class Loader {
                  category_src_.push_back({cat.id, id_region(t)});
                  c.priority_categories.push_back(std::move(cat));
                });
-    each_table(root, "counters", "counter",
+    each_table(root, "counters", "counter", true,
                [&](const toml::table& t, const std::string& ctx) { c.counters.push_back(load_counter(t, ctx)); });
     each_table(root, "services", "service", true, [&](const toml::table& t, const std::string& ctx) {
       c.services.push_back(load_service(t, ctx, default_hours));
