@@ -291,7 +291,7 @@ class Loader {
       }
       out.by_lang[lang] = s->get();
     }
-    if (!out.by_lang.count("en")) error(tt->source(), what + " has no English text ('" + std::string(key) + ".en')");
+    if (!tt->contains("en")) error(tt->source(), what + " has no English text ('" + std::string(key) + ".en')");
     return out;
   }
 
@@ -587,18 +587,18 @@ class Loader {
       for (const Ref& r : defined) {
         if (!r.id.empty()) out.push_back(r.id);
       }
-      return join(out);
+      return out.empty() ? std::string("none is defined") : "known: " + join(out);
     };
     for (const auto& s : service_src_) {
       const std::string named = s.id.id.empty() ? "a service" : "service '" + s.id.id + "'";
       if (!s.department.id.empty() && !known(department_src_, s.department.id)) {
         error(s.department.at,
-              named + " names unknown department '" + s.department.id + "' (known: " + ids(department_src_) + ")");
+              named + " names unknown department '" + s.department.id + "' (" + ids(department_src_) + ")");
       }
       std::vector<std::string> seen;
       for (const Ref& r : s.counters) {
         if (!known(counter_src_, r.id)) {
-          error(r.at, named + " names unknown counter '" + r.id + "' (known: " + ids(counter_src_) + ")");
+          error(r.at, named + " names unknown counter '" + r.id + "' (" + ids(counter_src_) + ")");
         } else if (std::find(seen.begin(), seen.end(), r.id) != seen.end()) {
           error(r.at, named + " lists counter '" + r.id + "' twice");
         }
@@ -607,7 +607,7 @@ class Loader {
       seen.clear();
       for (const Ref& r : s.categories) {
         if (!known(category_src_, r.id)) {
-          error(r.at, named + " names unknown priority category '" + r.id + "' (known: " + ids(category_src_) + ")");
+          error(r.at, named + " names unknown priority category '" + r.id + "' (" + ids(category_src_) + ")");
         } else if (std::find(seen.begin(), seen.end(), r.id) != seen.end()) {
           error(r.at, named + " lists priority category '" + r.id + "' twice");
         }

@@ -1,0 +1,183 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "guichet/config/catalogue_loader.hpp"
+#include "guichet/domain/queue.hpp"
+
+namespace guichet::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kHere = fs::path(GUICHET_SOURCE_DIR) / "tests/unit/config";
+const fs::path kDemo = fs::path(GUICHET_SOURCE_DIR) / "sync-server/catalogue/demo-centre.toml";
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(CatalogueLoader, DemoCentreLoads) {
+  auto r = load_catalogue(kDemo.string());
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const domain::Catalogue& c = r.value();
+  EXPECT_EQ(c.version, 1);
+  EXPECT_EQ(c.centre.id, "LDH01");
+  EXPECT_EQ(c.centre.utc_offset_minutes, 330);
+  EXPECT_EQ(c.centre.currency, "INR");
+  EXPECT_EQ(c.centre.languages, (std::vector<std::string>{"en", "pa", "hi", "ur", "fr"}));
+  EXPECT_GE(c.services.size(), 12u);
+  EXPECT_GE(c.departments.size(), 5u);
+  EXPECT_GE(c.counters.size(), 4u);
+  EXPECT_LE(c.counters.size(), 6u);
+  for (const char* cat : {"elderly", "disabled", "pregnant", "ex-servicemen"}) {
+    EXPECT_NE(c.priority_category(cat), nullptr) << cat;
+  }
+  for (const char* id : {"C1", "C2", "C3", "C4"}) EXPECT_NE(c.counter(id), nullptr) << id;
+  EXPECT_EQ(c.service("birth-certificate")->prefix, "A");
+  EXPECT_EQ(c.service("death-certificate")->prefix, "B");
+
+  std::set<std::string> prefixes;
+  std::set<std::string> departments_used;
+  bool some_morning_only = false;
+  for (const auto& s : c.services) {
+    SCOPED_TRACE(s.id);
+    EXPECT_TRUE(prefixes.insert(s.prefix).second);
+    departments_used.insert(s.department);
+    EXPECT_FALSE(s.counters.empty());
+    EXPECT_GT(s.typical_service_minutes, 0);
+    for (const char* lang : {"en", "pa", "hi", "ur", "fr"}) EXPECT_EQ(s.name.by_lang.count(lang), 1u) << lang;
+    EXPECT_TRUE(s.hours.by_weekday[6].empty()) << "open on Sunday";
+    for (int wd = 0; wd < 5; ++wd) {
+      EXPECT_FALSE(s.hours.by_weekday[static_cast<std::size_t>(wd)].empty()) << "closed on weekday " << wd;
+    }
+    const auto& monday = s.hours.by_weekday[0];
+    some_morning_only = some_morning_only || (!monday.empty() && monday.back().to_minute <= 13 * 60 + 30);
+  }
+  EXPECT_GE(departments_used.size(), 5u);
+  EXPECT_TRUE(some_morning_only);
+  EXPECT_EQ(c.policy.normal_per_priority, 2);
+  EXPECT_EQ(c.policy.max_wait_minutes, 45);
+  EXPECT_EQ(c.policy.carry_over, domain::CarryOver::NextDay);
+}
+
+TEST(CatalogueLoader, DemoCentreDrivesAQueue) {
+  auto r = load_catalogue(kDemo.string());
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  auto cat = std::make_shared<domain::Catalogue>(std::move(r.value()));
+  domain::Queue q(cat, "2026-11-23");
+  domain::Instant mon10;
+  ASSERT_TRUE(domain::parse_iso("2026-11-23T10:00:00+05:30", mon10));
+  auto t = q.issue({"birth-certificate", "elderly", "pa", "K1"}, mon10);
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(t->token.id, "LDH01-20261123-A001");
+  domain::Instant sunday;
+  ASSERT_TRUE(domain::parse_iso("2026-11-29T10:00:00+05:30", sunday));
+  auto closed = q.issue({"birth-certificate", "", "en", "K1"}, sunday);
+  ASSERT_FALSE(closed.ok());
+  EXPECT_EQ(closed.error().message, "Birth certificate is closed now; it opens tomorrow at 09:00");
+}
+
+TEST(CatalogueLoader, MinimalCatalogueGetsDefaults) {
+  auto r = load_catalogue((kHere / "valid/minimal.toml").string());
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const domain::Catalogue& c = r.value();
+  EXPECT_EQ(c.centre.currency, "INR");
+  EXPECT_EQ(c.centre.address, "");
+  EXPECT_EQ(c.centre.name.get("pa"), "ਟੈਸਟ ਕੇਂਦਰ");
+  EXPECT_EQ(c.policy.normal_per_priority, 2);
+  EXPECT_EQ(c.policy.recall_limit, 2);
+  const domain::Service& s = c.services.at(0);
+  EXPECT_EQ(s.typical_service_minutes, 5);
+  EXPECT_EQ(s.fee_minor, 5000);
+  EXPECT_EQ(s.daily_cap, 100);
+  EXPECT_EQ(s.time_limit_days, 5);
+  EXPECT_EQ(s.priority_categories, std::vector<std::string>{"elderly"});
+  // Hours come from the centre's default.
+  ASSERT_EQ(s.hours.by_weekday[0].size(), 2u);
+  EXPECT_EQ(domain::format_time_range(s.hours.by_weekday[0][1]), "14:00-17:00");
+  EXPECT_TRUE(s.hours.by_weekday[5].empty());
+  EXPECT_TRUE(s.hours.by_weekday[6].empty());
+}
+
+TEST(CatalogueLoader, ServiceHoursReplaceTheDefault) {
+  std::string text = read(kHere / "valid/minimal.toml");
+  text += "hours.sat-sun = [\"10:00-12:00\"]\n";
+  auto r = parse_catalogue(text, "inline.toml");
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const auto& h = r->services.at(0).hours;
+  EXPECT_TRUE(h.by_weekday[0].empty());
+  EXPECT_TRUE(h.open_at(5, 10 * 60));
+  EXPECT_TRUE(h.open_at(6, 11 * 60 + 59));
+}
+
+// Golden files: each broken/NAME.toml must be refused with exactly the text in broken/NAME.expected.
+TEST(CatalogueLoader, BrokenFilesGiveTheExpectedErrors) {
+  int checked = 0;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(kHere / "broken")) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& p : files) {
+    if (p.extension() == ".expected") {
+      EXPECT_TRUE(fs::exists(fs::path(p).replace_extension(".toml"))) << "expected text without input: " << p;
+      continue;
+    }
+    ASSERT_EQ(p.extension(), ".toml") << p;
+    SCOPED_TRACE(p.filename().string());
+    const fs::path expected = fs::path(p).replace_extension(".expected");
+    ASSERT_TRUE(fs::exists(expected)) << "no golden text for " << p;
+    auto r = parse_catalogue(read(p), p.filename().string());
+    ASSERT_FALSE(r.ok()) << "a broken catalogue was accepted";
+    EXPECT_EQ(r.error().to_string(), read(expected));
+    for (const auto& e : r.error().errors) {
+      EXPECT_GT(e.line, 0) << e.to_string();
+      EXPECT_GT(e.column, 0) << e.to_string();
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 15);
+}
+
+TEST(CatalogueLoader, LoadFileReportsThePathItWasGiven) {
+  const fs::path p = kHere / "broken/unknown-department.toml";
+  auto r = load_catalogue(p.string());
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.error().errors.size(), 1u);
+  EXPECT_EQ(r.error().errors[0].file, p.string());
+  EXPECT_EQ(r.error().errors[0].line, 28);
+  EXPECT_EQ(r.error().errors[0].column, 14);
+}
+
+TEST(CatalogueLoader, MissingFile) {
+  auto r = load_catalogue("/nonexistent/centre.toml");
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.error().errors.size(), 1u);
+  EXPECT_EQ(r.error().errors[0].line, 0);
+  EXPECT_EQ(r.error().to_string(), "/nonexistent/centre.toml: cannot read the catalogue: No such file or directory\n");
+}
+
+TEST(CatalogueLoader, EmptyTextIsRefused) {
+  auto r = parse_catalogue("", "empty.toml");
+  ASSERT_FALSE(r.ok());
+  const std::string text = r.error().to_string();
+  EXPECT_NE(text.find("empty.toml:1:1: the catalogue is missing required key 'version'"), std::string::npos) << text;
+  EXPECT_NE(text.find("missing required key 'services'"), std::string::npos) << text;
+}
+
+TEST(ConfigError, Formatting) {
+  EXPECT_EQ((ConfigError{"a.toml", 4, 7, "bad"}).to_string(), "a.toml:4:7: bad");
+  EXPECT_EQ((ConfigError{"a.toml", 4, 0, "bad"}).to_string(), "a.toml:4: bad");
+  EXPECT_EQ((ConfigError{"a.toml", 0, 0, "bad"}).to_string(), "a.toml: bad");
+  ConfigErrors all{{{"a.toml", 1, 2, "x"}, {"a.toml", 3, 4, "y"}}};
+  EXPECT_EQ(all.to_string(), "a.toml:1:2: x\na.toml:3:4: y\n");
+}
+
+}  // namespace
+}  // namespace guichet::config
