@@ -161,6 +161,22 @@ void Frame::text_in(const Rect& r, std::string_view text, TextStyle style, Tone 
   record(ctx_, ScreenItem::Kind::Text, std::string(text), ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h));
 }
 
+void Frame::text_fit(const Rect& r, std::string_view text, TextStyle style, Tone tone, Align align) {
+  ImFont* f = font(style);
+  ImVec2 natural = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, text.data(), text.data() + text.size());
+  float size = f->FontSize;
+  if (natural.x > r.w && natural.x > 0) size *= r.w / natural.x;
+  if (size * 1.15f > r.h) size = r.h / 1.15f;
+  float w = natural.x * size / f->FontSize;
+  float x = r.x;
+  if (align == Align::Center) x += (r.w - w) / 2;
+  if (align == Align::Right) x += r.w - w;
+  ImVec2 pos(std::floor(x), std::floor(r.y + (r.h - size) / 2));
+  ImGui::GetWindowDrawList()->AddText(f, size, pos, to_imu32(tone_color(*ctx_.theme, tone)), text.data(),
+                                      text.data() + text.size());
+  record(ctx_, ScreenItem::Kind::Text, std::string(text), ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h));
+}
+
 void Frame::fill(const Rect& r, Rgba color, float rounding) {
   float rr = rounding < 0 ? ctx_.theme->sizes.rounding * ctx_.scale : rounding;
   ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h), to_imu32(color), rr);

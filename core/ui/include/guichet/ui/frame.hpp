@@ -92,6 +92,9 @@ class Frame {
   // Text inside a rectangle, centred vertically; for boards and custom layouts.
   void text_in(const Rect& rect, std::string_view text, TextStyle style, Tone tone = Tone::Normal,
                Align align = Align::Center);
+  // One line of text as large as `style` allows, shrunk to fit the rectangle (board numbers).
+  void text_fit(const Rect& rect, std::string_view text, TextStyle style, Tone tone = Tone::Normal,
+                Align align = Align::Center);
   // A filled rounded rectangle (no text; backgrounds of cards and boards).
   void fill(const Rect& rect, Rgba color, float rounding = -1);
 
