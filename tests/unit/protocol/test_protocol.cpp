@@ -1,0 +1,326 @@
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "guichet/config/catalogue_loader.hpp"
+#include "guichet/sync/protocol.hpp"
+
+namespace guichet::sync {
+namespace {
+
+namespace d = guichet::domain;
+
+d::Instant at(const std::string& iso) {
+  d::Instant t;
+  if (!d::parse_iso(iso, t)) throw std::invalid_argument(iso);
+  return t;
+}
+
+d::Token full_token() {
+  d::Token t;
+  t.id = "LDH01-20261123-A042";
+  t.service = "birth-certificate";
+  t.prefix = "A";
+  t.number = 42;
+  t.priority = "elderly";
+  t.language = "pa";
+  t.business_day = "2026-11-23";
+  t.issued_at = at("2026-11-23T09:05:00.250+05:30");
+  t.state = d::TokenState::Serving;
+  t.counter = "C2";
+  t.target_counter = "C2";
+  t.recalls = 1;
+  t.called_at = at("2026-11-23T09:40:00+05:30");
+  t.started_at = at("2026-11-23T09:41:30+05:30");
+  t.carried_over = true;
+  t.issued_by = "K1";
+  return t;
+}
+
+// Runs `f` and returns the ProtocolError's message, or "" when nothing was thrown.
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ProtocolError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ProtocolToken, FieldsAsDocumented) {
+  const json j = to_json(full_token(), 330);
+  for (const char* key :
+       {"id", "service", "prefix", "number", "display", "spoken", "priority", "language", "business_day", "issued_at",
+        "state", "counter", "recalls", "called_at", "started_at", "finished_at", "carried_over"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["display"], "A042");
+  EXPECT_EQ(j["spoken"], "A 42");
+  EXPECT_EQ(j["state"], "serving");
+  EXPECT_EQ(j["issued_at"], "2026-11-23T09:05:00.250+05:30");
+  EXPECT_EQ(j["called_at"], "2026-11-23T09:40:00+05:30");
+  EXPECT_TRUE(j["finished_at"].is_null());
+  EXPECT_EQ(j["number"], 42);
+  EXPECT_EQ(j["carried_over"], true);
+}
+
+TEST(ProtocolToken, RoundTrip) {
+  const d::Token t = full_token();
+  const d::Token back = token_from_json(to_json(t, 330));
+  EXPECT_EQ(back.id, t.id);
+  EXPECT_EQ(back.service, t.service);
+  EXPECT_EQ(back.prefix, t.prefix);
+  EXPECT_EQ(back.number, t.number);
+  EXPECT_EQ(back.priority, t.priority);
+  EXPECT_EQ(back.language, t.language);
+  EXPECT_EQ(back.business_day, t.business_day);
+  EXPECT_EQ(back.issued_at, t.issued_at);
+  EXPECT_EQ(back.state, t.state);
+  EXPECT_EQ(back.counter, t.counter);
+  EXPECT_EQ(back.target_counter, t.target_counter);
+  EXPECT_EQ(back.recalls, t.recalls);
+  EXPECT_EQ(back.called_at, t.called_at);
+  EXPECT_EQ(back.started_at, t.started_at);
+  EXPECT_EQ(back.finished_at, std::nullopt);
+  EXPECT_EQ(back.carried_over, t.carried_over);
+  EXPECT_EQ(back.issued_by, t.issued_by);
+  // The offset used for writing does not change the instant read back.
+  EXPECT_EQ(token_from_json(to_json(t, -180)).issued_at, t.issued_at);
+}
+
+TEST(ProtocolToken, OptionalFieldsMayBeAbsentOrNull) {
+  const json j = {{"id", "LDH01-20261123-B001"},
+                  {"service", "death-certificate"},
+                  {"prefix", "B"},
+                  {"number", 1},
+                  {"business_day", "2026-11-23"},
+                  {"issued_at", "2026-11-23T04:30:00Z"},
+                  {"state", "waiting"},
+                  {"called_at", nullptr},
+                  {"counter", nullptr}};
+  const d::Token t = token_from_json(j);
+  EXPECT_EQ(t.state, d::TokenState::Waiting);
+  EXPECT_EQ(t.issued_at, at("2026-11-23T10:00:00+05:30"));
+  EXPECT_FALSE(t.called_at.has_value());
+  EXPECT_TRUE(t.counter.empty());
+  EXPECT_TRUE(t.priority.empty());
+  EXPECT_EQ(t.recalls, 0);
+  EXPECT_FALSE(t.carried_over);
+}
+
+TEST(ProtocolToken, RejectsBadFieldsNamingThem) {
+  const json good = to_json(full_token(), 330);
+  auto with = [&](const char* key, json value) {
+    json j = good;
+    j[key] = std::move(value);
+    return error_of([&] { (void)token_from_json(j); });
+  };
+  auto without = [&](const char* key) {
+    json j = good;
+    j.erase(key);
+    return error_of([&] { (void)token_from_json(j); });
+  };
+  EXPECT_EQ(without("id"), "token.id: missing");
+  EXPECT_EQ(without("issued_at"), "token.issued_at: missing");
+  EXPECT_EQ(without("state"), "token.state: missing");
+  EXPECT_EQ(with("id", ""), "token.id: must not be empty");
+  EXPECT_EQ(with("number", "42"), "token.number: expected an integer, got a string");
+  EXPECT_EQ(with("number", 4.5), "token.number: expected an integer, got a number");
+  EXPECT_EQ(with("number", -1), "token.number: must be between 0 and 2147483647, got -1");
+  EXPECT_EQ(with("number", 99999999999), "token.number: must be between 0 and 2147483647, got 99999999999");
+  EXPECT_EQ(with("state", "lost"), "token.state: unknown token state \"lost\"");
+  EXPECT_EQ(with("issued_at", "yesterday"),
+            "token.issued_at: expected an ISO 8601 time like 2026-11-23T09:05:00+05:30, got \"yesterday\"");
+  EXPECT_EQ(with("called_at", 1700000000), "token.called_at: expected an ISO 8601 time string, got an integer");
+  EXPECT_EQ(with("carried_over", "yes"), "token.carried_over: expected a boolean, got a string");
+  EXPECT_EQ(with("priority", json::array()), "token.priority: expected a string, got an array");
+  EXPECT_EQ(with("recalls", -2), "token.recalls: must be between 0 and 2147483647, got -2");
+  EXPECT_EQ(error_of([] { (void)token_from_json(json::array()); }), "token: expected an object, got an array");
+  EXPECT_EQ(with("display", "ignored"), "");  // derived fields are not read back
+}
+
+TEST(ProtocolWait, RoundTripAndRejects) {
+  d::WaitEstimate w;
+  w.ahead = 7;
+  w.minutes = 21;
+  w.service_minutes = 6.5;
+  w.counters = 2;
+  const json j = to_json(w);
+  EXPECT_EQ(j["ahead"], 7);
+  EXPECT_EQ(j["minutes"], 21);
+  const d::WaitEstimate back = wait_from_json(j);
+  EXPECT_EQ(back.ahead, 7);
+  EXPECT_EQ(back.minutes, 21);
+  EXPECT_DOUBLE_EQ(back.service_minutes, 6.5);
+  EXPECT_EQ(back.counters, 2);
+  EXPECT_EQ(wait_from_json(json{{"ahead", 0}, {"minutes", 0}}).counters, 0);
+  EXPECT_EQ(error_of([] {
+              (void)wait_from_json(json{{"ahead", -1}, {"minutes", 0}});
+            }),
+            "wait.ahead: must be between 0 and 2147483647, got -1");
+  EXPECT_EQ(error_of([] { (void)wait_from_json(json{{"ahead", 1}}); }), "wait.minutes: missing");
+  EXPECT_EQ(error_of([] {
+              (void)wait_from_json(json{{"ahead", 1}, {"minutes", 2}, {"service_minutes", "6"}});
+            }),
+            "wait.service_minutes: expected a number >= 0");
+}
+
+TEST(ProtocolCounter, RoundTripAndRejects) {
+  const d::CounterState c{"C3", "op-17", "LDH01-20261123-D004", 2};
+  const json j = to_json(c);
+  EXPECT_EQ(j["counter"], "C3");
+  EXPECT_EQ(j["operator"], "op-17");
+  EXPECT_EQ(j["open"], true);
+  const d::CounterState back = counter_state_from_json(j);
+  EXPECT_EQ(back.counter, c.counter);
+  EXPECT_EQ(back.operator_id, c.operator_id);
+  EXPECT_EQ(back.current_token, c.current_token);
+  EXPECT_EQ(back.normal_since_priority, 2);
+  EXPECT_EQ(to_json(d::CounterState{"C1", "", "", 0})["open"], false);
+  EXPECT_EQ(error_of([] { (void)counter_state_from_json(json{{"operator", "x"}}); }), "counter.counter: missing");
+  EXPECT_EQ(error_of([] {
+              (void)counter_state_from_json(json{{"counter", "C1"}, {"normal_since_priority", "2"}});
+            }),
+            "counter.normal_since_priority: expected an integer, got a string");
+}
+
+TEST(ProtocolEvent, CallRoundTrip) {
+  WireEvent w;
+  w.seq = 1234567890123ULL;
+  w.counter_number = 2;
+  w.event.type = d::EventType::Called;
+  w.event.token = full_token();
+  w.event.token.state = d::TokenState::Called;
+  w.event.counter = "C2";
+  w.event.reason = d::CallReason::PriorityTurn;
+  w.event.explanation = "2 normal calls since the last priority call (ratio 2:1): priority turn (Senior citizen)";
+  w.event.at = at("2026-11-23T09:40:00+05:30");
+  w.event.actor = "op-17";
+  const json j = to_json(w, 330);
+  EXPECT_EQ(j["type"], "called");
+  EXPECT_EQ(j["reason"], "priority_turn");
+  EXPECT_EQ(j["seq"], 1234567890123ULL);
+  EXPECT_EQ(j["at"], "2026-11-23T09:40:00+05:30");
+  EXPECT_EQ(j["token"]["display"], "A042");
+  const WireEvent back = event_from_json(j);
+  EXPECT_EQ(back.seq, w.seq);
+  EXPECT_EQ(back.counter_number, 2);
+  EXPECT_EQ(back.event.type, d::EventType::Called);
+  EXPECT_EQ(back.event.token.id, w.event.token.id);
+  EXPECT_EQ(back.event.token.state, d::TokenState::Called);
+  EXPECT_EQ(back.event.counter, "C2");
+  EXPECT_EQ(back.event.reason, d::CallReason::PriorityTurn);
+  EXPECT_EQ(back.event.explanation, w.event.explanation);
+  EXPECT_EQ(back.event.at, w.event.at);
+  EXPECT_EQ(back.event.actor, "op-17");
+  EXPECT_EQ(to_json(back, 330), j);
+}
+
+TEST(ProtocolEvent, CounterEventHasNoTokenOrReason) {
+  WireEvent w;
+  w.event.type = d::EventType::CounterOpened;
+  w.event.counter = "C1";
+  w.event.at = at("2026-11-23T09:00:00+05:30");
+  w.event.actor = "op-1";
+  const json j = to_json(w, 330);
+  EXPECT_TRUE(j["token"].is_null());
+  EXPECT_TRUE(j["reason"].is_null());
+  EXPECT_EQ(j["type"], "counter_opened");
+  const WireEvent back = event_from_json(j);
+  EXPECT_TRUE(back.event.token.id.empty());
+  EXPECT_FALSE(back.event.reason.has_value());
+  EXPECT_EQ(back.seq, 0u);
+}
+
+TEST(ProtocolEvent, RejectsBadFieldsNamingThem) {
+  WireEvent w;
+  w.event.type = d::EventType::Called;
+  w.event.token = full_token();
+  w.event.reason = d::CallReason::FirstInLine;
+  w.event.at = at("2026-11-23T09:40:00+05:30");
+  const json good = to_json(w, 330);
+  auto with = [&](const std::function<void(json&)>& change) {
+    json j = good;
+    change(j);
+    return error_of([&] { (void)event_from_json(j); });
+  };
+  EXPECT_EQ(with([](json& j) { j["type"] = "teleported"; }), "event.type: unknown event type \"teleported\"");
+  EXPECT_EQ(with([](json& j) { j["reason"] = "bribe"; }), "event.reason: unknown call reason \"bribe\"");
+  EXPECT_EQ(with([](json& j) { j["reason"] = 3; }), "event.reason: expected a string, got an integer");
+  EXPECT_EQ(with([](json& j) { j.erase("at"); }), "event.at: missing");
+  EXPECT_EQ(with([](json& j) { j["seq"] = -5; }), "event.seq: must be between 0 and 9223372036854775807, got -5");
+  EXPECT_EQ(with([](json& j) { j["token"]["issued_at"] = "soon"; }),
+            "event.token.issued_at: expected an ISO 8601 time like 2026-11-23T09:05:00+05:30, got \"soon\"");
+  EXPECT_EQ(with([](json& j) { j["token"] = "A042"; }), "event.token: expected an object, got a string");
+  EXPECT_EQ(with([](json& j) { j["counter_number"] = true; }),
+            "event.counter_number: expected an integer, got a boolean");
+}
+
+d::Catalogue demo() {
+  auto r = config::load_catalogue(std::string(GUICHET_SOURCE_DIR) + "/sync-server/catalogue/demo-centre.toml");
+  if (!r.ok()) throw std::runtime_error(r.error().to_string());
+  return std::move(r.value());
+}
+
+TEST(ProtocolCatalogue, DemoRoundTrips) {
+  const d::Catalogue c = demo();
+  const json j = to_json(c);
+  EXPECT_EQ(j["centre"]["id"], "LDH01");
+  EXPECT_EQ(j["centre"]["utc_offset_minutes"], 330);
+  EXPECT_EQ(j["policy"]["carry_over"], "next_day");
+  EXPECT_EQ(j["services"][0]["hours"]["mon"][1], "14:00-17:00");
+  EXPECT_TRUE(j["services"][0]["hours"]["sun"].empty());
+  EXPECT_EQ(j["services"][0]["name"]["pa"], "ਜਨਮ ਸਰਟੀਫਿਕੇਟ");
+  const d::Catalogue back = catalogue_from_json(j);
+  EXPECT_EQ(to_json(back), j);
+  ASSERT_EQ(back.services.size(), c.services.size());
+  for (std::size_t i = 0; i < c.services.size(); ++i) {
+    const auto& a = c.services[i];
+    const auto& b = back.services[i];
+    EXPECT_EQ(b.id, a.id);
+    EXPECT_EQ(b.prefix, a.prefix);
+    EXPECT_EQ(b.counters, a.counters);
+    EXPECT_EQ(b.fee_minor, a.fee_minor);
+    EXPECT_EQ(b.daily_cap, a.daily_cap);
+    for (int wd = 0; wd < 7; ++wd) {
+      for (int m = 0; m < 1440; m += 15) EXPECT_EQ(b.hours.open_at(wd, m), a.hours.open_at(wd, m));
+    }
+  }
+  EXPECT_EQ(back.counter("C5")->location, c.counter("C5")->location);
+  EXPECT_EQ(back.policy.max_wait_minutes, 45);
+}
+
+TEST(ProtocolCatalogue, RejectsBadFieldsNamingThem) {
+  const json good = to_json(demo());
+  auto with = [&](const std::function<void(json&)>& change) {
+    json j = good;
+    change(j);
+    return error_of([&] { (void)catalogue_from_json(j); });
+  };
+  EXPECT_EQ(with([](json& j) { j["services"][2]["hours"]["mon"][0] = "9-5"; }),
+            "catalogue.services[2].hours.mon[0]: expected a time range like \"09:00-13:30\"");
+  EXPECT_EQ(with([](json& j) { j["services"][1]["hours"]["someday"] = json::array(); }),
+            "catalogue.services[1].hours.someday: unknown weekday (expected mon, tue, wed, thu, fri, sat or sun)");
+  EXPECT_EQ(with([](json& j) { j["departments"][0]["name"].erase("en"); }),
+            "catalogue.departments[0].name.en: missing (English is always present)");
+  EXPECT_EQ(with([](json& j) { j["policy"]["carry_over"] = "forever"; }),
+            "catalogue.policy.carry_over: expected \"next_day\" or \"none\", got \"forever\"");
+  EXPECT_EQ(with([](json& j) { j["centre"]["utc_offset_minutes"] = 2000; }),
+            "catalogue.centre.utc_offset_minutes: must be between -840 and 840, got 2000");
+  EXPECT_EQ(with([](json& j) { j["counters"][1]["number"] = "2"; }),
+            "catalogue.counters[1].number: expected an integer, got a string");
+  EXPECT_EQ(with([](json& j) { j["services"][0]["counters"][1] = 2; }),
+            "catalogue.services[0].counters[1]: expected a string, got an integer");
+  EXPECT_EQ(with([](json& j) { j.erase("services"); }), "catalogue.services: missing");
+  EXPECT_EQ(with([](json& j) { j["centre"]["languages"] = "en"; }),
+            "catalogue.centre.languages: expected an array of strings, got a string");
+}
+
+TEST(ProtocolError, Body) {
+  const json j = error_body("service_closed", "Birth certificate is closed now; it opens at 09:00");
+  EXPECT_EQ(j.dump(),
+            R"({"error":{"code":"service_closed","message":"Birth certificate is closed now; it opens at 09:00"}})");
+}
+
+}  // namespace
+}  // namespace guichet::sync
