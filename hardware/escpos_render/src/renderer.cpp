@@ -134,9 +134,8 @@ class Interpreter {
 
   // --- paper -------------------------------------------------------------------------------
 
-  // Makes the page at least h dots tall; false when that would pass the page limit.
-  bool grow_to(int h) {
-    if (h <= page_.height) return true;
+  // Makes the page at least h dots tall, up to the page limit.
+  void grow_to(int h) {
     if (h > options_.max_page_height) {
       if (!page_limit_warned_) {
         warn(0, "page taller than " + std::to_string(options_.max_page_height) + " dots; the rest is not drawn");
@@ -144,14 +143,14 @@ class Interpreter {
       }
       h = options_.max_page_height;
     }
+    if (h <= page_.height) return;
     page_.pixels.resize(static_cast<std::size_t>(page_.width) * static_cast<std::size_t>(h), 255);
     page_.height = h;
-    return h <= options_.max_page_height;
   }
 
   void advance(int dots) {
     y_ += std::max(dots, 0);
-    grow_to(std::min(y_, options_.max_page_height));
+    grow_to(y_);
   }
 
   void ink(int x, int y) {
