@@ -29,6 +29,24 @@ std::string plural(int n, const char* one, const char* many) { return std::to_st
 
 QueueError err(QueueErrorKind kind, std::string message) { return QueueError{kind, std::move(message)}; }
 
+// How many keys of `line` come before `k`, walking from whichever end is nearer, so the newest
+// token (the usual question, right after issue) costs O(1).
+template <class Line, class Key>
+int rank_in(const Line& line, const Key& k) {
+  const auto it = line.lower_bound(k);
+  auto front = line.begin();
+  auto back = line.end();
+  int from_front = 0, from_back = 0;
+  for (;;) {
+    if (front == it) return from_front;
+    if (back == it) return static_cast<int>(line.size()) - from_back;
+    ++front;
+    ++from_front;
+    --back;
+    ++from_back;
+  }
+}
+
 bool is_final(TokenState s) {
   return s == TokenState::Served || s == TokenState::NoShow || s == TokenState::Cancelled || s == TokenState::Expired;
 }
@@ -592,7 +610,7 @@ QueueResult<QueueEvent> Queue::call_next(const std::string& counter, const std::
 // How many tokens the counter could call come before this one, oldest first.
 int Queue::position_in_line(std::size_t cpos, std::size_t tpos) const {
   const Key k = key_of(tpos);
-  auto before = [&](const Line& l) { return static_cast<int>(std::distance(l.begin(), l.lower_bound(k))); };
+  auto before = [&](const Line& l) { return rank_in(l, k); };
   int n = before(directed_[cpos]);
   for (std::size_t s : counter_services_[cpos]) n += before(lines_[s].priority) + before(lines_[s].normal);
   return n;
@@ -914,7 +932,7 @@ WaitEstimate Queue::estimate_wait(const std::string& token_id) const {
   if (t.state != TokenState::Waiting) return w;
 
   const Key k = key_of(*tpos);
-  auto older = [&](const Line& l) { return static_cast<int>(std::distance(l.begin(), l.lower_bound(k))); };
+  auto older = [&](const Line& l) { return rank_in(l, k); };
   if (!t.target_counter.empty()) {
     w.ahead = older(directed_[counter_index_.at(t.target_counter)]);
   } else {
