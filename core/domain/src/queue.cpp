@@ -461,7 +461,9 @@ QueueResult<QueueEvent> Queue::issue(const IssueRequest& request, Instant now) {
   t.number = next++;
   t.id = catalogue_->centre.id + "-" + compact_day(business_day_) + "-" + t.display_number();
   t.priority = request.priority;
-  t.language = request.language;
+  t.language = !request.language.empty()              ? request.language
+               : catalogue_->centre.languages.empty() ? std::string("en")
+                                                      : catalogue_->centre.languages.front();
   t.business_day = business_day_;
   t.issued_at = now;
   t.issued_by = request.device;

@@ -119,6 +119,12 @@ TEST_F(QueueTest, IssueNumbersTokensPerPrefix) {
   EXPECT_EQ(q.tokens().size(), 4u);
 }
 
+TEST_F(QueueTest, IssueWithoutLanguageUsesTheCentresFirst) {
+  auto r = q.issue({"birth", "", "", "K1"}, kMon10);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->token.language, "en");
+}
+
 TEST_F(QueueTest, IssueRefusesUnknownServiceAndPriority) {
   auto r = q.issue({"passport", "", "en", "K1"}, kMon10);
   EXPECT_EQ(kind(r), QueueErrorKind::UnknownService);

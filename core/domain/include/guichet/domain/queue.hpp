@@ -162,35 +162,62 @@ struct DayCloseReport {
 class Queue {
  public:
   Queue(std::shared_ptr<const Catalogue> catalogue, std::string business_day);
-  // Restores a queue persisted by the server.
+  // Restores a queue persisted by the server. The tokens are the source of truth: a counter's
+  // current token is the Called/Serving token at that counter, whatever `counters` says; counter
+  // states contribute the operator and the ratio count. Recent service times are rebuilt from
+  // the Served tokens.
   Queue(std::shared_ptr<const Catalogue> catalogue, std::string business_day, std::vector<Token> tokens,
         std::vector<CounterState> counters);
 
   const Catalogue& catalogue() const { return *catalogue_; }
   const std::string& business_day() const { return business_day_; }
 
+  // Checks in order: service, priority category, opening hours (in the centre's local time; the
+  // message says when it opens next), daily cap. An empty language becomes the centre's first.
   QueueResult<QueueEvent> issue(const IssueRequest& request, Instant now);
+  // Logs an operator in at a counter (another operator may take over an open counter).
   QueueResult<QueueEvent> open_counter(const std::string& counter, const std::string& operator_id, Instant now);
+  // Refused (CounterBusy) while the counter has a called or serving citizen, who would be stranded.
   QueueResult<QueueEvent> close_counter(const std::string& counter, const std::string& actor, Instant now);
 
+  // The counter must be open and free. Among the waiting tokens it may call (its services, or
+  // transferred to it; a token transferred to a counter goes only there), oldest first:
+  //  1. a token waiting longer than policy.max_wait_minutes: the oldest such (WaitCap);
+  //  2. a token transferred to this counter (DirectedToCounter);
+  //  3. priority and normal tokens both waiting: priority when the counter has made
+  //     policy.normal_per_priority normal calls since its last priority call (PriorityTurn),
+  //     else the oldest normal (NormalTurn); only one kind waiting: FirstInLine or
+  //     OnlyPriorityWaiting.
+  // Every call (next, specific, scanned) of a normal token counts toward the ratio; a priority
+  // call resets it. The event's explanation says why in a sentence.
   QueueResult<QueueEvent> call_next(const std::string& counter, const std::string& actor, Instant now);
   // Calls `token_id` out of order (scanned = it came from the token's QR).
   QueueResult<QueueEvent> call_specific(const std::string& counter, const std::string& token_id, bool scanned,
                                         const std::string& actor, Instant now);
+  // Called (not yet serving) tokens only, at most policy.recall_limit times.
   QueueResult<QueueEvent> recall(const std::string& counter, const std::string& actor, Instant now);
   QueueResult<QueueEvent> start(const std::string& counter, const std::string& actor, Instant now);
+  // From Called or Serving; records the service time used by wait estimates.
   QueueResult<QueueEvent> finish(const std::string& counter, const std::string& actor, Instant now);
+  // Called tokens only: a citizen being served has come.
   QueueResult<QueueEvent> no_show(const std::string& counter, const std::string& actor, Instant now);
+  // Puts the current token back in line for another service and/or a specific counter (at least
+  // one must be given). It keeps its place by issue time, so the citizen does not start over.
   QueueResult<QueueEvent> transfer(const std::string& counter, const TransferTarget& target, const std::string& actor,
                                    Instant now);
   QueueResult<QueueEvent> park(const std::string& counter, const std::string& actor, Instant now);
+  // A parked token comes back as Called, at the counter that parked it or any counter serving
+  // its service.
   QueueResult<QueueEvent> resume(const std::string& counter, const std::string& token_id, const std::string& actor,
                                  Instant now);
   // Voids a token that was never called (the kiosk could not deliver it).
   QueueResult<QueueEvent> cancel(const std::string& token_id, const std::string& actor, Instant now);
 
-  // Ends the business day: unserved tokens carry over or expire per policy; numbering restarts
-  // (above any carried-over number, so displayed numbers never repeat within a day).
+  // Ends the business day: unserved tokens (waiting, called, serving, parked) carry over as
+  // waiting tokens or expire, per policy; numbering restarts (above any carried-over number, so
+  // displayed numbers never repeat within a day). Afterwards tokens() holds only the carried-over
+  // tokens: finished ones belong to the closed day (the caller has their events). Counters keep
+  // their operators; their current tokens and ratio counts are cleared.
   DayCloseReport close_day(const std::string& next_business_day, const std::string& actor, Instant now);
 
   // Queries.
@@ -203,9 +230,11 @@ class Queue {
   std::vector<const Token*> waiting_for_counter(const std::string& counter) const;
   // Waiting tokens of a service, oldest first.
   std::vector<const Token*> waiting_for_service(const std::string& service) const;
-  // Estimated wait for a waiting token, from recent service times of its service.
+  // Estimated wait for a waiting token: tokens likely to be called first (older ones of its kind,
+  // plus the other kind interleaved by the ratio) × the average of the service's last 20 service
+  // times (the typical time counting as one more sample) ÷ open counters serving it (at least 1).
   WaitEstimate estimate_wait(const std::string& token_id) const;
-  // Tokens issued today for a service (cancelled ones do not count).
+  // Tokens issued today for a service (cancelled and carried-over ones do not count).
   int issued_today(const std::string& service) const;
 
  private:
