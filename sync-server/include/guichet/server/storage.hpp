@@ -1,0 +1,171 @@
+// The centre server's SQLite schema and the statements that read and write it. Bound parameters
+// only; prepared statements are cached per connection because the hot path runs thousands of
+// times a second.
+//
+// Tables (see docs/server.md): meta, devices, operators, sessions, tokens, counter_states, events,
+// idempotency, pin_failures.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guichet/domain/queue.hpp"
+#include "guichet/server/throttle.hpp"
+#include "guichet/store/sqlite.hpp"
+
+namespace guichet::server {
+
+// Numbered migrations; index i (0-based) brings the file to schema version i + 1.
+const std::vector<std::string>& schema_migrations();
+
+// Opens the file (creating it), applies pending migrations and returns the connection.
+store::Db open_database(const std::string& path, store::Durability durability = store::Durability::Full,
+                        bool check_integrity = true);
+
+enum class DeviceKind { Kiosk, Counter, Display };
+const char* to_string(DeviceKind);
+std::optional<DeviceKind> parse_device_kind(const std::string&);
+
+enum class Role { Operator, Manager, Admin };
+const char* to_string(Role);
+std::optional<Role> parse_role(const std::string&);
+
+struct DeviceRecord {
+  std::string id;
+  DeviceKind kind = DeviceKind::Kiosk;
+  std::string secret_hash;
+  std::int64_t created_ms = 0;
+  std::optional<std::int64_t> revoked_ms;
+};
+
+struct OperatorRecord {
+  std::string id;
+  std::string name;
+  Role role = Role::Operator;
+  std::string pin_hash;
+  std::int64_t created_ms = 0;
+};
+
+struct SessionRecord {
+  std::string token_hash;  // the bearer token itself is never stored
+  std::string operator_id;
+  std::string device_id;
+  std::string counter;  // empty when logged in without a counter
+  std::int64_t created_ms = 0;
+  std::int64_t expires_ms = 0;
+};
+
+struct EventRecord {
+  std::uint64_t seq = 0;
+  std::string type;
+  std::string token_id;
+  std::string counter;
+  std::string actor;   // operator id or device id
+  std::string device;  // device the request came from
+  std::int64_t at_ms = 0;
+  std::string body;  // the event's wire JSON
+};
+
+struct IdempotencyRecord {
+  std::string device;
+  std::string key;
+  std::string fingerprint;  // method, path and body hash of the first request
+  int status = 0;
+  std::string body;
+  std::int64_t created_ms = 0;
+};
+
+// Statements over one connection. Not thread-safe: one per connection, one thread at a time.
+class Repository {
+ public:
+  explicit Repository(store::Db& db) : db_(db) {}
+  store::Db& db() { return db_; }
+
+  // meta
+  std::optional<std::string> meta(const std::string& key);
+  void set_meta(const std::string& key, const std::string& value);
+
+  // devices
+  void insert_device(const DeviceRecord& d);
+  bool revoke_device(const std::string& id, std::int64_t at_ms);  // false if unknown
+  std::optional<DeviceRecord> device(const std::string& id);
+
+  // operators
+  void insert_operator(const OperatorRecord& o);
+  std::optional<OperatorRecord> operator_record(const std::string& id);
+
+  // sessions
+  void insert_session(const SessionRecord& s);
+  void close_session(const std::string& token_hash, std::int64_t at_ms);
+  std::vector<SessionRecord> open_sessions(std::int64_t now_ms);
+
+  // tokens and counters; queue_day is the business day of the queue holding the token
+  void upsert_token(const domain::Token& t, const std::string& queue_day);
+  std::vector<domain::Token> tokens_of_day(const std::string& queue_day);
+  std::optional<domain::Token> token(const std::string& id);
+  void upsert_counter(const domain::CounterState& c);
+  void delete_counters();
+  std::vector<domain::CounterState> counters();
+
+  // events
+  void insert_event(const EventRecord& e);
+  std::uint64_t last_event_seq();
+  std::vector<EventRecord> events_after(std::uint64_t seq, int limit);
+  std::vector<EventRecord> last_calls(int limit);  // called and recalled, newest first
+  std::int64_t event_count();
+
+  // idempotency
+  void insert_idempotency(const IdempotencyRecord& r);
+  std::optional<IdempotencyRecord> idempotency(const std::string& device, const std::string& key);
+
+  // PIN failures
+  void put_pin_failures(const PinFailures& f);
+  void clear_pin_failures(const std::string& operator_id);
+  std::vector<PinFailures> all_pin_failures();
+
+ private:
+  store::Statement& stmt(const char* sql);
+  store::Db& db_;
+  std::map<const char*, store::Statement> cache_;
+};
+
+// Connections for reads from any thread (WAL lets them run beside the writer). acquire() hands
+// out an idle connection, opening one when all are busy.
+class ReadPool {
+ public:
+  explicit ReadPool(std::string path) : path_(std::move(path)) {}
+
+  struct Conn {
+    explicit Conn(const std::string& path);
+    store::Db db;
+    Repository repo;
+  };
+  class Lease {
+   public:
+    Lease(ReadPool& pool, std::unique_ptr<Conn> conn) : pool_(&pool), conn_(std::move(conn)) {}
+    ~Lease();
+    Lease(Lease&&) = default;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Lease& operator=(Lease&&) = delete;
+    Repository& operator*() { return conn_->repo; }
+    Repository* operator->() { return &conn_->repo; }
+
+   private:
+    ReadPool* pool_;
+    std::unique_ptr<Conn> conn_;
+  };
+  Lease acquire();
+
+ private:
+  std::string path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Conn>> idle_;
+};
+
+}  // namespace guichet::server

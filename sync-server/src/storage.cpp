@@ -1,0 +1,495 @@
+#include "guichet/server/storage.hpp"
+
+#include <utility>
+
+namespace guichet::server {
+namespace {
+
+// Resets a cached statement when the caller is done with it: a statement left mid-result would
+// hold a read transaction open and stop WAL checkpoints.
+class Use {
+ public:
+  explicit Use(store::Statement& st) : st_(st) { st_.reset(); }
+  ~Use() { st_.reset(); }
+  Use(const Use&) = delete;
+  Use& operator=(const Use&) = delete;
+  store::Statement* operator->() { return &st_; }
+  store::Statement& operator*() { return st_; }
+
+ private:
+  store::Statement& st_;
+};
+
+std::optional<std::int64_t> opt_int(store::Statement& st, int col) {
+  if (st.is_null(col)) return std::nullopt;
+  return st.int64(col);
+}
+
+std::optional<domain::Instant> opt_instant(store::Statement& st, int col) {
+  if (st.is_null(col)) return std::nullopt;
+  return domain::from_unix_ms(st.int64(col));
+}
+
+std::optional<std::int64_t> opt_ms(const std::optional<domain::Instant>& t) {
+  if (!t) return std::nullopt;
+  return domain::to_unix_ms(*t);
+}
+
+constexpr const char* kTokenColumns =
+    "id, business_day, service, prefix, number, priority, language, issued_ms, state, counter, target_counter, "
+    "recalls, called_ms, started_ms, finished_ms, carried_over, issued_by";
+
+domain::Token read_token(store::Statement& st) {
+  domain::Token t;
+  t.id = st.text(0);
+  t.business_day = st.text(1);
+  t.service = st.text(2);
+  t.prefix = st.text(3);
+  t.number = st.int32(4);
+  t.priority = st.text(5);
+  t.language = st.text(6);
+  t.issued_at = domain::from_unix_ms(st.int64(7));
+  std::string state = st.text(8);
+  if (!domain::parse_token_state(state, t.state)) {
+    throw store::DbError(SQLITE_CORRUPT, "token " + t.id + " has unknown state '" + state + "'");
+  }
+  t.counter = st.text(9);
+  t.target_counter = st.text(10);
+  t.recalls = st.int32(11);
+  t.called_at = opt_instant(st, 12);
+  t.started_at = opt_instant(st, 13);
+  t.finished_at = opt_instant(st, 14);
+  t.carried_over = st.int64(15) != 0;
+  t.issued_by = st.text(16);
+  return t;
+}
+
+EventRecord read_event(store::Statement& st) {
+  EventRecord e;
+  e.seq = static_cast<std::uint64_t>(st.int64(0));
+  e.type = st.text(1);
+  e.token_id = st.text(2);
+  e.counter = st.text(3);
+  e.actor = st.text(4);
+  e.device = st.text(5);
+  e.at_ms = st.int64(6);
+  e.body = st.text(7);
+  return e;
+}
+
+}  // namespace
+
+const std::vector<std::string>& schema_migrations() {
+  static const std::vector<std::string> migrations = {
+      // 1: the queue authority of one centre.
+      R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE devices (
+  id          TEXT PRIMARY KEY,
+  kind        TEXT NOT NULL CHECK (kind IN ('kiosk', 'counter', 'display')),
+  secret_hash TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  revoked_ms  INTEGER
+);
+
+CREATE TABLE operators (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  role       TEXT NOT NULL CHECK (role IN ('operator', 'manager', 'admin')),
+  pin_hash   TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+  token_hash  TEXT PRIMARY KEY,
+  operator_id TEXT NOT NULL REFERENCES operators(id),
+  device_id   TEXT NOT NULL REFERENCES devices(id),
+  counter     TEXT NOT NULL DEFAULT '',
+  created_ms  INTEGER NOT NULL,
+  expires_ms  INTEGER NOT NULL,
+  closed_ms   INTEGER
+);
+
+CREATE TABLE tokens (
+  id             TEXT PRIMARY KEY,
+  queue_day      TEXT NOT NULL,
+  business_day   TEXT NOT NULL,
+  service        TEXT NOT NULL,
+  prefix         TEXT NOT NULL,
+  number         INTEGER NOT NULL,
+  priority       TEXT NOT NULL DEFAULT '',
+  language       TEXT NOT NULL DEFAULT '',
+  issued_ms      INTEGER NOT NULL,
+  state          TEXT NOT NULL,
+  counter        TEXT NOT NULL DEFAULT '',
+  target_counter TEXT NOT NULL DEFAULT '',
+  recalls        INTEGER NOT NULL DEFAULT 0,
+  called_ms      INTEGER,
+  started_ms     INTEGER,
+  finished_ms    INTEGER,
+  carried_over   INTEGER NOT NULL DEFAULT 0,
+  issued_by      TEXT NOT NULL CHECK (issued_by <> '')
+);
+CREATE INDEX tokens_by_queue_day ON tokens(queue_day);
+
+CREATE TABLE counter_states (
+  counter               TEXT PRIMARY KEY,
+  operator_id           TEXT NOT NULL DEFAULT '',
+  current_token         TEXT NOT NULL DEFAULT '',
+  normal_since_priority INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE events (
+  seq      INTEGER PRIMARY KEY,
+  type     TEXT NOT NULL,
+  token_id TEXT NOT NULL DEFAULT '',
+  counter  TEXT NOT NULL DEFAULT '',
+  actor    TEXT NOT NULL CHECK (actor <> ''),
+  device   TEXT NOT NULL CHECK (device <> ''),
+  at_ms    INTEGER NOT NULL,
+  body     TEXT NOT NULL
+);
+
+CREATE TABLE idempotency (
+  device      TEXT NOT NULL,
+  key         TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  status      INTEGER NOT NULL,
+  body        TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  PRIMARY KEY (device, key)
+) WITHOUT ROWID;
+
+CREATE TABLE pin_failures (
+  operator_id     TEXT PRIMARY KEY,
+  failures        INTEGER NOT NULL,
+  locked_until_ms INTEGER NOT NULL,
+  last_failure_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
+  };
+  return migrations;
+}
+
+store::Db open_database(const std::string& path, store::Durability durability, bool check_integrity) {
+  store::OpenOptions options;
+  options.durability = durability;
+  options.check_integrity = check_integrity;
+  store::Db db(path, options);
+  db.migrate(schema_migrations());
+  return db;
+}
+
+const char* to_string(DeviceKind k) {
+  switch (k) {
+    case DeviceKind::Kiosk:
+      return "kiosk";
+    case DeviceKind::Counter:
+      return "counter";
+    case DeviceKind::Display:
+      return "display";
+  }
+  return "kiosk";
+}
+
+std::optional<DeviceKind> parse_device_kind(const std::string& s) {
+  if (s == "kiosk") return DeviceKind::Kiosk;
+  if (s == "counter") return DeviceKind::Counter;
+  if (s == "display") return DeviceKind::Display;
+  return std::nullopt;
+}
+
+const char* to_string(Role r) {
+  switch (r) {
+    case Role::Operator:
+      return "operator";
+    case Role::Manager:
+      return "manager";
+    case Role::Admin:
+      return "admin";
+  }
+  return "operator";
+}
+
+std::optional<Role> parse_role(const std::string& s) {
+  if (s == "operator") return Role::Operator;
+  if (s == "manager") return Role::Manager;
+  if (s == "admin") return Role::Admin;
+  return std::nullopt;
+}
+
+store::Statement& Repository::stmt(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) it = cache_.emplace(sql, db_.prepare(sql)).first;
+  return it->second;
+}
+
+std::optional<std::string> Repository::meta(const std::string& key) {
+  Use st(stmt("SELECT value FROM meta WHERE key = ?1"));
+  st->bind(1, key);
+  if (!st->step()) return std::nullopt;
+  return st->text(0);
+}
+
+void Repository::set_meta(const std::string& key, const std::string& value) {
+  Use st(stmt("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  st->bind(1, key).bind(2, value).run();
+}
+
+void Repository::insert_device(const DeviceRecord& d) {
+  Use st(stmt("INSERT INTO devices(id, kind, secret_hash, created_ms, revoked_ms) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  st->bind(1, d.id).bind(2, to_string(d.kind)).bind(3, d.secret_hash).bind(4, d.created_ms).bind(5, d.revoked_ms);
+  st->run();
+}
+
+bool Repository::revoke_device(const std::string& id, std::int64_t at_ms) {
+  Use st(stmt("UPDATE devices SET revoked_ms = COALESCE(revoked_ms, ?2) WHERE id = ?1"));
+  st->bind(1, id).bind(2, at_ms).run();
+  return db_.changes() > 0;
+}
+
+std::optional<DeviceRecord> Repository::device(const std::string& id) {
+  Use st(stmt("SELECT id, kind, secret_hash, created_ms, revoked_ms FROM devices WHERE id = ?1"));
+  st->bind(1, id);
+  if (!st->step()) return std::nullopt;
+  DeviceRecord d;
+  d.id = st->text(0);
+  auto kind = parse_device_kind(st->text(1));
+  if (!kind) throw store::DbError(SQLITE_CORRUPT, "device " + d.id + " has an unknown kind");
+  d.kind = *kind;
+  d.secret_hash = st->text(2);
+  d.created_ms = st->int64(3);
+  d.revoked_ms = opt_int(*st, 4);
+  return d;
+}
+
+void Repository::insert_operator(const OperatorRecord& o) {
+  Use st(stmt("INSERT INTO operators(id, name, role, pin_hash, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  st->bind(1, o.id).bind(2, o.name).bind(3, to_string(o.role)).bind(4, o.pin_hash).bind(5, o.created_ms).run();
+}
+
+std::optional<OperatorRecord> Repository::operator_record(const std::string& id) {
+  Use st(stmt("SELECT id, name, role, pin_hash, created_ms FROM operators WHERE id = ?1"));
+  st->bind(1, id);
+  if (!st->step()) return std::nullopt;
+  OperatorRecord o;
+  o.id = st->text(0);
+  o.name = st->text(1);
+  auto role = parse_role(st->text(2));
+  if (!role) throw store::DbError(SQLITE_CORRUPT, "operator " + o.id + " has an unknown role");
+  o.role = *role;
+  o.pin_hash = st->text(3);
+  o.created_ms = st->int64(4);
+  return o;
+}
+
+void Repository::insert_session(const SessionRecord& s) {
+  Use st(
+      stmt("INSERT INTO sessions(token_hash, operator_id, device_id, counter, created_ms, expires_ms) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  st->bind(1, s.token_hash).bind(2, s.operator_id).bind(3, s.device_id).bind(4, s.counter);
+  st->bind(5, s.created_ms).bind(6, s.expires_ms).run();
+}
+
+void Repository::close_session(const std::string& token_hash, std::int64_t at_ms) {
+  Use st(stmt("UPDATE sessions SET closed_ms = ?2 WHERE token_hash = ?1 AND closed_ms IS NULL"));
+  st->bind(1, token_hash).bind(2, at_ms).run();
+}
+
+std::vector<SessionRecord> Repository::open_sessions(std::int64_t now_ms) {
+  Use st(
+      stmt("SELECT token_hash, operator_id, device_id, counter, created_ms, expires_ms FROM sessions "
+           "WHERE closed_ms IS NULL AND expires_ms > ?1"));
+  st->bind(1, now_ms);
+  std::vector<SessionRecord> out;
+  while (st->step()) {
+    SessionRecord s;
+    s.token_hash = st->text(0);
+    s.operator_id = st->text(1);
+    s.device_id = st->text(2);
+    s.counter = st->text(3);
+    s.created_ms = st->int64(4);
+    s.expires_ms = st->int64(5);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void Repository::upsert_token(const domain::Token& t, const std::string& queue_day) {
+  Use st(
+      stmt("INSERT INTO tokens(id, queue_day, business_day, service, prefix, number, priority, language, issued_ms, "
+           "state, counter, target_counter, recalls, called_ms, started_ms, finished_ms, carried_over, issued_by) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+           "ON CONFLICT(id) DO UPDATE SET queue_day = excluded.queue_day, business_day = excluded.business_day, "
+           "service = excluded.service, prefix = excluded.prefix, number = excluded.number, "
+           "priority = excluded.priority, language = excluded.language, issued_ms = excluded.issued_ms, "
+           "state = excluded.state, counter = excluded.counter, target_counter = excluded.target_counter, "
+           "recalls = excluded.recalls, called_ms = excluded.called_ms, started_ms = excluded.started_ms, "
+           "finished_ms = excluded.finished_ms, carried_over = excluded.carried_over, issued_by = excluded.issued_by"));
+  st->bind(1, t.id).bind(2, queue_day).bind(3, t.business_day).bind(4, t.service).bind(5, t.prefix);
+  st->bind(6, t.number).bind(7, t.priority).bind(8, t.language).bind(9, domain::to_unix_ms(t.issued_at));
+  st->bind(10, domain::to_string(t.state)).bind(11, t.counter).bind(12, t.target_counter).bind(13, t.recalls);
+  st->bind(14, opt_ms(t.called_at)).bind(15, opt_ms(t.started_at)).bind(16, opt_ms(t.finished_at));
+  st->bind(17, t.carried_over ? 1 : 0).bind(18, t.issued_by);
+  st->run();
+}
+
+std::vector<domain::Token> Repository::tokens_of_day(const std::string& queue_day) {
+  static const std::string sql =
+      std::string("SELECT ") + kTokenColumns + " FROM tokens WHERE queue_day = ?1 ORDER BY rowid";
+  Use st(stmt(sql.c_str()));
+  st->bind(1, queue_day);
+  std::vector<domain::Token> out;
+  while (st->step()) out.push_back(read_token(*st));
+  return out;
+}
+
+std::optional<domain::Token> Repository::token(const std::string& id) {
+  static const std::string sql = std::string("SELECT ") + kTokenColumns + " FROM tokens WHERE id = ?1";
+  Use st(stmt(sql.c_str()));
+  st->bind(1, id);
+  if (!st->step()) return std::nullopt;
+  return read_token(*st);
+}
+
+void Repository::upsert_counter(const domain::CounterState& c) {
+  Use st(
+      stmt("INSERT INTO counter_states(counter, operator_id, current_token, normal_since_priority) "
+           "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(counter) DO UPDATE SET operator_id = excluded.operator_id, "
+           "current_token = excluded.current_token, normal_since_priority = excluded.normal_since_priority"));
+  st->bind(1, c.counter).bind(2, c.operator_id).bind(3, c.current_token).bind(4, c.normal_since_priority).run();
+}
+
+void Repository::delete_counters() {
+  Use st(stmt("DELETE FROM counter_states"));
+  st->run();
+}
+
+std::vector<domain::CounterState> Repository::counters() {
+  Use st(stmt("SELECT counter, operator_id, current_token, normal_since_priority FROM counter_states"));
+  std::vector<domain::CounterState> out;
+  while (st->step()) {
+    domain::CounterState c;
+    c.counter = st->text(0);
+    c.operator_id = st->text(1);
+    c.current_token = st->text(2);
+    c.normal_since_priority = st->int32(3);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+void Repository::insert_event(const EventRecord& e) {
+  Use st(
+      stmt("INSERT INTO events(seq, type, token_id, counter, actor, device, at_ms, body) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+  st->bind(1, static_cast<std::int64_t>(e.seq)).bind(2, e.type).bind(3, e.token_id).bind(4, e.counter);
+  st->bind(5, e.actor).bind(6, e.device).bind(7, e.at_ms).bind(8, e.body).run();
+}
+
+std::uint64_t Repository::last_event_seq() {
+  Use st(stmt("SELECT COALESCE(MAX(seq), 0) FROM events"));
+  st->step();
+  return static_cast<std::uint64_t>(st->int64(0));
+}
+
+std::vector<EventRecord> Repository::events_after(std::uint64_t seq, int limit) {
+  Use st(
+      stmt("SELECT seq, type, token_id, counter, actor, device, at_ms, body FROM events WHERE seq > ?1 "
+           "ORDER BY seq LIMIT ?2"));
+  st->bind(1, static_cast<std::int64_t>(seq)).bind(2, limit);
+  std::vector<EventRecord> out;
+  while (st->step()) out.push_back(read_event(*st));
+  return out;
+}
+
+std::vector<EventRecord> Repository::last_calls(int limit) {
+  Use st(
+      stmt("SELECT seq, type, token_id, counter, actor, device, at_ms, body FROM events "
+           "WHERE type IN ('called', 'recalled') ORDER BY seq DESC LIMIT ?1"));
+  st->bind(1, limit);
+  std::vector<EventRecord> out;
+  while (st->step()) out.push_back(read_event(*st));
+  return out;
+}
+
+std::int64_t Repository::event_count() {
+  Use st(stmt("SELECT COUNT(*) FROM events"));
+  st->step();
+  return st->int64(0);
+}
+
+void Repository::insert_idempotency(const IdempotencyRecord& r) {
+  Use st(stmt(
+      "INSERT INTO idempotency(device, key, fingerprint, status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  st->bind(1, r.device).bind(2, r.key).bind(3, r.fingerprint).bind(4, r.status).bind(5, r.body);
+  st->bind(6, r.created_ms).run();
+}
+
+std::optional<IdempotencyRecord> Repository::idempotency(const std::string& device, const std::string& key) {
+  Use st(stmt("SELECT fingerprint, status, body, created_ms FROM idempotency WHERE device = ?1 AND key = ?2"));
+  st->bind(1, device).bind(2, key);
+  if (!st->step()) return std::nullopt;
+  IdempotencyRecord r;
+  r.device = device;
+  r.key = key;
+  r.fingerprint = st->text(0);
+  r.status = st->int32(1);
+  r.body = st->text(2);
+  r.created_ms = st->int64(3);
+  return r;
+}
+
+void Repository::put_pin_failures(const PinFailures& f) {
+  Use st(
+      stmt("INSERT INTO pin_failures(operator_id, failures, locked_until_ms, last_failure_ms) VALUES (?1, ?2, ?3, ?4) "
+           "ON CONFLICT(operator_id) DO UPDATE SET failures = excluded.failures, "
+           "locked_until_ms = excluded.locked_until_ms, last_failure_ms = excluded.last_failure_ms"));
+  st->bind(1, f.operator_id).bind(2, f.failures).bind(3, f.locked_until_ms).bind(4, f.last_failure_ms).run();
+}
+
+void Repository::clear_pin_failures(const std::string& operator_id) {
+  Use st(stmt("DELETE FROM pin_failures WHERE operator_id = ?1"));
+  st->bind(1, operator_id).run();
+}
+
+std::vector<PinFailures> Repository::all_pin_failures() {
+  Use st(stmt("SELECT operator_id, failures, locked_until_ms, last_failure_ms FROM pin_failures"));
+  std::vector<PinFailures> out;
+  while (st->step()) {
+    PinFailures f;
+    f.operator_id = st->text(0);
+    f.failures = st->int32(1);
+    f.locked_until_ms = st->int64(2);
+    f.last_failure_ms = st->int64(3);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+ReadPool::Conn::Conn(const std::string& path)
+    : db(path, store::OpenOptions{store::Durability::Normal, false, 5000, false}), repo(db) {}
+
+ReadPool::Lease::~Lease() {
+  if (!conn_) return;
+  std::lock_guard lock(pool_->mu_);
+  pool_->idle_.push_back(std::move(conn_));
+}
+
+ReadPool::Lease ReadPool::acquire() {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(*this, std::move(conn));
+    }
+  }
+  return Lease(*this, std::make_unique<Conn>(path_));
+}
+
+}  // namespace guichet::server

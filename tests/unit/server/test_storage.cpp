@@ -1,0 +1,226 @@
+// The server's schema, migrations and repository statements on real SQLite files.
+#include <gtest/gtest.h>
+
+#include "guichet/server/storage.hpp"
+#include "guichet/testing/process.hpp"
+
+namespace guichet::server {
+namespace {
+
+domain::Token sample_token(const std::string& id, int number) {
+  domain::Token t;
+  t.id = id;
+  t.service = "birth-certificate";
+  t.prefix = "A";
+  t.number = number;
+  t.priority = "elderly";
+  t.language = "pa";
+  t.business_day = "2026-11-23";
+  t.issued_at = domain::from_unix_ms(1'795'000'000'000 + number);
+  t.state = domain::TokenState::Called;
+  t.counter = "C1";
+  t.recalls = 1;
+  t.called_at = domain::from_unix_ms(1'795'000'100'000);
+  t.issued_by = "K1";
+  return t;
+}
+
+class StorageTest : public ::testing::Test {
+ protected:
+  testing::TempDir dir{"guichet-storage"};
+  std::string path = (dir / "s.db").string();
+};
+
+TEST_F(StorageTest, FreshFileGetsEveryTableAtTheLatestVersion) {
+  store::Db db = open_database(path);
+  EXPECT_EQ(db.schema_version(), static_cast<int>(schema_migrations().size()));
+  for (const char* table : {"meta", "devices", "operators", "sessions", "tokens", "counter_states", "events",
+                            "idempotency", "pin_failures"}) {
+    auto st = db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1");
+    st.bind(1, table);
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.int64(0), 1) << table;
+  }
+  auto mode = db.prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.text(0), "wal");
+}
+
+TEST_F(StorageTest, ReopeningKeepsDataAndDoesNotMigrateAgain) {
+  {
+    store::Db db = open_database(path);
+    Repository repo(db);
+    repo.set_meta("business_day", "2026-11-23");
+  }
+  store::Db db = open_database(path);
+  Repository repo(db);
+  EXPECT_EQ(repo.meta("business_day").value_or(""), "2026-11-23");
+  EXPECT_EQ(db.schema_version(), static_cast<int>(schema_migrations().size()));
+}
+
+TEST_F(StorageTest, RefusesAFileFromANewerSchema) {
+  {
+    store::Db db = open_database(path);
+    db.exec("PRAGMA user_version = 99");
+  }
+  try {
+    open_database(path);
+    FAIL() << "a newer schema must be refused";
+  } catch (const store::DbError& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(StorageTest, TokensRoundTripWithEveryField) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  domain::Token t = sample_token("LDH01-20261123-A007", 7);
+  t.started_at = domain::from_unix_ms(1'795'000'200'000);
+  t.target_counter = "C2";
+  t.carried_over = true;
+  repo.upsert_token(t, "2026-11-23");
+  auto back = repo.token(t.id);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->id, t.id);
+  EXPECT_EQ(back->service, t.service);
+  EXPECT_EQ(back->prefix, "A");
+  EXPECT_EQ(back->number, 7);
+  EXPECT_EQ(back->priority, "elderly");
+  EXPECT_EQ(back->language, "pa");
+  EXPECT_EQ(back->business_day, "2026-11-23");
+  EXPECT_EQ(back->issued_at, t.issued_at);
+  EXPECT_EQ(back->state, domain::TokenState::Called);
+  EXPECT_EQ(back->counter, "C1");
+  EXPECT_EQ(back->target_counter, "C2");
+  EXPECT_EQ(back->recalls, 1);
+  EXPECT_EQ(back->called_at, t.called_at);
+  EXPECT_EQ(back->started_at, t.started_at);
+  EXPECT_FALSE(back->finished_at.has_value());
+  EXPECT_TRUE(back->carried_over);
+  EXPECT_EQ(back->issued_by, "K1");
+
+  // An update keeps one row and moves the token between queue days.
+  t.state = domain::TokenState::Waiting;
+  repo.upsert_token(t, "2026-11-24");
+  EXPECT_TRUE(repo.tokens_of_day("2026-11-23").empty());
+  auto next_day = repo.tokens_of_day("2026-11-24");
+  ASSERT_EQ(next_day.size(), 1u);
+  EXPECT_EQ(next_day[0].state, domain::TokenState::Waiting);
+}
+
+TEST_F(StorageTest, TokensOfADayComeBackInIssueOrder) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  for (int i = 1; i <= 5; ++i) repo.upsert_token(sample_token("T" + std::to_string(i), i), "2026-11-23");
+  repo.upsert_token(sample_token("T2", 2), "2026-11-23");  // updating keeps its place
+  auto tokens = repo.tokens_of_day("2026-11-23");
+  ASSERT_EQ(tokens.size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(tokens[static_cast<std::size_t>(i)].id, "T" + std::to_string(i + 1));
+}
+
+TEST_F(StorageTest, CounterStatesUpsertAndReplace) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  repo.upsert_counter({"C1", "op1", "T1", 2});
+  repo.upsert_counter({"C1", "op1", "", 0});
+  repo.upsert_counter({"C2", "", "", 1});
+  auto all = repo.counters();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].counter, "C1");
+  EXPECT_EQ(all[0].current_token, "");
+  EXPECT_EQ(all[1].normal_since_priority, 1);
+  repo.delete_counters();
+  EXPECT_TRUE(repo.counters().empty());
+}
+
+TEST_F(StorageTest, EventsNeedAnActorAndComeBackInOrder) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  for (std::uint64_t s = 1; s <= 5; ++s) {
+    repo.insert_event({s, s % 2 ? "called" : "issued", "T" + std::to_string(s), "C1", "op1", "D1",
+                       static_cast<std::int64_t>(s), "{\"seq\":" + std::to_string(s) + "}"});
+  }
+  EXPECT_EQ(repo.last_event_seq(), 5u);
+  auto after = repo.events_after(2, 2);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].seq, 3u);
+  EXPECT_EQ(after[1].seq, 4u);
+  auto calls = repo.last_calls(10);
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[0].seq, 5u);  // newest first
+  EXPECT_EQ(calls[2].seq, 1u);
+  EXPECT_THROW(repo.insert_event({6, "issued", "T6", "", "", "K1", 6, "{}"}), store::DbError);
+  EXPECT_THROW(repo.insert_event({7, "issued", "T7", "", "K1", "", 7, "{}"}), store::DbError);
+}
+
+TEST_F(StorageTest, DevicesOperatorsSessions) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  repo.insert_device({"K1", DeviceKind::Kiosk, "hash", 10, std::nullopt});
+  EXPECT_THROW(repo.insert_device({"K1", DeviceKind::Kiosk, "hash", 10, std::nullopt}), store::DbError);
+  EXPECT_FALSE(repo.device("K1")->revoked_ms.has_value());
+  EXPECT_TRUE(repo.revoke_device("K1", 20));
+  EXPECT_TRUE(repo.revoke_device("K1", 30));  // revoking again keeps the first time
+  EXPECT_EQ(repo.device("K1")->revoked_ms.value_or(0), 20);
+  EXPECT_FALSE(repo.revoke_device("nobody", 20));
+
+  repo.insert_operator({"op1", "Asha", Role::Manager, "$argon2id$x", 5});
+  auto op = repo.operator_record("op1");
+  ASSERT_TRUE(op.has_value());
+  EXPECT_EQ(op->role, Role::Manager);
+  EXPECT_EQ(op->name, "Asha");
+
+  repo.insert_session({"h1", "op1", "K1", "C1", 100, 1000});
+  repo.insert_session({"h2", "op1", "K1", "", 100, 200});
+  EXPECT_EQ(repo.open_sessions(150).size(), 2u);
+  EXPECT_EQ(repo.open_sessions(500).size(), 1u);  // h2 expired
+  repo.close_session("h1", 300);
+  EXPECT_TRUE(repo.open_sessions(150).size() == 1u && repo.open_sessions(150)[0].token_hash == "h2");
+  // A session must name a known operator and device.
+  EXPECT_THROW(repo.insert_session({"h3", "ghost", "K1", "", 1, 2}), store::DbError);
+}
+
+TEST_F(StorageTest, IdempotencyKeysAreScopedByDevice) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  repo.insert_idempotency({"K1", "K1:1", "fp", 201, "{\"a\":1}", 5});
+  EXPECT_THROW(repo.insert_idempotency({"K1", "K1:1", "fp", 201, "{}", 6}), store::DbError);
+  repo.insert_idempotency({"K2", "K1:1", "other", 409, "{}", 6});
+  auto k1 = repo.idempotency("K1", "K1:1");
+  ASSERT_TRUE(k1.has_value());
+  EXPECT_EQ(k1->status, 201);
+  EXPECT_EQ(k1->body, "{\"a\":1}");
+  EXPECT_EQ(repo.idempotency("K2", "K1:1")->fingerprint, "other");
+  EXPECT_FALSE(repo.idempotency("K3", "K1:1").has_value());
+}
+
+TEST_F(StorageTest, PinFailuresPersistAndClear) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  repo.put_pin_failures({"op1", 3, 5000, 4000});
+  repo.put_pin_failures({"op1", 4, 7000, 5000});
+  auto all = repo.all_pin_failures();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].failures, 4);
+  EXPECT_EQ(all[0].locked_until_ms, 7000);
+  repo.clear_pin_failures("op1");
+  EXPECT_TRUE(repo.all_pin_failures().empty());
+}
+
+TEST_F(StorageTest, ReadPoolReusesConnectionsAndSeesCommittedWrites) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  ReadPool pool(path);
+  {
+    auto a = pool.acquire();
+    auto b = pool.acquire();  // both busy at once: a second connection opens
+    EXPECT_FALSE(a->meta("x").has_value());
+    repo.set_meta("x", "1");
+    EXPECT_EQ(b->meta("x").value_or(""), "1");
+  }
+  auto c = pool.acquire();
+  EXPECT_EQ(c->meta("x").value_or(""), "1");
+}
+
+}  // namespace
+}  // namespace guichet::server
