@@ -1,0 +1,67 @@
+// The HTTP API of docs/api.md as plain functions of Request → Response, so every handler runs in
+// tests without sockets. The HTTP layer (http_server.hpp) only moves bytes and streams the live
+// feed.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guichet/server/centre.hpp"
+#include "guichet/server/message.hpp"
+
+namespace guichet::server {
+
+inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+
+struct Route {
+  std::string method;   // "GET"
+  std::string pattern;  // "/api/v1/tokens/{id}"
+};
+
+class Api {
+ public:
+  explicit Api(Centre& centre) : centre_(centre) {}
+
+  // Answers any request; `done` may run on another thread (writes answer once durable).
+  void handle(const Request& request, Respond done);
+  // Waits for the answer; for tests and tools.
+  Response handle_sync(const Request& request, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  // The live feed (GET /api/v1/events) is streamed by the HTTP layer; this authenticates the
+  // request and says where it resumes. Without Last-Event-ID the feed starts with new events.
+  struct FeedOpen {
+    std::optional<Response> refusal;
+    std::optional<std::uint64_t> last_event_id;
+    std::string device;
+  };
+  bool is_feed(const Request& request) const;
+  FeedOpen open_feed(const Request& request);
+
+  Centre& centre() { return centre_; }
+  static const std::vector<Route>& routes();
+
+ private:
+  struct Call;
+  void health(Call& c);
+  void openapi(Call& c);
+  void dashboard_page(Call& c);
+  void catalogue(Call& c);
+  void issue_token(Call& c);
+  void get_token(Call& c);
+  void cancel_token(Call& c);
+  void queue(Call& c);
+  void login(Call& c);
+  void logout(Call& c);
+  void counter_action(Call& c);
+  void calls(Call& c);
+  void events_snapshot(Call& c);
+  void dashboard(Call& c);
+  void day_close(Call& c);
+
+  Centre& centre_;
+};
+
+}  // namespace guichet::server

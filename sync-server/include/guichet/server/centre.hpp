@@ -1,0 +1,201 @@
+// The centre's queue authority: the in-memory Queue of the business day under one lock, persisted
+// by group commit before anything is answered; device and operator authentication; PIN
+// throttling; idempotency keys; the live feed.
+//
+// Why one lock: every queue operation reads and changes shared state (who is next, which counter
+// holds whom). Applying them one at a time is what guarantees that two counters calling at the
+// same instant never receive the same token. The lock is held only for the in-memory step (a few
+// microseconds); the slow part, making the result durable, happens outside it, many operations
+// per fsync.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "guichet/domain/queue.hpp"
+#include "guichet/server/clock.hpp"
+#include "guichet/server/event_feed.hpp"
+#include "guichet/server/group_commit.hpp"
+#include "guichet/server/message.hpp"
+#include "guichet/server/storage.hpp"
+#include "guichet/server/throttle.hpp"
+#include "guichet/sync/protocol.hpp"
+
+namespace guichet::server {
+
+struct CentreOptions {
+  std::string db_path;
+  std::shared_ptr<const domain::Catalogue> catalogue;
+  std::shared_ptr<const Clock> clock;        // queue time; the real clock when empty
+  std::function<std::int64_t()> wall_clock;  // real ms for throttling and sessions; wall_ms when empty
+  ThrottlePolicy throttle;
+  store::Durability durability = store::Durability::Full;
+  std::chrono::milliseconds session_lifetime{std::chrono::hours(12)};
+};
+
+struct AuthDevice {
+  std::string id;
+  DeviceKind kind = DeviceKind::Kiosk;
+};
+
+struct AuthSession {
+  std::string token_hash;
+  std::string operator_id;
+  std::string name;
+  Role role = Role::Operator;
+  std::string device_id;
+  std::string counter;
+  std::int64_t expires_ms = 0;
+};
+
+// What a write changes, collected under the queue lock and persisted by the writer thread.
+struct Mutation {
+  std::vector<std::pair<domain::Token, std::string>> tokens;  // token and the queue day holding it
+  std::vector<domain::CounterState> counters;
+  bool replace_counters = false;        // counters is the complete set
+  std::vector<sync::WireEvent> events;  // seq is assigned by Centre::mutate
+  std::optional<SessionRecord> open_session;
+  std::optional<std::string> close_session;  // token hash
+  std::optional<std::string> new_business_day;
+  std::optional<PinFailures> pin_failures;
+  std::optional<std::string> clear_pin_failures;  // operator id
+  // Builds the answer from the events' JSON (on the writer thread, before commit).
+  std::function<Response(const std::vector<std::string>& event_json)> respond;
+  // Runs on the writer thread once the batch is durable.
+  std::function<void()> after_commit;
+
+  // Records a queue event with the token and counter state it touched.
+  void record(const domain::QueueEvent& e, const domain::Queue& q, const std::string& queue_day);
+  bool empty() const;
+};
+
+struct IdempotencyKey {
+  std::string key;
+  std::string fingerprint;  // method + target + body hash
+};
+
+struct WriteContext {
+  std::string device;  // the requesting device, recorded with every event
+  std::optional<IdempotencyKey> idempotency;
+};
+
+class Centre {
+ public:
+  explicit Centre(CentreOptions options);
+  ~Centre();
+  Centre(const Centre&) = delete;
+  Centre& operator=(const Centre&) = delete;
+
+  const domain::Catalogue& catalogue() const { return *catalogue_; }
+  int utc_offset() const { return catalogue_->centre.utc_offset_minutes; }
+  domain::Instant now() const { return clock_->now(); }
+  std::int64_t wall_now() const { return wall_(); }
+  const std::string& catalogue_json() const { return catalogue_json_; }
+  std::string business_day() const;
+
+  // Device credentials from X-Guichet-Device / X-Guichet-Secret: 401 when missing or wrong, 403
+  // when the device was revoked.
+  domain::Result<AuthDevice, Response> authenticate_device(const Request& request);
+  // The operator session from Authorization: Bearer, opened on the same device.
+  domain::Result<AuthSession, Response> authenticate_operator(const Request& request, const AuthDevice& device);
+
+  // Checks the PIN off the network threads (argon2id is deliberately slow), throttling per
+  // operator; on success opens a session (and the counter, when given).
+  void login(const AuthDevice& device, const std::string& operator_id, const std::string& pin,
+             const std::string& counter, Respond done);
+  // Closes the session (and the counter it opened).
+  void logout(const WriteContext& context, const AuthSession& session, Respond done);
+
+  // Runs `op` on the queue under the lock. `op` either fills the mutation (and its respond) or
+  // returns a refusal. The answer is given only once everything is durable. With an idempotency
+  // key a repeat gets the first answer and changes nothing.
+  using Op = std::function<std::optional<Response>(domain::Queue& q, domain::Instant now, Mutation& m)>;
+  void mutate(const WriteContext& context, Op op, Respond done);
+
+  // Runs `f` with the queue under the lock, for reads.
+  template <class F>
+  auto with_queue(F&& f) {
+    std::lock_guard lock(mu_);
+    return f(static_cast<const domain::Queue&>(*queue_), clock_->now());
+  }
+
+  // Fills a wire event (counter number) from a queue event.
+  sync::WireEvent wire_event(const domain::QueueEvent& e) const;
+
+  EventFeed& feed() { return feed_; }
+  ReadPool& reads() { return reads_; }
+  GroupCommitter::Stats commit_stats() const { return committer_->stats(); }
+
+  // Stops taking writes and waits until everything submitted is durable.
+  void shutdown();
+
+ private:
+  struct InFlight {
+    std::string fingerprint;
+    std::vector<Respond> waiters;
+  };
+  enum class Begin { Proceed, Handled };
+  Begin begin_idempotent(const std::string& device, const IdempotencyKey& key, const Respond& done);
+  void finish_idempotent(const std::string& device, const IdempotencyKey& key, const Response& response, bool recorded);
+  void after_failure(const std::string& error);
+  void restore(Repository& repo);
+  void run_auth_worker();
+  void check_pin(AuthDevice device, std::string operator_id, std::string pin, std::string counter, Respond done);
+
+  std::shared_ptr<const domain::Catalogue> catalogue_;
+  std::shared_ptr<const Clock> clock_;
+  std::function<std::int64_t()> wall_;
+  ThrottlePolicy throttle_;
+  std::chrono::milliseconds session_lifetime_;
+  std::string catalogue_json_;
+  ReadPool reads_;
+  EventFeed feed_;
+
+  // Queue state: guarded by mu_.
+  mutable std::mutex mu_;
+  std::optional<domain::Queue> queue_;
+  std::uint64_t next_seq_ = 0;
+
+  // Sessions: guarded by sessions_mu_.
+  mutable std::mutex sessions_mu_;
+  std::unordered_map<std::string, AuthSession> sessions_;
+
+  // PIN throttling: guarded by throttle_mu_.
+  std::mutex throttle_mu_;
+  std::unordered_map<std::string, PinFailures> failures_;
+  std::set<std::string> checking_;  // operators with a PIN check running
+
+  // Idempotency: guarded by idem_mu_.
+  std::mutex idem_mu_;
+  std::unordered_map<std::string, InFlight> in_flight_;
+  std::unordered_map<std::string, IdempotencyRecord> recent_;
+  std::deque<std::string> recent_order_;
+
+  // Writer-thread only: events of the batch being committed, published after it.
+  std::shared_ptr<FeedBatch> feed_batch_;
+
+  std::unique_ptr<GroupCommitter> committer_;
+
+  // PIN checks run here, one at a time, so argon2id's memory stays bounded.
+  std::mutex auth_mu_;
+  std::condition_variable auth_cv_;
+  std::deque<std::function<void()>> auth_jobs_;
+  bool auth_stop_ = false;
+  std::thread auth_thread_;
+};
+
+// The HTTP status and error body for a refused queue operation (404 for unknown ids, 409 for rules).
+Response queue_error_response(const domain::QueueError& error);
+
+}  // namespace guichet::server

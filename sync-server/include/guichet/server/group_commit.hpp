@@ -1,0 +1,75 @@
+// Group commit: one writer thread owns the write connection. Callers submit jobs; the writer takes
+// every job waiting, runs them all in one transaction, commits once (one fsync for the lot) and
+// only then reports each job done. With many terminals waiting at once this turns thousands of
+// durable commits per second into thousands of durable operations per commit.
+//
+// Jobs run in the order they were submitted, and batches commit in that order, so a job never
+// becomes durable before one submitted ahead of it.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "guichet/server/storage.hpp"
+
+namespace guichet::server {
+
+class GroupCommitter {
+ public:
+  // Runs on the writer thread inside the batch's transaction. Throwing fails the whole batch.
+  using Work = std::function<void(Repository&)>;
+  // Runs on the writer thread after the batch committed (ok) or rolled back (error set).
+  using Done = std::function<void(bool ok, const std::string& error)>;
+
+  struct Job {
+    Work work;
+    Done done;
+  };
+
+  struct Hooks {
+    // After every committed batch, once all its jobs were told (e.g. to publish its events).
+    std::function<void()> after_batch;
+    // After a failed batch, before its jobs are told. The state that built those jobs is no longer
+    // true; the owner resynchronises (and may fail the jobs still pending with fail_pending()).
+    std::function<void(const std::string& error)> after_failure;
+  };
+
+  struct Stats {
+    std::uint64_t batches = 0;
+    std::uint64_t jobs = 0;
+    std::uint64_t largest_batch = 0;
+    std::uint64_t failed_batches = 0;
+  };
+
+  GroupCommitter(std::string db_path, store::Durability durability, Hooks hooks);
+  ~GroupCommitter();  // stops: pending jobs are committed first
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  void submit(Work work, Done done);
+  // Fails every job not yet taken by the writer, with `error`. Their Done runs on this thread.
+  void fail_pending(const std::string& error);
+  void stop();
+  Stats stats() const;
+
+ private:
+  void run();
+
+  std::unique_ptr<store::Db> db_;
+  std::unique_ptr<Repository> repo_;
+  Hooks hooks_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Job> pending_;
+  bool stopping_ = false;
+  Stats stats_;
+  std::thread thread_;
+};
+
+}  // namespace guichet::server

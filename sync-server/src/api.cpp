@@ -1,0 +1,709 @@
+#include "guichet/server/api.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <future>
+#include <map>
+
+#include "guichet/server/credentials.hpp"
+#include "guichet/server/log.hpp"
+#include "guichet/server/resources.hpp"
+
+namespace guichet::server {
+
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> parts;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    parts.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return parts;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i] == '+' ? ' ' : s[i];
+  }
+  return out;
+}
+
+std::map<std::string, std::string> parse_query(std::string_view query) {
+  std::map<std::string, std::string> out;
+  std::size_t i = 0;
+  while (i < query.size()) {
+    std::size_t j = query.find('&', i);
+    if (j == std::string_view::npos) j = query.size();
+    std::string_view pair = query.substr(i, j - i);
+    std::size_t eq = pair.find('=');
+    if (!pair.empty()) {
+      if (eq == std::string_view::npos) {
+        out[percent_decode(pair)] = "";
+      } else {
+        out[percent_decode(pair.substr(0, eq))] = percent_decode(pair.substr(eq + 1));
+      }
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+Response bad_request(const std::string& message) { return Response::error(400, "bad_request", message); }
+
+Response forbidden(const std::string& message) { return Response::error(403, "forbidden", message); }
+
+// The body as a JSON object; an empty body is an empty object.
+std::optional<Response> parse_body(const Request& request, json& out) {
+  if (request.body.empty()) {
+    out = json::object();
+    return std::nullopt;
+  }
+  try {
+    out = json::parse(request.body);
+  } catch (const json::parse_error& e) {
+    return bad_request("the body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  }
+  if (!out.is_object()) return bad_request("the body must be a JSON object");
+  return std::nullopt;
+}
+
+std::optional<Response> string_field(const json& body, const char* name, bool required, std::string& out) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) {
+    if (required) return bad_request(std::string("field '") + name + "' is missing");
+    return std::nullopt;
+  }
+  if (!it->is_string()) return bad_request(std::string("field '") + name + "' must be a string");
+  out = it->get<std::string>();
+  if (required && out.empty()) return bad_request(std::string("field '") + name + "' must not be empty");
+  if (out.size() > 200) return bad_request(std::string("field '") + name + "' is longer than 200 characters");
+  return std::nullopt;
+}
+
+std::optional<Response> bool_field(const json& body, const char* name, bool& out) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_boolean()) return bad_request(std::string("field '") + name + "' must be true or false");
+  out = it->get<bool>();
+  return std::nullopt;
+}
+
+// Idempotency-Key: up to 128 visible ASCII characters.
+std::optional<Response> idempotency_of(const Request& request, std::optional<IdempotencyKey>& out) {
+  if (!request.has_header("idempotency-key")) return std::nullopt;
+  std::string_view key = request.header("idempotency-key");
+  bool valid = !key.empty() && key.size() <= 128 &&
+               std::all_of(key.begin(), key.end(), [](char c) { return c > 32 && c < 127; });
+  if (!valid) return bad_request("header 'Idempotency-Key' must be 1 to 128 visible ASCII characters");
+  std::string material = request.method + ' ' + request.target + '\n' + request.body;
+  out = IdempotencyKey{std::string(key), secret_hash(material).substr(0, 32)};
+  return std::nullopt;
+}
+
+json token_json(const domain::Token& t, int offset) { return sync::to_json(t, offset); }
+
+}  // namespace
+
+struct Api::Call {
+  const Request& request;
+  std::vector<std::string> params;
+  std::map<std::string, std::string> query;
+  Respond done;
+  std::string action;  // for counter actions: the last path segment
+};
+
+const std::vector<Route>& Api::routes() {
+  static const std::vector<Route> list = [] {
+    std::vector<Route> r;
+    for (const char* p : {"GET /api/v1/health",
+                          "GET /api/v1/openapi.yaml",
+                          "GET /api/v1/catalogue",
+                          "POST /api/v1/tokens",
+                          "GET /api/v1/tokens/{id}",
+                          "POST /api/v1/tokens/{id}/cancel",
+                          "GET /api/v1/queue",
+                          "POST /api/v1/sessions",
+                          "DELETE /api/v1/sessions/current",
+                          "POST /api/v1/counters/{counter}/call-next",
+                          "POST /api/v1/counters/{counter}/call",
+                          "POST /api/v1/counters/{counter}/recall",
+                          "POST /api/v1/counters/{counter}/start",
+                          "POST /api/v1/counters/{counter}/finish",
+                          "POST /api/v1/counters/{counter}/no-show",
+                          "POST /api/v1/counters/{counter}/park",
+                          "POST /api/v1/counters/{counter}/transfer",
+                          "POST /api/v1/counters/{counter}/resume",
+                          "GET /api/v1/calls",
+                          "GET /api/v1/events",
+                          "GET /api/v1/dashboard",
+                          "POST /api/v1/admin/day-close",
+                          "GET /dashboard"}) {
+      std::string s(p);
+      auto sp = s.find(' ');
+      r.push_back(Route{s.substr(0, sp), s.substr(sp + 1)});
+    }
+    return r;
+  }();
+  return list;
+}
+
+void Api::handle(const Request& request, Respond done) {
+  using H = void (Api::*)(Call&);
+  // Same order as routes().
+  static const H handlers[] = {
+      &Api::health,         &Api::openapi,        &Api::catalogue,      &Api::issue_token,    &Api::get_token,
+      &Api::cancel_token,   &Api::queue,          &Api::login,          &Api::logout,         &Api::counter_action,
+      &Api::counter_action, &Api::counter_action, &Api::counter_action, &Api::counter_action, &Api::counter_action,
+      &Api::counter_action, &Api::counter_action, &Api::counter_action, &Api::calls,          &Api::events_snapshot,
+      &Api::dashboard,      &Api::day_close,      &Api::dashboard_page,
+  };
+  static_assert(sizeof handlers / sizeof handlers[0] == 23);
+
+  std::string_view target = request.target;
+  std::string_view path = target.substr(0, target.find('?'));
+  std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view{};
+  auto parts = split_path(path);
+
+  const auto& table = routes();
+  std::vector<std::string> allowed;
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    auto pattern = split_path(table[i].pattern);
+    if (pattern.size() != parts.size()) continue;
+    std::vector<std::string> params;
+    bool match = true;
+    for (std::size_t k = 0; k < parts.size() && match; ++k) {
+      if (pattern[k].size() > 2 && pattern[k].front() == '{') {
+        params.push_back(percent_decode(parts[k]));
+        if (params.back().empty()) match = false;
+      } else if (pattern[k] != parts[k]) {
+        match = false;
+      }
+    }
+    if (!match) continue;
+    if (table[i].method != request.method) {
+      allowed.push_back(table[i].method);
+      continue;
+    }
+    Call call{request, std::move(params), parse_query(query), std::move(done), parts.back()};
+    try {
+      (this->*handlers[i])(call);
+    } catch (const store::DbError& e) {
+      log_error(std::string("request failed on storage: ") + e.what());
+      if (call.done) {
+        call.done(Response::error(503, "storage_failed", "the centre server could not read its database"));
+      }
+    }
+    return;
+  }
+  if (!allowed.empty()) {
+    std::string allow;
+    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    Response r =
+        Response::error(405, "method_not_allowed",
+                        request.method + " is not allowed on " + std::string(path) + " (allowed: " + allow + ")");
+    r.headers.emplace_back("Allow", allow);
+    done(std::move(r));
+    return;
+  }
+  done(Response::error(404, "not_found", "there is no " + std::string(path) + " on this server"));
+}
+
+Response Api::handle_sync(const Request& request, std::chrono::milliseconds timeout) {
+  auto promise = std::make_shared<std::promise<Response>>();
+  auto future = promise->get_future();
+  handle(request, [promise](Response r) { promise->set_value(std::move(r)); });
+  if (future.wait_for(timeout) != std::future_status::ready) {
+    return Response::error(504, "timeout", "no answer in time");
+  }
+  return future.get();
+}
+
+bool Api::is_feed(const Request& request) const {
+  std::string_view target = request.target;
+  return request.method == "GET" && target.substr(0, target.find('?')) == "/api/v1/events";
+}
+
+Api::FeedOpen Api::open_feed(const Request& request) {
+  FeedOpen out;
+  auto device = centre_.authenticate_device(request);
+  if (!device) {
+    out.refusal = device.error();
+    return out;
+  }
+  out.device = device->id;
+  if (request.has_header("last-event-id")) {
+    std::string_view v = request.header("last-event-id");
+    std::uint64_t n = 0;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (v.empty() || ec != std::errc() || ptr != v.data() + v.size()) {
+      out.refusal = bad_request("header 'Last-Event-ID' must be an event number");
+      return out;
+    }
+    out.last_event_id = n;
+  }
+  return out;
+}
+
+void Api::health(Call& c) {
+  json body = {{"status", "ok"},
+               {"role", "centre"},
+               {"centre", centre_.catalogue().centre.id},
+               {"business_day", centre_.business_day()},
+               {"time", domain::format_iso_local(centre_.now(), centre_.utc_offset())}};
+  c.done(Response::json(200, body));
+}
+
+void Api::openapi(Call& c) {
+  Response r = Response::json_text(200, std::string(openapi_yaml()));
+  r.content_type = "application/yaml";
+  c.done(std::move(r));
+}
+
+void Api::dashboard_page(Call& c) {
+  Response r = Response::json_text(200, std::string(dashboard_html()));
+  r.content_type = "text/html; charset=utf-8";
+  c.done(std::move(r));
+}
+
+void Api::catalogue(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  c.done(Response::json_text(200, centre_.catalogue_json()));
+}
+
+void Api::issue_token(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  if (device->kind != DeviceKind::Kiosk && device->kind != DeviceKind::Counter) {
+    return c.done(
+        forbidden("only kiosks and counters issue tokens; device " + device->id + " is a " + to_string(device->kind)));
+  }
+  json body;
+  domain::IssueRequest issue;
+  const auto& languages = centre_.catalogue().centre.languages;
+  issue.language = languages.empty() ? "en" : languages.front();
+  std::optional<IdempotencyKey> key;
+  if (auto e = parse_body(c.request, body)) return c.done(*e);
+  if (auto e = string_field(body, "service", true, issue.service)) return c.done(*e);
+  if (auto e = string_field(body, "priority", false, issue.priority)) return c.done(*e);
+  if (auto e = string_field(body, "language", false, issue.language)) return c.done(*e);
+  if (auto e = idempotency_of(c.request, key)) return c.done(*e);
+  issue.device = device->id;
+  const int offset = centre_.utc_offset();
+  centre_.mutate(
+      WriteContext{device->id, key},
+      [issue, offset](domain::Queue& q, domain::Instant now, Mutation& m) -> std::optional<Response> {
+        auto issued = q.issue(issue, now);
+        if (!issued) return queue_error_response(issued.error());
+        m.record(issued.value(), q, q.business_day());
+        domain::Token token = issued->token;
+        domain::WaitEstimate wait = q.estimate_wait(token.id);
+        m.respond = [token, wait, offset](const std::vector<std::string>&) {
+          return Response::json(201, {{"token", token_json(token, offset)}, {"wait", sync::to_json(wait)}});
+        };
+        return std::nullopt;
+      },
+      std::move(c.done));
+}
+
+void Api::get_token(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  const std::string& id = c.params[0];
+  auto found = centre_.with_queue([&id](const domain::Queue& q, domain::Instant) {
+    std::optional<std::pair<domain::Token, domain::WaitEstimate>> out;
+    if (const auto* t = q.find(id)) {
+      domain::WaitEstimate wait;
+      if (t->state == domain::TokenState::Waiting) wait = q.estimate_wait(id);
+      out.emplace(*t, wait);
+    }
+    return out;
+  });
+  if (!found) {
+    // A token of an earlier day is no longer in the queue but still on record.
+    auto conn = centre_.reads().acquire();
+    if (auto t = conn->token(id)) found.emplace(*t, domain::WaitEstimate{});
+  }
+  if (!found) return c.done(Response::error(404, "unknown_token", "there is no token '" + id + "'"));
+  c.done(Response::json(
+      200, {{"token", token_json(found->first, centre_.utc_offset())}, {"wait", sync::to_json(found->second)}}));
+}
+
+void Api::cancel_token(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  if (device->kind != DeviceKind::Kiosk) return c.done(forbidden("only the kiosk that issued a token can cancel it"));
+  json body;
+  std::optional<IdempotencyKey> key;
+  if (auto e = parse_body(c.request, body)) return c.done(*e);
+  if (auto e = idempotency_of(c.request, key)) return c.done(*e);
+  std::string id = c.params[0];
+  std::string actor = device->id;
+  centre_.mutate(
+      WriteContext{device->id, key},
+      [id, actor](domain::Queue& q, domain::Instant now, Mutation& m) -> std::optional<Response> {
+        const domain::Token* t = q.find(id);
+        if (t == nullptr) return Response::error(404, "unknown_token", "there is no waiting token '" + id + "'");
+        if (t->issued_by != actor) return forbidden("only the kiosk that issued a token can cancel it");
+        auto cancelled = q.cancel(id, actor, now);
+        if (!cancelled) return queue_error_response(cancelled.error());
+        m.record(cancelled.value(), q, q.business_day());
+        m.respond = [](const std::vector<std::string>& events) {
+          return Response::json_text(200, "{\"event\":" + events.at(0) + "}");
+        };
+        return std::nullopt;
+      },
+      std::move(c.done));
+}
+
+void Api::queue(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  const int offset = centre_.utc_offset();
+  auto counter = c.query.find("counter");
+  auto service = c.query.find("service");
+  if (counter != c.query.end()) {
+    const std::string id = counter->second;
+    if (centre_.catalogue().counter(id) == nullptr) {
+      return c.done(Response::error(404, "unknown_counter", "there is no counter '" + id + "' in this centre"));
+    }
+    struct Snapshot {
+      domain::CounterState state;
+      std::optional<domain::Token> current;
+      std::vector<domain::Token> waiting;
+    };
+    auto snap = centre_.with_queue([&id](const domain::Queue& q, domain::Instant) {
+      Snapshot s;
+      if (const auto* cs = q.counter_state(id)) s.state = *cs;
+      s.state.counter = id;
+      if (const auto* t = q.current(id)) s.current = *t;
+      for (const auto* t : q.waiting_for_counter(id)) s.waiting.push_back(*t);
+      return s;
+    });
+    json waiting = json::array();
+    for (const auto& t : snap.waiting) waiting.push_back(token_json(t, offset));
+    json body = {{"counter", sync::to_json(snap.state)},
+                 {"current", snap.current ? token_json(*snap.current, offset) : json(nullptr)},
+                 {"waiting", std::move(waiting)}};
+    return c.done(Response::json(200, body));
+  }
+  if (service != c.query.end()) {
+    const std::string id = service->second;
+    if (centre_.catalogue().service(id) == nullptr) {
+      return c.done(Response::error(404, "unknown_service", "there is no service '" + id + "' in this centre"));
+    }
+    auto waiting_tokens = centre_.with_queue([&id](const domain::Queue& q, domain::Instant) {
+      std::vector<domain::Token> out;
+      for (const auto* t : q.waiting_for_service(id)) out.push_back(*t);
+      return out;
+    });
+    json waiting = json::array();
+    for (const auto& t : waiting_tokens) waiting.push_back(token_json(t, offset));
+    return c.done(Response::json(200, {{"service", id}, {"waiting", std::move(waiting)}}));
+  }
+  c.done(bad_request("query parameter 'counter' or 'service' is required"));
+}
+
+void Api::login(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  if (device->kind != DeviceKind::Counter) {
+    return c.done(
+        forbidden("operators log in at counter devices; device " + device->id + " is a " + to_string(device->kind)));
+  }
+  json body;
+  std::string op, pin, counter;
+  if (auto e = parse_body(c.request, body)) return c.done(*e);
+  if (auto e = string_field(body, "operator", true, op)) return c.done(*e);
+  if (auto e = string_field(body, "pin", true, pin)) return c.done(*e);
+  if (auto e = string_field(body, "counter", false, counter)) return c.done(*e);
+  if (!counter.empty() && centre_.catalogue().counter(counter) == nullptr) {
+    return c.done(Response::error(404, "unknown_counter", "there is no counter '" + counter + "' in this centre"));
+  }
+  centre_.login(device.value(), op, pin, counter, std::move(c.done));
+}
+
+void Api::logout(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  auto session = centre_.authenticate_operator(c.request, device.value());
+  if (!session) return c.done(session.error());
+  std::optional<IdempotencyKey> key;
+  if (auto e = idempotency_of(c.request, key)) return c.done(*e);
+  centre_.logout(WriteContext{device->id, key}, session.value(), std::move(c.done));
+}
+
+void Api::counter_action(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  if (device->kind != DeviceKind::Counter) {
+    return c.done(forbidden("counter actions come from counter devices; device " + device->id + " is a " +
+                            to_string(device->kind)));
+  }
+  auto session = centre_.authenticate_operator(c.request, device.value());
+  if (!session) return c.done(session.error());
+  const std::string counter = c.params[0];
+  if (centre_.catalogue().counter(counter) == nullptr) {
+    return c.done(Response::error(404, "unknown_counter", "there is no counter '" + counter + "' in this centre"));
+  }
+  if (session->counter != counter) {
+    return c.done(forbidden(session->counter.empty()
+                                ? "log in at counter " + counter + " to act there"
+                                : "you are logged in at counter " + session->counter + ", not " + counter));
+  }
+  json body;
+  if (auto e = parse_body(c.request, body)) return c.done(*e);
+  std::string token;
+  bool scanned = false;
+  domain::TransferTarget target;
+  const std::string& action = c.action;
+  if (action == "call" || action == "resume") {
+    if (auto e = string_field(body, "token", true, token)) return c.done(*e);
+    if (auto e = bool_field(body, "scanned", scanned)) return c.done(*e);
+  } else if (action == "transfer") {
+    if (auto e = string_field(body, "service", false, target.service)) return c.done(*e);
+    if (auto e = string_field(body, "counter", false, target.counter)) return c.done(*e);
+    if (target.service.empty() && target.counter.empty()) {
+      return c.done(bad_request("field 'service' or 'counter' is required to transfer"));
+    }
+  }
+  std::optional<IdempotencyKey> key;
+  if (auto e = idempotency_of(c.request, key)) return c.done(*e);
+  const std::string actor = session->operator_id;
+  centre_.mutate(
+      WriteContext{device->id, key},
+      [=](domain::Queue& q, domain::Instant now, Mutation& m) -> std::optional<Response> {
+        auto result = [&]() -> domain::QueueResult<domain::QueueEvent> {
+          if (action == "call-next") return q.call_next(counter, actor, now);
+          if (action == "call") return q.call_specific(counter, token, scanned, actor, now);
+          if (action == "recall") return q.recall(counter, actor, now);
+          if (action == "start") return q.start(counter, actor, now);
+          if (action == "finish") return q.finish(counter, actor, now);
+          if (action == "no-show") return q.no_show(counter, actor, now);
+          if (action == "park") return q.park(counter, actor, now);
+          if (action == "transfer") return q.transfer(counter, target, actor, now);
+          return q.resume(counter, token, actor, now);
+        }();
+        if (!result) return queue_error_response(result.error());
+        m.record(result.value(), q, q.business_day());
+        m.respond = [](const std::vector<std::string>& events) {
+          return Response::json_text(200, "{\"event\":" + events.at(0) + "}");
+        };
+        return std::nullopt;
+      },
+      std::move(c.done));
+}
+
+void Api::calls(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  int limit = 10;
+  if (auto it = c.query.find("limit"); it != c.query.end()) {
+    const std::string& v = it->second;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+    if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || limit < 1 || limit > 100) {
+      return c.done(bad_request("query parameter 'limit' must be a number from 1 to 100"));
+    }
+  }
+  std::vector<EventRecord> calls;
+  {
+    auto conn = centre_.reads().acquire();
+    calls = conn->last_calls(limit);
+  }
+  std::string body = "{\"calls\":[";
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (i) body += ',';
+    body += calls[i].body;
+  }
+  body += "]}";
+  c.done(Response::json_text(200, std::move(body)));
+}
+
+// Without a streaming transport (tests, tools) the feed answers with the stored events after
+// Last-Event-ID, up to 1,000, as a finite event stream.
+void Api::events_snapshot(Call& c) {
+  auto open = open_feed(c.request);
+  if (open.refusal) return c.done(*open.refusal);
+  std::vector<EventRecord> events;
+  {
+    auto conn = centre_.reads().acquire();
+    events = conn->events_after(open.last_event_id.value_or(0), 1000);
+  }
+  Response r;
+  r.content_type = "text/event-stream";
+  for (const auto& e : events) r.body += sse_frame(e.seq, e.body);
+  c.done(std::move(r));
+}
+
+void Api::dashboard(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  auto session = centre_.authenticate_operator(c.request, device.value());
+  if (!session) return c.done(session.error());
+  if (session->role == Role::Operator) return c.done(forbidden("the dashboard is for managers and admins"));
+  const int offset = centre_.utc_offset();
+  json body = centre_.with_queue([offset](const domain::Queue& q, domain::Instant now) {
+    const auto& cat = q.catalogue();
+    struct Tally {
+      int waiting = 0, priority_waiting = 0, served = 0, issued = 0, no_show = 0, cancelled = 0;
+      std::optional<domain::Instant> oldest;
+    };
+    std::map<std::string, Tally> by_service;
+    Tally total;
+    for (const auto& t : q.tokens()) {
+      auto& s = by_service[t.service];
+      for (Tally* tally : {&s, &total}) {
+        if (t.state != domain::TokenState::Cancelled) tally->issued += 1;
+        switch (t.state) {
+          case domain::TokenState::Waiting:
+            tally->waiting += 1;
+            if (t.is_priority()) tally->priority_waiting += 1;
+            if (!tally->oldest || t.issued_at < *tally->oldest) tally->oldest = t.issued_at;
+            break;
+          case domain::TokenState::Served:
+            tally->served += 1;
+            break;
+          case domain::TokenState::NoShow:
+            tally->no_show += 1;
+            break;
+          case domain::TokenState::Cancelled:
+            tally->cancelled += 1;
+            break;
+          default:
+            break;
+        }
+      }
+    }
+    auto minutes_since = [now](const std::optional<domain::Instant>& t) {
+      if (!t || *t > now) return 0L;
+      return static_cast<long>(std::chrono::duration_cast<std::chrono::minutes>(now - *t).count());
+    };
+    json services = json::array();
+    for (const auto& s : cat.services) {
+      const Tally& t = by_service[s.id];
+      services.push_back({{"id", s.id},
+                          {"name", s.name.get()},
+                          {"prefix", s.prefix},
+                          {"waiting", t.waiting},
+                          {"priority_waiting", t.priority_waiting},
+                          {"longest_wait_minutes", minutes_since(t.oldest)},
+                          {"issued", t.issued},
+                          {"served", t.served},
+                          {"no_show", t.no_show},
+                          {"daily_cap", s.daily_cap}});
+    }
+    json counters = json::array();
+    for (const auto& counter : cat.counters) {
+      const auto* cs = q.counter_state(counter.id);
+      const auto* current = q.current(counter.id);
+      std::string state = "closed";
+      if (cs != nullptr && !cs->operator_id.empty()) {
+        state = "free";
+        if (current != nullptr) state = current->state == domain::TokenState::Serving ? "serving" : "calling";
+      }
+      counters.push_back({{"id", counter.id},
+                          {"number", counter.number},
+                          {"name", counter.name.get()},
+                          {"state", state},
+                          {"operator", cs ? cs->operator_id : std::string()},
+                          {"current", current ? json(current->display_number()) : json(nullptr)}});
+    }
+    return json{{"centre", cat.centre.id},
+                {"business_day", q.business_day()},
+                {"generated_at", domain::format_iso_local(now, offset)},
+                {"totals",
+                 {{"waiting", total.waiting},
+                  {"priority_waiting", total.priority_waiting},
+                  {"longest_wait_minutes", minutes_since(total.oldest)},
+                  {"issued", total.issued},
+                  {"served", total.served},
+                  {"no_show", total.no_show}}},
+                {"services", std::move(services)},
+                {"counters", std::move(counters)}};
+  });
+  c.done(Response::json(200, body));
+}
+
+void Api::day_close(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  auto session = centre_.authenticate_operator(c.request, device.value());
+  if (!session) return c.done(session.error());
+  if (session->role == Role::Operator) return c.done(forbidden("closing the business day is for managers and admins"));
+  json body;
+  std::string requested;
+  std::optional<IdempotencyKey> key;
+  if (auto e = parse_body(c.request, body)) return c.done(*e);
+  if (auto e = string_field(body, "next_business_day", false, requested)) return c.done(*e);
+  if (!requested.empty()) {
+    domain::Instant parsed;
+    if (requested.size() != 10 || !domain::parse_iso(requested + "T00:00Z", parsed)) {
+      return c.done(bad_request("field 'next_business_day' must be a date, YYYY-MM-DD"));
+    }
+  }
+  if (auto e = idempotency_of(c.request, key)) return c.done(*e);
+  const std::string actor = session->operator_id;
+  const int offset = centre_.utc_offset();
+  centre_.mutate(
+      WriteContext{device->id, key},
+      [requested, actor, offset](domain::Queue& q, domain::Instant now, Mutation& m) -> std::optional<Response> {
+        const std::string closing = q.business_day();
+        std::string next = requested;
+        if (next.empty()) {
+          // Closing in the evening opens tomorrow; closing a forgotten day next morning opens today.
+          next = domain::business_day(now, offset);
+          if (next <= closing) {
+            domain::Instant midday;
+            domain::parse_iso(closing + "T12:00Z", midday);
+            next = domain::business_day(midday + std::chrono::hours(24), 0);
+          }
+        }
+        if (next <= closing) {
+          return Response::error(409, "invalid_day", "the next business day must come after " + closing);
+        }
+        auto report = q.close_day(next, actor, now);
+        for (const auto& e : report.events) {
+          m.record(e, q, e.type == domain::EventType::CarriedOver ? next : closing);
+        }
+        m.replace_counters = true;
+        m.counters = q.counters();
+        m.new_business_day = next;
+        m.respond = [closing, next, report](const std::vector<std::string>&) {
+          return Response::json(200, {{"closed", closing},
+                                      {"business_day", next},
+                                      {"carried_over", report.carried_over},
+                                      {"expired", report.expired}});
+        };
+        return std::nullopt;
+      },
+      std::move(c.done));
+}
+
+}  // namespace guichet::server

@@ -1,0 +1,561 @@
+#include "guichet/server/centre.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "guichet/server/credentials.hpp"
+#include "guichet/server/log.hpp"
+
+namespace guichet::server {
+namespace {
+
+constexpr std::size_t kRecentKeys = 4096;
+
+std::string idem_slot(const std::string& device, const std::string& key) { return device + '\n' + key; }
+
+Response replayed(int status, const std::string& body) {
+  Response r = Response::json_text(status, body);
+  r.headers.emplace_back("Idempotent-Replayed", "true");
+  return r;
+}
+
+Response key_reused() {
+  return Response::error(422, "idempotency_key_reused",
+                         "this Idempotency-Key was already used for a different request; use a new key");
+}
+
+Response storage_failed() {
+  return Response::error(503, "storage_failed",
+                         "the centre server could not store this action; nothing was changed, send it again");
+}
+
+Response too_many(std::chrono::milliseconds remaining, const std::string& message) {
+  Response r = Response::error(429, "too_many_attempts", message);
+  r.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds(remaining)));
+  return r;
+}
+
+template <class T, class Same>
+void put_unique(std::vector<T>& list, T value, Same same) {
+  for (auto& v : list) {
+    if (same(v, value)) {
+      v = std::move(value);
+      return;
+    }
+  }
+  list.push_back(std::move(value));
+}
+
+}  // namespace
+
+// State of one submitted write, shared by its work (writer thread, in the transaction) and its
+// completion (writer thread, after commit).
+struct PendingWrite {
+  WriteContext context;
+  Mutation mutation;
+  std::optional<Response> refusal;
+  Response response;
+  std::vector<std::string> event_json;
+  Respond done;
+};
+
+void Mutation::record(const domain::QueueEvent& e, const domain::Queue& q, const std::string& queue_day) {
+  sync::WireEvent w;
+  w.event = e;
+  if (const auto* c = q.catalogue().counter(e.counter)) w.counter_number = c->number;
+  events.push_back(std::move(w));
+  if (!e.token.id.empty()) {
+    // The queue's copy is the latest state of the token (the event holds it as of the event).
+    const domain::Token* now = q.find(e.token.id);
+    put_unique(tokens, std::make_pair(now ? *now : e.token, queue_day),
+               [](const auto& a, const auto& b) { return a.first.id == b.first.id; });
+  }
+  if (!e.counter.empty()) {
+    if (const auto* cs = q.counter_state(e.counter)) {
+      put_unique(counters, *cs, [](const auto& a, const auto& b) { return a.counter == b.counter; });
+    }
+  }
+}
+
+bool Mutation::empty() const {
+  return tokens.empty() && counters.empty() && !replace_counters && events.empty() && !open_session && !close_session &&
+         !new_business_day && !pin_failures && !clear_pin_failures;
+}
+
+Response queue_error_response(const domain::QueueError& error) {
+  using K = domain::QueueErrorKind;
+  int status = 409;
+  switch (error.kind) {
+    case K::UnknownService:
+    case K::UnknownCounter:
+    case K::UnknownToken:
+    case K::UnknownPriority:
+      status = 404;
+      break;
+    default:
+      break;
+  }
+  return Response::error(status, domain::to_string(error.kind), error.message);
+}
+
+Centre::Centre(CentreOptions options)
+    : catalogue_(std::move(options.catalogue)),
+      clock_(options.clock ? std::move(options.clock) : std::make_shared<SystemClock>()),
+      wall_(options.wall_clock ? std::move(options.wall_clock) : std::function<std::int64_t()>(wall_ms)),
+      throttle_(options.throttle),
+      session_lifetime_(options.session_lifetime),
+      reads_(options.db_path) {
+  if (!catalogue_) throw std::invalid_argument("the centre server needs a catalogue");
+  catalogue_json_ = sync::to_json(*catalogue_).dump();
+  {
+    store::Db db = open_database(options.db_path, options.durability, true);
+    Repository repo(db);
+    auto centre = repo.meta("centre");
+    if (centre && *centre != catalogue_->centre.id) {
+      throw std::runtime_error("database " + options.db_path + " belongs to centre " + *centre +
+                               ", but the catalogue is for centre " + catalogue_->centre.id);
+    }
+    if (!centre || !repo.meta("business_day")) {
+      store::Transaction tx(db);
+      repo.set_meta("centre", catalogue_->centre.id);
+      if (!repo.meta("business_day")) {
+        repo.set_meta("business_day", domain::business_day(clock_->now(), utc_offset()));
+      }
+      tx.commit();
+    }
+    restore(repo);
+  }
+  GroupCommitter::Hooks hooks;
+  hooks.after_batch = [this] {
+    if (feed_batch_) {
+      feed_.publish(feed_batch_);
+      feed_batch_.reset();
+    }
+  };
+  hooks.after_failure = [this](const std::string& error) { after_failure(error); };
+  committer_ = std::make_unique<GroupCommitter>(options.db_path, options.durability, std::move(hooks));
+  auth_thread_ = std::thread([this] { run_auth_worker(); });
+}
+
+Centre::~Centre() { shutdown(); }
+
+void Centre::shutdown() {
+  {
+    std::lock_guard lock(auth_mu_);
+    auth_stop_ = true;
+  }
+  auth_cv_.notify_one();
+  if (auth_thread_.joinable()) auth_thread_.join();
+  if (committer_) committer_->stop();
+}
+
+void Centre::restore(Repository& repo) {
+  auto day = repo.meta("business_day");
+  if (!day) throw store::DbError(SQLITE_CORRUPT, "database has no business day");
+  auto tokens = repo.tokens_of_day(*day);
+  auto counters = repo.counters();
+  std::erase_if(counters, [this](const domain::CounterState& c) { return catalogue_->counter(c.counter) == nullptr; });
+  queue_.emplace(catalogue_, *day, std::move(tokens), std::move(counters));
+  next_seq_ = repo.last_event_seq();
+  feed_.set_last_seq(next_seq_);
+
+  std::unordered_map<std::string, AuthSession> sessions;
+  for (const auto& s : repo.open_sessions(wall_())) {
+    auto op = repo.operator_record(s.operator_id);
+    if (!op) continue;
+    sessions[s.token_hash] =
+        AuthSession{s.token_hash, op->id, op->name, op->role, s.device_id, s.counter, s.expires_ms};
+  }
+  {
+    std::lock_guard lock(sessions_mu_);
+    sessions_ = std::move(sessions);
+  }
+  std::lock_guard lock(throttle_mu_);
+  failures_.clear();
+  for (auto& f : repo.all_pin_failures()) failures_[f.operator_id] = f;
+}
+
+std::string Centre::business_day() const {
+  std::lock_guard lock(mu_);
+  return queue_->business_day();
+}
+
+sync::WireEvent Centre::wire_event(const domain::QueueEvent& e) const {
+  sync::WireEvent w;
+  w.event = e;
+  if (const auto* c = catalogue_->counter(e.counter)) w.counter_number = c->number;
+  return w;
+}
+
+domain::Result<AuthDevice, Response> Centre::authenticate_device(const Request& request) {
+  std::string id(request.header("x-guichet-device"));
+  std::string_view secret = request.header("x-guichet-secret");
+  if (id.empty() || secret.empty()) {
+    return Response::error(401, "unauthenticated",
+                           "this request needs the device's credentials (X-Guichet-Device and X-Guichet-Secret)");
+  }
+  std::optional<DeviceRecord> record;
+  try {
+    auto conn = reads_.acquire();
+    record = conn->device(id);
+  } catch (const store::DbError& e) {
+    log_error(std::string("reading devices failed: ") + e.what());
+    return storage_failed();
+  }
+  if (!record || !secret_matches(secret, record->secret_hash)) {
+    return Response::error(401, "unauthenticated", "unknown device or wrong device secret");
+  }
+  if (record->revoked_ms) {
+    return Response::error(403, "device_revoked",
+                           "device " + id + " has been revoked; an administrator must register it again");
+  }
+  return AuthDevice{record->id, record->kind};
+}
+
+domain::Result<AuthSession, Response> Centre::authenticate_operator(const Request& request, const AuthDevice& device) {
+  std::string_view auth = request.header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer) {
+    return Response::error(401, "no_session",
+                           "this action needs an operator session (Authorization: Bearer …); log in first");
+  }
+  std::string hash = secret_hash(auth.substr(kBearer.size()));
+  std::lock_guard lock(sessions_mu_);
+  auto it = sessions_.find(hash);
+  if (it == sessions_.end() || it->second.expires_ms <= wall_()) {
+    return Response::error(401, "no_session", "the operator session has ended or is unknown; log in again");
+  }
+  if (it->second.device_id != device.id) {
+    return Response::error(401, "no_session", "this operator session was opened on another device; log in here");
+  }
+  return it->second;
+}
+
+void Centre::login(const AuthDevice& device, const std::string& operator_id, const std::string& pin,
+                   const std::string& counter, Respond done) {
+  {
+    std::lock_guard lock(throttle_mu_);
+    auto it = failures_.find(operator_id);
+    if (it != failures_.end()) {
+      if (auto remaining = lockout_remaining(it->second, wall_())) {
+        done(too_many(*remaining, "too many wrong PINs for this operator; wait before trying again"));
+        return;
+      }
+    }
+    if (checking_.count(operator_id) != 0) {
+      done(too_many(std::chrono::milliseconds(1000), "a login for this operator is being checked; try again"));
+      return;
+    }
+    checking_.insert(operator_id);
+  }
+  {
+    std::lock_guard lock(auth_mu_);
+    auth_jobs_.push_back([this, device, operator_id, pin, counter, done = std::move(done)]() mutable {
+      check_pin(std::move(device), std::move(operator_id), std::move(pin), std::move(counter), std::move(done));
+    });
+  }
+  auth_cv_.notify_one();
+}
+
+void Centre::run_auth_worker() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock lock(auth_mu_);
+      auth_cv_.wait(lock, [this] { return auth_stop_ || !auth_jobs_.empty(); });
+      if (auth_jobs_.empty()) return;
+      job = std::move(auth_jobs_.front());
+      auth_jobs_.pop_front();
+    }
+    job();
+  }
+}
+
+void Centre::check_pin(AuthDevice device, std::string operator_id, std::string pin, std::string counter, Respond done) {
+  std::optional<OperatorRecord> op;
+  try {
+    auto conn = reads_.acquire();
+    op = conn->operator_record(operator_id);
+  } catch (const store::DbError& e) {
+    log_error(std::string("reading operators failed: ") + e.what());
+    std::lock_guard lock(throttle_mu_);
+    checking_.erase(operator_id);
+    done(storage_failed());
+    return;
+  }
+  bool pin_ok = verify_pin(pin, op ? op->pin_hash : decoy_pin_hash()) && op.has_value();
+  WriteContext context{device.id, std::nullopt};
+  if (!pin_ok) {
+    PinFailures record;
+    {
+      std::lock_guard lock(throttle_mu_);
+      auto& current = failures_[operator_id];
+      current.operator_id = operator_id;
+      current = server::after_failure(current, throttle_, wall_());
+      record = current;
+      checking_.erase(operator_id);
+    }
+    log_info("login refused for operator " + operator_id + " on device " + device.id + " (wrong PIN, " +
+             std::to_string(record.failures) + " in a row)");
+    mutate(
+        context,
+        [record](domain::Queue&, domain::Instant, Mutation& m) -> std::optional<Response> {
+          m.pin_failures = record;
+          m.respond = [](const std::vector<std::string>&) {
+            return Response::error(401, "wrong_pin", "wrong operator id or PIN");
+          };
+          return std::nullopt;
+        },
+        std::move(done));
+    return;
+  }
+  {
+    std::lock_guard lock(throttle_mu_);
+    failures_.erase(operator_id);
+    checking_.erase(operator_id);
+  }
+  std::string token = random_hex(32);
+  AuthSession session{
+      secret_hash(token), op->id, op->name, op->role, device.id, counter, wall_() + session_lifetime_.count()};
+  const int offset = utc_offset();
+  mutate(
+      context,
+      [this, token, session, offset](domain::Queue& q, domain::Instant now, Mutation& m) -> std::optional<Response> {
+        m.clear_pin_failures = session.operator_id;
+        if (!session.counter.empty()) {
+          const auto* cs = q.counter_state(session.counter);
+          if (q.catalogue().counter(session.counter) == nullptr) {
+            m.respond = [c = session.counter](const std::vector<std::string>&) {
+              return Response::error(404, "unknown_counter", "there is no counter '" + c + "' in this centre");
+            };
+            return std::nullopt;
+          }
+          // Logging in again at the counter one already holds (after an app restart) keeps it open.
+          if (cs == nullptr || cs->operator_id != session.operator_id) {
+            auto opened = q.open_counter(session.counter, session.operator_id, now);
+            if (!opened) {
+              m.respond = [r = queue_error_response(opened.error())](const std::vector<std::string>&) { return r; };
+              return std::nullopt;
+            }
+            m.record(opened.value(), q, q.business_day());
+          }
+        }
+        m.open_session = SessionRecord{
+            session.token_hash, session.operator_id, session.device_id, session.counter, wall_(), session.expires_ms};
+        m.respond = [token, session, offset](const std::vector<std::string>&) {
+          nlohmann::json body = {
+              {"session", token},
+              {"operator", session.operator_id},
+              {"name", session.name},
+              {"role", to_string(session.role)},
+              {"counter", session.counter},
+              {"expires_at", domain::format_iso_local(domain::from_unix_ms(session.expires_ms), offset)}};
+          return Response::json(201, body);
+        };
+        m.after_commit = [this, session] {
+          std::lock_guard lock(sessions_mu_);
+          sessions_[session.token_hash] = session;
+        };
+        return std::nullopt;
+      },
+      std::move(done));
+}
+
+void Centre::logout(const WriteContext& context, const AuthSession& session, Respond done) {
+  mutate(
+      context,
+      [this, session](domain::Queue& q, domain::Instant now, Mutation& m) -> std::optional<Response> {
+        if (!session.counter.empty()) {
+          const auto* cs = q.counter_state(session.counter);
+          if (cs != nullptr && cs->operator_id == session.operator_id) {
+            auto closed = q.close_counter(session.counter, session.operator_id, now);
+            if (!closed) return queue_error_response(closed.error());
+            m.record(closed.value(), q, q.business_day());
+          }
+        }
+        m.close_session = session.token_hash;
+        m.respond = [session](const std::vector<std::string>&) {
+          return Response::json(200, {{"closed", true}, {"counter", session.counter}});
+        };
+        m.after_commit = [this, hash = session.token_hash] {
+          std::lock_guard lock(sessions_mu_);
+          sessions_.erase(hash);
+        };
+        return std::nullopt;
+      },
+      std::move(done));
+}
+
+Centre::Begin Centre::begin_idempotent(const std::string& device, const IdempotencyKey& key, const Respond& done) {
+  const std::string slot = idem_slot(device, key.key);
+  std::optional<Response> answer;
+  {
+    std::lock_guard lock(idem_mu_);
+    if (auto it = in_flight_.find(slot); it != in_flight_.end()) {
+      if (it->second.fingerprint != key.fingerprint) {
+        answer = key_reused();
+      } else {
+        it->second.waiters.push_back(done);
+        return Begin::Handled;
+      }
+    } else {
+      std::optional<IdempotencyRecord> record;
+      if (auto r = recent_.find(slot); r != recent_.end()) {
+        record = r->second;
+      } else {
+        try {
+          auto conn = reads_.acquire();
+          record = conn->idempotency(device, key.key);
+        } catch (const store::DbError& e) {
+          log_error(std::string("reading idempotency keys failed: ") + e.what());
+          answer = storage_failed();
+        }
+      }
+      if (!answer) {
+        if (!record) {
+          in_flight_.emplace(slot, InFlight{key.fingerprint, {}});
+          return Begin::Proceed;
+        }
+        answer = record->fingerprint == key.fingerprint ? replayed(record->status, record->body) : key_reused();
+      }
+    }
+  }
+  done(std::move(*answer));
+  return Begin::Handled;
+}
+
+void Centre::finish_idempotent(const std::string& device, const IdempotencyKey& key, const Response& response,
+                               bool recorded) {
+  const std::string slot = idem_slot(device, key.key);
+  std::vector<Respond> waiters;
+  {
+    std::lock_guard lock(idem_mu_);
+    if (auto it = in_flight_.find(slot); it != in_flight_.end()) {
+      waiters = std::move(it->second.waiters);
+      in_flight_.erase(it);
+    }
+    if (recorded && recent_.find(slot) == recent_.end()) {
+      recent_[slot] = IdempotencyRecord{device, key.key, key.fingerprint, response.status, response.body, 0};
+      recent_order_.push_back(slot);
+      while (recent_order_.size() > kRecentKeys) {
+        recent_.erase(recent_order_.front());
+        recent_order_.pop_front();
+      }
+    }
+  }
+  if (waiters.empty()) return;
+  Response again = recorded ? replayed(response.status, response.body) : response;
+  for (auto& w : waiters) w(again);
+}
+
+void Centre::mutate(const WriteContext& context, Op op, Respond done) {
+  if (context.idempotency && begin_idempotent(context.device, *context.idempotency, done) == Begin::Handled) return;
+  auto pending = std::make_shared<PendingWrite>();
+  pending->context = context;
+  pending->done = std::move(done);
+
+  auto answer_now = [this, &pending](Response r) {
+    if (pending->context.idempotency) {
+      finish_idempotent(pending->context.device, *pending->context.idempotency, r, false);
+    }
+    pending->done(std::move(r));
+  };
+
+  std::unique_lock lock(mu_);
+  std::optional<Response> refusal;
+  try {
+    refusal = op(*queue_, clock_->now(), pending->mutation);
+  } catch (const std::exception& e) {
+    lock.unlock();
+    log_error(std::string("an operation failed unexpectedly: ") + e.what());
+    answer_now(Response::error(500, "internal", "the centre server failed to carry out this action"));
+    return;
+  }
+  if (refusal) {
+    pending->mutation = Mutation{};
+    if (!context.idempotency) {
+      lock.unlock();
+      pending->done(std::move(*refusal));
+      return;
+    }
+    pending->refusal = std::move(refusal);
+  }
+  for (auto& e : pending->mutation.events) {
+    if (e.event.actor.empty()) {
+      // Unreachable from the API, which always names the actor; refusing keeps the record honest.
+      lock.unlock();
+      answer_now(Response::error(500, "internal", "an action without an actor was refused"));
+      return;
+    }
+  }
+  for (auto& e : pending->mutation.events) e.seq = ++next_seq_;
+  // Submitting under the lock keeps the writer's order equal to the order the queue applied them.
+  committer_->submit(
+      [this, pending](Repository& repo) {
+        auto& m = pending->mutation;
+        const int offset = utc_offset();
+        pending->event_json.clear();
+        for (const auto& e : m.events) {
+          std::string json = sync::to_json(e, offset).dump();
+          repo.insert_event(EventRecord{e.seq, domain::to_string(e.event.type), e.event.token.id, e.event.counter,
+                                        e.event.actor, pending->context.device, domain::to_unix_ms(e.event.at), json});
+          pending->event_json.push_back(std::move(json));
+        }
+        for (const auto& [token, day] : m.tokens) repo.upsert_token(token, day);
+        if (m.replace_counters) repo.delete_counters();
+        for (const auto& c : m.counters) repo.upsert_counter(c);
+        if (m.open_session) repo.insert_session(*m.open_session);
+        if (m.close_session) repo.close_session(*m.close_session, wall_());
+        if (m.new_business_day) repo.set_meta("business_day", *m.new_business_day);
+        if (m.pin_failures) repo.put_pin_failures(*m.pin_failures);
+        if (m.clear_pin_failures) repo.clear_pin_failures(*m.clear_pin_failures);
+        if (pending->refusal) {
+          pending->response = *pending->refusal;
+        } else if (m.respond) {
+          pending->response = m.respond(pending->event_json);
+        } else {
+          pending->response = Response::json(200, nlohmann::json::object());
+        }
+        if (const auto& key = pending->context.idempotency; key && pending->response.status < 500) {
+          repo.insert_idempotency(IdempotencyRecord{pending->context.device, key->key, key->fingerprint,
+                                                    pending->response.status, pending->response.body, wall_()});
+        }
+      },
+      [this, pending](bool ok, const std::string&) {
+        const auto& key = pending->context.idempotency;
+        if (!ok) {
+          Response failed = storage_failed();
+          if (key) finish_idempotent(pending->context.device, *key, failed, false);
+          pending->done(std::move(failed));
+          return;
+        }
+        if (!pending->event_json.empty()) {
+          if (!feed_batch_) feed_batch_ = std::make_shared<FeedBatch>();
+          for (std::size_t i = 0; i < pending->event_json.size(); ++i) {
+            feed_batch_->add(pending->mutation.events[i].seq, pending->event_json[i]);
+          }
+        }
+        if (pending->mutation.after_commit) pending->mutation.after_commit();
+        if (key) finish_idempotent(pending->context.device, *key, pending->response, pending->response.status < 500);
+        pending->done(std::move(pending->response));
+      });
+}
+
+void Centre::after_failure(const std::string& error) {
+  log_error("storing a batch failed (" + error + "); answering 503 and reloading the queue from the database");
+  feed_batch_.reset();
+  std::lock_guard lock(mu_);
+  // Jobs still waiting were built on the state that just failed to persist: they fail too.
+  committer_->fail_pending("an earlier action in the same batch could not be stored");
+  try {
+    auto conn = reads_.acquire();
+    restore(*conn);
+  } catch (const std::exception& e) {
+    log_error(std::string("cannot reload the queue from the database: ") + e.what() + "; stopping");
+    std::_Exit(70);
+  }
+}
+
+}  // namespace guichet::server

@@ -1,0 +1,127 @@
+// Group commit: jobs from many threads are committed in batches, in submission order, and only
+// then reported done; a failing job fails its whole batch.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "guichet/server/group_commit.hpp"
+#include "guichet/testing/process.hpp"
+
+namespace guichet::server {
+namespace {
+
+class GroupCommitTest : public ::testing::Test {
+ protected:
+  std::int64_t rows() {
+    store::Db db = open_database(path);
+    auto st = db.prepare("SELECT COUNT(*) FROM meta");
+    st.step();
+    return st.int64(0);
+  }
+  testing::TempDir dir{"guichet-group-commit"};
+  std::string path = (dir / "g.db").string();
+};
+
+TEST_F(GroupCommitTest, ManyThreadsShareCommitsAndEveryJobIsDurableWhenDone) {
+  std::atomic<int> after_batches{0};
+  GroupCommitter::Hooks hooks;
+  hooks.after_batch = [&] { after_batches++; };
+  GroupCommitter committer(path, store::Durability::Full, hooks);
+  constexpr int kThreads = 8, kPerThread = 100;
+  std::atomic<int> done_ok{0};
+  std::atomic<int> not_durable{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::promise<void> finished;
+        std::string key = "k" + std::to_string(t) + "-" + std::to_string(i);
+        committer.submit([key](Repository& repo) { repo.set_meta(key, "v"); },
+                         [&, key](bool ok, const std::string&) {
+                           if (ok) done_ok++;
+                           // Done means committed: another connection sees it.
+                           store::Db check(path, store::OpenOptions{store::Durability::Normal, false, 5000, false});
+                           if (!Repository(check).meta(key)) not_durable++;
+                           finished.set_value();
+                         });
+        finished.get_future().wait();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  committer.stop();
+  EXPECT_EQ(done_ok.load(), kThreads * kPerThread);
+  EXPECT_EQ(not_durable.load(), 0);
+  EXPECT_EQ(rows(), kThreads * kPerThread);
+  auto stats = committer.stats();
+  EXPECT_EQ(stats.jobs, static_cast<std::uint64_t>(kThreads * kPerThread));
+  EXPECT_LT(stats.batches, stats.jobs);  // some commits carried several jobs
+  EXPECT_GT(stats.largest_batch, 1u);
+  EXPECT_EQ(static_cast<std::uint64_t>(after_batches.load()), stats.batches);
+}
+
+TEST_F(GroupCommitTest, JobsCompleteInSubmissionOrder) {
+  GroupCommitter committer(path, store::Durability::Normal, {});
+  std::mutex mu;
+  std::vector<int> order;
+  std::promise<void> last;
+  for (int i = 0; i < 500; ++i) {
+    committer.submit([i](Repository& repo) { repo.set_meta("n" + std::to_string(i), std::to_string(i)); },
+                     [&, i](bool, const std::string&) {
+                       std::lock_guard lock(mu);
+                       order.push_back(i);
+                       if (i == 499) last.set_value();
+                     });
+  }
+  last.get_future().wait();
+  ASSERT_EQ(order.size(), 500u);
+  for (int i = 0; i < 500; ++i) EXPECT_EQ(order[static_cast<std::size_t>(i)], i);
+}
+
+TEST_F(GroupCommitTest, AFailingJobRollsBackItsBatchAndReportsTheFailure) {
+  std::promise<std::string> failure;
+  GroupCommitter::Hooks hooks;
+  hooks.after_failure = [&](const std::string& e) { failure.set_value(e); };
+  GroupCommitter committer(path, store::Durability::Normal, hooks);
+  // Hold the writer on a first batch so the next three land in one batch together.
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::promise<void> first_done;
+  committer.submit([released](Repository&) { released.wait(); },
+                   [&](bool, const std::string&) { first_done.set_value(); });
+  std::atomic<int> failed{0};
+  std::promise<void> all_told;
+  auto count_failure = [&](bool ok, const std::string&) {
+    if (!ok && ++failed == 3) all_told.set_value();
+  };
+  committer.submit([](Repository& repo) { repo.set_meta("a", "1"); }, count_failure);
+  committer.submit([](Repository& repo) { repo.db().exec("INSERT INTO no_such_table VALUES (1)"); }, count_failure);
+  committer.submit([](Repository& repo) { repo.set_meta("b", "1"); }, count_failure);
+  release.set_value();
+  first_done.get_future().wait();
+  auto error = failure.get_future();
+  ASSERT_EQ(error.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_NE(error.get().find("no_such_table"), std::string::npos);
+  ASSERT_EQ(all_told.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(failed.load(), 3);
+  EXPECT_EQ(rows(), 0);  // nothing of the failed batch was kept
+  EXPECT_EQ(committer.stats().failed_batches, 1u);
+}
+
+TEST_F(GroupCommitTest, StopCommitsWhatIsPending) {
+  std::atomic<int> done{0};
+  {
+    GroupCommitter committer(path, store::Durability::Normal, {});
+    for (int i = 0; i < 200; ++i) {
+      committer.submit([i](Repository& repo) { repo.set_meta("s" + std::to_string(i), "v"); },
+                       [&](bool ok, const std::string&) { done += ok ? 1 : 0; });
+    }
+  }
+  EXPECT_EQ(done.load(), 200);
+  EXPECT_EQ(rows(), 200);
+}
+
+}  // namespace
+}  // namespace guichet::server
