@@ -1,0 +1,227 @@
+// guichet-server: the centre server and the commands that prepare its database.
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "guichet/config/catalogue_loader.hpp"
+#include "guichet/server/admin.hpp"
+#include "guichet/server/api.hpp"
+#include "guichet/server/centre.hpp"
+#include "guichet/server/http_server.hpp"
+#include "guichet/server/log.hpp"
+
+namespace {
+
+using namespace guichet;
+
+int fail(const std::string& message, int code = 1) {
+  std::cerr << "guichet-server: " << message << "\n";
+  return code;
+}
+
+// Thousands of live-feed clients need as many descriptors; the soft limit is often 1024.
+void raise_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+// Written under a temporary name created with `mode` (so a secret is never readable by others,
+// even for a moment), then renamed into place.
+bool write_file_atomically(const std::string& path, const std::string& content, mode_t mode) {
+  std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return false;
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  bool ok = ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) ::unlink(tmp.c_str());
+  return ok;
+}
+
+struct ServeArgs {
+  std::string role = "centre";
+  std::string db;
+  std::string catalogue;
+  std::string listen = "127.0.0.1:8080";
+  std::string port_file;
+  std::string time_origin;
+  double time_scale = 1.0;
+  int threads = 0;
+  double keep_alive_seconds = 15;
+  bool log_requests = false;
+};
+
+int serve(const ServeArgs& a) {
+  if (a.role == "central") {
+    return fail(
+        "--role central is not available yet: the central role arrives with application sync. "
+        "Run --role centre for a service centre.");
+  }
+  if (a.role != "centre") return fail("--role must be centre (got '" + a.role + "')");
+
+  auto loaded = config::load_catalogue(a.catalogue);
+  if (!loaded) {
+    std::cerr << loaded.error().to_string();
+    if (!loaded.error().to_string().empty() && loaded.error().to_string().back() != '\n') std::cerr << "\n";
+    return fail("the catalogue " + a.catalogue + " has errors; the server did not start", 2);
+  }
+
+  auto colon = a.listen.rfind(':');
+  if (colon == std::string::npos) return fail("--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
+  server::HttpOptions http;
+  http.address = a.listen.substr(0, colon);
+  try {
+    int port = std::stoi(a.listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    http.port = static_cast<std::uint16_t>(port);
+  } catch (const std::exception&) {
+    return fail("--listen port must be a number from 0 to 65535");
+  }
+  http.threads = a.threads;
+  http.keep_alive = std::chrono::milliseconds(static_cast<long>(a.keep_alive_seconds * 1000));
+  http.log_requests = a.log_requests;
+
+  server::CentreOptions options;
+  options.db_path = a.db;
+  options.catalogue = std::make_shared<const domain::Catalogue>(std::move(loaded).value());
+  if (!a.time_origin.empty()) {
+    domain::Instant origin;
+    if (!domain::parse_iso(a.time_origin, origin)) {
+      return fail("--time-origin '" + a.time_origin + "' is not an ISO 8601 time such as 2026-11-23T09:00:00+05:30");
+    }
+    if (!(a.time_scale > 0)) return fail("--time-scale must be above 0");
+    options.clock = std::make_shared<server::SimulatedClock>(origin, a.time_scale);
+  }
+
+  raise_file_limit();
+  std::unique_ptr<server::Centre> centre;
+  try {
+    centre = std::make_unique<server::Centre>(options);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  server::Api api(*centre);
+  std::unique_ptr<server::HttpServer> http_server;
+  try {
+    http_server = std::make_unique<server::HttpServer>(api, http);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  const auto port = http_server->port();
+  if (!a.port_file.empty() && !write_file_atomically(a.port_file, std::to_string(port) + "\n", 0644)) {
+    return fail("cannot write the port file " + a.port_file);
+  }
+  server::log_info("centre " + centre->catalogue().centre.id + " serving on " + http.address + ":" +
+                   std::to_string(port) + ", business day " + centre->business_day() + ", database " + a.db);
+  http_server->run();
+  server::log_info("stopping: finishing what is being stored");
+  centre->shutdown();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Guichet centre server: the queue authority of a service centre"};
+  app.require_subcommand(1);
+
+  ServeArgs s;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the server");
+  serve_cmd->add_option("--role", s.role, "centre (the central role arrives with application sync)")
+      ->capture_default_str();
+  serve_cmd->add_option("--db", s.db, "SQLite database file (created when missing)")->required();
+  serve_cmd->add_option("--catalogue", s.catalogue, "service catalogue (TOML)")->required();
+  serve_cmd->add_option("--listen", s.listen, "address:port to listen on (port 0 = any free port)")
+      ->capture_default_str();
+  serve_cmd->add_option("--port-file", s.port_file, "write the port listened on to this file once ready");
+  serve_cmd->add_option("--time-origin", s.time_origin,
+                        "simulated clock: start at this ISO 8601 time (default: the real clock)");
+  serve_cmd->add_option("--time-scale", s.time_scale, "simulated clock: run this many times faster than real time")
+      ->capture_default_str();
+  serve_cmd->add_option("--threads", s.threads, "network threads (0 = one per core)")->capture_default_str();
+  serve_cmd->add_option("--sse-keepalive", s.keep_alive_seconds, "seconds between keep-alive comments on the live feed")
+      ->capture_default_str();
+  serve_cmd->add_flag("--log-requests", s.log_requests, "log one line per request (method, path, status, time)");
+
+  std::string db, id, name, role, kind, secret_file;
+  auto* init_cmd = app.add_subcommand("init", "Create the database (or bring its schema up to date)");
+  init_cmd->add_option("--db", db, "SQLite database file")->required();
+
+  auto* op_cmd = app.add_subcommand("add-operator", "Add an operator; the PIN is read from standard input");
+  op_cmd->add_option("--db", db, "SQLite database file")->required();
+  op_cmd->add_option("--id", id, "operator id")->required();
+  op_cmd->add_option("--name", name, "operator's name")->required();
+  op_cmd->add_option("--role", role, "operator, manager or admin")->required();
+
+  auto* dev_cmd = app.add_subcommand("add-device", "Register a kiosk, counter or display and create its secret");
+  dev_cmd->add_option("--db", db, "SQLite database file")->required();
+  dev_cmd->add_option("--id", id, "device id")->required();
+  dev_cmd->add_option("--kind", kind, "kiosk, counter or display")->required();
+  dev_cmd->add_option("--secret-file", secret_file, "write the secret here (mode 0600) instead of standard output");
+
+  auto* rev_cmd = app.add_subcommand("revoke-device", "Revoke a device: its requests are refused from now on");
+  rev_cmd->add_option("--db", db, "SQLite database file")->required();
+  rev_cmd->add_option("--id", id, "device id")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (serve_cmd->parsed()) return serve(s);
+  if (init_cmd->parsed()) {
+    auto r = server::init_database(db);
+    if (!r) return fail(r.error().message);
+    std::cerr << r.value() << "\n";
+    return 0;
+  }
+  if (op_cmd->parsed()) {
+    std::string pin;
+    std::getline(std::cin, pin);
+    if (!pin.empty() && pin.back() == '\r') pin.pop_back();
+    auto r = server::add_operator(db, id, name, role, pin);
+    std::fill(pin.begin(), pin.end(), '\0');
+    if (!r) return fail(r.error().message);
+    std::cerr << r.value() << "\n";
+    return 0;
+  }
+  if (dev_cmd->parsed()) {
+    auto r = server::add_device(db, id, kind);
+    if (!r) return fail(r.error().message);
+    if (!secret_file.empty()) {
+      if (!write_file_atomically(secret_file, r->secret + "\n", 0600)) {
+        return fail("device " + id + " was added but its secret could not be written to " + secret_file +
+                    "; revoke it and add it again");
+      }
+      std::cerr << r->message << "; secret written to " << secret_file << "\n";
+    } else {
+      std::cout << r->secret << "\n";
+      std::cerr << r->message << "; its secret is shown above, once\n";
+    }
+    return 0;
+  }
+  if (rev_cmd->parsed()) {
+    auto r = server::revoke_device(db, id);
+    if (!r) return fail(r.error().message);
+    std::cerr << r.value() << "\n";
+    return 0;
+  }
+  return 1;
+}
