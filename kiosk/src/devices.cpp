@@ -1,0 +1,207 @@
+#include "devices.hpp"
+
+#include "format.hpp"
+#include "guichet/hardware/receipts/token_slip.hpp"
+
+namespace guichet::kiosk {
+
+namespace hw = guichet::hardware;
+
+std::unique_ptr<hw::printer::Transport> make_transport(const PrinterSpec& spec) {
+  if (spec.kind == PrinterSpec::Kind::File) return hw::printer::make_file_transport({spec.path, false});
+  hw::printer::TcpOptions o;
+  o.host = spec.host;
+  o.port = static_cast<std::uint16_t>(spec.port);
+  o.connect_timeout = std::chrono::milliseconds(1500);
+  return hw::printer::make_tcp_transport(o);
+}
+
+HardwarePrinter::HardwarePrinter(std::unique_ptr<hw::printer::Transport> transport) : printer_(std::move(transport)) {}
+
+PrinterCheck HardwarePrinter::status() {
+  // A file cannot answer: it is taken as ready, and the job itself tells if writing fails.
+  if (!printer_.transport().bidirectional()) return {};
+  auto st = printer_.status();
+  if (!st.ok()) return {false, st.error().message};
+  if (!st.value().ready()) return {false, st.value().message()};
+  return {};
+}
+
+PrinterCheck HardwarePrinter::print(const std::vector<std::uint8_t>& job) {
+  auto r = printer_.print(job);
+  if (!r.ok()) return {false, r.error().message};
+  return {};
+}
+
+ServerTokens::ServerTokens(sync::SyncEngine& engine, sync::Outbox& outbox, KioskStore& store,
+                           std::function<void(std::function<void()>)> schedule, std::chrono::milliseconds wait)
+    : engine_(engine), outbox_(outbox), store_(store), schedule_(std::move(schedule)), wait_(wait) {}
+
+std::int64_t ServerTokens::now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<IssuedToken> parse_issue_response(const std::string& body, std::string& problem) {
+  try {
+    auto j = sync::json::parse(body);
+    IssuedToken t;
+    t.token = sync::token_from_json(j.at("token"));
+    if (j.contains("wait")) t.wait = sync::wait_from_json(j.at("wait"));
+    return t;
+  } catch (const std::exception& e) {
+    problem = std::string("unexpected answer from the server: ") + e.what();
+    return std::nullopt;
+  }
+}
+
+TokenRequest ServerTokens::request(const std::string& service, const std::string& priority,
+                                   const std::string& language) {
+  sync::json body = {{"service", service}, {"priority", priority}, {"language", language}};
+  sync::OutboxEntry e = engine_.submit_and_wait("POST", "/api/v1/tokens", body, "", wait_);
+  TokenRequest r;
+  if (e.state == sync::OutboxState::Pending) {
+    // The request stays in the outbox and will reach the server later; if it then issues a
+    // token, reconcile() cancels it. The citizen is told plainly that nothing was issued.
+    store_.set_state(e.seq, "", IssueLogState::Abandoned, now_ms());
+    r.kind = TokenRequest::Kind::Unreachable;
+    r.message = e.last_error;
+    return r;
+  }
+  if (e.state == sync::OutboxState::Failed) {
+    r.kind = TokenRequest::Kind::Refused;
+    r.message = e.response().error_message();
+    return r;
+  }
+  std::string problem;
+  auto issued = parse_issue_response(e.response_body, problem);
+  if (!issued) {
+    r.kind = TokenRequest::Kind::Unreachable;
+    r.message = problem;
+    return r;
+  }
+  issued->seq = e.seq;
+  store_.set_state(e.seq, issued->token.id, IssueLogState::Issued, now_ms());
+  r.kind = TokenRequest::Kind::Issued;
+  r.issued = std::move(*issued);
+  return r;
+}
+
+void ServerTokens::delivered(const IssuedToken& token) {
+  store_.set_state(token.seq, token.token.id, IssueLogState::Delivered, now_ms());
+}
+
+CancelOutcome ServerTokens::cancel(const IssuedToken& token) {
+  store_.set_state(token.seq, token.token.id, IssueLogState::CancelQueued, now_ms());
+  auto e =
+      engine_.submit_and_wait("POST", "/api/v1/tokens/" + token.token.id + "/cancel", sync::json::object(), "", wait_);
+  if (e.state == sync::OutboxState::Done) {
+    store_.set_state(token.seq, token.token.id, IssueLogState::Cancelled, now_ms());
+    return {true, {}};
+  }
+  if (e.state == sync::OutboxState::Failed) {
+    store_.set_state(token.seq, token.token.id, IssueLogState::CancelRefused, now_ms());
+    return {false, e.response().error_message()};
+  }
+  return {false, e.last_error};
+}
+
+void ServerTokens::on_complete(const sync::OutboxEntry& entry) {
+  if (entry.method != "POST") return;
+  if (entry.path == "/api/v1/tokens") {
+    if (entry.state != sync::OutboxState::Done) return;
+    std::string problem;
+    auto issued = parse_issue_response(entry.response_body, problem);
+    if (!issued) return;
+    store_.record_token(entry.seq, issued->token.id, now_ms());
+    schedule_([this] { reconcile(); });
+    return;
+  }
+  const std::string prefix = "/api/v1/tokens/";
+  const std::string suffix = "/cancel";
+  if (entry.path.starts_with(prefix) && entry.path.ends_with(suffix)) {
+    std::string id = entry.path.substr(prefix.size(), entry.path.size() - prefix.size() - suffix.size());
+    store_.set_state_by_token(
+        id, entry.state == sync::OutboxState::Done ? IssueLogState::Cancelled : IssueLogState::CancelRefused, now_ms());
+  }
+}
+
+void ServerTokens::reconcile() {
+  for (const auto& row : store_.undelivered()) {
+    store_.set_state(row.seq, row.token_id, IssueLogState::CancelQueued, now_ms());
+    // No wait: the outbox holds it durably and the engine sends it whenever it can.
+    engine_.submit("POST", "/api/v1/tokens/" + row.token_id + "/cancel", sync::json::object());
+  }
+}
+
+void ServerTokens::recover() {
+  // Sequence numbers are consecutive: whatever was appended after the last logged request was
+  // written just before a crash and never logged.
+  const std::int64_t last = store_.max_seq();
+  if (last > 0) {
+    for (std::int64_t seq = last + 1; seq < last + 10000; ++seq) {
+      auto e = outbox_.get(seq);
+      if (!e) break;
+      if (e->method != "POST" || e->path != "/api/v1/tokens") continue;
+      if (e->state == sync::OutboxState::Done) {
+        std::string problem;
+        if (auto issued = parse_issue_response(e->response_body, problem)) {
+          store_.record_token(seq, issued->token.id, now_ms());
+        }
+      } else if (e->state == sync::OutboxState::Pending) {
+        store_.set_state(seq, "", IssueLogState::Abandoned, now_ms());
+      }
+    }
+  }
+  reconcile();
+}
+
+std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& catalogue, const Strings& strings,
+                                                    const std::string& language, const IssuedToken& token,
+                                                    std::string& problem) {
+  const domain::Service* svc = catalogue.service(token.token.service);
+  auto make = [&](const std::string& lang) {
+    hw::receipts::TokenSlip slip;
+    slip.centre_name = catalogue.centre.name.get(lang);
+    slip.centre_address = catalogue.centre.address;
+    if (svc) {
+      slip.service_name = svc->name.get(lang);
+      if (const auto* dep = catalogue.department(svc->department)) slip.department = dep->name.get(lang);
+    }
+    slip.display_number = token.token.display_number();
+    if (!token.token.priority.empty()) {
+      const auto* cat = catalogue.priority_category(token.token.priority);
+      slip.priority_label = cat ? cat->name.get(lang) : token.token.priority;
+    }
+    slip.issued_time = slip_time(token.token.issued_at, catalogue.centre.utc_offset_minutes);
+    slip.estimated_wait = wait_short(strings, lang, token.wait.ahead, token.wait.minutes);
+    slip.qr_payload = token.token.id;
+    slip.labels.token_number = strings.get(lang, "Your token number");
+    slip.labels.issued = strings.get(lang, "Issued");
+    slip.labels.estimated_wait = strings.get(lang, "Estimated wait");
+    slip.footer_lines = {strings.get(lang, "Please wait until your number is called."),
+                         strings.get(lang, "Keep this slip until you are served.")};
+    return hw::receipts::encode_token_slip(slip);
+  };
+  auto bytes = make(language);
+  if (!bytes.ok() && bytes.error().kind == hw::ErrorKind::unsupported_text && language != "en") bytes = make("en");
+  if (!bytes.ok()) {
+    problem = bytes.error().message;
+    return std::nullopt;
+  }
+  return std::move(bytes).value();
+}
+
+std::vector<std::uint8_t> build_test_page(const domain::Catalogue* catalogue, const std::string& device_id) {
+  hw::receipts::TokenSlip slip;
+  slip.centre_name = catalogue ? catalogue->centre.name.get("en") : "Guichet";
+  slip.service_name = "Printer test";
+  slip.display_number = "TEST";
+  slip.issued_time = "kiosk " + device_id;
+  slip.qr_payload = "TEST-" + device_id;
+  slip.footer_lines = {"This is not a token."};
+  auto bytes = hw::receipts::encode_token_slip(slip);
+  return bytes.ok() ? std::move(bytes).value() : std::vector<std::uint8_t>{};
+}
+
+}  // namespace guichet::kiosk

@@ -1,0 +1,72 @@
+// The kiosk's real ports: the receipt printer (hardware/printer), the server through the outbox
+// and sync engine (core/sync), and the token slip layout (hardware/receipts).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "guichet/hardware/printer/receipt_printer.hpp"
+#include "guichet/sync/client.hpp"
+#include "issuer.hpp"
+#include "kiosk_store.hpp"
+#include "strings.hpp"
+
+namespace guichet::kiosk {
+
+std::unique_ptr<hardware::printer::Transport> make_transport(const PrinterSpec& spec);
+
+// The receipt printer. Use from one thread (the kiosk's printer worker).
+class HardwarePrinter final : public PrinterPort {
+ public:
+  explicit HardwarePrinter(std::unique_ptr<hardware::printer::Transport> transport);
+  PrinterCheck status() override;
+  PrinterCheck print(const std::vector<std::uint8_t>& job) override;
+
+ private:
+  hardware::printer::ReceiptPrinter printer_;
+};
+
+// Tokens from the centre server. Requests go through the outbox (durable first, idempotency key
+// "device:seq"); the issue log in KioskStore keeps track of every token the server counted until
+// it is delivered or cancelled, across crashes and restarts.
+class ServerTokens final : public TokenPort {
+ public:
+  // `schedule` runs a job on the thread that issues tokens (after the job in progress), so
+  // reconciliation never races an issue in flight.
+  ServerTokens(sync::SyncEngine& engine, sync::Outbox& outbox, KioskStore& store,
+               std::function<void(std::function<void()>)> schedule, std::chrono::milliseconds wait);
+
+  TokenRequest request(const std::string& service, const std::string& priority, const std::string& language) override;
+  void delivered(const IssuedToken& token) override;
+  CancelOutcome cancel(const IssuedToken& token) override;
+
+  // Called by the sync engine for every answered outbox entry (on its thread).
+  void on_complete(const sync::OutboxEntry& entry);
+  // Cancels every token the server counted that no citizen holds (run on the issuing thread).
+  void reconcile();
+  // After a restart: finds token requests written just before a crash, then reconciles.
+  void recover();
+
+ private:
+  static std::int64_t now_ms();
+  sync::SyncEngine& engine_;
+  sync::Outbox& outbox_;
+  KioskStore& store_;
+  std::function<void(std::function<void()>)> schedule_;
+  std::chrono::milliseconds wait_;
+};
+
+// Parses {"token":…, "wait":…} (POST /api/v1/tokens).
+std::optional<IssuedToken> parse_issue_response(const std::string& body, std::string& problem);
+
+// The token slip's bytes in the citizen's language, or in English when the printer's code page
+// cannot print that language's script.
+std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& catalogue, const Strings& strings,
+                                                    const std::string& language, const IssuedToken& token,
+                                                    std::string& problem);
+
+// A short test page for staff.
+std::vector<std::uint8_t> build_test_page(const domain::Catalogue* catalogue, const std::string& device_id);
+
+}  // namespace guichet::kiosk

@@ -1,0 +1,213 @@
+// Kiosk mode: wires the model, the screens and the workers (printer, server, PIN checks) together.
+#include "kiosk_app.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+#include "devices.hpp"
+#include "pin.hpp"
+#include "screens/screens.hpp"
+#include "services.hpp"
+
+namespace guichet::kiosk {
+
+namespace {
+
+// How long the "Please take your token" screen stays before the next citizen's start screen.
+constexpr auto kResultScreenTime = std::chrono::seconds(20);
+
+class KioskApp {
+ public:
+  KioskApp(const KioskConfig& config, ui::App& app, const Strings& strings, const sync::ServerEndpoint& endpoint)
+      : config_(config),
+        app_(app),
+        strings_(strings),
+        poster_(app.poster()),
+        store_((std::filesystem::path(config.data_dir) / "kiosk.sqlite").string()),
+        outbox_((std::filesystem::path(config.data_dir) / "outbox.sqlite").string(), config.device),
+        engine_(outbox_, endpoint),
+        printer_(make_transport(parse_printer_spec(config.printer).value())),
+        tokens_(
+            engine_, outbox_, store_, [this](std::function<void()> job) { printer_worker_.run(std::move(job)); },
+            std::chrono::seconds(6)),
+        model_(config.printer_policy),
+        refresher_(endpoint, store_, [this](CatalogueUpdate u) {
+          poster_.post([this, u] {
+            if (u.clock_offset) model_.on_clock_offset(*u.clock_offset);
+            if (u.catalogue) model_.on_catalogue(u.catalogue, false);
+            model_.on_server_online(u.online);
+          });
+        }) {
+    model_.set_theme_name(config.theme);
+    if (auto cached = load_cached_catalogue(store_)) model_.on_catalogue(cached, true);
+    engine_.on_complete([this](const sync::OutboxEntry& e) { tokens_.on_complete(e); });
+    engine_.start();
+    printer_worker_.run([this] { tokens_.recover(); });
+    refresher_.start();
+    theme_name_ = config.theme;
+  }
+
+  ~KioskApp() {
+    sleeper_.stop();
+    refresher_.stop();
+    engine_.stop();
+  }
+
+  void draw(ui::Frame& f) {
+    const auto now = f.now();
+    const Step before = model_.state().step;
+    View view{model_.state(), strings_, now};
+    view.outbox_backlog = before == Step::Settings ? engine_.backlog() : 0;
+    std::vector<Action> actions;
+    switch (before) {
+      case Step::Language:
+        actions = language_.draw(f, view);
+        break;
+      case Step::Service:
+        actions = service_.draw(f, view);
+        break;
+      case Step::Priority:
+        actions = priority_.draw(f, view);
+        break;
+      case Step::Issuing:
+        actions = issuing_.draw(f, view);
+        break;
+      case Step::Result:
+        actions = result_.draw(f, view);
+        break;
+      case Step::Stopped:
+        actions = stopped_.draw(f, view);
+        break;
+      case Step::AdminPin:
+        actions = pin_.draw(f, view);
+        break;
+      case Step::Settings:
+        actions = settings_.draw(f, view);
+        break;
+    }
+    for (const auto& a : actions) run(model_.apply(a, now));
+
+    // Timeouts: back to the start after the idle time, and sooner after a result.
+    if (model_.state().step != before) step_since_ = now;
+    if (model_.idle_applies()) {
+      auto deadline = std::max(f.last_input(), step_since_) + std::chrono::seconds(config_.idle_timeout);
+      if (model_.state().step == Step::Result) deadline = std::min(deadline, step_since_ + kResultScreenTime);
+      if (now >= deadline) {
+        if (model_.on_idle()) step_since_ = now;
+      } else {
+        f.redraw_at(deadline);
+      }
+    }
+    if (model_.state().step != before) f.animate();  // draw the new screen now
+  }
+
+ private:
+  void run(const std::vector<Effect>& effects) {
+    for (const auto& e : effects) {
+      switch (e.kind) {
+        case Effect::Kind::Issue:
+          issue(e);
+          break;
+        case Effect::Kind::VerifyPin:
+          pin_worker_.run([this, pin = e.pin] {
+            bool ok = verify_pin(config_.admin_pin_hash, pin);
+            poster_.post([this, ok] { model_.on_pin_checked(ok, Clock::now()); });
+          });
+          break;
+        case Effect::Kind::TestPrint:
+          printer_worker_.run([this, catalogue = model_.state().catalogue] {
+            auto job = build_test_page(catalogue.get(), config_.device);
+            PrinterCheck st = printer_.status();
+            if (st.ok) st = printer_.print(job);
+            poster_.post([this, st] { model_.on_test_print(st.ok, st.message); });
+          });
+          break;
+        case Effect::Kind::WatchPrinter:
+          watch_printer();
+          break;
+        case Effect::Kind::ApplyTheme:
+          apply_theme(e.value);
+          break;
+        case Effect::Kind::Exit:
+          app_.quit(0);
+          break;
+      }
+    }
+  }
+
+  void issue(const Effect& e) {
+    IssueInput in{e.service, e.priority, e.language, model_.state().policy};
+    auto catalogue = model_.state().catalogue;
+    printer_worker_.run([this, in, catalogue] {
+      SlipBuilder slip = [&](const IssuedToken& t, std::string& problem) {
+        return build_slip(*catalogue, strings_, in.language, t, problem);
+      };
+      IssueResult r = issue_token(printer_, tokens_, slip, in);
+      poster_.post([this, r] { run(model_.on_issue_result(r)); });
+    });
+  }
+
+  // While issuing is stopped, look at the printer every few seconds; the kiosk reopens by itself
+  // when it is fine. Only one watch runs at a time.
+  void watch_printer() {
+    if (watching_) return;
+    watching_ = true;
+    printer_worker_.run([this] {
+      if (!sleeper_.sleep_for(std::chrono::seconds(3))) return;
+      PrinterCheck st = printer_.status();
+      poster_.post([this, st] {
+        watching_ = false;
+        run(model_.on_printer_status(st.ok, st.message));
+      });
+    });
+  }
+
+  void apply_theme(const std::string& name) {
+    if (name == theme_name_) return;
+    auto t = ui::load_theme(ui::find_theme_file(name));
+    if (!t.ok()) {
+      std::cerr << "guichet-kiosk: " << t.error().to_string() << "\n";
+      return;
+    }
+    theme_name_ = name;
+    app_.set_theme(t.value());
+  }
+
+  const KioskConfig& config_;
+  ui::App& app_;
+  const Strings& strings_;
+  ui::Poster poster_;
+  KioskStore store_;
+  sync::Outbox outbox_;
+  sync::SyncEngine engine_;
+  HardwarePrinter printer_;
+  ServerTokens tokens_;
+  KioskModel model_;
+  CatalogueRefresher refresher_;
+  Sleeper sleeper_;
+  bool watching_ = false;
+  std::string theme_name_;
+  Clock::time_point step_since_ = Clock::now();
+
+  LanguageScreen language_;
+  ServiceScreen service_;
+  PriorityScreen priority_;
+  IssuingScreen issuing_;
+  ResultScreen result_;
+  StoppedScreen stopped_;
+  PinScreen pin_;
+  SettingsScreen settings_;
+
+  // Declared last: destroyed first, so no job runs against members already gone.
+  ui::Worker pin_worker_{"kiosk-pin"};
+  ui::Worker printer_worker_{"kiosk-printer"};
+};
+
+}  // namespace
+
+int run_kiosk(const KioskConfig& config, ui::App& app, const Strings& strings, const sync::ServerEndpoint& endpoint) {
+  KioskApp kiosk(config, app, strings, endpoint);
+  return app.run([&](ui::Frame& f) { kiosk.draw(f); });
+}
+
+}  // namespace guichet::kiosk

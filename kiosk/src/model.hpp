@@ -1,0 +1,151 @@
+// The kiosk's state and the rules that move it: a plain state machine. Screens read the state and
+// return Actions; apply() turns an Action into state changes and Effects (I/O the controller runs
+// on worker threads); results come back through the on_… functions. No I/O, no clock, no SDL.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guichet/domain/catalogue.hpp"
+
+namespace guichet::kiosk {
+
+using Clock = std::chrono::steady_clock;
+
+enum class PrinterPolicy {
+  Screen,  // a token that could not be printed is shown on screen, large, with an explanation
+  Stop,    // nothing is issued while the printer has a fault; a failed print cancels the token
+};
+const char* to_string(PrinterPolicy policy);
+bool parse_printer_policy(const std::string& text, PrinterPolicy& out);
+
+enum class Step {
+  Language,  // choose a language (start)
+  Service,   // choose a service
+  Priority,  // does a priority category apply?
+  Issuing,   // checking the printer, asking the server, printing
+  Result,    // "Please take your token", or why not
+  Stopped,   // issuing stopped: printer fault under the stop policy
+  AdminPin,  // staff PIN pad
+  Settings,  // staff settings
+};
+
+// What the issuing pipeline reports.
+struct IssueResult {
+  enum class Kind {
+    Printed,       // issued and printed
+    OnScreen,      // issued, the printer failed (screen policy): the number is shown
+    PrinterFault,  // printer not ready before issuing (stop policy): nothing issued
+    PrintFailed,   // issued, print failed (stop policy): the token was cancelled
+    Refused,       // the server refused (service closed, daily cap, …): nothing issued
+    Unreachable,   // the server could not be reached: nothing issued
+  };
+  Kind kind = Kind::Printed;
+  std::string token_id;        // "LDH01-20261123-A042"
+  std::string display_number;  // "A042"
+  int ahead = 0;
+  int minutes = 0;
+  std::string detail;  // the printer's or the server's message, for people
+};
+
+struct PrinterState {
+  bool known = false;  // a status has been read
+  bool ready = true;
+  std::string message;  // "Printer out of paper"
+};
+
+struct KioskState {
+  Step step = Step::Language;
+  std::string language = "en";
+  std::string service;   // chosen service id
+  std::string priority;  // chosen priority category id ("" = none)
+  std::optional<IssueResult> result;
+
+  std::shared_ptr<const domain::Catalogue> catalogue;
+  bool catalogue_cached = false;  // from the local cache; the server has not answered yet
+  bool server_online = false;
+  std::chrono::milliseconds clock_offset{0};  // server clock minus ours
+
+  PrinterPolicy policy = PrinterPolicy::Stop;
+  PrinterState printer;
+
+  // Staff area. The PIN digits never leave this struct except to be verified.
+  std::string pin;
+  bool pin_checking = false;
+  int pin_failures = 0;
+  std::optional<Clock::time_point> pin_locked_until;
+  std::string staff_message;  // "Wrong PIN", "Test page printed", …
+  bool test_printing = false;
+  std::string theme;  // "default", "high-contrast", "large-text"
+};
+
+struct Action {
+  enum class Kind {
+    ChooseLanguage,  // value: language code
+    ChooseService,   // value: service id
+    ChoosePriority,  // value: category id, "" for none
+    Back,
+    StartOver,
+    OpenStaff,
+    PinChanged,  // value: digits so far
+    PinSubmit,
+    PinCancel,
+    SetPolicy,  // value: "screen" or "stop"
+    TestPrint,
+    SetTheme,  // value: theme name
+    CloseSettings,
+    Exit,
+  };
+  Kind kind;
+  std::string value;
+};
+
+struct Effect {
+  enum class Kind {
+    Issue,      // service, priority, language
+    VerifyPin,  // pin
+    TestPrint,
+    WatchPrinter,  // poll the printer until it is ready again
+    ApplyTheme,    // value: theme name
+    Exit,
+  };
+  Kind kind;
+  std::string service, priority, language, pin, value;
+};
+
+class KioskModel {
+ public:
+  explicit KioskModel(PrinterPolicy policy = PrinterPolicy::Stop) { state_.policy = policy; }
+  const KioskState& state() const { return state_; }
+  void set_theme_name(const std::string& name) { state_.theme = name; }
+
+  std::vector<Effect> apply(const Action& action, Clock::time_point now);
+
+  // Results from the workers.
+  std::vector<Effect> on_issue_result(const IssueResult& result);
+  void on_catalogue(std::shared_ptr<const domain::Catalogue> catalogue, bool from_cache);
+  void on_server_online(bool online) { state_.server_online = online; }
+  void on_clock_offset(std::chrono::milliseconds offset) { state_.clock_offset = offset; }
+  std::vector<Effect> on_printer_status(bool ready, const std::string& message);
+  void on_pin_checked(bool ok, Clock::time_point now);
+  void on_test_print(bool ok, const std::string& message);
+
+  // Nobody touched the screen for the idle timeout: back to the start, forgetting the citizen's
+  // choices. Returns false when already at the start (nothing to do).
+  bool on_idle();
+  // Whether the idle timeout applies now (not while a token is being issued).
+  bool idle_applies() const;
+
+  // Wrong PINs: after 3, each further try waits longer (5 s, 10 s, … up to 5 min).
+  static std::chrono::seconds pin_delay(int failures);
+
+ private:
+  void start_over();
+  std::vector<Effect> issue_now();
+  KioskState state_;
+};
+
+}  // namespace guichet::kiosk

@@ -1,0 +1,37 @@
+#include "../format.hpp"
+#include "screens.hpp"
+
+namespace guichet::kiosk {
+
+std::vector<Action> PriorityScreen::draw(ui::Frame& f, const View& v) {
+  std::vector<Action> out;
+  if (!v.state.catalogue) return out;
+  const auto& cat = *v.state.catalogue;
+  const auto* svc = cat.service(v.state.service);
+  if (!svc) return out;
+  const std::string& lang = v.state.language;
+  draw_header(f, v);
+  f.text(screen_text(svc->name, lang), ui::TextStyle::Large, ui::Tone::Accent, ui::Align::Center);
+  f.text(v.tr("Does a priority category apply to you?"), ui::TextStyle::Heading, ui::Tone::Normal, ui::Align::Center);
+  f.space(f.scale() * 8);
+
+  std::vector<ui::Tile> tiles;
+  std::vector<std::string> ids;
+  for (const auto& id : svc->priority_categories) {
+    const auto* pc = cat.priority_category(id);
+    tiles.push_back({pc ? screen_text(pc->name, lang) : id, {}, true, "prio:" + id});
+    ids.push_back(id);
+  }
+  int tapped = f.tile_grid(tiles, tiles.size() > 4 ? 3 : 2);
+  if (tapped >= 0) out.push_back({Action::Kind::ChoosePriority, ids[static_cast<std::size_t>(tapped)]});
+  f.space(f.scale() * 6);
+  if (f.tile({v.tr("No, none of these"), {}, true, "prio:none"}, f.available_width())) {
+    out.push_back({Action::Kind::ChoosePriority, {}});
+  }
+  const auto& t = f.theme();
+  f.set_cursor(f.content().x, f.content().y + f.content().h - t.sizes.button_height * f.scale());
+  if (f.button("\u2190 " + v.tr("Back"), ui::ButtonKind::Secondary)) out.push_back({Action::Kind::Back, {}});
+  return out;
+}
+
+}  // namespace guichet::kiosk

@@ -1,0 +1,222 @@
+#include "model.hpp"
+
+#include <gtest/gtest.h>
+
+#include "guichet/config/catalogue_loader.hpp"
+
+using namespace guichet;
+using namespace guichet::kiosk;
+using K = Action::Kind;
+
+namespace {
+
+std::shared_ptr<const domain::Catalogue> demo() {
+  static auto cat = [] {
+    auto c = config::load_catalogue(GUICHET_SOURCE_DIR "/sync-server/catalogue/demo-centre.toml");
+    EXPECT_TRUE(c.ok());
+    return std::make_shared<const domain::Catalogue>(c.value());
+  }();
+  return cat;
+}
+
+const Clock::time_point t0{};
+
+KioskModel ready(PrinterPolicy p = PrinterPolicy::Stop) {
+  KioskModel m(p);
+  m.on_catalogue(demo(), false);
+  return m;
+}
+
+}  // namespace
+
+TEST(KioskModel, HappyPathWithPriority) {
+  KioskModel m = ready();
+  EXPECT_EQ(m.state().step, Step::Language);
+  EXPECT_EQ(m.state().language, "en") << "the catalogue's first language";
+  EXPECT_TRUE(m.apply({K::ChooseLanguage, "fr"}, t0).empty());
+  EXPECT_EQ(m.state().step, Step::Service);
+  EXPECT_EQ(m.state().language, "fr");
+  EXPECT_TRUE(m.apply({K::ChooseService, "birth-certificate"}, t0).empty());
+  EXPECT_EQ(m.state().step, Step::Priority);
+  auto effects = m.apply({K::ChoosePriority, "elderly"}, t0);
+  ASSERT_EQ(effects.size(), 1u);
+  EXPECT_EQ(effects[0].kind, Effect::Kind::Issue);
+  EXPECT_EQ(effects[0].service, "birth-certificate");
+  EXPECT_EQ(effects[0].priority, "elderly");
+  EXPECT_EQ(effects[0].language, "fr");
+  EXPECT_EQ(m.state().step, Step::Issuing);
+  EXPECT_FALSE(m.idle_applies()) << "never time out in the middle of issuing";
+  EXPECT_TRUE(m.apply({K::StartOver, {}}, t0).empty());
+  EXPECT_EQ(m.state().step, Step::Issuing);
+
+  IssueResult r;
+  r.kind = IssueResult::Kind::Printed;
+  r.display_number = "A042";
+  EXPECT_TRUE(m.on_issue_result(r).empty());
+  EXPECT_EQ(m.state().step, Step::Result);
+  EXPECT_TRUE(m.state().printer.ready);
+  m.apply({K::StartOver, {}}, t0);
+  EXPECT_EQ(m.state().step, Step::Language);
+  EXPECT_TRUE(m.state().service.empty());
+  EXPECT_EQ(m.state().language, "en");
+}
+
+TEST(KioskModel, ServiceWithoutCategoriesIssuesAtOnceAndRefusesUnknowns) {
+  KioskModel m = ready();
+  m.apply({K::ChooseLanguage, "en"}, t0);
+  EXPECT_TRUE(m.apply({K::ChooseService, "no-such-service"}, t0).empty());
+  EXPECT_EQ(m.state().step, Step::Service);
+  const domain::Service* plain = nullptr;
+  for (const auto& s : demo()->services) {
+    if (s.priority_categories.empty()) plain = &s;
+  }
+  if (plain) {
+    auto e = m.apply({K::ChooseService, plain->id}, t0);
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].priority, "");
+  }
+  KioskModel m2 = ready();
+  m2.apply({K::ChooseLanguage, "en"}, t0);
+  m2.apply({K::ChooseService, "birth-certificate"}, t0);
+  EXPECT_TRUE(m2.apply({K::ChoosePriority, "ex-servicemen"}, t0).empty()) << "not offered for this service";
+  EXPECT_EQ(m2.state().step, Step::Priority);
+  auto none = m2.apply({K::ChoosePriority, ""}, t0);
+  ASSERT_EQ(none.size(), 1u);
+  EXPECT_EQ(none[0].priority, "");
+}
+
+TEST(KioskModel, BackAndIdle) {
+  KioskModel m = ready();
+  m.apply({K::ChooseLanguage, "fr"}, t0);
+  m.apply({K::ChooseService, "birth-certificate"}, t0);
+  m.apply({K::Back, {}}, t0);
+  EXPECT_EQ(m.state().step, Step::Service);
+  m.apply({K::Back, {}}, t0);
+  EXPECT_EQ(m.state().step, Step::Language);
+  EXPECT_FALSE(m.on_idle()) << "already at the start";
+  m.apply({K::ChooseLanguage, "fr"}, t0);
+  EXPECT_TRUE(m.idle_applies());
+  EXPECT_TRUE(m.on_idle());
+  EXPECT_EQ(m.state().step, Step::Language);
+  EXPECT_EQ(m.state().language, "en");
+}
+
+TEST(KioskModel, StopPolicyStopsIssuingUntilThePrinterIsFine) {
+  KioskModel m = ready(PrinterPolicy::Stop);
+  m.apply({K::ChooseLanguage, "en"}, t0);
+  m.apply({K::ChooseService, "birth-certificate"}, t0);
+  m.apply({K::ChoosePriority, ""}, t0);
+  IssueResult r;
+  r.kind = IssueResult::Kind::PrinterFault;
+  r.detail = "Printer out of paper";
+  auto e = m.on_issue_result(r);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].kind, Effect::Kind::WatchPrinter);
+  EXPECT_EQ(m.state().step, Step::Result);
+  m.apply({K::StartOver, {}}, t0);
+  EXPECT_EQ(m.state().step, Step::Stopped);
+  EXPECT_TRUE(m.apply({K::ChooseLanguage, "en"}, t0).empty());
+  EXPECT_EQ(m.state().step, Step::Stopped) << "no citizen flow while stopped";
+  auto again = m.on_printer_status(false, "Printer out of paper");
+  ASSERT_EQ(again.size(), 1u) << "keep watching";
+  EXPECT_TRUE(m.on_printer_status(true, "").empty());
+  EXPECT_EQ(m.state().step, Step::Language);
+}
+
+TEST(KioskModel, ScreenPolicyKeepsIssuing) {
+  KioskModel m = ready(PrinterPolicy::Screen);
+  m.apply({K::ChooseLanguage, "en"}, t0);
+  m.apply({K::ChooseService, "birth-certificate"}, t0);
+  m.apply({K::ChoosePriority, ""}, t0);
+  IssueResult r;
+  r.kind = IssueResult::Kind::OnScreen;
+  r.display_number = "A043";
+  r.detail = "Printer out of paper";
+  EXPECT_TRUE(m.on_issue_result(r).empty());
+  EXPECT_FALSE(m.state().printer.ready);
+  m.apply({K::StartOver, {}}, t0);
+  EXPECT_EQ(m.state().step, Step::Language);
+  EXPECT_TRUE(m.on_printer_status(false, "Printer out of paper").empty());
+  EXPECT_EQ(m.state().step, Step::Language);
+}
+
+TEST(KioskModel, UnreachableAndRefusedLeaveNothingIssued) {
+  for (auto kind : {IssueResult::Kind::Unreachable, IssueResult::Kind::Refused}) {
+    KioskModel m = ready();
+    m.apply({K::ChooseLanguage, "en"}, t0);
+    m.apply({K::ChooseService, "birth-certificate"}, t0);
+    m.apply({K::ChoosePriority, ""}, t0);
+    IssueResult r;
+    r.kind = kind;
+    r.detail = "Service closed";
+    EXPECT_TRUE(m.on_issue_result(r).empty());
+    EXPECT_EQ(m.state().step, Step::Result);
+    EXPECT_EQ(m.state().server_online, kind == IssueResult::Kind::Refused);
+  }
+}
+
+TEST(KioskModel, StaffPinWithSlowDown) {
+  KioskModel m = ready();
+  m.apply({K::OpenStaff, {}}, t0);
+  EXPECT_EQ(m.state().step, Step::AdminPin);
+  EXPECT_TRUE(m.apply({K::PinSubmit, {}}, t0).empty()) << "nothing typed";
+  m.apply({K::PinChanged, "1234"}, t0);
+  auto e = m.apply({K::PinSubmit, {}}, t0);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].kind, Effect::Kind::VerifyPin);
+  EXPECT_EQ(e[0].pin, "1234");
+  EXPECT_TRUE(m.state().pin.empty()) << "the PIN is not kept once sent for checking";
+  EXPECT_TRUE(m.apply({K::PinSubmit, {}}, t0).empty()) << "one check at a time";
+  m.on_pin_checked(false, t0);
+  EXPECT_EQ(m.state().staff_message, "Wrong PIN");
+  EXPECT_EQ(m.state().step, Step::AdminPin);
+  for (int i = 0; i < 2; ++i) {
+    m.apply({K::PinChanged, "0000"}, t0);
+    ASSERT_EQ(m.apply({K::PinSubmit, {}}, t0).size(), 1u);
+    m.on_pin_checked(false, t0);
+  }
+  ASSERT_TRUE(m.state().pin_locked_until.has_value()) << "three wrong PINs slow it down";
+  EXPECT_EQ(*m.state().pin_locked_until, t0 + std::chrono::seconds(5));
+  m.apply({K::PinChanged, "1234"}, t0 + std::chrono::seconds(2));
+  EXPECT_TRUE(m.apply({K::PinSubmit, {}}, t0 + std::chrono::seconds(2)).empty()) << "locked";
+  m.apply({K::PinChanged, "1234"}, t0 + std::chrono::seconds(6));
+  ASSERT_EQ(m.apply({K::PinSubmit, {}}, t0 + std::chrono::seconds(6)).size(), 1u);
+  m.on_pin_checked(true, t0 + std::chrono::seconds(6));
+  EXPECT_EQ(m.state().step, Step::Settings);
+  EXPECT_EQ(m.state().pin_failures, 0);
+  EXPECT_EQ(KioskModel::pin_delay(4), std::chrono::seconds(10));
+  EXPECT_EQ(KioskModel::pin_delay(20), std::chrono::seconds(300));
+}
+
+TEST(KioskModel, SettingsPolicyTestPrintExit) {
+  KioskModel m = ready(PrinterPolicy::Stop);
+  EXPECT_TRUE(m.apply({K::SetPolicy, "screen"}, t0).empty());
+  EXPECT_EQ(m.state().policy, PrinterPolicy::Stop) << "only from the settings screen";
+  EXPECT_TRUE(m.apply({K::Exit, {}}, t0).empty()) << "exit needs the PIN";
+  m.apply({K::OpenStaff, {}}, t0);
+  m.apply({K::PinChanged, "1234"}, t0);
+  m.apply({K::PinSubmit, {}}, t0);
+  m.on_pin_checked(true, t0);
+  m.apply({K::SetPolicy, "screen"}, t0);
+  EXPECT_EQ(m.state().policy, PrinterPolicy::Screen);
+  m.apply({K::SetPolicy, "sideways"}, t0);
+  EXPECT_EQ(m.state().policy, PrinterPolicy::Screen);
+  auto tp = m.apply({K::TestPrint, {}}, t0);
+  ASSERT_EQ(tp.size(), 1u);
+  EXPECT_EQ(tp[0].kind, Effect::Kind::TestPrint);
+  EXPECT_TRUE(m.apply({K::TestPrint, {}}, t0).empty()) << "one test page at a time";
+  m.on_test_print(false, "Printer cover open");
+  EXPECT_EQ(m.state().staff_message, "Printer cover open");
+  EXPECT_FALSE(m.state().printer.ready);
+  auto ex = m.apply({K::Exit, {}}, t0);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0].kind, Effect::Kind::Exit);
+}
+
+TEST(KioskModel, PolicyNames) {
+  PrinterPolicy p = PrinterPolicy::Stop;
+  EXPECT_TRUE(parse_printer_policy("screen", p));
+  EXPECT_EQ(p, PrinterPolicy::Screen);
+  EXPECT_STREQ(to_string(p), "screen");
+  EXPECT_FALSE(parse_printer_policy("Stop", p));
+}
