@@ -7,12 +7,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <list>
+#include <mutex>
 #include <system_error>
+#include <thread>
 
 #include "guichet/hardware/escpos_render/renderer.hpp"
 #include "guichet/hardware/printer_sim/simulated_printer.hpp"
@@ -103,7 +107,14 @@ struct SimServer::Impl {
   SimulatedPrinter printer;
   std::optional<escpos_render::Renderer> renderer;
   std::list<Connection> connections;
-  std::size_t jobs_written = 0;
+  std::size_t jobs_finished = 0;
+
+  // Rendering and writing a job takes tens of milliseconds; a printer answers real-time status
+  // at once, so finished jobs go to a worker and the network loop stays responsive.
+  std::mutex queue_mutex;
+  std::condition_variable queue_cv;
+  std::deque<std::pair<std::string, Bytes>> queue;
+  bool draining = false;
 
   ~Impl() {
     for (auto& c : connections) ::close(c.fd);
@@ -111,8 +122,30 @@ struct SimServer::Impl {
     if (control_fd >= 0) ::close(control_fd);
   }
 
-  void write_job(const Bytes& job) {
-    const std::string name = job_name(++jobs_written);
+  void finish_job(Bytes job) {
+    std::string name = job_name(++jobs_finished);
+    {
+      std::lock_guard lock(queue_mutex);
+      queue.emplace_back(std::move(name), std::move(job));
+    }
+    queue_cv.notify_one();
+  }
+
+  void write_jobs() {
+    for (;;) {
+      std::pair<std::string, Bytes> next;
+      {
+        std::unique_lock lock(queue_mutex);
+        queue_cv.wait(lock, [&] { return draining || !queue.empty(); });
+        if (queue.empty()) return;
+        next = std::move(queue.front());
+        queue.pop_front();
+      }
+      write_job(next.first, next.second);
+    }
+  }
+
+  void write_job(const std::string& name, const Bytes& job) {
     const auto bin = options.out_dir / (name + ".bin");
     if (auto err = write_file_atomically(bin, job)) {
       std::cerr << "guichet-printer-sim: " << err.message << "\n";
@@ -142,7 +175,7 @@ struct SimServer::Impl {
     const std::size_t lost_before = printer.bytes_lost();
     auto received = printer.receive(c.session, bytes);
     if (!received.replies.empty()) send_all(c.fd, received.replies);
-    for (const auto& job : received.jobs) write_job(job);
+    for (auto& job : received.jobs) finish_job(std::move(job));
     if (printer.bytes_lost() > lost_before) {
       std::cerr << "guichet-printer-sim: not printing (" << printer.status().message()
                 << (printer.responding() ? "" : ", not responding") << "): " << printer.bytes_lost() - lost_before
@@ -152,7 +185,7 @@ struct SimServer::Impl {
 
   void close_connection(std::list<Connection>::iterator it) {
     if (!it->control) {
-      for (const auto& job : printer.end_session(it->session)) write_job(job);
+      for (auto& job : printer.end_session(it->session)) finish_job(std::move(job));
     }
     ::close(it->fd);
     connections.erase(it);
@@ -163,7 +196,7 @@ struct SimServer::Impl {
     return "online=" + std::to_string(s.online ? 1 : 0) + " paper_out=" + std::to_string(s.paper_out ? 1 : 0) +
            " paper_near_end=" + std::to_string(s.paper_near_end ? 1 : 0) +
            " cover_open=" + std::to_string(s.cover_open ? 1 : 0) +
-           " responding=" + std::to_string(printer.responding() ? 1 : 0) + " jobs=" + std::to_string(jobs_written) +
+           " responding=" + std::to_string(printer.responding() ? 1 : 0) + " jobs=" + std::to_string(jobs_finished) +
            " lost_bytes=" + std::to_string(printer.bytes_lost()) +
            " message=" + (printer.responding() ? s.message() : "Printer not responding");
   }
@@ -186,8 +219,8 @@ struct SimServer::Impl {
     } else if (line == "status") {
       return status_line();
     } else if (line == "jobs") {
-      return "jobs=" + std::to_string(jobs_written) + " lost_bytes=" + std::to_string(printer.bytes_lost()) +
-             " last=" + (jobs_written ? job_name(jobs_written) : std::string("none"));
+      return "jobs=" + std::to_string(jobs_finished) + " lost_bytes=" + std::to_string(printer.bytes_lost()) +
+             " last=" + (jobs_finished ? job_name(jobs_finished) : std::string("none"));
     } else {
       return "error: unknown command '" + line + "'; commands: " + kCommands;
     }
@@ -223,6 +256,17 @@ struct SimServer::Impl {
   }
 
   void run(const std::atomic<bool>& stop) {
+    std::thread writer([this] { write_jobs(); });
+    serve(stop);
+    {
+      std::lock_guard lock(queue_mutex);
+      draining = true;
+    }
+    queue_cv.notify_one();
+    writer.join();
+  }
+
+  void serve(const std::atomic<bool>& stop) {
     std::vector<std::uint8_t> buf(64 * 1024);
     while (!stop.load()) {
       std::vector<pollfd> fds;

@@ -7,8 +7,9 @@
 //                lost_bytes=0 message=Printer ready"
 //      jobs   → "jobs=2 lost_bytes=0 last=job-0002"
 //      anything else → "error: unknown command '…'; commands: …"
-// Each finished job is written to the output folder as job-NNNN.bin and job-NNNN.png (rendered
-// by the ESC/POS interpreter); files appear complete or not at all (written, then renamed).
+// "jobs" counts jobs printed (finished at a cut or a closed connection). Each is then written to
+// the output folder as job-NNNN.bin and job-NNNN.png (rendered by the ESC/POS interpreter) off the
+// network thread; the files appear complete or not at all (written, then renamed), the .png last.
 #pragma once
 
 #include <atomic>
