@@ -36,6 +36,7 @@ struct LineItem {
   Style style;
   int advance = 0;  // dots
   bool tab = false;
+  std::size_t offset = 0;  // in the job, for warnings
 };
 
 struct QrState {
@@ -200,11 +201,11 @@ class Interpreter {
         warn(offset + i, "byte " + hex(bytes[i]) + " has no character in code page " +
                              (code_page_ == CodePage::wpc1252 ? "WPC1252" : "PC437"));
       }
-      add_item({c, style_, item_advance(style_), false});
+      add_item({c, style_, item_advance(style_), false, offset + i});
     }
   }
 
-  void tab() {
+  void tab(std::size_t offset) {
     // Default tab stops every 8 characters of the current font.
     const int stop = 8 * item_advance(style_);
     const int next = (line_width_ / stop + 1) * stop;
@@ -212,7 +213,7 @@ class Interpreter {
       flush_line();
       return;
     }
-    add_item({U' ', style_, next - line_width_, true});
+    add_item({U' ', style_, next - line_width_, true, offset});
   }
 
   // Prints the line buffer. `feed` overrides the line feed amount (ESC J).
@@ -237,7 +238,7 @@ class Interpreter {
     if (!item.tab && item.c != U' ') {
       const GlyphCell& g = glyphs_.glyph(s.font, item.c);
       if (g.missing && missing_warned_.insert(item.c).second) {
-        warn(0, "font has no glyph for " + code_point(item.c) + "; printed as a box");
+        warn(item.offset, "font has no glyph for " + code_point(item.c) + "; printed as a box");
       }
       for (int gy = 0; gy < g.height; ++gy) {
         for (int gx = 0; gx < g.width; ++gx) {
@@ -273,7 +274,7 @@ class Interpreter {
       case 0x0D:  // CR: printers with automatic line feed off ignore it
         break;
       case 0x09:
-        tab();
+        tab(offset);
         break;
       default:
         warn(offset, "unsupported control byte " + hex(c) + " (ignored)");

@@ -114,6 +114,14 @@ TEST_F(EscposRender, LongLinesWrapAtThePaperEdge) {
   EXPECT_EQ(ink_in(page, 12, 30, 576, 60), 0u);
 }
 
+TEST_F(EscposRender, TabMovesToTheNextEightCharacterStop) {
+  auto r = renderer_->render(Bytes{'a', 0x09, 'H', 0x0A, 0x1D, 0x56, 0x01});
+  ASSERT_EQ(r.pages.size(), 1u);
+  EXPECT_TRUE(r.warnings.empty());
+  EXPECT_GT(ink_in(r.pages[0], 96, 0, 108, 24), 0u);  // 'H' in the ninth cell
+  EXPECT_EQ(ink_in(r.pages[0], 12, 0, 96, 24), 0u);
+}
+
 TEST_F(EscposRender, FeedsMoveThePaper) {
   const auto page = page_of(std::move(Encoder().init().feed_dots(100).line("X").feed_lines(2)));
   const auto box = ink_box(page);
