@@ -113,12 +113,14 @@ class BoardScreen {
       bool flashing = call && fl != flash.end() && f.now() < fl->second;
       if (flashing) f.redraw_at(fl->second);
       f.fill({x, y, card_w, card_h}, flashing ? t.colors.primary : t.colors.surface);
-      ui::Tone label_tone = flashing ? ui::Tone::OnPrimary : ui::Tone::Muted;
-      ui::Tone number_tone = flashing ? ui::Tone::OnPrimary : ui::Tone::Accent;
-      f.text_in({x + gap, y, card_w * 0.45f - gap, card_h}, screen_text(counter->name, lang), ui::TextStyle::Large,
-                label_tone, ui::Align::Left);
-      f.text_fit({x + card_w * 0.45f, y + card_h * 0.08f, card_w * 0.55f - gap, card_h * 0.84f},
-                 call ? call->display : "\u2013", ui::TextStyle::Display, number_tone, ui::Align::Right);
+      ui::Tone label_tone = flashing ? ui::Tone::OnPrimary : ui::Tone::Normal;
+      ui::Tone number_tone = flashing ? ui::Tone::OnPrimary : call ? ui::Tone::Accent : ui::Tone::Muted;
+      // The counter's name on top, the number large below it.
+      const float label_h = t.fonts.large * s * 1.4f;
+      f.text_in({x + gap, y + gap / 3, card_w - 2 * gap, label_h}, screen_text(counter->name, lang),
+                ui::TextStyle::Large, label_tone, ui::Align::Left);
+      f.text_fit({x + gap, y + label_h, card_w - 2 * gap, card_h - label_h - gap / 3}, call ? call->display : "\u2013",
+                 ui::TextStyle::Display, number_tone, ui::Align::Center);
     }
 
     float y = body_y + head_h + gap / 2;
@@ -129,7 +131,7 @@ class BoardScreen {
       if (const auto* cc = catalogue->counter(call.counter)) counter_name = screen_text(cc->name, lang);
       f.text_in({right_x, y, right_w * 0.4f, row_h}, call.display, ui::TextStyle::Large, ui::Tone::Accent,
                 ui::Align::Left);
-      f.text_in({right_x + right_w * 0.4f, y, right_w * 0.6f, row_h}, "\u2192 " + counter_name, ui::TextStyle::Body,
+      f.text_in({right_x + right_w * 0.4f, y, right_w * 0.6f, row_h}, "\u2192 " + counter_name, ui::TextStyle::Large,
                 ui::Tone::Normal, ui::Align::Left);
       y += row_h;
     }

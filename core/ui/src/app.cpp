@@ -211,7 +211,7 @@ struct App::Impl {
                                           0x2190, 0x2193, 0x2713, 0x2713, 0x25CF, 0x25CF, 0};
     // Token numbers only need capitals, digits and a little punctuation: a 220 px font of
     // all of Latin-1 would cost megabytes of texture for nothing.
-    static const ImWchar display_ranges[] = {0x0020, 0x005A, 0};
+    static const ImWchar display_ranges[] = {0x0020, 0x005A, 0x2013, 0x2013, 0};
     ImFontConfig cfg;
     cfg.OversampleH = 1;  // large sizes gain nothing from horizontal oversampling
     cfg.OversampleV = 1;
@@ -861,6 +861,18 @@ int App::run(const std::function<void(Frame&)>& draw) {
       m.draw_frame(draw);
       if (m.script_active) m.step_script(Clock::now());
     }
+  }
+  // The app ended in the middle of a command: a tap or key that was fully delivered (the app
+  // quit because of it, like "Exit") succeeded; anything else did not get to finish.
+  if (m.current && m.script_stdin) {
+    bool delivered = (m.current->op == ScriptOp::Tap || m.current->op == ScriptOp::Key) && m.tap.phase == 2;
+    if (delivered) {
+      m.report_ok();
+    } else {
+      std::fprintf(stdout, "error: the app quit before the command finished\n");
+      std::fflush(stdout);
+    }
+    m.current.reset();
   }
   return m.exit_code;
 }

@@ -40,7 +40,13 @@ void record(detail::FrameContext& ctx, ScreenItem::Kind kind, std::string text, 
   if (text.empty()) return;
   // Items scrolled out of a panel or cut by its edge are not on screen for a person either.
   if (!ImGui::IsRectVisible(min, max)) return;
-  ctx.record->items.push_back(ScreenItem{kind, std::move(text), rect_of(min, max), enabled});
+  // Only the visible part counts: a tap aims at its centre, which must be on screen.
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  ImVec2 cmin = dl->GetClipRectMin(), cmax = dl->GetClipRectMax();
+  ImVec2 vmin(std::max(min.x, cmin.x), std::max(min.y, cmin.y));
+  ImVec2 vmax(std::min(max.x, cmax.x), std::min(max.y, cmax.y));
+  if (vmax.x <= vmin.x || vmax.y <= vmin.y) return;
+  ctx.record->items.push_back(ScreenItem{kind, std::move(text), rect_of(vmin, vmax), enabled});
 }
 
 // Splits `text` into the lines ImGui would wrap it to at `width`.
@@ -507,12 +513,16 @@ void Frame::spinner(float radius) {
 
 void Frame::begin_panel(std::string_view id, float width, float height, bool border) {
   const Theme& t = *ctx_.theme;
-  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(t.sizes.spacing * ctx_.scale, t.sizes.spacing * ctx_.scale));
+  // A panel without a border is only a layout region: no padding, no background of its own.
+  const float pad = border ? t.sizes.spacing * ctx_.scale : 0;
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(pad, pad));
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, border ? ImGui::GetStyleColorVec4(ImGuiCol_ChildBg) : ImVec4(0, 0, 0, 0));
   ImGui::BeginChild(std::string(id).c_str(), ImVec2(width, height), border);
 }
 
 void Frame::end_panel() {
   ImGui::EndChild();
+  ImGui::PopStyleColor();
   ImGui::PopStyleVar();
 }
 

@@ -22,12 +22,11 @@ std::vector<Action> PriorityScreen::draw(ui::Frame& f, const View& v) {
     tiles.push_back({pc ? screen_text(pc->name, lang) : id, {}, true, "prio:" + id});
     ids.push_back(id);
   }
+  // "No" is one more tile of the same size, last, so every answer is equally easy to touch.
+  tiles.push_back({v.tr("No, none of these"), {}, true, "prio:none"});
+  ids.emplace_back();
   int tapped = f.tile_grid(tiles, tiles.size() > 4 ? 3 : 2);
   if (tapped >= 0) out.push_back({Action::Kind::ChoosePriority, ids[static_cast<std::size_t>(tapped)]});
-  f.space(f.scale() * 6);
-  if (f.tile({v.tr("No, none of these"), {}, true, "prio:none"}, f.available_width())) {
-    out.push_back({Action::Kind::ChoosePriority, {}});
-  }
   const auto& t = f.theme();
   f.set_cursor(f.content().x, f.content().y + f.content().h - t.sizes.button_height * f.scale());
   if (f.button("\u2190 " + v.tr("Back"), ui::ButtonKind::Secondary)) out.push_back({Action::Kind::Back, {}});

@@ -57,8 +57,7 @@ std::vector<Action> ResultScreen::draw(ui::Frame& f, const View& v) {
       f.space(f.screen().h * 0.1f);
       f.text(v.tr("Sorry, tokens cannot be printed right now"), ui::TextStyle::Heading, ui::Tone::Normal,
              ui::Align::Center);
-      f.text(v.tr("The printer reports: {problem}.", {{"problem", r.detail}}), ui::TextStyle::Large, ui::Tone::Accent,
-             ui::Align::Center);
+      f.text(r.detail, ui::TextStyle::Large, ui::Tone::Accent, ui::Align::Center);
       f.text(v.tr("No token was issued. Please ask a member of staff for help."), ui::TextStyle::Body, ui::Tone::Normal,
              ui::Align::Center);
       done_label = v.tr("OK");
@@ -67,8 +66,7 @@ std::vector<Action> ResultScreen::draw(ui::Frame& f, const View& v) {
       f.space(f.screen().h * 0.1f);
       f.text(v.tr("Sorry, your token could not be printed"), ui::TextStyle::Heading, ui::Tone::Normal,
              ui::Align::Center);
-      f.text(v.tr("The printer reports: {problem}.", {{"problem", r.detail}}), ui::TextStyle::Large, ui::Tone::Accent,
-             ui::Align::Center);
+      f.text(r.detail, ui::TextStyle::Large, ui::Tone::Accent, ui::Align::Center);
       f.text(v.tr("No token was issued for you. Please ask a member of staff for help."), ui::TextStyle::Body,
              ui::Tone::Normal, ui::Align::Center);
       done_label = v.tr("OK");

@@ -9,8 +9,7 @@ std::vector<Action> StoppedScreen::draw(ui::Frame& f, const View& v) {
   // Nobody has chosen a language yet: say it in English, the source language.
   f.text(v.strings.get("en", "Tokens cannot be issued at the moment"), ui::TextStyle::Heading, ui::Tone::Normal,
          ui::Align::Center);
-  f.text(v.strings.fmt("en", "The printer reports: {problem}.", {{"problem", v.state.printer.message}}),
-         ui::TextStyle::Large, ui::Tone::Accent, ui::Align::Center);
+  f.text(v.state.printer.message, ui::TextStyle::Large, ui::Tone::Accent, ui::Align::Center);
   f.text(v.strings.get("en",
                        "Please ask a member of staff for help. This screen changes by itself when the printer "
                        "is working again."),
