@@ -197,6 +197,24 @@ void Outbox::record_error(std::int64_t seq, const std::string& error) {
       .run();
 }
 
+// Stored under "app." so that no name can overwrite the outbox's own record of its device.
+std::optional<std::string> Outbox::get_meta(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare("SELECT value FROM outbox_meta WHERE key = ?");
+  st.bind(1, "app." + name);
+  if (!st.step()) return std::nullopt;
+  return st.text(0);
+}
+
+void Outbox::set_meta(const std::string& name, const std::string& value) {
+  std::lock_guard lock(mu_);
+  db_->prepare(
+         "INSERT INTO outbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+      .bind(1, "app." + name)
+      .bind(2, value)
+      .run();
+}
+
 std::int64_t Outbox::pending_count() {
   std::lock_guard lock(mu_);
   auto st = db_->prepare("SELECT count(*) FROM outbox WHERE state = 'pending'");

@@ -186,6 +186,21 @@ TEST_F(OutboxTest, PendingHonoursItsLimitOldestFirst) {
   EXPECT_EQ(first[3].path, "/p3");
 }
 
+TEST_F(OutboxTest, NamedValuesSurviveReopenAndCannotTouchTheDeviceRecord) {
+  {
+    Outbox box(path_, "C1", from_one());
+    EXPECT_FALSE(box.get_meta("feed.last_event_id"));
+    box.set_meta("feed.last_event_id", "41");
+    box.set_meta("feed.last_event_id", "42");
+    box.set_meta("device", "C9");
+  }
+  Outbox box(path_, "C1", from_one());
+  EXPECT_EQ(box.get_meta("feed.last_event_id").value_or(""), "42");
+  EXPECT_EQ(box.get_meta("device").value_or(""), "C9");
+  // The outbox still knows it belongs to C1.
+  EXPECT_THROW(Outbox(path_, "C9", from_one()), DbError);
+}
+
 TEST_F(OutboxTest, FileOfAnotherDeviceIsRefused) {
   { Outbox box(path_, "C1", from_one()); }
   try {

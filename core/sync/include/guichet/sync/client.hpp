@@ -126,6 +126,10 @@ class Outbox {
   std::int64_t pending_count();
   // Entries refused by the server (kept with its message), newest first.
   std::vector<OutboxEntry> failed(int limit = 100);
+  // Small named values kept in the same file, durably (e.g. the live feed's last event id, so a
+  // restarted terminal resumes the feed where it stopped).
+  std::optional<std::string> get_meta(const std::string& name);
+  void set_meta(const std::string& name, const std::string& value);
 
  private:
   std::unique_ptr<store::Db> db_;
