@@ -1,0 +1,294 @@
+#include "backend.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace guichet::counter {
+
+namespace fs = std::filesystem;
+using sync::json;
+
+namespace {
+
+constexpr const char* kCursor = "feed.last_event_id";
+constexpr const char* kUnreachable =
+    "Centre server unreachable: the action is saved here and will be sent when the connection returns.";
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<json> parse_object(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  return j;
+}
+
+// Written next to the file and renamed over it: a crash never leaves half a catalogue behind.
+void write_file_atomically(const fs::path& path, const std::string& text) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) return;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+}
+
+std::optional<std::string> read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+Backend::Backend(BackendConfig config, ui::Poster poster) : config_(std::move(config)), poster_(std::move(poster)) {
+  fs::create_directories(config_.data_dir);
+  outbox_ = std::make_unique<sync::Outbox>((fs::path(config_.data_dir) / "outbox.sqlite").string(),
+                                           config_.endpoint.device_id);
+  sync::SyncOptions options;
+  options.request_timeout = std::chrono::milliseconds(3000);
+  engine_ = std::make_unique<sync::SyncEngine>(*outbox_, config_.endpoint, options);
+  client_ = std::make_unique<sync::ApiClient>(config_.endpoint);
+  worker_ = std::make_unique<ui::Worker>("counter-net");
+}
+
+Backend::~Backend() { stop(); }
+
+void Backend::stop() {
+  // The engine first: a job waiting on it in the worker returns at once.
+  if (engine_) engine_->stop();
+  worker_.reset();
+  if (feed_) feed_->stop();
+}
+
+void Backend::start(EventHandler on_event, FeedHandler on_feed, LateHandler on_late, SyncHandler on_sync) {
+  on_late_ = std::move(on_late);
+  on_sync_ = std::move(on_sync);
+  engine_->on_complete([this](const sync::OutboxEntry& entry) {
+    bool late = false;
+    {
+      std::lock_guard lock(mu_);
+      late = abandoned_.erase(entry.seq) > 0;
+    }
+    if (late) {
+      ActionOutcome o = outcome_of(entry);
+      o.late = true;
+      poster_.post([handler = on_late_, o] { handler(o); });
+    }
+    report_sync();
+  });
+  engine_->start();
+
+  std::uint64_t cursor = 0;
+  if (auto stored = outbox_->get_meta(kCursor)) cursor = std::strtoull(stored->c_str(), nullptr, 10);
+  feed_ = std::make_unique<sync::EventStream>(
+      config_.endpoint,
+      [this, on_event](const sync::WireEvent& e) {
+        poster_.post([on_event, e] { on_event(e); });
+        try {
+          outbox_->set_meta(kCursor, std::to_string(e.seq));
+        } catch (const store::DbError&) {
+          // The cursor only saves replaying events after a restart; the event itself is applied.
+        }
+      },
+      cursor);
+  feed_->on_status([this, on_feed](bool connected, const std::string&) {
+    poster_.post([on_feed, connected] { on_feed(connected); });
+  });
+  feed_->start();
+  report_sync();
+}
+
+void Backend::report_sync() {
+  if (!on_sync_) return;
+  const std::int64_t backlog = engine_->backlog();
+  const bool reachable = engine_->online() || backlog == 0;
+  poster_.post([handler = on_sync_, reachable, backlog] { handler(reachable, backlog); });
+}
+
+void Backend::load_catalogue(std::function<void(CatalogueOutcome)> done) {
+  worker_->run([this, done = std::move(done)] {
+    CatalogueOutcome out;
+    const fs::path cache = fs::path(config_.data_dir) / "catalogue.json";
+    const std::int64_t before = wall_ms();
+    sync::HttpResponse health = client_->get("/api/v1/health");
+    const std::int64_t after = wall_ms();
+    if (health.ok()) {
+      if (auto j = parse_object(health.body); j && j->contains("time") && (*j)["time"].is_string()) {
+        domain::Instant server_time;
+        if (domain::parse_iso((*j)["time"].get<std::string>(), server_time)) {
+          // The server read its clock about halfway through the round trip.
+          out.clock_offset_ms = domain::to_unix_ms(server_time) - (before + after) / 2;
+        }
+      }
+    }
+    sync::HttpResponse r = client_->get("/api/v1/catalogue");
+    if (r.ok()) {
+      try {
+        auto catalogue = std::make_shared<domain::Catalogue>(sync::catalogue_from_json(json::parse(r.body)));
+        out.catalogue = std::move(catalogue);
+        write_file_atomically(cache, r.body);
+      } catch (const std::exception& e) {
+        out.message = std::string("the server's catalogue could not be read: ") + e.what();
+      }
+    } else {
+      out.message = r.status == 0 ? "The centre server cannot be reached (" + r.error_message() + ")."
+                                  : "The centre server refused this counter: " + r.error_message();
+    }
+    if (!out.catalogue) {
+      if (auto text = read_text(cache)) {
+        try {
+          out.catalogue = std::make_shared<domain::Catalogue>(sync::catalogue_from_json(json::parse(*text)));
+          out.from_cache = true;
+        } catch (const std::exception&) {
+          // A damaged cache is as good as none; the message above says why the server failed.
+        }
+      }
+    }
+    poster_.post([done, out] { done(out); });
+  });
+}
+
+void Backend::login(std::string operator_id, std::string pin, std::string counter,
+                    std::function<void(LoginOutcome)> done) {
+  worker_->run([this, operator_id = std::move(operator_id), pin = std::move(pin), counter = std::move(counter),
+                done = std::move(done)]() mutable {
+    json body = {{"operator", operator_id}, {"pin", pin}};
+    if (!counter.empty()) body["counter"] = counter;
+    pin.assign(pin.size(), '\0');
+    // Not through the outbox: a PIN is never written to disk, and a login replayed later, when
+    // the operator has gone, would open a counter nobody is at.
+    sync::RequestOptions options;
+    options.timeout = std::chrono::milliseconds(8000);
+    sync::HttpResponse r = client_->post("/api/v1/sessions", body, options);
+    body["pin"] = std::string(body["pin"].get<std::string>().size(), '\0');
+    LoginOutcome out;
+    out.counter = counter;
+    if (r.ok()) {
+      auto j = parse_object(r.body);
+      if (j && (*j)["session"].is_string()) {
+        out.ok = true;
+        out.session = (*j)["session"].get<std::string>();
+        out.operator_id = j->value("operator", operator_id);
+        out.name = j->value("name", operator_id);
+        out.role = j->value("role", "");
+      } else {
+        out.message = "the server's answer to the login could not be read";
+      }
+    } else if (r.status == 0) {
+      out.unreachable = true;
+      out.message = "The centre server cannot be reached. Check the network cable and try again.";
+    } else {
+      out.message = r.error_message();
+      out.retry_after_s = r.retry_after_seconds;
+    }
+    poster_.post([done, out] { done(out); });
+  });
+}
+
+void Backend::fetch_queue(std::string counter, std::function<void(SnapshotOutcome)> done) {
+  worker_->run([this, counter = std::move(counter), done = std::move(done)] {
+    SnapshotOutcome out;
+    sync::HttpResponse r = client_->get("/api/v1/queue?counter=" + counter);
+    if (!r.ok()) {
+      out.message = r.error_message();
+    } else {
+      try {
+        json j = json::parse(r.body);
+        out.snapshot.counter = counter;
+        if (j.contains("counter") && j["counter"].is_object()) {
+          out.snapshot.operator_id = sync::counter_state_from_json(j["counter"]).operator_id;
+        }
+        if (j.contains("current") && !j["current"].is_null())
+          out.snapshot.current = sync::token_from_json(j["current"]);
+        for (const auto& t : j.at("waiting")) out.snapshot.waiting.push_back(sync::token_from_json(t));
+        if (j.contains("parked") && j["parked"].is_array()) {
+          std::vector<domain::Token> parked;
+          for (const auto& t : j["parked"]) parked.push_back(sync::token_from_json(t));
+          out.snapshot.parked = std::move(parked);
+        }
+        out.ok = true;
+      } catch (const std::exception& e) {
+        out.message = std::string("the server's queue could not be read: ") + e.what();
+      }
+    }
+    poster_.post([done, out] { done(out); });
+  });
+}
+
+std::string Backend::action_path(Action action, const std::string& counter) {
+  return "/api/v1/counters/" + counter + "/" + info(action).endpoint;
+}
+
+void Backend::act(Action action, std::string counter, json body, std::string bearer,
+                  std::function<void(ActionOutcome)> done) {
+  worker_->run([this, path = action_path(action, counter), body = std::move(body), bearer = std::move(bearer),
+                done = std::move(done)] {
+    ActionOutcome out = submit("POST", path, body, bearer);
+    poster_.post([done, out] { done(out); });
+  });
+}
+
+void Backend::logout(std::string bearer, std::function<void(ActionOutcome)> done) {
+  worker_->run([this, bearer = std::move(bearer), done = std::move(done)] {
+    ActionOutcome out = submit("DELETE", "/api/v1/sessions/current", json(), bearer);
+    poster_.post([done, out] { done(out); });
+  });
+}
+
+ActionOutcome Backend::submit(const std::string& method, const std::string& path, const json& body,
+                              const std::string& bearer) {
+  sync::OutboxEntry entry = engine_->submit_and_wait(method, path, body, bearer, config_.action_timeout);
+  if (entry.state == sync::OutboxState::Pending) {
+    {
+      std::lock_guard lock(mu_);
+      abandoned_.insert(entry.seq);
+    }
+    // The answer may have landed between the wait giving up and the line above.
+    if (auto again = outbox_->get(entry.seq); again && again->state != sync::OutboxState::Pending) {
+      std::lock_guard lock(mu_);
+      abandoned_.erase(entry.seq);
+      entry = *again;
+    }
+  }
+  report_sync();
+  return outcome_of(entry);
+}
+
+ActionOutcome Backend::outcome_of(const sync::OutboxEntry& entry) const {
+  ActionOutcome out;
+  out.seq = entry.seq;
+  switch (entry.state) {
+    case sync::OutboxState::Pending:
+      out.kind = ActionOutcome::Kind::Queued;
+      out.message = kUnreachable;
+      break;
+    case sync::OutboxState::Failed:
+      out.kind = ActionOutcome::Kind::Refused;
+      out.message = entry.response().error_message();
+      break;
+    case sync::OutboxState::Done:
+      out.kind = ActionOutcome::Kind::Done;
+      if (auto j = parse_object(entry.response_body); j && j->contains("event")) {
+        try {
+          out.event = sync::event_from_json((*j)["event"]);
+        } catch (const std::exception& e) {
+          out.message = std::string("the server's answer could not be read: ") + e.what();
+        }
+      }
+      break;
+  }
+  return out;
+}
+
+}  // namespace guichet::counter

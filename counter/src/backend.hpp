@@ -1,0 +1,106 @@
+// Everything the counter app does on the network, off the UI thread. Every queue action is written
+// to the terminal's outbox (SQLite) first and sent by the sync engine with its idempotency key;
+// the live feed keeps the waiting list current. Results come back to the UI thread through the
+// kit's Poster, as values the app applies to its model.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "guichet/sync/client.hpp"
+#include "guichet/ui/app.hpp"
+#include "model.hpp"
+
+namespace guichet::counter {
+
+struct BackendConfig {
+  sync::ServerEndpoint endpoint;
+  std::string data_dir;  // the terminal's own files: outbox.sqlite, catalogue.json
+  std::chrono::milliseconds action_timeout{4000};
+};
+
+struct CatalogueOutcome {
+  std::shared_ptr<const domain::Catalogue> catalogue;  // null when neither server nor cache had one
+  bool from_cache = false;
+  std::int64_t clock_offset_ms = 0;
+  std::string message;  // why it failed, or why the cache is used
+};
+
+struct LoginOutcome {
+  bool ok = false;
+  bool unreachable = false;
+  std::string session, operator_id, name, role, counter;
+  std::string message;  // the server's words when refused
+  int retry_after_s = 0;
+};
+
+struct SnapshotOutcome {
+  bool ok = false;
+  QueueSnapshot snapshot;
+  std::string message;
+};
+
+struct ActionOutcome {
+  enum class Kind { Done, Refused, Queued };
+  Kind kind = Kind::Queued;
+  std::int64_t seq = 0;
+  bool late = false;  // the answer to an action that was reported as queued earlier
+  std::optional<sync::WireEvent> event;
+  std::string message;  // the server's refusal, or what went wrong reading its answer
+};
+
+class Backend {
+ public:
+  using EventHandler = std::function<void(const sync::WireEvent&)>;
+  using FeedHandler = std::function<void(bool connected)>;
+  using LateHandler = std::function<void(const ActionOutcome&)>;
+  using SyncHandler = std::function<void(bool reachable, std::int64_t backlog)>;
+
+  // Opens the outbox in data_dir (throws store::DbError with the path if it cannot).
+  Backend(BackendConfig config, ui::Poster poster);
+  ~Backend();
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  // Starts the sync engine and the live feed. Handlers run on the UI thread.
+  void start(EventHandler on_event, FeedHandler on_feed, LateHandler on_late, SyncHandler on_sync);
+  void stop();
+
+  // Each call runs on the network worker, in order, and posts `done` to the UI thread.
+  void load_catalogue(std::function<void(CatalogueOutcome)> done);
+  void login(std::string operator_id, std::string pin, std::string counter, std::function<void(LoginOutcome)> done);
+  void fetch_queue(std::string counter, std::function<void(SnapshotOutcome)> done);
+  // A queue action at `counter`: written to the outbox, sent, answered (or reported queued).
+  void act(Action action, std::string counter, sync::json body, std::string bearer,
+           std::function<void(ActionOutcome)> done);
+  // Closes a session (through the outbox too: closing the counter must reach the server).
+  void logout(std::string bearer, std::function<void(ActionOutcome)> done);
+
+  static std::string action_path(Action action, const std::string& counter);
+
+ private:
+  ActionOutcome submit(const std::string& method, const std::string& path, const sync::json& body,
+                       const std::string& bearer);
+  ActionOutcome outcome_of(const sync::OutboxEntry& entry) const;
+  void report_sync();
+
+  BackendConfig config_;
+  ui::Poster poster_;
+  std::unique_ptr<sync::Outbox> outbox_;
+  std::unique_ptr<sync::SyncEngine> engine_;
+  std::unique_ptr<sync::EventStream> feed_;
+  std::unique_ptr<sync::ApiClient> client_;  // used on the worker thread only
+  std::unique_ptr<ui::Worker> worker_;
+
+  std::mutex mu_;
+  std::set<std::int64_t> abandoned_;  // entries reported as queued whose answer is still due
+  LateHandler on_late_;
+  SyncHandler on_sync_;
+};
+
+}  // namespace guichet::counter

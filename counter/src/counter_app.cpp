@@ -1,0 +1,373 @@
+#include "counter_app.hpp"
+
+#include <SDL.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace guichet::counter {
+
+using sync::json;
+
+namespace {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Operator ids as the server accepts them: 1 to 32 letters, digits, '-' or '_'.
+bool valid_operator_id(const std::string& id) {
+  if (id.empty() || id.size() > 32) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+constexpr std::int64_t kCatalogueRetryMs = 3000;
+
+}  // namespace
+
+CounterApp::CounterApp(ui::App& app, BackendConfig config, ScanOptions scan)
+    : model_(config.endpoint.device_id), backend_(std::move(config), app.poster()), main_(scan) {
+  backend_.start(
+      [this](const sync::WireEvent& e) {
+        if (model_.logged_in()) model_.apply_event(e);
+      },
+      [this](bool connected) {
+        model_.feed_connected = connected;
+        if (!connected) return;
+        model_.server_reachable = true;
+        // Events missed while disconnected are replayed after Last-Event-ID; the snapshot also
+        // puts right anything the feed cannot (a counter restarted with an old cursor).
+        refresh_queue();
+        if (!model_.catalogue() && !loading_catalogue_) load_catalogue();
+      },
+      [this](const ActionOutcome& o) { apply_late(o); },
+      [this](bool reachable, std::int64_t backlog) {
+        model_.backlog = backlog;
+        if (reachable) model_.server_reachable = true;
+      });
+  load_catalogue();
+}
+
+void CounterApp::load_catalogue() {
+  loading_catalogue_ = true;
+  backend_.load_catalogue([this](CatalogueOutcome o) {
+    loading_catalogue_ = false;
+    next_catalogue_try_ms_ = wall_ms() + kCatalogueRetryMs;
+    if (o.catalogue) {
+      model_.set_catalogue(o.catalogue);
+      if (!o.from_cache) model_.clock_offset_ms = o.clock_offset_ms;
+      if (model_.screen == ScreenId::Login && !o.from_cache) model_.login_message.clear();
+      if (o.from_cache) model_.server_reachable = false;
+    } else {
+      model_.login_message = o.message;
+      model_.server_reachable = false;
+    }
+  });
+}
+
+void CounterApp::draw(ui::Frame& frame) {
+  model_.now_ms = wall_ms();
+  if (!model_.catalogue() && !loading_catalogue_) {
+    if (model_.now_ms >= next_catalogue_try_ms_) {
+      load_catalogue();
+    } else {
+      frame.redraw_at(frame.now() + std::chrono::milliseconds(next_catalogue_try_ms_ - model_.now_ms));
+    }
+  }
+  std::vector<Command> commands;
+  switch (model_.screen) {
+    case ScreenId::Login:
+      commands = login_.draw(frame, model_);
+      break;
+    case ScreenId::CounterChoice:
+      commands = choice_.draw(frame, model_);
+      break;
+    case ScreenId::Main:
+      commands = main_.draw(frame, model_, SDL_GetTicks());
+      break;
+  }
+  for (const auto& c : commands) handle(c);
+  // The model changed after this frame was drawn: show it.
+  if (!commands.empty()) frame.animate();
+}
+
+void CounterApp::handle(const Command& c) {
+  switch (c.kind) {
+    case CommandKind::SubmitOperator:
+      if (!valid_operator_id(c.text)) {
+        model_.login_message = "An operator ID has 1 to 32 letters, digits, '-' or '_'.";
+        return;
+      }
+      model_.operator_input = c.text;
+      model_.login_step = LoginStep::Pin;
+      model_.login_message.clear();
+      return;
+    case CommandKind::SubmitPin:
+      submit_pin(c.text);
+      return;
+    case CommandKind::BackToOperator:
+      model_.login_step = LoginStep::Operator;
+      model_.login_message.clear();
+      return;
+    case CommandKind::RetryConnect:
+      if (!loading_catalogue_) load_catalogue();
+      return;
+    case CommandKind::ChooseCounter:
+      choose_counter(c.text);
+      return;
+    case CommandKind::CancelCounterChoice:
+      model_.logged_out();
+      login_.clear_all();
+      return;
+    case CommandKind::Act:
+      act(c.action);
+      return;
+    case CommandKind::ClosePicker:
+      model_.picker = Picker::None;
+      return;
+    case CommandKind::PickerMove: {
+      const int n = model_.picker_size();
+      if (n == 0) return;
+      model_.picker_index = std::clamp(model_.picker_index < 0 ? 0 : model_.picker_index + c.index, 0, n - 1);
+      return;
+    }
+    case CommandKind::PickerSelect:
+      if (c.index >= 0 && c.index < model_.picker_size()) model_.picker_index = c.index;
+      return;
+    case CommandKind::PickerConfirm:
+      confirm_picker();
+      return;
+    case CommandKind::Scanned:
+      scanned(c.text);
+      return;
+    case CommandKind::DismissNotice:
+      model_.notice.reset();
+      return;
+  }
+}
+
+void CounterApp::submit_pin(const std::string& pin) {
+  if (!model_.busy.empty()) return;
+  if (model_.now_ms < model_.retry_at_ms) {
+    model_.login_message = "Too many wrong PINs. Wait until the countdown ends.";
+    return;
+  }
+  model_.busy = "Checking PIN…";
+  model_.login_message.clear();
+  // The PIN is checked without a counter first, so a wrong PIN is told on this screen. It is held
+  // in memory only until the chosen counter is opened with it.
+  backend_.login(model_.operator_input, pin, "", [this, pin](LoginOutcome o) {
+    model_.busy.clear();
+    if (!o.ok) {
+      model_.login_message = o.message;
+      if (o.retry_after_s > 0) model_.retry_at_ms = wall_ms() + o.retry_after_s * 1000LL;
+      if (o.unreachable) model_.server_reachable = false;
+      return;
+    }
+    model_.server_reachable = true;
+    model_.operator_id = o.operator_id;
+    model_.operator_name = o.name;
+    model_.role = o.role;
+    model_.pending_pin = pin;
+    model_.notice.reset();
+    model_.screen = ScreenId::CounterChoice;
+    // That first session only proved the PIN; the counter gets its own.
+    backend_.logout(o.session, [](const ActionOutcome&) {});
+  });
+}
+
+void CounterApp::choose_counter(const std::string& counter) {
+  if (!model_.busy.empty()) return;
+  model_.busy = "Opening " + model_.counter_name(counter) + "…";
+  model_.notice.reset();
+  backend_.login(model_.operator_id, model_.pending_pin, counter, [this](LoginOutcome o) {
+    model_.busy.clear();
+    if (!o.ok) {
+      if (o.unreachable) model_.server_reachable = false;
+      model_.notice = Notice{Notice::Kind::Error, o.message};
+      return;
+    }
+    model_.server_reachable = true;
+    model_.opened(o.session, o.operator_id, o.name, o.role, o.counter);
+    login_.clear_all();
+    model_.notice =
+        Notice{Notice::Kind::Info, model_.counter_name(o.counter) + " is open. Call the first citizen with [F1]."};
+    refresh_queue();
+  });
+}
+
+void CounterApp::act(Action action) {
+  if (!model_.enabled(action)) {
+    if (model_.logged_in()) model_.notice = Notice{Notice::Kind::Info, model_.unavailable_reason(action)};
+    return;
+  }
+  switch (action) {
+    case Action::CallSpecific:
+      model_.picker = Picker::CallSpecific;
+      model_.picker_index = 0;
+      return;
+    case Action::Resume:
+      model_.picker = Picker::Resume;
+      model_.picker_index = 0;
+      return;
+    case Action::Transfer:
+      model_.picker = Picker::Transfer;
+      model_.picker_index = model_.picker_size() > 0 ? 0 : -1;
+      return;
+    case Action::Logout:
+      model_.picker = Picker::None;
+      model_.busy = "Logging out…";
+      backend_.logout(model_.session, [this](const ActionOutcome& o) {
+        model_.busy.clear();
+        if (o.kind == ActionOutcome::Kind::Refused) {
+          model_.notice = Notice{Notice::Kind::Error, o.message};
+          return;
+        }
+        model_.logged_out();
+        login_.clear_all();
+        model_.notice.reset();
+        if (o.kind == ActionOutcome::Kind::Queued) {
+          model_.server_reachable = false;
+          model_.login_message =
+              "Logged out here. The centre server could not be reached; it will be told as soon as the connection "
+              "returns.";
+        }
+      });
+      return;
+    default:
+      send(action, json::object());
+      return;
+  }
+}
+
+void CounterApp::confirm_picker() {
+  const int i = model_.picker_index;
+  if (i < 0 || i >= model_.picker_size()) return;
+  switch (model_.picker) {
+    case Picker::CallSpecific:
+      send(Action::CallSpecific, {{"token", model_.waiting[i].id}, {"scanned", false}});
+      return;
+    case Picker::Resume:
+      send(Action::Resume, {{"token", model_.parked[i].id}});
+      return;
+    case Picker::Transfer: {
+      const TransferOption option = model_.transfer_options()[i];
+      json body = json::object();
+      if (!option.service.empty()) body["service"] = option.service;
+      if (!option.counter.empty()) body["counter"] = option.counter;
+      send(Action::Transfer, body);
+      return;
+    }
+    case Picker::None:
+      return;
+  }
+}
+
+void CounterApp::send(Action action, json body) {
+  if (!model_.busy.empty() || !model_.logged_in()) return;
+  model_.picker = Picker::None;
+  model_.busy = std::string(info(action).name) + "…";
+  model_.notice.reset();
+  const std::string counter = model_.counter;
+  backend_.act(action, counter, std::move(body), model_.session, [this, counter](const ActionOutcome& o) {
+    model_.busy.clear();
+    if (counter != model_.counter) return;
+    apply_outcome(o);
+  });
+}
+
+void CounterApp::apply_outcome(const ActionOutcome& o) {
+  switch (o.kind) {
+    case ActionOutcome::Kind::Done:
+      model_.server_reachable = true;
+      if (o.event) {
+        model_.apply_event(*o.event);
+        model_.notice = Notice{Notice::Kind::Success, model_.describe(*o.event)};
+      } else if (!o.message.empty()) {
+        model_.notice = Notice{Notice::Kind::Error, o.message};
+      }
+      return;
+    case ActionOutcome::Kind::Refused:
+      model_.server_reachable = true;
+      model_.notice = Notice{Notice::Kind::Error, o.message};
+      // A refusal often means this screen was behind the server (someone else called that token).
+      refresh_queue();
+      return;
+    case ActionOutcome::Kind::Queued:
+      model_.server_reachable = false;
+      model_.notice = Notice{Notice::Kind::Offline, o.message};
+      return;
+  }
+}
+
+void CounterApp::apply_late(const ActionOutcome& o) {
+  model_.server_reachable = true;
+  if (!model_.logged_in()) return;
+  if (o.kind == ActionOutcome::Kind::Done && o.event) {
+    model_.apply_event(*o.event);
+    model_.notice = Notice{Notice::Kind::Success, "Sent when the connection returned: " + model_.describe(*o.event)};
+  } else if (o.kind == ActionOutcome::Kind::Refused) {
+    model_.notice = Notice{Notice::Kind::Error, "An action saved while offline was refused: " + o.message};
+    refresh_queue();
+  }
+}
+
+void CounterApp::scanned(const std::string& text) {
+  const std::string id = normalize_scan(text);
+  if (!model_.logged_in()) return;
+  if (!looks_like_token_id(id)) {
+    model_.notice = Notice{Notice::Kind::Error, "The scanned code is not a queue token: " + id.substr(0, 40)};
+    return;
+  }
+  const auto* cat = model_.catalogue();
+  if (cat && id.rfind(cat->centre.id + "-", 0) != 0) {
+    model_.notice = Notice{Notice::Kind::Error, "Token " + id + " was issued by another centre."};
+    return;
+  }
+  const std::string number = id.substr(id.rfind('-') + 1);
+  if (!model_.busy.empty()) {
+    model_.notice =
+        Notice{Notice::Kind::Info, "Wait for " + model_.busy + " to finish, then scan " + number + " again."};
+    return;
+  }
+  if (model_.current && model_.current->token.id == id) {
+    model_.notice = Notice{Notice::Kind::Info, number + " is already at this counter."};
+    return;
+  }
+  for (const auto& t : model_.parked) {
+    if (t.id == id) {
+      if (model_.current) break;
+      send(Action::Resume, {{"token", id}});
+      return;
+    }
+  }
+  if (model_.current) {
+    model_.notice = Notice{Notice::Kind::Error, "Finish, park or transfer " + model_.current->token.display_number() +
+                                                    " before calling " + number + "."};
+    return;
+  }
+  send(Action::CallSpecific, {{"token", id}, {"scanned", true}});
+}
+
+void CounterApp::refresh_queue() {
+  if (!model_.logged_in()) return;
+  model_.begin_refresh();
+  const std::string counter = model_.counter;
+  backend_.fetch_queue(counter, [this, counter](const SnapshotOutcome& o) {
+    if (counter != model_.counter) return;
+    if (!o.ok) {
+      model_.cancel_refresh();
+      return;
+    }
+    model_.apply_snapshot(o.snapshot);
+    if (!o.snapshot.operator_id.empty() && o.snapshot.operator_id != model_.operator_id) {
+      model_.notice = Notice{Notice::Kind::Error, model_.counter_name(counter) + " is now held by operator " +
+                                                      o.snapshot.operator_id + ". Log out and choose another counter."};
+    }
+  });
+}
+
+}  // namespace guichet::counter

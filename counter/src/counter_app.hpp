@@ -1,0 +1,44 @@
+// The counter app: each frame it draws the current screen from the model, then turns what the
+// operator asked for into work for the backend. Results come back as posted closures that update
+// the model before the next frame.
+#pragma once
+
+#include <cstdint>
+
+#include "backend.hpp"
+#include "guichet/ui/frame.hpp"
+#include "model.hpp"
+#include "screens.hpp"
+
+namespace guichet::counter {
+
+class CounterApp {
+ public:
+  // Throws store::DbError if the terminal's outbox cannot be opened.
+  CounterApp(ui::App& app, BackendConfig config, ScanOptions scan = {});
+  void draw(ui::Frame& frame);
+  const Model& model() const { return model_; }
+
+ private:
+  void handle(const Command& c);
+  void act(Action action);
+  void send(Action action, sync::json body);
+  void apply_outcome(const ActionOutcome& outcome);
+  void apply_late(const ActionOutcome& outcome);
+  void scanned(const std::string& text);
+  void confirm_picker();
+  void refresh_queue();
+  void load_catalogue();
+  void submit_pin(const std::string& pin);
+  void choose_counter(const std::string& counter);
+
+  Model model_;
+  Backend backend_;
+  LoginScreen login_;
+  CounterChoiceScreen choice_;
+  MainScreen main_;
+  bool loading_catalogue_ = false;
+  std::int64_t next_catalogue_try_ms_ = 0;
+};
+
+}  // namespace guichet::counter

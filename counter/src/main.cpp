@@ -1,0 +1,102 @@
+// guichet-counter: the operator's terminal at a counter.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "counter_app.hpp"
+#include "guichet/ui/app.hpp"
+#include "guichet/ui/frame.hpp"
+
+namespace {
+
+// The device secret file holds the hex secret; surrounding blanks and the final newline are not
+// part of it.
+bool read_secret(const std::string& path, std::string& secret, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = path + ": cannot read the device secret file";
+    return false;
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  secret = s.str();
+  const auto first = secret.find_first_not_of(" \t\r\n");
+  const auto last = secret.find_last_not_of(" \t\r\n");
+  secret = first == std::string::npos ? std::string() : secret.substr(first, last - first + 1);
+  if (secret.empty()) {
+    error = path + ": the device secret file is empty";
+    return false;
+  }
+  return true;
+}
+
+std::string default_data_dir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/guichet-counter";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/guichet-counter";
+  return "guichet-counter-data";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Guichet counter terminal: operators log in, call tokens and serve citizens."};
+  std::string server, device, secret_file, data_dir = default_data_dir(), size = "1280x800", script, screenshots;
+  std::string theme = "default";
+  bool fullscreen = false;
+  cli.add_option("--server", server, "centre server URL, e.g. http://127.0.0.1:8080")->required();
+  cli.add_option("--device", device, "this terminal's device id, as registered on the server")->required();
+  cli.add_option("--secret-file", secret_file, "file holding this device's secret")->required();
+  cli.add_option("--data-dir", data_dir, "directory for the terminal's outbox and cached catalogue")
+      ->capture_default_str();
+  cli.add_option("--size", size, "window size WxH")->capture_default_str();
+  cli.add_flag("--fullscreen", fullscreen, "fill the screen");
+  cli.add_option("--theme", theme, "theme name (default, high-contrast, large-text) or file")->capture_default_str();
+  cli.add_option("--script", script, "UI automation script to run (a file, or - for stdin)");
+  cli.add_option("--screenshot-dir", screenshots, "where the script's screenshots go");
+  CLI11_PARSE(cli, argc, argv);
+
+  std::string secret, error;
+  if (!read_secret(secret_file, secret, error)) {
+    std::fprintf(stderr, "guichet-counter: %s\n", error.c_str());
+    return 2;
+  }
+  auto parsed_size = guichet::ui::parse_size(size);
+  if (!parsed_size) {
+    std::fprintf(stderr, "guichet-counter: --size: %s\n", parsed_size.error().message.c_str());
+    return 2;
+  }
+  auto loaded_theme = guichet::ui::load_theme(guichet::ui::find_theme_file(theme));
+  if (!loaded_theme) {
+    std::fprintf(stderr, "guichet-counter: --theme: %s\n", loaded_theme.error().to_string().c_str());
+    return 2;
+  }
+
+  guichet::ui::AppOptions options;
+  options.title = "Guichet counter " + device;
+  options.width = parsed_size.value().first;
+  options.height = parsed_size.value().second;
+  options.fullscreen = fullscreen;
+  options.theme = loaded_theme.value();
+  options.script = script;
+  options.screenshot_dir = screenshots;
+  auto app = guichet::ui::App::create(options);
+  if (!app) {
+    std::fprintf(stderr, "guichet-counter: %s\n", app.error().message.c_str());
+    return 1;
+  }
+
+  guichet::counter::BackendConfig config;
+  config.endpoint = {server, device, secret};
+  config.data_dir = data_dir;
+  try {
+    guichet::counter::CounterApp counter(*app.value(), config);
+    return app.value()->run([&counter](guichet::ui::Frame& frame) { counter.draw(frame); });
+  } catch (const std::exception& e) {
+    // The outbox could not be opened (damaged file, another device's file, disk): refuse to run
+    // rather than take actions that could not be kept.
+    std::fprintf(stderr, "guichet-counter: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,77 @@
+// The counter app's three screens. Each draws the model and returns what the operator asked for;
+// none does I/O. Text the operator is typing (operator id, PIN) stays in the screen until it is
+// submitted.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "guichet/ui/frame.hpp"
+#include "model.hpp"
+#include "scanner.hpp"
+
+namespace guichet::counter {
+
+enum class CommandKind {
+  SubmitOperator,  // text = operator id
+  SubmitPin,       // text = PIN
+  BackToOperator,
+  RetryConnect,
+  ChooseCounter,  // text = counter id
+  CancelCounterChoice,
+  Act,  // action
+  ClosePicker,
+  PickerMove,    // index = +1 / -1
+  PickerSelect,  // index = row of the open picker
+  PickerConfirm,
+  Scanned,  // text = what the scanner typed
+  DismissNotice,
+};
+
+struct Command {
+  CommandKind kind;
+  Action action = Action::CallNext;
+  std::string text;
+  int index = -1;
+
+  Command(CommandKind k) : kind(k) {}  // NOLINT(implicit): {CommandKind::X} reads best
+  Command(CommandKind k, Action a) : kind(k), action(a) {}
+  Command(CommandKind k, std::string t) : kind(k), text(std::move(t)) {}
+  Command(CommandKind k, int i) : kind(k), index(i) {}
+};
+
+class LoginScreen {
+ public:
+  std::vector<Command> draw(ui::Frame& frame, const Model& model);
+  void clear_pin();
+  void clear_all();
+
+ private:
+  std::string operator_id_;
+  std::string pin_;
+};
+
+class CounterChoiceScreen {
+ public:
+  std::vector<Command> draw(ui::Frame& frame, const Model& model);
+};
+
+class MainScreen {
+ public:
+  explicit MainScreen(ScanOptions scan = {}) : scanner_(scan) {}
+  // `ticks_ms` is SDL's clock, the one text events are stamped with.
+  std::vector<Command> draw(ui::Frame& frame, const Model& model, std::uint32_t ticks_ms);
+
+ private:
+  void draw_top_bar(ui::Frame& frame, const Model& model, const ui::Rect& area, std::vector<Command>& out);
+  void draw_current(ui::Frame& frame, const Model& model, const ui::Rect& area);
+  void draw_actions(ui::Frame& frame, const Model& model, const ui::Rect& area, std::vector<Command>& out);
+  void draw_picker(ui::Frame& frame, const Model& model, const ui::Rect& area, std::vector<Command>& out);
+  void draw_waiting(ui::Frame& frame, const Model& model, const ui::Rect& area);
+  void handle_keys(ui::Frame& frame, const Model& model, std::uint32_t ticks_ms, std::vector<Command>& out);
+
+  ScanDetector scanner_;
+};
+
+}  // namespace guichet::counter
