@@ -810,6 +810,9 @@ domain::Result<std::unique_ptr<App>, UiError> App::create(AppOptions options) {
 
   RendererKind kind = impl->options.renderer;
   if (kind == RendererKind::Auto) kind = impl->text_driver ? RendererKind::Software : RendererKind::Accelerated;
+  // Otherwise SDL backs the software window surface with an OpenGL texture, which loads Mesa
+  // (and LLVM with llvmpipe): tens of megabytes for nothing when no GPU draws anything.
+  if (kind == RendererKind::Software) SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
   if (kind == RendererKind::Accelerated) {
     impl->renderer = SDL_CreateRenderer(impl->window, -1, SDL_RENDERER_ACCELERATED);
   }
