@@ -248,7 +248,16 @@ void Backend::logout(std::string bearer, std::function<void(ActionOutcome)> done
 
 ActionOutcome Backend::submit(const std::string& method, const std::string& path, const json& body,
                               const std::string& bearer) {
-  sync::OutboxEntry entry = engine_->submit_and_wait(method, path, body, bearer, config_.action_timeout);
+  sync::OutboxEntry entry;
+  try {
+    entry = engine_->submit_and_wait(method, path, body, bearer, config_.action_timeout);
+  } catch (const store::DbError& e) {
+    // Not written, so not sent either: the operator must know the action did not happen.
+    ActionOutcome out;
+    out.kind = ActionOutcome::Kind::Refused;
+    out.message = std::string("This counter could not save the action, so it was not sent: ") + e.what();
+    return out;
+  }
   if (entry.state == sync::OutboxState::Pending) {
     {
       std::lock_guard lock(mu_);

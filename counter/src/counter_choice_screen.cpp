@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 
 #include "screens.hpp"
 
@@ -50,13 +51,31 @@ std::vector<Command> CounterChoiceScreen::draw(ui::Frame& frame, const Model& mo
       (model.busy.empty() && frame.key_pressed(SDLK_ESCAPE))) {
     out.push_back({CommandKind::CancelCounterChoice});
   }
-  // Keyboard: the counter's number picks it (1 … 9).
+  // Keyboard: the counter's number picks it (1 … 9), once no other character followed it.
+  constexpr auto kQuiet = std::chrono::milliseconds(80);
+  const auto now = frame.now();
   for (const auto& ev : frame.text_events()) {
-    if (ev.text.size() == 1 && ev.text[0] >= '1' && ev.text[0] <= '9' && model.busy.empty()) {
-      const int n = ev.text[0] - '0';
-      for (const auto& counter : cat->counters) {
-        if (counter.number == n) out.push_back({CommandKind::ChooseCounter, counter.id});
+    const bool lone_digit = ev.text.size() == 1 && ev.text[0] >= '1' && ev.text[0] <= '9';
+    const bool in_burst = now - last_text_ < kQuiet;
+    last_text_ = now;
+    if (lone_digit && !in_burst && pending_digit_ == 0) {
+      pending_digit_ = ev.text[0];
+      pending_at_ = now;
+    } else {
+      pending_digit_ = 0;
+    }
+  }
+  if (pending_digit_ != 0) {
+    if (now - pending_at_ >= kQuiet && now - last_text_ >= kQuiet) {
+      const int n = pending_digit_ - '0';
+      pending_digit_ = 0;
+      if (model.busy.empty()) {
+        for (const auto& counter : cat->counters) {
+          if (counter.number == n) out.push_back({CommandKind::ChooseCounter, counter.id});
+        }
       }
+    } else {
+      frame.redraw_at(pending_at_ + kQuiet);
     }
   }
   return out;

@@ -11,11 +11,10 @@ namespace {
 
 ui::Tone tone_of(Notice::Kind kind) {
   switch (kind) {
-    case Notice::Kind::Success:
-      return ui::Tone::Success;
     case Notice::Kind::Error:
     case Notice::Kind::Offline:
       return ui::Tone::Danger;
+    case Notice::Kind::Success:
     case Notice::Kind::Info:
       break;
   }
@@ -74,7 +73,11 @@ std::vector<Command> MainScreen::draw(ui::Frame& frame, const Model& model, std:
   } else if (!model.busy.empty()) {
     frame.text_in(notice, model.busy, ui::TextStyle::Body, ui::Tone::Muted, ui::Align::Left);
   } else if (model.notice) {
-    frame.text_in(notice, model.notice->text, ui::TextStyle::Body, tone_of(model.notice->kind), ui::Align::Left);
+    // Done is said in white with a tick: the theme's green is too faint on the dark background
+    // for a sentence that has to be read at a glance.
+    const std::string text =
+        model.notice->kind == Notice::Kind::Success ? "\u2713 " + model.notice->text : model.notice->text;
+    frame.text_in(notice, text, ui::TextStyle::Body, tone_of(model.notice->kind), ui::Align::Left);
   }
   draw_actions(frame, model, strip, out);
   handle_keys(frame, model, ticks_ms, out);

@@ -55,6 +55,13 @@ class LoginScreen {
 class CounterChoiceScreen {
  public:
   std::vector<Command> draw(ui::Frame& frame, const Model& model);
+
+ private:
+  // A digit picks a counter only when nothing follows it quickly: a scanner's burst (which has
+  // digits in it) must not open counter 1.
+  char pending_digit_ = 0;
+  ui::Clock::time_point pending_at_{};
+  ui::Clock::time_point last_text_{};
 };
 
 class MainScreen {
