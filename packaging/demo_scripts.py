@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Writes the UI automation scripts of the headless demo morning: the citizens at the kiosk and
+the two operators. Deterministic for a given seed."""
+import argparse
+import random
+from pathlib import Path
+
+# Services on the kiosk's first page that counters 1 and 2 serve (sync-server/catalogue/demo-centre.toml).
+SERVICES = [
+    ("Birth certificate", 5),
+    ("Death certificate", 2),
+    ("Residence (domicile) certificate", 4),
+    ("Income certificate", 4),
+    ("Caste certificate", 2),
+    ("Marriage registration", 1),
+]
+PRIORITY = [
+    ("No, none of these", 14),
+    ("Senior citizen (60 or over)", 3),
+    ("Person with a disability", 1),
+    ("Pregnant woman", 1),
+]
+OPERATORS = [("op-asha", "2468", "1"), ("op-gurpreet", "1357", "2")]  # counter number typed
+
+
+def pick(rng, weighted):
+    return rng.choices([w[0] for w in weighted], weights=[w[1] for w in weighted])[0]
+
+
+def kiosk_script(rng, citizens):
+    lines = ["# The morning's citizens at kiosk K1", 'wait_text "Welcome" 30000', "screenshot kiosk-start.png"]
+    for i in range(1, citizens + 1):
+        service, prio = pick(rng, SERVICES), pick(rng, PRIORITY)
+        lines += [f"# citizen {i}: {service}, {prio}", 'tap "English" 15000', f'wait_text "{service}" 15000']
+        if i == 1:
+            lines.append("screenshot kiosk-services.png")
+        lines += [f'tap "{service}" 15000', f'wait_text "{prio}" 15000']
+        if i == 1:
+            lines.append("screenshot kiosk-priority.png")
+        lines += [f'tap "{prio}" 15000']
+        lines += ['wait_text "Please take your token" 20000']
+        if i in (1, citizens // 2, citizens):
+            lines.append(f"screenshot kiosk-token-{i:02d}.png")
+        lines += ['tap "Done" 15000', 'wait_text "Welcome" 15000']
+        lines.append(f"sleep {rng.randint(300, 1500)}")
+    lines.append("quit")
+    return "\n".join(lines) + "\n"
+
+
+def counter_script(rng, operator, pin, counter, rounds, index):
+    lines = [f"# Operator at counter {counter}", 'wait_text "Operator ID" 30000', 'sleep 500', f'type "{operator}" 30',
+             'key Return', 'wait_text "Enter your PIN" 15000', 'sleep 300', f'type "{pin}" 30', 'key Return',
+             'wait_text "Choose your counter" 15000', 'sleep 300', f'type "{counter}"', 'wait_text "Call next" 15000',
+             f"screenshot counter{index}-ready.png"]
+    for r in range(1, rounds + 1):
+        lines += ["key F1", f"sleep {rng.randint(500, 900)}"]
+        if r == 2:
+            lines.append(f"screenshot counter{index}-called.png")
+        lines += ["key F3", f"sleep {rng.randint(1200, 3000)}", "key F4", "sleep 400"]
+    lines += [f"screenshot counter{index}-end.png", "quit"]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--citizens", type=int, default=36)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", type=Path, required=True)
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    (a.out / "kiosk.script").write_text(kiosk_script(rng, a.citizens))
+    rounds = max(1, (a.citizens * 2) // 5)  # two counters serve most of the morning's citizens
+    for i, (op, pin, counter) in enumerate(OPERATORS, start=1):
+        (a.out / f"counter{i}.script").write_text(counter_script(rng, op, pin, counter, rounds, i))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Summary of the demo morning as Markdown: the manager's dashboard, the calls with their
+reasons, and every printed receipt with the token id its QR code decodes to."""
+import argparse
+import json
+import subprocess
+import urllib.request
+from pathlib import Path
+
+
+def request(base, path, device, secret, method="GET", body=None, bearer=None):
+    headers = {"X-Guichet-Device": device, "X-Guichet-Secret": secret, "Content-Type": "application/json"}
+    if bearer:
+        headers["Authorization"] = "Bearer " + bearer
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read().decode())
+
+
+def decode_qr(png):
+    try:
+        r = subprocess.run(["ZXingReader", "-fast", "-format", "QRCode", str(png)], capture_output=True, text=True,
+                           timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"(not read: {e})"
+    for line in r.stdout.splitlines():
+        if line.startswith("Text:"):
+            return line.split(":", 1)[1].strip().strip('"')
+    return "(no QR code found)"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--server", required=True)
+    ap.add_argument("--device", required=True)
+    ap.add_argument("--secret-file", required=True)
+    ap.add_argument("--manager", default="mgr-neha")
+    ap.add_argument("--pin", default="9753")
+    ap.add_argument("--out", type=Path, required=True)
+    a = ap.parse_args()
+    secret = Path(a.secret_file).read_text().strip()
+
+    session = request(a.server, "/api/v1/sessions", a.device, secret, "POST", {"operator": a.manager, "pin": a.pin})
+    bearer = session["session"]
+    dash = request(a.server, "/api/v1/dashboard", a.device, secret, bearer=bearer)
+    calls = request(a.server, "/api/v1/calls?limit=100", a.device, secret)["calls"]
+    (a.out / "dashboard.json").write_text(json.dumps(dash, indent=2, ensure_ascii=False))
+
+    print(f"# Demo morning at {dash.get('centre')} — {dash.get('business_day')}\n")
+    print("## Services\n")
+    print("| service | issued | served | no-show | waiting | longest wait (min) |")
+    print("|---|---|---|---|---|---|")
+    for s in dash.get("services", []):
+        if s.get("issued"):
+            print(f"| {s['prefix']} {s['name']} | {s['issued']} | {s['served']} | {s['no_show']} | {s['waiting']} "
+                  f"| {s['longest_wait_minutes']} |")
+    print("\n## Counters\n")
+    for c in dash.get("counters", []):
+        print(f"- {c['name']}: {c['state']}" + (f" ({c['current']})" if c.get("current") else ""))
+    print(f"\n## Calls, newest first ({len(calls)})\n")
+    print("| token | counter | why |")
+    print("|---|---|---|")
+    for e in calls:
+        print(f"| {e['token']['display']} | {e.get('counter_number', '')} | {e.get('explanation', '')} |")
+    receipts = sorted((a.out / "receipts").glob("job-*.png"))
+    print(f"\n## Receipts ({len(receipts)}), QR read back from each image\n")
+    for png in receipts:
+        print(f"- receipts/{png.name}: {decode_qr(png)}")
+    shots = sorted((a.out / "screenshots").glob("*.png"))
+    print(f"\n## Screenshots ({len(shots)})\n")
+    for s in shots:
+        print(f"- screenshots/{s.name}")
+    waves = sorted((a.out / "announcements").glob("*.wav"))
+    print(f"\n## Announcements ({len(waves)} WAV files in announcements/)")
+
+
+if __name__ == "__main__":
+    main()
