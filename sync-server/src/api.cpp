@@ -8,6 +8,7 @@
 #include "guichet/server/credentials.hpp"
 #include "guichet/server/log.hpp"
 #include "guichet/server/resources.hpp"
+#include "guichet/server/wire_json.hpp"
 
 namespace guichet::server {
 
@@ -127,7 +128,7 @@ std::optional<Response> idempotency_of(const Request& request, std::optional<Ide
   return std::nullopt;
 }
 
-json token_json(const domain::Token& t, int offset) { return sync::to_json(t, offset); }
+json token_value(const domain::Token& t, int offset) { return sync::to_json(t, offset); }
 
 }  // namespace
 
@@ -326,7 +327,12 @@ void Api::issue_token(Call& c) {
         domain::Token token = issued->token;
         domain::WaitEstimate wait = q.estimate_wait(token.id);
         m.respond = [token, wait, offset](const std::vector<std::string>&) {
-          return Response::json(201, {{"token", token_json(token, offset)}, {"wait", sync::to_json(wait)}});
+          std::string text = "{\"token\":";
+          append_token_json(text, token, offset);
+          text += ",\"wait\":";
+          text += sync::to_json(wait).dump();
+          text += '}';
+          return Response::json_text(201, std::move(text));
         };
         return std::nullopt;
       },
@@ -353,7 +359,7 @@ void Api::get_token(Call& c) {
   }
   if (!found) return c.done(Response::error(404, "unknown_token", "there is no token '" + id + "'"));
   c.done(Response::json(
-      200, {{"token", token_json(found->first, centre_.utc_offset())}, {"wait", sync::to_json(found->second)}}));
+      200, {{"token", token_value(found->first, centre_.utc_offset())}, {"wait", sync::to_json(found->second)}}));
 }
 
 void Api::cancel_token(Call& c) {
@@ -408,9 +414,9 @@ void Api::queue(Call& c) {
       return s;
     });
     json waiting = json::array();
-    for (const auto& t : snap.waiting) waiting.push_back(token_json(t, offset));
+    for (const auto& t : snap.waiting) waiting.push_back(token_value(t, offset));
     json body = {{"counter", sync::to_json(snap.state)},
-                 {"current", snap.current ? token_json(*snap.current, offset) : json(nullptr)},
+                 {"current", snap.current ? token_value(*snap.current, offset) : json(nullptr)},
                  {"waiting", std::move(waiting)}};
     return c.done(Response::json(200, body));
   }
@@ -425,7 +431,7 @@ void Api::queue(Call& c) {
       return out;
     });
     json waiting = json::array();
-    for (const auto& t : waiting_tokens) waiting.push_back(token_json(t, offset));
+    for (const auto& t : waiting_tokens) waiting.push_back(token_value(t, offset));
     return c.done(Response::json(200, {{"service", id}, {"waiting", std::move(waiting)}}));
   }
   c.done(bad_request("query parameter 'counter' or 'service' is required"));
@@ -673,7 +679,8 @@ void Api::day_close(Call& c) {
   const int offset = centre_.utc_offset();
   centre_.mutate(
       WriteContext{device->id, key},
-      [requested, actor, offset](domain::Queue& q, domain::Instant now, Mutation& m) -> std::optional<Response> {
+      [requested, actor, offset, wall = centre_.wall_now()](domain::Queue& q, domain::Instant now,
+                                                            Mutation& m) -> std::optional<Response> {
         const std::string closing = q.business_day();
         std::string next = requested;
         if (next.empty()) {
@@ -695,6 +702,7 @@ void Api::day_close(Call& c) {
         m.replace_counters = true;
         m.counters = q.counters();
         m.new_business_day = next;
+        m.prune_idempotency_before = wall - Centre::idempotency_keep_ms();
         m.respond = [closing, next, report](const std::vector<std::string>&) {
           return Response::json(200, {{"closed", closing},
                                       {"business_day", next},

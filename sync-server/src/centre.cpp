@@ -1,17 +1,22 @@
 #include "guichet/server/centre.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
 #include "guichet/server/credentials.hpp"
 #include "guichet/server/log.hpp"
+#include "guichet/server/wire_json.hpp"
 
 namespace guichet::server {
 namespace {
 
 constexpr std::size_t kRecentKeys = 4096;
+// Idempotency records are kept this long (pruned at day close): far longer than any terminal
+// stays offline with an unsent outbox entry.
+constexpr std::int64_t kIdempotencyKeepMs = 30LL * 24 * 3600 * 1000;
 
 std::string idem_slot(const std::string& device, const std::string& key) { return device + '\n' + key; }
 
@@ -59,6 +64,31 @@ struct PendingWrite {
   Response response;
   std::vector<std::string> event_json;
   Respond done;
+  std::optional<std::int64_t> idempotency_id;  // the stored record of the answer, once written
+  int utc_offset = 0;
+  // JSON is built by whichever thread gets here first: usually the network thread right after
+  // submitting (in parallel with other requests), else the writer. 0 = not started, 1 = being
+  // built, 2 = ready.
+  std::atomic<int> prepared{0};
+
+  void prepare() {
+    int expected = 0;
+    if (!prepared.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) return;
+    event_json.reserve(mutation.events.size());
+    for (const auto& e : mutation.events) event_json.push_back(server::event_json(e, utc_offset));
+    if (refusal) {
+      response = *refusal;
+    } else if (mutation.respond) {
+      response = mutation.respond(event_json);
+    } else {
+      response = Response::json(200, nlohmann::json::object());
+    }
+    prepared.store(2, std::memory_order_release);
+  }
+  void wait_prepared() {
+    prepare();
+    while (prepared.load(std::memory_order_acquire) != 2) std::this_thread::yield();
+  }
 };
 
 void Mutation::record(const domain::QueueEvent& e, const domain::Queue& q, const std::string& queue_day) {
@@ -79,10 +109,7 @@ void Mutation::record(const domain::QueueEvent& e, const domain::Queue& q, const
   }
 }
 
-bool Mutation::empty() const {
-  return tokens.empty() && counters.empty() && !replace_counters && events.empty() && !open_session && !close_session &&
-         !new_business_day && !pin_failures && !clear_pin_failures;
-}
+std::int64_t Centre::idempotency_keep_ms() { return kIdempotencyKeepMs; }
 
 Response queue_error_response(const domain::QueueError& error) {
   using K = domain::QueueErrorKind;
@@ -128,7 +155,7 @@ Centre::Centre(CentreOptions options)
     restore(repo);
   }
   GroupCommitter::Hooks hooks;
-  hooks.after_batch = [this] {
+  hooks.after_commit = [this] {
     if (feed_batch_) {
       feed_.publish(feed_batch_);
       feed_batch_.reset();
@@ -142,13 +169,27 @@ Centre::Centre(CentreOptions options)
 Centre::~Centre() { shutdown(); }
 
 void Centre::shutdown() {
+  std::call_once(shutdown_once_, [this] { stop_threads(); });
+}
+
+void Centre::stop_threads() {
   {
     std::lock_guard lock(auth_mu_);
     auth_stop_ = true;
   }
   auth_cv_.notify_one();
   if (auth_thread_.joinable()) auth_thread_.join();
-  if (committer_) committer_->stop();
+  if (committer_) {
+    committer_->stop();
+    auto st = committer_->stats();
+    if (st.batches > 0) {
+      log_info("stored " + std::to_string(st.jobs) + " operations in " + std::to_string(st.batches) +
+               " commits (largest " + std::to_string(st.largest_batch) + "); writing " +
+               std::to_string(st.write_us / st.batches) + " us and committing " +
+               std::to_string(st.commit_us / st.batches) + " us per commit on average, longest commit " +
+               std::to_string(st.longest_commit_us / 1000) + " ms");
+    }
+  }
 }
 
 void Centre::restore(Repository& repo) {
@@ -172,9 +213,19 @@ void Centre::restore(Repository& repo) {
     std::lock_guard lock(sessions_mu_);
     sessions_ = std::move(sessions);
   }
-  std::lock_guard lock(throttle_mu_);
-  failures_.clear();
-  for (auto& f : repo.all_pin_failures()) failures_[f.operator_id] = f;
+  {
+    std::lock_guard lock(throttle_mu_);
+    failures_.clear();
+    for (auto& f : repo.all_pin_failures()) failures_[f.operator_id] = f;
+  }
+  std::unordered_multimap<std::uint64_t, std::int64_t> keys;
+  repo.each_idempotency_key([&keys](std::int64_t id, const std::string& device, const std::string& key) {
+    keys.emplace(std::hash<std::string>{}(idem_slot(device, key)), id);
+  });
+  std::lock_guard lock(idem_mu_);
+  key_index_ = std::move(keys);
+  recent_.clear();
+  recent_order_.clear();
 }
 
 std::string Centre::business_day() const {
@@ -197,12 +248,25 @@ domain::Result<AuthDevice, Response> Centre::authenticate_device(const Request& 
                            "this request needs the device's credentials (X-Guichet-Device and X-Guichet-Secret)");
   }
   std::optional<DeviceRecord> record;
-  try {
-    auto conn = reads_.acquire();
-    record = conn->device(id);
-  } catch (const store::DbError& e) {
-    log_error(std::string("reading devices failed: ") + e.what());
-    return storage_failed();
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(devices_mu_);
+    if (auto it = devices_.find(id); it != devices_.end() && now - it->second.fetched < kDeviceCacheTime) {
+      record = it->second.record;
+    }
+  }
+  if (!record) {
+    try {
+      auto conn = reads_.acquire();
+      record = conn->device(id);
+    } catch (const store::DbError& e) {
+      log_error(std::string("reading devices failed: ") + e.what());
+      return storage_failed();
+    }
+    if (record) {
+      std::lock_guard lock(devices_mu_);
+      devices_[id] = CachedDevice{*record, now};
+    }
   }
   if (!record || !secret_matches(secret, record->secret_hash)) {
     return Response::error(401, "unauthenticated", "unknown device or wrong device secret");
@@ -405,9 +469,14 @@ Centre::Begin Centre::begin_idempotent(const std::string& device, const Idempote
       if (auto r = recent_.find(slot); r != recent_.end()) {
         record = r->second;
       } else {
+        // Most keys are new: the in-memory index says so without touching the database.
+        auto [from, to] = key_index_.equal_range(std::hash<std::string>{}(slot));
         try {
-          auto conn = reads_.acquire();
-          record = conn->idempotency(device, key.key);
+          for (auto candidate = from; candidate != to && !record; ++candidate) {
+            auto conn = reads_.acquire();
+            auto stored = conn->idempotency_at(candidate->second);
+            if (stored && stored->device == device && stored->key == key.key) record = std::move(stored);
+          }
         } catch (const store::DbError& e) {
           log_error(std::string("reading idempotency keys failed: ") + e.what());
           answer = storage_failed();
@@ -427,7 +496,8 @@ Centre::Begin Centre::begin_idempotent(const std::string& device, const Idempote
 }
 
 void Centre::finish_idempotent(const std::string& device, const IdempotencyKey& key, const Response& response,
-                               bool recorded) {
+                               std::optional<std::int64_t> recorded_as) {
+  const bool recorded = recorded_as.has_value();
   const std::string slot = idem_slot(device, key.key);
   std::vector<Respond> waiters;
   {
@@ -436,6 +506,7 @@ void Centre::finish_idempotent(const std::string& device, const IdempotencyKey& 
       waiters = std::move(it->second.waiters);
       in_flight_.erase(it);
     }
+    if (recorded) key_index_.emplace(std::hash<std::string>{}(slot), *recorded_as);
     if (recorded && recent_.find(slot) == recent_.end()) {
       recent_[slot] = IdempotencyRecord{device, key.key, key.fingerprint, response.status, response.body, 0};
       recent_order_.push_back(slot);
@@ -458,7 +529,7 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
 
   auto answer_now = [this, &pending](Response r) {
     if (pending->context.idempotency) {
-      finish_idempotent(pending->context.device, *pending->context.idempotency, r, false);
+      finish_idempotent(pending->context.device, *pending->context.idempotency, r, std::nullopt);
     }
     pending->done(std::move(r));
   };
@@ -491,17 +562,20 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
     }
   }
   for (auto& e : pending->mutation.events) e.seq = ++next_seq_;
+  pending->utc_offset = utc_offset();
   // Submitting under the lock keeps the writer's order equal to the order the queue applied them.
   committer_->submit(
       [this, pending](Repository& repo) {
+        pending->wait_prepared();
         auto& m = pending->mutation;
-        const int offset = utc_offset();
-        pending->event_json.clear();
-        for (const auto& e : m.events) {
-          std::string json = sync::to_json(e, offset).dump();
+        // Staged for the live feed; published once the batch is durable, dropped if it fails.
+        if (!m.events.empty() && !feed_batch_) feed_batch_ = std::make_shared<FeedBatch>();
+        for (std::size_t i = 0; i < m.events.size(); ++i) feed_batch_->add(m.events[i].seq, pending->event_json[i]);
+        for (std::size_t i = 0; i < m.events.size(); ++i) {
+          const auto& e = m.events[i];
           repo.insert_event(EventRecord{e.seq, domain::to_string(e.event.type), e.event.token.id, e.event.counter,
-                                        e.event.actor, pending->context.device, domain::to_unix_ms(e.event.at), json});
-          pending->event_json.push_back(std::move(json));
+                                        e.event.actor, pending->context.device, domain::to_unix_ms(e.event.at),
+                                        pending->event_json[i]});
         }
         for (const auto& [token, day] : m.tokens) repo.upsert_token(token, day);
         if (m.replace_counters) repo.delete_counters();
@@ -511,36 +585,27 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
         if (m.new_business_day) repo.set_meta("business_day", *m.new_business_day);
         if (m.pin_failures) repo.put_pin_failures(*m.pin_failures);
         if (m.clear_pin_failures) repo.clear_pin_failures(*m.clear_pin_failures);
-        if (pending->refusal) {
-          pending->response = *pending->refusal;
-        } else if (m.respond) {
-          pending->response = m.respond(pending->event_json);
-        } else {
-          pending->response = Response::json(200, nlohmann::json::object());
-        }
+        if (m.prune_idempotency_before) repo.prune_idempotency(*m.prune_idempotency_before);
         if (const auto& key = pending->context.idempotency; key && pending->response.status < 500) {
-          repo.insert_idempotency(IdempotencyRecord{pending->context.device, key->key, key->fingerprint,
-                                                    pending->response.status, pending->response.body, wall_()});
+          pending->idempotency_id =
+              repo.insert_idempotency(IdempotencyRecord{pending->context.device, key->key, key->fingerprint,
+                                                        pending->response.status, pending->response.body, wall_()});
         }
       },
       [this, pending](bool ok, const std::string&) {
         const auto& key = pending->context.idempotency;
         if (!ok) {
           Response failed = storage_failed();
-          if (key) finish_idempotent(pending->context.device, *key, failed, false);
+          if (key) finish_idempotent(pending->context.device, *key, failed, std::nullopt);
           pending->done(std::move(failed));
           return;
         }
-        if (!pending->event_json.empty()) {
-          if (!feed_batch_) feed_batch_ = std::make_shared<FeedBatch>();
-          for (std::size_t i = 0; i < pending->event_json.size(); ++i) {
-            feed_batch_->add(pending->mutation.events[i].seq, pending->event_json[i]);
-          }
-        }
         if (pending->mutation.after_commit) pending->mutation.after_commit();
-        if (key) finish_idempotent(pending->context.device, *key, pending->response, pending->response.status < 500);
+        if (key) finish_idempotent(pending->context.device, *key, pending->response, pending->idempotency_id);
         pending->done(std::move(pending->response));
       });
+  lock.unlock();
+  pending->prepare();
 }
 
 void Centre::after_failure(const std::string& error) {

@@ -1,6 +1,7 @@
 #include "guichet/server/group_commit.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 
 namespace guichet::server {
@@ -9,10 +10,40 @@ GroupCommitter::GroupCommitter(std::string db_path, store::Durability durability
     : hooks_(std::move(hooks)) {
   db_ = std::make_unique<store::Db>(open_database(db_path, durability, false));
   repo_ = std::make_unique<Repository>(*db_);
+  // Replaces SQLite's automatic checkpoint (which runs inside a commit) with a signal to ours.
+  sqlite3_wal_hook(db_->handle(), &GroupCommitter::on_wal_commit, this);
+  checkpoint_thread_ = std::thread([this, db_path] { run_checkpoints(db_path); });
   thread_ = std::thread([this] { run(); });
 }
 
 GroupCommitter::~GroupCommitter() { stop(); }
+
+int GroupCommitter::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+  constexpr int kCheckpointPages = 1000;
+  if (pages >= kCheckpointPages) {
+    auto* g = static_cast<GroupCommitter*>(self);
+    {
+      std::lock_guard lock(g->checkpoint_mu_);
+      g->checkpoint_wanted_ = true;
+    }
+    g->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void GroupCommitter::run_checkpoints(const std::string& db_path) {
+  store::Db db(db_path, store::OpenOptions{store::Durability::Full, false, 5000, false});
+  for (;;) {
+    {
+      std::unique_lock lock(checkpoint_mu_);
+      checkpoint_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return checkpoint_wanted_ || checkpoint_stop_; });
+      if (checkpoint_stop_) return;
+      checkpoint_wanted_ = false;
+    }
+    // PASSIVE never blocks the writer; what it cannot copy now it copies next time.
+    sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+}
 
 void GroupCommitter::submit(Work work, Done done) {
   {
@@ -38,6 +69,12 @@ void GroupCommitter::stop() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_one();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
 }
 
 GroupCommitter::Stats GroupCommitter::stats() const {
@@ -56,24 +93,34 @@ void GroupCommitter::run() {
     }
     bool ok = true;
     std::string error;
+    auto started = std::chrono::steady_clock::now();
+    auto committing = started;
     try {
       store::Transaction tx(*db_);
       for (auto& job : batch) job.work(*repo_);
+      committing = std::chrono::steady_clock::now();
       tx.commit();
     } catch (const std::exception& e) {
       ok = false;
       error = e.what();
     }
+    auto finished = std::chrono::steady_clock::now();
     {
+      using std::chrono::duration_cast;
+      using std::chrono::microseconds;
       std::lock_guard lock(mu_);
       stats_.batches += 1;
       stats_.jobs += batch.size();
       stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
       if (!ok) stats_.failed_batches += 1;
+      auto commit = static_cast<std::uint64_t>(duration_cast<microseconds>(finished - committing).count());
+      stats_.write_us += static_cast<std::uint64_t>(duration_cast<microseconds>(committing - started).count());
+      stats_.commit_us += commit;
+      stats_.longest_commit_us = std::max(stats_.longest_commit_us, commit);
     }
     if (ok) {
+      if (hooks_.after_commit) hooks_.after_commit();
       for (auto& job : batch) job.done(true, error);
-      if (hooks_.after_batch) hooks_.after_batch();
     } else {
       // The owner resynchronises before anyone hears of the failure, so a client that retries at
       // once already meets the state that is really stored.

@@ -45,13 +45,6 @@ auto async_handle(Api& api, Request request, Token&& token) {
       token, std::move(request));
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 http::response<http::string_body> to_beast(Response&& r, unsigned version, bool keep_alive) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "guichet-server");
@@ -234,8 +227,12 @@ struct HttpServer::Impl {
       Request request;
       request.method = std::string(req.method_string());
       request.target = std::string(req.target());
-      request.headers.reserve(8);
-      for (const auto& field : req.base()) request.headers.emplace_back(lower(field.name_string()), field.value());
+      // Only the headers the API reads are copied: this runs for every request.
+      static constexpr std::string_view kUsedHeaders[] = {"x-guichet-device", "x-guichet-secret", "authorization",
+                                                          "idempotency-key", "last-event-id"};
+      for (std::string_view name : kUsedHeaders) {
+        if (auto it = req.find(name); it != req.end()) request.headers.emplace_back(name, it->value());
+      }
       request.body = std::move(req.body());
       const unsigned version = req.version();
       const bool keep_alive = req.keep_alive();
@@ -245,14 +242,16 @@ struct HttpServer::Impl {
         co_return;
       }
       auto started = std::chrono::steady_clock::now();
-      std::string method = request.method;
-      std::string path = request.target.substr(0, request.target.find('?'));
-      std::string device(request.header("x-guichet-device"));
+      std::string line;  // method, path and device for the request log
+      if (options.log_requests) {
+        std::string_view device = request.header("x-guichet-device");
+        line = request.method + " " + request.target.substr(0, request.target.find('?')) +
+               " device=" + (device.empty() ? std::string("-") : std::string(device));
+      }
       Response response = co_await async_handle(api, std::move(request), use_awaitable);
       if (options.log_requests) {
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-        log_info(method + " " + path + " " + std::to_string(response.status) + " " + std::to_string(us.count()) +
-                 "us device=" + (device.empty() ? "-" : device));
+        log_info(line + " " + std::to_string(response.status) + " " + std::to_string(us.count()) + "us");
       }
       auto res = to_beast(std::move(response), version, keep_alive);
       stream.expires_after(kWriteTimeout);

@@ -69,6 +69,7 @@ struct ServeArgs {
   int threads = 0;
   double keep_alive_seconds = 15;
   bool log_requests = false;
+  std::string synchronous = "full";
 };
 
 int serve(const ServeArgs& a) {
@@ -103,6 +104,11 @@ int serve(const ServeArgs& a) {
 
   server::CentreOptions options;
   options.db_path = a.db;
+  if (a.synchronous == "normal") {
+    options.durability = store::Durability::Normal;
+  } else if (a.synchronous != "full") {
+    return fail("--synchronous must be full or normal");
+  }
   options.catalogue = std::make_shared<const domain::Catalogue>(std::move(loaded).value());
   if (!a.time_origin.empty()) {
     domain::Instant origin;
@@ -132,7 +138,8 @@ int serve(const ServeArgs& a) {
     return fail("cannot write the port file " + a.port_file);
   }
   server::log_info("centre " + centre->catalogue().centre.id + " serving on " + http.address + ":" +
-                   std::to_string(port) + ", business day " + centre->business_day() + ", database " + a.db);
+                   std::to_string(port) + ", business day " + centre->business_day() + ", database " + a.db +
+                   " (synchronous=" + a.synchronous + ")");
   http_server->run();
   server::log_info("stopping: finishing what is being stored");
   centre->shutdown();
@@ -162,6 +169,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--sse-keepalive", s.keep_alive_seconds, "seconds between keep-alive comments on the live feed")
       ->capture_default_str();
   serve_cmd->add_flag("--log-requests", s.log_requests, "log one line per request (method, path, status, time)");
+  serve_cmd
+      ->add_option("--synchronous", s.synchronous,
+                   "full: an answered write survives a power cut (default); normal: it survives a crash of "
+                   "the server but the last writes may be lost on a power cut")
+      ->capture_default_str();
 
   std::string db, id, name, role, kind, secret_file;
   auto* init_cmd = app.add_subcommand("init", "Create the database (or bring its schema up to date)");

@@ -154,15 +154,17 @@ CREATE TABLE events (
   body     TEXT NOT NULL
 );
 
+-- Append-only: the server keeps the (device, key) index in memory (rebuilt at start), so
+-- recording a key adds to the last page instead of dirtying one page per device at every commit.
 CREATE TABLE idempotency (
+  id          INTEGER PRIMARY KEY,
   device      TEXT NOT NULL,
   key         TEXT NOT NULL,
   fingerprint TEXT NOT NULL,
   status      INTEGER NOT NULL,
   body        TEXT NOT NULL,
-  created_ms  INTEGER NOT NULL,
-  PRIMARY KEY (device, key)
-) WITHOUT ROWID;
+  created_ms  INTEGER NOT NULL
+);
 
 CREATE TABLE pin_failures (
   operator_id     TEXT PRIMARY KEY,
@@ -423,25 +425,53 @@ std::int64_t Repository::event_count() {
   return st->int64(0);
 }
 
-void Repository::insert_idempotency(const IdempotencyRecord& r) {
+std::int64_t Repository::insert_idempotency(const IdempotencyRecord& r) {
   Use st(stmt(
       "INSERT INTO idempotency(device, key, fingerprint, status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
   st->bind(1, r.device).bind(2, r.key).bind(3, r.fingerprint).bind(4, r.status).bind(5, r.body);
   st->bind(6, r.created_ms).run();
+  return db_.last_insert_rowid();
+}
+
+namespace {
+IdempotencyRecord read_idempotency(store::Statement& st) {
+  IdempotencyRecord r;
+  r.device = st.text(0);
+  r.key = st.text(1);
+  r.fingerprint = st.text(2);
+  r.status = st.int32(3);
+  r.body = st.text(4);
+  r.created_ms = st.int64(5);
+  return r;
+}
+}  // namespace
+
+std::optional<IdempotencyRecord> Repository::idempotency_at(std::int64_t id) {
+  Use st(stmt("SELECT device, key, fingerprint, status, body, created_ms FROM idempotency WHERE id = ?1"));
+  st->bind(1, id);
+  if (!st->step()) return std::nullopt;
+  return read_idempotency(*st);
 }
 
 std::optional<IdempotencyRecord> Repository::idempotency(const std::string& device, const std::string& key) {
-  Use st(stmt("SELECT fingerprint, status, body, created_ms FROM idempotency WHERE device = ?1 AND key = ?2"));
+  Use st(
+      stmt("SELECT device, key, fingerprint, status, body, created_ms FROM idempotency WHERE device = ?1 AND key = ?2 "
+           "ORDER BY id LIMIT 1"));
   st->bind(1, device).bind(2, key);
   if (!st->step()) return std::nullopt;
-  IdempotencyRecord r;
-  r.device = device;
-  r.key = key;
-  r.fingerprint = st->text(0);
-  r.status = st->int32(1);
-  r.body = st->text(2);
-  r.created_ms = st->int64(3);
-  return r;
+  return read_idempotency(*st);
+}
+
+void Repository::each_idempotency_key(
+    const std::function<void(std::int64_t id, const std::string& device, const std::string& key)>& f) {
+  Use st(stmt("SELECT id, device, key FROM idempotency"));
+  while (st->step()) f(st->int64(0), st->text(1), st->text(2));
+}
+
+int Repository::prune_idempotency(std::int64_t before_ms) {
+  Use st(stmt("DELETE FROM idempotency WHERE created_ms < ?1"));
+  st->bind(1, before_ms).run();
+  return db_.changes();
 }
 
 void Repository::put_pin_failures(const PinFailures& f) {

@@ -27,7 +27,7 @@ class GroupCommitTest : public ::testing::Test {
 TEST_F(GroupCommitTest, ManyThreadsShareCommitsAndEveryJobIsDurableWhenDone) {
   std::atomic<int> after_batches{0};
   GroupCommitter::Hooks hooks;
-  hooks.after_batch = [&] { after_batches++; };
+  hooks.after_commit = [&] { after_batches++; };
   GroupCommitter committer(path, store::Durability::Full, hooks);
   constexpr int kThreads = 8, kPerThread = 100;
   std::atomic<int> done_ok{0};

@@ -180,18 +180,29 @@ TEST_F(StorageTest, DevicesOperatorsSessions) {
   EXPECT_THROW(repo.insert_session({"h3", "ghost", "K1", "", 1, 2}), store::DbError);
 }
 
-TEST_F(StorageTest, IdempotencyKeysAreScopedByDevice) {
+TEST_F(StorageTest, IdempotencyRecordsAreAnAppendOnlyLog) {
   store::Db db = open_database(path);
   Repository repo(db);
-  repo.insert_idempotency({"K1", "K1:1", "fp", 201, "{\"a\":1}", 5});
-  EXPECT_THROW(repo.insert_idempotency({"K1", "K1:1", "fp", 201, "{}", 6}), store::DbError);
-  repo.insert_idempotency({"K2", "K1:1", "other", 409, "{}", 6});
-  auto k1 = repo.idempotency("K1", "K1:1");
+  std::int64_t a = repo.insert_idempotency({"K1", "K1:1", "fp", 201, "{\"a\":1}", 5});
+  std::int64_t b = repo.insert_idempotency({"K2", "K1:1", "other", 409, "{}", 6});
+  EXPECT_GT(b, a);
+  auto k1 = repo.idempotency_at(a);
   ASSERT_TRUE(k1.has_value());
+  EXPECT_EQ(k1->device, "K1");
+  EXPECT_EQ(k1->key, "K1:1");
   EXPECT_EQ(k1->status, 201);
   EXPECT_EQ(k1->body, "{\"a\":1}");
-  EXPECT_EQ(repo.idempotency("K2", "K1:1")->fingerprint, "other");
+  EXPECT_EQ(repo.idempotency("K2", "K1:1")->fingerprint, "other");  // keys are per device
   EXPECT_FALSE(repo.idempotency("K3", "K1:1").has_value());
+  EXPECT_FALSE(repo.idempotency_at(b + 1).has_value());
+  std::vector<std::string> seen;
+  repo.each_idempotency_key([&](std::int64_t id, const std::string& device, const std::string& key) {
+    seen.push_back(std::to_string(id) + " " + device + " " + key);
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{std::to_string(a) + " K1 K1:1", std::to_string(b) + " K2 K1:1"}));
+  EXPECT_EQ(repo.prune_idempotency(6), 1);  // created before 6
+  EXPECT_FALSE(repo.idempotency_at(a).has_value());
+  EXPECT_TRUE(repo.idempotency_at(b).has_value());
 }
 
 TEST_F(StorageTest, PinFailuresPersistAndClear) {

@@ -69,15 +69,15 @@ struct Mutation {
   std::optional<std::string> close_session;  // token hash
   std::optional<std::string> new_business_day;
   std::optional<PinFailures> pin_failures;
-  std::optional<std::string> clear_pin_failures;  // operator id
-  // Builds the answer from the events' JSON (on the writer thread, before commit).
+  std::optional<std::string> clear_pin_failures;         // operator id
+  std::optional<std::int64_t> prune_idempotency_before;  // real ms
+  // Builds the answer from the events' JSON (before commit, on a network thread or the writer).
   std::function<Response(const std::vector<std::string>& event_json)> respond;
   // Runs on the writer thread once the batch is durable.
   std::function<void()> after_commit;
 
   // Records a queue event with the token and counter state it touched.
   void record(const domain::QueueEvent& e, const domain::Queue& q, const std::string& queue_day);
-  bool empty() const;
 };
 
 struct IdempotencyKey {
@@ -123,6 +123,9 @@ class Centre {
   using Op = std::function<std::optional<Response>(domain::Queue& q, domain::Instant now, Mutation& m)>;
   void mutate(const WriteContext& context, Op op, Respond done);
 
+  // How long answers stay replayable under their idempotency key (pruned at day close).
+  static std::int64_t idempotency_keep_ms();
+
   // Runs `f` with the queue under the lock, for reads.
   template <class F>
   auto with_queue(F&& f) {
@@ -147,10 +150,13 @@ class Centre {
   };
   enum class Begin { Proceed, Handled };
   Begin begin_idempotent(const std::string& device, const IdempotencyKey& key, const Respond& done);
-  void finish_idempotent(const std::string& device, const IdempotencyKey& key, const Response& response, bool recorded);
+  // `recorded_as` is the id of the stored record when the answer was stored.
+  void finish_idempotent(const std::string& device, const IdempotencyKey& key, const Response& response,
+                         std::optional<std::int64_t> recorded_as);
   void after_failure(const std::string& error);
   void restore(Repository& repo);
   void run_auth_worker();
+  void stop_threads();
   void check_pin(AuthDevice device, std::string operator_id, std::string pin, std::string counter, Respond done);
 
   std::shared_ptr<const domain::Catalogue> catalogue_;
@@ -181,6 +187,16 @@ class Centre {
   std::unordered_map<std::string, InFlight> in_flight_;
   std::unordered_map<std::string, IdempotencyRecord> recent_;
   std::deque<std::string> recent_order_;
+  std::unordered_multimap<std::uint64_t, std::int64_t> key_index_;  // hash of device+key → record id
+
+  // Device records, re-read after kDeviceCacheTime so a revocation takes effect within it.
+  struct CachedDevice {
+    DeviceRecord record;
+    std::chrono::steady_clock::time_point fetched;
+  };
+  static constexpr std::chrono::seconds kDeviceCacheTime{1};
+  std::mutex devices_mu_;
+  std::unordered_map<std::string, CachedDevice> devices_;
 
   // Writer-thread only: events of the batch being committed, published after it.
   std::shared_ptr<FeedBatch> feed_batch_;
@@ -193,6 +209,7 @@ class Centre {
   std::deque<std::function<void()>> auth_jobs_;
   bool auth_stop_ = false;
   std::thread auth_thread_;
+  std::once_flag shutdown_once_;
 };
 
 // The HTTP status and error body for a refused queue operation (404 for unknown ids, 409 for rules).

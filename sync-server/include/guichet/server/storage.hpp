@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -119,9 +120,14 @@ class Repository {
   std::vector<EventRecord> last_calls(int limit);  // called and recalled, newest first
   std::int64_t event_count();
 
-  // idempotency
-  void insert_idempotency(const IdempotencyRecord& r);
+  // idempotency: an append-only log; the server indexes (device, key) in memory
+  std::int64_t insert_idempotency(const IdempotencyRecord& r);  // returns the record's id
+  std::optional<IdempotencyRecord> idempotency_at(std::int64_t id);
+  // By scanning the table: for tests and for the rare hash collision.
   std::optional<IdempotencyRecord> idempotency(const std::string& device, const std::string& key);
+  void each_idempotency_key(
+      const std::function<void(std::int64_t id, const std::string& device, const std::string& key)>& f);
+  int prune_idempotency(std::int64_t before_ms);  // records created before; returns how many
 
   // PIN failures
   void put_pin_failures(const PinFailures& f);

@@ -1,0 +1,640 @@
+// Centre server under load: starts guichet-server on 127.0.0.1 with a fresh database, then
+//  1. load: N concurrent counter terminals, each on its own kept-alive connection, repeat
+//     issue → call-next → finish for a fixed time; every operation is durable before it is
+//     answered. Reports operations per second and latency percentiles.
+//  2. fan-out: M live-feed (SSE) clients connect, the terminals run at a paced rate, and every
+//     client must receive every event, in order, with no gap. Reports deliveries per second and
+//     the delay from an operation's answer to its event reaching the clients.
+//
+//   guichet-bench-server-load [--seconds 10] [--terminals 50] [--feed-clients 1000]
+//                             [--feed-seconds 10] [--feed-rate 300] [--server PATH]
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "guichet/server/admin.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+constexpr auto kTuple = asio::as_tuple(use_awaitable);
+
+struct Options {
+  fs::path server = GUICHET_SERVER_PATH;
+  int seconds = 10;
+  int terminals = 50;
+  int feed_clients = 1000;
+  int feed_seconds = 10;
+  double feed_rate = 300;  // operations per second across all terminals during the fan-out run
+  int server_threads = 2;
+  std::string synchronous = "full";
+  bool keep = false;
+};
+
+// ---- setup -------------------------------------------------------------------------------------
+
+// A centre open around the clock where every counter serves every service: the load measures the
+// server, not the opening hours.
+std::string bench_catalogue(int counters) {
+  std::string t =
+      "version = 1\n\n[centre]\nid = \"BENCH\"\nname.en = \"Load test centre\"\nutc_offset = \"+00:00\"\n"
+      "languages = [\"en\"]\nhours.mon-sun = [\"00:00-24:00\"]\n\n"
+      "[[departments]]\nid = \"general\"\nname.en = \"General\"\n\n";
+  std::string all;
+  for (int i = 1; i <= counters; ++i) {
+    t += "[[counters]]\nid = \"C" + std::to_string(i) + "\"\nnumber = " + std::to_string(i) +
+         "\nlocation = \"Hall\"\nname.en = \"Counter " + std::to_string(i) + "\"\n\n";
+    all += (i > 1 ? ", " : "") + std::string("\"C") + std::to_string(i) + "\"";
+  }
+  const char* prefixes[] = {"A", "B", "C", "D", "E"};
+  for (int s = 0; s < 5; ++s) {
+    t += "[[services]]\nid = \"service-" + std::to_string(s + 1) +
+         "\"\ndepartment = \"general\"\nname.en = \"Service " + std::to_string(s + 1) + "\"\nprefix = \"" +
+         prefixes[s] + "\"\ncounters = [" + all + "]\ndaily_cap = 0\ntime_limit_days = 1\nfee_minor = 0\n\n";
+  }
+  return t;
+}
+
+struct Centre {
+  fs::path dir;
+  fs::path db;
+  fs::path catalogue;
+  std::vector<std::pair<std::string, std::string>> counters;  // device id, secret
+};
+
+Centre prepare(const fs::path& dir, int terminals) {
+  Centre c;
+  c.dir = dir;
+  fs::create_directories(dir);
+  c.db = dir / "centre.db";
+  c.catalogue = dir / "bench.toml";
+  std::ofstream(c.catalogue) << bench_catalogue(terminals);
+  auto init = guichet::server::init_database(c.db.string());
+  if (!init) throw std::runtime_error(init.error().message);
+  auto op = guichet::server::add_operator(c.db.string(), "bench", "Load test operator", "operator", "246810");
+  if (!op) throw std::runtime_error(op.error().message);
+  for (int i = 1; i <= terminals; ++i) {
+    std::string id = "D" + std::to_string(i);
+    auto d = guichet::server::add_device(c.db.string(), id, "counter");
+    if (!d) throw std::runtime_error(d.error().message);
+    c.counters.emplace_back(id, d->secret);
+  }
+  return c;
+}
+
+class ServerProcess {
+ public:
+  ServerProcess(const Options& o, const Centre& c) {
+    port_file_ = c.dir / "port";
+    fs::remove(port_file_);
+    std::vector<std::string> args{o.server.string(),
+                                  "serve",
+                                  "--role",
+                                  "centre",
+                                  "--db",
+                                  c.db.string(),
+                                  "--catalogue",
+                                  c.catalogue.string(),
+                                  "--listen",
+                                  "127.0.0.1:0",
+                                  "--port-file",
+                                  port_file_.string(),
+                                  "--threads",
+                                  std::to_string(o.server_threads),
+                                  "--synchronous",
+                                  o.synchronous};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    log_ = (c.dir / "server.log").string();
+    const std::string& log = log_;
+    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
+      throw std::runtime_error("cannot start " + o.server.string());
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    for (int i = 0; i < 200 && port_ == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::ifstream in(port_file_);
+      in >> port_;
+    }
+    if (port_ == 0) throw std::runtime_error("the server did not start; see " + log);
+  }
+  ~ServerProcess() { stop(); }
+  int stop() {
+    if (pid_ <= 0) return 0;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  unsigned short port() const { return port_; }
+  // The server's own account of its commits, logged when it stops.
+  std::string commit_summary() const {
+    std::ifstream in(log_);
+    std::string line, found;
+    while (std::getline(in, line)) {
+      auto pos = line.find("info: stored ");
+      if (pos != std::string::npos) found = line.substr(pos + 6);
+    }
+    return found;
+  }
+  // CPU seconds the server has used so far (user + system).
+  double cpu_seconds() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), {});
+    auto close = stat.rfind(')');
+    std::istringstream rest(stat.substr(close + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stod(field);
+      if (i == 15) stime = std::stod(field);
+    }
+    return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+
+ private:
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+  std::string log_;
+  fs::path port_file_;
+};
+
+double own_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// ---- HTTP client -------------------------------------------------------------------------------
+
+struct Conn {
+  explicit Conn(asio::io_context& ioc) : socket(ioc) {}
+  tcp::socket socket;
+  beast::flat_buffer buffer;
+};
+
+struct Reply {
+  unsigned status = 0;
+  std::string body;
+  bool failed = false;
+};
+
+awaitable<Reply> send(Conn& c, http::verb verb, const std::string& target, const std::string& device,
+                      const std::string& secret, const std::string& bearer, const std::string& key,
+                      const std::string& body) {
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set("X-Guichet-Device", device);
+  req.set("X-Guichet-Secret", secret);
+  if (!bearer.empty()) req.set(http::field::authorization, "Bearer " + bearer);
+  if (!key.empty()) req.set("Idempotency-Key", key);
+  if (!body.empty()) req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.keep_alive(true);
+  req.prepare_payload();
+  Reply r;
+  auto [wec, wn] = co_await http::async_write(c.socket, req, kTuple);
+  if (wec) {
+    r.failed = true;
+    co_return r;
+  }
+  http::response<http::string_body> res;
+  auto [rec, rn] = co_await http::async_read(c.socket, c.buffer, res, kTuple);
+  if (rec) {
+    r.failed = true;
+    co_return r;
+  }
+  r.status = res.result_int();
+  r.body = std::move(res.body());
+  co_return r;
+}
+
+struct Terminal {
+  std::string device, secret, counter, session;
+  std::vector<std::uint32_t> latencies_us;
+  std::uint64_t ok = 0, failed = 0;
+  std::vector<std::pair<std::uint64_t, Clock::time_point>> answered_seqs;  // fan-out run only
+};
+
+// issue → call-next → finish until the deadline; with `interval` > 0, one cycle per interval.
+awaitable<void> run_terminal(asio::io_context& ioc, tcp::endpoint server, Terminal& t, Clock::time_point measure_from,
+                             Clock::time_point deadline, std::chrono::microseconds interval, bool keep_seqs,
+                             std::uint64_t& key_seq) {
+  Conn c(ioc);
+  auto [cec] = co_await c.socket.async_connect(server, kTuple);
+  if (cec) {
+    t.failed++;
+    co_return;
+  }
+  c.socket.set_option(tcp::no_delay(true));
+  const std::string base = "/api/v1/counters/" + t.counter;
+  const std::string issue_body =
+      R"({"service":"service-)" + std::to_string(1 + std::stoi(t.counter.substr(1)) % 5) + "\"}";
+  asio::steady_timer pace(ioc);
+  auto next_cycle = Clock::now();
+  while (Clock::now() < deadline) {
+    if (interval.count() > 0) {
+      next_cycle += interval;
+      pace.expires_at(next_cycle);
+      co_await pace.async_wait(kTuple);
+    }
+    struct Step {
+      http::verb verb;
+      std::string target;
+      const std::string* body;
+    };
+    static const std::string empty;
+    const Step steps[] = {{http::verb::post, "/api/v1/tokens", &issue_body},
+                          {http::verb::post, base + "/call-next", &empty},
+                          {http::verb::post, base + "/finish", &empty}};
+    for (const auto& step : steps) {
+      auto start = Clock::now();
+      std::string key = t.device + ":" + std::to_string(++key_seq);
+      Reply r = co_await send(c, step.verb, step.target, t.device, t.secret, t.session, key, *step.body);
+      auto end = Clock::now();
+      if (r.failed || r.status >= 300) {
+        t.failed++;
+        if (r.failed) co_return;
+        continue;
+      }
+      t.ok++;
+      if (start >= measure_from) {
+        t.latencies_us.push_back(
+            static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(end - start).count()));
+      }
+      if (keep_seqs && step.body == &empty) {
+        // call-next and finish answer with their event; its seq tells when the feed should deliver it.
+        auto pos = r.body.find("\"seq\":");
+        if (pos != std::string::npos) t.answered_seqs.emplace_back(std::stoull(r.body.substr(pos + 6)), end);
+      }
+    }
+  }
+}
+
+awaitable<void> login(asio::io_context& ioc, tcp::endpoint server, std::vector<Terminal>& terminals) {
+  Conn c(ioc);
+  co_await c.socket.async_connect(server, use_awaitable);
+  for (auto& t : terminals) {
+    json body = {{"operator", "bench"}, {"pin", "246810"}, {"counter", t.counter}};
+    Reply r = co_await send(c, http::verb::post, "/api/v1/sessions", t.device, t.secret, "", "", body.dump());
+    if (r.status != 201) throw std::runtime_error("login failed: " + r.body);
+    t.session = json::parse(r.body)["session"];
+  }
+}
+
+double percentile(std::vector<std::uint32_t>& v, double p) {
+  if (v.empty()) return 0;
+  std::size_t k = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
+  return v[k] / 1000.0;
+}
+
+// ---- live-feed clients -------------------------------------------------------------------------
+
+struct FeedClient {
+  std::uint64_t first = 0, last = 0, received = 0, gaps = 0;
+  bool connected = false;
+  bool failed = false;
+};
+
+struct Arrivals {
+  // Arrival time per seq for the slowest client so far (the moment the last client got it).
+  std::vector<Clock::time_point> last_arrival;
+  std::uint64_t base = 0;
+  void note(std::uint64_t seq, Clock::time_point t) {
+    if (seq <= base) return;
+    std::size_t i = static_cast<std::size_t>(seq - base - 1);
+    if (i >= last_arrival.size()) last_arrival.resize(i + 1024);
+    last_arrival[i] = std::max(last_arrival[i], t);
+  }
+};
+
+awaitable<void> run_feed_client(asio::io_context& ioc, tcp::endpoint server, const std::string& device,
+                                const std::string& secret, FeedClient& fc, Arrivals& arrivals, const bool& stop) {
+  tcp::socket s(ioc);
+  auto [cec] = co_await s.async_connect(server, kTuple);
+  if (cec) {
+    fc.failed = true;
+    co_return;
+  }
+  std::string req = "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Guichet-Device: " + device +
+                    "\r\nX-Guichet-Secret: " + secret + "\r\n\r\n";
+  auto [wec, wn] = co_await asio::async_write(s, asio::buffer(req), kTuple);
+  if (wec) {
+    fc.failed = true;
+    co_return;
+  }
+  std::string pending;
+  std::vector<char> buf(64 * 1024);
+  bool headers_done = false;
+  while (!stop) {
+    auto [rec, n] = co_await s.async_read_some(asio::buffer(buf), kTuple);
+    if (rec) {
+      if (!stop) fc.failed = true;
+      co_return;
+    }
+    auto now = Clock::now();
+    pending.append(buf.data(), n);
+    std::size_t pos = 0;
+    if (!headers_done) {
+      auto end = pending.find("\r\n\r\n");
+      if (end == std::string::npos) continue;
+      if (pending.compare(0, 12, "HTTP/1.1 200") != 0) {
+        fc.failed = true;
+        co_return;
+      }
+      headers_done = true;
+      fc.connected = true;
+      pos = end + 4;
+    }
+    // Frames end with a blank line; only the "id:" line matters here.
+    for (;;) {
+      auto end = pending.find("\n\n", pos);
+      if (end == std::string::npos) break;
+      if (pending.compare(pos, 4, "id: ") == 0) {
+        std::uint64_t id = std::strtoull(pending.c_str() + pos + 4, nullptr, 10);
+        if (fc.received == 0) {
+          fc.first = id;
+        } else if (id != fc.last + 1) {
+          fc.gaps++;
+        }
+        fc.last = id;
+        fc.received++;
+        arrivals.note(id, now);
+      }
+      pos = end + 2;
+    }
+    pending.erase(0, pos);
+  }
+}
+
+void raise_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+std::vector<Terminal> make_terminals(const Centre& c) {
+  std::vector<Terminal> terminals(c.counters.size());
+  for (std::size_t i = 0; i < terminals.size(); ++i) {
+    terminals[i].device = c.counters[i].first;
+    terminals[i].secret = c.counters[i].second;
+    terminals[i].counter = "C" + std::to_string(i + 1);
+  }
+  return terminals;
+}
+
+int load_run(const Options& o, const fs::path& dir) {
+  Centre centre = prepare(dir / "load", o.terminals);
+  ServerProcess server(o, centre);
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server.port());
+  asio::io_context ioc(1);
+  auto terminals = make_terminals(centre);
+  asio::co_spawn(ioc, login(ioc, ep, terminals), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  ioc.run();
+  ioc.restart();
+
+  const auto warmup = std::chrono::seconds(1);
+  auto start = Clock::now();
+  auto measure_from = start + warmup;
+  auto deadline = measure_from + std::chrono::seconds(o.seconds);
+  std::vector<std::uint64_t> keys(terminals.size(), 0);
+  double server_cpu0 = 0, own_cpu0 = 0;
+  asio::steady_timer mark(ioc, measure_from);
+  mark.async_wait([&](const boost::system::error_code&) {
+    server_cpu0 = server.cpu_seconds();
+    own_cpu0 = own_cpu_seconds();
+  });
+  std::uint64_t ok_at_mark = 0;
+  asio::steady_timer count_mark(ioc, measure_from);
+  count_mark.async_wait([&](const boost::system::error_code&) {
+    for (auto& t : terminals) ok_at_mark += t.ok;
+  });
+  for (std::size_t i = 0; i < terminals.size(); ++i) {
+    asio::co_spawn(
+        ioc, run_terminal(ioc, ep, terminals[i], measure_from, deadline, std::chrono::microseconds(0), false, keys[i]),
+        asio::detached);
+  }
+  ioc.run();
+  auto end = Clock::now();
+  double server_cpu = server.cpu_seconds() - server_cpu0;
+  double own_cpu = own_cpu_seconds() - own_cpu0;
+  std::vector<std::uint32_t> lat;
+  std::uint64_t ok = 0, failed = 0;
+  for (auto& t : terminals) {
+    lat.insert(lat.end(), t.latencies_us.begin(), t.latencies_us.end());
+    ok += t.ok;
+    failed += t.failed;
+  }
+  double measured = std::chrono::duration<double>(end - measure_from).count();
+  double ops = static_cast<double>(lat.size()) / measured;
+  int status = server.stop();
+  std::printf("load: %d terminals, issue -> call-next -> finish, %d s after 1 s warm-up, server on %d threads\n",
+              o.terminals, o.seconds, o.server_threads);
+  std::printf("  operations answered  %llu (measured %zu), refused or failed %llu\n",
+              static_cast<unsigned long long>(ok), lat.size(), static_cast<unsigned long long>(failed));
+  std::printf("  throughput           %.0f operations/s (each durable before answered: WAL, synchronous=%s)\n", ops,
+              o.synchronous.c_str());
+  std::printf("  latency              p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   p99.9 %.2f ms   max %.2f ms\n",
+              percentile(lat, 50), percentile(lat, 90), percentile(lat, 99), percentile(lat, 99.9),
+              percentile(lat, 100));
+  std::printf("  cpu                  server %.2f cores, load generator %.2f cores\n", server_cpu / measured,
+              own_cpu / measured);
+  std::printf("  server exit status   %d; %s\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+              server.commit_summary().c_str());
+  return failed == 0 ? 0 : 1;
+}
+
+int fanout_run(const Options& o, const fs::path& dir) {
+  Centre centre = prepare(dir / "fanout", o.terminals);
+  // The feed clients are display boards.
+  std::string board_secret;
+  {
+    auto b = guichet::server::add_device(centre.db.string(), "B1", "display");
+    if (!b) throw std::runtime_error(b.error().message);
+    board_secret = b->secret;
+  }
+  ServerProcess server(o, centre);
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server.port());
+  asio::io_context ioc(1);
+  auto terminals = make_terminals(centre);
+  asio::co_spawn(ioc, login(ioc, ep, terminals), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  ioc.run();
+  ioc.restart();
+
+  // Logins produced counter_opened events; the clients follow what comes next.
+  std::vector<FeedClient> clients(static_cast<std::size_t>(o.feed_clients));
+  Arrivals arrivals;
+  bool stop = false;
+  for (auto& fc : clients) {
+    asio::co_spawn(ioc, run_feed_client(ioc, ep, "B1", board_secret, fc, arrivals, stop), asio::detached);
+  }
+  auto connect_deadline = Clock::now() + std::chrono::seconds(60);
+  while (Clock::now() < connect_deadline) {
+    ioc.run_for(std::chrono::milliseconds(50));
+    std::size_t up = std::count_if(clients.begin(), clients.end(), [](const FeedClient& c) { return c.connected; });
+    std::size_t failed = std::count_if(clients.begin(), clients.end(), [](const FeedClient& c) { return c.failed; });
+    if (up + failed == clients.size()) break;
+  }
+  std::size_t connected =
+      std::count_if(clients.begin(), clients.end(), [](const FeedClient& c) { return c.connected; });
+  // Each login opened a counter (events 1..terminals); every client must get everything after.
+  const std::uint64_t base = static_cast<std::uint64_t>(o.terminals);
+  arrivals.base = base;
+
+  auto interval = std::chrono::microseconds(
+      static_cast<long>(1e6 * 3.0 * static_cast<double>(o.terminals) / std::max(1.0, o.feed_rate)));
+  auto start = Clock::now();
+  auto deadline = start + std::chrono::seconds(o.feed_seconds);
+  std::vector<std::uint64_t> keys(terminals.size(), 0);
+  double server_cpu0 = server.cpu_seconds(), own_cpu0 = own_cpu_seconds();
+  std::size_t running = terminals.size();
+  for (std::size_t i = 0; i < terminals.size(); ++i) {
+    asio::co_spawn(ioc, run_terminal(ioc, ep, terminals[i], start, deadline, interval, true, keys[i]),
+                   [&running](std::exception_ptr) { running--; });
+  }
+  while (running > 0) ioc.run_for(std::chrono::milliseconds(20));
+  auto load_end = Clock::now();
+  std::uint64_t last_seq = base;
+  std::uint64_t ops = 0, failed_ops = 0;
+  for (auto& t : terminals) {
+    ops += t.ok;
+    failed_ops += t.failed;
+    for (auto& [seq, at] : t.answered_seqs) last_seq = std::max(last_seq, seq);
+  }
+  // Every issue, call and finish is one event.
+  last_seq = std::max(last_seq, base + ops);
+  auto all_delivered = [&] {
+    return std::all_of(clients.begin(), clients.end(),
+                       [&](const FeedClient& c) { return c.failed || c.last >= last_seq; });
+  };
+  auto drain_deadline = Clock::now() + std::chrono::seconds(60);
+  while (!all_delivered() && Clock::now() < drain_deadline) ioc.run_for(std::chrono::milliseconds(20));
+  auto drained = Clock::now();
+  double server_cpu = server.cpu_seconds() - server_cpu0;
+  double own_cpu = own_cpu_seconds() - own_cpu0;
+  stop = true;
+
+  std::uint64_t expected = last_seq - base;
+  std::size_t complete = 0, with_gaps = 0, failed_clients = 0;
+  std::uint64_t deliveries = 0;
+  for (const auto& c : clients) {
+    deliveries += c.received;
+    if (c.failed) failed_clients++;
+    if (c.gaps) with_gaps++;
+    if (!c.failed && c.gaps == 0 && c.received == expected && c.first == base + 1 && c.last == last_seq) complete++;
+  }
+  std::vector<std::uint32_t> lag;
+  for (auto& t : terminals) {
+    for (auto& [seq, answered] : t.answered_seqs) {
+      if (seq <= base || seq - base - 1 >= arrivals.last_arrival.size()) continue;
+      auto arrived = arrivals.last_arrival[static_cast<std::size_t>(seq - base - 1)];
+      auto d = std::chrono::duration_cast<std::chrono::microseconds>(arrived - answered).count();
+      lag.push_back(static_cast<std::uint32_t>(std::max<long long>(0, d)));
+    }
+  }
+  double seconds = std::chrono::duration<double>(load_end - start).count();
+  double until_drained = std::chrono::duration<double>(drained - start).count();
+  int status = server.stop();
+  std::printf("fan-out: %d live-feed clients connected (of %d), %d terminals paced at %.0f operations/s for %d s\n",
+              static_cast<int>(connected), o.feed_clients, o.terminals, o.feed_rate, o.feed_seconds);
+  std::printf("  operations answered  %llu (%.0f/s), refused or failed %llu\n", static_cast<unsigned long long>(ops),
+              static_cast<double>(ops) / seconds, static_cast<unsigned long long>(failed_ops));
+  std::printf("  events               %llu (seq %llu..%llu)\n", static_cast<unsigned long long>(expected),
+              static_cast<unsigned long long>(base + 1), static_cast<unsigned long long>(last_seq));
+  std::printf("  clients with every event, in order, no gap: %zu of %d (gaps: %zu, dropped: %zu)\n", complete,
+              o.feed_clients, with_gaps, failed_clients);
+  std::printf("  deliveries           %llu (%.0f/s); all delivered %.2f s after the load ended\n",
+              static_cast<unsigned long long>(deliveries), static_cast<double>(deliveries) / until_drained,
+              std::chrono::duration<double>(drained - load_end).count());
+  std::printf("  answer -> last client  p50 %.2f ms   p99 %.2f ms   max %.2f ms\n", percentile(lag, 50),
+              percentile(lag, 99), percentile(lag, 100));
+  std::printf("  cpu                  server %.2f cores, clients %.2f cores\n", server_cpu / until_drained,
+              own_cpu / until_drained);
+  std::printf("  server exit status   %d; %s\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+              server.commit_summary().c_str());
+  return complete == clients.size() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"Centre server load benchmark: throughput, latency and live-feed fan-out"};
+  app.add_option("--server", o.server, "guichet-server binary")->capture_default_str();
+  app.add_option("--seconds", o.seconds, "measured seconds of the load run (0 skips it)")->capture_default_str();
+  app.add_option("--terminals", o.terminals, "concurrent counter terminals")->capture_default_str();
+  app.add_option("--feed-clients", o.feed_clients, "live-feed clients in the fan-out run (0 skips it)")
+      ->capture_default_str();
+  app.add_option("--feed-seconds", o.feed_seconds, "seconds of the fan-out run")->capture_default_str();
+  app.add_option("--feed-rate", o.feed_rate, "operations per second during the fan-out run")->capture_default_str();
+  app.add_option("--server-threads", o.server_threads, "the server's network threads")->capture_default_str();
+  app.add_option("--synchronous", o.synchronous, "the server's durability: full (power-cut safe) or normal")
+      ->capture_default_str();
+  app.add_flag("--keep", o.keep, "keep the databases and server logs");
+  CLI11_PARSE(app, argc, argv);
+  if (o.terminals < 1) {
+    std::cerr << "--terminals must be at least 1\n";
+    return 2;
+  }
+
+  raise_file_limit();
+  fs::path dir = fs::temp_directory_path() / ("guichet-bench-server-" + std::to_string(getpid()));
+  int rc = 0;
+  try {
+    if (o.seconds > 0) rc |= load_run(o, dir);
+    if (o.feed_clients > 0) rc |= fanout_run(o, dir);
+  } catch (const std::exception& e) {
+    std::cerr << "guichet-bench-server-load: " << e.what() << "\n";
+    rc = 1;
+  }
+  if (o.keep) {
+    std::printf("kept %s\n", dir.c_str());
+  } else {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  return rc;
+}
