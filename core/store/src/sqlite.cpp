@@ -41,9 +41,10 @@ Db::Db(const std::string& path, const OpenOptions& options) : path_(path) {
   } catch (const DbError& e) {
     sqlite3_close(db_);
     db_ = nullptr;
-    if (e.is_corrupt()) throw DbError(e.code(), std::string(e.what()).find(path) == std::string::npos
-                                                    ? "database " + path + " is damaged: " + e.what()
-                                                    : e.what());
+    if (e.is_corrupt())
+      throw DbError(e.code(), std::string(e.what()).find(path) == std::string::npos
+                                  ? "database " + path + " is damaged: " + e.what()
+                                  : e.what());
     throw;
   }
 }
@@ -109,8 +110,7 @@ Statement::~Statement() {
   if (stmt_) sqlite3_finalize(stmt_);
 }
 
-Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {

@@ -14,11 +14,11 @@
 namespace guichet::testing {
 
 struct ProcessOptions {
-  std::vector<std::string> args;             // argv[1…]
-  std::map<std::string, std::string> env;    // added to (or replacing in) the parent's environment
-  std::filesystem::path log_dir;             // stdout/stderr go to log_dir/<name>.out/.err (default: temp)
-  bool pipe_stdin = false;                   // keep a pipe to the child's stdin
-  bool pipe_stdout = false;                  // read the child's stdout line by line instead of a file
+  std::vector<std::string> args;           // argv[1…]
+  std::map<std::string, std::string> env;  // added to (or replacing in) the parent's environment
+  std::filesystem::path log_dir;           // stdout/stderr go to log_dir/<name>.out/.err (default: temp)
+  bool pipe_stdin = false;                 // keep a pipe to the child's stdin
+  bool pipe_stdout = false;                // read the child's stdout line by line instead of a file
 };
 
 class Process {
@@ -37,7 +37,7 @@ class Process {
   std::optional<int> wait(std::chrono::milliseconds timeout);
 
   void write_line(const std::string& line);  // needs pipe_stdin
-  void close_stdin();  // end of input for the child
+  void close_stdin();                        // end of input for the child
   // Next line of stdout within timeout (needs pipe_stdout); nullopt on timeout or EOF.
   std::optional<std::string> read_line(std::chrono::milliseconds timeout);
 
@@ -78,8 +78,8 @@ struct RunResult {
   std::string out;
   std::string err;
 };
-RunResult run(const std::filesystem::path& program, const std::vector<std::string>& args,
-              const std::string& input = {}, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+RunResult run(const std::filesystem::path& program, const std::vector<std::string>& args, const std::string& input = {},
+              std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 std::string read_file(const std::filesystem::path& path);
 
