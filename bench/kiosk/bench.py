@@ -150,12 +150,13 @@ def main():
     ap.add_argument("--display", type=int, default=97)
     ap.add_argument("--out", default="", help="also write the results as JSON here")
     ap.add_argument("--no-chromium", action="store_true")
+    ap.add_argument("--server", default="", help="guichet-server to use (default: the one in --build)")
     args = ap.parse_args()
 
     build = Path(args.build)
     kiosk = build / "kiosk" / "guichet-kiosk"
     floor = build / "bench" / "kiosk" / "guichet-bench-kiosk-floor"
-    server = build / "sync-server" / "guichet-server"
+    server = Path(args.server) if args.server else build / "sync-server" / "guichet-server"
     for p in (kiosk, floor, server):
         if not p.exists():
             sys.exit(f"missing {p}: build guichet-kiosk, guichet-bench-kiosk-floor and guichet-server in {build}")

@@ -71,16 +71,17 @@ int main(int argc, char** argv) {
   CLI::App app{"Kiosk token issue latency against a centre server on loopback"};
   int tokens = 400, warmup = 20;
   std::string dir_arg;
+  std::string server = GUICHET_SERVER_PATH;
   app.add_option("--tokens", tokens, "tokens to issue and measure")->check(CLI::Range(10, 5000));
   app.add_option("--warmup", warmup, "tokens issued first and not measured")->check(CLI::Range(0, 1000));
   app.add_option("--dir", dir_arg, "working folder (default: a new one under /tmp)");
+  app.add_option("--server", server, "guichet-server to run")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   fs::path dir = dir_arg.empty() ? fs::temp_directory_path() / ("guichet-issue-bench-" + std::to_string(getpid()))
                                  : fs::path(dir_arg);
   fs::remove_all(dir);
   fs::create_directories(dir);
-  const std::string server = GUICHET_SERVER_PATH;
   const fs::path db = dir / "centre.sqlite";
   if (run_wait({server, "add-device", "--db", db.string(), "--id", "K1", "--kind", "kiosk", "--secret-file",
                 (dir / "K1.secret").string()},

@@ -55,6 +55,11 @@ class KioskApp {
 
   void draw(ui::Frame& f) {
     const auto now = f.now();
+    // Results from workers change the step between frames; the timeouts count from the change.
+    if (model_.state().step != shown_step_) {
+      shown_step_ = model_.state().step;
+      step_since_ = now;
+    }
     const Step before = model_.state().step;
     View view{model_.state(), strings_, now};
     view.outbox_backlog = before == Step::Settings ? engine_.backlog() : 0;
@@ -88,12 +93,18 @@ class KioskApp {
     for (const auto& a : actions) run(model_.apply(a, now));
 
     // Timeouts: back to the start after the idle time, and sooner after a result.
-    if (model_.state().step != before) step_since_ = now;
+    if (model_.state().step != before) {
+      shown_step_ = model_.state().step;
+      step_since_ = now;
+    }
     if (model_.idle_applies()) {
       auto deadline = std::max(f.last_input(), step_since_) + std::chrono::seconds(config_.idle_timeout);
       if (model_.state().step == Step::Result) deadline = std::min(deadline, step_since_ + kResultScreenTime);
       if (now >= deadline) {
-        if (model_.on_idle()) step_since_ = now;
+        if (model_.on_idle()) {
+          shown_step_ = model_.state().step;
+          step_since_ = now;
+        }
       } else {
         f.redraw_at(deadline);
       }
@@ -188,6 +199,7 @@ class KioskApp {
   bool watching_ = false;
   std::string theme_name_;
   Clock::time_point step_since_ = Clock::now();
+  Step shown_step_ = Step::Language;
 
   LanguageScreen language_;
   ServiceScreen service_;
