@@ -276,22 +276,34 @@ bool Frame::tile(const Tile& tile, float width, float height) {
   Rgba bg = held ? t.colors.tile_pressed : t.colors.tile;
   Rgba fg = t.colors.tile_text;
   Rgba sub = t.colors.tile_subtext;
+  Rgba edge = t.colors.border;
   if (!tile.enabled) {
-    bg.a = 90;
-    fg.a = 150;
-    sub.a = 150;
+    // Unavailable tiles keep full contrast but look plainly different: an outline on the
+    // background instead of a filled tile (fading them would fail high-contrast themes).
+    bg = t.colors.background;
+    fg = sub = edge = t.colors.text_muted;
   }
   float r = t.sizes.rounding * s;
   dl->AddRectFilled(min, max, to_imu32(bg), r);
-  if (t.sizes.border > 0) dl->AddRect(min, max, to_imu32(t.colors.border), r, 0, t.sizes.border * s);
+  if (t.sizes.border > 0) dl->AddRect(min, max, to_imu32(edge), r, 0, t.sizes.border * s);
 
   ImFont* lf = font(TextStyle::Large);
   ImFont* df = font(TextStyle::Body);
   float pad = t.sizes.spacing * s;
   float inner = width - 2 * pad;
-  float lh = text_height(lf, lf->FontSize, tile.label, inner);
   float dh = tile.detail.empty() ? 0 : text_height(df, df->FontSize, tile.detail, inner) + pad / 3;
-  float y = min.y + std::max(pad / 2, (h - lh - dh) / 2);
+  float lh = text_height(lf, lf->FontSize, tile.label, inner);
+  // A long label first makes its detail line smaller, then itself, rather than push text out of
+  // the tile.
+  if (lh + dh > h - pad / 2) {
+    df = font(TextStyle::Small);
+    dh = tile.detail.empty() ? 0 : text_height(df, df->FontSize, tile.detail, inner) + pad / 3;
+  }
+  if (lh + dh > h - pad / 2) {
+    lf = font(TextStyle::Body);
+    lh = text_height(lf, lf->FontSize, tile.label, inner);
+  }
+  float y = min.y + std::max(pad / 4, (h - lh - dh) / 2);
   // Text that does not fit is cut at the tile's edge rather than spilling onto its neighbours.
   dl->PushClipRect(min, max, true);
   draw_lines(dl, lf, lf->FontSize, to_imu32(fg), tile.label, ImVec2(min.x + pad, y), inner, Align::Center);
