@@ -17,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -327,10 +328,13 @@ double percentile(std::vector<std::uint32_t>& v, double p) {
 
 // ---- live-feed clients -------------------------------------------------------------------------
 
+// Written by the feed clients' thread; `last`, `connected` and `failed` are also watched from the
+// main thread.
 struct FeedClient {
-  std::uint64_t first = 0, last = 0, received = 0, gaps = 0;
-  bool connected = false;
-  bool failed = false;
+  std::uint64_t first = 0, received = 0, gaps = 0;
+  std::atomic<std::uint64_t> last{0};
+  std::atomic<bool> connected{false};
+  std::atomic<bool> failed{false};
 };
 
 struct Arrivals {
@@ -346,7 +350,8 @@ struct Arrivals {
 };
 
 awaitable<void> run_feed_client(asio::io_context& ioc, tcp::endpoint server, const std::string& device,
-                                const std::string& secret, FeedClient& fc, Arrivals& arrivals, const bool& stop) {
+                                const std::string& secret, FeedClient& fc, Arrivals& arrivals,
+                                const std::atomic<bool>& stop) {
   tcp::socket s(ioc);
   auto [cec] = co_await s.async_connect(server, kTuple);
   if (cec) {
@@ -391,10 +396,10 @@ awaitable<void> run_feed_client(asio::io_context& ioc, tcp::endpoint server, con
         std::uint64_t id = std::strtoull(pending.c_str() + pos + 4, nullptr, 10);
         if (fc.received == 0) {
           fc.first = id;
-        } else if (id != fc.last + 1) {
+        } else if (id != fc.last.load() + 1) {
           fc.gaps++;
         }
-        fc.last = id;
+        fc.last.store(id);
         fc.received++;
         arrivals.note(id, now);
       }
@@ -504,22 +509,28 @@ int fanout_run(const Options& o, const fs::path& dir) {
   ioc.run();
   ioc.restart();
 
-  // Logins produced counter_opened events; the clients follow what comes next.
+  // Logins produced counter_opened events; the clients follow what comes next. They run on their
+  // own thread so that reading a thousand streams does not delay the terminals (and the reverse).
   std::vector<FeedClient> clients(static_cast<std::size_t>(o.feed_clients));
-  Arrivals arrivals;
-  bool stop = false;
+  Arrivals arrivals;  // feed thread only, read after it stopped
+  std::atomic<bool> stop{false};
+  asio::io_context feed_ioc(1);
+  auto feed_work = asio::make_work_guard(feed_ioc);
   for (auto& fc : clients) {
-    asio::co_spawn(ioc, run_feed_client(ioc, ep, "B1", board_secret, fc, arrivals, stop), asio::detached);
+    asio::co_spawn(feed_ioc, run_feed_client(feed_ioc, ep, "B1", board_secret, fc, arrivals, stop), asio::detached);
   }
+  std::thread feed_thread([&feed_ioc] { feed_ioc.run(); });
   auto connect_deadline = Clock::now() + std::chrono::seconds(60);
   while (Clock::now() < connect_deadline) {
-    ioc.run_for(std::chrono::milliseconds(50));
-    std::size_t up = std::count_if(clients.begin(), clients.end(), [](const FeedClient& c) { return c.connected; });
-    std::size_t failed = std::count_if(clients.begin(), clients.end(), [](const FeedClient& c) { return c.failed; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::size_t up =
+        std::count_if(clients.begin(), clients.end(), [](const FeedClient& c) { return c.connected.load(); });
+    std::size_t failed =
+        std::count_if(clients.begin(), clients.end(), [](const FeedClient& c) { return c.failed.load(); });
     if (up + failed == clients.size()) break;
   }
   std::size_t connected =
-      std::count_if(clients.begin(), clients.end(), [](const FeedClient& c) { return c.connected; });
+      std::count_if(clients.begin(), clients.end(), [](const FeedClient& c) { return c.connected.load(); });
   // Each login opened a counter (events 1..terminals); every client must get everything after.
   const std::uint64_t base = static_cast<std::uint64_t>(o.terminals);
   arrivals.base = base;
@@ -551,11 +562,14 @@ int fanout_run(const Options& o, const fs::path& dir) {
                        [&](const FeedClient& c) { return c.failed || c.last >= last_seq; });
   };
   auto drain_deadline = Clock::now() + std::chrono::seconds(60);
-  while (!all_delivered() && Clock::now() < drain_deadline) ioc.run_for(std::chrono::milliseconds(20));
+  while (!all_delivered() && Clock::now() < drain_deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   auto drained = Clock::now();
   double server_cpu = server.cpu_seconds() - server_cpu0;
   double own_cpu = own_cpu_seconds() - own_cpu0;
   stop = true;
+  feed_work.reset();
+  feed_ioc.stop();
+  feed_thread.join();
 
   std::uint64_t expected = last_seq - base;
   std::size_t complete = 0, with_gaps = 0, failed_clients = 0;
@@ -564,7 +578,9 @@ int fanout_run(const Options& o, const fs::path& dir) {
     deliveries += c.received;
     if (c.failed) failed_clients++;
     if (c.gaps) with_gaps++;
-    if (!c.failed && c.gaps == 0 && c.received == expected && c.first == base + 1 && c.last == last_seq) complete++;
+    if (!c.failed && c.gaps == 0 && c.received == expected && c.first == base + 1 && c.last.load() == last_seq) {
+      complete++;
+    }
   }
   std::vector<std::uint32_t> lag;
   for (auto& t : terminals) {

@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -29,6 +30,7 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
 constexpr std::size_t kMaxFeedBacklog = 32 * 1024 * 1024;
 constexpr std::chrono::seconds kWriteTimeout{30};
+constexpr std::chrono::milliseconds kFeedTick{10};
 
 // Completes with the Api's answer on the caller's executor, whichever thread produced it.
 template <class Token>
@@ -57,56 +59,99 @@ http::response<http::string_body> to_beast(Response&& r, unsigned version, bool 
   return res;
 }
 
-// One connected live-feed client: batches are queued by the publishing thread and written by the
-// connection's coroutine. The timer is only a wake-up signal.
-class FeedClient final : public FeedSubscriber, public std::enable_shared_from_this<FeedClient> {
+// A connected live-feed client. Lives on the feed thread only: no locks.
+struct FeedClient {
+  explicit FeedClient(asio::io_context& ioc) : wake(ioc) { wake.expires_at(asio::steady_timer::time_point::max()); }
+  asio::steady_timer wake;  // cancelled to wake the connection's coroutine
+  std::vector<std::shared_ptr<const FeedBatch>> pending;
+  std::size_t backlog_bytes = 0;
+  bool waiting = false;
+  bool overflowed = false;
+};
+
+// The live feed's only subscriber to the Centre's EventFeed. The writer thread hands it each
+// committed batch once; the feed thread then gives every connected client a pointer to it. One
+// hand-off per batch instead of one per client keeps a thousand boards from crowding the threads
+// that answer the counters.
+class FeedHub final : public FeedSubscriber {
  public:
-  explicit FeedClient(const asio::any_io_executor& ex) : wake_(ex) {
-    wake_.expires_at(asio::steady_timer::time_point::max());
-  }
+  explicit FeedHub(asio::io_context& feed_ioc) : ioc_(feed_ioc), tick_(feed_ioc) {}
+
+  void start_after(std::uint64_t seq) { distributed_ = seq; }
 
   void push(const std::shared_ptr<const FeedBatch>& batch) override {
-    bool notify = false;
+    bool schedule = false;
     {
       std::lock_guard lock(mu_);
-      if (overflowed_) return;
-      backlog_bytes_ += batch->text.size();
-      if (backlog_bytes_ > kMaxFeedBacklog) {
-        // A client this far behind is dropped; it resumes from storage with Last-Event-ID.
-        overflowed_ = true;
-        pending_.clear();
-      } else {
-        pending_.push_back(batch);
-      }
-      notify = !notified_;
-      notified_ = true;
+      inbox_.push_back(batch);
+      schedule = !scheduled_;
+      scheduled_ = true;
     }
-    if (notify) {
-      asio::post(wake_.get_executor(), [weak = weak_from_this()] {
-        if (auto self = weak.lock()) self->wake_.cancel();
-      });
-    }
+    if (schedule) asio::post(ioc_, [this] { schedule_distribution(); });
   }
 
-  std::vector<std::shared_ptr<const FeedBatch>> take(bool& overflowed) {
-    std::lock_guard lock(mu_);
-    notified_ = false;
-    overflowed = overflowed_;
-    backlog_bytes_ = 0;
-    std::vector<std::shared_ptr<const FeedBatch>> out;
-    out.swap(pending_);
-    return out;
+  // Feed thread. Returns the seq of the last event already given out: a new client reads events
+  // up to it from storage and receives everything after it from here, with no gap or repeat.
+  std::uint64_t join(FeedClient* c) {
+    clients_.insert(c);
+    return distributed_;
   }
-
-  asio::steady_timer& wake() { return wake_; }
+  void leave(FeedClient* c) { clients_.erase(c); }
+  void to_all(const std::shared_ptr<const FeedBatch>& batch) {
+    for (auto* c : clients_) deliver(*c, batch);
+  }
 
  private:
-  asio::steady_timer wake_;
+  // Hands out at most once per kFeedTick: under load each client then writes many events in one
+  // system call instead of one per commit. A board sees an event at most a tick later.
+  void schedule_distribution() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_distribution_ >= kFeedTick) {
+      distribute();
+      return;
+    }
+    tick_.expires_at(last_distribution_ + kFeedTick);
+    tick_.async_wait([this](const boost::system::error_code&) { distribute(); });
+  }
+
+  void distribute() {
+    last_distribution_ = std::chrono::steady_clock::now();
+    std::vector<std::shared_ptr<const FeedBatch>> batches;
+    {
+      std::lock_guard lock(mu_);
+      batches.swap(inbox_);
+      scheduled_ = false;
+    }
+    for (const auto& b : batches) {
+      if (!b->entries.empty()) distributed_ = std::max(distributed_, b->last_seq());
+      to_all(b);
+    }
+  }
+
+  static void deliver(FeedClient& c, const std::shared_ptr<const FeedBatch>& batch) {
+    if (c.overflowed) return;
+    c.backlog_bytes += batch->text.size();
+    if (c.backlog_bytes > kMaxFeedBacklog) {
+      // A client this far behind is dropped; it resumes from storage with Last-Event-ID.
+      c.overflowed = true;
+      c.pending.clear();
+    } else {
+      c.pending.push_back(batch);
+    }
+    if (c.waiting) {
+      c.waiting = false;
+      c.wake.cancel();
+    }
+  }
+
+  asio::io_context& ioc_;
+  asio::steady_timer tick_;
+  std::chrono::steady_clock::time_point last_distribution_{};
   std::mutex mu_;
-  std::vector<std::shared_ptr<const FeedBatch>> pending_;
-  std::size_t backlog_bytes_ = 0;
-  bool notified_ = false;
-  bool overflowed_ = false;
+  std::vector<std::shared_ptr<const FeedBatch>> inbox_;
+  bool scheduled_ = false;
+  std::uint64_t distributed_ = 0;  // feed thread
+  std::set<FeedClient*> clients_;  // feed thread
 };
 
 }  // namespace
@@ -119,7 +164,8 @@ struct HttpServer::Impl {
         ioc(threads),
         acceptor(asio::make_strand(ioc)),
         signals(ioc),
-        keep_alive_timer(ioc) {
+        feed_ioc(1),
+        keep_alive_timer(feed_ioc) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(options.address, ec);
     if (ec) throw std::runtime_error("cannot listen on '" + options.address + "': not an IP address");
@@ -132,13 +178,11 @@ struct HttpServer::Impl {
       throw std::runtime_error("cannot listen on " + options.address + ":" + std::to_string(options.port) + ": " +
                                ec.message());
     }
+    hub = std::make_shared<FeedHub>(feed_ioc);
+    hub->start_after(api.centre().feed().subscribe(hub));
   }
 
-  ~Impl() {
-    std::lock_guard lock(clients_mu);
-    for (auto* c : clients) api.centre().feed().unsubscribe(c);
-    clients.clear();
-  }
+  ~Impl() { api.centre().feed().unsubscribe(hub.get()); }
 
   awaitable<void> accept_loop() {
     for (;;) {
@@ -164,7 +208,7 @@ struct HttpServer::Impl {
       keep_alive_timer.expires_after(options.keep_alive);
       auto [ec] = co_await keep_alive_timer.async_wait(kTuple);
       if (ec || stopping) co_return;
-      api.centre().feed().publish(comment);
+      hub->to_all(comment);
     }
   }
 
@@ -263,6 +307,7 @@ struct HttpServer::Impl {
     stream.socket().close(ec);
   }
 
+  // Authenticates on the network thread, then moves the connection to the feed thread.
   awaitable<void> serve_feed(beast::tcp_stream& stream, Request request, unsigned version) {
     auto open = api.open_feed(request);
     if (open.refusal) {
@@ -271,24 +316,31 @@ struct HttpServer::Impl {
       co_await http::async_write(stream, res, kTuple);
       co_return;
     }
-    auto& feed = api.centre().feed();
-    auto client = std::make_shared<FeedClient>(stream.get_executor());
-    std::uint64_t published = feed.subscribe(client);
-    {
-      std::lock_guard lock(clients_mu);
-      clients.insert(client.get());
-    }
-    struct Leave {
-      Impl& impl;
-      FeedClient* client;
-      ~Leave() {
-        impl.api.centre().feed().unsubscribe(client);
-        std::lock_guard lock(impl.clients_mu);
-        impl.clients.erase(client);
-      }
-    } leave{*this, client.get()};
+    boost::system::error_code ec;
+    stream.expires_never();
+    tcp::socket socket = stream.release_socket();
+    auto protocol = socket.local_endpoint(ec).protocol();
+    if (ec) co_return;
+    auto fd = socket.release(ec);
+    if (ec) co_return;
+    tcp::socket moved(feed_ioc);
+    moved.assign(protocol, fd, ec);
+    if (ec) co_return;
+    asio::co_spawn(feed_ioc, feed_session(std::move(moved), open.last_event_id), asio::detached);
+  }
 
-    std::string head =
+  // Runs on the feed thread.
+  awaitable<void> feed_session(tcp::socket socket, std::optional<std::uint64_t> last_event_id) {
+    beast::tcp_stream stream(std::move(socket));
+    FeedClient client(feed_ioc);
+    const std::uint64_t published = hub->join(&client);
+    struct Leave {
+      FeedHub& hub;
+      FeedClient* client;
+      ~Leave() { hub.leave(client); }
+    } leave{*hub, &client};
+
+    static const std::string head =
         "HTTP/1.1 200 OK\r\nServer: guichet-server\r\nContent-Type: text/event-stream\r\n"
         "Cache-Control: no-store\r\nConnection: close\r\nX-Accel-Buffering: no\r\n\r\n"
         "retry: 2000\n\n";
@@ -296,8 +348,8 @@ struct HttpServer::Impl {
     auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(head), kTuple);
     if (hec) co_return;
 
-    // Events already stored: everything after the client's last id up to the moment we subscribed.
-    std::uint64_t sent = open.last_event_id.value_or(published);
+    // Events already given out before this client joined come from storage.
+    std::uint64_t sent = last_event_id.value_or(published);
     while (sent < published) {
       std::vector<EventRecord> stored;
       {
@@ -317,16 +369,19 @@ struct HttpServer::Impl {
     }
     sent = std::max(sent, published);
 
+    std::vector<std::shared_ptr<const FeedBatch>> batches;
     std::vector<asio::const_buffer> buffers;
     for (;;) {
-      bool overflowed = false;
-      auto batches = client->take(overflowed);
-      if (overflowed || stopping) co_return;
-      if (batches.empty()) {
+      if (client.overflowed || stopping) co_return;
+      if (client.pending.empty()) {
+        client.waiting = true;
         stream.expires_never();
-        co_await client->wake().async_wait(kTuple);
+        co_await client.wake.async_wait(kTuple);
         continue;
       }
+      batches.clear();
+      batches.swap(client.pending);
+      client.backlog_bytes = 0;
       buffers.clear();
       for (const auto& b : batches) {
         std::string_view text = b->after(sent);
@@ -346,10 +401,12 @@ struct HttpServer::Impl {
   asio::io_context ioc;
   tcp::acceptor acceptor;
   asio::signal_set signals;
+  // Declared before the feed's io_context: feed connections leave the hub when that context is
+  // destroyed, so the hub must outlive it.
+  std::shared_ptr<FeedHub> hub;
+  asio::io_context feed_ioc;
   asio::steady_timer keep_alive_timer;
   std::atomic<bool> stopping{false};
-  std::mutex clients_mu;
-  std::set<FeedClient*> clients;
 };
 
 HttpServer::HttpServer(Api& api, HttpOptions options) : impl_(std::make_unique<Impl>(api, std::move(options))) {}
@@ -368,11 +425,16 @@ void HttpServer::run(bool stop_on_signals) {
     });
   }
   asio::co_spawn(impl.acceptor.get_executor(), impl.accept_loop(), asio::detached);
-  asio::co_spawn(impl.ioc, impl.keep_alive_loop(), asio::detached);
+  asio::co_spawn(impl.feed_ioc, impl.keep_alive_loop(), asio::detached);
+  auto feed_work = asio::make_work_guard(impl.feed_ioc);
+  std::thread feed_thread([&impl] { impl.feed_ioc.run(); });
   std::vector<std::thread> extra;
   for (int i = 1; i < impl.threads; ++i) extra.emplace_back([&impl] { impl.ioc.run(); });
   impl.ioc.run();
   for (auto& t : extra) t.join();
+  feed_work.reset();
+  impl.feed_ioc.stop();
+  feed_thread.join();
 }
 
 void HttpServer::stop() {
@@ -382,9 +444,9 @@ void HttpServer::stop() {
     boost::system::error_code ec;
     impl.acceptor.close(ec);
     impl.signals.cancel(ec);
-    impl.keep_alive_timer.cancel();
     impl.ioc.stop();
   });
+  asio::post(impl.feed_ioc, [&impl] { impl.keep_alive_timer.cancel(); });
 }
 
 }  // namespace guichet::server
