@@ -162,6 +162,19 @@ Centre::Centre(CentreOptions options)
     }
   };
   hooks.after_failure = [this](const std::string& error) { after_failure(error); };
+  hooks.answers_begin = [this] {
+    std::function<void()> begin;
+    {
+      std::lock_guard lock(answer_hooks_mu_);
+      begin = answers_begin_;
+      batch_answers_end_ = answers_end_;
+    }
+    if (begin) begin();
+  };
+  hooks.answers_end = [this] {
+    if (batch_answers_end_) batch_answers_end_();
+    batch_answers_end_ = nullptr;
+  };
   committer_ = std::make_unique<GroupCommitter>(options.db_path, options.durability, std::move(hooks));
   auth_thread_ = std::thread([this] { run_auth_worker(); });
 }
@@ -186,10 +199,17 @@ void Centre::stop_threads() {
       log_info("stored " + std::to_string(st.jobs) + " operations in " + std::to_string(st.batches) +
                " commits (largest " + std::to_string(st.largest_batch) + "); writing " +
                std::to_string(st.write_us / st.batches) + " us and committing " +
-               std::to_string(st.commit_us / st.batches) + " us per commit on average, longest commit " +
+               std::to_string(st.commit_us / st.batches) + " us per commit on average (" +
+               std::to_string(st.pages_written / st.batches) + " pages), longest commit " +
                std::to_string(st.longest_commit_us / 1000) + " ms");
     }
   }
+}
+
+void Centre::set_answer_hooks(std::function<void()> begin, std::function<void()> end) {
+  std::lock_guard lock(answer_hooks_mu_);
+  answers_begin_ = std::move(begin);
+  answers_end_ = std::move(end);
 }
 
 void Centre::restore(Repository& repo) {

@@ -32,6 +32,10 @@ constexpr std::size_t kMaxFeedBacklog = 32 * 1024 * 1024;
 constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::chrono::milliseconds kFeedTick{10};
 
+// While the writer thread answers a committed batch, the answers are gathered here and handed to
+// the network threads together (see HttpServer::Impl::flush_answers).
+thread_local std::vector<std::function<void()>>* gathered_answers = nullptr;
+
 // Completes with the Api's answer on the caller's executor, whichever thread produced it.
 template <class Token>
 auto async_handle(Api& api, Request request, Token&& token) {
@@ -41,7 +45,13 @@ auto async_handle(Api& api, Request request, Token&& token) {
         auto shared = std::make_shared<H>(std::move(handler));
         api.handle(req, [shared](Response r) {
           auto ex = asio::get_associated_executor(*shared);
-          asio::post(ex, [shared, r = std::move(r)]() mutable { std::move (*shared)(std::move(r)); });
+          auto resume = [shared, r = std::move(r)]() mutable { std::move (*shared)(std::move(r)); };
+          if (gathered_answers != nullptr) {
+            gathered_answers->push_back(
+                [ex, resume = std::move(resume)]() mutable { asio::dispatch(ex, std::move(resume)); });
+          } else {
+            asio::post(ex, std::move(resume));
+          }
         });
       },
       token, std::move(request));
@@ -180,9 +190,31 @@ struct HttpServer::Impl {
     }
     hub = std::make_shared<FeedHub>(feed_ioc);
     hub->start_after(api.centre().feed().subscribe(hub));
+    api.centre().set_answer_hooks([this] { gathered_answers = &answers; }, [this] { flush_answers(); });
   }
 
-  ~Impl() { api.centre().feed().unsubscribe(hub.get()); }
+  // Writer thread: hands a batch's answers to the network threads in one post per thread; each
+  // answer then resumes its connection there (inline when its strand is free).
+  void flush_answers() {
+    gathered_answers = nullptr;
+    if (answers.empty()) return;
+    const std::size_t parts = std::min<std::size_t>(static_cast<std::size_t>(threads), answers.size());
+    const std::size_t per = (answers.size() + parts - 1) / parts;
+    for (std::size_t start = 0; start < answers.size(); start += per) {
+      std::vector<std::function<void()>> part(
+          std::make_move_iterator(answers.begin() + static_cast<long>(start)),
+          std::make_move_iterator(answers.begin() + static_cast<long>(std::min(answers.size(), start + per))));
+      asio::post(ioc, [part = std::move(part)]() mutable {
+        for (auto& answer : part) answer();
+      });
+    }
+    answers.clear();
+  }
+
+  ~Impl() {
+    api.centre().set_answer_hooks({}, {});
+    api.centre().feed().unsubscribe(hub.get());
+  }
 
   awaitable<void> accept_loop() {
     for (;;) {
@@ -407,6 +439,7 @@ struct HttpServer::Impl {
   asio::io_context feed_ioc;
   asio::steady_timer keep_alive_timer;
   std::atomic<bool> stopping{false};
+  std::vector<std::function<void()>> answers;  // writer thread: answers of the batch being answered
 };
 
 HttpServer::HttpServer(Api& api, HttpOptions options) : impl_(std::make_unique<Impl>(api, std::move(options))) {}

@@ -140,6 +140,11 @@ class Centre {
   ReadPool& reads() { return reads_; }
   GroupCommitter::Stats commit_stats() const { return committer_->stats(); }
 
+  // Lets the transport gather the answers of one committed batch and hand them to its threads
+  // together (one wake-up per batch instead of one per answer). Both run on the writer thread,
+  // around the answers of each batch.
+  void set_answer_hooks(std::function<void()> begin, std::function<void()> end);
+
   // Stops taking writes and waits until everything submitted is durable.
   void shutdown();
 
@@ -200,6 +205,10 @@ class Centre {
 
   // Writer-thread only: events of the batch being committed, published after it.
   std::shared_ptr<FeedBatch> feed_batch_;
+
+  std::mutex answer_hooks_mu_;
+  std::function<void()> answers_begin_, answers_end_;
+  std::function<void()> batch_answers_end_;  // writer thread: the end hook of the batch being answered
 
   std::unique_ptr<GroupCommitter> committer_;
 

@@ -40,6 +40,9 @@ class GroupCommitter {
     // After a failed batch, before its jobs are told. The state that built those jobs is no longer
     // true; the owner resynchronises (and may fail the jobs still pending with fail_pending()).
     std::function<void(const std::string& error)> after_failure;
+    // Around the answers of one batch (committed or failed), so they can be handed on together.
+    std::function<void()> answers_begin;
+    std::function<void()> answers_end;
   };
 
   struct Stats {
@@ -50,6 +53,7 @@ class GroupCommitter {
     std::uint64_t write_us = 0;   // time spent running jobs inside transactions
     std::uint64_t commit_us = 0;  // time spent in COMMIT (the fsync)
     std::uint64_t longest_commit_us = 0;
+    std::uint64_t pages_written = 0;  // database pages written to the WAL
   };
 
   GroupCommitter(std::string db_path, store::Durability durability, Hooks hooks);
