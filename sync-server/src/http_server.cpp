@@ -85,7 +85,11 @@ struct FeedClient {
 // that answer the counters.
 class FeedHub final : public FeedSubscriber {
  public:
-  explicit FeedHub(asio::io_context& feed_ioc) : ioc_(feed_ioc), tick_(feed_ioc) {}
+  explicit FeedHub(asio::io_context& feed_ioc) : ioc_(feed_ioc), tick_(std::in_place, feed_ioc) {}
+
+  // Before the feed's io_context goes: the hub outlives it (connections leave the hub as the
+  // context destroys them), but its timer must not.
+  void release_timer() { tick_.reset(); }
 
   void start_after(std::uint64_t seq) { distributed_ = seq; }
 
@@ -120,8 +124,11 @@ class FeedHub final : public FeedSubscriber {
       distribute();
       return;
     }
-    tick_.expires_at(last_distribution_ + kFeedTick);
-    tick_.async_wait([this](const boost::system::error_code&) { distribute(); });
+    if (!tick_) return;
+    tick_->expires_at(last_distribution_ + kFeedTick);
+    tick_->async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) distribute();
+    });
   }
 
   void distribute() {
@@ -155,7 +162,7 @@ class FeedHub final : public FeedSubscriber {
   }
 
   asio::io_context& ioc_;
-  asio::steady_timer tick_;
+  std::optional<asio::steady_timer> tick_;
   std::chrono::steady_clock::time_point last_distribution_{};
   std::mutex mu_;
   std::vector<std::shared_ptr<const FeedBatch>> inbox_;
@@ -213,7 +220,10 @@ struct HttpServer::Impl {
 
   ~Impl() {
     api.centre().set_answer_hooks({}, {});
-    api.centre().feed().unsubscribe(hub.get());
+    if (hub) {
+      api.centre().feed().unsubscribe(hub.get());
+      hub->release_timer();
+    }
   }
 
   awaitable<void> accept_loop() {
