@@ -193,10 +193,16 @@ void Api::handle(const Request& request, Respond done) {
   auto parts = split_path(path);
 
   const auto& table = routes();
+  // Split once: this runs for every request.
+  static const std::vector<std::vector<std::string>> patterns = [&table] {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& r : table) out.push_back(split_path(r.pattern));
+    return out;
+  }();
   if (handlers.size() != table.size()) throw std::logic_error("api: every route needs its handler");
   std::vector<std::string> allowed;
   for (std::size_t i = 0; i < table.size(); ++i) {
-    auto pattern = split_path(table[i].pattern);
+    const auto& pattern = patterns[i];
     if (pattern.size() != parts.size()) continue;
     std::vector<std::string> params;
     bool match = true;

@@ -84,10 +84,14 @@ struct PendingWrite {
       response = Response::json(200, nlohmann::json::object());
     }
     prepared.store(2, std::memory_order_release);
+    prepared.notify_all();
   }
   void wait_prepared() {
     prepare();
-    while (prepared.load(std::memory_order_acquire) != 2) std::this_thread::yield();
+    for (int seen = prepared.load(std::memory_order_acquire); seen != 2;
+         seen = prepared.load(std::memory_order_acquire)) {
+      prepared.wait(seen, std::memory_order_acquire);
+    }
   }
 };
 
