@@ -37,7 +37,10 @@ BoardStart fetch_start(sync::ApiClient& client, const domain::Catalogue& catalog
       s.error = r.error_message();
       return s;
     }
-    for (const auto& e : sync::json::parse(r.body).at("calls")) s.calls.push_back(sync::event_from_json(e));
+    // The parsed document must outlive the loop: a range-for over a member of a temporary reads
+    // freed memory (the temporary dies before the first iteration).
+    const auto body = sync::json::parse(r.body);
+    for (const auto& e : body.at("calls")) s.calls.push_back(sync::event_from_json(e));
     for (const auto& c : catalogue.counters) {
       auto q = client.get("/api/v1/queue?counter=" + c.id);
       if (!q.ok()) {
