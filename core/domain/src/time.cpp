@@ -131,4 +131,29 @@ bool parse_iso(const std::string& text, Instant& out) {
   return true;
 }
 
+bool parse_date(std::string_view text, Date& out) {
+  const std::string s(text);
+  int y = 0, m = 0, d = 0;
+  if (s.size() != 10 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, m) || s[7] != '-' ||
+      !digits(s, 8, 2, d)) {
+    return false;
+  }
+  const Date date{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
+                  std::chrono::day{static_cast<unsigned>(d)}};
+  if (!date.ok()) return false;
+  out = date;
+  return true;
+}
+
+std::string format_date(Date d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                static_cast<unsigned>(d.day()));
+  return buf;
+}
+
+int weekday_of(Date d) { return static_cast<int>(std::chrono::weekday{std::chrono::sys_days{d}}.iso_encoding()) - 1; }
+
+Date add_days(Date d, int n) { return Date{std::chrono::sys_days{d} + days{n}}; }
+
 }  // namespace guichet::domain

@@ -108,5 +108,35 @@ TEST(Time, UnixMillisConversions) {
   EXPECT_EQ(to_unix_ms(utc(1970, 1, 1, 0, 0, 1)), 1000);
 }
 
+TEST(Date, ParseAndFormat) {
+  Date d;
+  ASSERT_TRUE(parse_date("2026-01-26", d));
+  EXPECT_EQ(d, Date{std::chrono::year{2026} / 1 / 26});
+  EXPECT_EQ(format_date(d), "2026-01-26");
+  ASSERT_TRUE(parse_date("2028-02-29", d));  // leap year
+  EXPECT_EQ(format_date(d), "2028-02-29");
+}
+
+TEST(Date, ParseRejects) {
+  Date d{std::chrono::year{2000} / 1 / 1};
+  for (const char* bad : {"", "2026-1-26", "26-01-2026", "2026/01/26", "2026-02-29", "2026-02-30", "2026-13-01",
+                          "2026-00-10", "2026-01-00", "2026-01-32", "2026-01-26 ", "2026-01-26T00:00", "abcd-01-01"}) {
+    EXPECT_FALSE(parse_date(bad, d)) << bad;
+  }
+  EXPECT_EQ(format_date(d), "2000-01-01");
+}
+
+TEST(Date, WeekdayAndAddDays) {
+  Date d;
+  ASSERT_TRUE(parse_date("2026-01-26", d));
+  EXPECT_EQ(weekday_of(d), 0);  // Republic Day 2026 is a Monday
+  ASSERT_TRUE(parse_date("2026-11-29", d));
+  EXPECT_EQ(weekday_of(d), 6);
+  EXPECT_EQ(format_date(add_days(d, 1)), "2026-11-30");
+  ASSERT_TRUE(parse_date("2026-12-30", d));
+  EXPECT_EQ(format_date(add_days(d, 3)), "2027-01-02");
+  EXPECT_EQ(format_date(add_days(d, -365)), "2025-12-30");
+}
+
 }  // namespace
 }  // namespace guichet::domain

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace guichet::domain {
 
@@ -29,5 +30,17 @@ std::string compact_day(const std::string& business_day);
 std::string format_iso_local(Instant t, int utc_offset_minutes);
 // Parses ISO 8601 "YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]"; returns false on malformed input.
 bool parse_iso(const std::string& text, Instant& out);
+
+// A civil date with no time zone: a holiday, a date of birth, the day an application is due.
+using Date = std::chrono::year_month_day;
+
+// Parses exactly "YYYY-MM-DD" (a real date: 2026-02-30 is refused); false on anything else.
+bool parse_date(std::string_view text, Date& out);
+// "2026-01-26".
+std::string format_date(Date d);
+// 0 = Monday … 6 = Sunday, as in LocalTime.
+int weekday_of(Date d);
+// The date `n` calendar days after `d` (before it when n < 0).
+Date add_days(Date d, int n);
 
 }  // namespace guichet::domain
