@@ -65,6 +65,39 @@ const char* weekday_name(int weekday) {
   return weekday >= 0 && weekday < 7 ? names[weekday] : "";
 }
 
+const char* field_type_code(FieldType type) {
+  switch (type) {
+    case FieldType::Text:
+      return "text";
+    case FieldType::Number:
+      return "number";
+    case FieldType::Date:
+      return "date";
+    case FieldType::Phone:
+      return "phone";
+    case FieldType::Email:
+      return "email";
+    case FieldType::Choice:
+      return "choice";
+    case FieldType::YesNo:
+      return "yes_no";
+    case FieldType::Aadhaar:
+      return "aadhaar";
+  }
+  return "";
+}
+
+bool parse_field_type(const std::string& code, FieldType& out) {
+  for (FieldType t : {FieldType::Text, FieldType::Number, FieldType::Date, FieldType::Phone, FieldType::Email,
+                      FieldType::Choice, FieldType::YesNo, FieldType::Aadhaar}) {
+    if (code == field_type_code(t)) {
+      out = t;
+      return true;
+    }
+  }
+  return false;
+}
+
 namespace {
 
 template <class T>
@@ -76,6 +109,8 @@ const T* find_by_id(const std::vector<T>& items, const std::string& id) {
 }
 
 }  // namespace
+
+const FormField* Service::field(const std::string& field_id) const { return find_by_id(form, field_id); }
 
 const Service* Catalogue::service(const std::string& id) const { return find_by_id(services, id); }
 const Counter* Catalogue::counter(const std::string& id) const { return find_by_id(counters, id); }

@@ -1,5 +1,6 @@
-// The service catalogue of one centre: departments, services, counters, priority categories and
-// the queue policy. Plain data; loaded from TOML by guichet_config (core/config), which validates
+// The service catalogue of one centre: departments, services with their application forms and
+// required documents, counters, priority categories, the queue policy and the working calendar.
+// Plain data; loaded from TOML by guichet_config (core/config), which validates
 // it and reports file:line for every problem.
 #pragma once
 
@@ -9,6 +10,9 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "guichet/domain/pattern.hpp"
+#include "guichet/domain/time.hpp"
 
 namespace guichet::domain {
 
@@ -58,6 +62,54 @@ struct Counter {
   int number = 0;        // spoken/displayed number: "counter 5"
 };
 
+// ---- applications --------------------------------------------------------------------------------
+
+enum class FieldType {
+  Text,     // free text on one line
+  Number,   // digits, optionally a sign and up to `decimals` decimal places
+  Date,     // a calendar date, stored as "YYYY-MM-DD"
+  Phone,    // a telephone number, stored as digits with an optional leading '+'
+  Email,    // an e-mail address
+  Choice,   // one of `choices`, stored as the choice's id
+  YesNo,    // "yes" or "no"
+  Aadhaar,  // a 12-digit Aadhaar number with its Verhoeff check digit, stored as 12 digits
+};
+
+// "text", "number", "date", "phone", "email", "choice", "yes_no", "aadhaar": the catalogue's names.
+const char* field_type_code(FieldType type);
+bool parse_field_type(const std::string& code, FieldType& out);
+
+struct FieldChoice {
+  std::string id;  // what is stored: "hospital"
+  LocalizedText label;
+};
+
+// One field of a service's application form.
+struct FormField {
+  std::string id;  // "child-name"; unique in the form
+  LocalizedText label;
+  FieldType type = FieldType::Text;
+  bool required = false;
+  LocalizedText help;             // optional hint shown under the field; empty when none
+  std::string example;            // optional example value, shown as a placeholder and in messages
+  Pattern pattern;                // text and phone: the whole normalised value must match
+  std::optional<int> min_length;  // text and email: in characters (not bytes)
+  std::optional<int> max_length;
+  std::optional<double> min;  // number
+  std::optional<double> max;
+  int decimals = 0;                  // number: decimal places allowed
+  bool not_in_future = false;        // date: may not be after the day the form is checked
+  std::vector<FieldChoice> choices;  // choice
+};
+
+// A document the citizen brings with the application (scanned at the counter).
+struct RequiredDocument {
+  std::string id;  // "address-proof"
+  LocalizedText name;
+  bool required = true;  // false: optional, helps the officer but its absence is no reason to refuse
+  LocalizedText help;    // optional: "Self-attested copy", "Any one of: …"
+};
+
 struct Service {
   std::string id;  // "birth-certificate"
   std::string department;
@@ -70,6 +122,10 @@ struct Service {
   int time_limit_days = 0;                       // working days under the right-to-service law
   std::int64_t fee_minor = 0;                    // fee in minor currency units (paise, cents)
   int typical_service_minutes = 5;               // prior for the wait estimate before real data exists
+  std::vector<FormField> form;                   // the application form, in display order
+  std::vector<RequiredDocument> documents;       // documents to bring, in display order
+
+  const FormField* field(const std::string& field_id) const;
 };
 
 enum class CarryOver {
@@ -93,6 +149,19 @@ struct Centre {
   std::vector<std::string> languages;  // offered at the kiosk, first is default
 };
 
+struct Holiday {
+  Date date;
+  LocalizedText name;
+};
+
+// Which days count as working days for the time limits of the right-to-service law.
+// Functions over it (due dates) are in calendar.hpp.
+struct WorkingCalendar {
+  std::array<bool, 7> working_weekdays{true, true, true, true, true, true, false};  // Monday … Sunday
+  std::vector<Holiday> holidays;                                                    // in file order; dates are unique
+  int extra_days_at_centre = 0;  // extra working days the law gives applications made at a centre
+};
+
 struct Catalogue {
   int version = 1;
   Centre centre;
@@ -101,6 +170,7 @@ struct Catalogue {
   std::vector<PriorityCategory> priority_categories;
   std::vector<Counter> counters;
   std::vector<Service> services;
+  WorkingCalendar calendar;
 
   const Service* service(const std::string& id) const;
   const Counter* counter(const std::string& id) const;
