@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -12,6 +13,8 @@
 #include <map>
 #include <optional>
 #include <sstream>
+
+#include "guichet/domain/form.hpp"
 
 namespace guichet::config {
 
@@ -120,8 +123,9 @@ class Loader {
 
   d::Catalogue load(const toml::table& root) {
     d::Catalogue c;
-    check_keys(root, {"version", "centre", "policy", "departments", "priority_categories", "counters", "services"},
-               "the catalogue");
+    check_keys(
+        root, {"version", "centre", "policy", "calendar", "departments", "priority_categories", "counters", "services"},
+        "the catalogue");
     if (auto v = integer(root, "version", "the catalogue", true, 1, 1000)) {
       if (*v != 1)
         error(root.get("version")->source(),
@@ -134,6 +138,9 @@ class Loader {
     }
     if (const toml::node* p = root.get("policy")) {
       if (const toml::table* policy = as_table(*p, "'policy'")) load_policy(*policy, c.policy);
+    }
+    if (const toml::node* cal = root.get("calendar")) {
+      if (const toml::table* calendar = as_table(*cal, "'calendar'")) load_calendar(*calendar, c.calendar);
     }
     each_table(root, "departments", "department", true, [&](const toml::table& t, const std::string& ctx) {
       d::Department dep;
@@ -231,6 +238,28 @@ class Loader {
     return i->get();
   }
 
+  std::optional<bool> boolean(const toml::table& t, std::string_view key, const std::string& ctx, bool required) {
+    const toml::node* n = get(t, key, ctx, required);
+    if (!n) return std::nullopt;
+    if (const auto* b = n->as_boolean()) return b->get();
+    wrong_type(*n, key, ctx, "true or false");
+    return std::nullopt;
+  }
+
+  // An integer or a decimal number.
+  std::optional<double> number(const toml::table& t, std::string_view key, const std::string& ctx) {
+    const toml::node* n = get(t, key, ctx, false);
+    if (!n) return std::nullopt;
+    if (const auto* i = n->as_integer()) return static_cast<double>(i->get());
+    if (const auto* f = n->as_floating_point()) {
+      if (std::isfinite(f->get())) return f->get();
+      error(n->source(), "'" + std::string(key) + "' in " + ctx + " must be a finite number");
+      return std::nullopt;
+    }
+    wrong_type(*n, key, ctx, "a number");
+    return std::nullopt;
+  }
+
   // An array of strings, each with where it was written.
   std::optional<std::vector<Ref>> strings(const toml::table& t, std::string_view key, const std::string& ctx,
                                           bool required) {
@@ -293,6 +322,30 @@ class Loader {
     }
     if (!tt->contains("en")) error(tt->source(), what + " has no English text ('" + std::string(key) + ".en')");
     return out;
+  }
+
+  // Tables nested in another: [[services.form]], [[calendar.holidays]]. Optional; may be empty.
+  template <class F>
+  void each_nested(const toml::table& owner, std::string_view key, const std::string& owner_ctx,
+                   const std::string& header, const std::string& singular, F&& f) {
+    const toml::node* n = owner.get(key);
+    if (!n) return;
+    const toml::array* a = n->as_array();
+    if (!a) {
+      error(n->source(), "'" + std::string(key) + "' in " + owner_ctx + " must be an array of tables ([[" + header +
+                             "]]), not " + type_name(*n));
+      return;
+    }
+    std::size_t i = 0;
+    for (const toml::node& e : *a) {
+      ++i;
+      const std::string ctx = singular + " #" + std::to_string(i) + " of " + owner_ctx;
+      if (const toml::table* t = e.as_table()) {
+        f(*t, ctx);
+      } else {
+        error(e.source(), ctx + " must be a table, not " + type_name(e));
+      }
+    }
   }
 
   template <class F>
@@ -410,6 +463,28 @@ class Loader {
     return -1;
   }
 
+  // "mon", "mon-fri": the weekdays from … to (0 = Monday), or false after reporting the mistake at `at`.
+  bool day_range(const std::string& key, const Region& at, const std::string& ctx, int& from, int& to) {
+    if (auto dash = key.find('-'); dash != std::string::npos) {
+      from = weekday_of(std::string_view(key).substr(0, dash));
+      to = weekday_of(std::string_view(key).substr(dash + 1));
+    } else {
+      from = to = weekday_of(key);
+    }
+    if (from < 0 || to < 0) {
+      error(at,
+            "'" + key + "' in " + ctx +
+                " is not a day or a range of days (use mon, tue, wed, thu, fri, sat, sun, or a range like mon-fri)");
+      return false;
+    }
+    if (from > to) {
+      error(at, "day range '" + key + "' in " + ctx +
+                    " runs backwards; write it from Monday towards Sunday (like mon-sat)");
+      return false;
+    }
+    return true;
+  }
+
   // hours.mon-fri = ["09:00-13:30", "14:00-17:00"], hours.sat = ["09:00-13:00"]; days not named are closed.
   d::OpeningHours hours(const toml::table& t, const std::string& ctx) {
     d::OpeningHours out;
@@ -417,23 +492,7 @@ class Loader {
     for (auto&& [k, v] : t) {
       const std::string key(k.str());
       int from = -1, to = -1;
-      if (auto dash = key.find('-'); dash != std::string::npos) {
-        from = weekday_of(std::string_view(key).substr(0, dash));
-        to = weekday_of(std::string_view(key).substr(dash + 1));
-      } else {
-        from = to = weekday_of(key);
-      }
-      if (from < 0 || to < 0) {
-        error(k.source(),
-              "'" + key + "' in " + ctx +
-                  " is not a day or a range of days (use mon, tue, wed, thu, fri, sat, sun, or a range like mon-fri)");
-        continue;
-      }
-      if (from > to) {
-        error(k.source(), "day range '" + key + "' in " + ctx +
-                              " runs backwards; write it from Monday towards Sunday (like mon-sat)");
-        continue;
-      }
+      if (!day_range(key, k.source(), ctx, from, to)) continue;
       std::vector<d::TimeRange> ranges;
       if (const toml::array* a = v.as_array()) {
         for (const toml::node& e : *a) {
@@ -508,7 +567,7 @@ class Loader {
     const std::string named = s.id.empty() ? ctx : "service '" + s.id + "'";
     check_keys(t,
                {"id", "department", "name", "prefix", "counters", "hours", "daily_cap", "priority_categories",
-                "time_limit_days", "fee_minor", "typical_service_minutes"},
+                "time_limit_days", "fee_minor", "typical_service_minutes", "form", "documents"},
                named);
     if (auto dep = string(t, "department", named, true)) {
       s.department = *dep;
@@ -548,19 +607,221 @@ class Loader {
     if (auto v = integer(t, "fee_minor", named, true, 0, 100'000'000'000)) s.fee_minor = *v;
     if (auto v = integer(t, "typical_service_minutes", named, false, 1, 240))
       s.typical_service_minutes = static_cast<int>(*v);
+    std::vector<Ref> field_ids, document_ids;
+    each_nested(t, "form", named, "services.form", "field", [&](const toml::table& ft, const std::string& fctx) {
+      s.form.push_back(load_field(ft, fctx, named));
+      field_ids.push_back({s.form.back().id, id_region(ft)});
+    });
+    check_unique(field_ids, "field id", " in " + named);
+    each_nested(t, "documents", named, "services.documents", "document",
+                [&](const toml::table& dt, const std::string& dctx) {
+                  d::RequiredDocument doc;
+                  doc.id = slug(dt, "id", dctx).value_or("");
+                  const std::string dnamed = doc.id.empty() ? dctx : "document '" + doc.id + "' of " + named;
+                  check_keys(dt, {"id", "name", "required", "help"}, dnamed);
+                  doc.name = text(dt, "name", dnamed);
+                  doc.required = boolean(dt, "required", dnamed, true).value_or(true);
+                  if (dt.contains("help")) doc.help = text(dt, "help", dnamed);
+                  document_ids.push_back({doc.id, id_region(dt)});
+                  s.documents.push_back(std::move(doc));
+                });
+    check_unique(document_ids, "document id", " in " + named);
     service_src_.push_back(std::move(src));
     return s;
   }
 
+  // ---- application forms -----------------------------------------------------------------------
+
+  // Which field types each type-specific key applies to.
+  struct KeyUse {
+    std::string_view key;
+    std::vector<d::FieldType> types;
+    const char* where;  // for the message
+  };
+
+  static const std::vector<KeyUse>& key_uses() {
+    using T = d::FieldType;
+    static const std::vector<KeyUse> uses = {
+        {"pattern", {T::Text, T::Phone}, "text and phone fields"},
+        {"min_length", {T::Text, T::Email}, "text and email fields"},
+        {"max_length", {T::Text, T::Email}, "text and email fields"},
+        {"min", {T::Number}, "number fields"},
+        {"max", {T::Number}, "number fields"},
+        {"decimals", {T::Number}, "number fields"},
+        {"not_in_future", {T::Date}, "date fields"},
+        {"choices", {T::Choice}, "choice fields"},
+        {"example",
+         {T::Text, T::Number, T::Date, T::Phone, T::Email, T::Aadhaar},
+         "fields other than choice and yes_no"},
+    };
+    return uses;
+  }
+
+  d::FormField load_field(const toml::table& t, const std::string& ctx, const std::string& service) {
+    const std::size_t errors_before = errors_.size();
+    d::FormField f;
+    f.id = slug(t, "id", ctx).value_or("");
+    const std::string named = f.id.empty() ? ctx : "field '" + f.id + "' of " + service;
+    check_keys(t,
+               {"id", "type", "label", "required", "help", "example", "pattern", "min_length", "max_length", "min",
+                "max", "decimals", "not_in_future", "choices"},
+               named);
+    std::optional<d::FieldType> type;
+    if (auto code = string(t, "type", named, true)) {
+      d::FieldType ft;
+      if (d::parse_field_type(*code, ft)) {
+        type = ft;
+        f.type = ft;
+      } else {
+        error(t.get("type")->source(), "'" + *code + "' in " + named +
+                                           " is not a field type (use text, number, date, phone, email, choice, "
+                                           "yes_no or aadhaar)");
+      }
+    }
+    f.label = text(t, "label", named);
+    f.required = boolean(t, "required", named, true).value_or(false);
+    if (t.contains("help")) f.help = text(t, "help", named);
+    if (type) {
+      for (const KeyUse& use : key_uses()) {
+        const toml::node* n = t.get(use.key);
+        if (n && std::find(use.types.begin(), use.types.end(), *type) == use.types.end()) {
+          error(n->source(), "'" + std::string(use.key) + "' does not apply to a " + d::field_type_code(*type) +
+                                 " field (" + named + "); it is for " + use.where);
+        }
+      }
+    }
+    if (auto ex = string(t, "example", named, false)) f.example = *ex;
+    if (auto pat = string(t, "pattern", named, false)) {
+      std::string why;
+      if (!d::Pattern::compile(*pat, f.pattern, why)) {
+        error(t.get("pattern")->source(),
+              "'pattern' of " + named + " is not a valid regular expression (ECMAScript): " + why);
+      }
+    }
+    const auto min_len = integer(t, "min_length", named, false, 0, d::kMaxValueChars);
+    const auto max_len = integer(t, "max_length", named, false, 1, d::kMaxValueChars);
+    if (min_len) f.min_length = static_cast<int>(*min_len);
+    if (max_len) f.max_length = static_cast<int>(*max_len);
+    if (min_len && max_len && *min_len > *max_len) {
+      error(t.get("min_length")->source(), "'min_length' (" + std::to_string(*min_len) +
+                                               ") is more than 'max_length' (" + std::to_string(*max_len) + ") in " +
+                                               named);
+    }
+    f.min = number(t, "min", named);
+    f.max = number(t, "max", named);
+    if (f.min && f.max && *f.min > *f.max) {
+      error(t.get("min")->source(), "'min' (" + number_text(*t.get("min")) + ") is more than 'max' (" +
+                                        number_text(*t.get("max")) + ") in " + named);
+    }
+    if (auto v = integer(t, "decimals", named, false, 0, 6)) f.decimals = static_cast<int>(*v);
+    if (auto v = boolean(t, "not_in_future", named, false)) f.not_in_future = *v;
+    std::vector<Ref> choice_ids;
+    each_nested(t, "choices", named, "services.form.choices", "choice",
+                [&](const toml::table& ct, const std::string& cctx) {
+                  d::FieldChoice choice;
+                  choice.id = slug(ct, "id", cctx).value_or("");
+                  const std::string cnamed = choice.id.empty() ? cctx : "choice '" + choice.id + "' of " + named;
+                  check_keys(ct, {"id", "label"}, cnamed);
+                  choice.label = text(ct, "label", cnamed);
+                  choice_ids.push_back({choice.id, id_region(ct)});
+                  f.choices.push_back(std::move(choice));
+                });
+    check_unique(choice_ids, "choice id", " in " + named);
+    if (type == d::FieldType::Choice && f.choices.empty() && !t.contains("choices")) {
+      error(t.source(), named + " is a choice field with no choices; add them with [[services.form.choices]]");
+    } else if (type == d::FieldType::Choice && f.choices.empty()) {
+      error(t.get("choices")->source(), named + " is a choice field with no choices; list at least one");
+    }
+    // The example is shown to people as a value that works: it must pass the field's own check.
+    if (!f.example.empty() && errors_.size() == errors_before) {
+      d::FormField quiet = f;
+      quiet.example.clear();  // the message must not offer the refused example as the way to write it
+      const d::ValueCheck r = d::check_value(quiet, f.example);
+      if (r.problem) {
+        error(t.get("example")->source(),
+              "the example \"" + f.example + "\" of " + named + " would be refused: " + r.problem->message);
+      }
+    }
+    return f;
+  }
+
+  static std::string number_text(const toml::node& n) {
+    if (const auto* i = n.as_integer()) return std::to_string(i->get());
+    std::ostringstream out;
+    if (const auto* f = n.as_floating_point()) out << f->get();
+    return out.str();
+  }
+
+  // ---- calendar --------------------------------------------------------------------------------
+
+  void load_calendar(const toml::table& t, d::WorkingCalendar& calendar) {
+    const std::string ctx = "[calendar]";
+    check_keys(t, {"working_days", "extra_days_at_centre", "holidays"}, ctx);
+    if (auto days = strings(t, "working_days", ctx, false)) {
+      calendar.working_weekdays.fill(false);
+      std::array<std::optional<Region>, 7> given;
+      for (const Ref& r : *days) {
+        int from = -1, to = -1;
+        if (!day_range(r.id, r.at, "'working_days'", from, to)) continue;
+        for (int wd = from; wd <= to; ++wd) {
+          auto& slot = given[static_cast<std::size_t>(wd)];
+          if (slot) {
+            error(r.at, std::string(d::weekday_name(wd)) + " is given twice in 'working_days' (also at line " +
+                            std::to_string(slot->begin.line) + ", column " + std::to_string(slot->begin.column) + ")");
+            continue;
+          }
+          slot = r.at;
+          calendar.working_weekdays[static_cast<std::size_t>(wd)] = true;
+        }
+      }
+      if (std::none_of(calendar.working_weekdays.begin(), calendar.working_weekdays.end(), [](bool w) { return w; }) &&
+          std::all_of(given.begin(), given.end(), [](const auto& g) { return !g; })) {
+        error(t.get("working_days")->source(),
+              "'working_days' in [calendar] names no working day; time limits could never run out");
+      }
+    }
+    if (auto v = integer(t, "extra_days_at_centre", ctx, false, 0, 30)) {
+      calendar.extra_days_at_centre = static_cast<int>(*v);
+    }
+    std::vector<Ref> dates;
+    each_nested(
+        t, "holidays", ctx, "calendar.holidays", "holiday", [&](const toml::table& ht, const std::string& hctx) {
+          d::Holiday h;
+          check_keys(ht, {"date", "name"}, hctx);
+          bool dated = false;
+          if (const toml::node* n = get(ht, "date", hctx, true)) {
+            if (const auto* dn = n->as_date()) {
+              const toml::date v = dn->get();
+              h.date = d::Date{std::chrono::year{v.year}, std::chrono::month{v.month}, std::chrono::day{v.day}};
+              if (v.year < 2000 || v.year > 2099) {
+                error(n->source(), "the date of " + hctx + " is in " + std::to_string(v.year) +
+                                       "; holidays are between 2000 and 2099");
+              } else {
+                dated = true;
+              }
+            } else if (n->is_string()) {
+              error(n->source(), "'date' in " + hctx + " must be a date written without quotes, like 2026-01-26");
+            } else {
+              wrong_type(*n, "date", hctx, "a date like 2026-01-26");
+            }
+          }
+          const std::string named = dated ? "holiday " + d::format_date(h.date) : hctx;
+          h.name = text(ht, "name", named);
+          if (dated) dates.push_back({d::format_date(h.date), ht.get("date")->source()});
+          calendar.holidays.push_back(std::move(h));
+        });
+    check_unique(dates, "holiday", "");
+  }
+
   // ---- cross references ------------------------------------------------------------------------
 
-  void check_unique(const std::vector<Ref>& refs, const std::string& what) {
+  void check_unique(const std::vector<Ref>& refs, const std::string& what, const std::string& where = "") {
     std::map<std::string, const Ref*> seen;
     for (const Ref& r : refs) {
       if (r.id.empty()) continue;
       auto [it, fresh] = seen.emplace(r.id, &r);
       if (!fresh) {
-        error(r.at, "duplicate " + what + " '" + r.id + "' (first defined at line " +
+        error(r.at, "duplicate " + what + " '" + r.id + "'" + where + " (first defined at line " +
                         std::to_string(it->second->at.begin.line) + ")");
       }
     }

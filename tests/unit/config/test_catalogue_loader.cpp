@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -118,6 +119,67 @@ TEST(CatalogueLoader, ServiceHoursReplaceTheDefault) {
   EXPECT_TRUE(h.open_at(6, 11 * 60 + 59));
 }
 
+TEST(CatalogueLoader, MinimalCatalogueHasNoFormAndADefaultCalendar) {
+  auto r = load_catalogue((kHere / "valid/minimal.toml").string());
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_TRUE(r->services.at(0).form.empty());
+  EXPECT_TRUE(r->services.at(0).documents.empty());
+  const domain::WorkingCalendar& cal = r->calendar;
+  EXPECT_EQ(cal.working_weekdays, (std::array<bool, 7>{true, true, true, true, true, true, false}));
+  EXPECT_TRUE(cal.holidays.empty());
+  EXPECT_EQ(cal.extra_days_at_centre, 0);
+}
+
+TEST(CatalogueLoader, ApplicationFormDocumentsAndCalendar) {
+  auto r = load_catalogue((kHere / "valid/applications.toml").string());
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const domain::Service& s = r->services.at(0);
+  ASSERT_EQ(s.form.size(), 8u);
+  std::vector<std::string> types;
+  for (const auto& f : s.form) types.push_back(domain::field_type_code(f.type));
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"text", "date", "number", "choice", "phone", "email", "yes_no", "aadhaar"}));
+
+  const domain::FormField& name = s.form[0];
+  EXPECT_EQ(name.id, "child-name");
+  EXPECT_TRUE(name.required);
+  EXPECT_EQ(name.min_length, 2);
+  EXPECT_EQ(name.max_length, 100);
+  EXPECT_EQ(name.label.get("pa"), "ਬੱਚੇ ਦਾ ਪੂਰਾ ਨਾਮ");
+  EXPECT_EQ(name.help.get(), "As it should appear on the certificate");
+  EXPECT_TRUE(name.pattern.empty());
+  EXPECT_TRUE(s.form[1].not_in_future);
+  EXPECT_EQ(s.form[1].example, "14/04/2026");
+  const domain::FormField& weight = *s.field("birth-weight");
+  EXPECT_FALSE(weight.required);
+  EXPECT_EQ(weight.min, 0.3);
+  EXPECT_EQ(weight.max, 7.0);
+  EXPECT_EQ(weight.decimals, 2);
+  const domain::FormField& place = *s.field("place-of-birth");
+  ASSERT_EQ(place.choices.size(), 2u);
+  EXPECT_EQ(place.choices[0].id, "hospital");
+  EXPECT_EQ(place.choices[0].label.get("pa"), "ਹਸਪਤਾਲ");
+  const domain::FormField& mobile = *s.field("mobile");
+  EXPECT_EQ(mobile.pattern.source(), "(\\+91)?[6-9][0-9]{9}");
+  EXPECT_TRUE(mobile.pattern.matches("+919814012345"));
+  EXPECT_EQ(s.field("nothing"), nullptr);
+
+  ASSERT_EQ(s.documents.size(), 2u);
+  EXPECT_EQ(s.documents[0].id, "discharge-slip");
+  EXPECT_TRUE(s.documents[0].required);
+  EXPECT_EQ(s.documents[0].help.get(), "Original, returned at the counter");
+  EXPECT_FALSE(s.documents[1].required);
+  EXPECT_TRUE(s.documents[1].help.by_lang.empty());
+
+  const domain::WorkingCalendar& cal = r->calendar;
+  EXPECT_EQ(cal.working_weekdays, (std::array<bool, 7>{true, true, true, true, true, false, false}));
+  EXPECT_EQ(cal.extra_days_at_centre, 2);
+  ASSERT_EQ(cal.holidays.size(), 2u);
+  EXPECT_EQ(domain::format_date(cal.holidays[0].date), "2026-01-26");
+  EXPECT_EQ(cal.holidays[0].name.get("pa"), "ਗਣਤੰਤਰ ਦਿਵਸ");
+  EXPECT_EQ(domain::format_date(cal.holidays[1].date), "2026-08-15");
+}
+
 // Golden files: each broken/NAME.toml must be refused with exactly the text in broken/NAME.expected.
 TEST(CatalogueLoader, BrokenFilesGiveTheExpectedErrors) {
   int checked = 0;
@@ -132,9 +194,13 @@ TEST(CatalogueLoader, BrokenFilesGiveTheExpectedErrors) {
     ASSERT_EQ(p.extension(), ".toml") << p;
     SCOPED_TRACE(p.filename().string());
     const fs::path expected = fs::path(p).replace_extension(".expected");
-    ASSERT_TRUE(fs::exists(expected)) << "no golden text for " << p;
+    ASSERT_TRUE(fs::exists(expected) || std::getenv("GUICHET_UPDATE_GOLDEN") != nullptr) << "no golden text for " << p;
     auto r = parse_catalogue(read(p), p.filename().string());
     ASSERT_FALSE(r.ok()) << "a broken catalogue was accepted";
+    if (std::getenv("GUICHET_UPDATE_GOLDEN") != nullptr) {
+      // GUICHET_UPDATE_GOLDEN=1 rewrites the .expected files; review the diff before committing.
+      std::ofstream(expected, std::ios::binary) << r.error().to_string();
+    }
     EXPECT_EQ(r.error().to_string(), read(expected));
     for (const auto& e : r.error().errors) {
       EXPECT_GT(e.line, 0) << e.to_string();
