@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "guichet/config/catalogue_loader.hpp"
+#include "guichet/domain/calendar.hpp"
+#include "guichet/domain/form.hpp"
 #include "guichet/domain/queue.hpp"
 
 namespace guichet::config {
@@ -84,6 +86,95 @@ TEST(CatalogueLoader, DemoCentreDrivesAQueue) {
   auto closed = q.issue({"birth-certificate", "", "en", "K1"}, sunday);
   ASSERT_FALSE(closed.ok());
   EXPECT_EQ(closed.error().message, "Birth certificate is closed now; it opens tomorrow at 09:00");
+}
+
+TEST(CatalogueLoader, DemoCentreHasApplicationFormsInEveryLanguage) {
+  auto r = load_catalogue(kDemo.string());
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const std::vector<std::string> langs{"en", "pa", "hi", "ur", "fr"};
+  auto in_every_language = [&](const domain::LocalizedText& t) {
+    return std::all_of(langs.begin(), langs.end(), [&](const std::string& l) { return t.by_lang.count(l) == 1; });
+  };
+  for (const auto& s : r->services) {
+    SCOPED_TRACE(s.id);
+    EXPECT_GE(s.form.size(), 5u);
+    EXPECT_GE(s.documents.size(), 2u);
+    EXPECT_TRUE(std::any_of(s.form.begin(), s.form.end(), [](const auto& f) { return f.required; }));
+    EXPECT_TRUE(std::any_of(s.documents.begin(), s.documents.end(), [](const auto& d) { return d.required; }));
+    for (const auto& f : s.form) {
+      SCOPED_TRACE(f.id);
+      EXPECT_TRUE(in_every_language(f.label));
+      EXPECT_TRUE(f.help.by_lang.empty() || in_every_language(f.help));
+      // Choices that are words are translated; symbols such as "AB+" or "2026–27" need not be.
+      for (const auto& c : f.choices) EXPECT_EQ(c.label.by_lang.count("en"), 1u) << c.id;
+      if (!f.example.empty()) {
+        EXPECT_FALSE(domain::check_value(f, f.example).problem) << f.example;
+      }
+    }
+    for (const auto& d : s.documents) {
+      SCOPED_TRACE(d.id);
+      EXPECT_TRUE(in_every_language(d.name));
+      EXPECT_TRUE(d.help.by_lang.empty() || in_every_language(d.help));
+    }
+  }
+  const domain::Service& licence = *r->service("driving-licence-renewal");
+  const domain::FormField& number = *licence.field("licence-number");
+  EXPECT_TRUE(number.pattern.matches("PB10 20190012345"));
+  EXPECT_FALSE(number.pattern.matches("PB10 2019001234"));
+  ASSERT_NE(licence.field("blood-group"), nullptr);
+  EXPECT_EQ(licence.field("blood-group")->choices.size(), 9u);
+  const auto& docs = licence.documents;
+  EXPECT_TRUE(std::any_of(docs.begin(), docs.end(), [](const auto& d) { return d.id == "form-1a"; }));
+}
+
+TEST(CatalogueLoader, DemoCentreCalendar2026) {
+  auto r = load_catalogue(kDemo.string());
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const domain::WorkingCalendar& cal = r->calendar;
+  EXPECT_EQ(cal.working_weekdays, (std::array<bool, 7>{true, true, true, true, true, true, false}));
+  EXPECT_EQ(cal.extra_days_at_centre, 2);
+  EXPECT_GE(cal.holidays.size(), 12u);
+  for (const auto& h : cal.holidays) {
+    EXPECT_EQ(static_cast<int>(h.date.year()), 2026) << domain::format_date(h.date);
+    EXPECT_EQ(h.name.by_lang.size(), 5u) << domain::format_date(h.date);
+  }
+  domain::Date d;
+  ASSERT_TRUE(domain::parse_date("2026-01-26", d));
+  ASSERT_NE(domain::holiday_on(cal, d), nullptr);
+  EXPECT_EQ(domain::holiday_on(cal, d)->name.get(), "Republic Day");
+  // A birth certificate (5 working days) asked for at the centre on Friday 20 Nov 2026: 7 working
+  // days with Sunday 22 and Guru Nanak's birthday on Tuesday 24 Nov skipped.
+  ASSERT_TRUE(domain::parse_date("2026-11-20", d));
+  const int limit = r->service("birth-certificate")->time_limit_days;
+  EXPECT_EQ(domain::format_date(domain::due_date(cal, d, limit, domain::Filed::AtCentre)), "2026-11-30");
+  EXPECT_EQ(domain::format_date(domain::due_date(cal, d, limit, domain::Filed::Elsewhere)), "2026-11-27");
+}
+
+TEST(CatalogueLoader, DemoBirthApplicationIsChecked) {
+  auto r = load_catalogue(kDemo.string());
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  domain::FormCheckOptions today;
+  ASSERT_TRUE(domain::parse_date("2026-11-23", today.today.emplace()));
+  const auto& form = r->service("birth-certificate")->form;
+  const domain::FormCheck ok = domain::check_form(form,
+                                                  {{"date-of-birth", "14/11/2026"},
+                                                   {"gender", "female"},
+                                                   {"place-of-birth", "hospital"},
+                                                   {"hospital-name", "Civil Hospital, Ludhiana"},
+                                                   {"father-name", "Gurpreet Singh"},
+                                                   {"mother-name", "Harleen Kaur"},
+                                                   {"address", "House 12, Street 4, Model Town, Ludhiana"},
+                                                   {"mobile", "98140 12345"}},
+                                                  today);
+  EXPECT_TRUE(ok.ok()) << (ok.problems.empty() ? "" : ok.problems[0].message);
+  EXPECT_EQ(ok.values.at("date-of-birth"), "2026-11-14");
+  const domain::FormCheck bad =
+      domain::check_form(form, {{"date-of-birth", "24/11/2026"}, {"place-of-birth", "street"}}, today);
+  std::vector<std::string> codes;
+  for (const auto& p : bad.problems) codes.push_back(p.field + ":" + domain::field_problem_code(p.code));
+  EXPECT_EQ(codes, (std::vector<std::string>{"date-of-birth:future_date", "gender:missing",
+                                             "place-of-birth:unknown_choice", "father-name:missing",
+                                             "mother-name:missing", "address:missing", "mobile:missing"}));
 }
 
 TEST(CatalogueLoader, MinimalCatalogueGetsDefaults) {
