@@ -1,6 +1,7 @@
 #include "speech.hpp"
 
 #include <SDL.h>
+#include <dlfcn.h>
 #include <espeak-ng/speak_lib.h>
 
 #include <algorithm>
@@ -115,6 +116,53 @@ domain::Result<Pcm, std::string> read_wav(const std::string& path) {
 }
 
 namespace {
+// espeak-ng (with libpcaudio and libsonic) is opened with dlopen the first time a speech engine is
+// made, so the kiosk, which never speaks, does not map it at all.
+struct Espeak {
+  decltype(&espeak_Initialize) initialize = nullptr;
+  decltype(&espeak_SetSynthCallback) set_synth_callback = nullptr;
+  decltype(&espeak_SetVoiceByName) set_voice_by_name = nullptr;
+  decltype(&espeak_SetParameter) set_parameter = nullptr;
+  decltype(&espeak_Synth) synth = nullptr;
+  decltype(&espeak_Synchronize) synchronize = nullptr;
+  decltype(&espeak_TextToPhonemes) text_to_phonemes = nullptr;
+};
+
+template <typename F>
+bool resolve(void* lib, const char* name, F& fn) {
+  fn = reinterpret_cast<F>(dlsym(lib, name));
+  return fn != nullptr;
+}
+
+// Loaded once, never unloaded (espeak-ng keeps global state). Call under SpeechEngine::create's lock.
+const Espeak* load_espeak(std::string& error) {
+  static Espeak api;
+  static bool loaded = false;
+  if (loaded) return &api;
+  void* lib = dlopen("libespeak-ng.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    const char* why = dlerror();
+    error = std::string("espeak-ng could not be loaded: ") + (why ? why : "libespeak-ng.so.1 not found");
+    return nullptr;
+  }
+  Espeak a;
+  if (!resolve(lib, "espeak_Initialize", a.initialize) ||
+      !resolve(lib, "espeak_SetSynthCallback", a.set_synth_callback) ||
+      !resolve(lib, "espeak_SetVoiceByName", a.set_voice_by_name) ||
+      !resolve(lib, "espeak_SetParameter", a.set_parameter) || !resolve(lib, "espeak_Synth", a.synth) ||
+      !resolve(lib, "espeak_Synchronize", a.synchronize) ||
+      !resolve(lib, "espeak_TextToPhonemes", a.text_to_phonemes)) {
+    error = "espeak-ng could not be loaded: libespeak-ng.so.1 lacks a function the board needs";
+    dlclose(lib);
+    return nullptr;
+  }
+  api = a;
+  loaded = true;
+  return &api;
+}
+
+const Espeak* g_espeak = nullptr;  // set by the first successful SpeechEngine::create
+
 // espeak-ng hands samples to a plain C callback; the one engine of the process collects them here.
 std::vector<std::int16_t>* g_sink = nullptr;
 
@@ -129,9 +177,13 @@ domain::Result<std::unique_ptr<SpeechEngine>, std::string> SpeechEngine::create(
   static int rate = 0;
   std::lock_guard lock(once_mu);
   if (rate <= 0) {
-    rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr, espeakINITIALIZE_DONT_EXIT);
+    std::string error;
+    const Espeak* api = load_espeak(error);
+    if (!api) return error;
+    rate = api->initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr, espeakINITIALIZE_DONT_EXIT);
     if (rate <= 0) return std::string("espeak-ng could not start (is espeak-ng-data installed?)");
-    espeak_SetSynthCallback(on_samples);
+    api->set_synth_callback(on_samples);
+    g_espeak = api;
   }
   std::unique_ptr<SpeechEngine> e(new SpeechEngine());
   e->sample_rate_ = rate;
@@ -141,18 +193,18 @@ domain::Result<std::unique_ptr<SpeechEngine>, std::string> SpeechEngine::create(
 SpeechEngine::~SpeechEngine() = default;
 
 bool SpeechEngine::select_voice(const std::string& language) {
-  return espeak_SetVoiceByName(language.c_str()) == EE_OK;
+  return g_espeak->set_voice_by_name(language.c_str()) == EE_OK;
 }
 
 domain::Result<Pcm, std::string> SpeechEngine::speak(const std::string& language, const std::string& ssml) {
   if (!select_voice(language)) return "espeak-ng has no voice for '" + language + "'";
-  espeak_SetParameter(espeakRATE, 150, 0);  // a little slower than normal: a noisy hall, older listeners
+  g_espeak->set_parameter(espeakRATE, 150, 0);  // a little slower than normal: a noisy hall, older listeners
   Pcm pcm;
   pcm.sample_rate = sample_rate_;
   g_sink = &pcm.samples;
-  espeak_ERROR err =
-      espeak_Synth(ssml.c_str(), ssml.size() + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8 | espeakSSML, nullptr, nullptr);
-  espeak_Synchronize();
+  espeak_ERROR err = g_espeak->synth(ssml.c_str(), ssml.size() + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8 | espeakSSML,
+                                     nullptr, nullptr);
+  g_espeak->synchronize();
   g_sink = nullptr;
   if (err != EE_OK) return std::string("espeak-ng could not speak the announcement");
   return pcm;
@@ -164,7 +216,7 @@ domain::Result<std::string, Problem> SpeechEngine::phonemes(const std::string& l
   const void* p = text.c_str();
   // Each call returns the phonemes up to the next clause boundary.
   for (int guard = 0; p != nullptr && guard < 1000; ++guard) {
-    const char* ph = espeak_TextToPhonemes(&p, espeakCHARS_UTF8, 0);
+    const char* ph = g_espeak->text_to_phonemes(&p, espeakCHARS_UTF8, 0);
     if (ph && *ph) {
       if (!out.empty()) out += " ";
       out += ph;
