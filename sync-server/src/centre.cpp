@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <utility>
 
 #include "guichet/server/credentials.hpp"
 #include "guichet/server/log.hpp"
@@ -159,11 +160,14 @@ Centre::Centre(CentreOptions options)
     restore(repo);
   }
   GroupCommitter::Hooks hooks;
-  hooks.after_commit = [this] {
-    if (feed_batch_) {
-      feed_.publish(feed_batch_);
-      feed_batch_.reset();
-    }
+  // The events a batch staged go to the live feed once that batch is durable.
+  hooks.seal = [this]() -> std::function<void()> {
+    if (!feed_batch_) return nullptr;
+    return [this, batch = std::exchange(feed_batch_, nullptr)] { feed_.publish(batch); };
+  };
+  hooks.durability_lost = [](const std::string& error) {
+    log_error(error + "; stopping so that a restart recovers from what is really on disk");
+    std::_Exit(70);
   };
   hooks.after_failure = [this](const std::string& error) { after_failure(error); };
   hooks.answers_begin = [this] {
@@ -200,12 +204,15 @@ void Centre::stop_threads() {
     committer_->stop();
     auto st = committer_->stats();
     if (st.batches > 0) {
-      log_info("stored " + std::to_string(st.jobs) + " operations in " + std::to_string(st.batches) +
-               " commits (largest " + std::to_string(st.largest_batch) + "); writing " +
-               std::to_string(st.write_us / st.batches) + " us and committing " +
-               std::to_string(st.commit_us / st.batches) + " us per commit on average (" +
-               std::to_string(st.pages_written / st.batches) + " pages), longest commit " +
-               std::to_string(st.longest_commit_us / 1000) + " ms");
+      log_info(
+          "stored " + std::to_string(st.jobs) + " operations in " + std::to_string(st.batches) + " commits (largest " +
+          std::to_string(st.largest_batch) + "); writing " + std::to_string(st.write_us / st.batches) +
+          " us and committing " + std::to_string(st.commit_us / st.batches) + " us per commit on average (" +
+          std::to_string(st.pages_written / st.batches) + " pages), longest commit " +
+          std::to_string(st.longest_commit_us / 1000) + " ms" +
+          (st.syncs > 0 ? "; " + std::to_string(st.syncs) + " WAL syncs of " + std::to_string(st.sync_us / st.syncs) +
+                              " us on average, longest " + std::to_string(st.longest_sync_us / 1000) + " ms"
+                        : std::string()));
     }
   }
 }

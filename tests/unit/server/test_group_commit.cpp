@@ -1,13 +1,40 @@
 // Group commit: jobs from many threads are committed in batches, in submission order, and only
 // then reported done; a failing job fails its whole batch.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <future>
+#include <string>
 #include <thread>
 
 #include "guichet/server/group_commit.hpp"
 #include "guichet/testing/process.hpp"
+
+// Every fdatasync of a write-ahead log in this process is counted (entered and returned), so the
+// tests can prove an answer came only after a sync that began after the job's work was done.
+namespace {
+std::atomic<std::uint64_t> wal_syncs_entered{0};
+std::atomic<std::uint64_t> wal_syncs_returned{0};
+
+bool is_wal(int fd) {
+  char target[4096];
+  ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), target, sizeof target - 1);
+  if (n <= 4) return false;
+  return std::string(target, static_cast<std::size_t>(n)).ends_with("-wal");
+}
+}  // namespace
+
+extern "C" int fdatasync(int fd) {
+  using Fn = int (*)(int);
+  static Fn real = reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, "fdatasync"));
+  const bool wal = is_wal(fd);
+  if (wal) wal_syncs_entered++;
+  int rc = real(fd);
+  if (wal) wal_syncs_returned++;
+  return rc;
+}
 
 namespace guichet::server {
 namespace {
@@ -27,7 +54,7 @@ class GroupCommitTest : public ::testing::Test {
 TEST_F(GroupCommitTest, ManyThreadsShareCommitsAndEveryJobIsDurableWhenDone) {
   std::atomic<int> after_batches{0};
   GroupCommitter::Hooks hooks;
-  hooks.after_commit = [&] { after_batches++; };
+  hooks.seal = [&] { return [&] { after_batches++; }; };
   GroupCommitter committer(path, store::Durability::Full, hooks);
   constexpr int kThreads = 8, kPerThread = 100;
   std::atomic<int> done_ok{0};
@@ -60,6 +87,53 @@ TEST_F(GroupCommitTest, ManyThreadsShareCommitsAndEveryJobIsDurableWhenDone) {
   EXPECT_LT(stats.batches, stats.jobs);  // some commits carried several jobs
   EXPECT_GT(stats.largest_batch, 1u);
   EXPECT_EQ(static_cast<std::uint64_t>(after_batches.load()), stats.batches);
+}
+
+TEST_F(GroupCommitTest, FullDurabilityAnswersOnlyAfterTheWalIsSynced) {
+  GroupCommitter committer(path, store::Durability::Full, {});
+  constexpr int kThreads = 6, kPerThread = 60;
+  std::atomic<int> early{0};
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::promise<void> finished;
+        auto entered_before = std::make_shared<std::uint64_t>(0);
+        committer.submit(
+            [&, t, i, entered_before](Repository& repo) {
+              repo.set_meta("d" + std::to_string(t) + "-" + std::to_string(i), "v");
+              *entered_before = wal_syncs_entered.load();
+            },
+            [&, entered_before](bool ok, const std::string&) {
+              // A sync that started after this job's work must have returned.
+              if (wal_syncs_returned.load() < *entered_before + 1) early++;
+              if (ok) answered++;
+              finished.set_value();
+            });
+        finished.get_future().wait();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  committer.stop();
+  EXPECT_EQ(answered.load(), kThreads * kPerThread);
+  EXPECT_EQ(early.load(), 0);
+  auto stats = committer.stats();
+  EXPECT_GT(stats.syncs, 0u);
+  EXPECT_LE(stats.syncs, stats.batches);  // one sync may cover several commits, never the reverse
+  EXPECT_EQ(rows(), kThreads * kPerThread);
+}
+
+TEST_F(GroupCommitTest, NormalDurabilityLeavesSyncingToCheckpoints) {
+  GroupCommitter committer(path, store::Durability::Normal, {});
+  std::promise<void> done;
+  committer.submit([](Repository& repo) { repo.set_meta("n", "v"); },
+                   [&](bool, const std::string&) { done.set_value(); });
+  done.get_future().wait();
+  committer.stop();
+  EXPECT_EQ(committer.stats().syncs, 0u);
+  EXPECT_EQ(rows(), 1);
 }
 
 TEST_F(GroupCommitTest, JobsCompleteInSubmissionOrder) {
