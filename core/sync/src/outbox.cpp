@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 #include "guichet/sync/client.hpp"
 
@@ -29,10 +31,41 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_by_state ON outbox (state, seq);
 )sql",
+    // 2: what each entry does, and the device's hybrid logical clock time when it was written
+    // (text form, which sorts like the times). Entries from before get theirs when the file is
+    // opened (see backfill); the last time the clock gave is kept in outbox_meta under 'hlc'.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN hlc TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr const char* kColumns =
-    "seq, method, path, body, bearer, created_ms, state, attempts, response_status, response_body, last_error";
+    "seq, method, path, body, bearer, created_ms, state, attempts, response_status, response_body, last_error, "
+    "kind, hlc";
+
+bool kind_word_char(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'; }
+
+// "/api/v1/counters/C1/call-next" → {"api", "v1", "counters", "C1", "call-next"}.
+std::vector<std::string_view> path_parts(std::string_view path) {
+  path = path.substr(0, path.find('?'));
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    const std::size_t slash = path.find('/');
+    if (slash != 0) out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+// "call-next" → "call_next"; "" if the result would not be a kind word.
+std::string kind_word(std::string_view text) {
+  std::string w(text);
+  std::replace(w.begin(), w.end(), '-', '_');
+  if (w.empty() || w[0] < 'a' || w[0] > 'z' || !std::all_of(w.begin(), w.end(), kind_word_char)) return {};
+  return w;
+}
 
 OutboxState parse_state(const std::string& s) {
   if (s == "done") return OutboxState::Done;
@@ -53,7 +86,16 @@ OutboxEntry read_entry(const store::Statement& st) {
   e.response_status = st.int32(8);
   e.response_body = st.text(9);
   e.last_error = st.text(10);
+  e.kind = st.text(11);
+  std::string error;
+  if (!domain::parse_hlc(st.text(12), e.hlc, error)) e.hlc = {};  // left empty rather than lose the entry
   return e;
+}
+
+std::string meta(store::Db& db, const char* key) {
+  auto st = db.prepare("SELECT value FROM outbox_meta WHERE key = ?");
+  st.bind(1, key);
+  return st.step() ? st.text(0) : std::string();
 }
 
 std::int64_t now_unix_ms() {
@@ -62,6 +104,43 @@ std::int64_t now_unix_ms() {
 }
 
 }  // namespace
+
+bool valid_outbox_kind(std::string_view kind) {
+  if (kind.empty() || kind.size() > 64) return false;
+  bool word_start = true;
+  for (char ch : kind) {
+    if (ch == '.') {
+      if (word_start) return false;  // empty word: leading dot or two dots
+      word_start = true;
+    } else if (word_start) {
+      if (ch < 'a' || ch > 'z') return false;
+      word_start = false;
+    } else if (!kind_word_char(ch)) {
+      return false;
+    }
+  }
+  return !word_start;  // no trailing dot
+}
+
+std::string default_outbox_kind(std::string_view method, std::string_view path) {
+  const auto p = path_parts(path);
+  const bool api = p.size() >= 3 && p[0] == "api" && p[1] == "v1";
+  if (api && method == "POST") {
+    if (p.size() == 3 && p[2] == "tokens") return "token.issue";
+    if (p.size() == 5 && p[2] == "tokens" && p[4] == "cancel") return "token.cancel";
+    if (p.size() == 5 && p[2] == "counters") {
+      const std::string action = kind_word(p[4]);
+      if (!action.empty()) return "counter." + action;
+    }
+    if (p.size() == 3 && p[2] == "sessions") return "session.open";
+    if (p.size() == 4 && p[2] == "admin") {
+      const std::string action = kind_word(p[3]);
+      if (!action.empty()) return "admin." + action;
+    }
+  }
+  if (api && method == "DELETE" && p.size() == 4 && p[2] == "sessions") return "session.close";
+  return "request";
+}
 
 const char* to_string(OutboxState s) {
   switch (s) {
@@ -91,6 +170,12 @@ Outbox::Outbox(const std::string& db_path, std::string device_id, const OutboxOp
     throw store::DbError(SQLITE_MISUSE, "outbox " + db_path + ": device id '" + device_id_ +
                                             "' is not usable in idempotency keys (empty or contains ':')");
   }
+  if (!domain::valid_hlc_node(device_id_)) {
+    throw store::DbError(SQLITE_MISUSE, "outbox " + db_path + ": device id '" + device_id_ +
+                                            "' is not usable as a clock node (letters, digits, '.', '_', '-'; "
+                                            "up to 64)");
+  }
+  hlc_ = std::make_unique<domain::Hlc>(device_id_, now_unix_ms, options.hlc);
   store::OpenOptions open;
   open.durability = options.durability;
   db_ = std::make_unique<store::Db>(db_path, open);
@@ -112,21 +197,90 @@ Outbox::Outbox(const std::string& db_path, std::string device_id, const OutboxOp
     std::int64_t first = options.first_seq > 0 ? options.first_seq : now_unix_ms();
     db_->prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)").bind(1, first - 1).run();
   }
+
+  // The clock continues after the last time it gave, whatever the wall clock says now.
+  if (const std::string last = meta(*db_, "hlc"); !last.empty()) {
+    domain::HlcTime t;
+    std::string error;
+    if (!domain::parse_hlc(last, t, error)) {
+      throw store::DbError(SQLITE_CORRUPT, "outbox " + db_path + ": the stored clock time is damaged: " + error);
+    }
+    hlc_->restore(t);
+  }
+  // Entries written before kinds and clock times (schema 1): the kind of their request, and clock
+  // times in sequence order, from their creation times.
+  struct Old {
+    std::int64_t seq, created_ms;
+    std::string kind;
+  };
+  std::vector<Old> old;
+  auto st = db_->prepare("SELECT seq, method, path, created_ms, kind FROM outbox WHERE hlc = '' ORDER BY seq");
+  while (st.step()) {
+    old.push_back(
+        {st.int64(0), st.int64(3), st.text(4).empty() ? default_outbox_kind(st.text(1), st.text(2)) : st.text(4)});
+  }
+  for (const Old& e : old) {
+    db_->prepare("UPDATE outbox SET kind = ?, hlc = ? WHERE seq = ?")
+        .bind(1, e.kind)
+        .bind(2, domain::format_hlc(hlc_->now_at(e.created_ms)))
+        .bind(3, e.seq)
+        .run();
+  }
+  if (!old.empty()) save_hlc();
   tx.commit();
 }
 
-OutboxEntry Outbox::append(const std::string& method, const std::string& path, const std::string& body,
-                           const std::string& bearer, std::int64_t now_ms) {
+void Outbox::save_hlc() {
+  db_->prepare(
+         "INSERT INTO outbox_meta (key, value) VALUES ('hlc', ?) ON CONFLICT (key) DO UPDATE SET value = "
+         "excluded.value")
+      .bind(1, domain::format_hlc(hlc_->last()))
+      .run();
+}
+
+domain::HlcTime Outbox::last_hlc() {
   std::lock_guard lock(mu_);
-  db_->prepare("INSERT INTO outbox (method, path, body, bearer, created_ms, state) VALUES (?, ?, ?, ?, ?, 'pending')")
+  return hlc_->last();
+}
+
+domain::HlcReceive Outbox::observe(const domain::HlcTime& remote, std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  domain::HlcReceive r = hlc_->update_at(remote, now_ms);
+  store::Transaction tx(*db_);
+  save_hlc();
+  tx.commit();
+  return r;
+}
+
+OutboxEntry Outbox::append(const std::string& method, const std::string& path, const std::string& body,
+                           const std::string& bearer, std::int64_t now_ms, const std::string& kind) {
+  const std::string k = kind.empty() ? default_outbox_kind(method, path) : kind;
+  if (!valid_outbox_kind(k)) {
+    throw std::invalid_argument("outbox entry kind '" + k +
+                                "' is not lower-case dotted words (like \"token.issue\" or \"application.file\")");
+  }
+  std::lock_guard lock(mu_);
+  const domain::HlcTime time = hlc_->now_at(now_ms);
+  // The entry and the clock's last time in one transaction: one commit, and after a crash the
+  // clock restarts after every time an entry carries.
+  store::Transaction tx(*db_);
+  db_->prepare(
+         "INSERT INTO outbox (method, path, body, bearer, created_ms, state, kind, hlc) "
+         "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)")
       .bind(1, method)
       .bind(2, path)
       .bind(3, body)
       .bind(4, bearer)
       .bind(5, now_ms)
+      .bind(6, k)
+      .bind(7, domain::format_hlc(time))
       .run();
   OutboxEntry e;
   e.seq = db_->last_insert_rowid();
+  save_hlc();
+  tx.commit();
+  e.kind = k;
+  e.hlc = time;
   e.method = method;
   e.path = path;
   e.body = body;

@@ -53,14 +53,14 @@ void SyncEngine::on_complete(Completion callback) {
 }
 
 OutboxEntry SyncEngine::submit(const std::string& method, const std::string& path, const json& body,
-                               const std::string& bearer) {
+                               const std::string& bearer, const std::string& kind) {
   std::string text;
   if (!body.is_null()) {
     text = body.dump();
   } else if (method != "GET" && method != "DELETE") {
     text = "{}";
   }
-  OutboxEntry entry = outbox_.append(method, path, text, bearer, now_unix_ms());
+  OutboxEntry entry = outbox_.append(method, path, text, bearer, now_unix_ms(), kind);
   {
     std::lock_guard lock(mu_);
     wake_ = true;
@@ -70,14 +70,15 @@ OutboxEntry SyncEngine::submit(const std::string& method, const std::string& pat
 }
 
 OutboxEntry SyncEngine::submit_and_wait(const std::string& method, const std::string& path, const json& body,
-                                        const std::string& bearer, std::chrono::milliseconds timeout) {
+                                        const std::string& bearer, std::chrono::milliseconds timeout,
+                                        const std::string& kind) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::uint64_t rounds_at_submit;
   {
     std::lock_guard lock(mu_);
     rounds_at_submit = failed_rounds_;
   }
-  const OutboxEntry submitted = submit(method, path, body, bearer);
+  const OutboxEntry submitted = submit(method, path, body, bearer, kind);
   std::unique_lock lock(mu_);
   for (;;) {
     // Read the generation before looking at the entry, so an answer that lands in between

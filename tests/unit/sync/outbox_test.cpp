@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <stdexcept>
 
 #include "guichet/sync/client.hpp"
 
@@ -233,6 +234,219 @@ TEST_F(OutboxTest, DamagedFileIsRefusedWithItsPath) {
   } catch (const DbError& e) {
     EXPECT_NE(std::string(e.what()).find(path_), std::string::npos) << e.what();
   }
+}
+
+// ---- kinds and clock times ----------------------------------------------------------------------
+
+using guichet::domain::HlcTime;
+using guichet::sync::default_outbox_kind;
+using guichet::sync::valid_outbox_kind;
+
+// Runs SQL on the file directly, as another program (or an older Guichet) would.
+void raw_sql(const std::string& path, const std::string& sql) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(raw);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+TEST(OutboxKind, LowerCaseDottedWords) {
+  for (const char* ok : {"token.issue", "application.file", "payment.record", "status.view", "request",
+                         "counter.call_next", "a1.b2_c.d"}) {
+    EXPECT_TRUE(valid_outbox_kind(ok)) << ok;
+  }
+  for (const char* bad : {"", "Token.issue", "token..issue", ".token", "token.", "token issue", "token-issue", "1token",
+                          "token._x", "tökén"}) {
+    EXPECT_FALSE(valid_outbox_kind(bad)) << bad;
+  }
+  EXPECT_FALSE(valid_outbox_kind(std::string(65, 'a')));
+  EXPECT_TRUE(valid_outbox_kind(std::string(64, 'a')));
+}
+
+TEST(OutboxKind, DefaultFromTheRequest) {
+  EXPECT_EQ(default_outbox_kind("POST", "/api/v1/tokens"), "token.issue");
+  EXPECT_EQ(default_outbox_kind("POST", "/api/v1/tokens/LDH01-20261123-A042/cancel"), "token.cancel");
+  EXPECT_EQ(default_outbox_kind("POST", "/api/v1/counters/C1/call-next"), "counter.call_next");
+  EXPECT_EQ(default_outbox_kind("POST", "/api/v1/counters/C1/no-show"), "counter.no_show");
+  EXPECT_EQ(default_outbox_kind("POST", "/api/v1/counters/C1/start"), "counter.start");
+  EXPECT_EQ(default_outbox_kind("POST", "/api/v1/sessions"), "session.open");
+  EXPECT_EQ(default_outbox_kind("DELETE", "/api/v1/sessions/current"), "session.close");
+  EXPECT_EQ(default_outbox_kind("POST", "/api/v1/admin/day-close"), "admin.day_close");
+  EXPECT_EQ(default_outbox_kind("POST", "/api/v1/counters/C1/Odd%20Thing"), "request");
+  EXPECT_EQ(default_outbox_kind("GET", "/api/v1/tokens"), "request");
+  EXPECT_EQ(default_outbox_kind("POST", "/a"), "request");
+  EXPECT_EQ(default_outbox_kind("POST", ""), "request");
+}
+
+TEST_F(OutboxTest, EntriesCarryAKindAndAClockTime) {
+  Outbox box(path_, "K1", from_one());
+  const auto issued = box.append("POST", "/api/v1/tokens", "{}", "", 5000);
+  const auto filed = box.append("POST", "/api/v1/applications", "{}", "s", 5000, "application.file");
+  const auto viewed = box.append("GET", "/api/v1/applications/R1", "", "", 5003, "status.view");
+  EXPECT_EQ(issued.kind, "token.issue");
+  EXPECT_EQ(filed.kind, "application.file");
+  EXPECT_EQ(viewed.kind, "status.view");
+  EXPECT_EQ(issued.hlc, (HlcTime{5000, 0, "K1"}));
+  EXPECT_EQ(filed.hlc, (HlcTime{5000, 1, "K1"}));
+  EXPECT_EQ(viewed.hlc, (HlcTime{5003, 0, "K1"}));
+  EXPECT_EQ(box.last_hlc(), viewed.hlc);
+  // As stored.
+  auto pending = box.pending();
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[1].kind, "application.file");
+  EXPECT_EQ(pending[1].hlc, filed.hlc);
+  EXPECT_EQ(box.get(viewed.seq)->hlc, viewed.hlc);
+  // The idempotency key is still device:seq.
+  EXPECT_EQ(box.idempotency_key(filed.seq), "K1:2");
+}
+
+TEST_F(OutboxTest, AKindThatIsNotDottedWordsIsRefusedAndNothingWritten) {
+  Outbox box(path_, "K1", from_one());
+  EXPECT_THROW(box.append("POST", "/a", "{}", "", 1, "Token Issue"), std::invalid_argument);
+  EXPECT_EQ(box.pending_count(), 0);
+  EXPECT_EQ(box.append("POST", "/a", "{}", "", 1, "token.issue").seq, 1);
+}
+
+TEST_F(OutboxTest, ClockNeverGoesBackwardsAcrossRestartsOrWithTheWallClock) {
+  HlcTime before;
+  {
+    Outbox box(path_, "K1", from_one());
+    box.append("POST", "/a", "{}", "", 1'700'000'000'000);
+    before = box.append("POST", "/b", "{}", "", 1'700'000'000'000).hlc;
+    // The wall clock goes back an hour between two actions.
+    const HlcTime after = box.append("POST", "/c", "{}", "", 1'700'000'000'000 - 3'600'000).hlc;
+    EXPECT_GT(after, before);
+    before = after;
+  }
+  // Restarted with the wall clock a day behind: the clock continues after the stored time.
+  Outbox box(path_, "K1", from_one());
+  EXPECT_EQ(box.last_hlc(), before);
+  const HlcTime next = box.append("POST", "/d", "{}", "", 1'700'000'000'000 - 86'400'000).hlc;
+  EXPECT_EQ(next, (HlcTime{before.wall_ms, before.logical + 1, "K1"}));
+  // Entries in sequence order are in clock order.
+  auto all = box.pending();
+  for (std::size_t i = 1; i < all.size(); ++i) EXPECT_GT(all[i].hlc, all[i - 1].hlc);
+}
+
+TEST_F(OutboxTest, ATimeFromTheServerOrdersLaterEntriesAfterIt) {
+  const std::int64_t now = 1'700'000'000'000;
+  {
+    Outbox box(path_, "K1", from_one());
+    box.append("POST", "/a", "{}", "", now);
+    // The server's clock is half an hour ahead of this terminal's.
+    const auto r = box.observe({now + 1'800'000, 7, "LDH01"}, now + 5);
+    EXPECT_TRUE(r.within_drift);
+    EXPECT_EQ(r.time, (HlcTime{now + 1'800'000, 8, "K1"}));
+    // A time three hours ahead is not followed.
+    const auto far = box.observe({now + 3 * 3'600'000, 0, "LDH01"}, now + 6);
+    EXPECT_FALSE(far.within_drift);
+    EXPECT_FALSE(far.reason.empty());
+  }
+  Outbox box(path_, "K1", from_one());
+  EXPECT_EQ(box.append("POST", "/b", "{}", "", now + 10).hlc, (HlcTime{now + 1'800'000, 10, "K1"}));
+}
+
+TEST_F(OutboxTest, ADamagedStoredClockTimeIsRefused) {
+  {
+    Outbox box(path_, "K1", from_one());
+    box.append("POST", "/a", "{}", "", 1000);
+  }
+  raw_sql(path_, "UPDATE outbox_meta SET value = 'yesterday' WHERE key = 'hlc'");
+  try {
+    Outbox box(path_, "K1", from_one());
+    FAIL() << "opened an outbox whose clock time is damaged";
+  } catch (const DbError& e) {
+    EXPECT_TRUE(e.is_corrupt());
+    EXPECT_NE(std::string(e.what()).find("clock time is damaged"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(OutboxTest, DeviceIdThatIsNotAClockNodeIsRefused) {
+  EXPECT_THROW(Outbox(path_, "K 1"), DbError);
+  EXPECT_THROW(Outbox(path_, std::string(65, 'K')), DbError);
+}
+
+// An outbox file written by the first schema (before kinds and clock times), exactly as that
+// version created it: opened by this version, it keeps its entries, their states and their
+// numbers, and gets kinds from their requests and clock times in sequence order.
+TEST_F(OutboxTest, AFileOfTheFirstSchemaUpgradesInPlace) {
+  raw_sql(path_, R"sql(
+PRAGMA journal_mode = WAL;
+BEGIN;
+CREATE TABLE outbox_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  body TEXT NOT NULL,
+  bearer TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  response_status INTEGER NOT NULL DEFAULT 0,
+  response_body TEXT NOT NULL DEFAULT '',
+  last_error TEXT NOT NULL DEFAULT '',
+  completed_ms INTEGER
+);
+CREATE INDEX outbox_by_state ON outbox (state, seq);
+PRAGMA user_version = 1;
+INSERT INTO outbox_meta (key, value) VALUES ('device', 'C1'), ('app.feed.last_event_id', '17');
+INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', 99);
+INSERT INTO outbox (method, path, body, bearer, created_ms, state, attempts, response_status, response_body)
+  VALUES ('POST', '/api/v1/sessions', '{"pin":"1"}', '', 2000, 'done', 1, 200, '{"session":"s"}');
+INSERT INTO outbox (method, path, body, bearer, created_ms, state)
+  VALUES ('POST', '/api/v1/counters/C1/call-next', '{}', 's', 1500, 'pending');
+INSERT INTO outbox (method, path, body, bearer, created_ms, state)
+  VALUES ('POST', '/api/v1/counters/C1/call-next', '{}', 's', 1500, 'pending');
+INSERT INTO outbox (method, path, body, bearer, created_ms, state, attempts, response_status, response_body)
+  VALUES ('POST', '/api/v1/tokens/T1/cancel', '{}', '', 2600, 'failed', 2, 409, '{"error":{}}');
+COMMIT;
+)sql");
+
+  Outbox box(path_, "C1", from_one());
+  // Entries, states, answers and named values kept.
+  auto pending = box.pending();
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].seq, 101);
+  EXPECT_EQ(pending[1].seq, 102);
+  EXPECT_EQ(pending[0].bearer, "s");
+  EXPECT_EQ(box.get(100)->state, OutboxState::Done);
+  EXPECT_EQ(box.get(100)->response_body, "{\"session\":\"s\"}");
+  EXPECT_EQ(box.failed().at(0).response_status, 409);
+  EXPECT_EQ(box.get_meta("feed.last_event_id").value_or(""), "17");
+  // Kinds from their requests; clock times in sequence order although the wall clock went back.
+  EXPECT_EQ(box.get(100)->kind, "session.open");
+  EXPECT_EQ(pending[0].kind, "counter.call_next");
+  EXPECT_EQ(box.get(103)->kind, "token.cancel");
+  EXPECT_EQ(box.get(100)->hlc, (HlcTime{2000, 0, "C1"}));
+  EXPECT_EQ(pending[0].hlc, (HlcTime{2000, 1, "C1"}));
+  EXPECT_EQ(pending[1].hlc, (HlcTime{2000, 2, "C1"}));
+  EXPECT_EQ(box.get(103)->hlc, (HlcTime{2600, 0, "C1"}));
+  // New entries continue both the sequence and the clock.
+  const auto next = box.append("POST", "/api/v1/tokens", "{}", "", 2100);
+  EXPECT_EQ(next.seq, 104);
+  EXPECT_EQ(next.hlc, (HlcTime{2600, 1, "C1"}));
+
+  // The upgrade happened once; reopening changes nothing.
+  const auto before = box.get(101)->hlc;
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 2);
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  Outbox again(path_, "C1", from_one());
+  EXPECT_EQ(again.get(101)->hlc, before);
+  EXPECT_EQ(again.last_hlc(), next.hlc);
 }
 
 }  // namespace

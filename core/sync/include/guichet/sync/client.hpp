@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "guichet/domain/hlc.hpp"
 #include "guichet/store/sqlite.hpp"
 #include "guichet/sync/protocol.hpp"
 
@@ -76,8 +77,19 @@ class ApiClient {
 
 enum class OutboxState { Pending, Done, Failed };
 
+// What an outbox entry does, for people and for the server's records: "token.issue",
+// "application.file", "payment.record", "status.view". Lower-case dotted words: 1 to 64
+// characters, words of a–z, 0–9 and '_' starting with a letter, separated by single dots.
+bool valid_outbox_kind(std::string_view kind);
+// The kind of an entry appended without one, from its request: "token.issue" (POST
+// /api/v1/tokens), "token.cancel", "counter.call_next" and the other counter actions,
+// "session.open", "session.close", "admin.day_close"; "request" for anything else.
+std::string default_outbox_kind(std::string_view method, std::string_view path);
+
 struct OutboxEntry {
   std::int64_t seq = 0;  // per-device sequence; idempotency key is "device:seq"
+  std::string kind;      // "token.issue" (see valid_outbox_kind)
+  domain::HlcTime hlc;   // the device's hybrid logical clock when the entry was written
   std::string method;    // "POST"
   std::string path;      // "/api/v1/tokens"
   std::string body;      // JSON text
@@ -102,21 +114,33 @@ struct OutboxOptions {
   // would silently turn new actions into replays of old ones.
   std::int64_t first_seq = 0;
   store::Durability durability = store::Durability::Full;
+  // The outbox's hybrid logical clock (its node is the device id).
+  domain::HlcOptions hlc;
 };
 
 // The terminal's outbox in its SQLite file. Entries are durable before they are sent; they leave
 // the Pending state only when the server answered (2xx → Done, 4xx → Failed: refused for good).
+//
+// Every entry carries a kind and a time from the outbox's hybrid logical clock. The last time the
+// clock gave is stored in the same transaction as the entry, so the clock never goes backwards,
+// across restarts too, even when the terminal's wall clock does. Files from before kinds and
+// clock times are upgraded in place when opened: their entries get the kind of their request and
+// clock times in sequence order from their creation times.
 class Outbox {
  public:
   // Opens or creates the outbox in `db_path`. Throws store::DbError if the file cannot be opened,
-  // is damaged, or belongs to another device (its keys would collide with that device's).
+  // is damaged, or belongs to another device (its keys would collide with that device's). The
+  // device id must also be a clock node id (letters, digits, '.', '_', '-'; up to 64).
   Outbox(const std::string& db_path, std::string device_id);
   Outbox(const std::string& db_path, std::string device_id, const OutboxOptions& options);
   const std::string& device_id() const { return device_id_; }
   std::string idempotency_key(std::int64_t seq) const { return device_id_ + ":" + std::to_string(seq); }
 
+  // Writes one entry, durably, with the next clock time (`now_ms` is the physical reading). An
+  // empty `kind` is default_outbox_kind(method, path); any other must be valid_outbox_kind, or
+  // std::invalid_argument is thrown and nothing is written.
   OutboxEntry append(const std::string& method, const std::string& path, const std::string& body,
-                     const std::string& bearer, std::int64_t now_ms);
+                     const std::string& bearer, std::int64_t now_ms, const std::string& kind = {});
   std::vector<OutboxEntry> pending(int limit = 100);
   std::optional<OutboxEntry> get(std::int64_t seq);
   void complete(std::int64_t seq, int status, const std::string& body);  // Done or Failed by status
@@ -131,10 +155,17 @@ class Outbox {
   std::optional<std::string> get_meta(const std::string& name);
   void set_meta(const std::string& name, const std::string& value);
 
+  // The outbox's clock. observe() merges a time received from the server (a receive event), so
+  // that the entries written after it are ordered after it; the result is stored durably.
+  domain::HlcTime last_hlc();
+  domain::HlcReceive observe(const domain::HlcTime& remote, std::int64_t now_ms);
+
  private:
+  void save_hlc();  // under mu_, inside a transaction
   std::unique_ptr<store::Db> db_;
   std::string device_id_;
   std::mutex mu_;
+  std::unique_ptr<domain::Hlc> hlc_;
 };
 
 struct SyncOptions {
@@ -155,13 +186,15 @@ class SyncEngine {
   void start();
   void stop();
 
-  // Writes the action to the outbox (durable), wakes the engine, returns the entry.
+  // Writes the action to the outbox (durable), wakes the engine, returns the entry. `kind` as in
+  // Outbox::append (empty: from the request).
   OutboxEntry submit(const std::string& method, const std::string& path, const json& body,
-                     const std::string& bearer = {});
+                     const std::string& bearer = {}, const std::string& kind = {});
   // Like submit, then waits up to `timeout` for the server's answer. If the server is not
   // reachable in time the entry stays in the outbox and is sent later; the result says so.
   OutboxEntry submit_and_wait(const std::string& method, const std::string& path, const json& body,
-                              const std::string& bearer, std::chrono::milliseconds timeout);
+                              const std::string& bearer, std::chrono::milliseconds timeout,
+                              const std::string& kind = {});
 
   void on_complete(Completion callback);
   bool online() const { return online_.load(); }
