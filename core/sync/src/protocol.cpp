@@ -1,7 +1,11 @@
 #include "guichet/sync/protocol.hpp"
 
 #include <limits>
+#include <set>
 #include <utility>
+
+#include "guichet/domain/form.hpp"
+#include "guichet/domain/pattern.hpp"
 
 namespace guichet::sync {
 
@@ -79,6 +83,18 @@ class Reader {
            "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + std::to_string(n));
     }
     return n;
+  }
+
+  std::optional<double> number(const char* key) const {
+    const json* v = get(key);
+    if (!v) return std::nullopt;
+    if (!v->is_number()) fail(field(key), std::string("expected a number, got ") + type_name(*v));
+    return v->get<double>();
+  }
+
+  std::optional<int> optional_int32(const char* key, int min, int max) const {
+    if (!get(key)) return std::nullopt;
+    return int32(key, true, min, max);
   }
 
   int int32(const char* key, bool required, int min = 0, int max = std::numeric_limits<int>::max(),
@@ -219,6 +235,150 @@ d::OpeningHours hours_at(const json& j, const std::string& path) {
 
 const char* carry_over_code(d::CarryOver c) { return c == d::CarryOver::NextDay ? "next_day" : "none"; }
 
+// ---- application forms, documents, calendar ----
+
+// Optional text (help): null when empty.
+json optional_text_json(const d::LocalizedText& t) { return t.by_lang.empty() ? json(nullptr) : text_json(t); }
+
+d::LocalizedText optional_text_field(const Reader& r, const json& parent, const char* key) {
+  if (!r.get(key)) return {};
+  return text_at(parent.at(key), r.field(key));
+}
+
+template <class T>
+json optional_json(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+json field_json(const d::FormField& f) {
+  json choices = json::array();
+  for (const auto& c : f.choices) choices.push_back({{"id", c.id}, {"label", text_json(c.label)}});
+  return json{
+      {"id", f.id},
+      {"type", d::field_type_code(f.type)},
+      {"label", text_json(f.label)},
+      {"required", f.required},
+      {"help", optional_text_json(f.help)},
+      {"example", f.example},
+      {"pattern", f.pattern.source()},
+      {"min_length", optional_json(f.min_length)},
+      {"max_length", optional_json(f.max_length)},
+      {"min", optional_json(f.min)},
+      {"max", optional_json(f.max)},
+      {"decimals", f.decimals},
+      {"not_in_future", f.not_in_future},
+      {"choices", std::move(choices)},
+  };
+}
+
+d::FormField field_at(const json& j, const std::string& path) {
+  Reader r(j, path);
+  d::FormField f;
+  f.id = r.str("id", true, true);
+  const std::string type = r.str("type", true);
+  if (!d::parse_field_type(type, f.type)) {
+    Reader::fail(r.field("type"), "unknown field type \"" + type +
+                                      "\" (expected text, number, date, phone, email, choice, yes_no or aadhaar)");
+  }
+  f.label = text_field(r, j, "label");
+  f.required = r.boolean("required", false);
+  f.help = optional_text_field(r, j, "help");
+  f.example = r.str("example", false);
+  // Compiled again here: a pattern this terminal's regex engine cannot compile refuses the whole
+  // catalogue now, rather than failing a citizen's form later.
+  const std::string pattern = r.str("pattern", false);
+  if (!pattern.empty()) {
+    std::string error;
+    if (!d::Pattern::compile(pattern, f.pattern, error)) {
+      Reader::fail(r.field("pattern"), "the pattern \"" + pattern + "\" does not compile: " + error);
+    }
+  }
+  f.min_length = r.optional_int32("min_length", 0, d::kMaxValueChars);
+  f.max_length = r.optional_int32("max_length", 0, d::kMaxValueChars);
+  if (f.min_length && f.max_length && *f.min_length > *f.max_length) {
+    Reader::fail(r.field("min_length"), "is more than max_length (" + std::to_string(*f.max_length) + ")");
+  }
+  f.min = r.number("min");
+  f.max = r.number("max");
+  if (f.min && f.max && *f.min > *f.max) Reader::fail(r.field("min"), "is more than max");
+  f.decimals = r.int32("decimals", false, 0, 6);
+  f.not_in_future = r.boolean("not_in_future", false);
+  std::set<std::string> ids;
+  r.each("choices", false, [&](const json& e, const std::string& choice_path) {
+    Reader cr(e, choice_path);
+    d::FieldChoice c;
+    c.id = cr.str("id", true, true);
+    if (!ids.insert(c.id).second) Reader::fail(cr.field("id"), "duplicate choice \"" + c.id + "\"");
+    c.label = text_field(cr, e, "label");
+    f.choices.push_back(std::move(c));
+  });
+  if (f.type == d::FieldType::Choice && f.choices.empty())
+    Reader::fail(r.field("choices"), "a choice field needs choices");
+  return f;
+}
+
+json document_json(const d::RequiredDocument& doc) {
+  return json{{"id", doc.id},
+              {"name", text_json(doc.name)},
+              {"required", doc.required},
+              {"help", optional_text_json(doc.help)}};
+}
+
+d::RequiredDocument document_at(const json& j, const std::string& path) {
+  Reader r(j, path);
+  d::RequiredDocument doc;
+  doc.id = r.str("id", true, true);
+  doc.name = text_field(r, j, "name");
+  doc.required = r.boolean("required", false, true);
+  doc.help = optional_text_field(r, j, "help");
+  return doc;
+}
+
+json calendar_json(const d::WorkingCalendar& c) {
+  json weekdays = json::array();
+  for (int wd = 0; wd < 7; ++wd) {
+    if (c.working_weekdays[static_cast<std::size_t>(wd)]) weekdays.push_back(d::weekday_code(wd));
+  }
+  json holidays = json::array();
+  for (const auto& h : c.holidays) holidays.push_back({{"date", d::format_date(h.date)}, {"name", text_json(h.name)}});
+  return json{{"working_weekdays", std::move(weekdays)},
+              {"holidays", std::move(holidays)},
+              {"extra_days_at_centre", c.extra_days_at_centre}};
+}
+
+d::WorkingCalendar calendar_at(const json& j, const std::string& path) {
+  Reader r(j, path);
+  d::WorkingCalendar c;
+  c.working_weekdays.fill(false);
+  const std::vector<std::string> days = r.strings("working_weekdays", true);
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    int wd = -1;
+    for (int k = 0; k < 7; ++k) {
+      if (days[i] == d::weekday_code(k)) wd = k;
+    }
+    const std::string day_path = r.field("working_weekdays") + "[" + std::to_string(i) + "]";
+    if (wd < 0) {
+      Reader::fail(day_path, "unknown weekday \"" + days[i] + "\" (expected mon, tue, wed, thu, fri, sat or sun)");
+    }
+    c.working_weekdays[static_cast<std::size_t>(wd)] = true;
+  }
+  if (days.empty()) Reader::fail(r.field("working_weekdays"), "at least one weekday must be a working day");
+  std::set<std::string> dates;
+  r.each("holidays", false, [&](const json& e, const std::string& holiday_path) {
+    Reader hr(e, holiday_path);
+    d::Holiday h;
+    const std::string date = hr.str("date", true);
+    if (!d::parse_date(date, h.date)) {
+      Reader::fail(hr.field("date"), "expected a date like \"2026-01-26\", got \"" + date + "\"");
+    }
+    if (!dates.insert(date).second) Reader::fail(hr.field("date"), "a second holiday on " + date);
+    h.name = text_field(hr, e, "name");
+    c.holidays.push_back(std::move(h));
+  });
+  c.extra_days_at_centre = r.int32("extra_days_at_centre", false, 0, 30);
+  return c;
+}
+
 }  // namespace
 
 // ---- token, wait, counter ----------------------------------------------------------------------
@@ -336,6 +496,10 @@ json to_json(const d::Catalogue& c) {
   }
   json services = json::array();
   for (const auto& s : c.services) {
+    json form = json::array();
+    for (const auto& f : s.form) form.push_back(field_json(f));
+    json documents = json::array();
+    for (const auto& doc : s.documents) documents.push_back(document_json(doc));
     services.push_back({
         {"id", s.id},
         {"department", s.department},
@@ -348,6 +512,8 @@ json to_json(const d::Catalogue& c) {
         {"time_limit_days", s.time_limit_days},
         {"fee_minor", s.fee_minor},
         {"typical_service_minutes", s.typical_service_minutes},
+        {"form", std::move(form)},
+        {"documents", std::move(documents)},
     });
   }
   return json{
@@ -368,6 +534,7 @@ json to_json(const d::Catalogue& c) {
       {"priority_categories", std::move(categories)},
       {"counters", std::move(counters)},
       {"services", std::move(services)},
+      {"calendar", calendar_json(c.calendar)},
   };
 }
 
@@ -430,8 +597,25 @@ d::Catalogue catalogue_from_json(const json& j) {
     s.time_limit_days = er.int32("time_limit_days", false, 0);
     s.fee_minor = er.integer("fee_minor", false, 0, std::numeric_limits<std::int64_t>::max());
     s.typical_service_minutes = er.int32("typical_service_minutes", false, 1, 24 * 60, 5);
+    // Absent in catalogues from before application forms: no form, no documents.
+    std::set<std::string> field_ids;
+    er.each("form", false, [&](const json& fj, const std::string& field_path) {
+      d::FormField f = field_at(fj, field_path);
+      if (!field_ids.insert(f.id).second) Reader::fail(field_path + ".id", "duplicate field \"" + f.id + "\"");
+      s.form.push_back(std::move(f));
+    });
+    std::set<std::string> document_ids;
+    er.each("documents", false, [&](const json& dj, const std::string& document_path) {
+      d::RequiredDocument doc = document_at(dj, document_path);
+      if (!document_ids.insert(doc.id).second) {
+        Reader::fail(document_path + ".id", "duplicate document \"" + doc.id + "\"");
+      }
+      s.documents.push_back(std::move(doc));
+    });
     c.services.push_back(std::move(s));
   });
+  // Absent in catalogues from before the working calendar: the default one (Monday to Saturday).
+  if (const json* cal = r.get("calendar")) c.calendar = calendar_at(*cal, r.field("calendar"));
   return c;
 }
 

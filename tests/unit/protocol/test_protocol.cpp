@@ -316,6 +316,160 @@ TEST(ProtocolCatalogue, RejectsBadFieldsNamingThem) {
             "catalogue.centre.languages: expected an array of strings, got a string");
 }
 
+void expect_same_text(const d::LocalizedText& a, const d::LocalizedText& b, const std::string& what) {
+  EXPECT_EQ(a.by_lang, b.by_lang) << what;
+}
+
+// Every field of the forms, documents and calendar, compared one by one (the catalogue types have
+// no equality: a compiled pattern is compared by its source and by what it matches).
+void expect_same_applications(const d::Catalogue& a, const d::Catalogue& b) {
+  ASSERT_EQ(a.services.size(), b.services.size());
+  for (std::size_t i = 0; i < a.services.size(); ++i) {
+    const d::Service& sa = a.services[i];
+    const d::Service& sb = b.services[i];
+    SCOPED_TRACE(sa.id);
+    ASSERT_EQ(sa.form.size(), sb.form.size());
+    for (std::size_t k = 0; k < sa.form.size(); ++k) {
+      const d::FormField& fa = sa.form[k];
+      const d::FormField& fb = sb.form[k];
+      SCOPED_TRACE(fa.id);
+      EXPECT_EQ(fa.id, fb.id);
+      EXPECT_EQ(fa.type, fb.type);
+      expect_same_text(fa.label, fb.label, "label");
+      EXPECT_EQ(fa.required, fb.required);
+      expect_same_text(fa.help, fb.help, "help");
+      EXPECT_EQ(fa.example, fb.example);
+      EXPECT_EQ(fa.pattern.source(), fb.pattern.source());
+      EXPECT_EQ(fa.pattern.empty(), fb.pattern.empty());
+      for (const std::string& v : {fa.example, std::string("+919814012345"), std::string("12345"), std::string()}) {
+        EXPECT_EQ(fa.pattern.matches(v), fb.pattern.matches(v)) << v;
+      }
+      EXPECT_EQ(fa.min_length, fb.min_length);
+      EXPECT_EQ(fa.max_length, fb.max_length);
+      EXPECT_EQ(fa.min, fb.min);
+      EXPECT_EQ(fa.max, fb.max);
+      EXPECT_EQ(fa.decimals, fb.decimals);
+      EXPECT_EQ(fa.not_in_future, fb.not_in_future);
+      ASSERT_EQ(fa.choices.size(), fb.choices.size());
+      for (std::size_t c = 0; c < fa.choices.size(); ++c) {
+        EXPECT_EQ(fa.choices[c].id, fb.choices[c].id);
+        expect_same_text(fa.choices[c].label, fb.choices[c].label, "choice label");
+      }
+    }
+    ASSERT_EQ(sa.documents.size(), sb.documents.size());
+    for (std::size_t k = 0; k < sa.documents.size(); ++k) {
+      EXPECT_EQ(sa.documents[k].id, sb.documents[k].id);
+      expect_same_text(sa.documents[k].name, sb.documents[k].name, "document name");
+      EXPECT_EQ(sa.documents[k].required, sb.documents[k].required);
+      expect_same_text(sa.documents[k].help, sb.documents[k].help, "document help");
+    }
+  }
+  EXPECT_EQ(a.calendar.working_weekdays, b.calendar.working_weekdays);
+  EXPECT_EQ(a.calendar.extra_days_at_centre, b.calendar.extra_days_at_centre);
+  ASSERT_EQ(a.calendar.holidays.size(), b.calendar.holidays.size());
+  for (std::size_t k = 0; k < a.calendar.holidays.size(); ++k) {
+    EXPECT_EQ(a.calendar.holidays[k].date, b.calendar.holidays[k].date);
+    expect_same_text(a.calendar.holidays[k].name, b.calendar.holidays[k].name, "holiday name");
+  }
+}
+
+TEST(ProtocolCatalogue, DemoFormsDocumentsAndCalendarRoundTrip) {
+  const d::Catalogue c = demo();
+  const json j = to_json(c);
+  // The demo has all of it, so the comparison below compares something.
+  std::size_t fields = 0, documents = 0, patterns = 0, choices = 0, ranges = 0, helps = 0;
+  for (const auto& s : c.services) {
+    documents += s.documents.size();
+    for (const auto& f : s.form) {
+      ++fields;
+      patterns += f.pattern.empty() ? 0 : 1;
+      choices += f.choices.size();
+      ranges += f.min || f.max ? 1 : 0;
+      helps += f.help.by_lang.empty() ? 0 : 1;
+    }
+  }
+  EXPECT_GT(fields, 30u);
+  EXPECT_GT(documents, 15u);
+  EXPECT_GT(patterns, 0u);
+  EXPECT_GT(choices, 0u);
+  EXPECT_GT(ranges, 0u);
+  EXPECT_GT(helps, 0u);
+  EXPECT_GT(c.calendar.holidays.size(), 10u);
+  EXPECT_EQ(c.calendar.extra_days_at_centre, 2);
+
+  EXPECT_EQ(j["calendar"]["working_weekdays"], json({"mon", "tue", "wed", "thu", "fri", "sat"}));
+  EXPECT_EQ(j["calendar"]["extra_days_at_centre"], 2);
+  EXPECT_EQ(j["services"][0]["form"][0]["id"], "child-name");
+  EXPECT_EQ(j["services"][0]["form"][0]["type"], "text");
+  EXPECT_EQ(j["services"][0]["form"][0]["max_length"], 100);
+  EXPECT_TRUE(j["services"][0]["form"][0]["min_length"].is_null());
+  EXPECT_EQ(j["services"][0]["form"][1]["not_in_future"], true);
+  EXPECT_EQ(j["services"][0]["form"][1]["example"], "14/04/2026");
+  EXPECT_TRUE(j["services"][0]["form"][1]["help"].is_null());
+
+  // Through text, as the server sends it and a terminal caches it.
+  const d::Catalogue back = catalogue_from_json(json::parse(j.dump()));
+  expect_same_applications(c, back);
+  EXPECT_EQ(to_json(back), j);
+}
+
+TEST(ProtocolCatalogue, ACatalogueFromBeforeFormsStillReads) {
+  json j = to_json(demo());
+  j.erase("calendar");
+  for (auto& s : j["services"]) {
+    s.erase("form");
+    s.erase("documents");
+  }
+  const d::Catalogue c = catalogue_from_json(j);
+  EXPECT_TRUE(c.services[0].form.empty());
+  EXPECT_TRUE(c.services[0].documents.empty());
+  EXPECT_EQ(c.calendar.working_weekdays, d::WorkingCalendar{}.working_weekdays);
+  EXPECT_TRUE(c.calendar.holidays.empty());
+}
+
+TEST(ProtocolCatalogue, RejectsBadFormsAndCalendarsNamingThem) {
+  const json good = to_json(demo());
+  auto with = [&](const std::function<void(json&)>& change) {
+    json j = good;
+    change(j);
+    return error_of([&] { (void)catalogue_from_json(j); });
+  };
+  // The pattern's complaint is the domain's own sentence (see domain::Pattern::compile).
+  const std::string bad_pattern = with([](json& j) { j["services"][0]["form"][0]["pattern"] = "([0-9]"; });
+  EXPECT_EQ(
+      bad_pattern.rfind(
+          "catalogue.services[0].form[0].pattern: the pattern \"([0-9]\" does not compile: unbalanced parentheses", 0),
+      0u)
+      << bad_pattern;
+  EXPECT_EQ(with([](json& j) { j["services"][0]["form"][0]["type"] = "colour"; }),
+            "catalogue.services[0].form[0].type: unknown field type \"colour\" (expected text, number, date, phone, "
+            "email, choice, yes_no or aadhaar)");
+  EXPECT_EQ(with([](json& j) { j["services"][0]["form"][1]["id"] = "child-name"; }),
+            "catalogue.services[0].form[1].id: duplicate field \"child-name\"");
+  EXPECT_EQ(with([](json& j) { j["services"][0]["form"][2]["choices"] = json::array(); }),
+            "catalogue.services[0].form[2].choices: a choice field needs choices");
+  EXPECT_EQ(with([](json& j) { j["services"][0]["form"][0]["label"].erase("en"); }),
+            "catalogue.services[0].form[0].label.en: missing (English is always present)");
+  EXPECT_EQ(with([](json& j) { j["services"][0]["form"][0]["min_length"] = 200; }),
+            "catalogue.services[0].form[0].min_length: is more than max_length (100)");
+  EXPECT_EQ(with([](json& j) { j["services"][0]["form"][0]["max"] = "ten"; }),
+            "catalogue.services[0].form[0].max: expected a number, got a string");
+  EXPECT_EQ(with([](json& j) { j["services"][0]["documents"][0]["required"] = "yes"; }),
+            "catalogue.services[0].documents[0].required: expected a boolean, got a string");
+  EXPECT_EQ(with([](json& j) { j["calendar"]["holidays"][0]["date"] = "26/01/2026"; }),
+            "catalogue.calendar.holidays[0].date: expected a date like \"2026-01-26\", got \"26/01/2026\"");
+  EXPECT_EQ(with([](json& j) { j["calendar"]["holidays"][1]["date"] = j["calendar"]["holidays"][0]["date"]; }),
+            "catalogue.calendar.holidays[1].date: a second holiday on " +
+                good["calendar"]["holidays"][0]["date"].get<std::string>());
+  EXPECT_EQ(with([](json& j) { j["calendar"]["working_weekdays"][0] = "monday"; }),
+            "catalogue.calendar.working_weekdays[0]: unknown weekday \"monday\" (expected mon, tue, wed, thu, fri, "
+            "sat or sun)");
+  EXPECT_EQ(with([](json& j) { j["calendar"]["working_weekdays"] = json::array(); }),
+            "catalogue.calendar.working_weekdays: at least one weekday must be a working day");
+  EXPECT_EQ(with([](json& j) { j["calendar"]["extra_days_at_centre"] = -1; }),
+            "catalogue.calendar.extra_days_at_centre: must be between 0 and 30, got -1");
+}
+
 TEST(ProtocolError, Body) {
   const json j = error_body("service_closed", "Birth certificate is closed now; it opens at 09:00");
   EXPECT_EQ(j.dump(),
