@@ -165,7 +165,9 @@ const std::vector<Route>& Api::routes() {
                           "GET /api/v1/events",
                           "GET /api/v1/dashboard",
                           "POST /api/v1/admin/day-close",
-                          "GET /dashboard"}) {
+                          "GET /dashboard",
+                          "POST /api/v1/enrollment-codes",
+                          "POST /api/v1/enroll"}) {
       std::string s(p);
       auto sp = s.find(' ');
       r.push_back(Route{s.substr(0, sp), s.substr(sp + 1)});
@@ -180,11 +182,13 @@ void Api::handle(const Request& request, Respond done) {
   // Same order as routes(). A vector rather than a built-in array: GCC's bounds sanitizer
   // misjudges the size of an array of member-function pointers and stops the server.
   static const std::vector<H> handlers = {
-      &Api::health,         &Api::openapi,        &Api::catalogue,      &Api::issue_token,    &Api::get_token,
-      &Api::cancel_token,   &Api::queue,          &Api::login,          &Api::logout,         &Api::counter_action,
-      &Api::counter_action, &Api::counter_action, &Api::counter_action, &Api::counter_action, &Api::counter_action,
-      &Api::counter_action, &Api::counter_action, &Api::counter_action, &Api::calls,          &Api::events_snapshot,
-      &Api::dashboard,      &Api::day_close,      &Api::dashboard_page,
+      &Api::health,         &Api::openapi,        &Api::catalogue,      &Api::issue_token,
+      &Api::get_token,      &Api::cancel_token,   &Api::queue,          &Api::login,
+      &Api::logout,         &Api::counter_action, &Api::counter_action, &Api::counter_action,
+      &Api::counter_action, &Api::counter_action, &Api::counter_action, &Api::counter_action,
+      &Api::counter_action, &Api::counter_action, &Api::calls,          &Api::events_snapshot,
+      &Api::dashboard,      &Api::day_close,      &Api::dashboard_page, &Api::create_enrollment_code,
+      &Api::enroll,
   };
 
   std::string_view target = request.target;
@@ -719,6 +723,46 @@ void Api::day_close(Call& c) {
         return std::nullopt;
       },
       std::move(c.done));
+}
+
+void Api::create_enrollment_code(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  auto session = centre_.authenticate_operator(c.request, device.value());
+  if (!session) return c.done(session.error());
+  if (session->role != Role::Admin) return c.done(forbidden("enrollment codes are created by admins"));
+  json body;
+  std::string kind, chosen_id, name, expires_in;
+  if (auto e = parse_body(c.request, body)) return c.done(*e);
+  if (auto e = string_field(body, "kind", true, kind)) return c.done(*e);
+  if (auto e = string_field(body, "device_id", false, chosen_id)) return c.done(*e);
+  if (auto e = string_field(body, "name", false, name)) return c.done(*e);
+  if (auto e = string_field(body, "expires_in", false, expires_in)) return c.done(*e);
+  std::chrono::milliseconds lifetime = kDefaultEnrollmentLifetime;
+  if (!expires_in.empty()) {
+    auto parsed = parse_duration(expires_in);
+    if (!parsed) return c.done(bad_request("field 'expires_in' must be a duration such as 30m, 24h or 7d"));
+    lifetime = *parsed;
+  }
+  centre_.create_enrollment_code(device.value(), session.value(), kind, chosen_id, name, lifetime, std::move(c.done));
+}
+
+// No device credentials: the code is the credential. Wrong codes are throttled per address.
+void Api::enroll(Call& c) {
+  json body;
+  Centre::EnrollRequest request;
+  request.source = c.request.remote;
+  if (auto e = parse_body(c.request, body)) return c.done(*e);
+  if (auto e = string_field(body, "code", true, request.code)) return c.done(*e);
+  if (auto e = string_field(body, "kind", true, request.kind)) return c.done(*e);
+  if (auto e = string_field(body, "name", false, request.name)) return c.done(*e);
+  if (auto e = string_field(body, "nonce", false, request.nonce)) return c.done(*e);
+  const auto& n = request.nonce;
+  if (!n.empty() && (n.size() < 16 || n.size() > 128 ||
+                     !std::all_of(n.begin(), n.end(), [](char ch) { return ch > 32 && ch < 127; }))) {
+    return c.done(bad_request("field 'nonce' must be 16 to 128 visible ASCII characters"));
+  }
+  centre_.enroll(request, std::move(c.done));
 }
 
 }  // namespace guichet::server

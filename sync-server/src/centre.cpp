@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "guichet/server/admin.hpp"
 #include "guichet/server/credentials.hpp"
 #include "guichet/server/log.hpp"
 #include "guichet/server/wire_json.hpp"
@@ -138,7 +139,8 @@ Centre::Centre(CentreOptions options)
       wall_(options.wall_clock ? std::move(options.wall_clock) : std::function<std::int64_t()>(wall_ms)),
       throttle_(options.throttle),
       session_lifetime_(options.session_lifetime),
-      reads_(options.db_path) {
+      reads_(options.db_path),
+      enroll_throttle_(options.enroll_throttle) {
   if (!catalogue_) throw std::invalid_argument("the centre server needs a catalogue");
   catalogue_json_ = sync::to_json(*catalogue_).dump();
   {
@@ -303,8 +305,15 @@ domain::Result<AuthDevice, Response> Centre::authenticate_device(const Request& 
     return Response::error(401, "unauthenticated", "unknown device or wrong device secret");
   }
   if (record->revoked_ms) {
-    return Response::error(403, "device_revoked",
-                           "device " + id + " has been revoked; an administrator must register it again");
+    const std::string when = domain::format_iso_local(domain::from_unix_ms(*record->revoked_ms), utc_offset());
+    nlohmann::json body = {
+        {"error",
+         {{"code", "device_revoked"},
+          {"message", "device " + id + " was revoked on " + when +
+                          "; it can no longer use this centre. An administrator can enroll it again with a new code"},
+          {"device", id},
+          {"revoked_at", when}}}};
+    return Response::json(403, body);
   }
   return AuthDevice{record->id, record->kind};
 }
@@ -483,6 +492,200 @@ void Centre::logout(const WriteContext& context, const AuthSession& session, Res
       std::move(done));
 }
 
+void Centre::create_enrollment_code(const AuthDevice& device, const AuthSession& admin, const std::string& kind,
+                                    const std::string& chosen_id, const std::string& name,
+                                    std::chrono::milliseconds lifetime, Respond done) {
+  std::optional<NewEnrollmentCode> made;
+  {
+    auto conn = reads_.acquire();
+    auto prepared = prepare_enrollment_code(*conn, kind, chosen_id, name, lifetime, admin.operator_id, wall_());
+    if (!prepared) return done(Response::error(422, "invalid_enrollment_code_request", prepared.error().message));
+    made = std::move(prepared).value();
+  }
+  const int offset = utc_offset();
+  // No idempotency key: a stored answer would hold the code in clear. A repeat makes another code;
+  // unused codes expire.
+  mutate(
+      WriteContext{device.id, std::nullopt},
+      [made = *made, offset, admin = admin.operator_id](domain::Queue&, domain::Instant,
+                                                        Mutation& m) -> std::optional<Response> {
+        m.new_enrollment_code = made.record;
+        m.respond = [made, offset](const std::vector<std::string>&) {
+          nlohmann::json body = {
+              {"code", made.code},
+              {"kind", to_string(made.record.kind)},
+              {"device_id",
+               made.record.chosen_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(made.record.chosen_id)},
+              {"name", made.record.name},
+              {"expires_at", domain::format_iso_local(domain::from_unix_ms(made.record.expires_ms), offset)}};
+          Response r = Response::json(201, body);
+          r.headers.emplace_back("Cache-Control", "no-store");
+          return r;
+        };
+        m.after_commit = [admin, kind = made.record.kind] {
+          log_info(std::string("enrollment code for a ") + to_string(kind) + " created by operator " + admin);
+        };
+        return std::nullopt;
+      },
+      std::move(done));
+}
+
+std::string Centre::next_device_id(Repository& repo, DeviceKind kind) {
+  const std::string prefix = kind == DeviceKind::Kiosk ? "K" : kind == DeviceKind::Counter ? "C" : "B";
+  int highest = 0;
+  for (const auto& id : repo.device_ids_with_prefix(prefix)) {
+    const std::string digits = id.substr(prefix.size());
+    if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    highest = std::max(highest, std::stoi(digits));
+  }
+  for (int n = highest + 1;; ++n) {
+    std::string id = prefix + std::to_string(n);
+    if (reserved_ids_.count(id) == 0 && !repo.device(id) && !repo.enrollment_id_reserved(id, wall_())) return id;
+  }
+}
+
+void Centre::forget_device(const std::string& id) {
+  std::lock_guard lock(devices_mu_);
+  devices_.erase(id);
+}
+
+void Centre::enroll(const EnrollRequest& request, Respond done) {
+  const std::string source = request.source.empty() ? std::string("unknown address") : request.source;
+  const std::int64_t now_ms = wall_();
+  if (auto remaining = enroll_throttle_.locked(source, now_ms)) {
+    return done(too_many(*remaining, "too many wrong enrollment codes from this address; wait before trying again"));
+  }
+  auto plain = normalize_enrollment_code(request.code);
+  if (!plain) {
+    return done(Response::error(400, "bad_request",
+                                "field 'code' must be an enrollment code: 10 letters and digits such as 7KQ4-M9XT-2R"));
+  }
+  auto kind = parse_device_kind(request.kind);
+  if (!kind) return done(Response::error(400, "bad_request", "field 'kind' must be kiosk, counter or display"));
+  if (!valid_device_name(request.name)) {
+    return done(Response::error(400, "bad_request", "field 'name' must be up to 100 characters, on one line"));
+  }
+  const std::string code_hash = enrollment_code_hash(*plain);
+  const std::string nonce_hash =
+      request.nonce.empty() ? std::string() : enrollment_code_hash("nonce\n" + request.nonce);
+
+  std::unique_lock lock(enroll_mu_);
+  if (enrolling_.count(code_hash) != 0) {
+    return done(too_many(std::chrono::milliseconds(1000), "this enrollment code is being used right now; try again"));
+  }
+  std::optional<EnrollmentCodeRecord> code;
+  Mutation::Enrollment enrollment;
+  std::string refusal_log;
+  std::optional<Response> refusal;
+  try {
+    auto conn = reads_.acquire();
+    code = conn->enrollment_code(code_hash);
+    const int offset = utc_offset();
+    auto at = [offset](std::int64_t ms) { return domain::format_iso_local(domain::from_unix_ms(ms), offset); };
+    if (!code) {
+      lock.unlock();
+      int failures = enroll_throttle_.failed(source, now_ms);
+      log_info("enrollment refused from " + source + ": unknown code (" + std::to_string(failures) + " in a row)");
+      return done(Response::error(401, "enrollment_code_unknown",
+                                  "this enrollment code is not known here; check it, or ask an administrator for a "
+                                  "new one"));
+    }
+    if (code->used_ms) {
+      std::optional<DeviceRecord> device;
+      if (!code->device_id.empty()) device = conn->device(code->device_id);
+      // Hashes of a random nonce: comparing them in plain time reveals nothing useful.
+      const bool same_enrollment = !nonce_hash.empty() && code->nonce_hash == nonce_hash;
+      if (same_enrollment && now_ms - *code->used_ms <= std::chrono::milliseconds(kEnrollmentRetryWindow).count() &&
+          device && !device->revoked_ms && device->kind == *kind) {
+        enrollment.device = *device;
+        enrollment.new_device = false;
+      } else {
+        refusal_log = "code already used";
+        refusal = Response::error(410, "enrollment_code_used",
+                                  "this enrollment code was already used on " + at(*code->used_ms) +
+                                      "; a code works once. Ask an administrator for a new one");
+      }
+    } else if (code->expires_ms <= now_ms) {
+      refusal_log = "code expired";
+      refusal = Response::error(
+          410, "enrollment_code_expired",
+          "this enrollment code expired on " + at(code->expires_ms) + "; ask an administrator for a new one");
+    } else if (code->kind != *kind) {
+      refusal_log = "code for another kind of device";
+      refusal = Response::error(403, "enrollment_kind_mismatch",
+                                std::string("this enrollment code is for a ") + to_string(code->kind) + ", not a " +
+                                    to_string(*kind) + "; the code stays valid for a " + to_string(code->kind));
+    } else if (!code->chosen_id.empty() && (reserved_ids_.count(code->chosen_id) || conn->device(code->chosen_id))) {
+      refusal_log = "device id taken";
+      refusal = Response::error(
+          409, "device_exists",
+          "device " + code->chosen_id + " already exists; ask an administrator for a code with another device id");
+    } else {
+      enrollment.device.id = code->chosen_id.empty() ? next_device_id(*conn, *kind) : code->chosen_id;
+      enrollment.device.kind = *kind;
+      enrollment.device.name = code->name.empty() ? request.name : code->name;
+      enrollment.device.created_ms = now_ms;
+      enrollment.new_device = true;
+    }
+  } catch (const store::DbError& e) {
+    log_error(std::string("reading enrollment codes failed: ") + e.what());
+    return done(storage_failed());
+  }
+  if (refusal) {
+    lock.unlock();
+    log_info("enrollment refused from " + source + ": " + refusal_log);
+    return done(std::move(*refusal));
+  }
+  const std::string secret = random_hex(32);
+  enrollment.device.secret_hash = secret_hash(secret);
+  enrollment.code_hash = code_hash;
+  enrollment.nonce_hash = nonce_hash;
+  enrollment.at_ms = now_ms;
+  enrolling_.insert(code_hash);
+  reserved_ids_.insert(enrollment.device.id);
+  lock.unlock();
+
+  const std::string device_id = enrollment.device.id;
+  Respond finish = [this, code_hash, device_id, source, done = std::move(done)](Response r) {
+    {
+      std::lock_guard guard(enroll_mu_);
+      enrolling_.erase(code_hash);
+      reserved_ids_.erase(device_id);
+    }
+    if (r.status == 201) enroll_throttle_.succeeded(source);
+    done(std::move(r));
+  };
+  const int offset = utc_offset();
+  const std::string centre_id = catalogue_->centre.id;
+  const std::string centre_name = catalogue_->centre.name.get();
+  mutate(
+      WriteContext{device_id, std::nullopt},
+      [this, enrollment, secret, offset, centre_id, centre_name](domain::Queue&, domain::Instant now,
+                                                                 Mutation& m) -> std::optional<Response> {
+        m.enrollment = enrollment;
+        m.respond = [enrollment, secret, offset, centre_id, centre_name, now](const std::vector<std::string>&) {
+          nlohmann::json body = {{"device_id", enrollment.device.id},
+                                 {"kind", to_string(enrollment.device.kind)},
+                                 {"name", enrollment.device.name},
+                                 {"secret", secret},
+                                 {"centre", {{"id", centre_id}, {"name", centre_name}}},
+                                 {"time", domain::format_iso_local(now, offset)},
+                                 {"repeated", !enrollment.new_device}};
+          Response r = Response::json(201, body);
+          r.headers.emplace_back("Cache-Control", "no-store");
+          return r;
+        };
+        m.after_commit = [this, enrollment] {
+          forget_device(enrollment.device.id);
+          const std::string device = "device " + enrollment.device.id + " (" + to_string(enrollment.device.kind) + ")";
+          log_info(enrollment.new_device ? device + " enrolled with a code"
+                                         : device + " enrolled again with the same code and nonce: new secret");
+        };
+        return std::nullopt;
+      },
+      std::move(finish));
+}
+
 Centre::Begin Centre::begin_idempotent(const std::string& device, const IdempotencyKey& key, const Respond& done) {
   const std::string slot = idem_slot(device, key.key);
   std::optional<Response> answer;
@@ -617,6 +820,18 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
         if (m.pin_failures) repo.put_pin_failures(*m.pin_failures);
         if (m.clear_pin_failures) repo.clear_pin_failures(*m.clear_pin_failures);
         if (m.prune_idempotency_before) repo.prune_idempotency(*m.prune_idempotency_before);
+        if (m.new_enrollment_code) repo.insert_enrollment_code(*m.new_enrollment_code);
+        if (const auto& e = m.enrollment) {
+          if (e->new_device) {
+            repo.insert_device(e->device);
+            // Unreachable: a code being used is held in enrolling_ until its answer is durable.
+            if (!repo.use_enrollment_code(e->code_hash, e->at_ms, e->device.id, e->nonce_hash)) {
+              throw store::DbError(SQLITE_CONSTRAINT, "an enrollment code was used twice");
+            }
+          } else {
+            repo.set_device_secret(e->device.id, e->device.secret_hash);
+          }
+        }
         if (const auto& key = pending->context.idempotency; key && pending->response.status < 500) {
           pending->idempotency_id =
               repo.insert_idempotency(IdempotencyRecord{pending->context.device, key->key, key->fingerprint,

@@ -273,6 +273,11 @@ struct HttpServer::Impl {
   }
 
   awaitable<void> session(tcp::socket socket) {
+    std::string remote;  // the client's address, for throttling wrong enrollment codes
+    {
+      boost::system::error_code rec;
+      if (auto endpoint = socket.remote_endpoint(rec); !rec) remote = endpoint.address().to_string();
+    }
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (;;) {
@@ -320,6 +325,7 @@ struct HttpServer::Impl {
         if (auto it = req.find(name); it != req.end()) request.headers.emplace_back(name, it->value());
       }
       request.body = std::move(req.body());
+      request.remote = remote;
       const unsigned version = req.version();
       const bool keep_alive = req.keep_alive();
 

@@ -13,6 +13,7 @@
 #include "guichet/server/admin.hpp"
 #include "guichet/server/api.hpp"
 #include "guichet/server/centre.hpp"
+#include "guichet/server/enrollment.hpp"
 #include "guichet/server/http_server.hpp"
 #include "guichet/server/log.hpp"
 
@@ -195,6 +196,16 @@ int main(int argc, char** argv) {
   rev_cmd->add_option("--db", db, "SQLite database file")->required();
   rev_cmd->add_option("--id", id, "device id")->required();
 
+  std::string expires_in = "24h";
+  auto* code_cmd = app.add_subcommand(
+      "enroll-code", "Create a one-time code a terminal enrolls with (guichet-kiosk --enroll CODE); prints the code");
+  code_cmd->add_option("--db", db, "SQLite database file")->required();
+  code_cmd->add_option("--kind", kind, "kiosk, counter or display")->required();
+  code_cmd->add_option("--id", id, "the device id to give (default: the next free one, e.g. K7)");
+  code_cmd->add_option("--name", name, "a name for the device, e.g. \"Entrance kiosk\"");
+  code_cmd->add_option("--expires-in", expires_in, "how long the code is valid: 30m, 24h, 7d (at most 30d)")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_cmd->parsed()) return serve(s);
@@ -227,6 +238,17 @@ int main(int argc, char** argv) {
       std::cout << r->secret << "\n";
       std::cerr << r->message << "; its secret is shown above, once\n";
     }
+    return 0;
+  }
+  if (code_cmd->parsed()) {
+    auto lifetime = server::parse_duration(expires_in);
+    if (!lifetime) return fail("--expires-in must be a duration such as 30m, 24h or 7d");
+    auto r = server::create_enrollment_code(db, kind, id, name, *lifetime);
+    if (!r) return fail(r.error().message);
+    std::cout << r->code << "\n";
+    std::cerr << "enrollment code for a " << kind << (id.empty() ? std::string() : " with device id " + id)
+              << ", valid once until " << domain::format_iso_local(domain::from_unix_ms(r->record.expires_ms), 0)
+              << "; it is shown above and is not stored\n";
     return 0;
   }
   if (rev_cmd->parsed()) {

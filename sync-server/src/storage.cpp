@@ -173,6 +173,26 @@ CREATE TABLE pin_failures (
   last_failure_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+      // 2: enrollment with one-time codes; devices get an optional name.
+      R"sql(
+ALTER TABLE devices ADD COLUMN name TEXT NOT NULL DEFAULT '';
+
+-- A code is stored only as its hash. It is used once: `used_ms` and `device_id` are set in the
+-- same transaction that creates the device. `nonce_hash` is the hash of the terminal's nonce for
+-- that enrollment, so a retry after a lost answer gets the same device back (docs/server.md).
+CREATE TABLE enrollment_codes (
+  code_hash    TEXT PRIMARY KEY,
+  kind         TEXT NOT NULL CHECK (kind IN ('kiosk', 'counter', 'display')),
+  chosen_id    TEXT NOT NULL DEFAULT '',
+  name         TEXT NOT NULL DEFAULT '',
+  created_by   TEXT NOT NULL CHECK (created_by <> ''),
+  created_ms   INTEGER NOT NULL,
+  expires_ms   INTEGER NOT NULL,
+  used_ms      INTEGER,
+  device_id    TEXT NOT NULL DEFAULT '',
+  nonce_hash   TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+)sql",
   };
   return migrations;
 }
@@ -243,9 +263,24 @@ void Repository::set_meta(const std::string& key, const std::string& value) {
 }
 
 void Repository::insert_device(const DeviceRecord& d) {
-  Use st(stmt("INSERT INTO devices(id, kind, secret_hash, created_ms, revoked_ms) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  Use st(
+      stmt("INSERT INTO devices(id, kind, secret_hash, created_ms, revoked_ms, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
   st->bind(1, d.id).bind(2, to_string(d.kind)).bind(3, d.secret_hash).bind(4, d.created_ms).bind(5, d.revoked_ms);
-  st->run();
+  st->bind(6, d.name).run();
+}
+
+bool Repository::set_device_secret(const std::string& id, const std::string& secret_hash) {
+  Use st(stmt("UPDATE devices SET secret_hash = ?2 WHERE id = ?1 AND revoked_ms IS NULL"));
+  st->bind(1, id).bind(2, secret_hash).run();
+  return db_.changes() > 0;
+}
+
+std::vector<std::string> Repository::device_ids_with_prefix(const std::string& prefix) {
+  Use st(stmt("SELECT id FROM devices WHERE substr(id, 1, length(?1)) = ?1"));
+  st->bind(1, prefix);
+  std::vector<std::string> out;
+  while (st->step()) out.push_back(st->text(0));
+  return out;
 }
 
 bool Repository::revoke_device(const std::string& id, std::int64_t at_ms) {
@@ -255,7 +290,7 @@ bool Repository::revoke_device(const std::string& id, std::int64_t at_ms) {
 }
 
 std::optional<DeviceRecord> Repository::device(const std::string& id) {
-  Use st(stmt("SELECT id, kind, secret_hash, created_ms, revoked_ms FROM devices WHERE id = ?1"));
+  Use st(stmt("SELECT id, kind, secret_hash, created_ms, revoked_ms, name FROM devices WHERE id = ?1"));
   st->bind(1, id);
   if (!st->step()) return std::nullopt;
   DeviceRecord d;
@@ -266,7 +301,53 @@ std::optional<DeviceRecord> Repository::device(const std::string& id) {
   d.secret_hash = st->text(2);
   d.created_ms = st->int64(3);
   d.revoked_ms = opt_int(*st, 4);
+  d.name = st->text(5);
   return d;
+}
+
+void Repository::insert_enrollment_code(const EnrollmentCodeRecord& c) {
+  Use st(
+      stmt("INSERT INTO enrollment_codes(code_hash, kind, chosen_id, name, created_by, created_ms, expires_ms) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  st->bind(1, c.code_hash).bind(2, to_string(c.kind)).bind(3, c.chosen_id).bind(4, c.name).bind(5, c.created_by);
+  st->bind(6, c.created_ms).bind(7, c.expires_ms).run();
+}
+
+std::optional<EnrollmentCodeRecord> Repository::enrollment_code(const std::string& code_hash) {
+  Use st(
+      stmt("SELECT code_hash, kind, chosen_id, name, created_by, created_ms, expires_ms, used_ms, device_id, "
+           "nonce_hash FROM enrollment_codes WHERE code_hash = ?1"));
+  st->bind(1, code_hash);
+  if (!st->step()) return std::nullopt;
+  EnrollmentCodeRecord c;
+  c.code_hash = st->text(0);
+  auto kind = parse_device_kind(st->text(1));
+  if (!kind) throw store::DbError(SQLITE_CORRUPT, "an enrollment code has an unknown device kind");
+  c.kind = *kind;
+  c.chosen_id = st->text(2);
+  c.name = st->text(3);
+  c.created_by = st->text(4);
+  c.created_ms = st->int64(5);
+  c.expires_ms = st->int64(6);
+  c.used_ms = opt_int(*st, 7);
+  c.device_id = st->text(8);
+  c.nonce_hash = st->text(9);
+  return c;
+}
+
+bool Repository::use_enrollment_code(const std::string& code_hash, std::int64_t at_ms, const std::string& device_id,
+                                     const std::string& nonce_hash) {
+  Use st(
+      stmt("UPDATE enrollment_codes SET used_ms = ?2, device_id = ?3, nonce_hash = ?4 "
+           "WHERE code_hash = ?1 AND used_ms IS NULL"));
+  st->bind(1, code_hash).bind(2, at_ms).bind(3, device_id).bind(4, nonce_hash).run();
+  return db_.changes() > 0;
+}
+
+bool Repository::enrollment_id_reserved(const std::string& device_id, std::int64_t now_ms) {
+  Use st(stmt("SELECT 1 FROM enrollment_codes WHERE chosen_id = ?1 AND used_ms IS NULL AND expires_ms > ?2 LIMIT 1"));
+  st->bind(1, device_id).bind(2, now_ms);
+  return st->step();
 }
 
 void Repository::insert_operator(const OperatorRecord& o) {

@@ -158,8 +158,8 @@ TEST_F(StorageTest, EventsNeedAnActorAndComeBackInOrder) {
 TEST_F(StorageTest, DevicesOperatorsSessions) {
   store::Db db = open_database(path);
   Repository repo(db);
-  repo.insert_device({"K1", DeviceKind::Kiosk, "hash", 10, std::nullopt});
-  EXPECT_THROW(repo.insert_device({"K1", DeviceKind::Kiosk, "hash", 10, std::nullopt}), store::DbError);
+  repo.insert_device({"K1", DeviceKind::Kiosk, "hash", 10, std::nullopt, ""});
+  EXPECT_THROW(repo.insert_device({"K1", DeviceKind::Kiosk, "hash", 10, std::nullopt, ""}), store::DbError);
   EXPECT_FALSE(repo.device("K1")->revoked_ms.has_value());
   EXPECT_TRUE(repo.revoke_device("K1", 20));
   EXPECT_TRUE(repo.revoke_device("K1", 30));  // revoking again keeps the first time

@@ -60,6 +60,8 @@ class Api {
   void events_snapshot(Call& c);
   void dashboard(Call& c);
   void day_close(Call& c);
+  void create_enrollment_code(Call& c);
+  void enroll(Call& c);
 
   Centre& centre_;
 };

@@ -1,6 +1,6 @@
 // The centre's queue authority: the in-memory Queue of the business day under one lock, persisted
 // by group commit before anything is answered; device and operator authentication; PIN
-// throttling; idempotency keys; the live feed.
+// throttling; idempotency keys; the live feed; enrollment of terminals with one-time codes.
 //
 // Why one lock: every queue operation reads and changes shared state (who is next, which counter
 // holds whom). Applying them one at a time is what guarantees that two counters calling at the
@@ -25,6 +25,7 @@
 
 #include "guichet/domain/queue.hpp"
 #include "guichet/server/clock.hpp"
+#include "guichet/server/enrollment.hpp"
 #include "guichet/server/event_feed.hpp"
 #include "guichet/server/group_commit.hpp"
 #include "guichet/server/message.hpp"
@@ -40,6 +41,7 @@ struct CentreOptions {
   std::shared_ptr<const Clock> clock;        // queue time; the real clock when empty
   std::function<std::int64_t()> wall_clock;  // real ms for throttling and sessions; wall_ms when empty
   ThrottlePolicy throttle;
+  ThrottlePolicy enroll_throttle = EnrollThrottle::default_policy();  // wrong enrollment codes, per address
   store::Durability durability = store::Durability::Full;
   std::chrono::milliseconds session_lifetime{std::chrono::hours(12)};
 };
@@ -71,6 +73,17 @@ struct Mutation {
   std::optional<PinFailures> pin_failures;
   std::optional<std::string> clear_pin_failures;         // operator id
   std::optional<std::int64_t> prune_idempotency_before;  // real ms
+  std::optional<EnrollmentCodeRecord> new_enrollment_code;
+  // A terminal enrolled with a code: a new device (and the code marked used), or, for a retry of
+  // the same enrollment, a fresh secret for the device the code created.
+  struct Enrollment {
+    DeviceRecord device;
+    bool new_device = true;
+    std::string code_hash;
+    std::string nonce_hash;
+    std::int64_t at_ms = 0;
+  };
+  std::optional<Enrollment> enrollment;
   // Builds the answer from the events' JSON (before commit, on a network thread or the writer).
   std::function<Response(const std::vector<std::string>& event_json)> respond;
   // Runs on the writer thread once the batch is durable.
@@ -117,6 +130,20 @@ class Centre {
   // Closes the session (and the counter it opened).
   void logout(const WriteContext& context, const AuthSession& session, Respond done);
 
+  // Creates a one-time enrollment code for an admin (POST /api/v1/enrollment-codes).
+  void create_enrollment_code(const AuthDevice& device, const AuthSession& admin, const std::string& kind,
+                              const std::string& chosen_id, const std::string& name, std::chrono::milliseconds lifetime,
+                              Respond done);
+  struct EnrollRequest {
+    std::string source;  // the client's network address, for throttling wrong codes
+    std::string code;    // as typed
+    std::string kind;
+    std::string name;
+    std::string nonce;  // the terminal's random nonce for this enrollment (may be empty: no retry)
+  };
+  // POST /api/v1/enroll: checks the code and creates the device (docs/server.md, "Enrollment").
+  void enroll(const EnrollRequest& request, Respond done);
+
   // Runs `op` on the queue under the lock. `op` either fills the mutation (and its respond) or
   // returns a refusal. The answer is given only once everything is durable. With an idempotency
   // key a repeat gets the first answer and changes nothing.
@@ -162,6 +189,8 @@ class Centre {
   void restore(Repository& repo);
   void run_auth_worker();
   void stop_threads();
+  std::string next_device_id(Repository& repo, DeviceKind kind);  // under enroll_mu_
+  void forget_device(const std::string& id);                      // drops the cached record
   void check_pin(AuthDevice device, std::string operator_id, std::string pin, std::string counter, Respond done);
 
   std::shared_ptr<const domain::Catalogue> catalogue_;
@@ -186,6 +215,14 @@ class Centre {
   std::mutex throttle_mu_;
   std::unordered_map<std::string, PinFailures> failures_;
   std::set<std::string> checking_;  // operators with a PIN check running
+
+  // Enrollment: guarded by enroll_mu_. A code being used is in enrolling_ until its answer is
+  // durable, so two requests with one code are never both accepted; an id being given out is in
+  // reserved_ids_ so that two enrollments never pick the same one.
+  EnrollThrottle enroll_throttle_;
+  std::mutex enroll_mu_;
+  std::set<std::string> enrolling_;
+  std::set<std::string> reserved_ids_;
 
   // Idempotency: guarded by idem_mu_.
   std::mutex idem_mu_;

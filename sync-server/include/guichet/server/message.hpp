@@ -15,6 +15,7 @@ struct Request {
   std::string target;                                        // path and query, "/api/v1/queue?counter=C1"
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
+  std::string remote;  // the client's network address, "" when unknown (tests)
 
   // The header's value, or an empty view when absent (`name` in lower case).
   std::string_view header(std::string_view name) const;

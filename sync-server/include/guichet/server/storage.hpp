@@ -3,7 +3,7 @@
 // times a second.
 //
 // Tables (see docs/server.md): meta, devices, operators, sessions, tokens, counter_states, events,
-// idempotency, pin_failures.
+// idempotency, pin_failures, enrollment_codes.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +42,21 @@ struct DeviceRecord {
   std::string secret_hash;
   std::int64_t created_ms = 0;
   std::optional<std::int64_t> revoked_ms;
+  std::string name;  // given at enrollment; may be empty
+};
+
+// A one-time enrollment code (the code itself is never stored).
+struct EnrollmentCodeRecord {
+  std::string code_hash;
+  DeviceKind kind = DeviceKind::Kiosk;
+  std::string chosen_id;   // the device id the admin chose, or empty: the server picks one
+  std::string name;        // the device's name, or empty
+  std::string created_by;  // "command line" or the admin operator's id
+  std::int64_t created_ms = 0;
+  std::int64_t expires_ms = 0;
+  std::optional<std::int64_t> used_ms;
+  std::string device_id;   // the device it created, once used
+  std::string nonce_hash;  // hash of the terminal's nonce for that enrollment
 };
 
 struct OperatorRecord {
@@ -95,6 +110,17 @@ class Repository {
   void insert_device(const DeviceRecord& d);
   bool revoke_device(const std::string& id, std::int64_t at_ms);  // false if unknown
   std::optional<DeviceRecord> device(const std::string& id);
+  bool set_device_secret(const std::string& id, const std::string& secret_hash);  // false if unknown or revoked
+  std::vector<std::string> device_ids_with_prefix(const std::string& prefix);
+
+  // enrollment codes
+  void insert_enrollment_code(const EnrollmentCodeRecord& c);
+  std::optional<EnrollmentCodeRecord> enrollment_code(const std::string& code_hash);
+  // Marks an unused code used; false when it was already used.
+  bool use_enrollment_code(const std::string& code_hash, std::int64_t at_ms, const std::string& device_id,
+                           const std::string& nonce_hash);
+  // An unused, unexpired code was made for this device id.
+  bool enrollment_id_reserved(const std::string& device_id, std::int64_t now_ms);
 
   // operators
   void insert_operator(const OperatorRecord& o);
