@@ -1,0 +1,200 @@
+// Enrollment against the real centre server process: a code made with `guichet-server
+// enroll-code` is sent over HTTP, the credentials it gives work, the code works once, expired and
+// wrong-kind codes are refused, guessing is throttled, a retry after a dropped connection gets
+// the same device, and a revoked device is told so on every request and on the live feed.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "centre_server.hpp"
+#include "guichet/sync/client.hpp"
+
+using namespace std::chrono_literals;
+using guichet::sync::ApiClient;
+using guichet::sync::HttpResponse;
+using guichet::sync::json;
+using guichet::testing::CentreServer;
+
+namespace {
+
+class EnrollmentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    centre_.add_device("K1", "kiosk");
+    ASSERT_TRUE(centre_.start()) << centre_.stderr_text();
+  }
+
+  // `guichet-server enroll-code`; the code is the only line on standard output.
+  std::string make_code(const std::string& kind, const std::vector<std::string>& more = {}) {
+    std::vector<std::string> args = {"enroll-code", "--db", centre_.db().string(), "--kind", kind};
+    args.insert(args.end(), more.begin(), more.end());
+    auto r = guichet::testing::run(CentreServer::program(), args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    std::string code = r.out;
+    while (!code.empty() && (code.back() == '\n' || code.back() == '\r')) code.pop_back();
+    EXPECT_EQ(code.size(), 12u) << code;
+    EXPECT_EQ(r.err.find(code), std::string::npos) << "the code goes to standard output only";
+    return code;
+  }
+
+  static json enroll_body(const std::string& code, const std::string& kind, const std::string& nonce = "") {
+    json body = {{"code", code}, {"kind", kind}};
+    if (!nonce.empty()) body["nonce"] = nonce;
+    return body;
+  }
+
+  HttpResponse enroll(const std::string& code, const std::string& kind, const std::string& nonce = "") {
+    ApiClient anonymous({centre_.url(), "", ""});
+    return anonymous.post("/api/v1/enroll", enroll_body(code, kind, nonce));
+  }
+
+  HttpResponse get_as(const std::string& device, const std::string& secret, const std::string& path) {
+    ApiClient client(centre_.endpoint(device, secret));
+    return client.get(path);
+  }
+
+  // Sends the request and closes the connection without reading the answer, as a terminal whose
+  // network dropped right after sending.
+  void send_and_hang_up(const std::string& path, const std::string& body) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(centre_.port());
+    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    std::string request = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+    ::close(fd);
+  }
+
+  CentreServer centre_;
+};
+
+TEST_F(EnrollmentTest, ACodeFromTheCommandLineEnrollsOnceAndItsCredentialsWork) {
+  const std::string code = make_code("kiosk", {"--name", "Entrance kiosk"});
+  HttpResponse r = enroll(code, "kiosk", "nonce-first-kiosk-0001");
+  ASSERT_EQ(r.status, 201) << r.body;
+  json b = json::parse(r.body);
+  EXPECT_EQ(b["device_id"], "K2");
+  EXPECT_EQ(b["name"], "Entrance kiosk");
+  EXPECT_EQ(b["centre"]["id"], "LDH01");
+  EXPECT_FALSE(b["time"].get<std::string>().empty());
+  const std::string secret = b["secret"];
+
+  // The credentials work for a normal request, and for a write.
+  EXPECT_EQ(get_as("K2", secret, "/api/v1/catalogue").status, 200);
+  ApiClient kiosk(centre_.endpoint("K2", secret));
+  guichet::sync::RequestOptions o;
+  o.idempotency_key = "K2:1";
+  HttpResponse token = kiosk.post("/api/v1/tokens", {{"service", "birth-certificate"}}, o);
+  EXPECT_EQ(token.status, 201) << token.body;
+
+  // The code works once.
+  HttpResponse again = enroll(code, "kiosk", "nonce-someone-else-02");
+  EXPECT_EQ(again.status, 410);
+  EXPECT_EQ(again.error_code(), "enrollment_code_used");
+  // Neither the code nor the secret reaches the log.
+  centre_.stop();
+  const std::string log = guichet::testing::read_file(centre_.dir() / "guichet-server-1.err");
+  EXPECT_NE(log.find("device K2 (kiosk) enrolled"), std::string::npos) << log;
+  EXPECT_EQ(log.find(code), std::string::npos);
+  EXPECT_EQ(log.find(code.substr(0, 4) + code.substr(5, 4)), std::string::npos);
+  EXPECT_EQ(log.find(secret), std::string::npos);
+}
+
+TEST_F(EnrollmentTest, ExpiredAndWrongKindCodesAreRefused) {
+  const std::string expiring = make_code("kiosk", {"--expires-in", "1s"});
+  std::this_thread::sleep_for(1100ms);
+  HttpResponse expired = enroll(expiring, "kiosk", "nonce-expired-000001");
+  EXPECT_EQ(expired.status, 410);
+  EXPECT_EQ(expired.error_code(), "enrollment_code_expired");
+
+  const std::string for_counter = make_code("counter", {"--id", "C7"});
+  HttpResponse wrong_kind = enroll(for_counter, "kiosk", "nonce-wrong-kind-0001");
+  EXPECT_EQ(wrong_kind.status, 403);
+  EXPECT_EQ(wrong_kind.error_code(), "enrollment_kind_mismatch");
+  HttpResponse right_kind = enroll(for_counter, "counter", "nonce-right-kind-0001");
+  ASSERT_EQ(right_kind.status, 201) << right_kind.body;
+  EXPECT_EQ(json::parse(right_kind.body)["device_id"], "C7");
+}
+
+TEST_F(EnrollmentTest, GuessingCodesIsThrottled) {
+  const std::string good = make_code("display");
+  for (int i = 0; i < 5; ++i) {
+    HttpResponse r = enroll("2345-6789-AB", "display");
+    EXPECT_EQ(r.status, 401) << r.body;
+    EXPECT_EQ(r.error_code(), "enrollment_code_unknown");
+  }
+  HttpResponse locked = enroll(good, "display");
+  EXPECT_EQ(locked.status, 429) << locked.body;
+  EXPECT_GE(locked.retry_after_seconds, 1);
+  std::this_thread::sleep_for(std::chrono::seconds(locked.retry_after_seconds) + 100ms);
+  HttpResponse ok = enroll(good, "display");
+  EXPECT_EQ(ok.status, 201) << ok.body;
+}
+
+TEST_F(EnrollmentTest, ARetryAfterADroppedConnectionGetsTheSameDevice) {
+  const std::string code = make_code("kiosk");
+  const std::string nonce = "nonce-dropped-answer-01";
+  send_and_hang_up("/api/v1/enroll", enroll_body(code, "kiosk", nonce).dump());
+
+  // The terminal tries again with the same code and nonce until it has an answer.
+  HttpResponse retry;
+  for (int i = 0; i < 50; ++i) {
+    retry = enroll(code, "kiosk", nonce);
+    if (retry.status != 429) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(retry.status, 201) << retry.body;
+  json b = json::parse(retry.body);
+  EXPECT_EQ(b["device_id"], "K2");
+  EXPECT_EQ(b["repeated"], true) << "the first request was stored before the connection dropped";
+  EXPECT_EQ(get_as("K2", b["secret"], "/api/v1/catalogue").status, 200);
+
+  // No second device: the next enrollment gets K3.
+  HttpResponse next = enroll(make_code("kiosk"), "kiosk", "nonce-next-kiosk-0001");
+  ASSERT_EQ(next.status, 201);
+  EXPECT_EQ(json::parse(next.body)["device_id"], "K3");
+}
+
+TEST_F(EnrollmentTest, ARevokedDeviceIsRefusedWithDeviceRevokedEverywhere) {
+  HttpResponse r = enroll(make_code("display"), "display", "nonce-board-000000001");
+  ASSERT_EQ(r.status, 201);
+  const std::string id = json::parse(r.body)["device_id"], secret = json::parse(r.body)["secret"];
+  ASSERT_EQ(get_as(id, secret, "/api/v1/calls").status, 200);
+
+  auto revoked =
+      guichet::testing::run(CentreServer::program(), {"revoke-device", "--db", centre_.db().string(), "--id", id});
+  ASSERT_EQ(revoked.status, 0) << revoked.err;
+  // Device records are cached for a second.
+  HttpResponse calls;
+  for (int i = 0; i < 40; ++i) {
+    calls = get_as(id, secret, "/api/v1/calls");
+    if (calls.status == 403) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(calls.status, 403) << calls.body;
+  EXPECT_EQ(calls.error_code(), "device_revoked");
+  EXPECT_FALSE(json::parse(calls.body)["error"]["revoked_at"].get<std::string>().empty());
+  EXPECT_NE(calls.error_message().find("revoked"), std::string::npos);
+
+  HttpResponse feed = get_as(id, secret, "/api/v1/events");
+  EXPECT_EQ(feed.status, 403) << feed.body;
+  EXPECT_EQ(feed.error_code(), "device_revoked");
+  EXPECT_EQ(get_as(id, secret, "/api/v1/catalogue").error_code(), "device_revoked");
+
+  // An unknown device is told apart from a revoked one.
+  HttpResponse unknown = get_as("K99", secret, "/api/v1/calls");
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(unknown.error_code(), "unauthenticated");
+}
+
+}  // namespace
