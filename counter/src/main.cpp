@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../../kiosk/src/enrollment.hpp"  // shared with the kiosk; header only
 #include "counter_app.hpp"
 #include "guichet/ui/app.hpp"
 #include "guichet/ui/frame.hpp"
@@ -46,8 +47,13 @@ int main(int argc, char** argv) {
   std::string theme = "default";
   bool fullscreen = false;
   cli.add_option("--server", server, "centre server URL, e.g. http://127.0.0.1:8080")->required();
-  cli.add_option("--device", device, "this terminal's device id, as registered on the server")->required();
-  cli.add_option("--secret-file", secret_file, "file holding this device's secret")->required();
+  std::string enroll_code;
+  cli.add_option("--device", device,
+                 "this terminal's device id, as registered on the server (default: the one kept in --data-dir)");
+  cli.add_option("--secret-file", secret_file, "file holding this device's secret (default: the one in --data-dir)");
+  cli.add_option("--enroll", enroll_code,
+                 "enroll with a one-time code from the centre's administrator; the device id and secret are kept "
+                 "in --data-dir for later starts");
   cli.add_option("--data-dir", data_dir, "directory for the terminal's outbox and cached catalogue")
       ->capture_default_str();
   cli.add_option("--size", size, "window size WxH")->capture_default_str();
@@ -56,6 +62,40 @@ int main(int argc, char** argv) {
   cli.add_option("--script", script, "UI automation script to run (a file, or - for stdin)");
   cli.add_option("--screenshot-dir", screenshots, "where the script's screenshots go");
   CLI11_PARSE(cli, argc, argv);
+
+  if (!enroll_code.empty()) {
+    if (!device.empty() || !secret_file.empty()) {
+      std::fprintf(stderr,
+                   "guichet-counter: --enroll gives this terminal its device id and secret; leave out --device and "
+                   "--secret-file\n");
+      return 2;
+    }
+    guichet::terminal::EnrollOptions o;
+    o.server = server;
+    o.code = enroll_code;
+    o.kind = "counter";
+    o.data_dir = data_dir;
+    auto enrolled = guichet::terminal::enroll(o);
+    if (!enrolled) {
+      std::fprintf(stderr, "guichet-counter: %s\n", enrolled.error().c_str());
+      return 2;
+    }
+    std::fprintf(stderr, "guichet-counter: enrolled as device %s; credentials kept in %s\n",
+                 enrolled.value().device_id.c_str(), data_dir.c_str());
+  }
+  if (device.empty() != secret_file.empty()) {
+    std::fprintf(stderr, "guichet-counter: give both --device and --secret-file, or neither (enrolled terminals)\n");
+    return 2;
+  }
+  if (device.empty()) {
+    auto stored = guichet::terminal::load_credentials(data_dir);
+    if (!stored) {
+      std::fprintf(stderr, "guichet-counter: %s\n", stored.error().c_str());
+      return 2;
+    }
+    device = stored.value().device_id;
+    secret_file = stored.value().secret_file.string();
+  }
 
   std::string secret, error;
   if (!read_secret(secret_file, secret, error)) {

@@ -4,9 +4,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "config.hpp"
+#include "enrollment.hpp"
 #include "guichet/ui/app.hpp"
 #include "kiosk_app.hpp"
 #include "pin.hpp"
@@ -41,17 +45,85 @@ domain::Result<std::string, kiosk::Problem> read_secret(const std::string& path)
   return secret;
 }
 
+// Takes `--enroll CODE` (or `--enroll=CODE`) out of the arguments; the rest go to parse_config.
+std::vector<char*> take_enroll_flag(int argc, char** argv, std::optional<std::string>& code, bool& help) {
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--help" || a == "-h") help = true;
+    if (i > 0 && a == "--enroll" && i + 1 < argc) {
+      code = argv[++i];
+    } else if (i > 0 && a.rfind("--enroll=", 0) == 0) {
+      code = std::string(a.substr(9));
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  return rest;
+}
+
+// --enroll CODE enrolls and keeps the credentials in --data-dir; without --device and
+// --secret-file, the credentials kept there are used.
+bool resolve_credentials(kiosk::KioskConfig& config, const std::optional<std::string>& code) {
+  const bool display = config.mode == kiosk::Mode::Display;
+  if (code) {
+    if (config.data_dir.empty()) {
+      std::cerr << "guichet-kiosk: --enroll needs --data-dir: the device's credentials are kept there\n";
+      return false;
+    }
+    if (!config.device.empty() || !config.secret_file.empty()) {
+      std::cerr << "guichet-kiosk: --enroll gives this terminal its device id and secret; leave out --device and "
+                   "--secret-file\n";
+      return false;
+    }
+    terminal::EnrollOptions o;
+    o.server = config.server;
+    o.code = *code;
+    o.kind = display ? "display" : "kiosk";
+    o.data_dir = config.data_dir;
+    auto enrolled = terminal::enroll(o);
+    if (!enrolled.ok()) {
+      std::cerr << "guichet-kiosk: " << enrolled.error() << "\n";
+      return false;
+    }
+    std::cerr << "guichet-kiosk: enrolled as device " << enrolled.value().device_id << "; credentials kept in "
+              << config.data_dir << "\n";
+  }
+  if (config.device.empty() && config.secret_file.empty() && !config.data_dir.empty()) {
+    auto stored = terminal::load_credentials(config.data_dir);
+    if (!stored.ok()) {
+      std::cerr << "guichet-kiosk: " << stored.error() << "\n";
+      return false;
+    }
+    config.device = stored.value().device_id;
+    config.secret_file = stored.value().secret_file.string();
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto parsed = kiosk::parse_config(argc, argv);
+  std::optional<std::string> enroll_code;
+  bool help = false;
+  std::vector<char*> args = take_enroll_flag(argc, argv, enroll_code, help);
+  auto parsed = kiosk::parse_config(static_cast<int>(args.size()), args.data());
   if (!parsed.ok()) {
     std::cerr << "guichet-kiosk: " << parsed.error() << "\n";
     return 2;
   }
-  if (parsed.value().exit) return parsed.value().exit_code;
-  const kiosk::KioskConfig& config = parsed.value().config;
+  if (parsed.value().exit) {
+    if (help) {
+      std::printf(
+          "  --enroll CODE               enroll this terminal with a one-time code from the centre's administrator;\n"
+          "                              its device id and secret are kept in --data-dir, where later starts find\n"
+          "                              them when --device and --secret-file are not given\n");
+    }
+    return parsed.value().exit_code;
+  }
+  kiosk::KioskConfig config = parsed.value().config;
   if (config.hash_pin) return hash_pin_command();
+  if (!resolve_credentials(config, enroll_code)) return 2;
   if (auto ok = kiosk::validate(config); !ok.ok()) {
     std::cerr << "guichet-kiosk: " << ok.error() << "\n";
     return 2;

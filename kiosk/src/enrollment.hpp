@@ -1,0 +1,217 @@
+// A terminal joins a centre with a one-time enrollment code (guichet-kiosk --enroll CODE,
+// guichet-counter --enroll CODE) and keeps the device id and secret it receives in its data
+// directory, where later starts find them. Used by both apps (header only: the apps' build lists
+// stay as they are).
+//
+// Files in the data directory:
+//   device-id       the device id, one line
+//   device.secret   the device secret, one line, mode 0600
+//   enroll.pending  the nonce of an enrollment whose answer has not been stored yet (mode 0600)
+//
+// The nonce is written before the code is sent, so a terminal that crashed or lost its connection
+// after the server stored the enrollment sends the same nonce again and gets the same device back
+// (with a new secret) instead of a refusal.
+#pragma once
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "guichet/domain/result.hpp"
+#include "guichet/sync/client.hpp"
+
+namespace guichet::terminal {
+
+struct DeviceCredentials {
+  std::string device_id;
+  std::string secret;
+  std::filesystem::path secret_file;
+};
+
+inline std::filesystem::path device_id_path(const std::filesystem::path& dir) { return dir / "device-id"; }
+inline std::filesystem::path device_secret_path(const std::filesystem::path& dir) { return dir / "device.secret"; }
+inline std::filesystem::path enroll_pending_path(const std::filesystem::path& dir) { return dir / "enroll.pending"; }
+
+namespace detail {
+
+inline std::string trimmed_file(const std::filesystem::path& path, bool& readable) {
+  std::ifstream in(path, std::ios::binary);
+  readable = static_cast<bool>(in);
+  std::ostringstream s;
+  s << in.rdbuf();
+  std::string text = s.str();
+  const auto first = text.find_first_not_of(" \t\r\n");
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+}
+
+// Written under a temporary name created with `mode`, synced, then renamed into place.
+inline bool write_file_atomically(const std::filesystem::path& path, const std::string& content, mode_t mode) {
+  const std::string tmp = path.string() + ".tmp";
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return false;
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  bool ok = ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) ::unlink(tmp.c_str());
+  if (ok) {
+    // The rename is durable once the directory is synced.
+    int dir = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+    if (dir >= 0) {
+      ::fsync(dir);
+      ::close(dir);
+    }
+  }
+  return ok;
+}
+
+inline bool is_device_id(const std::string& id) {
+  if (id.empty() || id.size() > 32) return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+inline bool is_secret(const std::string& s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+inline std::string random_nonce() {
+  std::random_device device;  // the kernel's random source
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 8; ++i) {
+    unsigned v = device();
+    for (int k = 0; k < 4; ++k) {
+      out += kHex[(v >> (k * 8)) & 0xf];
+      out += kHex[(v >> (k * 8 + 4)) & 0xf];
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
+
+// True when the data directory holds credentials (whole or damaged).
+inline bool has_stored_credentials(const std::filesystem::path& dir) {
+  std::error_code ec;
+  return std::filesystem::exists(device_id_path(dir), ec) || std::filesystem::exists(device_secret_path(dir), ec);
+}
+
+// Reads the credentials an enrollment stored. The error says what is missing or damaged.
+inline domain::Result<DeviceCredentials, std::string> load_credentials(const std::filesystem::path& dir) {
+  const auto id_path = device_id_path(dir), secret_path = device_secret_path(dir);
+  if (!has_stored_credentials(dir)) {
+    return std::string("no device credentials in " + dir.string() +
+                       ": enroll this terminal with --enroll CODE (a code from the centre's administrator), or give "
+                       "--device and --secret-file");
+  }
+  const std::string damaged = "the device credentials in " + dir.string() + " are damaged: ";
+  const std::string advice = "; ask the administrator for a new enrollment code and enroll again with --enroll CODE";
+  bool readable = false;
+  DeviceCredentials c;
+  c.device_id = detail::trimmed_file(id_path, readable);
+  if (!readable) return damaged + id_path.filename().string() + " is missing or cannot be read" + advice;
+  if (!detail::is_device_id(c.device_id)) {
+    return damaged + id_path.filename().string() + " does not hold a device id" + advice;
+  }
+  c.secret = detail::trimmed_file(secret_path, readable);
+  if (!readable) return damaged + secret_path.filename().string() + " is missing or cannot be read" + advice;
+  if (!detail::is_secret(c.secret)) {
+    return damaged + secret_path.filename().string() + " does not hold a device secret (64 hex digits)" + advice;
+  }
+  c.secret_file = secret_path;
+  return c;
+}
+
+struct EnrollOptions {
+  std::string server;  // "http://127.0.0.1:8080"
+  std::string code;    // as typed
+  std::string kind;    // kiosk, counter or display
+  std::string name;    // may be empty
+  std::filesystem::path data_dir;
+  int attempts = 6;  // tries while the server cannot be reached or asks to wait
+};
+
+// Sends the code, stores what the server answers and returns it. Nothing is stored when the
+// server refuses; the error is the server's message.
+inline domain::Result<DeviceCredentials, std::string> enroll(const EnrollOptions& o) {
+  std::error_code ec;
+  std::filesystem::create_directories(o.data_dir, ec);
+  if (ec) return std::string("--data-dir " + o.data_dir.string() + ": " + ec.message());
+  if (has_stored_credentials(o.data_dir)) {
+    return std::string("the data directory " + o.data_dir.string() +
+                       " already holds this terminal's device credentials (device-id, device.secret); a terminal "
+                       "enrolls once. To enroll it again, move those files away first");
+  }
+  // The nonce outlives a crash or a lost answer: a retry sends the same one.
+  bool readable = false;
+  std::string nonce = detail::trimmed_file(enroll_pending_path(o.data_dir), readable);
+  if (nonce.size() < 16) {
+    nonce = detail::random_nonce();
+    if (!detail::write_file_atomically(enroll_pending_path(o.data_dir), nonce + "\n", 0600)) {
+      return std::string("cannot write " + enroll_pending_path(o.data_dir).string());
+    }
+  }
+  sync::json body = {{"code", o.code}, {"kind", o.kind}, {"nonce", nonce}};
+  if (!o.name.empty()) body["name"] = o.name;
+  sync::ApiClient client({o.server, "", ""});
+  sync::RequestOptions request;
+  request.timeout = std::chrono::seconds(10);
+  sync::HttpResponse r;
+  for (int attempt = 1;; ++attempt) {
+    r = client.post("/api/v1/enroll", body, request);
+    const bool again = r.transient() || r.status == 429;
+    if (!again || attempt >= o.attempts) break;
+    const int wait_s = r.status == 429 && r.retry_after_seconds > 0 ? r.retry_after_seconds : attempt;
+    if (wait_s > 30) break;
+    std::this_thread::sleep_for(std::chrono::seconds(wait_s));
+  }
+  if (r.status != 201) {
+    if (r.status == 0) return "cannot reach the centre server at " + o.server + ": " + r.error_message();
+    return "the centre server refused the enrollment (" + std::to_string(r.status) + "): " + r.error_message();
+  }
+  DeviceCredentials c;
+  try {
+    auto answer = sync::json::parse(r.body);
+    c.device_id = answer.at("device_id").get<std::string>();
+    c.secret = answer.at("secret").get<std::string>();
+  } catch (const std::exception&) {
+    return std::string("the centre server's answer to the enrollment is not understood");
+  }
+  if (!detail::is_device_id(c.device_id) || !detail::is_secret(c.secret)) {
+    return std::string("the centre server's answer to the enrollment is not understood");
+  }
+  c.secret_file = device_secret_path(o.data_dir);
+  // The secret first: device-id present means the credentials are complete.
+  if (!detail::write_file_atomically(c.secret_file, c.secret + "\n", 0600) ||
+      !detail::write_file_atomically(device_id_path(o.data_dir), c.device_id + "\n", 0644)) {
+    return "enrolled as device " + c.device_id + " but its credentials could not be written to " + o.data_dir.string() +
+           "; free the disk, remove any device.secret there and enroll again with the same code within 15 minutes";
+  }
+  std::filesystem::remove(enroll_pending_path(o.data_dir), ec);
+  return c;
+}
+
+}  // namespace guichet::terminal
