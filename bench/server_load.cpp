@@ -349,9 +349,9 @@ struct Arrivals {
   }
 };
 
-awaitable<void> run_feed_client(asio::io_context& ioc, tcp::endpoint server, const std::string& device,
-                                const std::string& secret, FeedClient& fc, Arrivals& arrivals,
-                                const std::atomic<bool>& stop) {
+// Strings by value: a coroutine keeps its parameters, and a reference would outlive a temporary.
+awaitable<void> run_feed_client(asio::io_context& ioc, tcp::endpoint server, std::string device, std::string secret,
+                                FeedClient& fc, Arrivals& arrivals, const std::atomic<bool>& stop) {
   tcp::socket s(ioc);
   auto [cec] = co_await s.async_connect(server, kTuple);
   if (cec) {
