@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "../../kiosk/src/enrollment.hpp"  // shared with the kiosk; header only
 #include "counter_app.hpp"
+#include "guichet/sync/enrollment.hpp"
 #include "guichet/ui/app.hpp"
 #include "guichet/ui/frame.hpp"
 
@@ -70,12 +70,12 @@ int main(int argc, char** argv) {
                    "--secret-file\n");
       return 2;
     }
-    guichet::terminal::EnrollOptions o;
+    guichet::sync::EnrollOptions o;
     o.server = server;
     o.code = enroll_code;
     o.kind = "counter";
     o.data_dir = data_dir;
-    auto enrolled = guichet::terminal::enroll(o);
+    auto enrolled = guichet::sync::enroll(o);
     if (!enrolled) {
       std::fprintf(stderr, "guichet-counter: %s\n", enrolled.error().c_str());
       return 2;
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (device.empty()) {
-    auto stored = guichet::terminal::load_credentials(data_dir);
+    auto stored = guichet::sync::load_credentials(data_dir);
     if (!stored) {
       std::fprintf(stderr, "guichet-counter: %s\n", stored.error().c_str());
       return 2;

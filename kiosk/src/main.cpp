@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "config.hpp"
-#include "enrollment.hpp"
+#include "guichet/sync/enrollment.hpp"
 #include "guichet/ui/app.hpp"
 #include "kiosk_app.hpp"
 #include "pin.hpp"
@@ -76,12 +76,12 @@ bool resolve_credentials(kiosk::KioskConfig& config, const std::optional<std::st
                    "--secret-file\n";
       return false;
     }
-    terminal::EnrollOptions o;
+    sync::EnrollOptions o;
     o.server = config.server;
     o.code = *code;
     o.kind = display ? "display" : "kiosk";
     o.data_dir = config.data_dir;
-    auto enrolled = terminal::enroll(o);
+    auto enrolled = sync::enroll(o);
     if (!enrolled.ok()) {
       std::cerr << "guichet-kiosk: " << enrolled.error() << "\n";
       return false;
@@ -90,7 +90,7 @@ bool resolve_credentials(kiosk::KioskConfig& config, const std::optional<std::st
               << config.data_dir << "\n";
   }
   if (config.device.empty() && config.secret_file.empty() && !config.data_dir.empty()) {
-    auto stored = terminal::load_credentials(config.data_dir);
+    auto stored = sync::load_credentials(config.data_dir);
     if (!stored.ok()) {
       std::cerr << "guichet-kiosk: " << stored.error() << "\n";
       return false;

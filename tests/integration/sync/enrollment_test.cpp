@@ -2,6 +2,8 @@
 // enroll-code` is sent over HTTP, the credentials it gives work, the code works once, expired and
 // wrong-kind codes are refused, guessing is throttled, a retry after a dropped connection gets
 // the same device, and a revoked device is told so on every request and on the live feed.
+#include "guichet/sync/enrollment.hpp"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -9,11 +11,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 
 #include "centre_server.hpp"
 #include "guichet/sync/client.hpp"
+#include "guichet/testing/process.hpp"
 
 using namespace std::chrono_literals;
 using guichet::sync::ApiClient;
@@ -195,6 +200,59 @@ TEST_F(EnrollmentTest, ARevokedDeviceIsRefusedWithDeviceRevokedEverywhere) {
   HttpResponse unknown = get_as("K99", secret, "/api/v1/calls");
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(unknown.error_code(), "unauthenticated");
+}
+
+// The terminals' side (guichet-kiosk/guichet-counter --enroll): sync::enroll stores the device id
+// and a 0600 secret in the data directory, load_credentials reads them back and they work; a
+// second enrollment into the same directory and a refused code store nothing.
+TEST_F(EnrollmentTest, TheTerminalClientStoresCredentialsThatWorkAndRefusesASecondEnrollment) {
+  guichet::testing::TempDir dir{"guichet-enroll-client"};
+  guichet::sync::EnrollOptions o;
+  o.server = centre_.url();
+  o.code = make_code("counter");
+  o.kind = "counter";
+  o.data_dir = dir.path() / "data";
+  auto got = guichet::sync::enroll(o);
+  ASSERT_TRUE(got) << got.error();
+  EXPECT_FALSE(std::filesystem::exists(guichet::sync::enroll_pending_path(o.data_dir)));
+  auto perms = std::filesystem::status(guichet::sync::device_secret_path(o.data_dir)).permissions();
+  EXPECT_EQ(perms & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+  auto stored = guichet::sync::load_credentials(o.data_dir);
+  ASSERT_TRUE(stored) << stored.error();
+  EXPECT_EQ(stored->device_id, got->device_id);
+  EXPECT_EQ(get_as(stored->device_id, stored->secret, "/api/v1/catalogue").status, 200);
+
+  o.code = make_code("counter");
+  auto again = guichet::sync::enroll(o);
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().find("already holds"), std::string::npos) << again.error();
+}
+
+TEST_F(EnrollmentTest, TheTerminalClientReportsARefusedCodeAndDamagedCredentials) {
+  guichet::testing::TempDir dir{"guichet-enroll-client"};
+  guichet::sync::EnrollOptions o;
+  o.server = centre_.url();
+  o.code = "7KQ4-M9XT-2R";
+  o.kind = "kiosk";
+  o.data_dir = dir.path() / "data";
+  o.attempts = 1;
+  auto refused = guichet::sync::enroll(o);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().find("refused the enrollment (401)"), std::string::npos) << refused.error();
+  EXPECT_FALSE(guichet::sync::has_stored_credentials(o.data_dir));
+  auto none = guichet::sync::load_credentials(o.data_dir);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().find("--enroll CODE"), std::string::npos) << none.error();
+
+  {
+    std::ofstream(guichet::sync::device_id_path(o.data_dir)) << "K9\n";
+    std::ofstream(guichet::sync::device_secret_path(o.data_dir)) << "not-a-secret\n";
+  }
+  auto damaged = guichet::sync::load_credentials(o.data_dir);
+  ASSERT_FALSE(damaged);
+  EXPECT_NE(damaged.error().find("device.secret does not hold a device secret"), std::string::npos) << damaged.error();
 }
 
 }  // namespace

@@ -1,17 +1,4 @@
-// A terminal joins a centre with a one-time enrollment code (guichet-kiosk --enroll CODE,
-// guichet-counter --enroll CODE) and keeps the device id and secret it receives in its data
-// directory, where later starts find them. Used by both apps (header only: the apps' build lists
-// stay as they are).
-//
-// Files in the data directory:
-//   device-id       the device id, one line
-//   device.secret   the device secret, one line, mode 0600
-//   enroll.pending  the nonce of an enrollment whose answer has not been stored yet (mode 0600)
-//
-// The nonce is written before the code is sent, so a terminal that crashed or lost its connection
-// after the server stored the enrollment sends the same nonce again and gets the same device back
-// (with a new secret) instead of a refusal.
-#pragma once
+#include "guichet/sync/enrollment.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,31 +6,17 @@
 
 #include <cctype>
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
-#include <string>
 #include <thread>
 
-#include "guichet/domain/result.hpp"
 #include "guichet/sync/client.hpp"
 
-namespace guichet::terminal {
+namespace guichet::sync {
+namespace {
 
-struct DeviceCredentials {
-  std::string device_id;
-  std::string secret;
-  std::filesystem::path secret_file;
-};
-
-inline std::filesystem::path device_id_path(const std::filesystem::path& dir) { return dir / "device-id"; }
-inline std::filesystem::path device_secret_path(const std::filesystem::path& dir) { return dir / "device.secret"; }
-inline std::filesystem::path enroll_pending_path(const std::filesystem::path& dir) { return dir / "enroll.pending"; }
-
-namespace detail {
-
-inline std::string trimmed_file(const std::filesystem::path& path, bool& readable) {
+std::string trimmed_file(const std::filesystem::path& path, bool& readable) {
   std::ifstream in(path, std::ios::binary);
   readable = static_cast<bool>(in);
   std::ostringstream s;
@@ -55,7 +28,7 @@ inline std::string trimmed_file(const std::filesystem::path& path, bool& readabl
 }
 
 // Written under a temporary name created with `mode`, synced, then renamed into place.
-inline bool write_file_atomically(const std::filesystem::path& path, const std::string& content, mode_t mode) {
+bool write_file_atomically(const std::filesystem::path& path, const std::string& content, mode_t mode) {
   const std::string tmp = path.string() + ".tmp";
   ::unlink(tmp.c_str());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
@@ -85,7 +58,7 @@ inline bool write_file_atomically(const std::filesystem::path& path, const std::
   return ok;
 }
 
-inline bool is_device_id(const std::string& id) {
+bool is_device_id(const std::string& id) {
   if (id.empty() || id.size() > 32) return false;
   for (char c : id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
@@ -93,11 +66,11 @@ inline bool is_device_id(const std::string& id) {
   return true;
 }
 
-inline bool is_secret(const std::string& s) {
+bool is_secret(const std::string& s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-inline std::string random_nonce() {
+std::string random_nonce() {
   std::random_device device;  // the kernel's random source
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -111,16 +84,20 @@ inline std::string random_nonce() {
   return out;
 }
 
-}  // namespace detail
+}  // namespace
+
+std::filesystem::path device_id_path(const std::filesystem::path& dir) { return dir / "device-id"; }
+std::filesystem::path device_secret_path(const std::filesystem::path& dir) { return dir / "device.secret"; }
+std::filesystem::path enroll_pending_path(const std::filesystem::path& dir) { return dir / "enroll.pending"; }
 
 // True when the data directory holds credentials (whole or damaged).
-inline bool has_stored_credentials(const std::filesystem::path& dir) {
+bool has_stored_credentials(const std::filesystem::path& dir) {
   std::error_code ec;
   return std::filesystem::exists(device_id_path(dir), ec) || std::filesystem::exists(device_secret_path(dir), ec);
 }
 
 // Reads the credentials an enrollment stored. The error says what is missing or damaged.
-inline domain::Result<DeviceCredentials, std::string> load_credentials(const std::filesystem::path& dir) {
+domain::Result<DeviceCredentials, std::string> load_credentials(const std::filesystem::path& dir) {
   const auto id_path = device_id_path(dir), secret_path = device_secret_path(dir);
   if (!has_stored_credentials(dir)) {
     return std::string("no device credentials in " + dir.string() +
@@ -131,32 +108,23 @@ inline domain::Result<DeviceCredentials, std::string> load_credentials(const std
   const std::string advice = "; ask the administrator for a new enrollment code and enroll again with --enroll CODE";
   bool readable = false;
   DeviceCredentials c;
-  c.device_id = detail::trimmed_file(id_path, readable);
+  c.device_id = trimmed_file(id_path, readable);
   if (!readable) return damaged + id_path.filename().string() + " is missing or cannot be read" + advice;
-  if (!detail::is_device_id(c.device_id)) {
+  if (!is_device_id(c.device_id)) {
     return damaged + id_path.filename().string() + " does not hold a device id" + advice;
   }
-  c.secret = detail::trimmed_file(secret_path, readable);
+  c.secret = trimmed_file(secret_path, readable);
   if (!readable) return damaged + secret_path.filename().string() + " is missing or cannot be read" + advice;
-  if (!detail::is_secret(c.secret)) {
+  if (!is_secret(c.secret)) {
     return damaged + secret_path.filename().string() + " does not hold a device secret (64 hex digits)" + advice;
   }
   c.secret_file = secret_path;
   return c;
 }
 
-struct EnrollOptions {
-  std::string server;  // "http://127.0.0.1:8080"
-  std::string code;    // as typed
-  std::string kind;    // kiosk, counter or display
-  std::string name;    // may be empty
-  std::filesystem::path data_dir;
-  int attempts = 6;  // tries while the server cannot be reached or asks to wait
-};
-
 // Sends the code, stores what the server answers and returns it. Nothing is stored when the
 // server refuses; the error is the server's message.
-inline domain::Result<DeviceCredentials, std::string> enroll(const EnrollOptions& o) {
+domain::Result<DeviceCredentials, std::string> enroll(const EnrollOptions& o) {
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
   if (ec) return std::string("--data-dir " + o.data_dir.string() + ": " + ec.message());
@@ -167,19 +135,19 @@ inline domain::Result<DeviceCredentials, std::string> enroll(const EnrollOptions
   }
   // The nonce outlives a crash or a lost answer: a retry sends the same one.
   bool readable = false;
-  std::string nonce = detail::trimmed_file(enroll_pending_path(o.data_dir), readable);
+  std::string nonce = trimmed_file(enroll_pending_path(o.data_dir), readable);
   if (nonce.size() < 16) {
-    nonce = detail::random_nonce();
-    if (!detail::write_file_atomically(enroll_pending_path(o.data_dir), nonce + "\n", 0600)) {
+    nonce = random_nonce();
+    if (!write_file_atomically(enroll_pending_path(o.data_dir), nonce + "\n", 0600)) {
       return std::string("cannot write " + enroll_pending_path(o.data_dir).string());
     }
   }
-  sync::json body = {{"code", o.code}, {"kind", o.kind}, {"nonce", nonce}};
+  json body = {{"code", o.code}, {"kind", o.kind}, {"nonce", nonce}};
   if (!o.name.empty()) body["name"] = o.name;
-  sync::ApiClient client({o.server, "", ""});
-  sync::RequestOptions request;
+  ApiClient client({o.server, "", ""});
+  RequestOptions request;
   request.timeout = std::chrono::seconds(10);
-  sync::HttpResponse r;
+  HttpResponse r;
   for (int attempt = 1;; ++attempt) {
     r = client.post("/api/v1/enroll", body, request);
     const bool again = r.transient() || r.status == 429;
@@ -194,19 +162,19 @@ inline domain::Result<DeviceCredentials, std::string> enroll(const EnrollOptions
   }
   DeviceCredentials c;
   try {
-    auto answer = sync::json::parse(r.body);
+    auto answer = json::parse(r.body);
     c.device_id = answer.at("device_id").get<std::string>();
     c.secret = answer.at("secret").get<std::string>();
   } catch (const std::exception&) {
     return std::string("the centre server's answer to the enrollment is not understood");
   }
-  if (!detail::is_device_id(c.device_id) || !detail::is_secret(c.secret)) {
+  if (!is_device_id(c.device_id) || !is_secret(c.secret)) {
     return std::string("the centre server's answer to the enrollment is not understood");
   }
   c.secret_file = device_secret_path(o.data_dir);
   // The secret first: device-id present means the credentials are complete.
-  if (!detail::write_file_atomically(c.secret_file, c.secret + "\n", 0600) ||
-      !detail::write_file_atomically(device_id_path(o.data_dir), c.device_id + "\n", 0644)) {
+  if (!write_file_atomically(c.secret_file, c.secret + "\n", 0600) ||
+      !write_file_atomically(device_id_path(o.data_dir), c.device_id + "\n", 0644)) {
     return "enrolled as device " + c.device_id + " but its credentials could not be written to " + o.data_dir.string() +
            "; free the disk, remove any device.secret there and enroll again with the same code within 15 minutes";
   }
@@ -214,4 +182,4 @@ inline domain::Result<DeviceCredentials, std::string> enroll(const EnrollOptions
   return c;
 }
 
-}  // namespace guichet::terminal
+}  // namespace guichet::sync
