@@ -273,6 +273,36 @@ sync::WireEvent Centre::wire_event(const domain::QueueEvent& e) const {
   return w;
 }
 
+std::optional<DeviceRecord> Centre::device_record(const std::string& id) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(devices_mu_);
+    if (auto it = devices_.find(id); it != devices_.end() && now - it->second.fetched < kDeviceCacheTime) {
+      return it->second.record;
+    }
+  }
+  std::optional<DeviceRecord> record;
+  {
+    auto conn = reads_.acquire();
+    record = conn->device(id);
+  }
+  if (record) {
+    std::lock_guard lock(devices_mu_);
+    devices_[id] = CachedDevice{*record, now};
+  }
+  return record;
+}
+
+bool Centre::device_still_allowed(const std::string& id) {
+  try {
+    auto record = device_record(id);
+    return record && !record->revoked_ms;
+  } catch (const store::DbError& e) {
+    log_error(std::string("reading devices failed: ") + e.what());
+    return true;
+  }
+}
+
 domain::Result<AuthDevice, Response> Centre::authenticate_device(const Request& request) {
   std::string id(request.header("x-guichet-device"));
   std::string_view secret = request.header("x-guichet-secret");
@@ -281,25 +311,11 @@ domain::Result<AuthDevice, Response> Centre::authenticate_device(const Request& 
                            "this request needs the device's credentials (X-Guichet-Device and X-Guichet-Secret)");
   }
   std::optional<DeviceRecord> record;
-  const auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard lock(devices_mu_);
-    if (auto it = devices_.find(id); it != devices_.end() && now - it->second.fetched < kDeviceCacheTime) {
-      record = it->second.record;
-    }
-  }
-  if (!record) {
-    try {
-      auto conn = reads_.acquire();
-      record = conn->device(id);
-    } catch (const store::DbError& e) {
-      log_error(std::string("reading devices failed: ") + e.what());
-      return storage_failed();
-    }
-    if (record) {
-      std::lock_guard lock(devices_mu_);
-      devices_[id] = CachedDevice{*record, now};
-    }
+  try {
+    record = device_record(id);
+  } catch (const store::DbError& e) {
+    log_error(std::string("reading devices failed: ") + e.what());
+    return storage_failed();
   }
   if (!record || !secret_matches(secret, record->secret_hash)) {
     return Response::error(401, "unauthenticated", "unknown device or wrong device secret");

@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -75,8 +76,10 @@ struct FeedClient {
   asio::steady_timer wake;  // cancelled to wake the connection's coroutine
   std::vector<std::shared_ptr<const FeedBatch>> pending;
   std::size_t backlog_bytes = 0;
+  std::string device;  // whose credentials opened the feed
   bool waiting = false;
   bool overflowed = false;
+  bool revoked = false;  // the device was revoked while connected: told so, then closed
 };
 
 // The live feed's only subscriber to the Centre's EventFeed. The writer thread hands it each
@@ -113,6 +116,22 @@ class FeedHub final : public FeedSubscriber {
   void leave(FeedClient* c) { clients_.erase(c); }
   void to_all(const std::shared_ptr<const FeedBatch>& batch) {
     for (auto* c : clients_) deliver(*c, batch);
+  }
+  // Feed thread: asks once per device whether it may still be served, and wakes the connections
+  // of a device that may not, so they say so and close.
+  template <class Allowed>
+  void drop_disallowed(Allowed&& allowed) {
+    std::map<std::string, bool> verdict;
+    for (auto* c : clients_) {
+      auto [it, fresh] = verdict.try_emplace(c->device, true);
+      if (fresh) it->second = allowed(c->device);
+      if (it->second || c->revoked) continue;
+      c->revoked = true;
+      if (c->waiting) {
+        c->waiting = false;
+        c->wake.cancel();
+      }
+    }
   }
 
  private:
@@ -250,6 +269,8 @@ struct HttpServer::Impl {
       keep_alive_timer.expires_after(options.keep_alive);
       auto [ec] = co_await keep_alive_timer.async_wait(kTuple);
       if (ec || stopping) co_return;
+      // A device revoked while its feed is open is cut here, within one keep-alive interval.
+      hub->drop_disallowed([this](const std::string& device) { return api.centre().device_still_allowed(device); });
       hub->to_all(comment);
     }
   }
@@ -374,13 +395,15 @@ struct HttpServer::Impl {
     tcp::socket moved(feed_ioc);
     moved.assign(protocol, fd, ec);
     if (ec) co_return;
-    asio::co_spawn(feed_ioc, feed_session(std::move(moved), open.last_event_id), asio::detached);
+    asio::co_spawn(feed_ioc, feed_session(std::move(moved), open.last_event_id, std::move(open.device)),
+                   asio::detached);
   }
 
   // Runs on the feed thread.
-  awaitable<void> feed_session(tcp::socket socket, std::optional<std::uint64_t> last_event_id) {
+  awaitable<void> feed_session(tcp::socket socket, std::optional<std::uint64_t> last_event_id, std::string device) {
     beast::tcp_stream stream(std::move(socket));
     FeedClient client(feed_ioc);
+    client.device = std::move(device);
     const std::uint64_t published = hub->join(&client);
     struct Leave {
       FeedHub& hub;
@@ -421,6 +444,13 @@ struct HttpServer::Impl {
     std::vector<asio::const_buffer> buffers;
     for (;;) {
       if (client.overflowed || stopping) co_return;
+      if (client.revoked) {
+        std::string frame = "event: revoked\ndata: {\"error\":{\"code\":\"device_revoked\",\"message\":\"device " +
+                            client.device + " was revoked; it can no longer use this centre\"}}\n\n";
+        stream.expires_after(kWriteTimeout);
+        co_await asio::async_write(stream, asio::buffer(frame), kTuple);
+        co_return;
+      }
       if (client.pending.empty()) {
         client.waiting = true;
         stream.expires_never();

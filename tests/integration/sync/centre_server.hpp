@@ -47,6 +47,9 @@ class CentreServer {
     EXPECT_EQ(r.status, 0) << r.err;
   }
 
+  // More `serve` options for the next start (e.g. {"--sse-keepalive", "1"}).
+  std::vector<std::string> extra_args;
+
   // Starts the server; port 0 takes any free port, a given port restarts on the same one.
   bool start(std::uint16_t port = 0) {
     auto port_file = dir_ / "port";
@@ -67,6 +70,7 @@ class CentreServer {
               kMorning,
               "--threads",
               "1"};
+    o.args.insert(o.args.end(), extra_args.begin(), extra_args.end());
     o.log_dir = dir_.path();
     process_ = std::make_unique<Process>("guichet-server-" + std::to_string(++starts_), program(), o);
     auto text = wait_for_file(port_file, std::chrono::seconds(20));

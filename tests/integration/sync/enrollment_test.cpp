@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -200,6 +201,52 @@ TEST_F(EnrollmentTest, ARevokedDeviceIsRefusedWithDeviceRevokedEverywhere) {
   HttpResponse unknown = get_as("K99", secret, "/api/v1/calls");
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(unknown.error_code(), "unauthenticated");
+}
+
+// A board whose feed is already open when its device is revoked is told so on the feed and
+// disconnected within one keep-alive interval (here half a second).
+TEST_F(EnrollmentTest, AnOpenLiveFeedOfARevokedDeviceIsToldAndClosed) {
+  centre_.stop();
+  centre_.extra_args = {"--sse-keepalive", "0.5"};
+  const std::string secret = centre_.add_device("B7", "display");
+  ASSERT_TRUE(centre_.start()) << centre_.stderr_text();
+
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(centre_.port());
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string request =
+      "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Guichet-Device: B7\r\nX-Guichet-Secret: " + secret +
+      "\r\n\r\n";
+  ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  // Reads until `until` appears or the connection closes (true) or 10 s pass (false).
+  std::string received;
+  auto read_until = [&](const std::string& until) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!until.empty() && received.find(until) != std::string::npos) return true;
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[4096];
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) return true;  // closed
+      received.append(buf, static_cast<std::size_t>(n));
+    }
+    return false;
+  };
+  ASSERT_TRUE(read_until("retry:")) << received;
+  ASSERT_NE(received.find("200 OK"), std::string::npos) << received;
+
+  auto revoked =
+      guichet::testing::run(CentreServer::program(), {"revoke-device", "--db", centre_.db().string(), "--id", "B7"});
+  ASSERT_EQ(revoked.status, 0) << revoked.err;
+  ASSERT_TRUE(read_until("")) << "the feed stayed open after the device was revoked:\n" << received;
+  ::close(fd);
+  EXPECT_NE(received.find("event: revoked"), std::string::npos) << received;
+  EXPECT_NE(received.find("device_revoked"), std::string::npos) << received;
 }
 
 // The terminals' side (guichet-kiosk/guichet-counter --enroll): sync::enroll stores the device id

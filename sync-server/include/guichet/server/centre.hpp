@@ -120,6 +120,10 @@ class Centre {
   // Device credentials from X-Guichet-Device / X-Guichet-Secret: 401 when missing or wrong, 403
   // when the device was revoked.
   domain::Result<AuthDevice, Response> authenticate_device(const Request& request);
+  // Whether a device authenticated earlier may still be served (it exists and is not revoked);
+  // asked again for long-lived connections such as the live feed. Read errors answer true: a
+  // storage hiccup must not cut every board in the hall.
+  bool device_still_allowed(const std::string& id);
   // The operator session from Authorization: Bearer, opened on the same device.
   domain::Result<AuthSession, Response> authenticate_operator(const Request& request, const AuthDevice& device);
 
@@ -186,6 +190,8 @@ class Centre {
   void finish_idempotent(const std::string& device, const IdempotencyKey& key, const Response& response,
                          std::optional<std::int64_t> recorded_as);
   void after_failure(const std::string& error);
+  // The device's record, from a one-second cache or the database (throws store::DbError).
+  std::optional<DeviceRecord> device_record(const std::string& id);
   void restore(Repository& repo);
   void run_auth_worker();
   void stop_threads();
