@@ -26,6 +26,24 @@ namespace guichet::testing {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
+
+// Holds a loopback port with nothing listening on it: connections are refused, as from a server
+// that is down, and no other process can take the port meanwhile (a port found free and released
+// could be taken by a test running in parallel). A LoopbackServer may then listen on the same port
+// while the reservation is held (both set SO_REUSEADDR and the reservation never listens).
+class PortReservation {
+ public:
+  PortReservation() : socket_(io_) {
+    socket_.open(net::ip::tcp::v4());
+    socket_.set_option(net::socket_base::reuse_address(true));
+    socket_.bind({net::ip::make_address("127.0.0.1"), 0});
+  }
+  std::uint16_t port() const { return socket_.local_endpoint().port(); }
+
+ private:
+  net::io_context io_;
+  net::ip::tcp::socket socket_;
+};
 using tcp = net::ip::tcp;
 using json = nlohmann::json;
 

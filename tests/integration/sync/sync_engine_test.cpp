@@ -21,6 +21,7 @@ using guichet::sync::SyncEngine;
 using guichet::sync::SyncOptions;
 using guichet::testing::LoopbackServer;
 using guichet::testing::LoopbackState;
+using guichet::testing::PortReservation;
 using guichet::testing::TempDir;
 using json = nlohmann::json;
 
@@ -95,11 +96,8 @@ TEST_F(SyncEngineTest, ConnectionDroppedAfterTheWorkCreatesNoDuplicate) {
 }
 
 TEST_F(SyncEngineTest, QueueDrainsWhenTheServerComesBackWithoutANewWrite) {
-  std::uint16_t port;
-  {
-    LoopbackServer probe(state_);
-    port = probe.port();
-  }
+  PortReservation down;  // the server is down: connections refused, the port kept for it
+  const std::uint16_t port = down.port();
   SyncEngine engine(*outbox_, endpoint(port), options_);
   engine.start();
   std::vector<std::int64_t> seqs;
@@ -161,11 +159,8 @@ TEST_F(SyncEngineTest, RefusedEntryIsKeptWithTheMessageAndDoesNotBlockTheQueue) 
 }
 
 TEST_F(SyncEngineTest, OfflineSubmitAndWaitSaysSoQuicklyAndTheActionIsSentLater) {
-  std::uint16_t port;
-  {
-    LoopbackServer probe(state_);
-    port = probe.port();
-  }
+  PortReservation down;  // the server is down: connections refused, the port kept for it
+  const std::uint16_t port = down.port();
   SyncEngine engine(*outbox_, endpoint(port), options_);
   std::atomic<std::int64_t> completed_seq{0};
   engine.on_complete([&](const OutboxEntry& e) { completed_seq = e.seq; });
@@ -185,11 +180,8 @@ TEST_F(SyncEngineTest, OfflineSubmitAndWaitSaysSoQuicklyAndTheActionIsSentLater)
 }
 
 TEST_F(SyncEngineTest, PendingEntriesSurviveARestartOfTheTerminal) {
-  std::uint16_t port;
-  {
-    LoopbackServer probe(state_);
-    port = probe.port();
-  }
+  PortReservation down;  // the server is down: connections refused, the port kept for it
+  const std::uint16_t port = down.port();
   std::vector<std::string> expected;
   {
     SyncEngine engine(*outbox_, endpoint(port), options_);
