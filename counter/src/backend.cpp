@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "guichet/store/files.hpp"
+
 namespace guichet::counter {
 
 namespace fs = std::filesystem;
@@ -25,20 +27,6 @@ std::optional<json> parse_object(const std::string& body) {
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   return j;
-}
-
-// Written next to the file and renamed over it: a crash never leaves half a catalogue behind.
-void write_file_atomically(const fs::path& path, const std::string& text) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) return;
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
 }
 
 std::optional<std::string> read_text(const fs::path& path) {
@@ -137,7 +125,8 @@ void Backend::load_catalogue(std::function<void(CatalogueOutcome)> done) {
       try {
         auto catalogue = std::make_shared<domain::Catalogue>(sync::catalogue_from_json(json::parse(r.body)));
         out.catalogue = std::move(catalogue);
-        write_file_atomically(cache, r.body);
+        // A crash never leaves half a catalogue behind.
+        store::write_file_atomically(cache, r.body);
       } catch (const std::exception& e) {
         out.message = std::string("the server's catalogue could not be read: ") + e.what();
       }

@@ -16,6 +16,7 @@
 #include "guichet/server/enrollment.hpp"
 #include "guichet/server/http_server.hpp"
 #include "guichet/server/log.hpp"
+#include "guichet/store/files.hpp"
 
 namespace {
 
@@ -33,30 +34,6 @@ void raise_file_limit() {
     lim.rlim_cur = lim.rlim_max;
     setrlimit(RLIMIT_NOFILE, &lim);
   }
-}
-
-// Written under a temporary name created with `mode` (so a secret is never readable by others,
-// even for a moment), then renamed into place.
-bool write_file_atomically(const std::string& path, const std::string& content, mode_t mode) {
-  std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return false;
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  bool ok = ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) ::unlink(tmp.c_str());
-  return ok;
 }
 
 struct ServeArgs {
@@ -135,7 +112,7 @@ int serve(const ServeArgs& a) {
     return fail(e.what());
   }
   const auto port = http_server->port();
-  if (!a.port_file.empty() && !write_file_atomically(a.port_file, std::to_string(port) + "\n", 0644)) {
+  if (!a.port_file.empty() && !guichet::store::write_file_atomically(a.port_file, std::to_string(port) + "\n", 0644)) {
     return fail("cannot write the port file " + a.port_file);
   }
   server::log_info("centre " + centre->catalogue().centre.id + " serving on " + http.address + ":" +
@@ -229,7 +206,7 @@ int main(int argc, char** argv) {
     auto r = server::add_device(db, id, kind);
     if (!r) return fail(r.error().message);
     if (!secret_file.empty()) {
-      if (!write_file_atomically(secret_file, r->secret + "\n", 0600)) {
+      if (!guichet::store::write_file_atomically(secret_file, r->secret + "\n", 0600)) {
         return fail("device " + id + " was added but its secret could not be written to " + secret_file +
                     "; revoke it and add it again");
       }

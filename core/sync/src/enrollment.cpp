@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "guichet/store/files.hpp"
 #include "guichet/sync/client.hpp"
 
 namespace guichet::sync {
@@ -25,37 +26,6 @@ std::string trimmed_file(const std::filesystem::path& path, bool& readable) {
   const auto first = text.find_first_not_of(" \t\r\n");
   const auto last = text.find_last_not_of(" \t\r\n");
   return first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
-}
-
-// Written under a temporary name created with `mode`, synced, then renamed into place.
-bool write_file_atomically(const std::filesystem::path& path, const std::string& content, mode_t mode) {
-  const std::string tmp = path.string() + ".tmp";
-  ::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return false;
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  bool ok = ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) ::unlink(tmp.c_str());
-  if (ok) {
-    // The rename is durable once the directory is synced.
-    int dir = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
-    if (dir >= 0) {
-      ::fsync(dir);
-      ::close(dir);
-    }
-  }
-  return ok;
 }
 
 bool is_device_id(const std::string& id) {
@@ -138,7 +108,7 @@ domain::Result<DeviceCredentials, std::string> enroll(const EnrollOptions& o) {
   std::string nonce = trimmed_file(enroll_pending_path(o.data_dir), readable);
   if (nonce.size() < 16) {
     nonce = random_nonce();
-    if (!write_file_atomically(enroll_pending_path(o.data_dir), nonce + "\n", 0600)) {
+    if (!store::write_file_atomically(enroll_pending_path(o.data_dir), nonce + "\n", 0600)) {
       return std::string("cannot write " + enroll_pending_path(o.data_dir).string());
     }
   }
@@ -173,8 +143,8 @@ domain::Result<DeviceCredentials, std::string> enroll(const EnrollOptions& o) {
   }
   c.secret_file = device_secret_path(o.data_dir);
   // The secret first: device-id present means the credentials are complete.
-  if (!write_file_atomically(c.secret_file, c.secret + "\n", 0600) ||
-      !write_file_atomically(device_id_path(o.data_dir), c.device_id + "\n", 0644)) {
+  if (!store::write_file_atomically(c.secret_file, c.secret + "\n", 0600) ||
+      !store::write_file_atomically(device_id_path(o.data_dir), c.device_id + "\n", 0644)) {
     return "enrolled as device " + c.device_id + " but its credentials could not be written to " + o.data_dir.string() +
            "; free the disk, remove any device.secret there and enroll again with the same code within 15 minutes";
   }
