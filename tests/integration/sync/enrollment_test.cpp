@@ -65,16 +65,26 @@ class EnrollmentTest : public ::testing::Test {
     return client.get(path);
   }
 
-  // Sends the request and closes the connection without reading the answer, as a terminal whose
-  // network dropped right after sending.
-  void send_and_hang_up(const std::string& path, const std::string& body) {
+  // A raw connection to the server (-1 on failure), for what an HTTP client would not do.
+  int connect_raw() {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_GE(fd, 0);
+    if (fd < 0) return -1;
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(centre_.port());
     ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+
+  // Sends the request and closes the connection without reading the answer, as a terminal whose
+  // network dropped right after sending.
+  void send_and_hang_up(const std::string& path, const std::string& body) {
+    int fd = connect_raw();
+    ASSERT_GE(fd, 0);
     std::string request = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
                           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
@@ -211,13 +221,8 @@ TEST_F(EnrollmentTest, AnOpenLiveFeedOfARevokedDeviceIsToldAndClosed) {
   const std::string secret = centre_.add_device("B7", "display");
   ASSERT_TRUE(centre_.start()) << centre_.stderr_text();
 
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int fd = connect_raw();
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(centre_.port());
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   std::string request =
       "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Guichet-Device: B7\r\nX-Guichet-Secret: " + secret +
       "\r\n\r\n";
