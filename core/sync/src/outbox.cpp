@@ -369,6 +369,42 @@ void Outbox::set_meta(const std::string& name, const std::string& value) {
       .run();
 }
 
+std::string Outbox::next_application_receipt(const std::string& centre_id) {
+  const bool centre_ok =
+      !centre_id.empty() && centre_id.size() <= 32 && std::all_of(centre_id.begin(), centre_id.end(), [](char ch) {
+        return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+               ch == '-';
+      });
+  if (!centre_ok) {
+    throw std::invalid_argument("application receipt: centre id '" + centre_id +
+                                "' is not 1 to 32 letters, digits, '_' or '-'");
+  }
+  std::lock_guard lock(mu_);
+  store::Transaction tx(*db_);
+  std::int64_t last = 0;
+  auto st = db_->prepare("SELECT value FROM outbox_meta WHERE key = 'app.application_no'");
+  if (st.step()) {
+    const std::string text = st.text(0);
+    const bool digits = !text.empty() && text.size() <= 18 &&
+                        std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (!digits) {
+      throw store::DbError(SQLITE_CORRUPT, "outbox " + db_->path() +
+                                               ": the stored application number counter is damaged ('" + text + "')");
+    }
+    last = std::stoll(text);
+  }
+  const std::int64_t next = last + 1;
+  db_->prepare(
+         "INSERT INTO outbox_meta (key, value) VALUES ('app.application_no', ?) ON CONFLICT (key) DO UPDATE SET "
+         "value = excluded.value")
+      .bind(1, std::to_string(next))
+      .run();
+  tx.commit();
+  std::string n = std::to_string(next);
+  if (n.size() < 6) n.insert(0, 6 - n.size(), '0');
+  return centre_id + "-" + device_id_ + "-" + n;
+}
+
 std::int64_t Outbox::pending_count() {
   std::lock_guard lock(mu_);
   auto st = db_->prepare("SELECT count(*) FROM outbox WHERE state = 'pending'");

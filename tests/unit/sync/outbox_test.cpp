@@ -450,3 +450,33 @@ COMMIT;
 }
 
 }  // namespace
+
+TEST_F(OutboxTest, ApplicationReceiptsCountUpDurablyPerDevice) {
+  {
+    Outbox box(path_, "K1", from_one());
+    EXPECT_EQ(box.next_application_receipt("LDH01"), "LDH01-K1-000001");
+    EXPECT_EQ(box.next_application_receipt("LDH01"), "LDH01-K1-000002");
+    EXPECT_EQ(box.get_meta("application_no").value_or(""), "2");
+  }
+  Outbox reopened(path_, "K1", from_one());
+  EXPECT_EQ(reopened.next_application_receipt("LDH01"), "LDH01-K1-000003");
+  // More than six digits when needed.
+  reopened.set_meta("application_no", "999999");
+  EXPECT_EQ(reopened.next_application_receipt("LDH01"), "LDH01-K1-1000000");
+}
+
+TEST_F(OutboxTest, ApplicationReceiptRefusesABadCentreIdOrADamagedCounter) {
+  Outbox box(path_, "K1", from_one());
+  EXPECT_THROW(box.next_application_receipt(""), std::invalid_argument);
+  EXPECT_THROW(box.next_application_receipt("LDH 01"), std::invalid_argument);
+  EXPECT_FALSE(box.get_meta("application_no").has_value());  // nothing moved
+  box.set_meta("application_no", "12x");
+  try {
+    box.next_application_receipt("LDH01");
+    FAIL() << "a damaged counter was used";
+  } catch (const DbError& e) {
+    EXPECT_TRUE(e.is_corrupt());
+    EXPECT_NE(std::string(e.what()).find(path_), std::string::npos);
+  }
+  EXPECT_EQ(box.get_meta("application_no").value_or(""), "12x");
+}

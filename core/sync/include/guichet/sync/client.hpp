@@ -155,6 +155,15 @@ class Outbox {
   std::optional<std::string> get_meta(const std::string& name);
   void set_meta(const std::string& name, const std::string& value);
 
+  // The next application receipt number of this device, "<centre>-<device>-<n>" (n zero-padded
+  // to 6 digits, more when needed: "LDH01-K1-000042"). The counter is kept in this file (named
+  // value "application_no") and moved forward durably before the number is returned, so a number
+  // is never given twice, across crashes too (one lost before its entry was written leaves a
+  // gap, never a duplicate). The centre id must be 1 to 32 letters, digits, '_' or '-', or
+  // std::invalid_argument is thrown and nothing changes; a damaged stored counter is a
+  // store::DbError.
+  std::string next_application_receipt(const std::string& centre_id);
+
   // The outbox's clock. observe() merges a time received from the server (a receive event), so
   // that the entries written after it are ordered after it; the result is stored durably.
   domain::HlcTime last_hlc();
