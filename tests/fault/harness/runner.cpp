@@ -1,0 +1,408 @@
+#include "runner.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "guichet/fault/fault_proxy.hpp"
+#include "guichet/store/sqlite.hpp"
+
+namespace guichet::fault {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+ManagedProcess::ManagedProcess(std::string name, fs::path program, Args args, fs::path log_dir, bool piped)
+    : name_(std::move(name)),
+      program_(std::move(program)),
+      args_(std::move(args)),
+      log_dir_(std::move(log_dir)),
+      piped_(piped) {}
+
+void ManagedProcess::start() {
+  testing::ProcessOptions o;
+  o.args = args_(starts_);
+  o.log_dir = log_dir_;
+  o.pipe_stdin = piped_;
+  o.pipe_stdout = piped_;
+  ++starts_;
+  process_ = std::make_unique<testing::Process>(name_ + "-" + std::to_string(starts_), program_, o);
+}
+
+void ManagedProcess::kill9() {
+  if (process_) process_->kill9();
+}
+
+int ManagedProcess::stop(std::chrono::milliseconds grace) {
+  int status = process_ ? process_->stop(grace) : -1;
+  return status;
+}
+
+bool ManagedProcess::running() { return process_ && process_->running(); }
+
+std::optional<std::string> ManagedProcess::ask(const std::string& line, std::chrono::milliseconds timeout) {
+  if (!running()) return std::nullopt;
+  process_->write_line(line);
+  return process_->read_line(timeout);
+}
+
+namespace {
+
+std::int64_t seq_of(const std::string& key) {
+  auto colon = key.rfind(':');
+  return std::stoll(colon == std::string::npos ? key : key.substr(colon + 1));
+}
+
+store::Db open_read_only(const fs::path& path) {
+  store::OpenOptions o;
+  o.read_only = true;
+  o.check_integrity = true;
+  return store::Db(path.string(), o);
+}
+
+struct OutboxRow {
+  std::int64_t seq;
+  std::string state;
+  int status;
+  std::string hlc;
+  std::string body;
+};
+
+std::vector<OutboxRow> outbox_rows(const fs::path& dir) {
+  auto db = open_read_only(dir / "outbox.sqlite");
+  auto st = db.prepare("SELECT seq, state, response_status, hlc, response_body FROM outbox ORDER BY seq");
+  std::vector<OutboxRow> rows;
+  while (st.step()) rows.push_back({st.int64(0), st.text(1), st.int32(2), st.text(3), st.text(4)});
+  return rows;
+}
+
+// The server's idempotency log for one device, in the order the server stored it.
+std::vector<std::pair<std::int64_t, int>> server_keys(store::Db& db, const std::string& device) {
+  auto st = db.prepare("SELECT key, status FROM idempotency WHERE device = ?1 ORDER BY id");
+  st.bind(1, device);
+  std::vector<std::pair<std::int64_t, int>> keys;
+  while (st.step()) keys.emplace_back(seq_of(st.text(0)), st.int32(1));
+  return keys;
+}
+
+}  // namespace
+
+std::vector<Checker> token_checkers() {
+  std::vector<Checker> c;
+  c.push_back({"outboxes drain within the bound", [](const Evidence& e, std::vector<std::string>& p) {
+                 for (const auto& t : e.terminals)
+                   if (!t.drain_ms)
+                     p.push_back(t.device + ": outbox not drained within " + std::to_string(e.drain_bound_ms) +
+                                 " ms after heal");
+               }});
+  c.push_back({"nothing written is lost on the terminal", [](const Evidence& e, std::vector<std::string>& p) {
+                 for (const auto& t : e.terminals) {
+                   std::set<std::int64_t> seqs;
+                   for (const auto& r : outbox_rows(t.data_dir)) seqs.insert(r.seq);
+                   std::ifstream journal(t.data_dir / "journal");
+                   std::string line;
+                   while (std::getline(journal, line))
+                     if (!line.empty() && !seqs.count(std::stoll(line)))
+                       p.push_back(t.device + ": entry " + line + " was stored but is missing from the outbox");
+                 }
+               }});
+  c.push_back({"every entry answered 201, none pending", [](const Evidence& e, std::vector<std::string>& p) {
+                 for (const auto& t : e.terminals)
+                   for (const auto& r : outbox_rows(t.data_dir))
+                     if (r.state != "done" || r.status != 201)
+                       p.push_back(t.device + ": entry " + std::to_string(r.seq) + " is " + r.state + " (" +
+                                   std::to_string(r.status) + " " + r.body.substr(0, 200) + ")");
+               }});
+  c.push_back({"clock times follow the sequence", [](const Evidence& e, std::vector<std::string>& p) {
+                 for (const auto& t : e.terminals) {
+                   std::string last;
+                   for (const auto& r : outbox_rows(t.data_dir)) {
+                     if (!last.empty() && !(last < r.hlc))
+                       p.push_back(t.device + ": entry " + std::to_string(r.seq) + " has clock time " + r.hlc +
+                                   ", not after " + last);
+                     last = r.hlc;
+                   }
+                 }
+               }});
+  c.push_back({"every key on the server exactly once, nothing lost, nothing extra, in device order",
+               [](const Evidence& e, std::vector<std::string>& p) {
+                 auto db = open_read_only(e.server_db);
+                 for (const auto& t : e.terminals) {
+                   std::map<std::int64_t, int> seen;
+                   std::int64_t previous = -1;
+                   for (auto [seq, status] : server_keys(db, t.device)) {
+                     if (++seen[seq] == 2)
+                       p.push_back(t.device + ":" + std::to_string(seq) + " is on the server twice");
+                     if (seq <= previous)
+                       p.push_back(t.device + ":" + std::to_string(seq) + " was stored after " + t.device + ":" +
+                                   std::to_string(previous));
+                     previous = std::max(previous, seq);
+                     (void)status;
+                   }
+                   std::set<std::int64_t> local;
+                   for (const auto& r : outbox_rows(t.data_dir)) {
+                     local.insert(r.seq);
+                     if (!seen.count(r.seq))
+                       p.push_back(t.device + ":" + std::to_string(r.seq) + " never reached the server");
+                   }
+                   for (const auto& [seq, n] : seen)
+                     if (!local.count(seq))
+                       p.push_back(t.device + ":" + std::to_string(seq) + " is on the server but in no outbox");
+                   auto st = db.prepare("SELECT count(*) FROM tokens WHERE issued_by = ?1");
+                   st.bind(1, t.device);
+                   st.step();
+                   if (st.int64(0) != static_cast<std::int64_t>(seen.size()))
+                     p.push_back(t.device + ": " + std::to_string(st.int64(0)) + " tokens on the server for " +
+                                 std::to_string(seen.size()) + " keys");
+                 }
+               }});
+  c.push_back({"token numbers unique per centre per day", [](const Evidence& e, std::vector<std::string>& p) {
+                 auto db = open_read_only(e.server_db);
+                 auto st = db.prepare(
+                     "SELECT business_day, prefix, number, count(*) FROM tokens GROUP BY business_day, prefix, number "
+                     "HAVING count(*) > 1");
+                 while (st.step())
+                   p.push_back("token " + st.text(1) + std::to_string(st.int64(2)) + " of " + st.text(0) +
+                               " was issued " + std::to_string(st.int64(3)) + " times");
+               }});
+  c.push_back({"a full disk is said plainly", [](const Evidence& e, std::vector<std::string>& p) {
+                 for (const auto& t : e.terminals)
+                   if (t.refused > 0 &&
+                       t.stderr_text.find("new work refused: the terminal's storage is full") == std::string::npos)
+                     p.push_back(t.device + ": refused new work without saying why");
+               }});
+  return c;
+}
+
+RunResult run_token_scenario(const Programs& programs, const RunOptions& options) {
+  RunResult result;
+  result.seed = options.seed;
+  testing::TempDir dir("guichet-fault-" + std::to_string(options.seed));
+  result.dir = dir.path().string();
+  std::mt19937_64 rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
+
+  const auto faults = options.faults ? *options.faults : make_schedule(options.seed, options.schedule);
+  for (const auto& f : faults) result.schedule.push_back(describe(f));
+
+  // The centre server and its devices.
+  const fs::path db = dir / "centre.sqlite";
+  Evidence evidence;
+  evidence.server_db = db;
+  evidence.drain_bound_ms = options.drain_bound_ms;
+  for (int i = 0; i < options.terminals; ++i) {
+    TerminalEvidence t;
+    t.device = "K" + std::to_string(i + 1);
+    t.data_dir = dir / t.device;
+    fs::create_directories(t.data_dir);
+    auto r = testing::run(programs.server, {"add-device", "--db", db.string(), "--id", t.device, "--kind", "kiosk",
+                                            "--secret-file", (t.data_dir / "device.secret").string()});
+    if (r.status != 0) {
+      result.problems.push_back("add-device " + t.device + " failed: " + r.err);
+      return result;
+    }
+    evidence.terminals.push_back(t);
+  }
+  const fs::path port_file = dir / "server.port";
+  ManagedProcess server(
+      "guichet-server", programs.server,
+      [&](int) {
+        return std::vector<std::string>{"serve",
+                                        "--role",
+                                        "centre",
+                                        "--db",
+                                        db.string(),
+                                        "--catalogue",
+                                        programs.catalogue.string(),
+                                        "--listen",
+                                        "127.0.0.1:0",
+                                        "--port-file",
+                                        port_file.string(),
+                                        "--time-origin",
+                                        "2026-11-23T09:30:00+05:30",
+                                        "--threads",
+                                        "1"};
+      },
+      dir.path(), false);
+  std::vector<std::unique_ptr<FaultProxy>> proxies;
+  auto start_server = [&]() -> bool {
+    fs::remove(port_file);
+    server.start();
+    auto text = testing::wait_for_file(port_file, 20s);
+    if (!text) return false;
+    for (auto& p : proxies) p->set_upstream_port(static_cast<std::uint16_t>(std::stoi(*text)));
+    return true;
+  };
+  for (int i = 0; i < options.terminals; ++i) {
+    ProxyOptions po;
+    po.upstream_port = 1;  // set once the server listens
+    po.seed = options.seed * 101 + static_cast<std::uint64_t>(i);
+    proxies.push_back(std::make_unique<FaultProxy>(po));
+  }
+  if (!start_server()) {
+    result.problems.push_back("the centre server did not start: " + server.process()->stderr_text());
+    return result;
+  }
+
+  std::vector<std::unique_ptr<ManagedProcess>> terminals;
+  for (int i = 0; i < options.terminals; ++i) {
+    const auto& t = evidence.terminals[static_cast<std::size_t>(i)];
+    const std::string url = "http://127.0.0.1:" + std::to_string(proxies[static_cast<std::size_t>(i)]->port());
+    terminals.push_back(std::make_unique<ManagedProcess>(
+        t.device, programs.terminal,
+        [&, t, url, i](int start) {
+          const auto skew = std::uniform_int_distribution<std::int64_t>(-options.max_skew_ms, options.max_skew_ms)(rng);
+          return std::vector<std::string>{"--data-dir",
+                                          t.data_dir.string(),
+                                          "--device",
+                                          t.device,
+                                          "--secret-file",
+                                          (t.data_dir / "device.secret").string(),
+                                          "--server",
+                                          url,
+                                          "--seed",
+                                          std::to_string(options.seed * 1000 + static_cast<std::uint64_t>(i) * 100 +
+                                                         static_cast<std::uint64_t>(start)),
+                                          "--interval-ms",
+                                          std::to_string(options.interval_ms),
+                                          "--skew-ms",
+                                          std::to_string(skew)};
+        },
+        t.data_dir, true));
+    terminals.back()->start();
+  }
+
+  // The schedule, as timed actions: each fault starts, and those with a duration end.
+  struct Action {
+    int at_ms;
+    std::function<void()> run;
+  };
+  std::vector<Action> actions;
+  for (const auto& f : faults) {
+    auto& proxy = *proxies[static_cast<std::size_t>(f.target)];
+    auto& term = *terminals[static_cast<std::size_t>(f.target)];
+    const int end = f.at_ms + f.duration_ms;
+    switch (f.kind) {
+      case FaultKind::KillServer:
+        actions.push_back({f.at_ms, [&] {
+                             if (server.running()) {
+                               server.kill9();
+                               ++result.server_restarts;
+                             }
+                           }});
+        actions.push_back({end, [&] {
+                             if (!server.running() && !start_server())
+                               result.problems.push_back("the centre server did not restart");
+                           }});
+        break;
+      case FaultKind::KillTerminal:
+        actions.push_back({f.at_ms, [&term, &result] {
+                             if (term.running()) {
+                               term.kill9();
+                               ++result.terminal_restarts;
+                             }
+                           }});
+        actions.push_back({end, [&term] {
+                             if (!term.running()) term.start();
+                           }});
+        break;
+      case FaultKind::PartitionStall:
+      case FaultKind::PartitionDrop: {
+        auto mode = f.kind == FaultKind::PartitionStall ? Partition::Stall : Partition::Drop;
+        actions.push_back({f.at_ms, [&proxy, mode] { proxy.partition(mode); }});
+        actions.push_back({end, [&proxy] { proxy.partition(Partition::None); }});
+        break;
+      }
+      case FaultKind::Delay:
+        actions.push_back({f.at_ms, [&proxy, f] {
+                             proxy.delay(Direction::Up, f.a, f.b);
+                             proxy.delay(Direction::Down, f.a, f.b);
+                           }});
+        actions.push_back({end, [&proxy] {
+                             proxy.delay(Direction::Up, 0, 0);
+                             proxy.delay(Direction::Down, 0, 0);
+                           }});
+        break;
+      case FaultKind::Cut:
+        actions.push_back({f.at_ms, [&proxy] { proxy.cut(); }});
+        break;
+      case FaultKind::CutMidRequest:
+        actions.push_back({f.at_ms, [&proxy, f] { proxy.cut_after(Direction::Up, f.a); }});
+        break;
+      case FaultKind::CutMidAnswer:
+        actions.push_back({f.at_ms, [&proxy, f] { proxy.cut_after(Direction::Down, f.a); }});
+        break;
+      case FaultKind::Bandwidth:
+        actions.push_back({f.at_ms, [&proxy, f] { proxy.bandwidth(Direction::Down, f.a); }});
+        actions.push_back({end, [&proxy] { proxy.bandwidth(Direction::Down, 0); }});
+        break;
+      case FaultKind::DiskFull:
+        actions.push_back({f.at_ms, [&term] { term.ask("disk-full", 5s); }});
+        actions.push_back({end, [&term] { term.ask("disk-ok", 5s); }});
+        break;
+    }
+  }
+  std::stable_sort(actions.begin(), actions.end(), [](const Action& x, const Action& y) { return x.at_ms < y.at_ms; });
+  const auto t0 = Clock::now();
+  for (auto& a : actions) {
+    std::this_thread::sleep_until(t0 + std::chrono::milliseconds(a.at_ms));  // the schedule's clock
+    a.run();
+  }
+
+  // Heal: a clean network, every process up, every disk with room; no new work.
+  for (auto& p : proxies) p->pass();
+  if (!server.running() && !start_server()) result.problems.push_back("the centre server did not restart at heal");
+  for (auto& t : terminals) {
+    if (!t->running()) t->start();
+    t->ask("disk-ok", 5s);
+    t->ask("quiesce", 5s);
+  }
+  const auto healed = Clock::now();
+  for (std::size_t i = 0; i < terminals.size(); ++i) {
+    auto& t = evidence.terminals[i];
+    const auto left =
+        options.drain_bound_ms - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - healed).count();
+    auto answer = terminals[i]->ask("drain " + std::to_string(std::max<std::int64_t>(left, 0)),
+                                    std::chrono::milliseconds(std::max<std::int64_t>(left, 0) + 5000));
+    if (answer && answer->rfind("drained ", 0) == 0) {
+      t.drain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - healed).count();
+      result.drain_ms.push_back(*t.drain_ms);
+    }
+    if (auto status = terminals[i]->ask("status", 5s)) {
+      auto at = status->find("refused=");
+      if (at != std::string::npos) t.refused = std::stoll(status->substr(at + 8));
+    }
+  }
+  for (auto& t : terminals) {
+    t->ask("exit", 5s);
+    if (t->process() && !t->process()->wait(10s)) t->stop(1s);
+  }
+  if (server.stop(10s) != 0) result.problems.push_back("the centre server did not stop cleanly");
+  for (std::size_t i = 0; i < terminals.size(); ++i) {
+    auto& t = evidence.terminals[i];
+    result.refused += t.refused;
+    for (const auto& entry : fs::directory_iterator(t.data_dir))
+      if (entry.path().extension() == ".err") t.stderr_text += testing::read_file(entry.path());
+  }
+
+  for (const auto& checker : token_checkers()) {
+    try {
+      checker.check(evidence, result.problems);
+    } catch (const std::exception& e) {
+      result.problems.push_back(checker.name + ": could not check: " + e.what());
+    }
+  }
+  for (const auto& t : evidence.terminals) {
+    try {
+      result.entries += static_cast<std::int64_t>(outbox_rows(t.data_dir).size());
+    } catch (const std::exception&) {
+    }
+  }
+  return result;
+}
+
+}  // namespace guichet::fault

@@ -1,0 +1,105 @@
+// The fault-injection runner: real processes under a supervisor, links through fault proxies, a
+// schedule of faults from a seed, then heal, drain and check (docs/testing.md).
+//
+// A scenario is a set of process kinds and a list of checkers over what the run left on disk
+// (Evidence). The token scenario (terminals posting queue tokens to a centre server) is the first;
+// later scenarios add their processes (a central server, application filing terminals) and their
+// checkers, and reuse the supervisor, the proxies and the schedule.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guichet/testing/process.hpp"
+#include "schedule.hpp"
+
+namespace guichet::fault {
+
+// A process the supervisor can start, kill -9 and start again with fresh arguments (each start
+// asks `args` for them: a restarted server has a new port, a restarted terminal a new clock skew).
+class ManagedProcess {
+ public:
+  using Args = std::function<std::vector<std::string>(int start)>;
+  ManagedProcess(std::string name, std::filesystem::path program, Args args, std::filesystem::path log_dir, bool piped);
+  void start();
+  void kill9();
+  int stop(std::chrono::milliseconds grace);
+  bool running();
+  int starts() const { return starts_; }
+  // One command line in, one answer line out (piped processes); nullopt if none came in time.
+  std::optional<std::string> ask(const std::string& line, std::chrono::milliseconds timeout);
+  testing::Process* process() { return process_.get(); }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  std::filesystem::path program_;
+  Args args_;
+  std::filesystem::path log_dir_;
+  bool piped_;
+  int starts_ = 0;
+  std::unique_ptr<testing::Process> process_;
+};
+
+struct TerminalEvidence {
+  std::string device;
+  std::filesystem::path data_dir;        // outbox.sqlite, journal, logs
+  std::optional<std::int64_t> drain_ms;  // from heal to an empty outbox; nullopt: not within the bound
+  std::int64_t refused = 0;              // new work refused (disk full)
+  std::string stderr_text;               // every run's standard error
+};
+
+struct Evidence {
+  std::filesystem::path server_db;
+  std::vector<TerminalEvidence> terminals;
+  std::int64_t drain_bound_ms = 0;
+};
+
+// A checker reads the evidence and adds one sentence per problem it finds.
+struct Checker {
+  std::string name;
+  std::function<void(const Evidence&, std::vector<std::string>& problems)> check;
+};
+std::vector<Checker> token_checkers();
+
+struct RunOptions {
+  std::uint64_t seed = 1;
+  int terminals = 3;
+  ScheduleOptions schedule;
+  std::int64_t drain_bound_ms = 20000;       // stated bound: every outbox drains within this after heal
+  std::int64_t max_skew_ms = 3600000;        // terminal clocks are off by up to this, either way
+  int interval_ms = 40;                      // a terminal writes new work about this often
+  std::optional<std::vector<Fault>> faults;  // instead of the seed's schedule (focused tests)
+};
+
+struct RunResult {
+  std::uint64_t seed = 0;
+  std::vector<std::string> schedule;  // the faults, described
+  std::vector<std::string> problems;  // empty: every checker passed
+  std::vector<std::int64_t> drain_ms;
+  std::int64_t entries = 0;  // outbox entries over all terminals
+  std::int64_t refused = 0;  // new work refused while a disk was full
+  std::int64_t server_restarts = 0;
+  std::int64_t terminal_restarts = 0;
+  std::string dir;  // kept with GUICHET_KEEP_TEST_DIRS=1
+  bool ok() const { return problems.empty(); }
+};
+
+struct Programs {
+  std::filesystem::path server;
+  std::filesystem::path terminal;
+  std::filesystem::path catalogue;
+};
+
+// Terminals posting queue tokens through fault proxies to a centre server, under the seed's
+// schedule; then heal, drain, stop everything and run token_checkers().
+RunResult run_token_scenario(const Programs& programs, const RunOptions& options);
+
+}  // namespace guichet::fault

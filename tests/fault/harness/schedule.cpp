@@ -1,0 +1,100 @@
+#include "schedule.hpp"
+
+#include <algorithm>
+#include <random>
+#include <sstream>
+
+namespace guichet::fault {
+
+std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
+  std::mt19937_64 rng(seed);
+  auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  std::vector<FaultKind> kinds = {
+      FaultKind::KillTerminal, FaultKind::PartitionStall, FaultKind::PartitionDrop, FaultKind::Delay,
+      FaultKind::Cut,          FaultKind::CutMidRequest,  FaultKind::CutMidAnswer,  FaultKind::Bandwidth};
+  if (o.kill_server) kinds.push_back(FaultKind::KillServer);
+  if (o.disk_full) kinds.push_back(FaultKind::DiskFull);
+  std::vector<Fault> out;
+  for (int i = 0; i < o.faults; ++i) {
+    Fault f;
+    f.kind = kinds[static_cast<std::size_t>(uniform(0, static_cast<int>(kinds.size()) - 1))];
+    f.at_ms = uniform(0, o.duration_ms);
+    f.target = uniform(0, o.terminals - 1);
+    switch (f.kind) {
+      case FaultKind::KillServer:
+        f.duration_ms = uniform(0, 800);
+        break;
+      case FaultKind::KillTerminal:
+        f.duration_ms = uniform(0, 500);
+        break;
+      case FaultKind::PartitionStall:
+      case FaultKind::PartitionDrop:
+        f.duration_ms = uniform(200, 2000);
+        break;
+      case FaultKind::Delay:
+        f.duration_ms = uniform(300, 2000);
+        f.a = uniform(10, 400);
+        f.b = uniform(0, 200);
+        break;
+      case FaultKind::Cut:
+        break;
+      case FaultKind::CutMidRequest:
+        f.a = uniform(1, 300);  // requests here are about 350 bytes
+        break;
+      case FaultKind::CutMidAnswer:
+        f.a = uniform(1, 900);  // answers about 1 kB
+        break;
+      case FaultKind::Bandwidth:
+        f.duration_ms = uniform(300, 2000);
+        f.a = uniform(500, 20000);
+        break;
+      case FaultKind::DiskFull:
+        f.duration_ms = uniform(300, 1500);
+        break;
+    }
+    out.push_back(f);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Fault& x, const Fault& y) { return x.at_ms < y.at_ms; });
+  return out;
+}
+
+std::string describe(const Fault& f) {
+  std::ostringstream s;
+  s << "t=" << f.at_ms << "ms ";
+  const std::string t = "T" + std::to_string(f.target + 1);
+  switch (f.kind) {
+    case FaultKind::KillServer:
+      s << "kill -9 server, down " << f.duration_ms << "ms";
+      break;
+    case FaultKind::KillTerminal:
+      s << "kill -9 " << t << ", down " << f.duration_ms << "ms";
+      break;
+    case FaultKind::PartitionStall:
+      s << "partition (stall) " << t << " for " << f.duration_ms << "ms";
+      break;
+    case FaultKind::PartitionDrop:
+      s << "partition (drop) " << t << " for " << f.duration_ms << "ms";
+      break;
+    case FaultKind::Delay:
+      s << "delay " << t << " " << f.a << "ms + jitter " << f.b << "ms for " << f.duration_ms << "ms";
+      break;
+    case FaultKind::Cut:
+      s << "cut " << t;
+      break;
+    case FaultKind::CutMidRequest:
+      s << "cut " << t << "'s next request after " << f.a << " bytes";
+      break;
+    case FaultKind::CutMidAnswer:
+      s << "cut " << t << "'s next answer after " << f.a << " bytes";
+      break;
+    case FaultKind::Bandwidth:
+      s << "bandwidth " << t << " " << f.a << " B/s for " << f.duration_ms << "ms";
+      break;
+    case FaultKind::DiskFull:
+      s << "disk full " << t << " for " << f.duration_ms << "ms";
+      break;
+  }
+  return s.str();
+}
+
+}  // namespace guichet::fault

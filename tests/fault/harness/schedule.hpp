@@ -1,0 +1,44 @@
+// A seed becomes a schedule of faults: what happens to which process or link, and when.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace guichet::fault {
+
+enum class FaultKind {
+  KillServer,      // kill -9 of the centre server, restarted after `duration_ms`
+  KillTerminal,    // kill -9 of terminal `target`, restarted on the same data dir after `duration_ms`
+  PartitionStall,  // terminal `target`'s link holds everything for `duration_ms`
+  PartitionDrop,   // terminal `target`'s link resets and refuses for `duration_ms`
+  Delay,           // both directions of `target`'s link delayed by `a` ms + jitter `b` ms for `duration_ms`
+  Cut,             // every open connection of `target`'s link reset now
+  CutMidRequest,   // the next request on `target`'s link is cut after `a` bytes
+  CutMidAnswer,    // the next answer on `target`'s link is cut after `a` bytes
+  Bandwidth,       // answers on `target`'s link limited to `a` bytes/s for `duration_ms`
+  DiskFull,        // terminal `target`'s disk is full for `duration_ms`
+};
+
+struct Fault {
+  int at_ms = 0;
+  FaultKind kind = FaultKind::Cut;
+  int target = 0;
+  int duration_ms = 0;
+  int a = 0;
+  int b = 0;
+};
+
+struct ScheduleOptions {
+  int duration_ms = 4000;  // faults start within this window
+  int terminals = 3;
+  int faults = 12;
+  bool kill_server = true;
+  bool disk_full = true;
+};
+
+// Deterministic: the same seed and options give the same schedule, sorted by time.
+std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& options);
+std::string describe(const Fault& fault);
+
+}  // namespace guichet::fault

@@ -1,0 +1,233 @@
+// guichet-fault-terminal: a terminal for fault-injection runs. It is a core/sync Outbox and
+// SyncEngine that keep posting queue tokens (POST /api/v1/tokens) to a centre server, with a wall
+// clock skewed by --skew-ms, and that can be told on standard input that its disk is full.
+//
+// Standard input, one command a line; each is answered with one line on standard output:
+//   status        → "status written=N pending=P refused=R" (written: entries this data directory
+//                   journaled, over every run of the program on it)
+//   disk-full     → "ok": file writes beyond the outbox's present size fail from now (RLIMIT_FSIZE)
+//   disk-ok       → "ok": space is back
+//   quiesce       → "ok": stop taking new work
+//   drain MS      → "drained MS" once nothing is pending (MS: how long it took), or
+//                   "not-drained P" if P entries are still pending after MS milliseconds
+//   exit          → "bye", then the program ends
+// Each entry is journaled (its seq, one line in DATA_DIR/journal) after the outbox stored it, so
+// a checker can tell which entries the terminal durably wrote. A refusal of new work is logged on
+// standard error in one sentence and counted.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "guichet/store/sqlite.hpp"
+#include "guichet/sync/client.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Args {
+  fs::path data_dir;
+  std::string device;
+  fs::path secret_file;
+  std::string server;
+  std::uint64_t seed = 1;
+  int interval_ms = 40;
+  std::int64_t skew_ms = 0;
+  std::string service = "property-tax";
+};
+
+int usage(const std::string& problem) {
+  std::cerr << "guichet-fault-terminal: " << problem << "\n"
+            << "usage: guichet-fault-terminal --data-dir DIR --device ID --secret-file FILE --server URL\n"
+            << "                              [--seed N] [--interval-ms MS] [--skew-ms MS] [--service ID]\n";
+  return 2;
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t count_lines(const fs::path& path) {
+  std::ifstream in(path);
+  std::int64_t n = 0;
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) ++n;
+  return n;
+}
+
+std::uintmax_t size_or_zero(const fs::path& path) {
+  std::error_code ec;
+  auto size = fs::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (i + 1 >= argc) return usage("missing value after " + arg);
+    std::string v = argv[++i];
+    if (arg == "--data-dir")
+      a.data_dir = v;
+    else if (arg == "--device")
+      a.device = v;
+    else if (arg == "--secret-file")
+      a.secret_file = v;
+    else if (arg == "--server")
+      a.server = v;
+    else if (arg == "--seed")
+      a.seed = std::strtoull(v.c_str(), nullptr, 10);
+    else if (arg == "--interval-ms")
+      a.interval_ms = std::atoi(v.c_str());
+    else if (arg == "--skew-ms")
+      a.skew_ms = std::strtoll(v.c_str(), nullptr, 10);
+    else if (arg == "--service")
+      a.service = v;
+    else
+      return usage("unknown option " + arg);
+  }
+  if (a.data_dir.empty() || a.device.empty() || a.secret_file.empty() || a.server.empty())
+    return usage("--data-dir, --device, --secret-file and --server are required");
+
+  // A file write past RLIMIT_FSIZE then fails with EFBIG instead of killing the process.
+  signal(SIGXFSZ, SIG_IGN);
+
+  std::string secret;
+  {
+    std::ifstream in(a.secret_file);
+    std::getline(in, secret);
+  }
+  if (secret.empty()) {
+    std::cerr << "terminal " << a.device << ": no device secret in " << a.secret_file << "\n";
+    return 2;
+  }
+
+  const fs::path db_path = a.data_dir / "outbox.sqlite";
+  const fs::path journal_path = a.data_dir / "journal";
+  std::unique_ptr<guichet::sync::Outbox> outbox;
+  try {
+    outbox = std::make_unique<guichet::sync::Outbox>(db_path.string(), a.device);
+  } catch (const std::exception& e) {
+    std::cerr << "terminal " << a.device << ": cannot open its outbox: " << e.what() << "\n";
+    return 3;
+  }
+  guichet::sync::SyncOptions sync_options;
+  sync_options.request_timeout = 1500ms;
+  sync_options.backoff_initial = 50ms;
+  sync_options.backoff_max = 500ms;
+  guichet::sync::SyncEngine engine(*outbox, {a.server, a.device, secret}, sync_options);
+  engine.start();
+
+  int journal = ::open(journal_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (journal < 0) {
+    std::cerr << "terminal " << a.device << ": cannot open its journal\n";
+    return 3;
+  }
+
+  std::mutex mu;  // the engine is restarted from the writer and stopped from the command loop
+  std::atomic<std::int64_t> written{count_lines(journal_path)};
+  std::atomic<std::int64_t> refused{0};
+  std::atomic<bool> quiesced{false};
+  std::atomic<bool> stopping{false};
+
+  // Writes new work at a steady pace (the pace of citizens at a kiosk, not a synchronisation).
+  std::thread writer([&] {
+    std::mt19937_64 rng(a.seed);
+    std::uniform_int_distribution<int> pause(a.interval_ms / 2, a.interval_ms * 3 / 2);
+    static const char* kPriorities[] = {"", "elderly", "disabled"};
+    static const char* kLanguages[] = {"pa", "hi", "en"};
+    while (!stopping) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
+      if (quiesced || stopping) continue;
+      guichet::sync::json body = {
+          {"service", a.service}, {"priority", kPriorities[rng() % 3]}, {"language", kLanguages[rng() % 3]}};
+      std::lock_guard lock(mu);
+      try {
+        const bool was_idle = outbox->pending_count() == 0;
+        auto entry = outbox->append("POST", "/api/v1/tokens", body.dump(), "", wall_ms() + a.skew_ms, "token.issue");
+        std::string line = std::to_string(entry.seq) + "\n";
+        if (::write(journal, line.data(), line.size()) == static_cast<ssize_t>(line.size())) ++written;
+        // The engine drains without waiting for new work once it has some; an idle engine is
+        // woken by a fresh start (appending with a skewed clock bypasses SyncEngine::submit).
+        if (was_idle) {
+          engine.stop();
+          engine.start();
+        }
+      } catch (const guichet::store::DbError& e) {
+        ++refused;
+        std::cerr << "terminal " << a.device << ": new work refused: the terminal's storage is full or failing ("
+                  << e.what() << "); what it already wrote is kept and will be sent" << std::endl;
+      }
+    }
+  });
+
+  std::string line;
+  int status = 0;
+  while (std::getline(std::cin, line)) {
+    std::string reply;
+    if (line == "status") {
+      std::int64_t pending = -1;
+      try {
+        pending = outbox->pending_count();
+      } catch (const std::exception&) {
+      }
+      reply = "status written=" + std::to_string(written.load()) + " pending=" + std::to_string(pending) +
+              " refused=" + std::to_string(refused.load());
+    } else if (line == "disk-full") {
+      // No room past what the files hold now (a little slack for a page or two).
+      rlimit lim{};
+      getrlimit(RLIMIT_FSIZE, &lim);
+      auto now = std::max(size_or_zero(db_path), size_or_zero(fs::path(db_path.string() + "-wal")));
+      lim.rlim_cur = static_cast<rlim_t>(now + 8192);
+      reply = setrlimit(RLIMIT_FSIZE, &lim) == 0 ? "ok" : "error: setrlimit";
+    } else if (line == "disk-ok") {
+      rlimit lim{};
+      getrlimit(RLIMIT_FSIZE, &lim);
+      lim.rlim_cur = lim.rlim_max;
+      reply = setrlimit(RLIMIT_FSIZE, &lim) == 0 ? "ok" : "error: setrlimit";
+      std::lock_guard lock(mu);
+      engine.stop();  // wake it now rather than at its next retry
+      engine.start();
+    } else if (line == "quiesce") {
+      quiesced = true;
+      reply = "ok";
+    } else if (line.rfind("drain ", 0) == 0) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const bool drained = engine.wait_drained(std::chrono::milliseconds(std::atoll(line.c_str() + 6)));
+      const auto took =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+      reply = drained ? "drained " + std::to_string(took) : "not-drained " + std::to_string(engine.backlog());
+    } else if (line == "exit") {
+      std::cout << "bye" << std::endl;
+      break;
+    } else {
+      reply = "error: unknown command";
+    }
+    std::cout << reply << std::endl;
+  }
+  stopping = true;
+  writer.join();
+  {
+    std::lock_guard lock(mu);
+    engine.stop();
+  }
+  ::close(journal);
+  return status;
+}
