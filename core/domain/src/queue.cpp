@@ -189,6 +189,12 @@ const char* to_string(QueueErrorKind k) {
       return "invalid_state";
     case QueueErrorKind::NotServedHere:
       return "not_served_here";
+    case QueueErrorKind::BadLease:
+      return "bad_lease";
+    case QueueErrorKind::NotLeased:
+      return "not_leased";
+    case QueueErrorKind::NumberTaken:
+      return "number_taken";
   }
   return "";
 }
@@ -199,7 +205,8 @@ bool parse_queue_error_kind(const std::string& s, QueueErrorKind& out) {
       QueueErrorKind::UnknownPriority,    QueueErrorKind::ServiceClosed,  QueueErrorKind::DailyCapReached,
       QueueErrorKind::PriorityNotAllowed, QueueErrorKind::NothingWaiting, QueueErrorKind::CounterBusy,
       QueueErrorKind::CounterIdle,        QueueErrorKind::CounterClosed,  QueueErrorKind::RecallLimit,
-      QueueErrorKind::InvalidState,       QueueErrorKind::NotServedHere};
+      QueueErrorKind::InvalidState,       QueueErrorKind::NotServedHere,  QueueErrorKind::BadLease,
+      QueueErrorKind::NotLeased,          QueueErrorKind::NumberTaken};
   return parse_code(s, all, out);
 }
 
@@ -220,8 +227,15 @@ Queue::Queue(std::shared_ptr<const Catalogue> catalogue, std::string business_da
 
 Queue::Queue(std::shared_ptr<const Catalogue> catalogue, std::string business_day, std::vector<Token> tokens,
              std::vector<CounterState> counters)
+    : Queue(std::move(catalogue), std::move(business_day), std::move(tokens), std::move(counters), {}) {}
+
+Queue::Queue(std::shared_ptr<const Catalogue> catalogue, std::string business_day, std::vector<Token> tokens,
+             std::vector<CounterState> counters, std::vector<NumberLease> leases)
     : catalogue_(std::move(catalogue)), business_day_(std::move(business_day)), tokens_(std::move(tokens)) {
   index_catalogue();
+  for (auto& lease : leases) {
+    if (lease.business_day == business_day_ && lease.count > 0) leases_.push_back(std::move(lease));
+  }
   for (auto& restored : counters) {
     if (auto pos = counter_pos(restored.counter)) {
       auto& cs = counter_states_[*pos];
@@ -285,6 +299,22 @@ void Queue::rebuild() {
         auto& cur = counter_states_[*pos].current_token;
         // Two current tokens at one counter can only come from damaged records; keep the later call.
         if (cur.empty() || tokens_[token_index_[cur]].called_at < t.called_at) cur = t.id;
+      }
+    }
+  }
+  // Leased numbers are gone from the numbering even while unused.
+  leased_unused_.clear();
+  for (const auto& lease : leases_) {
+    int& next = next_number_[lease.prefix];
+    next = std::max(next, lease.first + lease.count);
+    int& unused = leased_unused_[lease.prefix];
+    for (int n = lease.first; n < lease.first + lease.count; ++n) {
+      Token probe;
+      probe.prefix = lease.prefix;
+      probe.number = n;
+      if (!token_index_.count(catalogue_->centre.id + "-" + compact_day(business_day_) + "-" +
+                              probe.display_number())) {
+        ++unused;
       }
     }
   }
@@ -447,7 +477,7 @@ QueueResult<QueueEvent> Queue::issue(const IssueRequest& request, Instant now) {
                service_name + " is closed now; it " + next_opening(service.hours, local));
   }
   int& issued = issued_count_[service.prefix];
-  if (service.daily_cap > 0 && issued >= service.daily_cap) {
+  if (service.daily_cap > 0 && issued + (leases_.empty() ? 0 : leased_unused_[service.prefix]) >= service.daily_cap) {
     return err(QueueErrorKind::DailyCapReached, service_name + " has reached its daily limit of " +
                                                     std::to_string(service.daily_cap) +
                                                     " tokens; please come back on the next working day");
@@ -479,6 +509,111 @@ QueueResult<QueueEvent> Queue::issue(const IssueRequest& request, Instant now) {
   if (!request.priority.empty()) {
     e.explanation += " with priority (" + catalogue_->priority_category(request.priority)->name.get("en") + ")";
   }
+  return e;
+}
+
+// ---- number leases -----------------------------------------------------------------------------
+
+int Queue::leased_unused(const std::string& service) const {
+  auto sit = service_index_.find(service);
+  if (sit == service_index_.end()) return 0;
+  auto it = leased_unused_.find(catalogue_->services[sit->second].prefix);
+  return it == leased_unused_.end() ? 0 : it->second;
+}
+
+QueueResult<NumberLease> Queue::lease_numbers(const std::string& service_id, const std::string& device, int count,
+                                              Instant now) {
+  auto sit = service_index_.find(service_id);
+  if (sit == service_index_.end()) {
+    return err(QueueErrorKind::UnknownService, "no service '" + service_id + "' in this centre's catalogue");
+  }
+  if (device.empty()) return err(QueueErrorKind::BadLease, "a number block is leased to a device; none was named");
+  if (count < 1 || count > kMaxLeaseNumbers) {
+    return err(QueueErrorKind::BadLease, "a number block holds 1 to " + std::to_string(kMaxLeaseNumbers) +
+                                             " numbers, not " + std::to_string(count));
+  }
+  const Service& service = catalogue_->services[sit->second];
+  if (service.daily_cap > 0) {
+    auto issued = issued_count_.find(service.prefix);
+    const int left =
+        service.daily_cap - (issued == issued_count_.end() ? 0 : issued->second) - leased_unused_[service.prefix];
+    if (left <= 0) {
+      return err(QueueErrorKind::DailyCapReached, service.name.get("en") +
+                                                      " has no numbers left to lease today: its "
+                                                      "daily limit of " +
+                                                      std::to_string(service.daily_cap) +
+                                                      " is issued or leased already");
+    }
+    count = std::min(count, left);
+  }
+  int& next = next_number_[service.prefix];
+  if (next < 1) next = 1;
+  NumberLease lease;
+  lease.device = device;
+  lease.service = service.id;
+  lease.prefix = service.prefix;
+  lease.business_day = business_day_;
+  lease.first = next;
+  lease.count = count;
+  lease.leased_at = now;
+  next += count;
+  leased_unused_[service.prefix] += count;
+  leases_.push_back(lease);
+  return lease;
+}
+
+QueueResult<QueueEvent> Queue::issue_leased(const LeasedIssue& request, Instant now) {
+  auto sit = service_index_.find(request.service);
+  if (sit == service_index_.end()) {
+    return err(QueueErrorKind::UnknownService, "no service '" + request.service + "' in this centre's catalogue");
+  }
+  const Service& service = catalogue_->services[sit->second];
+  const std::string& service_name = service.name.get("en");
+  Token t;
+  t.service = service.id;
+  t.prefix = service.prefix;
+  t.number = request.number;
+  t.id = catalogue_->centre.id + "-" + compact_day(business_day_) + "-" + t.display_number();
+  const NumberLease* lease = nullptr;
+  for (const auto& l : leases_) {
+    if (l.device == request.device && l.prefix == service.prefix && l.covers(request.number)) lease = &l;
+  }
+  if (!lease) {
+    return err(QueueErrorKind::NotLeased, t.display_number() + " is not in a number block leased to " +
+                                              (request.device.empty() ? std::string("this device") : request.device) +
+                                              " on " + business_day_);
+  }
+  if (token_index_.count(t.id)) {
+    return err(QueueErrorKind::NumberTaken, t.display_number() + " was already issued on " + business_day_);
+  }
+  std::string note;
+  t.priority = request.priority;
+  if (!t.priority.empty()) {
+    const PriorityCategory* cat = catalogue_->priority_category(t.priority);
+    if (!cat || std::find(service.priority_categories.begin(), service.priority_categories.end(), t.priority) ==
+                    service.priority_categories.end()) {
+      note = "; the priority '" + t.priority + "' is not given for " + service_name + " now, so it waits as normal";
+      t.priority.clear();
+    }
+  }
+  t.language = !request.language.empty()              ? request.language
+               : catalogue_->centre.languages.empty() ? std::string("en")
+                                                      : catalogue_->centre.languages.front();
+  t.business_day = business_day_;
+  t.issued_at = std::clamp(request.issued_at, lease->leased_at, std::max(lease->leased_at, now));
+  t.issued_by = request.device;
+  const std::string device = request.device;
+  ++issued_count_[service.prefix];
+  --leased_unused_[service.prefix];
+
+  const std::size_t idx = tokens_.size();
+  tokens_.push_back(std::move(t));
+  token_index_.emplace(tokens_[idx].id, idx);
+  enqueue(idx);
+
+  QueueEvent e = make_event(EventType::Issued, tokens_[idx], "", device, now);
+  e.explanation = "issued for " + service_name + " by " + device +
+                  " from its leased number block while the centre server was unreachable" + note;
   return e;
 }
 
@@ -850,7 +985,10 @@ DayCloseReport Queue::close_day(const std::string& next_business_day, const std:
   }
   // Reopening the same business day keeps counting up, so no id of that day is ever reused;
   // a new day restarts just above the carried-over numbers.
-  if (next_business_day != business_day_) next_number_.clear();
+  if (next_business_day != business_day_) {
+    next_number_.clear();
+    leases_.clear();  // a block is for one day; its unused numbers are simply never issued
+  }
   business_day_ = next_business_day;
   tokens_ = std::move(kept);
   for (auto& cs : counter_states_) cs.normal_since_priority = 0;

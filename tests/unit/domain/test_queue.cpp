@@ -59,7 +59,7 @@ TEST(QueueCodes, EveryEnumRoundTripsThroughItsCode) {
     ASSERT_TRUE(parse_event_type(to_string(e), back)) << i;
     EXPECT_EQ(back, e);
   }
-  for (int i = 0; i <= static_cast<int>(QueueErrorKind::NotServedHere); ++i) {
+  for (int i = 0; i <= static_cast<int>(QueueErrorKind::NumberTaken); ++i) {
     const auto k = static_cast<QueueErrorKind>(i);
     QueueErrorKind back{};
     ASSERT_TRUE(parse_queue_error_kind(to_string(k), back)) << i;

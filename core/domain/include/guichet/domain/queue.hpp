@@ -115,6 +115,9 @@ enum class QueueErrorKind {
   RecallLimit,
   InvalidState,   // token is not in a state that allows this action
   NotServedHere,  // counter does not serve this token's service
+  BadLease,       // a number block of a size that cannot be leased
+  NotLeased,      // a number reported as issued from a block the device does not hold
+  NumberTaken,    // a number reported as issued from a block, but already issued
 };
 const char* to_string(QueueErrorKind);  // stable code for APIs: "service_closed", …
 bool parse_queue_error_kind(const std::string&, QueueErrorKind&);
@@ -132,6 +135,33 @@ struct IssueRequest {
   std::string priority;  // empty = normal
   std::string language = "en";
   std::string device;  // issuing device (actor)
+};
+
+// A block of token numbers a kiosk holds in advance, so that it can go on issuing tokens while
+// the centre node is unreachable. The numbers leave the service's numbering when they are leased,
+// so nobody else issues them that day; the kiosk reports each token it issued from the block
+// later (issue_leased), and the token takes its place in line by the time it was issued.
+struct NumberLease {
+  std::string device;   // the kiosk holding it
+  std::string service;  // service id
+  std::string prefix;   // the service's token prefix (numbering is per prefix)
+  std::string business_day;
+  int first = 0;  // the numbers first … first + count - 1
+  int count = 0;
+  Instant leased_at{};
+  bool covers(int number) const { return number >= first && number < first + count; }
+};
+
+inline constexpr int kMaxLeaseNumbers = 200;
+
+// A token a kiosk issued from its leased block while the centre node was unreachable.
+struct LeasedIssue {
+  std::string service;
+  std::string priority;  // empty = normal
+  std::string language;
+  std::string device;  // must hold the block the number is in
+  int number = 0;
+  Instant issued_at{};  // the kiosk's time of issue
 };
 
 struct TransferTarget {
@@ -168,13 +198,35 @@ class Queue {
   // the Served tokens.
   Queue(std::shared_ptr<const Catalogue> catalogue, std::string business_day, std::vector<Token> tokens,
         std::vector<CounterState> counters);
+  // The same, with the day's number leases (their numbers are never issued again that day).
+  Queue(std::shared_ptr<const Catalogue> catalogue, std::string business_day, std::vector<Token> tokens,
+        std::vector<CounterState> counters, std::vector<NumberLease> leases);
 
   const Catalogue& catalogue() const { return *catalogue_; }
   const std::string& business_day() const { return business_day_; }
 
   // Checks in order: service, priority category, opening hours (in the centre's local time; the
-  // message says when it opens next), daily cap. An empty language becomes the centre's first.
+  // message says when it opens next), daily cap (counting leased numbers not yet used). An empty
+  // language becomes the centre's first.
   QueueResult<QueueEvent> issue(const IssueRequest& request, Instant now);
+  // Leases the next `count` numbers of a service to a kiosk for this business day (1 to
+  // kMaxLeaseNumbers). Opening hours are not checked (kiosks lease before the doors open). With a
+  // daily cap, the block is cut to what the cap still allows after the tokens issued and the
+  // numbers leased but not yet used; none left is DailyCapReached.
+  QueueResult<NumberLease> lease_numbers(const std::string& service, const std::string& device, int count, Instant now);
+  // Records a token the kiosk issued from its block while the node was unreachable. The number
+  // must be in a block this device holds today (NotLeased) and not yet issued (NumberTaken).
+  // The citizen already holds the slip, so what the kiosk checked is not refused again: outside
+  // opening hours or over the cap it is still recorded, and a priority category the catalogue no
+  // longer gives this service makes a normal token (the explanation says so). The time of issue
+  // is kept between the lease and `now`, so a kiosk clock that ran ahead cannot push the token
+  // behind later citizens, nor one that ran behind put it before the lease.
+  QueueResult<QueueEvent> issue_leased(const LeasedIssue& request, Instant now);
+  // The day's leases, in the order they were made.
+  const std::vector<NumberLease>& leases() const { return leases_; }
+  // Numbers of the service's leases not yet reported as issued.
+  int leased_unused(const std::string& service) const;
+
   // Logs an operator in at a counter (another operator may take over an open counter).
   QueueResult<QueueEvent> open_counter(const std::string& counter, const std::string& operator_id, Instant now);
   // Refused (CounterBusy) while the counter has a called or serving citizen, who would be stranded.
@@ -216,7 +268,8 @@ class Queue {
   // Ends the business day: unserved tokens (waiting, called, serving, parked) carry over as
   // waiting tokens or expire, per policy; numbering restarts (above any carried-over number, so
   // displayed numbers never repeat within a day). Afterwards tokens() holds only the carried-over
-  // tokens: finished ones belong to the closed day (the caller has their events). Counters keep
+  // tokens: finished ones belong to the closed day (the caller has their events). A new day ends
+  // the number leases of the old one. Counters keep
   // their operators; their current tokens and ratio counts are cleared.
   DayCloseReport close_day(const std::string& next_business_day, const std::string& actor, Instant now);
 
@@ -292,6 +345,8 @@ class Queue {
   std::unordered_map<std::string, int> next_number_;        // per prefix
   std::unordered_map<std::string, int> issued_count_;       // per prefix: issued today, not cancelled
   std::vector<Recent> recent_;                              // per service
+  std::vector<NumberLease> leases_;                         // this business day's
+  std::unordered_map<std::string, int> leased_unused_;      // per prefix: leased numbers not yet issued
 };
 
 }  // namespace guichet::domain
