@@ -5,6 +5,7 @@
 #include <future>
 #include <map>
 
+#include "guichet/server/applications.hpp"
 #include "guichet/server/credentials.hpp"
 #include "guichet/server/log.hpp"
 #include "guichet/server/resources.hpp"
@@ -167,7 +168,11 @@ const std::vector<Route>& Api::routes() {
                           "POST /api/v1/admin/day-close",
                           "GET /dashboard",
                           "POST /api/v1/enrollment-codes",
-                          "POST /api/v1/enroll"}) {
+                          "POST /api/v1/enroll",
+                          "POST /api/v1/applications",
+                          "GET /api/v1/applications/{receipt}",
+                          "POST /api/v1/sync/upload",
+                          "GET /api/v1/sync/changes"}) {
       std::string s(p);
       auto sp = s.find(' ');
       r.push_back(Route{s.substr(0, sp), s.substr(sp + 1)});
@@ -182,13 +187,14 @@ void Api::handle(const Request& request, Respond done) {
   // Same order as routes(). A vector rather than a built-in array: GCC's bounds sanitizer
   // misjudges the size of an array of member-function pointers and stops the server.
   static const std::vector<H> handlers = {
-      &Api::health,         &Api::openapi,        &Api::catalogue,      &Api::issue_token,
-      &Api::get_token,      &Api::cancel_token,   &Api::queue,          &Api::login,
-      &Api::logout,         &Api::counter_action, &Api::counter_action, &Api::counter_action,
-      &Api::counter_action, &Api::counter_action, &Api::counter_action, &Api::counter_action,
-      &Api::counter_action, &Api::counter_action, &Api::calls,          &Api::events_snapshot,
-      &Api::dashboard,      &Api::day_close,      &Api::dashboard_page, &Api::create_enrollment_code,
-      &Api::enroll,
+      &Api::health,         &Api::openapi,          &Api::catalogue,       &Api::issue_token,
+      &Api::get_token,      &Api::cancel_token,     &Api::queue,           &Api::login,
+      &Api::logout,         &Api::counter_action,   &Api::counter_action,  &Api::counter_action,
+      &Api::counter_action, &Api::counter_action,   &Api::counter_action,  &Api::counter_action,
+      &Api::counter_action, &Api::counter_action,   &Api::calls,           &Api::events_snapshot,
+      &Api::dashboard,      &Api::day_close,        &Api::dashboard_page,  &Api::create_enrollment_code,
+      &Api::enroll,         &Api::file_application, &Api::get_application, &Api::sync_upload,
+      &Api::sync_changes,
   };
 
   std::string_view target = request.target;
@@ -763,6 +769,269 @@ void Api::enroll(Call& c) {
     return c.done(bad_request("field 'nonce' must be 16 to 128 visible ASCII characters"));
   }
   centre_.enroll(request, std::move(c.done));
+}
+
+namespace {
+
+Response unsupported_protocol(const std::string& asked) {
+  return Response::error(400, "unsupported_protocol",
+                         "protocol version " + asked + " is not spoken here; this server speaks version " +
+                             std::to_string(sync::kProtocolVersion));
+}
+
+// X-Guichet-Protocol, when present, must name a version this server speaks.
+std::optional<Response> protocol_header(const Request& request) {
+  if (!request.has_header("x-guichet-protocol")) return std::nullopt;
+  std::string_view v = request.header("x-guichet-protocol");
+  if (v == std::to_string(sync::kProtocolVersion)) return std::nullopt;
+  return unsupported_protocol("'" + std::string(v.substr(0, 32)) + "'");
+}
+
+bool device_may_file(DeviceKind kind) { return kind == DeviceKind::Kiosk || kind == DeviceKind::Counter; }
+
+}  // namespace
+
+void Api::file_application(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  if (!device_may_file(device->kind)) {
+    return c.done(forbidden("only kiosks and counters file applications; device " + device->id + " is a " +
+                            to_string(device->kind)));
+  }
+  std::string operator_id;
+  if (c.request.has_header("authorization")) {
+    auto session = centre_.authenticate_operator(c.request, device.value());
+    if (!session) return c.done(session.error());
+    operator_id = session->operator_id;
+  }
+  std::optional<IdempotencyKey> key;
+  if (auto e = idempotency_of(c.request, key)) return c.done(*e);
+  auto checked = check_filing(centre_.catalogue(), c.request.body, device->id, device->kind);
+  if (!checked) return c.done(checked.error());
+  ApplicationRecord record = checked.value();
+  record.device = device->id;
+  record.operator_id = operator_id;
+  if (key) record.idempotency_key = key->key;
+  centre_.file_application(WriteContext{device->id, key}, std::move(record), std::move(c.done));
+}
+
+void Api::get_application(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  const std::string& receipt = c.params[0];
+  std::optional<ApplicationRecord> found;
+  if (receipt.size() <= 100) {
+    auto conn = centre_.reads().acquire();
+    found = conn->application(receipt);
+  }
+  if (!found) {
+    return c.done(Response::error(404, "unknown_application",
+                                  "there is no application with receipt '" + receipt.substr(0, 100) + "'"));
+  }
+  c.done(Response::json_text(200, "{\"application\":" + found->public_json + "}"));
+}
+
+void Api::sync_upload(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  if (auto e = protocol_header(c.request)) return c.done(*e);
+  json body;
+  if (auto e = parse_body(c.request, body)) return c.done(*e);
+  auto version = body.find("protocol");
+  if (version == body.end()) return c.done(bad_request("field 'protocol' is missing (this server speaks version 1)"));
+  if (!version->is_number_integer() || version->get<std::int64_t>() != sync::kProtocolVersion) {
+    return c.done(unsupported_protocol(version->dump().substr(0, 32)));
+  }
+  auto entries = body.find("entries");
+  if (entries == body.end() || !entries->is_array()) {
+    return c.done(bad_request("field 'entries' must be an array of outbox entries"));
+  }
+  if (entries->size() > sync::kMaxUploadEntries) {
+    return c.done(bad_request("a batch holds at most " + std::to_string(sync::kMaxUploadEntries) + " entries, not " +
+                              std::to_string(entries->size())));
+  }
+
+  // The whole batch is checked before any entry is applied: a malformed batch changes nothing.
+  struct Entry {
+    std::int64_t seq = 0;
+    std::string method, path, body, bearer;
+    domain::HlcTime hlc;
+  };
+  std::vector<Entry> list;
+  list.reserve(entries->size());
+  std::int64_t previous = 0;
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    const json& e = (*entries)[i];
+    std::string where = "entries[" + std::to_string(i) + "]";
+    if (!e.is_object()) return c.done(bad_request(where + " must be an object"));
+    Entry out;
+    auto seq = e.find("seq");
+    if (seq == e.end() || !seq->is_number_integer() || seq->get<std::int64_t>() < 1) {
+      return c.done(bad_request(where + ": field 'seq' must be a positive whole number"));
+    }
+    out.seq = seq->get<std::int64_t>();
+    where += " (seq " + std::to_string(out.seq) + ")";
+    if (out.seq <= previous) {
+      return c.done(bad_request(where +
+                                ": sequence numbers must increase through the batch (the entry before has seq " +
+                                std::to_string(previous) + ")"));
+    }
+    previous = out.seq;
+    auto str = [&](const char* name, bool required, std::string& value) -> std::optional<Response> {
+      auto it = e.find(name);
+      if (it == e.end() || it->is_null()) {
+        if (required) return bad_request(where + ": field '" + name + "' is missing");
+        return std::nullopt;
+      }
+      if (!it->is_string()) return bad_request(where + ": field '" + name + "' must be a string");
+      value = it->get<std::string>();
+      return std::nullopt;
+    };
+    std::string kind, hlc;
+    if (auto r = str("kind", true, kind)) return c.done(*r);
+    if (auto r = str("hlc", true, hlc)) return c.done(*r);
+    if (auto r = str("method", true, out.method)) return c.done(*r);
+    if (auto r = str("path", true, out.path)) return c.done(*r);
+    if (auto r = str("body", false, out.body)) return c.done(*r);
+    if (auto r = str("bearer", false, out.bearer)) return c.done(*r);
+    if (!sync::valid_outbox_kind(kind)) {
+      return c.done(bad_request(where + ": kind '" + kind.substr(0, 64) + "' is not lower-case dotted words"));
+    }
+    std::string error;
+    if (!domain::parse_hlc(hlc, out.hlc, error)) {
+      return c.done(bad_request(where + ": field 'hlc' is not a clock time: " + error));
+    }
+    if (!sync::batchable_write(out.method, out.path)) {
+      return c.done(bad_request(where + ": " + out.method.substr(0, 16) + " " + out.path.substr(0, 100) +
+                                " is not a write that can travel in a batch"));
+    }
+    list.push_back(std::move(out));
+  }
+
+  // Device times are observed with the server's clock: drift 0 and Clamp, so a terminal clock
+  // ahead is recorded as the server's wall clock and never drags the server along.
+  domain::HlcTime device_hlc;
+  for (const auto& e : list) {
+    domain::HlcReceive r = centre_.observe_hlc(e.hlc);
+    device_hlc = std::max(device_hlc, r.bounded);
+  }
+
+  struct Batch {
+    std::mutex mu;
+    std::vector<std::optional<Response>> results;
+    std::size_t remaining = 0;
+    std::vector<std::int64_t> seqs;
+    std::string device;
+    std::string device_hlc;
+    Respond done;
+  };
+  auto batch = std::make_shared<Batch>();
+  batch->results.resize(list.size());
+  batch->remaining = list.size();
+  batch->device = device->id;
+  batch->device_hlc = device_hlc.node.empty() ? std::string() : domain::format_hlc(device_hlc);
+  batch->done = std::move(c.done);
+  for (const auto& e : list) batch->seqs.push_back(e.seq);
+
+  auto finish = [this](const std::shared_ptr<Batch>& b) {
+    // Entries answered for good, in order; the first without a final answer (5xx) ends the prefix.
+    std::int64_t durable_through = 0;
+    bool all_final = true;
+    json results = json::array();
+    for (std::size_t i = 0; i < b->results.size(); ++i) {
+      const Response& r = *b->results[i];
+      const bool final = r.status < 500;
+      if (!final) all_final = false;
+      if (all_final) durable_through = b->seqs[i];
+      json answer = json::parse(r.body, nullptr, false);
+      if (answer.is_discarded()) answer = r.body;
+      results.push_back({{"seq", b->seqs[i]}, {"status", r.status}, {"body", std::move(answer)}});
+    }
+    const std::string server_hlc = domain::format_hlc(centre_.hlc_now());
+    json out = {{"protocol", sync::kProtocolVersion},
+                {"durable_through", durable_through},
+                {"results", std::move(results)},
+                {"server_hlc", server_hlc}};
+    Response response = Response::json(200, out);
+    if (!all_final || durable_through == 0) {
+      // Nothing more to record (and a storage failure may be under way): answer as it stands.
+      return b->done(std::move(response));
+    }
+    centre_.record_upload(b->device, durable_through, b->device_hlc, server_hlc, std::move(response),
+                          std::move(b->done));
+  };
+
+  if (list.empty()) {
+    return finish(batch);
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Entry& e = list[i];
+    Request sub;
+    sub.method = e.method;
+    sub.target = e.path;
+    sub.body = e.body;
+    sub.remote = c.request.remote;
+    for (const auto& [name, value] : c.request.headers) {
+      if (name == "x-guichet-device" || name == "x-guichet-secret") sub.headers.emplace_back(name, value);
+    }
+    sub.headers.emplace_back("idempotency-key", device->id + ":" + std::to_string(e.seq));
+    if (!e.bearer.empty()) sub.headers.emplace_back("authorization", "Bearer " + e.bearer);
+    handle(sub, [batch, i, finish](Response r) {
+      bool last = false;
+      {
+        std::lock_guard lock(batch->mu);
+        if (batch->results[i]) return;  // answered once already
+        batch->results[i] = std::move(r);
+        last = --batch->remaining == 0;
+      }
+      if (last) finish(batch);
+    });
+  }
+}
+
+void Api::sync_changes(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  if (auto e = protocol_header(c.request)) return c.done(*e);
+  std::int64_t since = 0;
+  if (auto it = c.query.find("since"); it != c.query.end()) {
+    const std::string& v = it->second;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), since);
+    if (v.empty() || v.size() > 18 || ec != std::errc() || ptr != v.data() + v.size() || since < 0) {
+      return c.done(
+          bad_request("query parameter 'since' must be a cursor this server gave (or 0 for everything); got '" +
+                      v.substr(0, 40) + "'"));
+    }
+  }
+  int limit = 1000;
+  if (auto it = c.query.find("limit"); it != c.query.end()) {
+    const std::string& v = it->second;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+    if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || limit < 1 || limit > 5000) {
+      return c.done(bad_request("query parameter 'limit' must be a number from 1 to 5000"));
+    }
+  }
+  const std::int64_t through = centre_.durable_change_seq();
+  if (since > through) {
+    return c.done(
+        bad_request("cursor " + std::to_string(since) + " is ahead of this server's changes; start again from 0"));
+  }
+  std::vector<ChangeRecord> rows;
+  {
+    auto conn = centre_.reads().acquire();
+    rows = conn->changes_after(since, through, limit + 1);
+  }
+  const bool more = rows.size() > static_cast<std::size_t>(limit);
+  if (more) rows.resize(static_cast<std::size_t>(limit));
+  const std::int64_t cursor = rows.empty() ? since : rows.back().seq;
+  std::string text = "{\"protocol\":" + std::to_string(sync::kProtocolVersion) + ",\"cursor\":\"" +
+                     std::to_string(cursor) + "\",\"more\":" + (more ? "true" : "false") + ",\"changes\":[";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (i) text += ',';
+    text += rows[i].body;
+  }
+  text += "]}";
+  c.done(Response::json_text(200, std::move(text)));
 }
 
 }  // namespace guichet::server

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "guichet/server/admin.hpp"
+#include "guichet/server/applications.hpp"
 #include "guichet/server/credentials.hpp"
 #include "guichet/server/log.hpp"
 #include "guichet/server/wire_json.hpp"
@@ -102,6 +103,7 @@ void Mutation::record(const domain::QueueEvent& e, const domain::Queue& q, const
   w.event = e;
   if (const auto* c = q.catalogue().counter(e.counter)) w.counter_number = c->number;
   events.push_back(std::move(w));
+  this->queue_day = queue_day;
   if (!e.token.id.empty()) {
     // The queue's copy is the latest state of the token (the event holds it as of the event).
     const domain::Token* now = q.find(e.token.id);
@@ -160,12 +162,56 @@ Centre::Centre(CentreOptions options)
       tx.commit();
     }
     restore(repo);
+
+    // The change log continues after its last row; the catalogue gets a new row when it changed.
+    change_seq_ = repo.last_change_seq();
+    const std::string version = secret_hash(catalogue_json_).substr(0, 16);
+    auto stored = repo.change("catalogue");
+    const std::string version_mark = "{\"type\":\"catalogue\",\"version\":\"" + version + "\"";
+    if (!stored || stored->body.compare(0, version_mark.size(), version_mark) != 0) {
+      store::Transaction tx(db);
+      repo.upsert_change(ChangeRecord{"catalogue", ++change_seq_, "catalogue",
+                                      version_mark + ",\"catalogue\":" + catalogue_json_ + "}"});
+      tx.commit();
+    }
+    durable_change_ = change_seq_;
+
+    domain::HlcOptions hlc_options;
+    hlc_options.max_drift_ms = 0;
+    hlc_options.too_far_ahead = domain::HlcAheadPolicy::Clamp;
+    hlc_ = std::make_unique<domain::Hlc>(
+        catalogue_->centre.id, [this] { return wall_(); }, hlc_options);
+    if (auto last = repo.meta("hlc")) {
+      domain::HlcTime t;
+      std::string error;
+      if (!domain::parse_hlc(*last, t, error)) {
+        throw store::DbError(SQLITE_CORRUPT,
+                             "database " + options.db_path + ": the stored clock time is damaged: " + error);
+      }
+      hlc_->restore(t);
+    }
   }
   GroupCommitter::Hooks hooks;
+  // Once per batch, inside its transaction: the queue's row of the change log moves to the
+  // batch's last event (one write per batch, however many operations it holds).
+  hooks.before_commit = [this](Repository& repo) {
+    for (const auto& [day, last_event] : batch_queue_days_) {
+      ChangeRecord c{"queue:" + day, ++change_seq_, "queue", ""};
+      c.body = nlohmann::json{{"type", "queue"}, {"day", day}, {"last_event", last_event}}.dump();
+      repo.upsert_change(c);
+      batch_change_max_ = c.seq;
+    }
+    batch_queue_days_.clear();
+  };
   // The events a batch staged go to the live feed once that batch is durable.
+  // Changes become visible to downloads once their batch is durable too.
   hooks.seal = [this]() -> std::function<void()> {
-    if (!feed_batch_) return nullptr;
-    return [this, batch = std::exchange(feed_batch_, nullptr)] { feed_.publish(batch); };
+    const std::int64_t changes = std::exchange(batch_change_max_, 0);
+    if (!feed_batch_ && changes == 0) return nullptr;
+    return [this, batch = std::exchange(feed_batch_, nullptr), changes] {
+      if (batch) feed_.publish(batch);
+      if (changes > 0) durable_change_ = changes;
+    };
   };
   hooks.durability_lost = [](const std::string& error) {
     log_error(error + "; stopping so that a restart recovers from what is really on disk");
@@ -848,6 +894,18 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
             repo.set_device_secret(e->device.id, e->device.secret_hash);
           }
         }
+        if (const auto& a = m.application) {
+          repo.insert_application(a->record);
+          repo.add_application_history(a->record.receipt, a->first);
+        }
+        for (ChangeRecord c : m.changes) {
+          c.seq = ++change_seq_;
+          repo.upsert_change(c);
+          batch_change_max_ = c.seq;
+        }
+        if (!m.events.empty() && m.queue_day) batch_queue_days_[*m.queue_day] = m.events.back().seq;
+        if (m.sync_progress) repo.put_sync_device(*m.sync_progress);
+        if (m.server_hlc) repo.set_meta("hlc", *m.server_hlc);
         if (const auto& key = pending->context.idempotency; key && pending->response.status < 500) {
           pending->idempotency_id =
               repo.insert_idempotency(IdempotencyRecord{pending->context.device, key->key, key->fingerprint,
@@ -870,9 +928,82 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
   pending->prepare();
 }
 
+void Centre::file_application(const WriteContext& context, ApplicationRecord record, Respond done) {
+  mutate(
+      context,
+      [this, record = std::move(record)](domain::Queue&, domain::Instant now, Mutation& m) -> std::optional<Response> {
+        const std::string receipt = record.receipt;
+        auto taken = [&receipt] {
+          return Response::error(409, "receipt_taken",
+                                 "receipt " + receipt +
+                                     " was already filed by another request; a terminal gives "
+                                     "each receipt number once");
+        };
+        {
+          std::lock_guard lock(receipts_mu_);
+          if (receipts_in_flight_.count(receipt) != 0) return taken();
+        }
+        {
+          auto conn = reads_.acquire();
+          if (conn->application(receipt)) return taken();
+        }
+        {
+          std::lock_guard lock(receipts_mu_);
+          if (!receipts_in_flight_.insert(receipt).second) return taken();
+        }
+        // Released once the write is answered: by then it is stored, or it failed.
+        m.hold = std::shared_ptr<void>(nullptr, [this, receipt](void*) {
+          std::lock_guard lock(receipts_mu_);
+          receipts_in_flight_.erase(receipt);
+        });
+        Mutation::ApplicationFiling filing;
+        filing.record = record;
+        filing.record.created_ms = domain::to_unix_ms(now);
+        filing.record.updated_ms = filing.record.created_ms;
+        filing.first = ApplicationHistoryEntry{"received", filing.record.created_ms, "",
+                                               record.operator_id.empty() ? record.device : record.operator_id};
+        filing.record.public_json = public_status_json(filing.record, {filing.first}, utc_offset());
+        const std::string status = filing.record.public_json;
+        m.changes.push_back(ChangeRecord{"application:" + receipt, 0, "application.status",
+                                         "{\"type\":\"application.status\",\"application\":" + status + "}"});
+        m.application = std::move(filing);
+        m.respond = [status](const std::vector<std::string>&) {
+          return Response::json_text(201, "{\"application\":" + status + "}");
+        };
+        return std::nullopt;
+      },
+      std::move(done));
+}
+
+domain::HlcReceive Centre::observe_hlc(const domain::HlcTime& remote) {
+  std::lock_guard lock(hlc_mu_);
+  return hlc_->update(remote);
+}
+
+domain::HlcTime Centre::hlc_now() {
+  std::lock_guard lock(hlc_mu_);
+  return hlc_->now();
+}
+
+void Centre::record_upload(const std::string& device, std::int64_t applied_seq, const std::string& hlc,
+                           const std::string& server_hlc, Response response, Respond done) {
+  mutate(
+      WriteContext{device, std::nullopt},
+      [this, device, applied_seq, hlc, server_hlc, response = std::move(response)](
+          domain::Queue&, domain::Instant, Mutation& m) -> std::optional<Response> {
+        m.sync_progress = SyncDeviceRecord{device, applied_seq, hlc, wall_()};
+        m.server_hlc = server_hlc;
+        m.respond = [response](const std::vector<std::string>&) { return response; };
+        return std::nullopt;
+      },
+      std::move(done));
+}
+
 void Centre::after_failure(const std::string& error) {
   log_error("storing a batch failed (" + error + "); answering 503 and reloading the queue from the database");
   feed_batch_.reset();
+  batch_change_max_ = 0;
+  batch_queue_days_.clear();
   std::lock_guard lock(mu_);
   // Jobs still waiting were built on the state that just failed to persist: they fail too.
   committer_->fail_pending("an earlier action in the same batch could not be stored");

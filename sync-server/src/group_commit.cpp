@@ -173,6 +173,7 @@ void GroupCommitter::run() {
     }
     if (!failure && tx) {
       try {
+        if (hooks_.before_commit) hooks_.before_commit(*repo_);
         tx->commit();
       } catch (const std::exception& e) {
         failure = e.what();

@@ -307,6 +307,10 @@ struct HttpServer::Impl {
       parser.header_limit(16 * 1024);
       stream.expires_after(options.idle_timeout);
       auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+      // A protocol v1 upload carries up to 500 requests: its own, larger limit.
+      if (!hec && parser.get().method() == http::verb::post && parser.get().target() == "/api/v1/sync/upload") {
+        parser.body_limit(kMaxUploadBodyBytes);
+      }
       if (!hec && parser.get()[http::field::expect] == "100-continue") {
         static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue), kTuple);
@@ -322,7 +326,12 @@ struct HttpServer::Impl {
         break;
       }
       if (ec == http::error::body_limit) {
-        co_await refuse_and_close(stream, Response::error(413, "too_large", "the request body is over 64 KiB"), 11);
+        co_await refuse_and_close(stream,
+                                  Response::error(413, "too_large",
+                                                  parser.get().target() == "/api/v1/sync/upload"
+                                                      ? "the upload batch is over 4 MiB: send fewer entries"
+                                                      : "the request body is over 64 KiB"),
+                                  11);
         co_return;
       }
       if (ec == http::error::header_limit) {

@@ -193,6 +193,60 @@ CREATE TABLE enrollment_codes (
   nonce_hash   TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 )sql",
+      // 3: applications, the change log terminals download (protocol v1), and what each device
+      // has uploaded.
+      R"sql(
+-- One row per application. `fields` and `documents` hold what the citizen gave (personal data:
+-- never logged, never in the public status); `public_json` is the public status as served.
+CREATE TABLE applications (
+  receipt         TEXT PRIMARY KEY,
+  service         TEXT NOT NULL,
+  language        TEXT NOT NULL,
+  channel         TEXT NOT NULL CHECK (channel IN ('kiosk', 'counter')),
+  token_id        TEXT NOT NULL DEFAULT '',
+  device          TEXT NOT NULL CHECK (device <> ''),
+  operator_id     TEXT NOT NULL DEFAULT '',
+  filed_on        TEXT NOT NULL,
+  due_on          TEXT NOT NULL,
+  fields          TEXT NOT NULL,
+  documents       TEXT NOT NULL,
+  fee_minor       INTEGER NOT NULL,
+  status          TEXT NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  updated_ms      INTEGER NOT NULL,
+  idempotency_key TEXT NOT NULL DEFAULT '',
+  public_json     TEXT NOT NULL
+);
+
+CREATE TABLE application_history (
+  receipt TEXT NOT NULL,
+  n       INTEGER NOT NULL,
+  status  TEXT NOT NULL,
+  at_ms   INTEGER NOT NULL,
+  note    TEXT NOT NULL DEFAULT '',
+  actor   TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (receipt, n)
+) WITHOUT ROWID;
+
+-- The change log: one row per key ('catalogue', 'application:<receipt>', 'queue:<day>') with the
+-- sequence number of its latest change, so reading after 0 is a compacted snapshot.
+CREATE TABLE changes (
+  key  TEXT PRIMARY KEY,
+  seq  INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  body TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX changes_by_seq ON changes(seq);
+
+-- Per device: the highest outbox sequence number applied through /api/v1/sync/upload and the
+-- device's clock time with it (bounded by the server's clock).
+CREATE TABLE sync_devices (
+  device      TEXT PRIMARY KEY,
+  applied_seq INTEGER NOT NULL,
+  hlc         TEXT NOT NULL,
+  updated_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
   };
   return migrations;
 }
@@ -580,6 +634,108 @@ std::vector<PinFailures> Repository::all_pin_failures() {
     out.push_back(std::move(f));
   }
   return out;
+}
+
+void Repository::insert_application(const ApplicationRecord& a) {
+  Use st(stmt(
+      "INSERT INTO applications(receipt, service, language, channel, token_id, device, operator_id, filed_on, due_on, "
+      "fields, documents, fee_minor, status, created_ms, updated_ms, idempotency_key, public_json) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
+  st->bind(1, a.receipt).bind(2, a.service).bind(3, a.language).bind(4, a.channel).bind(5, a.token);
+  st->bind(6, a.device).bind(7, a.operator_id).bind(8, a.filed_on).bind(9, a.due_on).bind(10, a.fields_json);
+  st->bind(11, a.documents_json).bind(12, a.fee_minor).bind(13, a.status).bind(14, a.created_ms);
+  st->bind(15, a.updated_ms).bind(16, a.idempotency_key).bind(17, a.public_json).run();
+}
+
+void Repository::add_application_history(const std::string& receipt, const ApplicationHistoryEntry& h) {
+  Use st(
+      stmt("INSERT INTO application_history(receipt, n, status, at_ms, note, actor) "
+           "VALUES (?1, (SELECT COUNT(*) + 1 FROM application_history WHERE receipt = ?1), ?2, ?3, ?4, ?5)"));
+  st->bind(1, receipt).bind(2, h.status).bind(3, h.at_ms).bind(4, h.note).bind(5, h.actor).run();
+}
+
+std::optional<ApplicationRecord> Repository::application(const std::string& receipt) {
+  Use st(stmt(
+      "SELECT receipt, service, language, channel, token_id, device, operator_id, filed_on, due_on, fields, documents, "
+      "fee_minor, status, created_ms, updated_ms, idempotency_key, public_json FROM applications WHERE receipt = ?1"));
+  st->bind(1, receipt);
+  if (!st->step()) return std::nullopt;
+  ApplicationRecord a;
+  a.receipt = st->text(0);
+  a.service = st->text(1);
+  a.language = st->text(2);
+  a.channel = st->text(3);
+  a.token = st->text(4);
+  a.device = st->text(5);
+  a.operator_id = st->text(6);
+  a.filed_on = st->text(7);
+  a.due_on = st->text(8);
+  a.fields_json = st->text(9);
+  a.documents_json = st->text(10);
+  a.fee_minor = st->int64(11);
+  a.status = st->text(12);
+  a.created_ms = st->int64(13);
+  a.updated_ms = st->int64(14);
+  a.idempotency_key = st->text(15);
+  a.public_json = st->text(16);
+  return a;
+}
+
+std::vector<ApplicationHistoryEntry> Repository::application_history(const std::string& receipt) {
+  Use st(stmt("SELECT status, at_ms, note, actor FROM application_history WHERE receipt = ?1 ORDER BY n"));
+  st->bind(1, receipt);
+  std::vector<ApplicationHistoryEntry> out;
+  while (st->step()) out.push_back(ApplicationHistoryEntry{st->text(0), st->int64(1), st->text(2), st->text(3)});
+  return out;
+}
+
+std::int64_t Repository::application_count() {
+  Use st(stmt("SELECT COUNT(*) FROM applications"));
+  st->step();
+  return st->int64(0);
+}
+
+void Repository::upsert_change(const ChangeRecord& c) {
+  Use st(
+      stmt("INSERT INTO changes(key, seq, type, body) VALUES (?1, ?2, ?3, ?4) "
+           "ON CONFLICT(key) DO UPDATE SET seq = excluded.seq, type = excluded.type, body = excluded.body"));
+  st->bind(1, c.key).bind(2, c.seq).bind(3, c.type).bind(4, c.body).run();
+}
+
+std::vector<ChangeRecord> Repository::changes_after(std::int64_t after, std::int64_t through, int limit) {
+  Use st(stmt("SELECT key, seq, type, body FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3"));
+  st->bind(1, after).bind(2, through).bind(3, limit);
+  std::vector<ChangeRecord> out;
+  while (st->step()) out.push_back(ChangeRecord{st->text(0), st->int64(1), st->text(2), st->text(3)});
+  return out;
+}
+
+std::optional<ChangeRecord> Repository::change(const std::string& key) {
+  Use st(stmt("SELECT key, seq, type, body FROM changes WHERE key = ?1"));
+  st->bind(1, key);
+  if (!st->step()) return std::nullopt;
+  return ChangeRecord{st->text(0), st->int64(1), st->text(2), st->text(3)};
+}
+
+std::int64_t Repository::last_change_seq() {
+  Use st(stmt("SELECT COALESCE(MAX(seq), 0) FROM changes"));
+  st->step();
+  return st->int64(0);
+}
+
+void Repository::put_sync_device(const SyncDeviceRecord& r) {
+  Use st(
+      stmt("INSERT INTO sync_devices(device, applied_seq, hlc, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+           "ON CONFLICT(device) DO UPDATE SET applied_seq = MAX(applied_seq, excluded.applied_seq), "
+           "hlc = CASE WHEN excluded.hlc > hlc THEN excluded.hlc ELSE hlc END, updated_ms = excluded.updated_ms"));
+  st->bind(1, r.device).bind(2, r.applied_seq).bind(3, r.hlc).bind(4, r.updated_ms).run();
+}
+
+std::optional<SyncDeviceRecord> Repository::sync_device(const std::string& device) {
+  Use st(stmt("SELECT device, applied_seq, hlc, updated_ms FROM sync_devices WHERE device = ?1"));
+  st->bind(1, device);
+  if (!st->step()) return std::nullopt;
+  return SyncDeviceRecord{st->text(0), st->int64(1), st->text(2), st->int64(3)};
 }
 
 ReadPool::Conn::Conn(const std::string& path)

@@ -105,23 +105,6 @@ std::int64_t now_unix_ms() {
 
 }  // namespace
 
-bool valid_outbox_kind(std::string_view kind) {
-  if (kind.empty() || kind.size() > 64) return false;
-  bool word_start = true;
-  for (char ch : kind) {
-    if (ch == '.') {
-      if (word_start) return false;  // empty word: leading dot or two dots
-      word_start = true;
-    } else if (word_start) {
-      if (ch < 'a' || ch > 'z') return false;
-      word_start = false;
-    } else if (!kind_word_char(ch)) {
-      return false;
-    }
-  }
-  return !word_start;  // no trailing dot
-}
-
 std::string default_outbox_kind(std::string_view method, std::string_view path) {
   const auto p = path_parts(path);
   const bool api = p.size() >= 3 && p[0] == "api" && p[1] == "v1";

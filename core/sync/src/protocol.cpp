@@ -3,6 +3,7 @@
 #include <limits>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "guichet/domain/form.hpp"
 #include "guichet/domain/pattern.hpp"
@@ -621,6 +622,47 @@ d::Catalogue catalogue_from_json(const json& j) {
 
 json error_body(const std::string& code, const std::string& message) {
   return json{{"error", {{"code", code}, {"message", message}}}};
+}
+
+bool batchable_write(std::string_view method, std::string_view path) {
+  if (path.find('?') != std::string_view::npos) return false;
+  std::vector<std::string_view> p;
+  while (!path.empty()) {
+    const std::size_t slash = path.find('/');
+    if (slash != 0) p.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  if (p.size() < 3 || p[0] != "api" || p[1] != "v1") return false;
+  if (method == "DELETE") return p.size() == 4 && p[2] == "sessions" && p[3] == "current";
+  if (method != "POST") return false;
+  if (p.size() == 3) return p[2] == "applications" || p[2] == "tokens";
+  if (p.size() == 4) return p[2] == "admin" && p[3] == "day-close";
+  if (p.size() == 5 && p[2] == "tokens") return p[4] == "cancel";
+  if (p.size() == 5 && p[2] == "counters") {
+    for (const char* action :
+         {"call-next", "call", "recall", "start", "finish", "no-show", "park", "transfer", "resume"}) {
+      if (p[4] == action) return true;
+    }
+  }
+  return false;
+}
+
+bool valid_outbox_kind(std::string_view kind) {
+  if (kind.empty() || kind.size() > 64) return false;
+  bool word_start = true;
+  for (char ch : kind) {
+    if (ch == '.') {
+      if (word_start) return false;  // empty word: leading dot or two dots
+      word_start = true;
+    } else if (word_start) {
+      if (ch < 'a' || ch > 'z') return false;
+      word_start = false;
+    } else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) {
+      return false;
+    }
+  }
+  return !word_start;  // no trailing dot
 }
 
 }  // namespace guichet::sync

@@ -15,6 +15,8 @@
 namespace guichet::server {
 
 inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+// POST /api/v1/sync/upload carries up to 500 requests in one body.
+inline constexpr std::size_t kMaxUploadBodyBytes = sync::kMaxUploadBytes;
 
 struct Route {
   std::string method;   // "GET"
@@ -62,6 +64,10 @@ class Api {
   void day_close(Call& c);
   void create_enrollment_code(Call& c);
   void enroll(Call& c);
+  void file_application(Call& c);
+  void get_application(Call& c);
+  void sync_upload(Call& c);
+  void sync_changes(Call& c);
 
   Centre& centre_;
 };

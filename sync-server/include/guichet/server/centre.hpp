@@ -9,11 +9,13 @@
 // per fsync.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "guichet/domain/hlc.hpp"
 #include "guichet/domain/queue.hpp"
 #include "guichet/server/clock.hpp"
 #include "guichet/server/enrollment.hpp"
@@ -84,6 +87,22 @@ struct Mutation {
     std::int64_t at_ms = 0;
   };
   std::optional<Enrollment> enrollment;
+  // An application filed (its row and the first entry of its history).
+  struct ApplicationFiling {
+    ApplicationRecord record;
+    ApplicationHistoryEntry first;
+  };
+  std::optional<ApplicationFiling> application;
+  // Rows of the change log; their seq is assigned by the writer, in commit order.
+  std::vector<ChangeRecord> changes;
+  // The business day whose queue the events belong to (set by record()); the queue's row of the
+  // change log is written once per committed batch.
+  std::optional<std::string> queue_day;
+  // A device's upload progress (protocol v1).
+  std::optional<SyncDeviceRecord> sync_progress;
+  std::optional<std::string> server_hlc;  // the server clock's last time, kept in meta 'hlc'
+  // Kept alive until the write is answered (e.g. a receipt reserved while in flight).
+  std::shared_ptr<void> hold;
   // Builds the answer from the events' JSON (before commit, on a network thread or the writer).
   std::function<Response(const std::vector<std::string>& event_json)> respond;
   // Runs on the writer thread once the batch is durable.
@@ -167,6 +186,24 @@ class Centre {
   // Fills a wire event (counter number) from a queue event.
   sync::WireEvent wire_event(const domain::QueueEvent& e) const;
 
+  // POST /api/v1/applications, once the filing is checked (check_filing): refused with 409
+  // receipt_taken when the receipt is stored or in flight under another request; otherwise stored
+  // with its first status ("received") and its row in the change log, answered 201 when durable.
+  void file_application(const WriteContext& context, ApplicationRecord record, Respond done);
+
+  // The server's hybrid logical clock (node: the centre id; drift 0, Clamp: a device clock ahead
+  // never drags it past the server's wall clock). observe() merges a device's time.
+  domain::HlcReceive observe_hlc(const domain::HlcTime& remote);
+  domain::HlcTime hlc_now();
+  // Records durably how far a device's uploads have been applied (only moves forward) and the
+  // server clock's time `server_hlc`, then answers `response`.
+  void record_upload(const std::string& device, std::int64_t applied_seq, const std::string& hlc,
+                     const std::string& server_hlc, Response response, Respond done);
+
+  // The change log's highest sequence number whose batch is durable: downloads never show more,
+  // so a cursor never points past something a crash could take back.
+  std::int64_t durable_change_seq() const { return durable_change_.load(); }
+
   EventFeed& feed() { return feed_; }
   ReadPool& reads() { return reads_; }
   GroupCommitter::Stats commit_stats() const { return committer_->stats(); }
@@ -248,6 +285,19 @@ class Centre {
 
   // Writer-thread only: events of the batch being committed, published after it.
   std::shared_ptr<FeedBatch> feed_batch_;
+  // Writer-thread only: the change log's last sequence number given, the highest of the batch
+  // being built, and the queue days whose row the batch moves (to their last event).
+  std::int64_t change_seq_ = 0;
+  std::int64_t batch_change_max_ = 0;
+  std::map<std::string, std::uint64_t> batch_queue_days_;
+  std::atomic<std::int64_t> durable_change_{0};
+
+  // Receipts being filed (in flight, not yet durable): guarded by receipts_mu_.
+  std::mutex receipts_mu_;
+  std::set<std::string> receipts_in_flight_;
+
+  std::mutex hlc_mu_;
+  std::unique_ptr<domain::Hlc> hlc_;
 
   std::mutex answer_hooks_mu_;
   std::function<void()> answers_begin_, answers_end_;

@@ -41,6 +41,9 @@ class GroupCommitter {
   };
 
   struct Hooks {
+    // Writer thread, inside the batch's transaction after all its jobs ran and before COMMIT: for
+    // writes made once per batch (e.g. the queue's row in the change log). Throwing fails the batch.
+    std::function<void(Repository&)> before_commit;
     // Writer thread, right after a batch committed: returns what to run once that batch is durable,
     // before its jobs are told (e.g. publishing its events, so an event is in the live feed no
     // later than its answer). Runs on the answering thread, batches in commit order.

@@ -3,7 +3,8 @@
 // times a second.
 //
 // Tables (see docs/server.md): meta, devices, operators, sessions, tokens, counter_states, events,
-// idempotency, pin_failures, enrollment_codes.
+// idempotency, pin_failures, enrollment_codes, applications, application_history, changes,
+// sync_devices.
 #pragma once
 
 #include <cstdint>
@@ -96,6 +97,50 @@ struct IdempotencyRecord {
   std::int64_t created_ms = 0;
 };
 
+// An application as filed (docs/server.md, "Applications"). fields_json and documents_json hold
+// the citizen's data; public_json is the public status (no personal data).
+struct ApplicationRecord {
+  std::string receipt;
+  std::string service;
+  std::string language;
+  std::string channel;  // "kiosk" or "counter"
+  std::string token;    // the queue token it came from, or empty
+  std::string device;
+  std::string operator_id;  // the operator whose session filed it (counters), or empty
+  std::string filed_on;     // YYYY-MM-DD
+  std::string due_on;
+  std::string fields_json;
+  std::string documents_json;
+  std::int64_t fee_minor = 0;
+  std::string status;  // "received", …
+  std::int64_t created_ms = 0;
+  std::int64_t updated_ms = 0;
+  std::string idempotency_key;
+  std::string public_json;
+};
+
+struct ApplicationHistoryEntry {
+  std::string status;
+  std::int64_t at_ms = 0;
+  std::string note;   // public note, may be empty
+  std::string actor;  // device or operator id (not public)
+};
+
+// One row of the change log: the latest change of one key.
+struct ChangeRecord {
+  std::string key;  // "catalogue", "application:<receipt>", "queue:<day>"
+  std::int64_t seq = 0;
+  std::string type;  // "catalogue", "application.status", "queue"
+  std::string body;  // the change as served, JSON text
+};
+
+struct SyncDeviceRecord {
+  std::string device;
+  std::int64_t applied_seq = 0;
+  std::string hlc;
+  std::int64_t updated_ms = 0;
+};
+
 // Statements over one connection. Not thread-safe: one per connection, one thread at a time.
 class Repository {
  public:
@@ -154,6 +199,24 @@ class Repository {
   void each_idempotency_key(
       const std::function<void(std::int64_t id, const std::string& device, const std::string& key)>& f);
   int prune_idempotency(std::int64_t before_ms);  // records created before; returns how many
+
+  // applications
+  void insert_application(const ApplicationRecord& a);
+  void add_application_history(const std::string& receipt, const ApplicationHistoryEntry& h);
+  std::optional<ApplicationRecord> application(const std::string& receipt);
+  std::vector<ApplicationHistoryEntry> application_history(const std::string& receipt);
+  std::int64_t application_count();
+
+  // change log (protocol v1 downloads)
+  void upsert_change(const ChangeRecord& c);
+  // Changes with after < seq <= through, in seq order.
+  std::vector<ChangeRecord> changes_after(std::int64_t after, std::int64_t through, int limit);
+  std::optional<ChangeRecord> change(const std::string& key);
+  std::int64_t last_change_seq();
+
+  // per-device upload progress (only moves forward)
+  void put_sync_device(const SyncDeviceRecord& r);
+  std::optional<SyncDeviceRecord> sync_device(const std::string& device);
 
   // PIN failures
   void put_pin_failures(const PinFailures& f);

@@ -77,10 +77,7 @@ class ApiClient {
 
 enum class OutboxState { Pending, Done, Failed };
 
-// What an outbox entry does, for people and for the server's records: "token.issue",
-// "application.file", "payment.record", "status.view". Lower-case dotted words: 1 to 64
-// characters, words of a–z, 0–9 and '_' starting with a letter, separated by single dots.
-bool valid_outbox_kind(std::string_view kind);
+// valid_outbox_kind (the kinds of outbox entries) is in protocol.hpp: the server checks them too.
 // The kind of an entry appended without one, from its request: "token.issue" (POST
 // /api/v1/tokens), "token.cancel", "counter.call_next" and the other counter actions,
 // "session.open", "session.close", "admin.day_close"; "request" for anything else.

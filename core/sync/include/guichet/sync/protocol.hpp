@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "guichet/domain/catalogue.hpp"
 #include "guichet/domain/queue.hpp"
@@ -20,6 +21,21 @@ class ProtocolError : public std::runtime_error {
 };
 
 inline constexpr int kProtocolVersion = 1;
+
+// Protocol v1 batches (docs/sync.md, "Protocol v1"): at most this many entries per upload.
+inline constexpr std::size_t kMaxUploadEntries = 500;
+// ... and at most this many bytes of body (the server's limit for POST /api/v1/sync/upload).
+inline constexpr std::size_t kMaxUploadBytes = 4 * 1024 * 1024;
+
+// What an outbox entry does, for people and for the server's records: "token.issue",
+// "application.file", "payment.record", "status.view". Lower-case dotted words: 1 to 64
+// characters, words of a–z, 0–9 and '_' starting with a letter, separated by single dots.
+bool valid_outbox_kind(std::string_view kind);
+
+// Whether an outbox entry's request may travel in a protocol v1 upload batch: the centre's write
+// endpoints that take an idempotency key (applications, tokens, token cancel, counter actions,
+// closing a session, day close). Logging in, enrollment and the sync endpoints themselves are not.
+bool batchable_write(std::string_view method, std::string_view path);
 
 // Times are ISO 8601 strings with the centre's UTC offset.
 json to_json(const domain::Token& token, int utc_offset_minutes);

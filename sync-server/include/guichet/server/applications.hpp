@@ -1,0 +1,33 @@
+// Applications filed at the centre (docs/server.md, "Applications"): the server's check of a
+// filing against the catalogue (the terminal checked it too) and the public status a kiosk may
+// show to anyone holding the receipt number. Pure: no storage, no clock.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "guichet/domain/catalogue.hpp"
+#include "guichet/domain/result.hpp"
+#include "guichet/server/message.hpp"
+#include "guichet/server/storage.hpp"
+
+namespace guichet::server {
+
+// Checks a POST /api/v1/applications body sent by `device_id` (a kiosk or a counter) in centre
+// `catalogue.centre.id`. On success the record has every field of the filing (form values
+// normalised, fields and documents as JSON text) and status "received"; device, operator, times
+// and the public status are left for the caller. On failure: 400 (malformed body), 404
+// (unknown_service) or 422 (invalid_receipt, invalid_form with its problems, unknown_document,
+// wrong_due_date, invalid_application), with a message naming the field.
+domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue& catalogue, const std::string& body,
+                                                         const std::string& device_id, DeviceKind device_kind);
+
+// Whether `receipt` is "<centre>-<device>-<digits>" with at least 6 digits.
+bool receipt_belongs_to(const std::string& receipt, const std::string& centre_id, const std::string& device_id);
+
+// The public status: receipt, service, status, filed_on, due_on, updated_at (ISO 8601 with the
+// centre's offset) and the history (status, at, note when given). Never the form's values.
+std::string public_status_json(const ApplicationRecord& a, const std::vector<ApplicationHistoryEntry>& history,
+                               int utc_offset_minutes);
+
+}  // namespace guichet::server
