@@ -350,7 +350,7 @@ struct HttpServer::Impl {
       request.target = std::string(req.target());
       // Only the headers the API reads are copied: this runs for every request.
       static constexpr std::string_view kUsedHeaders[] = {"x-guichet-device", "x-guichet-secret", "authorization",
-                                                          "idempotency-key", "last-event-id"};
+                                                          "idempotency-key",  "last-event-id",    "x-guichet-protocol"};
       for (std::string_view name : kUsedHeaders) {
         if (auto it = req.find(name); it != req.end()) request.headers.emplace_back(name, it->value());
       }

@@ -1,0 +1,273 @@
+// Protocol v1 on the real centre server: batch upload (POST /api/v1/sync/upload) and the change
+// feed (GET /api/v1/sync/changes).
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "centre_server.hpp"
+#include "guichet/config/catalogue_loader.hpp"
+#include "guichet/domain/calendar.hpp"
+#include "guichet/domain/hlc.hpp"
+
+namespace guichet::server::itest {
+namespace {
+
+long long count_rows(const fs::path& db, const char* table) {
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return -1;
+  sqlite3_stmt* st = nullptr;
+  long long n = -1;
+  std::string sql = std::string("SELECT COUNT(*) FROM ") + table;
+  if (sqlite3_prepare_v2(raw, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    n = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  return n;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string hlc(std::int64_t ms, const std::string& node) { return domain::format_hlc(domain::HlcTime{ms, 0, node}); }
+
+std::string application_body(const std::string& receipt) {
+  static const std::string due = [] {
+    auto cat = config::load_catalogue(kDemoCatalogue);
+    domain::Date d{};
+    domain::parse_date("2026-11-23", d);
+    return domain::format_date(domain::due_date(
+        cat.value().calendar, d, cat.value().service("birth-certificate")->time_limit_days, domain::Filed::AtCentre));
+  }();
+  return json{{"receipt", receipt},
+              {"service", "birth-certificate"},
+              {"language", "en"},
+              {"channel", "kiosk"},
+              {"filed_on", "2026-11-23"},
+              {"due_on", due},
+              {"fields",
+               {{"date-of-birth", "2026-11-01"},
+                {"gender", "male"},
+                {"place-of-birth", "hospital"},
+                {"father-name", "Test Father"},
+                {"mother-name", "Test Mother"},
+                {"address", "House 12, Test Street, Ludhiana"},
+                {"mobile", "9814012345"}}},
+              {"documents", json::array()},
+              {"fee_minor", 0}}
+      .dump();
+}
+
+json entry(std::int64_t seq, const std::string& device, const std::string& receipt) {
+  return json{{"seq", seq},       {"kind", "application.file"},     {"hlc", hlc(now_ms(), device)},
+              {"method", "POST"}, {"path", "/api/v1/applications"}, {"body", application_body(receipt)}};
+}
+
+std::string receipt_of(const std::string& device, int n) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%06d", n);
+  return "LDH01-" + device + "-" + buf;
+}
+
+class SyncProtocol : public ::testing::Test {
+ protected:
+  void SetUp() override { server_.start(); }
+  HttpResult upload(const json& batch, const std::string& device = "K1", std::vector<std::string> headers = {}) {
+    return http(server_.url() + "/api/v1/sync/upload", "POST", server_.as(device), batch.dump(), std::move(headers));
+  }
+  HttpResult changes(const std::string& since, int limit = 1000) {
+    return server_.get("/api/v1/sync/changes?since=" + since + "&limit=" + std::to_string(limit), server_.as("K2"));
+  }
+  CentreServer server_;
+};
+
+TEST_F(SyncProtocol, BatchIsAppliedInOrderAndAResentBatchDoublesNothing) {
+  json batch = {{"protocol", 1}, {"entries", json::array()}};
+  for (int i = 1; i <= 50; ++i) batch["entries"].push_back(entry(100 + 2 * i, "K1", receipt_of("K1", i)));
+  batch["entries"].push_back({{"seq", 1000},
+                              {"kind", "token.issue"},
+                              {"hlc", hlc(now_ms(), "K1")},
+                              {"method", "POST"},
+                              {"path", "/api/v1/tokens"},
+                              {"body", R"({"service":"birth-certificate"})"}});
+  auto r = upload(batch);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json answer = r.json_body();
+  EXPECT_EQ(answer["protocol"], 1);
+  EXPECT_EQ(answer["durable_through"], 1000);
+  ASSERT_EQ(answer["results"].size(), 51u);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(answer["results"][i]["seq"], 102 + 2 * i);
+    EXPECT_EQ(answer["results"][i]["status"], 201) << answer["results"][i].dump();
+    EXPECT_EQ(answer["results"][i]["body"]["application"]["receipt"], receipt_of("K1", i + 1));
+  }
+  EXPECT_EQ(answer["results"][50]["status"], 201);
+  EXPECT_TRUE(answer["results"][50]["body"].contains("token"));
+  domain::HlcTime server_time;
+  std::string error;
+  ASSERT_TRUE(domain::parse_hlc(answer["server_hlc"].get<std::string>(), server_time, error)) << error;
+  EXPECT_EQ(server_time.node, "LDH01");
+
+  // The answer was lost: the same batch again gets the same answers and stores nothing twice.
+  auto again = upload(batch);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json_body()["results"], answer["results"]);
+  EXPECT_EQ(count_rows(server_.db(), "applications"), 50);
+  EXPECT_EQ(count_rows(server_.db(), "tokens"), 1);
+
+  // Each entry is the request with the key device:seq: a direct retry of one is a replay too.
+  auto direct = http(server_.url() + "/api/v1/applications", "POST", server_.as("K1", "", "K1:102"),
+                     batch["entries"][0]["body"].get<std::string>());
+  EXPECT_EQ(direct.status, 201);
+  EXPECT_EQ(direct.headers["idempotent-replayed"], "true");
+}
+
+TEST_F(SyncProtocol, RefusedEntriesAreAnsweredInTheirResultAndTheRestApplied) {
+  json bad = entry(2, "K1", receipt_of("K2", 1));  // another device's receipt
+  json batch = {{"protocol", 1},
+                {"entries", {entry(1, "K1", receipt_of("K1", 1)), bad, entry(3, "K1", receipt_of("K1", 3))}}};
+  auto r = upload(batch);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json results = r.json_body()["results"];
+  EXPECT_EQ(results[0]["status"], 201);
+  EXPECT_EQ(results[1]["status"], 422);
+  EXPECT_EQ(results[1]["body"]["error"]["code"], "invalid_receipt");
+  EXPECT_EQ(results[2]["status"], 201);
+  EXPECT_EQ(r.json_body()["durable_through"], 3);
+  EXPECT_EQ(count_rows(server_.db(), "applications"), 2);
+}
+
+TEST_F(SyncProtocol, AMalformedBatchIsRefusedWholeAndNothingOfItApplied) {
+  auto refused = [&](json batch, const std::string& words) {
+    auto r = upload(batch);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(r.error_message().find(words), std::string::npos) << r.error_message();
+  };
+  json good1 = entry(1, "K1", receipt_of("K1", 1));
+  json good2 = entry(2, "K1", receipt_of("K1", 2));
+  refused({{"protocol", 1}, {"entries", {good2, good1}}}, "entries[1] (seq 1)");
+  refused({{"protocol", 1}, {"entries", {good1, good1}}}, "increase");
+  json no_path = good2;
+  no_path.erase("path");
+  refused({{"protocol", 1}, {"entries", {good1, no_path}}}, "entries[1] (seq 2): field 'path' is missing");
+  json bad_hlc = good2;
+  bad_hlc["hlc"] = "yesterday";
+  refused({{"protocol", 1}, {"entries", {good1, bad_hlc}}}, "'hlc'");
+  json bad_kind = good2;
+  bad_kind["kind"] = "Application File";
+  refused({{"protocol", 1}, {"entries", {good1, bad_kind}}}, "kind");
+  json login = good2;
+  login["path"] = "/api/v1/sessions";
+  refused({{"protocol", 1}, {"entries", {good1, login}}}, "not a write that can travel in a batch");
+  json upload_itself = good2;
+  upload_itself["path"] = "/api/v1/sync/upload";
+  refused({{"protocol", 1}, {"entries", {good1, upload_itself}}}, "not a write");
+  json many = {{"protocol", 1}, {"entries", json::array()}};
+  for (int i = 1; i <= 501; ++i) {
+    many["entries"].push_back({{"seq", i},
+                               {"kind", "token.issue"},
+                               {"hlc", hlc(now_ms(), "K1")},
+                               {"method", "POST"},
+                               {"path", "/api/v1/tokens"},
+                               {"body", "{}"}});
+  }
+  refused(many, "at most 500");
+  auto r = http(server_.url() + "/api/v1/sync/upload", "POST", server_.as("K1"), "{\"protocol\":1,\"entries\":[");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(count_rows(server_.db(), "applications"), 0);
+  EXPECT_EQ(count_rows(server_.db(), "tokens"), 0);
+}
+
+TEST_F(SyncProtocol, AnUnknownProtocolVersionIsRefusedNamingTheVersions) {
+  auto r = upload({{"protocol", 2}, {"entries", {entry(1, "K1", receipt_of("K1", 1))}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.error_code(), "unsupported_protocol");
+  EXPECT_NE(r.error_message().find("2"), std::string::npos);
+  EXPECT_NE(r.error_message().find("speaks version 1"), std::string::npos);
+  r = upload({{"protocol", 1}, {"entries", {entry(1, "K1", receipt_of("K1", 1))}}}, "K1", {"X-Guichet-Protocol: 7"});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.error_code(), "unsupported_protocol");
+  EXPECT_NE(r.error_message().find("'7'"), std::string::npos);
+  auto c = http(server_.url() + "/api/v1/sync/changes?since=0", "GET", server_.as("K1"), "", {"X-Guichet-Protocol: 3"});
+  EXPECT_EQ(c.status, 400);
+  EXPECT_EQ(c.error_code(), "unsupported_protocol");
+  EXPECT_EQ(count_rows(server_.db(), "applications"), 0);
+}
+
+TEST_F(SyncProtocol, ATerminalClockAnHourAheadDoesNotDragTheServerClock) {
+  json e = entry(1, "K1", receipt_of("K1", 1));
+  e["hlc"] = hlc(now_ms() + 3600 * 1000, "K1");
+  const std::int64_t before = now_ms();
+  auto r = upload({{"protocol", 1}, {"entries", {e}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  domain::HlcTime t;
+  std::string error;
+  ASSERT_TRUE(domain::parse_hlc(r.json_body()["server_hlc"].get<std::string>(), t, error));
+  EXPECT_LE(t.wall_ms, now_ms() + 1);
+  EXPECT_GE(t.wall_ms, before - 1000);
+}
+
+TEST_F(SyncProtocol, FirstSyncIsCatalogueAndEveryStatusThenOnlyNewChanges) {
+  json batch = {{"protocol", 1}, {"entries", json::array()}};
+  for (int i = 1; i <= 5; ++i) batch["entries"].push_back(entry(i, "K1", receipt_of("K1", i)));
+  ASSERT_EQ(upload(batch).status, 200);
+
+  auto first = changes("0");
+  ASSERT_EQ(first.status, 200) << first.body;
+  json f = first.json_body();
+  EXPECT_EQ(f["protocol"], 1);
+  EXPECT_FALSE(f["more"].get<bool>());
+  ASSERT_EQ(f["changes"].size(), 6u) << first.body;
+  EXPECT_EQ(f["changes"][0]["type"], "catalogue");
+  EXPECT_FALSE(f["changes"][0]["version"].get<std::string>().empty());
+  EXPECT_EQ(f["changes"][0]["catalogue"]["centre"]["id"], "LDH01");
+  for (int i = 1; i <= 5; ++i) {
+    EXPECT_EQ(f["changes"][i]["type"], "application.status");
+    EXPECT_EQ(f["changes"][i]["application"]["receipt"], receipt_of("K1", i));
+    EXPECT_EQ(f["changes"][i]["application"]["status"], "received");
+  }
+  const std::string cursor = f["cursor"];
+
+  // Paging: two at a time, the same changes in the same order.
+  std::vector<json> paged;
+  std::string at = "0";
+  for (int guard = 0; guard < 10; ++guard) {
+    json page = changes(at, 2).json_body();
+    for (const auto& c : page["changes"]) paged.push_back(c);
+    at = page["cursor"];
+    if (!page["more"].get<bool>()) break;
+  }
+  EXPECT_EQ(json(paged), f["changes"]);
+  EXPECT_EQ(at, cursor);
+
+  // Nothing new: nothing, same cursor.
+  json none = changes(cursor).json_body();
+  EXPECT_TRUE(none["changes"].empty());
+  EXPECT_EQ(none["cursor"], cursor);
+
+  // A new application and a token: only those, the queue day once.
+  ASSERT_EQ(upload({{"protocol", 1}, {"entries", {entry(6, "K1", receipt_of("K1", 6))}}}).status, 200);
+  server_.issue();
+  server_.issue();
+  json next = changes(cursor).json_body();
+  ASSERT_EQ(next["changes"].size(), 2u) << next.dump();
+  EXPECT_EQ(next["changes"][0]["type"], "application.status");
+  EXPECT_EQ(next["changes"][0]["application"]["receipt"], receipt_of("K1", 6));
+  EXPECT_EQ(next["changes"][1]["type"], "queue");
+  EXPECT_EQ(next["changes"][1]["day"], "2026-11-23");
+  EXPECT_EQ(next["changes"][1]["last_event"], 2);
+
+  // The cursor survives a restart of the server; a cursor it never gave is refused.
+  server_.stop();
+  server_.start();
+  EXPECT_TRUE(changes(next["cursor"]).json_body()["changes"].empty());
+  for (const char* bad : {"abc", "-1", "99999999"}) {
+    auto r = changes(bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_NE(r.error_message().find("cursor"), std::string::npos) << r.body;
+  }
+}
+
+}  // namespace
+}  // namespace guichet::server::itest
