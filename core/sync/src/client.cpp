@@ -126,6 +126,7 @@ HttpResponse ApiClient::perform(const std::string& method, const std::string& pa
   if (body) headers.add("Content-Type: application/json");
   if (!options.bearer.empty()) headers.add("Authorization: Bearer " + options.bearer);
   if (!options.idempotency_key.empty()) headers.add("Idempotency-Key: " + options.idempotency_key);
+  for (const auto& h : options.headers) headers.add(h);
   // libcurl would otherwise send "Expect: 100-continue" for larger bodies and wait for it.
   headers.add("Expect:");
 

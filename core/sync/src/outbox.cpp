@@ -321,6 +321,41 @@ void Outbox::complete(std::int64_t seq, int status, const std::string& body) {
       .run();
 }
 
+void Outbox::complete_many(const std::vector<Answer>& answers) {
+  std::lock_guard lock(mu_);
+  store::Transaction tx(*db_);
+  const std::int64_t now = now_unix_ms();
+  for (const Answer& a : answers) {
+    HttpResponse answer;
+    answer.status = a.status;
+    if (answer.transient()) {
+      db_->prepare("UPDATE outbox SET last_error = ? WHERE seq = ? AND state = 'pending'")
+          .bind(1, a.status == 0 ? std::string("no response") : "the server answered HTTP " + std::to_string(a.status))
+          .bind(2, a.seq)
+          .run();
+      continue;
+    }
+    db_->prepare(
+           "UPDATE outbox SET state = ?, response_status = ?, response_body = ?, bearer = '', completed_ms = ?, "
+           "last_error = '' WHERE seq = ? AND state = 'pending'")
+        .bind(1, answer.ok() ? "done" : "failed")
+        .bind(2, a.status)
+        .bind(3, a.body)
+        .bind(4, now)
+        .bind(5, a.seq)
+        .run();
+  }
+  tx.commit();
+}
+
+void Outbox::record_attempts(const std::vector<std::int64_t>& seqs) {
+  std::lock_guard lock(mu_);
+  store::Transaction tx(*db_);
+  for (std::int64_t seq : seqs)
+    db_->prepare("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?").bind(1, seq).run();
+  tx.commit();
+}
+
 void Outbox::record_attempt(std::int64_t seq) {
   std::lock_guard lock(mu_);
   db_->prepare("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?").bind(1, seq).run();

@@ -91,7 +91,7 @@ OutboxEntry SyncEngine::submit_and_wait(const std::string& method, const std::st
     if (current->state != OutboxState::Pending) return *current;
     // Two rounds without an answer since this action was written: the server is unreachable now.
     // Say so at once rather than at the deadline; the entry stays queued and is sent later.
-    if (failed_rounds_ >= rounds_at_submit + 2 || stop_) return *current;
+    if (failed_rounds_ >= rounds_at_submit + 2 || stop_ || !protocol_refusal().empty()) return *current;
     if (!done_cv_.wait_until(lock, deadline, [&] { return done_generation_ != generation || stop_; })) {
       lock.unlock();
       current = outbox_.get(submitted.seq);
@@ -125,31 +125,158 @@ void SyncEngine::notify_done(const OutboxEntry& entry) {
   for (const auto& cb : callbacks) cb(entry);
 }
 
+std::string SyncEngine::protocol_refusal() const {
+  std::lock_guard lock(refusal_mu_);
+  return protocol_refusal_;
+}
+
+bool SyncEngine::send_one(ApiClient& client, const OutboxEntry& entry, std::chrono::milliseconds& backoff) {
+  outbox_.record_attempt(entry.seq);
+  RequestOptions request;
+  request.idempotency_key = outbox_.idempotency_key(entry.seq);
+  request.bearer = entry.bearer;
+  request.timeout = options_.request_timeout;
+  request.cancel = &abort_;
+  HttpResponse response = client.send(entry.method, entry.path, entry.body, request);
+  if (abort_) return true;
+  if (response.transient()) {
+    // Order per device is part of the contract: nothing behind this entry goes first.
+    online_ = response.status != 0;
+    outbox_.record_error(entry.seq, response.error_message());
+    return false;
+  }
+  online_ = true;
+  backoff = options_.backoff_initial;
+  outbox_.complete(entry.seq, response.status, response.body);
+  std::optional<OutboxEntry> done = outbox_.get(entry.seq);
+  if (done) notify_done(*done);
+  return true;
+}
+
+SyncEngine::Upload SyncEngine::upload(ApiClient& client, const std::vector<OutboxEntry>& entries,
+                                      std::chrono::milliseconds& backoff) {
+  json list = json::array();
+  std::vector<std::int64_t> seqs;
+  for (const OutboxEntry& e : entries) {
+    json item = {{"seq", e.seq},       {"kind", e.kind}, {"hlc", domain::format_hlc(e.hlc)},
+                 {"method", e.method}, {"path", e.path}, {"body", e.body}};
+    if (!e.bearer.empty()) item["bearer"] = e.bearer;
+    list.push_back(std::move(item));
+    seqs.push_back(e.seq);
+  }
+  outbox_.record_attempts(seqs);
+  RequestOptions request;
+  request.timeout = options_.upload_timeout;
+  request.cancel = &abort_;
+  request.headers.push_back("X-Guichet-Protocol: " + std::to_string(kProtocolVersion));
+  ++uploads_;
+  HttpResponse response = client.send("POST", "/api/v1/sync/upload",
+                                      json{{"protocol", kProtocolVersion}, {"entries", list}}.dump(), request);
+  if (abort_) return Upload::Progress;
+  if (response.transient()) {
+    online_ = response.status != 0;
+    outbox_.record_error(entries.front().seq, response.error_message());
+    return Upload::NoAnswer;
+  }
+  online_ = true;
+  if (response.status == 404 || response.status == 405) return Upload::Unsupported;
+  if (response.status == 400 && response.error_code() == "unsupported_protocol") {
+    const std::string reason = "the centre server refused sync protocol " + std::to_string(kProtocolVersion) + ": " +
+                               response.error_message() + "; this terminal needs a software update";
+    {
+      std::lock_guard lock(refusal_mu_);
+      protocol_refusal_ = reason;
+    }
+    outbox_.record_error(entries.front().seq, reason);
+    return Upload::Refused;
+  }
+  if (!response.ok()) return Upload::SendFirstAlone;  // the entry gets its own verdict
+  json answer = json::parse(response.body, nullptr, false);
+  if (answer.is_discarded() || !answer.is_object() || !answer.contains("results") || !answer["results"].is_array()) {
+    outbox_.record_error(entries.front().seq, "the server's answer to an upload was not understood");
+    return Upload::NoAnswer;
+  }
+  // Answers in entry order; the first without a final answer (5xx) stops the round, so nothing
+  // behind it is marked before it.
+  std::vector<Outbox::Answer> answers;
+  bool stopped = false;
+  std::size_t next = 0;
+  for (const json& r : answer["results"]) {
+    if (!r.is_object() || next >= entries.size()) break;
+    const std::int64_t seq = r.value("seq", std::int64_t{0});
+    if (seq != entries[next].seq) break;
+    const int status = r.value("status", 0);
+    const json& body = r.contains("body") ? r["body"] : json();
+    Outbox::Answer a{seq, status, body.is_string() ? body.get<std::string>() : body.dump()};
+    HttpResponse one;
+    one.status = status;
+    if (one.transient()) {
+      outbox_.record_error(seq, "the server answered HTTP " + std::to_string(status));
+      stopped = true;
+      break;
+    }
+    answers.push_back(std::move(a));
+    ++next;
+  }
+  outbox_.complete_many(answers);
+  if (auto it = answer.find("server_hlc"); it != answer.end() && it->is_string()) {
+    domain::HlcTime t;
+    std::string error;
+    if (domain::parse_hlc(it->get<std::string>(), t, error)) outbox_.observe(t, now_unix_ms());
+  }
+  if (!answers.empty()) backoff = options_.backoff_initial;
+  for (const auto& a : answers) {
+    std::optional<OutboxEntry> done = outbox_.get(a.seq);
+    if (done) notify_done(*done);
+  }
+  if (stopped || answers.empty()) return Upload::NoAnswer;
+  return Upload::Progress;
+}
+
 bool SyncEngine::drain(ApiClient& client, std::chrono::milliseconds& backoff) {
+  const std::size_t per_batch = std::clamp<std::size_t>(options_.batch_entries, 1, kMaxUploadEntries);
   for (;;) {
-    std::vector<OutboxEntry> batch = outbox_.pending(kBatch);
+    if (abort_) return true;
+    if (!protocol_refusal().empty()) return true;
+    std::vector<OutboxEntry> batch = outbox_.pending(static_cast<int>(std::max<std::size_t>(per_batch, kBatch)));
     if (batch.empty()) return true;
-    for (const OutboxEntry& entry : batch) {
-      if (abort_) return true;
-      outbox_.record_attempt(entry.seq);
-      RequestOptions request;
-      request.idempotency_key = outbox_.idempotency_key(entry.seq);
-      request.bearer = entry.bearer;
-      request.timeout = options_.request_timeout;
-      request.cancel = &abort_;
-      HttpResponse response = client.send(entry.method, entry.path, entry.body, request);
-      if (abort_) return true;
-      if (response.transient()) {
-        // Order per device is part of the contract: nothing behind this entry goes first.
-        online_ = response.status != 0;
-        outbox_.record_error(entry.seq, response.error_message());
-        return false;
+    // The leading run of entries that can travel in one upload, within its size limit.
+    std::size_t n = 0;
+    if (options_.batch_upload && !batches_unsupported_) {
+      std::size_t bytes = 256;
+      while (n < batch.size() && n < per_batch && batchable_write(batch[n].method, batch[n].path)) {
+        const std::size_t size = batch[n].body.size() * 2 + batch[n].path.size() + batch[n].bearer.size() + 160;
+        if (n > 0 && bytes + size > kMaxUploadBytes / 2) break;
+        bytes += size;
+        ++n;
       }
-      online_ = true;
-      backoff = options_.backoff_initial;
-      outbox_.complete(entry.seq, response.status, response.body);
-      std::optional<OutboxEntry> done = outbox_.get(entry.seq);
-      if (done) notify_done(*done);
+    }
+    if (n == 0) {
+      for (const OutboxEntry& entry : batch) {
+        if (abort_) return true;
+        if (options_.batch_upload && !batches_unsupported_ && batchable_write(entry.method, entry.path)) break;
+        if (!send_one(client, entry, backoff)) return false;
+      }
+      continue;
+    }
+    batch.resize(n);
+    switch (upload(client, batch, backoff)) {
+      case Upload::Progress:
+        break;
+      case Upload::NoAnswer:
+        return false;
+      case Upload::SendFirstAlone:
+        if (!send_one(client, batch.front(), backoff)) return false;
+        break;
+      case Upload::Unsupported:
+        batches_unsupported_ = true;
+        break;
+      case Upload::Refused: {
+        std::lock_guard lock(mu_);
+        ++done_generation_;
+      }
+        done_cv_.notify_all();
+        return true;
     }
   }
 }
@@ -164,6 +291,12 @@ void SyncEngine::run() {
       std::lock_guard lock(mu_);
       if (stop_) return;
       wake_ = false;
+    }
+    if (!protocol_refusal().empty()) {
+      // Retrying cannot help: wait for stop(); the entries stay in the outbox for a newer version.
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_; });
+      return;
     }
     bool failed_round = false;
     try {

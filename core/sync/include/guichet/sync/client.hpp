@@ -50,6 +50,8 @@ struct RequestOptions {
   std::chrono::milliseconds timeout{3000};
   // When set and it becomes true, a request in progress is abandoned (as a transport error).
   const std::atomic<bool>* cancel = nullptr;
+  // More request headers, "Name: value" (e.g. "X-Guichet-Protocol: 1").
+  std::vector<std::string> headers;
 };
 
 // One blocking HTTP/1.1 client (keeps its connection alive). Not thread-safe: one per thread.
@@ -141,6 +143,15 @@ class Outbox {
   std::vector<OutboxEntry> pending(int limit = 100);
   std::optional<OutboxEntry> get(std::int64_t seq);
   void complete(std::int64_t seq, int status, const std::string& body);  // Done or Failed by status
+  // Several answers in one transaction (one commit for a whole uploaded batch). A transient status
+  // (0, 408, 5xx) leaves its entry pending with the error, as complete() does.
+  struct Answer {
+    std::int64_t seq = 0;
+    int status = 0;
+    std::string body;
+  };
+  void complete_many(const std::vector<Answer>& answers);
+  void record_attempts(const std::vector<std::int64_t>& seqs);  // one transaction
   void record_attempt(std::int64_t seq);
   // Keeps why the last attempt failed (transport error, 5xx); the entry stays Pending.
   void record_error(std::int64_t seq, const std::string& error);
@@ -176,12 +187,22 @@ class Outbox {
 
 struct SyncOptions {
   std::chrono::milliseconds request_timeout{3000};
+  // Protocol v1: batchable entries (sync::batchable_write) go up in batches through
+  // POST /api/v1/sync/upload, up to this many per round trip (at most kMaxUploadEntries), each
+  // batch with its own timeout. A server without the endpoint (404/405) gets one request per
+  // entry, as do entries that are not batchable.
+  bool batch_upload = true;
+  std::size_t batch_entries = 200;
+  std::chrono::milliseconds upload_timeout{15000};
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{2000};  // a healed network is noticed within this
 };
 
-// Drains the outbox on its own thread: sends each pending entry with its idempotency key, retries
-// transport failures and 5xx with exponential backoff (capped), never waits for a new local write.
+// Drains the outbox on its own thread: sends pending entries in order with their idempotency keys
+// (in protocol v1 batches where it can), retries transport failures and 5xx with exponential
+// backoff (capped), never waits for a new local write. A server that refuses the protocol version
+// (400 unsupported_protocol) stops the engine's sending, with the reason in protocol_refusal():
+// retrying cannot help, a software update is needed.
 class SyncEngine {
  public:
   using Completion = std::function<void(const OutboxEntry&)>;  // called on the engine's thread
@@ -204,6 +225,10 @@ class SyncEngine {
 
   void on_complete(Completion callback);
   bool online() const { return online_.load(); }
+  // Why the engine stopped sending (the server speaks another protocol version), or empty.
+  std::string protocol_refusal() const;
+  // Round trips to POST /api/v1/sync/upload so far (for tests and diagnostics).
+  std::uint64_t uploads() const { return uploads_.load(); }
   std::int64_t backlog() { return outbox_.pending_count(); }
   // Waits until the outbox has nothing pending; false if `timeout` passed first.
   bool wait_drained(std::chrono::milliseconds timeout);
@@ -212,6 +237,10 @@ class SyncEngine {
   void run();
   // Sends pending entries in order; false when one got no final answer (stop and back off).
   bool drain(ApiClient& client, std::chrono::milliseconds& backoff);
+  // One entry on its own; false when it got no final answer.
+  bool send_one(ApiClient& client, const OutboxEntry& entry, std::chrono::milliseconds& backoff);
+  enum class Upload { Progress, NoAnswer, SendFirstAlone, Unsupported, Refused };
+  Upload upload(ApiClient& client, const std::vector<OutboxEntry>& entries, std::chrono::milliseconds& backoff);
   void notify_done(const OutboxEntry& entry);
   Outbox& outbox_;
   ServerEndpoint endpoint_;
@@ -227,6 +256,10 @@ class SyncEngine {
   std::uint64_t done_generation_ = 0;  // bumped on every answered entry and every failed round
   std::uint64_t failed_rounds_ = 0;    // rounds that ended without an answer (offline, 5xx)
   std::atomic<bool> abort_{false};     // set by stop(): abandons a request in flight
+  bool batches_unsupported_ = false;   // engine thread: the server has no upload endpoint
+  mutable std::mutex refusal_mu_;
+  std::string protocol_refusal_;
+  std::atomic<std::uint64_t> uploads_{0};
 };
 
 // One server-sent event, as framed on the wire.
