@@ -303,13 +303,18 @@ struct HttpServer::Impl {
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
-      parser.body_limit(kMaxBodyBytes);
+      // The largest body any endpoint takes (an upload batch) while the header is read; each
+      // request's own limit is applied once its target is known.
+      parser.body_limit(kMaxUploadBodyBytes);
       parser.header_limit(16 * 1024);
       stream.expires_after(options.idle_timeout);
       auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
-      // A protocol v1 upload carries up to 500 requests: its own, larger limit.
-      if (!hec && parser.get().method() == http::verb::post && parser.get().target() == "/api/v1/sync/upload") {
-        parser.body_limit(kMaxUploadBodyBytes);
+      // Only a protocol v1 upload (up to 500 requests) may be larger than 64 KiB.
+      const bool upload =
+          !hec && parser.get().method() == http::verb::post && parser.get().target() == "/api/v1/sync/upload";
+      if (!hec && !upload) {
+        if (parser.content_length() && *parser.content_length() > kMaxBodyBytes) hec = http::error::body_limit;
+        parser.body_limit(kMaxBodyBytes);
       }
       if (!hec && parser.get()[http::field::expect] == "100-continue") {
         static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";

@@ -57,7 +57,8 @@ struct LoopbackState {
   int drop_next = 0;      // do the work, then close the connection without an answer
   int delay_next = 0;     // do the work, then answer after delay_ms
   int delay_ms = 0;
-  int sse_cut_after = 0;  // close each feed connection after sending this many events (0 = never)
+  bool refuse_protocol = false;  // answer 400 unsupported_protocol to POST /api/v1/sync/upload
+  int sse_cut_after = 0;         // close each feed connection after sending this many events (0 = never)
 
   // What the server saw and did.
   int connections = 0;
@@ -175,6 +176,12 @@ class LoopbackServer {
       --state_->fail_next_5xx;
       r.status = http::status::service_unavailable;
       r.body = error_body("unavailable", "the server is starting");
+      return r;
+    }
+    if (state_->refuse_protocol && target == "/api/v1/sync/upload") {
+      r.status = http::status::bad_request;
+      r.body = error_body("unsupported_protocol", "protocol version " + std::string(req["X-Guichet-Protocol"]) +
+                                                      " is not spoken here; this server speaks version 2");
       return r;
     }
     if (req.method() == http::verb::get && target == "/api/v1/events") {

@@ -244,3 +244,24 @@ TEST_F(SyncEngineTest, StopReturnsPromptlyWithARequestInFlight) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(SyncEngineTest, AServerThatRefusesTheProtocolVersionStopsSendingAndSaysWhy) {
+  state_->refuse_protocol = true;
+  LoopbackServer server(state_);
+  SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+  engine.start();
+  OutboxEntry e = engine.submit_and_wait("POST", "/api/v1/counters/C1/call-next", json::object(), "sess", 3s);
+  EXPECT_EQ(e.state, OutboxState::Pending);  // kept for a terminal that speaks the server's version
+  EXPECT_NE(engine.protocol_refusal().find("speaks version 2"), std::string::npos) << engine.protocol_refusal();
+  EXPECT_NE(e.last_error.find("software update"), std::string::npos) << e.last_error;
+  // It does not retry forever: no more uploads however long it runs.
+  const auto uploads = engine.uploads();
+  EXPECT_EQ(uploads, 1u);
+  EXPECT_FALSE(engine.wait_drained(300ms));
+  EXPECT_EQ(engine.uploads(), uploads);
+  EXPECT_EQ(state_->effects_by_key.size(), 0u);
+}
+
+}  // namespace

@@ -1,0 +1,252 @@
+// Applications filed offline-first against the real centre server: the sync engine uploads the
+// outbox in protocol v1 batches (exactly once, whatever is cut when), and the change feed brings
+// the catalogue and every application's status down to the terminal's own file.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <thread>
+
+#include "centre_server.hpp"
+#include "guichet/config/catalogue_loader.hpp"
+#include "guichet/domain/calendar.hpp"
+#include "guichet/sync/change_feed.hpp"
+#include "guichet/sync/client.hpp"
+
+using namespace std::chrono_literals;
+using guichet::sync::ChangeFeed;
+using guichet::sync::json;
+using guichet::sync::Outbox;
+using guichet::sync::OutboxOptions;
+using guichet::sync::OutboxState;
+using guichet::sync::SyncEngine;
+using guichet::sync::SyncOptions;
+using guichet::testing::CentreServer;
+using guichet::testing::TempDir;
+
+namespace {
+
+std::string due_on() {
+  static const std::string due = [] {
+    auto cat = guichet::config::load_catalogue(CentreServer::catalogue().string());
+    guichet::domain::Date d{};
+    guichet::domain::parse_date("2026-11-23", d);
+    return guichet::domain::format_date(
+        guichet::domain::due_date(cat.value().calendar, d, cat.value().service("birth-certificate")->time_limit_days,
+                                  guichet::domain::Filed::AtCentre));
+  }();
+  return due;
+}
+
+json filing(const std::string& receipt) {
+  return json{{"receipt", receipt},
+              {"service", "birth-certificate"},
+              {"language", "en"},
+              {"channel", "kiosk"},
+              {"filed_on", "2026-11-23"},
+              {"due_on", due_on()},
+              {"fields",
+               {{"date-of-birth", "2026-11-01"},
+                {"gender", "female"},
+                {"place-of-birth", "home"},
+                {"father-name", "Test Father"},
+                {"mother-name", "Test Mother"},
+                {"address", "House 12, Test Street, Ludhiana"},
+                {"mobile", "9814012345"}}},
+              {"documents", json::array()},
+              {"fee_minor", 0}};
+}
+
+// How many times each receipt is stored, read from the server's file.
+std::map<std::string, int> stored_receipts(const std::filesystem::path& db) {
+  std::map<std::string, int> out;
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return out;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(raw, "SELECT receipt FROM applications", -1, &st, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(st) == SQLITE_ROW) ++out[reinterpret_cast<const char*>(sqlite3_column_text(st, 0))];
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  return out;
+}
+
+class ApplicationsSyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    secrets_["K1"] = centre_.add_device("K1", "kiosk");
+    secrets_["K2"] = centre_.add_device("K2", "kiosk");
+    ASSERT_TRUE(centre_.start()) << centre_.stderr_text();
+    options_.request_timeout = 2s;
+    options_.backoff_initial = 20ms;
+    options_.backoff_max = 200ms;
+  }
+  Outbox& outbox(const std::string& device) {
+    auto& box = outboxes_[device];
+    if (!box) {
+      OutboxOptions o;
+      o.first_seq = 1;
+      box = std::make_unique<Outbox>((dir_ / (device + ".sqlite")).string(), device, o);
+    }
+    return *box;
+  }
+  guichet::sync::ServerEndpoint endpoint(const std::string& device) const {
+    return centre_.endpoint(device, secrets_.at(device));
+  }
+  // Files `n` applications into the outbox of `device` (nothing sent yet); returns their receipts.
+  std::vector<std::string> file_offline(const std::string& device, int n) {
+    std::vector<std::string> receipts;
+    Outbox& box = outbox(device);
+    for (int i = 0; i < n; ++i) {
+      std::string receipt = box.next_application_receipt("LDH01");
+      box.append("POST", "/api/v1/applications", filing(receipt).dump(), "", 1000 + i, "application.file");
+      receipts.push_back(receipt);
+    }
+    return receipts;
+  }
+  void expect_all_done(const std::string& device, std::size_t n) {
+    // Every entry answered 201 (a replay carries the first answer), none failed or pending.
+    EXPECT_EQ(outbox(device).pending_count(), 0);
+    EXPECT_TRUE(outbox(device).failed(1).empty()) << outbox(device).failed(1).front().response_body;
+    auto stored = stored_receipts(centre_.db());
+    std::size_t mine = 0;
+    for (const auto& [receipt, times] : stored) {
+      if (receipt.rfind("LDH01-" + device + "-", 0) == 0) {
+        ++mine;
+        EXPECT_EQ(times, 1) << receipt;
+      }
+    }
+    EXPECT_EQ(mine, n);
+  }
+
+  TempDir dir_{"guichet-apps-sync"};
+  CentreServer centre_;
+  std::map<std::string, std::string> secrets_;
+  std::map<std::string, std::unique_ptr<Outbox>> outboxes_;
+  SyncOptions options_;
+};
+
+TEST_F(ApplicationsSyncTest, AFewHundredApplicationsGoUpInAFewRoundTrips) {
+  auto receipts = file_offline("K1", 450);
+  SyncEngine engine(outbox("K1"), endpoint("K1"), options_);
+  engine.start();
+  ASSERT_TRUE(engine.wait_drained(60s));
+  EXPECT_EQ(engine.uploads(), 3u);  // 200 + 200 + 50
+  expect_all_done("K1", receipts.size());
+  auto entry = outbox("K1").get(1);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->response_status, 201);
+  EXPECT_EQ(json::parse(entry->response_body)["application"]["receipt"], receipts.front());
+  // The server's clock time came back with the answer.
+  EXPECT_EQ(engine.online(), true);
+}
+
+TEST_F(ApplicationsSyncTest, ABatchCutMidwayBySomeoneElseIsResentAndAppliedExactlyOnce) {
+  // The server dies while a batch is being applied: some entries may be stored, the answer is
+  // lost. After the restart the engine resends what is still pending; replays double nothing.
+  auto receipts = file_offline("K1", 400);
+  SyncEngine engine(outbox("K1"), endpoint("K1"), options_);
+  engine.start();
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (engine.uploads() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  ASSERT_GE(engine.uploads(), 1u);
+  const std::uint16_t port = centre_.port();
+  centre_.kill9();
+  ASSERT_TRUE(centre_.start(port)) << centre_.stderr_text();
+  ASSERT_TRUE(engine.wait_drained(60s));
+  expect_all_done("K1", receipts.size());
+}
+
+TEST_F(ApplicationsSyncTest, ATerminalThatDropsTheConnectionMidBatchResendsExactlyOnce) {
+  auto receipts = file_offline("K2", 300);
+  {
+    SyncEngine engine(outbox("K2"), endpoint("K2"), options_);
+    engine.start();
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (engine.uploads() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    engine.stop();  // abandons the request in flight: the connection closes under the server
+  }
+  // The terminal restarts: a new engine over the same outbox file.
+  outboxes_.erase("K2");
+  SyncEngine engine(outbox("K2"), endpoint("K2"), options_);
+  engine.start();
+  ASSERT_TRUE(engine.wait_drained(60s));
+  expect_all_done("K2", receipts.size());
+}
+
+TEST_F(ApplicationsSyncTest, TwoTerminalsUploadingInterleavedKeepTheirOwnNumbers) {
+  SyncEngine k1(outbox("K1"), endpoint("K1"), options_);
+  SyncEngine k2(outbox("K2"), endpoint("K2"), options_);
+  k1.start();
+  k2.start();
+  for (int i = 0; i < 60; ++i) {
+    for (auto* pair : {&k1, &k2}) {
+      Outbox& box = pair == &k1 ? outbox("K1") : outbox("K2");
+      pair->submit("POST", "/api/v1/applications", filing(box.next_application_receipt("LDH01")), "",
+                   "application.file");
+    }
+  }
+  ASSERT_TRUE(k1.wait_drained(60s));
+  ASSERT_TRUE(k2.wait_drained(60s));
+  expect_all_done("K1", 60);
+  expect_all_done("K2", 60);
+}
+
+TEST_F(ApplicationsSyncTest, FirstSyncBringsCatalogueAndStatusesThenOnlyWhatIsNew) {
+  auto receipts = file_offline("K1", 30);
+  {
+    SyncEngine engine(outbox("K1"), endpoint("K1"), options_);
+    engine.start();
+    ASSERT_TRUE(engine.wait_drained(30s));
+  }
+  const std::string path = (dir_ / "K2-changes.sqlite").string();
+  int catalogues = 0;
+  {
+    ChangeFeed feed(path, endpoint("K2"));
+    feed.on_catalogue([&](const std::string& version, const json& catalogue) {
+      ++catalogues;
+      EXPECT_FALSE(version.empty());
+      EXPECT_EQ(catalogue["centre"]["id"], "LDH01");
+    });
+    auto pull = feed.pull();
+    ASSERT_TRUE(pull.ok) << pull.error;
+    EXPECT_EQ(pull.changes, 31);  // the catalogue and 30 statuses
+    EXPECT_EQ(catalogues, 1);
+    for (const auto& r : receipts) {
+      auto status = feed.local_status(r);
+      ASSERT_TRUE(status.has_value()) << r;
+      EXPECT_EQ((*status)["status"], "received");
+      EXPECT_EQ((*status)["due_on"], due_on());
+    }
+    EXPECT_FALSE(feed.local_status("LDH01-K1-999999").has_value());
+  }
+  // Three more, and a token; the terminal restarts and pulls only those (the queue day once).
+  auto more = file_offline("K1", 3);
+  {
+    SyncEngine engine(outbox("K1"), endpoint("K1"), options_);
+    engine.start();
+    ASSERT_TRUE(engine.wait_drained(30s));
+    auto token = engine.submit_and_wait("POST", "/api/v1/tokens", json{{"service", "birth-certificate"}}, "", 10s);
+    ASSERT_EQ(token.state, OutboxState::Done) << token.response_body;
+  }
+  ChangeFeed feed(path, endpoint("K2"));
+  feed.on_catalogue([&](const std::string&, const json&) { ++catalogues; });
+  auto pull = feed.pull();
+  ASSERT_TRUE(pull.ok) << pull.error;
+  EXPECT_EQ(pull.changes, 4);
+  EXPECT_EQ(catalogues, 1);
+  for (const auto& r : more) EXPECT_TRUE(feed.local_status(r).has_value()) << r;
+  EXPECT_EQ(feed.queue_last_event("2026-11-23"), std::optional<std::uint64_t>(1));
+  ASSERT_TRUE(feed.catalogue().has_value());
+
+  // The server goes away: the kiosk still answers from its last copy.
+  centre_.stop();
+  auto offline = feed.pull();
+  EXPECT_FALSE(offline.ok);
+  EXPECT_FALSE(offline.error.empty());
+  EXPECT_EQ((*feed.local_status(receipts.front()))["receipt"], receipts.front());
+}
+
+}  // namespace
