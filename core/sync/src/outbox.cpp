@@ -2,6 +2,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "file_check.hpp"
 #include "guichet/sync/client.hpp"
 
 namespace guichet::sync {
@@ -159,8 +160,10 @@ Outbox::Outbox(const std::string& db_path, std::string device_id, const OutboxOp
                                             "up to 64)");
   }
   hlc_ = std::make_unique<domain::Hlc>(device_id_, now_unix_ms, options.hlc);
+  detail::check_sqlite_header(db_path, "outbox");
   store::OpenOptions open;
   open.durability = options.durability;
+  open.check_integrity = true;  // quick_check: a damaged file is refused, never started afresh
   db_ = std::make_unique<store::Db>(db_path, open);
   db_->migrate(kMigrations);
 
