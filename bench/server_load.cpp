@@ -8,11 +8,8 @@
 //
 //   guichet-bench-server-load [--seconds 10] [--terminals 50] [--feed-clients 1000]
 //                             [--feed-seconds 10] [--feed-rate 300] [--server PATH]
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -34,8 +31,7 @@
 #include <vector>
 
 #include "guichet/server/admin.hpp"
-
-extern char** environ;
+#include "support/server_process.hpp"
 
 namespace {
 
@@ -113,87 +109,16 @@ Centre prepare(const fs::path& dir, int terminals) {
   return c;
 }
 
-class ServerProcess {
- public:
-  ServerProcess(const Options& o, const Centre& c) {
-    port_file_ = c.dir / "port";
-    fs::remove(port_file_);
-    std::vector<std::string> args{o.server.string(),
-                                  "serve",
-                                  "--role",
-                                  "centre",
-                                  "--db",
-                                  c.db.string(),
-                                  "--catalogue",
-                                  c.catalogue.string(),
-                                  "--listen",
-                                  "127.0.0.1:0",
-                                  "--port-file",
-                                  port_file_.string(),
-                                  "--threads",
-                                  std::to_string(o.server_threads),
-                                  "--synchronous",
-                                  o.synchronous};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    log_ = (c.dir / "server.log").string();
-    const std::string& log = log_;
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
-      throw std::runtime_error("cannot start " + o.server.string());
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0; i < 200 && port_ == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      std::ifstream in(port_file_);
-      in >> port_;
-    }
-    if (port_ == 0) throw std::runtime_error("the server did not start; see " + log);
-  }
-  ~ServerProcess() { stop(); }
-  int stop() {
-    if (pid_ <= 0) return 0;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-  unsigned short port() const { return port_; }
-  // The server's own account of its commits, logged when it stops.
-  std::string commit_summary() const {
-    std::ifstream in(log_);
-    std::string line, found;
-    while (std::getline(in, line)) {
-      auto pos = line.find("info: stored ");
-      if (pos != std::string::npos) found = line.substr(pos + 6);
-    }
-    return found;
-  }
-  // CPU seconds the server has used so far (user + system).
-  double cpu_seconds() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), {});
-    auto close = stat.rfind(')');
-    std::istringstream rest(stat.substr(close + 2));
-    std::string field;
-    double utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-      if (i == 14) utime = std::stod(field);
-      if (i == 15) stime = std::stod(field);
-    }
-    return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
-
- private:
-  pid_t pid_ = -1;
-  unsigned short port_ = 0;
-  std::string log_;
-  fs::path port_file_;
-};
+guichet::bench::ServerProcess start_server(const Options& o, const Centre& c) {
+  guichet::bench::ServerSpec spec;
+  spec.binary = o.server;
+  spec.dir = c.dir;
+  spec.db = c.db;
+  spec.catalogue = c.catalogue;
+  spec.threads = o.server_threads;
+  spec.synchronous = o.synchronous;
+  return guichet::bench::ServerProcess(spec);
+}
 
 double own_cpu_seconds() {
   rusage u{};
@@ -429,7 +354,7 @@ std::vector<Terminal> make_terminals(const Centre& c) {
 
 int load_run(const Options& o, const fs::path& dir) {
   Centre centre = prepare(dir / "load", o.terminals);
-  ServerProcess server(o, centre);
+  guichet::bench::ServerProcess server(start_server(o, centre));
   tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server.port());
   asio::io_context ioc(1);
   auto terminals = make_terminals(centre);
@@ -499,7 +424,7 @@ int fanout_run(const Options& o, const fs::path& dir) {
     if (!b) throw std::runtime_error(b.error().message);
     board_secret = b->secret;
   }
-  ServerProcess server(o, centre);
+  guichet::bench::ServerProcess server(start_server(o, centre));
   tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server.port());
   asio::io_context ioc(1);
   auto terminals = make_terminals(centre);

@@ -1,0 +1,394 @@
+// Sync benchmarks: applications filed on terminals reaching the centre server.
+//
+//   guichet-bench-sync upload [--terminals 10] [--applications 100000] [--peer] [--keep]
+//     Each terminal's outbox holds its share of the applications (written before the clock
+//     starts); the terminals' sync engines then send them all at once. The clock stops when every
+//     outbox is drained; every entry must have been answered 2xx (each is durable on the server,
+//     fsync'd, before it is answered). With --peer the same records (as JSON lines) are then sent
+//     by as many PouchDB clients to PouchDB Server (bench/sync/pouchdb/run.sh), and both rates are
+//     printed with their ratio.
+//
+//   guichet-bench-sync backlog-memory [--entries 20000]
+//     A terminal process with a backlog of N applications: its PSS and RSS with the outbox open and
+//     the sync engine retrying against an unreachable server, then while it drains to a server that
+//     came back, and the drain time.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "guichet/config/catalogue_loader.hpp"
+#include "guichet/domain/time.hpp"
+#include "guichet/server/admin.hpp"
+#include "guichet/sync/client.hpp"
+#include "records.hpp"
+#include "support/server_process.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using guichet::bench::ServerProcess;
+using guichet::bench::ServerSpec;
+
+struct Options {
+  fs::path server = GUICHET_SERVER_PATH;
+  fs::path catalogue = GUICHET_DEMO_CATALOGUE;
+  fs::path peer_script = GUICHET_POUCHDB_PEER;
+  int terminals = 10;
+  long applications = 100000;
+  long entries = 20000;
+  bool peer = false;
+  bool keep = false;
+  fs::path child_dir;  // internal: the backlog-memory terminal process
+  int child_port = 0;
+};
+
+struct Terminal {
+  std::string device;
+  std::string secret;
+  fs::path outbox;
+};
+
+struct Centre {
+  fs::path dir, db;
+  std::unique_ptr<guichet::domain::Catalogue> catalogue;
+  std::vector<Terminal> terminals;
+};
+
+Centre prepare(const Options& o, const fs::path& dir, int terminals) {
+  Centre c;
+  c.dir = dir;
+  fs::create_directories(dir);
+  c.db = dir / "centre.db";
+  auto loaded = guichet::config::load_catalogue(o.catalogue.string());
+  if (!loaded) throw std::runtime_error("cannot load " + o.catalogue.string());
+  c.catalogue = std::make_unique<guichet::domain::Catalogue>(std::move(loaded.value()));
+  auto init = guichet::server::init_database(c.db.string());
+  if (!init) throw std::runtime_error(init.error().message);
+  for (int i = 1; i <= terminals; ++i) {
+    Terminal t;
+    t.device = "C" + std::to_string(100 + i);
+    auto d = guichet::server::add_device(c.db.string(), t.device, "counter");
+    if (!d) throw std::runtime_error(d.error().message);
+    t.secret = d->secret;
+    t.outbox = dir / (t.device + ".outbox");
+    c.terminals.push_back(std::move(t));
+  }
+  return c;
+}
+
+ServerProcess start_server(const Options& o, const Centre& c) {
+  ServerSpec spec;
+  spec.binary = o.server;
+  spec.dir = c.dir;
+  spec.db = c.db;
+  spec.catalogue = o.catalogue;
+  if (std::getenv("GUICHET_BENCH_LOG_REQUESTS")) spec.extra_args.push_back("--log-requests");
+  return ServerProcess(spec);
+}
+
+guichet::domain::Date centre_today(const guichet::domain::Catalogue& cat) {
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  guichet::domain::Date d;
+  guichet::domain::parse_date(guichet::domain::business_day(now, cat.centre.utc_offset_minutes), d);
+  return d;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Fills the terminals' outboxes round robin with `total` applications; writes the same bodies as
+// JSON lines to `jsonl` when it is not empty.
+void fill_outboxes(Centre& c, long total, const fs::path& jsonl) {
+  guichet::bench::RecordMaker maker(*c.catalogue, centre_today(*c.catalogue), 20261121);
+  std::vector<std::unique_ptr<guichet::sync::Outbox>> outboxes;
+  guichet::sync::OutboxOptions options;
+  options.durability = guichet::store::Durability::Normal;  // setup only: the clock is not running
+  for (auto& t : c.terminals) {
+    outboxes.push_back(std::make_unique<guichet::sync::Outbox>(t.outbox.string(), t.device, options));
+  }
+  std::ofstream lines;
+  if (!jsonl.empty()) lines.open(jsonl);
+  for (long i = 0; i < total; ++i) {
+    auto& outbox = *outboxes[static_cast<std::size_t>(i) % outboxes.size()];
+    const std::string receipt = outbox.next_application_receipt(c.catalogue->centre.id);
+    const auto n = std::stoll(receipt.substr(receipt.rfind('-') + 1));
+    const nlohmann::json body = [&] {
+      auto b = maker.make(outbox.device_id(), n);
+      b["receipt"] = receipt;
+      return b;
+    }();
+    const std::string text = body.dump();
+    outbox.append("POST", "/api/v1/applications", text, "", now_ms(), "application.file");
+    if (lines.is_open()) lines << text << '\n';
+  }
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+int upload(const Options& o, const fs::path& dir) {
+  Centre c = prepare(o, dir / "upload", o.terminals);
+  const fs::path jsonl = dir / "upload" / "records.jsonl";
+  std::printf("preparing %ld applications in %d terminal outboxes …\n", o.applications, o.terminals);
+  std::fflush(stdout);
+  fill_outboxes(c, o.applications, o.peer ? jsonl : fs::path{});
+  {
+    auto size = fs::file_size(c.terminals[0].outbox);
+    std::printf("  outbox files: %.1f MB each\n", static_cast<double>(size) / 1e6);
+  }
+
+  ServerProcess server = start_server(o, c);
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  std::vector<std::unique_ptr<guichet::sync::Outbox>> outboxes;
+  std::vector<std::unique_ptr<guichet::sync::SyncEngine>> engines;
+  guichet::sync::SyncOptions sync_options;
+  sync_options.request_timeout = std::chrono::milliseconds(30000);
+  for (auto& t : c.terminals) {
+    outboxes.push_back(std::make_unique<guichet::sync::Outbox>(t.outbox.string(), t.device));
+    engines.push_back(std::make_unique<guichet::sync::SyncEngine>(
+        *outboxes.back(), guichet::sync::ServerEndpoint{base, t.device, t.secret}, sync_options));
+  }
+  const double cpu_before = server.cpu_seconds();
+  const auto t0 = Clock::now();
+  for (auto& e : engines) e->start();
+  std::vector<double> drained_s;
+  bool all = true;
+  for (auto& e : engines) {
+    all = e->wait_drained(std::chrono::minutes(20)) && all;
+    drained_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double server_cpu = server.cpu_seconds() - cpu_before;
+  const auto [server_pss, server_rss] = guichet::bench::pss_rss_kb(server.pid());
+  for (auto& e : engines) e->stop();
+  long failed = 0, pending = 0;
+  std::string first_failure;
+  for (auto& ob : outboxes) {
+    pending += ob->pending_count();
+    auto f = ob->failed(5);
+    failed += static_cast<long>(f.size());
+    if (!f.empty() && first_failure.empty()) first_failure = f.front().response_body;
+  }
+  const int status = server.stop();
+  std::printf("Guichet: %ld applications from %d terminals to the centre server in %.2f s = %.0f applications/s\n",
+              o.applications, o.terminals, seconds, static_cast<double>(o.applications) / seconds);
+  std::printf("  each durable (WAL fsync) before it was answered; last terminal drained at %.2f s, median %.2f s\n",
+              drained_s.empty() ? 0 : *std::max_element(drained_s.begin(), drained_s.end()), median(drained_s));
+  std::printf("  server CPU %.1f s (%.0f us per application), PSS %.0f MB; exit status %d\n", server_cpu,
+              server_cpu * 1e6 / static_cast<double>(o.applications), static_cast<double>(server_pss) / 1024.0, status);
+  std::printf("  server: %s\n", server.commit_summary().c_str());
+  if (!all || pending || failed) {
+    std::fprintf(stderr, "upload incomplete: %ld still pending, %ld refused%s%s\n", pending, failed,
+                 first_failure.empty() ? "" : "; first refusal: ", first_failure.c_str());
+    return 1;
+  }
+  const double guichet_rate = static_cast<double>(o.applications) / seconds;
+
+  if (o.peer) {
+    const std::string cmd = "bash '" + o.peer_script.string() + "' --records '" + jsonl.string() + "' --clients " +
+                            std::to_string(o.terminals) + " --batch-size 500 --json --dir '" +
+                            (dir / "pouchdb").string() + "'";
+    std::printf("running the PouchDB peer: %s\n", cmd.c_str());
+    std::fflush(stdout);
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) throw std::runtime_error("cannot run the PouchDB peer");
+    std::string out;
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    const int rc = pclose(p);
+    if (rc != 0) {
+      std::fprintf(stderr, "the PouchDB peer failed (status %d): %s\n", rc, out.c_str());
+      return 1;
+    }
+    auto last = out.find_last_of('{');
+    auto peer = nlohmann::json::parse(out.substr(last));
+    const double peer_rate = peer.at("records_per_second").get<double>();
+    std::printf(
+        "PouchDB Server (LevelDB, no fsync): %ld records from %d clients in %.2f s = %.0f records/s; "
+        "server CPU %.1f s, PSS %.0f MB\n",
+        peer.at("records").get<long>(), peer.at("clients").get<int>(), peer.at("seconds").get<double>(), peer_rate,
+        peer.at("server_cpu_seconds").get<double>(), peer.at("server_pss_kb").get<double>() / 1024.0);
+    std::printf("ratio: Guichet %.1fx PouchDB's rate (goal: at least 10x)\n", guichet_rate / peer_rate);
+  }
+  return 0;
+}
+
+// ---- backlog memory ------------------------------------------------------------------------------
+
+// The terminal: opens the outbox, runs the engine against `port` (nothing listening at first),
+// reports its memory on standard output when told on standard input.
+int backlog_child(const Options& o) {
+  std::ifstream cred(o.child_dir / "credentials");
+  std::string device, secret;
+  cred >> device >> secret;
+  auto report = [](const char* what) {
+    const auto [pss, rss] = guichet::bench::pss_rss_kb(getpid());
+    std::printf("%s %ld %ld\n", what, pss, rss);
+    std::fflush(stdout);
+  };
+  report("start");
+  guichet::sync::Outbox outbox((o.child_dir / (device + ".outbox")).string(), device);
+  report("opened");
+  guichet::sync::SyncEngine engine(
+      outbox, guichet::sync::ServerEndpoint{"http://127.0.0.1:" + std::to_string(o.child_port), device, secret});
+  engine.start();
+  std::string command;
+  while (std::getline(std::cin, command)) {
+    if (command == "report") report("offline");
+    if (command == "drain") {
+      const auto t0 = Clock::now();
+      long peak_rss = 0, peak_pss = 0;
+      std::atomic<bool> done{false};
+      std::thread sampler([&] {
+        while (!done) {
+          const auto [pss, rss] = guichet::bench::pss_rss_kb(getpid());
+          peak_pss = std::max(peak_pss, pss);
+          peak_rss = std::max(peak_rss, rss);
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+      });
+      const bool ok = engine.wait_drained(std::chrono::minutes(10));
+      done = true;
+      sampler.join();
+      std::printf("drained %d %.3f %ld %ld %lld\n", ok ? 1 : 0,
+                  std::chrono::duration<double>(Clock::now() - t0).count(), peak_pss, peak_rss,
+                  static_cast<long long>(outbox.pending_count()));
+      std::fflush(stdout);
+    }
+    if (command == "exit") break;
+  }
+  engine.stop();
+  return 0;
+}
+
+int backlog_memory(const Options& o, const fs::path& self, const fs::path& dir) {
+  Centre c = prepare(o, dir / "backlog", 1);
+  std::printf("preparing a backlog of %ld applications …\n", o.entries);
+  std::fflush(stdout);
+  fill_outboxes(c, o.entries, {});
+  std::ofstream(c.dir / "credentials") << c.terminals[0].device << ' ' << c.terminals[0].secret << '\n';
+  // A port nobody listens on until the server starts on it.
+  ServerProcess probe = start_server(o, c);
+  const int port = probe.port();
+  probe.stop();
+
+  int to_child[2], from_child[2];
+  if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(to_child[0], 0);
+    dup2(from_child[1], 1);
+    close(to_child[1]);
+    close(from_child[0]);
+    const std::string port_text = std::to_string(port);
+    execl(self.c_str(), self.c_str(), "backlog-child", "--dir", c.dir.c_str(), "--port", port_text.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(to_child[0]);
+  close(from_child[1]);
+  FILE* in = fdopen(from_child[0], "r");
+  FILE* out = fdopen(to_child[1], "w");
+  auto read_line = [&] {
+    char buf[512];
+    if (!std::fgets(buf, sizeof buf, in)) throw std::runtime_error("the terminal process stopped");
+    return std::string(buf);
+  };
+  auto send = [&](const char* cmd) {
+    std::fprintf(out, "%s\n", cmd);
+    std::fflush(out);
+  };
+  std::string start = read_line(), opened = read_line();
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // the engine retries against nobody
+  send("report");
+  std::string offline = read_line();
+  auto fields = [](const std::string& line) {
+    std::istringstream s(line);
+    std::string what;
+    long pss = 0, rss = 0;
+    s >> what >> pss >> rss;
+    return std::pair<long, long>{pss, rss};
+  };
+  const auto [s_pss, s_rss] = fields(start);
+  const auto [o_pss, o_rss] = fields(opened);
+  const auto [f_pss, f_rss] = fields(offline);
+  std::printf("terminal with %ld applications waiting (outbox %.1f MB):\n", o.entries,
+              static_cast<double>(fs::file_size(c.terminals[0].outbox)) / 1e6);
+  std::printf("  process before opening: PSS %.1f MB, RSS %.1f MB\n", s_pss / 1024.0, s_rss / 1024.0);
+  std::printf("  outbox open:            PSS %.1f MB, RSS %.1f MB\n", o_pss / 1024.0, o_rss / 1024.0);
+  std::printf("  engine retrying, 3 s:   PSS %.1f MB, RSS %.1f MB (engine + outbox: +%.1f MB PSS)\n", f_pss / 1024.0,
+              f_rss / 1024.0, (f_pss - s_pss) / 1024.0);
+
+  // The server comes back on the port the terminal keeps trying.
+  ServerSpec spec;
+  spec.binary = o.server;
+  spec.dir = c.dir;
+  spec.db = c.db;
+  spec.catalogue = o.catalogue;
+  spec.listen = "127.0.0.1:" + std::to_string(port);
+  ServerProcess server(spec);
+  send("drain");
+  std::string drained = read_line();
+  send("exit");
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::printf("  %s", drained.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"Sync benchmarks: applications from terminals to the centre server"};
+  app.require_subcommand(1);
+  app.add_option("--server", o.server, "guichet-server binary")->capture_default_str();
+  app.add_option("--catalogue", o.catalogue, "the centre's catalogue")->capture_default_str();
+  app.add_flag("--keep", o.keep, "keep the working folder");
+  auto* up = app.add_subcommand("upload", "applications from terminals to the centre server, beside PouchDB");
+  up->add_option("--terminals", o.terminals, "terminals (and PouchDB clients)")->capture_default_str();
+  up->add_option("--applications", o.applications, "applications in all")->capture_default_str();
+  up->add_flag("--peer", o.peer, "also run the PouchDB peer with the same records");
+  auto* mem = app.add_subcommand("backlog-memory", "a terminal's memory with a backlog");
+  mem->add_option("--entries", o.entries, "applications waiting")->capture_default_str();
+  auto* child = app.add_subcommand("backlog-child", "(internal) the terminal process of backlog-memory");
+  child->add_option("--dir", o.child_dir)->required();
+  child->add_option("--port", o.child_port)->required();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*child) return backlog_child(o);
+    const fs::path dir = fs::temp_directory_path() / ("guichet-bench-sync-" + std::to_string(getpid()));
+    int rc = 0;
+    if (*up) rc = upload(o, dir);
+    if (*mem) rc = backlog_memory(o, fs::canonical("/proc/self/exe"), dir);
+    if (o.keep) {
+      std::printf("kept %s\n", dir.c_str());
+    } else {
+      fs::remove_all(dir);
+    }
+    return rc;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "guichet-bench-sync: %s\n", e.what());
+    return 1;
+  }
+}
