@@ -11,6 +11,8 @@ PKGS=(
   libusb-1.0-0-dev libzxing-dev zxing-cpp-tools libgtest-dev libgmock-dev
   libboost1.81-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libsodium-dev
   libpng-dev libfreetype-dev
+  # text engine: shaping, bidirectional text, fonts per script; hb-shape is the tests' reference
+  libharfbuzz-dev libfribidi-dev libfontconfig-dev fonts-noto-core libharfbuzz-bin
   # voice, fonts, offscreen rendering, whole-window tests
   espeak-ng libespeak-ng-dev sox fonts-dejavu-core
   libgl1-mesa-dri libegl1 libegl-mesa0 libgles2 xvfb xdotool x11-apps

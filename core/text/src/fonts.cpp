@@ -1,0 +1,205 @@
+#include "guichet/text/fonts.hpp"
+
+#include <fontconfig/fontconfig.h>
+#include <ft2build.h>
+#include FT_FREETYPE_H
+#include <hb-ot.h>
+#include <hb.h>
+#include <strings.h>
+
+#include <map>
+
+namespace guichet::text {
+
+const char* to_string(Script script) {
+  switch (script) {
+    case Script::Latin:
+      return "Latin";
+    case Script::Gurmukhi:
+      return "Gurmukhi";
+    case Script::Devanagari:
+      return "Devanagari";
+    case Script::Arabic:
+      return "Arabic";
+  }
+  return "Latin";
+}
+
+Script script_of_language(std::string_view language) {
+  const std::string_view base = language.substr(0, language.find_first_of("-_"));
+  if (base == "pa") return Script::Gurmukhi;
+  if (base == "hi" || base == "mr" || base == "ne") return Script::Devanagari;
+  if (base == "ur" || base == "ar" || base == "fa") return Script::Arabic;
+  return Script::Latin;
+}
+
+std::vector<ScriptFonts> default_fonts() {
+  return {
+      {Script::Latin, {"Noto Sans", "DejaVu Sans"}},
+      {Script::Gurmukhi, {"Noto Sans Gurmukhi"}},
+      {Script::Devanagari, {"Noto Sans Devanagari"}},
+      {Script::Arabic, {"Noto Nastaliq Urdu", "Noto Naskh Arabic"}},
+  };
+}
+
+namespace {
+
+// The file of `family` (regular weight, upright), or "" when fontconfig has no such family: its
+// best match for an unknown family is some other font, which must not pass for it.
+std::string find_family(const std::string& family) {
+  FcPattern* pattern = FcPatternCreate();
+  FcPatternAddString(pattern, FC_FAMILY, reinterpret_cast<const FcChar8*>(family.c_str()));
+  FcPatternAddInteger(pattern, FC_WEIGHT, FC_WEIGHT_REGULAR);
+  FcPatternAddInteger(pattern, FC_SLANT, FC_SLANT_ROMAN);
+  FcConfigSubstitute(nullptr, pattern, FcMatchPattern);
+  FcDefaultSubstitute(pattern);
+  FcResult result = FcResultNoMatch;
+  FcPattern* match = FcFontMatch(nullptr, pattern, &result);
+  std::string file;
+  if (match) {
+    FcChar8* found_family = nullptr;
+    FcChar8* found_file = nullptr;
+    for (int i = 0; FcPatternGetString(match, FC_FAMILY, i, &found_family) == FcResultMatch; ++i) {
+      if (strcasecmp(reinterpret_cast<const char*>(found_family), family.c_str()) == 0 &&
+          FcPatternGetString(match, FC_FILE, 0, &found_file) == FcResultMatch) {
+        file = reinterpret_cast<const char*>(found_file);
+        break;
+      }
+    }
+    FcPatternDestroy(match);
+  }
+  FcPatternDestroy(pattern);
+  return file;
+}
+
+}  // namespace
+
+struct FontSet::Impl {
+  struct Face {
+    FaceInfo info;
+    hb_face_t* hb_face = nullptr;
+    hb_font_t* probe = nullptr;  // unscaled, for glyph coverage
+    FT_Face ft = nullptr;
+    int ft_size = 0;
+    std::map<int, hb_font_t*> fonts;  // per pixel size
+  };
+  FT_Library ft = nullptr;
+  std::vector<Face> faces;
+
+  void open(FaceInfo info) {
+    Face f;
+    hb_blob_t* blob = hb_blob_create_from_file_or_fail(info.file.c_str());
+    if (!blob) throw FontError("cannot read the font file " + info.file + " (" + to_string(info.script) + ")");
+    f.hb_face = hb_face_create(blob, 0);
+    hb_blob_destroy(blob);
+    if (hb_face_get_glyph_count(f.hb_face) == 0) {
+      hb_face_destroy(f.hb_face);
+      throw FontError("the font file " + info.file + " holds no glyphs (" + to_string(info.script) + ")");
+    }
+    f.probe = hb_font_create(f.hb_face);
+    if (FT_New_Face(ft, info.file.c_str(), 0, &f.ft) != 0) {
+      hb_font_destroy(f.probe);
+      hb_face_destroy(f.hb_face);
+      throw FontError("FreeType cannot open the font file " + info.file);
+    }
+    f.info = std::move(info);
+    faces.push_back(std::move(f));
+  }
+
+  ~Impl() {
+    for (auto& f : faces) {
+      for (auto& [size, font] : f.fonts) hb_font_destroy(font);
+      hb_font_destroy(f.probe);
+      hb_face_destroy(f.hb_face);
+      if (f.ft) FT_Done_Face(f.ft);
+    }
+    if (ft) FT_Done_FreeType(ft);
+  }
+};
+
+FontSet::FontSet(const std::vector<ScriptFonts>& wanted) : impl_(std::make_unique<Impl>()) {
+  if (FT_Init_FreeType(&impl_->ft) != 0) throw FontError("FreeType could not start");
+  if (!FcInit()) throw FontError("fontconfig could not start");
+  std::string missing;
+  for (const auto& want : wanted) {
+    std::string file, family;
+    for (const auto& f : want.families) {
+      file = find_family(f);
+      if (!file.empty()) {
+        family = f;
+        break;
+      }
+    }
+    if (file.empty()) {
+      std::string looked;
+      for (const auto& f : want.families) looked += (looked.empty() ? "" : ", ") + f;
+      missing += std::string(missing.empty() ? "" : "; ") + "no font for " + to_string(want.script) + " (looked for " +
+                 looked + ")";
+      continue;
+    }
+    impl_->open({want.script, family, file});
+  }
+  if (!missing.empty()) throw FontError(missing + "; on Debian install fonts-noto-core");
+}
+
+FontSet::FontSet(const std::vector<FaceInfo>& files) : impl_(std::make_unique<Impl>()) {
+  if (FT_Init_FreeType(&impl_->ft) != 0) throw FontError("FreeType could not start");
+  for (const auto& f : files) impl_->open(f);
+}
+
+FontSet::~FontSet() = default;
+
+std::size_t FontSet::size() const { return impl_->faces.size(); }
+const FaceInfo& FontSet::info(std::size_t face) const { return impl_->faces.at(face).info; }
+
+std::size_t FontSet::face_for(Script script) const {
+  for (std::size_t i = 0; i < impl_->faces.size(); ++i) {
+    if (impl_->faces[i].info.script == script) return i;
+  }
+  return impl_->faces.size();
+}
+
+bool FontSet::has_glyph(std::size_t face, char32_t c) const {
+  if (face >= impl_->faces.size()) return false;
+  hb_codepoint_t glyph = 0;
+  return hb_font_get_nominal_glyph(impl_->faces[face].probe, c, &glyph) && glyph != 0;
+}
+
+std::size_t FontSet::face_with(char32_t c, std::size_t preferred) const {
+  if (has_glyph(preferred, c)) return preferred;
+  for (std::size_t i = 0; i < impl_->faces.size(); ++i) {
+    if (i != preferred && has_glyph(i, c)) return i;
+  }
+  return impl_->faces.size();
+}
+
+void* FontSet::hb_font(std::size_t face, int pixel_size) {
+  std::lock_guard guard(mu_);
+  auto& f = impl_->faces.at(face);
+  auto it = f.fonts.find(pixel_size);
+  if (it != f.fonts.end()) return it->second;
+  hb_font_t* font = hb_font_create(f.hb_face);
+  // 26.6 fixed point, no hinting: the same positions on screen, on paper and in hb-shape.
+  hb_font_set_scale(font, pixel_size * 64, pixel_size * 64);
+  f.fonts.emplace(pixel_size, font);
+  return font;
+}
+
+void* FontSet::ft_face(std::size_t face, int pixel_size) {
+  auto& f = impl_->faces.at(face);
+  if (f.ft_size != pixel_size) {
+    FT_Set_Pixel_Sizes(f.ft, 0, static_cast<FT_UInt>(pixel_size));
+    f.ft_size = pixel_size;
+  }
+  return f.ft;
+}
+
+FontSet::Metrics FontSet::metrics(std::size_t face, int pixel_size) {
+  auto* font = static_cast<hb_font_t*>(hb_font(face, pixel_size));
+  hb_font_extents_t e{};
+  hb_font_get_h_extents(font, &e);
+  return {static_cast<float>(e.ascender) / 64.0f, static_cast<float>(-e.descender) / 64.0f,
+          static_cast<float>(e.line_gap) / 64.0f};
+}
+
+}  // namespace guichet::text
