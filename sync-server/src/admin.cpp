@@ -25,18 +25,25 @@ AdminResult init_database(const std::string& db_path) {
 }
 
 AdminResult add_operator(const std::string& db_path, const std::string& id, const std::string& name,
-                         const std::string& role, const std::string& pin) {
+                         const std::string& role, const std::string& pin, const std::string& department) {
   if (!valid_id(id)) return AdminError{"operator id '" + id + "' must be 1 to 32 letters, digits, '-' or '_'"};
   if (name.empty() || name.size() > 100) return AdminError{"the operator's name must be 1 to 100 characters"};
   auto parsed_role = parse_role(role);
-  if (!parsed_role) return AdminError{"role '" + role + "' is not one of operator, manager, admin"};
+  if (!parsed_role) return AdminError{"role '" + role + "' is not one of operator, manager, admin, officer"};
+  if (*parsed_role == Role::Officer && !valid_id(department)) {
+    return AdminError{"an officer needs --department, the id of their department (e.g. revenue)"};
+  }
+  if (*parsed_role != Role::Officer && !department.empty()) {
+    return AdminError{"--department is for officers (role officer) only"};
+  }
   if (auto problem = pin_format_problem(pin)) return AdminError{"PIN refused: " + *problem};
   try {
     store::Db db = open_database(db_path);
     Repository repo(db);
     if (repo.operator_record(id)) return AdminError{"operator " + id + " already exists"};
-    repo.insert_operator(OperatorRecord{id, name, *parsed_role, hash_pin(pin), wall_ms()});
-    return "operator " + id + " added with role " + role;
+    repo.insert_operator(OperatorRecord{id, name, *parsed_role, hash_pin(pin), wall_ms(), department});
+    return "operator " + id + " added with role " + role +
+           (department.empty() ? std::string() : " in department " + department);
   } catch (const std::exception& e) {
     return AdminError{e.what()};
   }
@@ -46,7 +53,7 @@ domain::Result<NewDevice, AdminError> add_device(const std::string& db_path, con
                                                  const std::string& kind) {
   if (!valid_id(id)) return AdminError{"device id '" + id + "' must be 1 to 32 letters, digits, '-' or '_'"};
   auto parsed_kind = parse_device_kind(kind);
-  if (!parsed_kind) return AdminError{"device kind '" + kind + "' is not one of kiosk, counter, display"};
+  if (!parsed_kind) return AdminError{"device kind '" + kind + "' is not one of kiosk, counter, display, centre"};
   try {
     store::Db db = open_database(db_path);
     Repository repo(db);
@@ -81,7 +88,9 @@ domain::Result<NewEnrollmentCode, AdminError> prepare_enrollment_code(
     Repository& repo, const std::string& kind, const std::string& chosen_id, const std::string& name,
     std::chrono::milliseconds lifetime, const std::string& created_by, std::int64_t now_ms) {
   auto parsed_kind = parse_device_kind(kind);
-  if (!parsed_kind) return AdminError{"device kind '" + kind + "' is not one of kiosk, counter, display"};
+  if (!parsed_kind || *parsed_kind == DeviceKind::Centre) {
+    return AdminError{"device kind '" + kind + "' is not one of kiosk, counter, display"};
+  }
   if (!chosen_id.empty()) {
     if (!valid_id(chosen_id)) {
       return AdminError{"device id '" + chosen_id + "' must be 1 to 32 letters, digits, '-' or '_'"};

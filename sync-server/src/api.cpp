@@ -4,7 +4,9 @@
 #include <charconv>
 #include <future>
 #include <map>
+#include <set>
 
+#include "guichet/server/admin.hpp"
 #include "guichet/server/applications.hpp"
 #include "guichet/server/credentials.hpp"
 #include "guichet/server/log.hpp"
@@ -172,7 +174,8 @@ const std::vector<Route>& Api::routes() {
                           "POST /api/v1/applications",
                           "GET /api/v1/applications/{receipt}",
                           "POST /api/v1/sync/upload",
-                          "GET /api/v1/sync/changes"}) {
+                          "GET /api/v1/sync/changes",
+                          "POST /api/v1/applications/{receipt}/status"}) {
       std::string s(p);
       auto sp = s.find(' ');
       r.push_back(Route{s.substr(0, sp), s.substr(sp + 1)});
@@ -194,8 +197,17 @@ void Api::handle(const Request& request, Respond done) {
       &Api::counter_action, &Api::counter_action,   &Api::calls,           &Api::events_snapshot,
       &Api::dashboard,      &Api::day_close,        &Api::dashboard_page,  &Api::create_enrollment_code,
       &Api::enroll,         &Api::file_application, &Api::get_application, &Api::sync_upload,
-      &Api::sync_changes,
+      &Api::sync_changes,   &Api::set_status,
   };
+  // The central server has no queue: only these routes are open there.
+  static const std::set<std::string> central_routes = {"GET /api/v1/health",
+                                                       "GET /api/v1/openapi.yaml",
+                                                       "POST /api/v1/sessions",
+                                                       "DELETE /api/v1/sessions/current",
+                                                       "GET /api/v1/applications/{receipt}",
+                                                       "POST /api/v1/applications/{receipt}/status",
+                                                       "POST /api/v1/sync/upload",
+                                                       "GET /api/v1/sync/changes"};
 
   std::string_view target = request.target;
   std::string_view path = target.substr(0, target.find('?'));
@@ -228,6 +240,20 @@ void Api::handle(const Request& request, Respond done) {
     if (table[i].method != request.method) {
       allowed.push_back(table[i].method);
       continue;
+    }
+    const bool at_central = centre_.role() == NodeRole::Central;
+    const std::string route = table[i].method + " " + table[i].pattern;
+    if (at_central && central_routes.count(route) == 0) {
+      done(Response::error(404, "not_at_central",
+                           request.method + " " + std::string(path) +
+                               " is served by a centre node; the central server has no queue and takes applications "
+                               "only from centre nodes (POST /api/v1/sync/upload)"));
+      return;
+    }
+    if (!at_central && route == "POST /api/v1/applications/{receipt}/status") {
+      done(Response::error(404, "not_at_centre",
+                           "application statuses are changed at the central server, by the department's officers"));
+      return;
     }
     Call call{request, std::move(params), parse_query(query), std::move(done), parts.back()};
     try {
@@ -290,11 +316,28 @@ Api::FeedOpen Api::open_feed(const Request& request) {
 }
 
 void Api::health(Call& c) {
+  if (centre_.role() == NodeRole::Central) {
+    json centres = json::array();
+    for (const auto& [id, cat] : centre_.centres()) centres.push_back(id);
+    json body = {{"status", "ok"},
+                 {"role", "central"},
+                 {"centres", std::move(centres)},
+                 {"time", domain::format_iso_local(centre_.now(), centre_.utc_offset())}};
+    return c.done(Response::json(200, body));
+  }
   json body = {{"status", "ok"},
                {"role", "centre"},
                {"centre", centre_.catalogue().centre.id},
                {"business_day", centre_.business_day()},
                {"time", domain::format_iso_local(centre_.now(), centre_.utc_offset())}};
+  if (centre_.relaying()) {
+    RelayCounts counts;
+    {
+      auto conn = centre_.reads().acquire();
+      counts = conn->relay_counts();
+    }
+    body["relay"] = {{"pending", counts.pending}, {"sent", counts.sent}, {"refused", counts.refused}};
+  }
   c.done(Response::json(200, body));
 }
 
@@ -590,7 +633,9 @@ void Api::dashboard(Call& c) {
   if (!device) return c.done(device.error());
   auto session = centre_.authenticate_operator(c.request, device.value());
   if (!session) return c.done(session.error());
-  if (session->role == Role::Operator) return c.done(forbidden("the dashboard is for managers and admins"));
+  if (session->role != Role::Manager && session->role != Role::Admin) {
+    return c.done(forbidden("the dashboard is for managers and admins"));
+  }
   const int offset = centre_.utc_offset();
   json body = centre_.with_queue([offset](const domain::Queue& q, domain::Instant now) {
     const auto& cat = q.catalogue();
@@ -679,7 +724,9 @@ void Api::day_close(Call& c) {
   if (!device) return c.done(device.error());
   auto session = centre_.authenticate_operator(c.request, device.value());
   if (!session) return c.done(session.error());
-  if (session->role == Role::Operator) return c.done(forbidden("closing the business day is for managers and admins"));
+  if (session->role != Role::Manager && session->role != Role::Admin) {
+    return c.done(forbidden("closing the business day is for managers and admins"));
+  }
   json body;
   std::string requested;
   std::optional<IdempotencyKey> key;
@@ -787,6 +834,8 @@ std::optional<Response> protocol_header(const Request& request) {
   return unsupported_protocol("'" + std::string(v.substr(0, 32)) + "'");
 }
 
+constexpr std::string_view kOfficerStatuses[] = {"approved", "rejected", "ready", "delivered"};
+
 bool device_may_file(DeviceKind kind) { return kind == DeviceKind::Kiosk || kind == DeviceKind::Counter; }
 
 }  // namespace
@@ -812,7 +861,7 @@ void Api::file_application(Call& c) {
   record.device = device->id;
   record.operator_id = operator_id;
   if (key) record.idempotency_key = key->key;
-  centre_.file_application(WriteContext{device->id, key}, std::move(record), std::move(c.done));
+  centre_.file_application(WriteContext{device->id, key}, std::move(record), c.request.body, std::move(c.done));
 }
 
 void Api::get_application(Call& c) {
@@ -835,6 +884,19 @@ void Api::sync_upload(Call& c) {
   auto device = centre_.authenticate_device(c.request);
   if (!device) return c.done(device.error());
   if (auto e = protocol_header(c.request)) return c.done(*e);
+  const bool at_central = centre_.role() == NodeRole::Central;
+  if (at_central && device->kind != DeviceKind::Centre) {
+    return c.done(forbidden("only centre nodes upload to the central server; device " + device->id + " is a " +
+                            to_string(device->kind)));
+  }
+  if (!at_central && device->kind == DeviceKind::Centre) {
+    return c.done(forbidden("device " + device->id + " is a centre node; centre nodes upload to the central server"));
+  }
+  if (at_central && centre_.centre_catalogue(device->id) == nullptr) {
+    return c.done(Response::error(403, "unknown_centre",
+                                  "centre node " + device->id + " has no catalogue at the central server (add " +
+                                      device->id + ".toml to the catalogue directory and restart)"));
+  }
   json body;
   if (auto e = parse_body(c.request, body)) return c.done(*e);
   auto version = body.find("protocol");
@@ -854,7 +916,8 @@ void Api::sync_upload(Call& c) {
   // The whole batch is checked before any entry is applied: a malformed batch changes nothing.
   struct Entry {
     std::int64_t seq = 0;
-    std::string method, path, body, bearer;
+    std::string method, path, body, bearer, origin;
+    std::int64_t received_ms = 0;
     domain::HlcTime hlc;
   };
   std::vector<Entry> list;
@@ -904,6 +967,21 @@ void Api::sync_upload(Call& c) {
     if (!sync::batchable_write(out.method, out.path)) {
       return c.done(bad_request(where + ": " + out.method.substr(0, 16) + " " + out.path.substr(0, 100) +
                                 " is not a write that can travel in a batch"));
+    }
+    if (at_central) {
+      // A centre node relays what its terminals filed: each entry names the terminal (origin).
+      if (auto r = str("origin", true, out.origin)) return c.done(*r);
+      if (!valid_id(out.origin)) {
+        return c.done(bad_request(where + ": field 'origin' must be the id of the terminal that filed it"));
+      }
+      if (out.method != "POST" || out.path != "/api/v1/applications") {
+        return c.done(bad_request(where + ": the central server takes only applications (POST /api/v1/applications)"));
+      }
+      auto received = e.find("received_ms");
+      if (received == e.end() || !received->is_number_integer() || received->get<std::int64_t>() <= 0) {
+        return c.done(bad_request(where + ": field 'received_ms' must be the Unix time in ms the centre stored it"));
+      }
+      out.received_ms = received->get<std::int64_t>();
     }
     list.push_back(std::move(out));
   }
@@ -966,6 +1044,20 @@ void Api::sync_upload(Call& c) {
   }
   for (std::size_t i = 0; i < list.size(); ++i) {
     const Entry& e = list[i];
+    auto answer = [batch, i, finish](Response r) {
+      bool last = false;
+      {
+        std::lock_guard lock(batch->mu);
+        if (batch->results[i]) return;  // answered once already
+        batch->results[i] = std::move(r);
+        last = --batch->remaining == 0;
+      }
+      if (last) finish(batch);
+    };
+    if (at_central) {
+      file_relayed(device.value(), e.seq, e.origin, e.received_ms, e.body, std::move(answer));
+      continue;
+    }
     Request sub;
     sub.method = e.method;
     sub.target = e.path;
@@ -976,23 +1068,87 @@ void Api::sync_upload(Call& c) {
     }
     sub.headers.emplace_back("idempotency-key", device->id + ":" + std::to_string(e.seq));
     if (!e.bearer.empty()) sub.headers.emplace_back("authorization", "Bearer " + e.bearer);
-    handle(sub, [batch, i, finish](Response r) {
-      bool last = false;
-      {
-        std::lock_guard lock(batch->mu);
-        if (batch->results[i]) return;  // answered once already
-        batch->results[i] = std::move(r);
-        last = --batch->remaining == 0;
-      }
-      if (last) finish(batch);
-    });
+    handle(sub, std::move(answer));
   }
+}
+
+void Api::file_relayed(const AuthDevice& centre_node, std::int64_t seq, const std::string& origin,
+                       std::int64_t received_ms, const std::string& body, Respond done) {
+  // The key is the centre's, the terminal's and the relay's sequence: a resent batch is a replay.
+  const std::string key = centre_node.id + "/" + origin + ":" + std::to_string(seq);
+  IdempotencyKey idem{key, secret_hash("POST /api/v1/applications\n" + origin + "\n" + body).substr(0, 32)};
+  const domain::Catalogue* catalogue = centre_.centre_catalogue(centre_node.id);
+  // The terminal's kind is not known here: the filing's channel says it (and is checked with it).
+  DeviceKind kind = DeviceKind::Kiosk;
+  {
+    json parsed = json::parse(body, nullptr, false);
+    if (parsed.is_object()) {
+      auto channel = parsed.find("channel");
+      if (channel != parsed.end() && channel->is_string() && channel->get<std::string>() == "counter") {
+        kind = DeviceKind::Counter;
+      }
+    }
+  }
+  auto checked = check_filing(*catalogue, body, origin, kind);
+  if (!checked) {
+    // Refusals are answered under the key too, so a resent batch gets the same answer.
+    Response refusal = checked.error();
+    return centre_.mutate(
+        WriteContext{centre_node.id, idem},
+        [refusal](domain::Queue&, domain::Instant, Mutation&) -> std::optional<Response> { return refusal; },
+        std::move(done));
+  }
+  ApplicationRecord record = checked.value();
+  record.device = origin;
+  record.centre = centre_node.id;
+  record.idempotency_key = key;
+  const domain::Service* service = catalogue->service(record.service);
+  record.department = service != nullptr ? service->department : std::string();
+  centre_.file_relayed(WriteContext{centre_node.id, idem}, std::move(record), received_ms, std::move(done));
+}
+
+void Api::set_status(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  auto session = centre_.authenticate_operator(c.request, device.value());
+  if (!session) return c.done(session.error());
+  if (session->role != Role::Officer) {
+    return c.done(forbidden("application statuses are changed by department officers; operator " +
+                            session->operator_id + " is a " + to_string(session->role)));
+  }
+  std::optional<IdempotencyKey> key;
+  if (auto e = idempotency_of(c.request, key)) return c.done(*e);
+  if (!key) {
+    return c.done(
+        bad_request("a status change needs an Idempotency-Key header, so that a retry is not a second change"));
+  }
+  json body;
+  std::string status, note;
+  if (auto e = parse_body(c.request, body)) return c.done(*e);
+  if (auto e = string_field(body, "status", true, status)) return c.done(*e);
+  if (auto e = string_field(body, "note", false, note)) return c.done(*e);
+  if (std::find(std::begin(kOfficerStatuses), std::end(kOfficerStatuses), status) == std::end(kOfficerStatuses)) {
+    return c.done(bad_request("field 'status' must be approved, rejected, ready or delivered (got \"" +
+                              status.substr(0, 40) + "\")"));
+  }
+  const std::string& receipt = c.params[0];
+  if (receipt.size() > 100) {
+    return c.done(Response::error(404, "unknown_application", "there is no application with that receipt"));
+  }
+  centre_.set_application_status(WriteContext{device->id, key}, session.value(), receipt, status, note,
+                                 std::move(c.done));
 }
 
 void Api::sync_changes(Call& c) {
   auto device = centre_.authenticate_device(c.request);
   if (!device) return c.done(device.error());
   if (auto e = protocol_header(c.request)) return c.done(*e);
+  const bool at_central = centre_.role() == NodeRole::Central;
+  if (at_central != (device->kind == DeviceKind::Centre)) {
+    return c.done(forbidden(at_central ? "only centre nodes read the central server's changes; device " + device->id +
+                                             " is a " + to_string(device->kind)
+                                       : "device " + device->id + " is a centre node; it reads the central server"));
+  }
   std::int64_t since = 0;
   if (auto it = c.query.find("since"); it != c.query.end()) {
     const std::string& v = it->second;
@@ -1019,7 +1175,8 @@ void Api::sync_changes(Call& c) {
   std::vector<ChangeRecord> rows;
   {
     auto conn = centre_.reads().acquire();
-    rows = conn->changes_after(since, through, limit + 1);
+    rows = at_central ? conn->scoped_changes_after(device->id, since, through, limit + 1)
+                      : conn->changes_after(since, through, limit + 1);
   }
   const bool more = rows.size() > static_cast<std::size_t>(limit);
   if (more) rows.resize(static_cast<std::size_t>(limit));

@@ -142,20 +142,28 @@ Centre::Centre(CentreOptions options)
       throttle_(options.throttle),
       session_lifetime_(options.session_lifetime),
       reads_(options.db_path),
+      role_(options.role),
+      centres_(std::move(options.centres)),
+      relay_(options.relay),
       enroll_throttle_(options.enroll_throttle) {
+  if (role_ == NodeRole::Central && !catalogue_ && !centres_.empty()) catalogue_ = centres_.begin()->second;
   if (!catalogue_) throw std::invalid_argument("the centre server needs a catalogue");
+  if (role_ == NodeRole::Central && relay_) throw std::invalid_argument("the central server relays to no one");
   catalogue_json_ = sync::to_json(*catalogue_).dump();
   {
     store::Db db = open_database(options.db_path, options.durability, true);
     Repository repo(db);
     auto centre = repo.meta("centre");
-    if (centre && *centre != catalogue_->centre.id) {
-      throw std::runtime_error("database " + options.db_path + " belongs to centre " + *centre +
-                               ", but the catalogue is for centre " + catalogue_->centre.id);
+    const std::string node = node_id();
+    if (centre && *centre != node) {
+      throw std::runtime_error("database " + options.db_path + " belongs to " +
+                               (*centre == kCentralNode ? "the central server" : "centre " + *centre) +
+                               ", but this server runs " +
+                               (role_ == NodeRole::Central ? "the central server" : "centre " + node));
     }
     if (!centre || !repo.meta("business_day")) {
       store::Transaction tx(db);
-      repo.set_meta("centre", catalogue_->centre.id);
+      repo.set_meta("centre", node);
       if (!repo.meta("business_day")) {
         repo.set_meta("business_day", domain::business_day(clock_->now(), utc_offset()));
       }
@@ -168,10 +176,10 @@ Centre::Centre(CentreOptions options)
     const std::string version = secret_hash(catalogue_json_).substr(0, 16);
     auto stored = repo.change("catalogue");
     const std::string version_mark = "{\"type\":\"catalogue\",\"version\":\"" + version + "\"";
-    if (!stored || stored->body.compare(0, version_mark.size(), version_mark) != 0) {
+    if (role_ == NodeRole::Centre && (!stored || stored->body.compare(0, version_mark.size(), version_mark) != 0)) {
       store::Transaction tx(db);
       repo.upsert_change(ChangeRecord{"catalogue", ++change_seq_, "catalogue",
-                                      version_mark + ",\"catalogue\":" + catalogue_json_ + "}"});
+                                      version_mark + ",\"catalogue\":" + catalogue_json_ + "}", ""});
       tx.commit();
     }
     durable_change_ = change_seq_;
@@ -180,7 +188,7 @@ Centre::Centre(CentreOptions options)
     hlc_options.max_drift_ms = 0;
     hlc_options.too_far_ahead = domain::HlcAheadPolicy::Clamp;
     hlc_ = std::make_unique<domain::Hlc>(
-        catalogue_->centre.id, [this] { return wall_(); }, hlc_options);
+        node, [this] { return wall_(); }, hlc_options);
     if (auto last = repo.meta("hlc")) {
       domain::HlcTime t;
       std::string error;
@@ -196,7 +204,7 @@ Centre::Centre(CentreOptions options)
   // batch's last event (one write per batch, however many operations it holds).
   hooks.before_commit = [this](Repository& repo) {
     for (const auto& [day, last_event] : batch_queue_days_) {
-      ChangeRecord c{"queue:" + day, ++change_seq_, "queue", ""};
+      ChangeRecord c{"queue:" + day, ++change_seq_, "queue", "", ""};
       c.body = nlohmann::json{{"type", "queue"}, {"day", day}, {"last_event", last_event}}.dump();
       repo.upsert_change(c);
       batch_change_max_ = c.seq;
@@ -286,7 +294,7 @@ void Centre::restore(Repository& repo) {
     auto op = repo.operator_record(s.operator_id);
     if (!op) continue;
     sessions[s.token_hash] =
-        AuthSession{s.token_hash, op->id, op->name, op->role, s.device_id, s.counter, s.expires_ms};
+        AuthSession{s.token_hash, op->id, op->name, op->role, s.device_id, s.counter, s.expires_ms, op->department};
   }
   {
     std::lock_guard lock(sessions_mu_);
@@ -484,7 +492,8 @@ void Centre::check_pin(AuthDevice device, std::string operator_id, std::string p
   }
   std::string token = random_hex(32);
   AuthSession session{
-      secret_hash(token), op->id, op->name, op->role, device.id, counter, wall_() + session_lifetime_.count()};
+      secret_hash(token), op->id, op->name, op->role, device.id, counter, wall_() + session_lifetime_.count(),
+      op->department};
   const int offset = utc_offset();
   mutate(
       context,
@@ -897,7 +906,15 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
         if (const auto& a = m.application) {
           repo.insert_application(a->record);
           repo.add_application_history(a->record.receipt, a->first);
+          for (const auto& h : a->more) repo.add_application_history(a->record.receipt, h);
+          if (a->relay) repo.insert_relay(*a->relay);
         }
+        for (const auto& u : m.status_updates) {
+          repo.update_application_status(u.receipt, u.status, u.updated_ms, u.public_json);
+          for (const auto& h : u.added) repo.add_application_history(u.receipt, h);
+        }
+        for (const auto& r : m.relay_marks) repo.mark_relay(r.seq, r.state, r.status, r.answer, wall_());
+        for (const auto& [name, value] : m.meta) repo.set_meta(name, value);
         for (ChangeRecord c : m.changes) {
           c.seq = ++change_seq_;
           repo.upsert_change(c);
@@ -914,6 +931,7 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
       },
       [this, pending](bool ok, const std::string&) {
         const auto& key = pending->context.idempotency;
+        if (!pending->mutation.touched_apps.empty()) release_apps(pending->mutation.touched_apps);
         if (!ok) {
           Response failed = storage_failed();
           if (key) finish_idempotent(pending->context.device, *key, failed, std::nullopt);
@@ -928,34 +946,67 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
   pending->prepare();
 }
 
-void Centre::file_application(const WriteContext& context, ApplicationRecord record, Respond done) {
+std::optional<Centre::AppState> Centre::app_state(const std::string& receipt) {
+  if (auto it = apps_.find(receipt); it != apps_.end()) return it->second;
+  auto conn = reads_.acquire();
+  auto record = conn->application(receipt);
+  if (!record) return std::nullopt;
+  return AppState{*record, conn->application_history(receipt), 0};
+}
+
+void Centre::stage_app(AppState state, Mutation& m) {
+  const std::string receipt = state.record.receipt;
+  auto& slot = apps_[receipt];
+  const int pending = slot.pending;
+  slot = std::move(state);
+  slot.pending = pending + 1;
+  m.touched_apps.push_back(receipt);
+}
+
+void Centre::release_apps(const std::vector<std::string>& receipts) {
+  std::lock_guard lock(mu_);
+  for (const auto& r : receipts) {
+    auto it = apps_.find(r);
+    if (it != apps_.end() && --it->second.pending <= 0) apps_.erase(it);
+  }
+}
+
+std::optional<Response> Centre::reserve_receipt(const std::string& receipt, Mutation& m) {
+  auto taken = [&receipt] {
+    return Response::error(409, "receipt_taken",
+                           "receipt " + receipt +
+                               " was already filed by another request; a terminal gives "
+                               "each receipt number once");
+  };
+  if (apps_.count(receipt) != 0) return taken();
+  {
+    std::lock_guard lock(receipts_mu_);
+    if (receipts_in_flight_.count(receipt) != 0) return taken();
+  }
+  {
+    auto conn = reads_.acquire();
+    if (conn->application(receipt)) return taken();
+  }
+  {
+    std::lock_guard lock(receipts_mu_);
+    if (!receipts_in_flight_.insert(receipt).second) return taken();
+  }
+  // Released once the write is answered: by then it is stored, or it failed.
+  m.hold = std::shared_ptr<void>(nullptr, [this, receipt](void*) {
+    std::lock_guard lock(receipts_mu_);
+    receipts_in_flight_.erase(receipt);
+  });
+  return std::nullopt;
+}
+
+void Centre::file_application(const WriteContext& context, ApplicationRecord record, std::string request_body,
+                              Respond done) {
   mutate(
       context,
-      [this, record = std::move(record)](domain::Queue&, domain::Instant now, Mutation& m) -> std::optional<Response> {
+      [this, record = std::move(record), request_body = std::move(request_body)](
+          domain::Queue&, domain::Instant now, Mutation& m) -> std::optional<Response> {
         const std::string receipt = record.receipt;
-        auto taken = [&receipt] {
-          return Response::error(409, "receipt_taken",
-                                 "receipt " + receipt +
-                                     " was already filed by another request; a terminal gives "
-                                     "each receipt number once");
-        };
-        {
-          std::lock_guard lock(receipts_mu_);
-          if (receipts_in_flight_.count(receipt) != 0) return taken();
-        }
-        {
-          auto conn = reads_.acquire();
-          if (conn->application(receipt)) return taken();
-        }
-        {
-          std::lock_guard lock(receipts_mu_);
-          if (!receipts_in_flight_.insert(receipt).second) return taken();
-        }
-        // Released once the write is answered: by then it is stored, or it failed.
-        m.hold = std::shared_ptr<void>(nullptr, [this, receipt](void*) {
-          std::lock_guard lock(receipts_mu_);
-          receipts_in_flight_.erase(receipt);
-        });
+        if (auto refused = reserve_receipt(receipt, m)) return refused;
         Mutation::ApplicationFiling filing;
         filing.record = record;
         filing.record.created_ms = domain::to_unix_ms(now);
@@ -963,9 +1014,63 @@ void Centre::file_application(const WriteContext& context, ApplicationRecord rec
         filing.first = ApplicationHistoryEntry{"received", filing.record.created_ms, "",
                                                record.operator_id.empty() ? record.device : record.operator_id};
         filing.record.public_json = public_status_json(filing.record, {filing.first}, utc_offset());
+        if (relay_) {
+          // Queued for central in the transaction that stores it: never lost, never twice.
+          RelayEntry relay;
+          relay.receipt = receipt;
+          relay.origin = record.device;
+          relay.hlc = domain::format_hlc(hlc_now());
+          relay.received_ms = filing.record.created_ms;
+          relay.body = request_body;
+          filing.relay = std::move(relay);
+        }
         const std::string status = filing.record.public_json;
         m.changes.push_back(ChangeRecord{"application:" + receipt, 0, "application.status",
-                                         "{\"type\":\"application.status\",\"application\":" + status + "}"});
+                                         "{\"type\":\"application.status\",\"application\":" + status + "}", ""});
+        stage_app(AppState{filing.record, {filing.first}, 0}, m);
+        m.application = std::move(filing);
+        m.respond = [status](const std::vector<std::string>&) {
+          return Response::json_text(201, "{\"application\":" + status + "}");
+        };
+        if (relay_) {
+          m.after_commit = [this] {
+            std::function<void()> wake;
+            {
+              std::lock_guard lock(relay_wake_mu_);
+              wake = relay_wake_;
+            }
+            if (wake) wake();
+          };
+        }
+        return std::nullopt;
+      },
+      std::move(done));
+}
+
+void Centre::file_relayed(const WriteContext& context, ApplicationRecord record, std::int64_t received_ms,
+                          Respond done) {
+  mutate(
+      context,
+      [this, record = std::move(record), received_ms](domain::Queue&, domain::Instant now,
+                                                      Mutation& m) -> std::optional<Response> {
+        const std::string receipt = record.receipt;
+        if (auto refused = reserve_receipt(receipt, m)) return refused;
+        const std::int64_t at = domain::to_unix_ms(now);
+        Mutation::ApplicationFiling filing;
+        filing.record = record;
+        filing.record.created_ms = at;
+        filing.record.updated_ms = at;
+        filing.record.status = "with_department";
+        filing.first = ApplicationHistoryEntry{"received", received_ms, "", record.device};
+        filing.more = {ApplicationHistoryEntry{"forwarded", at, "", record.centre},
+                       ApplicationHistoryEntry{"with_department", at, "", record.department}};
+        std::vector<ApplicationHistoryEntry> history{filing.first, filing.more[0], filing.more[1]};
+        filing.record.public_json = public_status_json(filing.record, history, utc_offset());
+        const std::string status = filing.record.public_json;
+        m.changes.push_back(ChangeRecord{"application:" + receipt, 0, "application.status",
+                                         "{\"type\":\"application.status\",\"application\":" + status + "}",
+                                         record.centre});
+        stage_app(AppState{filing.record, std::move(history), 0}, m);
         m.application = std::move(filing);
         m.respond = [status](const std::vector<std::string>&) {
           return Response::json_text(201, "{\"application\":" + status + "}");
@@ -973,6 +1078,143 @@ void Centre::file_application(const WriteContext& context, ApplicationRecord rec
         return std::nullopt;
       },
       std::move(done));
+}
+
+const std::map<std::string, std::vector<std::string>>& application_transitions() {
+  static const std::map<std::string, std::vector<std::string>> t = {
+      {"with_department", {"approved", "rejected"}}, {"approved", {"ready"}}, {"ready", {"delivered"}}};
+  return t;
+}
+
+void Centre::set_application_status(const WriteContext& context, const AuthSession& officer, const std::string& receipt,
+                                    const std::string& status, const std::string& note, Respond done) {
+  mutate(
+      context,
+      [this, officer, receipt, status, note](domain::Queue&, domain::Instant now,
+                                             Mutation& m) -> std::optional<Response> {
+        auto state = app_state(receipt);
+        if (!state) {
+          return Response::error(404, "unknown_application", "there is no application with receipt '" + receipt + "'");
+        }
+        if (state->record.department != officer.department) {
+          return Response::error(403, "other_department",
+                                 "application " + receipt + " is filed with department '" + state->record.department +
+                                     "'; officer " + officer.operator_id + " is of department '" + officer.department +
+                                     "'");
+        }
+        const auto& transitions = application_transitions();
+        auto allowed = transitions.find(state->record.status);
+        const bool ok = allowed != transitions.end() &&
+                        std::find(allowed->second.begin(), allowed->second.end(), status) != allowed->second.end();
+        if (!ok) {
+          std::string list;
+          if (allowed != transitions.end()) {
+            for (const auto& a : allowed->second) list += (list.empty() ? "" : " or ") + a;
+          }
+          return Response::error(409, "transition_not_allowed",
+                                 "application " + receipt + " is " + state->record.status + "; it cannot become " +
+                                     status + " (" +
+                                     (list.empty() ? std::string("no change is allowed from ") + state->record.status
+                                                   : "allowed: " + list) +
+                                     ")");
+        }
+        const std::int64_t at = domain::to_unix_ms(now);
+        ApplicationHistoryEntry h{status, at, note, officer.operator_id};
+        state->history.push_back(h);
+        state->record.status = status;
+        state->record.updated_ms = at;
+        state->record.public_json = public_status_json(state->record, state->history, utc_offset());
+        m.status_updates.push_back(
+            Mutation::StatusUpdate{receipt, status, at, state->record.public_json, {std::move(h)}});
+        const std::string body = state->record.public_json;
+        m.changes.push_back(ChangeRecord{"application:" + receipt, 0, "application.status",
+                                         "{\"type\":\"application.status\",\"application\":" + body + "}",
+                                         state->record.centre});
+        stage_app(std::move(*state), m);
+        m.respond = [body](const std::vector<std::string>&) {
+          return Response::json_text(200, "{\"application\":" + body + "}");
+        };
+        return std::nullopt;
+      },
+      std::move(done));
+}
+
+void Centre::relay_answered(std::vector<RelayAnswer> answers, Respond done) {
+  mutate(
+      WriteContext{node_id(), std::nullopt},
+      [this, answers = std::move(answers)](domain::Queue&, domain::Instant now,
+                                           Mutation& m) -> std::optional<Response> {
+        const std::int64_t at = domain::to_unix_ms(now);
+        for (const auto& a : answers) {
+          m.relay_marks.push_back(Mutation::RelayMark{a.seq, a.sent ? "sent" : "refused", a.status, a.answer});
+          if (!a.sent) continue;
+          auto state = app_state(a.receipt);
+          // Only a status still "received" becomes "forwarded": central's own news may be here first.
+          if (!state || state->record.status != "received") continue;
+          ApplicationHistoryEntry h{"forwarded", at, "", node_id()};
+          state->history.push_back(h);
+          state->record.status = "forwarded";
+          state->record.updated_ms = at;
+          state->record.public_json = public_status_json(state->record, state->history, utc_offset());
+          m.status_updates.push_back(
+              Mutation::StatusUpdate{a.receipt, "forwarded", at, state->record.public_json, {std::move(h)}});
+          m.changes.push_back(
+              ChangeRecord{"application:" + a.receipt, 0, "application.status",
+                           "{\"type\":\"application.status\",\"application\":" + state->record.public_json + "}", ""});
+          stage_app(std::move(*state), m);
+        }
+        m.respond = [](const std::vector<std::string>&) { return Response::json(200, nlohmann::json::object()); };
+        return std::nullopt;
+      },
+      std::move(done));
+}
+
+void Centre::apply_upstream(std::vector<UpstreamStatus> statuses, std::string cursor, Respond done) {
+  mutate(
+      WriteContext{node_id(), std::nullopt},
+      [this, statuses = std::move(statuses), cursor = std::move(cursor)](domain::Queue&, domain::Instant,
+                                                                         Mutation& m) -> std::optional<Response> {
+        std::int64_t applied = 0;
+        for (const auto& u : statuses) {
+          auto state = app_state(u.receipt);
+          if (!state) {
+            log_error("central sent a status for receipt " + u.receipt + ", which this centre does not hold; skipped");
+            continue;
+          }
+          std::vector<ApplicationHistoryEntry> added;
+          for (std::size_t i = state->history.size(); i < u.history.size(); ++i) added.push_back(u.history[i]);
+          if (added.empty() && state->record.status == u.status) continue;
+          for (const auto& h : added) state->history.push_back(h);
+          state->record.status = u.status;
+          if (!state->history.empty()) state->record.updated_ms = state->history.back().at_ms;
+          state->record.public_json = public_status_json(state->record, state->history, utc_offset());
+          m.status_updates.push_back(Mutation::StatusUpdate{u.receipt, u.status, state->record.updated_ms,
+                                                            state->record.public_json, std::move(added)});
+          m.changes.push_back(
+              ChangeRecord{"application:" + u.receipt, 0, "application.status",
+                           "{\"type\":\"application.status\",\"application\":" + state->record.public_json + "}", ""});
+          stage_app(std::move(*state), m);
+          ++applied;
+        }
+        m.meta.emplace_back("upstream_cursor", cursor);
+        m.respond = [applied](const std::vector<std::string>&) {
+          return Response::json(200, nlohmann::json{{"applied", applied}});
+        };
+        return std::nullopt;
+      },
+      std::move(done));
+}
+
+const domain::Catalogue* Centre::centre_catalogue(const std::string& id) const {
+  auto it = centres_.find(id);
+  return it == centres_.end() ? nullptr : it->second.get();
+}
+
+std::string Centre::node_id() const { return role_ == NodeRole::Central ? kCentralNode : catalogue_->centre.id; }
+
+void Centre::set_relay_wakeup(std::function<void()> wake) {
+  std::lock_guard lock(relay_wake_mu_);
+  relay_wake_ = std::move(wake);
 }
 
 domain::HlcReceive Centre::observe_hlc(const domain::HlcTime& remote) {
@@ -1007,6 +1249,7 @@ void Centre::after_failure(const std::string& error) {
   std::lock_guard lock(mu_);
   // Jobs still waiting were built on the state that just failed to persist: they fail too.
   committer_->fail_pending("an earlier action in the same batch could not be stored");
+  apps_.clear();
   try {
     auto conn = reads_.acquire();
     restore(*conn);

@@ -4,8 +4,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -16,6 +20,7 @@
 #include "guichet/server/enrollment.hpp"
 #include "guichet/server/http_server.hpp"
 #include "guichet/server/log.hpp"
+#include "guichet/server/relay.hpp"
 #include "guichet/store/files.hpp"
 
 namespace {
@@ -48,21 +53,82 @@ struct ServeArgs {
   double keep_alive_seconds = 15;
   bool log_requests = false;
   std::string synchronous = "full";
+  std::string catalogue_dir;  // central
+  std::string upstream;       // centre: central's URL
+  std::string upstream_device;
+  std::string upstream_secret_file;
+  double upstream_poll_seconds = 2;
 };
 
-int serve(const ServeArgs& a) {
-  if (a.role == "central") {
-    return fail(
-        "--role central is not available yet: the central role arrives with application sync. "
-        "Run --role centre for a service centre.");
+// Central: one catalogue per centre, every *.toml of the directory, checked like a centre's.
+int load_centres(const std::string& dir, std::map<std::string, std::shared_ptr<const domain::Catalogue>>& out) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".toml") files.push_back(entry.path());
   }
-  if (a.role != "centre") return fail("--role must be centre (got '" + a.role + "')");
+  if (ec) return fail("cannot read the catalogue directory " + dir + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) return fail("the catalogue directory " + dir + " holds no centre catalogue (*.toml)", 2);
+  bool broken = false;
+  for (const auto& f : files) {
+    auto loaded = config::load_catalogue(f.string());
+    if (!loaded) {
+      std::string text = loaded.error().to_string();
+      std::cerr << text;
+      if (!text.empty() && text.back() != '\n') std::cerr << "\n";
+      broken = true;
+      continue;
+    }
+    auto cat = std::make_shared<const domain::Catalogue>(std::move(loaded).value());
+    const std::string id = cat->centre.id;
+    if (out.count(id) != 0) {
+      std::cerr << f.string() << ":1:1: centre " << id << " has a catalogue in another file already\n";
+      broken = true;
+      continue;
+    }
+    out[id] = std::move(cat);
+  }
+  if (broken) return fail("the catalogue directory " + dir + " has errors; the server did not start", 2);
+  return 0;
+}
 
-  auto loaded = config::load_catalogue(a.catalogue);
-  if (!loaded) {
-    std::cerr << loaded.error().to_string();
-    if (!loaded.error().to_string().empty() && loaded.error().to_string().back() != '\n') std::cerr << "\n";
-    return fail("the catalogue " + a.catalogue + " has errors; the server did not start", 2);
+int serve(const ServeArgs& a) {
+  if (a.role != "centre" && a.role != "central") {
+    return fail("--role must be centre or central (got '" + a.role + "')");
+  }
+  const bool central = a.role == "central";
+  server::CentreOptions options;
+  if (central) {
+    if (a.catalogue_dir.empty()) return fail("--role central needs --catalogue-dir, one catalogue per centre");
+    if (!a.catalogue.empty()) return fail("--role central takes --catalogue-dir, not --catalogue");
+    if (!a.upstream.empty()) return fail("--upstream is for centre nodes; the central server relays to no one");
+    options.role = server::NodeRole::Central;
+    if (int code = load_centres(a.catalogue_dir, options.centres)) return code;
+  } else {
+    if (a.catalogue.empty()) return fail("--role centre needs --catalogue");
+    auto loaded = config::load_catalogue(a.catalogue);
+    if (!loaded) {
+      std::cerr << loaded.error().to_string();
+      if (!loaded.error().to_string().empty() && loaded.error().to_string().back() != '\n') std::cerr << "\n";
+      return fail("the catalogue " + a.catalogue + " has errors; the server did not start", 2);
+    }
+    options.catalogue = std::make_shared<const domain::Catalogue>(std::move(loaded).value());
+  }
+  server::RelayOptions relay;
+  if (!a.upstream.empty()) {
+    if (a.upstream_device.empty() || a.upstream_secret_file.empty()) {
+      return fail("--upstream needs --upstream-device (this centre's id at central) and --upstream-secret-file");
+    }
+    std::ifstream in(a.upstream_secret_file);
+    std::string secret;
+    if (!in || !std::getline(in, secret) || secret.empty()) {
+      return fail("cannot read the upstream secret from " + a.upstream_secret_file);
+    }
+    if (!(a.upstream_poll_seconds > 0)) return fail("--upstream-poll must be above 0 seconds");
+    relay.upstream = sync::ServerEndpoint{a.upstream, a.upstream_device, secret};
+    relay.poll_interval = std::chrono::milliseconds(static_cast<long>(a.upstream_poll_seconds * 1000));
+    options.relay = true;
   }
 
   auto colon = a.listen.rfind(':');
@@ -80,14 +146,12 @@ int serve(const ServeArgs& a) {
   http.keep_alive = std::chrono::milliseconds(static_cast<long>(a.keep_alive_seconds * 1000));
   http.log_requests = a.log_requests;
 
-  server::CentreOptions options;
   options.db_path = a.db;
   if (a.synchronous == "normal") {
     options.durability = store::Durability::Normal;
   } else if (a.synchronous != "full") {
     return fail("--synchronous must be full or normal");
   }
-  options.catalogue = std::make_shared<const domain::Catalogue>(std::move(loaded).value());
   if (!a.time_origin.empty()) {
     domain::Instant origin;
     if (!domain::parse_iso(a.time_origin, origin)) {
@@ -115,11 +179,24 @@ int serve(const ServeArgs& a) {
   if (!a.port_file.empty() && !guichet::store::write_file_atomically(a.port_file, std::to_string(port) + "\n", 0644)) {
     return fail("cannot write the port file " + a.port_file);
   }
-  server::log_info("centre " + centre->catalogue().centre.id + " serving on " + http.address + ":" +
-                   std::to_string(port) + ", business day " + centre->business_day() + ", database " + a.db +
-                   " (synchronous=" + a.synchronous + ")");
+  std::unique_ptr<server::Relay> relay_threads;
+  if (options.relay) {
+    relay_threads = std::make_unique<server::Relay>(*centre, relay);
+    relay_threads->start();
+  }
+  if (central) {
+    server::log_info("central server for " + std::to_string(options.centres.size()) + " centres serving on " +
+                     http.address + ":" + std::to_string(port) + ", database " + a.db +
+                     " (synchronous=" + a.synchronous + ")");
+  } else {
+    server::log_info("centre " + centre->catalogue().centre.id + " serving on " + http.address + ":" +
+                     std::to_string(port) + ", business day " + centre->business_day() + ", database " + a.db +
+                     " (synchronous=" + a.synchronous + ")" +
+                     (options.relay ? ", relaying to " + a.upstream + " as " + a.upstream_device : std::string()));
+  }
   http_server->run();
   server::log_info("stopping: finishing what is being stored");
+  if (relay_threads) relay_threads->stop();
   centre->shutdown();
   return 0;
 }
@@ -132,10 +209,18 @@ int main(int argc, char** argv) {
 
   ServeArgs s;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server");
-  serve_cmd->add_option("--role", s.role, "centre (the central role arrives with application sync)")
-      ->capture_default_str();
+  serve_cmd->add_option("--role", s.role, "centre (a service centre's node) or central")->capture_default_str();
   serve_cmd->add_option("--db", s.db, "SQLite database file (created when missing)")->required();
-  serve_cmd->add_option("--catalogue", s.catalogue, "service catalogue (TOML)")->required();
+  serve_cmd->add_option("--catalogue", s.catalogue, "centre: the service catalogue (TOML)");
+  serve_cmd->add_option("--catalogue-dir", s.catalogue_dir,
+                        "central: a directory with one catalogue (TOML) per centre");
+  serve_cmd->add_option("--upstream", s.upstream, "centre: the central server's URL, e.g. http://central:8080");
+  serve_cmd->add_option("--upstream-device", s.upstream_device, "centre: this centre's device id at central");
+  serve_cmd->add_option("--upstream-secret-file", s.upstream_secret_file,
+                        "centre: file holding this centre's device secret at central");
+  serve_cmd
+      ->add_option("--upstream-poll", s.upstream_poll_seconds, "centre: seconds between reads of central's changes")
+      ->capture_default_str();
   serve_cmd->add_option("--listen", s.listen, "address:port to listen on (port 0 = any free port)")
       ->capture_default_str();
   serve_cmd->add_option("--port-file", s.port_file, "write the port listened on to this file once ready");
@@ -161,12 +246,15 @@ int main(int argc, char** argv) {
   op_cmd->add_option("--db", db, "SQLite database file")->required();
   op_cmd->add_option("--id", id, "operator id")->required();
   op_cmd->add_option("--name", name, "operator's name")->required();
-  op_cmd->add_option("--role", role, "operator, manager or admin")->required();
+  std::string department;
+  op_cmd->add_option("--role", role, "operator, manager, admin or officer (central)")->required();
+  op_cmd->add_option("--department", department, "officers: their department's id, e.g. revenue");
 
   auto* dev_cmd = app.add_subcommand("add-device", "Register a kiosk, counter or display and create its secret");
   dev_cmd->add_option("--db", db, "SQLite database file")->required();
   dev_cmd->add_option("--id", id, "device id")->required();
-  dev_cmd->add_option("--kind", kind, "kiosk, counter or display")->required();
+  dev_cmd->add_option("--kind", kind, "kiosk, counter or display; at central, centre (the id is the centre id)")
+      ->required();
   dev_cmd->add_option("--secret-file", secret_file, "write the secret here (mode 0600) instead of standard output");
 
   auto* rev_cmd = app.add_subcommand("revoke-device", "Revoke a device: its requests are refused from now on");
@@ -196,7 +284,7 @@ int main(int argc, char** argv) {
     std::string pin;
     std::getline(std::cin, pin);
     if (!pin.empty() && pin.back() == '\r') pin.pop_back();
-    auto r = server::add_operator(db, id, name, role, pin);
+    auto r = server::add_operator(db, id, name, role, pin, department);
     std::fill(pin.begin(), pin.end(), '\0');
     if (!r) return fail(r.error().message);
     std::cerr << r.value() << "\n";

@@ -247,6 +247,62 @@ CREATE TABLE sync_devices (
   updated_ms  INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+      // 4: the central role and the relay between a centre node and central. Device kind 'centre'
+      // (a centre node at central) and operator role 'officer' with a department: the two tables
+      // are rebuilt (their CHECKs change) with foreign keys deferred to the commit.
+      R"sql(
+PRAGMA defer_foreign_keys = ON;
+
+CREATE TABLE devices_v4 (
+  id          TEXT PRIMARY KEY,
+  kind        TEXT NOT NULL CHECK (kind IN ('kiosk', 'counter', 'display', 'centre')),
+  secret_hash TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  revoked_ms  INTEGER,
+  name        TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO devices_v4(id, kind, secret_hash, created_ms, revoked_ms, name)
+  SELECT id, kind, secret_hash, created_ms, revoked_ms, name FROM devices;
+DROP TABLE devices;
+ALTER TABLE devices_v4 RENAME TO devices;
+
+CREATE TABLE operators_v4 (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  role       TEXT NOT NULL CHECK (role IN ('operator', 'manager', 'admin', 'officer')),
+  pin_hash   TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  department TEXT NOT NULL DEFAULT '',
+  CHECK ((role = 'officer') = (department <> ''))
+);
+INSERT INTO operators_v4(id, name, role, pin_hash, created_ms)
+  SELECT id, name, role, pin_hash, created_ms FROM operators;
+DROP TABLE operators;
+ALTER TABLE operators_v4 RENAME TO operators;
+
+-- Central: the centre an application came from and the department it is filed with.
+ALTER TABLE applications ADD COLUMN centre TEXT NOT NULL DEFAULT '';
+ALTER TABLE applications ADD COLUMN department TEXT NOT NULL DEFAULT '';
+
+-- Who may read a change: '' everyone; at central, the centre whose application it is.
+ALTER TABLE changes ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+CREATE INDEX changes_by_scope ON changes(scope, seq);
+
+-- Centre node: applications waiting to go upstream, queued in the transaction that stores them.
+CREATE TABLE relay_outbox (
+  seq           INTEGER PRIMARY KEY,
+  receipt       TEXT NOT NULL UNIQUE,
+  origin        TEXT NOT NULL,
+  hlc           TEXT NOT NULL,
+  received_ms   INTEGER NOT NULL,
+  body          TEXT NOT NULL,
+  state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'refused')),
+  answer_status INTEGER NOT NULL DEFAULT 0,
+  answer        TEXT NOT NULL DEFAULT '',
+  done_ms       INTEGER
+);
+CREATE INDEX relay_outbox_pending ON relay_outbox(state, seq);
+)sql",
   };
   return migrations;
 }
@@ -268,6 +324,8 @@ const char* to_string(DeviceKind k) {
       return "counter";
     case DeviceKind::Display:
       return "display";
+    case DeviceKind::Centre:
+      return "centre";
   }
   return "kiosk";
 }
@@ -276,6 +334,7 @@ std::optional<DeviceKind> parse_device_kind(const std::string& s) {
   if (s == "kiosk") return DeviceKind::Kiosk;
   if (s == "counter") return DeviceKind::Counter;
   if (s == "display") return DeviceKind::Display;
+  if (s == "centre") return DeviceKind::Centre;
   return std::nullopt;
 }
 
@@ -287,6 +346,8 @@ const char* to_string(Role r) {
       return "manager";
     case Role::Admin:
       return "admin";
+    case Role::Officer:
+      return "officer";
   }
   return "operator";
 }
@@ -295,6 +356,7 @@ std::optional<Role> parse_role(const std::string& s) {
   if (s == "operator") return Role::Operator;
   if (s == "manager") return Role::Manager;
   if (s == "admin") return Role::Admin;
+  if (s == "officer") return Role::Officer;
   return std::nullopt;
 }
 
@@ -405,12 +467,14 @@ bool Repository::enrollment_id_reserved(const std::string& device_id, std::int64
 }
 
 void Repository::insert_operator(const OperatorRecord& o) {
-  Use st(stmt("INSERT INTO operators(id, name, role, pin_hash, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)"));
-  st->bind(1, o.id).bind(2, o.name).bind(3, to_string(o.role)).bind(4, o.pin_hash).bind(5, o.created_ms).run();
+  Use st(
+      stmt("INSERT INTO operators(id, name, role, pin_hash, created_ms, department) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  st->bind(1, o.id).bind(2, o.name).bind(3, to_string(o.role)).bind(4, o.pin_hash).bind(5, o.created_ms);
+  st->bind(6, o.department).run();
 }
 
 std::optional<OperatorRecord> Repository::operator_record(const std::string& id) {
-  Use st(stmt("SELECT id, name, role, pin_hash, created_ms FROM operators WHERE id = ?1"));
+  Use st(stmt("SELECT id, name, role, pin_hash, created_ms, department FROM operators WHERE id = ?1"));
   st->bind(1, id);
   if (!st->step()) return std::nullopt;
   OperatorRecord o;
@@ -421,6 +485,7 @@ std::optional<OperatorRecord> Repository::operator_record(const std::string& id)
   o.role = *role;
   o.pin_hash = st->text(3);
   o.created_ms = st->int64(4);
+  o.department = st->text(5);
   return o;
 }
 
@@ -639,12 +704,13 @@ std::vector<PinFailures> Repository::all_pin_failures() {
 void Repository::insert_application(const ApplicationRecord& a) {
   Use st(stmt(
       "INSERT INTO applications(receipt, service, language, channel, token_id, device, operator_id, filed_on, due_on, "
-      "fields, documents, fee_minor, status, created_ms, updated_ms, idempotency_key, public_json) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
+      "fields, documents, fee_minor, status, created_ms, updated_ms, idempotency_key, public_json, centre, department) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"));
   st->bind(1, a.receipt).bind(2, a.service).bind(3, a.language).bind(4, a.channel).bind(5, a.token);
   st->bind(6, a.device).bind(7, a.operator_id).bind(8, a.filed_on).bind(9, a.due_on).bind(10, a.fields_json);
   st->bind(11, a.documents_json).bind(12, a.fee_minor).bind(13, a.status).bind(14, a.created_ms);
-  st->bind(15, a.updated_ms).bind(16, a.idempotency_key).bind(17, a.public_json).run();
+  st->bind(15, a.updated_ms).bind(16, a.idempotency_key).bind(17, a.public_json).bind(18, a.centre);
+  st->bind(19, a.department).run();
 }
 
 void Repository::add_application_history(const std::string& receipt, const ApplicationHistoryEntry& h) {
@@ -657,7 +723,8 @@ void Repository::add_application_history(const std::string& receipt, const Appli
 std::optional<ApplicationRecord> Repository::application(const std::string& receipt) {
   Use st(stmt(
       "SELECT receipt, service, language, channel, token_id, device, operator_id, filed_on, due_on, fields, documents, "
-      "fee_minor, status, created_ms, updated_ms, idempotency_key, public_json FROM applications WHERE receipt = ?1"));
+      "fee_minor, status, created_ms, updated_ms, idempotency_key, public_json, centre, department FROM applications "
+      "WHERE receipt = ?1"));
   st->bind(1, receipt);
   if (!st->step()) return std::nullopt;
   ApplicationRecord a;
@@ -678,6 +745,8 @@ std::optional<ApplicationRecord> Repository::application(const std::string& rece
   a.updated_ms = st->int64(14);
   a.idempotency_key = st->text(15);
   a.public_json = st->text(16);
+  a.centre = st->text(17);
+  a.department = st->text(18);
   return a;
 }
 
@@ -695,18 +764,75 @@ std::int64_t Repository::application_count() {
   return st->int64(0);
 }
 
+void Repository::update_application_status(const std::string& receipt, const std::string& status,
+                                           std::int64_t updated_ms, const std::string& public_json) {
+  Use st(stmt("UPDATE applications SET status = ?2, updated_ms = ?3, public_json = ?4 WHERE receipt = ?1"));
+  st->bind(1, receipt).bind(2, status).bind(3, updated_ms).bind(4, public_json).run();
+  if (db_.changes() != 1) throw store::DbError(SQLITE_CONSTRAINT, "application " + receipt + " is not stored");
+}
+
 void Repository::upsert_change(const ChangeRecord& c) {
   Use st(
-      stmt("INSERT INTO changes(key, seq, type, body) VALUES (?1, ?2, ?3, ?4) "
-           "ON CONFLICT(key) DO UPDATE SET seq = excluded.seq, type = excluded.type, body = excluded.body"));
-  st->bind(1, c.key).bind(2, c.seq).bind(3, c.type).bind(4, c.body).run();
+      stmt("INSERT INTO changes(key, seq, type, body, scope) VALUES (?1, ?2, ?3, ?4, ?5) "
+           "ON CONFLICT(key) DO UPDATE SET seq = excluded.seq, type = excluded.type, body = excluded.body, "
+           "scope = excluded.scope"));
+  st->bind(1, c.key).bind(2, c.seq).bind(3, c.type).bind(4, c.body).bind(5, c.scope).run();
+}
+
+std::vector<ChangeRecord> Repository::scoped_changes_after(const std::string& scope, std::int64_t after,
+                                                           std::int64_t through, int limit) {
+  Use st(
+      stmt("SELECT key, seq, type, body, scope FROM changes WHERE scope = ?1 AND seq > ?2 AND seq <= ?3 "
+           "ORDER BY seq LIMIT ?4"));
+  st->bind(1, scope).bind(2, after).bind(3, through).bind(4, limit);
+  std::vector<ChangeRecord> out;
+  while (st->step()) out.push_back(ChangeRecord{st->text(0), st->int64(1), st->text(2), st->text(3), st->text(4)});
+  return out;
+}
+
+void Repository::insert_relay(const RelayEntry& r) {
+  Use st(stmt("INSERT INTO relay_outbox(receipt, origin, hlc, received_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  st->bind(1, r.receipt).bind(2, r.origin).bind(3, r.hlc).bind(4, r.received_ms).bind(5, r.body).run();
+}
+
+std::vector<RelayEntry> Repository::relay_pending(int limit) {
+  Use st(
+      stmt("SELECT seq, receipt, origin, hlc, received_ms, body, state, answer_status, answer FROM relay_outbox "
+           "WHERE state = 'pending' ORDER BY seq LIMIT ?1"));
+  st->bind(1, limit);
+  std::vector<RelayEntry> out;
+  while (st->step()) {
+    out.push_back(RelayEntry{st->int64(0), st->text(1), st->text(2), st->text(3), st->int64(4), st->text(5),
+                             st->text(6), static_cast<int>(st->int64(7)), st->text(8)});
+  }
+  return out;
+}
+
+void Repository::mark_relay(std::int64_t seq, const std::string& state, int answer_status, const std::string& answer,
+                            std::int64_t at_ms) {
+  Use st(
+      stmt("UPDATE relay_outbox SET state = ?2, answer_status = ?3, answer = ?4, done_ms = ?5 "
+           "WHERE seq = ?1 AND state = 'pending'"));
+  st->bind(1, seq).bind(2, state).bind(3, answer_status).bind(4, answer).bind(5, at_ms).run();
+}
+
+RelayCounts Repository::relay_counts() {
+  Use st(stmt("SELECT state, COUNT(*) FROM relay_outbox GROUP BY state"));
+  RelayCounts c;
+  while (st->step()) {
+    const std::string state = st->text(0);
+    if (state == "pending") c.pending = st->int64(1);
+    if (state == "sent") c.sent = st->int64(1);
+    if (state == "refused") c.refused = st->int64(1);
+  }
+  return c;
 }
 
 std::vector<ChangeRecord> Repository::changes_after(std::int64_t after, std::int64_t through, int limit) {
   Use st(stmt("SELECT key, seq, type, body FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3"));
   st->bind(1, after).bind(2, through).bind(3, limit);
   std::vector<ChangeRecord> out;
-  while (st->step()) out.push_back(ChangeRecord{st->text(0), st->int64(1), st->text(2), st->text(3)});
+  while (st->step()) out.push_back(ChangeRecord{st->text(0), st->int64(1), st->text(2), st->text(3), ""});
   return out;
 }
 
@@ -714,7 +840,7 @@ std::optional<ChangeRecord> Repository::change(const std::string& key) {
   Use st(stmt("SELECT key, seq, type, body FROM changes WHERE key = ?1"));
   st->bind(1, key);
   if (!st->step()) return std::nullopt;
-  return ChangeRecord{st->text(0), st->int64(1), st->text(2), st->text(3)};
+  return ChangeRecord{st->text(0), st->int64(1), st->text(2), st->text(3), ""};
 }
 
 std::int64_t Repository::last_change_seq() {

@@ -166,7 +166,7 @@ TEST_F(StorageTest, DevicesOperatorsSessions) {
   EXPECT_EQ(repo.device("K1")->revoked_ms.value_or(0), 20);
   EXPECT_FALSE(repo.revoke_device("nobody", 20));
 
-  repo.insert_operator({"op1", "Asha", Role::Manager, "$argon2id$x", 5});
+  repo.insert_operator({"op1", "Asha", Role::Manager, "$argon2id$x", 5, ""});
   auto op = repo.operator_record("op1");
   ASSERT_TRUE(op.has_value());
   EXPECT_EQ(op->role, Role::Manager);

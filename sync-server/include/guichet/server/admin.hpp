@@ -22,7 +22,7 @@ bool valid_id(const std::string& id);
 
 AdminResult init_database(const std::string& db_path);
 AdminResult add_operator(const std::string& db_path, const std::string& id, const std::string& name,
-                         const std::string& role, const std::string& pin);
+                         const std::string& role, const std::string& pin, const std::string& department = "");
 
 struct NewDevice {
   std::string message;

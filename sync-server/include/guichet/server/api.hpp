@@ -68,6 +68,10 @@ class Api {
   void get_application(Call& c);
   void sync_upload(Call& c);
   void sync_changes(Call& c);
+  void set_status(Call& c);
+  // Central: one entry of a centre node's upload (an application filed by terminal `origin`).
+  void file_relayed(const AuthDevice& centre_node, std::int64_t seq, const std::string& origin,
+                    std::int64_t received_ms, const std::string& body, Respond done);
 
   Centre& centre_;
 };

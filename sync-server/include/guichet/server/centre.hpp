@@ -38,7 +38,17 @@
 
 namespace guichet::server {
 
+// Centre: a service centre's node (queue authority, terminals' server, relay to central).
+// Central: every centre's applications, filed with their departments; no queue.
+enum class NodeRole { Centre, Central };
+inline constexpr const char* kCentralNode = "central";
+
 struct CentreOptions {
+  NodeRole role = NodeRole::Centre;
+  // Central: every centre's catalogue by centre id (catalogue may then be left empty).
+  std::map<std::string, std::shared_ptr<const domain::Catalogue>> centres;
+  // Centre: applications stored are queued for central in the same transaction (relay_outbox).
+  bool relay = false;
   std::string db_path;
   std::shared_ptr<const domain::Catalogue> catalogue;
   std::shared_ptr<const Clock> clock;        // queue time; the real clock when empty
@@ -62,6 +72,7 @@ struct AuthSession {
   std::string device_id;
   std::string counter;
   std::int64_t expires_ms = 0;
+  std::string department;  // officers
 };
 
 // What a write changes, collected under the queue lock and persisted by the writer thread.
@@ -91,7 +102,27 @@ struct Mutation {
   struct ApplicationFiling {
     ApplicationRecord record;
     ApplicationHistoryEntry first;
+    std::vector<ApplicationHistoryEntry> more;  // further history (central: forwarded, with_department)
+    std::optional<RelayEntry> relay;            // centre node: queued for central with it
   };
+  // An application's status moved (its row, public status and the history entries added).
+  struct StatusUpdate {
+    std::string receipt;
+    std::string status;
+    std::int64_t updated_ms = 0;
+    std::string public_json;
+    std::vector<ApplicationHistoryEntry> added;
+  };
+  std::vector<StatusUpdate> status_updates;
+  struct RelayMark {
+    std::int64_t seq = 0;
+    std::string state;  // sent, refused
+    int status = 0;
+    std::string answer;
+  };
+  std::vector<RelayMark> relay_marks;
+  std::vector<std::pair<std::string, std::string>> meta;  // named values set with the write
+  std::vector<std::string> touched_apps;                  // receipts staged in Centre's in-flight view
   std::optional<ApplicationFiling> application;
   // Rows of the change log; their seq is assigned by the writer, in commit order.
   std::vector<ChangeRecord> changes;
@@ -189,7 +220,45 @@ class Centre {
   // POST /api/v1/applications, once the filing is checked (check_filing): refused with 409
   // receipt_taken when the receipt is stored or in flight under another request; otherwise stored
   // with its first status ("received") and its row in the change log, answered 201 when durable.
-  void file_application(const WriteContext& context, ApplicationRecord record, Respond done);
+  // `request_body` is what the terminal sent (relayed to central as is when relaying).
+  void file_application(const WriteContext& context, ApplicationRecord record, std::string request_body, Respond done);
+
+  // Central: an application relayed by centre node record.centre (checked against that centre's
+  // catalogue, record.department set): stored with history received (at received_ms, the
+  // centre's time), forwarded and with_department, status with_department; its change is scoped
+  // to the centre. 201, or 409 receipt_taken.
+  void file_relayed(const WriteContext& context, ApplicationRecord record, std::int64_t received_ms, Respond done);
+  // Central: an officer moves an application of their department along the allowed transitions
+  // (application_transitions()); 404 unknown, 403 other department, 409 transition_not_allowed.
+  void set_application_status(const WriteContext& context, const AuthSession& officer, const std::string& receipt,
+                              const std::string& status, const std::string& note, Respond done);
+
+  // Centre node, relay: central's answers to relayed entries. Sent ones still "received" become
+  // "forwarded" (history and change log); refused ones keep central's answer.
+  struct RelayAnswer {
+    std::int64_t seq = 0;
+    std::string receipt;
+    bool sent = true;
+    int status = 0;
+    std::string answer;
+  };
+  void relay_answered(std::vector<RelayAnswer> answers, Respond done);
+  // Centre node, puller: central's statuses (history as central has it) applied to the centre's
+  // applications, stored with the cursor they were read up to (meta 'upstream_cursor').
+  struct UpstreamStatus {
+    std::string receipt;
+    std::string status;
+    std::vector<ApplicationHistoryEntry> history;
+  };
+  void apply_upstream(std::vector<UpstreamStatus> statuses, std::string cursor, Respond done);
+  void set_relay_wakeup(std::function<void()> wake);
+
+  NodeRole role() const { return role_; }
+  bool relaying() const { return relay_; }
+  std::string node_id() const;  // the centre id, or "central"
+  // Central: the catalogue of centre `id`, or null.
+  const domain::Catalogue* centre_catalogue(const std::string& id) const;
+  const std::map<std::string, std::shared_ptr<const domain::Catalogue>>& centres() const { return centres_; }
 
   // The server's hybrid logical clock (node: the centre id; drift 0, Clamp: a device clock ahead
   // never drags it past the server's wall clock). observe() merges a device's time.
@@ -233,7 +302,18 @@ class Centre {
   void run_auth_worker();
   void stop_threads();
   std::string next_device_id(Repository& repo, DeviceKind kind);  // under enroll_mu_
-  void forget_device(const std::string& id);                      // drops the cached record
+  // Applications being changed: their latest state, in memory until the writes are durable, so
+  // a second change of the same application builds on the first. Under mu_.
+  struct AppState {
+    ApplicationRecord record;
+    std::vector<ApplicationHistoryEntry> history;
+    int pending = 0;  // writes not yet answered
+  };
+  std::optional<AppState> app_state(const std::string& receipt);  // under mu_
+  void stage_app(AppState state, Mutation& m);                    // under mu_
+  void release_apps(const std::vector<std::string>& receipts);
+  std::optional<Response> reserve_receipt(const std::string& receipt, Mutation& m);  // under mu_
+  void forget_device(const std::string& id);                                         // drops the cached record
   void check_pin(AuthDevice device, std::string operator_id, std::string pin, std::string counter, Respond done);
 
   std::shared_ptr<const domain::Catalogue> catalogue_;
@@ -244,11 +324,17 @@ class Centre {
   std::string catalogue_json_;
   ReadPool reads_;
   EventFeed feed_;
+  NodeRole role_ = NodeRole::Centre;
+  std::map<std::string, std::shared_ptr<const domain::Catalogue>> centres_;
+  bool relay_ = false;
+  std::mutex relay_wake_mu_;
+  std::function<void()> relay_wake_;
 
   // Queue state: guarded by mu_.
   mutable std::mutex mu_;
   std::optional<domain::Queue> queue_;
   std::uint64_t next_seq_ = 0;
+  std::unordered_map<std::string, AppState> apps_;
 
   // Sessions: guarded by sessions_mu_.
   mutable std::mutex sessions_mu_;
@@ -313,6 +399,9 @@ class Centre {
   std::thread auth_thread_;
   std::once_flag shutdown_once_;
 };
+
+// Allowed status changes at central: from → the statuses it may become.
+const std::map<std::string, std::vector<std::string>>& application_transitions();
 
 // The HTTP status and error body for a refused queue operation (404 for unknown ids, 409 for rules).
 Response queue_error_response(const domain::QueueError& error);

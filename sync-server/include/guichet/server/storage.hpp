@@ -29,11 +29,13 @@ const std::vector<std::string>& schema_migrations();
 store::Db open_database(const std::string& path, store::Durability durability = store::Durability::Full,
                         bool check_integrity = true);
 
-enum class DeviceKind { Kiosk, Counter, Display };
+// Centre: a centre node, as a device of the central server (its id is the centre id).
+enum class DeviceKind { Kiosk, Counter, Display, Centre };
 const char* to_string(DeviceKind);
 std::optional<DeviceKind> parse_device_kind(const std::string&);
 
-enum class Role { Operator, Manager, Admin };
+// Officer: a department's officer at central (OperatorRecord::department says which).
+enum class Role { Operator, Manager, Admin, Officer };
 const char* to_string(Role);
 std::optional<Role> parse_role(const std::string&);
 
@@ -66,6 +68,7 @@ struct OperatorRecord {
   Role role = Role::Operator;
   std::string pin_hash;
   std::int64_t created_ms = 0;
+  std::string department;  // officers only
 };
 
 struct SessionRecord {
@@ -117,6 +120,8 @@ struct ApplicationRecord {
   std::int64_t updated_ms = 0;
   std::string idempotency_key;
   std::string public_json;
+  std::string centre;      // central: the centre it was filed at
+  std::string department;  // central: the department it is filed with
 };
 
 struct ApplicationHistoryEntry {
@@ -130,8 +135,28 @@ struct ApplicationHistoryEntry {
 struct ChangeRecord {
   std::string key;  // "catalogue", "application:<receipt>", "queue:<day>"
   std::int64_t seq = 0;
-  std::string type;  // "catalogue", "application.status", "queue"
-  std::string body;  // the change as served, JSON text
+  std::string type;   // "catalogue", "application.status", "queue"
+  std::string body;   // the change as served, JSON text
+  std::string scope;  // who reads it: "" everyone; at central, the centre whose application it is
+};
+
+// Centre node: an application waiting to go (or gone) to central.
+struct RelayEntry {
+  std::int64_t seq = 0;  // the relay's own sequence, in the order applications were stored
+  std::string receipt;
+  std::string origin;  // the terminal that filed it
+  std::string hlc;     // the centre's clock time when it was stored
+  std::int64_t received_ms = 0;
+  std::string body;               // the filing as the terminal sent it
+  std::string state = "pending";  // pending, sent, refused
+  int answer_status = 0;          // central's answer (refused: its 4xx)
+  std::string answer;             // central's message (refused) — never the form's values
+};
+
+struct RelayCounts {
+  std::int64_t pending = 0;
+  std::int64_t sent = 0;
+  std::int64_t refused = 0;
 };
 
 struct SyncDeviceRecord {
@@ -206,6 +231,9 @@ class Repository {
   std::optional<ApplicationRecord> application(const std::string& receipt);
   std::vector<ApplicationHistoryEntry> application_history(const std::string& receipt);
   std::int64_t application_count();
+  // Throws when the receipt is not stored.
+  void update_application_status(const std::string& receipt, const std::string& status, std::int64_t updated_ms,
+                                 const std::string& public_json);
 
   // change log (protocol v1 downloads)
   void upsert_change(const ChangeRecord& c);
@@ -213,6 +241,17 @@ class Repository {
   std::vector<ChangeRecord> changes_after(std::int64_t after, std::int64_t through, int limit);
   std::optional<ChangeRecord> change(const std::string& key);
   std::int64_t last_change_seq();
+  // Changes of one scope (central: one centre's applications) with after < seq <= through.
+  std::vector<ChangeRecord> scoped_changes_after(const std::string& scope, std::int64_t after, std::int64_t through,
+                                                 int limit);
+
+  // relay outbox (centre node)
+  void insert_relay(const RelayEntry& r);
+  std::vector<RelayEntry> relay_pending(int limit);
+  // Moves a pending entry to `state` (sent or refused) with central's answer.
+  void mark_relay(std::int64_t seq, const std::string& state, int answer_status, const std::string& answer,
+                  std::int64_t at_ms);
+  RelayCounts relay_counts();
 
   // per-device upload progress (only moves forward)
   void put_sync_device(const SyncDeviceRecord& r);

@@ -1,0 +1,59 @@
+// The centre node's link to the central server (docs/server.md, "Central"): a relay thread that
+// uploads the applications queued in relay_outbox in protocol v1 batches (each entry with its
+// origin terminal) and records central's answers, and a puller thread that reads central's status
+// changes for this centre since a durable cursor and applies them. A WAN outage of days is
+// normal: the queue stays on disk and both threads retry with capped backoff.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "guichet/server/centre.hpp"
+#include "guichet/sync/client.hpp"
+
+namespace guichet::server {
+
+struct RelayOptions {
+  sync::ServerEndpoint upstream;  // central's URL, this centre's device id and secret there
+  int batch_entries = 200;
+  std::chrono::milliseconds poll_interval{1000};  // how often central's changes are read when idle
+  std::chrono::milliseconds backoff_min{200};
+  std::chrono::milliseconds backoff_max{30000};
+  std::chrono::milliseconds request_timeout{10000};
+};
+
+class Relay {
+ public:
+  Relay(Centre& centre, RelayOptions options);
+  ~Relay();  // stops both threads
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+
+  void start();
+  void stop();
+  void wake();  // something new was queued
+
+ private:
+  void run_upload();
+  void run_pull();
+  // One batch: true when it made progress (more may be waiting).
+  enum class Step { Progress, Idle, Failed };
+  Step upload_once(sync::ApiClient& client);
+  Step pull_once(sync::ApiClient& client);
+  bool wait(std::chrono::milliseconds d, bool upload);  // false when stopping
+
+  Centre& centre_;
+  RelayOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::atomic<bool> cancel_{false};
+  std::thread upload_thread_, pull_thread_;
+};
+
+}  // namespace guichet::server

@@ -1,0 +1,238 @@
+#include "guichet/server/relay.hpp"
+
+#include <future>
+#include <nlohmann/json.hpp>
+
+#include "guichet/domain/time.hpp"
+#include "guichet/server/log.hpp"
+
+namespace guichet::server {
+
+using nlohmann::json;
+
+namespace {
+
+// Runs a Centre write and waits for its durable answer.
+template <class Submit>
+Response wait_for(Submit submit) {
+  auto promise = std::make_shared<std::promise<Response>>();
+  auto future = promise->get_future();
+  submit([promise](Response r) { promise->set_value(std::move(r)); });
+  return future.get();
+}
+
+}  // namespace
+
+Relay::Relay(Centre& centre, RelayOptions options) : centre_(centre), options_(std::move(options)) {}
+
+Relay::~Relay() { stop(); }
+
+void Relay::start() {
+  centre_.set_relay_wakeup([this] { wake(); });
+  upload_thread_ = std::thread([this] { run_upload(); });
+  pull_thread_ = std::thread([this] { run_pull(); });
+}
+
+void Relay::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cancel_ = true;
+  cv_.notify_all();
+  if (upload_thread_.joinable()) upload_thread_.join();
+  if (pull_thread_.joinable()) pull_thread_.join();
+  centre_.set_relay_wakeup(nullptr);
+}
+
+void Relay::wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool Relay::wait(std::chrono::milliseconds d, bool upload) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, d, [this, upload] { return stopping_ || (upload && woken_); });
+  if (upload) woken_ = false;
+  return !stopping_;
+}
+
+Relay::Step Relay::upload_once(sync::ApiClient& client) {
+  std::vector<RelayEntry> entries;
+  {
+    auto conn = centre_.reads().acquire();
+    entries = conn->relay_pending(options_.batch_entries);
+  }
+  if (entries.empty()) return Step::Idle;
+  json list = json::array();
+  for (const auto& e : entries) {
+    list.push_back({{"seq", e.seq},
+                    {"kind", "application.file"},
+                    {"hlc", e.hlc},
+                    {"method", "POST"},
+                    {"path", "/api/v1/applications"},
+                    {"body", e.body},
+                    {"origin", e.origin},
+                    {"received_ms", e.received_ms}});
+  }
+  sync::RequestOptions ro;
+  ro.timeout = options_.request_timeout;
+  ro.cancel = &cancel_;
+  ro.headers.push_back("X-Guichet-Protocol: " + std::to_string(sync::kProtocolVersion));
+  auto r = client.post("/api/v1/sync/upload", json{{"protocol", sync::kProtocolVersion}, {"entries", list}}, ro);
+  if (r.transient() || r.status == 401 || r.status == 403 || r.status == 429) {
+    log_error("relay: central did not take " + std::to_string(entries.size()) + " applications (" +
+              (r.status == 0 ? std::string("no answer") : "status " + std::to_string(r.status)) + " " + r.error_code() +
+              "); they stay queued and are sent again");
+    return Step::Failed;
+  }
+  std::vector<Centre::RelayAnswer> answers;
+  if (r.status != 200) {
+    // The whole batch was refused. Alone, an entry gets its own verdict; refused alone, it is kept
+    // as refused so the queue moves on.
+    if (entries.size() > 1) {
+      options_.batch_entries = 1;
+      return Step::Progress;
+    }
+    answers.push_back(Centre::RelayAnswer{entries[0].seq, entries[0].receipt, false, r.status, r.error_message()});
+  } else {
+    json body = json::parse(r.body, nullptr, false);
+    if (!body.is_object() || !body.contains("results") || !body["results"].is_array()) {
+      log_error("relay: central's answer to an upload is not protocol v1; the applications stay queued");
+      return Step::Failed;
+    }
+    std::map<std::int64_t, const RelayEntry*> by_seq;
+    for (const auto& e : entries) by_seq[e.seq] = &e;
+    for (const auto& result : body["results"]) {
+      const std::int64_t seq = result.value("seq", std::int64_t{0});
+      const int status = result.value("status", 0);
+      auto it = by_seq.find(seq);
+      if (it == by_seq.end() || status >= 500 || status == 0) break;  // sent again later
+      if (status < 300) {
+        answers.push_back(Centre::RelayAnswer{seq, it->second->receipt, true, status, ""});
+      } else {
+        std::string code, message;
+        if (result.contains("body") && result["body"].is_object() && result["body"].contains("error")) {
+          const json& err = result["body"]["error"];
+          code = err.value("code", "");
+          message = err.value("message", "");
+        }
+        // The receipt and the code only: the message may quote what the citizen typed.
+        log_error("relay: central refused application " + it->second->receipt + " (status " + std::to_string(status) +
+                  (code.empty() ? std::string() : ", " + code) + "); kept as refused");
+        answers.push_back(Centre::RelayAnswer{seq, it->second->receipt, false, status, message});
+      }
+    }
+    options_.batch_entries = std::max(options_.batch_entries, 200);
+  }
+  if (answers.empty()) return Step::Failed;
+  Response stored = wait_for([&](Respond done) { centre_.relay_answered(std::move(answers), std::move(done)); });
+  return stored.status < 300 ? Step::Progress : Step::Failed;
+}
+
+Relay::Step Relay::pull_once(sync::ApiClient& client) {
+  std::string cursor = "0";
+  {
+    auto conn = centre_.reads().acquire();
+    if (auto c = conn->meta("upstream_cursor")) cursor = *c;
+  }
+  sync::RequestOptions ro;
+  ro.timeout = options_.request_timeout;
+  ro.cancel = &cancel_;
+  ro.headers.push_back("X-Guichet-Protocol: " + std::to_string(sync::kProtocolVersion));
+  auto r = client.get("/api/v1/sync/changes?since=" + cursor + "&limit=500", ro);
+  if (r.status != 200) {
+    log_error("relay: reading central's changes failed (" +
+              (r.status == 0 ? std::string("no answer") : "status " + std::to_string(r.status)) + " " + r.error_code() +
+              "); trying again later");
+    return Step::Failed;
+  }
+  json body = json::parse(r.body, nullptr, false);
+  if (!body.is_object() || !body.contains("cursor") || !body["cursor"].is_string() || !body.contains("changes") ||
+      !body["changes"].is_array()) {
+    log_error("relay: central's changes are not protocol v1; trying again later");
+    return Step::Failed;
+  }
+  std::vector<Centre::UpstreamStatus> statuses;
+  for (const auto& change : body["changes"]) {
+    if (change.value("type", "") != "application.status" || !change.contains("application")) continue;
+    const json& a = change["application"];
+    Centre::UpstreamStatus u;
+    u.receipt = a.value("receipt", "");
+    u.status = a.value("status", "");
+    if (u.receipt.empty() || u.status.empty()) continue;
+    if (a.contains("history") && a["history"].is_array()) {
+      for (const auto& h : a["history"]) {
+        domain::Instant at;
+        const std::string when = h.value("at", "");
+        if (!domain::parse_iso(when, at)) continue;
+        u.history.push_back(
+            ApplicationHistoryEntry{h.value("status", ""), domain::to_unix_ms(at), h.value("note", ""), kCentralNode});
+      }
+    }
+    statuses.push_back(std::move(u));
+  }
+  const std::string next = body["cursor"].get<std::string>();
+  const bool more = body.value("more", false);
+  if (statuses.empty() && next == cursor) return Step::Idle;
+  Response stored = wait_for([&](Respond done) { centre_.apply_upstream(std::move(statuses), next, std::move(done)); });
+  if (stored.status >= 300) return Step::Failed;
+  return more ? Step::Progress : Step::Idle;
+}
+
+void Relay::run_upload() {
+  sync::ApiClient client(options_.upstream);
+  auto backoff = options_.backoff_min;
+  for (;;) {
+    Step step = Step::Failed;
+    try {
+      step = upload_once(client);
+    } catch (const std::exception& e) {
+      log_error(std::string("relay: ") + e.what());
+    }
+    if (step == Step::Progress) {
+      backoff = options_.backoff_min;
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      continue;
+    }
+    if (step == Step::Idle) {
+      backoff = options_.backoff_min;
+      if (!wait(options_.poll_interval, true)) return;
+      continue;
+    }
+    if (!wait(backoff, false)) return;
+    backoff = std::min(backoff * 2, options_.backoff_max);
+  }
+}
+
+void Relay::run_pull() {
+  sync::ApiClient client(options_.upstream);
+  auto backoff = options_.backoff_min;
+  for (;;) {
+    Step step = Step::Failed;
+    try {
+      step = pull_once(client);
+    } catch (const std::exception& e) {
+      log_error(std::string("relay: ") + e.what());
+    }
+    if (step == Step::Progress) {
+      backoff = options_.backoff_min;
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      continue;
+    }
+    if (step == Step::Idle) {
+      backoff = options_.backoff_min;
+      if (!wait(options_.poll_interval, false)) return;
+      continue;
+    }
+    if (!wait(backoff, false)) return;
+    backoff = std::min(backoff * 2, options_.backoff_max);
+  }
+}
+
+}  // namespace guichet::server

@@ -1,0 +1,323 @@
+// The central server (--role central) and a centre node relaying to it (--upstream), as real
+// processes on loopback: every application filed at the centre reaches central exactly once (also
+// across kill -9 of either and with central down for a while), officers change statuses at central
+// and the change reaches the centre's status check, and the refusals central must give.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <set>
+
+#include "centre_server.hpp"
+#include "guichet/config/catalogue_loader.hpp"
+#include "guichet/domain/calendar.hpp"
+
+namespace guichet::server::itest {
+namespace {
+
+long long count_rows(const fs::path& db, const std::string& sql) {
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return -1;
+  sqlite3_busy_timeout(raw, 2000);
+  sqlite3_stmt* st = nullptr;
+  long long n = -1;
+  if (sqlite3_prepare_v2(raw, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    n = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  return n;
+}
+
+// Polls `f` every 50 ms until it is true or `timeout` passes.
+template <class F>
+bool eventually(F f, std::chrono::milliseconds timeout = 30s) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (f()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return f();
+}
+
+std::string due_for(const std::string& filed_on) {
+  auto cat = config::load_catalogue(kDemoCatalogue);
+  EXPECT_TRUE(cat.ok());
+  const auto* s = cat.value().service("birth-certificate");
+  domain::Date d{};
+  EXPECT_TRUE(domain::parse_date(filed_on, d));
+  return domain::format_date(domain::due_date(cat.value().calendar, d, s->time_limit_days, domain::Filed::AtCentre));
+}
+
+json filing(const std::string& receipt) {
+  return json{{"receipt", receipt},
+              {"service", "birth-certificate"},
+              {"language", "pa"},
+              {"channel", "kiosk"},
+              {"filed_on", "2026-11-23"},
+              {"due_on", due_for("2026-11-23")},
+              {"fields",
+               {{"date-of-birth", "2026-11-01"},
+                {"gender", "female"},
+                {"place-of-birth", "home"},
+                {"father-name", "Test Father"},
+                {"mother-name", "Test Mother"},
+                {"address", "House 12, Test Street, Ludhiana"},
+                {"mobile", "98140 12345"}}},
+              {"documents", json::array({{{"id", "discharge-slip"}, {"present", true}}})},
+              {"fee_minor", 0}};
+}
+
+std::string receipt(int n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "LDH01-K1-%06d", n);
+  return buf;
+}
+
+// The central server: a database with centre node LDH01, a department desk R1 and two officers.
+class CentralServer {
+ public:
+  CentralServer() {
+    db_ = dir_ / "central.db";
+    fs::create_directories(dir_ / "catalogues");
+    fs::copy_file(kDemoCatalogue, dir_ / "catalogues" / "LDH01.toml");
+    EXPECT_EQ(testing::run(kServer, {"init", "--db", db_.string()}).status, 0);
+    for (auto [id, kind] : {std::pair{"LDH01", "centre"}, {"R1", "counter"}, {"K9", "kiosk"}}) {
+      fs::path f = dir_ / (std::string(id) + ".secret");
+      auto r = testing::run(
+          kServer, {"add-device", "--db", db_.string(), "--id", id, "--kind", kind, "--secret-file", f.string()});
+      EXPECT_EQ(r.status, 0) << r.err;
+      secrets_[id] = testing::read_file(f);
+      while (!secrets_[id].empty() && secrets_[id].back() == '\n') secrets_[id].pop_back();
+    }
+    for (auto [id, dept, pin] : {std::tuple{"health1", "health", "1111"}, {"revenue1", "revenue", "2222"}}) {
+      auto r = testing::run(kServer,
+                            {"add-operator", "--db", db_.string(), "--id", id, "--name", "Officer", "--role", "officer",
+                             "--department", dept},
+                            std::string(pin) + "\n");
+      EXPECT_EQ(r.status, 0) << r.err;
+    }
+  }
+
+  void start() {
+    fs::remove(dir_ / "port");
+    const std::string listen = "127.0.0.1:" + (port_.empty() ? std::string("0") : port_);
+    testing::ProcessOptions options;
+    options.args = {"serve",
+                    "--role",
+                    "central",
+                    "--db",
+                    db_.string(),
+                    "--catalogue-dir",
+                    (dir_ / "catalogues").string(),
+                    "--listen",
+                    listen,
+                    "--port-file",
+                    (dir_ / "port").string(),
+                    "--threads",
+                    "2"};
+    options.log_dir = dir_.path();
+    process_ = std::make_unique<testing::Process>("guichet-central-" + std::to_string(++starts_), kServer, options);
+    auto port = testing::wait_for_file(dir_ / "port", 10s);
+    ASSERT_TRUE(port.has_value()) << "central did not start: " << process_->stderr_text();
+    port_ = *port;
+    while (!port_.empty() && port_.back() == '\n') port_.pop_back();
+  }
+  void kill9() { process_->kill9(); }
+  int stop() { return process_ ? process_->stop() : -1; }
+  std::string url() const { return "http://127.0.0.1:" + port_; }
+  const fs::path& db() const { return db_; }
+  fs::path secret_file(const std::string& id) const { return dir_ / (id + ".secret"); }
+  Credentials as(const std::string& device, const std::string& bearer = "", const std::string& key = "") const {
+    return Credentials{device, secrets_.at(device), bearer, key};
+  }
+  HttpResult get(const std::string& path, const Credentials& c) const { return http(url() + path, "GET", c); }
+  HttpResult post(const std::string& path, const Credentials& c, const std::string& body) const {
+    return http(url() + path, "POST", c, body);
+  }
+  std::string login(const std::string& op, const std::string& pin) const {
+    auto r = post("/api/v1/sessions", as("R1"), json{{"operator", op}, {"pin", pin}}.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? r.json_body()["session"].get<std::string>() : "";
+  }
+  long long applications() const { return count_rows(db_, "SELECT COUNT(*) FROM applications"); }
+  testing::Process& process() { return *process_; }
+
+ private:
+  testing::TempDir dir_{"guichet-central"};
+  fs::path db_;
+  std::string port_;
+  std::map<std::string, std::string> secrets_;
+  std::unique_ptr<testing::Process> process_;
+  int starts_ = 0;
+};
+
+class Central : public ::testing::Test {
+ protected:
+  void start_centre() {
+    if (!centre_) {
+      centre_ = std::make_unique<CentreServer>(
+          std::vector<std::string>{"--upstream", central_.url(), "--upstream-device", "LDH01", "--upstream-secret-file",
+                                   central_.secret_file("LDH01").string(), "--upstream-poll", "0.1"});
+    }
+    centre_->start();
+  }
+  HttpResult file_at_centre(int n) {
+    return centre_->post("/api/v1/applications", centre_->as("K1", "", "K1:" + std::to_string(n)),
+                         filing(receipt(n)).dump());
+  }
+  std::string status_at_centre(int n) {
+    auto r = centre_->get("/api/v1/applications/" + receipt(n), centre_->as("K2"));
+    if (r.status != 200) return "";
+    return r.json_body()["application"]["status"].get<std::string>();
+  }
+  long long relay(const std::string& state) {
+    return count_rows(centre_->db(), "SELECT COUNT(*) FROM relay_outbox WHERE state = '" + state + "'");
+  }
+  CentralServer central_;
+  std::unique_ptr<CentreServer> centre_;
+};
+
+TEST_F(Central, ApplicationsReachCentralOnceAndOfficersStatusesFlowBack) {
+  central_.start();
+  start_centre();
+  for (int n = 1; n <= 3; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
+  ASSERT_TRUE(eventually([&] { return central_.applications() == 3; })) << central_.applications();
+  ASSERT_TRUE(eventually([&] { return status_at_centre(1) == "with_department"; })) << status_at_centre(1);
+  EXPECT_EQ(relay("sent"), 3);
+
+  // At central: filed with the service's department, history from the centre on.
+  const std::string health = central_.login("health1", "1111");
+  auto got = central_.get("/api/v1/applications/" + receipt(1), central_.as("R1"));
+  ASSERT_EQ(got.status, 200) << got.body;
+  json app = got.json_body()["application"];
+  EXPECT_EQ(app["status"], "with_department");
+  ASSERT_EQ(app["history"].size(), 3u) << app.dump();
+  EXPECT_EQ(app["history"][0]["status"], "received");
+  EXPECT_EQ(app["history"][1]["status"], "forwarded");
+  EXPECT_EQ(app["history"][2]["status"], "with_department");
+  EXPECT_EQ(app.dump().find("Test Father"), std::string::npos);
+
+  // Another department's officer is refused; a bad transition is refused and says what is allowed.
+  const std::string revenue = central_.login("revenue1", "2222");
+  auto other = central_.post("/api/v1/applications/" + receipt(1) + "/status", central_.as("R1", revenue, "s1"),
+                             json{{"status", "approved"}}.dump());
+  EXPECT_EQ(other.status, 403) << other.body;
+  EXPECT_EQ(other.json_body()["error"]["code"], "other_department");
+  auto skip = central_.post("/api/v1/applications/" + receipt(1) + "/status", central_.as("R1", health, "s2"),
+                            json{{"status", "delivered"}}.dump());
+  EXPECT_EQ(skip.status, 409) << skip.body;
+  EXPECT_NE(skip.json_body()["error"]["message"].get<std::string>().find("allowed: approved or rejected"),
+            std::string::npos)
+      << skip.body;
+  auto no_key = central_.post("/api/v1/applications/" + receipt(1) + "/status", central_.as("R1", health),
+                              json{{"status", "approved"}}.dump());
+  EXPECT_EQ(no_key.status, 400) << no_key.body;
+
+  // Approved at central, seen at the centre.
+  auto ok = central_.post("/api/v1/applications/" + receipt(1) + "/status", central_.as("R1", health, "s3"),
+                          json{{"status", "approved"}, {"note", "Collect at counter 2"}}.dump());
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  auto again = central_.post("/api/v1/applications/" + receipt(1) + "/status", central_.as("R1", health, "s3"),
+                             json{{"status", "approved"}, {"note", "Collect at counter 2"}}.dump());
+  EXPECT_EQ(again.status, 200) << again.body;  // a replay, not a second change
+  ASSERT_TRUE(eventually([&] { return status_at_centre(1) == "approved"; })) << status_at_centre(1);
+  auto at_centre = centre_->get("/api/v1/applications/" + receipt(1), centre_->as("K2"));
+  json hist = at_centre.json_body()["application"]["history"];
+  ASSERT_EQ(hist.size(), 4u) << at_centre.body;
+  EXPECT_EQ(hist[3]["status"], "approved");
+  EXPECT_EQ(hist[3]["note"], "Collect at counter 2");
+  EXPECT_EQ(status_at_centre(2), "with_department");
+
+  // The centre's change feed gives terminals the approved status.
+  auto feed = centre_->get("/api/v1/sync/changes?since=0", centre_->as("K2"));
+  ASSERT_EQ(feed.status, 200);
+  bool seen = false;
+  const json changes = feed.json_body()["changes"];
+  for (const auto& c : changes) {
+    if (c["type"] == "application.status" && c["application"]["receipt"] == receipt(1)) {
+      seen = c["application"]["status"] == "approved";
+    }
+  }
+  EXPECT_TRUE(seen);
+  auto health_json = centre_->get("/api/v1/health", {});
+  EXPECT_EQ(health_json.json_body()["relay"]["refused"], 0) << health_json.body;
+}
+
+TEST_F(Central, CentralRefusesWhatIsNotACentresToSend) {
+  central_.start();
+  auto upload = [&](const json& entry) {
+    return central_.post("/api/v1/sync/upload", central_.as("LDH01"),
+                         json{{"protocol", 1}, {"entries", json::array({entry})}}.dump());
+  };
+  json e = {{"seq", 1},
+            {"kind", "application.file"},
+            {"hlc", "0001732190000000-0000-LDH01"},
+            {"method", "POST"},
+            {"path", "/api/v1/applications"},
+            {"origin", "K1"},
+            {"received_ms", 1732190000000},
+            {"body", filing("LDH02-K1-000001").dump()}};
+  auto r = upload(e);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json_body()["results"][0]["status"], 422) << r.body;
+  EXPECT_EQ(r.json_body()["results"][0]["body"]["error"]["code"], "invalid_receipt") << r.body;
+  // A receipt of another terminal than the origin is refused too.
+  e["seq"] = 2;
+  e["body"] = filing("LDH01-K2-000001").dump();
+  EXPECT_EQ(upload(e).json_body()["results"][0]["status"], 422);
+  // Without an origin the batch is refused whole.
+  e.erase("origin");
+  e["seq"] = 3;
+  auto no_origin = upload(e);
+  EXPECT_EQ(no_origin.status, 400) << no_origin.body;
+  EXPECT_EQ(central_.applications(), 0);
+
+  // Terminals do not talk to central, and central has no queue.
+  auto kiosk =
+      central_.post("/api/v1/sync/upload", central_.as("K9"), json{{"protocol", 1}, {"entries", json::array()}}.dump());
+  EXPECT_EQ(kiosk.status, 403) << kiosk.body;
+  auto token = central_.post("/api/v1/tokens", central_.as("K9"), json{{"service", "birth-certificate"}}.dump());
+  EXPECT_EQ(token.status, 404) << token.body;
+  EXPECT_EQ(token.json_body()["error"]["code"], "not_at_central");
+
+  // A good one is stored once, however often the batch is resent.
+  e["origin"] = "K1";
+  e["seq"] = 4;
+  e["body"] = filing(receipt(7)).dump();
+  EXPECT_EQ(upload(e).json_body()["results"][0]["status"], 201);
+  EXPECT_EQ(upload(e).json_body()["results"][0]["status"], 201);
+  EXPECT_EQ(central_.applications(), 1);
+}
+
+TEST_F(Central, EveryApplicationReachesCentralOnceThroughOutagesAndKills) {
+  // Central is down while the centre takes the first applications: they wait on disk.
+  central_.start();
+  ASSERT_EQ(central_.stop(), 0);
+  start_centre();
+  int filed = 0;
+  for (; filed < 40; ++filed) ASSERT_EQ(file_at_centre(filed + 1).status, 201);
+  EXPECT_EQ(relay("pending"), 40);
+
+  central_.start();
+  // kill -9 of the centre node while it drains, then of central while it drains.
+  centre_->kill9();
+  start_centre();
+  for (; filed < 80; ++filed) ASSERT_EQ(file_at_centre(filed + 1).status, 201);
+  central_.kill9();
+  central_.start();
+  for (; filed < 120; ++filed) ASSERT_EQ(file_at_centre(filed + 1).status, 201);
+  centre_->kill9();
+  start_centre();
+
+  ASSERT_TRUE(eventually([&] { return relay("sent") == filed; }, 60s)) << relay("sent") << " of " << filed;
+  EXPECT_EQ(relay("refused"), 0);
+  EXPECT_EQ(central_.applications(), filed);
+  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(DISTINCT receipt) FROM applications WHERE centre = 'LDH01'"),
+            filed);
+  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM application_history WHERE status = 'with_department'"),
+            filed);
+  ASSERT_TRUE(eventually([&] { return status_at_centre(filed) == "with_department"; })) << status_at_centre(filed);
+}
+
+}  // namespace
+}  // namespace guichet::server::itest
