@@ -316,12 +316,41 @@ TEST(CentreServer, BrokenCatalogueStopsTheServerWithFileAndLine) {
   EXPECT_FALSE(fs::exists(s.port_file()));
 }
 
-TEST(CentreServer, CentralRoleIsRefusedForNow) {
+TEST(CentreServer, CentralRoleChecksItsCataloguesAndDatabase) {
   CentreServer s;
+  // Central takes a directory of centres' catalogues, not one catalogue.
   auto r = testing::run(kServer, {"serve", "--role", "central", "--db", s.db().string(), "--catalogue", kDemoCatalogue,
                                   "--listen", "127.0.0.1:0"});
   EXPECT_NE(r.status, 0);
-  EXPECT_NE(r.err.find("central role arrives with application sync"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--role central needs --catalogue-dir"), std::string::npos) << r.err;
+
+  // A broken centre catalogue stops it with file:line.
+  const fs::path dir = s.dir() / "centres";
+  fs::create_directories(dir);
+  std::string text = testing::read_file(kDemoCatalogue);
+  const auto at = text.find("daily_cap = 150");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 15, "daily_cap = -1");
+  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+  {
+    std::ofstream out(dir / "LDH01.toml");
+    out << text;
+  }
+  const fs::path central_db = s.dir() / "central.db";
+  r = testing::run(kServer, {"serve", "--role", "central", "--db", central_db.string(), "--catalogue-dir", dir.string(),
+                             "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("LDH01.toml:" + std::to_string(line) + ":"), std::string::npos) << r.err;
+
+  // A centre's database is not central's.
+  fs::remove(dir / "LDH01.toml");
+  fs::copy_file(kDemoCatalogue, dir / "LDH01.toml");
+  s.start();
+  s.stop();
+  r = testing::run(kServer, {"serve", "--role", "central", "--db", s.db().string(), "--catalogue-dir", dir.string(),
+                             "--listen", "127.0.0.1:0"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("belongs to centre LDH01"), std::string::npos) << r.err;
 }
 
 TEST(CentreServer, AdminCommandsCheckTheirInput) {
