@@ -1,6 +1,7 @@
 #include "devices.hpp"
 
 #include "format.hpp"
+#include "guichet/hardware/receipts/application_slip.hpp"
 #include "guichet/hardware/receipts/token_slip.hpp"
 
 namespace guichet::kiosk {
@@ -187,6 +188,93 @@ std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& cat
     slip.footer_lines = {strings.get(lang, "Please wait until your number is called."),
                          strings.get(lang, "Keep this slip until you are served.")};
     return hw::receipts::encode_token_slip(slip);
+  };
+  auto bytes = make(language);
+  if (!bytes.ok() && bytes.error().kind == hw::ErrorKind::unsupported_text && language != "en") bytes = make("en");
+  if (!bytes.ok()) {
+    problem = bytes.error().message;
+    return std::nullopt;
+  }
+  return std::move(bytes).value();
+}
+
+ServerApplications::ServerApplications(sync::SyncEngine& engine, sync::Outbox& outbox, sync::ServerEndpoint endpoint)
+    : engine_(engine), outbox_(outbox), endpoint_(std::move(endpoint)) {}
+
+std::string ServerApplications::next_receipt(const std::string& centre_id) {
+  // Durable in the outbox file before it is returned: never given twice, across crashes too.
+  return outbox_.next_application_receipt(centre_id);
+}
+
+void ServerApplications::file(const sync::json& body) {
+  engine_.submit("POST", "/api/v1/applications", body, "", "application.file");
+}
+
+StatusLookup ServerApplications::lookup(const std::string& receipt, std::chrono::milliseconds timeout) {
+  StatusLookup out;
+  out.receipt = receipt;
+  sync::ApiClient client(endpoint_);
+  sync::RequestOptions options;
+  options.timeout = timeout;
+  auto r = client.get("/api/v1/applications/" + receipt, options);
+  if (r.status == 404 && r.error_code() == "unknown_application") {
+    out.kind = StatusLookup::Kind::Unknown;
+    return out;
+  }
+  if (!r.ok()) {
+    out.kind = StatusLookup::Kind::Unreachable;
+    out.detail = r.status == 0 ? r.transport_error : "HTTP " + std::to_string(r.status) + ": " + r.error_message();
+    return out;
+  }
+  std::string problem;
+  auto status = parse_public_status(r.body, problem);
+  if (!status) {
+    out.kind = StatusLookup::Kind::Unreachable;
+    out.detail = problem;
+    return out;
+  }
+  out.kind = StatusLookup::Kind::Found;
+  out.status = std::move(*status);
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> build_application_slip(const domain::Catalogue& catalogue,
+                                                                const Strings& strings, const std::string& language,
+                                                                const FilingRequest& request,
+                                                                const std::string& token_display,
+                                                                std::string& problem) {
+  const domain::Service* svc = catalogue.service(request.service);
+  auto make = [&](const std::string& lang) {
+    hw::receipts::ApplicationSlip slip;
+    slip.centre_name = catalogue.centre.name.get(lang);
+    slip.centre_address = catalogue.centre.address;
+    slip.service_name = svc ? svc->name.get(lang) : request.service;
+    slip.receipt = request.receipt;
+    slip.filed_on = display_date(request.filed_on);
+    slip.due_on = display_date(request.due_on);
+    slip.token = token_display;
+    slip.show_documents = svc && !svc->documents.empty();
+    if (svc) {
+      for (const auto* d : missing_documents(*svc, request.documents))
+        slip.missing_documents.push_back(d->name.get(lang));
+      const std::string money = format_money(svc->fee_minor, catalogue.centre.currency);
+      if (request.channel == "counter") {
+        slip.fee_line = strings.fmt(lang, "Fee paid: {amount}",
+                                    {{"amount", format_money(request.fee_minor, catalogue.centre.currency)}});
+      } else if (svc->fee_minor > 0) {
+        slip.fee_line = strings.fmt(lang, "Fee to pay at the counter: {amount}", {{"amount", money}});
+      }
+    }
+    slip.labels.title = strings.get(lang, "Application received");
+    slip.labels.receipt = strings.get(lang, "Receipt number");
+    slip.labels.filed_on = strings.get(lang, "Filed on");
+    slip.labels.due_on = strings.get(lang, "Due by");
+    slip.labels.token = strings.get(lang, "Token");
+    slip.labels.missing = strings.get(lang, "Documents still missing:");
+    slip.labels.all_documents = strings.get(lang, "All required documents received.");
+    slip.footer_lines = {strings.get(lang, "Scan the QR code at any kiosk to see where your application stands."),
+                         strings.get(lang, "Keep this slip: you need it to collect your certificate.")};
+    return hw::receipts::encode_application_slip(slip);
   };
   auto bytes = make(language);
   if (!bytes.ok() && bytes.error().kind == hw::ErrorKind::unsupported_text && language != "en") bytes = make("en");

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "application.hpp"
 #include "guichet/hardware/printer/receipt_printer.hpp"
 #include "guichet/sync/client.hpp"
 #include "issuer.hpp"
@@ -65,6 +66,30 @@ std::optional<IssuedToken> parse_issue_response(const std::string& body, std::st
 std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& catalogue, const Strings& strings,
                                                     const std::string& language, const IssuedToken& token,
                                                     std::string& problem);
+
+// Applications through the outbox: the receipt number from the outbox's durable per-device
+// counter, the filing written as an entry of kind "application.file" and sent by the sync engine
+// whenever it can. Status lookups ask the server directly (a status view is not an action).
+class ServerApplications final : public ApplicationPort {
+ public:
+  ServerApplications(sync::SyncEngine& engine, sync::Outbox& outbox, sync::ServerEndpoint endpoint);
+  std::string next_receipt(const std::string& centre_id) override;
+  void file(const sync::json& body) override;
+  // GET /api/v1/applications/{receipt}; blocks up to `timeout` (call it on a worker thread).
+  StatusLookup lookup(const std::string& receipt, std::chrono::milliseconds timeout);
+
+ private:
+  sync::SyncEngine& engine_;
+  sync::Outbox& outbox_;
+  sync::ServerEndpoint endpoint_;
+};
+
+// The acknowledgement slip's bytes, in the citizen's language when the printer's code page can
+// print it, otherwise in English.
+std::optional<std::vector<std::uint8_t>> build_application_slip(const domain::Catalogue& catalogue,
+                                                                const Strings& strings, const std::string& language,
+                                                                const FilingRequest& request,
+                                                                const std::string& token_display, std::string& problem);
 
 // A short test page for staff.
 std::vector<std::uint8_t> build_test_page(const domain::Catalogue* catalogue, const std::string& device_id);

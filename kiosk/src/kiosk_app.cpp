@@ -30,6 +30,7 @@ class KioskApp {
         tokens_(
             engine_, outbox_, store_, [this](std::function<void()> job) { printer_worker_.run(std::move(job)); },
             std::chrono::seconds(6)),
+        applications_(engine_, outbox_, endpoint),
         model_(config.printer_policy),
         refresher_(endpoint, store_, [this](CatalogueUpdate u) {
           poster_.post([this, u] {
@@ -60,6 +61,7 @@ class KioskApp {
       shown_step_ = model_.state().step;
       step_since_ = now;
     }
+    model_.set_today(centre_today());
     const Step before = model_.state().step;
     View view{model_.state(), strings_, now};
     view.outbox_backlog = before == Step::Settings ? engine_.backlog() : 0;
@@ -68,8 +70,36 @@ class KioskApp {
       case Step::Language:
         actions = language_.draw(f, view);
         break;
+      case Step::Menu:
+        actions = menu_.draw(f, view);
+        break;
       case Step::Service:
         actions = service_.draw(f, view);
+        break;
+      case Step::AppService:
+        actions = app_service_.draw(f, view);
+        break;
+      case Step::AppField:
+        actions = field_.draw(f, view);
+        break;
+      case Step::AppDocuments:
+        actions = documents_.draw(f, view);
+        break;
+      case Step::AppReview:
+        actions = review_.draw(f, view);
+        break;
+      case Step::Filing:
+        actions = filing_.draw(f, view);
+        break;
+      case Step::Filed:
+        actions = filed_.draw(f, view);
+        break;
+      case Step::StatusEntry:
+        actions = status_entry_.draw(f, view);
+        break;
+      case Step::StatusLoading:
+      case Step::StatusShown:
+        actions = status_.draw(f, view);
         break;
       case Step::Priority:
         actions = priority_.draw(f, view);
@@ -142,6 +172,18 @@ class KioskApp {
         case Effect::Kind::Exit:
           app_.quit(0);
           break;
+        case Effect::Kind::FileApplication:
+          file_application_now(e);
+          break;
+        case Effect::Kind::LookupStatus:
+          status_worker_.run([this, receipt = e.value] {
+            StatusLookup l = applications_.lookup(receipt, std::chrono::seconds(4));
+            if (l.kind == StatusLookup::Kind::Unreachable) {
+              std::cerr << "guichet-kiosk: application status not available: " << l.detail << "\n";
+            }
+            poster_.post([this, l] { model_.on_status_lookup(l); });
+          });
+          break;
       }
     }
   }
@@ -155,6 +197,51 @@ class KioskApp {
       };
       IssueResult r = issue_token(printer_, tokens_, slip, in);
       poster_.post([this, r] { run(model_.on_issue_result(r)); });
+    });
+  }
+
+  // The centre's civil date now (the server's clock when known, in the centre's zone).
+  domain::Date centre_today() const {
+    const auto& st = model_.state();
+    const int offset = st.catalogue ? st.catalogue->centre.utc_offset_minutes : 0;
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()) + st.clock_offset;
+    domain::Date d;
+    if (!domain::parse_date(domain::business_day(now, offset), d)) return {};
+    return d;
+  }
+
+  // Saving never waits on the network: the receipt number and the entry are local, then the slip
+  // is printed from the same data. On the printer's thread, after any token being printed.
+  void file_application_now(const Effect& e) {
+    FilingInput in;
+    in.catalogue = nullptr;
+    auto catalogue = model_.state().catalogue;
+    in.draft = model_.state().draft;
+    in.language = e.language;
+    in.channel = "kiosk";
+    in.fee_minor = 0;  // paid at the counter
+    in.today = model_.state().today;
+    printer_worker_.run([this, in, catalogue]() mutable {
+      in.catalogue = catalogue.get();
+      PrintPort paper;
+      paper.ready = [this](std::string& problem) {
+        PrinterCheck st = printer_.status();
+        if (!st.ok) problem = st.message;
+        return st.ok;
+      };
+      paper.print = [this, &in](const FilingRequest& request, std::string& problem) {
+        auto bytes = build_application_slip(*in.catalogue, strings_, in.language, request, {}, problem);
+        if (!bytes) return false;
+        PrinterCheck p = printer_.print(*bytes);
+        if (!p.ok) problem = p.message;
+        return p.ok;
+      };
+      FilingResult r = file_application(applications_, paper, in);
+      if (r.kind == FilingResult::Kind::Failed) {
+        std::cerr << "guichet-kiosk: an application could not be saved: " << r.detail << "\n";
+      }
+      poster_.post([this, r] { run(model_.on_filing_result(r)); });
     });
   }
 
@@ -193,6 +280,7 @@ class KioskApp {
   sync::SyncEngine engine_;
   HardwarePrinter printer_;
   ServerTokens tokens_;
+  ServerApplications applications_;
   KioskModel model_;
   CatalogueRefresher refresher_;
   Sleeper sleeper_;
@@ -209,9 +297,19 @@ class KioskApp {
   StoppedScreen stopped_;
   PinScreen pin_;
   SettingsScreen settings_;
+  MenuScreen menu_;
+  AppServiceScreen app_service_;
+  FieldScreen field_;
+  DocumentsScreen documents_;
+  ReviewScreen review_;
+  FilingScreen filing_;
+  FiledScreen filed_;
+  StatusEntryScreen status_entry_;
+  StatusScreen status_;
 
   // Declared last: destroyed first, so no job runs against members already gone.
   ui::Worker pin_worker_{"kiosk-pin"};
+  ui::Worker status_worker_{"kiosk-status"};
   ui::Worker printer_worker_{"kiosk-printer"};
 };
 

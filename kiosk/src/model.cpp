@@ -30,6 +30,11 @@ void KioskModel::start_over() {
   state_.service.clear();
   state_.priority.clear();
   state_.result.reset();
+  // Nothing a citizen typed outlives them at the kiosk.
+  state_.draft = ApplicationDraft{};
+  state_.filing.reset();
+  state_.status_query.clear();
+  state_.lookup.reset();
   state_.pin.clear();
   state_.staff_message.clear();
   if (state_.catalogue && !state_.catalogue->centre.languages.empty()) {
@@ -51,8 +56,31 @@ std::vector<Effect> KioskModel::apply(const Action& a, Clock::time_point now) {
     case K::ChooseLanguage:
       if (state_.step != Step::Language) return {};
       state_.language = a.value;
-      state_.step = Step::Service;
+      state_.step = Step::Menu;
       return {};
+    case K::ChooseMenu:
+      if (state_.step != Step::Menu) return {};
+      if (a.value == "token") state_.step = Step::Service;
+      if (a.value == "apply") {
+        state_.draft = ApplicationDraft{};
+        state_.step = Step::AppService;
+      }
+      if (a.value == "status") {
+        state_.status_query.clear();
+        state_.lookup.reset();
+        state_.step = Step::StatusEntry;
+      }
+      return {};
+    case K::ChooseAppService:
+    case K::FieldInput:
+    case K::FieldNext:
+    case K::EditField:
+    case K::ToggleDocument:
+    case K::DocumentsDone:
+    case K::SaveApplication:
+    case K::StatusInput:
+    case K::StatusSubmit:
+      return apply_application(a);
     case K::ChooseService: {
       if (state_.step != Step::Service || !state_.catalogue) return {};
       const domain::Service* svc = state_.catalogue->service(a.value);
@@ -75,15 +103,63 @@ std::vector<Effect> KioskModel::apply(const Action& a, Clock::time_point now) {
       return issue_now();
     }
     case K::Back:
-      if (state_.step == Step::Service) state_.step = Step::Language;
-      if (state_.step == Step::Priority) state_.step = Step::Service;
+      switch (state_.step) {
+        case Step::Menu:
+          state_.step = Step::Language;
+          break;
+        case Step::Service:
+        case Step::AppService:
+        case Step::StatusEntry:
+          state_.step = Step::Menu;
+          break;
+        case Step::Priority:
+          state_.step = Step::Service;
+          break;
+        case Step::AppField:
+          if (state_.draft.from_review) {
+            state_.draft.from_review = false;
+            check_review();
+          } else if (state_.draft.field > 0) {
+            --state_.draft.field;
+          } else {
+            state_.step = Step::AppService;
+          }
+          break;
+        case Step::AppDocuments: {
+          const auto* svc = state_.catalogue ? state_.catalogue->service(state_.draft.service) : nullptr;
+          if (svc && !svc->form.empty()) {
+            state_.draft.field = svc->form.size() - 1;
+            state_.step = Step::AppField;
+          } else {
+            state_.step = Step::AppService;
+          }
+          break;
+        }
+        case Step::AppReview: {
+          const auto* svc = state_.catalogue ? state_.catalogue->service(state_.draft.service) : nullptr;
+          if (svc && !svc->documents.empty()) {
+            state_.step = Step::AppDocuments;
+          } else if (svc && !svc->form.empty()) {
+            state_.draft.field = svc->form.size() - 1;
+            state_.step = Step::AppField;
+          } else {
+            state_.step = Step::AppService;
+          }
+          break;
+        }
+        case Step::StatusShown:
+          state_.step = Step::StatusEntry;
+          break;
+        default:
+          break;
+      }
       return {};
     case K::StartOver:
-      if (state_.step == Step::Issuing) return {};
+      if (state_.step == Step::Issuing || state_.step == Step::Filing) return {};
       start_over();
       return {};
     case K::OpenStaff:
-      if (state_.step == Step::Issuing) return {};
+      if (state_.step == Step::Issuing || state_.step == Step::Filing || state_.step == Step::StatusLoading) return {};
       state_.step = Step::AdminPin;
       state_.pin.clear();
       state_.staff_message.clear();
@@ -213,9 +289,159 @@ void KioskModel::on_test_print(bool ok, const std::string& message) {
   state_.staff_message = ok ? "Test page printed" : message;
 }
 
+std::vector<Effect> KioskModel::apply_application(const Action& a) {
+  using K = Action::Kind;
+  const domain::Service* svc =
+      state_.catalogue && !state_.draft.service.empty() ? state_.catalogue->service(state_.draft.service) : nullptr;
+  switch (a.kind) {
+    case K::ChooseAppService: {
+      if (state_.step != Step::AppService || !state_.catalogue) return {};
+      const domain::Service* chosen = state_.catalogue->service(a.value);
+      if (!chosen) return {};
+      if (state_.draft.service != a.value) state_.draft = ApplicationDraft{};
+      state_.draft.service = a.value;
+      state_.draft.field = 0;
+      state_.draft.from_review = false;
+      state_.draft.problems.clear();
+      if (!chosen->form.empty()) {
+        state_.step = Step::AppField;
+      } else if (!chosen->documents.empty()) {
+        state_.step = Step::AppDocuments;
+      } else {
+        check_review();
+      }
+      return {};
+    }
+    case K::FieldInput:
+      if (state_.step != Step::AppField || !svc || state_.draft.field >= svc->form.size()) return {};
+      state_.draft.values[svc->form[state_.draft.field].id] = a.value;
+      return {};
+    case K::FieldNext: {
+      if (state_.step != Step::AppField || !svc || state_.draft.field >= svc->form.size()) return {};
+      const domain::FormField& field = svc->form[state_.draft.field];
+      auto it = state_.draft.values.find(field.id);
+      domain::FormCheckOptions options;
+      options.today = state_.today;
+      auto checked = domain::check_value(field, it == state_.draft.values.end() ? "" : it->second, options);
+      auto& problems = state_.draft.problems;
+      problems.erase(std::remove_if(problems.begin(), problems.end(),
+                                    [&](const domain::FieldProblem& p) { return p.field == field.id; }),
+                     problems.end());
+      if (checked.problem) {
+        problems.push_back(*checked.problem);
+        return {};
+      }
+      next_after_field();
+      return {};
+    }
+    case K::EditField: {
+      if (state_.step != Step::AppReview || !svc) return {};
+      for (std::size_t i = 0; i < svc->form.size(); ++i) {
+        if (svc->form[i].id == a.value) {
+          state_.draft.field = i;
+          state_.draft.from_review = true;
+          state_.step = Step::AppField;
+        }
+      }
+      return {};
+    }
+    case K::ToggleDocument: {
+      if (state_.step != Step::AppDocuments || !svc) return {};
+      bool known = std::any_of(svc->documents.begin(), svc->documents.end(),
+                               [&](const domain::RequiredDocument& d) { return d.id == a.value; });
+      if (!known) return {};
+      state_.draft.documents[a.value] = !state_.draft.documents[a.value];
+      return {};
+    }
+    case K::DocumentsDone:
+      if (state_.step != Step::AppDocuments) return {};
+      check_review();
+      return {};
+    case K::SaveApplication:
+      if (state_.step != Step::AppReview || !svc) return {};
+      check_review();
+      if (!state_.draft.problems.empty()) return {};
+      state_.step = Step::Filing;
+      state_.filing.reset();
+      return {Effect{Effect::Kind::FileApplication, state_.draft.service, {}, state_.language, {}, {}}};
+    case K::StatusInput:
+      if (state_.step != Step::StatusEntry) return {};
+      state_.status_query = a.value.size() > 64 ? a.value.substr(0, 64) : a.value;
+      return {};
+    case K::StatusSubmit: {
+      if (state_.step != Step::StatusEntry) return {};
+      std::string receipt = normalise_receipt(state_.status_query);
+      if (receipt.empty()) return {};
+      state_.status_query = receipt;
+      state_.lookup.reset();
+      state_.step = Step::StatusLoading;
+      return {Effect{Effect::Kind::LookupStatus, {}, {}, state_.language, {}, receipt}};
+    }
+    default:
+      return {};
+  }
+}
+
+void KioskModel::next_after_field() {
+  const domain::Service* svc = state_.catalogue ? state_.catalogue->service(state_.draft.service) : nullptr;
+  if (!svc) return;
+  if (state_.draft.from_review) {
+    state_.draft.from_review = false;
+    check_review();
+    return;
+  }
+  if (state_.draft.field + 1 < svc->form.size()) {
+    ++state_.draft.field;
+    return;
+  }
+  if (!svc->documents.empty()) {
+    state_.step = Step::AppDocuments;
+    return;
+  }
+  check_review();
+}
+
+void KioskModel::check_review() {
+  const domain::Service* svc = state_.catalogue ? state_.catalogue->service(state_.draft.service) : nullptr;
+  if (!svc) return;
+  domain::FormCheckOptions options;
+  options.today = state_.today;
+  state_.draft.problems = domain::check_form(svc->form, state_.draft.values, options).problems;
+  state_.step = Step::AppReview;
+}
+
+std::vector<Effect> KioskModel::on_filing_result(const FilingResult& result) {
+  if (state_.step != Step::Filing) return {};
+  if (result.kind == FilingResult::Kind::Invalid) {
+    state_.draft.problems = result.problems;
+    state_.step = Step::AppReview;
+    return {};
+  }
+  state_.filing = result;
+  if (result.kind == FilingResult::Kind::Printed) state_.printer = {true, true, {}};
+  if (result.kind == FilingResult::Kind::NotPrinted) state_.printer = {true, false, result.detail};
+  // The answers leave the screen's state once saved; the receipt number stays on screen.
+  if (result.kind != FilingResult::Kind::Failed) state_.draft.values.clear();
+  state_.step = Step::Filed;
+  // The application is saved whatever the printer does; under the stop policy the kiosk then
+  // stops (as after a failed token slip) until the printer is fine again.
+  if (result.kind == FilingResult::Kind::NotPrinted && state_.policy == PrinterPolicy::Stop) {
+    return {Effect{Effect::Kind::WatchPrinter, {}, {}, {}, {}, {}}};
+  }
+  return {};
+}
+
+void KioskModel::on_status_lookup(const StatusLookup& lookup) {
+  if (state_.step != Step::StatusLoading) return;
+  state_.lookup = lookup;
+  if (lookup.kind == StatusLookup::Kind::Unreachable) state_.server_online = false;
+  state_.step = Step::StatusShown;
+}
+
 bool KioskModel::idle_applies() const {
   return state_.step != Step::Issuing && state_.step != Step::Language && state_.step != Step::Stopped &&
-         !state_.pin_checking && !state_.test_printing;
+         state_.step != Step::Filing && state_.step != Step::StatusLoading && !state_.pin_checking &&
+         !state_.test_printing;
 }
 
 bool KioskModel::on_idle() {

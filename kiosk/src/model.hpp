@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "application.hpp"
 #include "guichet/domain/catalogue.hpp"
 
 namespace guichet::kiosk {
@@ -24,13 +25,24 @@ bool parse_printer_policy(const std::string& text, PrinterPolicy& out);
 
 enum class Step {
   Language,  // choose a language (start)
-  Service,   // choose a service
+  Menu,      // take a token, file an application or check one
+  Service,   // choose a service (token)
   Priority,  // does a priority category apply?
   Issuing,   // checking the printer, asking the server, printing
   Result,    // "Please take your token", or why not
   Stopped,   // issuing stopped: printer fault under the stop policy
   AdminPin,  // staff PIN pad
   Settings,  // staff settings
+  // Applications.
+  AppService,     // which service to apply for
+  AppField,       // one field of the form, with its keyboard
+  AppDocuments,   // the checklist of documents
+  AppReview,      // every answer and every problem; save
+  Filing,         // saving and printing the acknowledgement
+  Filed,          // "Your application is saved", the receipt number
+  StatusEntry,    // scan or type a receipt number
+  StatusLoading,  // asking the server
+  StatusShown,    // where the application stands, or why it cannot be told
 };
 
 // What the issuing pipeline reports.
@@ -64,6 +76,13 @@ struct KioskState {
   std::string priority;  // chosen priority category id ("" = none)
   std::optional<IssueResult> result;
 
+  // Applications.
+  ApplicationDraft draft;
+  std::optional<FilingResult> filing;
+  std::string status_query;  // the receipt number being typed or scanned
+  std::optional<StatusLookup> lookup;
+  domain::Date today;  // the centre's civil date, set by the controller
+
   std::shared_ptr<const domain::Catalogue> catalogue;
   bool catalogue_cached = false;  // from the local cache; the server has not answered yet
   bool server_online = false;
@@ -84,7 +103,17 @@ struct KioskState {
 
 struct Action {
   enum class Kind {
-    ChooseLanguage,  // value: language code
+    ChooseLanguage,    // value: language code
+    ChooseMenu,        // value: "token", "apply" or "status"
+    ChooseAppService,  // value: service id
+    FieldInput,        // value: the current field's whole new value
+    FieldNext,         // the current field is done: check it and go on
+    EditField,         // value: field id (from the review)
+    ToggleDocument,    // value: document id
+    DocumentsDone,
+    SaveApplication,
+    StatusInput,  // value: the receipt number so far
+    StatusSubmit,
     ChooseService,   // value: service id
     ChoosePriority,  // value: category id, "" for none
     Back,
@@ -111,6 +140,8 @@ struct Effect {
     WatchPrinter,  // poll the printer until it is ready again
     ApplyTheme,    // value: theme name
     Exit,
+    FileApplication,  // the state's draft, language
+    LookupStatus,     // value: receipt number
   };
   Kind kind;
   std::string service, priority, language, pin, value;
@@ -132,6 +163,9 @@ class KioskModel {
   std::vector<Effect> on_printer_status(bool ready, const std::string& message);
   void on_pin_checked(bool ok, Clock::time_point now);
   void on_test_print(bool ok, const std::string& message);
+  std::vector<Effect> on_filing_result(const FilingResult& result);
+  void on_status_lookup(const StatusLookup& lookup);
+  void set_today(domain::Date today) { state_.today = today; }
 
   // Nobody touched the screen for the idle timeout: back to the start, forgetting the citizen's
   // choices. Returns false when already at the start (nothing to do).
@@ -145,6 +179,9 @@ class KioskModel {
  private:
   void start_over();
   std::vector<Effect> issue_now();
+  std::vector<Effect> apply_application(const Action& action);
+  void next_after_field();
+  void check_review();
   KioskState state_;
 };
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "../format.hpp"
 #include "../model.hpp"
 #include "../strings.hpp"
 #include "guichet/ui/frame.hpp"
@@ -20,10 +21,15 @@ struct View {
   std::int64_t outbox_backlog = 0;
   bool has_theme_choice = true;
 
-  // The citizen's language.
-  std::string tr(std::string_view english) const { return strings.get(state.language, english); }
+  // The citizen's language, or English where the screen cannot draw the translation yet
+  // (scripts that need shaping; see drawable_without_shaping).
+  std::string tr(std::string_view english) const {
+    std::string s = strings.get(state.language, english);
+    return drawable_without_shaping(s) ? s : std::string(english);
+  }
   std::string tr(std::string_view english, const std::map<std::string, std::string>& values) const {
-    return strings.fmt(state.language, english, values);
+    std::string s = strings.get(state.language, english);
+    return substitute(drawable_without_shaping(s) ? std::string_view(s) : english, values);
   }
 };
 
@@ -72,6 +78,59 @@ class SettingsScreen final : public KioskScreen {
  public:
   std::vector<Action> draw(ui::Frame& f, const View& v) override;
 };
+
+// Applications (application_screens.cpp).
+class MenuScreen final : public KioskScreen {
+ public:
+  std::vector<Action> draw(ui::Frame& f, const View& v) override;
+};
+
+class AppServiceScreen final : public KioskScreen {
+ public:
+  std::vector<Action> draw(ui::Frame& f, const View& v) override;
+};
+
+class FieldScreen final : public KioskScreen {
+ public:
+  std::vector<Action> draw(ui::Frame& f, const View& v) override;
+};
+
+class DocumentsScreen final : public KioskScreen {
+ public:
+  std::vector<Action> draw(ui::Frame& f, const View& v) override;
+};
+
+class ReviewScreen final : public KioskScreen {
+ public:
+  std::vector<Action> draw(ui::Frame& f, const View& v) override;
+};
+
+class FilingScreen final : public KioskScreen {
+ public:
+  std::vector<Action> draw(ui::Frame& f, const View& v) override;
+};
+
+class FiledScreen final : public KioskScreen {
+ public:
+  std::vector<Action> draw(ui::Frame& f, const View& v) override;
+};
+
+class StatusEntryScreen final : public KioskScreen {
+ public:
+  std::vector<Action> draw(ui::Frame& f, const View& v) override;
+};
+
+class StatusScreen final : public KioskScreen {
+ public:
+  std::vector<Action> draw(ui::Frame& f, const View& v) override;
+};
+
+// The on-screen keyboard suited to a field: a number pad for numbers, phones and Aadhaar numbers
+// (with '/' for dates), Latin letters otherwise. Keys and typed text (a keyboard or a
+// keyboard-wedge scanner) edit `value`; returns true when it changed.
+enum class KeyboardKind { Letters, Digits, Date, Receipt };
+KeyboardKind keyboard_for(const domain::FormField& field);
+bool keyboard(ui::Frame& f, const View& v, std::string& value, KeyboardKind kind, std::size_t max_chars);
 
 // Shared pieces.
 void draw_header(ui::Frame& f, const View& v);

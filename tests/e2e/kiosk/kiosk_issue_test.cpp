@@ -42,6 +42,7 @@ class KioskIssueTest : public ::testing::Test {
   // Language, service, "no priority": the issuing starts.
   void choose_birth_certificate(KioskProcess& k) {
     ASSERT_EQ(k.cmd("tap \"English\""), "ok");
+    ASSERT_EQ(k.cmd("tap \"Take a token\""), "ok");
     ASSERT_EQ(k.cmd("wait_text \"Which service do you need?\""), "ok");
     ASSERT_EQ(k.cmd("tap \"Birth certificate\""), "ok");
     ASSERT_EQ(k.cmd("wait_text \"Does a priority category apply to you?\""), "ok");
@@ -77,6 +78,7 @@ TEST_F(KioskIssueTest, IssuesAndPrintsATokenWhoseQrIsItsId) {
   auto k = start_kiosk("stop");
   ASSERT_EQ(k->cmd("screenshot " + quoted((shots_ / "kiosk-1-language.png").string())), "ok");
   ASSERT_EQ(k->cmd("tap \"English\""), "ok");
+  ASSERT_EQ(k->cmd("tap \"Take a token\""), "ok");
   ASSERT_EQ(k->cmd("wait_text \"Which service do you need?\""), "ok");
   ASSERT_EQ(k->cmd("screenshot " + quoted((shots_ / "kiosk-2-services.png").string())), "ok");
   ASSERT_EQ(k->cmd("tap \"Birth certificate\""), "ok");
@@ -184,6 +186,7 @@ TEST_F(KioskIssueTest, ServerDownIssuesNothingEvenWhenTheRequestArrivesLater) {
 TEST_F(KioskIssueTest, IdleTimeoutGoesBackToTheStart) {
   auto k = start_kiosk("stop", 5);
   ASSERT_EQ(k->cmd("tap \"English\""), "ok");
+  ASSERT_EQ(k->cmd("tap \"Take a token\""), "ok");
   ASSERT_EQ(k->cmd("wait_text \"Which service do you need?\""), "ok");
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(k->cmd("wait_text \"Touch your language\" 9000"), "ok");

@@ -110,6 +110,7 @@ TEST_F(QueueFlow, KioskTokenIsPrintedCalledAtTheCounterAndShownOnTheBoard) {
                      "--admin-pin-hash", kiosk::hash_pin("4321").value(), "--size", "1080x1440"});
   ScriptedApp kiosk("kiosk", GUICHET_KIOSK, kiosk_args, work_.path());
   ASSERT_EQ(kiosk.cmd("tap \"English\" 20000"), "ok") << kiosk.stderr_text();
+  ASSERT_EQ(kiosk.cmd("tap \"Take a token\" 10000"), "ok");
   ASSERT_EQ(kiosk.cmd("tap \"Birth certificate\" 10000"), "ok");
   ASSERT_EQ(kiosk.cmd("tap \"Senior citizen\" 10000"), "ok");
   ASSERT_EQ(kiosk.cmd("wait_text \"Please take your token\" 20000"), "ok");

@@ -34,8 +34,10 @@ TEST(KioskModel, HappyPathWithPriority) {
   EXPECT_EQ(m.state().step, Step::Language);
   EXPECT_EQ(m.state().language, "en") << "the catalogue's first language";
   EXPECT_TRUE(m.apply({K::ChooseLanguage, "fr"}, t0).empty());
-  EXPECT_EQ(m.state().step, Step::Service);
+  EXPECT_EQ(m.state().step, Step::Menu);
   EXPECT_EQ(m.state().language, "fr");
+  EXPECT_TRUE(m.apply({K::ChooseMenu, "token"}, t0).empty());
+  EXPECT_EQ(m.state().step, Step::Service);
   EXPECT_TRUE(m.apply({K::ChooseService, "birth-certificate"}, t0).empty());
   EXPECT_EQ(m.state().step, Step::Priority);
   auto effects = m.apply({K::ChoosePriority, "elderly"}, t0);
@@ -64,6 +66,7 @@ TEST(KioskModel, HappyPathWithPriority) {
 TEST(KioskModel, ServiceWithoutCategoriesIssuesAtOnceAndRefusesUnknowns) {
   KioskModel m = ready();
   m.apply({K::ChooseLanguage, "en"}, t0);
+  m.apply({K::ChooseMenu, "token"}, t0);
   EXPECT_TRUE(m.apply({K::ChooseService, "no-such-service"}, t0).empty());
   EXPECT_EQ(m.state().step, Step::Service);
   const domain::Service* plain = nullptr;
@@ -77,6 +80,7 @@ TEST(KioskModel, ServiceWithoutCategoriesIssuesAtOnceAndRefusesUnknowns) {
   }
   KioskModel m2 = ready();
   m2.apply({K::ChooseLanguage, "en"}, t0);
+  m2.apply({K::ChooseMenu, "token"}, t0);
   m2.apply({K::ChooseService, "birth-certificate"}, t0);
   EXPECT_TRUE(m2.apply({K::ChoosePriority, "ex-servicemen"}, t0).empty()) << "not offered for this service";
   EXPECT_EQ(m2.state().step, Step::Priority);
@@ -88,9 +92,12 @@ TEST(KioskModel, ServiceWithoutCategoriesIssuesAtOnceAndRefusesUnknowns) {
 TEST(KioskModel, BackAndIdle) {
   KioskModel m = ready();
   m.apply({K::ChooseLanguage, "fr"}, t0);
+  m.apply({K::ChooseMenu, "token"}, t0);
   m.apply({K::ChooseService, "birth-certificate"}, t0);
   m.apply({K::Back, {}}, t0);
   EXPECT_EQ(m.state().step, Step::Service);
+  m.apply({K::Back, {}}, t0);
+  EXPECT_EQ(m.state().step, Step::Menu);
   m.apply({K::Back, {}}, t0);
   EXPECT_EQ(m.state().step, Step::Language);
   EXPECT_FALSE(m.on_idle()) << "already at the start";
@@ -104,6 +111,7 @@ TEST(KioskModel, BackAndIdle) {
 TEST(KioskModel, StopPolicyStopsIssuingUntilThePrinterIsFine) {
   KioskModel m = ready(PrinterPolicy::Stop);
   m.apply({K::ChooseLanguage, "en"}, t0);
+  m.apply({K::ChooseMenu, "token"}, t0);
   m.apply({K::ChooseService, "birth-certificate"}, t0);
   m.apply({K::ChoosePriority, ""}, t0);
   IssueResult r;
@@ -126,6 +134,7 @@ TEST(KioskModel, StopPolicyStopsIssuingUntilThePrinterIsFine) {
 TEST(KioskModel, ScreenPolicyKeepsIssuing) {
   KioskModel m = ready(PrinterPolicy::Screen);
   m.apply({K::ChooseLanguage, "en"}, t0);
+  m.apply({K::ChooseMenu, "token"}, t0);
   m.apply({K::ChooseService, "birth-certificate"}, t0);
   m.apply({K::ChoosePriority, ""}, t0);
   IssueResult r;
@@ -144,6 +153,7 @@ TEST(KioskModel, UnreachableAndRefusedLeaveNothingIssued) {
   for (auto kind : {IssueResult::Kind::Unreachable, IssueResult::Kind::Refused}) {
     KioskModel m = ready();
     m.apply({K::ChooseLanguage, "en"}, t0);
+    m.apply({K::ChooseMenu, "token"}, t0);
     m.apply({K::ChooseService, "birth-certificate"}, t0);
     m.apply({K::ChoosePriority, ""}, t0);
     IssueResult r;
@@ -219,4 +229,168 @@ TEST(KioskModel, PolicyNames) {
   EXPECT_EQ(p, PrinterPolicy::Screen);
   EXPECT_STREQ(to_string(p), "screen");
   EXPECT_FALSE(parse_printer_policy("Stop", p));
+}
+
+namespace {
+
+domain::Date nov21() {
+  domain::Date d;
+  EXPECT_TRUE(domain::parse_date("2026-11-21", d));
+  return d;
+}
+
+// Language, "File an application", birth certificate: the first field.
+KioskModel applying() {
+  KioskModel m = ready();
+  m.set_today(nov21());
+  m.apply({K::ChooseLanguage, "en"}, t0);
+  m.apply({K::ChooseMenu, "apply"}, t0);
+  EXPECT_EQ(m.state().step, Step::AppService);
+  m.apply({K::ChooseAppService, "birth-certificate"}, t0);
+  EXPECT_EQ(m.state().step, Step::AppField);
+  return m;
+}
+
+void answer(KioskModel& m, const std::string& value) {
+  m.apply({K::FieldInput, value}, t0);
+  m.apply({K::FieldNext, {}}, t0);
+}
+
+}  // namespace
+
+TEST(KioskApplication, FieldByFieldThenDocumentsReviewAndSave) {
+  KioskModel m = applying();
+  const auto* svc = demo()->service("birth-certificate");
+  EXPECT_EQ(m.state().draft.field, 0u);
+  m.apply({K::FieldNext, {}}, t0);  // the child's name is optional
+  EXPECT_EQ(m.state().draft.field, 1u);
+
+  // A date in the future stays on its field with the problem.
+  answer(m, "14/04/2027");
+  EXPECT_EQ(m.state().draft.field, 1u);
+  ASSERT_NE(problem_of(m.state().draft, "date-of-birth"), nullptr);
+  EXPECT_EQ(problem_of(m.state().draft, "date-of-birth")->code, domain::FieldProblemCode::FutureDate);
+  answer(m, "14/04/2026");
+  EXPECT_EQ(problem_of(m.state().draft, "date-of-birth"), nullptr) << "fixed";
+  EXPECT_EQ(m.state().draft.field, 2u);
+  for (const char* v :
+       {"female", "hospital", "", "Harpreet Singh", "Simran Kaur", "12 Model Town, Ludhiana", "98140 12345"}) {
+    answer(m, v);
+  }
+  EXPECT_EQ(m.state().step, Step::AppDocuments);
+  m.apply({K::ToggleDocument, "discharge-slip"}, t0);
+  m.apply({K::ToggleDocument, "no-such-document"}, t0);
+  EXPECT_EQ(m.state().draft.documents.size(), 1u);
+  m.apply({K::DocumentsDone, {}}, t0);
+  EXPECT_EQ(m.state().step, Step::AppReview);
+  EXPECT_TRUE(m.state().draft.problems.empty());
+  EXPECT_EQ(missing_documents(*svc, m.state().draft.documents).size(), 3u);
+
+  auto effects = m.apply({K::SaveApplication, {}}, t0);
+  ASSERT_EQ(effects.size(), 1u);
+  EXPECT_EQ(effects[0].kind, Effect::Kind::FileApplication);
+  EXPECT_EQ(effects[0].language, "en");
+  EXPECT_EQ(m.state().step, Step::Filing);
+  EXPECT_FALSE(m.idle_applies()) << "never time out while saving";
+  EXPECT_TRUE(m.apply({K::StartOver, {}}, t0).empty());
+  EXPECT_EQ(m.state().step, Step::Filing);
+
+  FilingResult r;
+  r.kind = FilingResult::Kind::NotPrinted;
+  r.receipt = "LDH01-K1-000001";
+  r.detail = "Printer out of paper";
+  auto watch = m.on_filing_result(r);
+  ASSERT_EQ(watch.size(), 1u);
+  EXPECT_EQ(watch[0].kind, Effect::Kind::WatchPrinter) << "the stop policy watches the printer";
+  EXPECT_EQ(m.state().step, Step::Filed) << "the receipt number is shown first";
+  EXPECT_EQ(m.state().filing->receipt, "LDH01-K1-000001");
+  EXPECT_TRUE(m.state().draft.values.empty()) << "the answers leave the screen once saved";
+  EXPECT_FALSE(m.state().printer.ready);
+  m.apply({K::StartOver, {}}, t0);
+  EXPECT_EQ(m.state().step, Step::Stopped) << "then the kiosk stops until the printer is fine";
+  EXPECT_FALSE(m.state().filing.has_value());
+  m.on_printer_status(true, {});
+  EXPECT_EQ(m.state().step, Step::Language);
+}
+
+TEST(KioskApplication, ReviewShowsEveryProblemAndEditReturnsToIt) {
+  KioskModel m = applying();
+  // Skip through: required fields left empty are flagged one by one, so go straight to the
+  // review through the documents' Back.
+  for (int i = 0; i < 9; ++i) m.apply({K::FieldNext, {}}, t0);
+  EXPECT_EQ(m.state().step, Step::AppField) << "a required field cannot be skipped";
+  EXPECT_EQ(m.state().draft.field, 1u);
+  answer(m, "14/04/2026");
+  for (const char* v : {"male", "home", "", "Harpreet Singh", "S", "12 Model Town, Ludhiana", "98140 12345"}) {
+    m.apply({K::FieldInput, v}, t0);
+    if (std::string(v) == "S") {
+      m.apply({K::FieldNext, {}}, t0);
+      EXPECT_NE(problem_of(m.state().draft, "mother-name"), nullptr);
+      m.apply({K::FieldInput, "Simran Kaur"}, t0);
+    }
+    m.apply({K::FieldNext, {}}, t0);
+  }
+  m.apply({K::DocumentsDone, {}}, t0);
+  ASSERT_EQ(m.state().step, Step::AppReview);
+  EXPECT_TRUE(m.state().draft.problems.empty());
+
+  m.apply({K::EditField, "mobile"}, t0);
+  EXPECT_EQ(m.state().step, Step::AppField);
+  EXPECT_TRUE(m.state().draft.from_review);
+  m.apply({K::FieldInput, "12345"}, t0);
+  m.apply({K::Back, {}}, t0);  // back to the review, which checks everything again
+  EXPECT_EQ(m.state().step, Step::AppReview);
+  ASSERT_EQ(m.state().draft.problems.size(), 1u);
+  EXPECT_EQ(m.state().draft.problems[0].field, "mobile");
+  EXPECT_TRUE(m.apply({K::SaveApplication, {}}, t0).empty()) << "nothing is saved with a problem";
+  EXPECT_EQ(m.state().step, Step::AppReview);
+
+  // The server-side check of the worker can still refuse: back to the review with its problems.
+  m.apply({K::EditField, "mobile"}, t0);
+  answer(m, "98140 12345");
+  EXPECT_EQ(m.state().step, Step::AppReview);
+  ASSERT_EQ(m.apply({K::SaveApplication, {}}, t0).size(), 1u);
+  FilingResult invalid;
+  invalid.kind = FilingResult::Kind::Invalid;
+  invalid.problems = {{"address", domain::FieldProblemCode::TooShort, "too short"}};
+  m.on_filing_result(invalid);
+  EXPECT_EQ(m.state().step, Step::AppReview);
+  EXPECT_NE(problem_of(m.state().draft, "address"), nullptr);
+}
+
+TEST(KioskApplication, IdleForgetsTheDraft) {
+  KioskModel m = applying();
+  answer(m, "Baby");
+  EXPECT_TRUE(m.idle_applies());
+  EXPECT_TRUE(m.on_idle());
+  EXPECT_EQ(m.state().step, Step::Language);
+  EXPECT_TRUE(m.state().draft.values.empty());
+  EXPECT_TRUE(m.state().draft.service.empty());
+}
+
+TEST(KioskApplication, CheckStatus) {
+  KioskModel m = ready();
+  m.apply({K::ChooseLanguage, "fr"}, t0);
+  m.apply({K::ChooseMenu, "status"}, t0);
+  EXPECT_EQ(m.state().step, Step::StatusEntry);
+  m.apply({K::StatusInput, "ldh01/"}, t0);
+  EXPECT_TRUE(m.apply({K::StatusSubmit, {}}, t0).empty()) << "not a receipt number";
+  m.apply({K::StatusInput, "ldh01-k1-000042"}, t0);
+  auto effects = m.apply({K::StatusSubmit, {}}, t0);
+  ASSERT_EQ(effects.size(), 1u);
+  EXPECT_EQ(effects[0].kind, Effect::Kind::LookupStatus);
+  EXPECT_EQ(effects[0].value, "LDH01-K1-000042");
+  EXPECT_EQ(m.state().step, Step::StatusLoading);
+  EXPECT_FALSE(m.idle_applies());
+  StatusLookup l;
+  l.kind = StatusLookup::Kind::Unreachable;
+  m.on_status_lookup(l);
+  EXPECT_EQ(m.state().step, Step::StatusShown);
+  EXPECT_FALSE(m.state().server_online);
+  m.apply({K::Back, {}}, t0);
+  EXPECT_EQ(m.state().step, Step::StatusEntry);
+  m.apply({K::Back, {}}, t0);
+  EXPECT_EQ(m.state().step, Step::Menu);
+  m.on_status_lookup(l);
+  EXPECT_EQ(m.state().step, Step::Menu) << "a late answer changes nothing";
 }

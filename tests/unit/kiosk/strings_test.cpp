@@ -79,3 +79,42 @@ TEST(Strings, RepositoryTranslationsLoad) {
   }
   EXPECT_EQ(s.get("fr", "Back"), "Retour");
 }
+
+TEST(Strings, ApplicationScreensAreTranslatedWithTheirPlaceholders) {
+  auto r = Strings::load_all(std::string(GUICHET_SOURCE_DIR) + "/kiosk/locales");
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const Strings& s = r.value();
+  const char* texts[] = {"File an application",
+                         "Check my application",
+                         "Take a token",
+                         "Which service are you applying for?",
+                         "Question {n} of {total}",
+                         "Please fill this in.",
+                         "Please use at least {n} characters.",
+                         "This date cannot be in the future.",
+                         "Which of these documents do you have with you?",
+                         "Please check your application",
+                         "Fee to pay at the counter: {amount}",
+                         "Save and print",
+                         "Your application is saved",
+                         "Receipt number",
+                         "It should be ready by {date}.",
+                         "Sorry, the status cannot be checked right now",
+                         "No application has the receipt number {receipt}",
+                         "Received at the centre",
+                         "Application received",
+                         "Documents still missing:",
+                         "Scan the QR code at any kiosk to see where your application stands."};
+  for (const char* lang : {"fr", "hi", "pa", "ur"}) {
+    for (const char* text : texts) {
+      const std::string t = s.get(lang, text);
+      EXPECT_NE(t, text) << lang << ": " << text;
+      for (const char* ph : {"{n}", "{total}", "{amount}", "{date}", "{receipt}"}) {
+        EXPECT_EQ(std::string(text).find(ph) == std::string::npos, t.find(ph) == std::string::npos)
+            << lang << ": " << text << " → " << t;
+      }
+    }
+  }
+  EXPECT_EQ(s.get("fr", "File an application"), "Déposer une demande");
+  EXPECT_EQ(s.get("hi", "Receipt number"), "रसीद संख्या");
+}

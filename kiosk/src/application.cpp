@@ -1,0 +1,215 @@
+#include "application.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace guichet::kiosk {
+
+const domain::FieldProblem* problem_of(const ApplicationDraft& draft, const std::string& field_id) {
+  for (const auto& p : draft.problems) {
+    if (p.field == field_id) return &p;
+  }
+  return nullptr;
+}
+
+std::vector<const domain::RequiredDocument*> missing_documents(const domain::Service& service,
+                                                               const std::map<std::string, bool>& documents) {
+  std::vector<const domain::RequiredDocument*> out;
+  for (const auto& d : service.documents) {
+    auto it = documents.find(d.id);
+    if (it == documents.end() || !it->second) out.push_back(&d);
+  }
+  return out;
+}
+
+sync::json application_body(const FilingRequest& r) {
+  sync::json fields = sync::json::object();
+  for (const auto& [id, value] : r.fields) fields[id] = value;
+  sync::json documents = sync::json::array();
+  for (const auto& id : r.document_order) {
+    auto it = r.documents.find(id);
+    documents.push_back({{"id", id}, {"present", it != r.documents.end() && it->second}});
+  }
+  sync::json body = {{"receipt", r.receipt},
+                     {"service", r.service},
+                     {"language", r.language},
+                     {"channel", r.channel},
+                     {"filed_on", domain::format_date(r.filed_on)},
+                     {"due_on", domain::format_date(r.due_on)},
+                     {"fields", fields},
+                     {"documents", documents},
+                     {"fee_minor", r.fee_minor}};
+  if (!r.token.empty()) body["token"] = r.token;
+  return body;
+}
+
+std::string format_receipt(const std::string& centre_id, const std::string& device_id, std::int64_t n) {
+  char digits[32];
+  std::snprintf(digits, sizeof digits, "%06lld", static_cast<long long>(n));
+  return centre_id + "-" + device_id + "-" + digits;
+}
+
+std::string normalise_receipt(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) == 0 && c != '-') return {};
+    out += static_cast<char>(std::toupper(u));
+  }
+  if (out.size() > 64) return {};
+  return out;
+}
+
+std::string format_money(std::int64_t minor, const std::string& currency) {
+  const std::string unit = currency == "INR" ? "Rs" : currency;
+  const bool negative = minor < 0;
+  const std::int64_t a = negative ? -minor : minor;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s%lld.%02lld", negative ? "-" : "", static_cast<long long>(a / 100),
+                static_cast<long long>(a % 100));
+  return unit + " " + buf;
+}
+
+std::string display_date(domain::Date d) {
+  static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const unsigned m = static_cast<unsigned>(d.month());
+  if (!d.ok() || m < 1 || m > 12) return domain::format_date(d);
+  return std::to_string(static_cast<unsigned>(d.day())) + " " + kMonths[m - 1] + " " +
+         std::to_string(static_cast<int>(d.year()));
+}
+
+std::string display_date(const std::string& iso_date) {
+  domain::Date d;
+  if (!domain::parse_date(iso_date, d)) return iso_date;
+  return display_date(d);
+}
+
+std::string problem_text(const Strings& s, const std::string& lang, const domain::FormField& field,
+                         const domain::FieldProblem& problem) {
+  using C = domain::FieldProblemCode;
+  auto n = [](const std::optional<int>& v) { return v ? std::to_string(*v) : std::string(); };
+  switch (problem.code) {
+    case C::Missing:
+      return s.get(lang, "Please fill this in.");
+    case C::TooShort:
+      return s.fmt(lang, "Please use at least {n} characters.", {{"n", n(field.min_length)}});
+    case C::TooLong:
+      return s.fmt(lang, "Please use at most {n} characters.",
+                   {{"n", field.max_length ? n(field.max_length) : std::to_string(domain::kMaxValueChars)}});
+    case C::NotANumber:
+      return s.get(lang, "Please enter a number.");
+    case C::BadDate:
+      return s.get(lang, "Please enter the date as day/month/year, e.g. 14/04/2026.");
+    case C::FutureDate:
+      return s.get(lang, "This date cannot be in the future.");
+    case C::BadPhone:
+    case C::PatternMismatch:
+      if (field.type == domain::FieldType::Phone) return s.get(lang, "Please check the phone number.");
+      break;
+    case C::BadAadhaar:
+      return s.get(lang, "Please check the Aadhaar number: 12 digits.");
+    case C::BadEmail:
+      return s.get(lang, "Please check the e-mail address.");
+    case C::UnknownChoice:
+    case C::NotYesNo:
+      return s.get(lang, "Please choose one of the answers.");
+    default:
+      break;
+  }
+  return s.get(lang, problem.message);
+}
+
+FilingResult file_application(ApplicationPort& port, const PrintPort& printer, const FilingInput& in) {
+  FilingResult out;
+  const domain::Service* svc = in.catalogue ? in.catalogue->service(in.draft.service) : nullptr;
+  if (!svc) {
+    out.kind = FilingResult::Kind::Failed;
+    out.detail = "unknown service '" + in.draft.service + "'";
+    return out;
+  }
+  // 1. The form again, as the server will check it: nothing is saved with a problem.
+  domain::FormCheckOptions options;
+  options.today = in.today;
+  auto check = domain::check_form(svc->form, in.draft.values, options);
+  if (!check.ok()) {
+    out.kind = FilingResult::Kind::Invalid;
+    out.problems = check.problems;
+    return out;
+  }
+  // 2. Receipt number and due date, both from local data.
+  FilingRequest req;
+  req.service = svc->id;
+  req.language = in.language;
+  req.channel = in.channel;
+  req.token = in.draft.token;
+  req.filed_on = in.today;
+  req.due_on = domain::due_date(in.catalogue->calendar, in.today, svc->time_limit_days, domain::Filed::AtCentre);
+  req.fields = check.values;
+  for (const auto& d : svc->documents) {
+    auto it = in.draft.documents.find(d.id);
+    req.documents[d.id] = it != in.draft.documents.end() && it->second;
+    req.document_order.push_back(d.id);
+  }
+  req.fee_minor = in.fee_minor;
+  try {
+    req.receipt = port.next_receipt(in.catalogue->centre.id);
+    // 3. Durable in the outbox: from here on the application exists, whatever the network does.
+    port.file(application_body(req));
+  } catch (const std::exception& e) {
+    out.kind = FilingResult::Kind::Failed;
+    out.detail = e.what();
+    return out;
+  }
+  out.receipt = req.receipt;
+  out.filed_on = req.filed_on;
+  out.due_on = req.due_on;
+  out.fee_minor = svc->fee_minor;
+  for (const auto* d : missing_documents(*svc, req.documents)) out.missing.push_back(d->id);
+
+  // 4. The paper, from the local data.
+  std::string problem;
+  bool printed = printer.ready && printer.ready(problem);
+  if (printed) printed = printer.print && printer.print(req, problem);
+  out.kind = printed ? FilingResult::Kind::Printed : FilingResult::Kind::NotPrinted;
+  if (!printed) out.detail = problem;
+  return out;
+}
+
+std::optional<PublicStatus> parse_public_status(const std::string& body, std::string& problem) {
+  try {
+    auto j = sync::json::parse(body);
+    const auto& a = j.at("application");
+    PublicStatus s;
+    s.receipt = a.at("receipt").get<std::string>();
+    s.service = a.at("service").get<std::string>();
+    s.status = a.at("status").get<std::string>();
+    s.filed_on = a.value("filed_on", "");
+    s.due_on = a.value("due_on", "");
+    s.updated_at = a.value("updated_at", "");
+    if (a.contains("history")) {
+      for (const auto& h : a.at("history")) {
+        s.history.push_back({h.at("status").get<std::string>(), h.value("at", ""), h.value("note", "")});
+      }
+    }
+    return s;
+  } catch (const std::exception& e) {
+    problem = std::string("unexpected answer from the server: ") + e.what();
+    return std::nullopt;
+  }
+}
+
+std::string status_label(const std::string& status) {
+  if (status == "received") return "Received at the centre";
+  if (status == "forwarded") return "Sent to the department";
+  if (status == "with_department") return "Being examined by the department";
+  if (status == "approved") return "Approved";
+  if (status == "rejected") return "Rejected";
+  if (status == "ready") return "Ready: please collect it at the centre";
+  if (status == "delivered") return "Delivered";
+  return status;
+}
+
+}  // namespace guichet::kiosk

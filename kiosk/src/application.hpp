@@ -1,0 +1,149 @@
+// Applications at the kiosk: the citizen's draft, filing it offline-first (receipt number from the
+// terminal's outbox, due date from the centre's calendar, the request durable in the outbox, then
+// the acknowledgement slip printed from the local data), and looking up where an application
+// stands. Pure logic and ports; the real ports are in devices.hpp. Runs on worker threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guichet/domain/calendar.hpp"
+#include "guichet/domain/form.hpp"
+#include "guichet/sync/protocol.hpp"
+#include "strings.hpp"
+
+namespace guichet::kiosk {
+
+// What a citizen (or an operator) entered so far for one application.
+struct ApplicationDraft {
+  std::string service;
+  std::map<std::string, std::string> values;   // field id → value as typed
+  std::map<std::string, bool> documents;       // document id → present
+  std::size_t field = 0;                       // the field being filled in
+  bool from_review = false;                    // editing one field from the review: go back there
+  std::vector<domain::FieldProblem> problems;  // from the last check
+  std::string token;                           // the queue token it came from ("" at a kiosk)
+};
+
+// The problem of one field in the draft's last check, or nullptr.
+const domain::FieldProblem* problem_of(const ApplicationDraft& draft, const std::string& field_id);
+// Documents the service asks for that are not ticked present, in catalogue order.
+std::vector<const domain::RequiredDocument*> missing_documents(const domain::Service& service,
+                                                               const std::map<std::string, bool>& documents);
+
+// What a filing request carries (see the applications contract in docs/ui.md).
+struct FilingRequest {
+  std::string receipt;
+  std::string service;
+  std::string language;
+  std::string channel;  // "kiosk" | "counter"
+  std::string token;    // optional
+  domain::Date filed_on;
+  domain::Date due_on;
+  std::map<std::string, std::string> fields;  // normalised values
+  std::map<std::string, bool> documents;      // every document of the service
+  std::vector<std::string> document_order;    // the service's order
+  std::int64_t fee_minor = 0;
+};
+// The body of POST /api/v1/applications.
+sync::json application_body(const FilingRequest& request);
+
+// The receipt number: "<centre>-<device>-<n>", n zero-padded to 6 digits (more when needed).
+std::string format_receipt(const std::string& centre_id, const std::string& device_id, std::int64_t n);
+// A receipt number as typed or scanned: spaces dropped, letters upper-cased. Empty when it cannot
+// be one (characters other than letters, digits and '-', or longer than 64).
+std::string normalise_receipt(const std::string& text);
+
+// "Rs 50.00" (INR) or "EUR 12.50": Latin text that both the screen and the printer can show.
+std::string format_money(std::int64_t minor, const std::string& currency);
+// "21 Nov 2026".
+std::string display_date(domain::Date d);
+// "21 Nov 2026" from "2026-11-21", or the text itself when it is not a date.
+std::string display_date(const std::string& iso_date);
+
+// A form problem for the citizen, in their language: "Please fill this in", "Use at least 2
+// characters", … (the catalogue's English sentence when the code has no sentence of its own).
+std::string problem_text(const Strings& strings, const std::string& lang, const domain::FormField& field,
+                         const domain::FieldProblem& problem);
+
+// The outcome of filing.
+struct FilingResult {
+  enum class Kind {
+    Printed,     // saved in the outbox and the acknowledgement printed
+    NotPrinted,  // saved in the outbox; the printer failed (detail says why)
+    Invalid,     // the form has problems: nothing saved
+    Failed,      // could not be saved (the outbox refused it): nothing filed
+  };
+  Kind kind = Kind::Failed;
+  std::string receipt;
+  domain::Date filed_on;
+  domain::Date due_on;
+  std::vector<std::string> missing;  // ids of documents not present
+  std::int64_t fee_minor = 0;        // the fee to pay (kiosk) or paid (counter)
+  std::vector<domain::FieldProblem> problems;
+  std::string detail;  // the printer's words, or what failed
+};
+
+// The terminal's side of filing: the receipt counter and the outbox.
+class ApplicationPort {
+ public:
+  virtual ~ApplicationPort() = default;
+  virtual std::string next_receipt(const std::string& centre_id) = 0;
+  // Writes the filing to the outbox, durably; throws when it cannot.
+  virtual void file(const sync::json& body) = 0;
+};
+
+struct PrintPort {
+  std::function<bool(std::string& problem)> ready;  // printer status before printing
+  // Prints the paper for the filed application; false with the problem when it did not come out.
+  std::function<bool(const FilingRequest& request, std::string& problem)> print;
+};
+
+struct FilingInput {
+  const domain::Catalogue* catalogue = nullptr;
+  ApplicationDraft draft;
+  std::string language = "en";
+  std::string channel = "kiosk";
+  std::int64_t fee_minor = 0;
+  domain::Date today;
+};
+
+// Checks the form again, takes the receipt number, computes the due date, writes the request to
+// the outbox and prints. Nothing is saved when the form has problems. Never waits on the network.
+FilingResult file_application(ApplicationPort& port, const PrintPort& printer, const FilingInput& in);
+
+// ---- where an application stands (GET /api/v1/applications/{receipt}) -------------------------
+
+struct StatusEvent {
+  std::string status;
+  std::string at;  // ISO 8601 with offset
+  std::string note;
+};
+
+struct PublicStatus {
+  std::string receipt, service, status, filed_on, due_on, updated_at;
+  std::vector<StatusEvent> history;
+};
+// Parses {"application":{…public status…}}; nullopt with the problem when it is not one.
+std::optional<PublicStatus> parse_public_status(const std::string& body, std::string& problem);
+
+struct StatusLookup {
+  enum class Kind {
+    Found,
+    Unknown,      // 404 unknown_application
+    Unreachable,  // no answer, or an answer that is not a status
+  };
+  Kind kind = Kind::Unreachable;
+  std::string receipt;
+  PublicStatus status;
+  std::string detail;  // for logs: what failed (no personal data)
+};
+
+// "Received", "Forwarded to the department", …: the English text of a status, for translation.
+std::string status_label(const std::string& status);
+
+}  // namespace guichet::kiosk

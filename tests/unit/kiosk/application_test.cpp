@@ -1,0 +1,233 @@
+// Filing an application at the kiosk with fake ports: the form is checked again, nothing is saved
+// with a problem, the receipt number and the due date come from local data, the request body
+// follows the contract, a printer fault leaves the application saved; and the status answer.
+#include "application.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "guichet/config/catalogue_loader.hpp"
+
+using namespace guichet;
+using namespace guichet::kiosk;
+
+namespace {
+
+std::shared_ptr<const domain::Catalogue> demo() {
+  static auto cat = [] {
+    auto c = config::load_catalogue(GUICHET_SOURCE_DIR "/sync-server/catalogue/demo-centre.toml");
+    EXPECT_TRUE(c.ok());
+    return std::make_shared<const domain::Catalogue>(c.value());
+  }();
+  return cat;
+}
+
+domain::Date day(const char* text) {
+  domain::Date d;
+  EXPECT_TRUE(domain::parse_date(text, d)) << text;
+  return d;
+}
+
+class FakeApplications final : public ApplicationPort {
+ public:
+  std::string next_receipt(const std::string& centre_id) override {
+    ++taken;
+    return format_receipt(centre_id, "K1", taken);
+  }
+  void file(const sync::json& body) override {
+    if (fail) throw std::runtime_error("database or disk is full");
+    filed.push_back(body);
+  }
+  int taken = 0;
+  bool fail = false;
+  std::vector<sync::json> filed;
+};
+
+ApplicationDraft birth_draft() {
+  ApplicationDraft d;
+  d.service = "birth-certificate";
+  d.values = {{"date-of-birth", "14/04/2026"},   {"gender", "female"},           {"place-of-birth", "hospital"},
+              {"father-name", "Harpreet Singh"}, {"mother-name", "Simran Kaur"}, {"address", "12 Model Town, Ludhiana"},
+              {"mobile", "98140 12345"}};
+  d.documents = {{"discharge-slip", true}, {"parents-id", true}};
+  return d;
+}
+
+FilingInput input(ApplicationDraft draft) {
+  FilingInput in;
+  in.catalogue = demo().get();
+  in.draft = std::move(draft);
+  in.language = "pa";
+  in.today = day("2026-11-21");
+  return in;
+}
+
+PrintPort printer(bool ready, bool prints, std::vector<FilingRequest>* printed) {
+  PrintPort p;
+  p.ready = [ready](std::string& problem) {
+    if (!ready) problem = "Printer out of paper";
+    return ready;
+  };
+  p.print = [prints, printed](const FilingRequest& r, std::string& problem) {
+    if (!prints) {
+      problem = "Printer cover open";
+      return false;
+    }
+    printed->push_back(r);
+    return true;
+  };
+  return p;
+}
+
+}  // namespace
+
+TEST(Receipt, FormatAndNormalise) {
+  EXPECT_EQ(format_receipt("LDH01", "K1", 42), "LDH01-K1-000042");
+  EXPECT_EQ(format_receipt("LDH01", "K1", 1234567), "LDH01-K1-1234567");
+  EXPECT_EQ(normalise_receipt(" ldh01-k1-000042\n"), "LDH01-K1-000042");
+  EXPECT_EQ(normalise_receipt("LDH01/K1"), "") << "characters a receipt number never has";
+  EXPECT_EQ(normalise_receipt(std::string(65, 'A')), "");
+}
+
+TEST(Receipt, MoneyAndDates) {
+  EXPECT_EQ(format_money(5000, "INR"), "Rs 50.00");
+  EXPECT_EQ(format_money(1205, "EUR"), "EUR 12.05");
+  EXPECT_EQ(format_money(0, "INR"), "Rs 0.00");
+  EXPECT_EQ(display_date(day("2026-12-09")), "9 Dec 2026");
+  EXPECT_EQ(display_date(std::string("2026-01-26")), "26 Jan 2026");
+  EXPECT_EQ(display_date(std::string("soon")), "soon");
+}
+
+TEST(Filing, SavesThenPrintsFromLocalData) {
+  FakeApplications apps;
+  std::vector<FilingRequest> printed;
+  auto r = file_application(apps, printer(true, true, &printed), input(birth_draft()));
+  ASSERT_EQ(r.kind, FilingResult::Kind::Printed) << r.detail;
+  EXPECT_EQ(r.receipt, "LDH01-K1-000001");
+  // Saturday 21 Nov 2026, 5 working days + 2 at a centre, Sundays off: due Monday 30 Nov.
+  EXPECT_EQ(domain::format_date(r.due_on),
+            domain::format_date(domain::due_date(demo()->calendar, day("2026-11-21"), 5, domain::Filed::AtCentre)));
+  EXPECT_EQ(r.missing, (std::vector<std::string>{"address-proof", "late-affidavit"}));
+  EXPECT_EQ(r.fee_minor, 5000);
+
+  ASSERT_EQ(apps.filed.size(), 1u);
+  const auto& body = apps.filed[0];
+  EXPECT_EQ(body["receipt"], "LDH01-K1-000001");
+  EXPECT_EQ(body["service"], "birth-certificate");
+  EXPECT_EQ(body["language"], "pa");
+  EXPECT_EQ(body["channel"], "kiosk");
+  EXPECT_FALSE(body.contains("token"));
+  EXPECT_EQ(body["filed_on"], "2026-11-21");
+  EXPECT_EQ(body["due_on"], domain::format_date(r.due_on));
+  EXPECT_EQ(body["fields"]["date-of-birth"], "2026-04-14") << "normalised values are what is filed";
+  EXPECT_EQ(body["fields"]["mobile"], "9814012345");
+  EXPECT_EQ(body["fee_minor"], 0);
+  ASSERT_EQ(body["documents"].size(), 4u);
+  EXPECT_EQ(body["documents"][0], (sync::json{{"id", "discharge-slip"}, {"present", true}}));
+  EXPECT_EQ(body["documents"][2], (sync::json{{"id", "address-proof"}, {"present", false}}));
+
+  ASSERT_EQ(printed.size(), 1u);
+  EXPECT_EQ(printed[0].receipt, "LDH01-K1-000001");
+}
+
+TEST(Filing, ProblemsSaveNothingAndNameEveryField) {
+  FakeApplications apps;
+  std::vector<FilingRequest> printed;
+  auto draft = birth_draft();
+  draft.values.erase("father-name");
+  draft.values["mobile"] = "12345";
+  draft.values["date-of-birth"] = "14/04/2027";
+  auto r = file_application(apps, printer(true, true, &printed), input(draft));
+  ASSERT_EQ(r.kind, FilingResult::Kind::Invalid);
+  std::vector<std::string> fields;
+  for (const auto& p : r.problems) fields.push_back(p.field);
+  EXPECT_EQ(fields, (std::vector<std::string>{"date-of-birth", "father-name", "mobile"}));
+  EXPECT_EQ(apps.taken, 0) << "no receipt number is used up";
+  EXPECT_TRUE(apps.filed.empty());
+  EXPECT_TRUE(printed.empty());
+}
+
+TEST(Filing, PrinterFaultLeavesTheApplicationSaved) {
+  for (bool ready : {false, true}) {
+    SCOPED_TRACE(ready ? "fails while printing" : "not ready");
+    FakeApplications apps;
+    std::vector<FilingRequest> printed;
+    auto r = file_application(apps, printer(ready, false, &printed), input(birth_draft()));
+    EXPECT_EQ(r.kind, FilingResult::Kind::NotPrinted);
+    EXPECT_EQ(r.detail, ready ? "Printer cover open" : "Printer out of paper");
+    EXPECT_EQ(r.receipt, "LDH01-K1-000001");
+    EXPECT_EQ(apps.filed.size(), 1u);
+  }
+}
+
+TEST(Filing, AnOutboxThatRefusesMeansNothingFiled) {
+  FakeApplications apps;
+  apps.fail = true;
+  std::vector<FilingRequest> printed;
+  auto r = file_application(apps, printer(true, true, &printed), input(birth_draft()));
+  EXPECT_EQ(r.kind, FilingResult::Kind::Failed);
+  EXPECT_EQ(r.detail, "database or disk is full");
+  EXPECT_TRUE(printed.empty()) << "no slip for an application that does not exist";
+}
+
+TEST(Filing, CounterCarriesTokenAndFee) {
+  FakeApplications apps;
+  std::vector<FilingRequest> printed;
+  auto in = input(birth_draft());
+  in.channel = "counter";
+  in.fee_minor = 5000;
+  in.draft.token = "LDH01-20261121-A042";
+  auto r = file_application(apps, printer(true, true, &printed), in);
+  ASSERT_EQ(r.kind, FilingResult::Kind::Printed);
+  EXPECT_EQ(apps.filed[0]["channel"], "counter");
+  EXPECT_EQ(apps.filed[0]["fee_minor"], 5000);
+  EXPECT_EQ(apps.filed[0]["token"], "LDH01-20261121-A042");
+}
+
+TEST(Filing, UnknownServiceIsRefused) {
+  FakeApplications apps;
+  std::vector<FilingRequest> printed;
+  auto draft = birth_draft();
+  draft.service = "moon-visa";
+  auto r = file_application(apps, printer(true, true, &printed), input(draft));
+  EXPECT_EQ(r.kind, FilingResult::Kind::Failed);
+  EXPECT_NE(r.detail.find("moon-visa"), std::string::npos);
+  EXPECT_TRUE(apps.filed.empty());
+}
+
+TEST(ProblemText, InTheCitizensLanguage) {
+  Strings s;
+  s.add("fr", {{"Please fill this in.", "Veuillez remplir ce champ."},
+               {"Please use at least {n} characters.", "Veuillez utiliser au moins {n} caractères."}});
+  const auto* svc = demo()->service("birth-certificate");
+  const auto* father = svc->field("father-name");
+  ASSERT_NE(father, nullptr);
+  domain::FieldProblem missing{"father-name", domain::FieldProblemCode::Missing, "Father's name is required."};
+  EXPECT_EQ(problem_text(s, "fr", *father, missing), "Veuillez remplir ce champ.");
+  domain::FieldProblem shortp{"father-name", domain::FieldProblemCode::TooShort, "too short"};
+  EXPECT_EQ(problem_text(s, "fr", *father, shortp), "Veuillez utiliser au moins 2 caractères.");
+  EXPECT_EQ(problem_text(s, "en", *father, shortp), "Please use at least 2 characters.");
+  const auto* mobile = svc->field("mobile");
+  domain::FieldProblem pattern{"mobile", domain::FieldProblemCode::PatternMismatch, "Mobile number ..."};
+  EXPECT_EQ(problem_text(s, "en", *mobile, pattern), "Please check the phone number.");
+}
+
+TEST(PublicStatus, ParsesTheContractAndRefusesOtherAnswers) {
+  std::string problem;
+  auto s = parse_public_status(R"({"application":{"receipt":"LDH01-K1-000042","service":"income-certificate",
+      "status":"forwarded","filed_on":"2026-11-21","due_on":"2026-12-09","updated_at":"2026-11-22T10:00:00+05:30",
+      "history":[{"status":"received","at":"2026-11-21T10:42:00+05:30"},
+                 {"status":"forwarded","at":"2026-11-22T10:00:00+05:30","note":"Sent to Tehsildar"}]}})",
+                               problem);
+  ASSERT_TRUE(s.has_value()) << problem;
+  EXPECT_EQ(s->receipt, "LDH01-K1-000042");
+  EXPECT_EQ(s->status, "forwarded");
+  ASSERT_EQ(s->history.size(), 2u);
+  EXPECT_EQ(s->history[1].note, "Sent to Tehsildar");
+  EXPECT_EQ(s->history[0].note, "");
+  EXPECT_FALSE(parse_public_status(R"({"token":{}})", problem).has_value());
+  EXPECT_NE(problem.find("unexpected answer"), std::string::npos);
+  EXPECT_FALSE(parse_public_status("not json", problem).has_value());
+  EXPECT_EQ(status_label("with_department"), "Being examined by the department");
+}
