@@ -313,9 +313,10 @@ std::vector<Action> FiledScreen::draw(ui::Frame& f, const View& v) {
       done = v.tr("I have noted my number");
     }
   }
-  f.space();
+  // Always at the bottom of the screen, however long the text above is.
   const float w = std::min(f.available_width(), 600 * f.scale());
-  f.set_cursor(f.content().x + (f.content().w - w) / 2, f.cursor().y);
+  f.set_cursor(f.content().x + (f.content().w - w) / 2,
+               f.content().y + f.content().h - f.theme().sizes.button_height * f.scale());
   if (f.button(done, ui::ButtonKind::Primary, w)) out.push_back({Action::Kind::StartOver, {}});
   return out;
 }

@@ -1,0 +1,230 @@
+// A citizen files an application at the real kiosk: the form field by field on the on-screen
+// keyboards (and typed text, as a keyboard or a scanner types), the documents checklist, the
+// review, then the acknowledgement slip out of the printer simulator, whose QR decodes to the
+// receipt number shown on screen; the filing is in the kiosk's outbox as "application.file", and
+// the server gets it. Then "Check my application" with the receipt number typed as a scanner
+// types it. A printer fault still saves the application; a server that is down is said plainly.
+#include <regex>
+
+#include "../../unit/hardware/receipt_test_support.hpp"
+#include "guichet/hardware/escpos_render/image.hpp"
+#include "guichet/store/sqlite.hpp"
+#include "kiosk_harness.hpp"
+#include "pin.hpp"
+
+using namespace guichet;
+using namespace guichet::kiosk_test;
+using sync::json;
+
+namespace {
+
+class KioskApplicationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kiosk_secret_ = centre_.add_device("K1", "kiosk");
+    ASSERT_TRUE(centre_.start()) << centre_.stderr_text();
+    sim_ = std::make_unique<test::SimProcess>(work_ / "printer");
+    ASSERT_TRUE(sim_->running());
+    shots_ = screenshot_dir(work_ / "shots");
+  }
+
+  std::unique_ptr<KioskProcess> start_kiosk() {
+    std::vector<std::string> args = {"--server",         centre_.url(),
+                                     "--device",         "K1",
+                                     "--secret-file",    centre_.secret_file("K1").string(),
+                                     "--data-dir",       (work_ / "kiosk-data").string(),
+                                     "--printer",        "tcp:127.0.0.1:" + std::to_string(sim_->port()),
+                                     "--printer-policy", "screen",
+                                     "--admin-pin-hash", kiosk::hash_pin("2468").value(),
+                                     "--size",           "1280x800"};
+    auto k = std::make_unique<KioskProcess>("guichet-kiosk-" + std::to_string(++kiosks_), args, work_.path());
+    EXPECT_EQ(k->cmd("wait_text \"Touch your language\" 15000"), "ok") << k->stderr_text();
+    return k;
+  }
+
+  void shot(KioskProcess& k, const std::string& name) {
+    ASSERT_EQ(k.cmd("screenshot " + quoted((shots_ / name).string())), "ok");
+  }
+
+  // Language, "File an application", the birth certificate's form and documents, the review.
+  void fill_birth_certificate(KioskProcess& k) {
+    ASSERT_EQ(k.cmd("tap \"English\""), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"What would you like to do?\""), "ok");
+    shot(k, "application-1-menu.png");
+    ASSERT_EQ(k.cmd("tap \"File an application\""), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"Which service are you applying for?\""), "ok");
+    ASSERT_EQ(k.cmd("tap \"Birth certificate\""), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"Child's full name\""), "ok") << k.screen();
+    // The child's name on the on-screen letters: a capital starts the word.
+    for (const char* key : {"B", "A", "B", "Y"}) ASSERT_EQ(k.cmd(std::string("tap \"") + key + "\""), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"Baby\""), "ok") << k.screen();
+    shot(k, "application-2-field.png");
+    ASSERT_EQ(k.cmd("tap \"Next\""), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"Date of birth\""), "ok");
+    // A date in the future is refused next to its field; the number pad fixes it.
+    ASSERT_EQ(k.cmd("type \"14/04/2099\""), "ok");
+    ASSERT_EQ(k.cmd("key Return"), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"This date cannot be in the future.\""), "ok") << k.screen();
+    shot(k, "application-3-problem.png");
+    for (int i = 0; i < 2; ++i) ASSERT_EQ(k.cmd("tap \"Erase\""), "ok");
+    for (const char* key : {"2", "6"}) ASSERT_EQ(k.cmd(std::string("tap \"") + key + "\""), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"14/04/2026\""), "ok") << k.screen();
+    ASSERT_EQ(k.cmd("tap \"Next\""), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"Gender\""), "ok") << k.screen();
+    ASSERT_EQ(k.cmd("tap \"Female\""), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"Place of birth\""), "ok");
+    ASSERT_EQ(k.cmd("tap \"Hospital\""), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"Name of the hospital\""), "ok");
+    ASSERT_EQ(k.cmd("type \"Civil Hospital\""), "ok");
+    ASSERT_EQ(k.cmd("key Return"), "ok");
+    for (const auto& [label, value] :
+         std::vector<std::pair<std::string, std::string>>{{"Father's name", "Harpreet Singh"},
+                                                          {"Mother's name", "Simran Kaur"},
+                                                          {"Full address", "12 Model Town, Ludhiana"},
+                                                          {"Mobile number", "98140 12345"}}) {
+      ASSERT_EQ(k.cmd("wait_text " + quoted(label)), "ok") << k.screen();
+      ASSERT_EQ(k.cmd("type " + quoted(value)), "ok");
+      ASSERT_EQ(k.cmd("wait_text " + quoted(value)), "ok") << k.screen();
+      ASSERT_EQ(k.cmd("key Return"), "ok");
+    }
+    ASSERT_EQ(k.cmd("wait_text \"Which of these documents do you have with you?\""), "ok") << k.screen();
+    ASSERT_EQ(k.cmd("tap \"Hospital discharge slip or birth report\""), "ok");
+    ASSERT_EQ(k.cmd("tap \"Identity proof of a parent\""), "ok");
+    shot(k, "application-4-documents.png");
+    ASSERT_EQ(k.cmd("tap \"Next\""), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"Please check your application\""), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"Address proof\""), "ok") << "listed as missing";
+    shot(k, "application-5-review.png");
+  }
+
+  std::string receipt_on_screen(KioskProcess& k) {
+    static const std::regex pattern("LDH01-K1-[0-9]{6,}");
+    const std::string screen = k.screen();
+    std::smatch m;
+    if (!std::regex_search(screen, m, pattern)) return {};
+    return m.str();
+  }
+
+  guichet::testing::CentreServer centre_;
+  guichet::testing::TempDir work_{"kiosk-application"};
+  std::unique_ptr<test::SimProcess> sim_;
+  std::string kiosk_secret_;
+  fs::path shots_;
+  int kiosks_ = 0;
+};
+
+}  // namespace
+
+TEST_F(KioskApplicationTest, FilesPrintsAndChecksAnApplication) {
+  auto k = start_kiosk();
+  fill_birth_certificate(*k);
+  ASSERT_EQ(k->cmd("tap \"Save and print\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"Your application is saved\" 15000"), "ok") << k->screen();
+  ASSERT_EQ(k->cmd("wait_text \"Your acknowledgement slip is below the screen\""), "ok") << k->screen();
+  shot(*k, "application-6-saved.png");
+  const std::string receipt = receipt_on_screen(*k);
+  ASSERT_FALSE(receipt.empty()) << k->screen();
+  EXPECT_NE(k->screen().find("Fee to pay at the counter: Rs 50.00"), std::string::npos);
+
+  // The slip's QR holds exactly the receipt number.
+  ASSERT_TRUE(test::wait_until([&] { return fs::exists(sim_->job_png(1)); }, 10s)) << sim_->log();
+  auto png = hardware::escpos_render::read_png(sim_->job_png(1));
+  ASSERT_TRUE(png.ok()) << png.error().message;
+  EXPECT_EQ(test::decode_qr(png.value()), receipt);
+  fs::copy_file(sim_->job_png(1), shots_ / "application-slip.png", fs::copy_options::overwrite_existing);
+
+  // The server gets the filing from the outbox (once it offers the applications endpoint).
+  sync::ApiClient api(centre_.endpoint("K1", kiosk_secret_));
+  sync::HttpResponse status;
+  test::wait_until(
+      [&] {
+        status = api.get("/api/v1/applications/" + receipt);
+        return status.ok();
+      },
+      10s);
+  const bool server_has_applications = status.ok() || status.error_code() == "unknown_application";
+  if (server_has_applications) {
+    ASSERT_TRUE(status.ok()) << status.status << " " << status.body;
+    json app = json::parse(status.body)["application"];
+    EXPECT_EQ(app["receipt"], receipt);
+    EXPECT_EQ(app["service"], "birth-certificate");
+    EXPECT_EQ(app["status"], "received");
+    EXPECT_EQ(status.body.find("Harpreet"), std::string::npos) << "no personal data in the public status";
+  } else {
+    std::cout << "note: the server does not offer /api/v1/applications yet (" << status.status << ")\n";
+  }
+
+  // "Check my application": the receipt number typed as a scanner types it, then Return.
+  ASSERT_EQ(k->cmd("tap \"Done\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"Touch your language\""), "ok");
+  ASSERT_EQ(k->cmd("tap \"English\""), "ok");
+  ASSERT_EQ(k->cmd("tap \"Check my application\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"type your receipt number\""), "ok");
+  ASSERT_EQ(k->cmd("type " + quoted(receipt) + " 2"), "ok");
+  ASSERT_EQ(k->cmd("key Return"), "ok");
+  if (server_has_applications) {
+    ASSERT_EQ(k->cmd("wait_text \"Received at the centre\" 10000"), "ok") << k->screen();
+    ASSERT_EQ(k->cmd("wait_text \"Birth certificate\""), "ok") << k->screen();
+  } else {
+    ASSERT_EQ(k->cmd("wait_text \"the status cannot be checked right now\" 10000"), "ok") << k->screen();
+  }
+  shot(*k, "application-7-status.png");
+  EXPECT_EQ(k->cmd("quit"), "ok");
+  EXPECT_EQ(k->wait_exit(10s), 0);
+
+  // The kiosk's outbox holds the filing, kind application.file, with the contract's body: pending
+  // or answered, whatever the server offers.
+  std::vector<std::int64_t> seqs;
+  {
+    store::Db db((work_ / "kiosk-data" / "outbox.sqlite").string());
+    auto st = db.prepare("SELECT seq FROM outbox WHERE kind = 'application.file' ORDER BY seq");
+    while (st.step()) seqs.push_back(st.int64(0));
+  }
+  ASSERT_EQ(seqs.size(), 1u);
+  sync::Outbox outbox((work_ / "kiosk-data" / "outbox.sqlite").string(), "K1");
+  auto entry = outbox.get(seqs[0]);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->method, "POST");
+  EXPECT_EQ(entry->path, "/api/v1/applications");
+  json body = json::parse(entry->body);
+  EXPECT_EQ(body["receipt"], receipt);
+  EXPECT_EQ(body["service"], "birth-certificate");
+  EXPECT_EQ(body["channel"], "kiosk");
+  EXPECT_EQ(body["language"], "en");
+  EXPECT_EQ(body["fields"]["mobile"], "9814012345");
+  EXPECT_EQ(body["fields"]["date-of-birth"], "2026-04-14");
+  EXPECT_EQ(body["fee_minor"], 0);
+  EXPECT_EQ(body["documents"][0], (json{{"id", "discharge-slip"}, {"present", true}}));
+  EXPECT_EQ(body["documents"][2], (json{{"id", "address-proof"}, {"present", false}}));
+  if (server_has_applications) {
+    EXPECT_EQ(entry->state, sync::OutboxState::Done) << entry->response_body;
+  }
+}
+
+TEST_F(KioskApplicationTest, PrinterFaultStillSavesAndShowsTheReceiptNumber) {
+  auto k = start_kiosk();
+  fill_birth_certificate(*k);
+  EXPECT_EQ(sim_->control("paper-out").rfind("ok", 0), 0u);
+  ASSERT_EQ(k->cmd("tap \"Save and print\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"Your application is saved\" 15000"), "ok") << k->screen();
+  ASSERT_EQ(k->cmd("wait_text \"The printer is not working\""), "ok") << k->screen();
+  shot(*k, "application-printer-fault.png");
+  EXPECT_FALSE(receipt_on_screen(*k).empty()) << k->screen();
+  EXPECT_FALSE(fs::exists(sim_->job_png(1)));
+  ASSERT_EQ(k->cmd("tap \"I have noted my number\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"Touch your language\""), "ok");
+}
+
+TEST_F(KioskApplicationTest, StatusWithTheServerDownIsSaidPlainly) {
+  auto k = start_kiosk();
+  centre_.stop();
+  ASSERT_EQ(k->cmd("tap \"English\""), "ok");
+  ASSERT_EQ(k->cmd("tap \"Check my application\""), "ok");
+  for (const char* key : {"L", "D", "H", "0", "1", "-", "K", "1", "-", "4", "2"}) {
+    ASSERT_EQ(k->cmd(std::string("tap \"") + key + "\""), "ok");
+  }
+  ASSERT_EQ(k->cmd("wait_text \"LDH01-K1-42\""), "ok") << k->screen();
+  ASSERT_EQ(k->cmd("tap \"Check\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"Sorry, the status cannot be checked right now\" 10000"), "ok") << k->screen();
+  shot(*k, "application-status-offline.png");
+}
