@@ -303,6 +303,22 @@ CREATE TABLE relay_outbox (
 );
 CREATE INDEX relay_outbox_pending ON relay_outbox(state, seq);
 )sql",
+      // 5: number blocks leased to kiosks (issued from while the node is unreachable, reported
+      // later). Restored with the queue of their business day: a leased number is never issued
+      // again that day.
+      R"sql(
+CREATE TABLE number_leases (
+  id           INTEGER PRIMARY KEY,
+  business_day TEXT NOT NULL,
+  device       TEXT NOT NULL,
+  service      TEXT NOT NULL,
+  prefix       TEXT NOT NULL,
+  first        INTEGER NOT NULL CHECK (first >= 1),
+  count        INTEGER NOT NULL CHECK (count >= 1),
+  leased_ms    INTEGER NOT NULL
+);
+CREATE INDEX number_leases_by_day ON number_leases(business_day, id);
+)sql",
   };
   return migrations;
 }
@@ -814,6 +830,34 @@ void Repository::mark_relay(std::int64_t seq, const std::string& state, int answ
       stmt("UPDATE relay_outbox SET state = ?2, answer_status = ?3, answer = ?4, done_ms = ?5 "
            "WHERE seq = ?1 AND state = 'pending'"));
   st->bind(1, seq).bind(2, state).bind(3, answer_status).bind(4, answer).bind(5, at_ms).run();
+}
+
+void Repository::insert_lease(const domain::NumberLease& l) {
+  Use st(
+      stmt("INSERT INTO number_leases(business_day, device, service, prefix, first, count, leased_ms) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  st->bind(1, l.business_day).bind(2, l.device).bind(3, l.service).bind(4, l.prefix).bind(5, l.first);
+  st->bind(6, l.count).bind(7, domain::to_unix_ms(l.leased_at)).run();
+}
+
+std::vector<domain::NumberLease> Repository::leases_of_day(const std::string& business_day) {
+  Use st(
+      stmt("SELECT device, service, prefix, first, count, leased_ms FROM number_leases WHERE business_day = ?1 "
+           "ORDER BY id"));
+  st->bind(1, business_day);
+  std::vector<domain::NumberLease> out;
+  while (st->step()) {
+    domain::NumberLease l;
+    l.device = st->text(0);
+    l.service = st->text(1);
+    l.prefix = st->text(2);
+    l.business_day = business_day;
+    l.first = static_cast<int>(st->int64(3));
+    l.count = static_cast<int>(st->int64(4));
+    l.leased_at = domain::from_unix_ms(st->int64(5));
+    out.push_back(std::move(l));
+  }
+  return out;
 }
 
 RelayCounts Repository::relay_counts() {

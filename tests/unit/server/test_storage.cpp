@@ -35,7 +35,7 @@ TEST_F(StorageTest, FreshFileGetsEveryTableAtTheLatestVersion) {
   store::Db db = open_database(path);
   EXPECT_EQ(db.schema_version(), static_cast<int>(schema_migrations().size()));
   for (const char* table : {"meta", "devices", "operators", "sessions", "tokens", "counter_states", "events",
-                            "idempotency", "pin_failures"}) {
+                            "idempotency", "pin_failures", "number_leases"}) {
     auto st = db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1");
     st.bind(1, table);
     ASSERT_TRUE(st.step());
@@ -118,6 +118,40 @@ TEST_F(StorageTest, TokensOfADayComeBackInIssueOrder) {
   auto tokens = repo.tokens_of_day("2026-11-23");
   ASSERT_EQ(tokens.size(), 5u);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(tokens[static_cast<std::size_t>(i)].id, id(i + 1));
+}
+
+TEST_F(StorageTest, NumberLeasesOfADayComeBackInLeaseOrderWithEveryField) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  auto lease = [](const std::string& device, const std::string& day, int first, int count) {
+    domain::NumberLease l;
+    l.device = device;
+    l.service = "birth-certificate";
+    l.prefix = "A";
+    l.business_day = day;
+    l.first = first;
+    l.count = count;
+    l.leased_at = domain::from_unix_ms(1'795'000'000'000 + first);
+    return l;
+  };
+  repo.insert_lease(lease("K2", "2026-11-23", 51, 50));
+  repo.insert_lease(lease("K1", "2026-11-22", 1, 10));  // another day
+  repo.insert_lease(lease("K1", "2026-11-23", 1, 50));
+  auto leases = repo.leases_of_day("2026-11-23");
+  ASSERT_EQ(leases.size(), 2u);
+  EXPECT_EQ(leases[0].device, "K2");
+  EXPECT_EQ(leases[0].service, "birth-certificate");
+  EXPECT_EQ(leases[0].prefix, "A");
+  EXPECT_EQ(leases[0].business_day, "2026-11-23");
+  EXPECT_EQ(leases[0].first, 51);
+  EXPECT_EQ(leases[0].count, 50);
+  EXPECT_EQ(domain::to_unix_ms(leases[0].leased_at), 1'795'000'000'051);
+  EXPECT_EQ(leases[1].device, "K1");
+  EXPECT_EQ(leases[1].first, 1);
+  EXPECT_TRUE(repo.leases_of_day("2026-11-24").empty());
+  // The table refuses a block that cannot exist.
+  EXPECT_THROW(repo.insert_lease(lease("K1", "2026-11-23", 0, 5)), store::DbError);
+  EXPECT_THROW(repo.insert_lease(lease("K1", "2026-11-23", 5, 0)), store::DbError);
 }
 
 TEST_F(StorageTest, CounterStatesUpsertAndReplace) {

@@ -209,6 +209,10 @@ class Repository {
   void delete_counters();
   std::vector<domain::CounterState> counters();
 
+  // number blocks leased to kiosks, in the order they were made
+  void insert_lease(const domain::NumberLease& l);
+  std::vector<domain::NumberLease> leases_of_day(const std::string& business_day);
+
   // events
   void insert_event(const EventRecord& e);
   std::uint64_t last_event_seq();
