@@ -50,7 +50,12 @@ void record(detail::FrameContext& ctx, ScreenItem::Kind kind, std::string text, 
 }
 
 // Splits `text` into the lines ImGui would wrap it to at `width`.
+// ImGui takes a null end pointer to mean "up to the terminating zero": an empty view whose data()
+// is null would make it read from address zero. Every text goes through here first.
+std::string_view nonnull(std::string_view text) { return text.data() ? text : std::string_view("", 0); }
+
 std::vector<std::string_view> wrap_lines(ImFont* font, float size, std::string_view text, float width) {
+  text = nonnull(text);
   std::vector<std::string_view> lines;
   const char* s = text.data();
   const char* end = text.data() + text.size();
@@ -63,7 +68,7 @@ std::vector<std::string_view> wrap_lines(ImFont* font, float size, std::string_v
     while (s < end && *s == ' ') ++s;
     if (s < end && *s == '\n' && s == nl) ++s;
   }
-  if (lines.empty()) lines.emplace_back();
+  if (lines.empty()) lines.emplace_back(text.data(), 0);
   return lines;
 }
 
@@ -168,6 +173,7 @@ void Frame::text_in(const Rect& r, std::string_view text, TextStyle style, Tone 
 }
 
 void Frame::text_fit(const Rect& r, std::string_view text, TextStyle style, Tone tone, Align align) {
+  text = nonnull(text);
   ImFont* f = font(style);
   ImVec2 natural = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, text.data(), text.data() + text.size());
   float size = f->FontSize;
@@ -193,6 +199,7 @@ namespace {
 // The largest of Large, Body, Small in which every word of `text` fits `width`: labels shrink
 // rather than break a word in the middle.
 ImFont* fitting_font(ImFont* const* fonts, std::string_view text, float width) {
+  text = nonnull(text);
   for (int style : {2, 1, 0}) {
     ImFont* f = fonts[style];
     bool fits = true;

@@ -129,6 +129,20 @@ TEST_F(AppTest, FailingScriptExitsNonZero) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
+TEST_F(AppTest, EmptyTextsDrawNothingAndDoNotCrash) {
+  auto app = App::create(options(write_script("wait_text \"after the empty ones\"\nquit\n")));
+  ASSERT_TRUE(app.ok()) << app.error().message;
+  int rc = app.value()->run([](Frame& f) {
+    const Rect r{10, 10, 200, 40};
+    f.text(std::string_view{});
+    f.text_in(r, std::string_view{}, TextStyle::Body);
+    f.text_fit(r, std::string_view{}, TextStyle::Large);
+    (void)f.measure(std::string_view{}, TextStyle::Body, 100);
+    f.text("after the empty ones");
+  });
+  EXPECT_EQ(rc, 0);
+}
+
 TEST_F(AppTest, TapOnMissingControlFails) {
   auto app = App::create(options(write_script("tap \"Nowhere\" 100\nquit\n")));
   ASSERT_TRUE(app.ok());
