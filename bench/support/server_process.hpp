@@ -26,7 +26,9 @@ struct ServerSpec {
   std::filesystem::path binary;
   std::filesystem::path dir;  // port file and log go here
   std::filesystem::path db;
-  std::filesystem::path catalogue;
+  std::filesystem::path catalogue;  // centre: the catalogue file; central: the folder of catalogues
+  std::string role = "centre";
+  std::string name = "server";  // the log is <dir>/<name>.log, the port file <dir>/<name>.port
   int threads = 2;
   std::string synchronous = "full";
   std::string listen = "127.0.0.1:0";  // any free port
@@ -36,15 +38,15 @@ struct ServerSpec {
 class ServerProcess {
  public:
   explicit ServerProcess(const ServerSpec& spec) {
-    port_file_ = spec.dir / "port";
+    port_file_ = spec.dir / (spec.name + ".port");
     std::filesystem::remove(port_file_);
     std::vector<std::string> args{spec.binary.string(),
                                   "serve",
                                   "--role",
-                                  "centre",
+                                  spec.role,
                                   "--db",
                                   spec.db.string(),
-                                  "--catalogue",
+                                  spec.role == "central" ? "--catalogue-dir" : "--catalogue",
                                   spec.catalogue.string(),
                                   "--listen",
                                   spec.listen,
@@ -60,7 +62,7 @@ class ServerProcess {
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    log_ = (spec.dir / "server.log").string();
+    log_ = (spec.dir / (spec.name + ".log")).string();
     posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);

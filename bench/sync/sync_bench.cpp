@@ -1,12 +1,19 @@
 // Sync benchmarks: applications filed on terminals reaching the centre server.
 //
-//   guichet-bench-sync upload [--terminals 10] [--applications 100000] [--peer] [--keep]
+//   guichet-bench-sync upload [--terminals 10] [--applications 100000] [--peer] [--centre-only]
 //     Each terminal's outbox holds its share of the applications (written before the clock
-//     starts); the terminals' sync engines then send them all at once. The clock stops when every
-//     outbox is drained; every entry must have been answered 2xx (each is durable on the server,
-//     fsync'd, before it is answered). With --peer the same records (as JSON lines) are then sent
-//     by as many PouchDB clients to PouchDB Server (bench/sync/pouchdb/run.sh), and both rates are
-//     printed with their ratio.
+//     starts); the terminals' sync engines then send them all at once to the centre node, which
+//     relays them to a central server. The clock stops when central has them all (the centre's
+//     relay has sent every one, each durable at central before it answered); the time the
+//     terminals drained to the centre is reported too. Every entry must have been answered 2xx at
+//     both hops (each is durable, fsync'd, before it is answered). With --peer the same records (as JSON lines) are
+//     then sent by as many PouchDB clients to PouchDB Server (bench/sync/pouchdb/run.sh), and both rates are printed
+//     with their ratio.
+//
+//   guichet-bench-sync catch-up [--applications 20000] [--outage-seconds 40]
+//     A centre node whose link to central is down takes N applications from its terminals; the
+//     relay keeps retrying (backing off) for the outage; then central comes back, and the clock runs
+//     from its start until every application is durable at central.
 //
 //   guichet-bench-sync first-sync [--statuses 10000]
 //     A centre server holding N applications (filed through terminals first); a new terminal then
@@ -32,6 +39,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -60,8 +68,10 @@ struct Options {
   long applications = 100000;
   long entries = 20000;
   long statuses = 10000;
+  int outage_seconds = 40;
   int page = 1000;
   bool peer = false;
+  bool centre_only = false;  // upload: stop at the centre node (no central hop)
   bool keep = false;
   fs::path child_dir;  // internal: the backlog-memory terminal process
   int child_port = 0;
@@ -115,6 +125,90 @@ ServerProcess start_server(const Options& o, const Centre& c) {
   spec.catalogue = o.catalogue;
   if (std::getenv("GUICHET_BENCH_LOG_REQUESTS")) spec.extra_args.push_back("--log-requests");
   return ServerProcess(spec);
+}
+
+// The central server's side: its database with the centre node as a device, and the folder of
+// centre catalogues.
+struct Central {
+  fs::path dir, db, catalogues, secret_file;
+};
+
+Central prepare_central(const Options& o, const fs::path& dir, const std::string& centre_id) {
+  Central c;
+  c.dir = dir;
+  c.db = dir / "central.db";
+  c.catalogues = dir / "centres";
+  c.secret_file = dir / (centre_id + ".central.secret");
+  fs::create_directories(c.catalogues);
+  fs::copy_file(o.catalogue, c.catalogues / (centre_id + ".toml"), fs::copy_options::overwrite_existing);
+  auto init = guichet::server::init_database(c.db.string());
+  if (!init) throw std::runtime_error(init.error().message);
+  auto d = guichet::server::add_device(c.db.string(), centre_id, "centre");
+  if (!d) throw std::runtime_error(d.error().message);
+  std::ofstream(c.secret_file) << d->secret << '\n';
+  return c;
+}
+
+ServerSpec central_spec(const Options& o, const Central& c, const std::string& listen = "127.0.0.1:0") {
+  ServerSpec spec;
+  spec.binary = o.server;
+  spec.dir = c.dir;
+  spec.db = c.db;
+  spec.catalogue = c.catalogues;
+  spec.role = "central";
+  spec.name = "central";
+  spec.listen = listen;
+  return spec;
+}
+
+ServerProcess start_central(const Options& o, const Central& c, const std::string& listen = "127.0.0.1:0") {
+  return ServerProcess(central_spec(o, c, listen));
+}
+
+ServerProcess start_relaying_centre(const Options& o, const Centre& c, const Central& central, int central_port) {
+  ServerSpec spec;
+  spec.binary = o.server;
+  spec.dir = c.dir;
+  spec.db = c.db;
+  spec.catalogue = o.catalogue;
+  spec.extra_args = {"--upstream",
+                     "http://127.0.0.1:" + std::to_string(central_port),
+                     "--upstream-device",
+                     c.catalogue->centre.id,
+                     "--upstream-secret-file",
+                     central.secret_file.string()};
+  return ServerProcess(spec);
+}
+
+struct RelayCounts {
+  long pending = -1, sent = 0, refused = 0;
+};
+
+// The centre node's relay counts from its health answer.
+RelayCounts relay_counts(guichet::sync::ApiClient& client) {
+  RelayCounts r;
+  auto h = client.get("/api/v1/health");
+  if (!h.ok()) return r;
+  auto j = nlohmann::json::parse(h.body, nullptr, false);
+  if (j.is_discarded() || !j.contains("relay")) return r;
+  r.pending = j["relay"].value("pending", -1L);
+  r.sent = j["relay"].value("sent", 0L);
+  r.refused = j["relay"].value("refused", 0L);
+  return r;
+}
+
+// Waits until the relay has sent `total` with nothing pending; the time it took, or a negative
+// number after `limit`.
+double wait_relayed(guichet::sync::ApiClient& client, long total, std::chrono::seconds limit, RelayCounts& last) {
+  const auto t0 = Clock::now();
+  while (Clock::now() - t0 < limit) {
+    last = relay_counts(client);
+    if (last.pending == 0 && last.sent + last.refused >= total) {
+      return std::chrono::duration<double>(Clock::now() - t0).count();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
 }
 
 guichet::domain::Date centre_today(const guichet::domain::Catalogue& cat) {
@@ -172,7 +266,13 @@ int upload(const Options& o, const fs::path& dir) {
     std::printf("  outbox files: %.1f MB each\n", static_cast<double>(size) / 1e6);
   }
 
-  ServerProcess server = start_server(o, c);
+  std::optional<Central> central_files;
+  std::optional<ServerProcess> central;
+  if (!o.centre_only) {
+    central_files = prepare_central(o, dir / "upload" / "central", c.catalogue->centre.id);
+    central.emplace(central_spec(o, *central_files));
+  }
+  ServerProcess server = central ? start_relaying_centre(o, c, *central_files, central->port()) : start_server(o, c);
   const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
   std::vector<std::unique_ptr<guichet::sync::Outbox>> outboxes;
   std::vector<std::unique_ptr<guichet::sync::SyncEngine>> engines;
@@ -192,8 +292,16 @@ int upload(const Options& o, const fs::path& dir) {
     all = e->wait_drained(std::chrono::minutes(20)) && all;
     drained_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double centre_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  double seconds = centre_seconds;
+  RelayCounts relayed;
+  if (central) {
+    guichet::sync::ApiClient health(guichet::sync::ServerEndpoint{base, c.terminals[0].device, c.terminals[0].secret});
+    const double more = wait_relayed(health, o.applications, std::chrono::minutes(20), relayed);
+    seconds = more < 0 ? -1 : std::chrono::duration<double>(Clock::now() - t0).count();
+  }
   const double server_cpu = server.cpu_seconds() - cpu_before;
+  const double central_cpu = central ? central->cpu_seconds() : 0;
   const auto [server_pss, server_rss] = guichet::bench::pss_rss_kb(server.pid());
   for (auto& e : engines) e->stop();
   long failed = 0, pending = 0;
@@ -205,16 +313,27 @@ int upload(const Options& o, const fs::path& dir) {
     if (!f.empty() && first_failure.empty()) first_failure = f.front().response_body;
   }
   const int status = server.stop();
-  std::printf("Guichet: %ld applications from %d terminals to the centre server in %.2f s = %.0f applications/s\n",
-              o.applications, o.terminals, seconds, static_cast<double>(o.applications) / seconds);
+  const int central_status = central ? central->stop() : 0;
+  std::printf("Guichet: %ld applications from %d terminals to the centre node in %.2f s = %.0f applications/s\n",
+              o.applications, o.terminals, centre_seconds, static_cast<double>(o.applications) / centre_seconds);
   std::printf("  each durable (WAL fsync) before it was answered; last terminal drained at %.2f s, median %.2f s\n",
               drained_s.empty() ? 0 : *std::max_element(drained_s.begin(), drained_s.end()), median(drained_s));
-  std::printf("  server CPU %.1f s (%.0f us per application), PSS %.0f MB; exit status %d\n", server_cpu,
-              server_cpu * 1e6 / static_cast<double>(o.applications), static_cast<double>(server_pss) / 1024.0, status);
-  std::printf("  server: %s\n", server.commit_summary().c_str());
-  if (!all || pending || failed) {
-    std::fprintf(stderr, "upload incomplete: %ld still pending, %ld refused%s%s\n", pending, failed,
-                 first_failure.empty() ? "" : "; first refusal: ", first_failure.c_str());
+  if (central) {
+    std::printf(
+        "  and on to central: all %ld durable at central (relay sent %ld, refused %ld) at %.2f s = %.0f "
+        "applications/s end to end\n",
+        o.applications, relayed.sent, relayed.refused, seconds,
+        seconds > 0 ? static_cast<double>(o.applications) / seconds : 0.0);
+  }
+  std::printf(
+      "  centre node CPU %.1f s (%.0f us per application), PSS %.0f MB; central CPU %.1f s; exit status %d/%d\n",
+      server_cpu, server_cpu * 1e6 / static_cast<double>(o.applications), static_cast<double>(server_pss) / 1024.0,
+      central_cpu, status, central_status);
+  std::printf("  centre node: %s\n", server.commit_summary().c_str());
+  if (!all || pending || failed || seconds < 0 || relayed.refused) {
+    std::fprintf(
+        stderr, "upload incomplete: %ld still pending, %ld refused at the centre, %ld refused at central%s%s\n",
+        pending, failed, relayed.refused, first_failure.empty() ? "" : "; first refusal: ", first_failure.c_str());
     return 1;
   }
   const double guichet_rate = static_cast<double>(o.applications) / seconds;
@@ -246,6 +365,57 @@ int upload(const Options& o, const fs::path& dir) {
     std::printf("ratio: Guichet %.1fx PouchDB's rate (goal: at least 10x)\n", guichet_rate / peer_rate);
   }
   return 0;
+}
+
+// ---- catch-up after an outage ------------------------------------------------------------------
+
+int catch_up(const Options& o, const fs::path& dir) {
+  Centre c = prepare(o, dir / "catch-up", 10);
+  Central central_files = prepare_central(o, dir / "catch-up" / "central", c.catalogue->centre.id);
+  // Central's port, free while central is down.
+  int central_port = 0;
+  {
+    ServerProcess probe = start_central(o, central_files);
+    central_port = probe.port();
+  }
+  std::printf("preparing %ld applications filed at the centre while central is unreachable …\n", o.entries);
+  std::fflush(stdout);
+  fill_outboxes(c, o.entries, {});
+  ServerProcess centre = start_relaying_centre(o, c, central_files, central_port);
+  const std::string base = "http://127.0.0.1:" + std::to_string(centre.port());
+  {
+    std::vector<std::unique_ptr<guichet::sync::Outbox>> outboxes;
+    std::vector<std::unique_ptr<guichet::sync::SyncEngine>> engines;
+    for (auto& t : c.terminals) {
+      outboxes.push_back(std::make_unique<guichet::sync::Outbox>(t.outbox.string(), t.device));
+      engines.push_back(std::make_unique<guichet::sync::SyncEngine>(
+          *outboxes.back(), guichet::sync::ServerEndpoint{base, t.device, t.secret}));
+    }
+    for (auto& e : engines) e->start();
+    for (auto& e : engines) {
+      if (!e->wait_drained(std::chrono::minutes(10))) throw std::runtime_error("the terminals did not drain");
+    }
+    for (auto& e : engines) e->stop();
+  }
+  guichet::sync::ApiClient health(guichet::sync::ServerEndpoint{base, c.terminals[0].device, c.terminals[0].secret});
+  RelayCounts before = relay_counts(health);
+  std::printf("  waiting at the centre: %ld (sent %ld); the relay has been retrying for a while …\n", before.pending,
+              before.sent);
+  // Let the relay back off as it would in a long outage.
+  std::this_thread::sleep_for(std::chrono::seconds(o.outage_seconds));
+  std::fflush(stdout);
+  const auto t0 = Clock::now();
+  ServerProcess central = start_central(o, central_files, "127.0.0.1:" + std::to_string(central_port));
+  const double up = std::chrono::duration<double>(Clock::now() - t0).count();
+  RelayCounts after;
+  const double drained = wait_relayed(health, o.entries, std::chrono::minutes(10), after);
+  const double total = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::printf(
+      "catch-up: %ld applications drained to central %.2f s after it came back (central took %.2f s to "
+      "listen; relay sent %ld, refused %ld) = %.0f applications/s; goal: under 10 s\n",
+      o.entries, total, up, after.sent, after.refused, drained > 0 ? static_cast<double>(o.entries) / total : 0);
+  std::printf("  centre node: %s\n", centre.commit_summary().c_str());
+  return drained >= 0 && after.refused == 0 && total < 10 ? 0 : 1;
 }
 
 // ---- first sync ------------------------------------------------------------------------------------
@@ -448,6 +618,11 @@ int main(int argc, char** argv) {
   up->add_option("--terminals", o.terminals, "terminals (and PouchDB clients)")->capture_default_str();
   up->add_option("--applications", o.applications, "applications in all")->capture_default_str();
   up->add_flag("--peer", o.peer, "also run the PouchDB peer with the same records");
+  up->add_flag("--centre-only", o.centre_only, "stop at the centre node (no central server)");
+  auto* catchup = app.add_subcommand("catch-up", "applications waiting at a centre drained to central");
+  catchup->add_option("--applications", o.entries, "applications waiting")->capture_default_str();
+  catchup->add_option("--outage-seconds", o.outage_seconds, "how long central stays down after the filings")
+      ->capture_default_str();
   auto* first = app.add_subcommand("first-sync", "a new terminal's first sync: catalogue and every status");
   first->add_option("--statuses", o.statuses, "applications at the centre")->capture_default_str();
   first->add_option("--page", o.page, "changes per request")->capture_default_str();
@@ -463,6 +638,7 @@ int main(int argc, char** argv) {
     int rc = 0;
     if (*up) rc = upload(o, dir);
     if (*first) rc = first_sync(o, dir);
+    if (*catchup) rc = catch_up(o, dir);
     if (*mem) rc = backlog_memory(o, fs::canonical("/proc/self/exe"), dir);
     if (o.keep) {
       std::printf("kept %s\n", dir.c_str());
