@@ -133,6 +133,37 @@ std::optional<Response> idempotency_of(const Request& request, std::optional<Ide
 
 json token_value(const domain::Token& t, int offset) { return sync::to_json(t, offset); }
 
+json lease_value(const domain::NumberLease& l, int offset) {
+  return json{
+      {"service", l.service}, {"prefix", l.prefix}, {"business_day", l.business_day},
+      {"first", l.first},     {"count", l.count},   {"leased_at", domain::format_iso_local(l.leased_at, offset)}};
+}
+
+// A time with its offset ("2026-11-23T09:05:00+05:30" or "…Z"): a kiosk's local time without one
+// would be read as UTC and put the token hours out of place.
+bool parse_iso_with_offset(const std::string& text, domain::Instant& out) {
+  if (!domain::parse_iso(text, out)) return false;
+  if (text.back() == 'Z' || text.back() == 'z') return true;
+  return text.size() > 6 && (text[text.size() - 6] == '+' || text[text.size() - 6] == '-') &&
+         text[text.size() - 3] == ':';
+}
+
+// The 201 answer of an issue: the token and its estimated wait.
+Response issued_response(const domain::Token& token, const domain::WaitEstimate& wait, int offset) {
+  std::string text = "{\"token\":";
+  append_token_json(text, token, offset);
+  text += ",\"wait\":";
+  text += sync::to_json(wait).dump();
+  text += '}';
+  return Response::json_text(201, std::move(text));
+}
+
+Response key_required(const std::string& what) {
+  return bad_request("header 'Idempotency-Key' is required to " + what +
+                     " (the device id and its outbox sequence number, e.g. K1:42), so that a repeat is answered "
+                     "the same and changes nothing");
+}
+
 }  // namespace
 
 struct Api::Call {
@@ -175,7 +206,9 @@ const std::vector<Route>& Api::routes() {
                           "GET /api/v1/applications/{receipt}",
                           "POST /api/v1/sync/upload",
                           "GET /api/v1/sync/changes",
-                          "POST /api/v1/applications/{receipt}/status"}) {
+                          "POST /api/v1/applications/{receipt}/status",
+                          "POST /api/v1/leases",
+                          "GET /api/v1/leases"}) {
       std::string s(p);
       auto sp = s.find(' ');
       r.push_back(Route{s.substr(0, sp), s.substr(sp + 1)});
@@ -197,7 +230,7 @@ void Api::handle(const Request& request, Respond done) {
       &Api::counter_action, &Api::counter_action,   &Api::calls,           &Api::events_snapshot,
       &Api::dashboard,      &Api::day_close,        &Api::dashboard_page,  &Api::create_enrollment_code,
       &Api::enroll,         &Api::file_application, &Api::get_application, &Api::sync_upload,
-      &Api::sync_changes,   &Api::set_status,
+      &Api::sync_changes,   &Api::set_status,       &Api::lease_numbers,   &Api::list_leases,
   };
   // The central server has no queue: only these routes are open there.
   static const std::set<std::string> central_routes = {"GET /api/v1/health",
@@ -378,6 +411,9 @@ void Api::issue_token(Call& c) {
   if (auto e = idempotency_of(c.request, key)) return c.done(*e);
   issue.device = device->id;
   const int offset = centre_.utc_offset();
+  if (auto leased = body.find("leased_number"); leased != body.end() && !leased->is_null()) {
+    return report_leased(c, device.value(), issue, body, key);
+  }
   centre_.mutate(
       WriteContext{device->id, key},
       [issue, offset](domain::Queue& q, domain::Instant now, Mutation& m) -> std::optional<Response> {
@@ -387,16 +423,129 @@ void Api::issue_token(Call& c) {
         domain::Token token = issued->token;
         domain::WaitEstimate wait = q.estimate_wait(token.id);
         m.respond = [token, wait, offset](const std::vector<std::string>&) {
-          std::string text = "{\"token\":";
-          append_token_json(text, token, offset);
-          text += ",\"wait\":";
-          text += sync::to_json(wait).dump();
-          text += '}';
-          return Response::json_text(201, std::move(text));
+          return issued_response(token, wait, offset);
         };
         return std::nullopt;
       },
       std::move(c.done));
+}
+
+void Api::report_leased(Call& c, const AuthDevice& device, const domain::IssueRequest& issue, const json& body,
+                        const std::optional<IdempotencyKey>& key) {
+  if (device.kind != DeviceKind::Kiosk) {
+    return c.done(forbidden("only kiosks issue tokens from leased number blocks; device " + device.id + " is a " +
+                            to_string(device.kind)));
+  }
+  const json& number = body.at("leased_number");
+  if (!number.is_number_integer()) return c.done(bad_request("field 'leased_number' must be a whole number"));
+  const auto n = number.get<std::int64_t>();
+  if (n < 1 || n > 999999) return c.done(bad_request("field 'leased_number' must be between 1 and 999999"));
+  std::string issued_at_text;
+  if (auto e = string_field(body, "issued_at", true, issued_at_text)) return c.done(*e);
+  domain::LeasedIssue leased;
+  if (!parse_iso_with_offset(issued_at_text, leased.issued_at)) {
+    return c.done(
+        bad_request("field 'issued_at' must be an ISO 8601 time with its offset, e.g. "
+                    "2026-11-23T09:05:00+05:30"));
+  }
+  if (!key) return c.done(key_required("report a token issued from a number block"));
+  leased.service = issue.service;
+  leased.priority = issue.priority;
+  leased.language = issue.language;
+  leased.device = device.id;
+  leased.number = static_cast<int>(n);
+  const int offset = centre_.utc_offset();
+  centre_.mutate(
+      WriteContext{device.id, key},
+      [leased, offset](domain::Queue& q, domain::Instant now, Mutation& m) -> std::optional<Response> {
+        auto issued = q.issue_leased(leased, now);
+        if (!issued) return queue_error_response(issued.error());
+        m.record(issued.value(), q, q.business_day());
+        domain::Token token = issued->token;
+        domain::WaitEstimate wait;
+        if (const auto* t = q.find(token.id); t && t->state == domain::TokenState::Waiting) {
+          wait = q.estimate_wait(token.id);
+        }
+        m.respond = [token, wait, offset](const std::vector<std::string>&) {
+          return issued_response(token, wait, offset);
+        };
+        return std::nullopt;
+      },
+      std::move(c.done));
+}
+
+void Api::lease_numbers(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  if (device->kind != DeviceKind::Kiosk) {
+    return c.done(
+        forbidden("only kiosks lease number blocks; device " + device->id + " is a " + to_string(device->kind)));
+  }
+  json body;
+  std::string service;
+  std::optional<IdempotencyKey> key;
+  if (auto e = parse_body(c.request, body)) return c.done(*e);
+  if (auto e = string_field(body, "service", true, service)) return c.done(*e);
+  auto count_it = body.find("count");
+  if (count_it == body.end() || count_it->is_null()) return c.done(bad_request("field 'count' is missing"));
+  if (!count_it->is_number_integer()) return c.done(bad_request("field 'count' must be a whole number"));
+  const auto wanted = count_it->get<std::int64_t>();
+  if (auto e = idempotency_of(c.request, key)) return c.done(*e);
+  if (!key) return c.done(key_required("lease a number block"));
+  // Out of int's range is refused by the queue's own rule (1 to kMaxLeaseNumbers) all the same.
+  const int count = wanted < 0 ? -1 : static_cast<int>(std::min<std::int64_t>(wanted, domain::kMaxLeaseNumbers + 1));
+  const std::string id = device->id;
+  const int offset = centre_.utc_offset();
+  centre_.mutate(
+      WriteContext{device->id, key},
+      [service, id, count, wanted, offset](domain::Queue& q, domain::Instant now,
+                                           Mutation& m) -> std::optional<Response> {
+        auto lease = q.lease_numbers(service, id, count, now);
+        if (!lease) {
+          domain::QueueError error = lease.error();
+          if (error.kind == domain::QueueErrorKind::BadLease && wanted != count) {
+            error.message = "a number block holds 1 to " + std::to_string(domain::kMaxLeaseNumbers) + " numbers; " +
+                            std::to_string(wanted) + " were asked for";
+          }
+          return queue_error_response(error);
+        }
+        m.leases.push_back(lease.value());
+        m.respond = [value = lease_value(lease.value(), offset)](const std::vector<std::string>&) {
+          return Response::json(201, json{{"lease", value}});
+        };
+        return std::nullopt;
+      },
+      std::move(c.done));
+}
+
+void Api::list_leases(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  if (device->kind != DeviceKind::Kiosk) {
+    return c.done(
+        forbidden("only kiosks hold number blocks; device " + device->id + " is a " + to_string(device->kind)));
+  }
+  const int offset = centre_.utc_offset();
+  const std::string id = device->id;
+  json out = centre_.with_queue([&id, offset](const domain::Queue& q, domain::Instant) {
+    json leases = json::array();
+    for (const auto& l : q.leases()) {
+      if (l.device != id) continue;
+      std::vector<int> reported;
+      for (const auto& t : q.tokens()) {
+        if (t.business_day == l.business_day && t.prefix == l.prefix && t.issued_by == id && l.covers(t.number)) {
+          reported.push_back(t.number);
+        }
+      }
+      std::sort(reported.begin(), reported.end());
+      json value = lease_value(l, offset);
+      value["unused"] = l.count - static_cast<int>(reported.size());
+      value["reported"] = std::move(reported);
+      leases.push_back(std::move(value));
+    }
+    return json{{"business_day", q.business_day()}, {"leases", std::move(leases)}};
+  });
+  c.done(Response::json(200, out));
 }
 
 void Api::get_token(Call& c) {

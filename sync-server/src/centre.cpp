@@ -129,6 +129,10 @@ Response queue_error_response(const domain::QueueError& error) {
     case K::UnknownPriority:
       status = 404;
       break;
+    case K::BadLease:   // a block size the rules never allow
+    case K::NotLeased:  // a number the device never held: sending it again can never succeed
+      status = 422;
+      break;
     default:
       break;
   }
@@ -285,7 +289,7 @@ void Centre::restore(Repository& repo) {
   auto tokens = repo.tokens_of_day(*day);
   auto counters = repo.counters();
   std::erase_if(counters, [this](const domain::CounterState& c) { return catalogue_->counter(c.counter) == nullptr; });
-  queue_.emplace(catalogue_, *day, std::move(tokens), std::move(counters));
+  queue_.emplace(catalogue_, *day, std::move(tokens), std::move(counters), repo.leases_of_day(*day));
   next_seq_ = repo.last_event_seq();
   feed_.set_last_seq(next_seq_);
 
@@ -885,6 +889,7 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
         for (const auto& [token, day] : m.tokens) repo.upsert_token(token, day);
         if (m.replace_counters) repo.delete_counters();
         for (const auto& c : m.counters) repo.upsert_counter(c);
+        for (const auto& l : m.leases) repo.insert_lease(l);
         if (m.open_session) repo.insert_session(*m.open_session);
         if (m.close_session) repo.close_session(*m.close_session, wall_());
         if (m.new_business_day) repo.set_meta("business_day", *m.new_business_day);

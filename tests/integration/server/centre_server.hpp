@@ -226,7 +226,7 @@ class CentreServer {
                                   "--time-origin",
                                   kMonday10,
                                   "--time-scale",
-                                  "1",
+                                  time_scale_,
                                   "--threads",
                                   "2"};
     args.insert(args.end(), extra_.begin(), extra_.end());
@@ -238,6 +238,9 @@ class CentreServer {
     ASSERT_TRUE(port.has_value()) << "server did not start: " << process_->stderr_text();
     url_ = "http://127.0.0.1:" + *port;
   }
+
+  // The simulated clock's speed ("1": real time) for the next start.
+  void set_time_scale(std::string scale) { time_scale_ = std::move(scale); }
 
   int stop() { return process_ ? process_->stop() : -1; }
   void kill9() { process_->kill9(); }
@@ -279,6 +282,7 @@ class CentreServer {
   std::map<std::string, std::string> secrets_;
   std::unique_ptr<testing::Process> process_;
   std::string url_;
+  std::string time_scale_ = "1";
   int starts_ = 0;
 };
 

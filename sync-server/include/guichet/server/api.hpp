@@ -69,6 +69,11 @@ class Api {
   void sync_upload(Call& c);
   void sync_changes(Call& c);
   void set_status(Call& c);
+  void lease_numbers(Call& c);
+  void list_leases(Call& c);
+  // POST /api/v1/tokens with "leased_number": a token the kiosk issued from its number block.
+  void report_leased(Call& c, const AuthDevice& device, const domain::IssueRequest& issue, const nlohmann::json& body,
+                     const std::optional<IdempotencyKey>& key);
   // Central: one entry of a centre node's upload (an application filed by terminal `origin`).
   void file_relayed(const AuthDevice& centre_node, std::int64_t seq, const std::string& origin,
                     std::int64_t received_ms, const std::string& body, Respond done);

@@ -79,8 +79,9 @@ struct AuthSession {
 struct Mutation {
   std::vector<std::pair<domain::Token, std::string>> tokens;  // token and the queue day holding it
   std::vector<domain::CounterState> counters;
-  bool replace_counters = false;        // counters is the complete set
-  std::vector<sync::WireEvent> events;  // seq is assigned by Centre::mutate
+  std::vector<domain::NumberLease> leases;  // number blocks leased with this write
+  bool replace_counters = false;            // counters is the complete set
+  std::vector<sync::WireEvent> events;      // seq is assigned by Centre::mutate
   std::optional<SessionRecord> open_session;
   std::optional<std::string> close_session;  // token hash
   std::optional<std::string> new_business_day;
