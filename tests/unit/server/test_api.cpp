@@ -504,6 +504,45 @@ TEST_F(Api_, AFailedCommitAnswers503AndTheQueueFallsBackToWhatIsStored) {
   EXPECT_EQ(body_of(retried)["event"]["token"]["id"], t["token"]["id"]);
 }
 
+TEST_F(Api_, AFailedCommitUndoesALeaseAndDayCloseEndsTheLeases) {
+  const std::string lease_body = R"({"service":"birth-certificate","count":10})";
+  {
+    store::Db other(db, store::OpenOptions{store::Durability::Normal, false, 5000, false});
+    other.exec(
+        "CREATE TRIGGER break_leases BEFORE INSERT ON number_leases BEGIN SELECT RAISE(ABORT, 'disk trouble'); END");
+  }
+  Response failed = call("POST", "/api/v1/leases", "K1", lease_body, "", "K1:1");
+  EXPECT_EQ(failed.status, 503) << failed.body;
+  // The block went back with the failed commit: the numbering goes on from 1, no lease is held.
+  EXPECT_EQ(body_of(call("GET", "/api/v1/leases", "K1"))["leases"].size(), 0u);
+  EXPECT_EQ(issue()["token"]["number"], 1);
+  {
+    store::Db other(db, store::OpenOptions{store::Durability::Normal, false, 5000, false});
+    other.exec("DROP TRIGGER break_leases");
+  }
+  Response leased = call("POST", "/api/v1/leases", "K1", lease_body, "", "K1:1");
+  ASSERT_EQ(leased.status, 201) << leased.body;
+  EXPECT_EQ(body_of(leased)["lease"]["first"], 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM number_leases"), 1);
+  const std::string report_body =
+      R"({"service":"birth-certificate","leased_number":3,"issued_at":"2026-11-23T10:00:00+05:30"})";
+  ASSERT_EQ(call("POST", "/api/v1/tokens", "K1", report_body, "", "K1:2").status, 201);
+
+  // The block ends with its day: a report of it the next day is refused, and no lease is listed.
+  std::string mgr = login("D2", "mgr", "9876", "");
+  clock->set(clock->now() + std::chrono::hours(8));
+  ASSERT_EQ(call("POST", "/api/v1/admin/day-close", "D2", "", mgr, "D2:1").status, 200);
+  const std::string late =
+      R"({"service":"birth-certificate","leased_number":4,"issued_at":"2026-11-23T17:00:00+05:30"})";
+  Response refused = call("POST", "/api/v1/tokens", "K1", late, "", "K1:3");
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_EQ(body_of(refused)["error"]["code"], "not_leased");
+  restart();
+  json mine = body_of(call("GET", "/api/v1/leases", "K1"));
+  EXPECT_EQ(mine["business_day"], "2026-11-24");
+  EXPECT_EQ(mine["leases"].size(), 0u);
+}
+
 TEST_F(Api_, UnknownPathsAndMethods) {
   Response nf = call("GET", "/api/v1/nothing", "B1");
   EXPECT_EQ(nf.status, 404);
