@@ -7,8 +7,8 @@
 
 #include "../format.hpp"
 #include "../model.hpp"
-#include "../strings.hpp"
 #include "guichet/ui/frame.hpp"
+#include "strings.hpp"
 
 namespace guichet::kiosk {
 
