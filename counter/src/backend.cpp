@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "guichet/hardware/printer/receipt_printer.hpp"
 #include "guichet/store/files.hpp"
 
 namespace guichet::counter {
@@ -48,6 +49,7 @@ Backend::Backend(BackendConfig config, ui::Poster poster) : config_(std::move(co
   engine_ = std::make_unique<sync::SyncEngine>(*outbox_, config_.endpoint, options);
   client_ = std::make_unique<sync::ApiClient>(config_.endpoint);
   worker_ = std::make_unique<ui::Worker>("counter-net");
+  printer_worker_ = std::make_unique<ui::Worker>("counter-printer");
 }
 
 Backend::~Backend() { stop(); }
@@ -56,6 +58,7 @@ void Backend::stop() {
   // The engine first: a job waiting on it in the worker returns at once.
   if (engine_) engine_->stop();
   worker_.reset();
+  printer_worker_.reset();
   if (feed_) feed_->stop();
 }
 
@@ -287,6 +290,86 @@ ActionOutcome Backend::outcome_of(const sync::OutboxEntry& entry) const {
       break;
   }
   return out;
+}
+
+namespace {
+
+// The terminal's side of filing: receipt numbers from the outbox's durable counter, the filing an
+// outbox entry sent by the sync engine whenever it can.
+class OutboxApplications final : public kiosk::ApplicationPort {
+ public:
+  OutboxApplications(sync::Outbox& outbox, sync::SyncEngine& engine, std::string bearer)
+      : outbox_(outbox), engine_(engine), bearer_(std::move(bearer)) {}
+  std::string next_receipt(const std::string& centre_id) override {
+    return outbox_.next_application_receipt(centre_id);
+  }
+  void file(const json& body) override {
+    engine_.submit("POST", "/api/v1/applications", body, bearer_, "application.file");
+  }
+
+ private:
+  sync::Outbox& outbox_;
+  sync::SyncEngine& engine_;
+  std::string bearer_;
+};
+
+std::unique_ptr<hardware::printer::Transport> make_transport(const PrinterSetting& p) {
+  if (p.kind == PrinterSetting::Kind::File) return hardware::printer::make_file_transport({p.path, false});
+  hardware::printer::TcpOptions o;
+  o.host = p.host;
+  o.port = static_cast<std::uint16_t>(p.port);
+  o.connect_timeout = std::chrono::milliseconds(1500);
+  return hardware::printer::make_tcp_transport(o);
+}
+
+}  // namespace
+
+void Backend::file_application(FilingJob job, std::function<void(kiosk::FilingResult)> done) {
+  printer_worker_->run([this, job = std::move(job), done = std::move(done)]() mutable {
+    job.input.catalogue = job.catalogue.get();
+    OutboxApplications port(*outbox_, *engine_, job.bearer);
+    std::unique_ptr<hardware::printer::ReceiptPrinter> printer;
+    if (config_.printer.kind != PrinterSetting::Kind::None) {
+      printer = std::make_unique<hardware::printer::ReceiptPrinter>(make_transport(config_.printer));
+    }
+    kiosk::PrintPort print;
+    print.ready = [&](std::string& problem) {
+      if (!printer) {
+        problem = "no printer is set for this counter";
+        return false;
+      }
+      // A file cannot answer: the job itself tells if writing fails.
+      if (!printer->transport().bidirectional()) return true;
+      auto st = printer->status();
+      if (!st.ok()) {
+        problem = st.error().message;
+        return false;
+      }
+      if (!st.value().ready()) {
+        problem = st.value().message();
+        return false;
+      }
+      return true;
+    };
+    print.print = [&](const kiosk::FilingRequest& request, std::string& problem) {
+      auto papers = build_counter_papers(*job.catalogue, request, job.token_display, job.counter_name, job.paid_at);
+      if (!papers.ok()) {
+        problem = papers.error();
+        return false;
+      }
+      for (const auto* paper : {&papers.value().fee_receipt, &papers.value().acknowledgement}) {
+        auto r = printer->print(*paper);
+        if (!r.ok()) {
+          problem = r.error().message;
+          return false;
+        }
+      }
+      return true;
+    };
+    kiosk::FilingResult result = kiosk::file_application(port, print, job.input);
+    report_sync();
+    poster_.post([done, result] { done(result); });
+  });
 }
 
 }  // namespace guichet::counter

@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "application_form.hpp"
 #include "guichet/sync/client.hpp"
 #include "guichet/ui/app.hpp"
 #include "model.hpp"
@@ -22,6 +23,17 @@ struct BackendConfig {
   sync::ServerEndpoint endpoint;
   std::string data_dir;  // the terminal's own files: outbox.sqlite, catalogue.json
   std::chrono::milliseconds action_timeout{4000};
+  PrinterSetting printer;  // where fee receipts and acknowledgements go
+};
+
+// What the operator filed, for the printer thread.
+struct FilingJob {
+  kiosk::FilingInput input;  // its catalogue pointer points into `catalogue`
+  std::shared_ptr<const domain::Catalogue> catalogue;
+  std::string bearer;         // the operator's session: the server records who took it
+  std::string token_display;  // "A042", or "" for a walk-in
+  std::string counter_name;   // printed on the fee receipt
+  std::string paid_at;        // "23 Nov 2026 10:42", centre time
 };
 
 struct CatalogueOutcome {
@@ -81,6 +93,10 @@ class Backend {
   // Closes a session (through the outbox too: closing the counter must reach the server).
   void logout(std::string bearer, std::function<void(ActionOutcome)> done);
 
+  // Files an application on the printer's thread: receipt number and outbox entry (never waits on
+  // the network), then the fee receipt and the acknowledgement. `done` runs on the UI thread.
+  void file_application(FilingJob job, std::function<void(kiosk::FilingResult)> done);
+
   static std::string action_path(Action action, const std::string& counter);
 
  private:
@@ -96,6 +112,7 @@ class Backend {
   std::unique_ptr<sync::EventStream> feed_;
   std::unique_ptr<sync::ApiClient> client_;  // used on the worker thread only
   std::unique_ptr<ui::Worker> worker_;
+  std::unique_ptr<ui::Worker> printer_worker_;  // filing and printing: never behind a network call
 
   std::mutex mu_;
   std::set<std::int64_t> abandoned_;  // entries reported as queued whose answer is still due

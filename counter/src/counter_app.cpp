@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 namespace guichet::counter {
 
@@ -86,7 +87,12 @@ void CounterApp::draw(ui::Frame& frame) {
       commands = choice_.draw(frame, model_);
       break;
     case ScreenId::Main:
-      commands = main_.draw(frame, model_, SDL_GetTicks());
+      if (application_ && model_.logged_in()) {
+        commands = application_screen_.draw(frame, model_, *application_);
+      } else {
+        application_.reset();
+        commands = main_.draw(frame, model_, SDL_GetTicks());
+      }
       break;
   }
   for (const auto& c : commands) handle(c);
@@ -146,7 +152,72 @@ void CounterApp::handle(const Command& c) {
     case CommandKind::DismissNotice:
       model_.notice.reset();
       return;
+    case CommandKind::AppChooseService:
+      if (application_) choose_service(*application_, c.text);
+      return;
+    case CommandKind::AppToggleDocument:
+      if (application_ && application_->step == FormStep::Fill) toggle_document(*application_, c.text);
+      return;
+    case CommandKind::AppSave:
+      save_application();
+      return;
+    case CommandKind::AppClose:
+      // Leaving while saving would hide the result: the form stays until it is known.
+      if (application_ && application_->step != FormStep::Saving) application_.reset();
+      return;
+    case CommandKind::AppChangeService:
+      if (application_ && application_->step == FormStep::Fill) application_->step = FormStep::ChooseService;
+      return;
   }
+}
+
+domain::Date CounterApp::centre_today() const {
+  const auto* cat = model_.catalogue();
+  const int offset = cat ? cat->centre.utc_offset_minutes : 0;
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()) +
+                   std::chrono::milliseconds(model_.clock_offset_ms);
+  domain::Date d;
+  if (!domain::parse_date(domain::business_day(now, offset), d)) return {};
+  return d;
+}
+
+std::string CounterApp::centre_time_text() const {
+  const auto* cat = model_.catalogue();
+  const int offset = cat ? cat->centre.utc_offset_minutes : 0;
+  const std::int64_t local_ms = wall_ms() + model_.clock_offset_ms + offset * 60000LL;
+  const std::int64_t minute_of_day = ((local_ms / 60000) % 1440 + 1440) % 1440;
+  char hm[8];
+  std::snprintf(hm, sizeof hm, "%02d:%02d", static_cast<int>(minute_of_day / 60), static_cast<int>(minute_of_day % 60));
+  return kiosk::display_date(centre_today()) + " " + hm;
+}
+
+void CounterApp::save_application() {
+  if (!application_ || application_->step != FormStep::Fill || !model_.catalogue()) return;
+  ApplicationForm& form = *application_;
+  const domain::Date today = centre_today();
+  // Problems are shown next to their fields; nothing is saved until there are none.
+  if (!check_application(form, *model_.catalogue(), today)) return;
+  form.step = FormStep::Saving;
+  FilingJob job;
+  job.input = filing_input(form, *model_.catalogue(), today);
+  job.catalogue = model_.catalogue_ptr();
+  job.bearer = model_.session;
+  job.token_display = form.token_display;
+  job.counter_name = model_.counter_name(model_.counter);
+  job.paid_at = centre_time_text();
+  backend_.file_application(std::move(job), [this](const kiosk::FilingResult& r) {
+    if (!application_ || application_->step != FormStep::Saving) return;
+    if (r.kind == kiosk::FilingResult::Kind::Invalid) {
+      application_->draft.problems = r.problems;
+      application_->step = FormStep::Fill;
+      return;
+    }
+    application_->step = FormStep::Done;
+    application_->receipt = r.receipt;
+    application_->print_failed = r.kind == kiosk::FilingResult::Kind::NotPrinted;
+    application_->outcome = filing_message(r);
+    model_.notice = Notice{r.receipt.empty() ? Notice::Kind::Error : Notice::Kind::Success, application_->outcome};
+  });
 }
 
 void CounterApp::submit_pin(const std::string& pin) {
@@ -205,6 +276,10 @@ void CounterApp::act(Action action) {
     return;
   }
   switch (action) {
+    case Action::NewApplication:
+      model_.picker = Picker::None;
+      application_ = open_application(model_);
+      return;
     case Action::CallSpecific:
       model_.picker = Picker::CallSpecific;
       model_.picker_index = 0;

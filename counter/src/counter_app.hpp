@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "backend.hpp"
 #include "guichet/ui/frame.hpp"
@@ -18,6 +19,7 @@ class CounterApp {
   CounterApp(ui::App& app, BackendConfig config, ScanOptions scan = {});
   void draw(ui::Frame& frame);
   const Model& model() const { return model_; }
+  const std::optional<ApplicationForm>& application() const { return application_; }
 
  private:
   void handle(const Command& c);
@@ -31,12 +33,17 @@ class CounterApp {
   void load_catalogue();
   void submit_pin(const std::string& pin);
   void choose_counter(const std::string& counter);
+  void save_application();
+  domain::Date centre_today() const;
+  std::string centre_time_text() const;
 
   Model model_;
   Backend backend_;
   LoginScreen login_;
   CounterChoiceScreen choice_;
   MainScreen main_;
+  ApplicationScreen application_screen_;
+  std::optional<ApplicationForm> application_;  // "New application" open
   bool loading_catalogue_ = false;
   std::int64_t next_catalogue_try_ms_ = 0;
 };

@@ -44,7 +44,7 @@ std::string default_data_dir() {
 int main(int argc, char** argv) {
   CLI::App cli{"Guichet counter terminal: operators log in, call tokens and serve citizens."};
   std::string server, device, secret_file, data_dir = default_data_dir(), size = "1280x800", script, screenshots;
-  std::string theme = "default";
+  std::string theme = "default", printer;
   bool fullscreen = false;
   cli.add_option("--server", server, "centre server URL, e.g. http://127.0.0.1:8080")->required();
   std::string enroll_code;
@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
   cli.add_option("--size", size, "window size WxH")->capture_default_str();
   cli.add_flag("--fullscreen", fullscreen, "fill the screen");
   cli.add_option("--theme", theme, "theme name (default, high-contrast, large-text) or file")->capture_default_str();
+  cli.add_option("--printer", printer,
+                 "receipt printer for fee receipts and acknowledgements: tcp:HOST:PORT (ESC/POS, e.g. "
+                 "tcp:127.0.0.1:9100) or file:PATH; none by default");
   cli.add_option("--script", script, "UI automation script to run (a file, or - for stdin)");
   cli.add_option("--screenshot-dir", screenshots, "where the script's screenshots go");
   CLI11_PARSE(cli, argc, argv);
@@ -102,6 +105,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "guichet-counter: %s\n", error.c_str());
     return 2;
   }
+  auto printer_setting = guichet::counter::parse_printer_setting(printer);
+  if (!printer_setting) {
+    std::fprintf(stderr, "guichet-counter: %s\n", printer_setting.error().c_str());
+    return 2;
+  }
   auto parsed_size = guichet::ui::parse_size(size);
   if (!parsed_size) {
     std::fprintf(stderr, "guichet-counter: --size: %s\n", parsed_size.error().message.c_str());
@@ -130,6 +138,7 @@ int main(int argc, char** argv) {
   guichet::counter::BackendConfig config;
   config.endpoint = {server, device, secret};
   config.data_dir = data_dir;
+  config.printer = printer_setting.value();
   try {
     guichet::counter::CounterApp counter(*app.value(), config);
     return app.value()->run([&counter](guichet::ui::Frame& frame) { counter.draw(frame); });

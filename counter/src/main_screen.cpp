@@ -161,7 +161,7 @@ void MainScreen::draw_current(ui::Frame& frame, const Model& model, const ui::Re
 void MainScreen::draw_actions(ui::Frame& frame, const Model& model, const ui::Rect& area, std::vector<Command>& out) {
   const float gap = frame.theme().sizes.spacing * frame.scale();
   const float button_h = frame.theme().sizes.button_height * frame.scale();
-  const int per_row = 5;
+  const int per_row = 6;  // two rows: F1–F6, F7–F11
   const float w = std::floor((area.w - gap * (per_row - 1)) / per_row);
   int i = 0;
   for (const auto& a : all_actions()) {

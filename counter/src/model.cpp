@@ -61,6 +61,14 @@ std::vector<const d::Service*> Model::counter_services() const {
   return catalogue_->services_of_counter(counter);
 }
 
+std::vector<const d::Service*> Model::application_services() const {
+  std::vector<const d::Service*> out;
+  for (const auto* s : counter_services()) {
+    if (!s->form.empty()) out.push_back(s);
+  }
+  return out;
+}
+
 bool Model::may_call(const d::Token& t) const {
   if (counter.empty()) return false;
   if (!t.target_counter.empty()) return t.target_counter == counter;
@@ -91,6 +99,9 @@ bool Model::enabled(Action action) const {
       return !has_current && !parked.empty();
     case Action::Logout:
       return true;
+    case Action::NewApplication:
+      // From the citizen at the counter or for a walk-in; needs the catalogue's forms.
+      return catalogue_ != nullptr && !application_services().empty();
   }
   return false;
 }
@@ -330,6 +341,9 @@ std::string Model::unavailable_reason(Action action) const {
                      : std::string("No token is parked at this counter.");
     case Action::Logout:
       break;
+    case Action::NewApplication:
+      return catalogue_ ? std::string("None of this counter's services takes applications.")
+                        : std::string("The centre's catalogue is not loaded yet.");
   }
   return {};
 }

@@ -74,6 +74,7 @@ class Model {
   // --- catalogue and clock
   void set_catalogue(std::shared_ptr<const domain::Catalogue> catalogue);
   const domain::Catalogue* catalogue() const { return catalogue_.get(); }
+  std::shared_ptr<const domain::Catalogue> catalogue_ptr() const { return catalogue_; }
   // Server time minus this terminal's time, so waits shown do not depend on the local clock.
   std::int64_t clock_offset_ms = 0;
   // This terminal's wall clock (Unix ms) for the frame being drawn; set by the app.
@@ -117,6 +118,8 @@ class Model {
   // counter goes only there; otherwise to any counter serving its service).
   bool may_call(const domain::Token& t) const;
   std::vector<const domain::Service*> counter_services() const;
+  // The services of this counter that take applications (their form has fields), catalogue order.
+  std::vector<const domain::Service*> application_services() const;
 
   // Live event or an action's answer: both carry the token as it was after the event. An event
   // older than one already applied to the same token is ignored: the live feed may deliver an

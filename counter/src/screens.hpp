@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "application_form.hpp"
 #include "guichet/ui/frame.hpp"
 #include "model.hpp"
 #include "scanner.hpp"
@@ -27,6 +28,12 @@ enum class CommandKind {
   PickerConfirm,
   Scanned,  // text = what the scanner typed
   DismissNotice,
+  // "New application" (F11)
+  AppChooseService,   // text = service id
+  AppToggleDocument,  // text = document id
+  AppSave,            // check, then file and print
+  AppClose,           // leave the form (nothing saved) or the result
+  AppChangeService,   // back to the list of services
 };
 
 struct Command {
@@ -79,6 +86,18 @@ class MainScreen {
   void handle_keys(ui::Frame& frame, const Model& model, std::uint32_t ticks_ms, std::vector<Command>& out);
 
   ScanDetector scanner_;
+};
+
+// "New application": the service, its form typed on the physical keyboard (Tab to the next field),
+// the documents checklist (Ctrl+1 … Ctrl+9 toggle present/missing), the fee collected, every
+// problem next to its field; F12 saves and prints, Escape leaves. The typed values are edited in
+// the form itself; everything else comes back as commands.
+class ApplicationScreen {
+ public:
+  std::vector<Command> draw(ui::Frame& frame, const Model& model, ApplicationForm& form);
+
+ private:
+  int highlighted_ = 0;
 };
 
 }  // namespace guichet::counter

@@ -17,6 +17,8 @@ const std::vector<ActionInfo>& all_actions() {
       {Action::CallSpecific, "Call specific", 8, "call"},
       {Action::Resume, "Resume", 9, "resume"},
       {Action::Logout, "Log out", 10, ""},
+      // Not a queue action: the application is filed through the outbox (POST /api/v1/applications).
+      {Action::NewApplication, "New application", 11, ""},
   };
   return kActions;
 }

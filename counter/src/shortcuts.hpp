@@ -8,7 +8,19 @@
 
 namespace guichet::counter {
 
-enum class Action { CallNext, Recall, Start, Finish, NoShow, Park, Transfer, CallSpecific, Resume, Logout };
+enum class Action {
+  CallNext,
+  Recall,
+  Start,
+  Finish,
+  NoShow,
+  Park,
+  Transfer,
+  CallSpecific,
+  Resume,
+  Logout,
+  NewApplication
+};
 
 struct ActionInfo {
   Action action;

@@ -25,6 +25,7 @@ TEST(Shortcuts, TheAgreedKeys) {
   EXPECT_EQ(key_name(Action::CallSpecific), "F8");
   EXPECT_EQ(key_name(Action::Resume), "F9");
   EXPECT_EQ(key_name(Action::Logout), "F10");
+  EXPECT_EQ(key_name(Action::NewApplication), "F11");
 }
 
 TEST(Shortcuts, EveryActionHasOneKeyAndEveryKeyOneAction) {
@@ -37,8 +38,9 @@ TEST(Shortcuts, EveryActionHasOneKeyAndEveryKeyOneAction) {
     ASSERT_TRUE(back);
     EXPECT_EQ(*back, a.action);
   }
-  EXPECT_EQ(all_actions().size(), 10u);
-  EXPECT_FALSE(action_for_function_key(11));
+  EXPECT_EQ(all_actions().size(), 11u);
+  EXPECT_EQ(action_for_function_key(11), Action::NewApplication);
+  EXPECT_FALSE(action_for_function_key(12));
   EXPECT_FALSE(action_for_function_key(0));
 }
 

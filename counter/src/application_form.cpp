@@ -1,0 +1,207 @@
+#include "application_form.hpp"
+
+#include <cctype>
+#include <charconv>
+
+#include "guichet/hardware/receipts/application_slip.hpp"
+
+namespace guichet::counter {
+
+namespace d = guichet::domain;
+namespace hw = guichet::hardware;
+
+domain::Result<PrinterSetting, std::string> parse_printer_setting(const std::string& text) {
+  PrinterSetting p;
+  if (text.empty()) return p;
+  if (text.starts_with("file:")) {
+    p.kind = PrinterSetting::Kind::File;
+    p.path = text.substr(5);
+    if (p.path.empty()) return std::string("--printer " + text + ": the file path is missing (file:PATH)");
+    return p;
+  }
+  if (text.starts_with("tcp:")) {
+    const std::string rest = text.substr(4);
+    const auto colon = rest.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+      return std::string("--printer " + text + ": expected tcp:HOST:PORT, e.g. tcp:127.0.0.1:9100");
+    }
+    p.kind = PrinterSetting::Kind::Tcp;
+    p.host = rest.substr(0, colon);
+    const std::string port = rest.substr(colon + 1);
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p.port);
+    if (ec != std::errc() || end != port.data() + port.size() || p.port < 1 || p.port > 65535) {
+      return std::string("--printer " + text + ": port '" + port + "' is not a number from 1 to 65535");
+    }
+    return p;
+  }
+  return std::string("--printer " + text + ": expected tcp:HOST:PORT or file:PATH");
+}
+
+ApplicationForm open_application(const Model& model) {
+  ApplicationForm form;
+  for (const auto* s : model.application_services()) form.services.push_back(s->id);
+  if (model.current) {
+    form.draft.token = model.current->token.id;
+    form.token_display = model.current->token.display_number();
+    for (std::size_t i = 0; i < form.services.size(); ++i) {
+      if (form.services[i] == model.current->token.service) {
+        form.service_index = static_cast<int>(i);
+        choose_service(form, form.services[i]);
+        break;
+      }
+    }
+  }
+  if (form.step == FormStep::ChooseService && form.services.size() == 1) choose_service(form, form.services[0]);
+  return form;
+}
+
+void choose_service(ApplicationForm& form, const std::string& service_id) {
+  const std::string token = form.draft.token;
+  form.draft = kiosk::ApplicationDraft{};
+  form.draft.service = service_id;
+  form.draft.token = token;
+  form.checked = false;
+  form.step = FormStep::Fill;
+}
+
+void toggle_document(ApplicationForm& form, const std::string& document_id) {
+  form.draft.documents[document_id] = !form.draft.documents[document_id];
+}
+
+std::string fee_text(const d::Catalogue& catalogue, const std::string& service_id) {
+  const auto* svc = catalogue.service(service_id);
+  if (!svc) return {};
+  return kiosk::format_money(svc->fee_minor, catalogue.centre.currency);
+}
+
+namespace {
+
+std::string lower(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+std::string trimmed(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+}  // namespace
+
+std::string choice_value(const d::FormField& field, const std::string& typed) {
+  if (field.type != d::FieldType::Choice && field.type != d::FieldType::YesNo) return typed;
+  const std::string t = lower(trimmed(typed));
+  if (field.type == d::FieldType::YesNo) return t;
+  for (const auto& c : field.choices) {
+    if (lower(c.id) == t || lower(c.label.get("en")) == t) return c.id;
+  }
+  return typed;
+}
+
+std::map<std::string, std::string> typed_values(const ApplicationForm& form, const d::Service& service) {
+  std::map<std::string, std::string> out;
+  for (const auto& field : service.form) {
+    auto it = form.draft.values.find(field.id);
+    if (it == form.draft.values.end()) continue;
+    out[field.id] = choice_value(field, it->second);
+  }
+  return out;
+}
+
+bool check_application(ApplicationForm& form, const d::Catalogue& catalogue, d::Date today) {
+  form.checked = true;
+  const auto* svc = catalogue.service(form.draft.service);
+  if (!svc) return false;
+  d::FormCheckOptions options;
+  options.today = today;
+  auto check = d::check_form(svc->form, typed_values(form, *svc), options);
+  form.draft.problems = check.problems;
+  return check.ok();
+}
+
+std::string field_problem(const ApplicationForm& form, const d::FormField& field) {
+  if (!form.checked) return {};
+  const auto* p = kiosk::problem_of(form.draft, field.id);
+  if (!p) return {};
+  // "Gender must be one of: Male, Female, Transgender.": the operator sees what to type.
+  if (p->code == d::FieldProblemCode::UnknownChoice) return p->message;
+  static const kiosk::Strings english;
+  return kiosk::problem_text(english, "en", field, *p);
+}
+
+kiosk::FilingInput filing_input(const ApplicationForm& form, const d::Catalogue& catalogue, d::Date today) {
+  kiosk::FilingInput in;
+  in.catalogue = &catalogue;
+  in.draft = form.draft;
+  const auto* svc = catalogue.service(form.draft.service);
+  if (svc) in.draft.values = typed_values(form, *svc);
+  in.language = "en";
+  in.channel = "counter";
+  in.fee_minor = svc ? svc->fee_minor : 0;  // collected at the counter before saving
+  in.today = today;
+  return in;
+}
+
+std::string filing_message(const kiosk::FilingResult& r) {
+  using K = kiosk::FilingResult::Kind;
+  switch (r.kind) {
+    case K::Printed:
+      return "Application " + r.receipt + " saved. Fee receipt and acknowledgement printed.";
+    case K::NotPrinted:
+      return "Application " + r.receipt + " saved, but the printer failed (" + r.detail +
+             "). Write the receipt number " + r.receipt + " down for the citizen.";
+    case K::Invalid:
+      return "The form has problems: see the fields marked in red. Nothing was saved.";
+    case K::Failed:
+      break;
+  }
+  return "The application could not be saved on this terminal: " + r.detail;
+}
+
+domain::Result<CounterPapers, std::string> build_counter_papers(const d::Catalogue& catalogue,
+                                                                const kiosk::FilingRequest& request,
+                                                                const std::string& token_display,
+                                                                const std::string& counter_name,
+                                                                const std::string& paid_at) {
+  const d::Service* svc = catalogue.service(request.service);
+  const std::string service_name = svc ? svc->name.get("en") : request.service;
+  CounterPapers out;
+
+  hw::receipts::FeeReceipt fee;
+  fee.centre_name = catalogue.centre.name.get("en");
+  fee.centre_address = catalogue.centre.address;
+  fee.service_name = service_name;
+  fee.receipt = request.receipt;
+  fee.amount = kiosk::format_money(request.fee_minor, catalogue.centre.currency);
+  fee.paid_at = paid_at;
+  fee.counter = counter_name;
+  fee.footer_lines = {"Keep this receipt with your acknowledgement slip."};
+  auto fee_bytes = hw::receipts::encode_fee_receipt(fee);
+  if (!fee_bytes.ok()) return std::string("fee receipt: " + fee_bytes.error().message);
+  out.fee_receipt = std::move(fee_bytes).value();
+
+  hw::receipts::ApplicationSlip slip;
+  slip.centre_name = fee.centre_name;
+  slip.centre_address = fee.centre_address;
+  slip.service_name = service_name;
+  slip.receipt = request.receipt;
+  slip.filed_on = kiosk::display_date(request.filed_on);
+  slip.due_on = kiosk::display_date(request.due_on);
+  slip.token = token_display;
+  slip.show_documents = svc && !svc->documents.empty();
+  if (svc) {
+    for (const auto* doc : kiosk::missing_documents(*svc, request.documents)) {
+      slip.missing_documents.push_back(doc->name.get("en"));
+    }
+  }
+  slip.fee_line = "Fee paid: " + fee.amount;
+  slip.footer_lines = {"Scan the QR code at any kiosk to see where your application stands.",
+                       "Keep this slip: you need it to collect your certificate."};
+  auto slip_bytes = hw::receipts::encode_application_slip(slip);
+  if (!slip_bytes.ok()) return std::string("acknowledgement: " + slip_bytes.error().message);
+  out.acknowledgement = std::move(slip_bytes).value();
+  return out;
+}
+
+}  // namespace guichet::counter

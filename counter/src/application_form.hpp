@@ -1,0 +1,80 @@
+// "New application" at the counter: the operator takes an application for the citizen at the
+// counter (their token goes with it) or for a walk-in. The form and the documents checklist are
+// plain data here; filing is the kiosk's code (kiosk/filing, channel "counter", the fee collected)
+// and the paper is the fee receipt and the acknowledgement slip. No I/O, no clock, no UI.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "application.hpp"
+#include "guichet/domain/catalogue.hpp"
+#include "guichet/domain/result.hpp"
+#include "model.hpp"
+
+namespace guichet::counter {
+
+// Where the counter prints: "tcp:HOST:PORT" (a port-9100 printer or the simulator), "file:PATH",
+// or "" for no printer.
+struct PrinterSetting {
+  enum class Kind { None, Tcp, File };
+  Kind kind = Kind::None;
+  std::string host;
+  int port = 0;
+  std::string path;
+};
+domain::Result<PrinterSetting, std::string> parse_printer_setting(const std::string& text);
+
+enum class FormStep { ChooseService, Fill, Saving, Done };
+
+struct ApplicationForm {
+  FormStep step = FormStep::ChooseService;
+  std::vector<std::string> services;  // ids offered, catalogue order
+  int service_index = 0;              // highlighted while choosing
+  kiosk::ApplicationDraft draft;      // service, values, documents, token id, problems
+  std::string token_display;          // "A042", or "" for a walk-in
+  bool checked = false;               // problems are shown once the operator tried to save
+  // After saving.
+  std::string receipt;
+  std::string outcome;  // what happened, for the operator
+  bool print_failed = false;
+};
+
+// Opens the form from the citizen at the counter (their token; their service chosen already when
+// it takes applications) or, with nobody at the counter, for a walk-in.
+ApplicationForm open_application(const Model& model);
+// Picks the service: an empty form and every document marked missing.
+void choose_service(ApplicationForm& form, const std::string& service_id);
+// Present ↔ missing.
+void toggle_document(ApplicationForm& form, const std::string& document_id);
+// The fee the operator collects, in the centre's currency: "Rs 50.00" ("" for an unknown service).
+std::string fee_text(const domain::Catalogue& catalogue, const std::string& service_id);
+// A choice as the operator types it: its id or its English label, any case ("Female" → "female");
+// yes/no lower-cased. Other fields as typed.
+std::string choice_value(const domain::FormField& field, const std::string& typed);
+// The draft's values with choices turned into their ids: what is checked and filed.
+std::map<std::string, std::string> typed_values(const ApplicationForm& form, const domain::Service& service);
+// Checks the form as the server will and keeps every problem in the draft; true when it can be
+// saved.
+bool check_application(ApplicationForm& form, const domain::Catalogue& catalogue, domain::Date today);
+// The problem to show next to a field, in English ("" when none).
+std::string field_problem(const ApplicationForm& form, const domain::FormField& field);
+// What file_application needs: channel "counter", the token when there is one, the fee collected.
+kiosk::FilingInput filing_input(const ApplicationForm& form, const domain::Catalogue& catalogue, domain::Date today);
+// Words for the operator after filing. The receipt number is always in them when it was saved.
+std::string filing_message(const kiosk::FilingResult& result);
+
+// The two papers of a counter filing: the fee receipt, then the acknowledgement slip (ESC/POS).
+struct CounterPapers {
+  std::vector<std::uint8_t> fee_receipt;
+  std::vector<std::uint8_t> acknowledgement;
+};
+domain::Result<CounterPapers, std::string> build_counter_papers(const domain::Catalogue& catalogue,
+                                                                const kiosk::FilingRequest& request,
+                                                                const std::string& token_display,
+                                                                const std::string& counter_name,
+                                                                const std::string& paid_at);
+
+}  // namespace guichet::counter
