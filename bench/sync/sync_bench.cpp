@@ -206,7 +206,8 @@ double wait_relayed(guichet::sync::ApiClient& client, long total, std::chrono::s
     if (last.pending == 0 && last.sent + last.refused >= total) {
       return std::chrono::duration<double>(Clock::now() - t0).count();
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // The centre counts its relay rows for each health answer: asking often would load it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   return -1;
 }
@@ -408,12 +409,27 @@ int catch_up(const Options& o, const fs::path& dir) {
   ServerProcess central = start_central(o, central_files, "127.0.0.1:" + std::to_string(central_port));
   const double up = std::chrono::duration<double>(Clock::now() - t0).count();
   RelayCounts after;
+  // When the relay noticed central was back (its first batch answered): the rest is draining.
+  double noticed = -1;
+  while (Clock::now() - t0 < std::chrono::minutes(2)) {
+    after = relay_counts(health);
+    if (after.sent + after.refused > 0) {
+      noticed = std::chrono::duration<double>(Clock::now() - t0).count();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   const double drained = wait_relayed(health, o.entries, std::chrono::minutes(10), after);
   const double total = std::chrono::duration<double>(Clock::now() - t0).count();
   std::printf(
-      "catch-up: %ld applications drained to central %.2f s after it came back (central took %.2f s to "
-      "listen; relay sent %ld, refused %ld) = %.0f applications/s; goal: under 10 s\n",
-      o.entries, total, up, after.sent, after.refused, drained > 0 ? static_cast<double>(o.entries) / total : 0);
+      "catch-up: %ld applications drained to central %.2f s after it came back = %.0f applications/s; goal: "
+      "under 10 s\n",
+      o.entries, total, drained > 0 ? static_cast<double>(o.entries) / total : 0);
+  std::printf(
+      "  central listening after %.2f s; the relay's first batch answered after %.2f s (its retry backoff); "
+      "draining took %.2f s (%.0f applications/s); relay sent %ld, refused %ld\n",
+      up, noticed, total - noticed, noticed >= 0 ? static_cast<double>(o.entries) / (total - noticed) : 0, after.sent,
+      after.refused);
   std::printf("  centre node: %s\n", centre.commit_summary().c_str());
   return drained >= 0 && after.refused == 0 && total < 10 ? 0 : 1;
 }

@@ -22,7 +22,9 @@ struct RelayOptions {
   int batch_entries = 200;
   std::chrono::milliseconds poll_interval{1000};  // how often central's changes are read when idle
   std::chrono::milliseconds backoff_min{200};
-  std::chrono::milliseconds backoff_max{30000};
+  // Low enough that a link back after days of outage is noticed within seconds; one failed
+  // connection attempt every 3 s costs nothing.
+  std::chrono::milliseconds backoff_max{3000};
   std::chrono::milliseconds request_timeout{10000};
 };
 
