@@ -85,80 +85,84 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   frame.text(svc->name.get("en") + " - Tab moves to the next field, F12 saves and prints, Esc leaves without saving.",
              ui::TextStyle::Body, ui::Tone::Muted);
   const float top = frame.cursor().y + gap / 2;
-  const float left_w = std::floor((c.w - gap) * 0.58f);
+  const float left_w = std::floor((c.w - gap) * 0.62f);
   const float right_w = c.w - left_w - gap;
   const float panel_h = c.y + c.h - top;
 
-  // Left: the form in two columns, each problem under its field.
+  // Left: the form in three columns (one panel each, filled top to bottom), each problem under its
+  // field.
   frame.set_cursor(c.x, top);
   frame.begin_panel("application-form", left_w, panel_h, true);
   const ui::Vec2 origin = frame.cursor();
-  const float col_w = std::floor((frame.available_width() - gap) / 2);
-  float row_top = origin.y, row_bottom = origin.y;
-  int col = 0;
-  for (const auto& field : svc->form) {
-    std::string label = field.label.get("en");
-    if (field.required) label += " *";
-    if (field.type == d::FieldType::Date) label += " (day/month/year)";
-    if (field.type == d::FieldType::YesNo) label += " (yes / no)";
-    if (field.type == d::FieldType::Choice) {
-      std::string list;
-      for (const auto& ch : field.choices) list += (list.empty() ? "" : " / ") + ch.label.get("en");
-      label += " (" + list + ")";
+  constexpr int kColumns = 3;
+  const float col_w = std::floor((frame.available_width() - gap * (kColumns - 1)) / kColumns);
+  const float col_h = c.y + c.h - origin.y - gap;
+  const std::size_t per_col = (svc->form.size() + kColumns - 1) / kColumns;
+  for (int col = 0; col < kColumns; ++col) {
+    frame.set_cursor(origin.x + static_cast<float>(col) * (col_w + gap), origin.y);
+    frame.begin_panel("form-column-" + std::to_string(col), col_w, col_h, false);
+    const std::size_t first = std::min(svc->form.size(), per_col * static_cast<std::size_t>(col));
+    const std::size_t last = std::min(svc->form.size(), first + per_col);
+    for (std::size_t i = first; i < last; ++i) {
+      const auto& field = svc->form[i];
+      std::string label = field.label.get("en");
+      if (field.required) label += " *";
+      // Short labels: three columns of fields must fit a 1280x800 screen. A choice typed wrong is
+      // answered with the list of its answers, under the field.
+      if (field.type == d::FieldType::Date) label += " (d/m/y)";
+      if (field.type == d::FieldType::YesNo) label += " (yes/no)";
+      std::string& value = form.draft.values[field.id];
+      frame.input_text(label + "##" + field.id, value);
+      const std::string problem = field_problem(form, field);
+      if (!problem.empty()) frame.text(problem, ui::TextStyle::Small, ui::Tone::Danger);
     }
-    frame.set_cursor(origin.x + static_cast<float>(col) * (col_w + gap), row_top);
-    std::string& value = form.draft.values[field.id];
-    frame.input_text(label + "##" + field.id, value, false, col_w);
-    const std::string problem = field_problem(form, field);
-    if (!problem.empty()) {
-      const ui::Vec2 at = frame.cursor();
-      const float h = frame.font(ui::TextStyle::Small)->FontSize * 1.2f;
-      frame.text_fit(ui::Rect{at.x, at.y, col_w, h}, problem, ui::TextStyle::Small, ui::Tone::Danger, ui::Align::Left);
-      frame.set_cursor(at.x, at.y + h);
-    }
-    row_bottom = std::max(row_bottom, frame.cursor().y);
-    if (++col == 2) {
-      col = 0;
-      row_top = row_bottom + gap / 2;
-    }
+    frame.end_panel();
   }
   frame.end_panel();
 
-  // Right: documents, fee, save.
+  // Right: documents (a row each: tap or Ctrl+number toggles), fee, save.
   frame.set_cursor(c.x + left_w + gap, top);
   frame.begin_panel("application-side", right_w, panel_h, true);
-  frame.text("Documents (Ctrl+number toggles)", ui::TextStyle::Large);
+  frame.text("Documents: tap or Ctrl+number", ui::TextStyle::Body, ui::Tone::Muted);
+  std::vector<std::string> rows;
   int i = 0;
   for (const auto& doc : svc->documents) {
     ++i;
     const auto it = form.draft.documents.find(doc.id);
     const bool present = it != form.draft.documents.end() && it->second;
-    const std::string label = std::to_string(i) + ". " + (present ? "Present: " : "Missing: ") + doc.name.get("en") +
-                              (doc.required ? "" : " (optional)");
-    const bool by_key = i <= 9 && frame.key_pressed(SDLK_1 + i - 1, KMOD_CTRL);
-    if (frame.button(label, present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, frame.available_width()) ||
-        by_key) {
-      out.push_back({CommandKind::AppToggleDocument, doc.id});
-    }
+    rows.push_back(std::to_string(i) + ". " + (present ? "Present: " : "Missing: ") + doc.name.get("en") +
+                   (doc.required ? "" : " (optional)"));
+    if (i <= 9 && frame.key_pressed(SDLK_1 + i - 1, KMOD_CTRL)) out.push_back({CommandKind::AppToggleDocument, doc.id});
   }
-  if (svc->documents.empty()) frame.text("This service asks for no documents.", ui::TextStyle::Body, ui::Tone::Muted);
-  frame.space();
-  frame.text("Fee collected: " + fee_text(*cat, svc->id), ui::TextStyle::Large, ui::Tone::Accent);
+  if (rows.empty()) {
+    frame.text("This service asks for no documents.", ui::TextStyle::Body, ui::Tone::Muted);
+  } else {
+    const float row_h = frame.font(ui::TextStyle::Body)->FontSize * 1.15f + gap;
+    const int tapped =
+        frame.text_list("documents", rows, static_cast<float>(rows.size()) * (row_h + gap / 2) + gap * 1.5f);
+    if (tapped >= 0)
+      out.push_back({CommandKind::AppToggleDocument, svc->documents[static_cast<std::size_t>(tapped)].id});
+  }
+  frame.text("Fee collected: " + fee_text(*cat, svc->id), ui::TextStyle::Body, ui::Tone::Accent);
   if (form.checked && !form.draft.problems.empty()) {
     const std::size_t n = form.draft.problems.size();
-    frame.text(std::to_string(n) + (n == 1 ? " problem" : " problems") + " in the form: see the fields in red.",
+    frame.text(std::to_string(n) + (n == 1 ? " problem" : " problems") + ": see the fields in red.",
                ui::TextStyle::Body, ui::Tone::Danger);
   }
-  frame.space();
   const float w = frame.available_width();
   if (frame.button("Save and print [F12]", ui::ButtonKind::Primary, w, model.busy.empty()) ||
       frame.key_pressed(SDLK_F12)) {
     out.push_back({CommandKind::AppSave});
   }
-  if (form.services.size() > 1 && frame.button("Other service", ui::ButtonKind::Secondary, w)) {
+  const bool other = form.services.size() > 1;
+  const float half = std::floor((w - gap) / 2);
+  if (other && frame.button("Other service", ui::ButtonKind::Secondary, half)) {
     out.push_back({CommandKind::AppChangeService});
   }
-  if (frame.button("Cancel [Esc]", ui::ButtonKind::Secondary, w) || escape) out.push_back({CommandKind::AppClose});
+  if (other) frame.same_line();
+  if (frame.button("Cancel [Esc]", ui::ButtonKind::Secondary, other ? half : w) || escape) {
+    out.push_back({CommandKind::AppClose});
+  }
   frame.end_panel();
   return out;
 }

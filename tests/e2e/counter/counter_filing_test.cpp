@@ -1,0 +1,255 @@
+// An operator takes an application at the real counter app: log in, call a token, "New
+// application" [F11], the birth certificate's form typed on the keyboard (a problem shown next to
+// its field first), the documents checklist, the fee, save. The printer simulator prints the fee
+// receipt and the acknowledgement; both render and their QR decodes to the receipt number shown
+// on screen; the filing is in the counter's outbox as "application.file" with channel "counter",
+// the token and the fee, and the server has the application. A printer fault still saves it.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <regex>
+
+#include "../../integration/printer/sim_process.hpp"
+#include "../../integration/sync/centre_server.hpp"
+#include "../../unit/hardware/receipt_test_support.hpp"
+#include "guichet/hardware/escpos_render/image.hpp"
+#include "guichet/store/sqlite.hpp"
+#include "guichet/sync/client.hpp"
+
+using namespace std::chrono_literals;
+using guichet::sync::ApiClient;
+using guichet::sync::json;
+using guichet::sync::RequestOptions;
+using guichet::testing::Process;
+using guichet::testing::ProcessOptions;
+namespace fs = std::filesystem;
+namespace test = guichet::test;
+
+namespace {
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string read_all(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+class CounterFilingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kiosk_secret_ = centre_.add_device("K1", "kiosk");
+    counter_secret_ = centre_.add_device("C1", "counter");
+    centre_.add_operator("op1", "Asha Verma", "operator", "2468");
+    ASSERT_TRUE(centre_.start()) << centre_.stderr_text();
+    sim_ = std::make_unique<test::SimProcess>(work_ / "printer");
+    ASSERT_TRUE(sim_->running());
+    shots_ = work_ / "shots";
+    if (const char* keep = std::getenv("GUICHET_SCREENSHOT_DIR"); keep && *keep) shots_ = keep;
+    fs::create_directories(shots_);
+  }
+
+  std::string issue(const std::string& service, int n) {
+    ApiClient kiosk(centre_.endpoint("K1", kiosk_secret_));
+    RequestOptions o;
+    o.idempotency_key = "K1:" + std::to_string(n);
+    auto r = kiosk.post("/api/v1/tokens", {{"service", service}, {"priority", ""}, {"language", "en"}}, o);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? json::parse(r.body)["token"]["id"].get<std::string>() : std::string();
+  }
+
+  void start_counter() {
+    ProcessOptions o;
+    o.args = {"--server",         centre_.url(),
+              "--device",         "C1",
+              "--secret-file",    centre_.secret_file("C1").string(),
+              "--data-dir",       (work_ / "counter-data").string(),
+              "--printer",        "tcp:127.0.0.1:" + std::to_string(sim_->port()),
+              "--size",           "1280x800",
+              "--script",         "-",
+              "--screenshot-dir", shots_.string()};
+    o.env = {{"SDL_VIDEODRIVER", "offscreen"}, {"SDL_AUDIODRIVER", "dummy"}};
+    o.log_dir = work_.path();
+    o.pipe_stdin = true;
+    o.pipe_stdout = true;
+    app_ = std::make_unique<Process>("guichet-counter", GUICHET_COUNTER, o);
+  }
+
+  // One automation command; "ok" or "error: …". Lines of a dump come first and are kept.
+  std::string cmd(const std::string& line, std::chrono::milliseconds timeout = 30s) {
+    app_->write_line(line);
+    dumped_.clear();
+    for (;;) {
+      auto reply = app_->read_line(timeout);
+      if (!reply) return "error: no answer to '" + line + "' (" + app_->stderr_text() + ")";
+      if (reply->rfind("| ", 0) == 0) {
+        dumped_ += *reply + "\n";
+        continue;
+      }
+      return *reply;
+    }
+  }
+  std::string screen() {
+    cmd("dump");
+    return dumped_;
+  }
+  std::string receipt_on_screen() {
+    static const std::regex pattern("LDH01-C1-[0-9]{6,}");
+    const std::string s = screen();
+    std::smatch m;
+    return std::regex_search(s, m, pattern) ? m.str() : std::string();
+  }
+
+  // Log in, open counter 1, call the next citizen, open "New application", fill the birth
+  // certificate's form. A date in the future is refused next to its field first.
+  void log_in_call_and_fill() {
+    ASSERT_EQ(cmd("wait_text \"Operator ID\" 20000"), "ok");
+    ASSERT_EQ(cmd("type \"op1\""), "ok");
+    ASSERT_EQ(cmd("key Return"), "ok");
+    ASSERT_EQ(cmd("wait_text \"Enter your PIN\" 15000"), "ok");
+    ASSERT_EQ(cmd("type \"2468\""), "ok");
+    ASSERT_EQ(cmd("key Return"), "ok");
+    ASSERT_EQ(cmd("wait_text \"Choose your counter\" 15000"), "ok");
+    ASSERT_EQ(cmd("type \"1\""), "ok");
+    ASSERT_EQ(cmd("wait_text \"Waiting: 1\" 15000"), "ok") << screen();
+    ASSERT_EQ(cmd("key F1"), "ok");
+    ASSERT_EQ(cmd("wait_text \"Why this token:\" 15000"), "ok") << screen();
+    ASSERT_EQ(cmd("key F11"), "ok");
+    ASSERT_EQ(cmd("wait_text \"New application - token A001\" 15000"), "ok") << screen();
+    ASSERT_EQ(cmd("wait_text \"Fee collected: Rs 50.00\""), "ok") << screen();
+
+    const std::vector<std::pair<std::string, std::string>> fields = {{"Child's full name", "Baby"},
+                                                                     {"Date of birth * (d/m/y)", "14/04"},
+                                                                     {"Gender *", "Female"},
+                                                                     {"Place of birth *", "hospital"},
+                                                                     {"Name of the hospital", "Civil Hospital"},
+                                                                     {"Father's name *", "Harpreet Singh"},
+                                                                     {"Mother's name *", "Simran Kaur"},
+                                                                     {"Full address *", "12 Model Town, Ludhiana"},
+                                                                     {"Mobile number *", "98140 12345"}};
+    for (const auto& [label, value] : fields) {
+      ASSERT_EQ(cmd("tap " + quoted(label) + " 15000"), "ok") << screen();
+      ASSERT_EQ(cmd("type " + quoted(value)), "ok");
+      ASSERT_EQ(cmd("wait_text " + quoted(value)), "ok") << screen();
+    }
+    ASSERT_EQ(cmd("tap \"1. Missing: Hospital discharge slip or birth report\""), "ok") << screen();
+    ASSERT_EQ(cmd("wait_text \"1. Present: Hospital discharge slip or birth report\""), "ok") << screen();
+    ASSERT_EQ(cmd("tap \"2. Missing: Identity proof of a parent (Aadhaar card, voter ID card or passport)\""), "ok");
+
+    // Save with half a date: the problem is next to its field and nothing is saved. The rest of
+    // the date is typed after it (a tap on the short value puts the caret at its end).
+    ASSERT_EQ(cmd("key F12"), "ok");
+    ASSERT_EQ(cmd("wait_text \"Please enter the date as day/month/year, e.g. 14/04/2026.\" 15000"), "ok") << screen();
+    ASSERT_EQ(cmd("wait_text \"1 problem: see the fields in red.\""), "ok") << screen();
+    ASSERT_EQ(cmd("screenshot counter-application-problem.png"), "ok");
+    ASSERT_EQ(cmd("tap \"Date of birth * (d/m/y)\""), "ok");
+    ASSERT_EQ(cmd("type \"/2026\""), "ok");
+    ASSERT_EQ(cmd("wait_text \"14/04/2026\""), "ok") << screen();
+    ASSERT_EQ(cmd("screenshot counter-application-form.png"), "ok");
+  }
+
+  json outbox_filing() {
+    guichet::store::Db db((work_ / "counter-data" / "outbox.sqlite").string());
+    auto st = db.prepare("SELECT body FROM outbox WHERE kind = 'application.file' ORDER BY seq");
+    std::vector<std::string> bodies;
+    while (st.step()) bodies.push_back(st.text(0));
+    EXPECT_EQ(bodies.size(), 1u);
+    return bodies.empty() ? json() : json::parse(bodies[0]);
+  }
+
+  guichet::testing::CentreServer centre_;
+  guichet::testing::TempDir work_{"counter-filing"};
+  std::unique_ptr<test::SimProcess> sim_;
+  std::unique_ptr<Process> app_;
+  std::string kiosk_secret_, counter_secret_, dumped_;
+  fs::path shots_;
+};
+
+}  // namespace
+
+TEST_F(CounterFilingTest, ApplicationFromACalledTokenIsSavedPrintedAndOnTheServer) {
+  const std::string token = issue("birth-certificate", 1);
+  ASSERT_FALSE(token.empty());
+  start_counter();
+  log_in_call_and_fill();
+  if (HasFatalFailure()) return;
+
+  ASSERT_EQ(cmd("key F12"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Fee receipt and acknowledgement printed.\" 20000"), "ok") << screen();
+  ASSERT_EQ(cmd("screenshot counter-application-saved.png"), "ok");
+  const std::string receipt = receipt_on_screen();
+  ASSERT_FALSE(receipt.empty()) << screen();
+
+  // Two jobs: the fee receipt, then the acknowledgement; each renders and its QR is the receipt.
+  for (int job : {1, 2}) {
+    ASSERT_TRUE(test::wait_until([&] { return fs::exists(sim_->job_png(job)); }, 10s)) << sim_->log();
+    auto png = guichet::hardware::escpos_render::read_png(sim_->job_png(job));
+    ASSERT_TRUE(png.ok()) << png.error().message;
+    EXPECT_EQ(test::decode_qr(png.value()), receipt) << "job " << job;
+    fs::copy_file(sim_->job_png(job), shots_ / ("counter-application-job-" + std::to_string(job) + ".png"),
+                  fs::copy_options::overwrite_existing);
+  }
+  const std::string fee_receipt = read_all(sim_->job_bin(1));
+  const std::string acknowledgement = read_all(sim_->job_bin(2));
+  EXPECT_NE(fee_receipt.find("Fee receipt"), std::string::npos);
+  EXPECT_NE(fee_receipt.find("Rs 50.00"), std::string::npos);
+  EXPECT_NE(acknowledgement.find("Application received"), std::string::npos);
+  EXPECT_NE(acknowledgement.find("Address proof"), std::string::npos) << "listed as missing";
+
+  // The outbox entry: channel counter, the token, the fee collected.
+  json body = outbox_filing();
+  EXPECT_EQ(body["receipt"], receipt);
+  EXPECT_EQ(body["service"], "birth-certificate");
+  EXPECT_EQ(body["channel"], "counter");
+  EXPECT_EQ(body["token"], token);
+  EXPECT_EQ(body["fee_minor"], 5000);
+  EXPECT_EQ(body["fields"]["gender"], "female");
+  EXPECT_EQ(body["fields"]["date-of-birth"], "2026-04-14");
+  EXPECT_EQ(body["fields"]["mobile"], "9814012345");
+  EXPECT_EQ(body["documents"][0], (json{{"id", "discharge-slip"}, {"present", true}}));
+  EXPECT_EQ(body["documents"][2], (json{{"id", "address-proof"}, {"present", false}}));
+
+  // The server has it.
+  ApiClient api(centre_.endpoint("C1", counter_secret_));
+  guichet::sync::HttpResponse status;
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        status = api.get("/api/v1/applications/" + receipt);
+        return status.ok();
+      },
+      10s))
+      << status.status << " " << status.body;
+  if (status.ok()) {
+    json app = json::parse(status.body)["application"];
+    EXPECT_EQ(app["receipt"], receipt);
+    EXPECT_EQ(app["service"], "birth-certificate");
+    EXPECT_EQ(app["status"], "received");
+  }
+
+  ASSERT_EQ(cmd("key Return"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Why this token:\""), "ok") << "back to the citizen at the counter";
+  EXPECT_EQ(cmd("quit"), "ok");
+  EXPECT_EQ(app_->wait(10s), 0);
+}
+
+TEST_F(CounterFilingTest, PrinterFaultKeepsTheApplicationAndShowsTheReceiptNumber) {
+  ASSERT_FALSE(issue("birth-certificate", 1).empty());
+  start_counter();
+  log_in_call_and_fill();
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(sim_->control("paper-out").rfind("ok", 0), 0u);
+  ASSERT_EQ(cmd("key F12"), "ok");
+  ASSERT_EQ(cmd("wait_text \"but the printer failed\" 20000"), "ok") << screen();
+  ASSERT_EQ(cmd("screenshot counter-application-printer-fault.png"), "ok");
+  const std::string receipt = receipt_on_screen();
+  ASSERT_FALSE(receipt.empty()) << screen();
+  EXPECT_FALSE(fs::exists(sim_->job_png(1)));
+  EXPECT_EQ(outbox_filing()["receipt"], receipt);
+}
