@@ -30,7 +30,7 @@ struct BackendConfig {
 struct FilingJob {
   kiosk::FilingInput input;  // its catalogue pointer points into `catalogue`
   std::shared_ptr<const domain::Catalogue> catalogue;
-  std::string bearer;         // the operator's session: the server records who took it
+  std::string bearer;         // an operator session sent with the filing, or "" (device credentials only)
   std::string token_display;  // "A042", or "" for a walk-in
   std::string counter_name;   // printed on the fee receipt
   std::string paid_at;        // "23 Nov 2026 10:42", centre time

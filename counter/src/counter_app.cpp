@@ -201,7 +201,10 @@ void CounterApp::save_application() {
   FilingJob job;
   job.input = filing_input(form, *model_.catalogue(), today);
   job.catalogue = model_.catalogue_ptr();
-  job.bearer = model_.session;
+  // No session with the filing: one saved offline may be sent after the operator has logged out,
+  // and the server refuses a closed session — the application would be lost. The device's own
+  // credentials are enough to file it.
+  job.bearer.clear();
   job.token_display = form.token_display;
   job.counter_name = model_.counter_name(model_.counter);
   job.paid_at = centre_time_text();
