@@ -26,4 +26,5 @@ run_build build/ci-release -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 echo "== address + undefined sanitizer build and tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
   run_build build/ci-sanitize -DCMAKE_BUILD_TYPE=Debug -DGUICHET_SANITIZE=address,undefined -DGUICHET_BUILD_BENCH=OFF
