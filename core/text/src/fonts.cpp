@@ -72,7 +72,47 @@ std::string find_family(const std::string& family) {
   return file;
 }
 
+// The bold file of `family`, or "" when fontconfig has only lighter weights of it (its match for a
+// bold request is then the regular file, which the caller already has).
+std::string find_bold(const std::string& family) {
+  FcPattern* pattern = FcPatternCreate();
+  FcPatternAddString(pattern, FC_FAMILY, reinterpret_cast<const FcChar8*>(family.c_str()));
+  FcPatternAddInteger(pattern, FC_WEIGHT, FC_WEIGHT_BOLD);
+  FcPatternAddInteger(pattern, FC_SLANT, FC_SLANT_ROMAN);
+  FcConfigSubstitute(nullptr, pattern, FcMatchPattern);
+  FcDefaultSubstitute(pattern);
+  FcResult result = FcResultNoMatch;
+  FcPattern* match = FcFontMatch(nullptr, pattern, &result);
+  std::string file;
+  if (match) {
+    FcChar8* found_family = nullptr;
+    FcChar8* found_file = nullptr;
+    int weight = 0;
+    const bool same_family = FcPatternGetString(match, FC_FAMILY, 0, &found_family) == FcResultMatch &&
+                             strcasecmp(reinterpret_cast<const char*>(found_family), family.c_str()) == 0;
+    if (same_family && FcPatternGetInteger(match, FC_WEIGHT, 0, &weight) == FcResultMatch &&
+        weight >= FC_WEIGHT_DEMIBOLD && FcPatternGetString(match, FC_FILE, 0, &found_file) == FcResultMatch) {
+      file = reinterpret_cast<const char*>(found_file);
+    }
+    FcPatternDestroy(match);
+  }
+  FcPatternDestroy(pattern);
+  return file;
+}
+
 }  // namespace
+
+std::vector<FaceInfo> bold_faces(const FontSet& regular) {
+  if (!FcInit()) throw FontError("fontconfig could not start");
+  std::vector<FaceInfo> out;
+  for (std::size_t i = 0; i < regular.size(); ++i) {
+    FaceInfo face = regular.info(i);
+    const std::string bold = find_bold(face.family);
+    if (!bold.empty()) face.file = bold;
+    out.push_back(std::move(face));
+  }
+  return out;
+}
 
 struct FontSet::Impl {
   struct Face {

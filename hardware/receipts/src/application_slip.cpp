@@ -72,6 +72,7 @@ Result<Layout> layout_application_slip(const ApplicationSlip& slip) {
   if (auto err = check_common("acknowledgement slip", slip.receipt, slip.paper_width)) return err;
   Layout layout;
   layout.paper_width = slip.paper_width;
+  layout.language = slip.language;
   auto& b = layout.blocks;
   header(b, slip.centre_name, slip.centre_address);
 
@@ -95,9 +96,11 @@ Result<Layout> layout_application_slip(const ApplicationSlip& slip) {
     if (slip.missing_documents.empty()) {
       if (!blank(slip.labels.all_documents)) b.emplace_back(text("documents", slip.labels.all_documents));
     } else {
-      b.emplace_back(text("missing documents label", slip.labels.missing, Font::a, true, 1, 1, Align::left));
+      // A list reads from the start of the line: the left edge, the right one in Urdu.
+      const Align start = start_align(slip.language);
+      b.emplace_back(text("missing documents label", slip.labels.missing, Font::a, true, 1, 1, start));
       for (const auto& doc : slip.missing_documents) {
-        b.emplace_back(text("missing document", "- " + doc, Font::a, false, 1, 1, Align::left));
+        b.emplace_back(text("missing document", "- " + doc, Font::a, false, 1, 1, start));
       }
     }
   }
@@ -114,6 +117,7 @@ Result<Layout> layout_fee_receipt(const FeeReceipt& receipt) {
   if (blank(receipt.amount)) return Error{ErrorKind::invalid_argument, "fee receipt has no amount"};
   Layout layout;
   layout.paper_width = receipt.paper_width;
+  layout.language = receipt.language;
   auto& b = layout.blocks;
   header(b, receipt.centre_name, receipt.centre_address);
 

@@ -1,5 +1,8 @@
-// Layout blocks → ESC/POS bytes.
+// Layout blocks → ESC/POS bytes: text in the code page as text, other text drawn by core/text.
+#include "guichet/text/layout.hpp"
+
 #include <algorithm>
+#include <cstdio>
 
 #include "guichet/hardware/escpos/qr.hpp"
 #include "guichet/hardware/receipts/token_slip.hpp"
@@ -27,16 +30,60 @@ std::size_t offset_of(std::string_view s, std::size_t n) {
   return s.size();
 }
 
-Error emit_text(Encoder& enc, const TextBlock& block, int paper_width) {
-  // The one place where text meets the printer: text in the code page prints natively. Scripts
-  // the code page lacks have no glyphs in any receipt printer and must be drawn as images.
-  auto bytes = escpos::encode_text(block.text, enc.current_code_page());
-  if (!bytes.ok()) {
-    return {ErrorKind::unsupported_text,
-            "receipt " + block.field + " cannot be printed as text: " + bytes.error().message};
+// The code point starting at byte `at` of UTF-8 text (U+FFFD when malformed).
+char32_t code_point_at(std::string_view s, std::size_t at) {
+  if (at >= s.size()) return 0xFFFD;
+  const auto b0 = static_cast<unsigned char>(s[at]);
+  int extra = b0 < 0x80 ? 0 : (b0 >> 5) == 0x6 ? 1 : (b0 >> 4) == 0xE ? 2 : (b0 >> 3) == 0x1E ? 3 : -1;
+  if (extra < 0 || at + static_cast<std::size_t>(extra) >= s.size()) return 0xFFFD;
+  char32_t c = extra == 0 ? b0 : extra == 1 ? (b0 & 0x1F) : extra == 2 ? (b0 & 0x0F) : (b0 & 0x07);
+  for (int i = 1; i <= extra; ++i) {
+    const auto b = static_cast<unsigned char>(s[at + static_cast<std::size_t>(i)]);
+    if ((b & 0xC0) != 0x80) return 0xFFFD;
+    c = (c << 6) | (b & 0x3F);
+  }
+  return c;
+}
+
+std::string u_plus(char32_t c) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
+  return buf;
+}
+
+void feed(Encoder& enc, int dots) {
+  // ESC J carries at most 255 dots.
+  for (; dots > 0; dots -= 255) enc.feed_dots(std::min(dots, 255));
+}
+
+// The x where a printer puts an image `width` dots wide under ESC a (as escpos_render does).
+int justified_x(int paper_width, int width, escpos::Align align) {
+  if (width >= paper_width) return 0;
+  switch (align) {
+    case escpos::Align::centre:
+      return (paper_width - width) / 2;
+    case escpos::Align::right:
+      return paper_width - width;
+    case escpos::Align::left:
+      break;
+  }
+  return 0;
+}
+
+Error emit_text(Encoder& enc, const TextBlock& block, const Layout& layout, const EncodeOptions& options) {
+  // The one place where text meets the printer: text in the code page prints natively (fewest
+  // bytes). Scripts the code page lacks have no glyphs in any receipt printer: drawn as images.
+  if (needs_raster(block, enc.current_code_page())) {
+    auto drawn = raster_text(block, layout, options);
+    if (!drawn.ok()) return drawn.error();
+    const RasterText& r = drawn.value();
+    feed(enc, r.feed_before);
+    if (r.image.width > 0) enc.align(r.align).raster(r.image, options.raster);
+    feed(enc, r.feed_after);
+    return {};
   }
   enc.align(block.align).font(block.font).bold(block.bold).size(block.width_mul, block.height_mul);
-  for (const auto& line : wrap_text(block.text, columns(paper_width, block.font, block.width_mul))) {
+  for (const auto& line : wrap_text(block.text, columns(layout.paper_width, block.font, block.width_mul))) {
     enc.line(line);
   }
   // Back to plain text so the next block starts from a known state.
@@ -71,6 +118,116 @@ Error emit_rule(Encoder& enc, const RuleBlock& rule, int paper_width, const escp
 }
 
 }  // namespace
+
+bool right_to_left(const std::string& language) { return text::script_of_language(language) == text::Script::Arabic; }
+
+escpos::Align start_align(const std::string& language) {
+  return right_to_left(language) ? escpos::Align::right : escpos::Align::left;
+}
+
+int text_pixel_size(escpos::Font font, int height_mul) {
+  return (font == escpos::Font::a ? 24 : 20) * std::max(1, height_mul);
+}
+
+bool needs_raster(const TextBlock& block, escpos::CodePage code_page) {
+  return !escpos::can_encode(block.text, code_page);
+}
+
+Result<RasterText> raster_text(const TextBlock& block, const Layout& layout, const EncodeOptions& options) {
+  text::TextEngine* engine = block.bold && options.bold_text ? options.bold_text : options.text;
+  if (engine == nullptr) {
+    auto why = escpos::encode_text(block.text, options.code_page);
+    return Error{ErrorKind::unsupported_text, "receipt " + block.field + " cannot be printed as text (" +
+                                                  (why.ok() ? std::string("code page") : why.error().message) +
+                                                  ") and no text engine was given to draw it"};
+  }
+  const int paper = layout.paper_width;
+  // Double width without double height (the priority label) is drawn at its height and stretched
+  // sideways, as the printer stretches its own characters.
+  const int stretch = std::max(1, block.width_mul / std::max(1, block.height_mul));
+  const bool rtl = right_to_left(layout.language);
+
+  text::LayoutOptions lo;
+  lo.pixel_size = text_pixel_size(block.font, block.height_mul);
+  lo.max_width = static_cast<float>(paper / stretch);
+  lo.direction = rtl ? text::Direction::RightToLeft : text::Direction::Auto;
+  lo.language = layout.language.empty() ? "en" : layout.language;
+  // The block's alignment is physical (left, centre, right); the engine's is relative to the
+  // paragraph's direction, known for certain only after laying out.
+  auto engine_align = [&](bool paragraph_rtl) {
+    switch (block.align) {
+      case escpos::Align::centre:
+        return text::Align::Center;
+      case escpos::Align::right:
+        return paragraph_rtl ? text::Align::Start : text::Align::End;
+      case escpos::Align::left:
+        break;
+    }
+    return paragraph_rtl ? text::Align::End : text::Align::Start;
+  };
+  lo.align = engine_align(rtl);
+  auto laid = engine->layout(block.text, lo);
+  if (engine_align(laid->rtl) != lo.align) {
+    lo.align = engine_align(laid->rtl);
+    laid = engine->layout(block.text, lo);
+  }
+  if (laid->missing > 0) {
+    for (const auto& g : laid->glyphs) {
+      if (g.glyph == 0) {
+        return Error{ErrorKind::unsupported_text, "receipt " + block.field + ": no font has " +
+                                                      u_plus(code_point_at(block.text, g.cluster)) +
+                                                      " (it would print as a box)"};
+      }
+    }
+    return Error{ErrorKind::unsupported_text, "receipt " + block.field + ": a character has no font"};
+  }
+
+  const text::GrayImage gray = text::rasterize(engine->fonts(), *laid, lo.pixel_size);
+  // Paper columns x and rows y that print black, after stretching.
+  auto black = [&](int x, int y) {
+    const int gx = x / stretch;
+    return gx < gray.width && gray.at(gx, y) >= kRasterTextThreshold;
+  };
+  int left = paper, right = -1, top = gray.height, bottom = -1;
+  for (int y = 0; y < gray.height; ++y) {
+    for (int x = 0; x < std::min(paper, gray.width * stretch); ++x) {
+      if (!black(x, y)) continue;
+      left = std::min(left, x);
+      right = std::max(right, x);
+      top = std::min(top, y);
+      bottom = std::max(bottom, y);
+    }
+  }
+  RasterText out;
+  out.pixel_size = lo.pixel_size;
+  out.layout = laid;
+  out.align = block.align;
+  if (right < 0) {  // nothing prints (only spaces): keep the line's height
+    out.feed_before = gray.height;
+    return out;
+  }
+  // Send only the columns with ink, in whole bytes, placed so that the printer's justification of
+  // the narrower image puts every dot where the engine laid it out: fewer bytes, same paper.
+  int width = ((right - left + 1) + 7) / 8 * 8;
+  int x0 = 0;
+  for (;; width += 8) {
+    x0 = justified_x(paper, width, block.align);
+    if ((x0 <= left && x0 + width > right) || width >= paper) break;
+  }
+  if (width >= paper) {
+    width = paper;
+    x0 = 0;
+  }
+  out.image = escpos::RasterImage::blank(width, bottom - top + 1);
+  for (int y = top; y <= bottom; ++y) {
+    for (int x = std::max(left, x0); x <= right && x < x0 + width; ++x) {
+      if (black(x, y)) out.image.set(x - x0, y - top, true);
+    }
+  }
+  out.feed_before = top;
+  out.feed_after = gray.height - 1 - bottom;
+  return out;
+}
 
 int columns(int paper_width, escpos::Font font, int width_mul) {
   const int cell = font == escpos::Font::a ? 12 : 9;
@@ -107,7 +264,7 @@ Result<escpos::Bytes> encode_layout(const Layout& layout, const EncodeOptions& o
   for (const auto& block : layout.blocks) {
     Error err;
     if (const auto* text = std::get_if<TextBlock>(&block)) {
-      err = emit_text(enc, *text, layout.paper_width);
+      err = emit_text(enc, *text, layout, options);
     } else if (const auto* qr = std::get_if<QrBlock>(&block)) {
       err = emit_qr(enc, *qr, layout.paper_width, options.raster);
     } else if (const auto* rule = std::get_if<RuleBlock>(&block)) {

@@ -42,6 +42,7 @@ Result<Layout> layout_token_slip(const TokenSlip& slip) {
 
   Layout layout;
   layout.paper_width = slip.paper_width;
+  layout.language = slip.language;
   auto& b = layout.blocks;
   const bool wide = slip.paper_width >= kPaper80mm;
 

@@ -42,6 +42,13 @@ struct FaceInfo {
   std::string file;    // the font file
 };
 
+class FontSet;
+
+// The bold counterparts of a set's faces, for a second FontSet (receipts print bold headings): for
+// each face, the bold weight of its family when fontconfig has one, else the same file, so a
+// script without a bold face still prints, in its regular weight.
+std::vector<FaceInfo> bold_faces(const FontSet& regular);
+
 class FontSet {
  public:
   // Finds and opens a face for every script listed. Throws FontError naming each script whose

@@ -1,7 +1,8 @@
 // Application paper: the acknowledgement slip a citizen keeps after filing an application (at a
 // kiosk or a counter), and the fee receipt a counter prints when it collects the service's fee.
-// Both are laid out as blocks (token_slip.hpp) and encoded by encode_layout. Text is Latin-script
-// for now: the caller passes English when the citizen's language cannot be printed as text.
+// Both are laid out as blocks (token_slip.hpp) and encoded by encode_layout, in the citizen's
+// language: text outside the printer's code page is drawn as a raster image by the text engine
+// given in EncodeOptions, and Urdu mirrors the layout (start-aligned lines go right).
 //
 // Acknowledgement slip, top to bottom:
 //   centre name (bold, double height) · centre address (font B) · rule
@@ -52,6 +53,7 @@ struct ApplicationSlip {
   int paper_width = kPaper80mm;
   bool native_qr = true;
   ApplicationSlipLabels labels;
+  std::string language;  // "en", "pa", "hi", "ur", "fr"; empty is English (see TokenSlip)
 };
 
 struct FeeReceiptLabels {
@@ -74,6 +76,7 @@ struct FeeReceipt {
   int paper_width = kPaper80mm;
   bool native_qr = true;
   FeeReceiptLabels labels;
+  std::string language;  // "en", "pa", "hi", "ur", "fr"; empty is English (see TokenSlip)
 };
 
 // The receipt number's size on the acknowledgement: as large as fits on one line, 2× to 3×.
