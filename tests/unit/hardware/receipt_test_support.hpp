@@ -102,8 +102,10 @@ inline void expect_golden_png(const std::string& name, const hardware::escpos_re
   const auto diff = render::compare_images(expected.value(), actual);
   const auto allowed = static_cast<std::size_t>(static_cast<double>(diff.total_pixels) * kGoldenPixelTolerance);
   if (!diff.same_size || diff.differing_pixels > allowed) {
+    // Names may hold a folder ("ur/token-slip-80mm.png"): the output keeps it.
     const fs::path actual_path = output_dir() / name;
-    const fs::path diff_path = output_dir() / ("diff-" + name);
+    const fs::path diff_path = actual_path.parent_path() / ("diff-" + actual_path.filename().string());
+    fs::create_directories(actual_path.parent_path());
     (void)render::write_png(actual, actual_path);
     (void)render::write_difference_png(expected.value(), actual, diff_path);
     ADD_FAILURE() << name << ": " << actual.width << "x" << actual.height << ", golden " << expected.value().width
