@@ -109,7 +109,8 @@ Error emit_qr(Encoder& enc, const QrBlock& block, int paper_width, const escpos:
 }
 
 Error emit_rule(Encoder& enc, const RuleBlock& rule, int paper_width, const escpos::RasterOptions& raster) {
-  auto line = escpos::RasterImage::blank(paper_width, rule.thickness);
+  // Whole bytes within the paper: a 500-dot paper gets a 496-dot rule, not a 504-dot one clipped.
+  auto line = escpos::RasterImage::blank(std::max(8, paper_width / 8 * 8), rule.thickness);
   for (int y = 0; y < line.height; ++y) {
     for (int x = 0; x < line.width; ++x) line.set(x, y, true);
   }
@@ -208,15 +209,15 @@ Result<RasterText> raster_text(const TextBlock& block, const Layout& layout, con
   }
   // Send only the columns with ink, in whole bytes, placed so that the printer's justification of
   // the narrower image puts every dot where the engine laid it out: fewer bytes, same paper.
-  int width = ((right - left + 1) + 7) / 8 * 8;
+  // An image never reaches past the paper: at most its width rounded down to whole bytes (a
+  // paper of 500 dots takes 496; its last dots could only be clipped by the printer).
+  const int widest = std::max(8, paper / 8 * 8);
+  int width = std::min(((right - left + 1) + 7) / 8 * 8, widest);
   int x0 = 0;
-  for (;; width += 8) {
+  for (;;) {
     x0 = justified_x(paper, width, block.align);
-    if ((x0 <= left && x0 + width > right) || width >= paper) break;
-  }
-  if (width >= paper) {
-    width = paper;
-    x0 = 0;
+    if ((x0 <= left && x0 + width > right) || width >= widest) break;
+    width = std::min(width + 8, widest);
   }
   out.image = escpos::RasterImage::blank(width, bottom - top + 1);
   for (int y = top; y <= bottom; ++y) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <ostream>
 #include <span>
 
 #include "guichet/hardware/escpos/scanner.hpp"
@@ -103,6 +104,8 @@ struct Golden {
   std::string kind;  // token-slip, application-slip, fee-receipt
   int paper_width;
 };
+
+void PrintTo(const Golden& g, std::ostream* os) { *os << g.lang << " " << g.kind << " " << g.paper_width << " dots"; }
 
 class ReceiptLanguage : public testing::TestWithParam<Golden> {};
 
@@ -370,6 +373,23 @@ TEST(ReceiptLanguages, TallDrawnTextGoesInChunksWithinThePrinterBuffer) {
   EXPECT_GT(chunks, raster_count(encode(layout)));
   // Chunked or not, the paper is the same.
   EXPECT_EQ(render(job, layout.paper_width), render(encode(layout), layout.paper_width));
+}
+
+TEST(ReceiptLanguages, DrawnTextFitsAPaperWidthThatIsNotWholeBytes) {
+  // 500 dots: images are at most 496 wide, and right-aligned Urdu still reaches the right edge.
+  const auto layout = layout_of(application_slip_in("ur", 500));
+  const auto job = encode(layout);
+  for (auto cmd : commands(job, 0x1D, 'v')) EXPECT_LE(8 * (cmd[4] + 256 * cmd[5]), 500);
+  const auto page = render(job, 500);  // no "clipped" warning
+  EXPECT_EQ(decode_qr(page), "LDH01-K1-000042");
+  for (std::size_t i = 0; i < layout.blocks.size(); ++i) {
+    const auto* t = std::get_if<TextBlock>(&layout.blocks[i]);
+    if (!t || t->field != "missing document") continue;
+    const auto [y0, y1] = block_rows(layout, i);
+    const auto box = ink_box_of_rows(page, y0, y1);
+    ASSERT_FALSE(box.empty());
+    EXPECT_GE(box.right, 500 - 6);
+  }
 }
 
 }  // namespace
