@@ -1,5 +1,6 @@
 // The printer simulator as a real process on 127.0.0.1, driven through the TCP transport and the
 // receipt printer driver, with faults set on its control port.
+#include "../../unit/hardware/receipt_languages.hpp"
 #include "../../unit/hardware/receipt_test_support.hpp"
 #include "guichet/hardware/escpos/encoder.hpp"
 #include "guichet/hardware/printer/receipt_printer.hpp"
@@ -71,6 +72,20 @@ TEST_F(PrinterSim, PrintsARasterQrSlipWhoseQrDecodes) {
   auto r = printer.print(job);
   ASSERT_TRUE(r.ok()) << r.error().message;
   expect_printed_slip(1, job);
+}
+
+TEST_F(PrinterSim, PrintsAnUrduSlipDrawnAsImagesOverTcp) {
+  // Eleven raster images in one job through the driver and the network: the printer's paper is
+  // the golden Urdu slip, and its QR still decodes.
+  auto job = receipts::encode_token_slip(guichet::test::token_slip_in("ur"), guichet::test::receipt_text().options());
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  auto printer = driver();
+  auto r = printer.print(job.value());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  expect_printed_slip(1, job.value());
+  auto png = escpos_render::read_png(sim_->job_png(1));
+  ASSERT_TRUE(png.ok()) << png.error().message;
+  guichet::test::expect_golden_png("ur/token-slip-80mm.png", png.value());
 }
 
 TEST_F(PrinterSim, SuccessiveJobsOnOneConnectionAreSeparateFiles) {
