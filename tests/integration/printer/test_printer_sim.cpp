@@ -85,7 +85,7 @@ TEST_F(PrinterSim, PrintsAnUrduSlipDrawnAsImagesOverTcp) {
   expect_printed_slip(1, job.value());
   auto png = escpos_render::read_png(sim_->job_png(1));
   ASSERT_TRUE(png.ok()) << png.error().message;
-  guichet::test::expect_golden_png("ur/token-slip-80mm.png", png.value());
+  guichet::test::expect_golden_png("ur/token-slip-80mm.png", png.value(), 0.0);
 }
 
 TEST_F(PrinterSim, SuccessiveJobsOnOneConnectionAreSeparateFiles) {

@@ -127,7 +127,8 @@ TEST_P(ReceiptLanguage, RenderedReceiptMatchesGoldenAndItsQrDecodes) {
   ASSERT_EQ(page.width, g.paper_width);
   EXPECT_EQ(decode_qr(page), qr);
   const std::string mm = g.paper_width == kPaper80mm ? "80mm" : "58mm";
-  guichet::test::expect_golden_png(g.lang + "/" + g.kind + "-" + mm + ".png", page);
+  // Pixel-exact: drawn text must match to the dot (see expect_golden_png).
+  guichet::test::expect_golden_png(g.lang + "/" + g.kind + "-" + mm + ".png", page, 0.0);
 }
 
 std::vector<Golden> goldens() {
