@@ -212,10 +212,11 @@ Result<RasterText> raster_text(const TextBlock& block, const Layout& layout, con
   // An image never reaches past the paper: at most its width rounded down to whole bytes (a
   // paper of 500 dots takes 496; its last dots could only be clipped by the printer).
   const int widest = std::max(8, paper / 8 * 8);
-  int width = std::min(((right - left + 1) + 7) / 8 * 8, widest);
+  out.align = options.justify_text_images ? block.align : escpos::Align::left;
+  int width = std::min(((right - (out.align == escpos::Align::left ? 0 : left) + 1) + 7) / 8 * 8, widest);
   int x0 = 0;
   for (;;) {
-    x0 = justified_x(paper, width, block.align);
+    x0 = justified_x(paper, width, out.align);
     if ((x0 <= left && x0 + width > right) || width >= widest) break;
     width = std::min(width + 8, widest);
   }

@@ -393,4 +393,31 @@ TEST(ReceiptLanguages, DrawnTextFitsAPaperWidthThatIsNotWholeBytes) {
   }
 }
 
+TEST(ReceiptLanguages, PrintersThatDoNotJustifyImagesGetThemFromTheLeftEdge) {
+  const auto layout = layout_of(application_slip_in("ur"));
+  auto options = receipt_text().options();
+  options.justify_text_images = false;
+  const auto unjustified = encode(layout, options);
+  const auto justified = encode(layout);
+  // Every ESC a before an image is 0 (left), so a printer ignoring ESC a prints the same paper.
+  escpos::Bytes last_align{0x1B, 'a', 0};
+  std::size_t images = 0;
+  for (std::size_t at = 0;;) {
+    const auto r = escpos::scan(unjustified, at);
+    if (r.status != escpos::ScanStatus::complete) break;
+    if (unjustified[at] == 0x1B && unjustified[at + 1] == 'a') {
+      last_align.assign(unjustified.begin() + static_cast<std::ptrdiff_t>(at),
+                        unjustified.begin() + static_cast<std::ptrdiff_t>(at + 3));
+    }
+    if (unjustified[at] == 0x1D && unjustified[at + 1] == 'v') {
+      EXPECT_EQ(last_align, (escpos::Bytes{0x1B, 'a', 0})) << "image at offset " << at;
+      ++images;
+    }
+    at += r.command.length;
+  }
+  EXPECT_GT(images, 10u);
+  EXPECT_GT(unjustified.size(), justified.size());
+  EXPECT_EQ(render(unjustified, layout.paper_width), render(justified, layout.paper_width));
+}
+
 }  // namespace

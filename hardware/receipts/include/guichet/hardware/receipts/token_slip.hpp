@@ -111,6 +111,10 @@ struct EncodeOptions {
   text::TextEngine* text = nullptr;
   // Draws bold blocks, over a FontSet of text::bold_faces(); bold blocks use `text` when null.
   text::TextEngine* bold_text = nullptr;
+  // Drawn text is cropped to its ink and placed with ESC a, which ESC/POS printers apply to GS v 0
+  // images (Epson, and the interpreter in escpos_render). false: for a printer that ignores it,
+  // every image starts at the left edge (centred and right-aligned text then costs more bytes).
+  bool justify_text_images = true;
 };
 
 // Coverage (0-255) from which a drawn pixel prints black. Below half: the thin strokes of
