@@ -68,7 +68,7 @@ struct ThemeSizes {
   float rounding = 18;        // corner radius of tiles and buttons
   float border = 3;           // outline width of tiles and buttons
   float pad_key = 120;        // side of a number-pad key
-  float corner_control = 56;  // the discreet admin control
+  float corner_control = 64;  // the discreet admin control
   bool operator==(const ThemeSizes&) const = default;
 };
 
