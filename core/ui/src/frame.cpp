@@ -24,9 +24,9 @@ Rgba tone_color(const Theme& t, Tone tone) {
     case Tone::Accent:
       return t.colors.accent;
     case Tone::Danger:
-      return t.colors.danger;
+      return t.colors.text_danger;
     case Tone::Success:
-      return t.colors.success;
+      return t.colors.text_success;
     case Tone::OnPrimary:
       return t.colors.primary_text;
   }

@@ -1,0 +1,160 @@
+// Every control a citizen or the staff can touch on the kiosk is at least 15 mm on each side, on
+// every screen of every flow, at the density of the kiosk's panel: the real kiosk at 1920x1080
+// (a 21.5-inch panel, 102.5 pixels per inch), driven by its automation, each screen's controls read
+// back with `dump`. Run once per theme a citizen can choose, since the large-text theme changes
+// sizes.
+#include "guichet/ui/touch_target.hpp"
+
+#include <sstream>
+
+#include "kiosk_harness.hpp"
+#include "pin.hpp"
+
+using namespace guichet;
+using namespace guichet::kiosk_test;
+
+namespace {
+
+constexpr double kPanelDiagonalInches = 21.5;
+
+// "| control "Label" x y w h [disabled]" lines of a dump, as the automation prints them.
+std::vector<ui::ScreenItem> parse_dump(const std::vector<std::string>& lines) {
+  std::vector<ui::ScreenItem> items;
+  for (const auto& line : lines) {
+    ui::ScreenItem item;
+    std::string kind;
+    std::istringstream in(line.substr(2));
+    in >> kind;
+    item.kind = kind == "control" ? ui::ScreenItem::Kind::Control : ui::ScreenItem::Kind::Text;
+    const auto open = line.find('"'), close = line.rfind('"');
+    if (open == std::string::npos || close <= open) continue;
+    item.text = line.substr(open + 1, close - open - 1);
+    std::istringstream rest(line.substr(close + 1));
+    rest >> item.rect.x >> item.rect.y >> item.rect.w >> item.rect.h;
+    std::string flag;
+    item.enabled = !(rest >> flag && flag == "disabled");
+    items.push_back(item);
+  }
+  return items;
+}
+
+class KioskTouchTargetTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(centre_.add_device("K1", "kiosk").empty());
+    ASSERT_TRUE(centre_.start()) << centre_.stderr_text();
+    sim_ = std::make_unique<test::SimProcess>(work_ / "printer");
+    ASSERT_TRUE(sim_->running());
+    std::vector<std::string> args = {"--server",         centre_.url(),
+                                     "--device",         "K1",
+                                     "--secret-file",    centre_.secret_file("K1").string(),
+                                     "--data-dir",       (work_ / "kiosk-data").string(),
+                                     "--printer",        "tcp:127.0.0.1:" + std::to_string(sim_->port()),
+                                     "--printer-policy", "screen",
+                                     "--admin-pin-hash", kiosk::hash_pin("2468").value(),
+                                     "--theme",          GetParam(),
+                                     "--size",           "1920x1080"};
+    k_ = std::make_unique<KioskProcess>("guichet-kiosk", args, work_.path());
+    ASSERT_EQ(k_->cmd("wait_text \"Touch your language\" 15000"), "ok") << k_->stderr_text();
+  }
+
+  // Checks the controls on screen now; `screen` names it in failures.
+  void check(const std::string& screen) {
+    ASSERT_EQ(k_->cmd("dump"), "ok");
+    const auto items = parse_dump(k_->dumped);
+    int controls = 0;
+    for (const auto& i : items) controls += i.kind == ui::ScreenItem::Kind::Control && i.enabled;
+    ASSERT_GT(controls, 0) << screen << ": no controls read back";
+    const double dpi = ui::screen_dpi(kPanelDiagonalInches, 1920, 1080);
+    for (const auto& p : ui::small_touch_targets(items, dpi)) {
+      ADD_FAILURE() << GetParam() << " theme, " << screen << ": " << p.to_string();
+    }
+    ++screens_;
+  }
+
+  // Taps Back until the start menu (or the language screen) shows; at most eight screens back.
+  void back_to_start() {
+    for (int i = 0; i < 8; ++i) {
+      const std::string screen = k_->screen();
+      if (screen.find("What would you like to do?") != std::string::npos ||
+          screen.find("Touch your language") != std::string::npos) {
+        return;
+      }
+      ok("tap \"Back\"");
+      ok("sleep 100");
+    }
+    FAIL() << "Back did not lead to the start:\n" << k_->screen();
+  }
+
+  void ok(const std::string& command) { ASSERT_EQ(k_->cmd(command), "ok") << command << "\n" << k_->screen(); }
+
+  guichet::testing::CentreServer centre_;
+  guichet::testing::TempDir work_{"kiosk-touch"};
+  std::unique_ptr<test::SimProcess> sim_;
+  std::unique_ptr<KioskProcess> k_;
+  int screens_ = 0;
+};
+
+TEST_P(KioskTouchTargetTest, EveryScreenHasFingerSizedControls) {
+  check("language");
+  ok("tap \"English\"");
+  ok("wait_text \"What would you like to do?\"");
+  check("menu");
+
+  // A token.
+  ok("tap \"Take a token\"");
+  ok("wait_text \"Which service do you need?\"");
+  check("services");
+  ok("tap \"Birth certificate\"");
+  ok("wait_text \"Does a priority category apply to you?\"");
+  check("priority");
+  ok("tap \"No, none of these\"");
+  ok("wait_text \"Please take your token\" 15000");
+  check("token");
+  ok("tap \"Done\"");
+  ok("wait_text \"Touch your language\"");
+
+  // An application: a text field with the letter keyboard, a date on the pad, a choice, the
+  // documents checklist and the review.
+  ok("tap \"English\"");
+  ok("tap \"File an application\"");
+  ok("wait_text \"Which service are you applying for?\"");
+  check("application services");
+  ok("tap \"Birth certificate\"");
+  ok("wait_text \"Child's full name\"");
+  check("text field and letter keyboard");
+  ok("type \"Baby Kaur\"");
+  ok("tap \"Next\"");
+  ok("wait_text \"Date of birth\"");
+  check("date field and number pad");
+  ok("type \"14/04/2026\"");
+  ok("tap \"Next\"");
+  ok("wait_text \"Gender\"");
+  check("choice field");
+
+  // Back to the start, then the status check and the staff screens.
+  back_to_start();
+  if (k_->screen().find("Touch your language") != std::string::npos) ok("tap \"English\"");
+  ok("tap \"Check my application\"");
+  ok("wait_text \"Hold the QR code\"");
+  check("status check");
+  back_to_start();  // the staff control is on the language screen and the menu
+
+  ok("tap \"Staff\"");
+  ok("wait_text \"Staff PIN\"");
+  check("staff PIN");
+  ok("type \"2468\"");
+  ok("key Return");
+  ok("wait_text \"Kiosk settings\" 10000");
+  check("settings");
+  EXPECT_EQ(screens_, 12);
+}
+
+INSTANTIATE_TEST_SUITE_P(Themes, KioskTouchTargetTest, ::testing::Values("default", "large-text", "high-contrast"),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           std::string n = param_info.param;
+                           for (char& c : n) c = c == '-' ? '_' : c;
+                           return n;
+                         });
+
+}  // namespace
