@@ -1,63 +1,29 @@
 #include "guichet/sync/client.hpp"
 
-#include <curl/curl.h>
-
-#include <cctype>
-#include <cstdlib>
-#include <mutex>
+#include <charconv>
 #include <stdexcept>
+
+#include "http_connection.hpp"
 
 namespace guichet::sync {
 namespace {
 
-// curl_global_init is not thread-safe on every libcurl build; run it once, before any handle.
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("libcurl initialisation failed");
-  });
-}
+namespace asio = detail::asio;
+namespace beast = detail::beast;
+namespace http = detail::http;
 
-size_t append_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
+// Bodies above this are refused rather than held in memory: the largest answer the protocol has
+// is a page of the change feed, a few megabytes.
+constexpr std::uint64_t kMaxResponseBody = 64ull << 20;
 
-bool iequals_prefix(std::string_view line, std::string_view name) {
-  if (line.size() < name.size()) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(line[i])) != std::tolower(static_cast<unsigned char>(name[i])))
-      return false;
-  }
-  return true;
+int retry_after(const http::fields& fields) {
+  auto it = fields.find(http::field::retry_after);
+  if (it == fields.end()) return 0;
+  int seconds = 0;
+  const auto value = it->value();
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  return ec == std::errc() ? seconds : 0;
 }
-
-size_t read_header(char* data, size_t size, size_t count, void* user) {
-  std::string_view line(data, size * count);
-  constexpr std::string_view kRetryAfter = "retry-after:";
-  if (iequals_prefix(line, kRetryAfter)) {
-    std::string value(line.substr(kRetryAfter.size()));
-    *static_cast<int*>(user) = std::atoi(value.c_str());
-  }
-  return size * count;
-}
-
-// Abandons a transfer when the caller's cancel flag is set; libcurl calls this often while a
-// request is under way (at least once a second even when no bytes move).
-int check_cancel(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* cancel = static_cast<const std::atomic<bool>*>(user);
-  return cancel->load() ? 1 : 0;
-}
-
-struct HeaderList {
-  curl_slist* list = nullptr;
-  void add(const std::string& h) {
-    curl_slist* next = curl_slist_append(list, h.c_str());
-    if (!next) throw std::bad_alloc();
-    list = next;
-  }
-  ~HeaderList() { curl_slist_free_all(list); }
-};
 
 // A string field of the error object in {"error":{"code":…,"message":…}}, or "" if absent.
 std::string error_field(const std::string& body, const char* field) {
@@ -81,15 +47,32 @@ std::string HttpResponse::error_message() const {
 
 std::string HttpResponse::error_code() const { return error_field(body, "code"); }
 
-ApiClient::ApiClient(ServerEndpoint endpoint) : endpoint_(std::move(endpoint)) {
-  global_init();
-  curl_ = curl_easy_init();
-  if (!curl_) throw std::runtime_error("cannot create an HTTP client handle");
+struct ApiClient::Impl {
+  detail::BaseUrl url;
+  asio::io_context ioc{1};
+  std::optional<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+  bool connected = false;
+
+  void close() {
+    if (stream) {
+      beast::error_code ignored;
+      stream->socket().shutdown(detail::tcp::socket::shutdown_both, ignored);
+      stream->socket().close(ignored);
+    }
+    stream.reset();
+    buffer.clear();
+    connected = false;
+  }
+};
+
+ApiClient::ApiClient(ServerEndpoint endpoint) : endpoint_(std::move(endpoint)), impl_(std::make_unique<Impl>()) {
   while (!endpoint_.base_url.empty() && endpoint_.base_url.back() == '/') endpoint_.base_url.pop_back();
+  impl_->url = detail::BaseUrl::parse(endpoint_.base_url);
 }
 
 ApiClient::~ApiClient() {
-  if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
+  if (impl_) impl_->close();
 }
 
 HttpResponse ApiClient::get(const std::string& path, const RequestOptions& options) {
@@ -112,65 +95,90 @@ HttpResponse ApiClient::send(const std::string& method, const std::string& path,
 
 HttpResponse ApiClient::perform(const std::string& method, const std::string& path, const std::string* body,
                                 const RequestOptions& options) {
-  auto* curl = static_cast<CURL*>(curl_);
-  // Reset clears the previous request's options but keeps the connection cache, so the
-  // connection to the server stays open between requests.
-  curl_easy_reset(curl);
-
   HttpResponse response;
-  std::string url = endpoint_.base_url + path;
-  HeaderList headers;
-  headers.add("X-Guichet-Device: " + endpoint_.device_id);
-  headers.add("X-Guichet-Secret: " + endpoint_.device_secret);
-  headers.add("Accept: application/json");
-  if (body) headers.add("Content-Type: application/json");
-  if (!options.bearer.empty()) headers.add("Authorization: Bearer " + options.bearer);
-  if (!options.idempotency_key.empty()) headers.add("Idempotency-Key: " + options.idempotency_key);
-  for (const auto& h : options.headers) headers.add(h);
-  // libcurl would otherwise send "Expect: 100-continue" for larger bodies and wait for it.
-  headers.add("Expect:");
+  auto fail = [&](const std::string& why) {
+    response = HttpResponse{};
+    response.transport_error = method + " " + path + ": " + why;
+    return response;
+  };
+  Impl& io = *impl_;
+  if (!io.url.error.empty()) return fail(io.url.error);
+  const auto verb = http::string_to_verb(method);
+  if (verb == http::verb::unknown) return fail("unknown HTTP method");
 
-  const long timeout_ms = static_cast<long>(options.timeout.count());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.retry_after_seconds);
-  if (method == "GET") {
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  } else {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-    if (body) {
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+  http::request<http::string_body> req{verb, io.url.prefix + path, 11};
+  req.set(http::field::host, io.url.host_header);
+  req.set("X-Guichet-Device", endpoint_.device_id);
+  req.set("X-Guichet-Secret", endpoint_.device_secret);
+  req.set(http::field::accept, "application/json");
+  if (body) req.set(http::field::content_type, "application/json");
+  if (!options.bearer.empty()) req.set(http::field::authorization, "Bearer " + options.bearer);
+  if (!options.idempotency_key.empty()) req.set("Idempotency-Key", options.idempotency_key);
+  detail::add_header_lines(req.base(), options.headers);
+  req.keep_alive(true);
+  if (body) req.body() = *body;
+  req.prepare_payload();
+
+  // The whole exchange, connection included, has one deadline, as a person waiting at the
+  // kiosk experiences it.
+  const auto deadline = detail::Clock::now() + options.timeout;
+  // A kept-alive connection that the server closed while it was idle ends without a byte of
+  // answer: send the request once more on a new connection, as HTTP clients do. Writes carry
+  // idempotency keys, so a request that did reach the server is answered with its first result.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const bool reused = io.connected;
+    if (!io.connected) {
+      io.close();
+      io.stream.emplace(io.ioc);
+      if (auto error = detail::connect(io.ioc, *io.stream, io.url, deadline, options.cancel)) {
+        io.close();
+        return fail(*error);
+      }
+      io.connected = true;
     }
-  }
-  if (options.cancel) {
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_cancel);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(options.cancel));
-  }
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-
-  CURLcode rc = curl_easy_perform(curl);
-  if (rc != CURLE_OK) {
-    response.status = 0;
-    response.body.clear();
-    response.transport_error = std::string(method) + " " + path + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    auto& stream = *io.stream;
+    bool done = false;
+    beast::error_code ec;
+    stream.expires_at(deadline);
+    http::async_write(stream, req, [&](const beast::error_code& e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+    if (!detail::run_until(io.ioc, stream, done, options.cancel)) {
+      io.close();
+      return fail("cancelled");
+    }
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kMaxResponseBody);
+    bool received_any = false;
+    if (!ec) {
+      done = false;
+      http::async_read(stream, io.buffer, parser, [&](const beast::error_code& e, std::size_t n) {
+        ec = e;
+        received_any = n > 0;
+        done = true;
+      });
+      if (!detail::run_until(io.ioc, stream, done, options.cancel)) {
+        io.close();
+        return fail("cancelled");
+      }
+    }
+    if (ec) {
+      io.close();
+      const bool stale = reused && !received_any && ec != beast::error::timeout &&
+                         (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                          ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
+      if (stale && attempt == 0) continue;
+      return fail(detail::describe(ec));
+    }
+    auto res = parser.release();
+    response.status = static_cast<int>(res.result_int());
+    response.retry_after_seconds = retry_after(res.base());
+    response.body = std::move(res.body());
+    if (!res.keep_alive()) io.close();
     return response;
   }
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  response.status = static_cast<int>(status);
-  return response;
+  return fail("the server closed the connection");
 }
 
 }  // namespace guichet::sync

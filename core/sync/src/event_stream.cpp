@@ -1,13 +1,20 @@
-#include <curl/curl.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <charconv>
+#include <mutex>
 #include <stdexcept>
 
 #include "guichet/sync/client.hpp"
+#include "http_connection.hpp"
 
 namespace guichet::sync {
 namespace {
+
+namespace asio = detail::asio;
+namespace beast = detail::beast;
+namespace http = detail::http;
+using detail::Clock;
 
 bool parse_u64(std::string_view text, std::uint64_t& out) {
   if (text.empty()) return false;
@@ -15,55 +22,26 @@ bool parse_u64(std::string_view text, std::uint64_t& out) {
   return ec == std::errc() && ptr == text.data() + text.size();
 }
 
-struct Connection {
-  SseParser* parser = nullptr;
-  CURL* easy = nullptr;
-  long status = 0;
-  std::string error_body;  // body of a non-200 answer, for the message
-  std::function<void()> on_open;
-};
-
-size_t on_header(char* data, size_t size, size_t count, void* user) {
-  auto* c = static_cast<Connection*>(user);
-  std::string_view line(data, size * count);
-  if (line == "\r\n" || line == "\n") {
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);
-    if (c->status == 200 && c->on_open) c->on_open();
-  }
-  return size * count;
-}
-
-size_t on_body(char* data, size_t size, size_t count, void* user) {
-  auto* c = static_cast<Connection*>(user);
-  std::string_view bytes(data, size * count);
-  if (c->status != 200) {
-    if (c->error_body.size() < 4096) c->error_body.append(bytes.substr(0, 4096 - c->error_body.size()));
-  } else {
-    c->parser->feed(bytes);
-  }
-  return size * count;
-}
+constexpr std::size_t kMaxErrorBody = 4096;
 
 }  // namespace
+
+// The stream thread's I/O context; stop() stops it from another thread to end a wait at once.
+struct EventStream::Io {
+  asio::io_context ioc{1};
+};
 
 EventStream::EventStream(ServerEndpoint endpoint, Handler handler, std::uint64_t last_event_id)
     : EventStream(std::move(endpoint), std::move(handler), last_event_id, {}) {}
 
 EventStream::EventStream(ServerEndpoint endpoint, Handler handler, std::uint64_t last_event_id,
                          const EventStreamOptions& options)
-    : endpoint_(std::move(endpoint)), handler_(std::move(handler)), options_(options) {
+    : endpoint_(std::move(endpoint)), handler_(std::move(handler)), options_(options), io_(std::make_unique<Io>()) {
   last_id_ = last_event_id;
   while (!endpoint_.base_url.empty() && endpoint_.base_url.back() == '/') endpoint_.base_url.pop_back();
-  // ApiClient's constructor performs libcurl's one-time global initialisation.
-  ApiClient init(endpoint_);
-  multi_ = curl_multi_init();
-  if (!multi_) throw std::runtime_error("cannot create the live feed's HTTP handle");
 }
 
-EventStream::~EventStream() {
-  stop();
-  curl_multi_cleanup(static_cast<CURLM*>(multi_));
-}
+EventStream::~EventStream() { stop(); }
 
 void EventStream::on_status(StatusHandler handler) { status_ = std::move(handler); }
 
@@ -79,7 +57,8 @@ void EventStream::stop() {
     stop_ = true;
   }
   wait_cv_.notify_all();
-  if (multi_) curl_multi_wakeup(static_cast<CURLM*>(multi_));
+  // After stop_ is set: the stream thread either sees the flag before it waits, or is woken.
+  io_->ioc.stop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -89,6 +68,8 @@ void EventStream::set_connected(bool connected, const std::string& detail) {
 }
 
 void EventStream::run() {
+  // Named, so it can be told apart in top -H and in /proc (at most 15 characters).
+  pthread_setname_np(pthread_self(), "guichet-feed");
   auto delay = options_.reconnect_initial;
   while (!stop_) {
     const int before = connections_.load();
@@ -105,9 +86,13 @@ void EventStream::run() {
 }
 
 std::string EventStream::connect_once() {
-  CURL* easy = curl_easy_init();
-  if (!easy) return "cannot create an HTTP handle";
-  auto* multi = static_cast<CURLM*>(multi_);
+  const auto url = detail::BaseUrl::parse(endpoint_.base_url);
+  if (!url.error.empty()) return "live feed: " + url.error;
+  auto& ioc = io_->ioc;
+  beast::tcp_stream stream(ioc);
+  if (auto error = detail::connect(ioc, stream, url, Clock::now() + options_.connect_timeout, nullptr, &stop_)) {
+    return stop_ ? "stopped" : "live feed: " + *error;
+  }
 
   SseParser parser([this](const SseMessage& m) {
     std::uint64_t id = 0;
@@ -126,70 +111,71 @@ std::string EventStream::connect_once() {
     if (id > last_id_.load()) last_id_ = id;
   });
 
-  Connection conn;
-  conn.parser = &parser;
-  conn.easy = easy;
-  conn.on_open = [this] {
-    ++connections_;
-    set_connected(true, {});
+  http::request<http::empty_body> req{http::verb::get, url.prefix + options_.path, 11};
+  req.set(http::field::host, url.host_header);
+  req.set("X-Guichet-Device", endpoint_.device_id);
+  req.set("X-Guichet-Secret", endpoint_.device_secret);
+  req.set(http::field::accept, "text/event-stream");
+  req.set(http::field::cache_control, "no-cache");
+  if (last_id_.load() > 0) req.set("Last-Event-ID", std::to_string(last_id_.load()));
+  req.keep_alive(true);
+
+  bool done = false;
+  beast::error_code ec;
+  auto finish = [&](const beast::error_code& e, std::size_t) {
+    ec = e;
+    done = true;
   };
+  stream.expires_after(options_.connect_timeout);
+  http::async_write(stream, req, finish);
+  if (!detail::run_until(ioc, stream, done, nullptr, &stop_)) return "stopped";
+  if (ec) return "live feed: " + detail::describe(ec);
 
-  std::string url = endpoint_.base_url + options_.path;
-  curl_slist* headers = nullptr;
-  auto add = [&](const std::string& h) {
-    if (curl_slist* next = curl_slist_append(headers, h.c_str())) headers = next;
-  };
-  add("X-Guichet-Device: " + endpoint_.device_id);
-  add("X-Guichet-Secret: " + endpoint_.device_secret);
-  add("Accept: text/event-stream");
-  add("Cache-Control: no-cache");
-  if (last_id_.load() > 0) add("Last-Event-ID: " + std::to_string(last_id_.load()));
-
-  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-  // The server's keep-alive comments count as traffic; a silent connection is a dead one.
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
-                   std::max<long>(1, static_cast<long>(options_.idle_timeout.count() / 1000)));
-  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &conn);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &conn);
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
-
-  curl_multi_add_handle(multi, easy);
-  CURLcode result = CURLE_OK;
-  bool finished = false;
-  while (!stop_ && !finished) {
-    int running = 0;
-    if (curl_multi_perform(multi, &running) != CURLM_OK) break;
-    int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-      if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
-        result = msg->data.result;
-        finished = true;
-      }
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> response;
+  response.body_limit(boost::none);  // an event stream has no end
+  char chunk[8192];
+  bool open = false;
+  std::string error_body;
+  for (;;) {
+    response.get().body().data = chunk;
+    response.get().body().size = sizeof chunk;
+    // The server's keep-alive comments count as traffic; a silent connection is a dead one.
+    stream.expires_after(options_.idle_timeout);
+    done = false;
+    if (!response.is_header_done()) {
+      http::async_read_header(stream, buffer, response, finish);
+    } else {
+      http::async_read_some(stream, buffer, response, finish);
     }
-    if (finished || running == 0) break;
-    curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    if (!detail::run_until(ioc, stream, done, nullptr, &stop_)) return "stopped";
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
+      return "live feed: " + detail::describe(ec);
+    }
+    if (response.is_header_done() && !open) {
+      const auto status = response.get().result_int();
+      if (status != 200) {
+        // Read what the server says (bounded), for the message.
+        if (error_body.size() < kMaxErrorBody) {
+          const std::size_t got = sizeof chunk - response.get().body().size;
+          error_body.append(chunk, std::min(got, kMaxErrorBody - error_body.size()));
+        }
+        if (!response.is_done() && error_body.size() < kMaxErrorBody) continue;
+        HttpResponse r;
+        r.status = static_cast<int>(status);
+        r.body = error_body;
+        return "the server refused the live feed: " + r.error_message();
+      }
+      open = true;
+      ++connections_;
+      set_connected(true, {});
+    }
+    const std::size_t got = sizeof chunk - response.get().body().size;
+    if (got > 0) parser.feed(std::string_view(chunk, got));
+    if (response.is_done()) break;
   }
-  curl_multi_remove_handle(multi, easy);
-  curl_easy_cleanup(easy);
-  curl_slist_free_all(headers);
-
-  if (stop_) return "stopped";
-  if (conn.status != 0 && conn.status != 200) {
-    HttpResponse r;
-    r.status = static_cast<int>(conn.status);
-    r.body = conn.error_body;
-    return "the server refused the live feed: " + r.error_message();
-  }
-  if (result != CURLE_OK) return std::string("live feed: ") + (errbuf[0] ? errbuf : curl_easy_strerror(result));
   return "the server closed the live feed";
 }
 

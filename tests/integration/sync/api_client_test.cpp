@@ -67,6 +67,37 @@ TEST(ApiClient, KeepsOneConnectionForManyRequests) {
   EXPECT_EQ(state->connections, 1);
 }
 
+// The kept-alive connection dies with the server; the next request opens a new one to the server
+// that came back on the same port, instead of failing on the dead connection.
+TEST(ApiClient, ReconnectsWhenTheKeptConnectionWasClosed) {
+  auto state = std::make_shared<LoopbackState>();
+  auto server = std::make_unique<LoopbackServer>(state);
+  const auto port = server->port();
+  ApiClient client(endpoint_for(*server, *state));
+  ASSERT_TRUE(client.get("/headers").ok());
+  server.reset();
+  server = std::make_unique<LoopbackServer>(state, port);
+  auto r = client.get("/headers");
+  ASSERT_TRUE(r.ok()) << r.error_message();
+  std::lock_guard lock(state->mu);
+  EXPECT_EQ(state->connections, 2);
+}
+
+TEST(ApiClient, UnsupportedAndMalformedUrlsAreRefusedAsValues) {
+  for (const auto& [url, expected] :
+       std::vector<std::pair<std::string, std::string>>{{"https://127.0.0.1:8443", "https:// is not supported"},
+                                                        {"ftp://127.0.0.1", "must start with http://"},
+                                                        {"http://:8080", "needs a host"},
+                                                        {"http://127.0.0.1:99999", "port from 1 to 65535"},
+                                                        {"http://127.0.0.1:80x", "port from 1 to 65535"}}) {
+    ApiClient client(ServerEndpoint{url, "T1", "secret"});
+    auto r = client.get("/api/v1/health");
+    EXPECT_EQ(r.status, 0) << url;
+    EXPECT_NE(r.transport_error.find(expected), std::string::npos) << url << ": " << r.transport_error;
+    EXPECT_EQ(r.transport_error.find("secret"), std::string::npos) << "no credentials in messages";
+  }
+}
+
 TEST(ApiClient, SlowServerIsATimeoutNotAnAnswer) {
   auto state = std::make_shared<LoopbackState>();
   state->delay_next = 1;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <vector>
 
@@ -206,6 +208,41 @@ TEST(EventStream, StopIsPromptWhileWaitingForEvents) {
   auto start = std::chrono::steady_clock::now();
   stream->stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
+}
+
+// Voluntary context switches of this process's thread named `name` (-1 if there is none): each
+// is one wake-up from a wait.
+long wakeups_of(const std::string& name) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string n;
+    std::getline(comm, n);
+    if (n != name) continue;
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(line.find(':') + 1));
+    }
+  }
+  return -1;
+}
+
+// A connected stream with nothing to say waits in the kernel: an idle kiosk or board does not
+// wake up (a 20 ms poll would wake it fifty times a second).
+TEST(EventStream, WaitingForEventsDoesNotWakeUp) {
+  auto state = std::make_shared<LoopbackState>();
+  LoopbackServer server(state);
+  Received got;
+  auto stream = make_stream(server.port(), *state, got);
+  stream->start();
+  for (int i = 0; i < 200 && !stream->connected(); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(stream->connected());
+  std::this_thread::sleep_for(100ms);
+  const long before = wakeups_of("guichet-feed");
+  ASSERT_GE(before, 0) << "the live feed's thread is named guichet-feed";
+  std::this_thread::sleep_for(1s);
+  const long woke = wakeups_of("guichet-feed") - before;
+  EXPECT_LE(woke, 3) << "wake-ups in an idle second";
+  stream->stop();
 }
 
 }  // namespace

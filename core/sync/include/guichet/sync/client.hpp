@@ -1,4 +1,4 @@
-// Terminal side of the protocol: an HTTP client for the centre server (libcurl), the terminal's
+// Terminal side of the protocol: an HTTP client for the centre server (Boost.Beast), the terminal's
 // outbox (every write goes to local SQLite first, with an idempotency key), a sync engine that
 // drains the outbox in the background with backoff, and a live-feed (SSE) reader.
 #pragma once
@@ -74,7 +74,8 @@ class ApiClient {
   HttpResponse perform(const std::string& method, const std::string& path, const std::string* body,
                        const RequestOptions& options);
   ServerEndpoint endpoint_;
-  void* curl_ = nullptr;
+  struct Impl;  // the connection (http_connection.hpp)
+  std::unique_ptr<Impl> impl_;
 };
 
 enum class OutboxState { Pending, Done, Failed };
@@ -326,7 +327,8 @@ class EventStream {
   Handler handler_;
   EventStreamOptions options_;
   StatusHandler status_;
-  void* multi_ = nullptr;  // libcurl multi handle, so stop() can wake a waiting poll
+  struct Io;  // the stream thread's I/O (event_stream.cpp)
+  std::unique_ptr<Io> io_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> connected_{false};

@@ -1,0 +1,57 @@
+// The terminals' HTTP/1.1 transport on Boost.Beast: one connection to the server kept alive across
+// requests, every step under a deadline, a caller's cancel flag honoured within a few
+// milliseconds. Beast is header-only and already the server's HTTP stack; a terminal that used
+// libcurl loaded some thirty shared libraries (TLS, HTTP/2, LDAP, SSH, Kerberos…) it never used.
+// Terminals speak plain HTTP to the centre node on the centre's own network.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace guichet::sync::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// "http://host:port/prefix" split into its parts; `error` says what is wrong with it.
+struct BaseUrl {
+  std::string host;
+  std::string port = "80";
+  std::string prefix;  // path before the request's own path, without a trailing '/'
+  std::string host_header;
+  std::string error;
+  static BaseUrl parse(std::string_view url);
+};
+
+// "Name: value" lines into the request's fields; a line without a colon is ignored.
+void add_header_lines(http::fields& fields, const std::vector<std::string>& lines);
+
+// Runs `ioc` until `done` is set. When `cancel` (a flag the caller sets, polled every 20 ms while
+// the operation runs) or `stop` (a flag set together with ioc.stop(), so no polling: an idle live
+// feed costs no CPU) is set, the stream's operations are cancelled, complete with an error, and
+// false is returned.
+bool run_until(asio::io_context& ioc, beast::tcp_stream& stream, const bool& done, const std::atomic<bool>* cancel,
+               const std::atomic<bool>* stop = nullptr);
+
+// Resolves and connects `stream` within `deadline`; the error text on failure.
+std::optional<std::string> connect(asio::io_context& ioc, beast::tcp_stream& stream, const BaseUrl& url,
+                                   Clock::time_point deadline, const std::atomic<bool>* cancel,
+                                   const std::atomic<bool>* stop = nullptr);
+
+// What an error says, in words people read in a log line ("Connection refused", "timed out").
+std::string describe(const beast::error_code& ec);
+
+}  // namespace guichet::sync::detail
