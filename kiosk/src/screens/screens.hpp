@@ -8,28 +8,27 @@
 #include "../format.hpp"
 #include "../model.hpp"
 #include "guichet/ui/frame.hpp"
-#include "strings.hpp"
+#include "i18n.hpp"
 
 namespace guichet::kiosk {
 
 // What every screen reads.
 struct View {
   const KioskState& state;
-  const Strings& strings;
+  const text::Translations& translations;
   Clock::time_point now;
   // Staff screens only.
   std::int64_t outbox_backlog = 0;
   bool has_theme_choice = true;
 
-  // The citizen's language, or English where the screen cannot draw the translation yet
-  // (scripts that need shaping; see drawable_without_shaping).
-  std::string tr(std::string_view english) const {
-    std::string s = strings.get(state.language, english);
-    return drawable_without_shaping(s) ? s : std::string(english);
+  // The citizen's language for this session (see Tr for the marked calls).
+  Tr t() const { return Tr(translations, state.language); }
+  std::string tr(std::string_view msgid, const Values& values = {}) const { return t().tr(msgid, values); }
+  std::string trc(std::string_view context, std::string_view msgid, const Values& values = {}) const {
+    return t().trc(context, msgid, values);
   }
-  std::string tr(std::string_view english, const std::map<std::string, std::string>& values) const {
-    std::string s = strings.get(state.language, english);
-    return substitute(drawable_without_shaping(s) ? std::string_view(s) : english, values);
+  std::string trn(std::string_view singular, std::string_view plural, std::int64_t n, Values values = {}) const {
+    return t().trn(singular, plural, n, std::move(values));
   }
 };
 
