@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../format.hpp"
+#include "../keyboard_layout.hpp"
 #include "../model.hpp"
 #include "guichet/ui/frame.hpp"
 #include "i18n.hpp"
@@ -30,6 +31,13 @@ struct View {
   std::string trn(std::string_view singular, std::string_view plural, std::int64_t n, Values values = {}) const {
     return t().trn(singular, plural, n, std::move(values));
   }
+};
+
+// What an on-screen keyboard remembers between frames: whether the citizen switched to Latin
+// letters, for the field (`context`) being filled in.
+struct KeyboardState {
+  bool latin = false;
+  std::string context;
 };
 
 using KioskScreen = ui::Screen<View, Action>;
@@ -92,6 +100,9 @@ class AppServiceScreen final : public KioskScreen {
 class FieldScreen final : public KioskScreen {
  public:
   std::vector<Action> draw(ui::Frame& f, const View& v) override;
+
+ private:
+  KeyboardState keyboard_;
 };
 
 class DocumentsScreen final : public KioskScreen {
@@ -117,6 +128,9 @@ class FiledScreen final : public KioskScreen {
 class StatusEntryScreen final : public KioskScreen {
  public:
   std::vector<Action> draw(ui::Frame& f, const View& v) override;
+
+ private:
+  KeyboardState keyboard_;
 };
 
 class StatusScreen final : public KioskScreen {
@@ -124,12 +138,12 @@ class StatusScreen final : public KioskScreen {
   std::vector<Action> draw(ui::Frame& f, const View& v) override;
 };
 
-// The on-screen keyboard suited to a field: a number pad for numbers, phones and Aadhaar numbers
-// (with '/' for dates), Latin letters otherwise. Keys and typed text (a keyboard or a
-// keyboard-wedge scanner) edit `value`; returns true when it changed.
-enum class KeyboardKind { Letters, Digits, Date, Receipt };
-KeyboardKind keyboard_for(const domain::FormField& field);
-bool keyboard(ui::Frame& f, const View& v, std::string& value, KeyboardKind kind, std::size_t max_chars);
+// The on-screen keyboard of `kind` in the citizen's script (keyboard_layout.hpp), with a key to
+// switch to Latin letters and back. Keys and typed text (a keyboard or a keyboard-wedge scanner)
+// edit `value`; returns true when it changed. `state` remembers the Latin switch while `context`
+// (the field being filled in) stays the same.
+bool keyboard(ui::Frame& f, const View& v, std::string& value, KeyboardKind kind, std::size_t max_chars,
+              KeyboardState& state, const std::string& context);
 
 // Shared pieces.
 void draw_header(ui::Frame& f, const View& v);
