@@ -52,7 +52,7 @@ std::vector<Key> join(std::vector<Key> a, const std::vector<Key>& b) {
   return a;
 }
 
-Key erase_key(const Tr& t) { return {Key::Kind::Erase, t.tr("Erase"), {}, 1}; }
+Key erase_key(const Tr& t, int width = 1) { return {Key::Kind::Erase, t.tr("Erase"), {}, width}; }
 Key space_key(const Tr& t, int width) { return {Key::Kind::Space, t.tr("Space"), {}, width}; }
 // "ABC" is the same everywhere: it shows the letters the key switches to.
 Key latin_key() { return {Key::Kind::ToLatin, "ABC", {}, 1}; }
@@ -68,9 +68,9 @@ KeyboardLayout gurmukhi(const Tr& t) {
       letters({0x0A2C, 0x0A2D, 0x0A2E, 0x0A2F, 0x0A30, 0x0A32, 0x0A35, 0x0A38, 0x0A39, 0x0A5C, 0x0A33}),
       // Vowel signs, bindi and tippi.
       signs({0x0A3E, 0x0A3F, 0x0A40, 0x0A41, 0x0A42, 0x0A47, 0x0A48, 0x0A4B, 0x0A4C, 0x0A02, 0x0A70}),
-      // Addak, nukta, virama, ਜ਼ ਫ਼; Latin, space, erase.
+      // Addak, nukta, virama, ਜ਼ ਫ਼; Latin, space, and erase twice as wide (its word is long in Gurmukhi).
       join(join(signs({0x0A71, 0x0A3C, 0x0A4D}), letters({0x0A5B, 0x0A5E})),
-           {latin_key(), space_key(t, 3), erase_key(t)}),
+           {latin_key(), space_key(t, 3), erase_key(t, 2)}),
   };
   return l;
 }
@@ -85,9 +85,9 @@ KeyboardLayout devanagari(const Tr& t) {
       letters({0x092C, 0x092D, 0x092E, 0x092F, 0x0930, 0x0932, 0x0935, 0x0936, 0x0937, 0x0938, 0x0939}),
       // Vowel signs (matras) and anusvara.
       signs({0x093E, 0x093F, 0x0940, 0x0941, 0x0942, 0x0943, 0x0947, 0x0948, 0x094B, 0x094C, 0x0902}),
-      // Chandrabindu, visarga, virama (halant), nukta, danda; Latin, space, erase.
+      // Chandrabindu, visarga, virama (halant), nukta, danda; Latin, space, and erase twice as wide.
       join(join(signs({0x0901, 0x0903, 0x094D, 0x093C}), letters({0x0964})),
-           {latin_key(), space_key(t, 3), erase_key(t)}),
+           {latin_key(), space_key(t, 3), erase_key(t, 2)}),
   };
   return l;
 }
@@ -105,7 +105,7 @@ KeyboardLayout urdu(const Tr& t) {
       letters({0x0638, 0x0639, 0x063A, 0x0641, 0x0642, 0x06A9, 0x06AF, 0x0644, 0x0645, 0x0646, 0x06BA}),
       // و ہ ھ ء ی ے آ ئ ؤ ، ۔
       letters({0x0648, 0x06C1, 0x06BE, 0x0621, 0x06CC, 0x06D2, 0x0622, 0x0626, 0x0624, 0x060C, 0x06D4}),
-      {latin_key(), space_key(t, 3), erase_key(t)},
+      {latin_key(), space_key(t, 3), erase_key(t, 2)},
   };
   return l;
 }

@@ -105,8 +105,10 @@ std::string format_money(std::string_view language, std::int64_t minor, std::str
       icu::UnicodeString::fromUTF8(icu::StringPiece(currency.data(), static_cast<int32_t>(currency.size())));
   icu::CurrencyUnit unit(code.getTerminatedBuffer(), status);
   if (U_FAILURE(status)) {
-    // Not an ISO code: the amount with the code after it, still grouped as the language does.
-    return format_integer(language, minor / 100) + " " + std::string(currency);
+    // Not an ISO code: the amount in hundredths with the code after it, grouped as the language does.
+    auto plain = icu::number::NumberFormatter::withLocale(icu::Locale(locales_for(language).numbers.c_str()))
+                     .precision(icu::number::Precision::fixedFraction(2));
+    return format_number(plain, decimal_text(minor, 2)) + " " + std::string(currency);
   }
   // The currency's own number of decimals (2 for INR and EUR, 0 for JPY).
   const int fraction = ucurr_getDefaultFractionDigits(code.getTerminatedBuffer(), &status);

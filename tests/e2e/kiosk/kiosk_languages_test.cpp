@@ -170,3 +170,67 @@ TEST_F(KioskLanguagesTest, TheLanguageGoesBackToTheDefaultWhenIdle) {
   EXPECT_EQ(k->cmd("quit"), "ok");
   EXPECT_EQ(k->wait_exit(10s), 0);
 }
+
+namespace {
+
+// The x position of the control labelled exactly `label` in a dump, or -1.
+float control_x(const std::string& dump, const std::string& label) {
+  const std::string needle = "| control " + quoted(label) + " ";
+  auto at = dump.find(needle);
+  if (at == std::string::npos) return -1;
+  return std::stof(dump.substr(at + needle.size()));
+}
+
+}  // namespace
+
+TEST_F(KioskLanguagesTest, FormFieldsTakeTheLanguagesKeyboard) {
+  // Hindi: the first question of the birth-certificate form (a name) gets the Devanagari keys.
+  {
+    auto k = start_kiosk(120);
+    const kiosk::Tr hi(translations_, "hi");
+    ASSERT_EQ(k->cmd("tap \"हिन्दी\""), "ok");
+    ASSERT_EQ(k->cmd("tap " + quoted(hi.tr("File an application"))), "ok") << k->screen();
+    ASSERT_EQ(k->cmd("wait_text " + quoted(hi.tr("Which service are you applying for?"))), "ok") << k->screen();
+    ASSERT_EQ(k->cmd("tap \"जन्म प्रमाण पत्र\""), "ok") << k->screen();
+    ASSERT_EQ(k->cmd("wait_text \"बच्चे का पूरा नाम\""), "ok") << k->screen();
+    // न म स ् त े: consonants, then the virama and the vowel sign on their dotted circles.
+    for (const char* key : {"न", "म", "स", "\u25CC\u094D", "त", "\u25CC\u0947"}) {
+      ASSERT_EQ(k->cmd("tap " + quoted(key)), "ok") << key << "\n" << k->screen();
+    }
+    ASSERT_EQ(k->cmd("wait_text \"नमस्ते\""), "ok") << k->screen();
+    ASSERT_EQ(k->cmd("screenshot " + quoted((shots_ / "keyboard-hi.png").string())), "ok");
+    // Erase takes back the last key only: the vowel sign.
+    ASSERT_EQ(k->cmd("tap " + quoted(hi.tr("Erase"))), "ok");
+    ASSERT_EQ(k->cmd("wait_text \"नमस्त\""), "ok");
+    EXPECT_EQ(k->cmd("expect_no_text \"नमस्ते\""), "ok");
+    // To Latin letters and back; a physical keyboard types too.
+    ASSERT_EQ(k->cmd("tap \"ABC\""), "ok");
+    ASSERT_EQ(k->cmd("tap \"Q\""), "ok") << k->screen();
+    ASSERT_EQ(k->cmd("type \"a\""), "ok");
+    ASSERT_EQ(k->cmd("wait_text \"नमस्तqa\""), "ok") << k->screen();
+    ASSERT_EQ(k->cmd("tap \"हिन्दी\""), "ok") << k->screen();
+    ASSERT_EQ(k->cmd("tap \"क\""), "ok") << k->screen();
+    ASSERT_EQ(k->cmd("wait_text \"नमस्तqaक\""), "ok") << k->screen();
+    EXPECT_EQ(k->cmd("quit"), "ok");
+    EXPECT_EQ(k->wait_exit(10s), 0);
+  }
+  // Urdu: the keys run right to left and the letters are typed in logical order.
+  {
+    auto k = start_kiosk(120);
+    const kiosk::Tr ur(translations_, "ur");
+    ASSERT_EQ(k->cmd("tap \"اردو\""), "ok");
+    ASSERT_EQ(k->cmd("tap " + quoted(ur.tr("File an application"))), "ok") << k->screen();
+    ASSERT_EQ(k->cmd("tap \"پیدائش کا سرٹیفکیٹ\""), "ok") << k->screen();
+    ASSERT_EQ(k->cmd("wait_text \"بچے کا پورا نام\""), "ok") << k->screen();
+    const std::string screen = k->screen();
+    const float alif = control_x(screen, "ا"), be = control_x(screen, "ب");
+    ASSERT_GE(alif, 0) << screen;
+    ASSERT_GE(be, 0) << screen;
+    EXPECT_GT(alif, be) << "the first letter is at the right";
+    for (const char* key : {"ا", "ر", "د", "و"}) ASSERT_EQ(k->cmd("tap " + quoted(key)), "ok") << key;
+    ASSERT_EQ(k->cmd("wait_text \"اردو\""), "ok") << k->screen();
+    ASSERT_EQ(k->cmd("screenshot " + quoted((shots_ / "keyboard-ur.png").string())), "ok");
+    EXPECT_EQ(k->cmd("quit"), "ok");
+    EXPECT_EQ(k->wait_exit(10s), 0);
+  }
+}

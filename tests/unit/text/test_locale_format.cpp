@@ -50,6 +50,8 @@ TEST(LocaleFormat, RupeesAsEachLanguageWritesThem) {
 
 TEST(LocaleFormat, OtherCurrencies) {
   EXPECT_EQ(format_money("fr", 1250, "EUR"), "12,50\u00A0\u20AC");
+  // Not an ISO 4217 code: the amount, then the code.
+  EXPECT_EQ(format_money("hi", 12345678, "XX"), "1,23,456.78 XX");
   // Yen has no minor unit: hundredths are dropped.
   EXPECT_EQ(format_money("en", 150000, "JPY"), "JP\u00A51,500");
 }
