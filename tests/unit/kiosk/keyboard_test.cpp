@@ -125,7 +125,8 @@ TEST(Keyboard, UrduHasItsOwnLettersAndIsRightToLeft) {
   // ٹ ڈ ڑ ں ے ھ, and Urdu's ک ی ہ rather than the Arabic look-alikes ك ي ه.
   for (char32_t cp : {0x0679, 0x0688, 0x0691, 0x06BA, 0x06D2, 0x06BE, 0x06A9, 0x06CC, 0x06C1, 0x067E, 0x0686, 0x06AF})
     EXPECT_TRUE(keys.count(cp)) << "U+" << std::hex << static_cast<unsigned>(cp);
-  for (char32_t cp : {0x0643, 0x064A, 0x0647}) EXPECT_FALSE(keys.count(cp)) << "U+" << std::hex << static_cast<unsigned>(cp);
+  for (char32_t cp : {0x0643, 0x064A, 0x0647})
+    EXPECT_FALSE(keys.count(cp)) << "U+" << std::hex << static_cast<unsigned>(cp);
   // Typed in logical order: the first key pressed is the first code point.
   std::string v;
   for (char32_t cp : {0x0627, 0x0631, 0x062F, 0x0648}) ASSERT_TRUE(press(l, *find_text(l, cp), v, 50));
