@@ -10,7 +10,6 @@ root="$(dirname "$here")"
 cd "$root"
 
 # The one list of sources and keywords; the completeness test reads it from here too.
-# shellcheck source=locales/xgettext.args
 mapfile -t args < <(grep -v '^#' "$here/xgettext.args" | grep -v '^$')
 mapfile -t sources < <(cd "$root" && find kiosk -name '*.cpp' | LC_ALL=C sort)
 
