@@ -163,7 +163,8 @@ std::vector<Action> FieldScreen::draw(ui::Frame& f, const View& v) {
   value_box(f, value, example);
   back_button(f, v, out, next, Action::Kind::FieldNext, true, true);
   const std::size_t max = static_cast<std::size_t>(field.max_length.value_or(domain::kMaxValueChars));
-  if (keyboard(f, v, value, keyboard_for(field), max, keyboard_, v.state.language + "|" + svc->id + "|" + field.id)) {
+  if (keyboard(f, v, value, keyboard_for(field), max, keyboard_,
+               std::to_string(v.state.session) + "|" + svc->id + "|" + field.id)) {
     out.push_back({Action::Kind::FieldInput, value});
   }
   if (f.key_pressed(SDLK_RETURN) || f.key_pressed(SDLK_KP_ENTER)) out.push_back({Action::Kind::FieldNext, {}});
@@ -330,7 +331,7 @@ std::vector<Action> StatusEntryScreen::draw(ui::Frame& f, const View& v) {
   std::string value = v.state.status_query;
   value_box(f, value, v.tr("For example: {example}", {{"example", "LDH01-K1-000042"}}));
   back_button(f, v, out, v.tr("Check"), Action::Kind::StatusSubmit, !normalise_receipt(value).empty(), true);
-  if (keyboard(f, v, value, KeyboardKind::Receipt, 64, keyboard_, "receipt")) {
+  if (keyboard(f, v, value, KeyboardKind::Receipt, 64, keyboard_, std::to_string(v.state.session))) {
     out.push_back({Action::Kind::StatusInput, value});
   }
   // A scanner ends the number with Return.
