@@ -6,7 +6,9 @@
 #include <unicode/smpdtfmt.h>
 #include <unicode/timezone.h>
 
+#include <map>
 #include <memory>
+#include <mutex>
 
 namespace guichet::text {
 
@@ -60,18 +62,34 @@ std::string decimal_text(std::int64_t minor, int fraction_digits) {
 
 std::string format_pattern(std::string_view language, const char16_t* skeleton, int year, int month, int day, int hour,
                            int minute) {
+  // Building a formatter reads ICU's data (most of a millisecond); screens redraw dates often, so
+  // each (locale, skeleton) is built once. ICU formatters are not safe to share between threads
+  // without a lock: slips are made on worker threads while the screen draws.
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<icu::SimpleDateFormat>> formats;
+  const std::string locale_id = locales_for(language).dates;
+  std::string key = locale_id;
+  key += '|';
+  icu::UnicodeString(skeleton).toUTF8String(key);
+
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = formats.find(key);
+  if (it == formats.end()) {
+    UErrorCode status = U_ZERO_ERROR;
+    icu::Locale locale(locale_id.c_str());
+    std::unique_ptr<icu::DateTimePatternGenerator> generator(
+        icu::DateTimePatternGenerator::createInstance(locale, status));
+    if (U_FAILURE(status)) return {};
+    icu::UnicodeString pattern = generator->getBestPattern(icu::UnicodeString(skeleton), status);
+    if (U_FAILURE(status)) return {};
+    auto format = std::make_unique<icu::SimpleDateFormat>(pattern, locale, status);
+    if (U_FAILURE(status)) return {};
+    // The caller gives local fields (the centre's zone is applied before): format them in UTC so
+    // that nothing shifts them again.
+    format->setTimeZone(*icu::TimeZone::getGMT());
+    it = formats.emplace(key, std::move(format)).first;
+  }
   UErrorCode status = U_ZERO_ERROR;
-  icu::Locale locale(locales_for(language).dates.c_str());
-  std::unique_ptr<icu::DateTimePatternGenerator> generator(
-      icu::DateTimePatternGenerator::createInstance(locale, status));
-  if (U_FAILURE(status)) return {};
-  icu::UnicodeString pattern = generator->getBestPattern(icu::UnicodeString(skeleton), status);
-  if (U_FAILURE(status)) return {};
-  // The caller gives local fields (the centre's zone is applied before): format them in UTC so
-  // that nothing shifts them again.
-  icu::SimpleDateFormat format(pattern, locale, status);
-  if (U_FAILURE(status)) return {};
-  format.setTimeZone(*icu::TimeZone::getGMT());
   icu::GregorianCalendar calendar(*icu::TimeZone::getGMT(), status);
   if (U_FAILURE(status)) return {};
   calendar.clear();
@@ -79,7 +97,7 @@ std::string format_pattern(std::string_view language, const char16_t* skeleton, 
   UDate when = calendar.getTime(status);
   if (U_FAILURE(status)) return {};
   icu::UnicodeString out;
-  format.format(when, out);
+  it->second->format(when, out);
   return utf8(out);
 }
 

@@ -2,6 +2,10 @@
 // here before it shows on a citizen's slip.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "guichet/text/locale_format.hpp"
 
 using namespace guichet::text;
@@ -72,4 +76,21 @@ TEST(LocaleFormat, TimesAreTwentyFourHour) {
     EXPECT_EQ(format_time(lang, 21, 30), "21:30");
   }
   EXPECT_EQ(format_date_time("fr", 2026, 11, 23, 9, 14), "23 novembre 2026 09:14");
+}
+
+TEST(LocaleFormat, SafeFromSeveralThreads) {
+  // Slips are made on worker threads while the screen formats dates too.
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      const char* lang = i % 2 ? "hi" : "fr";
+      const std::string want = i % 2 ? "21 \u0928\u0935\u0902\u092C\u0930 2026" : "21 novembre 2026";
+      for (int k = 0; k < 200; ++k) {
+        if (format_date(lang, 2026, 11, 21) != want) ++wrong;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
