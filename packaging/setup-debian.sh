@@ -11,6 +11,8 @@ PKGS=(
   libusb-1.0-0-dev libzxing-dev zxing-cpp-tools libgtest-dev libgmock-dev
   libboost1.81-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libsodium-dev
   libpng-dev libfreetype-dev
+  # locale formats (numbers, money, dates per language) and the translations extractor
+  libicu-dev gettext
   # text engine: shaping, bidirectional text, fonts per script; hb-shape is the tests' reference
   libharfbuzz-dev libfribidi-dev libfontconfig-dev fonts-noto-core libharfbuzz-bin
   # voice, fonts, offscreen rendering, whole-window tests

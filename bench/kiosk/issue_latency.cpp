@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   for (const auto& s : catalogue.value().services) services.push_back(s.id);
 
   sync::ServerEndpoint endpoint{"http://127.0.0.1:" + port, "K1", slurp(dir / "K1.secret")};
-  kiosk::Strings strings;
+  const text::Translations strings;  // no catalogues: the slip in English
   std::vector<double> total_ms, request_ms, slip_ms, engine_ms;
   int refused = 0, failed = 0;
   {

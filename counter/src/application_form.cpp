@@ -126,8 +126,8 @@ std::string field_problem(const ApplicationForm& form, const d::FormField& field
   if (!p) return {};
   // "Gender must be one of: Male, Female, Transgender.": the operator sees what to type.
   if (p->code == d::FieldProblemCode::UnknownChoice) return p->message;
-  static const kiosk::Strings english;
-  return kiosk::problem_text(english, "en", field, *p);
+  static const text::Translations english;
+  return kiosk::problem_text(kiosk::Tr(english, "en"), field, *p);
 }
 
 kiosk::FilingInput filing_input(const ApplicationForm& form, const d::Catalogue& catalogue, d::Date today) {

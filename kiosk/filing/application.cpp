@@ -87,39 +87,39 @@ std::string display_date(const std::string& iso_date) {
   return display_date(d);
 }
 
-std::string problem_text(const Strings& s, const std::string& lang, const domain::FormField& field,
-                         const domain::FieldProblem& problem) {
+std::string problem_text(const Tr& t, const domain::FormField& field, const domain::FieldProblem& problem) {
   using C = domain::FieldProblemCode;
-  auto n = [](const std::optional<int>& v) { return v ? std::to_string(*v) : std::string(); };
+  auto n = [](const std::optional<int>& v) { return v ? *v : 0; };
   switch (problem.code) {
     case C::Missing:
-      return s.get(lang, "Please fill this in.");
+      return t.tr("Please fill this in.");
     case C::TooShort:
-      return s.fmt(lang, "Please use at least {n} characters.", {{"n", n(field.min_length)}});
+      return t.trn("Please use at least {n} character.", "Please use at least {n} characters.", n(field.min_length));
     case C::TooLong:
-      return s.fmt(lang, "Please use at most {n} characters.",
-                   {{"n", field.max_length ? n(field.max_length) : std::to_string(domain::kMaxValueChars)}});
+      return t.trn("Please use at most {n} character.", "Please use at most {n} characters.",
+                   field.max_length ? n(field.max_length) : domain::kMaxValueChars);
     case C::NotANumber:
-      return s.get(lang, "Please enter a number.");
+      return t.tr("Please enter a number.");
     case C::BadDate:
-      return s.get(lang, "Please enter the date as day/month/year, e.g. 14/04/2026.");
+      return t.tr("Please enter the date as day/month/year, e.g. 14/04/2026.");
     case C::FutureDate:
-      return s.get(lang, "This date cannot be in the future.");
+      return t.tr("This date cannot be in the future.");
     case C::BadPhone:
     case C::PatternMismatch:
-      if (field.type == domain::FieldType::Phone) return s.get(lang, "Please check the phone number.");
+      if (field.type == domain::FieldType::Phone) return t.tr("Please check the phone number.");
       break;
     case C::BadAadhaar:
-      return s.get(lang, "Please check the Aadhaar number: 12 digits.");
+      return t.tr("Please check the Aadhaar number: 12 digits.");
     case C::BadEmail:
-      return s.get(lang, "Please check the e-mail address.");
+      return t.tr("Please check the e-mail address.");
     case C::UnknownChoice:
     case C::NotYesNo:
-      return s.get(lang, "Please choose one of the answers.");
+      return t.tr("Please choose one of the answers.");
     default:
       break;
   }
-  return s.get(lang, problem.message);
+  // The catalogue's own sentence: translated when a catalogue entry has it, English otherwise.
+  return t.tr(problem.message);
 }
 
 FilingResult file_application(ApplicationPort& port, const PrintPort& printer, const FilingInput& in) {
@@ -202,13 +202,13 @@ std::optional<PublicStatus> parse_public_status(const std::string& body, std::st
 }
 
 std::string status_label(const std::string& status) {
-  if (status == "received") return "Received at the centre";
-  if (status == "forwarded") return "Sent to the department";
-  if (status == "with_department") return "Being examined by the department";
-  if (status == "approved") return "Approved";
-  if (status == "rejected") return "Rejected";
-  if (status == "ready") return "Ready: please collect it at the centre";
-  if (status == "delivered") return "Delivered";
+  if (status == "received") return N_("Received at the centre");
+  if (status == "forwarded") return N_("Sent to the department");
+  if (status == "with_department") return N_("Being examined by the department");
+  if (status == "approved") return N_("Approved");
+  if (status == "rejected") return N_("Rejected");
+  if (status == "ready") return N_("Ready: please collect it at the centre");
+  if (status == "delivered") return N_("Delivered");
   return status;
 }
 

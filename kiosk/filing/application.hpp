@@ -14,7 +14,7 @@
 #include "guichet/domain/calendar.hpp"
 #include "guichet/domain/form.hpp"
 #include "guichet/sync/protocol.hpp"
-#include "strings.hpp"
+#include "i18n.hpp"
 
 namespace guichet::kiosk {
 
@@ -58,17 +58,18 @@ std::string format_receipt(const std::string& centre_id, const std::string& devi
 // be one (characters other than letters, digits and '-', or longer than 64).
 std::string normalise_receipt(const std::string& text);
 
-// "Rs 50.00" (INR) or "EUR 12.50": Latin text that both the screen and the printer can show.
+// "Rs 50.00" (INR) or "EUR 12.50": Latin text that any receipt printer's code page can print (the
+// counter's receipts, and the kiosk's paper when the language's own format cannot be printed).
+// Screens use Tr::money instead.
 std::string format_money(std::int64_t minor, const std::string& currency);
-// "21 Nov 2026".
+// "21 Nov 2026": Latin, for paper and the counter (screens use Tr::date).
 std::string display_date(domain::Date d);
 // "21 Nov 2026" from "2026-11-21", or the text itself when it is not a date.
 std::string display_date(const std::string& iso_date);
 
 // A form problem for the citizen, in their language: "Please fill this in", "Use at least 2
 // characters", … (the catalogue's English sentence when the code has no sentence of its own).
-std::string problem_text(const Strings& strings, const std::string& lang, const domain::FormField& field,
-                         const domain::FieldProblem& problem);
+std::string problem_text(const Tr& t, const domain::FormField& field, const domain::FieldProblem& problem);
 
 // The outcome of filing.
 struct FilingResult {
@@ -143,7 +144,8 @@ struct StatusLookup {
   std::string detail;  // for logs: what failed (no personal data)
 };
 
-// "Received", "Forwarded to the department", …: the English text of a status, for translation.
+// "Received at the centre", "Sent to the department", …: the English text of a status (marked for
+// extraction), for Tr::tr.
 std::string status_label(const std::string& status);
 
 }  // namespace guichet::kiosk

@@ -36,25 +36,29 @@ std::string spoken_token(const std::string& prefix, int number) {
   return prefix.empty() ? std::to_string(number) : prefix + " " + std::to_string(number);
 }
 
-Announcement make_announcement(const Strings& strings, const std::string& language, const std::string& prefix,
-                               int number, int counter_number, bool recall) {
-  const char* tmpl = recall ? "Reminder: token {token}, counter {counter}" : "Token {token}, counter {counter}";
-  std::string pattern = strings.get(language, tmpl);
+Announcement make_announcement(const text::Translations& translations, const std::string& language,
+                               const std::string& prefix, int number, int counter_number, bool recall) {
+  const Tr t(translations, language);
+  // The placeholders stay in the pattern: the SSML form fills them with marked-up text.
+  std::string pattern =
+      recall ? t.tr("Reminder: token {token}, counter {counter}") : t.tr("Token {token}, counter {counter}");
   Announcement a;
   a.language = language;
-  a.text = substitute(pattern, {{"token", spoken_token(prefix, number)}, {"counter", std::to_string(counter_number)}});
+  a.text =
+      text::substitute(pattern, {{"token", spoken_token(prefix, number)}, {"counter", std::to_string(counter_number)}});
   // The letters are spelled ("ay", not the article "a"); the numbers are left as numbers so the
   // voice reads them as whole numbers in its own language.
   std::string token_ssml = prefix.empty() ? std::to_string(number)
                                           : "<say-as interpret-as=\"characters\">" + xml_escape(prefix) + "</say-as> " +
                                                 std::to_string(number);
   std::string escaped = xml_escape(pattern);
-  a.ssml = "<speak>" + substitute(escaped, {{"token", token_ssml}, {"counter", std::to_string(counter_number)}}) +
+  a.ssml = "<speak>" + text::substitute(escaped, {{"token", token_ssml}, {"counter", std::to_string(counter_number)}}) +
            "</speak>";
   return a;
 }
 
-std::vector<Announcement> announcements_for_call(const Strings& strings, const std::vector<std::string>& languages,
+std::vector<Announcement> announcements_for_call(const text::Translations& translations,
+                                                 const std::vector<std::string>& languages,
                                                  const std::string& citizen_language, const std::string& prefix,
                                                  int number, int counter_number, bool recall) {
   std::vector<std::string> order = languages;
@@ -62,7 +66,7 @@ std::vector<Announcement> announcements_for_call(const Strings& strings, const s
   if (it != order.end()) std::rotate(order.begin(), it, it + 1);
   std::vector<Announcement> out;
   for (const auto& lang : order)
-    out.push_back(make_announcement(strings, lang, prefix, number, counter_number, recall));
+    out.push_back(make_announcement(translations, lang, prefix, number, counter_number, recall));
   return out;
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "strings.hpp"
+#include "i18n.hpp"
 
 namespace guichet::kiosk {
 
@@ -20,12 +20,13 @@ struct Announcement {
 std::string spoken_token(const std::string& prefix, int number);
 
 // One announcement in one language.
-Announcement make_announcement(const Strings& strings, const std::string& language, const std::string& prefix,
-                               int number, int counter_number, bool recall);
+Announcement make_announcement(const text::Translations& translations, const std::string& language,
+                               const std::string& prefix, int number, int counter_number, bool recall);
 
 // The announcements for a call, one per configured language. The citizen's own language (the
 // one chosen at the kiosk) goes first when it is among them.
-std::vector<Announcement> announcements_for_call(const Strings& strings, const std::vector<std::string>& languages,
+std::vector<Announcement> announcements_for_call(const text::Translations& translations,
+                                                 const std::vector<std::string>& languages,
                                                  const std::string& citizen_language, const std::string& prefix,
                                                  int number, int counter_number, bool recall);
 

@@ -162,11 +162,64 @@ void ServerTokens::recover() {
   reconcile();
 }
 
-std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& catalogue, const Strings& strings,
-                                                    const std::string& language, const IssuedToken& token,
-                                                    std::string& problem) {
+namespace {
+
+// The tries of a slip, best first (see build_slip).
+struct PaperTry {
+  std::string language;
+  bool plain = false;
+};
+
+std::vector<PaperTry> paper_tries(const std::string& language) {
+  std::vector<PaperTry> out{{language, false}, {language, true}};
+  if (language != "en") out.push_back({"en", true});
+  return out;
+}
+
+template <class Make>
+std::optional<std::vector<std::uint8_t>> first_printable(const std::string& language, Make make, std::string& problem) {
+  std::optional<hw::Error> last;
+  for (const auto& attempt : paper_tries(language)) {
+    auto bytes = make(attempt);
+    if (bytes.ok()) return std::move(bytes).value();
+    last = bytes.error();
+    // Only text the code page lacks is worth another try; anything else fails the same way.
+    if (bytes.error().kind != hw::ErrorKind::unsupported_text) break;
+  }
+  problem = last ? last->message : "the slip could not be made";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string plain_for_paper(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    if (text.substr(i, 3) == "\u20B9") {  // ₹
+      out += "Rs";
+      i += 3;
+      if (i < text.size() && text[i] >= '0' && text[i] <= '9') out += ' ';
+    } else if (text.substr(i, 3) == "\u202F") {  // narrow no-break space
+      out += ' ';
+      i += 3;
+    } else if (text.substr(i, 2) == "\u00A0") {  // no-break space
+      out += ' ';
+      i += 2;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& catalogue,
+                                                    const text::Translations& translations, const std::string& language,
+                                                    const IssuedToken& token, std::string& problem) {
   const domain::Service* svc = catalogue.service(token.token.service);
-  auto make = [&](const std::string& lang) {
+  auto make = [&](const PaperTry& attempt) {
+    const std::string& lang = attempt.language;
+    const Tr t(translations, lang);
+    auto paper = [&](std::string s) { return attempt.plain ? plain_for_paper(s) : s; };
     hw::receipts::TokenSlip slip;
     slip.centre_name = catalogue.centre.name.get(lang);
     slip.centre_address = catalogue.centre.address;
@@ -179,23 +232,17 @@ std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& cat
       const auto* cat = catalogue.priority_category(token.token.priority);
       slip.priority_label = cat ? cat->name.get(lang) : token.token.priority;
     }
-    slip.issued_time = slip_time(token.token.issued_at, catalogue.centre.utc_offset_minutes);
-    slip.estimated_wait = wait_short(strings, lang, token.wait.ahead, token.wait.minutes);
+    slip.issued_time = paper(slip_time(t, token.token.issued_at, catalogue.centre.utc_offset_minutes));
+    slip.estimated_wait = paper(wait_short(t, token.wait.ahead, token.wait.minutes));
     slip.qr_payload = token.token.id;
-    slip.labels.token_number = strings.get(lang, "Your token number");
-    slip.labels.issued = strings.get(lang, "Issued");
-    slip.labels.estimated_wait = strings.get(lang, "Estimated wait");
-    slip.footer_lines = {strings.get(lang, "Please wait until your number is called."),
-                         strings.get(lang, "Keep this slip until you are served.")};
+    slip.labels.token_number = t.trc("slip", "Your token number");
+    slip.labels.issued = t.trc("slip", "Issued");
+    slip.labels.estimated_wait = t.trc("slip", "Estimated wait");
+    slip.footer_lines = {t.tr("Please wait until your number is called."),
+                         t.tr("Keep this slip until you are served.")};
     return hw::receipts::encode_token_slip(slip);
   };
-  auto bytes = make(language);
-  if (!bytes.ok() && bytes.error().kind == hw::ErrorKind::unsupported_text && language != "en") bytes = make("en");
-  if (!bytes.ok()) {
-    problem = bytes.error().message;
-    return std::nullopt;
-  }
-  return std::move(bytes).value();
+  return first_printable(language, make, problem);
 }
 
 ServerApplications::ServerApplications(sync::SyncEngine& engine, sync::Outbox& outbox, sync::ServerEndpoint endpoint)
@@ -238,51 +285,46 @@ StatusLookup ServerApplications::lookup(const std::string& receipt, std::chrono:
   return out;
 }
 
-std::optional<std::vector<std::uint8_t>> build_application_slip(const domain::Catalogue& catalogue,
-                                                                const Strings& strings, const std::string& language,
-                                                                const FilingRequest& request,
-                                                                const std::string& token_display,
-                                                                std::string& problem) {
+std::optional<std::vector<std::uint8_t>> build_application_slip(
+    const domain::Catalogue& catalogue, const text::Translations& translations, const std::string& language,
+    const FilingRequest& request, const std::string& token_display, std::string& problem) {
   const domain::Service* svc = catalogue.service(request.service);
-  auto make = [&](const std::string& lang) {
+  auto make = [&](const PaperTry& attempt) {
+    const std::string& lang = attempt.language;
+    const Tr t(translations, lang);
+    auto paper = [&](std::string s) { return attempt.plain ? plain_for_paper(s) : s; };
     hw::receipts::ApplicationSlip slip;
     slip.centre_name = catalogue.centre.name.get(lang);
     slip.centre_address = catalogue.centre.address;
     slip.service_name = svc ? svc->name.get(lang) : request.service;
     slip.receipt = request.receipt;
-    slip.filed_on = display_date(request.filed_on);
-    slip.due_on = display_date(request.due_on);
+    slip.filed_on = paper(t.date(request.filed_on));
+    slip.due_on = paper(t.date(request.due_on));
     slip.token = token_display;
     slip.show_documents = svc && !svc->documents.empty();
     if (svc) {
       for (const auto* d : missing_documents(*svc, request.documents))
         slip.missing_documents.push_back(d->name.get(lang));
-      const std::string money = format_money(svc->fee_minor, catalogue.centre.currency);
+      const std::string& currency = catalogue.centre.currency;
       if (request.channel == "counter") {
-        slip.fee_line = strings.fmt(lang, "Fee paid: {amount}",
-                                    {{"amount", format_money(request.fee_minor, catalogue.centre.currency)}});
+        slip.fee_line = paper(t.tr("Fee paid: {amount}", {{"amount", t.money(request.fee_minor, currency)}}));
       } else if (svc->fee_minor > 0) {
-        slip.fee_line = strings.fmt(lang, "Fee to pay at the counter: {amount}", {{"amount", money}});
+        slip.fee_line =
+            paper(t.tr("Fee to pay at the counter: {amount}", {{"amount", t.money(svc->fee_minor, currency)}}));
       }
     }
-    slip.labels.title = strings.get(lang, "Application received");
-    slip.labels.receipt = strings.get(lang, "Receipt number");
-    slip.labels.filed_on = strings.get(lang, "Filed on");
-    slip.labels.due_on = strings.get(lang, "Due by");
-    slip.labels.token = strings.get(lang, "Token");
-    slip.labels.missing = strings.get(lang, "Documents still missing:");
-    slip.labels.all_documents = strings.get(lang, "All required documents received.");
-    slip.footer_lines = {strings.get(lang, "Scan the QR code at any kiosk to see where your application stands."),
-                         strings.get(lang, "Keep this slip: you need it to collect your certificate.")};
+    slip.labels.title = t.trc("slip", "Application received");
+    slip.labels.receipt = t.trc("slip", "Receipt number");
+    slip.labels.filed_on = t.trc("slip", "Filed on");
+    slip.labels.due_on = t.trc("slip", "Due by");
+    slip.labels.token = t.trc("slip", "Token");
+    slip.labels.missing = t.tr("Documents still missing:");
+    slip.labels.all_documents = t.trc("slip", "All required documents received.");
+    slip.footer_lines = {t.tr("Scan the QR code at any kiosk to see where your application stands."),
+                         t.tr("Keep this slip: you need it to collect your certificate.")};
     return hw::receipts::encode_application_slip(slip);
   };
-  auto bytes = make(language);
-  if (!bytes.ok() && bytes.error().kind == hw::ErrorKind::unsupported_text && language != "en") bytes = make("en");
-  if (!bytes.ok()) {
-    problem = bytes.error().message;
-    return std::nullopt;
-  }
-  return std::move(bytes).value();
+  return first_printable(language, make, problem);
 }
 
 std::vector<std::uint8_t> build_test_page(const domain::Catalogue* catalogue, const std::string& device_id) {

@@ -11,7 +11,6 @@
 #include "guichet/sync/client.hpp"
 #include "issuer.hpp"
 #include "kiosk_store.hpp"
-#include "strings.hpp"
 
 namespace guichet::kiosk {
 
@@ -61,11 +60,15 @@ class ServerTokens final : public TokenPort {
 // Parses {"token":…, "wait":…} (POST /api/v1/tokens).
 std::optional<IssuedToken> parse_issue_response(const std::string& body, std::string& problem);
 
-// The token slip's bytes in the citizen's language, or in English when the printer's code page
-// cannot print that language's script.
-std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& catalogue, const Strings& strings,
-                                                    const std::string& language, const IssuedToken& token,
-                                                    std::string& problem);
+// The token slip's bytes in the citizen's language with its number and date formats. A printer
+// whose code page lacks a character of them gets, in this order: the language with plain Latin
+// formats ("Rs 50.00", ordinary spaces), then English with plain formats.
+std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& catalogue,
+                                                    const text::Translations& translations, const std::string& language,
+                                                    const IssuedToken& token, std::string& problem);
+
+// Text for a receipt printer's code page: "₹" written "Rs", no-break spaces as spaces.
+std::string plain_for_paper(std::string_view text);
 
 // Applications through the outbox: the receipt number from the outbox's durable per-device
 // counter, the filing written as an entry of kind "application.file" and sent by the sync engine
@@ -85,9 +88,10 @@ class ServerApplications final : public ApplicationPort {
 };
 
 // The acknowledgement slip's bytes, in the citizen's language when the printer's code page can
-// print it, otherwise in English.
+// print it, otherwise as build_slip falls back.
 std::optional<std::vector<std::uint8_t>> build_application_slip(const domain::Catalogue& catalogue,
-                                                                const Strings& strings, const std::string& language,
+                                                                const text::Translations& translations,
+                                                                const std::string& language,
                                                                 const FilingRequest& request,
                                                                 const std::string& token_display, std::string& problem);
 

@@ -6,6 +6,7 @@
 
 #include "board.hpp"
 #include "format.hpp"
+#include "guichet/text/locale_format.hpp"
 #include "guichet/ui/frame.hpp"
 #include "kiosk_app.hpp"
 #include "services.hpp"
@@ -62,13 +63,13 @@ BoardStart fetch_start(sync::ApiClient& client, const domain::Catalogue& catalog
 
 class BoardScreen {
  public:
-  void draw(ui::Frame& f, const BoardModel& board, const domain::Catalogue* catalogue, const Strings& strings,
-            const std::string& lang, bool started, const std::map<std::string, Clock::time_point>& flash,
-            domain::Instant centre_now) {
+  void draw(ui::Frame& f, const BoardModel& board, const domain::Catalogue* catalogue, const Tr& tr, bool started,
+            const std::map<std::string, Clock::time_point>& flash, domain::Instant centre_now) {
     const auto& t = f.theme();
     const float s = f.scale();
     const ui::Rect c = f.content();
     const float gap = t.sizes.spacing * s;
+    const std::string& lang = tr.language();
 
     // Top line: the centre and the time.
     const float top_h = t.fonts.large * s * 1.3f;
@@ -76,15 +77,14 @@ class BoardScreen {
       f.text_in({c.x, c.y, c.w * 0.75f, top_h}, screen_text(catalogue->centre.name, lang), ui::TextStyle::Large,
                 ui::Tone::Normal, ui::Align::Left);
       auto lt = domain::to_local(centre_now, catalogue->centre.utc_offset_minutes);
-      char clock[16];
-      std::snprintf(clock, sizeof clock, "%02d:%02d", lt.minute_of_day / 60, lt.minute_of_day % 60);
+      const std::string clock = text::format_time(lang, lt.minute_of_day / 60, lt.minute_of_day % 60);
       f.text_in({c.x + c.w * 0.75f, c.y, c.w * 0.25f, top_h}, clock, ui::TextStyle::Large, ui::Tone::Muted,
                 ui::Align::Right);
       auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
       f.redraw_at(f.now() + std::chrono::seconds(60 - secs.count() % 60));
     }
     if (!catalogue || !started) {
-      f.text_in({c.x, c.y + c.h * 0.35f, c.w, c.h * 0.2f}, strings.get(lang, "Connecting to the queue system…"),
+      f.text_in({c.x, c.y + c.h * 0.35f, c.w, c.h * 0.2f}, tr.tr("Connecting to the queue system…"),
                 ui::TextStyle::Heading, ui::Tone::Muted, ui::Align::Center);
       return;
     }
@@ -96,10 +96,10 @@ class BoardScreen {
     const float right_x = c.x + left_w + gap;
     const float right_w = c.w - left_w - gap;
     const float head_h = t.fonts.heading * s * 1.3f;
-    f.text_in({c.x, body_y, left_w, head_h}, strings.get(lang, "Now serving"), ui::TextStyle::Heading, ui::Tone::Normal,
+    f.text_in({c.x, body_y, left_w, head_h}, tr.tr("Now serving"), ui::TextStyle::Heading, ui::Tone::Normal,
               ui::Align::Left);
-    f.text_in({right_x, body_y, right_w, head_h}, strings.get(lang, "Last calls"), ui::TextStyle::Heading,
-              ui::Tone::Normal, ui::Align::Left);
+    f.text_in({right_x, body_y, right_w, head_h}, tr.tr("Last calls"), ui::TextStyle::Heading, ui::Tone::Normal,
+              ui::Align::Left);
 
     auto counters = board.counters(*catalogue);
     const int cols = counters.size() > 4 ? 2 : 1;
@@ -140,17 +140,17 @@ class BoardScreen {
     }
     if (!board.state().connected) {
       f.text_in({c.x, c.y + c.h - t.fonts.body * s * 1.4f, c.w, t.fonts.body * s * 1.4f},
-                strings.get(lang, "Reconnecting to the queue system…"), ui::TextStyle::Body, ui::Tone::Danger,
-                ui::Align::Center);
+                tr.tr("Reconnecting to the queue system…"), ui::TextStyle::Body, ui::Tone::Danger, ui::Align::Center);
     }
   }
 };
 
 class DisplayApp {
  public:
-  DisplayApp(const KioskConfig& config, ui::App& app, const Strings& strings, const sync::ServerEndpoint& endpoint)
+  DisplayApp(const KioskConfig& config, ui::App& app, const text::Translations& translations,
+             const sync::ServerEndpoint& endpoint)
       : config_(config),
-        strings_(strings),
+        translations_(translations),
         endpoint_(endpoint),
         poster_(app.poster()),
         store_((std::filesystem::path(config.data_dir) / "display.sqlite").string()),
@@ -158,8 +158,8 @@ class DisplayApp {
           if (u.clock_offset) poster_.post([this, off = *u.clock_offset] { clock_offset_ = off; });
           if (u.catalogue) poster_.post([this, cat = u.catalogue] { on_catalogue(cat); });
         }) {
-    lang_ = config.languages.front();
-    if (!drawable_without_shaping(strings_.get(lang_, "Now serving"))) lang_ = "en";
+    // The board's words are in the centre's first language (the screen draws every script).
+    lang_ = config.languages.empty() ? std::string("en") : config.languages.front();
     auto audio =
         AudioOut::open(config.audio_out, (std::filesystem::path(config.data_dir) / "announcements").string(), 22050);
     if (audio.ok()) {
@@ -178,7 +178,7 @@ class DisplayApp {
   }
 
   void draw(ui::Frame& f) {
-    screen_.draw(f, board_, catalogue_.get(), strings_, lang_, started_, flash_, wall_now() + clock_offset_);
+    screen_.draw(f, board_, catalogue_.get(), Tr(translations_, lang_), started_, flash_, wall_now() + clock_offset_);
   }
 
  private:
@@ -232,7 +232,7 @@ class DisplayApp {
 
   void announce(const BoardCall& call) {
     if (!audio_) return;
-    auto list = announcements_for_call(strings_, config_.languages, call.language, call.prefix, call.number,
+    auto list = announcements_for_call(translations_, config_.languages, call.language, call.prefix, call.number,
                                        call.counter_number, call.recall);
     audio_worker_.run([this, list, display = call.display] {
       if (!speech_) {
@@ -260,7 +260,7 @@ class DisplayApp {
   }
 
   const KioskConfig& config_;
-  const Strings& strings_;
+  const text::Translations& translations_;
   sync::ServerEndpoint endpoint_;
   ui::Poster poster_;
   KioskStore store_;
@@ -284,8 +284,9 @@ class DisplayApp {
 
 }  // namespace
 
-int run_display(const KioskConfig& config, ui::App& app, const Strings& strings, const sync::ServerEndpoint& endpoint) {
-  DisplayApp display(config, app, strings, endpoint);
+int run_display(const KioskConfig& config, ui::App& app, const text::Translations& translations,
+                const sync::ServerEndpoint& endpoint) {
+  DisplayApp display(config, app, translations, endpoint);
   return app.run([&](ui::Frame& f) { display.draw(f); });
 }
 

@@ -18,10 +18,11 @@ constexpr auto kResultScreenTime = std::chrono::seconds(20);
 
 class KioskApp {
  public:
-  KioskApp(const KioskConfig& config, ui::App& app, const Strings& strings, const sync::ServerEndpoint& endpoint)
+  KioskApp(const KioskConfig& config, ui::App& app, const text::Translations& translations,
+           const sync::ServerEndpoint& endpoint)
       : config_(config),
         app_(app),
-        strings_(strings),
+        translations_(translations),
         poster_(app.poster()),
         store_((std::filesystem::path(config.data_dir) / "kiosk.sqlite").string()),
         outbox_((std::filesystem::path(config.data_dir) / "outbox.sqlite").string(), config.device),
@@ -63,7 +64,7 @@ class KioskApp {
     }
     model_.set_today(centre_today());
     const Step before = model_.state().step;
-    View view{model_.state(), strings_, now};
+    View view{model_.state(), translations_, now};
     view.outbox_backlog = before == Step::Settings ? engine_.backlog() : 0;
     std::vector<Action> actions;
     switch (before) {
@@ -193,7 +194,7 @@ class KioskApp {
     auto catalogue = model_.state().catalogue;
     printer_worker_.run([this, in, catalogue] {
       SlipBuilder slip = [&](const IssuedToken& t, std::string& problem) {
-        return build_slip(*catalogue, strings_, in.language, t, problem);
+        return build_slip(*catalogue, translations_, in.language, t, problem);
       };
       IssueResult r = issue_token(printer_, tokens_, slip, in);
       poster_.post([this, r] { run(model_.on_issue_result(r)); });
@@ -231,7 +232,7 @@ class KioskApp {
         return st.ok;
       };
       paper.print = [this, &in](const FilingRequest& request, std::string& problem) {
-        auto bytes = build_application_slip(*in.catalogue, strings_, in.language, request, {}, problem);
+        auto bytes = build_application_slip(*in.catalogue, translations_, in.language, request, {}, problem);
         if (!bytes) return false;
         PrinterCheck p = printer_.print(*bytes);
         if (!p.ok) problem = p.message;
@@ -273,7 +274,7 @@ class KioskApp {
 
   const KioskConfig& config_;
   ui::App& app_;
-  const Strings& strings_;
+  const text::Translations& translations_;
   ui::Poster poster_;
   KioskStore store_;
   sync::Outbox outbox_;
@@ -315,8 +316,9 @@ class KioskApp {
 
 }  // namespace
 
-int run_kiosk(const KioskConfig& config, ui::App& app, const Strings& strings, const sync::ServerEndpoint& endpoint) {
-  KioskApp kiosk(config, app, strings, endpoint);
+int run_kiosk(const KioskConfig& config, ui::App& app, const text::Translations& translations,
+              const sync::ServerEndpoint& endpoint) {
+  KioskApp kiosk(config, app, translations, endpoint);
   return app.run([&](ui::Frame& f) { kiosk.draw(f); });
 }
 

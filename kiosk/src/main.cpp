@@ -12,9 +12,9 @@
 #include "config.hpp"
 #include "guichet/sync/enrollment.hpp"
 #include "guichet/ui/app.hpp"
+#include "i18n.hpp"
 #include "kiosk_app.hpp"
 #include "pin.hpp"
-#include "strings.hpp"
 
 using namespace guichet;
 
@@ -145,9 +145,9 @@ int main(int argc, char** argv) {
     std::cerr << "guichet-kiosk: --theme: " << theme.error().to_string() << "\n";
     return 2;
   }
-  auto strings = kiosk::Strings::load_all(kiosk::default_locale_dir());
-  if (!strings.ok()) {
-    std::cerr << "guichet-kiosk: " << strings.error().to_string() << "\n";
+  auto translations = kiosk::load_translations(kiosk::default_locale_dir());
+  if (!translations.ok()) {
+    std::cerr << "guichet-kiosk: " << translations.error().to_string() << "\n";
     return 2;
   }
 
@@ -180,8 +180,9 @@ int main(int argc, char** argv) {
 
   sync::ServerEndpoint endpoint{config.server, config.device, secret.value()};
   try {
-    if (config.mode == kiosk::Mode::Display) return kiosk::run_display(config, *app.value(), strings.value(), endpoint);
-    return kiosk::run_kiosk(config, *app.value(), strings.value(), endpoint);
+    if (config.mode == kiosk::Mode::Display)
+      return kiosk::run_display(config, *app.value(), translations.value(), endpoint);
+    return kiosk::run_kiosk(config, *app.value(), translations.value(), endpoint);
   } catch (const std::exception& e) {
     // Opening the data files is the one place a failure is not expected (damaged or foreign
     // files); say which, and stop rather than run without a durable outbox.

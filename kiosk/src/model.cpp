@@ -56,6 +56,7 @@ std::vector<Effect> KioskModel::apply(const Action& a, Clock::time_point now) {
     case K::ChooseLanguage:
       if (state_.step != Step::Language) return {};
       state_.language = a.value;
+      ++state_.session;
       state_.step = Step::Menu;
       return {};
     case K::ChooseMenu:

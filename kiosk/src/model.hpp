@@ -71,7 +71,10 @@ struct PrinterState {
 
 struct KioskState {
   Step step = Step::Language;
-  std::string language = "en";
+  std::string language = "en";  // the citizen's, for every screen of their session
+  // Counts citizens: a new session starts when one chooses a language. Screens keep per-citizen
+  // choices (the keyboard's Latin switch) only while it stays the same.
+  std::uint64_t session = 0;
   std::string service;   // chosen service id
   std::string priority;  // chosen priority category id ("" = none)
   std::optional<IssueResult> result;

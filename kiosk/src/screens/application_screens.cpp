@@ -96,7 +96,7 @@ std::vector<Action> AppServiceScreen::draw(ui::Frame& f, const View& v) {
   for (const auto& s : cat.services) {
     if (s.form.empty() && s.documents.empty()) continue;  // nothing to apply for: a queue service only
     std::string detail = s.fee_minor > 0
-                             ? v.tr("Fee {amount}", {{"amount", format_money(s.fee_minor, cat.centre.currency)}})
+                             ? v.tr("Fee {amount}", {{"amount", v.t().money(s.fee_minor, cat.centre.currency)}})
                              : v.tr("No fee");
     tiles.push_back({screen_text(s.name, lang), detail, true, "app:" + s.id});
     ids.push_back(s.id);
@@ -120,8 +120,8 @@ std::vector<Action> FieldScreen::draw(ui::Frame& f, const View& v) {
   const domain::FormField& field = svc->form[v.state.draft.field];
   draw_header(f, v);
   f.text(screen_text(svc->name, lang) + " \u00B7 " +
-             v.tr("Question {n} of {total}",
-                  {{"n", std::to_string(v.state.draft.field + 1)}, {"total", std::to_string(svc->form.size())}}),
+             v.tr("Question {n} of {total}", {{"n", v.t().number(static_cast<std::int64_t>(v.state.draft.field + 1))},
+                                              {"total", v.t().number(static_cast<std::int64_t>(svc->form.size()))}}),
          ui::TextStyle::Small, ui::Tone::Muted, ui::Align::Center);
   f.text(screen_text(field.label, lang) + (field.required ? "" : " (" + v.tr("optional") + ")"), ui::TextStyle::Heading,
          ui::Tone::Normal, ui::Align::Left);
@@ -131,7 +131,7 @@ std::vector<Action> FieldScreen::draw(ui::Frame& f, const View& v) {
   auto it = v.state.draft.values.find(field.id);
   std::string value = it == v.state.draft.values.end() ? std::string() : it->second;
   if (const auto* p = problem_of(v.state.draft, field.id)) {
-    f.text(problem_text(v.strings, lang, field, *p), ui::TextStyle::Body, ui::Tone::Danger, ui::Align::Left);
+    f.text(problem_text(v.t(), field, *p), ui::TextStyle::Body, ui::Tone::Danger, ui::Align::Left);
   }
 
   const std::string next = v.state.draft.from_review ? v.tr("Done") : v.tr("Next") + " \u2192";
@@ -163,7 +163,10 @@ std::vector<Action> FieldScreen::draw(ui::Frame& f, const View& v) {
   value_box(f, value, example);
   back_button(f, v, out, next, Action::Kind::FieldNext, true, true);
   const std::size_t max = static_cast<std::size_t>(field.max_length.value_or(domain::kMaxValueChars));
-  if (keyboard(f, v, value, keyboard_for(field), max)) out.push_back({Action::Kind::FieldInput, value});
+  if (keyboard(f, v, value, keyboard_for(field), max, keyboard_,
+               std::to_string(v.state.session) + "|" + svc->id + "|" + field.id)) {
+    out.push_back({Action::Kind::FieldInput, value});
+  }
   if (f.key_pressed(SDLK_RETURN) || f.key_pressed(SDLK_KP_ENTER)) out.push_back({Action::Kind::FieldNext, {}});
   return out;
 }
@@ -218,14 +221,14 @@ std::vector<Action> ReviewScreen::draw(ui::Frame& f, const View& v) {
     const std::string value = it == v.state.draft.values.end() ? std::string() : it->second;
     const auto* p = problem_of(v.state.draft, field.id);
     std::string detail =
-        p ? problem_text(v.strings, lang, field, *p) : (value.empty() ? "\u2014" : shown_value(field, value, lang, v));
+        p ? problem_text(v.t(), field, *p) : (value.empty() ? "\u2014" : shown_value(field, value, lang, v));
     tiles.push_back({screen_text(field.label, lang), detail, true, "field:" + field.id});
   }
   int tapped = f.tile_grid(tiles, 3, f.theme().sizes.tile_height * f.scale() * 0.6f);
   if (tapped >= 0) out.push_back({Action::Kind::EditField, svc->form[static_cast<std::size_t>(tapped)].id});
   for (const auto& field : svc->form) {
     if (const auto* p = problem_of(v.state.draft, field.id)) {
-      f.text(screen_text(field.label, lang) + ": " + problem_text(v.strings, lang, field, *p), ui::TextStyle::Body,
+      f.text(screen_text(field.label, lang) + ": " + problem_text(v.t(), field, *p), ui::TextStyle::Body,
              ui::Tone::Danger);
     }
   }
@@ -241,7 +244,7 @@ std::vector<Action> ReviewScreen::draw(ui::Frame& f, const View& v) {
   }
   if (svc->fee_minor > 0) {
     f.text(v.tr("Fee to pay at the counter: {amount}",
-                {{"amount", format_money(svc->fee_minor, v.state.catalogue->centre.currency)}}),
+                {{"amount", v.t().money(svc->fee_minor, v.state.catalogue->centre.currency)}}),
            ui::TextStyle::Body, ui::Tone::Normal);
   }
   back_button(f, v, out, v.tr("Save and print"), Action::Kind::SaveApplication, problems.empty());
@@ -283,7 +286,7 @@ std::vector<Action> FiledScreen::draw(ui::Frame& f, const View& v) {
     f.fill(box, t.colors.surface);
     f.text_fit(box, r.receipt, ui::TextStyle::Display, ui::Tone::Accent, ui::Align::Center);
     f.set_cursor(c.x, c.y + h + t.sizes.spacing * f.scale());
-    f.text(v.tr("It should be ready by {date}.", {{"date", display_date(r.due_on)}}), ui::TextStyle::Large,
+    f.text(v.tr("It should be ready by {date}.", {{"date", v.t().date(r.due_on)}}), ui::TextStyle::Large,
            ui::Tone::Normal, ui::Align::Center);
     if (svc && !r.missing.empty()) {
       std::string names;
@@ -296,7 +299,7 @@ std::vector<Action> FiledScreen::draw(ui::Frame& f, const View& v) {
     }
     if (r.fee_minor > 0) {
       f.text(v.tr("Fee to pay at the counter: {amount}",
-                  {{"amount", format_money(r.fee_minor, v.state.catalogue->centre.currency)}}),
+                  {{"amount", v.t().money(r.fee_minor, v.state.catalogue->centre.currency)}}),
              ui::TextStyle::Body, ui::Tone::Normal, ui::Align::Center);
     }
     if (r.kind == FilingResult::Kind::Printed) {
@@ -307,9 +310,7 @@ std::vector<Action> FiledScreen::draw(ui::Frame& f, const View& v) {
       f.text(v.tr("The printer is not working, so there is no paper slip. Your application is saved all the same: "
                   "please write down the receipt number, or take a photo of it."),
              ui::TextStyle::Body, ui::Tone::Danger, ui::Align::Center);
-      if (drawable_without_shaping(r.detail)) {
-        f.text(r.detail, ui::TextStyle::Small, ui::Tone::Muted, ui::Align::Center);
-      }
+      if (!r.detail.empty()) f.text(r.detail, ui::TextStyle::Small, ui::Tone::Muted, ui::Align::Center);
       done = v.tr("I have noted my number");
     }
   }
@@ -330,7 +331,9 @@ std::vector<Action> StatusEntryScreen::draw(ui::Frame& f, const View& v) {
   std::string value = v.state.status_query;
   value_box(f, value, v.tr("For example: {example}", {{"example", "LDH01-K1-000042"}}));
   back_button(f, v, out, v.tr("Check"), Action::Kind::StatusSubmit, !normalise_receipt(value).empty(), true);
-  if (keyboard(f, v, value, KeyboardKind::Receipt, 64)) out.push_back({Action::Kind::StatusInput, value});
+  if (keyboard(f, v, value, KeyboardKind::Receipt, 64, keyboard_, std::to_string(v.state.session))) {
+    out.push_back({Action::Kind::StatusInput, value});
+  }
   // A scanner ends the number with Return.
   if (f.key_pressed(SDLK_RETURN) || f.key_pressed(SDLK_KP_ENTER)) out.push_back({Action::Kind::StatusSubmit, {}});
   return out;
@@ -355,16 +358,16 @@ std::vector<Action> StatusScreen::draw(ui::Frame& f, const View& v) {
       f.text(svc ? screen_text(svc->name, lang) : s.service, ui::TextStyle::Large, ui::Tone::Muted, ui::Align::Center);
       f.text(s.receipt, ui::TextStyle::Body, ui::Tone::Muted, ui::Align::Center);
       f.text(v.tr(status_label(s.status)), ui::TextStyle::Heading, ui::Tone::Accent, ui::Align::Center);
-      f.text(v.tr("Filed on {date}", {{"date", display_date(s.filed_on)}}) + "  \u00B7  " +
-                 v.tr("Due by {date}", {{"date", display_date(s.due_on)}}),
+      f.text(v.tr("Filed on {date}", {{"date", v.t().date(s.filed_on)}}) + "  \u00B7  " +
+                 v.tr("Due by {date}", {{"date", v.t().date(s.due_on)}}),
              ui::TextStyle::Body, ui::Tone::Normal, ui::Align::Center);
       f.space();
       const int offset = v.state.catalogue ? v.state.catalogue->centre.utc_offset_minutes : 0;
       for (const auto& h : s.history) {
         domain::Instant at;
-        std::string when = domain::parse_iso(h.at, at) ? slip_time(at, offset) : h.at;
+        std::string when = domain::parse_iso(h.at, at) ? slip_time(v.t(), at, offset) : h.at;
         std::string line = when + "  " + v.tr(status_label(h.status));
-        if (!h.note.empty() && drawable_without_shaping(h.note)) line += " \u2014 " + h.note;
+        if (!h.note.empty()) line += " \u2014 " + h.note;
         f.text(line, ui::TextStyle::Body, ui::Tone::Normal, ui::Align::Center);
       }
       break;

@@ -36,8 +36,7 @@ std::vector<Action> ResultScreen::draw(ui::Frame& f, const View& v) {
              ui::Tone::Normal, ui::Align::Center);
       f.text(service_name, ui::TextStyle::Large, ui::Tone::Muted, ui::Align::Center);
       big_number(f, r.display_number);
-      f.text(wait_sentence(v.strings, v.state.language, r.ahead, r.minutes), ui::TextStyle::Large, ui::Tone::Normal,
-             ui::Align::Center);
+      f.text(wait_sentence(v.t(), r.ahead, r.minutes), ui::TextStyle::Large, ui::Tone::Normal, ui::Align::Center);
       f.text(v.tr("Your slip is below the screen. Please wait until your number is called."), ui::TextStyle::Body,
              ui::Tone::Muted, ui::Align::Center);
       break;
@@ -49,8 +48,7 @@ std::vector<Action> ResultScreen::draw(ui::Frame& f, const View& v) {
       f.text(v.tr("The printer is not working, so there is no paper slip. Please remember this number, or take a "
                   "photo of it. It will be shown and called out when it is your turn."),
              ui::TextStyle::Body, ui::Tone::Normal, ui::Align::Center);
-      f.text(wait_sentence(v.strings, v.state.language, r.ahead, r.minutes), ui::TextStyle::Large, ui::Tone::Normal,
-             ui::Align::Center);
+      f.text(wait_sentence(v.t(), r.ahead, r.minutes), ui::TextStyle::Large, ui::Tone::Normal, ui::Align::Center);
       done_label = v.tr("I have noted my number");
       break;
     case K::PrinterFault:
@@ -75,9 +73,7 @@ std::vector<Action> ResultScreen::draw(ui::Frame& f, const View& v) {
       f.space(f.screen().h * 0.1f);
       f.text(v.tr("Sorry, no token can be given for this service now"), ui::TextStyle::Heading, ui::Tone::Normal,
              ui::Align::Center);
-      if (drawable_without_shaping(r.detail)) {
-        f.text(r.detail, ui::TextStyle::Large, ui::Tone::Accent, ui::Align::Center);
-      }
+      if (!r.detail.empty()) f.text(r.detail, ui::TextStyle::Large, ui::Tone::Accent, ui::Align::Center);
       f.text(v.tr("No token was issued. You can choose another service, or ask a member of staff."),
              ui::TextStyle::Body, ui::Tone::Normal, ui::Align::Center);
       done_label = v.tr("OK");

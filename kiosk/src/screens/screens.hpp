@@ -6,31 +6,38 @@
 #include <vector>
 
 #include "../format.hpp"
+#include "../keyboard_layout.hpp"
 #include "../model.hpp"
 #include "guichet/ui/frame.hpp"
-#include "strings.hpp"
+#include "i18n.hpp"
 
 namespace guichet::kiosk {
 
 // What every screen reads.
 struct View {
   const KioskState& state;
-  const Strings& strings;
+  const text::Translations& translations;
   Clock::time_point now;
   // Staff screens only.
   std::int64_t outbox_backlog = 0;
   bool has_theme_choice = true;
 
-  // The citizen's language, or English where the screen cannot draw the translation yet
-  // (scripts that need shaping; see drawable_without_shaping).
-  std::string tr(std::string_view english) const {
-    std::string s = strings.get(state.language, english);
-    return drawable_without_shaping(s) ? s : std::string(english);
+  // The citizen's language for this session (see Tr for the marked calls).
+  Tr t() const { return Tr(translations, state.language); }
+  std::string tr(std::string_view msgid, const Values& values = {}) const { return t().tr(msgid, values); }
+  std::string trc(std::string_view context, std::string_view msgid, const Values& values = {}) const {
+    return t().trc(context, msgid, values);
   }
-  std::string tr(std::string_view english, const std::map<std::string, std::string>& values) const {
-    std::string s = strings.get(state.language, english);
-    return substitute(drawable_without_shaping(s) ? std::string_view(s) : english, values);
+  std::string trn(std::string_view singular, std::string_view plural, std::int64_t n, Values values = {}) const {
+    return t().trn(singular, plural, n, std::move(values));
   }
+};
+
+// What an on-screen keyboard remembers between frames: whether the citizen switched to Latin
+// letters, for the field (`context`) being filled in.
+struct KeyboardState {
+  bool latin = false;
+  std::string context;
 };
 
 using KioskScreen = ui::Screen<View, Action>;
@@ -93,6 +100,9 @@ class AppServiceScreen final : public KioskScreen {
 class FieldScreen final : public KioskScreen {
  public:
   std::vector<Action> draw(ui::Frame& f, const View& v) override;
+
+ private:
+  KeyboardState keyboard_;
 };
 
 class DocumentsScreen final : public KioskScreen {
@@ -118,6 +128,9 @@ class FiledScreen final : public KioskScreen {
 class StatusEntryScreen final : public KioskScreen {
  public:
   std::vector<Action> draw(ui::Frame& f, const View& v) override;
+
+ private:
+  KeyboardState keyboard_;
 };
 
 class StatusScreen final : public KioskScreen {
@@ -125,12 +138,12 @@ class StatusScreen final : public KioskScreen {
   std::vector<Action> draw(ui::Frame& f, const View& v) override;
 };
 
-// The on-screen keyboard suited to a field: a number pad for numbers, phones and Aadhaar numbers
-// (with '/' for dates), Latin letters otherwise. Keys and typed text (a keyboard or a
-// keyboard-wedge scanner) edit `value`; returns true when it changed.
-enum class KeyboardKind { Letters, Digits, Date, Receipt };
-KeyboardKind keyboard_for(const domain::FormField& field);
-bool keyboard(ui::Frame& f, const View& v, std::string& value, KeyboardKind kind, std::size_t max_chars);
+// The on-screen keyboard of `kind` in the citizen's script (keyboard_layout.hpp), with a key to
+// switch to Latin letters and back. Keys and typed text (a keyboard or a keyboard-wedge scanner)
+// edit `value`; returns true when it changed. `state` remembers the Latin switch while `context`
+// (the field being filled in) stays the same.
+bool keyboard(ui::Frame& f, const View& v, std::string& value, KeyboardKind kind, std::size_t max_chars,
+              KeyboardState& state, const std::string& context);
 
 // Shared pieces.
 void draw_header(ui::Frame& f, const View& v);

@@ -124,7 +124,8 @@ TEST_F(KioskApplicationTest, FilesPrintsAndChecksAnApplication) {
   shot(*k, "application-6-saved.png");
   const std::string receipt = receipt_on_screen(*k);
   ASSERT_FALSE(receipt.empty()) << k->screen();
-  EXPECT_NE(k->screen().find("Fee to pay at the counter: Rs 50.00"), std::string::npos);
+  // Amounts on screen as the language writes them (Indian English: the rupee sign, lakh grouping).
+  EXPECT_NE(k->screen().find("Fee to pay at the counter: \u20B950.00"), std::string::npos);
 
   // The slip's QR holds exactly the receipt number.
   ASSERT_TRUE(test::wait_until([&] { return fs::exists(sim_->job_png(1)); }, 10s)) << sim_->log();

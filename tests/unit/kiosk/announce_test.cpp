@@ -4,16 +4,19 @@
 
 #include <regex>
 
+#include "po_helpers.hpp"
 #include "speech.hpp"
 
+using namespace guichet;
 using namespace guichet::kiosk;
+using guichet::kiosk::testing::add_po;
 
 TEST(Announcement, NumbersAsPeopleSayThem) {
   EXPECT_EQ(spoken_token("A", 42), "A 42");
   EXPECT_EQ(spoken_token("A", 7), "A 7");
   EXPECT_EQ(spoken_token("AB", 100), "AB 100");
   EXPECT_EQ(spoken_token("", 3), "3");
-  Strings s;
+  text::Translations s;
   auto a = make_announcement(s, "en", "A", 42, 5, false);
   EXPECT_EQ(a.language, "en");
   EXPECT_EQ(a.text, "Token A 42, counter 5");
@@ -23,9 +26,9 @@ TEST(Announcement, NumbersAsPeopleSayThem) {
 }
 
 TEST(Announcement, TranslatedAndEscaped) {
-  Strings s;
-  s.add("fr", {{"Token {token}, counter {counter}", "Ticket {token}, guichet {counter}"}});
-  s.add("xx", {{"Token {token}, counter {counter}", "<{token}> & {counter}"}});
+  text::Translations s;
+  add_po(s, "fr", "msgid \"Token {token}, counter {counter}\"\nmsgstr \"Ticket {token}, guichet {counter}\"\n");
+  add_po(s, "xx", "msgid \"Token {token}, counter {counter}\"\nmsgstr \"<{token}> & {counter}\"\n");
   EXPECT_EQ(make_announcement(s, "fr", "B", 9, 3, false).text, "Ticket B 9, guichet 3");
   auto x = make_announcement(s, "xx", "B", 9, 3, false);
   EXPECT_EQ(x.text, "<B 9> & 3");
@@ -33,8 +36,8 @@ TEST(Announcement, TranslatedAndEscaped) {
 }
 
 TEST(Announcement, CitizensLanguageFirst) {
-  Strings s;
-  s.add("hi", {{"Token {token}, counter {counter}", "टोकन {token}, काउंटर नंबर {counter}"}});
+  text::Translations s;
+  add_po(s, "hi", "msgid \"Token {token}, counter {counter}\"\nmsgstr \"टोकन {token}, काउंटर नंबर {counter}\"\n");
   auto list = announcements_for_call(s, {"en", "pa", "hi"}, "hi", "A", 42, 5, false);
   ASSERT_EQ(list.size(), 3u);
   EXPECT_EQ(list[0].language, "hi");
@@ -49,7 +52,7 @@ TEST(Announcement, CitizensLanguageFirst) {
 TEST(Announcement, EspeakSaysFortyTwoNotZeroFourTwo) {
   auto engine = SpeechEngine::create();
   ASSERT_TRUE(engine.ok()) << engine.error();
-  Strings s;
+  text::Translations s;
   auto a = make_announcement(s, "en", "A", 42, 5, false);
   auto ph = engine.value()->phonemes("en", a.text);
   ASSERT_TRUE(ph.ok()) << ph.error().message;

@@ -8,9 +8,11 @@
 #include <stdexcept>
 
 #include "guichet/config/catalogue_loader.hpp"
+#include "po_helpers.hpp"
 
 using namespace guichet;
 using namespace guichet::kiosk;
+using guichet::kiosk::testing::add_po;
 
 namespace {
 
@@ -197,20 +199,24 @@ TEST(Filing, UnknownServiceIsRefused) {
 }
 
 TEST(ProblemText, InTheCitizensLanguage) {
-  Strings s;
-  s.add("fr", {{"Please fill this in.", "Veuillez remplir ce champ."},
-               {"Please use at least {n} characters.", "Veuillez utiliser au moins {n} caractères."}});
+  text::Translations s;
+  add_po(s, "fr",
+         "msgid \"Please fill this in.\"\nmsgstr \"Veuillez remplir ce champ.\"\n\n"
+         "msgid \"Please use at least {n} character.\"\nmsgid_plural \"Please use at least {n} characters.\"\n"
+         "msgstr[0] \"Veuillez utiliser au moins {n} caractère.\"\n"
+         "msgstr[1] \"Veuillez utiliser au moins {n} caractères.\"\n");
+  const Tr fr(s, "fr"), en(s, "en");
   const auto* svc = demo()->service("birth-certificate");
   const auto* father = svc->field("father-name");
   ASSERT_NE(father, nullptr);
   domain::FieldProblem missing{"father-name", domain::FieldProblemCode::Missing, "Father's name is required."};
-  EXPECT_EQ(problem_text(s, "fr", *father, missing), "Veuillez remplir ce champ.");
+  EXPECT_EQ(problem_text(fr, *father, missing), "Veuillez remplir ce champ.");
   domain::FieldProblem shortp{"father-name", domain::FieldProblemCode::TooShort, "too short"};
-  EXPECT_EQ(problem_text(s, "fr", *father, shortp), "Veuillez utiliser au moins 2 caractères.");
-  EXPECT_EQ(problem_text(s, "en", *father, shortp), "Please use at least 2 characters.");
+  EXPECT_EQ(problem_text(fr, *father, shortp), "Veuillez utiliser au moins 2 caractères.");
+  EXPECT_EQ(problem_text(en, *father, shortp), "Please use at least 2 characters.");
   const auto* mobile = svc->field("mobile");
   domain::FieldProblem pattern{"mobile", domain::FieldProblemCode::PatternMismatch, "Mobile number ..."};
-  EXPECT_EQ(problem_text(s, "en", *mobile, pattern), "Please check the phone number.");
+  EXPECT_EQ(problem_text(en, *mobile, pattern), "Please check the phone number.");
 }
 
 TEST(PublicStatus, ParsesTheContractAndRefusesOtherAnswers) {

@@ -101,11 +101,15 @@ TEST(KioskModel, BackAndIdle) {
   m.apply({K::Back, {}}, t0);
   EXPECT_EQ(m.state().step, Step::Language);
   EXPECT_FALSE(m.on_idle()) << "already at the start";
+  const auto session = m.state().session;
   m.apply({K::ChooseLanguage, "fr"}, t0);
+  EXPECT_EQ(m.state().session, session + 1) << "choosing a language starts a citizen's session";
   EXPECT_TRUE(m.idle_applies());
   EXPECT_TRUE(m.on_idle());
   EXPECT_EQ(m.state().step, Step::Language);
-  EXPECT_EQ(m.state().language, "en");
+  EXPECT_EQ(m.state().language, "en") << "the next citizen starts in the default language";
+  m.apply({K::ChooseLanguage, "fr"}, t0);
+  EXPECT_EQ(m.state().session, session + 2) << "a new citizen in the same language is a new session";
 }
 
 TEST(KioskModel, StopPolicyStopsIssuingUntilThePrinterIsFine) {

@@ -46,7 +46,7 @@ TEST(Speech, WavRoundTrip) {
 TEST(Speech, SpeaksEachLanguage) {
   auto engine = SpeechEngine::create();
   ASSERT_TRUE(engine.ok()) << engine.error();
-  Strings s;
+  guichet::text::Translations s;
   for (const char* lang : {"en", "hi", "pa", "fr"}) {
     auto a = make_announcement(s, lang, "A", 42, 5, false);
     auto pcm = engine.value()->speak(lang, a.ssml);

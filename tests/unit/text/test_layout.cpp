@@ -58,7 +58,7 @@ nlohmann::json hb_shape(const std::string& font_file, const std::string& text, i
 
 // The translated strings of one language's kiosk catalogue (single-line msgstr entries).
 std::vector<std::string> po_strings(const std::string& language) {
-  std::ifstream in(std::string(GUICHET_SOURCE_DIR) + "/kiosk/locales/" + language + ".po");
+  std::ifstream in(std::string(GUICHET_SOURCE_DIR) + "/locales/" + language + ".po");
   std::vector<std::string> out;
   std::string line;
   while (std::getline(in, line)) {

@@ -127,7 +127,7 @@ TEST(Placeholders, FoundAndSubstituted) {
 
 TEST(Translations, TheKioskCataloguesLoadAndSwitchPerLookup) {
   Translations t;
-  auto error = t.load_dir(std::string(GUICHET_SOURCE_DIR) + "/kiosk/locales");
+  auto error = t.load_dir(std::string(GUICHET_SOURCE_DIR) + "/locales");
   ASSERT_FALSE(error) << error->to_string();
   for (const char* lang : {"pa", "hi", "ur", "fr"}) EXPECT_TRUE(t.has(lang)) << lang;
   EXPECT_EQ(t.languages().front(), "en");

@@ -1,0 +1,65 @@
+// The acknowledgement slip in the citizen's language, with the language's own formats where the
+// printer's code page has their characters and plain Latin ones where it does not.
+#include <gtest/gtest.h>
+
+#include "devices.hpp"
+#include "guichet/config/catalogue_loader.hpp"
+
+using namespace guichet;
+using namespace guichet::kiosk;
+
+namespace {
+
+std::shared_ptr<const domain::Catalogue> demo() {
+  static std::shared_ptr<const domain::Catalogue> c = [] {
+    auto r = config::load_catalogue(GUICHET_SOURCE_DIR "/sync-server/catalogue/demo-centre.toml");
+    EXPECT_TRUE(r.ok());
+    return std::make_shared<const domain::Catalogue>(std::move(r).value());
+  }();
+  return c;
+}
+
+FilingRequest request() {
+  FilingRequest r;
+  r.receipt = "LDH01-K1-000042";
+  r.service = "birth-certificate";
+  r.channel = "kiosk";
+  r.filed_on = domain::Date{std::chrono::year{2026}, std::chrono::month{11}, std::chrono::day{21}};
+  r.due_on = domain::Date{std::chrono::year{2026}, std::chrono::month{11}, std::chrono::day{28}};
+  return r;
+}
+
+std::string printed(const text::Translations& t, const std::string& language) {
+  std::string problem;
+  auto bytes = build_application_slip(*demo(), t, language, request(), "", problem);
+  EXPECT_TRUE(bytes.has_value()) << problem;
+  return bytes ? std::string(bytes->begin(), bytes->end()) : std::string();
+}
+
+}  // namespace
+
+TEST(Slip, PlainTextForThePrintersCodePage) {
+  EXPECT_EQ(plain_for_paper("\u20B91,00,000.00"), "Rs 1,00,000.00");
+  EXPECT_EQ(plain_for_paper("100\u202F000,00\u00A0\u20B9"), "100 000,00 Rs");
+  EXPECT_EQ(plain_for_paper("Frais : 50,00\u00A0\u20B9"), "Frais : 50,00 Rs");
+  EXPECT_EQ(plain_for_paper("21 novembre 2026"), "21 novembre 2026");
+}
+
+TEST(Slip, FrenchSlipKeepsFrenchWithPlainAmounts) {
+  auto t = load_translations(std::string(GUICHET_SOURCE_DIR) + "/locales");
+  ASSERT_TRUE(t.ok()) << t.error().to_string();
+  const std::string fr = printed(t.value(), "fr");
+  EXPECT_NE(fr.find("50,00 Rs"), std::string::npos) << "the amount as French writes it, ₹ spelled Rs";
+  EXPECT_NE(fr.find("novembre 2026"), std::string::npos) << "the month in French";
+  EXPECT_NE(fr.find("LDH01-K1-000042"), std::string::npos);
+  EXPECT_EQ(fr.find("Receipt number"), std::string::npos) << "no English label on a French slip";
+}
+
+TEST(Slip, AScriptThePrinterLacksFallsBackToEnglish) {
+  auto t = load_translations(std::string(GUICHET_SOURCE_DIR) + "/locales");
+  ASSERT_TRUE(t.ok()) << t.error().to_string();
+  const std::string hi = printed(t.value(), "hi");
+  EXPECT_NE(hi.find("Rs 50.00"), std::string::npos);
+  EXPECT_NE(hi.find("21 November 2026"), std::string::npos);
+  EXPECT_NE(hi.find("LDH01-K1-000042"), std::string::npos);
+}
