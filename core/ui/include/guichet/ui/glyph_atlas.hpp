@@ -37,7 +37,7 @@ class GlyphAtlas {
     std::size_t bytes = 0;   // texture memory of the live pages (4 bytes a pixel)
   };
 
-  GlyphAtlas(SDL_Renderer* renderer, text::FontSet& fonts, int page_size = 1024, int max_pages = 4);
+  GlyphAtlas(SDL_Renderer* renderer, text::FontSet& fonts, int page_size = 512, int max_pages = 8);
   ~GlyphAtlas();
   GlyphAtlas(const GlyphAtlas&) = delete;
   GlyphAtlas& operator=(const GlyphAtlas&) = delete;
