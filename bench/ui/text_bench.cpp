@@ -87,7 +87,7 @@ void draw_screen(ui::Frame& f, const Screen& s) {
 
 std::vector<text::ScriptFonts> latin_only() {
   std::vector<text::ScriptFonts> out;
-  for (auto& f : text::default_fonts()) {
+  for (auto& f : ui::screen_fonts()) {
     if (f.script == text::Script::Latin) out.push_back(f);
   }
   return out;
@@ -100,7 +100,7 @@ ui::AppOptions app_options(bool all_fonts) {
   o.renderer = ui::RendererKind::Software;
   auto theme = ui::load_theme(ui::find_theme_file("default"));
   if (theme.ok()) o.theme = theme.value();
-  o.fonts = all_fonts ? text::default_fonts() : latin_only();
+  o.fonts = all_fonts ? ui::screen_fonts() : latin_only();
   return o;
 }
 

@@ -130,6 +130,13 @@ std::vector<std::string> split_utf8(const std::string& s) {
 
 }  // namespace
 
+std::vector<text::ScriptFonts> screen_fonts() {
+  auto fonts = text::default_fonts();
+  // A second Latin face: only reached through fallback, for characters the first lacks.
+  fonts.push_back({text::Script::Latin, {"DejaVu Sans"}});
+  return fonts;
+}
+
 float detail::TextKit::spacing(int pixel_size) {
   auto found = line_spacing.find(pixel_size);
   if (found != line_spacing.end()) return found->second;

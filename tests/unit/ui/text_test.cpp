@@ -395,6 +395,22 @@ TEST_F(TextOnScreen, AtlasAndLayoutsAreReusedAcrossFrames) {
   EXPECT_EQ(stats.glyphs, rasterized_after_first);
 }
 
+// The symbols the kit and the apps draw (navigation arrows, PIN dots, a tick, the rupee sign,
+// dashes) have glyphs: the screen's fonts cover them, no box.
+TEST_F(TextOnScreen, SymbolsTheScreensDrawHaveGlyphs) {
+  auto app = App::create(options(800, 600));
+  ASSERT_TRUE(app.ok()) << app.error().message;
+  text::LayoutOptions o;
+  o.pixel_size = 34;
+  for (const std::string language : {"en", "ur"}) {
+    o.language = language;
+    auto layout =
+        app.value()->text_engine().layout("\u2190 Back \u2192 \u25CF \u25CF \u2713 \u20B9 50 \u2013 \u2026", o);
+    EXPECT_EQ(layout->missing, 0) << language;
+    for (const auto& g : layout->glyphs) EXPECT_NE(g.glyph, 0u) << language;
+  }
+}
+
 TEST(TextFonts, MissingScriptFontFailsAtStartNamingTheScript) {
   setenv("SDL_VIDEODRIVER", "offscreen", 1);
   AppOptions o;

@@ -42,6 +42,10 @@ enum class RendererKind {
   Accelerated,  // SDL's OpenGL renderer
 };
 
+// The fonts the screens use: text::default_fonts(), then DejaVu Sans for the symbols the kit and
+// the apps draw that Noto Sans lacks (arrows on navigation buttons, the dots masking a PIN, ✓).
+std::vector<text::ScriptFonts> screen_fonts();
+
 struct AppOptions {
   std::string title = "Guichet";
   int width = 1280;
@@ -55,7 +59,7 @@ struct AppOptions {
   bool hide_cursor = false;    // touch kiosks show no pointer
   // The scripts the screens must draw and the fonts for each (found through fontconfig). A script
   // whose fonts are missing makes App::create fail with a message naming it.
-  std::vector<text::ScriptFonts> fonts = text::default_fonts();
+  std::vector<text::ScriptFonts> fonts = screen_fonts();
   // The language of what is drawn until the app says otherwise ("en", "fr", "pa", "hi", "ur"):
   // its script's font comes first, HarfBuzz shapes with its rules, and "ur" mirrors alignment.
   std::string language = "en";
