@@ -178,6 +178,7 @@ class DisplayApp {
   }
 
   void draw(ui::Frame& f) {
+    f.set_language(lang_);  // the board's texts are shaped and aligned for its language
     screen_.draw(f, board_, catalogue_.get(), Tr(translations_, lang_), started_, flash_, wall_now() + clock_offset_);
   }
 

@@ -66,6 +66,9 @@ class KioskApp {
     const Step before = model_.state().step;
     View view{model_.state(), translations_, now};
     view.outbox_backlog = before == Step::Settings ? engine_.backlog() : 0;
+    // The citizen's language shapes every text of the screen (its script's font first, Urdu from
+    // the right).
+    f.set_language(model_.state().language);
     std::vector<Action> actions;
     switch (before) {
       case Step::Language:

@@ -445,4 +445,35 @@ GrayImage rasterize(FontSet& fonts, const Layout& layout, int pixel_size, int pa
   return img;
 }
 
+bool rasterize_glyph(FontSet& fonts, std::size_t face, std::uint32_t glyph, int pixel_size, GlyphBitmap& out) {
+  out = GlyphBitmap{};
+  std::lock_guard guard(fonts.lock());
+  auto ft = static_cast<FT_Face>(fonts.ft_face(face, pixel_size));
+  // The same flags as rasterize(): no hinting, so the ink sits where HarfBuzz's positions say.
+  if (FT_Load_Glyph(ft, glyph, FT_LOAD_DEFAULT | FT_LOAD_NO_HINTING) != 0) return false;
+  if (FT_Render_Glyph(ft->glyph, FT_RENDER_MODE_NORMAL) != 0) return false;
+  const FT_Bitmap& bm = ft->glyph->bitmap;
+  out.left = ft->glyph->bitmap_left;
+  out.top = ft->glyph->bitmap_top;
+  out.image.width = static_cast<int>(bm.width);
+  out.image.height = static_cast<int>(bm.rows);
+  out.image.pixels.assign(static_cast<std::size_t>(bm.width) * bm.rows, 0);
+  for (unsigned row = 0; row < bm.rows; ++row) {
+    const unsigned char* src = bm.buffer + static_cast<long>(row) * bm.pitch;
+    for (unsigned col = 0; col < bm.width; ++col) {
+      std::uint8_t v = 0;
+      if (bm.pixel_mode == FT_PIXEL_MODE_MONO) {
+        // Bitmap-only fonts at small sizes come as one bit per pixel.
+        v = (src[col / 8] & (0x80 >> (col % 8))) ? 255 : 0;
+      } else if (bm.pixel_mode == FT_PIXEL_MODE_GRAY) {
+        v = src[col];
+      } else {
+        return false;  // colour glyphs (emoji) are not among the scripts Guichet draws
+      }
+      out.image.pixels[static_cast<std::size_t>(row) * bm.width + col] = v;
+    }
+  }
+  return true;
+}
+
 }  // namespace guichet::text

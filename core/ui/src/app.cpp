@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cfloat>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,7 +17,9 @@
 #include <sstream>
 #include <thread>
 
+#include "guichet/text/layout.hpp"
 #include "guichet/ui/frame.hpp"
+#include "guichet/ui/glyph_atlas.hpp"
 #include "internal.hpp"
 
 namespace guichet::ui {
@@ -127,6 +130,23 @@ std::vector<std::string> split_utf8(const std::string& s) {
 
 }  // namespace
 
+std::vector<text::ScriptFonts> screen_fonts() {
+  auto fonts = text::default_fonts();
+  // A second Latin face: only reached through fallback, for characters the first lacks.
+  fonts.push_back({text::Script::Latin, {"DejaVu Sans"}});
+  return fonts;
+}
+
+float detail::TextKit::spacing(int pixel_size) {
+  auto found = line_spacing.find(pixel_size);
+  if (found != line_spacing.end()) return found->second;
+  auto m = fonts->metrics(latin_face, pixel_size);
+  const float natural = m.ascent + m.descent + m.line_gap;
+  const float value = natural > 0 ? 1.15f * static_cast<float>(pixel_size) / natural : 1.0f;
+  line_spacing.emplace(pixel_size, value);
+  return value;
+}
+
 ImU32 detail::to_imu32(Rgba c) { return IM_COL32(c.r, c.g, c.b, c.a); }
 
 std::string detail::strip_id(std::string_view label) {
@@ -147,6 +167,8 @@ struct App::Impl {
   std::optional<Theme> pending_theme;
   float font_scale = 0;  // scale the fonts were built for
   ImFont* fonts[5] = {};
+  detail::TextKit text_kit;
+  std::string language;
 
   bool running = true;
   int exit_code = 0;
@@ -191,6 +213,7 @@ struct App::Impl {
       ImGui_ImplSDL2_Shutdown();
       ImGui::DestroyContext(imgui);
     }
+    text_kit.atlas.reset();  // its textures belong to the renderer
     if (renderer) SDL_DestroyRenderer(renderer);
     if (window) SDL_DestroyWindow(window);
     SDL_Quit();
@@ -206,12 +229,11 @@ struct App::Impl {
     float s = scale();
     ImGuiIO& io = ImGui::GetIO();
     io.Fonts->Clear();
-    // Latin-1, the currency signs (₹), dashes, bullets, arrows and the dot used to mask PINs.
-    static const ImWchar text_ranges[] = {0x0020, 0x00FF, 0x0152, 0x0153, 0x2013, 0x2026, 0x20A8, 0x20B9,
-                                          0x2190, 0x2193, 0x2713, 0x2713, 0x25CF, 0x25CF, 0};
-    // Token numbers only need capitals, digits and a little punctuation: a 220 px font of
-    // all of Latin-1 would cost megabytes of texture for nothing.
-    static const ImWchar display_ranges[] = {0x0020, 0x005A, 0x2013, 0x2013, 0};
+    // The kit draws every text with the text engine and the glyph atlas. ImGui's fonts only give
+    // its own widgets (the input field) their sizes, and ImGui something to fall back on: ASCII
+    // at the two small sizes, a single space at the large ones, so the atlas costs next to nothing.
+    static const ImWchar text_ranges[] = {0x0020, 0x007E, 0};
+    static const ImWchar display_ranges[] = {0x0020, 0x0020, 0};
     ImFontConfig cfg;
     cfg.OversampleH = 1;  // large sizes gain nothing from horizontal oversampling
     cfg.OversampleV = 1;
@@ -219,8 +241,8 @@ struct App::Impl {
     const auto& f = theme.fonts;
     fonts[0] = io.Fonts->AddFontFromFileTTF(f.regular.c_str(), f.small * s, &cfg, text_ranges);
     fonts[1] = io.Fonts->AddFontFromFileTTF(f.regular.c_str(), f.body * s, &cfg, text_ranges);
-    fonts[2] = io.Fonts->AddFontFromFileTTF(f.bold.c_str(), f.large * s, &cfg, text_ranges);
-    fonts[3] = io.Fonts->AddFontFromFileTTF(f.bold.c_str(), f.heading * s, &cfg, text_ranges);
+    fonts[2] = io.Fonts->AddFontFromFileTTF(f.bold.c_str(), f.large * s, &cfg, display_ranges);
+    fonts[3] = io.Fonts->AddFontFromFileTTF(f.bold.c_str(), f.heading * s, &cfg, display_ranges);
     fonts[4] = io.Fonts->AddFontFromFileTTF(f.bold.c_str(), f.display * s, &cfg, display_ranges);
     for (auto*& font : fonts) {
       if (!font) font = io.Fonts->AddFontDefault();
@@ -708,6 +730,7 @@ struct App::Impl {
     } else if (std::abs(scale() - font_scale) > 0.01f) {
       apply_theme_now();
     }
+    text_kit.atlas->begin_frame();
     ImGui_ImplSDLRenderer_NewFrame();
     ImGui_ImplSDL2_NewFrame();
     ImGuiIO& io = ImGui::GetIO();
@@ -721,17 +744,24 @@ struct App::Impl {
     SDL_GetWindowSize(window, &w, &h);
     building = {};
     building.frame = frames + 1;
+    for (std::size_t i = 0; i < text_kit.fonts->size(); ++i) building.faces.push_back(text_kit.fonts->info(i).file);
     detail::FrameContext ctx;
     ctx.theme = &theme;
     ctx.scale = scale();
     ctx.width = w;
     ctx.height = h;
     std::copy(std::begin(fonts), std::end(fonts), std::begin(ctx.fonts));
+    const auto& tf = theme.fonts;
+    const float sizes[5] = {tf.small, tf.body, tf.large, tf.heading, tf.display};
+    for (int i = 0; i < 5; ++i) ctx.text_px[i] = std::max(4, static_cast<int>(std::lround(sizes[i] * ctx.scale)));
+    ctx.text = &text_kit;
+    ctx.language = language;
+    ctx.rtl = text::script_of_language(language) == text::Script::Arabic;
     ctx.record = &building;
     ctx.now = Clock::now();
     ctx.last_input = last_input;
     ctx.keys.swap(keys);
-    ctx.text.swap(text);
+    ctx.text_events.swap(text);
 
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(ImVec2(static_cast<float>(w), static_cast<float>(h)));
@@ -792,6 +822,18 @@ domain::Result<std::unique_ptr<App>, UiError> App::create(AppOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   impl->theme = impl->options.theme;
+  impl->language = impl->options.language;
+  // Fonts first: a centre without the font for one of its languages' scripts must learn it at
+  // start, by name, rather than see boxes on the screen.
+  try {
+    impl->text_kit.fonts = std::make_unique<text::FontSet>(impl->options.fonts);
+  } catch (const text::FontError& e) {
+    return UiError{std::string("fonts: ") + e.what()};
+  }
+  if (impl->text_kit.fonts->size() == 0) return UiError{"fonts: no script to draw (AppOptions::fonts is empty)"};
+  const std::size_t latin = impl->text_kit.fonts->face_for(text::Script::Latin);
+  impl->text_kit.latin_face = latin < impl->text_kit.fonts->size() ? latin : 0;
+  impl->text_kit.engine = std::make_unique<text::TextEngine>(*impl->text_kit.fonts);
 
   // Signals are taken by the watcher thread (see SignalWatcher), not by SDL's handler.
   SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
@@ -818,6 +860,7 @@ domain::Result<std::unique_ptr<App>, UiError> App::create(AppOptions options) {
   }
   if (!impl->renderer) impl->renderer = SDL_CreateRenderer(impl->window, -1, SDL_RENDERER_SOFTWARE);
   if (!impl->renderer) return UiError{std::string("cannot create a renderer: ") + SDL_GetError()};
+  impl->text_kit.atlas = std::make_unique<GlyphAtlas>(impl->renderer, *impl->text_kit.fonts);
 
   Uint32 wake = SDL_RegisterEvents(1);
   if (wake == static_cast<Uint32>(-1)) return UiError{"cannot register an SDL user event"};
@@ -896,6 +939,13 @@ void App::screenshot(std::string path) {
   impl_->frames_needed = std::max(impl_->frames_needed, 1);
 }
 const ScreenRecord& App::last_record() const { return impl_->last; }
+void App::set_language(std::string language) {
+  impl_->language = std::move(language);
+  impl_->frames_needed = std::max(impl_->frames_needed, 1);
+}
+const std::string& App::language() const { return impl_->language; }
+text::TextEngine& App::text_engine() { return *impl_->text_kit.engine; }
+const GlyphAtlas& App::glyph_atlas() const { return *impl_->text_kit.atlas; }
 void App::on_first_present(std::function<void()> fn) { impl_->first_present = std::move(fn); }
 Clock::time_point App::last_input() const { return impl_->last_input; }
 std::uint64_t App::frames_drawn() const { return impl_->frames; }

@@ -36,7 +36,7 @@ Rgba tone_color(const Theme& t, Tone tone) {
 Rect rect_of(ImVec2 min, ImVec2 max) { return Rect{min.x, min.y, max.x - min.x, max.y - min.y}; }
 
 void record(detail::FrameContext& ctx, ScreenItem::Kind kind, std::string text, ImVec2 min, ImVec2 max,
-            bool enabled = true) {
+            bool enabled = true, std::vector<DrawnGlyph> glyphs = {}) {
   if (text.empty()) return;
   // Items scrolled out of a panel or cut by its edge are not on screen for a person either.
   if (!ImGui::IsRectVisible(min, max)) return;
@@ -46,49 +46,86 @@ void record(detail::FrameContext& ctx, ScreenItem::Kind kind, std::string text, 
   ImVec2 vmin(std::max(min.x, cmin.x), std::max(min.y, cmin.y));
   ImVec2 vmax(std::min(max.x, cmax.x), std::min(max.y, cmax.y));
   if (vmax.x <= vmin.x || vmax.y <= vmin.y) return;
-  ctx.record->items.push_back(ScreenItem{kind, std::move(text), rect_of(vmin, vmax), enabled});
+  ctx.record->items.push_back(ScreenItem{kind, std::move(text), rect_of(vmin, vmax), enabled, std::move(glyphs)});
 }
 
-// Splits `text` into the lines ImGui would wrap it to at `width`.
-// ImGui takes a null end pointer to mean "up to the terminating zero": an empty view whose data()
-// is null would make it read from address zero. Every text goes through here first.
-std::string_view nonnull(std::string_view text) { return text.data() ? text : std::string_view("", 0); }
+// A laid-out text at one pixel size. An empty text has no layout but still takes one line, so
+// empty labels and fields keep their height.
+struct Block {
+  std::shared_ptr<const text::Layout> layout;
+  int px = 0;
+  float width = 0;   // widest line's ink
+  float height = 0;  // all lines
+};
 
-std::vector<std::string_view> wrap_lines(ImFont* font, float size, std::string_view text, float width) {
-  text = nonnull(text);
-  std::vector<std::string_view> lines;
-  const char* s = text.data();
-  const char* end = text.data() + text.size();
-  while (s < end) {
-    const char* nl = std::find(s, end, '\n');
-    const char* line_end = width > 0 ? font->CalcWordWrapPositionA(size / font->FontSize, s, nl, width) : nl;
-    if (line_end == s) line_end = std::min(nl, s + 1);  // one glyph wider than the line: keep going
-    lines.emplace_back(s, static_cast<std::size_t>(line_end - s));
-    s = line_end;
-    while (s < end && *s == ' ') ++s;
-    if (s < end && *s == '\n' && s == nl) ++s;
+Block lay_out(detail::FrameContext& ctx, std::string_view s, int px, float max_width) {
+  Block b;
+  b.px = px;
+  if (s.empty()) {
+    b.height = static_cast<float>(px) * 1.15f;
+    return b;
   }
-  if (lines.empty()) lines.emplace_back(text.data(), 0);
-  return lines;
+  text::LayoutOptions o;
+  o.pixel_size = px;
+  o.max_width = max_width > 0 ? max_width : 0;
+  o.language = ctx.language;
+  o.line_spacing = ctx.text->spacing(px);
+  // Alignment is done when drawing (draw_block), against the box and the screen's direction: the
+  // layout only wraps, so one layout serves every alignment.
+  o.align = text::Align::Start;
+  b.layout = ctx.text->engine->layout(s, o);
+  for (const auto& line : b.layout->lines) b.width = std::max(b.width, line.width);
+  b.height = b.layout->height;
+  return b;
 }
 
-// Draws wrapped, aligned text into a rectangle's width starting at `pos`; returns its height.
-float draw_lines(ImDrawList* dl, ImFont* font, float size, ImU32 color, std::string_view text, ImVec2 pos, float width,
-                 Align align) {
-  float y = pos.y;
-  for (auto line : wrap_lines(font, size, text, width)) {
-    float lw = font->CalcTextSizeA(size, FLT_MAX, 0, line.data(), line.data() + line.size()).x;
-    float x = pos.x;
-    if (align == Align::Center) x += std::max(0.0f, (width - lw) / 2);
-    if (align == Align::Right) x += std::max(0.0f, width - lw);
-    dl->AddText(font, size, ImVec2(std::floor(x), std::floor(y)), color, line.data(), line.data() + line.size());
-    y += size * 1.15f;
+Block lay_out(detail::FrameContext& ctx, std::string_view s, TextStyle style, float max_width) {
+  return lay_out(ctx, s, ctx.text_px[static_cast<int>(style)], max_width);
+}
+
+// Where the ink goes: in a right-to-left language the start of a line is on the right.
+Align visual(const detail::FrameContext& ctx, Align align) {
+  if (!ctx.rtl || align == Align::Center) return align;
+  return align == Align::Left ? Align::Right : Align::Left;
+}
+
+// Draws a block in a box `box_w` wide from `pos`, each line aligned on its own, as textured quads
+// from the glyph atlas tinted with `color`. Returns the glyphs drawn, for automation.
+std::vector<DrawnGlyph> draw_block(detail::FrameContext& ctx, ImDrawList* dl, const Block& b, ImVec2 pos, float box_w,
+                                   Align align, ImU32 color) {
+  std::vector<DrawnGlyph> drawn;
+  if (!b.layout) return drawn;
+  const Align a = visual(ctx, align);
+  const float ox = std::floor(pos.x), oy = std::floor(pos.y);
+  GlyphAtlas& atlas = *ctx.text->atlas;
+  drawn.reserve(b.layout->glyphs.size());
+  SDL_Texture* current = nullptr;
+  for (const auto& line : b.layout->lines) {
+    float lx = 0;
+    if (a == Align::Right) lx = std::max(0.0f, box_w - line.width);
+    if (a == Align::Center) lx = std::max(0.0f, std::floor((box_w - line.width) / 2));
+    for (std::size_t i = line.first_glyph; i < line.first_glyph + line.glyph_count; ++i) {
+      const text::PlacedGlyph& g = b.layout->glyphs[i];
+      const float gx = ox + lx + (g.x - line.left), gy = oy + g.y;
+      drawn.push_back(DrawnGlyph{g.face, g.glyph, gx, gy, b.px});
+      const GlyphAtlas::Glyph& e = atlas.get(g.face, g.glyph, b.px);
+      if (e.page < 0) continue;
+      SDL_Texture* tex = atlas.texture(e.page);
+      if (tex != current) {
+        if (current) dl->PopTextureID();
+        dl->PushTextureID(reinterpret_cast<ImTextureID>(tex));
+        current = tex;
+      }
+      // Whole pixels, as on paper (text::rasterize): the glyph's texels land one to one.
+      const float x0 = static_cast<float>(std::lround(gx) + e.left);
+      const float y0 = static_cast<float>(std::lround(gy) - e.top);
+      dl->PrimReserve(6, 4);
+      dl->PrimRectUV(ImVec2(x0, y0), ImVec2(x0 + static_cast<float>(e.w), y0 + static_cast<float>(e.h)),
+                     ImVec2(e.u0, e.v0), ImVec2(e.u1, e.v1), color);
+    }
   }
-  return y - pos.y;
-}
-
-float text_height(ImFont* font, float size, std::string_view text, float width) {
-  return static_cast<float>(wrap_lines(font, size, text, width).size()) * size * 1.15f;
+  if (current) dl->PopTextureID();
+  return drawn;
 }
 
 }  // namespace
@@ -117,7 +154,7 @@ bool Frame::key_pressed(SDL_Keycode key, std::uint16_t mods) const {
   return false;
 }
 
-const std::vector<TextEvent>& Frame::text_events() const { return ctx_.text; }
+const std::vector<TextEvent>& Frame::text_events() const { return ctx_.text_events; }
 const Theme& Frame::theme() const { return *ctx_.theme; }
 float Frame::scale() const { return ctx_.scale; }
 Rect Frame::screen() const { return Rect{0, 0, static_cast<float>(ctx_.width), static_cast<float>(ctx_.height)}; }
@@ -139,54 +176,62 @@ float Frame::available_width() const { return ImGui::GetContentRegionAvail().x; 
 
 ImFont* Frame::font(TextStyle style) const { return ctx_.fonts[static_cast<int>(style)]; }
 
+void Frame::set_language(std::string_view code) {
+  ctx_.language = std::string(code);
+  ctx_.rtl = text::script_of_language(code) == text::Script::Arabic;
+}
+const std::string& Frame::language() const { return ctx_.language; }
+bool Frame::right_to_left() const { return ctx_.rtl; }
+float Frame::text_size(TextStyle style) const { return static_cast<float>(ctx_.text_px[static_cast<int>(style)]); }
+float Frame::line_height(TextStyle style) const { return text_size(style) * 1.15f; }
+
 Vec2 Frame::measure(std::string_view text, TextStyle style, float wrap_width) const {
-  ImFont* f = font(style);
-  float w = 0;
-  auto lines = wrap_lines(f, f->FontSize, text, wrap_width);
-  for (auto line : lines) {
-    w = std::max(w, f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, line.data(), line.data() + line.size()).x);
-  }
-  return {w, static_cast<float>(lines.size()) * f->FontSize * 1.15f};
+  Block b = lay_out(ctx_, text, style, wrap_width);
+  return {b.width, b.height};
 }
 
 void Frame::text(std::string_view text, TextStyle style, Tone tone, Align align) {
-  ImFont* f = font(style);
   float width = std::max(1.0f, available_width());
   ImVec2 pos = ImGui::GetCursorScreenPos();
-  float h = text_height(f, f->FontSize, text, width);
-  // Left-aligned text takes only its own width, so same_line() can follow it.
-  float item_w = align == Align::Left ? std::min(width, measure(text, style, width).x) : width;
-  ImGui::Dummy(ImVec2(std::max(1.0f, item_w), h));
+  Block b = lay_out(ctx_, text, style, width);
+  // Text at the left takes only its own width, so same_line() can follow it; text drawn at the
+  // right (or at the start of a right-to-left line) needs the whole width to get there.
+  float item_w = visual(ctx_, align) == Align::Left ? std::min(width, b.width) : width;
+  ImGui::Dummy(ImVec2(std::max(1.0f, item_w), b.height));
   ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
-  draw_lines(ImGui::GetWindowDrawList(), f, f->FontSize, to_imu32(tone_color(*ctx_.theme, tone)), text, pos, width,
-             align);
-  record(ctx_, ScreenItem::Kind::Text, std::string(text), min, max);
+  auto glyphs =
+      draw_block(ctx_, ImGui::GetWindowDrawList(), b, pos, width, align, to_imu32(tone_color(*ctx_.theme, tone)));
+  record(ctx_, ScreenItem::Kind::Text, std::string(text), min, max, true, std::move(glyphs));
 }
 
 void Frame::text_in(const Rect& r, std::string_view text, TextStyle style, Tone tone, Align align) {
-  ImFont* f = font(style);
-  float h = text_height(f, f->FontSize, text, r.w);
-  ImVec2 pos(r.x, r.y + std::max(0.0f, (r.h - h) / 2));
-  draw_lines(ImGui::GetWindowDrawList(), f, f->FontSize, to_imu32(tone_color(*ctx_.theme, tone)), text, pos, r.w,
-             align);
-  record(ctx_, ScreenItem::Kind::Text, std::string(text), ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h));
+  Block b = lay_out(ctx_, text, style, r.w);
+  ImVec2 pos(r.x, r.y + std::max(0.0f, (r.h - b.height) / 2));
+  auto glyphs =
+      draw_block(ctx_, ImGui::GetWindowDrawList(), b, pos, r.w, align, to_imu32(tone_color(*ctx_.theme, tone)));
+  record(ctx_, ScreenItem::Kind::Text, std::string(text), ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h), true,
+         std::move(glyphs));
 }
 
 void Frame::text_fit(const Rect& r, std::string_view text, TextStyle style, Tone tone, Align align) {
-  text = nonnull(text);
-  ImFont* f = font(style);
-  ImVec2 natural = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, text.data(), text.data() + text.size());
-  float size = f->FontSize;
-  if (natural.x > r.w && natural.x > 0) size *= r.w / natural.x;
-  if (size * 1.15f > r.h) size = r.h / 1.15f;
-  float w = natural.x * size / f->FontSize;
-  float x = r.x;
-  if (align == Align::Center) x += (r.w - w) / 2;
-  if (align == Align::Right) x += r.w - w;
-  ImVec2 pos(std::floor(x), std::floor(r.y + (r.h - size) / 2));
-  ImGui::GetWindowDrawList()->AddText(f, size, pos, to_imu32(tone_color(*ctx_.theme, tone)), text.data(),
-                                      text.data() + text.size());
-  record(ctx_, ScreenItem::Kind::Text, std::string(text), ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h));
+  int px = ctx_.text_px[static_cast<int>(style)];
+  Block b = lay_out(ctx_, text, px, 0);
+  // Shrunk to the rectangle's width, then its height; shaping is not exactly linear in the size,
+  // so a size that is still a little too wide steps down until it fits.
+  if (b.width > r.w && b.width > 0) {
+    px = std::max(4, static_cast<int>(std::floor(static_cast<float>(px) * r.w / b.width)));
+    b = lay_out(ctx_, text, px, 0);
+  }
+  if (b.height > r.h && b.height > 0) {
+    px = std::max(4, static_cast<int>(std::floor(static_cast<float>(px) * r.h / b.height)));
+    b = lay_out(ctx_, text, px, 0);
+  }
+  while (px > 4 && (b.width > r.w || b.height > r.h)) b = lay_out(ctx_, text, --px, 0);
+  ImVec2 pos(r.x, r.y + (r.h - b.height) / 2);
+  auto glyphs =
+      draw_block(ctx_, ImGui::GetWindowDrawList(), b, pos, r.w, align, to_imu32(tone_color(*ctx_.theme, tone)));
+  record(ctx_, ScreenItem::Kind::Text, std::string(text), ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h), true,
+         std::move(glyphs));
 }
 
 void Frame::fill(const Rect& r, Rgba color, float rounding) {
@@ -198,22 +243,19 @@ namespace {
 
 // The largest of Large, Body, Small in which every word of `text` fits `width`: labels shrink
 // rather than break a word in the middle.
-ImFont* fitting_font(ImFont* const* fonts, std::string_view text, float width) {
-  text = nonnull(text);
-  for (int style : {2, 1, 0}) {
-    ImFont* f = fonts[style];
+TextStyle fitting_style(detail::FrameContext& ctx, std::string_view text, float width) {
+  for (TextStyle style : {TextStyle::Large, TextStyle::Body, TextStyle::Small}) {
     bool fits = true;
     std::size_t start = 0;
-    while (start <= text.size()) {
+    while (fits && start <= text.size()) {
       std::size_t end = text.find_first_of(" \n", start);
       if (end == std::string_view::npos) end = text.size();
-      std::string_view word = text.substr(start, end - start);
-      if (f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, word.data(), word.data() + word.size()).x > width) fits = false;
+      if (lay_out(ctx, text.substr(start, end - start), style, 0).width > width) fits = false;
       start = end + 1;
     }
-    if (fits) return f;
+    if (fits) return style;
   }
-  return fonts[0];
+  return TextStyle::Small;
 }
 
 bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind kind, float width, float height,
@@ -230,14 +272,13 @@ bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind k
                                          : t.colors.secondary_text;
   float h = height > 0 ? height : t.sizes.button_height * s;
   float pad = t.sizes.spacing * s;
-  ImFont* large = ctx.fonts[static_cast<int>(TextStyle::Large)];
   float w = width;
   if (w <= 0) {
     // Sized to the label, and never narrower than a thumb-friendly target.
-    w = large->CalcTextSizeA(large->FontSize, FLT_MAX, 0, shown.c_str()).x + 3 * pad;
+    w = lay_out(ctx, shown, TextStyle::Large, 0).width + 3 * pad;
     w = std::max(w, h * 1.6f);
   }
-  ImFont* f = fitting_font(ctx.fonts, shown, w - pad);
+  const TextStyle style = fitting_style(ctx, shown, w - pad);
 
   if (!enabled) ImGui::BeginDisabled();
   bool clicked = ImGui::InvisibleButton(id.c_str(), ImVec2(w, h));
@@ -254,12 +295,12 @@ bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind k
   dl->AddRectFilled(min, max, to_imu32(fill_color), t.sizes.rounding * s);
   if (t.sizes.border > 0) dl->AddRect(min, max, to_imu32(t.colors.border), t.sizes.rounding * s, 0, t.sizes.border * s);
   float inner = w - pad;
-  float th = text_height(f, f->FontSize, shown, inner);
+  Block b = lay_out(ctx, shown, style, inner);
   dl->PushClipRect(min, max, true);
-  draw_lines(dl, f, f->FontSize, to_imu32(text_color), shown, ImVec2(min.x + pad / 2, min.y + (h - th) / 2), inner,
-             Align::Center);
+  auto glyphs = draw_block(ctx, dl, b, ImVec2(min.x + pad / 2, min.y + (h - b.height) / 2), inner, Align::Center,
+                           to_imu32(text_color));
   dl->PopClipRect();
-  record(ctx, ScreenItem::Kind::Control, shown, min, max, enabled);
+  record(ctx, ScreenItem::Kind::Control, shown, min, max, enabled, std::move(glyphs));
   return enabled && clicked;
 }
 
@@ -294,34 +335,30 @@ bool Frame::tile(const Tile& tile, float width, float height) {
   dl->AddRectFilled(min, max, to_imu32(bg), r);
   if (t.sizes.border > 0) dl->AddRect(min, max, to_imu32(edge), r, 0, t.sizes.border * s);
 
-  ImFont* lf = font(TextStyle::Large);
-  ImFont* df = font(TextStyle::Body);
   float pad = t.sizes.spacing * s;
   float inner = width - 2 * pad;
-  float dh = tile.detail.empty() ? 0 : text_height(df, df->FontSize, tile.detail, inner) + pad / 3;
-  float lh = text_height(lf, lf->FontSize, tile.label, inner);
+  Block label = lay_out(ctx_, tile.label, TextStyle::Large, inner);
+  Block detail = lay_out(ctx_, tile.detail, TextStyle::Body, inner);
+  auto detail_h = [&] { return tile.detail.empty() ? 0.0f : detail.height + pad / 3; };
   // A long label first makes its detail line smaller, then itself, rather than push text out of
   // the tile.
-  if (lh + dh > h - pad / 2) {
-    df = font(TextStyle::Small);
-    dh = tile.detail.empty() ? 0 : text_height(df, df->FontSize, tile.detail, inner) + pad / 3;
-  }
-  if (lh + dh > h - pad / 2) {
-    lf = font(TextStyle::Body);
-    lh = text_height(lf, lf->FontSize, tile.label, inner);
-  }
+  if (label.height + detail_h() > h - pad / 2) detail = lay_out(ctx_, tile.detail, TextStyle::Small, inner);
+  if (label.height + detail_h() > h - pad / 2) label = lay_out(ctx_, tile.label, TextStyle::Body, inner);
+  const float lh = label.height, dh = detail_h();
   float y = min.y + std::max(pad / 4, (h - lh - dh) / 2);
   // Text that does not fit is cut at the tile's edge rather than spilling onto its neighbours.
   dl->PushClipRect(min, max, true);
-  draw_lines(dl, lf, lf->FontSize, to_imu32(fg), tile.label, ImVec2(min.x + pad, y), inner, Align::Center);
+  auto label_glyphs = draw_block(ctx_, dl, label, ImVec2(min.x + pad, y), inner, Align::Center, to_imu32(fg));
+  std::vector<DrawnGlyph> detail_glyphs;
   if (!tile.detail.empty()) {
-    draw_lines(dl, df, df->FontSize, to_imu32(sub), tile.detail, ImVec2(min.x + pad, y + lh + pad / 3), inner,
-               Align::Center);
+    detail_glyphs =
+        draw_block(ctx_, dl, detail, ImVec2(min.x + pad, y + lh + pad / 3), inner, Align::Center, to_imu32(sub));
   }
   dl->PopClipRect();
-  record(ctx_, ScreenItem::Kind::Control, tile.label, min, max, tile.enabled);
+  record(ctx_, ScreenItem::Kind::Control, tile.label, min, max, tile.enabled, std::move(label_glyphs));
   if (!tile.detail.empty()) {
-    record(ctx_, ScreenItem::Kind::Text, tile.detail, ImVec2(min.x, y + lh), ImVec2(max.x, y + lh + dh));
+    record(ctx_, ScreenItem::Kind::Text, tile.detail, ImVec2(min.x, y + lh), ImVec2(max.x, y + lh + dh), true,
+           std::move(detail_glyphs));
   }
   return tile.enabled && clicked;
 }
@@ -333,9 +370,21 @@ int Frame::tile_grid(const std::vector<Tile>& tiles, int columns, float tile_hei
   const float avail = available_width();
   const float w = std::floor((avail - gap * static_cast<float>(columns - 1)) / static_cast<float>(columns));
   int tapped = -1;
-  for (std::size_t i = 0; i < tiles.size(); ++i) {
-    if (i % static_cast<std::size_t>(columns) != 0) ImGui::SameLine(0, gap);
-    if (tile(tiles[i], w, tile_height)) tapped = static_cast<int>(i);
+  const std::size_t cols = static_cast<std::size_t>(columns);
+  for (std::size_t row = 0; row < tiles.size(); row += cols) {
+    const std::size_t n = std::min(cols, tiles.size() - row);
+    // Right to left, a row fills from the right like the text in it: the first tile is on the
+    // right, and a short last row leaves its gap on the left.
+    if (ctx_.rtl && n < cols) {
+      const float empty = static_cast<float>(cols - n);
+      ImGui::Dummy(ImVec2(empty * w + (empty - 1) * gap, 1));
+      ImGui::SameLine(0, gap);
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = row + (ctx_.rtl ? n - 1 - k : k);
+      if (k != 0) ImGui::SameLine(0, gap);
+      if (tile(tiles[i], w, tile_height)) tapped = static_cast<int>(i);
+    }
   }
   return tapped;
 }
@@ -343,10 +392,10 @@ int Frame::tile_grid(const std::vector<Tile>& tiles, int columns, float tile_hei
 bool Frame::corner_control(std::string_view label, Corner corner) {
   const Theme& t = *ctx_.theme;
   const float s = ctx_.scale;
-  ImFont* f = font(TextStyle::Small);
   const std::string shown = strip_id(label);
   float size = t.sizes.corner_control * s;
-  float w = std::max(size, f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, shown.c_str()).x + size / 2);
+  Block b = lay_out(ctx_, shown, TextStyle::Small, 0);
+  float w = std::max(size, b.width + size / 2);
   float margin = 8 * s;
   float x = (corner == Corner::TopLeft || corner == Corner::BottomLeft) ? margin : ctx_.width - w - margin;
   float y = (corner == Corner::TopLeft || corner == Corner::TopRight) ? margin : ctx_.height - size - margin;
@@ -360,12 +409,8 @@ bool Frame::corner_control(std::string_view label, Corner corner) {
   Rgba fg = t.colors.text_muted;
   fg.a = held ? 255 : 110;
   if (held) dl->AddRectFilled(min, max, to_imu32(t.colors.secondary), t.sizes.rounding * s / 2);
-  float th = f->FontSize;
-  dl->AddText(
-      f, f->FontSize,
-      ImVec2(min.x + (w - f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, shown.c_str()).x) / 2, min.y + (size - th) / 2),
-      to_imu32(fg), shown.c_str());
-  record(ctx_, ScreenItem::Kind::Control, shown, min, max);
+  auto glyphs = draw_block(ctx_, dl, b, ImVec2(min.x, min.y + (size - b.height) / 2), w, Align::Center, to_imu32(fg));
+  record(ctx_, ScreenItem::Kind::Control, shown, min, max, true, std::move(glyphs));
   ImGui::SetCursorScreenPos(saved);
   return clicked;
 }
@@ -379,7 +424,7 @@ PadResult Frame::number_pad(std::string& value, const NumberPadOptions& options)
   PadResult result = PadResult::None;
 
   // Keyboard and keypad input go to the pad too (staff often have a USB keypad).
-  for (const auto& ev : ctx_.text) {
+  for (const auto& ev : ctx_.text_events) {
     for (char c : ev.text) {
       if (c >= '0' && c <= '9' && static_cast<int>(value.size()) < options.max_digits) {
         value += c;
@@ -408,11 +453,10 @@ PadResult Frame::number_pad(std::string& value, const NumberPadOptions& options)
   } else {
     shown = value;
   }
-  ImFont* hf = font(TextStyle::Heading);
-  ImVec2 ts = hf->CalcTextSizeA(hf->FontSize, FLT_MAX, 0, shown.c_str());
-  dl->AddText(hf, hf->FontSize, ImVec2(fmin.x + (pad_w - ts.x) / 2, fmin.y + (fmax.y - fmin.y - ts.y) / 2),
-              to_imu32(t.colors.tile_text), shown.c_str());
-  if (!shown.empty()) record(ctx_, ScreenItem::Kind::Text, shown, fmin, fmax);
+  Block b = lay_out(ctx_, shown, TextStyle::Heading, 0);
+  auto glyphs = draw_block(ctx_, dl, b, ImVec2(fmin.x, fmin.y + (fmax.y - fmin.y - b.height) / 2), pad_w, Align::Center,
+                           to_imu32(t.colors.tile_text));
+  if (!shown.empty()) record(ctx_, ScreenItem::Kind::Text, shown, fmin, fmax, true, std::move(glyphs));
 
   auto pad_key = [&](const std::string& label, ButtonKind kind) {
     return draw_button(ctx_, label + "##pad", kind, key, key * 0.8f, true);
@@ -463,12 +507,12 @@ PadResult Frame::number_pad(std::string& value, const NumberPadOptions& options)
 int Frame::text_list(std::string_view id, const std::vector<std::string>& rows, float height, int selected) {
   const Theme& t = *ctx_.theme;
   const float s = ctx_.scale;
-  ImFont* f = font(TextStyle::Body);
   int tapped = -1;
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(t.sizes.spacing * s / 2, t.sizes.spacing * s / 2));
   ImGui::BeginChild(std::string(id).c_str(), ImVec2(0, height), true);
-  const float row_h = f->FontSize * 1.15f + t.sizes.spacing * s;
+  const float row_h = line_height(TextStyle::Body) + t.sizes.spacing * s;
   const float w = ImGui::GetContentRegionAvail().x;
+  const float inset = t.sizes.spacing * s / 2;
   ImDrawList* dl = ImGui::GetWindowDrawList();
   for (std::size_t i = 0; i < rows.size(); ++i) {
     ImGui::PushID(static_cast<int>(i));
@@ -481,11 +525,16 @@ int Frame::text_list(std::string_view id, const std::vector<std::string>& rows, 
       dl->AddRectFilled(min, max, to_imu32(held ? t.colors.tile_pressed : t.colors.primary), t.sizes.rounding * s / 2);
     }
     Rgba fg = (held || is_sel) ? t.colors.primary_text : t.colors.text;
-    dl->PushClipRect(min, max, true);
-    dl->AddText(f, f->FontSize, ImVec2(min.x + t.sizes.spacing * s / 2, min.y + (row_h - f->FontSize) / 2),
-                to_imu32(fg), rows[i].c_str());
-    dl->PopClipRect();
-    record(ctx_, ScreenItem::Kind::Control, rows[i], min, max);
+    std::vector<DrawnGlyph> glyphs;
+    // Rows scrolled out of view cost no layout.
+    if (ImGui::IsRectVisible(min, max)) {
+      Block b = lay_out(ctx_, rows[i], TextStyle::Body, 0);
+      dl->PushClipRect(min, max, true);
+      glyphs = draw_block(ctx_, dl, b, ImVec2(min.x + inset, min.y + (row_h - b.height) / 2), w - 2 * inset,
+                          Align::Left, to_imu32(fg));
+      dl->PopClipRect();
+    }
+    record(ctx_, ScreenItem::Kind::Control, rows[i], min, max, true, std::move(glyphs));
     if (clicked) tapped = static_cast<int>(i);
   }
   ImGui::EndChild();
@@ -493,25 +542,120 @@ int Frame::text_list(std::string_view id, const std::vector<std::string>& rows, 
   return tapped;
 }
 
+namespace {
+
+// Where ImGui's editing of a field stands (byte offsets in its UTF-8 text); cursor -1 when the
+// field is not being edited.
+struct FieldState {
+  int cursor = -1, sel_lo = 0, sel_hi = 0;
+};
+
+int field_state(ImGuiInputTextCallbackData* d) {
+  auto* st = static_cast<FieldState*>(d->UserData);
+  st->cursor = d->CursorPos;
+  st->sel_lo = std::min(d->SelectionStart, d->SelectionEnd);
+  st->sel_hi = std::max(d->SelectionStart, d->SelectionEnd);
+  return 0;
+}
+
+// x of the caret before the character at `byte`, from the start of the (single) line's ink: left
+// of that character's glyph in left-to-right text, right of it in right-to-left text.
+float caret_x(const Block& b, std::size_t byte) {
+  if (!b.layout || b.layout->lines.empty()) return 0;
+  const auto& line = b.layout->lines[0];
+  const text::PlacedGlyph* best = nullptr;
+  bool best_rtl = false;
+  for (const auto& run : b.layout->runs) {
+    for (std::size_t i = run.first_glyph; i < run.first_glyph + run.glyph_count; ++i) {
+      const auto& g = b.layout->glyphs[i];
+      if (g.cluster >= byte && (!best || g.cluster < best->cluster)) {
+        best = &g;
+        best_rtl = run.rtl;
+      }
+    }
+  }
+  if (!best) return line.rtl ? 0 : line.width;  // after the last character
+  const float pen = best->x - best->x_offset - line.left;
+  return best_rtl ? pen + best->advance : pen;
+}
+
+// Byte offset in a masked field's dots ("●", three bytes each) of a byte offset in its value.
+std::size_t masked_offset(const std::string& value, std::size_t byte) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < byte && i < value.size(); ++i) {
+    if ((static_cast<unsigned char>(value[i]) & 0xC0) != 0x80) ++chars;
+  }
+  return chars * 3;
+}
+
+}  // namespace
+
 bool Frame::input_text(std::string_view label, std::string& value, bool password, float width) {
   const Theme& t = *ctx_.theme;
+  const float s = ctx_.scale;
   const std::string shown = strip_id(label);
   text(shown, TextStyle::Body);
+  // ImGui edits the field (focus, caret, selection, clipboard, Return) with its own text made
+  // invisible; the text engine draws what ImGui would have drawn unshaped.
   ImFont* f = font(TextStyle::Large);
   ImGui::PushFont(f);
-  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(to_imu32(t.colors.tile_text)));
+  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0, 0, 0, 0));
+  ImGui::PushStyleColor(ImGuiCol_TextSelectedBg, ImVec4(0, 0, 0, 0));
   ImGui::SetNextItemWidth(width > 0 ? width : available_width());
   // The first field of a screen takes the keyboard when nothing else has it, so a person (or a
   // scanner) can type straight away.
   if (ctx_.input_text_count++ == 0 && !ImGui::IsAnyItemActive()) ImGui::SetKeyboardFocusHere();
-  ImGuiInputTextFlags flags = ImGuiInputTextFlags_EnterReturnsTrue;
+  ImGuiInputTextFlags flags = ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackAlways;
   if (password) flags |= ImGuiInputTextFlags_Password;
-  bool entered = ImGui::InputText(("##input:" + std::string(label)).c_str(), &value, flags);
-  ImGui::PopStyleColor();
+  FieldState st;
+  bool entered = ImGui::InputText(("##input:" + std::string(label)).c_str(), &value, flags, field_state, &st);
+  const bool active = ImGui::IsItemActive() && st.cursor >= 0;
+  ImGui::PopStyleColor(2);
   ImGui::PopFont();
   ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+
+  std::string drawn_text;
+  if (password) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if ((static_cast<unsigned char>(value[i]) & 0xC0) != 0x80) drawn_text += "\u25CF";
+    }
+  } else {
+    drawn_text = value;
+  }
+  auto to_drawn = [&](int byte) {
+    const auto b = static_cast<std::size_t>(std::max(0, byte));
+    return password ? masked_offset(value, b) : std::min(b, value.size());
+  };
+  const float pad = ImGui::GetStyle().FramePadding.x;
+  const float inner = std::max(1.0f, max.x - min.x - 2 * pad);
+  Block b = lay_out(ctx_, drawn_text, TextStyle::Large, 0);
+  // Too long for the field: scrolled so the caret stays in view (the start when not editing).
+  float scroll = 0;
+  if (b.width > inner && active)
+    scroll = std::clamp(caret_x(b, to_drawn(st.cursor)) - inner + 2, 0.0f, b.width - inner);
+  const bool overflow = b.width > inner;
+  const float lx = overflow || visual(ctx_, Align::Left) == Align::Left ? 0 : inner - b.width;
+  const ImVec2 origin(std::floor(min.x + pad + lx - scroll), std::floor(min.y + (max.y - min.y - b.height) / 2));
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->PushClipRect(ImVec2(min.x + pad / 2, min.y), ImVec2(max.x - pad / 2, max.y), true);
+  if (active && st.sel_hi > st.sel_lo && b.layout) {
+    const std::size_t lo = to_drawn(st.sel_lo), hi = to_drawn(st.sel_hi);
+    const auto& line = b.layout->lines[0];
+    for (const auto& g : b.layout->glyphs) {
+      if (g.cluster < lo || g.cluster >= hi) continue;
+      const float x = origin.x + g.x - g.x_offset - line.left;
+      dl->AddRectFilled(ImVec2(x, min.y + 4 * s), ImVec2(x + g.advance, max.y - 4 * s), to_imu32(t.colors.accent));
+    }
+  }
+  auto glyphs = draw_block(ctx_, dl, b, origin, b.width, Align::Left, to_imu32(t.colors.tile_text));
+  if (active) {
+    const float cx = std::floor(origin.x + caret_x(b, to_drawn(st.cursor)));
+    dl->AddRectFilled(ImVec2(cx, min.y + 6 * s), ImVec2(cx + std::max(2.0f, 3 * s), max.y - 6 * s),
+                      to_imu32(t.colors.tile_text));
+  }
+  dl->PopClipRect();
   record(ctx_, ScreenItem::Kind::Control, shown, min, max);
-  if (!password && !value.empty()) record(ctx_, ScreenItem::Kind::Text, value, min, max);
+  if (!password && !value.empty()) record(ctx_, ScreenItem::Kind::Text, value, min, max, true, std::move(glyphs));
   return entered;
 }
 

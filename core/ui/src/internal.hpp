@@ -7,11 +7,16 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_map>
 
+#include "guichet/text/layout.hpp"
 #include "guichet/ui/app.hpp"
 #include "guichet/ui/frame.hpp"
+#include "guichet/ui/glyph_atlas.hpp"
 
 namespace guichet::ui::detail {
 
@@ -30,16 +35,35 @@ struct KeyPress {
   std::uint16_t mods;
 };
 
+// The text engine as the screen uses it: fonts, cached layouts and the glyph atlas. Owned by the
+// App; widgets reach it through the FrameContext.
+struct TextKit {
+  std::unique_ptr<text::FontSet> fonts;
+  std::unique_ptr<text::TextEngine> engine;
+  std::unique_ptr<GlyphAtlas> atlas;
+  std::unordered_map<int, float> line_spacing;  // pixel size → LayoutOptions::line_spacing
+  std::size_t latin_face = 0;
+
+  // The line spacing that gives Latin text lines of 1.15 × the size, the spacing the screens were
+  // designed with (the fonts' own line height is larger). Lines in taller scripts (Nastaliq)
+  // stay taller by the same ratio.
+  float spacing(int pixel_size);
+};
+
 struct FrameContext {
   const Theme* theme = nullptr;
   float scale = 1;
   int width = 0, height = 0;
-  ImFont* fonts[5] = {};
+  ImFont* fonts[5] = {};  // ImGui's own widgets only (the input field's height); text is drawn by `text`
+  int text_px[5] = {};    // pixel size of each TextStyle
+  TextKit* text = nullptr;
+  std::string language;  // of what is drawn: "en", "fr", "pa", "hi", "ur"
+  bool rtl = false;      // the language is written right to left
   ScreenRecord* record = nullptr;
   Clock::time_point now;
   Clock::time_point last_input;
   std::vector<KeyPress> keys;
-  std::vector<TextEvent> text;
+  std::vector<TextEvent> text_events;
   bool animate = false;
   std::optional<Clock::time_point> redraw_at;
   int input_text_count = 0;  // input fields drawn this frame (the first gets focus)

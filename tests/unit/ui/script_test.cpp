@@ -89,11 +89,11 @@ TEST(Script, RefusesBadLinesWithLineNumber) {
 TEST(ScreenRecord, FindsControlsExactlyThenByUniquePart) {
   ScreenRecord rec;
   rec.items = {
-      {ScreenItem::Kind::Text, "Choose a service", {0, 0, 100, 20}, true},
-      {ScreenItem::Kind::Control, "Birth certificate", {0, 40, 100, 50}, true},
-      {ScreenItem::Kind::Control, "Death certificate", {0, 100, 100, 50}, true},
-      {ScreenItem::Kind::Control, "OK", {0, 160, 100, 50}, false},
-      {ScreenItem::Kind::Control, "Pension", {0, 220, 100, 50}, true},
+      {ScreenItem::Kind::Text, "Choose a service", {0, 0, 100, 20}, true, {}},
+      {ScreenItem::Kind::Control, "Birth certificate", {0, 40, 100, 50}, true, {}},
+      {ScreenItem::Kind::Control, "Death certificate", {0, 100, 100, 50}, true, {}},
+      {ScreenItem::Kind::Control, "OK", {0, 160, 100, 50}, false, {}},
+      {ScreenItem::Kind::Control, "Pension", {0, 220, 100, 50}, true, {}},
   };
   ASSERT_NE(rec.find_control("Birth certificate"), nullptr);
   EXPECT_EQ(rec.find_control("Birth certificate")->rect.y, 40);

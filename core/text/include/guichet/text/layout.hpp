@@ -108,4 +108,15 @@ struct GrayImage {
 // raster image; certificates later). `padding` pixels of paper around it.
 GrayImage rasterize(FontSet& fonts, const Layout& layout, int pixel_size, int padding = 0);
 
+// One glyph's coverage, as FreeType draws it at a pixel size (the same way rasterize() does), with
+// where it goes: its top-left pixel is (origin.x + left, origin.y - top), the origin being the
+// glyph's point on the baseline. A glyph without ink (a space) has an empty image. Screens keep
+// these in a texture atlas and draw them many times.
+struct GlyphBitmap {
+  GrayImage image;
+  int left = 0, top = 0;
+};
+// False when FreeType cannot load or render the glyph (a damaged font).
+bool rasterize_glyph(FontSet& fonts, std::size_t face, std::uint32_t glyph, int pixel_size, GlyphBitmap& out);
+
 }  // namespace guichet::text

@@ -16,14 +16,21 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "guichet/domain/result.hpp"
+#include "guichet/text/fonts.hpp"
 #include "guichet/ui/automation.hpp"
 #include "guichet/ui/theme.hpp"
+
+namespace guichet::text {
+class TextEngine;
+}
 
 namespace guichet::ui {
 
 class Frame;
+class GlyphAtlas;
 
 struct UiError {
   std::string message;
@@ -34,6 +41,10 @@ enum class RendererKind {
   Software,     // SDL's software renderer: no GPU, no Mesa
   Accelerated,  // SDL's OpenGL renderer
 };
+
+// The fonts the screens use: text::default_fonts(), then DejaVu Sans for the symbols the kit and
+// the apps draw that Noto Sans lacks (arrows on navigation buttons, the dots masking a PIN, ✓).
+std::vector<text::ScriptFonts> screen_fonts();
 
 struct AppOptions {
   std::string title = "Guichet";
@@ -46,6 +57,12 @@ struct AppOptions {
   int type_delay_ms = 0;       // default gap between characters of `type`
   std::string screenshot_dir;  // relative screenshot paths resolve here
   bool hide_cursor = false;    // touch kiosks show no pointer
+  // The scripts the screens must draw and the fonts for each (found through fontconfig). A script
+  // whose fonts are missing makes App::create fail with a message naming it.
+  std::vector<text::ScriptFonts> fonts = screen_fonts();
+  // The language of what is drawn until the app says otherwise ("en", "fr", "pa", "hi", "ur"):
+  // its script's font comes first, HarfBuzz shapes with its rules, and "ur" mirrors alignment.
+  std::string language = "en";
 };
 
 // "1280x800" → width, height. Refuses anything else with a message naming the value.
@@ -108,6 +125,13 @@ class App {
   void screenshot(std::string path);
   // What the last presented frame showed.
   const ScreenRecord& last_record() const;
+  // The language of every frame from the next one on (Frame::set_language changes it for the rest
+  // of one frame only). Apps set it when the citizen picks a language.
+  void set_language(std::string language);
+  const std::string& language() const;
+  // The screen's text engine (fonts and cached layouts) and glyph atlas, for tests and benchmarks.
+  text::TextEngine& text_engine();
+  const GlyphAtlas& glyph_atlas() const;
   // Called once, right after the first frame has been presented (start-up measurements).
   void on_first_present(std::function<void()> fn);
   Clock::time_point last_input() const;

@@ -33,18 +33,29 @@ struct Rect {
   bool contains(float px, float py) const { return px >= x && py >= y && px < x + w && py < y + h; }
 };
 
+// One glyph as drawn on screen: which glyph of which font, where. Tests compare these with
+// HarfBuzz's own shaping of the same text.
+struct DrawnGlyph {
+  std::uint32_t face = 0;   // index in ScreenRecord::faces
+  std::uint32_t glyph = 0;  // glyph id in that font (0: the font has none, a box)
+  float x = 0, y = 0;       // the glyph's origin on its baseline, window pixels (before rounding)
+  int pixel_size = 0;
+};
+
 struct ScreenItem {
   enum class Kind { Text, Control };
   Kind kind = Kind::Text;
   std::string text;  // as shown (ImGui "##id" suffixes removed)
   Rect rect;         // window pixels
   bool enabled = true;
+  std::vector<DrawnGlyph> glyphs;  // the glyphs drawn for `text`, in visual order line by line
 };
 
 // What one presented frame showed.
 struct ScreenRecord {
   std::uint64_t frame = 0;
   std::vector<ScreenItem> items;
+  std::vector<std::string> faces;  // font file of each face a DrawnGlyph names
 
   // Exact label first; otherwise the only enabled control whose label contains `label`.
   const ScreenItem* find_control(std::string_view label) const;

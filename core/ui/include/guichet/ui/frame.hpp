@@ -1,7 +1,9 @@
 // The kit's widgets, valid for one frame. Screens draw through a Frame so that every text and
 // every labelled control is recorded for automation and follows the theme (large, high-contrast,
 // touch-sized). ImGui is available for shapes, but text drawn directly with ImGui is invisible to
-// automation: draw text with text() or text_in().
+// automation and not shaped (no Gurmukhi, Devanagari or Urdu): draw text with text() or text_in().
+// Every text goes through the text engine (guichet/text: bidi, script fonts, HarfBuzz shaping,
+// line breaking) and is drawn from the glyph atlas (guichet/ui/glyph_atlas.hpp).
 //
 // Layout follows ImGui: widgets are placed at the cursor from top to bottom; same_line() puts the
 // next one to the right. Sizes of 0 mean "what the theme says".
@@ -74,7 +76,16 @@ class Frame {
   const std::vector<TextEvent>& text_events() const;
 
   const Theme& theme() const;
-  float scale() const;   // window height / 1080
+  float scale() const;  // window height / 1080
+  // The language of the text drawn from here to the end of the frame (the App's language at the
+  // start of each frame). In a right-to-left language ("ur") Align::Left means the start of the
+  // line, drawn on the right, Align::Right the end, and tile grids fill from the right.
+  void set_language(std::string_view code);
+  const std::string& language() const;
+  bool right_to_left() const;
+  // Pixel size of a style's text (theme size × scale) and the height of one of its lines (Latin).
+  float text_size(TextStyle style) const;
+  float line_height(TextStyle style) const;
   Rect screen() const;   // the whole window
   Rect content() const;  // inside the theme padding
 
@@ -118,6 +129,8 @@ class Frame {
   void begin_panel(std::string_view id, float width, float height, bool border = true);
   void end_panel();
 
+  // ImGui's font at a style's size, for ImGui's own widgets and for sizes (FontSize). It holds
+  // almost no glyphs: text drawn with it would not be shaped; use text() and friends.
   ImFont* font(TextStyle style) const;
 
  private:
