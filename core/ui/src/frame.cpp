@@ -56,6 +56,10 @@ struct Block {
   int px = 0;
   float width = 0;   // widest line's ink
   float height = 0;  // all lines
+  // How far the ink is drawn above the block's top: lines are spaced tighter than the fonts'
+  // ascent + descent (Frame::line_height), and the ink is centred on each line rather than
+  // pushed down by the font's full ascent.
+  float raise = 0;
 };
 
 Block lay_out(detail::FrameContext& ctx, std::string_view s, int px, float max_width) {
@@ -76,6 +80,9 @@ Block lay_out(detail::FrameContext& ctx, std::string_view s, int px, float max_w
   b.layout = ctx.text->engine->layout(s, o);
   for (const auto& line : b.layout->lines) b.width = std::max(b.width, line.width);
   b.height = b.layout->height;
+  if (o.line_spacing < 1 && !b.layout->lines.empty()) {
+    b.raise = b.layout->lines[0].height * (1 / o.line_spacing - 1) / 2;
+  }
   return b;
 }
 
@@ -96,7 +103,7 @@ std::vector<DrawnGlyph> draw_block(detail::FrameContext& ctx, ImDrawList* dl, co
   std::vector<DrawnGlyph> drawn;
   if (!b.layout) return drawn;
   const Align a = visual(ctx, align);
-  const float ox = std::floor(pos.x), oy = std::floor(pos.y);
+  const float ox = std::floor(pos.x), oy = std::floor(pos.y - b.raise);
   GlyphAtlas& atlas = *ctx.text->atlas;
   drawn.reserve(b.layout->glyphs.size());
   SDL_Texture* current = nullptr;
