@@ -364,11 +364,7 @@ void Api::health(Call& c) {
                {"business_day", centre_.business_day()},
                {"time", domain::format_iso_local(centre_.now(), centre_.utc_offset())}};
   if (centre_.relaying()) {
-    RelayCounts counts;
-    {
-      auto conn = centre_.reads().acquire();
-      counts = conn->relay_counts();
-    }
+    const RelayCounts counts = centre_.relay_counts();
     body["relay"] = {{"pending", counts.pending}, {"sent", counts.sent}, {"refused", counts.refused}};
   }
   c.done(Response::json(200, body));
