@@ -364,11 +364,7 @@ void Api::health(Call& c) {
                {"business_day", centre_.business_day()},
                {"time", domain::format_iso_local(centre_.now(), centre_.utc_offset())}};
   if (centre_.relaying()) {
-    RelayCounts counts;
-    {
-      auto conn = centre_.reads().acquire();
-      counts = conn->relay_counts();
-    }
+    const RelayCounts counts = centre_.relay_counts();
     body["relay"] = {{"pending", counts.pending}, {"sent", counts.sent}, {"refused", counts.refused}};
   }
   c.done(Response::json(200, body));
@@ -1164,22 +1160,38 @@ void Api::sync_upload(Call& c) {
     // Entries answered for good, in order; the first without a final answer (5xx) ends the prefix.
     std::int64_t durable_through = 0;
     bool all_final = true;
-    json results = json::array();
+    // Written as text, keys in the order nlohmann::json gives them (sorted), so the answer reads
+    // exactly as the tree built before: each entry's answer is spliced in as it is, since the
+    // server's JSON answers are already that tree's text.
+    std::string results = "[";
     for (std::size_t i = 0; i < b->results.size(); ++i) {
       const Response& r = *b->results[i];
       const bool final = r.status < 500;
       if (!final) all_final = false;
       if (all_final) durable_through = b->seqs[i];
-      json answer = json::parse(r.body, nullptr, false);
-      if (answer.is_discarded()) answer = r.body;
-      results.push_back({{"seq", b->seqs[i]}, {"status", r.status}, {"body", std::move(answer)}});
+      if (i > 0) results += ',';
+      results += "{\"body\":";
+      if (r.content_type == "application/json" && !r.body.empty() && r.body.front() == '{') {
+        results += r.body;
+      } else {
+        json answer = json::parse(r.body, nullptr, false);
+        if (answer.is_discarded()) answer = r.body;
+        results += answer.dump(-1, ' ', false, json::error_handler_t::replace);
+      }
+      results += ",\"seq\":";
+      results += std::to_string(b->seqs[i]);
+      results += ",\"status\":";
+      results += std::to_string(r.status);
+      results += '}';
     }
+    results += ']';
     const std::string server_hlc = domain::format_hlc(centre_.hlc_now());
-    json out = {{"protocol", sync::kProtocolVersion},
-                {"durable_through", durable_through},
-                {"results", std::move(results)},
-                {"server_hlc", server_hlc}};
-    Response response = Response::json(200, out);
+    std::string out = "{\"durable_through\":" + std::to_string(durable_through) +
+                      ",\"protocol\":" + std::to_string(sync::kProtocolVersion) + ",\"results\":" + results +
+                      ",\"server_hlc\":";
+    append_json_string(out, server_hlc);
+    out += '}';
+    Response response = Response::json_text(200, std::move(out));
     if (!all_final || durable_through == 0) {
       // Nothing more to record (and a storage failure may be under way): answer as it stands.
       return b->done(std::move(response));
@@ -1229,16 +1241,16 @@ void Api::file_relayed(const AuthDevice& centre_node, std::int64_t seq, const st
   const domain::Catalogue* catalogue = centre_.centre_catalogue(centre_node.id);
   // The terminal's kind is not known here: the filing's channel says it (and is checked with it).
   DeviceKind kind = DeviceKind::Kiosk;
-  {
-    json parsed = json::parse(body, nullptr, false);
-    if (parsed.is_object()) {
-      auto channel = parsed.find("channel");
-      if (channel != parsed.end() && channel->is_string() && channel->get<std::string>() == "counter") {
-        kind = DeviceKind::Counter;
-      }
+  const json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_object()) {
+    auto channel = parsed.find("channel");
+    if (channel != parsed.end() && channel->is_string() && channel->get<std::string>() == "counter") {
+      kind = DeviceKind::Counter;
     }
   }
-  auto checked = check_filing(*catalogue, body, origin, kind);
+  // Parsed once for both; a body that is not JSON is checked as text, for the message naming where.
+  auto checked = parsed.is_discarded() ? check_filing(*catalogue, body, origin, kind)
+                                       : check_filing(*catalogue, parsed, origin, kind);
   if (!checked) {
     // Refusals are answered under the key too, so a resent batch gets the same answer.
     Response refusal = checked.error();

@@ -65,6 +65,11 @@ domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue
   } catch (const json::parse_error& e) {
     return bad("the body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
   }
+  return check_filing(catalogue, body, device_id, device_kind);
+}
+
+domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue& catalogue, const json& body,
+                                                         const std::string& device_id, DeviceKind device_kind) {
   if (!body.is_object()) return bad("the body must be a JSON object");
 
   ApplicationRecord a;

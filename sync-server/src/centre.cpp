@@ -68,6 +68,7 @@ struct PendingWrite {
   std::vector<std::string> event_json;
   Respond done;
   std::optional<std::int64_t> idempotency_id;  // the stored record of the answer, once written
+  RelayCounts relay_delta;                     // how the write moved the relay outbox's totals
   int utc_offset = 0;
   // JSON is built by whichever thread gets here first: usually the network thread right after
   // submitting (in parallel with other requests), else the writer. 0 = not started, 1 = being
@@ -174,6 +175,12 @@ Centre::Centre(CentreOptions options)
       tx.commit();
     }
     restore(repo);
+    if (relay_) {
+      const RelayCounts counts = repo.relay_counts();
+      relay_pending_ = counts.pending;
+      relay_sent_ = counts.sent;
+      relay_refused_ = counts.refused;
+    }
 
     // The change log continues after its last row; the catalogue gets a new row when it changed.
     change_seq_ = repo.last_change_seq();
@@ -912,13 +919,20 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
           repo.insert_application(a->record);
           repo.add_application_history(a->record.receipt, a->first);
           for (const auto& h : a->more) repo.add_application_history(a->record.receipt, h);
-          if (a->relay) repo.insert_relay(*a->relay);
+          if (a->relay) {
+            repo.insert_relay(*a->relay);
+            pending->relay_delta.pending += 1;
+          }
         }
         for (const auto& u : m.status_updates) {
           repo.update_application_status(u.receipt, u.status, u.updated_ms, u.public_json);
           for (const auto& h : u.added) repo.add_application_history(u.receipt, h);
         }
-        for (const auto& r : m.relay_marks) repo.mark_relay(r.seq, r.state, r.status, r.answer, wall_());
+        for (const auto& r : m.relay_marks) {
+          if (!repo.mark_relay(r.seq, r.state, r.status, r.answer, wall_())) continue;
+          pending->relay_delta.pending -= 1;
+          (r.state == "sent" ? pending->relay_delta.sent : pending->relay_delta.refused) += 1;
+        }
         for (const auto& [name, value] : m.meta) repo.set_meta(name, value);
         for (ChangeRecord c : m.changes) {
           c.seq = ++change_seq_;
@@ -944,6 +958,11 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
           return;
         }
         if (pending->mutation.after_commit) pending->mutation.after_commit();
+        if (const auto& d = pending->relay_delta; d.pending != 0 || d.sent != 0 || d.refused != 0) {
+          relay_pending_ += d.pending;
+          relay_sent_ += d.sent;
+          relay_refused_ += d.refused;
+        }
         if (key) finish_idempotent(pending->context.device, *key, pending->response, pending->idempotency_id);
         pending->done(std::move(pending->response));
       });

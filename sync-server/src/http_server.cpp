@@ -1,6 +1,7 @@
 #include "guichet/server/http_server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -33,9 +34,16 @@ constexpr std::size_t kMaxFeedBacklog = 32 * 1024 * 1024;
 constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::chrono::milliseconds kFeedTick{10};
 
+// An answer produced while the writer thread answers a committed batch: resumes its connection,
+// which lives on the executor `ex` (one network thread's io_context).
+struct GatheredAnswer {
+  asio::any_io_executor ex;
+  std::function<void()> resume;
+};
+
 // While the writer thread answers a committed batch, the answers are gathered here and handed to
 // the network threads together (see HttpServer::Impl::flush_answers).
-thread_local std::vector<std::function<void()>>* gathered_answers = nullptr;
+thread_local std::vector<GatheredAnswer>* gathered_answers = nullptr;
 
 // Completes with the Api's answer on the caller's executor, whichever thread produced it.
 template <class Token>
@@ -48,8 +56,7 @@ auto async_handle(Api& api, Request request, Token&& token) {
           auto ex = asio::get_associated_executor(*shared);
           auto resume = [shared, r = std::move(r)]() mutable { std::move (*shared)(std::move(r)); };
           if (gathered_answers != nullptr) {
-            gathered_answers->push_back(
-                [ex, resume = std::move(resume)]() mutable { asio::dispatch(ex, std::move(resume)); });
+            gathered_answers->push_back(GatheredAnswer{ex, std::move(resume)});
           } else {
             asio::post(ex, std::move(resume));
           }
@@ -190,16 +197,57 @@ class FeedHub final : public FeedSubscriber {
   std::set<FeedClient*> clients_;  // feed thread
 };
 
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 }  // namespace
+
+// Every answer goes out this way: building Beast's field list and running its serializer cost
+// more than the answer's own JSON.
+void write_answer_head(const Response& r, unsigned version, bool keep_alive, std::string& out) {
+  // Reused by each network thread: no allocation once warm.
+  thread_local std::vector<std::pair<std::string_view, std::string_view>> fields;
+  fields.clear();
+  fields.emplace_back("Server", "guichet-server");
+  fields.emplace_back("Content-Type", r.content_type);
+  fields.emplace_back("Cache-Control", "no-store");
+  for (const auto& [k, v] : r.headers) {
+    // Like Beast's set(): any field of that name goes, and the new one is added last.
+    std::erase_if(fields, [&name = k](const auto& f) { return same_name(f.first, name); });
+    fields.emplace_back(k, v);
+  }
+  out.clear();
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  out += http::obsolete_reason(static_cast<http::status>(r.status));
+  out += "\r\n";
+  auto field = [&out](std::string_view name, std::string_view value) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  };
+  for (const auto& [k, v] : fields) field(k, v);
+  if (version >= 11 && !keep_alive) field("Connection", "close");
+  if (version < 11 && keep_alive) field("Connection", "keep-alive");
+  // As prepare_payload(): the length always, 0 included (the server never answers 1xx, 204 or 304
+  // with a body, which Beast would have refused).
+  field("Content-Length", std::to_string(r.body.size()));
+  out += "\r\n";
+}
 
 struct HttpServer::Impl {
   Impl(Api& a, HttpOptions o)
       : api(a),
         options(std::move(o)),
         threads(options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())),
-        ioc(threads),
-        acceptor(asio::make_strand(ioc)),
-        signals(ioc),
+        iocs(make_contexts(threads)),
+        acceptor(*iocs.front()),
+        signals(*iocs.front()),
         feed_ioc(1),
         keep_alive_timer(feed_ioc) {
     boost::system::error_code ec;
@@ -219,20 +267,36 @@ struct HttpServer::Impl {
     api.centre().set_answer_hooks([this] { gathered_answers = &answers; }, [this] { flush_answers(); });
   }
 
-  // Writer thread: hands a batch's answers to the network threads in one post per thread; each
-  // answer then resumes its connection there (inline when its strand is free).
+  // One io_context per network thread, each run by that thread alone: a connection stays on the
+  // thread that accepted it for its whole life, so its handlers need no strand and its answers no
+  // second hand-off.
+  static std::vector<std::unique_ptr<asio::io_context>> make_contexts(int n) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < n; ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
+
+  // Writer thread: hands a batch's answers to the network threads in one post per thread that has
+  // any; there each answer resumes its connection directly (the thread is the connection's only).
   void flush_answers() {
     gathered_answers = nullptr;
     if (answers.empty()) return;
-    const std::size_t parts = std::min<std::size_t>(static_cast<std::size_t>(threads), answers.size());
-    const std::size_t per = (answers.size() + parts - 1) / parts;
-    for (std::size_t start = 0; start < answers.size(); start += per) {
-      std::vector<std::function<void()>> part(
-          std::make_move_iterator(answers.begin() + static_cast<long>(start)),
-          std::make_move_iterator(answers.begin() + static_cast<long>(std::min(answers.size(), start + per))));
-      asio::post(ioc, [part = std::move(part)]() mutable {
+    for (auto& context : iocs) {
+      std::vector<std::function<void()>> part;
+      for (auto& a : answers) {
+        if (a.resume && &asio::query(a.ex, asio::execution::context) == context.get()) {
+          part.push_back(std::move(a.resume));
+          a.resume = nullptr;
+        }
+      }
+      if (part.empty()) continue;
+      asio::post(*context, [part = std::move(part)]() mutable {
         for (auto& answer : part) answer();
       });
+    }
+    // Not a network thread's connection (none today): resumed through its own executor.
+    for (auto& a : answers) {
+      if (a.resume) asio::post(a.ex, std::move(a.resume));
     }
     answers.clear();
   }
@@ -245,14 +309,15 @@ struct HttpServer::Impl {
     }
   }
 
+  // Runs on the first network thread; hands each connection to the network threads in turn.
   awaitable<void> accept_loop() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kTuple);
+    for (std::size_t next = 0;; ++next) {
+      auto [ec, socket] = co_await acceptor.async_accept(*iocs[next % iocs.size()], kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         // Out of file descriptors and the like: pause instead of spinning.
         log_error("accepting a connection failed: " + ec.message());
-        asio::steady_timer pause(ioc, std::chrono::milliseconds(100));
+        asio::steady_timer pause(*iocs.front(), std::chrono::milliseconds(100));
         co_await pause.async_wait(kTuple);
         continue;
       }
@@ -301,6 +366,7 @@ struct HttpServer::Impl {
     }
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
+    std::string head;  // the answer's status line and headers, reused
     for (;;) {
       http::request_parser<http::string_body> parser;
       // The largest body any endpoint takes (an upload batch) while the header is read; each
@@ -380,9 +446,10 @@ struct HttpServer::Impl {
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
         log_info(line + " " + std::to_string(response.status) + " " + std::to_string(us.count()) + "us");
       }
-      auto res = to_beast(std::move(response), version, keep_alive);
+      write_answer_head(response, version, keep_alive, head);
+      const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(response.body)};
       stream.expires_after(kWriteTimeout);
-      auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
+      auto [wec, wn] = co_await asio::async_write(stream, message, kTuple);
       if (wec || !keep_alive) break;
     }
     boost::system::error_code ec;
@@ -490,7 +557,7 @@ struct HttpServer::Impl {
   Api& api;
   HttpOptions options;
   int threads;
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<asio::io_context>> iocs;  // one per network thread
   tcp::acceptor acceptor;
   asio::signal_set signals;
   // Declared before the feed's io_context: feed connections leave the hub when that context is
@@ -499,7 +566,7 @@ struct HttpServer::Impl {
   asio::io_context feed_ioc;
   asio::steady_timer keep_alive_timer;
   std::atomic<bool> stopping{false};
-  std::vector<std::function<void()>> answers;  // writer thread: answers of the batch being answered
+  std::vector<GatheredAnswer> answers;  // writer thread: answers of the batch being answered
 };
 
 HttpServer::HttpServer(Api& api, HttpOptions options) : impl_(std::make_unique<Impl>(api, std::move(options))) {}
@@ -521,9 +588,12 @@ void HttpServer::run(bool stop_on_signals) {
   asio::co_spawn(impl.feed_ioc, impl.keep_alive_loop(), asio::detached);
   auto feed_work = asio::make_work_guard(impl.feed_ioc);
   std::thread feed_thread([&impl] { impl.feed_ioc.run(); });
+  // A network thread without connections yet must keep waiting for them: stop() ends the run.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> network_work;
+  for (auto& context : impl.iocs) network_work.push_back(asio::make_work_guard(*context));
   std::vector<std::thread> extra;
-  for (int i = 1; i < impl.threads; ++i) extra.emplace_back([&impl] { impl.ioc.run(); });
-  impl.ioc.run();
+  for (std::size_t i = 1; i < impl.iocs.size(); ++i) extra.emplace_back([&impl, i] { impl.iocs[i]->run(); });
+  impl.iocs.front()->run();
   for (auto& t : extra) t.join();
   feed_work.reset();
   impl.feed_ioc.stop();
@@ -537,7 +607,7 @@ void HttpServer::stop() {
     boost::system::error_code ec;
     impl.acceptor.close(ec);
     impl.signals.cancel(ec);
-    impl.ioc.stop();
+    for (auto& context : impl.iocs) context->stop();
   });
   asio::post(impl.feed_ioc, [&impl] { impl.keep_alive_timer.cancel(); });
 }

@@ -824,12 +824,13 @@ std::vector<RelayEntry> Repository::relay_pending(int limit) {
   return out;
 }
 
-void Repository::mark_relay(std::int64_t seq, const std::string& state, int answer_status, const std::string& answer,
+bool Repository::mark_relay(std::int64_t seq, const std::string& state, int answer_status, const std::string& answer,
                             std::int64_t at_ms) {
   Use st(
       stmt("UPDATE relay_outbox SET state = ?2, answer_status = ?3, answer = ?4, done_ms = ?5 "
            "WHERE seq = ?1 AND state = 'pending'"));
   st->bind(1, seq).bind(2, state).bind(3, answer_status).bind(4, answer).bind(5, at_ms).run();
+  return db_.changes() > 0;
 }
 
 void Repository::insert_lease(const domain::NumberLease& l) {

@@ -173,6 +173,12 @@ class Central : public ::testing::Test {
   long long relay(const std::string& state) {
     return count_rows(centre_->db(), "SELECT COUNT(*) FROM relay_outbox WHERE state = '" + state + "'");
   }
+  // The same count as the centre's health answer gives it (kept as running totals, not counted).
+  long long health_relay(const std::string& state) {
+    auto h = centre_->get("/api/v1/health", {});
+    if (h.status != 200) return -1;
+    return h.json_body()["relay"].value(state, -1LL);
+  }
   CentralServer central_;
   std::unique_ptr<CentreServer> centre_;
 };
@@ -184,6 +190,8 @@ TEST_F(Central, ApplicationsReachCentralOnceAndOfficersStatusesFlowBack) {
   ASSERT_TRUE(eventually([&] { return central_.applications() == 3; })) << central_.applications();
   ASSERT_TRUE(eventually([&] { return status_at_centre(1) == "with_department"; })) << status_at_centre(1);
   EXPECT_EQ(relay("sent"), 3);
+  ASSERT_TRUE(eventually([&] { return health_relay("sent") == 3; })) << health_relay("sent");
+  EXPECT_EQ(health_relay("pending"), 0);
 
   // At central: filed with the service's department, history from the centre on.
   const std::string health = central_.login("health1", "1111");
@@ -297,6 +305,8 @@ TEST_F(Central, EveryApplicationReachesCentralOnceThroughOutagesAndKills) {
   int filed = 0;
   for (; filed < 40; ++filed) ASSERT_EQ(file_at_centre(filed + 1).status, 201);
   EXPECT_EQ(relay("pending"), 40);
+  EXPECT_EQ(health_relay("pending"), 40);
+  EXPECT_EQ(health_relay("sent"), 0);
 
   central_.start();
   // kill -9 of the centre node while it drains, then of central while it drains.
@@ -311,6 +321,10 @@ TEST_F(Central, EveryApplicationReachesCentralOnceThroughOutagesAndKills) {
 
   ASSERT_TRUE(eventually([&] { return relay("sent") == filed; }, 60s)) << relay("sent") << " of " << filed;
   EXPECT_EQ(relay("refused"), 0);
+  // The health totals were counted at the last start and moved by each durable batch since.
+  ASSERT_TRUE(eventually([&] { return health_relay("sent") == filed; })) << health_relay("sent") << " of " << filed;
+  EXPECT_EQ(health_relay("pending"), 0);
+  EXPECT_EQ(health_relay("refused"), 0);
   EXPECT_EQ(central_.applications(), filed);
   EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(DISTINCT receipt) FROM applications WHERE centre = 'LDH01'"),
             filed);

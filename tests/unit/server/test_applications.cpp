@@ -128,5 +128,40 @@ TEST_F(ProtocolBookkeeping, TheQueueRowMovesOncePerBatchAndDeviceProgressIsStore
   EXPECT_EQ(repo.sync_device("K1")->applied_seq, 9);
 }
 
+// The batch answer is written as text with each entry's answer spliced in: it must read exactly as
+// the JSON tree of it would print (sorted keys, no spaces), for answers of every kind — a token, an
+// application, a refusal and a replay.
+TEST_F(ProtocolBookkeeping, TheBatchAnswerIsTheCanonicalJsonOfEachEntrysAnswer) {
+  auto cat = demo_catalogue();
+  const std::string hlc = domain::format_hlc(domain::HlcTime{1'795'000'000'000, 0, "K1"});
+  auto entry = [&](int seq, const std::string& kind, const std::string& path, const std::string& body) {
+    return json{{"seq", seq}, {"kind", kind}, {"hlc", hlc}, {"method", "POST"}, {"path", path}, {"body", body}};
+  };
+  json entries =
+      json::array({entry(1, "token.issue", "/api/v1/tokens", R"({"service":"birth-certificate"})"),
+                   entry(2, "application.file", "/api/v1/applications", filing(*cat, "LDH01-K1-000001").dump()),
+                   entry(3, "token.issue", "/api/v1/tokens", R"({"service":"no-such-service"})")});
+  Response r = call("POST", "/api/v1/sync/upload", "K1", json{{"protocol", 1}, {"entries", entries}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json answer = json::parse(r.body);
+  EXPECT_EQ(answer.dump(), r.body);
+  ASSERT_EQ(answer["results"].size(), 3u) << r.body;
+  EXPECT_EQ(answer["results"][0]["status"], 201) << r.body;
+  EXPECT_TRUE(answer["results"][0]["body"].contains("token")) << r.body;
+  EXPECT_EQ(answer["results"][1]["status"], 201) << r.body;
+  EXPECT_EQ(answer["results"][1]["body"]["application"]["receipt"], "LDH01-K1-000001") << r.body;
+  EXPECT_GE(answer["results"][2]["status"].get<int>(), 400) << r.body;
+  EXPECT_TRUE(answer["results"][2]["body"].contains("error")) << r.body;
+  EXPECT_EQ(answer["durable_through"], 3);
+  EXPECT_TRUE(answer["server_hlc"].is_string());
+
+  // The same batch again: every answer is a replay, in the same content.
+  Response again = call("POST", "/api/v1/sync/upload", "K1", json{{"protocol", 1}, {"entries", entries}}.dump());
+  ASSERT_EQ(again.status, 200) << again.body;
+  const json replayed = json::parse(again.body);
+  EXPECT_EQ(replayed.dump(), again.body);
+  EXPECT_EQ(replayed["results"], answer["results"]);
+}
+
 }  // namespace
 }  // namespace guichet::server

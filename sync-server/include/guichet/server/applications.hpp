@@ -21,6 +21,9 @@ namespace guichet::server {
 // wrong_due_date, invalid_application), with a message naming the field.
 domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue& catalogue, const std::string& body,
                                                          const std::string& device_id, DeviceKind device_kind);
+// The same check of a body already parsed (central reads the channel first; one parse serves both).
+domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue& catalogue, const nlohmann::json& body,
+                                                         const std::string& device_id, DeviceKind device_kind);
 
 // Whether `receipt` is "<centre>-<device>-<digits>" with at least 6 digits.
 bool receipt_belongs_to(const std::string& receipt, const std::string& centre_id, const std::string& device_id);

@@ -274,6 +274,12 @@ class Centre {
   // so a cursor never points past something a crash could take back.
   std::int64_t durable_change_seq() const { return durable_change_.load(); }
 
+  // The relay outbox's rows by state, as durably stored: counted once at start and kept up to date
+  // by each batch once it is durable, so a health answer costs no scan of the outbox.
+  RelayCounts relay_counts() const {
+    return RelayCounts{relay_pending_.load(), relay_sent_.load(), relay_refused_.load()};
+  }
+
   EventFeed& feed() { return feed_; }
   ReadPool& reads() { return reads_; }
   GroupCommitter::Stats commit_stats() const { return committer_->stats(); }
@@ -378,6 +384,10 @@ class Centre {
   std::int64_t batch_change_max_ = 0;
   std::map<std::string, std::uint64_t> batch_queue_days_;
   std::atomic<std::int64_t> durable_change_{0};
+  // Relay outbox totals (see relay_counts()): changed only by the answering thread, in commit order.
+  std::atomic<std::int64_t> relay_pending_{0};
+  std::atomic<std::int64_t> relay_sent_{0};
+  std::atomic<std::int64_t> relay_refused_{0};
 
   // Receipts being filed (in flight, not yet durable): guarded by receipts_mu_.
   std::mutex receipts_mu_;

@@ -21,6 +21,11 @@ struct HttpOptions {
   bool log_requests = false;
 };
 
+// The status line and headers of an answer, into `out` (cleared first), exactly as Beast would
+// serialize them for this response (Server, Content-Type, Cache-Control, the answer's own headers
+// replacing any of the same name, Connection, Content-Length). The body follows as it is.
+void write_answer_head(const Response& r, unsigned version, bool keep_alive, std::string& out);
+
 class HttpServer {
  public:
   // Binds and listens; throws std::runtime_error saying what failed.

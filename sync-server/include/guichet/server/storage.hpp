@@ -252,8 +252,9 @@ class Repository {
   // relay outbox (centre node)
   void insert_relay(const RelayEntry& r);
   std::vector<RelayEntry> relay_pending(int limit);
-  // Moves a pending entry to `state` (sent or refused) with central's answer.
-  void mark_relay(std::int64_t seq, const std::string& state, int answer_status, const std::string& answer,
+  // Moves a pending entry to `state` (sent or refused) with central's answer. False when the entry
+  // was not pending (already marked): nothing changed.
+  bool mark_relay(std::int64_t seq, const std::string& state, int answer_status, const std::string& answer,
                   std::int64_t at_ms);
   RelayCounts relay_counts();
 
