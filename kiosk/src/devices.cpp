@@ -192,6 +192,34 @@ std::optional<std::vector<std::uint8_t>> first_printable(const std::string& lang
 
 }  // namespace
 
+hw::receipts::EncodeOptions PaperText::options() {
+  std::lock_guard lock(mu_);
+  if (!tried_) {
+    tried_ = true;
+    try {
+      regular_ = std::make_unique<text::FontSet>();
+      bold_ = std::make_unique<text::FontSet>(text::bold_faces(*regular_));
+      text_ = std::make_unique<text::TextEngine>(*regular_, 256);
+      bold_text_ = std::make_unique<text::TextEngine>(*bold_, 64);
+    } catch (const std::exception& e) {
+      problem_ = e.what();
+      bold_text_.reset();
+      text_.reset();
+      bold_.reset();
+      regular_.reset();
+    }
+  }
+  hw::receipts::EncodeOptions options;
+  options.text = text_.get();
+  options.bold_text = bold_text_.get();
+  return options;
+}
+
+std::string PaperText::problem() {
+  std::lock_guard lock(mu_);
+  return problem_;
+}
+
 std::string plain_for_paper(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
@@ -214,13 +242,16 @@ std::string plain_for_paper(std::string_view text) {
 
 std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& catalogue,
                                                     const text::Translations& translations, const std::string& language,
-                                                    const IssuedToken& token, std::string& problem) {
+                                                    const IssuedToken& token, std::string& problem,
+                                                    PaperText* paper_text) {
   const domain::Service* svc = catalogue.service(token.token.service);
+  const hw::receipts::EncodeOptions options = paper_text ? paper_text->options() : hw::receipts::EncodeOptions{};
   auto make = [&](const PaperTry& attempt) {
     const std::string& lang = attempt.language;
     const Tr t(translations, lang);
     auto paper = [&](std::string s) { return attempt.plain ? plain_for_paper(s) : s; };
     hw::receipts::TokenSlip slip;
+    slip.language = lang;
     slip.centre_name = catalogue.centre.name.get(lang);
     slip.centre_address = catalogue.centre.address;
     if (svc) {
@@ -240,7 +271,7 @@ std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& cat
     slip.labels.estimated_wait = t.trc("slip", "Estimated wait");
     slip.footer_lines = {t.tr("Please wait until your number is called."),
                          t.tr("Keep this slip until you are served.")};
-    return hw::receipts::encode_token_slip(slip);
+    return hw::receipts::encode_token_slip(slip, options);
   };
   return first_printable(language, make, problem);
 }
@@ -287,13 +318,15 @@ StatusLookup ServerApplications::lookup(const std::string& receipt, std::chrono:
 
 std::optional<std::vector<std::uint8_t>> build_application_slip(
     const domain::Catalogue& catalogue, const text::Translations& translations, const std::string& language,
-    const FilingRequest& request, const std::string& token_display, std::string& problem) {
+    const FilingRequest& request, const std::string& token_display, std::string& problem, PaperText* paper_text) {
   const domain::Service* svc = catalogue.service(request.service);
+  const hw::receipts::EncodeOptions options = paper_text ? paper_text->options() : hw::receipts::EncodeOptions{};
   auto make = [&](const PaperTry& attempt) {
     const std::string& lang = attempt.language;
     const Tr t(translations, lang);
     auto paper = [&](std::string s) { return attempt.plain ? plain_for_paper(s) : s; };
     hw::receipts::ApplicationSlip slip;
+    slip.language = lang;
     slip.centre_name = catalogue.centre.name.get(lang);
     slip.centre_address = catalogue.centre.address;
     slip.service_name = svc ? svc->name.get(lang) : request.service;
@@ -322,7 +355,7 @@ std::optional<std::vector<std::uint8_t>> build_application_slip(
     slip.labels.all_documents = t.trc("slip", "All required documents received.");
     slip.footer_lines = {t.tr("Scan the QR code at any kiosk to see where your application stands."),
                          t.tr("Keep this slip: you need it to collect your certificate.")};
-    return hw::receipts::encode_application_slip(slip);
+    return hw::receipts::encode_application_slip(slip, options);
   };
   return first_printable(language, make, problem);
 }

@@ -63,3 +63,35 @@ TEST(Slip, AScriptThePrinterLacksFallsBackToEnglish) {
   EXPECT_NE(hi.find("21 November 2026"), std::string::npos);
   EXPECT_NE(hi.find("LDH01-K1-000042"), std::string::npos);
 }
+
+// With the text engine at hand, a Hindi or Urdu slip is printed in its language: the text the code
+// page lacks goes to paper as raster images (GS v 0), the receipt number stays text, and nothing
+// falls back to English.
+TEST(Slip, TheEngineDrawsHindiAndUrduSlipsInTheirLanguage) {
+  auto t = load_translations(std::string(GUICHET_SOURCE_DIR) + "/locales");
+  ASSERT_TRUE(t.ok()) << t.error().to_string();
+  PaperText paper;
+  for (const char* language : {"hi", "ur", "pa"}) {
+    std::string problem;
+    auto bytes = build_application_slip(*demo(), t.value(), language, request(), "", problem, &paper);
+    ASSERT_TRUE(bytes.has_value()) << language << ": " << problem;
+    const std::string job(bytes->begin(), bytes->end());
+    EXPECT_NE(job.find("\x1dv0"), std::string::npos) << language << ": drawn text";
+    EXPECT_NE(job.find("LDH01-K1-000042"), std::string::npos) << language;
+    EXPECT_EQ(job.find("Rs 50.00"), std::string::npos) << language << ": not the English fallback";
+    EXPECT_EQ(job.find("November"), std::string::npos) << language << ": not the English fallback";
+    EXPECT_EQ(job.find("Receipt number"), std::string::npos) << language;
+
+    IssuedToken token;
+    token.token.id = "LDH01-20261121-B007";
+    token.token.service = "birth-certificate";
+    token.token.prefix = "B";
+    token.token.number = 7;
+    auto token_bytes = build_slip(*demo(), t.value(), language, token, problem, &paper);
+    ASSERT_TRUE(token_bytes.has_value()) << language << ": " << problem;
+    const std::string token_job(token_bytes->begin(), token_bytes->end());
+    EXPECT_NE(token_job.find("\x1dv0"), std::string::npos) << language;
+    EXPECT_EQ(token_job.find("Your token number"), std::string::npos) << language;
+  }
+  EXPECT_EQ(paper.problem(), "");
+}
