@@ -143,6 +143,8 @@ class KioskApp {
         f.redraw_at(deadline);
       }
     }
+    // A citizen's choice of view ends with their session (idle timeout, Done, start over).
+    apply_theme(model_.state().shown_theme());
     if (model_.state().step != before) f.animate();  // draw the new screen now
   }
 
@@ -197,7 +199,7 @@ class KioskApp {
     auto catalogue = model_.state().catalogue;
     printer_worker_.run([this, in, catalogue] {
       SlipBuilder slip = [&](const IssuedToken& t, std::string& problem) {
-        return build_slip(*catalogue, translations_, in.language, t, problem);
+        return build_slip(*catalogue, translations_, in.language, t, problem, &paper_text_);
       };
       IssueResult r = issue_token(printer_, tokens_, slip, in);
       poster_.post([this, r] { run(model_.on_issue_result(r)); });
@@ -235,7 +237,8 @@ class KioskApp {
         return st.ok;
       };
       paper.print = [this, &in](const FilingRequest& request, std::string& problem) {
-        auto bytes = build_application_slip(*in.catalogue, translations_, in.language, request, {}, problem);
+        auto bytes =
+            build_application_slip(*in.catalogue, translations_, in.language, request, {}, problem, &paper_text_);
         if (!bytes) return false;
         PrinterCheck p = printer_.print(*bytes);
         if (!p.ok) problem = p.message;
@@ -278,6 +281,7 @@ class KioskApp {
   const KioskConfig& config_;
   ui::App& app_;
   const text::Translations& translations_;
+  PaperText paper_text_;  // slip text the printer's code page lacks, drawn (printer thread)
   ui::Poster poster_;
   KioskStore store_;
   sync::Outbox outbox_;

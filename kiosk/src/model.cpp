@@ -37,6 +37,7 @@ void KioskModel::start_over() {
   state_.lookup.reset();
   state_.pin.clear();
   state_.staff_message.clear();
+  state_.view.clear();
   if (state_.catalogue && !state_.catalogue->centre.languages.empty()) {
     state_.language = state_.catalogue->centre.languages.front();
   } else {
@@ -59,6 +60,10 @@ std::vector<Effect> KioskModel::apply(const Action& a, Clock::time_point now) {
       ++state_.session;
       state_.step = Step::Menu;
       return {};
+    case K::ChooseView:
+      if (state_.step != Step::Menu || (a.value != "high-contrast" && a.value != "large-text")) return {};
+      state_.view = state_.view == a.value ? std::string() : a.value;
+      return {Effect{Effect::Kind::ApplyTheme, {}, {}, {}, {}, state_.shown_theme()}};
     case K::ChooseMenu:
       if (state_.step != Step::Menu) return {};
       if (a.value == "token") state_.step = Step::Service;
@@ -199,7 +204,7 @@ std::vector<Effect> KioskModel::apply(const Action& a, Clock::time_point now) {
     case K::SetTheme:
       if (state_.step != Step::Settings) return {};
       state_.theme = a.value;
-      return {Effect{Effect::Kind::ApplyTheme, {}, {}, {}, {}, a.value}};
+      return {Effect{Effect::Kind::ApplyTheme, {}, {}, {}, {}, state_.shown_theme()}};
     case K::CloseSettings:
       if (state_.step != Step::Settings) return {};
       start_over();

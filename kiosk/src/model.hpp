@@ -101,13 +101,18 @@ struct KioskState {
   std::optional<Clock::time_point> pin_locked_until;
   std::string staff_message;  // "Wrong PIN", "Test page printed", …
   bool test_printing = false;
-  std::string theme;  // "default", "high-contrast", "large-text"
+  std::string theme;  // the kiosk's own, set by staff: "default", "high-contrast", "large-text"
+  // The citizen's choice for their session ("high-contrast", "large-text"), "" for the kiosk's
+  // theme; it ends with the session like everything else the citizen chose.
+  std::string view;
+  const std::string& shown_theme() const { return view.empty() ? theme : view; }
 };
 
 struct Action {
   enum class Kind {
     ChooseLanguage,    // value: language code
     ChooseMenu,        // value: "token", "apply" or "status"
+    ChooseView,        // value: "high-contrast" or "large-text"; the same again goes back
     ChooseAppService,  // value: service id
     FieldInput,        // value: the current field's whole new value
     FieldNext,         // the current field is done: check it and go on

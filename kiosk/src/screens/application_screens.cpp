@@ -15,12 +15,11 @@ const domain::Service* draft_service(const View& v) {
   return v.state.catalogue->service(v.state.draft.service);
 }
 
-// Back on the left, the next step on the right: along the bottom of the screen, or at the cursor
-// (`here`, above a keyboard that takes the rest of the screen).
+// Back on the left, the next step on the right, along the bottom of the screen.
 void back_button(ui::Frame& f, const View& v, std::vector<Action>& out, const std::string& next_label = {},
-                 Action::Kind next = Action::Kind::Back, bool next_enabled = true, bool here = false) {
+                 Action::Kind next = Action::Kind::Back, bool next_enabled = true) {
   const auto& t = f.theme();
-  const float y = here ? f.cursor().y : f.content().y + f.content().h - t.sizes.button_height * f.scale();
+  const float y = f.content().y + f.content().h - t.sizes.button_height * f.scale();
   f.set_cursor(f.content().x, y);
   if (f.button("\u2190 " + v.tr("Back"), ui::ButtonKind::Secondary)) out.push_back({Action::Kind::Back, {}});
   if (!next_label.empty()) {
@@ -28,15 +27,11 @@ void back_button(ui::Frame& f, const View& v, std::vector<Action>& out, const st
     f.set_cursor(f.content().x + f.content().w - w, y);
     if (f.button(next_label, ui::ButtonKind::Primary, w, next_enabled)) out.push_back({next, {}});
   }
-  if (here) f.set_cursor(f.content().x, y + (t.sizes.button_height + t.sizes.spacing) * f.scale());
 }
 
-// A value box: what was typed, or the example in muted type.
-void value_box(ui::Frame& f, const std::string& value, const std::string& placeholder) {
+// What was typed, or the example in muted type, in `r`.
+void value_in(ui::Frame& f, const ui::Rect& r, const std::string& value, const std::string& placeholder) {
   const auto& t = f.theme();
-  const float h = t.fonts.large * f.scale() * 1.8f;
-  ui::Vec2 c = f.cursor();
-  ui::Rect r{c.x, c.y, f.available_width(), h};
   f.fill(r, t.colors.surface);
   ui::Rect inner{r.x + t.sizes.padding * f.scale() * 0.5f, r.y, r.w - t.sizes.padding * f.scale(), r.h};
   // (The kit's text_in must not be given an empty text.)
@@ -45,7 +40,26 @@ void value_box(ui::Frame& f, const std::string& value, const std::string& placeh
   } else {
     f.text_in(inner, value, ui::TextStyle::Large, ui::Tone::Normal, ui::Align::Left);
   }
-  f.set_cursor(c.x, c.y + h + t.sizes.spacing * f.scale() * 0.5f);
+}
+
+// A field's row above its keyboard: Back, what was typed, and the next step side by side, so the
+// keyboard below keeps room for keys a finger can hit (15 mm) in the large-text theme too.
+void value_row(ui::Frame& f, const View& v, std::vector<Action>& out, const std::string& value,
+               const std::string& placeholder, const std::string& next_label, Action::Kind next,
+               bool next_enabled = true) {
+  const auto& t = f.theme();
+  const float s = f.scale();
+  const float h = t.sizes.button_height * s, gap = t.sizes.spacing * s;
+  const ui::Rect c = f.content();
+  const float y = f.cursor().y;
+  const float back_w = std::min(c.w * 0.22f, 360 * s);
+  const float next_w = std::min(c.w * 0.25f, 420 * s);
+  f.set_cursor(c.x, y);
+  if (f.button("\u2190 " + v.tr("Back"), ui::ButtonKind::Secondary, back_w)) out.push_back({Action::Kind::Back, {}});
+  f.set_cursor(c.x + c.w - next_w, y);
+  if (f.button(next_label, ui::ButtonKind::Primary, next_w, next_enabled)) out.push_back({next, {}});
+  value_in(f, {c.x + back_w + gap, y, c.w - back_w - next_w - 2 * gap, h}, value, placeholder);
+  f.set_cursor(c.x, y + h + gap);
 }
 
 std::string shown_value(const domain::FormField& field, const std::string& value, const std::string& lang,
@@ -76,9 +90,38 @@ std::vector<Action> MenuScreen::draw(ui::Frame& f, const View& v) {
       {v.tr("Check my application"), v.tr("Scan the QR code on your slip"), true, "menu:status"},
   };
   const char* ids[] = {"token", "apply", "status"};
-  int tapped = f.tile_grid(tiles, 1);
-  if (tapped >= 0) out.push_back({Action::Kind::ChooseMenu, ids[tapped]});
+  // Three tiles between the question and the bottom row, shorter than the theme's when the theme's
+  // text is large (they never run under the buttons).
+  {
+    const auto& th = f.theme();
+    const float gap = th.sizes.spacing * f.scale();
+    const float room = f.content().y + f.content().h - f.cursor().y - (th.sizes.button_height * f.scale() + gap);
+    const float tile_h = std::min(th.sizes.tile_height * f.scale(), (room - 2 * gap) / 3);
+    int tapped = f.tile_grid(tiles, 1, tile_h);
+    if (tapped >= 0) out.push_back({Action::Kind::ChooseMenu, ids[tapped]});
+  }
+
   back_button(f, v, out);
+
+  // For citizens with low vision: this session's screens in high contrast or larger text. On the
+  // bottom row, after Back, clear of the staff corner.
+  const auto& t = f.theme();
+  const float gap = t.sizes.spacing * f.scale();
+  const float right = f.content().x + f.content().w - (t.sizes.corner_control + t.sizes.spacing) * f.scale();
+  const float w = std::min(520 * f.scale(), (right - f.content().x) / 3 - gap);
+  const float y = f.content().y + f.content().h - t.sizes.button_height * f.scale();
+  const std::pair<const char*, std::string> views[] = {{"high-contrast", v.tr("Easier to see")},
+                                                       {"large-text", v.tr("Larger text")}};
+  float x = right - 2 * w - gap;
+  for (const auto& [id, label] : views) {
+    const bool on = v.state.view == id;
+    f.set_cursor(x, y);
+    if (f.button((on ? "\u2713 " : "") + label + "##view:" + id,
+                 on ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, w)) {
+      out.push_back({Action::Kind::ChooseView, id});
+    }
+    x += w + gap;
+  }
   if (staff_corner(f)) out.push_back({Action::Kind::OpenStaff, {}});
   return out;
 }
@@ -101,14 +144,12 @@ std::vector<Action> AppServiceScreen::draw(ui::Frame& f, const View& v) {
     tiles.push_back({screen_text(s.name, lang), detail, true, "app:" + s.id});
     ids.push_back(s.id);
   }
-  f.begin_panel("app-services", f.available_width(),
-                f.content().y + f.content().h - f.cursor().y -
-                    (f.theme().sizes.button_height + f.theme().sizes.spacing) * f.scale(),
-                false);
-  int tapped = f.tile_grid(tiles, 3);
-  f.end_panel();
+  const auto& t = f.theme();
+  const float nav_h = (t.sizes.button_height + t.sizes.spacing) * f.scale();
+  int tapped = paged_tile_grid(f, v, tiles, 3, t.sizes.tile_height * f.scale(), nav_h, pages_);
   if (tapped >= 0) out.push_back({Action::Kind::ChooseAppService, ids[static_cast<std::size_t>(tapped)]});
   back_button(f, v, out);
+  page_buttons(f, v, pages_, v.tr("Previous services"), v.tr("More services"));
   return out;
 }
 
@@ -160,8 +201,7 @@ std::vector<Action> FieldScreen::draw(ui::Frame& f, const View& v) {
 
   std::string example =
       field.example.empty() ? std::string() : v.tr("For example: {example}", {{"example", field.example}});
-  value_box(f, value, example);
-  back_button(f, v, out, next, Action::Kind::FieldNext, true, true);
+  value_row(f, v, out, value, example, next, Action::Kind::FieldNext);
   const std::size_t max = static_cast<std::size_t>(field.max_length.value_or(domain::kMaxValueChars));
   if (keyboard(f, v, value, keyboard_for(field), max, keyboard_,
                std::to_string(v.state.session) + "|" + svc->id + "|" + field.id)) {
@@ -329,8 +369,8 @@ std::vector<Action> StatusEntryScreen::draw(ui::Frame& f, const View& v) {
   f.text(v.tr("Hold the QR code of your slip under the scanner, or type your receipt number."), ui::TextStyle::Body,
          ui::Tone::Muted, ui::Align::Center);
   std::string value = v.state.status_query;
-  value_box(f, value, v.tr("For example: {example}", {{"example", "LDH01-K1-000042"}}));
-  back_button(f, v, out, v.tr("Check"), Action::Kind::StatusSubmit, !normalise_receipt(value).empty(), true);
+  value_row(f, v, out, value, v.tr("For example: {example}", {{"example", "LDH01-K1-000042"}}), v.tr("Check"),
+            Action::Kind::StatusSubmit, !normalise_receipt(value).empty());
   if (keyboard(f, v, value, KeyboardKind::Receipt, 64, keyboard_, std::to_string(v.state.session))) {
     out.push_back({Action::Kind::StatusInput, value});
   }

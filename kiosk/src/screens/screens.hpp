@@ -42,6 +42,13 @@ struct KeyboardState {
 
 using KioskScreen = ui::Screen<View, Action>;
 
+// Which page of a tile grid is shown; it goes back to the first for each new citizen.
+struct TilePages {
+  int page = 0;
+  int pages = 1;
+  std::uint64_t session = 0;
+};
+
 class LanguageScreen final : public KioskScreen {
  public:
   std::vector<Action> draw(ui::Frame& f, const View& v) override;
@@ -52,8 +59,7 @@ class ServiceScreen final : public KioskScreen {
   std::vector<Action> draw(ui::Frame& f, const View& v) override;
 
  private:
-  int page_ = 0;
-  std::string for_language_;  // the page resets when a new citizen starts
+  TilePages pages_;
 };
 
 class PriorityScreen final : public KioskScreen {
@@ -95,6 +101,9 @@ class MenuScreen final : public KioskScreen {
 class AppServiceScreen final : public KioskScreen {
  public:
   std::vector<Action> draw(ui::Frame& f, const View& v) override;
+
+ private:
+  TilePages pages_;
 };
 
 class FieldScreen final : public KioskScreen {
@@ -148,5 +157,15 @@ bool keyboard(ui::Frame& f, const View& v, std::string& value, KeyboardKind kind
 // Shared pieces.
 void draw_header(ui::Frame& f, const View& v);
 bool staff_corner(ui::Frame& f);
+
+// Tiles in pages of as many whole rows as fit between the cursor and `reserve` pixels above the
+// content's bottom (the navigation buttons): a touch screen does not scroll, so a tile cut by the
+// edge would be one a finger cannot use. Returns the index in `tiles` tapped, or -1.
+int paged_tile_grid(ui::Frame& f, const View& v, const std::vector<ui::Tile>& tiles, int columns, float tile_h,
+                    float reserve, TilePages& pages);
+
+// "Previous" and "More" buttons for `pages`, from the cursor along the bottom row.
+void page_buttons(ui::Frame& f, const View& v, TilePages& pages, const std::string& previous_label,
+                  const std::string& more_label);
 
 }  // namespace guichet::kiosk

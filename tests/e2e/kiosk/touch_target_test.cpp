@@ -69,6 +69,17 @@ class KioskTouchTargetTest : public ::testing::TestWithParam<std::string> {
     for (const auto& p : ui::small_touch_targets(items, dpi)) {
       ADD_FAILURE() << GetParam() << " theme, " << screen << ": " << p.to_string();
     }
+    // A control under another one takes the other's touches.
+    for (std::size_t a = 0; a < items.size(); ++a) {
+      for (std::size_t b = a + 1; b < items.size(); ++b) {
+        const auto &x = items[a], &y = items[b];
+        if (x.kind != ui::ScreenItem::Kind::Control || y.kind != ui::ScreenItem::Kind::Control) continue;
+        const bool overlap = x.rect.x < y.rect.x + y.rect.w && y.rect.x < x.rect.x + x.rect.w &&
+                             x.rect.y < y.rect.y + y.rect.h && y.rect.y < x.rect.y + x.rect.h;
+        if (overlap)
+          ADD_FAILURE() << GetParam() << " theme, " << screen << ": \"" << x.text << "\" overlaps \"" << y.text << "\"";
+      }
+    }
     ++screens_;
   }
 
@@ -86,6 +97,15 @@ class KioskTouchTargetTest : public ::testing::TestWithParam<std::string> {
     FAIL() << "Back did not lead to the start:\n" << k_->screen();
   }
 
+  float item_height(const std::string& label) {
+    EXPECT_EQ(k_->cmd("dump"), "ok");
+    for (const auto& i : parse_dump(k_->dumped)) {
+      if (i.text == label) return i.rect.h;
+    }
+    ADD_FAILURE() << "nothing labelled " << label;
+    return 0;
+  }
+
   void ok(const std::string& command) { ASSERT_EQ(k_->cmd(command), "ok") << command << "\n" << k_->screen(); }
 
   guichet::testing::CentreServer centre_;
@@ -100,6 +120,18 @@ TEST_P(KioskTouchTargetTest, EveryScreenHasFingerSizedControls) {
   ok("tap \"English\"");
   ok("wait_text \"What would you like to do?\"");
   check("menu");
+  if (GetParam() == "default") {
+    // A citizen with low vision switches their session to larger text: the same screen, bigger.
+    const std::string question = "What would you like to do?";
+    const float before = item_height(question);
+    ok("tap \"Larger text\"");
+    ok("sleep 200");
+    EXPECT_GT(item_height(question), before * 1.15f) << k_->screen();
+    check("menu in larger text");
+    ok("tap \"Larger text\"");
+    ok("sleep 200");
+    EXPECT_FLOAT_EQ(item_height(question), before) << "back to the kiosk's theme";
+  }
 
   // A token.
   ok("tap \"Take a token\"");
@@ -147,7 +179,7 @@ TEST_P(KioskTouchTargetTest, EveryScreenHasFingerSizedControls) {
   ok("key Return");
   ok("wait_text \"Kiosk settings\" 10000");
   check("settings");
-  EXPECT_EQ(screens_, 12);
+  EXPECT_EQ(screens_, GetParam() == "default" ? 13 : 12);
 }
 
 INSTANTIATE_TEST_SUITE_P(Themes, KioskTouchTargetTest, ::testing::Values("default", "large-text", "high-contrast"),

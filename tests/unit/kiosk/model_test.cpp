@@ -398,3 +398,32 @@ TEST(KioskApplication, CheckStatus) {
   m.on_status_lookup(l);
   EXPECT_EQ(m.state().step, Step::Menu) << "a late answer changes nothing";
 }
+
+// A citizen with low vision picks high contrast or larger text for their own session; the next
+// citizen gets the kiosk's theme back.
+TEST(KioskModel, CitizensViewLastsTheirSession) {
+  KioskModel m = ready();
+  m.set_theme_name("default");
+  EXPECT_TRUE(m.apply({K::ChooseView, "large-text"}, t0).empty()) << "only from the menu";
+  m.apply({K::ChooseLanguage, "hi"}, t0);
+  auto e = m.apply({K::ChooseView, "large-text"}, t0);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].kind, Effect::Kind::ApplyTheme);
+  EXPECT_EQ(e[0].value, "large-text");
+  EXPECT_EQ(m.state().shown_theme(), "large-text");
+  e = m.apply({K::ChooseView, "high-contrast"}, t0);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].value, "high-contrast") << "one view at a time";
+  e = m.apply({K::ChooseView, "high-contrast"}, t0);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].value, "default") << "the same choice again turns it off";
+  EXPECT_TRUE(m.apply({K::ChooseView, "neon"}, t0).empty()) << "unknown views are ignored";
+  EXPECT_EQ(m.state().shown_theme(), "default");
+
+  m.apply({K::ChooseView, "large-text"}, t0);
+  m.apply({K::ChooseMenu, "token"}, t0);
+  EXPECT_EQ(m.state().shown_theme(), "large-text") << "kept on every screen of the session";
+  EXPECT_TRUE(m.on_idle());
+  EXPECT_EQ(m.state().view, "");
+  EXPECT_EQ(m.state().shown_theme(), "default") << "the next citizen starts with the kiosk's theme";
+}
