@@ -560,6 +560,7 @@ struct HttpServer::Impl {
   std::vector<std::unique_ptr<asio::io_context>> iocs;  // one per network thread
   tcp::acceptor acceptor;
   asio::signal_set signals;
+  bool catching_signals = false;
   // Declared before the feed's io_context: feed connections leave the hub when that context is
   // destroyed, so the hub must outlive it.
   std::shared_ptr<FeedHub> hub;
@@ -575,15 +576,20 @@ HttpServer::~HttpServer() = default;
 
 std::uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 
-void HttpServer::run(bool stop_on_signals) {
+void HttpServer::stop_on_signals() {
   auto& impl = *impl_;
-  if (stop_on_signals) {
-    impl.signals.add(SIGINT);
-    impl.signals.add(SIGTERM);
-    impl.signals.async_wait([this](const boost::system::error_code& ec, int) {
-      if (!ec) stop();
-    });
-  }
+  if (impl.catching_signals) return;
+  impl.catching_signals = true;
+  impl.signals.add(SIGINT);
+  impl.signals.add(SIGTERM);
+  impl.signals.async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) stop();
+  });
+}
+
+void HttpServer::run(bool on_signals) {
+  auto& impl = *impl_;
+  if (on_signals) stop_on_signals();
   asio::co_spawn(impl.acceptor.get_executor(), impl.accept_loop(), asio::detached);
   asio::co_spawn(impl.feed_ioc, impl.keep_alive_loop(), asio::detached);
   auto feed_work = asio::make_work_guard(impl.feed_ioc);

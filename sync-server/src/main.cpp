@@ -175,6 +175,9 @@ int serve(const ServeArgs& a) {
   } catch (const std::exception& e) {
     return fail(e.what());
   }
+  // Before the port file: whoever reads it may stop the server at once, and SIGTERM must then be
+  // a clean stop, not the default kill.
+  http_server->stop_on_signals();
   const auto port = http_server->port();
   if (!a.port_file.empty() && !guichet::store::write_file_atomically(a.port_file, std::to_string(port) + "\n", 0644)) {
     return fail("cannot write the port file " + a.port_file);

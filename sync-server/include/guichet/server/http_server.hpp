@@ -35,6 +35,10 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   std::uint16_t port() const;
+  // From now on SIGINT and SIGTERM stop the server (once run() is running; a signal that comes
+  // earlier waits for it) instead of killing the process. Call it before telling anyone the
+  // server is there (the port file): a supervisor may stop it at once.
+  void stop_on_signals();
   // Serves until stop() or SIGINT/SIGTERM (when stop_on_signals), on options.threads threads.
   void run(bool stop_on_signals = true);
   void stop();  // from any thread
