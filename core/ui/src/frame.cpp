@@ -4,7 +4,10 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <optional>
+#include <utility>
 
 #include "internal.hpp"
 
@@ -88,6 +91,71 @@ Block lay_out(detail::FrameContext& ctx, std::string_view s, int px, float max_w
 
 Block lay_out(detail::FrameContext& ctx, std::string_view s, TextStyle style, float max_width) {
   return lay_out(ctx, s, ctx.text_px[static_cast<int>(style)], max_width);
+}
+
+// True when a line of `b` ends inside a word: the line breaker found no break opportunity in a
+// word wider than the box and cut it ("Effa|cer" on a narrow key).
+bool breaks_a_word(const Block& b, std::string_view s) {
+  if (!b.layout) return false;
+  auto in_word = [](unsigned char c) { return c >= 0x80 || std::isalnum(c) != 0; };
+  for (std::size_t i = 0; i + 1 < b.layout->lines.size(); ++i) {
+    const std::size_t end = b.layout->lines[i].text_end;
+    if (end == 0 || end >= s.size()) continue;
+    if (in_word(static_cast<unsigned char>(s[end - 1])) && in_word(static_cast<unsigned char>(s[end]))) return true;
+  }
+  return false;
+}
+
+// Lays out a control's label no wider than `max_width`. When a word of it would be cut in two, the
+// label may take `roomy_width` (the control's padding given up), then smaller sizes down to half
+// the size asked for; below that the word is cut.
+Block lay_out_words(detail::FrameContext& ctx, std::string_view s, TextStyle style, float max_width,
+                    float roomy_width) {
+  const int asked = ctx.text_px[static_cast<int>(style)];
+  Block b = lay_out(ctx, s, asked, max_width);
+  for (int px = asked; breaks_a_word(b, s) && px >= asked / 2; --px) {
+    for (float w : {max_width, roomy_width}) {
+      if (px == asked && w == max_width) continue;
+      b = lay_out(ctx, s, px, w);
+      if (!breaks_a_word(b, s)) break;
+    }
+  }
+  return b;
+}
+
+// The ink of a block drawn with its top at 0: the top of its highest and the bottom of its lowest
+// glyph, from the glyph atlas's boxes. Nothing when it draws no ink.
+std::optional<std::pair<float, float>> ink_extent(detail::FrameContext& ctx, const Block& b) {
+  if (!b.layout) return std::nullopt;
+  GlyphAtlas& atlas = *ctx.text->atlas;
+  std::optional<std::pair<float, float>> ink;
+  for (const auto& g : b.layout->glyphs) {
+    const GlyphAtlas::Glyph& e = atlas.get(g.face, g.glyph, b.px);
+    if (e.page < 0 || e.h == 0) continue;
+    const float top = std::round(g.y - b.raise) - static_cast<float>(e.top);
+    const float bottom = top + static_cast<float>(e.h);
+    ink = ink ? std::pair{std::min(ink->first, top), std::max(ink->second, bottom)} : std::pair{top, bottom};
+  }
+  return ink;
+}
+
+// Moves ink meant to span `ink_top`..`ink_bottom` so that it stays inside the box from `top`, `h`
+// high; returns how far to move it. Lines are centred by their line box, which suits most scripts;
+// a font whose line box is much taller than its letters (Noto Nastaliq Urdu keeps room for stacked
+// dots) puts short words low, under a key's bottom edge: those are moved up, or centred on their
+// ink when they cannot fit.
+float keep_ink_inside(float ink_top, float ink_bottom, float top, float h) {
+  const float margin = std::min(4.0f, h / 16);
+  if (ink_bottom - ink_top > h - 2 * margin) return top + (h - (ink_bottom - ink_top)) / 2 - ink_top;
+  if (ink_bottom > top + h - margin) return top + h - margin - ink_bottom;
+  if (ink_top < top + margin) return top + margin - ink_top;
+  return 0;
+}
+
+// A block meant to be drawn with its top at `y`, moved so its ink stays inside the box.
+float ink_inside(detail::FrameContext& ctx, const Block& b, float y, float top, float h) {
+  auto ink = ink_extent(ctx, b);
+  return ink ? y + keep_ink_inside(y + ink->first, y + ink->second, top, h) : y;
 }
 
 // Where the ink goes: in a right-to-left language the start of a line is on the right.
@@ -304,8 +372,8 @@ bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind k
   float inner = w - pad;
   Block b = lay_out(ctx, shown, style, inner);
   dl->PushClipRect(min, max, true);
-  auto glyphs = draw_block(ctx, dl, b, ImVec2(min.x + pad / 2, min.y + (h - b.height) / 2), inner, Align::Center,
-                           to_imu32(text_color));
+  const float y = ink_inside(ctx, b, min.y + (h - b.height) / 2, min.y, h);
+  auto glyphs = draw_block(ctx, dl, b, ImVec2(min.x + pad / 2, y), inner, Align::Center, to_imu32(text_color));
   dl->PopClipRect();
   record(ctx, ScreenItem::Kind::Control, shown, min, max, enabled, std::move(glyphs));
   return enabled && clicked;
@@ -344,28 +412,41 @@ bool Frame::tile(const Tile& tile, float width, float height) {
 
   float pad = t.sizes.spacing * s;
   float inner = width - 2 * pad;
-  Block label = lay_out(ctx_, tile.label, TextStyle::Large, inner);
+  const float roomy = width - pad / 2;
+  Block label = lay_out_words(ctx_, tile.label, TextStyle::Large, inner, roomy);
   Block detail = lay_out(ctx_, tile.detail, TextStyle::Body, inner);
   auto detail_h = [&] { return tile.detail.empty() ? 0.0f : detail.height + pad / 3; };
   // A long label first makes its detail line smaller, then itself, rather than push text out of
   // the tile.
   if (label.height + detail_h() > h - pad / 2) detail = lay_out(ctx_, tile.detail, TextStyle::Small, inner);
-  if (label.height + detail_h() > h - pad / 2) label = lay_out(ctx_, tile.label, TextStyle::Body, inner);
+  if (label.height + detail_h() > h - pad / 2) label = lay_out_words(ctx_, tile.label, TextStyle::Body, inner, roomy);
   const float lh = label.height, dh = detail_h();
   float y = min.y + std::max(pad / 4, (h - lh - dh) / 2);
+  float detail_y = y + lh + pad / 3;
+  if (tile.detail.empty()) {
+    y = ink_inside(ctx_, label, y, min.y, h);
+  } else if (auto li = ink_extent(ctx_, label), di = ink_extent(ctx_, detail); li && di) {
+    // Stacked by their line boxes the two may not fit (tall Nastaliq lines): stacked by their ink
+    // instead, then the pair kept inside the tile.
+    if (y + li->first < min.y || detail_y + di->second > max.y) detail_y = y + li->second + pad / 4 - di->first;
+    const float move = keep_ink_inside(y + li->first, detail_y + di->second, min.y, h);
+    y += move;
+    detail_y += move;
+  }
   // Text that does not fit is cut at the tile's edge rather than spilling onto its neighbours.
   dl->PushClipRect(min, max, true);
-  auto label_glyphs = draw_block(ctx_, dl, label, ImVec2(min.x + pad, y), inner, Align::Center, to_imu32(fg));
+  // A label that took the padding is centred on the whole tile.
+  const float label_w = std::max(inner, label.width), label_x = min.x + (width - label_w) / 2;
+  auto label_glyphs = draw_block(ctx_, dl, label, ImVec2(label_x, y), label_w, Align::Center, to_imu32(fg));
   std::vector<DrawnGlyph> detail_glyphs;
   if (!tile.detail.empty()) {
-    detail_glyphs =
-        draw_block(ctx_, dl, detail, ImVec2(min.x + pad, y + lh + pad / 3), inner, Align::Center, to_imu32(sub));
+    detail_glyphs = draw_block(ctx_, dl, detail, ImVec2(min.x + pad, detail_y), inner, Align::Center, to_imu32(sub));
   }
   dl->PopClipRect();
   record(ctx_, ScreenItem::Kind::Control, tile.label, min, max, tile.enabled, std::move(label_glyphs));
   if (!tile.detail.empty()) {
-    record(ctx_, ScreenItem::Kind::Text, tile.detail, ImVec2(min.x, y + lh), ImVec2(max.x, y + lh + dh), true,
-           std::move(detail_glyphs));
+    record(ctx_, ScreenItem::Kind::Text, tile.detail, ImVec2(min.x, detail_y), ImVec2(max.x, detail_y + dh - pad / 3),
+           true, std::move(detail_glyphs));
   }
   return tile.enabled && clicked;
 }
@@ -537,8 +618,8 @@ int Frame::text_list(std::string_view id, const std::vector<std::string>& rows, 
     if (ImGui::IsRectVisible(min, max)) {
       Block b = lay_out(ctx_, rows[i], TextStyle::Body, 0);
       dl->PushClipRect(min, max, true);
-      glyphs = draw_block(ctx_, dl, b, ImVec2(min.x + inset, min.y + (row_h - b.height) / 2), w - 2 * inset,
-                          Align::Left, to_imu32(fg));
+      const float y = ink_inside(ctx_, b, min.y + (row_h - b.height) / 2, min.y, row_h);
+      glyphs = draw_block(ctx_, dl, b, ImVec2(min.x + inset, y), w - 2 * inset, Align::Left, to_imu32(fg));
       dl->PopClipRect();
     }
     record(ctx_, ScreenItem::Kind::Control, rows[i], min, max, true, std::move(glyphs));

@@ -90,10 +90,14 @@ inline constexpr double kGoldenPixelTolerance = 0.001;
 // `tolerance`: the fraction of pixels allowed to differ. Receipts with drawn text pass 0: a vowel sign
 // in the wrong place is a few dozen pixels, well inside 0.1 % of a slip, and their fonts and
 // FreeType are pinned by the Debian release the tests run on.
+//
+// `golden_root` holds the golden files, `output_root` receives what a failing test produced: the
+// receipts' folders unless told otherwise (screenshots keep theirs in tests/golden/screens).
 inline void expect_golden_png(const std::string& name, const hardware::escpos_render::GreyImage& actual,
-                              double tolerance = kGoldenPixelTolerance) {
+                              double tolerance = kGoldenPixelTolerance, const fs::path& golden_root = golden_dir(),
+                              const fs::path& output_root = output_dir()) {
   namespace render = hardware::escpos_render;
-  const fs::path path = golden_dir() / name;
+  const fs::path path = golden_root / name;
   if (updating_golden()) {
     fs::create_directories(path.parent_path());
     ASSERT_FALSE(render::write_png(actual, path));
@@ -107,7 +111,7 @@ inline void expect_golden_png(const std::string& name, const hardware::escpos_re
   const auto allowed = static_cast<std::size_t>(static_cast<double>(diff.total_pixels) * tolerance);
   if (!diff.same_size || diff.differing_pixels > allowed) {
     // Names may hold a folder ("ur/token-slip-80mm.png"): the output keeps it.
-    const fs::path actual_path = output_dir() / name;
+    const fs::path actual_path = output_root / name;
     const fs::path diff_path = actual_path.parent_path() / ("diff-" + actual_path.filename().string());
     fs::create_directories(actual_path.parent_path());
     (void)render::write_png(actual, actual_path);
