@@ -134,7 +134,7 @@ TEST_F(KioskApplicationTest, FilesPrintsAndChecksAnApplication) {
   EXPECT_EQ(test::decode_qr(png.value()), receipt);
   fs::copy_file(sim_->job_png(1), shots_ / "application-slip.png", fs::copy_options::overwrite_existing);
 
-  // The server gets the filing from the outbox (once it offers the applications endpoint).
+  // The server gets the filing from the outbox and answers its public status.
   sync::ApiClient api(centre_.endpoint("K1", kiosk_secret_));
   sync::HttpResponse status;
   test::wait_until(
@@ -143,17 +143,12 @@ TEST_F(KioskApplicationTest, FilesPrintsAndChecksAnApplication) {
         return status.ok();
       },
       10s);
-  const bool server_has_applications = status.ok() || status.error_code() == "unknown_application";
-  if (server_has_applications) {
-    ASSERT_TRUE(status.ok()) << status.status << " " << status.body;
-    json app = json::parse(status.body)["application"];
-    EXPECT_EQ(app["receipt"], receipt);
-    EXPECT_EQ(app["service"], "birth-certificate");
-    EXPECT_EQ(app["status"], "received");
-    EXPECT_EQ(status.body.find("Harpreet"), std::string::npos) << "no personal data in the public status";
-  } else {
-    std::cout << "note: the server does not offer /api/v1/applications yet (" << status.status << ")\n";
-  }
+  ASSERT_TRUE(status.ok()) << status.status << " " << status.body;
+  json app = json::parse(status.body)["application"];
+  EXPECT_EQ(app["receipt"], receipt);
+  EXPECT_EQ(app["service"], "birth-certificate");
+  EXPECT_EQ(app["status"], "received");
+  EXPECT_EQ(status.body.find("Harpreet"), std::string::npos) << "no personal data in the public status";
 
   // "Check my application": the receipt number typed as a scanner types it, then Return.
   ASSERT_EQ(k->cmd("tap \"Done\""), "ok");
@@ -163,18 +158,13 @@ TEST_F(KioskApplicationTest, FilesPrintsAndChecksAnApplication) {
   ASSERT_EQ(k->cmd("wait_text \"type your receipt number\""), "ok");
   ASSERT_EQ(k->cmd("type " + quoted(receipt) + " 2"), "ok");
   ASSERT_EQ(k->cmd("key Return"), "ok");
-  if (server_has_applications) {
-    ASSERT_EQ(k->cmd("wait_text \"Received at the centre\" 10000"), "ok") << k->screen();
-    ASSERT_EQ(k->cmd("wait_text \"Birth certificate\""), "ok") << k->screen();
-  } else {
-    ASSERT_EQ(k->cmd("wait_text \"the status cannot be checked right now\" 10000"), "ok") << k->screen();
-  }
+  ASSERT_EQ(k->cmd("wait_text \"Received at the centre\" 10000"), "ok") << k->screen();
+  ASSERT_EQ(k->cmd("wait_text \"Birth certificate\""), "ok") << k->screen();
   shot(*k, "application-7-status.png");
   EXPECT_EQ(k->cmd("quit"), "ok");
   EXPECT_EQ(k->wait_exit(10s), 0);
 
-  // The kiosk's outbox holds the filing, kind application.file, with the contract's body: pending
-  // or answered, whatever the server offers.
+  // The kiosk's outbox holds the filing, kind application.file, with the contract's body, answered.
   std::vector<std::int64_t> seqs;
   {
     store::Db db((work_ / "kiosk-data" / "outbox.sqlite").string());
@@ -197,9 +187,7 @@ TEST_F(KioskApplicationTest, FilesPrintsAndChecksAnApplication) {
   EXPECT_EQ(body["fee_minor"], 0);
   EXPECT_EQ(body["documents"][0], (json{{"id", "discharge-slip"}, {"present", true}}));
   EXPECT_EQ(body["documents"][2], (json{{"id", "address-proof"}, {"present", false}}));
-  if (server_has_applications) {
-    EXPECT_EQ(entry->state, sync::OutboxState::Done) << entry->response_body;
-  }
+  EXPECT_EQ(entry->state, sync::OutboxState::Done) << entry->response_body;
 }
 
 TEST_F(KioskApplicationTest, PrinterFaultStillSavesAndShowsTheReceiptNumber) {
