@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "guichet/server/admin.hpp"
 #include "guichet/server/enrollment.hpp"
@@ -449,6 +450,58 @@ TEST_F(Enrollment, DevicesAreListedWithTheirState) {
   EXPECT_NE(text.substr(b1, text.find('\n', b1) - b1).find("revoked on"), std::string::npos) << text;
   store::Db handle = open_database(db);
   EXPECT_EQ(list_devices(handle).size(), 6u);
+}
+
+TEST_F(Enrollment, AnAdminListsAndCancelsCodesAndRevokesDevicesThroughTheApi) {
+  ASSERT_TRUE(add_operator(db, "adm", "Admin", "admin", "5555").ok());
+  const std::string code = code_for("kiosk", "K5", "Hall kiosk");
+  const std::string op_session = login("D1", "op1", "1234", "");
+  EXPECT_EQ(call("GET", "/api/v1/enrollment-codes", "D1", "", op_session).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/devices", "D1", "", op_session).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/devices", "D1").status, 401);
+
+  // A manager sees the codes (never the code) and the devices, but changes nothing.
+  const std::string mgr = login("D1", "mgr", "9876", "");
+  Response listed = call("GET", "/api/v1/enrollment-codes", "D1", "", mgr);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.body.find(*normalize_enrollment_code(code)), std::string::npos);
+  json codes = body_of(listed)["codes"];
+  ASSERT_EQ(codes.size(), 1u);
+  EXPECT_EQ(codes[0]["device_id"], "K5");
+  EXPECT_EQ(codes[0]["name"], "Hall kiosk");
+  EXPECT_EQ(codes[0]["state"], "unused");
+  const std::string ref = codes[0]["ref"];
+  EXPECT_EQ(call("POST", "/api/v1/enrollment-codes/" + ref + "/cancel", "D1", "{}", mgr).status, 403);
+  EXPECT_EQ(call("POST", "/api/v1/devices/K2/revoke", "D1", "{}", mgr).status, 403);
+  Response devices = call("GET", "/api/v1/devices", "D1", "", mgr);
+  ASSERT_EQ(devices.status, 200) << devices.body;
+  EXPECT_EQ(body_of(devices)["devices"].size(), 6u);
+  EXPECT_EQ(devices.body.find("secret"), std::string::npos);
+
+  const std::string admin = login("D2", "adm", "5555", "");
+  Response cancelled = call("POST", "/api/v1/enrollment-codes/" + ref + "/cancel", "D2", "{}", admin);
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(body_of(cancelled)["code"]["state"], "cancelled");
+  Response twice = call("POST", "/api/v1/enrollment-codes/" + ref + "/cancel", "D2", "{}", admin);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_NE(body_of(twice)["error"]["message"].get<std::string>().find("already cancelled"), std::string::npos);
+  EXPECT_EQ(call("POST", "/api/v1/enrollment-codes/abcdef99/cancel", "D2", "{}", admin).status, 404);
+  Response refused = enroll(code, "kiosk", "nonce-0123456789abcdef");
+  EXPECT_EQ(refused.status, 410);
+  EXPECT_EQ(body_of(refused)["error"]["code"], "enrollment_code_cancelled");
+
+  // Revoked over HTTP: the device is refused with device_revoked within the cache's second.
+  EXPECT_EQ(call("POST", "/api/v1/devices/D2/revoke", "D2", "{}", admin).status, 409) << "not itself";
+  EXPECT_EQ(call("POST", "/api/v1/devices/ZZ9/revoke", "D2", "{}", admin).status, 404);
+  Response revoked = call("POST", "/api/v1/devices/K2/revoke", "D2", "{}", admin);
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_EQ(body_of(revoked)["device"]["id"], "K2");
+  EXPECT_TRUE(body_of(revoked)["device"]["revoked_at"].is_string());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM devices WHERE id = 'K2' AND revoked_ms IS NOT NULL"), 1);
+  std::this_thread::sleep_for(1200ms);
+  Response after = call("GET", "/api/v1/catalogue", "K2");
+  EXPECT_EQ(after.status, 403);
+  EXPECT_EQ(body_of(after)["error"]["code"], "device_revoked");
 }
 
 }  // namespace
