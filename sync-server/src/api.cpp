@@ -208,7 +208,11 @@ const std::vector<Route>& Api::routes() {
                           "GET /api/v1/sync/changes",
                           "POST /api/v1/applications/{receipt}/status",
                           "POST /api/v1/leases",
-                          "GET /api/v1/leases"}) {
+                          "GET /api/v1/leases",
+                          "GET /api/v1/enrollment-codes",
+                          "POST /api/v1/enrollment-codes/{ref}/cancel",
+                          "GET /api/v1/devices",
+                          "POST /api/v1/devices/{id}/revoke"}) {
       std::string s(p);
       auto sp = s.find(' ');
       r.push_back(Route{s.substr(0, sp), s.substr(sp + 1)});
@@ -231,6 +235,7 @@ void Api::handle(const Request& request, Respond done) {
       &Api::dashboard,      &Api::day_close,        &Api::dashboard_page,  &Api::create_enrollment_code,
       &Api::enroll,         &Api::file_application, &Api::get_application, &Api::sync_upload,
       &Api::sync_changes,   &Api::set_status,       &Api::lease_numbers,   &Api::list_leases,
+      &Api::list_codes,     &Api::cancel_code,      &Api::list_devices,    &Api::revoke_device,
   };
   // The central server has no queue: only these routes are open there.
   static const std::set<std::string> central_routes = {"GET /api/v1/health",
@@ -943,6 +948,122 @@ void Api::create_enrollment_code(Call& c) {
     lifetime = *parsed;
   }
   centre_.create_enrollment_code(device.value(), session.value(), kind, chosen_id, name, lifetime, std::move(c.done));
+}
+
+namespace {
+
+// Administration over HTTP: reads on a pooled connection; the rare writes (cancel a code, revoke a
+// device) on a connection of their own with full durability, as the guichet-server commands do
+// beside a running server. A revocation takes effect within the device cache's second.
+store::Db admin_writer(Repository& reader) {
+  store::Statement st = reader.db().prepare("SELECT file FROM pragma_database_list WHERE name = 'main'");
+  if (!st.step()) throw store::DbError(SQLITE_ERROR, "the database file is not known");
+  return store::Db(st.text(0), store::OpenOptions{store::Durability::Full, false, 5000, false});
+}
+
+json code_json(const EnrollmentCodeListing& l, int offset) {
+  auto at = [offset](std::int64_t ms) { return domain::format_iso_local(domain::from_unix_ms(ms), offset); };
+  const EnrollmentCodeRecord& r = l.record;
+  json j = {{"ref", l.ref},
+            {"kind", to_string(r.kind)},
+            {"device_id", r.chosen_id},
+            {"name", r.name},
+            {"created_at", at(r.created_ms)},
+            {"created_by", r.created_by},
+            {"expires_at", at(r.expires_ms)},
+            {"state", to_string(l.state)}};
+  if (l.state == EnrollmentCodeState::Used) {
+    j["device_id"] = r.device_id;
+    j["used_at"] = at(*r.used_ms);
+  }
+  if (l.state == EnrollmentCodeState::Cancelled) j["cancelled_at"] = at(*r.used_ms);
+  return j;
+}
+
+json device_json(const DeviceRecord& d, int offset) {
+  auto at = [offset](std::int64_t ms) { return domain::format_iso_local(domain::from_unix_ms(ms), offset); };
+  json j = {{"id", d.id}, {"kind", to_string(d.kind)}, {"name", d.name}, {"created_at", at(d.created_ms)}};
+  j["revoked_at"] = d.revoked_ms ? json(at(*d.revoked_ms)) : json(nullptr);
+  return j;
+}
+
+}  // namespace
+
+void Api::list_codes(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  auto session = centre_.authenticate_operator(c.request, device.value());
+  if (!session) return c.done(session.error());
+  if (session->role != Role::Manager && session->role != Role::Admin) {
+    return c.done(forbidden("enrollment codes are listed for managers and admins"));
+  }
+  auto conn = centre_.reads().acquire();
+  json list = json::array();
+  for (const auto& l : list_enrollment_codes(conn->db(), centre_.wall_now())) {
+    list.push_back(code_json(l, centre_.utc_offset()));
+  }
+  c.done(Response::json(200, {{"codes", std::move(list)}}));
+}
+
+void Api::cancel_code(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  auto session = centre_.authenticate_operator(c.request, device.value());
+  if (!session) return c.done(session.error());
+  if (session->role != Role::Admin) return c.done(forbidden("enrollment codes are cancelled by admins"));
+  const std::string ref = percent_decode(c.params[0]);
+  auto conn = centre_.reads().acquire();
+  store::Db db = admin_writer(*conn);
+  auto cancelled = cancel_enrollment_code(db, ref, centre_.wall_now(), centre_.utc_offset());
+  if (!cancelled) {
+    const bool unknown = cancelled.error().message.rfind("there is no enrollment code", 0) == 0;
+    return c.done(unknown ? Response::error(404, "not_found", cancelled.error().message)
+                          : Response::error(409, "invalid_state", cancelled.error().message));
+  }
+  log_info(cancelled.value() + " by operator " + session->operator_id);
+  json out = {{"message", cancelled.value()}};
+  for (const auto& l : list_enrollment_codes(db, centre_.wall_now())) {
+    if (l.state == EnrollmentCodeState::Cancelled && cancelled.value().find(" " + l.ref + " ") != std::string::npos) {
+      out["code"] = code_json(l, centre_.utc_offset());
+    }
+  }
+  c.done(Response::json(200, out));
+}
+
+void Api::list_devices(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  auto session = centre_.authenticate_operator(c.request, device.value());
+  if (!session) return c.done(session.error());
+  if (session->role != Role::Manager && session->role != Role::Admin) {
+    return c.done(forbidden("devices are listed for managers and admins"));
+  }
+  auto conn = centre_.reads().acquire();
+  json list = json::array();
+  for (const auto& d : server::list_devices(conn->db())) list.push_back(device_json(d, centre_.utc_offset()));
+  c.done(Response::json(200, {{"devices", std::move(list)}}));
+}
+
+void Api::revoke_device(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  auto session = centre_.authenticate_operator(c.request, device.value());
+  if (!session) return c.done(session.error());
+  if (session->role != Role::Admin) return c.done(forbidden("devices are revoked by admins"));
+  const std::string id = percent_decode(c.params[0]);
+  if (id == device->id) {
+    return c.done(Response::error(409, "invalid_state",
+                                  "device " + id + " is the one this request comes from; revoke it from another"));
+  }
+  auto conn = centre_.reads().acquire();
+  store::Db db = admin_writer(*conn);
+  Repository repo(db);
+  if (!repo.revoke_device(id, centre_.wall_now())) {
+    return c.done(Response::error(404, "not_found", "there is no device " + id));
+  }
+  auto record = repo.device(id);
+  log_info("device " + id + " revoked by operator " + session->operator_id);
+  c.done(Response::json(200, {{"device", device_json(*record, centre_.utc_offset())}}));
 }
 
 // No device credentials: the code is the credential. Wrong codes are throttled per address.

@@ -672,7 +672,12 @@ void Centre::enroll(const EnrollRequest& request, Respond done) {
                                   "this enrollment code is not known here; check it, or ask an administrator for a "
                                   "new one"));
     }
-    if (code->used_ms) {
+    if (enrollment_code_cancelled(*code)) {
+      refusal_log = "code cancelled";
+      refusal = Response::error(410, "enrollment_code_cancelled",
+                                "this enrollment code was cancelled by an administrator on " + at(*code->used_ms) +
+                                    "; ask an administrator for a new one");
+    } else if (code->used_ms) {
       std::optional<DeviceRecord> device;
       if (!code->device_id.empty()) device = conn->device(code->device_id);
       // Hashes of a random nonce: comparing them in plain time reveals nothing useful.

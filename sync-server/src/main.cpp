@@ -274,6 +274,21 @@ int main(int argc, char** argv) {
   code_cmd->add_option("--expires-in", expires_in, "how long the code is valid: 30m, 24h, 7d (at most 30d)")
       ->capture_default_str();
 
+  auto* codes_cmd = app.add_subcommand(
+      "enroll-codes",
+      "List enrollment codes: reference, kind, device id, name, created, expires, state (never the code)");
+  codes_cmd->add_option("--db", db, "SQLite database file")->required();
+
+  std::string code_ref;
+  auto* cancel_cmd = app.add_subcommand("enroll-cancel", "Cancel an unused enrollment code: it is refused from now on");
+  cancel_cmd->add_option("--db", db, "SQLite database file")->required();
+  cancel_cmd->add_option("code", code_ref, "the code's reference from enroll-codes (e.g. 3f9c2a1b), or the code itself")
+      ->required();
+
+  auto* devices_cmd =
+      app.add_subcommand("devices", "List devices: id, kind, name, created, active or revoked (never a secret)");
+  devices_cmd->add_option("--db", db, "SQLite database file")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_cmd->parsed()) return serve(s);
@@ -317,6 +332,24 @@ int main(int argc, char** argv) {
     std::cerr << "enrollment code for a " << kind << (id.empty() ? std::string() : " with device id " + id)
               << ", valid once until " << domain::format_iso_local(domain::from_unix_ms(r->record.expires_ms), 0)
               << "; it is shown above and is not stored\n";
+    return 0;
+  }
+  if (codes_cmd->parsed()) {
+    auto r = server::enrollment_codes_report(db);
+    if (!r) return fail(r.error().message);
+    std::cout << r.value();
+    return 0;
+  }
+  if (cancel_cmd->parsed()) {
+    auto r = server::cancel_enrollment_code(db, code_ref);
+    if (!r) return fail(r.error().message);
+    std::cerr << r.value() << "\n";
+    return 0;
+  }
+  if (devices_cmd->parsed()) {
+    auto r = server::devices_report(db);
+    if (!r) return fail(r.error().message);
+    std::cout << r.value();
     return 0;
   }
   if (rev_cmd->parsed()) {

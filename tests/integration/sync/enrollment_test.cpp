@@ -308,3 +308,63 @@ TEST_F(EnrollmentTest, TheTerminalClientReportsARefusedCodeAndDamagedCredentials
 }
 
 }  // namespace
+
+// An admin at a counter lists and cancels codes and revokes a device over HTTP, against the real
+// server: the cancelled code is refused when a terminal sends it, the revoked device is told so.
+TEST_F(EnrollmentTest, AnAdminCancelsACodeAndRevokesADeviceOverHttp) {
+  const std::string counter_secret = centre_.add_device("C1", "counter");
+  centre_.add_operator("adm", "Admin", "admin", "5555");
+  HttpResponse made = enroll(make_code("kiosk", {"--name", "Kept kiosk"}), "kiosk", "nonce-kept-kiosk-00001");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string kiosk_id = json::parse(made.body)["device_id"], kiosk_secret = json::parse(made.body)["secret"];
+  const std::string code = make_code("display", {"--name", "Hall board"});
+
+  ApiClient counter(centre_.endpoint("C1", counter_secret));
+  HttpResponse login = counter.post("/api/v1/sessions", {{"operator", "adm"}, {"pin", "5555"}});
+  ASSERT_EQ(login.status, 201) << login.body;
+  guichet::sync::RequestOptions as_admin;
+  as_admin.bearer = json::parse(login.body)["session"].get<std::string>();
+
+  HttpResponse codes = counter.get("/api/v1/enrollment-codes", as_admin);
+  ASSERT_EQ(codes.status, 200) << codes.body;
+  EXPECT_EQ(codes.body.find(code), std::string::npos) << "never the code itself";
+  std::string ref;
+  const json code_list = json::parse(codes.body)["codes"];
+  for (const auto& c : code_list) {
+    if (c["name"] == "Hall board") ref = c["ref"].get<std::string>();
+    if (c["name"] == "Kept kiosk") {
+      EXPECT_EQ(c["state"], "used");
+    }
+  }
+  ASSERT_EQ(ref.size(), 8u) << codes.body;
+  HttpResponse cancelled = counter.post("/api/v1/enrollment-codes/" + ref + "/cancel", json::object(), as_admin);
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  HttpResponse refused = enroll(code, "display", "nonce-hall-board-00001");
+  EXPECT_EQ(refused.status, 410);
+  EXPECT_EQ(refused.error_code(), "enrollment_code_cancelled");
+  EXPECT_NE(refused.error_message().find("cancelled by an administrator"), std::string::npos) << refused.body;
+
+  ASSERT_EQ(get_as(kiosk_id, kiosk_secret, "/api/v1/catalogue").status, 200);
+  HttpResponse revoked = counter.post("/api/v1/devices/" + kiosk_id + "/revoke", json::object(), as_admin);
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  HttpResponse after;
+  for (int i = 0; i < 40; ++i) {
+    after = get_as(kiosk_id, kiosk_secret, "/api/v1/catalogue");
+    if (after.status == 403) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(after.error_code(), "device_revoked") << after.body;
+  HttpResponse devices = counter.get("/api/v1/devices", as_admin);
+  ASSERT_EQ(devices.status, 200) << devices.body;
+  const json device_list = json::parse(devices.body)["devices"];
+  for (const auto& d : device_list) {
+    EXPECT_EQ(d["revoked_at"].is_string(), d["id"] == kiosk_id) << d.dump();
+  }
+  // The command line sees the same.
+  auto listed = guichet::testing::run(CentreServer::program(), {"devices", "--db", centre_.db().string()});
+  ASSERT_EQ(listed.status, 0) << listed.err;
+  EXPECT_NE(listed.out.find(kiosk_id + "  kiosk  name \"Kept kiosk\""), std::string::npos) << listed.out;
+  centre_.stop();
+  const std::string log = guichet::testing::read_file(centre_.dir() / "guichet-server-1.err");
+  EXPECT_NE(log.find("device " + kiosk_id + " revoked by operator adm"), std::string::npos) << log;
+}

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
+#include "guichet/server/admin.hpp"
 #include "guichet/server/enrollment.hpp"
 #include "server_fixture.hpp"
 
@@ -196,7 +199,8 @@ TEST_F(Enrollment, ACodeWorksOnce) {
 
 TEST_F(Enrollment, AnExpiredCodeIsRefusedAndCreatesNothing) {
   const std::string code = code_for("kiosk", "", "", 1min);
-  wall += 61'000;
+  // From the code's own creation time: setting up the fixture may take over a second here.
+  wall = wall_ms() + 61'000;
   Response r = enroll(code, "kiosk", "nonce-0123456789abcdef");
   EXPECT_EQ(r.status, 410);
   EXPECT_EQ(body_of(r)["error"]["code"], "enrollment_code_expired");
@@ -351,6 +355,153 @@ TEST_F(Enrollment, ARevokedDeviceIsToldSoOnEveryRequestAndTheFeed) {
   Response u = api->handle_sync(unknown);
   EXPECT_EQ(u.status, 401);
   EXPECT_EQ(body_of(u)["error"]["code"], "unauthenticated");
+}
+
+TEST_F(Enrollment, ACancelledCodeIsRefusedAndSaysSo) {
+  const std::string code = code_for("kiosk", "K7", "Back door");
+  store::Db handle = open_database(db);
+  auto listed = list_enrollment_codes(handle, wall_ms());
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].state, EnrollmentCodeState::Unused);
+  const std::string ref = listed[0].ref;
+  ASSERT_EQ(ref.size(), kEnrollmentRefLength);
+
+  auto cancelled = cancel_enrollment_code(db, ref);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error().message;
+  EXPECT_NE(cancelled.value().find("cancelled"), std::string::npos);
+  EXPECT_EQ(list_enrollment_codes(handle, wall_ms())[0].state, EnrollmentCodeState::Cancelled);
+
+  Response r = enroll(code, "kiosk", "nonce-0123456789abcdef");
+  EXPECT_EQ(r.status, 410) << r.body;
+  EXPECT_EQ(body_of(r)["error"]["code"], "enrollment_code_cancelled");
+  EXPECT_NE(body_of(r)["error"]["message"].get<std::string>().find("cancelled"), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM devices WHERE id = 'K7'"), 0);
+
+  auto again = cancel_enrollment_code(db, ref);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().message.find("already cancelled"), std::string::npos);
+  // The chosen id is free again for a new code.
+  EXPECT_TRUE(create_enrollment_code(db, "kiosk", "K7", "", 24h).ok());
+}
+
+TEST_F(Enrollment, ACodeCanBeCancelledByItselfButNotOnceUsedOrExpired) {
+  const std::string by_code = code_for("counter");
+  auto cancelled = cancel_enrollment_code(db, by_code);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error().message;
+
+  const std::string used = code_for("counter", "C8");
+  ASSERT_EQ(enroll(used, "counter", "nonce-0123456789abcdef").status, 201);
+  auto refused = cancel_enrollment_code(db, used);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("already used by device C8"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("revoke-device --id C8"), std::string::npos);
+
+  const std::string expiring = code_for("display", "", "", 1min);
+  store::Db handle = open_database(db);
+  auto in_two_minutes = cancel_enrollment_code(handle, expiring, wall_ms() + 120'000, 0);
+  ASSERT_FALSE(in_two_minutes.ok());
+  EXPECT_NE(in_two_minutes.error().message.find("already expired"), std::string::npos);
+
+  auto unknown = cancel_enrollment_code(db, "abcdef12");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("no enrollment code 'abcdef12'"), std::string::npos);
+  EXPECT_FALSE(cancel_enrollment_code(db, "K1").ok()) << "neither a reference nor a code";
+}
+
+TEST_F(Enrollment, TheListingShowsEachCodesStateButNeverTheCode) {
+  const std::string unused = code_for("kiosk", "K6", "Entrance kiosk");
+  const std::string used = code_for("counter", "C6");
+  const std::string cancelled = code_for("display");
+  const std::string expiring = code_for("kiosk", "", "", 1min);
+  ASSERT_EQ(enroll(used, "counter", "nonce-0123456789abcdef").status, 201);
+  ASSERT_TRUE(cancel_enrollment_code(db, cancelled).ok());
+
+  store::Db handle = open_database(db);
+  std::map<std::string, std::string> state_by_kind_id;
+  for (const auto& c : list_enrollment_codes(handle, wall_ms() + 120'000)) {
+    state_by_kind_id[std::string(to_string(c.record.kind)) + "/" + c.record.chosen_id] = to_string(c.state);
+  }
+  EXPECT_EQ(state_by_kind_id["kiosk/K6"], "unused");
+  EXPECT_EQ(state_by_kind_id["counter/C6"], "used");
+  EXPECT_EQ(state_by_kind_id["display/"], "cancelled");
+  EXPECT_EQ(state_by_kind_id["kiosk/"], "expired");
+
+  auto report = enrollment_codes_report(db);
+  ASSERT_TRUE(report.ok());
+  const std::string text = report.value();
+  EXPECT_NE(text.find("kiosk  id K6  name \"Entrance kiosk\""), std::string::npos) << text;
+  EXPECT_NE(text.find("used by device C6"), std::string::npos) << text;
+  EXPECT_NE(text.find("cancelled on"), std::string::npos) << text;
+  for (const auto& code : {unused, used, cancelled, expiring}) {
+    EXPECT_EQ(text.find(code), std::string::npos) << "the code itself is never listed";
+    EXPECT_EQ(text.find(*normalize_enrollment_code(code)), std::string::npos);
+  }
+}
+
+TEST_F(Enrollment, DevicesAreListedWithTheirState) {
+  ASSERT_TRUE(revoke_device(db, "B1").ok());
+  auto report = devices_report(db);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  const std::string text = report.value();
+  EXPECT_NE(text.find("K1  kiosk"), std::string::npos) << text;
+  EXPECT_NE(text.find("active"), std::string::npos) << text;
+  const auto b1 = text.find("B1  display");
+  ASSERT_NE(b1, std::string::npos) << text;
+  EXPECT_NE(text.substr(b1, text.find('\n', b1) - b1).find("revoked on"), std::string::npos) << text;
+  store::Db handle = open_database(db);
+  EXPECT_EQ(list_devices(handle).size(), 6u);
+}
+
+TEST_F(Enrollment, AnAdminListsAndCancelsCodesAndRevokesDevicesThroughTheApi) {
+  ASSERT_TRUE(add_operator(db, "adm", "Admin", "admin", "5555").ok());
+  const std::string code = code_for("kiosk", "K5", "Hall kiosk");
+  const std::string op_session = login("D1", "op1", "1234", "");
+  EXPECT_EQ(call("GET", "/api/v1/enrollment-codes", "D1", "", op_session).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/devices", "D1", "", op_session).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/devices", "D1").status, 401);
+
+  // A manager sees the codes (never the code) and the devices, but changes nothing.
+  const std::string mgr = login("D1", "mgr", "9876", "");
+  Response listed = call("GET", "/api/v1/enrollment-codes", "D1", "", mgr);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.body.find(*normalize_enrollment_code(code)), std::string::npos);
+  json codes = body_of(listed)["codes"];
+  ASSERT_EQ(codes.size(), 1u);
+  EXPECT_EQ(codes[0]["device_id"], "K5");
+  EXPECT_EQ(codes[0]["name"], "Hall kiosk");
+  EXPECT_EQ(codes[0]["state"], "unused");
+  const std::string ref = codes[0]["ref"];
+  EXPECT_EQ(call("POST", "/api/v1/enrollment-codes/" + ref + "/cancel", "D1", "{}", mgr).status, 403);
+  EXPECT_EQ(call("POST", "/api/v1/devices/K2/revoke", "D1", "{}", mgr).status, 403);
+  Response devices = call("GET", "/api/v1/devices", "D1", "", mgr);
+  ASSERT_EQ(devices.status, 200) << devices.body;
+  EXPECT_EQ(body_of(devices)["devices"].size(), 6u);
+  EXPECT_EQ(devices.body.find("secret"), std::string::npos);
+
+  const std::string admin = login("D2", "adm", "5555", "");
+  Response cancelled = call("POST", "/api/v1/enrollment-codes/" + ref + "/cancel", "D2", "{}", admin);
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(body_of(cancelled)["code"]["state"], "cancelled");
+  Response twice = call("POST", "/api/v1/enrollment-codes/" + ref + "/cancel", "D2", "{}", admin);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_NE(body_of(twice)["error"]["message"].get<std::string>().find("already cancelled"), std::string::npos);
+  EXPECT_EQ(call("POST", "/api/v1/enrollment-codes/abcdef99/cancel", "D2", "{}", admin).status, 404);
+  Response refused = enroll(code, "kiosk", "nonce-0123456789abcdef");
+  EXPECT_EQ(refused.status, 410);
+  EXPECT_EQ(body_of(refused)["error"]["code"], "enrollment_code_cancelled");
+
+  // Revoked over HTTP: the device is refused with device_revoked within the cache's second.
+  EXPECT_EQ(call("POST", "/api/v1/devices/D2/revoke", "D2", "{}", admin).status, 409) << "not itself";
+  EXPECT_EQ(call("POST", "/api/v1/devices/ZZ9/revoke", "D2", "{}", admin).status, 404);
+  Response revoked = call("POST", "/api/v1/devices/K2/revoke", "D2", "{}", admin);
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_EQ(body_of(revoked)["device"]["id"], "K2");
+  EXPECT_TRUE(body_of(revoked)["device"]["revoked_at"].is_string());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM devices WHERE id = 'K2' AND revoked_ms IS NOT NULL"), 1);
+  std::this_thread::sleep_for(1200ms);
+  Response after = call("GET", "/api/v1/catalogue", "K2");
+  EXPECT_EQ(after.status, 403);
+  EXPECT_EQ(body_of(after)["error"]["code"], "device_revoked");
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 // Administration of a centre's database, behind the guichet-server subcommands: create it, add
-// operators and devices, revoke a device, create enrollment codes. Each returns a sentence for
+// operators and devices, list and revoke devices, create, list and cancel enrollment codes. Each returns a sentence for
 // people or an error message.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "guichet/domain/result.hpp"
 #include "guichet/server/storage.hpp"
@@ -50,5 +51,41 @@ domain::Result<NewEnrollmentCode, AdminError> create_enrollment_code(const std::
                                                                      const std::string& chosen_id,
                                                                      const std::string& name,
                                                                      std::chrono::milliseconds lifetime);
+
+// Where an enrollment code stands. A cancelled code is stored as used by no device: `used_ms` is
+// when it was cancelled and `device_id` stays empty (a real use always names the device).
+enum class EnrollmentCodeState { Unused, Used, Expired, Cancelled };
+const char* to_string(EnrollmentCodeState);
+bool enrollment_code_cancelled(const EnrollmentCodeRecord& c);
+EnrollmentCodeState enrollment_code_state(const EnrollmentCodeRecord& c, std::int64_t now_ms);
+
+// How a code is named in listings and by `enroll-cancel`: the first 8 hex digits of its hash. The
+// hash cannot be turned back into the code, so the reference is safe to show and to log.
+inline constexpr std::size_t kEnrollmentRefLength = 8;
+std::string enrollment_code_ref(const EnrollmentCodeRecord& c);
+
+struct EnrollmentCodeListing {
+  std::string ref;
+  EnrollmentCodeState state = EnrollmentCodeState::Unused;
+  EnrollmentCodeRecord record;
+};
+// Every code, newest first.
+std::vector<EnrollmentCodeListing> list_enrollment_codes(store::Db& db, std::int64_t now_ms);
+// The `enroll-codes` command: one line per code (never the code itself), times in UTC.
+AdminResult enrollment_codes_report(const std::string& db_path);
+// One line of that report, without the trailing newline.
+std::string format_enrollment_code_line(const EnrollmentCodeListing& c, int utc_offset_minutes);
+
+// Cancels an unused code, named by its reference (at least 6 hex digits of it) or by the code
+// itself. A used, expired or already cancelled code is left as it is and the error says why.
+AdminResult cancel_enrollment_code(store::Db& db, const std::string& ref_or_code, std::int64_t now_ms,
+                                   int utc_offset_minutes);
+AdminResult cancel_enrollment_code(const std::string& db_path, const std::string& ref_or_code);
+
+// Every device, by id.
+std::vector<DeviceRecord> list_devices(store::Db& db);
+// The `devices` command: one line per device (id, kind, name, created, active or revoked).
+AdminResult devices_report(const std::string& db_path);
+std::string format_device_line(const DeviceRecord& d, int utc_offset_minutes);
 
 }  // namespace guichet::server

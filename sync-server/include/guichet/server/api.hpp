@@ -63,6 +63,10 @@ class Api {
   void dashboard(Call& c);
   void day_close(Call& c);
   void create_enrollment_code(Call& c);
+  void list_codes(Call& c);     // GET /api/v1/enrollment-codes
+  void cancel_code(Call& c);    // POST /api/v1/enrollment-codes/{ref}/cancel
+  void list_devices(Call& c);   // GET /api/v1/devices
+  void revoke_device(Call& c);  // POST /api/v1/devices/{id}/revoke
   void enroll(Call& c);
   void file_application(Call& c);
   void get_application(Call& c);
