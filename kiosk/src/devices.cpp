@@ -46,7 +46,13 @@ PrinterCheck HardwarePrinter::print(const std::vector<std::uint8_t>& job) {
 ServerTokens::ServerTokens(sync::SyncEngine& engine, sync::Outbox& outbox, KioskStore& store,
                            std::function<void(std::function<void()>)> schedule, std::chrono::milliseconds wait,
                            LeaseOptions lease)
-    : engine_(engine), outbox_(outbox), store_(store), schedule_(std::move(schedule)), wait_(wait), lease_(lease) {}
+    : engine_(engine),
+      outbox_(outbox),
+      store_(store),
+      schedule_(std::move(schedule)),
+      wait_(wait),
+      lease_(lease),
+      lease_at_start_(store_.load_catalogue().has_value()) {}
 
 ServerTokens::~ServerTokens() { stop_leasing(); }
 
@@ -308,9 +314,13 @@ void ServerTokens::stop_leasing() {
 }
 
 void ServerTokens::lease_loop() {
+  // A kiosk that knows its catalogue leases at once. A new one (no catalogue cached when it
+  // started) leases at the first check after that, so a first start settles before it leases.
+  bool first = true;
   for (;;) {
     try {
-      top_up();
+      if (!first || lease_at_start_) top_up();
+      first = false;
     } catch (const std::exception& e) {
       std::cerr << "guichet-kiosk: leasing number blocks: " << e.what() << "\n";
     }

@@ -106,6 +106,7 @@ class ServerTokens final : public TokenPort {
   std::function<void(std::function<void()>)> schedule_;
   std::chrono::milliseconds wait_;
   LeaseOptions lease_;
+  bool lease_at_start_ = false;  // the catalogue was cached when the kiosk started
   std::mutex lease_mu_;
   std::condition_variable lease_cv_;
   bool lease_stop_ = false;
