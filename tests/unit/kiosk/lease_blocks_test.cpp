@@ -5,6 +5,7 @@
 // ones reported through the outbox, unprinted ones and those a crash caught before the slip void.
 #include <gtest/gtest.h>
 
+#include "config.hpp"
 #include "devices.hpp"
 #include "guichet/domain/time.hpp"
 #include "guichet/testing/process.hpp"
@@ -268,6 +269,43 @@ TEST(LeaseBlocks, ACrashBetweenTakingANumberAndPrintingVoidsItAndTheNumberIsNeve
   again.response_body = R"({"error":{"code":"number_taken","message":"A021 was already issued"}})";
   k.tokens.on_complete(again);
   EXPECT_EQ(k.store.leased("A", day, 21)->state, LeasedState::Uploaded);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(LeaseBlocks, AKioskNeverIssuesFromABlockOfAnotherDay) {
+  guichet::testing::TempDir dir("kiosk-lease");
+  OfflineKiosk k(dir);
+  const std::string yesterday = domain::business_day(domain::from_unix_ms(now_ms() - 86400000), kZone);
+  k.store.add_block(block("birth", "A", yesterday, 1, 5));
+  EXPECT_FALSE(k.tokens.take_leased("birth", "", "en")) << "yesterday's numbers are not today's";
+  k.store.add_block(block("birth", "A", today(), 9, 1));
+  EXPECT_EQ(k.tokens.today(), today());
+  auto t = k.tokens.take_leased("birth", "", "en");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->token.number, 9);
+  EXPECT_EQ(t->token.business_day, today());
+  EXPECT_EQ(k.tokens.top_up(), 0) << "no catalogue cached: nothing to lease for";
+}
+
+TEST(LeaseBlocks, TheBlockSizeIsASettingAndZeroTurnsLeasingOff) {
+  auto parse = [](std::vector<std::string> args) {
+    args.insert(args.begin(), "guichet-kiosk");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    return parse_config(static_cast<int>(argv.size()), argv.data());
+  };
+  auto d = parse({});
+  ASSERT_TRUE(d.ok()) << d.error();
+  EXPECT_EQ(d.value().config.lease_block, 30);
+  auto off = parse({"--lease-block", "0"});
+  ASSERT_TRUE(off.ok()) << off.error();
+  EXPECT_EQ(off.value().config.lease_block, 0);
+  auto big = parse({"--lease-block", "500"});
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.error().find("--lease-block"), std::string::npos) << big.error();
 }
 
 }  // namespace
