@@ -29,6 +29,11 @@ domain::Result<ConfigOutcome, std::string> parse_config(int argc, char** argv) {
   app.add_option("--idle-timeout", c.idle_timeout, "seconds without a touch before going back to the start")
       ->check(CLI::Range(5, 3600))
       ->capture_default_str();
+  app.add_option("--lease-block", c.lease_block,
+                 "numbers of each service leased ahead from the centre server, to go on issuing tokens while it "
+                 "cannot be reached (0: no leasing)")
+      ->check(CLI::Range(0, 200))
+      ->capture_default_str();
   app.add_option("--size", size, "window size WIDTHxHEIGHT")->capture_default_str();
   app.add_flag("--fullscreen", c.fullscreen, "fill the screen");
   app.add_option("--mode", mode, "kiosk (tokens) or display (the hall's board)")

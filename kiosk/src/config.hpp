@@ -20,6 +20,7 @@ struct KioskConfig {
   PrinterPolicy printer_policy = PrinterPolicy::Stop;
   std::string admin_pin_hash;
   int idle_timeout = 60;  // seconds
+  int lease_block = 30;   // numbers leased ahead per service for when the centre node is down; 0 = off
   int width = 1280, height = 800;
   bool fullscreen = false;
   Mode mode = Mode::Kiosk;

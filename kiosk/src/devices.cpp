@@ -1,12 +1,21 @@
 #include "devices.hpp"
 
+#include <algorithm>
+#include <iostream>
+
 #include "format.hpp"
+#include "guichet/domain/time.hpp"
 #include "guichet/hardware/receipts/application_slip.hpp"
 #include "guichet/hardware/receipts/token_slip.hpp"
+#include "services.hpp"
 
 namespace guichet::kiosk {
 
 namespace hw = guichet::hardware;
+
+namespace {
+constexpr const char* kLeasedKind = "token.leased";  // outbox kind of a token reported from a block
+}  // namespace
 
 std::unique_ptr<hw::printer::Transport> make_transport(const PrinterSpec& spec) {
   if (spec.kind == PrinterSpec::Kind::File) return hw::printer::make_file_transport({spec.path, false});
@@ -35,8 +44,17 @@ PrinterCheck HardwarePrinter::print(const std::vector<std::uint8_t>& job) {
 }
 
 ServerTokens::ServerTokens(sync::SyncEngine& engine, sync::Outbox& outbox, KioskStore& store,
-                           std::function<void(std::function<void()>)> schedule, std::chrono::milliseconds wait)
-    : engine_(engine), outbox_(outbox), store_(store), schedule_(std::move(schedule)), wait_(wait) {}
+                           std::function<void(std::function<void()>)> schedule, std::chrono::milliseconds wait,
+                           LeaseOptions lease)
+    : engine_(engine),
+      outbox_(outbox),
+      store_(store),
+      schedule_(std::move(schedule)),
+      wait_(wait),
+      lease_(lease),
+      lease_at_start_(store_.load_catalogue().has_value()) {}
+
+ServerTokens::~ServerTokens() { stop_leasing(); }
 
 std::int64_t ServerTokens::now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -58,13 +76,28 @@ std::optional<IssuedToken> parse_issue_response(const std::string& body, std::st
 
 TokenRequest ServerTokens::request(const std::string& service, const std::string& priority,
                                    const std::string& language) {
+  TokenRequest r;
+  // The node is known to be down (the engine has work it could not send): the block at once,
+  // without another request the node would only answer with a token to cancel.
+  if (lease_.enabled && !engine_.online() && engine_.backlog() > 0) {
+    if (auto leased = take_leased(service, priority, language)) {
+      r.kind = TokenRequest::Kind::Issued;
+      r.issued = std::move(*leased);
+      return r;
+    }
+  }
   sync::json body = {{"service", service}, {"priority", priority}, {"language", language}};
   sync::OutboxEntry e = engine_.submit_and_wait("POST", "/api/v1/tokens", body, "", wait_);
-  TokenRequest r;
   if (e.state == sync::OutboxState::Pending) {
     // The request stays in the outbox and will reach the server later; if it then issues a
-    // token, reconcile() cancels it. The citizen is told plainly that nothing was issued.
+    // token, reconcile() cancels it. The citizen gets a number from the leased block, or is told
+    // plainly that nothing was issued.
     store_.set_state(e.seq, "", IssueLogState::Abandoned, now_ms());
+    if (auto leased = take_leased(service, priority, language)) {
+      r.kind = TokenRequest::Kind::Issued;
+      r.issued = std::move(*leased);
+      return r;
+    }
     r.kind = TokenRequest::Kind::Unreachable;
     r.message = e.last_error;
     return r;
@@ -94,10 +127,20 @@ TokenRequest ServerTokens::request(const std::string& service, const std::string
 }
 
 void ServerTokens::delivered(const IssuedToken& token) {
+  if (token.leased) {
+    report_leased(token);
+    return;
+  }
   store_.set_state(token.seq, token.token.id, IssueLogState::Delivered, now_ms());
 }
 
 CancelOutcome ServerTokens::cancel(const IssuedToken& token) {
+  if (token.leased) {
+    // Never reported: the number stays unused in the server's lease and never reaches the queue.
+    store_.set_leased_state(token.token.prefix, token.token.business_day, token.token.number, LeasedState::Void, 0,
+                            now_ms());
+    return {true, {}};
+  }
   store_.set_state(token.seq, token.token.id, IssueLogState::CancelQueued, now_ms());
   auto e =
       engine_.submit_and_wait("POST", "/api/v1/tokens/" + token.token.id + "/cancel", sync::json::object(), "", wait_);
@@ -114,6 +157,22 @@ CancelOutcome ServerTokens::cancel(const IssuedToken& token) {
 
 void ServerTokens::on_complete(const sync::OutboxEntry& entry) {
   if (entry.method != "POST") return;
+  if (entry.kind == kLeasedKind) {
+    if (entry.state == sync::OutboxState::Done) {
+      store_.set_leased_state_by_seq(entry.seq, LeasedState::Uploaded, now_ms());
+    } else if (entry.state == sync::OutboxState::Failed) {
+      // number_taken: an earlier report of the same number (written again after a crash) is
+      // already queued.
+      const auto response = entry.response();
+      const bool queued = response.error_code() == "number_taken";
+      store_.set_leased_state_by_seq(entry.seq, queued ? LeasedState::Uploaded : LeasedState::Refused, now_ms());
+      if (!queued) {
+        std::cerr << "guichet-kiosk: the server refused a token issued from a number block (outbox entry " << entry.seq
+                  << "): " << response.error_message() << "\n";
+      }
+    }
+    return;
+  }
   if (entry.path == "/api/v1/tokens") {
     if (entry.state != sync::OutboxState::Done) return;
     std::string problem;
@@ -148,7 +207,7 @@ void ServerTokens::recover() {
     for (std::int64_t seq = last + 1; seq < last + 10000; ++seq) {
       auto e = outbox_.get(seq);
       if (!e) break;
-      if (e->method != "POST" || e->path != "/api/v1/tokens") continue;
+      if (e->method != "POST" || e->path != "/api/v1/tokens" || e->kind == kLeasedKind) continue;
       if (e->state == sync::OutboxState::Done) {
         std::string problem;
         if (auto issued = parse_issue_response(e->response_body, problem)) {
@@ -160,6 +219,210 @@ void ServerTokens::recover() {
     }
   }
   reconcile();
+  // Numbers a crash caught between taken and reported: a slip not known to be delivered is void
+  // (as an online token is cancelled); a delivered one is reported (again, if the crash came just
+  // after its report was written: the server then answers number_taken and queues it once).
+  for (const auto& row : store_.leased_unsettled()) {
+    if (row.state == LeasedState::Taken) {
+      store_.set_leased_state(row.prefix, row.business_day, row.number, LeasedState::Void, 0, now_ms());
+    } else {
+      auto e = engine_.submit("POST", "/api/v1/tokens", sync::json::parse(row.report), "", kLeasedKind);
+      store_.set_leased_state(row.prefix, row.business_day, row.number, LeasedState::Reported, e.seq, now_ms());
+    }
+  }
+  start_leasing();
+}
+
+void ServerTokens::report_leased(const IssuedToken& token) {
+  const auto& t = token.token;
+  store_.set_leased_state(t.prefix, t.business_day, t.number, LeasedState::Delivered, 0, now_ms());
+  auto row = store_.leased(t.prefix, t.business_day, t.number);
+  if (!row) return;
+  // Uploaded whenever the node is back; the sync engine's completion marks it uploaded.
+  auto e = engine_.submit("POST", "/api/v1/tokens", sync::json::parse(row->report), "", kLeasedKind);
+  store_.set_leased_state(t.prefix, t.business_day, t.number, LeasedState::Reported, e.seq, now_ms());
+}
+
+std::string ServerTokens::today() {
+  if (auto b = store_.latest_block()) {
+    return domain::business_day(domain::from_unix_ms(now_ms() + b->clock_offset_ms), b->utc_offset_minutes);
+  }
+  auto catalogue = load_cached_catalogue(store_);
+  return domain::business_day(domain::from_unix_ms(now_ms()), catalogue ? catalogue->centre.utc_offset_minutes : 0);
+}
+
+std::optional<IssuedToken> ServerTokens::take_leased(const std::string& service, const std::string& priority,
+                                                     const std::string& language) {
+  if (!lease_.enabled) return std::nullopt;
+  const std::int64_t now = now_ms();
+  domain::Instant issued_at{};
+  auto taken = store_.take_number(
+      service, today(),
+      [&](const TakenNumber& t) {
+        // The server's time of issue (the kiosk's clock corrected by the offset seen at the lease).
+        issued_at = domain::from_unix_ms(now + t.block.clock_offset_ms);
+        sync::json body = {{"service", service},
+                           {"priority", priority},
+                           {"language", language},
+                           {"leased_number", t.number},
+                           {"issued_at", domain::format_iso_local(issued_at, t.block.utc_offset_minutes)}};
+        return body.dump();
+      },
+      now);
+  wake_leaser();  // the block may be running low
+  if (!taken) return std::nullopt;
+  IssuedToken out;
+  domain::Token& t = out.token;
+  t.service = service;
+  t.prefix = taken->block.prefix;
+  t.number = taken->number;
+  t.business_day = taken->block.business_day;
+  t.id = taken->block.centre + "-" + domain::compact_day(t.business_day) + "-" + t.display_number();
+  t.priority = priority;
+  t.language = language;
+  t.issued_at = issued_at;
+  t.state = domain::TokenState::Waiting;
+  t.issued_by = outbox_.device_id();
+  out.leased = true;
+  return out;
+}
+
+void ServerTokens::wake_leaser() {
+  {
+    std::lock_guard lock(lease_mu_);
+    lease_wake_ = true;
+  }
+  lease_cv_.notify_all();
+}
+
+void ServerTokens::start_leasing() {
+  std::lock_guard lock(lease_mu_);
+  if (!lease_.enabled || leaser_.joinable()) return;
+  lease_stop_ = false;
+  lease_abort_ = false;
+  leaser_ = std::thread([this] { lease_loop(); });
+}
+
+void ServerTokens::stop_leasing() {
+  {
+    std::lock_guard lock(lease_mu_);
+    lease_stop_ = true;
+    lease_abort_ = true;
+  }
+  lease_cv_.notify_all();
+  if (leaser_.joinable()) leaser_.join();
+}
+
+void ServerTokens::lease_loop() {
+  // A kiosk that knows its catalogue leases at once. A new one (no catalogue cached when it
+  // started) leases at the first check after that, so a first start settles before it leases.
+  bool first = true;
+  for (;;) {
+    try {
+      if (!first || lease_at_start_) top_up();
+      first = false;
+    } catch (const std::exception& e) {
+      std::cerr << "guichet-kiosk: leasing number blocks: " << e.what() << "\n";
+    }
+    std::unique_lock lock(lease_mu_);
+    lease_cv_.wait_for(lock, lease_.check, [this] { return lease_stop_ || lease_wake_; });
+    if (lease_stop_) return;
+    lease_wake_ = false;
+  }
+}
+
+namespace {
+
+// {"lease": {service, prefix, business_day, first, count, leased_at}} into a block.
+std::optional<NumberBlock> parse_lease(const std::string& body, std::string& problem) {
+  try {
+    auto j = sync::json::parse(body).at("lease");
+    NumberBlock b;
+    b.service = j.at("service").get<std::string>();
+    b.prefix = j.at("prefix").get<std::string>();
+    b.business_day = j.at("business_day").get<std::string>();
+    b.first = j.at("first").get<int>();
+    b.count = j.at("count").get<int>();
+    b.next = b.first;
+    domain::Instant leased_at{};
+    if (!domain::parse_iso(j.at("leased_at").get<std::string>(), leased_at)) {
+      problem = "the lease's time '" + j.at("leased_at").get<std::string>() + "' is not an ISO 8601 time";
+      return std::nullopt;
+    }
+    b.leased_ms = domain::to_unix_ms(leased_at);  // the server's clock, until made the kiosk's
+    if (b.first < 1 || b.count < 1) {
+      problem = "the lease's numbers (first " + std::to_string(b.first) + ", count " + std::to_string(b.count) +
+                ") are not a block";
+      return std::nullopt;
+    }
+    return b;
+  } catch (const std::exception& e) {
+    problem = std::string("unexpected answer to a lease: ") + e.what();
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+int ServerTokens::top_up() {
+  if (!lease_.enabled) return 0;
+  auto catalogue = load_cached_catalogue(store_);
+  if (!catalogue) return 0;  // nothing to lease for until the catalogue is known
+  std::string day = today();
+  store_.drop_blocks_before(day);
+  sync::ApiClient client(engine_.endpoint());
+  int leased = 0;
+  for (const auto& service : catalogue->services) {
+    {
+      std::lock_guard lock(lease_mu_);
+      if (lease_stop_) break;
+      auto refused = lease_refused_.find(service.id);
+      if (refused != lease_refused_.end() && refused->second == day) continue;
+    }
+    // Numbers leased and not used count against a daily cap for everyone: a kiosk holds a tenth
+    // of the cap at most.
+    const int size = service.daily_cap > 0 ? std::clamp(service.daily_cap / 10, 1, std::max(1, lease_.block))
+                                           : std::max(1, lease_.block);
+    const int left = store_.numbers_left(service.id, day);
+    if (left * std::max(1, lease_.low_fraction) >= size) continue;
+    const LeaseRequest req = store_.lease_request(service.id, size, outbox_.device_id());
+    sync::RequestOptions o;
+    o.idempotency_key = req.key;
+    o.timeout = lease_.timeout;
+    o.cancel = &lease_abort_;
+    const std::int64_t sent = now_ms();
+    auto r = client.post("/api/v1/leases", sync::json{{"service", req.service}, {"count", req.count}}, o);
+    const std::int64_t answered = now_ms();
+    if (r.transient()) break;  // the node is unreachable: the request is kept and asked again later
+    std::string problem;
+    std::optional<NumberBlock> block;
+    if (r.ok()) {
+      block = parse_lease(r.body, problem);
+    } else {
+      problem = r.error_message();
+    }
+    if (!block) {
+      store_.finish_lease_request(req.key, std::nullopt);
+      {
+        std::lock_guard lock(lease_mu_);
+        lease_refused_[service.id] = day;
+      }
+      std::cerr << "guichet-kiosk: no number block for " << service.id << " today: " << problem << "\n";
+      continue;
+    }
+    // The server's clock against the kiosk's, at the middle of the round trip.
+    block->clock_offset_ms = block->leased_ms - (sent + answered) / 2;
+    block->leased_ms = answered;
+    block->centre = catalogue->centre.id;
+    block->utc_offset_minutes = catalogue->centre.utc_offset_minutes;
+    store_.finish_lease_request(req.key, block);
+    ++leased;
+    if (block->business_day > day) {
+      day = block->business_day;  // the kiosk's clock was behind the server's day
+      store_.drop_blocks_before(day);
+    }
+  }
+  return leased;
 }
 
 namespace {
@@ -264,7 +527,8 @@ std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& cat
       slip.priority_label = cat ? cat->name.get(lang) : token.token.priority;
     }
     slip.issued_time = paper(slip_time(t, token.token.issued_at, catalogue.centre.utc_offset_minutes));
-    slip.estimated_wait = paper(wait_short(t, token.wait.ahead, token.wait.minutes));
+    // A token from the leased block has no estimate: the node that knows the queue is down.
+    if (!token.leased) slip.estimated_wait = paper(wait_short(t, token.wait.ahead, token.wait.minutes));
     slip.qr_payload = token.token.id;
     slip.labels.token_number = t.trc("slip", "Your token number");
     slip.labels.issued = t.trc("slip", "Issued");

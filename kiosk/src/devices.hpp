@@ -2,9 +2,13 @@
 // and sync engine (core/sync), and the token slip layout (hardware/receipts).
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "application.hpp"
 #include "guichet/hardware/printer/receipt_printer.hpp"
@@ -30,15 +34,40 @@ class HardwarePrinter final : public PrinterPort {
   hardware::printer::ReceiptPrinter printer_;
 };
 
+// Number blocks leased ahead (see ServerTokens).
+struct LeaseOptions {
+  bool enabled = true;
+  // Numbers per lease (the server allows 1 to 200); for a service with a daily cap, at most a
+  // tenth of the cap, since numbers leased and not used count against it for every device.
+  int block = 30;
+  // A service with fewer than block / low_fraction numbers left for today is leased again.
+  int low_fraction = 3;
+  std::chrono::milliseconds check{30000};   // how often blocks are looked at while nothing happens
+  std::chrono::milliseconds timeout{3000};  // one lease request
+};
+
 // Tokens from the centre server. Requests go through the outbox (durable first, idempotency key
 // "device:seq"); the issue log in KioskStore keeps track of every token the server counted until
 // it is delivered or cancelled, across crashes and restarts.
+//
+// While the centre node is up, a background thread leases a block of numbers of today for every
+// service of the cached catalogue (at start, when a block runs low, and every `check`), never on
+// the citizen's path. When the node cannot be reached, request() takes the next number of the
+// service's block instead (durably, in KioskStore); once the slip is printed (or shown under the
+// screen policy) the token is reported through the outbox (kind "token.leased": leased_number,
+// issued_at in the server's time, service, priority, language) and uploaded when the node is
+// back, where it is queued by its time of issue. A number whose slip was not delivered is void:
+// never reported, it stays an unused number of the server's lease and never reaches the queue.
 class ServerTokens final : public TokenPort {
  public:
   // `schedule` runs a job on the thread that issues tokens (after the job in progress), so
   // reconciliation never races an issue in flight.
   ServerTokens(sync::SyncEngine& engine, sync::Outbox& outbox, KioskStore& store,
-               std::function<void(std::function<void()>)> schedule, std::chrono::milliseconds wait);
+               std::function<void(std::function<void()>)> schedule, std::chrono::milliseconds wait,
+               LeaseOptions lease = {});
+  ~ServerTokens() override;
+  ServerTokens(const ServerTokens&) = delete;
+  ServerTokens& operator=(const ServerTokens&) = delete;
 
   TokenRequest request(const std::string& service, const std::string& priority, const std::string& language) override;
   void delivered(const IssuedToken& token) override;
@@ -48,16 +77,43 @@ class ServerTokens final : public TokenPort {
   void on_complete(const sync::OutboxEntry& entry);
   // Cancels every token the server counted that no citizen holds (run on the issuing thread).
   void reconcile();
-  // After a restart: finds token requests written just before a crash, then reconciles.
+  // After a restart: finds token requests written just before a crash, then reconciles; settles
+  // numbers a crash left between taken and reported; starts leasing ahead.
   void recover();
+
+  // Number blocks: starts the background leasing (recover() does), or stops it.
+  void start_leasing();
+  void stop_leasing();
+  // One pass of the leasing thread, on the caller's thread: drops blocks of previous days and
+  // leases for every service with few numbers left today. Returns the blocks leased.
+  int top_up();
+  // The server's business day now, as far as the kiosk knows (from its latest block's clock
+  // offset and zone; the kiosk's clock and the cached catalogue's zone without one).
+  std::string today();
+  // Takes the next number of today's block of the service (as issue_token does when the node is
+  // unreachable); nullopt when none is left.
+  std::optional<IssuedToken> take_leased(const std::string& service, const std::string& priority,
+                                         const std::string& language);
 
  private:
   static std::int64_t now_ms();
+  void report_leased(const IssuedToken& token);
+  void lease_loop();
+  void wake_leaser();
   sync::SyncEngine& engine_;
   sync::Outbox& outbox_;
   KioskStore& store_;
   std::function<void(std::function<void()>)> schedule_;
   std::chrono::milliseconds wait_;
+  LeaseOptions lease_;
+  bool lease_at_start_ = false;  // the catalogue was cached when the kiosk started
+  std::mutex lease_mu_;
+  std::condition_variable lease_cv_;
+  bool lease_stop_ = false;
+  bool lease_wake_ = false;
+  std::atomic<bool> lease_abort_{false};              // abandons a lease request in flight at shutdown
+  std::map<std::string, std::string> lease_refused_;  // service -> business day the server refused it
+  std::thread leaser_;
 };
 
 // Parses {"token":…, "wait":…} (POST /api/v1/tokens).

@@ -7,7 +7,8 @@
 namespace guichet::kiosk {
 
 std::string wait_sentence(const Tr& t, int ahead, int minutes) {
-  if (ahead <= 0) return t.tr("You are next");
+  if (ahead < 0) return {};  // not known: issued from the leased number block while the node is down
+  if (ahead == 0) return t.tr("You are next");
   std::string people = t.trn("{n} person before you", "{n} people before you", ahead);
   std::string time = t.trn("About {n} minute", "About {n} minutes", std::max(1, minutes));
   return time + " \u00B7 " + people;

@@ -12,6 +12,7 @@
 namespace guichet::kiosk {
 
 // For the screen: "About 25 minutes · 6 people before you", "You are next".
+// Empty when `ahead` is negative (not known).
 std::string wait_sentence(const Tr& t, int ahead, int minutes);
 // For paper, shorter: "About 25 min, 6 ahead".
 std::string wait_short(const Tr& t, int ahead, int minutes);

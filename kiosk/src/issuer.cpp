@@ -29,7 +29,7 @@ IssueResult issue_token(PrinterPort& printer, TokenPort& tokens, const SlipBuild
   const IssuedToken& t = req.issued;
   out.token_id = t.token.id;
   out.display_number = t.token.display_number();
-  out.ahead = t.wait.ahead;
+  out.ahead = t.leased ? -1 : t.wait.ahead;  // -1: not known (issued from the leased block, node down)
   out.minutes = t.wait.minutes;
 
   // 3. Print, unless the printer already said it cannot (screen policy).

@@ -32,6 +32,9 @@ struct IssuedToken {
   domain::Token token;
   domain::WaitEstimate wait;
   std::int64_t seq = 0;  // the request's outbox sequence
+  // Issued from the kiosk's leased number block while the centre node was unreachable: the
+  // server has not seen it yet, so there is no wait estimate.
+  bool leased = false;
 };
 
 struct TokenRequest {

@@ -30,7 +30,8 @@ class KioskApp {
         printer_(make_transport(parse_printer_spec(config.printer).value())),
         tokens_(
             engine_, outbox_, store_, [this](std::function<void()> job) { printer_worker_.run(std::move(job)); },
-            std::chrono::seconds(6)),
+            std::chrono::seconds(6),
+            LeaseOptions{.enabled = config.lease_block > 0, .block = std::max(config.lease_block, 1)}),
         applications_(engine_, outbox_, endpoint),
         model_(config.printer_policy),
         refresher_(endpoint, store_, [this](CatalogueUpdate u) {

@@ -226,6 +226,8 @@ class SyncEngine {
 
   void on_complete(Completion callback);
   bool online() const { return online_.load(); }
+  // The server and credentials it sends to (for requests that do not go through the outbox).
+  const ServerEndpoint& endpoint() const { return endpoint_; }
   // Why the engine stopped sending (the server speaks another protocol version), or empty.
   std::string protocol_refusal() const;
   // Round trips to POST /api/v1/sync/upload so far (for tests and diagnostics).
