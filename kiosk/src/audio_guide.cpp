@@ -166,7 +166,7 @@ Utterance screen_title(const KioskState& s, const text::Translations& translatio
   const Tr t(translations, s.language);
   switch (s.step) {
     case Step::Language:
-      return plain(s.language, t.tr("Choose your language. Press Next to hear each language, then Select."));
+      return plain(s.language, t.tr("Choose your language. Press Next option to hear each language, then Select."));
     case Step::Menu:
       return plain(s.language, t.tr("What would you like to do?"));
     case Step::Service:

@@ -103,10 +103,11 @@ std::vector<Action> AudioMode::after_screen(ui::Frame& f, const View& v, Step dr
       Cmd cmd;
     };
     const Key keys[] = {
-        {"\u2190 " + t.trc("audio guide", "Previous") + "##audio-previous", ui::ButtonKind::Secondary, Cmd::Previous},
+        {"\u2190 " + t.trc("audio guide", "Previous option") + "##audio-previous", ui::ButtonKind::Secondary,
+         Cmd::Previous},
         {t.trc("audio guide", "Repeat") + "##audio-repeat", ui::ButtonKind::Secondary, Cmd::Repeat},
         {t.trc("audio guide", "Select") + "##audio-select", ui::ButtonKind::Primary, Cmd::Select},
-        {t.trc("audio guide", "Next") + " \u2192##audio-next", ui::ButtonKind::Secondary, Cmd::Next},
+        {t.trc("audio guide", "Next option") + " \u2192##audio-next", ui::ButtonKind::Secondary, Cmd::Next},
     };
     float x = left;
     for (const auto& k : keys) {

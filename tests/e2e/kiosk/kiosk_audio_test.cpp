@@ -109,9 +109,10 @@ class KioskAudioTest : public ::testing::Test {
   // Taps a control of the audio bar by its label in `lang` (this is how the citizen moves).
   void bar(const std::string& lang, const std::string& which) {
     const kiosk::Tr t(translations_, lang);
-    std::string label = t.trc("audio guide", which);
-    if (which == "Next") label += " \u2192";
-    if (which == "Previous") label = "\u2190 " + label;
+    std::string label;
+    if (which == "Next") label = t.trc("audio guide", "Next option") + " \u2192";
+    if (which == "Previous") label = "\u2190 " + t.trc("audio guide", "Previous option");
+    if (which == "Select" || which == "Repeat") label = t.trc("audio guide", which);
     ASSERT_EQ(k_->cmd("tap " + kiosk_test::quoted(label)), "ok") << k_->screen();
   }
 
@@ -167,7 +168,7 @@ class KioskAudioTest : public ::testing::Test {
       ASSERT_EQ(k_->cmd("tap " + kiosk_test::quoted(en.trc("audio guide", "Listen"))), "ok") << k_->screen();
     }
     // The start screen: how it works, then the first language, in English.
-    expect_screen("en", en.tr("Choose your language. Press Next to hear each language, then Select."));
+    expect_screen("en", en.tr("Choose your language. Press Next option to hear each language, then Select."));
     EXPECT_EQ(last_[1].text, "English");
     // Each language's name in that language's voice.
     focus_on(lang, language_name, keys);
