@@ -1,5 +1,6 @@
 #include "speaker.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -127,8 +128,26 @@ void Speaker::speak(const std::vector<Utterance>& utterances, std::uint64_t gene
     std::filesystem::rename(part, txt, ec);
     if (ec) std::cerr << "guichet-kiosk: audio mode: cannot write " << txt.string() << ": " << ec.message() << "\n";
   }
+  if (wav_dir_.empty() && out_->to_files()) prune(out_->dir());
   std::lock_guard lock(mu_);
   ++said_;
+}
+
+void Speaker::prune(const std::string& dir) {
+  // A kiosk without an audio device keeps only its latest utterances (a WAV and a .txt each):
+  // enough to check what was said, never a disk filling up over the months.
+  constexpr std::size_t kKeep = 2 * 200;
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().filename().string().starts_with("announcement-")) files.push_back(e.path());
+  }
+  if (files.size() <= kKeep) return;
+  // Oldest first by time: the numbering starts again lower after a restart.
+  std::vector<std::pair<std::filesystem::file_time_type, std::filesystem::path>> aged;
+  for (const auto& f : files) aged.emplace_back(std::filesystem::last_write_time(f, ec), f);
+  std::sort(aged.begin(), aged.end());
+  for (std::size_t i = 0; i + kKeep < aged.size(); ++i) std::filesystem::remove(aged[i].second, ec);
 }
 
 }  // namespace guichet::kiosk

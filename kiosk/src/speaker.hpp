@@ -1,7 +1,8 @@
 // The kiosk's voice in audio mode: says utterances on its own thread so the screen never waits
 // for speech. A new say() cuts whatever is being said or waiting. Without an audio device (or with
 // --audio-out) each say() becomes one WAV file with a .txt beside it: one "language<TAB>text" line
-// per utterance, so tests and staff can check what was said.
+// per utterance, so tests and staff can check what was said (in the fallback folder, only the
+// latest 200).
 #pragma once
 
 #include <condition_variable>
@@ -37,6 +38,7 @@ class Speaker {
  private:
   void loop();
   void speak(const std::vector<Utterance>& utterances, std::uint64_t generation);
+  static void prune(const std::string& dir);
 
   std::string wav_dir_, fallback_dir_;
   mutable std::mutex mu_;

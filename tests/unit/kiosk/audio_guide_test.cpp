@@ -263,3 +263,32 @@ TEST(AudioGuide, SpeakerWritesWhatItSaysAndTheNewestCutsTheRest) {
     EXPECT_GT(std::sqrt(sum / static_cast<double>(pcm.value().samples.size())), 300) << w << ": not silent";
   }
 }
+
+TEST(AudioGuide, WithoutAnAudioDeviceTheSpeakerKeepsOnlyItsLatestFiles) {
+  // No audio driver SDL knows: the kiosk's fallback folder takes the speech.
+  ASSERT_EQ(setenv("SDL_AUDIODRIVER", "guichet-no-such-driver", 1), 0);
+  guichet::testing::TempDir dir("kiosk-speaker-fallback");
+  const auto old = fs::file_time_type::clock::now() - std::chrono::hours(24);
+  for (int i = 0; i < 450; ++i) {
+    const fs::path p = dir / ("announcement-old-" + std::to_string(i) + ".txt");
+    std::ofstream(p) << "en\told\n";
+    fs::last_write_time(p, old);
+  }
+  {
+    Speaker speaker("", dir.path().string());
+    speaker.say({Utterance{"en", "Select", ssml_of("Select")}});
+    for (int i = 0; i < 300 && speaker.said() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_EQ(speaker.said(), 1u);
+  }
+  unsetenv("SDL_AUDIODRIVER");
+  std::size_t files = 0, old_files = 0, new_wavs = 0;
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    ++files;
+    const std::string name = e.path().filename().string();
+    old_files += name.starts_with("announcement-old-");
+    new_wavs += !name.starts_with("announcement-old-") && e.path().extension() == ".wav";
+  }
+  EXPECT_EQ(files, 400u) << "the latest 200 utterances, a WAV and a .txt each";
+  EXPECT_EQ(old_files, 398u) << "the oldest went first";
+  EXPECT_EQ(new_wavs, 1u);
+}
