@@ -62,19 +62,21 @@ std::vector<Action> AudioMode::after_screen(ui::Frame& f, const View& v, Step dr
     const std::string label = t.trc("audio guide", "Listen");
     const float h = th.sizes.button_height * sc;
     const float icon = h * 0.7f;
-    const float w = f.measure(label, ui::TextStyle::Large).x + 2 * (icon + gap) + gap;
+    const float w = f.measure(label, ui::TextStyle::Large).x + 2 * (icon + gap) + 2 * gap;
     const ui::Rect c = f.content();
     f.set_cursor(c.x, c.y);
     if (f.button(label + "##audio-switch", s.audio ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, w)) {
       out.push_back({Action::Kind::SetAudio, {}});
     }
     const ImU32 ink = im(s.audio ? th.colors.primary_text : th.colors.secondary_text);
-    draw_speaker(dl, ImVec2(c.x + gap / 2 + icon / 2 + gap / 2, c.y + h / 2), icon, ink);
+    draw_speaker(dl, ImVec2(c.x + gap / 2 + icon / 2, c.y + h / 2), icon, ink);
   }
 
+  // Screens that take typed or scanned text: a scanner's Tab or arrow is not a citizen's choice.
+  const bool typing = s.step == Step::AppField || s.step == Step::StatusEntry;
   if (!s.audio || !citizen_step(s.step)) {
     // A key a citizen who cannot see the switch will try first turns audio mode on.
-    if (citizen_step(s.step) && drawn_step == s.step && s.catalogue &&
+    if (citizen_step(s.step) && !typing && drawn_step == s.step && s.catalogue &&
         any_key(f, {SDLK_TAB, SDLK_DOWN, SDLK_UP, SDLK_LEFT, SDLK_RIGHT})) {
       out.push_back({Action::Kind::SetAudio, "on"});
       f.animate();
@@ -117,7 +119,6 @@ std::vector<Action> AudioMode::after_screen(ui::Frame& f, const View& v, Step dr
     }
   }
   // The same from a keyboard or a keypad. Return belongs to the screens that type (their Next).
-  const bool typing = s.step == Step::AppField || s.step == Step::StatusEntry;
   if (any_key(f, {SDLK_RIGHT, SDLK_DOWN, SDLK_TAB})) cmd = Cmd::Next;
   if (any_key(f, {SDLK_LEFT, SDLK_UP}) || f.key_pressed(SDLK_TAB, KMOD_LSHIFT) || f.key_pressed(SDLK_TAB, KMOD_RSHIFT))
     cmd = Cmd::Previous;

@@ -169,6 +169,7 @@ class KioskAudioTest : public ::testing::Test {
     }
     // The start screen: how it works, then the first language, in English.
     expect_screen("en", en.tr("Choose your language. Press Next option to hear each language, then Select."));
+    ASSERT_EQ(k_->cmd("screenshot " + kiosk_test::quoted((shots_ / ("audio-start-" + lang + ".png")).string())), "ok");
     EXPECT_EQ(last_[1].text, "English");
     // Each language's name in that language's voice.
     focus_on(lang, language_name, keys);
