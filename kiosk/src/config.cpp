@@ -40,7 +40,9 @@ domain::Result<ConfigOutcome, std::string> parse_config(int argc, char** argv) {
       ->check(CLI::IsMember({"kiosk", "display"}))
       ->capture_default_str();
   app.add_option("--languages", languages, "display board: announcement languages, e.g. en,hi")->capture_default_str();
-  app.add_option("--audio-out", c.audio_out, "display board: write each announcement as a WAV file here");
+  app.add_option("--audio-out", c.audio_out,
+                 "write speech as WAV files here (display board: each announcement; kiosk: audio mode, with a .txt of "
+                 "what was said)");
   app.add_option("--script", c.script, "UI automation script (a file, or - for standard input)");
   app.add_option("--type-delay", c.type_delay_ms, "automation: milliseconds between typed characters")
       ->check(CLI::Range(0, 5000));

@@ -6,6 +6,7 @@
 
 #include "devices.hpp"
 #include "pin.hpp"
+#include "screens/audio_mode.hpp"
 #include "screens/screens.hpp"
 #include "services.hpp"
 
@@ -34,6 +35,8 @@ class KioskApp {
             LeaseOptions{.enabled = config.lease_block > 0, .block = std::max(config.lease_block, 1)}),
         applications_(engine_, outbox_, endpoint),
         model_(config.printer_policy),
+        audio_(
+            std::make_unique<Speaker>(config.audio_out, (std::filesystem::path(config.data_dir) / "speech").string())),
         refresher_(endpoint, store_, [this](CatalogueUpdate u) {
           poster_.post([this, u] {
             if (u.clock_offset) model_.on_clock_offset(*u.clock_offset);
@@ -70,6 +73,7 @@ class KioskApp {
     // The citizen's language shapes every text of the screen (its script's font first, Urdu from
     // the right).
     f.set_language(model_.state().language);
+    audio_.before_screen(f, model_.state());
     std::vector<Action> actions;
     switch (before) {
       case Step::Language:
@@ -125,7 +129,15 @@ class KioskApp {
         actions = settings_.draw(f, view);
         break;
     }
+    const std::size_t screen_items = f.drawn().items.size();
     for (const auto& a : actions) run(model_.apply(a, now));
+    {
+      // Audio mode: its switch, its bar, the focus and what is said, from what the screen drew.
+      const auto& st = model_.state();
+      const std::string header = st.catalogue ? screen_text(st.catalogue->centre.name, st.language) : std::string();
+      View after{st, translations_, now};
+      for (const auto& a : audio_.after_screen(f, after, before, screen_items, header)) run(model_.apply(a, now));
+    }
 
     // Timeouts: back to the start after the idle time, and sooner after a result.
     if (model_.state().step != before) {
@@ -291,6 +303,7 @@ class KioskApp {
   ServerTokens tokens_;
   ServerApplications applications_;
   KioskModel model_;
+  AudioMode audio_;
   CatalogueRefresher refresher_;
   Sleeper sleeper_;
   bool watching_ = false;

@@ -38,6 +38,7 @@ void KioskModel::start_over() {
   state_.pin.clear();
   state_.staff_message.clear();
   state_.view.clear();
+  state_.audio = false;
   if (state_.catalogue && !state_.catalogue->centre.languages.empty()) {
     state_.language = state_.catalogue->centre.languages.front();
   } else {
@@ -64,6 +65,14 @@ std::vector<Effect> KioskModel::apply(const Action& a, Clock::time_point now) {
       if (state_.step != Step::Menu || (a.value != "high-contrast" && a.value != "large-text")) return {};
       state_.view = state_.view == a.value ? std::string() : a.value;
       return {Effect{Effect::Kind::ApplyTheme, {}, {}, {}, {}, state_.shown_theme()}};
+    case K::SetAudio: {
+      // A citizen's choice: not on the staff screens, nor while the kiosk is stopped.
+      const Step st = state_.step;
+      if (st == Step::AdminPin || st == Step::Settings || st == Step::Stopped) return {};
+      if (a.value != "on" && a.value != "off" && !a.value.empty()) return {};
+      state_.audio = a.value.empty() ? !state_.audio : a.value == "on";
+      return {};
+    }
     case K::ChooseMenu:
       if (state_.step != Step::Menu) return {};
       if (a.value == "token") state_.step = Step::Service;
@@ -445,13 +454,18 @@ void KioskModel::on_status_lookup(const StatusLookup& lookup) {
 }
 
 bool KioskModel::idle_applies() const {
-  return state_.step != Step::Issuing && state_.step != Step::Language && state_.step != Step::Stopped &&
-         state_.step != Step::Filing && state_.step != Step::StatusLoading && !state_.pin_checking &&
-         !state_.test_printing;
+  // The start screen times out only to end a session's audio mode the citizen left on.
+  if (state_.step == Step::Language) return state_.audio;
+  return state_.step != Step::Issuing && state_.step != Step::Stopped && state_.step != Step::Filing &&
+         state_.step != Step::StatusLoading && !state_.pin_checking && !state_.test_printing;
 }
 
 bool KioskModel::on_idle() {
   if (!idle_applies()) return false;
+  if (state_.step == Step::Language) {
+    state_.audio = false;
+    return true;
+  }
   start_over();
   return true;
 }

@@ -106,6 +106,10 @@ struct KioskState {
   // theme; it ends with the session like everything else the citizen chose.
   std::string view;
   const std::string& shown_theme() const { return view.empty() ? theme : view; }
+  // Audio mode, for a citizen who cannot read the screen: each screen's title and the option in
+  // focus are spoken, and big Previous / Select / Next controls go through the options. Per
+  // citizen, like `view`.
+  bool audio = false;
 };
 
 struct Action {
@@ -113,6 +117,7 @@ struct Action {
     ChooseLanguage,    // value: language code
     ChooseMenu,        // value: "token", "apply" or "status"
     ChooseView,        // value: "high-contrast" or "large-text"; the same again goes back
+    SetAudio,          // value: "on", "off", or "" to switch it over
     ChooseAppService,  // value: service id
     FieldInput,        // value: the current field's whole new value
     FieldNext,         // the current field is done: check it and go on

@@ -260,6 +260,10 @@ AudioOut::~AudioOut() {
   if (device_ != 0) SDL_CloseAudioDevice(device_);
 }
 
+void AudioOut::clear() {
+  if (device_ != 0) SDL_ClearQueuedAudio(device_);
+}
+
 domain::Result<std::string, Problem> AudioOut::play(const Pcm& pcm, const std::string& name) {
   if (device_ != 0) {
     if (SDL_QueueAudio(device_, pcm.samples.data(), static_cast<Uint32>(pcm.samples.size() * 2)) != 0) {

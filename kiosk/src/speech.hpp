@@ -55,6 +55,8 @@ class AudioOut {
   // Plays (queues) the sound or writes it as <dir>/announcement-NNNN-<name>.wav; returns the
   // file written, or "" when played.
   domain::Result<std::string, Problem> play(const Pcm& pcm, const std::string& name);
+  // Drops what the device has not played yet (a new utterance cuts the one being said).
+  void clear();
   bool to_files() const { return device_ == 0; }
   const std::string& dir() const { return dir_; }
 

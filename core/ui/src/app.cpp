@@ -186,6 +186,7 @@ struct App::Impl {
   std::vector<detail::KeyPress> keys;
   std::vector<TextEvent> text;
   ScreenRecord building, last;
+  std::optional<ControlRef> press_next;  // Frame::press_next_frame
   std::vector<std::string> screenshot_paths;
 
   // Automation.
@@ -758,6 +759,9 @@ struct App::Impl {
     ctx.language = language;
     ctx.rtl = text::script_of_language(language) == text::Script::Arabic;
     ctx.record = &building;
+    ctx.press = std::move(press_next);
+    press_next.reset();
+    ctx.press_next = &press_next;
     ctx.now = Clock::now();
     ctx.last_input = last_input;
     ctx.keys.swap(keys);

@@ -38,18 +38,28 @@ Rgba tone_color(const Theme& t, Tone tone) {
 
 Rect rect_of(ImVec2 min, ImVec2 max) { return Rect{min.x, min.y, max.x - min.x, max.y - min.y}; }
 
-void record(detail::FrameContext& ctx, ScreenItem::Kind kind, std::string text, ImVec2 min, ImVec2 max,
+// Records an item; for a control, true when it is the one pressed through Frame::press_next_frame.
+bool record(detail::FrameContext& ctx, ScreenItem::Kind kind, std::string text, ImVec2 min, ImVec2 max,
             bool enabled = true, std::vector<DrawnGlyph> glyphs = {}) {
-  if (text.empty()) return;
+  if (text.empty()) return false;
   // Items scrolled out of a panel or cut by its edge are not on screen for a person either.
-  if (!ImGui::IsRectVisible(min, max)) return;
+  if (!ImGui::IsRectVisible(min, max)) return false;
   // Only the visible part counts: a tap aims at its centre, which must be on screen.
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImVec2 cmin = dl->GetClipRectMin(), cmax = dl->GetClipRectMax();
   ImVec2 vmin(std::max(min.x, cmin.x), std::max(min.y, cmin.y));
   ImVec2 vmax(std::min(max.x, cmax.x), std::min(max.y, cmax.y));
-  if (vmax.x <= vmin.x || vmax.y <= vmin.y) return;
+  if (vmax.x <= vmin.x || vmax.y <= vmin.y) return false;
+  bool pressed = false;
+  if (kind == ScreenItem::Kind::Control && ctx.press && ctx.press->label == text) {
+    // The same label counts in drawing order, as ControlRef::occurrence does.
+    if (ctx.press_seen++ == ctx.press->occurrence) {
+      pressed = enabled;
+      ctx.press.reset();
+    }
+  }
   ctx.record->items.push_back(ScreenItem{kind, std::move(text), rect_of(vmin, vmax), enabled, std::move(glyphs)});
+  return pressed;
 }
 
 // A laid-out text at one pixel size. An empty text has no layout but still takes one line, so
@@ -235,7 +245,13 @@ float Frame::scale() const { return ctx_.scale; }
 Rect Frame::screen() const { return Rect{0, 0, static_cast<float>(ctx_.width), static_cast<float>(ctx_.height)}; }
 Rect Frame::content() const {
   float p = ctx_.theme->sizes.padding * ctx_.scale;
-  return Rect{p, p, ctx_.width - 2 * p, ctx_.height - 2 * p};
+  return Rect{p, p, ctx_.width - 2 * p, std::max(0.0f, ctx_.height - 2 * p - ctx_.bottom_reserve)};
+}
+void Frame::reserve_bottom(float height) { ctx_.bottom_reserve = std::max(0.0f, height); }
+const ScreenRecord& Frame::drawn() const { return *ctx_.record; }
+void Frame::press_next_frame(ControlRef ref) {
+  if (ctx_.press_next) *ctx_.press_next = std::move(ref);
+  animate();
 }
 
 Vec2 Frame::cursor() const {
@@ -375,8 +391,8 @@ bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind k
   const float y = ink_inside(ctx, b, min.y + (h - b.height) / 2, min.y, h);
   auto glyphs = draw_block(ctx, dl, b, ImVec2(min.x + pad / 2, y), inner, Align::Center, to_imu32(text_color));
   dl->PopClipRect();
-  record(ctx, ScreenItem::Kind::Control, shown, min, max, enabled, std::move(glyphs));
-  return enabled && clicked;
+  const bool pressed = record(ctx, ScreenItem::Kind::Control, shown, min, max, enabled, std::move(glyphs));
+  return enabled && (clicked || pressed);
 }
 
 }  // namespace
@@ -443,12 +459,13 @@ bool Frame::tile(const Tile& tile, float width, float height) {
     detail_glyphs = draw_block(ctx_, dl, detail, ImVec2(min.x + pad, detail_y), inner, Align::Center, to_imu32(sub));
   }
   dl->PopClipRect();
-  record(ctx_, ScreenItem::Kind::Control, tile.label, min, max, tile.enabled, std::move(label_glyphs));
+  const bool pressed =
+      record(ctx_, ScreenItem::Kind::Control, tile.label, min, max, tile.enabled, std::move(label_glyphs));
   if (!tile.detail.empty()) {
     record(ctx_, ScreenItem::Kind::Text, tile.detail, ImVec2(min.x, detail_y), ImVec2(max.x, detail_y + dh - pad / 3),
            true, std::move(detail_glyphs));
   }
-  return tile.enabled && clicked;
+  return tile.enabled && (clicked || pressed);
 }
 
 int Frame::tile_grid(const std::vector<Tile>& tiles, int columns, float tile_height) {
@@ -498,9 +515,9 @@ bool Frame::corner_control(std::string_view label, Corner corner) {
   fg.a = held ? 255 : 110;
   if (held) dl->AddRectFilled(min, max, to_imu32(t.colors.secondary), t.sizes.rounding * s / 2);
   auto glyphs = draw_block(ctx_, dl, b, ImVec2(min.x, min.y + (size - b.height) / 2), w, Align::Center, to_imu32(fg));
-  record(ctx_, ScreenItem::Kind::Control, shown, min, max, true, std::move(glyphs));
+  const bool pressed = record(ctx_, ScreenItem::Kind::Control, shown, min, max, true, std::move(glyphs));
   ImGui::SetCursorScreenPos(saved);
-  return clicked;
+  return clicked || pressed;
 }
 
 PadResult Frame::number_pad(std::string& value, const NumberPadOptions& options) {
@@ -622,8 +639,8 @@ int Frame::text_list(std::string_view id, const std::vector<std::string>& rows, 
       glyphs = draw_block(ctx_, dl, b, ImVec2(min.x + inset, y), w - 2 * inset, Align::Left, to_imu32(fg));
       dl->PopClipRect();
     }
-    record(ctx_, ScreenItem::Kind::Control, rows[i], min, max, true, std::move(glyphs));
-    if (clicked) tapped = static_cast<int>(i);
+    const bool pressed = record(ctx_, ScreenItem::Kind::Control, rows[i], min, max, true, std::move(glyphs));
+    if (clicked || pressed) tapped = static_cast<int>(i);
   }
   ImGui::EndChild();
   ImGui::PopStyleVar();

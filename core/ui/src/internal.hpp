@@ -67,6 +67,12 @@ struct FrameContext {
   bool animate = false;
   std::optional<Clock::time_point> redraw_at;
   int input_text_count = 0;  // input fields drawn this frame (the first gets focus)
+  float bottom_reserve = 0;  // pixels kept free at the bottom (Frame::reserve_bottom)
+  // The control pressed in this frame (Frame::press_next_frame in the previous one), how many
+  // controls with its label were drawn so far, and where a press for the next frame goes.
+  std::optional<ControlRef> press;
+  int press_seen = 0;
+  std::optional<ControlRef>* press_next = nullptr;
 };
 
 // Drawing helpers used by the widgets.

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "../format.hpp"
 #include "screens.hpp"
 
@@ -38,7 +40,15 @@ std::vector<Action> LanguageScreen::draw(ui::Frame& f, const View& v) {
   // Each language by its own name in its own script: a citizen recognises ਪੰਜਾਬੀ, not "Punjabi".
   for (const auto& l : langs) tiles.push_back({language_name(l), {}, true, "lang:" + l});
   int columns = langs.size() <= 4 ? 2 : 3;
-  int tapped = f.tile_grid(tiles, columns);
+  // Every row above the bottom of the content (which the audio bar may raise), never taller than
+  // the theme's tiles.
+  const auto& th = f.theme();
+  const float gap = th.sizes.spacing * f.scale();
+  const float rows =
+      static_cast<float>((tiles.size() + static_cast<std::size_t>(columns) - 1) / static_cast<std::size_t>(columns));
+  const float room = f.content().y + f.content().h - f.cursor().y;
+  const float tile_h = std::min(th.sizes.tile_height * f.scale(), (room - (rows - 1) * gap) / rows);
+  int tapped = f.tile_grid(tiles, columns, tile_h);
   if (tapped >= 0) out.push_back({Action::Kind::ChooseLanguage, langs[static_cast<std::size_t>(tapped)]});
   if (staff_corner(f)) out.push_back({Action::Kind::OpenStaff, {}});
   return out;

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "../format.hpp"
 #include "screens.hpp"
 
@@ -5,15 +7,27 @@ namespace guichet::kiosk {
 
 namespace {
 
-void big_number(ui::Frame& f, const std::string& number) {
+// The number as large as the room left allows: `below` is what still has to fit under it.
+void big_number(ui::Frame& f, const std::string& number, float below) {
   const auto& t = f.theme();
-  float h = t.fonts.display * f.scale() * 1.25f;
+  const float room = f.content().y + f.content().h - f.cursor().y - below;
+  float h = std::max(f.text_size(ui::TextStyle::Display), std::min(t.fonts.display * f.scale() * 1.25f, room));
   ui::Vec2 c = f.cursor();
   float w = f.available_width();
   ui::Rect r{c.x + w * 0.2f, c.y, w * 0.6f, h};
   f.fill(r, t.colors.surface);
   f.text_in(r, number, ui::TextStyle::Display, ui::Tone::Accent, ui::Align::Center);
   f.set_cursor(c.x, c.y + h + t.sizes.spacing * f.scale());
+}
+
+// The height of `large` lines of large text, `body` lines of body text and the Done button, with
+// the spacing between them: what the screen draws under the number.
+float below(const ui::Frame& f, int large, int body) {
+  const auto& t = f.theme();
+  const float gap = t.sizes.spacing * f.scale();
+  return static_cast<float>(large) * f.line_height(ui::TextStyle::Large) +
+         static_cast<float>(body) * f.line_height(ui::TextStyle::Body) + t.sizes.button_height * f.scale() +
+         static_cast<float>(large + body + 2) * gap;
 }
 
 }  // namespace
@@ -35,16 +49,24 @@ std::vector<Action> ResultScreen::draw(ui::Frame& f, const View& v) {
       f.text(v.tr("Please take your token {number}", {{"number", r.display_number}}), ui::TextStyle::Heading,
              ui::Tone::Normal, ui::Align::Center);
       f.text(service_name, ui::TextStyle::Large, ui::Tone::Muted, ui::Align::Center);
-      big_number(f, r.display_number);
+      big_number(f, r.display_number, below(f, 1, 2));
       f.text(wait_sentence(v.t(), r.ahead, r.minutes), ui::TextStyle::Large, ui::Tone::Normal, ui::Align::Center);
-      f.text(v.tr("Your slip is below the screen. Please wait until your number is called."), ui::TextStyle::Body,
-             ui::Tone::Muted, ui::Align::Center);
+      {
+        // The hint only where it fits above Done (large text with the audio bar leaves less room).
+        const std::string hint = v.tr("Your slip is below the screen. Please wait until your number is called.");
+        const auto& th = f.theme();
+        const float need = f.measure(hint, ui::TextStyle::Body, f.available_width()).y +
+                           2 * th.sizes.spacing * f.scale() + th.sizes.button_height * f.scale();
+        if (f.cursor().y + need <= f.content().y + f.content().h) {
+          f.text(hint, ui::TextStyle::Body, ui::Tone::Muted, ui::Align::Center);
+        }
+      }
       break;
     case K::OnScreen:
       f.text(v.tr("Your token number is {number}", {{"number", r.display_number}}), ui::TextStyle::Heading,
              ui::Tone::Normal, ui::Align::Center);
       f.text(service_name, ui::TextStyle::Large, ui::Tone::Muted, ui::Align::Center);
-      big_number(f, r.display_number);
+      big_number(f, r.display_number, below(f, 1, 3));
       f.text(v.tr("The printer is not working, so there is no paper slip. Please remember this number, or take a "
                   "photo of it. It will be shown and called out when it is your turn."),
              ui::TextStyle::Body, ui::Tone::Normal, ui::Align::Center);
@@ -89,7 +111,9 @@ std::vector<Action> ResultScreen::draw(ui::Frame& f, const View& v) {
   }
   f.space();
   const float w = std::min(f.available_width(), 600 * f.scale());
-  f.set_cursor(f.content().x + (f.content().w - w) / 2, f.cursor().y);
+  // Never under the bottom of the content (the audio bar is there when it is on).
+  const float last_y = f.content().y + f.content().h - f.theme().sizes.button_height * f.scale();
+  f.set_cursor(f.content().x + (f.content().w - w) / 2, std::min(f.cursor().y, last_y));
   if (f.button(done_label, ui::ButtonKind::Primary, w)) out.push_back({Action::Kind::StartOver, {}});
   return out;
 }

@@ -51,6 +51,13 @@ struct NumberPadOptions {
 
 enum class PadResult { None, Changed, Submitted, Cancelled };
 
+// A control by its automation label and, among the controls drawn with that label, its place in
+// drawing order (0 for the first).
+struct ControlRef {
+  std::string label;
+  int occurrence = 0;
+};
+
 // A text input event (a key-typed or scanner-typed character), with SDL's timestamp so an app can
 // tell a keyboard-wedge scanner (characters a few ms apart) from a person.
 struct TextEvent {
@@ -87,7 +94,17 @@ class Frame {
   float text_size(TextStyle style) const;
   float line_height(TextStyle style) const;
   Rect screen() const;   // the whole window
-  Rect content() const;  // inside the theme padding
+  Rect content() const;  // inside the theme padding, above any reserve_bottom()
+  // Keeps `height` pixels above the bottom padding free for the rest of the frame: content() ends
+  // above them (a bar the app draws there itself).
+  void reserve_bottom(float height);
+
+  // What this frame has drawn so far: its texts and labelled controls, as automation sees them.
+  const ScreenRecord& drawn() const;
+  // The control `ref` acts as tapped in the next frame (drawn at once): navigation by keys or
+  // switches reaches every control a screen draws without the screen knowing. No effect when the
+  // next frame draws no such enabled control.
+  void press_next_frame(ControlRef ref);
 
   // Layout.
   Vec2 cursor() const;
