@@ -1,5 +1,6 @@
 #include "application_form.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -40,9 +41,13 @@ domain::Result<PrinterSetting, std::string> parse_printer_setting(const std::str
 ApplicationForm open_application(const Model& model) {
   ApplicationForm form;
   for (const auto* s : model.application_services()) form.services.push_back(s->id);
+  // A walk-in's papers start in the centre's first language; the operator can change it.
+  if (const auto* cat = model.catalogue(); cat && !cat->centre.languages.empty())
+    form.language = cat->centre.languages.front();
   if (model.current) {
     form.draft.token = model.current->token.id;
     form.token_display = model.current->token.display_number();
+    if (!model.current->token.language.empty()) form.language = model.current->token.language;
     for (std::size_t i = 0; i < form.services.size(); ++i) {
       if (form.services[i] == model.current->token.service) {
         form.service_index = static_cast<int>(i);
@@ -53,6 +58,13 @@ ApplicationForm open_application(const Model& model) {
   }
   if (form.step == FormStep::ChooseService && form.services.size() == 1) choose_service(form, form.services[0]);
   return form;
+}
+
+void next_paper_language(ApplicationForm& form, const d::Catalogue& catalogue) {
+  const auto& languages = catalogue.centre.languages;
+  if (languages.empty()) return;
+  auto at = std::find(languages.begin(), languages.end(), form.language);
+  form.language = (at == languages.end() || at + 1 == languages.end()) ? languages.front() : *(at + 1);
 }
 
 void choose_service(ApplicationForm& form, const std::string& service_id) {
@@ -136,7 +148,7 @@ kiosk::FilingInput filing_input(const ApplicationForm& form, const d::Catalogue&
   in.draft = form.draft;
   const auto* svc = catalogue.service(form.draft.service);
   if (svc) in.draft.values = typed_values(form, *svc);
-  in.language = "en";
+  in.language = form.language.empty() ? "en" : form.language;
   in.channel = "counter";
   in.fee_minor = svc ? svc->fee_minor : 0;  // collected at the counter before saving
   in.today = today;
@@ -159,48 +171,18 @@ std::string filing_message(const kiosk::FilingResult& r) {
   return "The application could not be saved on this terminal: " + r.detail;
 }
 
-domain::Result<CounterPapers, std::string> build_counter_papers(const d::Catalogue& catalogue,
-                                                                const kiosk::FilingRequest& request,
-                                                                const std::string& token_display,
-                                                                const std::string& counter_name,
-                                                                const std::string& paid_at) {
-  const d::Service* svc = catalogue.service(request.service);
-  const std::string service_name = svc ? svc->name.get("en") : request.service;
+domain::Result<CounterPapers, std::string> build_counter_papers(
+    const d::Catalogue& catalogue, const text::Translations& translations, const kiosk::FilingRequest& request,
+    const std::string& token_display, const std::string& counter_id, d::Instant paid_at, kiosk::PaperText* paper) {
   CounterPapers out;
-
-  hw::receipts::FeeReceipt fee;
-  fee.centre_name = catalogue.centre.name.get("en");
-  fee.centre_address = catalogue.centre.address;
-  fee.service_name = service_name;
-  fee.receipt = request.receipt;
-  fee.amount = kiosk::format_money(request.fee_minor, catalogue.centre.currency);
-  fee.paid_at = paid_at;
-  fee.counter = counter_name;
-  fee.footer_lines = {"Keep this receipt with your acknowledgement slip."};
-  auto fee_bytes = hw::receipts::encode_fee_receipt(fee);
-  if (!fee_bytes.ok()) return std::string("fee receipt: " + fee_bytes.error().message);
-  out.fee_receipt = std::move(fee_bytes).value();
-
-  hw::receipts::ApplicationSlip slip;
-  slip.centre_name = fee.centre_name;
-  slip.centre_address = fee.centre_address;
-  slip.service_name = service_name;
-  slip.receipt = request.receipt;
-  slip.filed_on = kiosk::display_date(request.filed_on);
-  slip.due_on = kiosk::display_date(request.due_on);
-  slip.token = token_display;
-  slip.show_documents = svc && !svc->documents.empty();
-  if (svc) {
-    for (const auto* doc : kiosk::missing_documents(*svc, request.documents)) {
-      slip.missing_documents.push_back(doc->name.get("en"));
-    }
-  }
-  slip.fee_line = "Fee paid: " + fee.amount;
-  slip.footer_lines = {"Scan the QR code at any kiosk to see where your application stands.",
-                       "Keep this slip: you need it to collect your certificate."};
-  auto slip_bytes = hw::receipts::encode_application_slip(slip);
-  if (!slip_bytes.ok()) return std::string("acknowledgement: " + slip_bytes.error().message);
-  out.acknowledgement = std::move(slip_bytes).value();
+  std::string problem;
+  auto fee = kiosk::build_fee_receipt(catalogue, translations, request, paid_at, counter_id, problem, paper);
+  if (!fee) return std::string("fee receipt: " + problem);
+  out.fee_receipt = std::move(*fee);
+  auto slip = kiosk::build_application_slip(catalogue, translations, request.language.empty() ? "en" : request.language,
+                                            request, token_display, problem, paper);
+  if (!slip) return std::string("acknowledgement: " + problem);
+  out.acknowledgement = std::move(*slip);
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "guichet/domain/catalogue.hpp"
 #include "guichet/domain/result.hpp"
 #include "model.hpp"
+#include "paper.hpp"
 
 namespace guichet::counter {
 
@@ -35,6 +36,7 @@ struct ApplicationForm {
   int service_index = 0;              // highlighted while choosing
   kiosk::ApplicationDraft draft;      // service, values, documents, token id, problems
   std::string token_display;          // "A042", or "" for a walk-in
+  std::string language = "en";        // the citizen's (their token's), for their papers
   bool checked = false;               // problems are shown once the operator tried to save
   // After saving.
   std::string receipt;
@@ -45,6 +47,9 @@ struct ApplicationForm {
 // Opens the form from the citizen at the counter (their token; their service chosen already when
 // it takes applications) or, with nobody at the counter, for a walk-in.
 ApplicationForm open_application(const Model& model);
+// The next of the centre's languages for the citizen's papers (after the last, the first again):
+// a walk-in tells the operator which they read.
+void next_paper_language(ApplicationForm& form, const domain::Catalogue& catalogue);
 // Picks the service: an empty form and every document marked missing.
 void choose_service(ApplicationForm& form, const std::string& service_id);
 // Present ↔ missing.
@@ -71,10 +76,13 @@ struct CounterPapers {
   std::vector<std::uint8_t> fee_receipt;
   std::vector<std::uint8_t> acknowledgement;
 };
+// Both in the citizen's language (`request.language`), drawn with `paper` where the printer's code
+// page lacks characters (see kiosk/filing/paper.hpp).
 domain::Result<CounterPapers, std::string> build_counter_papers(const domain::Catalogue& catalogue,
+                                                                const text::Translations& translations,
                                                                 const kiosk::FilingRequest& request,
                                                                 const std::string& token_display,
-                                                                const std::string& counter_name,
-                                                                const std::string& paid_at);
+                                                                const std::string& counter_id, domain::Instant paid_at,
+                                                                kiosk::PaperText* paper = nullptr);
 
 }  // namespace guichet::counter

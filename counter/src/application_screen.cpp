@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "i18n.hpp"
 #include "screens.hpp"
 
 namespace guichet::counter {
@@ -138,8 +139,11 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     frame.text("This service asks for no documents.", ui::TextStyle::Body, ui::Tone::Muted);
   } else {
     const float row_h = frame.font(ui::TextStyle::Body)->FontSize * 1.15f + gap;
-    const int tapped =
-        frame.text_list("documents", rows, static_cast<float>(rows.size()) * (row_h + gap / 2) + gap * 1.5f);
+    // The list scrolls when it would push the fee, the problems and the buttons off the panel.
+    const float all_rows = static_cast<float>(rows.size()) * (row_h + gap / 2) + gap * 1.5f;
+    const float below = 3 * frame.line_height(ui::TextStyle::Body) + 2 * button_h + 5 * gap;
+    const float room = top + panel_h - frame.cursor().y - below;
+    const int tapped = frame.text_list("documents", rows, std::clamp(room, 2 * row_h, all_rows));
     if (tapped >= 0)
       out.push_back({CommandKind::AppToggleDocument, svc->documents[static_cast<std::size_t>(tapped)].id});
   }
@@ -155,12 +159,19 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     out.push_back({CommandKind::AppSave});
   }
   const bool other = form.services.size() > 1;
-  const float half = std::floor((w - gap) / 2);
-  if (other && frame.button("Other service", ui::ButtonKind::Secondary, half)) {
+  const int columns = other ? 3 : 2;
+  const float part = std::floor((w - gap * static_cast<float>(columns - 1)) / static_cast<float>(columns));
+  // The citizen's papers in the language they read: their token's, or what a walk-in says.
+  if (frame.button("Papers in: " + kiosk::language_name(form.language) + " [F2]", ui::ButtonKind::Secondary, part) ||
+      frame.key_pressed(SDLK_F2)) {
+    out.push_back({CommandKind::AppPaperLanguage});
+  }
+  frame.same_line();
+  if (other && frame.button("Other service", ui::ButtonKind::Secondary, part)) {
     out.push_back({CommandKind::AppChangeService});
   }
   if (other) frame.same_line();
-  if (frame.button("Cancel [Esc]", ui::ButtonKind::Secondary, other ? half : w) || escape) {
+  if (frame.button("Cancel [Esc]", ui::ButtonKind::Secondary, part) || escape) {
     out.push_back({CommandKind::AppClose});
   }
   frame.end_panel();

@@ -352,7 +352,8 @@ void Backend::file_application(FilingJob job, std::function<void(kiosk::FilingRe
       return true;
     };
     print.print = [&](const kiosk::FilingRequest& request, std::string& problem) {
-      auto papers = build_counter_papers(*job.catalogue, request, job.token_display, job.counter_name, job.paid_at);
+      auto papers = build_counter_papers(*job.catalogue, config_.translations, request, job.token_display,
+                                         job.counter_id, job.paid_at, &paper_);
       if (!papers.ok()) {
         problem = papers.error();
         return false;

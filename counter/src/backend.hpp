@@ -16,6 +16,7 @@
 #include "guichet/sync/client.hpp"
 #include "guichet/ui/app.hpp"
 #include "model.hpp"
+#include "paper.hpp"
 
 namespace guichet::counter {
 
@@ -23,7 +24,8 @@ struct BackendConfig {
   sync::ServerEndpoint endpoint;
   std::string data_dir;  // the terminal's own files: outbox.sqlite, catalogue.json
   std::chrono::milliseconds action_timeout{4000};
-  PrinterSetting printer;  // where fee receipts and acknowledgements go
+  PrinterSetting printer;           // where fee receipts and acknowledgements go
+  text::Translations translations;  // locales/: the citizen's papers in their language
 };
 
 // What the operator filed, for the printer thread.
@@ -32,8 +34,8 @@ struct FilingJob {
   std::shared_ptr<const domain::Catalogue> catalogue;
   std::string bearer;         // an operator session sent with the filing, or "" (device credentials only)
   std::string token_display;  // "A042", or "" for a walk-in
-  std::string counter_name;   // printed on the fee receipt
-  std::string paid_at;        // "23 Nov 2026 10:42", centre time
+  std::string counter_id;     // named on the fee receipt
+  domain::Instant paid_at{};  // when the fee was taken, on the centre's clock
 };
 
 struct CatalogueOutcome {
@@ -106,6 +108,7 @@ class Backend {
   void report_sync();
 
   BackendConfig config_;
+  kiosk::PaperText paper_;  // fonts for papers in scripts the printer lacks, opened on first use
   ui::Poster poster_;
   std::unique_ptr<sync::Outbox> outbox_;
   std::unique_ptr<sync::SyncEngine> engine_;

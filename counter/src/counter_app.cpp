@@ -165,6 +165,10 @@ void CounterApp::handle(const Command& c) {
       // Leaving while saving would hide the result: the form stays until it is known.
       if (application_ && application_->step != FormStep::Saving) application_.reset();
       return;
+    case CommandKind::AppPaperLanguage:
+      if (application_ && application_->step == FormStep::Fill && model_.catalogue())
+        next_paper_language(*application_, *model_.catalogue());
+      return;
     case CommandKind::AppChangeService:
       if (application_ && application_->step == FormStep::Fill) application_->step = FormStep::ChooseService;
       return;
@@ -179,16 +183,6 @@ domain::Date CounterApp::centre_today() const {
   domain::Date d;
   if (!domain::parse_date(domain::business_day(now, offset), d)) return {};
   return d;
-}
-
-std::string CounterApp::centre_time_text() const {
-  const auto* cat = model_.catalogue();
-  const int offset = cat ? cat->centre.utc_offset_minutes : 0;
-  const std::int64_t local_ms = wall_ms() + model_.clock_offset_ms + offset * 60000LL;
-  const std::int64_t minute_of_day = ((local_ms / 60000) % 1440 + 1440) % 1440;
-  char hm[8];
-  std::snprintf(hm, sizeof hm, "%02d:%02d", static_cast<int>(minute_of_day / 60), static_cast<int>(minute_of_day % 60));
-  return kiosk::display_date(centre_today()) + " " + hm;
 }
 
 void CounterApp::save_application() {
@@ -206,8 +200,8 @@ void CounterApp::save_application() {
   // credentials are enough to file it.
   job.bearer.clear();
   job.token_display = form.token_display;
-  job.counter_name = model_.counter_name(model_.counter);
-  job.paid_at = centre_time_text();
+  job.counter_id = model_.counter;
+  job.paid_at = domain::Instant(std::chrono::milliseconds(wall_ms() + model_.clock_offset_ms));
   backend_.file_application(std::move(job), [this](const kiosk::FilingResult& r) {
     if (!application_ || application_->step != FormStep::Saving) return;
     if (r.kind == kiosk::FilingResult::Kind::Invalid) {

@@ -35,7 +35,6 @@ class CounterApp {
   void choose_counter(const std::string& counter);
   void save_application();
   domain::Date centre_today() const;
-  std::string centre_time_text() const;
 
   Model model_;
   Backend backend_;

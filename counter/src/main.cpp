@@ -9,6 +9,7 @@
 #include "guichet/sync/enrollment.hpp"
 #include "guichet/ui/app.hpp"
 #include "guichet/ui/frame.hpp"
+#include "i18n.hpp"
 
 namespace {
 
@@ -135,8 +136,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // The citizen's papers (fee receipt, acknowledgement) are printed in their language.
+  auto translations = guichet::kiosk::load_translations(guichet::kiosk::default_locale_dir());
+  if (!translations.ok()) {
+    std::fprintf(stderr, "guichet-counter: %s\n", translations.error().to_string().c_str());
+    return 2;
+  }
+
   guichet::counter::BackendConfig config;
   config.endpoint = {server, device, secret};
+  config.translations = std::move(translations).value();
   config.data_dir = data_dir;
   config.printer = printer_setting.value();
   try {

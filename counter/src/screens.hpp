@@ -34,6 +34,7 @@ enum class CommandKind {
   AppSave,            // check, then file and print
   AppClose,           // leave the form (nothing saved) or the result
   AppChangeService,   // back to the list of services
+  AppPaperLanguage,   // the next language for the citizen's papers
 };
 
 struct Command {

@@ -18,6 +18,7 @@
 #include "guichet/text/layout.hpp"
 #include "issuer.hpp"
 #include "kiosk_store.hpp"
+#include "paper.hpp"
 
 namespace guichet::kiosk {
 
@@ -119,25 +120,6 @@ class ServerTokens final : public TokenPort {
 // Parses {"token":…, "wait":…} (POST /api/v1/tokens).
 std::optional<IssuedToken> parse_issue_response(const std::string& body, std::string& problem);
 
-// Fonts and text engines for the slip text a printer's code page lacks (Gurmukhi, Devanagari,
-// Urdu, the rupee sign): hardware/receipts draws it and sends it as raster images. Made on first
-// use, since fontconfig takes tens of milliseconds and most slips of a Latin-language centre never
-// need it; then kept. Thread-safe: slips are made on the kiosk's worker thread.
-class PaperText {
- public:
-  // The encode options with the engines; without them (no engines) when the fonts could not be
-  // opened, which `problem()` then says (slips fall back as build_slip describes).
-  hardware::receipts::EncodeOptions options();
-  std::string problem();
-
- private:
-  std::mutex mu_;
-  bool tried_ = false;
-  std::string problem_;
-  std::unique_ptr<text::FontSet> regular_, bold_;
-  std::unique_ptr<text::TextEngine> text_, bold_text_;
-};
-
 // The token slip's bytes in the citizen's language with its number and date formats; text the
 // printer's code page lacks is drawn with `paper` when given. Without it (or when the drawing
 // fails) the slip falls back, in this order: the language with plain Latin formats ("Rs 50.00",
@@ -146,9 +128,6 @@ std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& cat
                                                     const text::Translations& translations, const std::string& language,
                                                     const IssuedToken& token, std::string& problem,
                                                     PaperText* paper = nullptr);
-
-// Text for a receipt printer's code page: "₹" written "Rs", no-break spaces as spaces.
-std::string plain_for_paper(std::string_view text);
 
 // Applications through the outbox: the receipt number from the outbox's durable per-device
 // counter, the filing written as an entry of kind "application.file" and sent by the sync engine
@@ -166,12 +145,6 @@ class ServerApplications final : public ApplicationPort {
   sync::Outbox& outbox_;
   sync::ServerEndpoint endpoint_;
 };
-
-// The acknowledgement slip's bytes in the citizen's language, drawn with `paper` where the code
-// page lacks characters; otherwise as build_slip falls back.
-std::optional<std::vector<std::uint8_t>> build_application_slip(
-    const domain::Catalogue& catalogue, const text::Translations& translations, const std::string& language,
-    const FilingRequest& request, const std::string& token_display, std::string& problem, PaperText* paper = nullptr);
 
 // A short test page for staff.
 std::vector<std::uint8_t> build_test_page(const domain::Catalogue* catalogue, const std::string& device_id);

@@ -56,11 +56,12 @@ class CounterFilingTest : public ::testing::Test {
     fs::create_directories(shots_);
   }
 
-  std::string issue(const std::string& service, int n) {
+  // A token taken at the kiosk by a citizen who chose `language` there.
+  std::string issue(const std::string& service, int n, const std::string& language = "en") {
     ApiClient kiosk(centre_.endpoint("K1", kiosk_secret_));
     RequestOptions o;
     o.idempotency_key = "K1:" + std::to_string(n);
-    auto r = kiosk.post("/api/v1/tokens", {{"service", service}, {"priority", ""}, {"language", "en"}}, o);
+    auto r = kiosk.post("/api/v1/tokens", {{"service", service}, {"priority", ""}, {"language", language}}, o);
     EXPECT_EQ(r.status, 201) << r.body;
     return r.status == 201 ? json::parse(r.body)["token"]["id"].get<std::string>() : std::string();
   }
@@ -175,12 +176,20 @@ class CounterFilingTest : public ::testing::Test {
 }  // namespace
 
 TEST_F(CounterFilingTest, ApplicationFromACalledTokenIsSavedPrintedAndOnTheServer) {
-  const std::string token = issue("birth-certificate", 1);
+  // The citizen chose Hindi at the kiosk: their papers are printed in Hindi.
+  const std::string token = issue("birth-certificate", 1, "hi");
   ASSERT_FALSE(token.empty());
   start_counter();
   log_in_call_and_fill();
   if (HasFatalFailure()) return;
 
+  // The papers' language comes from the token; F2 steps through the centre's languages (a walk-in
+  // says which they read) and back round.
+  ASSERT_EQ(cmd("wait_text \"Papers in: हिन्दी [F2]\""), "ok") << screen();
+  ASSERT_EQ(cmd("key F2"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Papers in: اردو [F2]\""), "ok") << screen();
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(cmd("key F2"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Papers in: हिन्दी [F2]\""), "ok") << screen();
   ASSERT_EQ(cmd("key F12"), "ok");
   ASSERT_EQ(cmd("wait_text \"Fee receipt and acknowledgement printed.\" 20000"), "ok") << screen();
   ASSERT_EQ(cmd("screenshot counter-application-saved.png"), "ok");
@@ -198,10 +207,16 @@ TEST_F(CounterFilingTest, ApplicationFromACalledTokenIsSavedPrintedAndOnTheServe
   }
   const std::string fee_receipt = read_all(sim_->job_bin(1));
   const std::string acknowledgement = read_all(sim_->job_bin(2));
-  EXPECT_NE(fee_receipt.find("Fee receipt"), std::string::npos);
-  EXPECT_NE(fee_receipt.find("Rs 50.00"), std::string::npos);
-  EXPECT_NE(acknowledgement.find("Application received"), std::string::npos);
-  EXPECT_NE(acknowledgement.find("Address proof"), std::string::npos) << "listed as missing";
+  // In Hindi: what the printer's code page lacks is drawn (raster images), the receipt number is
+  // text, and no English is left.
+  for (const std::string* paper : {&fee_receipt, &acknowledgement}) {
+    EXPECT_NE(paper->find("\x1dv0"), std::string::npos) << "drawn text";
+    EXPECT_NE(paper->find(receipt), std::string::npos);
+  }
+  EXPECT_EQ(fee_receipt.find("Fee receipt"), std::string::npos);
+  EXPECT_EQ(fee_receipt.find("Rs 50.00"), std::string::npos);
+  EXPECT_EQ(acknowledgement.find("Application received"), std::string::npos);
+  EXPECT_EQ(acknowledgement.find("Address proof"), std::string::npos) << "missing documents named in Hindi";
 
   // The outbox entry: channel counter, the token, the fee collected.
   json body = outbox_filing();

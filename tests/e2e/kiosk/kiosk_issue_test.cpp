@@ -1,7 +1,7 @@
 // A citizen takes a token at the real kiosk: language, service, priority question, printed slip.
 // The slip comes out of the printer simulator and its QR code holds the token's id on the server.
 // Printer faults follow the policy and never leave a counted-but-unprinted token; a server that
-// cannot be reached issues nothing; the idle timeout and the staff PIN work.
+// cannot be reached issues nothing when the kiosk has no leased number block; the idle timeout and the staff PIN work.
 #include "../../unit/hardware/receipt_test_support.hpp"
 #include "guichet/hardware/escpos_render/image.hpp"
 #include "kiosk_harness.hpp"
@@ -24,8 +24,11 @@ class KioskIssueTest : public ::testing::Test {
     shots_ = screenshot_dir(work_ / "shots");
   }
 
-  std::unique_ptr<KioskProcess> start_kiosk(const std::string& policy, int idle_timeout = 60) {
-    std::vector<std::string> args = {"--server",         centre_.url(),
+  // `lease_block`: the size of the number blocks the kiosk leases ahead ("0": none).
+  std::unique_ptr<KioskProcess> start_kiosk(const std::string& policy, int idle_timeout = 60,
+                                            const std::string& lease_block = "30") {
+    std::vector<std::string> args = {"--lease-block",    lease_block,
+                                     "--server",         centre_.url(),
                                      "--device",         "K1",
                                      "--secret-file",    centre_.secret_file("K1").string(),
                                      "--data-dir",       (work_ / "kiosk-data").string(),
@@ -157,7 +160,8 @@ TEST_F(KioskIssueTest, PaperOutUnderScreenPolicyShowsTheNumber) {
 }
 
 TEST_F(KioskIssueTest, ServerDownIssuesNothingEvenWhenTheRequestArrivesLater) {
-  auto k = start_kiosk("stop");
+  // A kiosk that leases no number blocks (kiosk_lease_test covers the one that does).
+  auto k = start_kiosk("stop", 60, "0");
   const auto port = centre_.port();
   centre_.stop();
   choose_birth_certificate(*k);

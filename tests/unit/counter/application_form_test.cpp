@@ -23,6 +23,19 @@ d::Date date(const char* iso) {
   return out;
 }
 
+// English: the source strings, no catalogue needed.
+const guichet::text::Translations& english() {
+  static const guichet::text::Translations none;
+  return none;
+}
+
+// When the fee was taken: 23 November 2026, 10:42 at the centre (this catalogue is on UTC).
+d::Instant paid_at() {
+  d::Instant t{};
+  if (!d::parse_iso("2026-11-23T10:42:00Z", t)) throw std::invalid_argument("paid_at");
+  return t;
+}
+
 std::shared_ptr<const d::Catalogue> catalogue() {
   auto c = std::make_shared<d::Catalogue>();
   c->centre.id = "LDH01";
@@ -225,7 +238,7 @@ TEST(CounterApplication, FiledThroughTheOutboxAsACounterApplicationWithTokenAndF
   k::PrintPort printer;
   printer.ready = [](std::string&) { return true; };
   printer.print = [&](const k::FilingRequest& r, std::string&) {
-    auto papers = guichet::counter::build_counter_papers(*c, r, "A042", "Counter 1", "23 Nov 2026 10:42");
+    auto papers = guichet::counter::build_counter_papers(*c, english(), r, "A042", "C1", paid_at());
     EXPECT_TRUE(papers.ok());
     printed.push_back(r.receipt);
     return papers.ok();
@@ -286,7 +299,7 @@ TEST(CounterApplication, PapersNameTheReceiptAndTheFee) {
   r.fee_minor = 5000;
   r.documents = {{"hospital-record", true}, {"parent-id", false}};
   r.document_order = {"hospital-record", "parent-id"};
-  auto papers = guichet::counter::build_counter_papers(*c, r, "A042", "Counter 1", "23 Nov 2026 10:42");
+  auto papers = guichet::counter::build_counter_papers(*c, english(), r, "A042", "C1", paid_at());
   ASSERT_TRUE(papers.ok()) << papers.error();
   auto has = [](const std::vector<std::uint8_t>& bytes, const std::string& text) {
     return std::search(bytes.begin(), bytes.end(), text.begin(), text.end()) != bytes.end();
@@ -294,13 +307,62 @@ TEST(CounterApplication, PapersNameTheReceiptAndTheFee) {
   EXPECT_TRUE(has(papers.value().fee_receipt, "Rs 50.00"));
   EXPECT_TRUE(has(papers.value().fee_receipt, "LDH01-C1DEV-000007"));
   EXPECT_TRUE(has(papers.value().fee_receipt, "Counter 1"));
+  EXPECT_TRUE(has(papers.value().fee_receipt, "23 November 2026"));
+  EXPECT_TRUE(has(papers.value().fee_receipt, "10:42"));
   EXPECT_TRUE(has(papers.value().acknowledgement, "LDH01-C1DEV-000007"));
   EXPECT_TRUE(has(papers.value().acknowledgement, "Parent's identity proof"));
   EXPECT_TRUE(has(papers.value().acknowledgement, "Fee paid: Rs 50.00"));
   EXPECT_FALSE(has(papers.value().acknowledgement, "Hospital discharge record"));
 
   r.receipt = "";
-  EXPECT_FALSE(guichet::counter::build_counter_papers(*c, r, "", "Counter 1", "").ok());
+  EXPECT_FALSE(guichet::counter::build_counter_papers(*c, english(), r, "", "C1", paid_at()).ok());
+}
+
+// The citizen at the counter took their token in Hindi (or Urdu, Punjabi): the form opens in their
+// language for their papers, and the fee receipt and acknowledgement are printed in it, the text
+// the printer's code page lacks drawn as raster images (GS v 0), the receipt number as text, and
+// nothing in English.
+TEST(CounterApplication, PapersAreInTheCitizensLanguage) {
+  auto c = catalogue();
+  auto t = k::load_translations(std::string(GUICHET_SOURCE_DIR) + "/locales");
+  ASSERT_TRUE(t.ok()) << t.error().to_string();
+  k::PaperText paper;
+  for (const char* language : {"hi", "ur", "pa"}) {
+    SCOPED_TRACE(language);
+    Model m = with_citizen("birth", "A");
+    m.current->token.language = language;
+    ApplicationForm f = guichet::counter::open_application(m);
+    EXPECT_EQ(f.language, language);
+    f.draft.values["child-name"] = "Aarav";
+    f.draft.values["date-of-birth"] = "14/04/2026";
+    const k::FilingInput in = guichet::counter::filing_input(f, *c, date("2026-11-23"));
+    EXPECT_EQ(in.language, language);
+
+    k::FilingRequest r;
+    r.receipt = "LDH01-C1DEV-000007";
+    r.service = "birth";
+    r.language = language;
+    r.channel = "counter";
+    r.filed_on = date("2026-11-23");
+    r.due_on = date("2026-12-02");
+    r.fee_minor = 5000;
+    r.documents = {{"hospital-record", true}, {"parent-id", false}};
+    r.document_order = {"hospital-record", "parent-id"};
+    auto papers = guichet::counter::build_counter_papers(*c, t.value(), r, "A042", "C1", paid_at(), &paper);
+    ASSERT_TRUE(papers.ok()) << papers.error();
+    for (const auto* bytes : {&papers.value().fee_receipt, &papers.value().acknowledgement}) {
+      const std::string job(bytes->begin(), bytes->end());
+      EXPECT_NE(job.find("\x1dv0"), std::string::npos) << "drawn text";
+      EXPECT_NE(job.find("LDH01-C1DEV-000007"), std::string::npos);
+      EXPECT_EQ(job.find("Rs 50.00"), std::string::npos) << "not the English fallback";
+      EXPECT_EQ(job.find("November"), std::string::npos) << "not the English fallback";
+      EXPECT_EQ(job.find("Receipt number"), std::string::npos);
+      EXPECT_EQ(job.find("Fee receipt"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(paper.problem(), "");
+  // A walk-in (no token) gets English papers unless told otherwise.
+  EXPECT_EQ(guichet::counter::open_application(logged_in_model()).language, "en");
 }
 
 TEST(CounterApplication, ChoicesAreTypedAsTheirLabelOrId) {
