@@ -159,11 +159,15 @@ std::vector<Action> FieldScreen::draw(ui::Frame& f, const View& v) {
   if (!svc || v.state.draft.field >= svc->form.size()) return out;
   const std::string& lang = v.state.language;
   const domain::FormField& field = svc->form[v.state.draft.field];
-  draw_header(f, v);
-  f.text(screen_text(svc->name, lang) + " \u00B7 " +
-             v.tr("Question {n} of {total}", {{"n", v.t().number(static_cast<std::int64_t>(v.state.draft.field + 1))},
-                                              {"total", v.t().number(static_cast<std::int64_t>(svc->form.size()))}}),
-         ui::TextStyle::Small, ui::Tone::Muted, ui::Align::Center);
+  // In audio mode the bar takes the bottom of the screen: the centre's name and the question count
+  // give their room to the keyboard, whose keys stay finger-sized in the large-text theme too.
+  if (!v.state.audio) {
+    draw_header(f, v);
+    f.text(screen_text(svc->name, lang) + " \u00B7 " +
+               v.tr("Question {n} of {total}", {{"n", v.t().number(static_cast<std::int64_t>(v.state.draft.field + 1))},
+                                                {"total", v.t().number(static_cast<std::int64_t>(svc->form.size()))}}),
+           ui::TextStyle::Small, ui::Tone::Muted, ui::Align::Center);
+  }
   f.text(screen_text(field.label, lang) + (field.required ? "" : " (" + v.tr("optional") + ")"), ui::TextStyle::Heading,
          ui::Tone::Normal, ui::Align::Left);
   const std::string& help = screen_text(field.help, lang);
