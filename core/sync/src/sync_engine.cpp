@@ -108,7 +108,9 @@ bool SyncEngine::wait_drained(std::chrono::milliseconds timeout) {
     lock.unlock();
     const bool drained = outbox_.pending_count() == 0;
     lock.lock();
-    if (drained) return true;
+    // An entry is marked answered before its completion callbacks run, which the round of
+    // sending does before it ends: drained means nothing pending and no round in progress.
+    if (drained && !draining_) return true;
     if (!done_cv_.wait_until(lock, deadline, [&] { return done_generation_ != generation || stop_; })) return false;
     if (stop_) return outbox_.pending_count() == 0;
   }
@@ -299,6 +301,10 @@ void SyncEngine::run() {
       return;
     }
     bool failed_round = false;
+    {
+      std::lock_guard lock(mu_);
+      draining_ = true;
+    }
     try {
       failed_round = !drain(client, backoff);
     } catch (const std::exception&) {
@@ -306,6 +312,12 @@ void SyncEngine::run() {
       // Pending; try again after the backoff rather than ending the thread.
       failed_round = true;
     }
+    {
+      std::lock_guard lock(mu_);
+      draining_ = false;
+      ++done_generation_;
+    }
+    done_cv_.notify_all();
 
     std::unique_lock lock(mu_);
     if (stop_) return;

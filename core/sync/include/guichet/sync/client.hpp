@@ -233,7 +233,8 @@ class SyncEngine {
   // Round trips to POST /api/v1/sync/upload so far (for tests and diagnostics).
   std::uint64_t uploads() const { return uploads_.load(); }
   std::int64_t backlog() { return outbox_.pending_count(); }
-  // Waits until the outbox has nothing pending; false if `timeout` passed first.
+  // Waits until the outbox has nothing pending and the completion callbacks of what was answered
+  // have run; false if `timeout` passed first. Not from a completion callback.
   bool wait_drained(std::chrono::milliseconds timeout);
 
  private:
@@ -257,9 +258,11 @@ class SyncEngine {
   std::vector<Completion> callbacks_;
   std::condition_variable done_cv_;
   std::uint64_t done_generation_ = 0;  // bumped on every answered entry and every failed round
-  std::uint64_t failed_rounds_ = 0;    // rounds that ended without an answer (offline, 5xx)
-  std::atomic<bool> abort_{false};     // set by stop(): abandons a request in flight
-  bool batches_unsupported_ = false;   // engine thread: the server has no upload endpoint
+  // A round of sending is under way: entries it answered may not have had their callbacks yet.
+  bool draining_ = false;
+  std::uint64_t failed_rounds_ = 0;   // rounds that ended without an answer (offline, 5xx)
+  std::atomic<bool> abort_{false};    // set by stop(): abandons a request in flight
+  bool batches_unsupported_ = false;  // engine thread: the server has no upload endpoint
   mutable std::mutex refusal_mu_;
   std::string protocol_refusal_;
   std::atomic<std::uint64_t> uploads_{0};
