@@ -35,8 +35,9 @@ class KioskApp {
             LeaseOptions{.enabled = config.lease_block > 0, .block = std::max(config.lease_block, 1)}),
         applications_(engine_, outbox_, endpoint),
         model_(config.printer_policy),
-        audio_(
-            std::make_unique<Speaker>(config.audio_out, (std::filesystem::path(config.data_dir) / "speech").string())),
+        audio_([wav_dir = config.audio_out, fallback = (std::filesystem::path(config.data_dir) / "speech").string()] {
+          return std::make_unique<Speaker>(wav_dir, fallback);
+        }),
         refresher_(endpoint, store_, [this](CatalogueUpdate u) {
           poster_.post([this, u] {
             if (u.clock_offset) model_.on_clock_offset(*u.clock_offset);

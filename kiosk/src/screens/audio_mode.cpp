@@ -39,6 +39,10 @@ void AudioMode::before_screen(ui::Frame& f, const KioskState& state) const {
 }
 
 void AudioMode::say(std::vector<Utterance> parts) {
+  if (!speaker_ && make_speaker_) {
+    speaker_ = make_speaker_();
+    make_speaker_ = nullptr;  // once: a kiosk without a voice does not try on every screen
+  }
   if (speaker_) speaker_->say(std::move(parts));
 }
 

@@ -4,6 +4,7 @@
 // focus, and what is said when.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,8 +17,10 @@ namespace guichet::kiosk {
 
 class AudioMode {
  public:
-  // `speaker` may be null (nothing is said; the focus still moves).
-  explicit AudioMode(std::unique_ptr<Speaker> speaker) : speaker_(std::move(speaker)) {}
+  // `make_speaker` is called (on the UI thread) the first time something is to be said, so a kiosk
+  // whose citizens never turn audio mode on never opens the sound device; it may return null
+  // (nothing is said; the focus still moves).
+  explicit AudioMode(std::function<std::unique_ptr<Speaker>()> make_speaker) : make_speaker_(std::move(make_speaker)) {}
 
   // Before the screen draws: keeps the bar's room free at the bottom while audio mode is on.
   void before_screen(ui::Frame& f, const KioskState& state) const;
@@ -30,6 +33,7 @@ class AudioMode {
  private:
   void say(std::vector<Utterance> parts);
 
+  std::function<std::unique_ptr<Speaker>()> make_speaker_;
   std::unique_ptr<Speaker> speaker_;
   FocusRing ring_;
   bool on_ = false;  // audio mode was on in the last frame
