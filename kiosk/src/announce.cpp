@@ -4,9 +4,7 @@
 
 namespace guichet::kiosk {
 
-namespace {
-
-std::string xml_escape(const std::string& s) {
+std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
@@ -28,8 +26,6 @@ std::string xml_escape(const std::string& s) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string spoken_token(const std::string& prefix, int number) {
   // std::to_string never pads: 42 is "42", whatever the slip's "A042" shows.

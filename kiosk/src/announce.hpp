@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "i18n.hpp"
@@ -15,6 +16,9 @@ struct Announcement {
   std::string text;      // "Token A 42, counter 5"
   std::string ssml;      // the same for the speech engine, letters marked to be spelled out
 };
+
+// Text made safe inside SSML (and any XML): & < > " escaped.
+std::string xml_escape(std::string_view s);
 
 // "A 42", "AB 7": the prefix, a space, the number without leading zeros.
 std::string spoken_token(const std::string& prefix, int number);

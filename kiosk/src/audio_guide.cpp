@@ -3,34 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "announce.hpp"
 #include "format.hpp"
 
 namespace guichet::kiosk {
 
 namespace {
-
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // Decodes one UTF-8 code point at `i` (advancing it); malformed bytes come back as themselves.
 char32_t next_code_point(std::string_view s, std::size_t& i) {
