@@ -12,8 +12,7 @@ SERVICES = [
     ("Residence (domicile) certificate", 4),
     ("Income certificate", 4),
     ("Caste certificate", 2),
-    ("Marriage registration", 1),
-]
+]  # marriage registration opens in the afternoon: closed during the demo's morning
 PRIORITY = [
     ("No, none of these", 14),
     ("Senior citizen (60 or over)", 3),
@@ -31,7 +30,8 @@ def kiosk_script(rng, citizens):
     lines = ["# The morning's citizens at kiosk K1", 'wait_text "Welcome" 30000', "screenshot kiosk-start.png"]
     for i in range(1, citizens + 1):
         service, prio = pick(rng, SERVICES), pick(rng, PRIORITY)
-        lines += [f"# citizen {i}: {service}, {prio}", 'tap "English" 15000', f'wait_text "{service}" 15000']
+        lines += [f"# citizen {i}: {service}, {prio}", 'tap "English" 15000', 'tap "Take a token" 15000',
+                  f'wait_text "{service}" 15000']
         if i == 1:
             lines.append("screenshot kiosk-services.png")
         lines += [f'tap "{service}" 15000', f'wait_text "{prio}" 15000']
@@ -50,7 +50,7 @@ def kiosk_script(rng, citizens):
 def counter_script(rng, operator, pin, counter, rounds, index):
     lines = [f"# Operator at counter {counter}", 'wait_text "Operator ID" 30000', 'sleep 500', f'type "{operator}" 30',
              'key Return', 'wait_text "Enter your PIN" 15000', 'sleep 300', f'type "{pin}" 30', 'key Return',
-             'wait_text "Choose your counter" 15000', 'sleep 300', f'type "{counter}"', 'wait_text "Call next" 15000',
+             'wait_text "Choose your counter" 15000', 'sleep 300', f'tap "Counter {counter}" 15000', 'wait_text "Call next" 15000',
              f"screenshot counter{index}-ready.png"]
     for r in range(1, rounds + 1):
         lines += ["key F1", f"sleep {rng.randint(500, 900)}"]
