@@ -5,12 +5,14 @@
 #   - Without one, a scripted morning plays headless: citizens take tokens at the kiosk, two
 #     operators call and serve them, and screenshots, rendered receipts, announcements and a
 #     summary are written to demo-output/ (or $GUICHET_DEMO_OUT).
-# Options (environment): GUICHET_DEMO_CITIZENS (default 36), GUICHET_DEMO_SEED (default 7).
+# Options (environment): GUICHET_DEMO_CITIZENS (default 36), GUICHET_DEMO_SEED (default 7),
+# GUICHET_DEMO_HEADLESS=1 (the scripted morning even with a display), GUICHET_DEMO_BUILD (build folder),
+# GUICHET_DEMO_SKIP_BUILD=1 and GUICHET_DEMO_SKIP_SETUP=1 (use that build as it is; the demo test does).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-if [ "$(id -u)" = 0 ]; then bash packaging/setup-debian.sh; fi
+if [ "$(id -u)" = 0 ] && [ -z "${GUICHET_DEMO_SKIP_SETUP:-}" ]; then bash packaging/setup-debian.sh; fi
 
 build=${GUICHET_DEMO_BUILD:-$root/build/demo}
 if [ -z "${GUICHET_DEMO_SKIP_BUILD:-}" ]; then
