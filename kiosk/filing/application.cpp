@@ -209,6 +209,7 @@ std::string status_label(const std::string& status) {
   if (status == "rejected") return N_("Rejected");
   if (status == "ready") return N_("Ready: please collect it at the centre");
   if (status == "delivered") return N_("Delivered");
+  if (status == "not_sent") return N_("Saved at this kiosk, to be sent to the centre");
   return status;
 }
 

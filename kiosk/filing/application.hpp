@@ -139,6 +139,10 @@ struct StatusLookup {
     Unreachable,  // no answer, or an answer that is not a status
   };
   Kind kind = Kind::Unreachable;
+  // Where a Found status comes from: the server, or (server out of reach) this kiosk's own filing
+  // still waiting in its outbox, or the last status the kiosk's change feed downloaded.
+  enum class Source { Server, ThisKiosk, LastCopy };
+  Source source = Source::Server;
   std::string receipt;
   PublicStatus status;
   std::string detail;  // for logs: what failed (no personal data)

@@ -34,6 +34,11 @@ domain::Result<ConfigOutcome, std::string> parse_config(int argc, char** argv) {
                  "cannot be reached (0: no leasing)")
       ->check(CLI::Range(0, 200))
       ->capture_default_str();
+  app.add_option("--status-poll", c.status_poll,
+                 "seconds between downloads of application statuses, kept so a citizen can check one while the "
+                 "centre server cannot be reached")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   app.add_option("--size", size, "window size WIDTHxHEIGHT")->capture_default_str();
   app.add_flag("--fullscreen", c.fullscreen, "fill the screen");
   app.add_option("--mode", mode, "kiosk (tokens) or display (the hall's board)")

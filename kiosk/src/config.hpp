@@ -21,6 +21,7 @@ struct KioskConfig {
   std::string admin_pin_hash;
   int idle_timeout = 60;  // seconds
   int lease_block = 30;   // numbers leased ahead per service for when the centre node is down; 0 = off
+  int status_poll = 15;   // seconds between downloads of application statuses (status checks offline)
   int width = 1280, height = 800;
   bool fullscreen = false;
   Mode mode = Mode::Kiosk;

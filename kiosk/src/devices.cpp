@@ -462,8 +462,24 @@ std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& cat
   return first_printable(language, make, problem);
 }
 
-ServerApplications::ServerApplications(sync::SyncEngine& engine, sync::Outbox& outbox, sync::ServerEndpoint endpoint)
-    : engine_(engine), outbox_(outbox), endpoint_(std::move(endpoint)) {}
+namespace {
+sync::ChangeFeedOptions feed_options(std::chrono::milliseconds poll) {
+  sync::ChangeFeedOptions o;
+  o.poll_interval = poll;
+  o.request_timeout = std::chrono::seconds(10);
+  return o;
+}
+}  // namespace
+
+ServerApplications::ServerApplications(sync::SyncEngine& engine, sync::Outbox& outbox, sync::ServerEndpoint endpoint,
+                                       const std::string& feed_path, std::chrono::milliseconds poll)
+    : engine_(engine), outbox_(outbox), endpoint_(endpoint), feed_(feed_path, endpoint, feed_options(poll)) {}
+
+ServerApplications::~ServerApplications() { stop(); }
+
+void ServerApplications::start() { feed_.start(); }
+
+void ServerApplications::stop() { feed_.stop(); }
 
 std::string ServerApplications::next_receipt(const std::string& centre_id) {
   // Durable in the outbox file before it is returned: never given twice, across crashes too.
@@ -479,27 +495,70 @@ StatusLookup ServerApplications::lookup(const std::string& receipt, std::chrono:
   out.receipt = receipt;
   sync::ApiClient client(endpoint_);
   sync::RequestOptions options;
-  options.timeout = timeout;
+  // The engine already knows the server is out of reach: the citizen waits briefly, not the full
+  // timeout, before the kiosk answers from its own copies.
+  options.timeout = engine_.online() ? timeout : std::min(timeout, std::chrono::milliseconds(1500));
   auto r = client.get("/api/v1/applications/" + receipt, options);
-  if (r.status == 404 && r.error_code() == "unknown_application") {
-    out.kind = StatusLookup::Kind::Unknown;
-    return out;
-  }
-  if (!r.ok()) {
-    out.kind = StatusLookup::Kind::Unreachable;
-    out.detail = r.status == 0 ? r.transport_error : "HTTP " + std::to_string(r.status) + ": " + r.error_message();
-    return out;
-  }
-  std::string problem;
-  auto status = parse_public_status(r.body, problem);
-  if (!status) {
-    out.kind = StatusLookup::Kind::Unreachable;
+  if (r.ok()) {
+    std::string problem;
+    if (auto status = parse_public_status(r.body, problem)) {
+      out.kind = StatusLookup::Kind::Found;
+      out.status = std::move(*status);
+      feed_.wake();  // statuses move: bring the kiosk's copy up to date too
+      return out;
+    }
     out.detail = problem;
+  } else if (r.status == 404 && r.error_code() == "unknown_application") {
+    out.kind = StatusLookup::Kind::Unknown;
+  } else {
+    out.detail = r.status == 0 ? r.transport_error : "HTTP " + std::to_string(r.status) + ": " + r.error_message();
+  }
+  // Filed here and not yet delivered: the server cannot know it yet, whether it answered or not.
+  if (auto mine = waiting_in_outbox(receipt)) {
+    out.kind = StatusLookup::Kind::Found;
+    out.source = StatusLookup::Source::ThisKiosk;
+    out.status = std::move(*mine);
     return out;
   }
-  out.kind = StatusLookup::Kind::Found;
-  out.status = std::move(*status);
+  if (out.kind == StatusLookup::Kind::Unknown) return out;
+  out.kind = StatusLookup::Kind::Unreachable;
+  std::string problem;
+  if (auto copy = last_copy(receipt, problem)) {
+    out.kind = StatusLookup::Kind::Found;
+    out.source = StatusLookup::Source::LastCopy;
+    out.status = std::move(*copy);
+  } else if (!problem.empty()) {
+    out.detail += "; " + problem;
+  }
   return out;
+}
+
+std::optional<PublicStatus> ServerApplications::waiting_in_outbox(const std::string& receipt) {
+  // A kiosk's backlog after a long outage is at most a few thousand entries; the newest matter most.
+  for (const auto& e : outbox_.pending(5000)) {
+    if (e.kind != "application.file") continue;
+    auto body = sync::json::parse(e.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || body.value("receipt", "") != receipt) continue;
+    PublicStatus s;
+    s.receipt = receipt;
+    s.service = body.value("service", "");
+    s.status = "not_sent";
+    s.filed_on = body.value("filed_on", "");
+    s.due_on = body.value("due_on", "");
+    return s;
+  }
+  return std::nullopt;
+}
+
+std::optional<PublicStatus> ServerApplications::last_copy(const std::string& receipt, std::string& problem) {
+  try {
+    auto stored = feed_.local_status(receipt);
+    if (!stored) return std::nullopt;
+    return parse_public_status(sync::json{{"application", *stored}}.dump(), problem);
+  } catch (const std::exception& e) {
+    problem = std::string("the kiosk's copy of statuses cannot be read: ") + e.what();
+    return std::nullopt;
+  }
 }
 
 std::vector<std::uint8_t> build_test_page(const domain::Catalogue* catalogue, const std::string& device_id) {

@@ -13,6 +13,7 @@
 #include "application.hpp"
 #include "guichet/hardware/printer/receipt_printer.hpp"
 #include "guichet/hardware/receipts/token_slip.hpp"
+#include "guichet/sync/change_feed.hpp"
 #include "guichet/sync/client.hpp"
 #include "guichet/text/fonts.hpp"
 #include "guichet/text/layout.hpp"
@@ -131,19 +132,30 @@ std::optional<std::vector<std::uint8_t>> build_slip(const domain::Catalogue& cat
 
 // Applications through the outbox: the receipt number from the outbox's durable per-device
 // counter, the filing written as an entry of kind "application.file" and sent by the sync engine
-// whenever it can. Status lookups ask the server directly (a status view is not an action).
+// whenever it can. Status lookups ask the server first (a status view is not an action); when it
+// cannot be reached they answer from what the kiosk has: its own filings still waiting in the
+// outbox, then the last statuses its change feed (its own SQLite file) downloaded from the server.
 class ServerApplications final : public ApplicationPort {
  public:
-  ServerApplications(sync::SyncEngine& engine, sync::Outbox& outbox, sync::ServerEndpoint endpoint);
+  // `feed_path`: the change feed's file; it pulls every `poll` on its own thread after start().
+  ServerApplications(sync::SyncEngine& engine, sync::Outbox& outbox, sync::ServerEndpoint endpoint,
+                     const std::string& feed_path, std::chrono::milliseconds poll);
+  ~ServerApplications();
+  void start();
+  void stop();
   std::string next_receipt(const std::string& centre_id) override;
   void file(const sync::json& body) override;
-  // GET /api/v1/applications/{receipt}; blocks up to `timeout` (call it on a worker thread).
+  // GET /api/v1/applications/{receipt}, then the kiosk's own copies; blocks up to `timeout` (less
+  // when the sync engine already knows the server is out of reach). Call it on a worker thread.
   StatusLookup lookup(const std::string& receipt, std::chrono::milliseconds timeout);
 
  private:
+  std::optional<PublicStatus> waiting_in_outbox(const std::string& receipt);
+  std::optional<PublicStatus> last_copy(const std::string& receipt, std::string& problem);
   sync::SyncEngine& engine_;
   sync::Outbox& outbox_;
   sync::ServerEndpoint endpoint_;
+  sync::ChangeFeed feed_;
 };
 
 // A short test page for staff.

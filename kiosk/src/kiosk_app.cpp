@@ -33,7 +33,8 @@ class KioskApp {
             engine_, outbox_, store_, [this](std::function<void()> job) { printer_worker_.run(std::move(job)); },
             std::chrono::seconds(6),
             LeaseOptions{.enabled = config.lease_block > 0, .block = std::max(config.lease_block, 1)}),
-        applications_(engine_, outbox_, endpoint),
+        applications_(engine_, outbox_, endpoint, (std::filesystem::path(config.data_dir) / "changes.sqlite").string(),
+                      std::chrono::seconds(config.status_poll)),
         model_(config.printer_policy),
         audio_([wav_dir = config.audio_out, fallback = (std::filesystem::path(config.data_dir) / "speech").string()] {
           return std::make_unique<Speaker>(wav_dir, fallback);
@@ -49,6 +50,7 @@ class KioskApp {
     if (auto cached = load_cached_catalogue(store_)) model_.on_catalogue(cached, true);
     engine_.on_complete([this](const sync::OutboxEntry& e) { tokens_.on_complete(e); });
     engine_.start();
+    applications_.start();
     printer_worker_.run([this] { tokens_.recover(); });
     refresher_.start();
     theme_name_ = config.theme;
@@ -57,6 +59,7 @@ class KioskApp {
   ~KioskApp() {
     sleeper_.stop();
     refresher_.stop();
+    applications_.stop();
     engine_.stop();
   }
 

@@ -449,7 +449,9 @@ std::vector<Effect> KioskModel::on_filing_result(const FilingResult& result) {
 void KioskModel::on_status_lookup(const StatusLookup& lookup) {
   if (state_.step != Step::StatusLoading) return;
   state_.lookup = lookup;
-  if (lookup.kind == StatusLookup::Kind::Unreachable) state_.server_online = false;
+  if (lookup.kind == StatusLookup::Kind::Unreachable || lookup.source == StatusLookup::Source::LastCopy) {
+    state_.server_online = false;
+  }
   state_.step = Step::StatusShown;
 }
 

@@ -402,6 +402,13 @@ std::vector<Action> StatusScreen::draw(ui::Frame& f, const View& v) {
       f.text(svc ? screen_text(svc->name, lang) : s.service, ui::TextStyle::Large, ui::Tone::Muted, ui::Align::Center);
       f.text(s.receipt, ui::TextStyle::Body, ui::Tone::Muted, ui::Align::Center);
       f.text(v.tr(status_label(s.status)), ui::TextStyle::Heading, ui::Tone::Accent, ui::Align::Center);
+      if (l.source == StatusLookup::Source::ThisKiosk) {
+        f.text(v.tr("It is sent as soon as the kiosk can reach the centre's system. Nothing is lost."),
+               ui::TextStyle::Body, ui::Tone::Muted, ui::Align::Center);
+      } else if (l.source == StatusLookup::Source::LastCopy) {
+        f.text(v.tr("The centre's system cannot be reached just now: this is the last status the kiosk received."),
+               ui::TextStyle::Body, ui::Tone::Muted, ui::Align::Center);
+      }
       f.text(v.tr("Filed on {date}", {{"date", v.t().date(s.filed_on)}}) + "  \u00B7  " +
                  v.tr("Due by {date}", {{"date", v.t().date(s.due_on)}}),
              ui::TextStyle::Body, ui::Tone::Normal, ui::Align::Center);

@@ -28,7 +28,7 @@ class KioskApplicationTest : public ::testing::Test {
     shots_ = screenshot_dir(work_ / "shots");
   }
 
-  std::unique_ptr<KioskProcess> start_kiosk() {
+  std::unique_ptr<KioskProcess> start_kiosk(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--server",         centre_.url(),
                                      "--device",         "K1",
                                      "--secret-file",    centre_.secret_file("K1").string(),
@@ -37,6 +37,7 @@ class KioskApplicationTest : public ::testing::Test {
                                      "--printer-policy", "screen",
                                      "--admin-pin-hash", kiosk::hash_pin("2468").value(),
                                      "--size",           "1280x800"};
+    args.insert(args.end(), extra.begin(), extra.end());
     auto k = std::make_unique<KioskProcess>("guichet-kiosk-" + std::to_string(++kiosks_), args, work_.path());
     EXPECT_EQ(k->cmd("wait_text \"Touch your language\" 15000"), "ok") << k->stderr_text();
     return k;
@@ -95,6 +96,16 @@ class KioskApplicationTest : public ::testing::Test {
     ASSERT_EQ(k.cmd("wait_text \"Please check your application\""), "ok");
     ASSERT_EQ(k.cmd("wait_text \"Address proof\""), "ok") << "listed as missing";
     shot(k, "application-5-review.png");
+  }
+
+  // From the start screen: "Check my application" with the receipt typed as a scanner types it.
+  void check_status(KioskProcess& k, const std::string& receipt) {
+    ASSERT_EQ(k.cmd("wait_text \"Touch your language\""), "ok") << k.screen();
+    ASSERT_EQ(k.cmd("tap \"English\""), "ok");
+    ASSERT_EQ(k.cmd("tap \"Check my application\""), "ok");
+    ASSERT_EQ(k.cmd("wait_text \"type your receipt number\""), "ok");
+    ASSERT_EQ(k.cmd("type " + quoted(receipt) + " 2"), "ok");
+    ASSERT_EQ(k.cmd("key Return"), "ok");
   }
 
   std::string receipt_on_screen(KioskProcess& k) {
@@ -216,4 +227,61 @@ TEST_F(KioskApplicationTest, StatusWithTheServerDownIsSaidPlainly) {
   ASSERT_EQ(k->cmd("tap \"Check\""), "ok");
   ASSERT_EQ(k->cmd("wait_text \"Sorry, the status cannot be checked right now\" 10000"), "ok") << k->screen();
   shot(*k, "application-status-offline.png");
+}
+
+// The centre server goes away: a citizen still learns where an application stands, from the
+// statuses the kiosk's change feed downloaded, and an application filed at this kiosk during the
+// outage is known as saved here and waiting to be sent; the screen says which it is.
+TEST_F(KioskApplicationTest, StatusWithTheServerDownAnswersFromTheKiosksOwnCopies) {
+  auto k = start_kiosk({"--status-poll", "1"});
+  fill_birth_certificate(*k);
+  ASSERT_EQ(k->cmd("tap \"Save and print\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"Your application is saved\" 15000"), "ok") << k->screen();
+  const std::string sent = receipt_on_screen(*k);
+  ASSERT_FALSE(sent.empty()) << k->screen();
+
+  // The server has it, and the kiosk's change feed has downloaded its status.
+  sync::ApiClient api(centre_.endpoint("K1", kiosk_secret_));
+  ASSERT_TRUE(test::wait_until([&] { return api.get("/api/v1/applications/" + sent).ok(); }, 10s));
+  const fs::path feed = work_ / "kiosk-data" / "changes.sqlite";
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        if (!fs::exists(feed)) return false;
+        store::Db db(feed.string());
+        auto st = db.prepare("SELECT count(*) FROM application_status WHERE receipt = ?");
+        st.bind(1, sent);
+        return st.step() && st.int64(0) == 1;
+      },
+      15s))
+      << "the kiosk never downloaded the status of " << sent;
+
+  centre_.stop();
+  ASSERT_EQ(k->cmd("tap \"Done\""), "ok");
+  check_status(*k, sent);
+  ASSERT_EQ(k->cmd("wait_text \"this is the last status the kiosk received\" 10000"), "ok") << k->screen();
+  EXPECT_NE(k->screen().find("Received at the centre"), std::string::npos) << k->screen();
+  EXPECT_NE(k->screen().find("Birth certificate"), std::string::npos) << k->screen();
+  shot(*k, "application-status-last-copy.png");
+
+  // Filed while the server is down: saved and printed at once, known here as not yet sent.
+  ASSERT_EQ(k->cmd("tap \"Done\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"Touch your language\""), "ok");
+  fill_birth_certificate(*k);
+  ASSERT_EQ(k->cmd("tap \"Save and print\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"Your application is saved\" 15000"), "ok") << k->screen();
+  const std::string waiting = receipt_on_screen(*k);
+  ASSERT_FALSE(waiting.empty()) << k->screen();
+  ASSERT_NE(waiting, sent);
+  ASSERT_EQ(k->cmd("tap \"Done\""), "ok");
+  check_status(*k, waiting);
+  ASSERT_EQ(k->cmd("wait_text \"Saved at this kiosk, to be sent to the centre\" 10000"), "ok") << k->screen();
+  EXPECT_NE(k->screen().find("Nothing is lost"), std::string::npos) << k->screen();
+  shot(*k, "application-status-not-sent.png");
+
+  // A number the kiosk has no copy of is not guessed at.
+  ASSERT_EQ(k->cmd("tap \"Done\""), "ok");
+  check_status(*k, "LDH01-K9-000042");
+  ASSERT_EQ(k->cmd("wait_text \"Sorry, the status cannot be checked right now\" 10000"), "ok") << k->screen();
+  EXPECT_EQ(k->cmd("quit"), "ok");
+  EXPECT_EQ(k->wait_exit(10s), 0);
 }
