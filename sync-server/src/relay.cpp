@@ -65,9 +65,17 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
   std::vector<RelayEntry> entries;
   {
     auto conn = centre_.reads().acquire();
-    entries = conn->relay_pending(options_.batch_entries);
+    entries = conn->relay_pending(options_.batch_entries + static_cast<int>(marking_seqs_.size()));
   }
-  if (entries.empty()) return Step::Idle;
+  // Rows whose answers are being stored are still pending on disk: not sent twice.
+  std::erase_if(entries, [this](const RelayEntry& e) { return marking_seqs_.count(e.seq) > 0; });
+  if (entries.size() > static_cast<std::size_t>(options_.batch_entries)) {
+    entries.resize(static_cast<std::size_t>(options_.batch_entries));
+  }
+  if (entries.empty()) {
+    if (!marking_.valid()) return Step::Idle;
+    return finish_marking() ? Step::Progress : Step::Failed;  // read again once they are stored
+  }
   // Written as text (the same text the JSON tree of it prints, keys sorted): a catch-up sends
   // thousands of filings, and building a tree of each first costs more than sending it.
   std::string text = "{\"entries\":[";
@@ -98,7 +106,9 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
     log_error("relay: central did not take " + std::to_string(entries.size()) + " applications (" +
               (r.status == 0 ? std::string("no answer") : "status " + std::to_string(r.status)) + " " + r.error_code() +
               "); they stay queued and are sent again");
-    return Step::Failed;
+    // No connection at all (refused, unreachable): the link is down, not central slow.
+    const bool no_link = r.status == 0 && r.transport_error.find("cannot connect to") != std::string::npos;
+    return no_link ? Step::Unreachable : Step::Failed;
   }
   std::vector<Centre::RelayAnswer> answers;
   if (r.status != 200) {
@@ -137,11 +147,24 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
         answers.push_back(Centre::RelayAnswer{seq, it->second->receipt, false, status, message});
       }
     }
-    options_.batch_entries = std::max(options_.batch_entries, 200);
+    options_.batch_entries = std::max(options_.batch_entries, static_cast<int>(sync::kMaxUploadEntries));
   }
   if (answers.empty()) return Step::Failed;
-  Response stored = wait_for([&](Respond done) { centre_.relay_answered(std::move(answers), std::move(done)); });
-  return stored.status < 300 ? Step::Progress : Step::Failed;
+  // The previous batch's answers first (one write at a time, in order), then these are stored
+  // while the next batch is read and sent.
+  if (!finish_marking()) return Step::Failed;
+  auto promise = std::make_shared<std::promise<Response>>();
+  marking_ = promise->get_future();
+  for (const auto& a : answers) marking_seqs_.insert(a.seq);
+  centre_.relay_answered(std::move(answers), [promise](Response stored) { promise->set_value(std::move(stored)); });
+  return Step::Progress;
+}
+
+bool Relay::finish_marking() {
+  if (!marking_.valid()) return true;
+  const Response stored = marking_.get();
+  marking_seqs_.clear();
+  return stored.status < 300;
 }
 
 Relay::Step Relay::pull_once(sync::ApiClient& client) {
@@ -194,9 +217,21 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
   return more ? Step::Progress : Step::Idle;
 }
 
+bool Relay::wait_for_link(sync::ApiClient& client) {
+  sync::RequestOptions ro;
+  ro.timeout = std::min(options_.request_timeout, std::chrono::milliseconds(2000));
+  ro.cancel = &cancel_;
+  // Bounded by stop(): each round waits link_probe (or less when woken) and makes one request.
+  for (;;) {
+    if (!wait(options_.link_probe, false)) return false;
+    if (client.get("/api/v1/health", ro).status != 0) return true;
+  }
+}
+
 void Relay::run_upload() {
   sync::ApiClient client(options_.upstream);
   auto backoff = options_.backoff_min;
+  bool probed = false;  // the link answered a probe since the last batch went through
   for (;;) {
     Step step = Step::Failed;
     try {
@@ -204,6 +239,14 @@ void Relay::run_upload() {
     } catch (const std::exception& e) {
       log_error(std::string("relay: ") + e.what());
     }
+    if (step == Step::Unreachable && !probed) {
+      // Nothing answered: wait for the link instead of resending the batch with backoff. When a
+      // probe got through but the batch still did not, the usual backoff applies.
+      if (!wait_for_link(client)) return;
+      probed = true;
+      continue;
+    }
+    if (step == Step::Progress || step == Step::Idle) probed = false;
     if (step == Step::Progress) {
       backoff = options_.backoff_min;
       std::lock_guard lock(mu_);

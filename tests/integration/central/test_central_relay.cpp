@@ -299,6 +299,34 @@ TEST_F(Central, CentralRefusesWhatIsNotACentresToSend) {
   EXPECT_EQ(central_.applications(), 1);
 }
 
+TEST_F(Central, RelayUsesTheLinkWithinAFractionOfASecondOfItsReturn) {
+  // Central's port, free while it is down.
+  central_.start();
+  ASSERT_EQ(central_.stop(), 0);
+  start_centre();
+  ASSERT_EQ(file_at_centre(1).status, 201);
+  // Long enough for a retry backoff to reach its cap (3 s) several times over.
+  std::this_thread::sleep_for(7s);
+  // The batch was sent once; since then the relay only probes the link (the queue untouched, no
+  // batch resent, nothing more logged).
+  const std::string log = centre_->process().stderr_text();
+  std::size_t failures = 0;
+  for (auto at = log.find("relay: central did not take"); at != std::string::npos;
+       at = log.find("relay: central did not take", at + 1)) {
+    ++failures;
+  }
+  EXPECT_EQ(failures, 1u) << log;
+  EXPECT_EQ(relay("pending"), 1);
+
+  const auto back = std::chrono::steady_clock::now();
+  central_.start();
+  ASSERT_TRUE(eventually([&] { return relay("sent") == 1; }, 20s)) << centre_->process().stderr_text();
+  const auto took = std::chrono::steady_clock::now() - back;
+  // Probed every 250 ms: central's answer, stored at both ends, well within a second and a half.
+  EXPECT_LT(took, 1500ms) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+  EXPECT_EQ(central_.applications(), 1);
+}
+
 TEST_F(Central, EveryApplicationReachesCentralOnceThroughOutagesAndKills) {
   // Central is down while the centre takes the first applications: they wait on disk.
   central_.start();

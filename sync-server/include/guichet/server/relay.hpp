@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -19,12 +21,17 @@ namespace guichet::server {
 
 struct RelayOptions {
   sync::ServerEndpoint upstream;  // central's URL, this centre's device id and secret there
-  int batch_entries = 200;
+  int batch_entries = static_cast<int>(sync::kMaxUploadEntries);
   std::chrono::milliseconds poll_interval{1000};  // how often central's changes are read when idle
   std::chrono::milliseconds backoff_min{200};
   // Low enough that a link back after days of outage is noticed within seconds; one failed
   // connection attempt every 3 s costs nothing.
   std::chrono::milliseconds backoff_max{3000};
+  // While central gives no answer at all (connection refused, unreachable), the relay does not
+  // resend its batch with backoff: it asks central's health this often (one small request, the
+  // queue untouched) and uploads as soon as anything answers, so a link back after days is used
+  // within a fraction of a second.
+  std::chrono::milliseconds link_probe{250};
   std::chrono::milliseconds request_timeout{10000};
 };
 
@@ -43,10 +50,16 @@ class Relay {
   void run_upload();
   void run_pull();
   // One batch: true when it made progress (more may be waiting).
-  enum class Step { Progress, Idle, Failed };
+  // Unreachable: central gave no answer at all (the link is down).
+  enum class Step { Progress, Idle, Failed, Unreachable };
   Step upload_once(sync::ApiClient& client);
   Step pull_once(sync::ApiClient& client);
   bool wait(std::chrono::milliseconds d, bool upload);  // false when stopping
+  // Probes central every link_probe until it answers; false when stopping.
+  bool wait_for_link(sync::ApiClient& client);
+  // Waits for the previous batch's answers to be stored at the centre; false when that failed
+  // (its rows stay pending and are sent again: central answers them as replays).
+  bool finish_marking();
 
   Centre& centre_;
   RelayOptions options_;
@@ -56,6 +69,10 @@ class Relay {
   bool woken_ = false;
   std::atomic<bool> cancel_{false};
   std::thread upload_thread_, pull_thread_;
+  // Upload thread only. Central's answers to one batch are stored at the centre while the next
+  // batch travels: at most one such write in flight, its rows left out of the next read.
+  std::future<Response> marking_;
+  std::set<std::int64_t> marking_seqs_;
 };
 
 }  // namespace guichet::server
