@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 
 #include "announce.hpp"
 #include "format.hpp"
@@ -95,8 +96,17 @@ std::vector<FocusOption> focus_order(const std::vector<ui::ScreenItem>& items, c
     auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& p) { return p.first == item.text; });
     if (it == seen.end()) it = seen.insert(seen.end(), {item.text, 0});
     const int occurrence = it->second++;
-    if (!item.enabled || std::find(skip.begin(), skip.end(), item.text) != skip.end()) continue;
-    out.push_back(FocusOption{{item.text, occurrence}, item.rect});
+    if (std::find(skip.begin(), skip.end(), item.text) != skip.end()) continue;
+    // A tile's detail: the text recorded right after it, inside it.
+    std::string detail;
+    const auto next = std::next(items.begin(), &item - items.data() + 1);
+    if (next != items.end() && next->kind == ui::ScreenItem::Kind::Text) {
+      const ui::Rect& r = item.rect;
+      const ui::Rect& d = next->rect;
+      if (d.cy() >= r.y && d.cy() <= r.y + r.h && d.cx() >= r.x && d.cx() <= r.x + r.w) detail = next->text;
+    }
+    if (!item.enabled && detail.empty()) continue;
+    out.push_back(FocusOption{{item.text, occurrence}, item.rect, std::move(detail), item.enabled});
   }
   // Reading order. Two controls are on one row when each one's middle is within the other's height.
   auto same_row = [](const ui::Rect& a, const ui::Rect& b) {
@@ -183,14 +193,34 @@ Utterance screen_title(const KioskState& s, const text::Translations& translatio
   return plain(s.language, "");
 }
 
-Utterance option_utterance(const KioskState& s, const std::string& label) {
+Utterance option_utterance(const KioskState& s, const std::string& label, const std::string& detail) {
   std::string language = s.language;
   if (s.step == Step::Language && s.catalogue) {
     for (const auto& code : s.catalogue->centre.languages) {
       if (language_name(code) == label) language = code;
     }
   }
-  return plain(language, speakable(label));
+  std::string said = speakable(label);
+  const std::string more = speakable(detail);
+  if (!more.empty()) said += ". " + more;
+  return plain(language, said);
+}
+
+std::vector<Utterance> screen_intro(const KioskState& s, const text::Translations& translations,
+                                    const std::vector<ui::ScreenItem>& drawn, const std::string& header) {
+  if (s.step != Step::Language || !s.catalogue) return {screen_title(s, translations, drawn, header)};
+  std::vector<std::string> languages = s.catalogue->centre.languages;
+  if (std::find(languages.begin(), languages.end(), s.language) == languages.end())
+    languages.insert(languages.begin(), s.language);
+  std::vector<Utterance> out;
+  for (const auto& code : languages) {
+    KioskState in = s;
+    in.language = code;
+    Utterance u = screen_title(in, translations, drawn, header);
+    const bool said = std::any_of(out.begin(), out.end(), [&](const Utterance& o) { return o.text == u.text; });
+    if (!said && !u.text.empty()) out.push_back(std::move(u));
+  }
+  return out;
 }
 
 }  // namespace guichet::kiosk

@@ -37,10 +37,14 @@ std::string ssml_of(std::string_view text);
 struct FocusOption {
   ui::ControlRef ref;
   ui::Rect rect;
+  std::string detail;   // a tile's second line ("Closed now, opens at 14:00"), said after its label
+  bool enabled = true;  // a closed service's tile is gone through too, so its detail is heard
 };
 
-// The enabled controls among `items` in reading order: rows from top to bottom, each row left to
-// right (right to left when `rtl`); controls labelled as in `skip` are left out (the staff corner).
+// The controls among `items` in reading order: rows from top to bottom, each row left to right
+// (right to left when `rtl`). Disabled controls are left out, except those with a detail (a
+// closed service's tile: the citizen hears why it cannot be chosen); controls labelled as in
+// `skip` are left out (the staff corner). A control's detail is the text drawn next inside it.
 std::vector<FocusOption> focus_order(const std::vector<ui::ScreenItem>& items, const std::vector<std::string>& skip,
                                      bool rtl);
 
@@ -67,8 +71,16 @@ class FocusRing {
 Utterance screen_title(const KioskState& state, const text::Translations& translations,
                        const std::vector<ui::ScreenItem>& drawn, const std::string& header);
 
+// What is said when a screen comes, before its first option: its title, except on the start
+// screen, where nobody has chosen a language yet: how audio mode works is said in each of the
+// centre's languages, each in its own voice, the kiosk's first language first (a text the same
+// as one already said, a language without its own translation, is said once).
+std::vector<Utterance> screen_intro(const KioskState& state, const text::Translations& translations,
+                                    const std::vector<ui::ScreenItem>& drawn, const std::string& header);
+
 // The option in focus: in the session's language, except on the language screen, where each
 // language's name is said in that language.
-Utterance option_utterance(const KioskState& state, const std::string& label);
+// `detail` (a tile's second line) is said after the label.
+Utterance option_utterance(const KioskState& state, const std::string& label, const std::string& detail = {});
 
 }  // namespace guichet::kiosk

@@ -41,6 +41,11 @@ domain::Result<ConfigOutcome, std::string> parse_config(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--size", size, "window size WIDTHxHEIGHT")->capture_default_str();
   app.add_flag("--fullscreen", c.fullscreen, "fill the screen");
+  app.add_option("--screen-diagonal-inches", c.screen_diagonal_inches,
+                 "the panel's diagonal in inches; with --size it gives the density at which every control is at "
+                 "least 15 mm")
+      ->check(CLI::Range(5.0, 120.0))
+      ->capture_default_str();
   app.add_option("--mode", mode, "kiosk (tokens) or display (the hall's board)")
       ->check(CLI::IsMember({"kiosk", "display"}))
       ->capture_default_str();

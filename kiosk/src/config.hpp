@@ -23,6 +23,9 @@ struct KioskConfig {
   int lease_block = 30;   // numbers leased ahead per service for when the centre node is down; 0 = off
   int status_poll = 15;   // seconds between downloads of application statuses (status checks offline)
   int width = 1280, height = 800;
+  // The panel's diagonal: with the window's size (the kiosk fills its panel) it gives the screen's
+  // density, from which controls are sized to at least 15 mm (ui::sized_for_touch).
+  double screen_diagonal_inches = 21.5;
   bool fullscreen = false;
   Mode mode = Mode::Kiosk;
   std::string script;

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "devices.hpp"
+#include "guichet/ui/touch_target.hpp"
 #include "pin.hpp"
 #include "screens/audio_mode.hpp"
 #include "screens/screens.hpp"
@@ -54,6 +55,7 @@ class KioskApp {
     printer_worker_.run([this] { tokens_.recover(); });
     refresher_.start();
     theme_name_ = config.theme;
+    app_.set_theme(sized(app_.theme()));
   }
 
   ~KioskApp() {
@@ -75,8 +77,10 @@ class KioskApp {
     View view{model_.state(), translations_, now};
     view.outbox_backlog = before == Step::Settings ? engine_.backlog() : 0;
     // The citizen's language shapes every text of the screen (its script's font first, Urdu from
-    // the right).
+    // the right), and a right-to-left language mirrors the screen: Back bottom right, rows of
+    // buttons and tiles from the right.
     f.set_language(model_.state().language);
+    f.set_mirrored(f.right_to_left());
     audio_.before_screen(f, model_.state());
     std::vector<Action> actions;
     switch (before) {
@@ -292,7 +296,13 @@ class KioskApp {
       return;
     }
     theme_name_ = name;
-    app_.set_theme(t.value());
+    app_.set_theme(sized(t.value()));
+  }
+
+  // A theme with controls of at least 15 mm at the configured panel's density.
+  ui::Theme sized(ui::Theme theme) const {
+    const double dpi = ui::screen_dpi(config_.screen_diagonal_inches, config_.width, config_.height);
+    return ui::sized_for_touch(std::move(theme), ui::px_per_mm(dpi), config_.height);
   }
 
   const KioskConfig& config_;

@@ -38,6 +38,55 @@ Rgba tone_color(const Theme& t, Tone tone) {
 
 Rect rect_of(ImVec2 min, ImVec2 max) { return Rect{min.x, min.y, max.x - min.x, max.y - min.y}; }
 
+// In a mirrored frame (Frame::set_mirrored) a logical x and the x on the screen of the same edge
+// add up to this: the left and right edges of the current window.
+float mirror_sum() {
+  const ImGuiWindow* w = ImGui::GetCurrentWindow();
+  return 2 * w->Pos.x + w->Size.x;
+}
+
+// A rectangle in logical coordinates as it is on the screen.
+Rect on_screen(const detail::FrameContext& ctx, Rect r) {
+  if (ctx.mirror) r.x = mirror_sum() - r.x - r.w;
+  return r;
+}
+
+// A text as drawn: in a mirrored frame ← and → point the other way (the start of a line, and the
+// way back, are on the right).
+std::string shown_text(const detail::FrameContext& ctx, std::string_view s) {
+  std::string out(s);
+  if (!ctx.mirror) return out;
+  // U+2190 ← and U+2192 → are E2 86 90 and E2 86 92 in UTF-8.
+  for (std::size_t i = 0; i + 2 < out.size(); ++i) {
+    if (out[i] == '\xE2' && out[i + 1] == '\x86' && (out[i + 2] == '\x90' || out[i + 2] == '\x92')) {
+      out[i + 2] = out[i + 2] == '\x90' ? '\x92' : '\x90';
+      i += 2;
+    }
+  }
+  return out;
+}
+
+// Where the next item `w` wide goes. ImGui lays items out from the cursor to the right; in a
+// mirrored frame the cursor is logical: place() moves it to the item's mirrored place on the
+// screen, and placed() (after the item) puts ImGui's "end of the last item" back in logical
+// coordinates, so same_line() continues the row towards the left.
+struct Placement {
+  bool mirrored = false;
+  float logical_x = 0;
+};
+
+Placement place(const detail::FrameContext& ctx, float w) {
+  if (!ctx.mirror) return {};
+  ImGuiWindow* win = ImGui::GetCurrentWindow();
+  const float x = win->DC.CursorPos.x;
+  win->DC.CursorPos.x = mirror_sum() - x - w;
+  return {true, x};
+}
+
+void placed(const Placement& p, float w) {
+  if (p.mirrored) ImGui::GetCurrentWindow()->DC.CursorPosPrevLine.x = p.logical_x + w;
+}
+
 // Records an item; for a control, true when it is the one pressed through Frame::press_next_frame.
 bool record(detail::FrameContext& ctx, ScreenItem::Kind kind, std::string text, ImVec2 min, ImVec2 max,
             bool enabled = true, std::vector<DrawnGlyph> glyphs = {}) {
@@ -273,6 +322,9 @@ void Frame::set_language(std::string_view code) {
 }
 const std::string& Frame::language() const { return ctx_.language; }
 bool Frame::right_to_left() const { return ctx_.rtl; }
+void Frame::set_mirrored(bool mirrored) { ctx_.mirror = mirrored; }
+bool Frame::mirrored() const { return ctx_.mirror; }
+Rect Frame::on_screen(const Rect& logical) const { return ui::on_screen(ctx_, logical); }
 float Frame::text_size(TextStyle style) const { return static_cast<float>(ctx_.text_px[static_cast<int>(style)]); }
 float Frame::line_height(TextStyle style) const { return text_size(style) * 1.15f; }
 
@@ -281,30 +333,39 @@ Vec2 Frame::measure(std::string_view text, TextStyle style, float wrap_width) co
   return {b.width, b.height};
 }
 
-void Frame::text(std::string_view text, TextStyle style, Tone tone, Align align) {
+void Frame::text(std::string_view text_view, TextStyle style, Tone tone, Align align) {
+  const std::string text = shown_text(ctx_, text_view);
   float width = std::max(1.0f, available_width());
   ImVec2 pos = ImGui::GetCursorScreenPos();
   Block b = lay_out(ctx_, text, style, width);
-  // Text at the left takes only its own width, so same_line() can follow it; text drawn at the
-  // right (or at the start of a right-to-left line) needs the whole width to get there.
-  float item_w = visual(ctx_, align) == Align::Left ? std::min(width, b.width) : width;
-  ImGui::Dummy(ImVec2(std::max(1.0f, item_w), b.height));
+  // Text at the cursor's side takes only its own width, so same_line() can follow it; text drawn
+  // at the other side (or at the start of a right-to-left line) needs the whole width to get there.
+  const Align near_side = ctx_.mirror ? Align::Right : Align::Left;
+  float item_w = visual(ctx_, align) == near_side ? std::min(width, b.width) : width;
+  item_w = std::max(1.0f, item_w);
+  const Placement p = place(ctx_, item_w);
+  ImGui::Dummy(ImVec2(item_w, b.height));
+  placed(p, item_w);
   ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+  if (ctx_.mirror) pos.x = mirror_sum() - pos.x - width;
   auto glyphs =
       draw_block(ctx_, ImGui::GetWindowDrawList(), b, pos, width, align, to_imu32(tone_color(*ctx_.theme, tone)));
-  record(ctx_, ScreenItem::Kind::Text, std::string(text), min, max, true, std::move(glyphs));
+  record(ctx_, ScreenItem::Kind::Text, text, min, max, true, std::move(glyphs));
 }
 
-void Frame::text_in(const Rect& r, std::string_view text, TextStyle style, Tone tone, Align align) {
+void Frame::text_in(const Rect& logical, std::string_view text_view, TextStyle style, Tone tone, Align align) {
+  const Rect r = ui::on_screen(ctx_, logical);
+  const std::string text = shown_text(ctx_, text_view);
   Block b = lay_out(ctx_, text, style, r.w);
   ImVec2 pos(r.x, r.y + std::max(0.0f, (r.h - b.height) / 2));
   auto glyphs =
       draw_block(ctx_, ImGui::GetWindowDrawList(), b, pos, r.w, align, to_imu32(tone_color(*ctx_.theme, tone)));
-  record(ctx_, ScreenItem::Kind::Text, std::string(text), ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h), true,
-         std::move(glyphs));
+  record(ctx_, ScreenItem::Kind::Text, text, ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h), true, std::move(glyphs));
 }
 
-void Frame::text_fit(const Rect& r, std::string_view text, TextStyle style, Tone tone, Align align) {
+void Frame::text_fit(const Rect& logical, std::string_view text_view, TextStyle style, Tone tone, Align align) {
+  const Rect r = ui::on_screen(ctx_, logical);
+  const std::string text = shown_text(ctx_, text_view);
   int px = ctx_.text_px[static_cast<int>(style)];
   Block b = lay_out(ctx_, text, px, 0);
   // Shrunk to the rectangle's width, then its height; shaping is not exactly linear in the size,
@@ -321,11 +382,11 @@ void Frame::text_fit(const Rect& r, std::string_view text, TextStyle style, Tone
   ImVec2 pos(r.x, r.y + (r.h - b.height) / 2);
   auto glyphs =
       draw_block(ctx_, ImGui::GetWindowDrawList(), b, pos, r.w, align, to_imu32(tone_color(*ctx_.theme, tone)));
-  record(ctx_, ScreenItem::Kind::Text, std::string(text), ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h), true,
-         std::move(glyphs));
+  record(ctx_, ScreenItem::Kind::Text, text, ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h), true, std::move(glyphs));
 }
 
-void Frame::fill(const Rect& r, Rgba color, float rounding) {
+void Frame::fill(const Rect& logical, Rgba color, float rounding) {
+  const Rect r = ui::on_screen(ctx_, logical);
   float rr = rounding < 0 ? ctx_.theme->sizes.rounding * ctx_.scale : rounding;
   ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h), to_imu32(color), rr);
 }
@@ -353,7 +414,7 @@ bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind k
                  bool enabled) {
   const Theme& t = *ctx.theme;
   const float s = ctx.scale;
-  const std::string shown = strip_id(label);
+  const std::string shown = shown_text(ctx, strip_id(label));
   const std::string id(label);
   Rgba bg = kind == ButtonKind::Primary  ? t.colors.primary
             : kind == ButtonKind::Danger ? t.colors.danger
@@ -372,7 +433,9 @@ bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind k
   const TextStyle style = fitting_style(ctx, shown, w - pad);
 
   if (!enabled) ImGui::BeginDisabled();
+  const Placement placement = place(ctx, w);
   bool clicked = ImGui::InvisibleButton(id.c_str(), ImVec2(w, h));
+  placed(placement, w);
   bool held = ImGui::IsItemActive();
   if (!enabled) ImGui::EndDisabled();
   ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
@@ -406,8 +469,11 @@ bool Frame::tile(const Tile& tile, float width, float height) {
   const float s = ctx_.scale;
   float h = height > 0 ? height : t.sizes.tile_height * s;
   const std::string id = tile.id.empty() ? tile.label : tile.id;
+  const std::string label_text = shown_text(ctx_, tile.label), detail_text = shown_text(ctx_, tile.detail);
   if (!tile.enabled) ImGui::BeginDisabled();
+  const Placement placement = place(ctx_, width);
   bool clicked = ImGui::InvisibleButton(("##tile:" + id).c_str(), ImVec2(width, h));
+  placed(placement, width);
   bool held = ImGui::IsItemActive();
   if (!tile.enabled) ImGui::EndDisabled();
   ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
@@ -429,13 +495,13 @@ bool Frame::tile(const Tile& tile, float width, float height) {
   float pad = t.sizes.spacing * s;
   float inner = width - 2 * pad;
   const float roomy = width - pad / 2;
-  Block label = lay_out_words(ctx_, tile.label, TextStyle::Large, inner, roomy);
-  Block detail = lay_out(ctx_, tile.detail, TextStyle::Body, inner);
+  Block label = lay_out_words(ctx_, label_text, TextStyle::Large, inner, roomy);
+  Block detail = lay_out(ctx_, detail_text, TextStyle::Body, inner);
   auto detail_h = [&] { return tile.detail.empty() ? 0.0f : detail.height + pad / 3; };
   // A long label first makes its detail line smaller, then itself, rather than push text out of
   // the tile.
-  if (label.height + detail_h() > h - pad / 2) detail = lay_out(ctx_, tile.detail, TextStyle::Small, inner);
-  if (label.height + detail_h() > h - pad / 2) label = lay_out_words(ctx_, tile.label, TextStyle::Body, inner, roomy);
+  if (label.height + detail_h() > h - pad / 2) detail = lay_out(ctx_, detail_text, TextStyle::Small, inner);
+  if (label.height + detail_h() > h - pad / 2) label = lay_out_words(ctx_, label_text, TextStyle::Body, inner, roomy);
   const float lh = label.height, dh = detail_h();
   float y = min.y + std::max(pad / 4, (h - lh - dh) / 2);
   float detail_y = y + lh + pad / 3;
@@ -460,9 +526,9 @@ bool Frame::tile(const Tile& tile, float width, float height) {
   }
   dl->PopClipRect();
   const bool pressed =
-      record(ctx_, ScreenItem::Kind::Control, tile.label, min, max, tile.enabled, std::move(label_glyphs));
+      record(ctx_, ScreenItem::Kind::Control, label_text, min, max, tile.enabled, std::move(label_glyphs));
   if (!tile.detail.empty()) {
-    record(ctx_, ScreenItem::Kind::Text, tile.detail, ImVec2(min.x, detail_y), ImVec2(max.x, detail_y + dh - pad / 3),
+    record(ctx_, ScreenItem::Kind::Text, detail_text, ImVec2(min.x, detail_y), ImVec2(max.x, detail_y + dh - pad / 3),
            true, std::move(detail_glyphs));
   }
   return tile.enabled && (clicked || pressed);
@@ -480,13 +546,16 @@ int Frame::tile_grid(const std::vector<Tile>& tiles, int columns, float tile_hei
     const std::size_t n = std::min(cols, tiles.size() - row);
     // Right to left, a row fills from the right like the text in it: the first tile is on the
     // right, and a short last row leaves its gap on the left.
-    if (ctx_.rtl && n < cols) {
+    // A mirrored frame does this by itself (the row runs from the right); otherwise right-to-left
+    // text alone orders the row.
+    const bool reverse = ctx_.rtl && !ctx_.mirror;
+    if (reverse && n < cols) {
       const float empty = static_cast<float>(cols - n);
       ImGui::Dummy(ImVec2(empty * w + (empty - 1) * gap, 1));
       ImGui::SameLine(0, gap);
     }
     for (std::size_t k = 0; k < n; ++k) {
-      const std::size_t i = row + (ctx_.rtl ? n - 1 - k : k);
+      const std::size_t i = row + (reverse ? n - 1 - k : k);
       if (k != 0) ImGui::SameLine(0, gap);
       if (tile(tiles[i], w, tile_height)) tapped = static_cast<int>(i);
     }
@@ -497,13 +566,22 @@ int Frame::tile_grid(const std::vector<Tile>& tiles, int columns, float tile_hei
 bool Frame::corner_control(std::string_view label, Corner corner) {
   const Theme& t = *ctx_.theme;
   const float s = ctx_.scale;
-  const std::string shown = strip_id(label);
+  const std::string shown = shown_text(ctx_, strip_id(label));
   float size = t.sizes.corner_control * s;
+  if (ctx_.mirror) {
+    static constexpr Corner mirrored[] = {Corner::TopRight, Corner::TopLeft, Corner::BottomRight, Corner::BottomLeft};
+    corner = mirrored[static_cast<int>(corner)];
+  }
   Block b = lay_out(ctx_, shown, TextStyle::Small, 0);
   float w = std::max(size, b.width + size / 2);
-  float margin = 8 * s;
-  float x = (corner == Corner::TopLeft || corner == Corner::BottomLeft) ? margin : ctx_.width - w - margin;
-  float y = (corner == Corner::TopLeft || corner == Corner::TopRight) ? margin : ctx_.height - size - margin;
+  // Near the corner, and whole inside the window's clipping (ImGui clips half the padding off):
+  // cut by it, the control would take touches on less than its size.
+  const float margin = 8 * s;
+  const ImVec2 cmin = ImGui::GetWindowDrawList()->GetClipRectMin(), cmax = ImGui::GetWindowDrawList()->GetClipRectMax();
+  const bool left = corner == Corner::TopLeft || corner == Corner::BottomLeft;
+  const bool top = corner == Corner::TopLeft || corner == Corner::TopRight;
+  float x = left ? std::max(margin, cmin.x) : std::min(ctx_.width - w - margin, cmax.x - w);
+  float y = top ? std::max(margin, cmin.y) : std::min(ctx_.height - size - margin, cmax.y - size);
   ImVec2 saved = ImGui::GetCursorScreenPos();
   ImGui::SetCursorScreenPos(ImVec2(x, y));
   bool clicked = ImGui::InvisibleButton(("##corner:" + std::string(label)).c_str(), ImVec2(w, size));
@@ -514,13 +592,26 @@ bool Frame::corner_control(std::string_view label, Corner corner) {
   Rgba fg = t.colors.text_muted;
   fg.a = held ? 255 : 110;
   if (held) dl->AddRectFilled(min, max, to_imu32(t.colors.secondary), t.sizes.rounding * s / 2);
+  // The corner lies outside the window's padding, where ImGui clips: its label is clipped by its
+  // own rectangle only (else a mirrored frame's left corner loses the first letter).
+  dl->PushClipRect(min, max, false);
   auto glyphs = draw_block(ctx_, dl, b, ImVec2(min.x, min.y + (size - b.height) / 2), w, Align::Center, to_imu32(fg));
+  dl->PopClipRect();
   const bool pressed = record(ctx_, ScreenItem::Kind::Control, shown, min, max, true, std::move(glyphs));
   ImGui::SetCursorScreenPos(saved);
   return clicked || pressed;
 }
 
 PadResult Frame::number_pad(std::string& value, const NumberPadOptions& options) {
+  // Digits keep 1 2 3 from left to right in every language, as on phones and card terminals; the
+  // pad is centred, so it stays in its place.
+  const bool mirror = ctx_.mirror;
+  ctx_.mirror = false;
+  struct Restore {
+    detail::FrameContext& ctx;
+    bool mirror;
+    ~Restore() { ctx.mirror = mirror; }
+  } restore{ctx_, mirror};
   const Theme& t = *ctx_.theme;
   const float s = ctx_.scale;
   const float key = t.sizes.pad_key * s;
@@ -706,14 +797,17 @@ bool Frame::input_text(std::string_view label, std::string& value, bool password
   ImGui::PushFont(f);
   ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0, 0, 0, 0));
   ImGui::PushStyleColor(ImGuiCol_TextSelectedBg, ImVec4(0, 0, 0, 0));
-  ImGui::SetNextItemWidth(width > 0 ? width : available_width());
+  const float field_w = width > 0 ? width : available_width();
+  ImGui::SetNextItemWidth(field_w);
   // The first field of a screen takes the keyboard when nothing else has it, so a person (or a
   // scanner) can type straight away.
   if (ctx_.input_text_count++ == 0 && !ImGui::IsAnyItemActive()) ImGui::SetKeyboardFocusHere();
   ImGuiInputTextFlags flags = ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackAlways;
   if (password) flags |= ImGuiInputTextFlags_Password;
   FieldState st;
+  const Placement placement = place(ctx_, field_w);
   bool entered = ImGui::InputText(("##input:" + std::string(label)).c_str(), &value, flags, field_state, &st);
+  placed(placement, field_w);
   const bool active = ImGui::IsItemActive() && st.cursor >= 0;
   ImGui::PopStyleColor(2);
   ImGui::PopFont();
@@ -785,11 +879,18 @@ void Frame::begin_panel(std::string_view id, float width, float height, bool bor
   const float pad = border ? t.sizes.spacing * ctx_.scale : 0;
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(pad, pad));
   ImGui::PushStyleColor(ImGuiCol_ChildBg, border ? ImGui::GetStyleColorVec4(ImGuiCol_ChildBg) : ImVec4(0, 0, 0, 0));
+  const float w = width > 0 ? width : std::max(1.0f, available_width() + width);
+  ctx_.panels.push_back({ctx_.mirror, place(ctx_, w).logical_x, w});
   ImGui::BeginChild(std::string(id).c_str(), ImVec2(width, height), border);
 }
 
 void Frame::end_panel() {
   ImGui::EndChild();
+  if (!ctx_.panels.empty()) {
+    const auto panel = ctx_.panels.back();
+    ctx_.panels.pop_back();
+    placed(Placement{panel.mirrored, panel.logical_x}, panel.width);
+  }
   ImGui::PopStyleColor();
   ImGui::PopStyleVar();
 }

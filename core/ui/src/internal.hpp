@@ -59,6 +59,14 @@ struct FrameContext {
   TextKit* text = nullptr;
   std::string language;  // of what is drawn: "en", "fr", "pa", "hi", "ur"
   bool rtl = false;      // the language is written right to left
+  bool mirror = false;   // horizontal placement mirrored (Frame::set_mirrored)
+  // Panels begun and not yet ended: whether each was placed mirrored, where it starts
+  // (logically) and how wide it is.
+  struct Panel {
+    bool mirrored = false;
+    float logical_x = 0, width = 0;
+  };
+  std::vector<Panel> panels;
   ScreenRecord* record = nullptr;
   Clock::time_point now;
   Clock::time_point last_input;

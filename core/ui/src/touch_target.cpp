@@ -1,5 +1,6 @@
 #include "guichet/ui/touch_target.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -11,6 +12,19 @@ double screen_dpi(double diagonal_inches, int width_px, int height_px) {
 }
 
 double px_per_mm(double dpi) { return dpi / 25.4; }
+
+Theme sized_for_touch(Theme theme, double px_per_mm, int height_px, double min_mm) {
+  if (px_per_mm <= 0 || height_px <= 0 || min_mm <= 0) return theme;
+  // The smallest size in theme units that is min_mm on the screen, a pixel over for rounding.
+  const auto least = static_cast<float>(std::ceil((min_mm * px_per_mm + 1) * 1080.0 / height_px));
+  ThemeSizes& z = theme.sizes;
+  z.button_height = std::max(z.button_height, least);
+  z.tile_height = std::max(z.tile_height, least);
+  z.corner_control = std::max(z.corner_control, least);
+  // Number-pad keys are 0.8 of their side high.
+  z.pad_key = std::max(z.pad_key, std::ceil(least / 0.8f));
+  return theme;
+}
 
 std::string TouchTargetProblem::to_string() const {
   char buf[96];

@@ -72,8 +72,11 @@ std::vector<Action> AudioMode::after_screen(ui::Frame& f, const View& v, Step dr
     if (f.button(label + "##audio-switch", s.audio ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, w)) {
       out.push_back({Action::Kind::SetAudio, {}});
     }
+    // The speaker at the start of the button: its left end, or its right end in a mirrored frame.
     const ImU32 ink = im(s.audio ? th.colors.primary_text : th.colors.secondary_text);
-    draw_speaker(dl, ImVec2(c.x + gap / 2 + icon / 2, c.y + h / 2), icon, ink);
+    const ui::Rect b = f.on_screen({c.x, c.y, w, h});
+    const float cx = f.mirrored() ? b.x + b.w - gap / 2 - icon / 2 : b.x + gap / 2 + icon / 2;
+    draw_speaker(dl, ImVec2(cx, b.y + h / 2), icon, ink);
   }
 
   // Screens that take typed or scanned text: a scanner's Tab or arrow is not a citizen's choice.
@@ -94,7 +97,8 @@ std::vector<Action> AudioMode::after_screen(ui::Frame& f, const View& v, Step dr
   }
 
   // The bar (as tall as the theme's buttons, well over 15 mm): Previous, Repeat, Select, Next, each
-  // a quarter of the row clear of the staff corner.
+  // a quarter of the row clear of the staff corner. In a mirrored frame (Urdu) the row runs from
+  // the right, Previous on the right, and the frame turns the arrows round.
   enum class Cmd { None, Next, Previous, Select, Repeat } cmd = Cmd::None;
   {
     const Tr t = v.t();
@@ -123,8 +127,13 @@ std::vector<Action> AudioMode::after_screen(ui::Frame& f, const View& v, Step dr
     }
   }
   // The same from a keyboard or a keypad. Return belongs to the screens that type (their Next).
-  if (any_key(f, {SDLK_RIGHT, SDLK_DOWN, SDLK_TAB})) cmd = Cmd::Next;
-  if (any_key(f, {SDLK_LEFT, SDLK_UP}) || f.key_pressed(SDLK_TAB, KMOD_LSHIFT) || f.key_pressed(SDLK_TAB, KMOD_RSHIFT))
+  // The arrow keys move the way they point, as the bar's arrows do: in a mirrored frame the next
+  // option is to the left, so Left is Next there and Right is Previous. Down and Tab are always
+  // Next, Up and Shift+Tab Previous.
+  const SDL_Keycode forward = f.mirrored() ? SDLK_LEFT : SDLK_RIGHT;
+  const SDL_Keycode backward = f.mirrored() ? SDLK_RIGHT : SDLK_LEFT;
+  if (any_key(f, {forward, SDLK_DOWN, SDLK_TAB})) cmd = Cmd::Next;
+  if (any_key(f, {backward, SDLK_UP}) || f.key_pressed(SDLK_TAB, KMOD_LSHIFT) || f.key_pressed(SDLK_TAB, KMOD_RSHIFT))
     cmd = Cmd::Previous;
   if (!typing && any_key(f, {SDLK_RETURN, SDLK_KP_ENTER})) cmd = Cmd::Select;
   if (f.key_pressed(SDLK_F1)) cmd = Cmd::Repeat;
@@ -138,11 +147,13 @@ std::vector<Action> AudioMode::after_screen(ui::Frame& f, const View& v, Step dr
   const bool new_screen = !on_ || s.step != spoken_step_ || s.session != spoken_session_;
   const bool changed = ring_.update(focus_order(screen, {"Staff"}, f.right_to_left()));
   on_ = true;
-  auto option = [&](const FocusOption* o) { return o ? option_utterance(s, o->ref.label) : Utterance{}; };
+  auto option = [&](const FocusOption* o) { return o ? option_utterance(s, o->ref.label, o->detail) : Utterance{}; };
   if (new_screen || cmd == Cmd::Repeat) {
     spoken_step_ = s.step;
     spoken_session_ = s.session;
-    say({screen_title(s, v.translations, screen, header), option(ring_.current())});
+    std::vector<Utterance> parts = screen_intro(s, v.translations, screen, header);
+    parts.push_back(option(ring_.current()));
+    say(std::move(parts));
   } else if (changed) {
     say({option(ring_.current())});
   } else if (cmd == Cmd::Next) {
@@ -150,7 +161,12 @@ std::vector<Action> AudioMode::after_screen(ui::Frame& f, const View& v, Step dr
   } else if (cmd == Cmd::Previous) {
     say({option(ring_.previous())});
   } else if (cmd == Cmd::Select && ring_.current()) {
-    f.press_next_frame(ring_.current()->ref);
+    // A closed service cannot be chosen: its label and why are said again.
+    if (ring_.current()->enabled) {
+      f.press_next_frame(ring_.current()->ref);
+    } else {
+      say({option(ring_.current())});
+    }
   }
 
   // The option in focus, outlined for those who see a little: a wide band in the accent colour

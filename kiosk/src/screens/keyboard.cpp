@@ -39,8 +39,10 @@ bool keyboard(ui::Frame& f, const View& v, std::string& value, KeyboardKind kind
     for (std::size_t i = 0; i < layout.rows[r].size(); ++i) {
       const Key& key = layout.rows[r][i];
       const float w = key_w * static_cast<float>(key.width) + gap * static_cast<float>(key.width - 1);
-      // Right-to-left scripts start their rows at the right edge.
-      const float x = layout.right_to_left ? left + total - offset - w : left + offset;
+      // Right-to-left scripts start their rows at the right edge. The frame's x is logical (from
+      // the right in a mirrored frame): Latin letters in an Urdu session keep Q W E from the left.
+      const bool from_right = layout.right_to_left != f.mirrored();
+      const float x = from_right ? left + total - offset - w : left + offset;
       offset += w + gap;
       f.set_cursor(x, row_y);
       const std::string id = "key:" + std::to_string(r) + ":" + std::to_string(i);

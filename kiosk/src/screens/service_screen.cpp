@@ -1,10 +1,28 @@
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "../format.hpp"
+#include "guichet/text/locale_format.hpp"
 #include "screens.hpp"
 
 namespace guichet::kiosk {
+
+namespace {
+
+// A closed service's second line: when it opens again today, or only that it is closed.
+std::string closed_detail(const View& v, const domain::Service& s, domain::Instant now, int utc_offset_minutes) {
+  const auto lt = domain::to_local(now, utc_offset_minutes);
+  const auto& today = s.hours.by_weekday[static_cast<std::size_t>(lt.weekday % 7)];
+  std::optional<int> opens;
+  for (const auto& r : today) {
+    if (r.from_minute > lt.minute_of_day && (!opens || r.from_minute < *opens)) opens = r.from_minute;
+  }
+  if (!opens) return v.tr("Closed now");
+  return v.tr("Closed now, opens at {time}", {{"time", text::format_time(v.state.language, *opens / 60, *opens % 60)}});
+}
+
+}  // namespace
 
 std::vector<Action> ServiceScreen::draw(ui::Frame& f, const View& v) {
   std::vector<Action> out;
@@ -23,7 +41,7 @@ std::vector<Action> ServiceScreen::draw(ui::Frame& f, const View& v) {
     bool open = service_open(s, now, cat.centre.utc_offset_minutes);
     std::string detail;
     if (!open) {
-      detail = v.tr("Closed now");
+      detail = closed_detail(v, s, now, cat.centre.utc_offset_minutes);
     } else if (const auto* d = cat.department(s.department)) {
       detail = screen_text(d->name, lang);
     }

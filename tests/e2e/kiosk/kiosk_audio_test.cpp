@@ -1,15 +1,22 @@
 // Audio mode at the real kiosk: a citizen who cannot read the screen turns it on (the speaker
 // switch, or a key) and takes a token with Previous / Next / Select alone, in English, Hindi and
 // Urdu. What is said is checked from the WAV files the kiosk writes (--audio-out) and the text
-// beside each: the screen's title then the option in focus, in the citizen's language, each
-// language's name in its own voice, the token number as people say it; the sound is not silent; the
-// token is issued and printed; the next citizen starts with audio mode off.
+// beside each: on the start screen how audio mode works in each of the centre's languages, each in
+// its own voice; then the screen's title and the option in focus, in the citizen's language, each
+// language's name in its own voice, a tile's detail after its label (a closed service says when it
+// opens), the token number as people say it; the sound is not silent; the token is issued and
+// printed; the next citizen starts with audio mode off. In Urdu the screen is mirrored: Back and
+// the bar's Previous are on the right (read back from the automation's rectangles), and the Left
+// arrow key goes to the next option.
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iterator>
+#include <optional>
+#include <sstream>
 
 #include "audio_guide.hpp"
+#include "guichet/text/locale_format.hpp"
 #include "i18n.hpp"
 #include "kiosk_harness.hpp"
 #include "pin.hpp"
@@ -106,24 +113,50 @@ class KioskAudioTest : public ::testing::Test {
     return last_;
   }
 
-  // Taps a control of the audio bar by its label in `lang` (this is how the citizen moves).
-  void bar(const std::string& lang, const std::string& which) {
+  // A bar control's label in `lang`, as drawn: the arrows point the other way in Urdu, whose
+  // screen is mirrored.
+  std::string bar_label(const std::string& lang, const std::string& which) const {
     const kiosk::Tr t(translations_, lang);
-    std::string label;
-    if (which == "Next") label = t.trc("audio guide", "Next option") + " \u2192";
-    if (which == "Previous") label = "\u2190 " + t.trc("audio guide", "Previous option");
-    if (which == "Select" || which == "Repeat") label = t.trc("audio guide", which);
-    ASSERT_EQ(k_->cmd("tap " + kiosk_test::quoted(label)), "ok") << k_->screen();
+    const bool rtl = lang == "ur";
+    const std::string left = "\u2190", right = "\u2192";
+    if (which == "Next") return t.trc("audio guide", "Next option") + " " + (rtl ? left : right);
+    if (which == "Previous") return (rtl ? right : left) + " " + t.trc("audio guide", "Previous option");
+    return t.trc("audio guide", which);
   }
 
-  // Moves the focus with Next until the option said is `text` in `lang` (at most 12 steps).
-  void focus_on(const std::string& lang, const std::string& text, bool keys = false) {
+  // Taps a control of the audio bar by its label in `lang` (this is how the citizen moves).
+  void bar(const std::string& lang, const std::string& which) {
+    ASSERT_EQ(k_->cmd("tap " + kiosk_test::quoted(bar_label(lang, which))), "ok") << k_->screen();
+  }
+
+  // Where the automation saw the control `label` (the first with it), from a dump.
+  std::optional<ui::Rect> rect_of(const std::string& label) {
+    k_->screen();
+    const std::string head = "| control " + kiosk_test::quoted(label) + " ";
+    for (const auto& line : k_->dumped) {
+      if (line.rfind(head, 0) != 0) continue;
+      std::istringstream in(line.substr(head.size()));
+      ui::Rect r;
+      if (in >> r.x >> r.y >> r.w >> r.h) return r;
+    }
+    return std::nullopt;
+  }
+
+  // An option as said: its label, then its detail when it has one.
+  static bool says_option(const Line& l, const std::string& lang, const std::string& text) {
+    return l.language == lang && (l.text == text || l.text.rfind(text + ". ", 0) == 0);
+  }
+
+  // Moves the focus with Next (Previous when `back`) until the option said is `text` in `lang`
+  // (at most 12 steps).
+  void focus_on(const std::string& lang, const std::string& text, bool keys = false, bool back = false) {
     for (int i = 0; i < 12; ++i) {
-      if (!last_.empty() && last_.back().language == lang && last_.back().text == text) return;
+      if (!last_.empty() && says_option(last_.back(), lang, text)) return;
       if (keys) {
-        ASSERT_EQ(k_->cmd("key Right"), "ok");
+        // Down is the next option, Up the previous one, in every direction.
+        ASSERT_EQ(k_->cmd(back ? "key Up" : "key Down"), "ok");
       } else {
-        bar(session_lang_, "Next");
+        bar(session_lang_, back ? "Previous" : "Next");
       }
       const Said s = next_said();
       ASSERT_EQ(s.size(), 1u) << "a focus change says the option only: " << describe(s);
@@ -137,6 +170,28 @@ class KioskAudioTest : public ::testing::Test {
     } else {
       bar(session_lang_, "Select");
     }
+  }
+
+  // The start screen: how audio mode works in each of the centre's languages in that language's
+  // voice (the kiosk's first language first), then the first language's name.
+  void expect_start_screen() {
+    const Said s = next_said();
+    Said want;
+    for (const std::string lang : {"en", "pa", "hi", "ur", "fr"}) {
+      const std::string how = kiosk::Tr(translations_, lang)
+                                  .tr("Choose your language. Press Next option to hear each language, then Select.");
+      want.push_back({lang, how});
+    }
+    ASSERT_EQ(s.size(), want.size() + 1) << describe(s);
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(s[i].language, want[i].language) << describe(s);
+      EXPECT_EQ(s[i].text, want[i].text) << describe(s);
+      if (i > 0) {
+        EXPECT_NE(s[i].text, want[0].text) << "translated into " << want[i].language;
+      }
+    }
+    EXPECT_EQ(s.back().language, "en");
+    EXPECT_EQ(s.back().text, "English");
   }
 
   // A new screen: its title, then its first option, both in `lang`.
@@ -167,20 +222,44 @@ class KioskAudioTest : public ::testing::Test {
     } else {
       ASSERT_EQ(k_->cmd("tap " + kiosk_test::quoted(en.trc("audio guide", "Listen"))), "ok") << k_->screen();
     }
-    // The start screen: how it works, then the first language, in English.
-    expect_screen("en", en.tr("Choose your language. Press Next option to hear each language, then Select."));
+    // The start screen: how it works in every language, then the first language, in English.
+    expect_start_screen();
     ASSERT_EQ(k_->cmd("screenshot " + kiosk_test::quoted((shots_ / ("audio-start-" + lang + ".png")).string())), "ok");
-    EXPECT_EQ(last_[1].text, "English");
     // Each language's name in that language's voice.
     focus_on(lang, language_name, keys);
     select(keys);
     session_lang_ = lang;
 
     expect_screen(lang, t.tr("What would you like to do?"));
-    EXPECT_EQ(last_[1].text, t.tr("Take a token")) << "the first option";
+    EXPECT_EQ(last_[1].text, t.tr("Take a token") + ". " + t.tr("Wait for your turn at a counter"))
+        << "the first option, then its detail";
+    if (lang == "ur") {
+      // Mirrored, the next option is to the left: the Left arrow key goes to it, Right comes back.
+      ASSERT_EQ(k_->cmd("key Left"), "ok");
+      Said s = next_said();
+      ASSERT_EQ(s.size(), 1u) << describe(s);
+      EXPECT_TRUE(says_option(s[0], lang, t.tr("File an application"))) << describe(s);
+      ASSERT_EQ(k_->cmd("key Right"), "ok");
+      s = next_said();
+      ASSERT_EQ(s.size(), 1u) << describe(s);
+      EXPECT_TRUE(says_option(s[0], lang, t.tr("Take a token"))) << describe(s);
+    }
     select(keys);
     expect_screen(lang, t.tr("Which service do you need?"));
-    focus_on(lang, service_name(lang), keys);
+    expect_mirrored(lang);
+    // A closed service is gone through too: its name, then that it is closed and when it opens
+    // (the centre's clock starts at 09:30 on a Monday; marriage registration opens at 10:00).
+    // Select does not choose it: it is said again.
+    focus_on(lang, marriage_name(lang), keys);
+    const std::string closed =
+        marriage_name(lang) + ". " + t.tr("Closed now, opens at {time}", {{"time", text::format_time(lang, 10, 0)}});
+    EXPECT_EQ(last_.back().text, closed) << describe(last_);
+    select(keys);
+    const Said again = next_said();
+    ASSERT_EQ(again.size(), 1u) << describe(again);
+    EXPECT_EQ(again[0].text, closed);
+    EXPECT_EQ(again[0].language, lang);
+    focus_on(lang, service_name(lang), keys, true);
     ASSERT_EQ(k_->cmd("screenshot " + kiosk_test::quoted((shots_ / ("audio-services-" + lang + ".png")).string())),
               "ok");
     select(keys);
@@ -220,6 +299,34 @@ class KioskAudioTest : public ::testing::Test {
     EXPECT_EQ(k_->cmd("expect_no_text " + kiosk_test::quoted(en.trc("audio guide", "Select"))), "ok") << "no audio bar";
     EXPECT_NE(k_->screen().find(kiosk_test::quoted(en.trc("audio guide", "Listen"))), std::string::npos)
         << "the switch is there";
+  }
+
+  std::string marriage_name(const std::string& lang) {
+    if (lang == "hi") return "विवाह पंजीकरण";
+    if (lang == "ur") return "شادی کی رجسٹریشن";
+    return "Marriage registration";
+  }
+
+  // The screen is mirrored in Urdu and not in English or Hindi: Back bottom right (left), the
+  // first service at the top right (left), the bar's Previous right (left) of its Next.
+  void expect_mirrored(const std::string& lang) {
+    const bool rtl = lang == "ur";
+    const kiosk::Tr t(translations_, lang);
+    const std::string back = std::string(rtl ? "\u2192 " : "\u2190 ") + t.tr("Back");
+    const auto b = rect_of(back), first = rect_of(service_name(lang)), second = rect_of(service_name2(lang));
+    const auto prev = rect_of(bar_label(lang, "Previous")), next = rect_of(bar_label(lang, "Next"));
+    ASSERT_TRUE(b && first && second && prev && next) << k_->screen();
+    const float middle = 1280 / 2.0f;
+    EXPECT_EQ(b->cx() > middle, rtl) << "Back at x " << b->x;
+    EXPECT_EQ(first->cx() > middle, rtl) << "the first service at x " << first->x;
+    EXPECT_EQ(first->cx() > second->cx(), rtl) << "the second service after the first";
+    EXPECT_EQ(prev->cx() > next->cx(), rtl) << "Previous at x " << prev->x << ", Next at x " << next->x;
+  }
+
+  std::string service_name2(const std::string& lang) {
+    if (lang == "hi") return "मृत्यु प्रमाण पत्र";
+    if (lang == "ur") return "وفات کا سرٹیفکیٹ";
+    return "Death certificate";
   }
 
   std::string service_name(const std::string& lang) {
@@ -265,7 +372,7 @@ TEST_F(KioskAudioTest, TakesATokenWithPreviousNextAndSelectOnly) {
   // Previous goes back, and Repeat says the screen again.
   ASSERT_EQ(k_->cmd("tap \"Listen\""), "ok");
   Said start = next_said();
-  ASSERT_EQ(start.size(), 2u);
+  ASSERT_EQ(start.size(), 6u) << describe(start);
   bar("en", "Previous");
   Said back = next_said();
   ASSERT_EQ(back.size(), 1u);
@@ -273,9 +380,9 @@ TEST_F(KioskAudioTest, TakesATokenWithPreviousNextAndSelectOnly) {
   EXPECT_EQ(back[0].text, "Français");
   bar("en", "Repeat");
   Said again = next_said();
-  ASSERT_EQ(again.size(), 2u) << describe(again);
+  ASSERT_EQ(again.size(), start.size()) << describe(again);
   EXPECT_EQ(again[0].text, start[0].text);
-  EXPECT_EQ(again[1].text, "Français");
+  EXPECT_EQ(again.back().text, "Français");
   // The switch again turns it off.
   ASSERT_EQ(k_->cmd("tap \"Listen\""), "ok");
   ASSERT_EQ(k_->cmd("sleep 300"), "ok");

@@ -101,6 +101,64 @@ TEST(AudioGuide, FocusFollowsReadingOrderAndSkipsWhatCannotBeChosen) {
   EXPECT_EQ(again, (std::vector<std::string>{"A#0", "B#0", "C#0", "Back#0", "Next#0", "Next#1", "C#2", "Staff#0"}));
 }
 
+TEST(AudioGuide, ATilesDetailIsSaidAfterItsLabelAndAClosedServiceIsGoneThrough) {
+  auto detail = [](const std::string& t, float x, float y) {
+    ui::ScreenItem i = text_item(t, y);
+    i.rect = {x, y, 300, 40};
+    return i;
+  };
+  const std::vector<ui::ScreenItem> items = {
+      control("Birth certificate", 0, 200, 300, 170),
+      detail("Civil registration", 0, 300),
+      control("Marriage registration", 400, 200, 300, 170, false),
+      detail("Closed now, opens at 10:00", 400, 300),
+      control("Next", 0, 900, 300, 110, false),
+      text_item("Not inside Next", 1000),  // a text after a control, outside it: not its detail
+      control("Back", 400, 900, 300, 110),
+      text_item("Below Back", 1020),
+  };
+  const auto o = focus_order(items, {}, false);
+  ASSERT_EQ(labels(o), (std::vector<std::string>{"Birth certificate#0", "Marriage registration#0", "Back#0"}))
+      << "a disabled control without a detail is left out";
+  EXPECT_EQ(o[0].detail, "Civil registration");
+  EXPECT_TRUE(o[0].enabled);
+  EXPECT_EQ(o[1].detail, "Closed now, opens at 10:00");
+  EXPECT_FALSE(o[1].enabled) << "heard, not chosen";
+  EXPECT_EQ(o[2].detail, "");
+
+  KioskModel m;
+  m.on_catalogue(demo(), false);
+  m.apply({K::ChooseLanguage, "ur"}, t0);
+  const Utterance u = option_utterance(m.state(), o[1].ref.label, o[1].detail);
+  EXPECT_EQ(u.language, "ur");
+  EXPECT_EQ(u.text, "Marriage registration. Closed now, opens at 10:00");
+  EXPECT_EQ(option_utterance(m.state(), "\u2192 Back", "").text, "Back");
+}
+
+TEST(AudioGuide, TheStartScreenSaysHowItWorksInEachLanguage) {
+  KioskModel m;
+  m.on_catalogue(demo(), false);
+  const auto intro = screen_intro(m.state(), translations(), {}, "");
+  const std::vector<std::string> langs = {"en", "pa", "hi", "ur", "fr"};
+  ASSERT_EQ(demo()->centre.languages, langs);
+  ASSERT_EQ(intro.size(), langs.size());
+  for (std::size_t i = 0; i < langs.size(); ++i) {
+    EXPECT_EQ(intro[i].language, langs[i]);
+    EXPECT_EQ(
+        intro[i].text,
+        Tr(translations(), langs[i]).tr("Choose your language. Press Next option to hear each language, then Select."));
+    EXPECT_NE(intro[i].ssml.find("<speak>"), std::string::npos);
+  }
+  EXPECT_TRUE(has_devanagari(intro[2].text)) << intro[2].text;
+  EXPECT_NE(intro[3].text, intro[0].text) << "Urdu has its own words";
+  // After the start screen, one title in the citizen's language.
+  m.apply({K::ChooseLanguage, "hi"}, t0);
+  const auto menu = screen_intro(m.state(), translations(), {}, "");
+  ASSERT_EQ(menu.size(), 1u);
+  EXPECT_EQ(menu[0].language, "hi");
+  EXPECT_EQ(menu[0].text, Tr(translations(), "hi").tr("What would you like to do?"));
+}
+
 TEST(AudioGuide, RingGoesRoundAndStartsAgainOnAnotherScreen) {
   FocusRing ring;
   EXPECT_EQ(ring.current(), nullptr);

@@ -21,20 +21,36 @@ auto parse(std::vector<std::string> args) {
 }  // namespace
 
 TEST(KioskConfig, FlagsAreParsed) {
-  auto r = parse({"--server",         "http://127.0.0.1:9000",
-                  "--device",         "K1",
-                  "--secret-file",    "/s",
-                  "--data-dir",       "/d",
-                  "--printer",        "tcp:127.0.0.1:9100",
-                  "--printer-policy", "screen",
-                  "--idle-timeout",   "30",
-                  "--size",           "1920x1080",
-                  "--mode",           "display",
-                  "--languages",      "en,hi,pa",
-                  "--audio-out",      "/a",
-                  "--script",         "-",
-                  "--screenshot-dir", "/shots",
-                  "--theme",          "high-contrast",
+  auto r = parse({"--server",
+                  "http://127.0.0.1:9000",
+                  "--device",
+                  "K1",
+                  "--secret-file",
+                  "/s",
+                  "--data-dir",
+                  "/d",
+                  "--printer",
+                  "tcp:127.0.0.1:9100",
+                  "--printer-policy",
+                  "screen",
+                  "--idle-timeout",
+                  "30",
+                  "--size",
+                  "1920x1080",
+                  "--mode",
+                  "display",
+                  "--languages",
+                  "en,hi,pa",
+                  "--audio-out",
+                  "/a",
+                  "--script",
+                  "-",
+                  "--screenshot-dir",
+                  "/shots",
+                  "--theme",
+                  "high-contrast",
+                  "--screen-diagonal-inches",
+                  "15.6",
                   "--fullscreen"});
   ASSERT_TRUE(r.ok()) << r.error();
   const auto& c = r.value().config;
@@ -50,6 +66,8 @@ TEST(KioskConfig, FlagsAreParsed) {
   EXPECT_EQ(c.audio_out, "/a");
   EXPECT_EQ(c.script, "-");
   EXPECT_EQ(c.theme, "high-contrast");
+  EXPECT_DOUBLE_EQ(c.screen_diagonal_inches, 15.6);
+  EXPECT_DOUBLE_EQ(KioskConfig{}.screen_diagonal_inches, 21.5) << "the default: a 21.5-inch panel";
 }
 
 TEST(KioskConfig, BadValuesNameTheFlag) {
@@ -58,9 +76,14 @@ TEST(KioskConfig, BadValuesNameTheFlag) {
     const char* fragment;
   };
   const Case cases[] = {
-      {{"--printer-policy", "maybe"}, "--printer-policy"}, {{"--size", "big"}, "--size"},
-      {{"--idle-timeout", "1"}, "--idle-timeout"},         {{"--mode", "tv"}, "--mode"},
-      {{"--languages", "en,Hindi"}, "--languages"},        {{"--nonsense"}, "--nonsense"},
+      {{"--printer-policy", "maybe"}, "--printer-policy"},
+      {{"--size", "big"}, "--size"},
+      {{"--idle-timeout", "1"}, "--idle-timeout"},
+      {{"--mode", "tv"}, "--mode"},
+      {{"--languages", "en,Hindi"}, "--languages"},
+      {{"--nonsense"}, "--nonsense"},
+      {{"--screen-diagonal-inches", "2"}, "--screen-diagonal-inches"},
+      {{"--screen-diagonal-inches", "wide"}, "--screen-diagonal-inches"},
   };
   for (const auto& c : cases) {
     auto r = parse(c.args);
@@ -77,7 +100,8 @@ TEST(KioskConfig, ReadsATomlConfigFile) {
          "device = \"K7\"\n"
          "printer = \"file:/tmp/x.bin\"\n"
          "printer-policy = \"screen\"\n"
-         "idle-timeout = 45\n";
+         "idle-timeout = 45\n"
+         "screen-diagonal-inches = 27\n";
   }
   auto r = parse({"--config", (dir / "kiosk.toml").string(), "--device", "K8"});
   ASSERT_TRUE(r.ok()) << r.error();
@@ -86,6 +110,7 @@ TEST(KioskConfig, ReadsATomlConfigFile) {
   EXPECT_EQ(r.value().config.printer, "file:/tmp/x.bin");
   EXPECT_EQ(r.value().config.printer_policy, PrinterPolicy::Screen);
   EXPECT_EQ(r.value().config.idle_timeout, 45);
+  EXPECT_DOUBLE_EQ(r.value().config.screen_diagonal_inches, 27);
 }
 
 TEST(KioskConfig, ValidationSaysWhatIsMissing) {

@@ -143,6 +143,61 @@ TEST_F(AppTest, EmptyTextsDrawNothingAndDoNotCrash) {
   EXPECT_EQ(rc, 0);
 }
 
+// The same layout drawn twice in one frame, the second time mirrored: rows, tiles, rectangles and
+// corners from the right, the arrows turned round, and the text itself not reversed.
+TEST_F(AppTest, AMirroredFramePlacesFromTheRight) {
+  auto app = App::create(options(write_script("wait_text \"done\"\nquit\n")));
+  ASSERT_TRUE(app.ok()) << app.error().message;
+  float window_w = 0;
+  Rect content;
+  int rc = app.value()->run([&](Frame& f) {
+    window_w = f.screen().w;
+    content = f.content();
+    for (int half = 0; half < 2; ++half) {
+      f.set_mirrored(half == 1);
+      const float y0 = content.y + static_cast<float>(half) * 260;
+      f.set_cursor(content.x, y0);
+      f.button("\u2190 Back##" + std::to_string(half), ButtonKind::Secondary, 200);
+      f.same_line();
+      f.button("Next \u2192##" + std::to_string(half), ButtonKind::Primary, 150);
+      f.set_cursor(content.x, y0 + 80);
+      f.tile_grid({{"A" + std::to_string(half), "first", true, {}}, {"B" + std::to_string(half), {}, true, {}}}, 3, 70);
+      f.text_in({content.x, y0 + 170, 200, 40}, "box " + std::to_string(half) + " 123", TextStyle::Body, Tone::Normal,
+                Align::Left);
+      f.corner_control(half ? "Staff1" : "Staff0", Corner::BottomRight);
+    }
+    EXPECT_TRUE(f.mirrored());
+    f.text("done");
+  });
+  EXPECT_EQ(rc, 0);
+  const ScreenRecord& r = app.value()->last_record();
+  auto rect = [&](const std::string& text) {
+    for (const auto& i : r.items) {
+      if (i.text == text) return i.rect;
+    }
+    ADD_FAILURE() << "nothing drawn as " << text;
+    return Rect{};
+  };
+  // Left to right: Back at the start (left), Next after it, tiles from the left.
+  const Rect back0 = rect("\u2190 Back"), next0 = rect("Next \u2192");
+  EXPECT_FLOAT_EQ(back0.x, content.x);
+  EXPECT_GT(next0.x, back0.x + back0.w);
+  EXPECT_LT(rect("A0").x, rect("B0").x);
+  EXPECT_FLOAT_EQ(rect("box 0 123").x, content.x);
+  EXPECT_GT(rect("Staff0").x, window_w / 2);
+  // Mirrored: Back at the right edge pointing right, Next to its left, the first tile on the right
+  // with its detail under it, the rectangle and the corner mirrored; the same sizes.
+  const Rect back1 = rect("\u2192 Back"), next1 = rect("Next \u2190");
+  EXPECT_FLOAT_EQ(back1.x + back1.w, window_w - content.x);
+  EXPECT_FLOAT_EQ(back1.w, back0.w);
+  EXPECT_FLOAT_EQ(next1.x + next1.w, back1.x - (next0.x - back0.x - back0.w));
+  EXPECT_FLOAT_EQ(rect("A1").x, window_w - rect("A0").x - rect("A0").w);
+  EXPECT_GT(rect("A1").x, rect("B1").x);
+  EXPECT_FLOAT_EQ(rect("box 1 123").x, window_w - content.x - 200);
+  EXPECT_LT(rect("Staff1").x, window_w / 2);
+  EXPECT_FLOAT_EQ(rect("Staff1").y, rect("Staff0").y);
+}
+
 TEST_F(AppTest, TapOnMissingControlFails) {
   auto app = App::create(options(write_script("tap \"Nowhere\" 100\nquit\n")));
   ASSERT_TRUE(app.ok());

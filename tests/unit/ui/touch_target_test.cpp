@@ -44,3 +44,31 @@ TEST(TouchTarget, FindsControlsUnderFifteenMillimetres) {
   EXPECT_EQ(problems[1].to_string(), "\"Short\" is 50.0 x 10.0 mm");
   EXPECT_TRUE(small_touch_targets(items, dpi, 10).empty());
 }
+
+TEST(TouchTarget, ThemeSizedForTheScreensDensity) {
+  Theme theme;
+  theme.sizes.corner_control = 64;
+  theme.sizes.button_height = 110;
+  theme.sizes.tile_height = 170;
+  theme.sizes.pad_key = 120;
+  // 21.5" at 1920x1080: 15 mm is 60.5 pixels; every size is larger already.
+  const double coarse = px_per_mm(screen_dpi(21.5, 1920, 1080));
+  const Theme same = sized_for_touch(theme, coarse, 1080);
+  EXPECT_EQ(same.sizes.corner_control, 64);
+  EXPECT_EQ(same.sizes.button_height, 110);
+  EXPECT_EQ(same.sizes.pad_key, 120);
+  // 15.6" at 1920x1080: 15 mm is 83.4 pixels; the corner control grows, the rest is larger.
+  const double fine = px_per_mm(screen_dpi(15.6, 1920, 1080));
+  const Theme sized = sized_for_touch(theme, fine, 1080);
+  EXPECT_GE(sized.sizes.corner_control / fine, 15.0);
+  EXPECT_LT(sized.sizes.corner_control / fine, 15.5) << "no larger than it needs";
+  EXPECT_EQ(sized.sizes.button_height, 110);
+  EXPECT_EQ(sized.sizes.tile_height, 170);
+  // A window half as tall is drawn at half the scale: the theme's units grow to make up for it.
+  const Theme half = sized_for_touch(theme, fine, 540);
+  EXPECT_GE(half.sizes.corner_control * 0.5 / fine, 15.0);
+  EXPECT_GE(half.sizes.button_height * 0.5 / fine, 15.0);
+  EXPECT_GE(half.sizes.pad_key * 0.8 * 0.5 / fine, 15.0) << "pad keys are 0.8 of their side high";
+  // No density known: unchanged.
+  EXPECT_EQ(sized_for_touch(theme, 0, 1080).sizes.corner_control, 64);
+}

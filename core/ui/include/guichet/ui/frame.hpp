@@ -6,7 +6,8 @@
 // line breaking) and is drawn from the glyph atlas (guichet/ui/glyph_atlas.hpp).
 //
 // Layout follows ImGui: widgets are placed at the cursor from top to bottom; same_line() puts the
-// next one to the right. Sizes of 0 mean "what the theme says".
+// next one after it (to the right, or to the left in a mirrored frame: set_mirrored). Sizes of 0
+// mean "what the theme says".
 #pragma once
 
 #include <SDL.h>
@@ -90,6 +91,21 @@ class Frame {
   void set_language(std::string_view code);
   const std::string& language() const;
   bool right_to_left() const;
+  // Mirrors the horizontal placement of everything drawn from here to the end of the frame (off at
+  // the start of each frame), for a right-to-left reader: x coordinates given to and read from the
+  // Frame (cursor, set_cursor, the rectangles of text_in, text_fit and fill) are logical, measured
+  // from the start side, which is the right edge of the current window. Rows of controls built with
+  // same_line() and tile grids then run right to left, Corner::BottomLeft is drawn bottom right,
+  // and the arrows ← and → in texts and labels point the other way (the start of a line is on the
+  // right). The text itself is not mirrored: it is shaped and laid out by its own direction, so
+  // numbers and Latin names inside Urdu keep their order. The number pad keeps 1 2 3 from left to
+  // right, as every phone's does. What automation records (ScreenRecord) is where things are on
+  // the screen.
+  void set_mirrored(bool mirrored);
+  bool mirrored() const;
+  // A rectangle in the Frame's logical coordinates as it is on the screen (itself when not
+  // mirrored), for drawing with ImGui directly.
+  Rect on_screen(const Rect& logical) const;
   // Pixel size of a style's text (theme size × scale) and the height of one of its lines (Latin).
   float text_size(TextStyle style) const;
   float line_height(TextStyle style) const;

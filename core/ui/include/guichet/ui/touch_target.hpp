@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "guichet/ui/automation.hpp"
+#include "guichet/ui/theme.hpp"
 
 namespace guichet::ui {
 
@@ -17,6 +18,12 @@ inline constexpr double kMinTouchTargetMm = 15.0;
 // about 102.5 pixels per inch.
 double screen_dpi(double diagonal_inches, int width_px, int height_px);
 double px_per_mm(double dpi);
+
+// `theme` with its touch sizes (tiles, buttons, number-pad keys, the corner control: 1080-pixel
+// units, scaled by the window's height / 1080) raised so that each is at least `min_mm` on a
+// screen of `px_per_mm` whose window is `height_px` tall. Sizes already large enough stay, so a
+// coarse panel changes nothing and a fine one (15.6" at 1920x1080) gets larger controls.
+Theme sized_for_touch(Theme theme, double px_per_mm, int height_px, double min_mm = kMinTouchTargetMm);
 
 struct TouchTargetProblem {
   std::string label;
