@@ -77,7 +77,7 @@ TEST(FaultApplications, FixedSeeds) {
     auto r = run_seed(seed);
     EXPECT_TRUE(r.ok()) << report(r);
     EXPECT_GT(r.entries, 0);
-    EXPECT_GT(r.status_changes, 0) << "the officer changed no status: nothing to carry back down";
+    EXPECT_GE(r.status_changes, 3) << "the officer changed too few statuses: little to carry back down";
   }
 }
 

@@ -195,6 +195,11 @@ void play(std::vector<Action>& actions, Clock::time_point t0) {
   }
 }
 
+std::string describe_no_drain(ManagedProcess& terminal, const std::optional<std::string>& answer) {
+  if (answer) return "it answered \"" + answer->substr(0, 100) + "\"";
+  return terminal.running() ? "it gave no answer, still running" : "it gave no answer and is not running";
+}
+
 }  // namespace detail
 
 using namespace detail;
@@ -205,7 +210,7 @@ std::vector<Checker> token_checkers() {
                  for (const auto& t : e.terminals)
                    if (!t.drain_ms)
                      p.push_back(t.device + ": outbox not drained within " + std::to_string(e.drain_bound_ms) +
-                                 " ms after heal");
+                                 " ms after heal" + (t.drain_answer.empty() ? "" : " (" + t.drain_answer + ")"));
                }});
   c.push_back({"nothing written is lost on the terminal", [](const Evidence& e, std::vector<std::string>& p) {
                  for (const auto& t : e.terminals) {
@@ -409,6 +414,8 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
     if (answer && answer->rfind("drained ", 0) == 0) {
       t.drain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - healed).count();
       result.drain_ms.push_back(*t.drain_ms);
+    } else {
+      t.drain_answer = describe_no_drain(*terminals[i], answer);
     }
     if (auto status = terminals[i]->ask("status", 5s)) {
       auto at = status->find("refused=");

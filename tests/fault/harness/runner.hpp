@@ -52,6 +52,7 @@ struct TerminalEvidence {
   std::string device;
   std::filesystem::path data_dir;        // outbox.sqlite, journal, logs
   std::optional<std::int64_t> drain_ms;  // from heal to an empty outbox; nullopt: not within the bound
+  std::string drain_answer;              // the terminal's answer to "drain" when it did not drain
   std::int64_t refused = 0;              // new work refused (disk full)
   std::string stderr_text;               // every run's standard error
 };

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +48,8 @@ std::vector<OutboxRow> outbox_rows(const std::filesystem::path& dir);
 // The server's idempotency log for one device (seq, status), in the order the server stored it.
 std::vector<std::pair<std::int64_t, int>> server_keys(store::Db& db, const std::string& device);
 std::vector<Action> plan(const std::vector<Fault>& faults, Targets& targets, RunResult& result);
+// Why a terminal did not drain, for the checker's sentence.
+std::string describe_no_drain(ManagedProcess& terminal, const std::optional<std::string>& answer);
 void play(std::vector<Action>& actions, std::chrono::steady_clock::time_point t0);
 
 }  // namespace guichet::fault::detail
