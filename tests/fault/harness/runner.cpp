@@ -32,6 +32,7 @@ void ManagedProcess::start() {
   o.pipe_stdin = piped_;
   o.pipe_stdout = piped_;
   ++starts_;
+  unanswered_ = 0;
   process_ = std::make_unique<testing::Process>(name_ + "-" + std::to_string(starts_), program_, o);
 }
 
@@ -49,7 +50,18 @@ bool ManagedProcess::running() { return process_ && process_->running(); }
 std::optional<std::string> ManagedProcess::ask(const std::string& line, std::chrono::milliseconds timeout) {
   if (!running()) return std::nullopt;
   process_->write_line(line);
-  return process_->read_line(timeout);
+  const auto end = Clock::now() + timeout;
+  // Bounded: each turn reads one line or ends at `end`.
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
+    auto answer = left.count() > 0 ? process_->read_line(left) : std::nullopt;
+    if (!answer) {
+      ++unanswered_;  // its answer, if it comes, is not the next question's
+      return std::nullopt;
+    }
+    if (unanswered_ == 0) return answer;
+    --unanswered_;  // the late answer to an earlier question
+  }
 }
 
 namespace detail {

@@ -34,6 +34,7 @@ class ManagedProcess {
   bool running();
   int starts() const { return starts_; }
   // One command line in, one answer line out (piped processes); nullopt if none came in time.
+  // An answer that comes after its question timed out is skipped, not taken for the next one's.
   std::optional<std::string> ask(const std::string& line, std::chrono::milliseconds timeout);
   testing::Process* process() { return process_.get(); }
   const std::string& name() const { return name_; }
@@ -45,6 +46,7 @@ class ManagedProcess {
   std::filesystem::path log_dir_;
   bool piped_;
   int starts_ = 0;
+  int unanswered_ = 0;  // questions of this start whose answers did not come in time
   std::unique_ptr<testing::Process> process_;
 };
 
