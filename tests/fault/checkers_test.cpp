@@ -126,3 +126,148 @@ TEST_F(Checkers, ARefusalWithoutAReason) {
 }
 
 }  // namespace
+
+namespace {
+
+// The application checkers: one terminal K1 that filed three applications, the centre node that
+// stored and relayed them, central that filed them, and the statuses the officer set there.
+class ApplicationCheckers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    guichet::fault::TerminalEvidence t;
+    t.device = "K1";
+    t.data_dir = dir_ / "K1";
+    t.drain_ms = 10;
+    std::filesystem::create_directories(t.data_dir);
+    {
+      guichet::sync::OutboxOptions o;
+      o.first_seq = 1;
+      guichet::sync::Outbox outbox((t.data_dir / "outbox.sqlite").string(), "K1", o);
+      std::ofstream journal(t.data_dir / "journal");
+      for (int i = 0; i < 3; ++i) {
+        const std::string receipt = outbox.next_application_receipt("LDH01");
+        auto e = outbox.append("POST", "/api/v1/applications", guichet::sync::json{{"receipt", receipt}}.dump(), "",
+                               1000 + i, "application.file");
+        outbox.complete(e.seq, 201, "{}");
+        journal << e.seq << " " << receipt << "\n";
+      }
+    }
+    evidence_.server_db = dir_ / "centre.sqlite";
+    evidence_.central_db = dir_ / "central.sqlite";
+    evidence_.drain_bound_ms = 1000;
+    evidence_.terminals.push_back(t);
+    centre_ = std::make_unique<guichet::store::Db>(evidence_.server_db.string());
+    centre_->exec(
+        "CREATE TABLE idempotency (id INTEGER PRIMARY KEY, device TEXT, key TEXT, status INTEGER);"
+        "CREATE TABLE applications (receipt TEXT PRIMARY KEY, device TEXT);"
+        "CREATE TABLE relay_outbox (seq INTEGER PRIMARY KEY, receipt TEXT, state TEXT, answer_status INTEGER, "
+        "answer TEXT);");
+    central_ = std::make_unique<guichet::store::Db>(evidence_.central_db.string());
+    central_->exec(
+        "CREATE TABLE applications (receipt TEXT PRIMARY KEY, device TEXT, status TEXT, idempotency_key TEXT);"
+        "CREATE TABLE application_history (receipt TEXT, n INTEGER, status TEXT);");
+    feed_ = std::make_unique<guichet::store::Db>((t.data_dir / "feed.sqlite").string());
+    feed_->exec("CREATE TABLE application_status (receipt TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;");
+  }
+  static std::string receipt(int n) { return "LDH01-K1-00000" + std::to_string(n); }
+  void at_centre(int seq) {
+    centre_->prepare("INSERT INTO idempotency (device, key, status) VALUES ('K1', ?1, 201)")
+        .bind(1, "K1:" + std::to_string(seq))
+        .run();
+    centre_->prepare("INSERT INTO applications VALUES (?1, 'K1')").bind(1, receipt(seq)).run();
+    centre_->prepare("INSERT INTO relay_outbox VALUES (?1, ?2, 'sent', 201, '{}')")
+        .bind(1, seq)
+        .bind(2, receipt(seq))
+        .run();
+  }
+  void at_central(int seq, const std::string& status = "with_department") {
+    central_->prepare("INSERT INTO applications VALUES (?1, 'K1', ?2, ?3)")
+        .bind(1, receipt(seq))
+        .bind(2, status)
+        .bind(3, "LDH01/K1:" + std::to_string(seq))
+        .run();
+    central_->prepare("INSERT INTO application_history VALUES (?1, 3, 'with_department')").bind(1, receipt(seq)).run();
+  }
+  void at_terminal(int seq, const std::string& status = "with_department") {
+    feed_->prepare("INSERT OR REPLACE INTO application_status VALUES (?1, ?2)")
+        .bind(1, receipt(seq))
+        .bind(2, guichet::sync::json{{"receipt", receipt(seq)}, {"status", status}}.dump())
+        .run();
+  }
+  void healthy() {
+    for (int seq = 1; seq <= 3; ++seq) {
+      at_centre(seq);
+      at_central(seq, seq == 2 ? "approved" : "with_department");
+      at_terminal(seq, seq == 2 ? "approved" : "with_department");
+    }
+    evidence_.officer_statuses[receipt(2)] = "approved";
+  }
+  std::string problems() {
+    centre_.reset();
+    central_.reset();
+    feed_.reset();
+    std::vector<std::string> found;
+    for (const auto& c : guichet::fault::application_checkers()) c.check(evidence_, found);
+    std::string all;
+    for (const auto& p : found) all += p + "\n";
+    return all;
+  }
+
+  guichet::testing::TempDir dir_{"guichet-fault-app-checkers"};
+  Evidence evidence_;
+  std::unique_ptr<guichet::store::Db> centre_, central_, feed_;
+};
+
+TEST_F(ApplicationCheckers, AHealthyRunHasNoProblem) {
+  healthy();
+  EXPECT_EQ(problems(), "");
+}
+
+TEST_F(ApplicationCheckers, AnApplicationThatNeverReachedCentral) {
+  for (int seq = 1; seq <= 3; ++seq) at_centre(seq);
+  at_central(1);
+  at_central(2);
+  EXPECT_NE(problems().find("K1:3 (LDH01-K1-000003) never reached central"), std::string::npos);
+}
+
+TEST_F(ApplicationCheckers, ApplicationsFiledAtCentralOutOfOrder) {
+  for (int seq = 1; seq <= 3; ++seq) at_centre(seq);
+  at_central(2);
+  at_central(1);
+  at_central(3);
+  EXPECT_NE(problems().find("LDH01-K1-000001 (K1:1) was filed at central after LDH01-K1-000002 (K1:2)"),
+            std::string::npos);
+}
+
+TEST_F(ApplicationCheckers, AnApplicationAtTheCentreTwice) {
+  healthy();
+  centre_->prepare("INSERT INTO idempotency (device, key, status) VALUES ('K1', 'K1:3', 201)").run();
+  EXPECT_NE(problems().find("K1:3 is at the centre twice"), std::string::npos);
+}
+
+TEST_F(ApplicationCheckers, AnApplicationGivenToItsDepartmentTwice) {
+  healthy();
+  central_->prepare("INSERT INTO application_history VALUES (?1, 4, 'with_department')").bind(1, receipt(1)).run();
+  EXPECT_NE(problems().find("LDH01-K1-000001 was not given to its department exactly once"), std::string::npos);
+}
+
+TEST_F(ApplicationCheckers, ARelayEntryStillPending) {
+  healthy();
+  centre_->exec("UPDATE relay_outbox SET state = 'pending', answer_status = 0 WHERE seq = 3");
+  EXPECT_NE(problems().find("relay entry 3 (LDH01-K1-000003) is pending"), std::string::npos);
+}
+
+TEST_F(ApplicationCheckers, AStatusChangeThatDidNotReachTheTerminal) {
+  healthy();
+  at_terminal(2, "with_department");
+  EXPECT_NE(problems().find("LDH01-K1-000002 is approved at central but K1 has with_department"), std::string::npos);
+}
+
+TEST_F(ApplicationCheckers, AnOfficersChangeLostAtCentral) {
+  healthy();
+  evidence_.officer_statuses[receipt(3)] = "rejected";
+  EXPECT_NE(problems().find("LDH01-K1-000003 was set to rejected at central but central says with_department"),
+            std::string::npos);
+}
+
+}  // namespace

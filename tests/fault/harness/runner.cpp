@@ -10,6 +10,7 @@
 
 #include "guichet/fault/fault_proxy.hpp"
 #include "guichet/store/sqlite.hpp"
+#include "runner_internal.hpp"
 
 namespace guichet::fault {
 
@@ -31,6 +32,7 @@ void ManagedProcess::start() {
   o.pipe_stdin = piped_;
   o.pipe_stdout = piped_;
   ++starts_;
+  unanswered_ = 0;
   process_ = std::make_unique<testing::Process>(name_ + "-" + std::to_string(starts_), program_, o);
 }
 
@@ -48,10 +50,21 @@ bool ManagedProcess::running() { return process_ && process_->running(); }
 std::optional<std::string> ManagedProcess::ask(const std::string& line, std::chrono::milliseconds timeout) {
   if (!running()) return std::nullopt;
   process_->write_line(line);
-  return process_->read_line(timeout);
+  const auto end = Clock::now() + timeout;
+  // Bounded: each turn reads one line or ends at `end`.
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
+    auto answer = left.count() > 0 ? process_->read_line(left) : std::nullopt;
+    if (!answer) {
+      ++unanswered_;  // its answer, if it comes, is not the next question's
+      return std::nullopt;
+    }
+    if (unanswered_ == 0) return answer;
+    --unanswered_;  // the late answer to an earlier question
+  }
 }
 
-namespace {
+namespace detail {
 
 std::int64_t seq_of(const std::string& key) {
   auto colon = key.rfind(':');
@@ -64,14 +77,6 @@ store::Db open_read_only(const fs::path& path) {
   o.check_integrity = true;
   return store::Db(path.string(), o);
 }
-
-struct OutboxRow {
-  std::int64_t seq;
-  std::string state;
-  int status;
-  std::string hlc;
-  std::string body;
-};
 
 std::vector<OutboxRow> outbox_rows(const fs::path& dir) {
   auto db = open_read_only(dir / "outbox.sqlite");
@@ -90,7 +95,126 @@ std::vector<std::pair<std::int64_t, int>> server_keys(store::Db& db, const std::
   return keys;
 }
 
-}  // namespace
+std::vector<Action> plan(const std::vector<Fault>& faults, Targets& t, RunResult& result) {
+  std::vector<Action> actions;
+  for (const auto& f : faults) {
+    const int end = f.at_ms + f.duration_ms;
+    switch (f.kind) {
+      case FaultKind::KillServer:
+        actions.push_back({f.at_ms, [&t, &result] {
+                             if (t.server->running()) {
+                               t.server->kill9();
+                               ++result.server_restarts;
+                             }
+                           }});
+        actions.push_back({end, [&t, &result] {
+                             if (!t.server->running() && !t.start_server())
+                               result.problems.push_back("the centre server did not restart");
+                           }});
+        break;
+      case FaultKind::KillCentral:
+        if (!t.central) break;
+        actions.push_back({f.at_ms, [&t, &result] {
+                             if (t.central->running()) {
+                               t.central->kill9();
+                               ++result.central_restarts;
+                             }
+                           }});
+        actions.push_back({end, [&t, &result] {
+                             if (!t.central->running() && !t.start_central())
+                               result.problems.push_back("the central server did not restart");
+                           }});
+        break;
+      case FaultKind::KillTerminal: {
+        auto& term = *t.terminals[static_cast<std::size_t>(f.target)];
+        actions.push_back({f.at_ms, [&term, &result] {
+                             if (term.running()) {
+                               term.kill9();
+                               ++result.terminal_restarts;
+                             }
+                           }});
+        actions.push_back({end, [&term] {
+                             if (!term.running()) term.start();
+                           }});
+        break;
+      }
+      case FaultKind::DiskFull: {
+        auto& term = *t.terminals[static_cast<std::size_t>(f.target)];
+        actions.push_back({f.at_ms, [&term] { term.ask("disk-full", 5s); }});
+        actions.push_back({end, [&term] { term.ask("disk-ok", 5s); }});
+        break;
+      }
+      case FaultKind::PartitionStall:
+      case FaultKind::PartitionDrop:
+      case FaultKind::WanPartitionStall:
+      case FaultKind::WanPartitionDrop: {
+        const bool wan = f.kind == FaultKind::WanPartitionStall || f.kind == FaultKind::WanPartitionDrop;
+        if (wan && !t.wan) break;
+        auto& proxy = wan ? *t.wan : *t.links[static_cast<std::size_t>(f.target)];
+        auto mode = f.kind == FaultKind::PartitionStall || f.kind == FaultKind::WanPartitionStall ? Partition::Stall
+                                                                                                  : Partition::Drop;
+        actions.push_back({f.at_ms, [&proxy, mode] { proxy.partition(mode); }});
+        actions.push_back({end, [&proxy] { proxy.partition(Partition::None); }});
+        break;
+      }
+      case FaultKind::Delay:
+      case FaultKind::WanDelay: {
+        if (f.kind == FaultKind::WanDelay && !t.wan) break;
+        auto& proxy = f.kind == FaultKind::WanDelay ? *t.wan : *t.links[static_cast<std::size_t>(f.target)];
+        actions.push_back({f.at_ms, [&proxy, f] {
+                             proxy.delay(Direction::Up, f.a, f.b);
+                             proxy.delay(Direction::Down, f.a, f.b);
+                           }});
+        actions.push_back({end, [&proxy] {
+                             proxy.delay(Direction::Up, 0, 0);
+                             proxy.delay(Direction::Down, 0, 0);
+                           }});
+        break;
+      }
+      case FaultKind::Cut:
+      case FaultKind::WanCut: {
+        if (f.kind == FaultKind::WanCut && !t.wan) break;
+        auto& proxy = f.kind == FaultKind::WanCut ? *t.wan : *t.links[static_cast<std::size_t>(f.target)];
+        actions.push_back({f.at_ms, [&proxy] { proxy.cut(); }});
+        break;
+      }
+      case FaultKind::CutMidRequest: {
+        auto& proxy = *t.links[static_cast<std::size_t>(f.target)];
+        actions.push_back({f.at_ms, [&proxy, f] { proxy.cut_after(Direction::Up, f.a); }});
+        break;
+      }
+      case FaultKind::CutMidAnswer: {
+        auto& proxy = *t.links[static_cast<std::size_t>(f.target)];
+        actions.push_back({f.at_ms, [&proxy, f] { proxy.cut_after(Direction::Down, f.a); }});
+        break;
+      }
+      case FaultKind::Bandwidth: {
+        auto& proxy = *t.links[static_cast<std::size_t>(f.target)];
+        actions.push_back({f.at_ms, [&proxy, f] { proxy.bandwidth(Direction::Down, f.a); }});
+        actions.push_back({end, [&proxy] { proxy.bandwidth(Direction::Down, 0); }});
+        break;
+      }
+    }
+  }
+  std::stable_sort(actions.begin(), actions.end(), [](const Action& x, const Action& y) { return x.at_ms < y.at_ms; });
+  return actions;
+}
+
+void play(std::vector<Action>& actions, Clock::time_point t0) {
+  for (auto& a : actions) {
+    std::this_thread::sleep_until(t0 + std::chrono::milliseconds(a.at_ms));  // the schedule's clock
+    a.run();
+  }
+}
+
+std::string describe_no_drain(ManagedProcess& terminal, const std::optional<std::string>& answer) {
+  if (answer) return "it answered \"" + answer->substr(0, 100) + "\"";
+  return terminal.running() ? "it gave no answer, still running" : "it gave no answer and is not running";
+}
+
+}  // namespace detail
+
+using namespace detail;
 
 std::vector<Checker> token_checkers() {
   std::vector<Checker> c;
@@ -98,7 +222,7 @@ std::vector<Checker> token_checkers() {
                  for (const auto& t : e.terminals)
                    if (!t.drain_ms)
                      p.push_back(t.device + ": outbox not drained within " + std::to_string(e.drain_bound_ms) +
-                                 " ms after heal");
+                                 " ms after heal" + (t.drain_answer.empty() ? "" : " (" + t.drain_answer + ")"));
                }});
   c.push_back({"nothing written is lost on the terminal", [](const Evidence& e, std::vector<std::string>& p) {
                  for (const auto& t : e.terminals) {
@@ -276,82 +400,13 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
     terminals.back()->start();
   }
 
-  // The schedule, as timed actions: each fault starts, and those with a duration end.
-  struct Action {
-    int at_ms;
-    std::function<void()> run;
-  };
-  std::vector<Action> actions;
-  for (const auto& f : faults) {
-    auto& proxy = *proxies[static_cast<std::size_t>(f.target)];
-    auto& term = *terminals[static_cast<std::size_t>(f.target)];
-    const int end = f.at_ms + f.duration_ms;
-    switch (f.kind) {
-      case FaultKind::KillServer:
-        actions.push_back({f.at_ms, [&] {
-                             if (server.running()) {
-                               server.kill9();
-                               ++result.server_restarts;
-                             }
-                           }});
-        actions.push_back({end, [&] {
-                             if (!server.running() && !start_server())
-                               result.problems.push_back("the centre server did not restart");
-                           }});
-        break;
-      case FaultKind::KillTerminal:
-        actions.push_back({f.at_ms, [&term, &result] {
-                             if (term.running()) {
-                               term.kill9();
-                               ++result.terminal_restarts;
-                             }
-                           }});
-        actions.push_back({end, [&term] {
-                             if (!term.running()) term.start();
-                           }});
-        break;
-      case FaultKind::PartitionStall:
-      case FaultKind::PartitionDrop: {
-        auto mode = f.kind == FaultKind::PartitionStall ? Partition::Stall : Partition::Drop;
-        actions.push_back({f.at_ms, [&proxy, mode] { proxy.partition(mode); }});
-        actions.push_back({end, [&proxy] { proxy.partition(Partition::None); }});
-        break;
-      }
-      case FaultKind::Delay:
-        actions.push_back({f.at_ms, [&proxy, f] {
-                             proxy.delay(Direction::Up, f.a, f.b);
-                             proxy.delay(Direction::Down, f.a, f.b);
-                           }});
-        actions.push_back({end, [&proxy] {
-                             proxy.delay(Direction::Up, 0, 0);
-                             proxy.delay(Direction::Down, 0, 0);
-                           }});
-        break;
-      case FaultKind::Cut:
-        actions.push_back({f.at_ms, [&proxy] { proxy.cut(); }});
-        break;
-      case FaultKind::CutMidRequest:
-        actions.push_back({f.at_ms, [&proxy, f] { proxy.cut_after(Direction::Up, f.a); }});
-        break;
-      case FaultKind::CutMidAnswer:
-        actions.push_back({f.at_ms, [&proxy, f] { proxy.cut_after(Direction::Down, f.a); }});
-        break;
-      case FaultKind::Bandwidth:
-        actions.push_back({f.at_ms, [&proxy, f] { proxy.bandwidth(Direction::Down, f.a); }});
-        actions.push_back({end, [&proxy] { proxy.bandwidth(Direction::Down, 0); }});
-        break;
-      case FaultKind::DiskFull:
-        actions.push_back({f.at_ms, [&term] { term.ask("disk-full", 5s); }});
-        actions.push_back({end, [&term] { term.ask("disk-ok", 5s); }});
-        break;
-    }
-  }
-  std::stable_sort(actions.begin(), actions.end(), [](const Action& x, const Action& y) { return x.at_ms < y.at_ms; });
-  const auto t0 = Clock::now();
-  for (auto& a : actions) {
-    std::this_thread::sleep_until(t0 + std::chrono::milliseconds(a.at_ms));  // the schedule's clock
-    a.run();
-  }
+  Targets targets;
+  targets.server = &server;
+  targets.start_server = start_server;
+  for (auto& p : proxies) targets.links.push_back(p.get());
+  for (auto& t : terminals) targets.terminals.push_back(t.get());
+  auto actions = plan(faults, targets, result);
+  play(actions, Clock::now());
 
   // Heal: a clean network, every process up, every disk with room; no new work.
   for (auto& p : proxies) p->pass();
@@ -371,6 +426,8 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
     if (answer && answer->rfind("drained ", 0) == 0) {
       t.drain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - healed).count();
       result.drain_ms.push_back(*t.drain_ms);
+    } else {
+      t.drain_answer = describe_no_drain(*terminals[i], answer);
     }
     if (auto status = terminals[i]->ask("status", 5s)) {
       auto at = status->find("refused=");

@@ -34,6 +34,7 @@ class ManagedProcess {
   bool running();
   int starts() const { return starts_; }
   // One command line in, one answer line out (piped processes); nullopt if none came in time.
+  // An answer that comes after its question timed out is skipped, not taken for the next one's.
   std::optional<std::string> ask(const std::string& line, std::chrono::milliseconds timeout);
   testing::Process* process() { return process_.get(); }
   const std::string& name() const { return name_; }
@@ -45,6 +46,7 @@ class ManagedProcess {
   std::filesystem::path log_dir_;
   bool piped_;
   int starts_ = 0;
+  int unanswered_ = 0;  // questions of this start whose answers did not come in time
   std::unique_ptr<testing::Process> process_;
 };
 
@@ -52,14 +54,20 @@ struct TerminalEvidence {
   std::string device;
   std::filesystem::path data_dir;        // outbox.sqlite, journal, logs
   std::optional<std::int64_t> drain_ms;  // from heal to an empty outbox; nullopt: not within the bound
+  std::string drain_answer;              // the terminal's answer to "drain" when it did not drain
   std::int64_t refused = 0;              // new work refused (disk full)
   std::string stderr_text;               // every run's standard error
 };
 
 struct Evidence {
-  std::filesystem::path server_db;
+  std::filesystem::path server_db;  // the centre node's
   std::vector<TerminalEvidence> terminals;
   std::int64_t drain_bound_ms = 0;
+  // The application scenario: central's database, and the statuses its officers set there (the
+  // last one each application was confirmed with, 200), which must be central's and every
+  // terminal's at the end.
+  std::filesystem::path central_db;
+  std::map<std::string, std::string> officer_statuses;
 };
 
 // A checker reads the evidence and adds one sentence per problem it finds.
@@ -68,6 +76,8 @@ struct Checker {
   std::function<void(const Evidence&, std::vector<std::string>& problems)> check;
 };
 std::vector<Checker> token_checkers();
+// Applications filed by terminals, relayed by the centre node to central; statuses set at central.
+std::vector<Checker> application_checkers();
 
 struct RunOptions {
   std::uint64_t seed = 1;
@@ -77,6 +87,11 @@ struct RunOptions {
   std::int64_t max_skew_ms = 3600000;        // terminal clocks are off by up to this, either way
   int interval_ms = 40;                      // a terminal writes new work about this often
   std::optional<std::vector<Fault>> faults;  // instead of the seed's schedule (focused tests)
+  // The application scenario: after the outboxes drained, the centre node's relay to central
+  // drains within this, and then every officer's status change reaches every terminal within this.
+  std::int64_t relay_bound_ms = 20000;
+  std::int64_t status_bound_ms = 20000;
+  int officer_interval_ms = 150;  // an officer at central changes a status about this often
 };
 
 struct RunResult {
@@ -88,7 +103,11 @@ struct RunResult {
   std::int64_t refused = 0;  // new work refused while a disk was full
   std::int64_t server_restarts = 0;
   std::int64_t terminal_restarts = 0;
-  std::string dir;  // kept with GUICHET_KEEP_TEST_DIRS=1
+  std::int64_t central_restarts = 0;        // application scenario
+  std::int64_t status_changes = 0;          // confirmed by central (application scenario)
+  std::optional<std::int64_t> relay_ms;     // heal to an empty relay outbox at the centre
+  std::optional<std::int64_t> statuses_ms;  // heal to every status at every terminal
+  std::string dir;                          // kept with GUICHET_KEEP_TEST_DIRS=1
   bool ok() const { return problems.empty(); }
 };
 
@@ -101,5 +120,12 @@ struct Programs {
 // Terminals posting queue tokens through fault proxies to a centre server, under the seed's
 // schedule; then heal, drain, stop everything and run token_checkers().
 RunResult run_token_scenario(const Programs& programs, const RunOptions& options);
+
+// Terminals (--work applications) filing applications through fault proxies to a centre node,
+// which relays them through a fault proxy (the WAN link) to a central server, where an officer
+// changes statuses while the schedule (options.schedule.central) kills and cuts all of it; then
+// heal, wait for the outboxes, the relay and the statuses, stop everything and run
+// application_checkers().
+RunResult run_application_scenario(const Programs& programs, const RunOptions& options);
 
 }  // namespace guichet::fault

@@ -14,6 +14,9 @@ std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
       FaultKind::Cut,          FaultKind::CutMidRequest,  FaultKind::CutMidAnswer,  FaultKind::Bandwidth};
   if (o.kill_server) kinds.push_back(FaultKind::KillServer);
   if (o.disk_full) kinds.push_back(FaultKind::DiskFull);
+  if (o.central)
+    kinds.insert(kinds.end(), {FaultKind::KillCentral, FaultKind::WanPartitionStall, FaultKind::WanPartitionDrop,
+                               FaultKind::WanDelay, FaultKind::WanCut});
   std::vector<Fault> out;
   for (int i = 0; i < o.faults; ++i) {
     Fault f;
@@ -50,6 +53,20 @@ std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
         break;
       case FaultKind::DiskFull:
         f.duration_ms = uniform(300, 1500);
+        break;
+      case FaultKind::KillCentral:
+        f.duration_ms = uniform(0, 1500);
+        break;
+      case FaultKind::WanPartitionStall:
+      case FaultKind::WanPartitionDrop:
+        f.duration_ms = uniform(500, o.duration_ms);  // up to the whole run
+        break;
+      case FaultKind::WanDelay:
+        f.duration_ms = uniform(300, 2000);
+        f.a = uniform(10, 400);
+        f.b = uniform(0, 200);
+        break;
+      case FaultKind::WanCut:
         break;
     }
     out.push_back(f);
@@ -92,6 +109,21 @@ std::string describe(const Fault& f) {
       break;
     case FaultKind::DiskFull:
       s << "disk full " << t << " for " << f.duration_ms << "ms";
+      break;
+    case FaultKind::KillCentral:
+      s << "kill -9 central, down " << f.duration_ms << "ms";
+      break;
+    case FaultKind::WanPartitionStall:
+      s << "WAN partition (stall) for " << f.duration_ms << "ms";
+      break;
+    case FaultKind::WanPartitionDrop:
+      s << "WAN partition (drop) for " << f.duration_ms << "ms";
+      break;
+    case FaultKind::WanDelay:
+      s << "WAN delay " << f.a << "ms + jitter " << f.b << "ms for " << f.duration_ms << "ms";
+      break;
+    case FaultKind::WanCut:
+      s << "WAN cut";
       break;
   }
   return s.str();

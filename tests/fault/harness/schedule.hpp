@@ -18,6 +18,12 @@ enum class FaultKind {
   CutMidAnswer,    // the next answer on `target`'s link is cut after `a` bytes
   Bandwidth,       // answers on `target`'s link limited to `a` bytes/s for `duration_ms`
   DiskFull,        // terminal `target`'s disk is full for `duration_ms`
+  // The application scenario's WAN: the centre node's link to central, and central itself.
+  KillCentral,        // kill -9 of the central server, restarted after `duration_ms`
+  WanPartitionStall,  // the WAN link holds everything for `duration_ms` (a long outage is normal)
+  WanPartitionDrop,   // the WAN link resets and refuses for `duration_ms`
+  WanDelay,           // both directions of the WAN link delayed by `a` ms + jitter `b` ms for `duration_ms`
+  WanCut,             // every open connection of the WAN link reset now
 };
 
 struct Fault {
@@ -35,6 +41,7 @@ struct ScheduleOptions {
   int faults = 12;
   bool kill_server = true;
   bool disk_full = true;
+  bool central = false;  // also the WAN faults and kill -9 of central (the application scenario)
 };
 
 // Deterministic: the same seed and options give the same schedule, sorted by time.

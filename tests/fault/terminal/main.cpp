@@ -2,6 +2,12 @@
 // SyncEngine that keep posting queue tokens (POST /api/v1/tokens) to a centre server, with a wall
 // clock skewed by --skew-ms, and that can be told on standard input that its disk is full.
 //
+// With --work applications it files applications instead (POST /api/v1/applications, kind
+// application.file: a kiosk's birth-certificate form with the receipt number from its outbox,
+// filed on --filed-on and due on --due-on), and keeps a ChangeFeed (DATA_DIR/feed.sqlite) that
+// pulls the centre's changes every --feed-poll-ms, so the statuses that officers set at central
+// reach the terminal's local status store.
+//
 // Standard input, one command a line; each is answered with one line on standard output:
 //   status        → "status written=N pending=P refused=R" (written: entries this data directory
 //                   journaled, over every run of the program on it)
@@ -10,8 +16,10 @@
 //   quiesce       → "ok": stop taking new work
 //   drain MS      → "drained MS" once nothing is pending (MS: how long it took), or
 //                   "not-drained P" if P entries are still pending after MS milliseconds
+//   feed          → "feed ok N" (N changes stored) or "feed error WHY" (applications only)
 //   exit          → "bye", then the program ends
-// Each entry is journaled (its seq, one line in DATA_DIR/journal) after the outbox stored it, so
+// Each entry is journaled (its seq, and for an application its receipt: one line "SEQ RECEIPT" in
+// DATA_DIR/journal) after the outbox stored it, so
 // a checker can tell which entries the terminal durably wrote. A refusal of new work is logged on
 // standard error in one sentence and counted.
 #include <fcntl.h>
@@ -31,6 +39,7 @@
 #include <thread>
 
 #include "guichet/store/sqlite.hpp"
+#include "guichet/sync/change_feed.hpp"
 #include "guichet/sync/client.hpp"
 
 namespace fs = std::filesystem;
@@ -47,12 +56,19 @@ struct Args {
   int interval_ms = 40;
   std::int64_t skew_ms = 0;
   std::string service = "property-tax";
+  std::string work = "tokens";  // or "applications"
+  std::string centre = "LDH01";
+  std::string filed_on;
+  std::string due_on;
+  int feed_poll_ms = 200;
 };
 
 int usage(const std::string& problem) {
   std::cerr << "guichet-fault-terminal: " << problem << "\n"
             << "usage: guichet-fault-terminal --data-dir DIR --device ID --secret-file FILE --server URL\n"
-            << "                              [--seed N] [--interval-ms MS] [--skew-ms MS] [--service ID]\n";
+            << "                              [--seed N] [--interval-ms MS] [--skew-ms MS] [--service ID]\n"
+            << "                              [--work tokens|applications --centre ID --filed-on DATE --due-on DATE\n"
+            << "                               --feed-poll-ms MS]\n";
   return 2;
 }
 
@@ -100,11 +116,27 @@ int main(int argc, char** argv) {
       a.skew_ms = std::strtoll(v.c_str(), nullptr, 10);
     else if (arg == "--service")
       a.service = v;
+    else if (arg == "--work")
+      a.work = v;
+    else if (arg == "--centre")
+      a.centre = v;
+    else if (arg == "--filed-on")
+      a.filed_on = v;
+    else if (arg == "--due-on")
+      a.due_on = v;
+    else if (arg == "--feed-poll-ms")
+      a.feed_poll_ms = std::atoi(v.c_str());
     else
       return usage("unknown option " + arg);
   }
   if (a.data_dir.empty() || a.device.empty() || a.secret_file.empty() || a.server.empty())
     return usage("--data-dir, --device, --secret-file and --server are required");
+  if (a.work != "tokens" && a.work != "applications")
+    return usage("--work must be tokens or applications (got \"" + a.work + "\")");
+  const bool applications = a.work == "applications";
+  if (applications && (a.filed_on.empty() || a.due_on.empty()))
+    return usage("--work applications needs --filed-on and --due-on");
+  if (a.feed_poll_ms <= 0) return usage("--feed-poll-ms must be above 0");
 
   // A file write past RLIMIT_FSIZE then fails with EFBIG instead of killing the process.
   signal(SIGXFSZ, SIG_IGN);
@@ -135,6 +167,23 @@ int main(int argc, char** argv) {
   guichet::sync::SyncEngine engine(*outbox, {a.server, a.device, secret}, sync_options);
   engine.start();
 
+  // The centre's changes (application statuses), pulled into the terminal's own file.
+  std::unique_ptr<guichet::sync::ChangeFeed> feed;
+  if (applications) {
+    guichet::sync::ChangeFeedOptions feed_options;
+    feed_options.request_timeout = 1500ms;
+    feed_options.poll_interval = std::chrono::milliseconds(a.feed_poll_ms);
+    try {
+      feed = std::make_unique<guichet::sync::ChangeFeed>((a.data_dir / "feed.sqlite").string(),
+                                                         guichet::sync::ServerEndpoint{a.server, a.device, secret},
+                                                         feed_options);
+    } catch (const std::exception& e) {
+      std::cerr << "terminal " << a.device << ": cannot open its change feed: " << e.what() << "\n";
+      return 3;
+    }
+    feed->start();
+  }
+
   int journal = ::open(journal_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (journal < 0) {
     std::cerr << "terminal " << a.device << ": cannot open its journal\n";
@@ -156,13 +205,39 @@ int main(int argc, char** argv) {
     while (!stopping) {
       std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
       if (quiesced || stopping) continue;
-      guichet::sync::json body = {
-          {"service", a.service}, {"priority", kPriorities[rng() % 3]}, {"language", kLanguages[rng() % 3]}};
+      const char* priority = kPriorities[rng() % 3];
+      const char* language = kLanguages[rng() % 3];
       std::lock_guard lock(mu);
       try {
         const bool was_idle = outbox->pending_count() == 0;
-        auto entry = outbox->append("POST", "/api/v1/tokens", body.dump(), "", wall_ms() + a.skew_ms, "token.issue");
-        std::string line = std::to_string(entry.seq) + "\n";
+        guichet::sync::OutboxEntry entry;
+        std::string receipt;
+        if (applications) {
+          receipt = outbox->next_application_receipt(a.centre);
+          guichet::sync::json body = {
+              {"receipt", receipt},
+              {"service", "birth-certificate"},
+              {"language", language},
+              {"channel", "kiosk"},
+              {"filed_on", a.filed_on},
+              {"due_on", a.due_on},
+              {"fields",
+               {{"date-of-birth", "2026-11-01"},
+                {"gender", "female"},
+                {"place-of-birth", "home"},
+                {"father-name", "Test Father"},
+                {"mother-name", "Test Mother"},
+                {"address", "House 12, Test Street, Ludhiana"},
+                {"mobile", "98140 12345"}}},
+              {"documents", guichet::sync::json::array({{{"id", "discharge-slip"}, {"present", true}}})},
+              {"fee_minor", 0}};
+          entry = outbox->append("POST", "/api/v1/applications", body.dump(), "", wall_ms() + a.skew_ms,
+                                 "application.file");
+        } else {
+          guichet::sync::json body = {{"service", a.service}, {"priority", priority}, {"language", language}};
+          entry = outbox->append("POST", "/api/v1/tokens", body.dump(), "", wall_ms() + a.skew_ms, "token.issue");
+        }
+        std::string line = std::to_string(entry.seq) + (receipt.empty() ? "" : " " + receipt) + "\n";
         if (::write(journal, line.data(), line.size()) == static_cast<ssize_t>(line.size())) ++written;
         // The engine drains without waiting for new work once it has some; an idle engine is
         // woken by a fresh start (appending with a skewed clock bypasses SyncEngine::submit).
@@ -214,6 +289,17 @@ int main(int argc, char** argv) {
       const auto took =
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
       reply = drained ? "drained " + std::to_string(took) : "not-drained " + std::to_string(engine.backlog());
+    } else if (line == "feed") {
+      if (!feed) {
+        reply = "error: no change feed (tokens)";
+      } else {
+        try {
+          auto p = feed->pull();
+          reply = p.ok ? "feed ok " + std::to_string(p.changes) : "feed error " + p.error;
+        } catch (const std::exception& e) {
+          reply = std::string("feed error ") + e.what();
+        }
+      }
     } else if (line == "exit") {
       std::cout << "bye" << std::endl;
       break;
@@ -224,6 +310,7 @@ int main(int argc, char** argv) {
   }
   stopping = true;
   writer.join();
+  if (feed) feed->stop();
   {
     std::lock_guard lock(mu);
     engine.stop();

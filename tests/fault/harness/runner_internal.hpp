@@ -1,0 +1,55 @@
+// The runner's parts shared by its scenarios (runner.cpp, applications.cpp): what faults act on,
+// the schedule played as timed actions, and readers of what a run left on disk.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "guichet/fault/fault_proxy.hpp"
+#include "guichet/store/sqlite.hpp"
+#include "runner.hpp"
+
+namespace guichet::fault::detail {
+
+// What the schedule's faults act on. The WAN link and central exist in the application scenario only.
+struct Targets {
+  ManagedProcess* server = nullptr;
+  std::function<bool()> start_server;
+  std::vector<FaultProxy*> links;  // terminal i's link to the centre
+  std::vector<ManagedProcess*> terminals;
+  ManagedProcess* central = nullptr;
+  std::function<bool()> start_central;
+  FaultProxy* wan = nullptr;  // the centre node's link to central
+};
+
+// The schedule, as timed actions: each fault starts, and those with a duration end.
+struct Action {
+  int at_ms;
+  std::function<void()> run;
+};
+
+struct OutboxRow {
+  std::int64_t seq;
+  std::string state;
+  int status;
+  std::string hlc;
+  std::string body;
+};
+
+std::int64_t seq_of(const std::string& key);  // "K1:42" -> 42
+store::Db open_read_only(const std::filesystem::path& path);
+std::vector<OutboxRow> outbox_rows(const std::filesystem::path& dir);
+// The server's idempotency log for one device (seq, status), in the order the server stored it.
+std::vector<std::pair<std::int64_t, int>> server_keys(store::Db& db, const std::string& device);
+std::vector<Action> plan(const std::vector<Fault>& faults, Targets& targets, RunResult& result);
+// Why a terminal did not drain, for the checker's sentence.
+std::string describe_no_drain(ManagedProcess& terminal, const std::optional<std::string>& answer);
+void play(std::vector<Action>& actions, std::chrono::steady_clock::time_point t0);
+
+}  // namespace guichet::fault::detail
