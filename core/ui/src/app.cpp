@@ -251,8 +251,10 @@ struct App::Impl {
     io.FontDefault = fonts[1];
     ImGui_ImplSDLRenderer_DestroyFontsTexture();
     ImGui_ImplSDLRenderer_CreateFontsTexture();
-    // The texture now lives in the renderer; ImGui's CPU copies of the atlas are not needed.
+    // The texture now lives in the renderer; ImGui's CPU copies of the atlas are not needed, nor
+    // the font files it read whole into memory to bake it (one copy per size: megabytes).
     io.Fonts->ClearTexData();
+    io.Fonts->ClearInputData();
     font_scale = s;
   }
 
