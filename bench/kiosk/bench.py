@@ -61,6 +61,22 @@ def pss_kb(pids):
     return total
 
 
+def pss_by_mapping(pid, top):
+    """The largest contributors to a process's PSS: file-backed mappings by file, the rest by kind."""
+    sums = {}
+    name = None
+    try:
+        for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+            parts = line.split()
+            if parts and not parts[0].endswith(":") and "-" in parts[0]:
+                name = parts[5] if len(parts) > 5 else "[anonymous]"
+            elif parts and parts[0] == "Pss:":
+                sums[name] = sums.get(name, 0) + int(parts[1])
+    except OSError:
+        return []
+    return sorted(sums.items(), key=lambda kv: -kv[1])[:top]
+
+
 def cpu_ticks(pids):
     total = 0
     for p in pids:
@@ -105,7 +121,7 @@ def stop(proc):
         proc.wait()
 
 
-def measure(name, argv, env, marker, stream_name, idle_seconds):
+def measure(name, argv, env, marker, stream_name, idle_seconds, breakdown=0):
     t0_us = time.time_ns() // 1000
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                             start_new_session=True)
@@ -116,6 +132,9 @@ def measure(name, argv, env, marker, stream_name, idle_seconds):
         time.sleep(1.0)
         pids = tree(proc.pid)
         pss = pss_kb(pids)
+        if breakdown:
+            for mapping, kb in pss_by_mapping(proc.pid, breakdown):
+                print(f"    {kb:7d} kB  {mapping}")
         c0 = cpu_ticks(pids)
         time.sleep(idle_seconds)
         c1 = cpu_ticks(tree(proc.pid))
@@ -150,6 +169,9 @@ def main():
     ap.add_argument("--display", type=int, default=97)
     ap.add_argument("--out", default="", help="also write the results as JSON here")
     ap.add_argument("--no-chromium", action="store_true")
+    ap.add_argument("--breakdown", type=int, default=0, metavar="N",
+                    help="print the N largest contributors to each app's PSS (by mapped file)")
+    ap.add_argument("--apps", default="", help="only the apps whose name contains this (e.g. software)")
     ap.add_argument("--server", default="", help="guichet-server to use (default: the one in --build)")
     args = ap.parse_args()
 
@@ -208,11 +230,13 @@ def main():
                  "--window-position=0,0", f"--window-size={width},{height}", "--enable-logging=stderr", "--v=0",
                  (HERE / "start.html").as_uri()], "GUICHET_FIRST_PAINT", "stderr")))
 
+        if args.apps:
+            apps = [(n, m) for n, m in apps if args.apps in n]
         results = []
         for r in range(args.runs):
             for name, make in apps:
                 argv, marker, stream = make(r)
-                res = measure(name, argv, env, marker, stream, args.idle_seconds)
+                res = measure(name, argv, env, marker, stream, args.idle_seconds, args.breakdown)
                 res["run"] = r + 1
                 results.append(res)
                 print(f"run {r + 1}  {name:22s} first frame {res['first_frame_ms']:7.1f} ms   PSS "
@@ -231,6 +255,8 @@ def main():
                   f"{s['idle_cpu_percent']:7.2f} %")
         print()
         for renderer in ("software", "accelerated"):
+            if f"kiosk ({renderer})" not in summary or f"floor ({renderer})" not in summary:
+                continue
             k, f = summary[f"kiosk ({renderer})"], summary[f"floor ({renderer})"]
             line = (f"{renderer:11s} kiosk/floor: first frame {k['first_frame_ms'] / f['first_frame_ms']:.2f}x, "
                     f"PSS {k['pss_mb'] / f['pss_mb']:.2f}x")

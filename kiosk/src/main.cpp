@@ -162,6 +162,8 @@ int main(int argc, char** argv) {
   o.type_delay_ms = config.type_delay_ms;
   o.screenshot_dir = config.screenshot_dir;
   o.hide_cursor = config.fullscreen;
+  // The fonts found at the first start are kept with the kiosk's data: later starts skip fontconfig.
+  if (!config.data_dir.empty()) o.font_cache = (std::filesystem::path(config.data_dir) / "fonts.cache").string();
   // The window comes first: it also takes over SIGINT/SIGTERM for every thread started after it.
   auto app = ui::App::create(o);
   if (!app.ok()) {

@@ -6,8 +6,13 @@
 #include <hb-ot.h>
 #include <hb.h>
 #include <strings.h>
+#include <sys/stat.h>
 
+#include <cstdio>
+#include <fstream>
 #include <map>
+#include <optional>
+#include <sstream>
 
 namespace guichet::text {
 
@@ -100,7 +105,112 @@ std::string find_bold(const std::string& family) {
   return file;
 }
 
+// What a cached answer is checked against: the file's size and modification time.
+std::string file_stamp(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+  return std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
+// Installing or removing fonts on Debian ends with fc-cache rewriting the system's fontconfig
+// caches: the folder's time changes, and every cached answer is then looked up again.
+std::string fontconfig_stamp() {
+  struct stat st {};
+  if (stat("/var/cache/fontconfig", &st) != 0) return "none";
+  return std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+std::string request_key(const ScriptFonts& want) {
+  std::string key = to_string(want.script);
+  for (const auto& f : want.families) key += "|" + f;
+  return key;
+}
+
+constexpr const char* kCacheHeader = "guichet-font-cache 1";
+
+// The cached files for `wanted`, in its order, or nothing when the cache is missing, unreadable,
+// for other requests, older than the system's fonts, or names a file that changed.
+std::optional<std::vector<FaceInfo>> read_font_cache(const std::string& path, const std::vector<ScriptFonts>& wanted) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::string line;
+  if (!std::getline(in, line) || line != kCacheHeader) return std::nullopt;
+  if (!std::getline(in, line) || line != "fontconfig " + fontconfig_stamp()) return std::nullopt;
+  std::vector<FaceInfo> out;
+  for (const auto& want : wanted) {
+    // key \t family \t file \t stamp
+    if (!std::getline(in, line)) return std::nullopt;
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, '\t');) cells.push_back(cell);
+    if (cells.size() != 4 || cells[0] != request_key(want) || cells[2].empty() || cells[3] != file_stamp(cells[2])) {
+      return std::nullopt;
+    }
+    out.push_back({want.script, cells[1], cells[2]});
+  }
+  if (std::getline(in, line) && !line.empty()) return std::nullopt;
+  return out;
+}
+
+// Best effort: a kiosk whose cache cannot be written still starts, through fontconfig each time.
+void write_font_cache(const std::string& path, const std::vector<ScriptFonts>& wanted,
+                      const std::vector<FaceInfo>& found) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return;
+    out << kCacheHeader << "\nfontconfig " << fontconfig_stamp() << "\n";
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      out << request_key(wanted[i]) << '\t' << found[i].family << '\t' << found[i].file << '\t'
+          << file_stamp(found[i].file) << '\n';
+    }
+    if (!out.flush()) {
+      out.close();
+      std::remove(tmp.c_str());
+      return;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) std::remove(tmp.c_str());
+}
+
+// The file of each request through fontconfig; throws FontError naming every script without one.
+std::vector<FaceInfo> resolve_with_fontconfig(const std::vector<ScriptFonts>& wanted) {
+  if (!FcInit()) throw FontError("fontconfig could not start");
+  std::vector<FaceInfo> found;
+  std::string missing;
+  for (const auto& want : wanted) {
+    std::string file, family;
+    for (const auto& f : want.families) {
+      file = find_family(f);
+      if (!file.empty()) {
+        family = f;
+        break;
+      }
+    }
+    if (file.empty()) {
+      std::string looked;
+      for (const auto& f : want.families) looked += (looked.empty() ? "" : ", ") + f;
+      missing += std::string(missing.empty() ? "" : "; ") + "no font for " + to_string(want.script) + " (looked for " +
+                 looked + ")";
+      continue;
+    }
+    found.push_back({want.script, family, file});
+  }
+  if (!missing.empty()) throw FontError(missing + "; on Debian install fonts-noto-core");
+  return found;
+}
+
 }  // namespace
+
+std::vector<FaceInfo> resolve_fonts(const std::vector<ScriptFonts>& wanted, const std::string& cache_file) {
+  if (!cache_file.empty()) {
+    if (auto cached = read_font_cache(cache_file, wanted)) return *cached;
+  }
+  std::vector<FaceInfo> found = resolve_with_fontconfig(wanted);
+  if (!cache_file.empty()) write_font_cache(cache_file, wanted, found);
+  return found;
+}
 
 std::vector<FaceInfo> bold_faces(const FontSet& regular) {
   if (!FcInit()) throw FontError("fontconfig could not start");
@@ -157,30 +267,7 @@ struct FontSet::Impl {
   }
 };
 
-FontSet::FontSet(const std::vector<ScriptFonts>& wanted) : impl_(std::make_unique<Impl>()) {
-  if (FT_Init_FreeType(&impl_->ft) != 0) throw FontError("FreeType could not start");
-  if (!FcInit()) throw FontError("fontconfig could not start");
-  std::string missing;
-  for (const auto& want : wanted) {
-    std::string file, family;
-    for (const auto& f : want.families) {
-      file = find_family(f);
-      if (!file.empty()) {
-        family = f;
-        break;
-      }
-    }
-    if (file.empty()) {
-      std::string looked;
-      for (const auto& f : want.families) looked += (looked.empty() ? "" : ", ") + f;
-      missing += std::string(missing.empty() ? "" : "; ") + "no font for " + to_string(want.script) + " (looked for " +
-                 looked + ")";
-      continue;
-    }
-    impl_->open({want.script, family, file});
-  }
-  if (!missing.empty()) throw FontError(missing + "; on Debian install fonts-noto-core");
-}
+FontSet::FontSet(const std::vector<ScriptFonts>& wanted) : FontSet(resolve_fonts(wanted)) {}
 
 FontSet::FontSet(const std::vector<FaceInfo>& files) : impl_(std::make_unique<Impl>()) {
   if (FT_Init_FreeType(&impl_->ft) != 0) throw FontError("FreeType could not start");

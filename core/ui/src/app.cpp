@@ -2,6 +2,7 @@
 
 #include <imgui_impl_sdl.h>
 #include <imgui_impl_sdlrenderer.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -251,8 +252,10 @@ struct App::Impl {
     io.FontDefault = fonts[1];
     ImGui_ImplSDLRenderer_DestroyFontsTexture();
     ImGui_ImplSDLRenderer_CreateFontsTexture();
-    // The texture now lives in the renderer; ImGui's CPU copies of the atlas are not needed.
+    // The texture now lives in the renderer; ImGui's CPU copies of the atlas are not needed, nor
+    // the font files it read whole into memory to bake it (one copy per size: megabytes).
     io.Fonts->ClearTexData();
+    io.Fonts->ClearInputData();
     font_scale = s;
   }
 
@@ -830,7 +833,8 @@ domain::Result<std::unique_ptr<App>, UiError> App::create(AppOptions options) {
   // Fonts first: a centre without the font for one of its languages' scripts must learn it at
   // start, by name, rather than see boxes on the screen.
   try {
-    impl->text_kit.fonts = std::make_unique<text::FontSet>(impl->options.fonts);
+    impl->text_kit.fonts =
+        std::make_unique<text::FontSet>(text::resolve_fonts(impl->options.fonts, impl->options.font_cache));
   } catch (const text::FontError& e) {
     return UiError{std::string("fonts: ") + e.what()};
   }
@@ -896,8 +900,17 @@ domain::Result<std::unique_ptr<App>, UiError> App::create(AppOptions options) {
 
 int App::run(const std::function<void(Frame&)>& draw) {
   Impl& m = *impl_;
+  std::uint64_t trimmed_at_frame = 0;
   while (m.running) {
-    m.wait(m.timeout_ms(Clock::now()));
+    const int timeout = m.timeout_ms(Clock::now());
+    // Going idle after drawing (no timer within half a second): the memory freed by start-up and by
+    // the screens just drawn (catalogue parsing, layouts, font building) goes back to the system
+    // rather than staying resident in malloc's arenas while the screen waits for a citizen.
+    if ((timeout < 0 || timeout >= 500) && m.frames != trimmed_at_frame) {
+      malloc_trim(0);
+      trimmed_at_frame = m.frames;
+    }
+    m.wait(timeout);
     SDL_Event ev;
     while (SDL_PollEvent(&ev)) m.handle_event(ev);
     m.drain_posts();

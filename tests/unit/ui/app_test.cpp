@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "guichet/text/layout.hpp"
 #include "guichet/ui/frame.hpp"
 
 using namespace guichet::ui;
@@ -255,6 +256,34 @@ TEST_F(AppTest, RedrawAtWakesTheLoop) {
   // One wake per 100 ms step plus the start-up frames; a busy loop would draw hundreds.
   EXPECT_GE(ticks, 4);
   EXPECT_LE(ticks, 8);
+}
+
+TEST_F(AppTest, FontsFoundAtTheFirstStartAreKeptAndDrawTheSameAtTheNext) {
+  const std::string cache = (dir_ / "fonts.cache").string();
+  auto start = [&](const std::string& shot) {
+    AppOptions o = options(write_script("wait_text \"Welcome\" 5000\nscreenshot " + shot + "\nquit\n"));
+    o.font_cache = cache;
+    auto created = App::create(o);
+    EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
+    if (!created.ok()) return std::vector<std::string>{};
+    App& app = *created.value();
+    app.run([](Frame& f) {
+      f.text("Welcome");
+      f.text("\u0a2a\u0a70\u0a1c\u0a3e\u0a2c\u0a40  \u0939\u093f\u0928\u094d\u0926\u0940  \u0627\u0631\u062f\u0648");
+    });
+    std::vector<std::string> files;
+    const auto& fonts = app.text_engine().fonts();
+    for (std::size_t i = 0; i < fonts.size(); ++i) files.push_back(fonts.info(i).file);
+    return files;
+  };
+  const auto first = start("first.png");
+  ASSERT_TRUE(fs::exists(cache)) << "the fonts found were not kept";
+  const auto second = start("second.png");
+  EXPECT_EQ(first, second);
+  std::ifstream a(dir_ / "first.png", std::ios::binary), b(dir_ / "second.png", std::ios::binary);
+  const std::string pa((std::istreambuf_iterator<char>(a)), {}), pb((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_GT(pa.size(), 1000u);
+  EXPECT_TRUE(pa == pb) << "the start from the kept fonts drew a different screen";
 }
 
 TEST_F(AppTest, ParsesSizesAndRenderers) {

@@ -44,6 +44,14 @@ struct FaceInfo {
 
 class FontSet;
 
+// The font file for each request, in order, through fontconfig. Throws FontError naming each
+// script whose families are all missing. With a `cache_file`, the answers are kept there and
+// reused while the request, the cached files (size and time) and the system's fontconfig caches
+// are unchanged: a start that finds them skips fontconfig (its configuration and caches cost the
+// kiosk about a megabyte of memory). An unreadable, stale or damaged cache is looked up again and
+// rewritten; one that cannot be written is not an error.
+std::vector<FaceInfo> resolve_fonts(const std::vector<ScriptFonts>& wanted, const std::string& cache_file = {});
+
 // The bold counterparts of a set's faces, for a second FontSet (receipts print bold headings): for
 // each face, the bold weight of its family when fontconfig has one, else the same file, so a
 // script without a bold face still prints, in its regular weight.

@@ -60,6 +60,9 @@ struct AppOptions {
   // The scripts the screens must draw and the fonts for each (found through fontconfig). A script
   // whose fonts are missing makes App::create fail with a message naming it.
   std::vector<text::ScriptFonts> fonts = screen_fonts();
+  // Where the font files fontconfig found are remembered between starts (text::resolve_fonts);
+  // empty: fontconfig is asked at every start.
+  std::string font_cache;
   // The language of what is drawn until the app says otherwise ("en", "fr", "pa", "hi", "ur"):
   // its script's font comes first, HarfBuzz shapes with its rules, and "ur" mirrors alignment.
   std::string language = "en";
