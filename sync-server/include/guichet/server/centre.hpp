@@ -365,8 +365,6 @@ class Centre {
   // Idempotency: guarded by idem_mu_.
   std::mutex idem_mu_;
   std::unordered_map<std::string, InFlight> in_flight_;
-  std::unordered_map<std::string, IdempotencyRecord> recent_;
-  std::deque<std::string> recent_order_;
   std::unordered_multimap<std::uint64_t, std::int64_t> key_index_;  // hash of device+key → record id
 
   // Device records, re-read after kDeviceCacheTime so a revocation takes effect within it.
