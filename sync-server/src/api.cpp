@@ -1062,6 +1062,7 @@ void Api::revoke_device(Call& c) {
     return c.done(Response::error(404, "not_found", "there is no device " + id));
   }
   auto record = repo.device(id);
+  centre_.forget_device(id);  // refused from its next request on, not when the cached record ages
   log_info("device " + id + " revoked by operator " + session->operator_id);
   c.done(Response::json(200, {{"device", device_json(*record, centre_.utc_offset())}}));
 }

@@ -16,7 +16,6 @@
 namespace guichet::server {
 namespace {
 
-constexpr std::size_t kRecentKeys = 4096;
 // Idempotency records are kept this long (pruned at day close): far longer than any terminal
 // stays offline with an unsent outbox entry.
 constexpr std::int64_t kIdempotencyKeepMs = 30LL * 24 * 3600 * 1000;
@@ -322,8 +321,6 @@ void Centre::restore(Repository& repo) {
   });
   std::lock_guard lock(idem_mu_);
   key_index_ = std::move(keys);
-  recent_.clear();
-  recent_order_.clear();
 }
 
 std::string Centre::business_day() const {
@@ -787,21 +784,19 @@ Centre::Begin Centre::begin_idempotent(const std::string& device, const Idempote
       }
     } else {
       std::optional<IdempotencyRecord> record;
-      if (auto r = recent_.find(slot); r != recent_.end()) {
-        record = r->second;
-      } else {
-        // Most keys are new: the in-memory index says so without touching the database.
-        auto [from, to] = key_index_.equal_range(std::hash<std::string>{}(slot));
-        try {
-          for (auto candidate = from; candidate != to && !record; ++candidate) {
-            auto conn = reads_.acquire();
-            auto stored = conn->idempotency_at(candidate->second);
-            if (stored && stored->device == device && stored->key == key.key) record = std::move(stored);
-          }
-        } catch (const store::DbError& e) {
-          log_error(std::string("reading idempotency keys failed: ") + e.what());
-          answer = storage_failed();
+      // Most keys are new: the in-memory index says so without touching the database. A replay
+      // (rare: a client retrying after a lost answer) reads the stored answer, which is durable
+      // and visible to the readers before its key enters the index.
+      auto [from, to] = key_index_.equal_range(std::hash<std::string>{}(slot));
+      try {
+        for (auto candidate = from; candidate != to && !record; ++candidate) {
+          auto conn = reads_.acquire();
+          auto stored = conn->idempotency_at(candidate->second);
+          if (stored && stored->device == device && stored->key == key.key) record = std::move(stored);
         }
+      } catch (const store::DbError& e) {
+        log_error(std::string("reading idempotency keys failed: ") + e.what());
+        answer = storage_failed();
       }
       if (!answer) {
         if (!record) {
@@ -827,15 +822,9 @@ void Centre::finish_idempotent(const std::string& device, const IdempotencyKey& 
       waiters = std::move(it->second.waiters);
       in_flight_.erase(it);
     }
+    // No copy of the answer is kept here: the answering thread, which every answer waits for,
+    // would spend a map node, the key twice and the body on each operation for the rare replay.
     if (recorded) key_index_.emplace(std::hash<std::string>{}(slot), *recorded_as);
-    if (recorded && recent_.find(slot) == recent_.end()) {
-      recent_[slot] = IdempotencyRecord{device, key.key, key.fingerprint, response.status, response.body, 0};
-      recent_order_.push_back(slot);
-      while (recent_order_.size() > kRecentKeys) {
-        recent_.erase(recent_order_.front());
-        recent_order_.pop_front();
-      }
-    }
   }
   if (waiters.empty()) return;
   Response again = recorded ? replayed(response.status, response.body) : response;

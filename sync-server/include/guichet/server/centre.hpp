@@ -175,6 +175,9 @@ class Centre {
   // asked again for long-lived connections such as the live feed. Read errors answer true: a
   // storage hiccup must not cut every board in the hall.
   bool device_still_allowed(const std::string& id);
+  // Drops the cached record of a device, e.g. one just revoked: its next request is checked
+  // against storage.
+  void forget_device(const std::string& id);
   // The operator session from Authorization: Bearer, opened on the same device.
   domain::Result<AuthSession, Response> authenticate_operator(const Request& request, const AuthDevice& device);
 
@@ -320,7 +323,6 @@ class Centre {
   void stage_app(AppState state, Mutation& m);                    // under mu_
   void release_apps(const std::vector<std::string>& receipts);
   std::optional<Response> reserve_receipt(const std::string& receipt, Mutation& m);  // under mu_
-  void forget_device(const std::string& id);                                         // drops the cached record
   void check_pin(AuthDevice device, std::string operator_id, std::string pin, std::string counter, Respond done);
 
   std::shared_ptr<const domain::Catalogue> catalogue_;
@@ -363,8 +365,6 @@ class Centre {
   // Idempotency: guarded by idem_mu_.
   std::mutex idem_mu_;
   std::unordered_map<std::string, InFlight> in_flight_;
-  std::unordered_map<std::string, IdempotencyRecord> recent_;
-  std::deque<std::string> recent_order_;
   std::unordered_multimap<std::uint64_t, std::int64_t> key_index_;  // hash of device+key → record id
 
   // Device records, re-read after kDeviceCacheTime so a revocation takes effect within it.
