@@ -467,6 +467,7 @@ sync::ChangeFeedOptions feed_options(std::chrono::milliseconds poll) {
   sync::ChangeFeedOptions o;
   o.poll_interval = poll;
   o.request_timeout = std::chrono::seconds(10);
+  o.first_pull_delay = std::chrono::seconds(3);  // after the first screens are up
   return o;
 }
 }  // namespace

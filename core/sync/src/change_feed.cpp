@@ -189,7 +189,7 @@ void ChangeFeed::start() {
   if (thread_.joinable()) return;
   stop_ = false;
   abort_ = false;
-  wake_ = true;
+  wake_ = options_.first_pull_delay.count() <= 0;
   thread_ = std::thread(&ChangeFeed::run, this);
 }
 
@@ -212,6 +212,10 @@ void ChangeFeed::wake() {
 }
 
 void ChangeFeed::run() {
+  if (options_.first_pull_delay.count() > 0) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, options_.first_pull_delay, [&] { return stop_ || wake_; });
+  }
   for (;;) {
     {
       std::lock_guard lock(mu_);

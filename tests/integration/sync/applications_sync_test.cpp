@@ -250,3 +250,22 @@ TEST_F(ApplicationsSyncTest, FirstSyncBringsCatalogueAndStatusesThenOnlyWhatIsNe
 }
 
 }  // namespace
+
+// A feed started with a first-pull delay (a kiosk lets its start-up finish first) pulls nothing
+// during the delay, and a wake() ends the delay at once.
+TEST_F(ApplicationsSyncTest, AFeedWaitsItsFirstPullDelayUnlessWoken) {
+  guichet::sync::ChangeFeedOptions o;
+  o.first_pull_delay = 30s;
+  o.poll_interval = 100ms;
+  ChangeFeed feed((dir_ / "K2-delayed.sqlite").string(), endpoint("K2"), o);
+  feed.start();
+  std::this_thread::sleep_for(600ms);
+  EXPECT_EQ(feed.cursor(), "0") << "pulled during its first-pull delay";
+  EXPECT_FALSE(feed.catalogue().has_value());
+  feed.wake();
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (!feed.catalogue() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(feed.catalogue().has_value()) << "wake() did not end the delay";
+  EXPECT_NE(feed.cursor(), "0");
+  feed.stop();
+}

@@ -22,6 +22,9 @@ struct ChangeFeedOptions {
   int page = 1000;  // changes per request (the server allows up to 5000)
   std::chrono::milliseconds request_timeout{10000};
   std::chrono::milliseconds poll_interval{5000};  // between pulls on the background thread
+  // Before the first pull on the background thread (a kiosk lets its start-up finish first);
+  // wake() ends the wait early.
+  std::chrono::milliseconds first_pull_delay{0};
   store::Durability durability = store::Durability::Full;
 };
 
