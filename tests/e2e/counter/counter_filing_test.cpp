@@ -16,6 +16,7 @@
 #include "guichet/hardware/escpos_render/image.hpp"
 #include "guichet/store/sqlite.hpp"
 #include "guichet/sync/client.hpp"
+#include "guichet/testing/automation.hpp"
 
 using namespace std::chrono_literals;
 using guichet::sync::ApiClient;
@@ -85,21 +86,11 @@ class CounterFilingTest : public ::testing::Test {
 
   // One automation command; "ok" or "error: …". Lines of a dump come first and are kept.
   std::string cmd(const std::string& line, std::chrono::milliseconds timeout = 30s) {
-    app_->write_line(line);
-    dumped_.clear();
-    for (;;) {
-      auto reply = app_->read_line(timeout);
-      if (!reply) return "error: no answer to '" + line + "' (" + app_->stderr_text() + ")";
-      if (reply->rfind("| ", 0) == 0) {
-        dumped_ += *reply + "\n";
-        continue;
-      }
-      return *reply;
-    }
+    return guichet::testing::automation_command(*app_, line, timeout, dumped_);
   }
   std::string screen() {
     cmd("dump");
-    return dumped_;
+    return guichet::testing::joined_lines(dumped_);
   }
   std::string receipt_on_screen() {
     static const std::regex pattern("LDH01-C1-[0-9]{6,}");
@@ -169,7 +160,8 @@ class CounterFilingTest : public ::testing::Test {
   guichet::testing::TempDir work_{"counter-filing"};
   std::unique_ptr<test::SimProcess> sim_;
   std::unique_ptr<Process> app_;
-  std::string kiosk_secret_, counter_secret_, dumped_;
+  std::string kiosk_secret_, counter_secret_;
+  std::vector<std::string> dumped_;
   fs::path shots_;
 };
 

@@ -48,28 +48,18 @@ class CounterProcess {
     process_ = std::make_unique<Process>(name, GUICHET_COUNTER, o);
   }
   std::string cmd(const std::string& line, std::chrono::milliseconds timeout = 30s) {
-    process_->write_line(line);
-    dumped_.clear();
-    for (;;) {
-      auto reply = process_->read_line(timeout);
-      if (!reply) return "error: no answer to '" + line + "' (" + process_->stderr_text() + ")";
-      if (reply->rfind("| ", 0) == 0) {
-        dumped_ += *reply + "\n";
-        continue;
-      }
-      return *reply;
-    }
+    return guichet::testing::automation_command(*process_, line, timeout, dumped_);
   }
   std::string screen() {
     cmd("dump");
-    return dumped_;
+    return guichet::testing::joined_lines(dumped_);
   }
   std::optional<int> wait_exit(std::chrono::milliseconds t) { return process_->wait(t); }
   std::string stderr_text() const { return process_->stderr_text(); }
 
  private:
   std::unique_ptr<Process> process_;
-  std::string dumped_;
+  std::vector<std::string> dumped_;
 };
 
 class EnrollTerminalsTest : public ::testing::Test {

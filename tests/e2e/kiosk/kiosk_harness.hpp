@@ -15,6 +15,7 @@
 #include "../../integration/printer/sim_process.hpp"
 #include "../../integration/sync/centre_server.hpp"
 #include "guichet/sync/client.hpp"
+#include "guichet/testing/automation.hpp"
 #include "guichet/testing/process.hpp"
 
 namespace guichet::kiosk_test {
@@ -57,24 +58,11 @@ class KioskProcess {
   // Sends one automation command and returns its answer: "ok" or "error: …". Lines a `dump`
   // prints come before the answer and are collected in `dumped`.
   std::string cmd(const std::string& line, std::chrono::milliseconds timeout = 20s) {
-    process_->write_line(line);
-    dumped.clear();
-    for (;;) {
-      auto reply = process_->read_line(timeout);
-      if (!reply) return "error: no answer to '" + line + "' (" + process_->stderr_text() + ")";
-      if (reply->rfind("| ", 0) == 0) {
-        dumped.push_back(*reply);
-        continue;
-      }
-      if (reply->rfind("first-frame", 0) == 0) continue;
-      return *reply;
-    }
+    return testing::automation_command(*process_, line, timeout, dumped, {"first-frame"});
   }
   std::string screen() {
     cmd("dump");
-    std::string all;
-    for (const auto& l : dumped) all += l + "\n";
-    return all;
+    return testing::joined_lines(dumped);
   }
   std::optional<int> wait_exit(std::chrono::milliseconds t) { return process_->wait(t); }
   int stop() { return process_->stop(); }
