@@ -104,12 +104,12 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
   sync::RequestOptions ro;
   ro.timeout = options_.request_timeout;
   ro.headers.push_back("X-Guichet-Protocol: " + std::to_string(sync::kProtocolVersion));
-  bool abandoned = false;
+  std::string abandoned;
   auto r = send_watched(kUpload, client, "POST", "/api/v1/sync/upload", text, std::move(ro), abandoned);
-  if (abandoned) {
-    log_info("relay: the link to central came back while " + std::to_string(entries.size()) +
-             " applications were out without an answer; sending them again (central answers what it has as "
-             "replays)");
+  if (!abandoned.empty()) {
+    log_info("relay: " + abandoned + " while " + std::to_string(entries.size()) +
+             " applications were out without an answer; sending them again on a new connection (central answers "
+             "what it has as replays)");
     return Step::Resend;
   }
   if (r.transient() || r.status == 401 || r.status == 403 || r.status == 429) {
@@ -186,10 +186,10 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
   sync::RequestOptions ro;
   ro.timeout = options_.request_timeout;
   ro.headers.push_back("X-Guichet-Protocol: " + std::to_string(sync::kProtocolVersion));
-  bool abandoned = false;
+  std::string abandoned;
   auto r = send_watched(kPull, client, "GET", "/api/v1/sync/changes?since=" + cursor + "&limit=500", "", std::move(ro),
                         abandoned);
-  if (abandoned) return Step::Resend;
+  if (!abandoned.empty()) return Step::Resend;
   if (r.status != 200) {
     log_error("relay: reading central's changes failed (" +
               (r.status == 0 ? std::string("no answer") : "status " + std::to_string(r.status)) + " " + r.error_code() +
@@ -231,7 +231,7 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
 
 sync::HttpResponse Relay::send_watched(Slot slot, sync::ApiClient& client, const std::string& method,
                                        const std::string& path, const std::string& body, sync::RequestOptions ro,
-                                       bool& abandoned) {
+                                       std::string& abandoned) {
   InFlight& f = in_flight_[slot];
   {
     std::lock_guard lock(mu_);
@@ -250,7 +250,7 @@ sync::HttpResponse Relay::send_watched(Slot slot, sync::ApiClient& client, const
     f.active = false;
     ++f.generation;
     // An answer that came as the watch gave the request up is still an answer.
-    abandoned = r.status == 0 && f.abandoned_by_watch && !stopping_;
+    abandoned = r.status == 0 && f.abandoned_by_watch && !stopping_ ? f.why : "";
   }
   cv_.notify_all();
   return r;
@@ -301,8 +301,10 @@ void Relay::run_watch() {
       if (watched[s] == 0 || !f.active || f.generation != watched[s]) continue;
       if (!answered) {
         f.saw_down = true;
-      } else if (f.saw_down) {
+      } else if (f.saw_down || Clock::now() - f.since >= options_.unanswered_limit) {
         f.abandoned_by_watch = true;
+        f.why = f.saw_down ? "the link to central came back"
+                           : "central answers on new connections but not on the one in use";
         f.abandon = true;
       }
     }

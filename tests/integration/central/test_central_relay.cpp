@@ -176,7 +176,8 @@ class Central : public ::testing::Test {
   // everything for 3 s. Once the link is back, the relay must use it within about a second (not
   // wait out its 10 s request timeout), and every application is at central exactly once (the
   // resent batch is a replay central answers from its idempotency records).
-  void wan_fails_while_a_batch_is_out(fault::Partition mode) {
+  void wan_fails_while_a_batch_is_out(fault::Partition mode, std::chrono::milliseconds outage = 3s,
+                                      std::chrono::milliseconds bound = 2500ms) {
     central_.start();
     fault::ProxyOptions po;
     po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
@@ -192,7 +193,7 @@ class Central : public ::testing::Test {
     for (int n = 2; n <= kFiled; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
     ASSERT_TRUE(eventually([&] { return central_.applications() >= 2; }, 10s)) << central_.applications();
     wan.partition(mode);
-    std::this_thread::sleep_for(3s);  // the outage (the fault's length, not a wait for an event)
+    std::this_thread::sleep_for(outage);  // the fault's length, not a wait for an event
     ASSERT_GT(relay("pending"), 0) << "no batch was out when the WAN failed";
 
     const auto healed = std::chrono::steady_clock::now();
@@ -202,9 +203,10 @@ class Central : public ::testing::Test {
     const auto took = std::chrono::steady_clock::now() - healed;
     std::cout << "everything at central " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
               << " ms after the heal" << std::endl;
-    // Noticed within about a second (probes every 250 ms), then one round trip and two commits;
-    // waiting out the request timeout would take about 7 s here.
-    EXPECT_LT(took, 2500ms) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms after heal";
+    // Noticed within about a second of the heal (probes every 250 ms) when a probe saw the link
+    // down, else 4 s after the batch was sent; waiting out the 10 s request timeout would take
+    // about 7 s (3 s outage) or 9.6 s (200 ms outage) here.
+    EXPECT_LT(took, bound) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms after heal";
     EXPECT_EQ(relay("refused"), 0);
     EXPECT_EQ(central_.applications(), kFiled);
     EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(DISTINCT receipt) FROM applications"), kFiled);
@@ -363,6 +365,16 @@ TEST_F(Central, RelayResendsWithinASecondWhenTheWanComesBackWithItsConnectionsDe
   wan_fails_while_a_batch_is_out(fault::Partition::Lose);
   // The batch that was out was given up once the link answered again, not timed out.
   EXPECT_NE(centre_->process().stderr_text().find("relay: the link to central came back while"), std::string::npos)
+      << centre_->process().stderr_text();
+}
+
+TEST_F(Central, RelayResendsWhenAnOutageTooShortForItsProbesKilledItsConnection) {
+  // Over before the first probe (750 ms): every probe is answered, yet the batch's connection is
+  // dead. It is resent 4 s after it was sent (RelayOptions::unanswered_limit), not after 10 s.
+  wan_fails_while_a_batch_is_out(fault::Partition::Lose, 200ms, 6s);
+  EXPECT_NE(centre_->process().stderr_text().find(
+                "relay: central answers on new connections but not on the one in use while"),
+            std::string::npos)
       << centre_->process().stderr_text();
 }
 

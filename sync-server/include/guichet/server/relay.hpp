@@ -39,9 +39,14 @@ struct RelayOptions {
   // answered, the link came back while the request was out, and a connection that lived through
   // the outage may never answer (its bytes lost, its peer gone): the request is abandoned (its
   // connection closed) and sent again at once instead of waiting out request_timeout. A resent
-  // batch is a replay that central answers from its idempotency records. A request that is only
-  // slow (every probe answered) is left alone.
+  // batch is a replay that central answers from its idempotency records.
   std::chrono::milliseconds stall_probe_after{750};
+  // An outage shorter than stall_probe_after is not seen by the probes, yet may have killed the
+  // request's connection: a request still without an answer this long after it was sent, while
+  // every probe is answered, is abandoned and resent too. A request that is only slow is then
+  // sent again as well; central answers the copy once the first is done (same keys), so nothing
+  // is filed twice and little time is lost.
+  std::chrono::milliseconds unanswered_limit{4000};
 };
 
 class Relay {
@@ -71,11 +76,13 @@ class Relay {
     bool saw_down = false;             // a probe found the link down while this request was out
     std::atomic<bool> abandon{false};  // the request's cancel flag (set by the watch or stop())
     bool abandoned_by_watch = false;   // the link came back: send it again
+    const char* why = "";              // for the log, when abandoned_by_watch
   };
-  // Sends one request of `slot` under the watch; `abandoned` is true when the watch gave it up.
+  // Sends one request of `slot` under the watch; `abandoned` says why the watch gave it up
+  // (empty: it did not).
   sync::HttpResponse send_watched(Slot slot, sync::ApiClient& client, const std::string& method,
                                   const std::string& path, const std::string& body, sync::RequestOptions ro,
-                                  bool& abandoned);
+                                  std::string& abandoned);
   void run_watch();
   Step upload_once(sync::ApiClient& client);
   Step pull_once(sync::ApiClient& client);
