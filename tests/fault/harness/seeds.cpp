@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 namespace guichet::fault {
 
@@ -85,8 +86,10 @@ std::optional<SoakSummary> soak_from_environment(const SeedRuns& runs) {
   }
   const auto seconds =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count() / 1000.0;
-  summary.text = "soak: " + std::to_string(count) + " seeds from " + std::to_string(first) + " in " +
-                 std::to_string(seconds) + " s, ";
+  std::ostringstream took;
+  took << seconds;
+  summary.text =
+      "soak: " + std::to_string(count) + " seeds from " + std::to_string(first) + " in " + took.str() + " s, ";
   if (applications) {
     summary.text += std::to_string(entries) + " applications, " + std::to_string(changes) + " status changes, " +
                     std::to_string(kills) + " kills; outbox drain ms " + median_max(drains) + "; relay drained ms " +
