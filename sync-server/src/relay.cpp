@@ -2,6 +2,7 @@
 
 #include <future>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "guichet/domain/time.hpp"
 #include "guichet/server/log.hpp"
@@ -32,6 +33,7 @@ void Relay::start() {
   centre_.set_relay_wakeup([this] { wake(); });
   upload_thread_ = std::thread([this] { run_upload(); });
   pull_thread_ = std::thread([this] { run_pull(); });
+  watch_thread_ = std::thread([this] { run_watch(); });
 }
 
 void Relay::stop() {
@@ -40,9 +42,11 @@ void Relay::stop() {
     stopping_ = true;
   }
   cancel_ = true;
+  for (auto& f : in_flight_) f.abandon = true;
   cv_.notify_all();
   if (upload_thread_.joinable()) upload_thread_.join();
   if (pull_thread_.joinable()) pull_thread_.join();
+  if (watch_thread_.joinable()) watch_thread_.join();
   centre_.set_relay_wakeup(nullptr);
 }
 
@@ -99,9 +103,15 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
   text += '}';
   sync::RequestOptions ro;
   ro.timeout = options_.request_timeout;
-  ro.cancel = &cancel_;
   ro.headers.push_back("X-Guichet-Protocol: " + std::to_string(sync::kProtocolVersion));
-  auto r = client.send("POST", "/api/v1/sync/upload", text, ro);
+  std::string abandoned;
+  auto r = send_watched(kUpload, client, "POST", "/api/v1/sync/upload", text, std::move(ro), abandoned);
+  if (!abandoned.empty()) {
+    log_info("relay: " + abandoned + " while " + std::to_string(entries.size()) +
+             " applications were out without an answer; sending them again on a new connection (central answers "
+             "what it has as replays)");
+    return Step::Resend;
+  }
   if (r.transient() || r.status == 401 || r.status == 403 || r.status == 429) {
     log_error("relay: central did not take " + std::to_string(entries.size()) + " applications (" +
               (r.status == 0 ? std::string("no answer") : "status " + std::to_string(r.status)) + " " + r.error_code() +
@@ -175,9 +185,11 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
   }
   sync::RequestOptions ro;
   ro.timeout = options_.request_timeout;
-  ro.cancel = &cancel_;
   ro.headers.push_back("X-Guichet-Protocol: " + std::to_string(sync::kProtocolVersion));
-  auto r = client.get("/api/v1/sync/changes?since=" + cursor + "&limit=500", ro);
+  std::string abandoned;
+  auto r = send_watched(kPull, client, "GET", "/api/v1/sync/changes?since=" + cursor + "&limit=500", "", std::move(ro),
+                        abandoned);
+  if (!abandoned.empty()) return Step::Resend;
   if (r.status != 200) {
     log_error("relay: reading central's changes failed (" +
               (r.status == 0 ? std::string("no answer") : "status " + std::to_string(r.status)) + " " + r.error_code() +
@@ -217,6 +229,90 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
   return more ? Step::Progress : Step::Idle;
 }
 
+sync::HttpResponse Relay::send_watched(Slot slot, sync::ApiClient& client, const std::string& method,
+                                       const std::string& path, const std::string& body, sync::RequestOptions ro,
+                                       std::string& abandoned) {
+  InFlight& f = in_flight_[slot];
+  {
+    std::lock_guard lock(mu_);
+    f.active = true;
+    ++f.generation;
+    f.since = std::chrono::steady_clock::now();
+    f.saw_down = false;
+    f.abandoned_by_watch = false;
+    f.abandon = stopping_;  // stop() may have come first
+  }
+  cv_.notify_all();
+  ro.cancel = &f.abandon;
+  auto r = client.send(method, path, body, ro);
+  {
+    std::lock_guard lock(mu_);
+    f.active = false;
+    ++f.generation;
+    // An answer that came as the watch gave the request up is still an answer.
+    abandoned = r.status == 0 && f.abandoned_by_watch && !stopping_ ? f.why : "";
+  }
+  cv_.notify_all();
+  return r;
+}
+
+void Relay::run_watch() {
+  using Clock = std::chrono::steady_clock;
+  std::unique_lock lock(mu_);
+  // Bounded by stop(): every wait ends when stopping_ is set, and a probe by its timeout or cancel_.
+  for (;;) {
+    if (stopping_) return;
+    // The first request out longer than stall_probe_after, or when the next one will be.
+    std::optional<Clock::time_point> due;
+    for (const auto& f : in_flight_) {
+      if (!f.active) continue;
+      const auto at = f.since + options_.stall_probe_after;
+      if (!due || at < *due) due = at;
+    }
+    if (!due) {
+      cv_.wait(lock, [this] { return stopping_ || in_flight_[kUpload].active || in_flight_[kPull].active; });
+      continue;
+    }
+    if (Clock::now() < *due) {
+      const std::uint64_t up = in_flight_[kUpload].generation, pull = in_flight_[kPull].generation;
+      cv_.wait_until(lock, *due, [&] {
+        return stopping_ || in_flight_[kUpload].generation != up || in_flight_[kPull].generation != pull;
+      });
+      continue;
+    }
+    // Probe on a fresh connection: a kept-alive one may have lived through the outage.
+    std::uint64_t watched[2];
+    for (int s = 0; s < 2; ++s) {
+      const auto& f = in_flight_[s];
+      watched[s] = f.active && f.since + options_.stall_probe_after <= Clock::now() ? f.generation : 0;
+    }
+    lock.unlock();
+    bool answered = false;
+    {
+      sync::ApiClient probe(options_.upstream);
+      sync::RequestOptions ro;
+      ro.timeout = std::min(options_.request_timeout, std::chrono::milliseconds(1000));
+      ro.cancel = &cancel_;
+      answered = probe.get("/api/v1/health", ro).status != 0;
+    }
+    lock.lock();
+    for (int s = 0; s < 2; ++s) {
+      InFlight& f = in_flight_[s];
+      if (watched[s] == 0 || !f.active || f.generation != watched[s]) continue;
+      if (!answered) {
+        f.saw_down = true;
+      } else if (f.saw_down || Clock::now() - f.since >= options_.unanswered_limit) {
+        f.abandoned_by_watch = true;
+        f.why = f.saw_down ? "the link to central came back"
+                           : "central answers on new connections but not on the one in use";
+        f.abandon = true;
+      }
+    }
+    const auto next = Clock::now() + options_.link_probe;
+    cv_.wait_until(lock, next, [this] { return stopping_; });
+  }
+}
+
 bool Relay::wait_for_link(sync::ApiClient& client) {
   sync::RequestOptions ro;
   ro.timeout = std::min(options_.request_timeout, std::chrono::milliseconds(2000));
@@ -247,7 +343,7 @@ void Relay::run_upload() {
       continue;
     }
     if (step == Step::Progress || step == Step::Idle) probed = false;
-    if (step == Step::Progress) {
+    if (step == Step::Progress || step == Step::Resend) {
       backoff = options_.backoff_min;
       std::lock_guard lock(mu_);
       if (stopping_) return;
@@ -273,7 +369,7 @@ void Relay::run_pull() {
     } catch (const std::exception& e) {
       log_error(std::string("relay: ") + e.what());
     }
-    if (step == Step::Progress) {
+    if (step == Step::Progress || step == Step::Resend) {
       backoff = options_.backoff_min;
       std::lock_guard lock(mu_);
       if (stopping_) return;

@@ -159,12 +159,14 @@ class ApplicationCheckers : public ::testing::Test {
     centre_ = std::make_unique<guichet::store::Db>(evidence_.server_db.string());
     centre_->exec(
         "CREATE TABLE idempotency (id INTEGER PRIMARY KEY, device TEXT, key TEXT, status INTEGER);"
-        "CREATE TABLE applications (receipt TEXT PRIMARY KEY, device TEXT);"
+        "CREATE TABLE applications (receipt TEXT PRIMARY KEY, device TEXT, channel TEXT DEFAULT 'kiosk', "
+        "operator_id TEXT DEFAULT '', fee_minor INTEGER DEFAULT 0);"
         "CREATE TABLE relay_outbox (seq INTEGER PRIMARY KEY, receipt TEXT, state TEXT, answer_status INTEGER, "
         "answer TEXT);");
     central_ = std::make_unique<guichet::store::Db>(evidence_.central_db.string());
     central_->exec(
-        "CREATE TABLE applications (receipt TEXT PRIMARY KEY, device TEXT, status TEXT, idempotency_key TEXT);"
+        "CREATE TABLE applications (receipt TEXT PRIMARY KEY, device TEXT, status TEXT, idempotency_key TEXT, "
+        "channel TEXT DEFAULT 'kiosk', operator_id TEXT DEFAULT '', fee_minor INTEGER DEFAULT 0);"
         "CREATE TABLE application_history (receipt TEXT, n INTEGER, status TEXT);");
     feed_ = std::make_unique<guichet::store::Db>((t.data_dir / "feed.sqlite").string());
     feed_->exec("CREATE TABLE application_status (receipt TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;");
@@ -174,14 +176,14 @@ class ApplicationCheckers : public ::testing::Test {
     centre_->prepare("INSERT INTO idempotency (device, key, status) VALUES ('K1', ?1, 201)")
         .bind(1, "K1:" + std::to_string(seq))
         .run();
-    centre_->prepare("INSERT INTO applications VALUES (?1, 'K1')").bind(1, receipt(seq)).run();
+    centre_->prepare("INSERT INTO applications (receipt, device) VALUES (?1, 'K1')").bind(1, receipt(seq)).run();
     centre_->prepare("INSERT INTO relay_outbox VALUES (?1, ?2, 'sent', 201, '{}')")
         .bind(1, seq)
         .bind(2, receipt(seq))
         .run();
   }
   void at_central(int seq, const std::string& status = "with_department") {
-    central_->prepare("INSERT INTO applications VALUES (?1, 'K1', ?2, ?3)")
+    central_->prepare("INSERT INTO applications (receipt, device, status, idempotency_key) VALUES (?1, 'K1', ?2, ?3)")
         .bind(1, receipt(seq))
         .bind(2, status)
         .bind(3, "LDH01/K1:" + std::to_string(seq))
@@ -249,6 +251,26 @@ TEST_F(ApplicationCheckers, AnApplicationGivenToItsDepartmentTwice) {
   healthy();
   central_->prepare("INSERT INTO application_history VALUES (?1, 4, 'with_department')").bind(1, receipt(1)).run();
   EXPECT_NE(problems().find("LDH01-K1-000001 was not given to its department exactly once"), std::string::npos);
+}
+
+TEST_F(ApplicationCheckers, ACounterFilingThatLostItsOperatorOrFee) {
+  healthy();
+  auto& t = evidence_.terminals[0];
+  t.channel = "counter";
+  t.operator_id = "op1";
+  t.fee_minor = 5000;
+  centre_->exec("UPDATE applications SET channel = 'counter', operator_id = 'op1', fee_minor = 5000");
+  central_->exec("UPDATE applications SET channel = 'counter', fee_minor = 5000");
+  centre_->prepare("UPDATE applications SET operator_id = '' WHERE receipt = ?1").bind(1, receipt(1)).run();
+  central_->prepare("UPDATE applications SET fee_minor = 0 WHERE receipt = ?1").bind(1, receipt(2)).run();
+  const std::string found = problems();
+  EXPECT_NE(found.find("LDH01-K1-000001 is filed at the centre as channel counter, operator '', fee 5000; K1 filed it "
+                       "as channel counter, operator 'op1', fee 5000"),
+            std::string::npos)
+      << found;
+  EXPECT_NE(found.find("LDH01-K1-000002 is filed at central as channel counter, operator '', fee 0"), std::string::npos)
+      << found;
+  EXPECT_EQ(found.find("LDH01-K1-000003"), std::string::npos) << found;
 }
 
 TEST_F(ApplicationCheckers, ARelayEntryStillPending) {

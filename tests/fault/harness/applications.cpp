@@ -34,7 +34,8 @@ constexpr const char* kTimeOrigin = "2026-11-23T09:30:00+05:30";
 constexpr const char* kService = "birth-certificate";  // the health department's
 constexpr const char* kOfficer = "health1";
 constexpr const char* kOfficerPin = "1111";
-constexpr std::int64_t kMinimumChanges = 3;  // status changes made at central in every run
+constexpr std::int64_t kMinimumChanges = 3;   // status changes made at central in every run
+constexpr const char* kOperatorPin = "2468";  // the counter operators' (op1, op2, …)
 
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
@@ -289,6 +290,33 @@ std::vector<Checker> application_checkers() {
                  }
                }});
 
+  c.push_back(
+      {"every filing keeps its channel, its counter operator and its fee, at the centre and at central",
+       [](const Evidence& e, std::vector<std::string>& p) {
+         auto centre = open_read_only(e.server_db);
+         auto central = open_read_only(e.central_db);
+         for (const auto& t : e.terminals) {
+           for (store::Db* db : {&centre, &central}) {
+             const bool at_central = db == &central;
+             auto st = db->prepare(
+                 "SELECT receipt, channel, operator_id, fee_minor FROM applications WHERE device = ?1 "
+                 "ORDER BY rowid");
+             st.bind(1, t.device);
+             int reported = 0;
+             while (st.step()) {
+               // Central is not told who the operator was; the centre node keeps it.
+               if (st.text(1) == t.channel && st.int64(3) == t.fee_minor && (at_central || st.text(2) == t.operator_id))
+                 continue;
+               if (++reported <= 5)
+                 p.push_back(st.text(0) + " is filed at " + (at_central ? "central" : "the centre") + " as channel " +
+                             st.text(1) + ", operator '" + st.text(2) + "', fee " + std::to_string(st.int64(3)) + "; " +
+                             t.device + " filed it as channel " + t.channel + ", operator '" + t.operator_id +
+                             "', fee " + std::to_string(t.fee_minor));
+             }
+           }
+         }
+       }});
+
   c.push_back({"the centre node's relay outbox is empty, everything accepted by central",
                [](const Evidence& e, std::vector<std::string>& p) {
                  auto db = open_read_only(e.server_db);
@@ -378,6 +406,7 @@ std::vector<Checker> application_checkers() {
 RunResult run_application_scenario(const Programs& programs, const RunOptions& options) {
   RunResult result;
   result.seed = options.seed;
+  result.applications = true;
   testing::TempDir dir("guichet-fault-apps-" + std::to_string(options.seed));
   result.dir = dir.path().string();
   std::mt19937_64 rng(options.seed ^ 0x51ed27a3c9b1f00dULL);
@@ -425,13 +454,25 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   evidence.server_db = db;
   evidence.central_db = central_db;
   evidence.drain_bound_ms = options.drain_bound_ms;
+  const int kiosks = options.terminals - std::clamp(options.counters, 0, options.terminals);
+  auto is_counter = [kiosks](int i) { return i >= kiosks; };
   for (int i = 0; i < options.terminals; ++i) {
     TerminalEvidence t;
-    t.device = "K" + std::to_string(i + 1);
+    const int n = is_counter(i) ? i - kiosks + 1 : i + 1;
+    t.device = (is_counter(i) ? "C" : "K") + std::to_string(n);
     t.data_dir = dir / t.device;
     fs::create_directories(t.data_dir);
-    if (!setup({"add-device", "--db", db.string(), "--id", t.device, "--kind", "kiosk", "--secret-file",
-                (t.data_dir / "device.secret").string()}))
+    if (!setup({"add-device", "--db", db.string(), "--id", t.device, "--kind", is_counter(i) ? "counter" : "kiosk",
+                "--secret-file", (t.data_dir / "device.secret").string()}))
+      return result;
+    if (is_counter(i)) {
+      t.channel = "counter";
+      t.operator_id = "op" + std::to_string(n);
+      t.fee_minor = catalogue.value().service(kService)->fee_minor;
+    }
+    if (is_counter(i) && !setup({"add-operator", "--db", db.string(), "--id", "op" + std::to_string(n), "--name",
+                                 "Operator " + std::to_string(n), "--role", "operator"},
+                                std::string(kOperatorPin) + "\n"))
       return result;
     evidence.terminals.push_back(t);
   }
@@ -480,6 +521,7 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   };
 
   const fs::path port_file = dir / "server.port";
+  int server_port = 0;
   const std::string upstream = "http://127.0.0.1:" + std::to_string(wan.port());
   ManagedProcess server(
       "guichet-server", programs.server,
@@ -515,7 +557,8 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
     server.start();
     auto text = testing::wait_for_file(port_file, 20s);
     if (!text) return false;
-    for (auto& p : proxies) p->set_upstream_port(static_cast<std::uint16_t>(std::stoi(*text)));
+    server_port = std::stoi(*text);
+    for (auto& p : proxies) p->set_upstream_port(static_cast<std::uint16_t>(server_port));
     return true;
   };
   for (int i = 0; i < options.terminals; ++i) {
@@ -533,42 +576,39 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
     return result;
   }
 
+  // Each counter's operator logs in at its counter (straight to the centre node, before the
+  // faults); the counter terminal files under that session, which the node keeps across restarts.
+  for (int i = kiosks; i < options.terminals; ++i) {
+    const auto& t = evidence.terminals[static_cast<std::size_t>(i)];
+    const std::string n = std::to_string(i - kiosks + 1);
+    sync::ApiClient client(sync::ServerEndpoint{"http://127.0.0.1:" + std::to_string(server_port), t.device,
+                                                trimmed(testing::read_file(t.data_dir / "device.secret"))});
+    sync::RequestOptions o;
+    o.timeout = 10s;
+    auto r =
+        client.post("/api/v1/sessions", json{{"operator", "op" + n}, {"pin", kOperatorPin}, {"counter", "C" + n}}, o);
+    json body = json::parse(r.body, nullptr, false);
+    if (r.status != 201 || !body.is_object() || !body.contains("session")) {
+      result.problems.push_back("operator op" + n + " could not log in at counter C" + n + " (device " + t.device +
+                                "): " + std::to_string(r.status) + " " + r.error_message());
+      return result;
+    }
+    std::ofstream(t.data_dir / "session") << body["session"].get<std::string>() << "\n";
+  }
+
   std::vector<std::unique_ptr<ManagedProcess>> terminals;
+  const std::string fee = std::to_string(catalogue.value().service(kService)->fee_minor);
   for (int i = 0; i < options.terminals; ++i) {
     const auto& t = evidence.terminals[static_cast<std::size_t>(i)];
-    const std::string url = "http://127.0.0.1:" + std::to_string(proxies[static_cast<std::size_t>(i)]->port());
-    terminals.push_back(std::make_unique<ManagedProcess>(
-        t.device, programs.terminal,
-        [&, t, url, i](int start) {
-          const auto skew = std::uniform_int_distribution<std::int64_t>(-options.max_skew_ms, options.max_skew_ms)(rng);
-          return std::vector<std::string>{"--data-dir",
-                                          t.data_dir.string(),
-                                          "--device",
-                                          t.device,
-                                          "--secret-file",
-                                          (t.data_dir / "device.secret").string(),
-                                          "--server",
-                                          url,
-                                          "--seed",
-                                          std::to_string(options.seed * 1000 + static_cast<std::uint64_t>(i) * 100 +
-                                                         static_cast<std::uint64_t>(start)),
-                                          "--interval-ms",
-                                          std::to_string(options.interval_ms),
-                                          "--skew-ms",
-                                          std::to_string(skew),
-                                          "--work",
-                                          "applications",
-                                          "--centre",
-                                          kCentre,
-                                          "--filed-on",
-                                          kFiledOn,
-                                          "--due-on",
-                                          due_on,
-                                          "--feed-poll-ms",
-                                          "200"};
-        },
-        t.data_dir, true));
-    terminals.back()->start();
+    std::vector<std::string> work{"--work", "applications", "--centre", kCentre,          "--filed-on",
+                                  kFiledOn, "--due-on",     due_on,     "--feed-poll-ms", "200"};
+    if (is_counter(i)) {
+      for (const auto& arg : {std::string("--channel"), std::string("counter"), std::string("--fee-minor"), fee,
+                              std::string("--session-file"), (t.data_dir / "session").string()})
+        work.push_back(arg);
+    }
+    terminals.push_back(
+        start_terminal(programs, options, t, proxies[static_cast<std::size_t>(i)]->port(), i, rng, std::move(work)));
   }
   officer.start();
 
@@ -697,7 +737,9 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   }
   for (const auto& t : evidence.terminals) {
     try {
-      result.entries += static_cast<std::int64_t>(outbox_rows(t.data_dir).size());
+      const auto n = static_cast<std::int64_t>(outbox_rows(t.data_dir).size());
+      result.entries += n;
+      if (t.channel == "counter") result.counter_entries += n;
     } catch (const std::exception&) {
     }
   }

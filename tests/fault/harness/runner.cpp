@@ -147,11 +147,14 @@ std::vector<Action> plan(const std::vector<Fault>& faults, Targets& t, RunResult
       case FaultKind::PartitionStall:
       case FaultKind::PartitionDrop:
       case FaultKind::WanPartitionStall:
-      case FaultKind::WanPartitionDrop: {
-        const bool wan = f.kind == FaultKind::WanPartitionStall || f.kind == FaultKind::WanPartitionDrop;
+      case FaultKind::WanPartitionDrop:
+      case FaultKind::WanPartitionLose: {
+        const bool wan = f.kind == FaultKind::WanPartitionStall || f.kind == FaultKind::WanPartitionDrop ||
+                         f.kind == FaultKind::WanPartitionLose;
         if (wan && !t.wan) break;
         auto& proxy = wan ? *t.wan : *t.links[static_cast<std::size_t>(f.target)];
         auto mode = f.kind == FaultKind::PartitionStall || f.kind == FaultKind::WanPartitionStall ? Partition::Stall
+                    : f.kind == FaultKind::WanPartitionLose                                       ? Partition::Lose
                                                                                                   : Partition::Drop;
         actions.push_back({f.at_ms, [&proxy, mode] { proxy.partition(mode); }});
         actions.push_back({end, [&proxy] { proxy.partition(Partition::None); }});
@@ -205,6 +208,40 @@ void play(std::vector<Action>& actions, Clock::time_point t0) {
     std::this_thread::sleep_until(t0 + std::chrono::milliseconds(a.at_ms));  // the schedule's clock
     a.run();
   }
+}
+
+std::unique_ptr<ManagedProcess> start_terminal(const Programs& programs, const RunOptions& options,
+                                               const TerminalEvidence& terminal, std::uint16_t proxy_port, int index,
+                                               std::mt19937_64& rng, std::vector<std::string> extra_args) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(proxy_port);
+  const std::int64_t max_skew_ms = options.max_skew_ms;
+  const std::uint64_t seed = options.seed;
+  const int interval_ms = options.interval_ms;
+  auto process = std::make_unique<ManagedProcess>(
+      terminal.device, programs.terminal,
+      [&rng, terminal, url, index, max_skew_ms, seed, interval_ms, extra_args](int start) {
+        const auto skew = std::uniform_int_distribution<std::int64_t>(-max_skew_ms, max_skew_ms)(rng);
+        std::vector<std::string> args{
+            "--data-dir",
+            terminal.data_dir.string(),
+            "--device",
+            terminal.device,
+            "--secret-file",
+            (terminal.data_dir / "device.secret").string(),
+            "--server",
+            url,
+            "--seed",
+            std::to_string(seed * 1000 + static_cast<std::uint64_t>(index) * 100 + static_cast<std::uint64_t>(start)),
+            "--interval-ms",
+            std::to_string(interval_ms),
+            "--skew-ms",
+            std::to_string(skew)};
+        args.insert(args.end(), extra_args.begin(), extra_args.end());
+        return args;
+      },
+      terminal.data_dir, true);
+  process->start();
+  return process;
 }
 
 std::string describe_no_drain(ManagedProcess& terminal, const std::optional<std::string>& answer) {
@@ -373,32 +410,9 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
   }
 
   std::vector<std::unique_ptr<ManagedProcess>> terminals;
-  for (int i = 0; i < options.terminals; ++i) {
-    const auto& t = evidence.terminals[static_cast<std::size_t>(i)];
-    const std::string url = "http://127.0.0.1:" + std::to_string(proxies[static_cast<std::size_t>(i)]->port());
-    terminals.push_back(std::make_unique<ManagedProcess>(
-        t.device, programs.terminal,
-        [&, t, url, i](int start) {
-          const auto skew = std::uniform_int_distribution<std::int64_t>(-options.max_skew_ms, options.max_skew_ms)(rng);
-          return std::vector<std::string>{"--data-dir",
-                                          t.data_dir.string(),
-                                          "--device",
-                                          t.device,
-                                          "--secret-file",
-                                          (t.data_dir / "device.secret").string(),
-                                          "--server",
-                                          url,
-                                          "--seed",
-                                          std::to_string(options.seed * 1000 + static_cast<std::uint64_t>(i) * 100 +
-                                                         static_cast<std::uint64_t>(start)),
-                                          "--interval-ms",
-                                          std::to_string(options.interval_ms),
-                                          "--skew-ms",
-                                          std::to_string(skew)};
-        },
-        t.data_dir, true));
-    terminals.back()->start();
-  }
+  for (int i = 0; i < options.terminals; ++i)
+    terminals.push_back(start_terminal(programs, options, evidence.terminals[static_cast<std::size_t>(i)],
+                                       proxies[static_cast<std::size_t>(i)]->port(), i, rng));
 
   Targets targets;
   targets.server = &server;

@@ -57,6 +57,10 @@ struct TerminalEvidence {
   std::string drain_answer;              // the terminal's answer to "drain" when it did not drain
   std::int64_t refused = 0;              // new work refused (disk full)
   std::string stderr_text;               // every run's standard error
+  // The application scenario: how this terminal files (a counter: its operator, the fee collected).
+  std::string channel = "kiosk";
+  std::string operator_id;
+  std::int64_t fee_minor = 0;
 };
 
 struct Evidence {
@@ -92,15 +96,21 @@ struct RunOptions {
   std::int64_t relay_bound_ms = 20000;
   std::int64_t status_bound_ms = 20000;
   int officer_interval_ms = 150;  // an officer at central changes a status about this often
+  // The application scenario: the last `counters` of the terminals are counters (devices C1, C2,
+  // …): an operator logged in at counter C1, C2, … files each application there, channel
+  // "counter", with the service's fee collected. The others are kiosks (K1, K2, …).
+  int counters = 1;
 };
 
 struct RunResult {
   std::uint64_t seed = 0;
+  bool applications = false;          // the application scenario's run (else the token one's)
   std::vector<std::string> schedule;  // the faults, described
   std::vector<std::string> problems;  // empty: every checker passed
   std::vector<std::int64_t> drain_ms;
-  std::int64_t entries = 0;  // outbox entries over all terminals
-  std::int64_t refused = 0;  // new work refused while a disk was full
+  std::int64_t entries = 0;          // outbox entries over all terminals
+  std::int64_t counter_entries = 0;  // of which filed at counters (application scenario)
+  std::int64_t refused = 0;          // new work refused while a disk was full
   std::int64_t server_restarts = 0;
   std::int64_t terminal_restarts = 0;
   std::int64_t central_restarts = 0;        // application scenario

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +50,13 @@ std::vector<OutboxRow> outbox_rows(const std::filesystem::path& dir);
 // The server's idempotency log for one device (seq, status), in the order the server stored it.
 std::vector<std::pair<std::int64_t, int>> server_keys(store::Db& db, const std::string& device);
 std::vector<Action> plan(const std::vector<Fault>& faults, Targets& targets, RunResult& result);
+// Starts guichet-fault-terminal number `index` (its data directory and device from `terminal`),
+// speaking to the centre through the proxy on `proxy_port`. Each start draws a new clock skew
+// from `rng` (kept by reference: it must outlive the process) and a new writer seed; the scenario
+// adds its own arguments (`extra_args`: --work applications …).
+std::unique_ptr<ManagedProcess> start_terminal(const Programs& programs, const RunOptions& options,
+                                               const TerminalEvidence& terminal, std::uint16_t proxy_port, int index,
+                                               std::mt19937_64& rng, std::vector<std::string> extra_args = {});
 // Why a terminal did not drain, for the checker's sentence.
 std::string describe_no_drain(ManagedProcess& terminal, const std::optional<std::string>& answer);
 void play(std::vector<Action>& actions, std::chrono::steady_clock::time_point t0);

@@ -16,7 +16,7 @@ std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
   if (o.disk_full) kinds.push_back(FaultKind::DiskFull);
   if (o.central)
     kinds.insert(kinds.end(), {FaultKind::KillCentral, FaultKind::WanPartitionStall, FaultKind::WanPartitionDrop,
-                               FaultKind::WanDelay, FaultKind::WanCut});
+                               FaultKind::WanDelay, FaultKind::WanCut, FaultKind::WanPartitionLose});
   std::vector<Fault> out;
   for (int i = 0; i < o.faults; ++i) {
     Fault f;
@@ -59,6 +59,7 @@ std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
         break;
       case FaultKind::WanPartitionStall:
       case FaultKind::WanPartitionDrop:
+      case FaultKind::WanPartitionLose:
         f.duration_ms = uniform(500, o.duration_ms);  // up to the whole run
         break;
       case FaultKind::WanDelay:
@@ -124,6 +125,9 @@ std::string describe(const Fault& f) {
       break;
     case FaultKind::WanCut:
       s << "WAN cut";
+      break;
+    case FaultKind::WanPartitionLose:
+      s << "WAN partition (lose: open connections dead for good) for " << f.duration_ms << "ms";
       break;
   }
   return s.str();

@@ -24,6 +24,9 @@ enum class FaultKind {
   WanPartitionDrop,   // the WAN link resets and refuses for `duration_ms`
   WanDelay,           // both directions of the WAN link delayed by `a` ms + jitter `b` ms for `duration_ms`
   WanCut,             // every open connection of the WAN link reset now
+  // The WAN link refuses new connections for `duration_ms` and loses everything the connections
+  // open at its start carry, for good (they come back dead, without a reset).
+  WanPartitionLose,
 };
 
 struct Fault {

@@ -46,6 +46,7 @@ struct Conn {
   std::array<asio::steady_timer, 2> gate;   // a stalled direction waits here until healed
   std::array<asio::steady_timer, 2> timer;  // delays and bandwidth pauses
   bool closed = false;
+  bool lost = false;  // open during a `partition lose`: nothing it carries passes any more
   int pumps_done = 0;
 
   void reset() {
@@ -177,6 +178,12 @@ struct FaultProxy::Impl {
     for (;;) {
       auto [ec, n] = co_await from.async_read_some(asio::buffer(buf), kTuple);
       if (c->closed) break;
+      if (ec && c->lost) {
+        // The far end never hears of it (it may wait for its own timeout): only this side closes.
+        boost::system::error_code ignored;
+        from.close(ignored);
+        break;
+      }
       if (ec) {
         if (ec == asio::error::eof) {
           boost::system::error_code ignored;
@@ -195,6 +202,7 @@ struct FaultProxy::Impl {
         co_await c->gate[d].async_wait(kTuple);
       }
       if (c->closed) break;
+      if (c->lost) continue;  // read and dropped: the bytes went nowhere
       std::size_t pass = n;
       bool cut = false;
       DirectionFaults& g = dir[d];
@@ -288,11 +296,14 @@ struct FaultProxy::Impl {
       } else if (how == "drop") {
         mode = Partition::Drop;
         reset_all();
+      } else if (how == "lose") {
+        mode = Partition::Lose;
+        for (const auto& c : conns) c->lost = true;
       } else if (how == "none") {
         mode = Partition::None;
         heal_stalls();
       } else {
-        return "error: partition stall|drop|none";
+        return "error: partition stall|drop|lose|none";
       }
       return "ok";
     }
@@ -359,7 +370,20 @@ std::uint16_t FaultProxy::control_port() const {
 void FaultProxy::pass() { command("pass"); }
 
 void FaultProxy::partition(Partition mode) {
-  command(mode == Partition::Stall ? "partition stall" : mode == Partition::Drop ? "partition drop" : "partition none");
+  switch (mode) {
+    case Partition::Stall:
+      command("partition stall");
+      return;
+    case Partition::Drop:
+      command("partition drop");
+      return;
+    case Partition::Lose:
+      command("partition lose");
+      return;
+    case Partition::None:
+      break;
+  }
+  command("partition none");
 }
 
 void FaultProxy::delay(Direction direction, int delay_ms, int jitter_ms) {

@@ -96,6 +96,28 @@ TEST(FaultProxy, StallPartitionHoldsOpenConnectionsAndRefusesNewOnesUntilHealed)
   EXPECT_EQ(fresh.receive(1, 2s), "b");
 }
 
+TEST(FaultProxy, LosePartitionKillsOpenConnectionsSilentlyForGoodAndRefusesNewOnesUntilHealed) {
+  EchoServer echo;
+  FaultProxy proxy(to(echo));
+  Client c(proxy.port());
+  ASSERT_TRUE(c.send("a"));
+  ASSERT_EQ(c.receive(1, 2s), "a");
+  EXPECT_EQ(proxy.command("partition lose"), "ok");
+  ASSERT_TRUE(c.send("lost"));
+  EXPECT_TRUE(refused(proxy.port()));
+  proxy.pass();
+  // Healed, yet the connection that lived through it carries nothing, and is not reset either.
+  ASSERT_TRUE(c.send("also lost"));
+  Client::End end;
+  EXPECT_EQ(c.receive(1, 500ms, &end), "");
+  EXPECT_EQ(end, Client::End::Timeout);
+  EXPECT_EQ(echo.connection(0).received, "a");
+  Client fresh(proxy.port());
+  ASSERT_TRUE(fresh.send("b"));
+  EXPECT_EQ(fresh.receive(1, 2s), "b");
+  EXPECT_EQ(echo.connection(1).received, "b");
+}
+
 TEST(FaultProxy, DropPartitionResetsOpenConnectionsAndRefusesNewOnes) {
   EchoServer echo;
   FaultProxy proxy(to(echo));

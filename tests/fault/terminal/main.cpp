@@ -6,7 +6,9 @@
 // application.file: a kiosk's birth-certificate form with the receipt number from its outbox,
 // filed on --filed-on and due on --due-on), and keeps a ChangeFeed (DATA_DIR/feed.sqlite) that
 // pulls the centre's changes every --feed-poll-ms, so the statuses that officers set at central
-// reach the terminal's local status store.
+// reach the terminal's local status store. With --channel counter it is a counter instead: each
+// filing is made at the counter (channel "counter", the fee --fee-minor collected) under the
+// operator session whose token is in --session-file (sent as its bearer, kept with each entry).
 //
 // Standard input, one command a line; each is answered with one line on standard output:
 //   status        → "status written=N pending=P refused=R" (written: entries this data directory
@@ -41,6 +43,7 @@
 #include "guichet/store/sqlite.hpp"
 #include "guichet/sync/change_feed.hpp"
 #include "guichet/sync/client.hpp"
+#include "guichet/testing/filing.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -61,6 +64,9 @@ struct Args {
   std::string filed_on;
   std::string due_on;
   int feed_poll_ms = 200;
+  std::string channel = "kiosk";  // or "counter" (applications only)
+  std::int64_t fee_minor = 0;     // collected at a counter
+  fs::path session_file;          // a counter's operator session token
 };
 
 int usage(const std::string& problem) {
@@ -68,7 +74,8 @@ int usage(const std::string& problem) {
             << "usage: guichet-fault-terminal --data-dir DIR --device ID --secret-file FILE --server URL\n"
             << "                              [--seed N] [--interval-ms MS] [--skew-ms MS] [--service ID]\n"
             << "                              [--work tokens|applications --centre ID --filed-on DATE --due-on DATE\n"
-            << "                               --feed-poll-ms MS]\n";
+            << "                               --feed-poll-ms MS\n"
+            << "                               [--channel kiosk|counter --fee-minor N --session-file FILE]]\n";
   return 2;
 }
 
@@ -126,6 +133,12 @@ int main(int argc, char** argv) {
       a.due_on = v;
     else if (arg == "--feed-poll-ms")
       a.feed_poll_ms = std::atoi(v.c_str());
+    else if (arg == "--channel")
+      a.channel = v;
+    else if (arg == "--fee-minor")
+      a.fee_minor = std::strtoll(v.c_str(), nullptr, 10);
+    else if (arg == "--session-file")
+      a.session_file = v;
     else
       return usage("unknown option " + arg);
   }
@@ -137,6 +150,12 @@ int main(int argc, char** argv) {
   if (applications && (a.filed_on.empty() || a.due_on.empty()))
     return usage("--work applications needs --filed-on and --due-on");
   if (a.feed_poll_ms <= 0) return usage("--feed-poll-ms must be above 0");
+  if (a.channel != "kiosk" && a.channel != "counter")
+    return usage("--channel must be kiosk or counter (got \"" + a.channel + "\")");
+  const bool counter = a.channel == "counter";
+  if (counter && (!applications || a.session_file.empty()))
+    return usage("--channel counter needs --work applications and --session-file");
+  if (!counter && a.fee_minor != 0) return usage("--fee-minor is for --channel counter (a kiosk collects no fee)");
 
   // A file write past RLIMIT_FSIZE then fails with EFBIG instead of killing the process.
   signal(SIGXFSZ, SIG_IGN);
@@ -149,6 +168,15 @@ int main(int argc, char** argv) {
   if (secret.empty()) {
     std::cerr << "terminal " << a.device << ": no device secret in " << a.secret_file << "\n";
     return 2;
+  }
+  std::string session;  // the operator's, at a counter
+  if (counter) {
+    std::ifstream in(a.session_file);
+    std::getline(in, session);
+    if (session.empty()) {
+      std::cerr << "terminal " << a.device << ": no operator session in " << a.session_file << "\n";
+      return 2;
+    }
   }
 
   const fs::path db_path = a.data_dir / "outbox.sqlite";
@@ -214,24 +242,15 @@ int main(int argc, char** argv) {
         std::string receipt;
         if (applications) {
           receipt = outbox->next_application_receipt(a.centre);
-          guichet::sync::json body = {
-              {"receipt", receipt},
-              {"service", "birth-certificate"},
-              {"language", language},
-              {"channel", "kiosk"},
-              {"filed_on", a.filed_on},
-              {"due_on", a.due_on},
-              {"fields",
-               {{"date-of-birth", "2026-11-01"},
-                {"gender", "female"},
-                {"place-of-birth", "home"},
-                {"father-name", "Test Father"},
-                {"mother-name", "Test Mother"},
-                {"address", "House 12, Test Street, Ludhiana"},
-                {"mobile", "98140 12345"}}},
-              {"documents", guichet::sync::json::array({{{"id", "discharge-slip"}, {"present", true}}})},
-              {"fee_minor", 0}};
-          entry = outbox->append("POST", "/api/v1/applications", body.dump(), "", wall_ms() + a.skew_ms,
+          guichet::testing::SampleFiling filing;
+          filing.receipt = receipt;
+          filing.due_on = a.due_on;
+          filing.filed_on = a.filed_on;
+          filing.language = language;
+          filing.channel = a.channel;
+          filing.fee_minor = a.fee_minor;
+          const auto body = guichet::testing::sample_filing(filing);
+          entry = outbox->append("POST", "/api/v1/applications", body.dump(), session, wall_ms() + a.skew_ms,
                                  "application.file");
         } else {
           guichet::sync::json body = {{"service", a.service}, {"priority", priority}, {"language", language}};

@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <iostream>
 #include <set>
 
 #include "centre_server.hpp"
 #include "guichet/config/catalogue_loader.hpp"
 #include "guichet/domain/calendar.hpp"
+#include "guichet/fault/fault_proxy.hpp"
+#include "guichet/testing/filing.hpp"
 
 namespace guichet::server::itest {
 namespace {
@@ -49,22 +52,10 @@ std::string due_for(const std::string& filed_on) {
 }
 
 json filing(const std::string& receipt) {
-  return json{{"receipt", receipt},
-              {"service", "birth-certificate"},
-              {"language", "pa"},
-              {"channel", "kiosk"},
-              {"filed_on", "2026-11-23"},
-              {"due_on", due_for("2026-11-23")},
-              {"fields",
-               {{"date-of-birth", "2026-11-01"},
-                {"gender", "female"},
-                {"place-of-birth", "home"},
-                {"father-name", "Test Father"},
-                {"mother-name", "Test Mother"},
-                {"address", "House 12, Test Street, Ludhiana"},
-                {"mobile", "98140 12345"}}},
-              {"documents", json::array({{{"id", "discharge-slip"}, {"present", true}}})},
-              {"fee_minor", 0}};
+  testing::SampleFiling f;
+  f.receipt = receipt;
+  f.due_on = due_for("2026-11-23");
+  return testing::sample_filing(f);
 }
 
 std::string receipt(int n) {
@@ -153,11 +144,12 @@ class CentralServer {
 
 class Central : public ::testing::Test {
  protected:
-  void start_centre() {
+  // upstream: central's URL as the centre node sees it (default: central itself, no WAN proxy).
+  void start_centre(const std::string& upstream = "") {
     if (!centre_) {
-      centre_ = std::make_unique<CentreServer>(
-          std::vector<std::string>{"--upstream", central_.url(), "--upstream-device", "LDH01", "--upstream-secret-file",
-                                   central_.secret_file("LDH01").string(), "--upstream-poll", "0.1"});
+      centre_ = std::make_unique<CentreServer>(std::vector<std::string>{
+          "--upstream", upstream.empty() ? central_.url() : upstream, "--upstream-device", "LDH01",
+          "--upstream-secret-file", central_.secret_file("LDH01").string(), "--upstream-poll", "0.1"});
     }
     centre_->start();
   }
@@ -178,6 +170,48 @@ class Central : public ::testing::Test {
     auto h = centre_->get("/api/v1/health", {});
     if (h.status != 200) return -1;
     return h.json_body()["relay"].value(state, -1LL);
+  }
+  // The WAN fails while a batch is out: central has stored it, its answer is on the way back, and
+  // the link holds (stall) or loses (lose: the link comes back with its open connections dead)
+  // everything for 3 s. Once the link is back, the relay must use it within about a second (not
+  // wait out its 10 s request timeout), and every application is at central exactly once (the
+  // resent batch is a replay central answers from its idempotency records).
+  void wan_fails_while_a_batch_is_out(fault::Partition mode, std::chrono::milliseconds outage = 3s,
+                                      std::chrono::milliseconds bound = 2500ms) {
+    central_.start();
+    fault::ProxyOptions po;
+    po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
+    fault::FaultProxy wan(po);
+    start_centre("http://127.0.0.1:" + std::to_string(wan.port()));
+    ASSERT_EQ(file_at_centre(1).status, 201);
+    ASSERT_TRUE(eventually([&] { return relay("sent") == 1; }, 20s)) << centre_->process().stderr_text();
+
+    // Central's answers take 2 s to come back: the next batch is stored at central and its answer
+    // still on the link when the WAN fails.
+    wan.delay(fault::Direction::Down, 2000, 0);
+    constexpr int kFiled = 30;
+    for (int n = 2; n <= kFiled; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
+    ASSERT_TRUE(eventually([&] { return central_.applications() >= 2; }, 10s)) << central_.applications();
+    wan.partition(mode);
+    std::this_thread::sleep_for(outage);  // the fault's length, not a wait for an event
+    ASSERT_GT(relay("pending"), 0) << "no batch was out when the WAN failed";
+
+    const auto healed = std::chrono::steady_clock::now();
+    wan.pass();
+    ASSERT_TRUE(eventually([&] { return relay("sent") == kFiled; }, 20s)) << relay("sent") << " of " << kFiled << "\n"
+                                                                          << centre_->process().stderr_text();
+    const auto took = std::chrono::steady_clock::now() - healed;
+    std::cout << "everything at central " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+              << " ms after the heal" << std::endl;
+    // Noticed within about a second of the heal (probes every 250 ms) when a probe saw the link
+    // down, else 4 s after the batch was sent; waiting out the 10 s request timeout would take
+    // about 7 s (3 s outage) or 9.6 s (200 ms outage) here.
+    EXPECT_LT(took, bound) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms after heal";
+    EXPECT_EQ(relay("refused"), 0);
+    EXPECT_EQ(central_.applications(), kFiled);
+    EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(DISTINCT receipt) FROM applications"), kFiled);
+    EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM application_history WHERE status = 'with_department'"),
+              kFiled);
   }
   CentralServer central_;
   std::unique_ptr<CentreServer> centre_;
@@ -325,6 +359,28 @@ TEST_F(Central, RelayUsesTheLinkWithinAFractionOfASecondOfItsReturn) {
   // Probed every 250 ms: central's answer, stored at both ends, well within a second and a half.
   EXPECT_LT(took, 1500ms) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
   EXPECT_EQ(central_.applications(), 1);
+}
+
+TEST_F(Central, RelayResendsWithinASecondWhenTheWanComesBackWithItsConnectionsDead) {
+  wan_fails_while_a_batch_is_out(fault::Partition::Lose);
+  // The batch that was out was given up once the link answered again, not timed out.
+  EXPECT_NE(centre_->process().stderr_text().find("relay: the link to central came back while"), std::string::npos)
+      << centre_->process().stderr_text();
+}
+
+TEST_F(Central, RelayResendsWhenAnOutageTooShortForItsProbesKilledItsConnection) {
+  // Over before the first probe (750 ms): every probe is answered, yet the batch's connection is
+  // dead. It is resent 4 s after it was sent (RelayOptions::unanswered_limit), not after 10 s.
+  wan_fails_while_a_batch_is_out(fault::Partition::Lose, 200ms, 6s);
+  EXPECT_NE(centre_->process().stderr_text().find(
+                "relay: central answers on new connections but not on the one in use while"),
+            std::string::npos)
+      << centre_->process().stderr_text();
+}
+
+TEST_F(Central, RelayStoresEverythingOnceWhenAStalledWanPassesWhatItHeld) {
+  // The held answer and a resent batch may both arrive: still exactly once, and as fast.
+  wan_fails_while_a_batch_is_out(fault::Partition::Stall);
 }
 
 TEST_F(Central, EveryApplicationReachesCentralOnceThroughOutagesAndKills) {

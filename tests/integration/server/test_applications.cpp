@@ -8,6 +8,7 @@
 #include "centre_server.hpp"
 #include "guichet/config/catalogue_loader.hpp"
 #include "guichet/domain/calendar.hpp"
+#include "guichet/testing/filing.hpp"
 
 namespace guichet::server::itest {
 namespace {
@@ -37,23 +38,11 @@ std::string due_for(const std::string& service, const std::string& filed_on) {
 }
 
 json filing(const std::string& receipt, const std::string& channel = "kiosk") {
-  return json{{"receipt", receipt},
-              {"service", "birth-certificate"},
-              {"language", "pa"},
-              {"channel", channel},
-              {"filed_on", "2026-11-23"},
-              {"due_on", due_for("birth-certificate", "2026-11-23")},
-              {"fields",
-               {{"date-of-birth", "2026-11-01"},
-                {"gender", "female"},
-                {"place-of-birth", "home"},
-                {"father-name", "Test Father"},
-                {"mother-name", "Test Mother"},
-                {"address", "House 12, Test Street, Ludhiana"},
-                {"mobile", "98140 12345"}}},
-              {"documents", json::array({{{"id", "discharge-slip"}, {"present", true}},
-                                         {{"id", "parents-id"}, {"present", false}}})},
-              {"fee_minor", 0}};
+  testing::SampleFiling f;
+  f.receipt = receipt;
+  f.due_on = due_for("birth-certificate", "2026-11-23");
+  f.channel = channel;
+  return testing::sample_filing(f);
 }
 
 class Applications : public ::testing::Test {

@@ -7,6 +7,7 @@
 #include "guichet/config/catalogue_loader.hpp"
 #include "guichet/domain/calendar.hpp"
 #include "guichet/domain/hlc.hpp"
+#include "guichet/testing/filing.hpp"
 
 namespace guichet::server::itest {
 namespace {
@@ -40,23 +41,11 @@ std::string application_body(const std::string& receipt) {
     return domain::format_date(domain::due_date(
         cat.value().calendar, d, cat.value().service("birth-certificate")->time_limit_days, domain::Filed::AtCentre));
   }();
-  return json{{"receipt", receipt},
-              {"service", "birth-certificate"},
-              {"language", "en"},
-              {"channel", "kiosk"},
-              {"filed_on", "2026-11-23"},
-              {"due_on", due},
-              {"fields",
-               {{"date-of-birth", "2026-11-01"},
-                {"gender", "male"},
-                {"place-of-birth", "hospital"},
-                {"father-name", "Test Father"},
-                {"mother-name", "Test Mother"},
-                {"address", "House 12, Test Street, Ludhiana"},
-                {"mobile", "9814012345"}}},
-              {"documents", json::array()},
-              {"fee_minor", 0}}
-      .dump();
+  testing::SampleFiling f;
+  f.receipt = receipt;
+  f.due_on = due;
+  f.language = "en";
+  return testing::sample_filing(f).dump();
 }
 
 json entry(std::int64_t seq, const std::string& device, const std::string& receipt) {

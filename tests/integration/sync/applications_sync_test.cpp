@@ -14,6 +14,7 @@
 #include "guichet/domain/calendar.hpp"
 #include "guichet/sync/change_feed.hpp"
 #include "guichet/sync/client.hpp"
+#include "guichet/testing/filing.hpp"
 
 using namespace std::chrono_literals;
 using guichet::sync::ChangeFeed;
@@ -41,22 +42,11 @@ std::string due_on() {
 }
 
 json filing(const std::string& receipt) {
-  return json{{"receipt", receipt},
-              {"service", "birth-certificate"},
-              {"language", "en"},
-              {"channel", "kiosk"},
-              {"filed_on", "2026-11-23"},
-              {"due_on", due_on()},
-              {"fields",
-               {{"date-of-birth", "2026-11-01"},
-                {"gender", "female"},
-                {"place-of-birth", "home"},
-                {"father-name", "Test Father"},
-                {"mother-name", "Test Mother"},
-                {"address", "House 12, Test Street, Ludhiana"},
-                {"mobile", "9814012345"}}},
-              {"documents", json::array()},
-              {"fee_minor", 0}};
+  guichet::testing::SampleFiling f;
+  f.receipt = receipt;
+  f.due_on = due_on();
+  f.language = "en";
+  return guichet::testing::sample_filing(f);
 }
 
 // How many times each receipt is stored, read from the server's file.

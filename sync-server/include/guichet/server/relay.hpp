@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <future>
 #include <mutex>
 #include <set>
@@ -33,6 +34,19 @@ struct RelayOptions {
   // within a fraction of a second.
   std::chrono::milliseconds link_probe{250};
   std::chrono::milliseconds request_timeout{10000};
+  // A request to central with no answer after this long is watched: central's health is asked
+  // every link_probe on a fresh connection. When a probe found the link down and a later one is
+  // answered, the link came back while the request was out, and a connection that lived through
+  // the outage may never answer (its bytes lost, its peer gone): the request is abandoned (its
+  // connection closed) and sent again at once instead of waiting out request_timeout. A resent
+  // batch is a replay that central answers from its idempotency records.
+  std::chrono::milliseconds stall_probe_after{750};
+  // An outage shorter than stall_probe_after is not seen by the probes, yet may have killed the
+  // request's connection: a request still without an answer this long after it was sent, while
+  // every probe is answered, is abandoned and resent too. A request that is only slow is then
+  // sent again as well; central answers the copy once the first is done (same keys), so nothing
+  // is filed twice and little time is lost.
+  std::chrono::milliseconds unanswered_limit{4000};
 };
 
 class Relay {
@@ -50,8 +64,26 @@ class Relay {
   void run_upload();
   void run_pull();
   // One batch: true when it made progress (more may be waiting).
-  // Unreachable: central gave no answer at all (the link is down).
-  enum class Step { Progress, Idle, Failed, Unreachable };
+  // Unreachable: central gave no answer at all (the link is down). Resend: the request was
+  // abandoned because the link came back while it was out (see stall_probe_after).
+  enum class Step { Progress, Idle, Failed, Unreachable, Resend };
+  // A request to central from one of the two threads, watched while it is out.
+  enum Slot { kUpload = 0, kPull = 1 };
+  struct InFlight {
+    bool active = false;
+    std::uint64_t generation = 0;  // bumped by every request of this slot
+    std::chrono::steady_clock::time_point since;
+    bool saw_down = false;             // a probe found the link down while this request was out
+    std::atomic<bool> abandon{false};  // the request's cancel flag (set by the watch or stop())
+    bool abandoned_by_watch = false;   // the link came back: send it again
+    const char* why = "";              // for the log, when abandoned_by_watch
+  };
+  // Sends one request of `slot` under the watch; `abandoned` says why the watch gave it up
+  // (empty: it did not).
+  sync::HttpResponse send_watched(Slot slot, sync::ApiClient& client, const std::string& method,
+                                  const std::string& path, const std::string& body, sync::RequestOptions ro,
+                                  std::string& abandoned);
+  void run_watch();
   Step upload_once(sync::ApiClient& client);
   Step pull_once(sync::ApiClient& client);
   bool wait(std::chrono::milliseconds d, bool upload);  // false when stopping
@@ -68,7 +100,8 @@ class Relay {
   bool stopping_ = false;
   bool woken_ = false;
   std::atomic<bool> cancel_{false};
-  std::thread upload_thread_, pull_thread_;
+  std::thread upload_thread_, pull_thread_, watch_thread_;
+  InFlight in_flight_[2];  // guarded by mu_, except each one's abandon flag
   // Upload thread only. Central's answers to one batch are stored at the centre while the next
   // batch travels: at most one such write in flight, its rows left out of the next read.
   std::future<Response> marking_;

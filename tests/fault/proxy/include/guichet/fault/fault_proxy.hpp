@@ -19,6 +19,10 @@ enum class Partition {
   None,
   Stall,  // new connections are refused; open ones stay open but nothing passes until healed
   Drop,   // new connections are refused; open ones are reset
+  // New connections are refused; open ones stay open but what they carry is lost, also after the
+  // heal, without a reset: a link that came back with its connections dead (a modem that
+  // reconnected with a new address, a NAT that forgot them). New connections after the heal pass.
+  Lose,
 };
 
 struct DirectionFaults {

@@ -1,0 +1,26 @@
+// A sample application filing for tests: the body of POST /api/v1/applications (and of a protocol
+// v1 entry of kind application.file) for the demo catalogue's birth-certificate service, with a
+// form that passes the catalogue's checks. One definition for the integration tests and the fault
+// terminal, so a change to the filing shape is made once.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace guichet::testing {
+
+struct SampleFiling {
+  std::string receipt;                  // "LDH01-K1-000001": centre, device, number
+  std::string due_on;                   // the catalogue's due date for filed_on (the server checks it)
+  std::string filed_on = "2026-11-23";  // a Monday of the demo calendar
+  std::string language = "pa";
+  std::string channel = "kiosk";  // or "counter" (a counter device, with the fee it collected)
+  std::int64_t fee_minor = 0;     // a kiosk collects no fee
+};
+
+// {"receipt", "service": "birth-certificate", "language", "channel", "filed_on", "due_on",
+//  "fields": {…}, "documents": [{"id": "discharge-slip", "present": true}], "fee_minor"}
+nlohmann::json sample_filing(const SampleFiling& filing);
+
+}  // namespace guichet::testing
