@@ -7,7 +7,9 @@
 // kiosk sizes its controls from the setting).
 #include "guichet/ui/touch_target.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 #include <tuple>
@@ -84,6 +86,15 @@ class KioskTouchTargetTest : public ::testing::TestWithParam<std::tuple<std::str
     for (const auto& i : items) controls += i.kind == ui::ScreenItem::Kind::Control && i.enabled;
     ASSERT_GT(controls, 0) << screen << ": no controls read back";
     const double dpi = ui::screen_dpi(diagonal(), 1920, 1080);
+    // The smallest side of any enabled control, for the record (docs/ui.md quotes these).
+    double least_w = 1e9, least_h = 1e9;
+    for (const auto& i : items) {
+      if (i.kind != ui::ScreenItem::Kind::Control || !i.enabled) continue;
+      least_w = std::min(least_w, i.rect.w / ui::px_per_mm(dpi));
+      least_h = std::min(least_h, i.rect.h / ui::px_per_mm(dpi));
+    }
+    std::printf("| %s, %.1f\", %s: narrowest control %.1f mm, lowest %.1f mm\n", theme().c_str(), diagonal(),
+                screen.c_str(), least_w, least_h);
     for (const auto& p : ui::small_touch_targets(items, dpi)) {
       ADD_FAILURE() << theme() << " theme, " << diagonal() << "\" panel, " << screen << ": " << p.to_string();
     }
