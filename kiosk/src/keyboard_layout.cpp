@@ -191,6 +191,42 @@ KeyboardLayout keyboard_layout(KeyboardKind kind, Script script, const Tr& t) {
   return latin(t, script_for(t.language()));
 }
 
+KeyboardLayout reflowed(const KeyboardLayout& layout, std::size_t rows, int max_columns) {
+  if (rows == 0 || layout.rows.size() <= rows) return layout;
+  std::vector<Key> keys;
+  int units = 0;
+  for (const auto& row : layout.rows) {
+    for (const auto& k : row) {
+      keys.push_back(k);
+      units += k.width;
+    }
+  }
+  // Rows filled in order; the shortest row length that needs no more than `rows` rows.
+  auto pack = [&keys](int columns) {
+    std::vector<std::vector<Key>> out(1);
+    int used = 0;
+    for (const auto& k : keys) {
+      if (used > 0 && used + k.width > columns) {
+        out.emplace_back();
+        used = 0;
+      }
+      out.back().push_back(k);
+      used += k.width;
+    }
+    return out;
+  };
+  const auto n = static_cast<int>(rows);
+  int widest = layout.columns;
+  for (const auto& k : keys) widest = std::max(widest, k.width);
+  int columns = std::max(widest, std::min((units + n - 1) / n, max_columns));
+  auto packed = pack(columns);
+  while (packed.size() > rows && columns < max_columns) packed = pack(++columns);
+  KeyboardLayout out = layout;
+  out.rows = std::move(packed);
+  out.columns = columns;
+  return out;
+}
+
 std::size_t code_points(std::string_view s) {
   return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }

@@ -53,6 +53,12 @@ struct KeyboardLayout {
 // accents row (French) and names the key back to the native script; `t` translates Space and Erase.
 KeyboardLayout keyboard_layout(KeyboardKind kind, Script script, const Tr& t);
 
+// The same keys in the same order in at most `rows` rows: longer rows (more columns) for a screen
+// that has not the height for the layout's rows at a finger's size. A layout with no more rows
+// than that is returned as it is; `max_columns` bounds the row length (keys stay as wide as they
+// must be) and wins over `rows`.
+KeyboardLayout reflowed(const KeyboardLayout& layout, std::size_t rows, int max_columns);
+
 // Applies a key to `value`, never past `max_chars` code points; true when the value changed.
 // ToLatin/ToNative keys do not edit (the caller switches layouts).
 bool press(const KeyboardLayout& layout, const Key& key, std::string& value, std::size_t max_chars);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -49,12 +50,59 @@ std::vector<ScriptFonts> default_fonts() {
 
 namespace {
 
-// The file of `family` (regular weight, upright), or "" when fontconfig has no such family: its
-// best match for an unknown family is some other font, which must not pass for it.
-std::string find_family(const std::string& family) {
+bool same_family(FcPattern* font, const std::string& family) {
+  FcChar8* found = nullptr;
+  for (int i = 0; FcPatternGetString(font, FC_FAMILY, i, &found) == FcResultMatch; ++i) {
+    if (strcasecmp(reinterpret_cast<const char*>(found), family.c_str()) == 0) return true;
+  }
+  return false;
+}
+
+bool has_style_word(FcPattern* font, const char* const* words) {
+  FcChar8* style = nullptr;
+  for (int i = 0; FcPatternGetString(font, FC_STYLE, i, &style) == FcResultMatch; ++i) {
+    for (const char* const* w = words; *w; ++w) {
+      if (strcasestr(reinterpret_cast<const char*>(style), *w)) return true;
+    }
+  }
+  return false;
+}
+
+// A face's style names it the family's upright regular: "Regular", or the older "Book", "Normal",
+// "Roman". A file's weight cannot be trusted for this: Debian's NotoNastaliqUrdu-Bold.ttf declares
+// the regular weight (400) in its OS/2 table, and only its style says "Bold".
+bool regular_style(FcPattern* font) {
+  static const char* const kRegular[] = {"Regular", "Book", "Normal", "Roman", nullptr};
+  static const char* const kNot[] = {"Bold",  "Black", "Heavy",     "Italic", "Oblique",
+                                     "Light", "Thin",  "Condensed", nullptr};
+  return has_style_word(font, kRegular) && !has_style_word(font, kNot);
+}
+
+// A real bold face: its style says so (see regular_style for why the weight alone is not enough),
+// or, for a family whose styles say nothing, its weight does.
+bool bold_style(FcPattern* font) {
+  static const char* const kBold[] = {"Bold", nullptr};
+  static const char* const kNot[] = {"Italic", "Oblique", "Condensed", "Extra", "Ultra", "Semi", "Demi", nullptr};
+  if (has_style_word(font, kBold)) return !has_style_word(font, kNot);
+  int weight = 0;
+  return FcPatternGetInteger(font, FC_WEIGHT, 0, &weight) == FcResultMatch && weight >= FC_WEIGHT_DEMIBOLD &&
+         !regular_style(font);
+}
+
+std::string file_of(FcPattern* font) {
+  FcChar8* file = nullptr;
+  if (FcPatternGetString(font, FC_FILE, 0, &file) != FcResultMatch) return {};
+  return reinterpret_cast<const char*>(file);
+}
+
+// Fontconfig's best match for `family` in `style` at `weight`, upright; "" when its best match is
+// another family (its answer for an unknown family is some other font, which must not pass for it)
+// or `accept` refuses the face.
+std::string match_face(const std::string& family, const char* style, int weight, bool (*accept)(FcPattern*)) {
   FcPattern* pattern = FcPatternCreate();
   FcPatternAddString(pattern, FC_FAMILY, reinterpret_cast<const FcChar8*>(family.c_str()));
-  FcPatternAddInteger(pattern, FC_WEIGHT, FC_WEIGHT_REGULAR);
+  FcPatternAddString(pattern, FC_STYLE, reinterpret_cast<const FcChar8*>(style));
+  FcPatternAddInteger(pattern, FC_WEIGHT, weight);
   FcPatternAddInteger(pattern, FC_SLANT, FC_SLANT_ROMAN);
   FcConfigSubstitute(nullptr, pattern, FcMatchPattern);
   FcDefaultSubstitute(pattern);
@@ -62,46 +110,51 @@ std::string find_family(const std::string& family) {
   FcPattern* match = FcFontMatch(nullptr, pattern, &result);
   std::string file;
   if (match) {
-    FcChar8* found_family = nullptr;
-    FcChar8* found_file = nullptr;
-    for (int i = 0; FcPatternGetString(match, FC_FAMILY, i, &found_family) == FcResultMatch; ++i) {
-      if (strcasecmp(reinterpret_cast<const char*>(found_family), family.c_str()) == 0 &&
-          FcPatternGetString(match, FC_FILE, 0, &found_file) == FcResultMatch) {
-        file = reinterpret_cast<const char*>(found_file);
-        break;
-      }
-    }
+    if (same_family(match, family) && (!accept || accept(match))) file = file_of(match);
     FcPatternDestroy(match);
   }
   FcPatternDestroy(pattern);
   return file;
 }
 
-// The bold file of `family`, or "" when fontconfig has only lighter weights of it (its match for a
-// bold request is then the regular file, which the caller already has).
-std::string find_bold(const std::string& family) {
+// The first of the family's installed faces (in a stable order: by file) that `accept` takes, or "".
+std::string listed_face(const std::string& family, bool (*accept)(FcPattern*)) {
   FcPattern* pattern = FcPatternCreate();
   FcPatternAddString(pattern, FC_FAMILY, reinterpret_cast<const FcChar8*>(family.c_str()));
-  FcPatternAddInteger(pattern, FC_WEIGHT, FC_WEIGHT_BOLD);
-  FcPatternAddInteger(pattern, FC_SLANT, FC_SLANT_ROMAN);
-  FcConfigSubstitute(nullptr, pattern, FcMatchPattern);
-  FcDefaultSubstitute(pattern);
-  FcResult result = FcResultNoMatch;
-  FcPattern* match = FcFontMatch(nullptr, pattern, &result);
+  FcObjectSet* objects = FcObjectSetBuild(FC_FAMILY, FC_STYLE, FC_WEIGHT, FC_SLANT, FC_FILE, nullptr);
+  FcFontSet* fonts = FcFontList(nullptr, pattern, objects);
   std::string file;
-  if (match) {
-    FcChar8* found_family = nullptr;
-    FcChar8* found_file = nullptr;
-    int weight = 0;
-    const bool same_family = FcPatternGetString(match, FC_FAMILY, 0, &found_family) == FcResultMatch &&
-                             strcasecmp(reinterpret_cast<const char*>(found_family), family.c_str()) == 0;
-    if (same_family && FcPatternGetInteger(match, FC_WEIGHT, 0, &weight) == FcResultMatch &&
-        weight >= FC_WEIGHT_DEMIBOLD && FcPatternGetString(match, FC_FILE, 0, &found_file) == FcResultMatch) {
-      file = reinterpret_cast<const char*>(found_file);
+  if (fonts) {
+    for (int i = 0; i < fonts->nfont; ++i) {
+      FcPattern* font = fonts->fonts[i];
+      int slant = FC_SLANT_ROMAN;
+      FcPatternGetInteger(font, FC_SLANT, 0, &slant);
+      if (slant != FC_SLANT_ROMAN || !same_family(font, family) || !accept(font)) continue;
+      const std::string candidate = file_of(font);
+      if (!candidate.empty() && (file.empty() || candidate < file)) file = candidate;
     }
-    FcPatternDestroy(match);
+    FcFontSetDestroy(fonts);
   }
+  FcObjectSetDestroy(objects);
   FcPatternDestroy(pattern);
+  return file;
+}
+
+// The file of `family`'s regular upright face, or "" when fontconfig has no such family. Asked by
+// style name ("Regular") as well as weight, and the answer's style is checked: a family whose
+// faces all claim the regular weight (Noto Nastaliq Urdu on Debian) would otherwise give its Bold
+// file. A family with no face named as regular gets fontconfig's nearest upright face.
+std::string find_family(const std::string& family) {
+  std::string file = match_face(family, "Regular", FC_WEIGHT_REGULAR, regular_style);
+  if (file.empty()) file = listed_face(family, regular_style);
+  if (file.empty()) file = match_face(family, "Regular", FC_WEIGHT_REGULAR, nullptr);
+  return file;
+}
+
+// The bold file of `family`, or "" when it has no bold face (the caller keeps the regular file).
+std::string find_bold(const std::string& family) {
+  std::string file = match_face(family, "Bold", FC_WEIGHT_BOLD, bold_style);
+  if (file.empty()) file = listed_face(family, bold_style);
   return file;
 }
 
@@ -127,7 +180,7 @@ std::string request_key(const ScriptFonts& want) {
   return key;
 }
 
-constexpr const char* kCacheHeader = "guichet-font-cache 1";
+constexpr const char* kCacheHeader = "guichet-font-cache 2";
 
 // The cached files for `wanted`, in its order, or nothing when the cache is missing, unreadable,
 // for other requests, older than the system's fonts, or names a file that changed.

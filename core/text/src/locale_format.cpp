@@ -4,7 +4,10 @@
 #include "guichet/text/locale_format.hpp"
 
 #include <dlfcn.h>
+#include <limits.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -14,14 +17,62 @@ namespace guichet::text {
 
 namespace {
 
-// The module from the build tree, else from where it is installed; GUICHET_TEXT_ICU_MODULE, when
-// set, is tried first.
+constexpr const char* kModuleFile = "libguichet_text_icu.so";
+
+std::string directory_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash == 0 ? 1 : slash);
+}
+
+// The directory of the running program, from /proc/self/exe; "" when it cannot be read.
+std::string program_directory() {
+  char buf[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return {};
+  return directory_of(std::string(buf, static_cast<std::size_t>(n)));
+}
+
+// The directory of the object this code is linked into: the program itself when guichet_text is
+// linked statically, else the shared library's.
+std::string library_directory() {
+  static const char anchor = 0;
+  Dl_info info{};
+  if (dladdr(&anchor, &info) == 0 || !info.dli_fname) return {};
+  const std::string path = info.dli_fname;
+  return path.empty() || path[0] != '/' ? std::string() : directory_of(path);
+}
+
+}  // namespace
+
+std::vector<std::string> locale_module_candidates(const char* from_env, const std::vector<std::string>& program_dirs) {
+  std::vector<std::string> out;
+  auto add = [&out](std::string path) {
+    if (path.empty() || std::find(out.begin(), out.end(), path) != out.end()) return;
+    out.push_back(std::move(path));
+  };
+  if (from_env && *from_env) add(from_env);
+  for (const auto& dir : program_dirs) {
+    if (dir.empty()) continue;
+    add(dir + "/" + kModuleFile);                 // beside the program (a copied build)
+    add(dir + "/../lib/guichet/" + kModuleFile);  // an install moved to another prefix
+    add(dir + "/../lib/" + kModuleFile);
+  }
+  add(GUICHET_TEXT_ICU_BUILD_PATH);
+  add(GUICHET_TEXT_ICU_INSTALL_PATH);
+  return out;
+}
+
+std::vector<std::string> locale_module_candidates() {
+  return locale_module_candidates(std::getenv("GUICHET_TEXT_ICU_MODULE"), {program_directory(), library_directory()});
+}
+
+namespace {
+
+// The first module of locale_module_candidates() that opens and is of this version.
 const LocaleFormatModule* open_module() {
   std::string tried;
-  const char* from_env = std::getenv("GUICHET_TEXT_ICU_MODULE");
-  const char* candidates[] = {from_env, GUICHET_TEXT_ICU_BUILD_PATH, GUICHET_TEXT_ICU_INSTALL_PATH};
-  for (const char* path : candidates) {
-    if (!path || !*path) continue;
+  for (const std::string& candidate : locale_module_candidates()) {
+    const char* path = candidate.c_str();
     void* handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
       const char* why = dlerror();

@@ -460,8 +460,8 @@ bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind k
 
 }  // namespace
 
-bool Frame::button(std::string_view label, ButtonKind kind, float width, bool enabled) {
-  return draw_button(ctx_, label, kind, width, 0, enabled);
+bool Frame::button(std::string_view label, ButtonKind kind, float width, bool enabled, float height) {
+  return draw_button(ctx_, label, kind, width, height, enabled);
 }
 
 bool Frame::tile(const Tile& tile, float width, float height) {

@@ -21,6 +21,7 @@ Theme sized_for_touch(Theme theme, double px_per_mm, int height_px, double min_m
   z.button_height = std::max(z.button_height, least);
   z.tile_height = std::max(z.tile_height, least);
   z.corner_control = std::max(z.corner_control, least);
+  z.touch_min = std::max(z.touch_min, least);
   // Number-pad keys are 0.8 of their side high.
   z.pad_key = std::max(z.pad_key, std::ceil(least / 0.8f));
   return theme;

@@ -44,22 +44,65 @@ void value_in(ui::Frame& f, const ui::Rect& r, const std::string& value, const s
 
 // A field's row above its keyboard: Back, what was typed, and the next step side by side, so the
 // keyboard below keeps room for keys a finger can hit (15 mm) in the large-text theme too.
+// `height` 0: the theme's button height.
 void value_row(ui::Frame& f, const View& v, std::vector<Action>& out, const std::string& value,
                const std::string& placeholder, const std::string& next_label, Action::Kind next,
-               bool next_enabled = true) {
+               bool next_enabled = true, float height = 0) {
   const auto& t = f.theme();
   const float s = f.scale();
-  const float h = t.sizes.button_height * s, gap = t.sizes.spacing * s;
+  const float h = height > 0 ? height : t.sizes.button_height * s, gap = t.sizes.spacing * s;
   const ui::Rect c = f.content();
   const float y = f.cursor().y;
   const float back_w = std::min(c.w * 0.22f, 360 * s);
   const float next_w = std::min(c.w * 0.25f, 420 * s);
   f.set_cursor(c.x, y);
-  if (f.button("\u2190 " + v.tr("Back"), ui::ButtonKind::Secondary, back_w)) out.push_back({Action::Kind::Back, {}});
+  if (f.button("\u2190 " + v.tr("Back"), ui::ButtonKind::Secondary, back_w, true, h)) {
+    out.push_back({Action::Kind::Back, {}});
+  }
   f.set_cursor(c.x + c.w - next_w, y);
-  if (f.button(next_label, ui::ButtonKind::Primary, next_w, next_enabled)) out.push_back({next, {}});
+  if (f.button(next_label, ui::ButtonKind::Primary, next_w, next_enabled, h)) out.push_back({next, {}});
   value_in(f, {c.x + back_w + gap, y, c.w - back_w - next_w - 2 * gap, h}, value, placeholder);
   f.set_cursor(c.x, y + h + gap);
+}
+
+// How a screen with a keyboard (a form field, the status check) makes room for keys of the least
+// touch size (15 mm on the kiosk's panel) when its full layout leaves too little: first the row
+// of Back, the value and Next comes down from the theme's button height to the least size that
+// still holds its text, then the centre's name (already on the start screen) goes, then the
+// question count moves up beside the question. Large text on a fine panel (15.6 inches at
+// 1920x1080) needs all three; other themes and panels keep the full layout.
+struct KeyboardScreenPlan {
+  float value_h = 0;           // 0: the theme's button height
+  bool centre_name = true;     // the header line
+  bool count_own_line = true;  // the question count on its own line (else beside the question)
+};
+
+KeyboardScreenPlan plan_keyboard_screen(const ui::Frame& f, float keyboard_least, bool has_header,
+                                        const std::string& count, const std::string& question, float other_texts_h) {
+  KeyboardScreenPlan plan;
+  plan.centre_name = has_header;
+  plan.count_own_line = !count.empty();
+  if (keyboard_least <= 0) return plan;
+  const auto& t = f.theme();
+  const float s = f.scale(), gap = t.sizes.spacing * s, width = f.content().w;
+  const float header_h = f.line_height(ui::TextStyle::Small) + gap;
+  const float count_h = count.empty() ? 0 : f.measure(count, ui::TextStyle::Small, width).y + gap;
+  const float below = f.content().y + f.content().h - f.cursor().y;
+  auto room = [&] {
+    const float value = plan.value_h > 0 ? plan.value_h : t.sizes.button_height * s;
+    return below - (plan.centre_name ? header_h : 0) - (plan.count_own_line ? count_h : 0) - other_texts_h - value -
+           gap;
+  };
+  if (room() >= keyboard_least) return plan;
+  plan.value_h = std::min(t.sizes.button_height * s,
+                          std::max(t.sizes.touch_min * s + 1, f.line_height(ui::TextStyle::Large) + gap));
+  if (room() >= keyboard_least) return plan;
+  plan.centre_name = false;
+  if (room() >= keyboard_least || count.empty()) return plan;
+  // Beside the question only when both fit on its line.
+  const ui::Vec2 q = f.measure(question, ui::TextStyle::Heading, 0), c = f.measure(count, ui::TextStyle::Small, 0);
+  if (q.x + gap + c.x <= width) plan.count_own_line = false;
+  return plan;
 }
 
 std::string shown_value(const domain::FormField& field, const std::string& value, const std::string& lang,
@@ -159,28 +202,48 @@ std::vector<Action> FieldScreen::draw(ui::Frame& f, const View& v) {
   if (!svc || v.state.draft.field >= svc->form.size()) return out;
   const std::string& lang = v.state.language;
   const domain::FormField& field = svc->form[v.state.draft.field];
+  const bool keys = field.type != domain::FieldType::Choice && field.type != domain::FieldType::YesNo;
+  const std::string context = std::to_string(v.state.session) + "|" + svc->id + "|" + field.id;
   // In audio mode the bar takes the bottom of the screen: the centre's name and the question count
   // give their room to the keyboard, whose keys stay finger-sized in the large-text theme too.
-  if (!v.state.audio) {
-    draw_header(f, v);
-    f.text(screen_text(svc->name, lang) + " \u00B7 " +
-               v.tr("Question {n} of {total}", {{"n", v.t().number(static_cast<std::int64_t>(v.state.draft.field + 1))},
-                                                {"total", v.t().number(static_cast<std::int64_t>(svc->form.size()))}}),
-           ui::TextStyle::Small, ui::Tone::Muted, ui::Align::Center);
-  }
-  f.text(screen_text(field.label, lang) + (field.required ? "" : " (" + v.tr("optional") + ")"), ui::TextStyle::Heading,
-         ui::Tone::Normal, ui::Align::Left);
+  const std::string count = v.state.audio
+                                ? std::string()
+                                : screen_text(svc->name, lang) + " \u00B7 " +
+                                      v.tr("Question {n} of {total}",
+                                           {{"n", v.t().number(static_cast<std::int64_t>(v.state.draft.field + 1))},
+                                            {"total", v.t().number(static_cast<std::int64_t>(svc->form.size()))}});
+  const std::string question = screen_text(field.label, lang) + (field.required ? "" : " (" + v.tr("optional") + ")");
   const std::string& help = screen_text(field.help, lang);
-  if (!help.empty()) f.text(help, ui::TextStyle::Body, ui::Tone::Muted, ui::Align::Left);
-
   auto it = v.state.draft.values.find(field.id);
   std::string value = it == v.state.draft.values.end() ? std::string() : it->second;
-  if (const auto* p = problem_of(v.state.draft, field.id)) {
-    f.text(problem_text(v.t(), field, *p), ui::TextStyle::Body, ui::Tone::Danger, ui::Align::Left);
+  const auto* problem = problem_of(v.state.draft, field.id);
+  const std::string problem_line = problem ? problem_text(v.t(), field, *problem) : std::string();
+
+  KeyboardScreenPlan plan;
+  plan.centre_name = !v.state.audio && v.state.catalogue;
+  plan.count_own_line = !count.empty();
+  if (keys) {
+    const float w = f.content().w, gap = f.theme().sizes.spacing * f.scale();
+    float texts = f.measure(question, ui::TextStyle::Heading, w).y + gap;
+    if (!help.empty()) texts += f.measure(help, ui::TextStyle::Body, w).y + gap;
+    if (!problem_line.empty()) texts += f.measure(problem_line, ui::TextStyle::Body, w).y + gap;
+    plan = plan_keyboard_screen(f, keyboard_least_height(f, v, keyboard_for(field), keyboard_, context),
+                                plan.centre_name, count, question, texts);
   }
+  if (plan.centre_name) draw_header(f, v);
+  if (plan.count_own_line) f.text(count, ui::TextStyle::Small, ui::Tone::Muted, ui::Align::Center);
+  const float question_y = f.cursor().y;
+  f.text(question, ui::TextStyle::Heading, ui::Tone::Normal, ui::Align::Left);
+  if (!plan.count_own_line && !count.empty()) {
+    // Beside the question, at the line's other end.
+    f.text_in({f.content().x, question_y, f.content().w, f.line_height(ui::TextStyle::Heading)}, count,
+              ui::TextStyle::Small, ui::Tone::Muted, ui::Align::Right);
+  }
+  if (!help.empty()) f.text(help, ui::TextStyle::Body, ui::Tone::Muted, ui::Align::Left);
+  if (!problem_line.empty()) f.text(problem_line, ui::TextStyle::Body, ui::Tone::Danger, ui::Align::Left);
 
   const std::string next = v.state.draft.from_review ? v.tr("Done") : v.tr("Next") + " \u2192";
-  if (field.type == domain::FieldType::Choice || field.type == domain::FieldType::YesNo) {
+  if (!keys) {
     std::vector<ui::Tile> tiles;
     std::vector<std::string> ids;
     if (field.type == domain::FieldType::YesNo) {
@@ -205,10 +268,9 @@ std::vector<Action> FieldScreen::draw(ui::Frame& f, const View& v) {
 
   std::string example =
       field.example.empty() ? std::string() : v.tr("For example: {example}", {{"example", field.example}});
-  value_row(f, v, out, value, example, next, Action::Kind::FieldNext);
+  value_row(f, v, out, value, example, next, Action::Kind::FieldNext, true, plan.value_h);
   const std::size_t max = static_cast<std::size_t>(field.max_length.value_or(domain::kMaxValueChars));
-  if (keyboard(f, v, value, keyboard_for(field), max, keyboard_,
-               std::to_string(v.state.session) + "|" + svc->id + "|" + field.id)) {
+  if (keyboard(f, v, value, keyboard_for(field), max, keyboard_, context)) {
     out.push_back({Action::Kind::FieldInput, value});
   }
   if (f.key_pressed(SDLK_RETURN) || f.key_pressed(SDLK_KP_ENTER)) out.push_back({Action::Kind::FieldNext, {}});
@@ -368,14 +430,20 @@ std::vector<Action> FiledScreen::draw(ui::Frame& f, const View& v) {
 
 std::vector<Action> StatusEntryScreen::draw(ui::Frame& f, const View& v) {
   std::vector<Action> out;
-  draw_header(f, v);
-  f.text(v.tr("Check my application"), ui::TextStyle::Heading, ui::Tone::Normal, ui::Align::Center);
-  f.text(v.tr("Hold the QR code of your slip under the scanner, or type your receipt number."), ui::TextStyle::Body,
-         ui::Tone::Muted, ui::Align::Center);
+  const std::string context = std::to_string(v.state.session);
+  const std::string title = v.tr("Check my application");
+  const std::string how = v.tr("Hold the QR code of your slip under the scanner, or type your receipt number.");
+  const float w = f.content().w, gap = f.theme().sizes.spacing * f.scale();
+  const KeyboardScreenPlan plan = plan_keyboard_screen(
+      f, keyboard_least_height(f, v, KeyboardKind::Receipt, keyboard_, context), v.state.catalogue != nullptr, {},
+      title, f.measure(title, ui::TextStyle::Heading, w).y + f.measure(how, ui::TextStyle::Body, w).y + 2 * gap);
+  if (plan.centre_name) draw_header(f, v);
+  f.text(title, ui::TextStyle::Heading, ui::Tone::Normal, ui::Align::Center);
+  f.text(how, ui::TextStyle::Body, ui::Tone::Muted, ui::Align::Center);
   std::string value = v.state.status_query;
   value_row(f, v, out, value, v.tr("For example: {example}", {{"example", "LDH01-K1-000042"}}), v.tr("Check"),
-            Action::Kind::StatusSubmit, !normalise_receipt(value).empty());
-  if (keyboard(f, v, value, KeyboardKind::Receipt, 64, keyboard_, std::to_string(v.state.session))) {
+            Action::Kind::StatusSubmit, !normalise_receipt(value).empty(), plan.value_h);
+  if (keyboard(f, v, value, KeyboardKind::Receipt, 64, keyboard_, context)) {
     out.push_back({Action::Kind::StatusInput, value});
   }
   // A scanner ends the number with Return.

@@ -153,6 +153,10 @@ class StatusScreen final : public KioskScreen {
 // (the field being filled in) stays the same.
 bool keyboard(ui::Frame& f, const View& v, std::string& value, KeyboardKind kind, std::size_t max_chars,
               KeyboardState& state, const std::string& context);
+// The height the keyboard of `kind` needs for keys of the least touch size (the theme's
+// touch_min, with the gaps drawn then); 0 when the panel's density is not known.
+float keyboard_least_height(const ui::Frame& f, const View& v, KeyboardKind kind, const KeyboardState& state,
+                            const std::string& context);
 
 // Shared pieces.
 void draw_header(ui::Frame& f, const View& v);

@@ -8,12 +8,14 @@ std::vector<Action> SettingsScreen::draw(ui::Frame& f, const View& v) {
   const ui::Rect c = f.content();
   const float gap = f.theme().sizes.spacing * f.scale();
   const float half = (c.w - gap) / 2;
+  // The heading over the left half only: the choices on the right take the full height above the
+  // bottom row, so that their last row of buttons is whole in the large-text theme on a fine panel.
+  const float bottom = c.y + c.h - f.theme().sizes.button_height * f.scale() - gap;
+  f.set_cursor(c.x, c.y);
   f.text("Kiosk settings", ui::TextStyle::Heading, ui::Tone::Normal, ui::Align::Left);
-  const float top = f.cursor().y;
-  const float panel_h = c.y + c.h - top - f.theme().sizes.button_height * f.scale() - gap;
 
   // Left: how things are.
-  f.begin_panel("##status", half, panel_h, false);
+  f.begin_panel("##status", half, bottom - f.cursor().y, false);
   f.text(std::string("Server: ") + (s.server_online ? "connected" : "not reachable") +
              (v.outbox_backlog > 0 ? " · " + std::to_string(v.outbox_backlog) + " waiting to send" : ""),
          ui::TextStyle::Body, s.server_online ? ui::Tone::Normal : ui::Tone::Danger);
@@ -34,8 +36,8 @@ std::vector<Action> SettingsScreen::draw(ui::Frame& f, const View& v) {
   f.end_panel();
 
   // Right: the choices.
-  f.set_cursor(c.x + half + gap, top);
-  f.begin_panel("##choices", half, panel_h, false);
+  f.set_cursor(c.x + half + gap, c.y);
+  f.begin_panel("##choices", half, bottom - c.y, false);
   f.text("When the printer fails:", ui::TextStyle::Body, ui::Tone::Muted);
   bool screen_policy = s.policy == PrinterPolicy::Screen;
   if (f.button(std::string(screen_policy ? "\u2713 " : "") + "Show the number on screen",

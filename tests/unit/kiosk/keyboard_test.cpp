@@ -226,3 +226,45 @@ TEST(Keyboard, PhysicalKeyboardTextIsFilteredByField) {
   EXPECT_TRUE(typed_text_allowed(KeyboardKind::Receipt, "LDH01-K1-000042"));
   EXPECT_FALSE(typed_text_allowed(KeyboardKind::Receipt, "LDH 01"));
 }
+
+// A screen short of height gets the same keys, in the same order, in fewer and longer rows.
+TEST(Keyboard, ReflowedIntoFewerRowsKeepsEveryKeyInOrder) {
+  Fixture fx;
+  for (const auto& [script, lang] : {std::pair{Script::Gurmukhi, "pa"}, std::pair{Script::Devanagari, "hi"},
+                                     std::pair{Script::Urdu, "ur"}, std::pair{Script::Latin, "en"}}) {
+    SCOPED_TRACE(lang);
+    const auto l = keyboard_layout(KeyboardKind::Letters, script, fx.tr(lang));
+    std::vector<std::string> before;
+    for (const auto& row : l.rows)
+      for (const auto& k : row) before.push_back(k.label);
+    for (std::size_t rows = 1; rows < l.rows.size(); ++rows) {
+      const auto r = reflowed(l, rows, 100);
+      EXPECT_LE(r.rows.size(), rows);
+      EXPECT_GT(r.columns, l.columns);
+      EXPECT_EQ(r.right_to_left, l.right_to_left);
+      std::vector<std::string> after;
+      for (const auto& row : r.rows) {
+        EXPECT_LE(width(row), r.columns);
+        for (const auto& k : row) after.push_back(k.label);
+      }
+      EXPECT_EQ(after, before);
+    }
+  }
+  // Six rows of Gurmukhi in five: 66 key widths, 14 to a row.
+  const auto pa = reflowed(keyboard_layout(KeyboardKind::Letters, Script::Gurmukhi, fx.tr("pa")), 5, 19);
+  EXPECT_EQ(pa.rows.size(), 5u);
+  EXPECT_EQ(pa.columns, 14);
+}
+
+TEST(Keyboard, ReflowingNeverMakesKeysNarrowerThanAllowed) {
+  Fixture fx;
+  const auto l = keyboard_layout(KeyboardKind::Letters, Script::Gurmukhi, fx.tr("pa"));
+  // A layout that fits already is left alone.
+  EXPECT_EQ(reflowed(l, 6, 19).rows.size(), 6u);
+  EXPECT_EQ(reflowed(l, 6, 19).columns, 11);
+  EXPECT_EQ(reflowed(l, 0, 19).rows.size(), 6u);
+  // One row would need 66 columns: the bound wins, with as few rows as it allows.
+  const auto r = reflowed(l, 1, 20);
+  EXPECT_EQ(r.columns, 20);
+  EXPECT_EQ(r.rows.size(), 4u);
+}

@@ -79,6 +79,21 @@ TEST_F(FontCache, AKeptAnswerIsUsedWithoutAskingFontconfig) {
   EXPECT_NE(got[0].file, resolve_fonts(kNoto)[0].file);
 }
 
+TEST_F(FontCache, ACacheOfAnEarlierFormatIsLookedUpAgain) {
+  // Format 1 was written when the regular lookup could pick a Bold file (Noto Nastaliq Urdu): its
+  // answers are not reused. The same edit as above, under the old header, must not be believed.
+  resolve_fonts(kDejaVu, cache());
+  std::string text = read(cache());
+  const std::string from = "Latin|DejaVu Sans\t", to = "Latin|Noto Sans\t";
+  ASSERT_EQ(text.rfind("guichet-font-cache 2\n", 0), 0u) << text;
+  text.replace(text.find(from), from.size(), to);
+  text.replace(0, std::string("guichet-font-cache 2").size(), "guichet-font-cache 1");
+  write(cache(), text);
+  const auto got = resolve_fonts(kNoto, cache());
+  EXPECT_EQ(got[0].file, resolve_fonts(kNoto)[0].file);
+  EXPECT_EQ(read(cache()).rfind("guichet-font-cache 2\n", 0), 0u) << "the cache was not rewritten";
+}
+
 TEST_F(FontCache, AChangedRequestIsLookedUpAgainAndKept) {
   resolve_fonts(kDejaVu, cache());
   const auto noto = resolve_fonts(kNoto, cache());
@@ -108,7 +123,7 @@ TEST_F(FontCache, ADamagedCacheIsRewritten) {
   write(cache(), "not a font cache\n\x01\x02\n");
   const auto got = resolve_fonts(kNoto, cache());
   EXPECT_EQ(got[0].file, resolve_fonts(kNoto)[0].file);
-  EXPECT_EQ(read(cache()).rfind("guichet-font-cache 1\n", 0), 0u);
+  EXPECT_EQ(read(cache()).rfind("guichet-font-cache 2\n", 0), 0u);
   write(cache(), "");
   EXPECT_EQ(resolve_fonts(kNoto, cache())[1].family, "Noto Sans Gurmukhi");
 }

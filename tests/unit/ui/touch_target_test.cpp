@@ -64,11 +64,19 @@ TEST(TouchTarget, ThemeSizedForTheScreensDensity) {
   EXPECT_LT(sized.sizes.corner_control / fine, 15.5) << "no larger than it needs";
   EXPECT_EQ(sized.sizes.button_height, 110);
   EXPECT_EQ(sized.sizes.tile_height, 170);
+  // The least touch size itself is kept for screens that lay out keys shorter than the theme's.
+  EXPECT_GE(sized.sizes.touch_min / fine, 15.0);
+  EXPECT_LT(sized.sizes.touch_min / fine, 15.5);
+  EXPECT_EQ(sized.sizes.touch_min, sized.sizes.corner_control);
+  EXPECT_GE(same.sizes.touch_min / coarse, 15.0);
+  EXPECT_LT(same.sizes.touch_min / coarse, 15.5);
+  EXPECT_EQ(theme.sizes.touch_min, 0) << "unknown until a panel is given";
   // A window half as tall is drawn at half the scale: the theme's units grow to make up for it.
   const Theme half = sized_for_touch(theme, fine, 540);
   EXPECT_GE(half.sizes.corner_control * 0.5 / fine, 15.0);
   EXPECT_GE(half.sizes.button_height * 0.5 / fine, 15.0);
   EXPECT_GE(half.sizes.pad_key * 0.8 * 0.5 / fine, 15.0) << "pad keys are 0.8 of their side high";
+  EXPECT_GE(half.sizes.touch_min * 0.5 / fine, 15.0);
   // No density known: unchanged.
   EXPECT_EQ(sized_for_touch(theme, 0, 1080).sizes.corner_control, 64);
 }

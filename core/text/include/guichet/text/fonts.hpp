@@ -44,7 +44,8 @@ struct FaceInfo {
 
 class FontSet;
 
-// The font file for each request, in order, through fontconfig. Throws FontError naming each
+// The font file for each request, in order, through fontconfig: the family's upright face whose
+// style is "Regular" (or "Book", "Normal", "Roman"), else its nearest upright face. Throws FontError naming each
 // script whose families are all missing. With a `cache_file`, the answers are kept there and
 // reused while the request, the cached files (size and time) and the system's fontconfig caches
 // are unchanged: a start that finds them skips fontconfig (its configuration and caches cost the
@@ -53,8 +54,10 @@ class FontSet;
 std::vector<FaceInfo> resolve_fonts(const std::vector<ScriptFonts>& wanted, const std::string& cache_file = {});
 
 // The bold counterparts of a set's faces, for a second FontSet (receipts print bold headings): for
-// each face, the bold weight of its family when fontconfig has one, else the same file, so a
-// script without a bold face still prints, in its regular weight.
+// each face, its family's bold face (found by its style name, "Bold", as the regular face is found
+// by "Regular": some files declare the regular weight for both) when fontconfig has one, else the
+// same file, so a script without a bold face still prints, in its regular weight (no emboldening
+// is synthesized).
 std::vector<FaceInfo> bold_faces(const FontSet& regular);
 
 class FontSet {

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace guichet::text {
 
@@ -35,5 +36,15 @@ std::string format_date(std::string_view language, int year, int month, int day)
 std::string format_time(std::string_view language, int hour, int minute);
 // The date, then the time: "21 नवंबर 2026 09:04".
 std::string format_date_time(std::string_view language, int year, int month, int day, int hour, int minute);
+
+// Where the ICU half (libguichet_text_icu.so) is looked for, in order, the first time something is
+// formatted: `from_env` (GUICHET_TEXT_ICU_MODULE) when set; then, for each of `program_dirs`, the
+// module beside it, in ../lib/guichet/ (the installed layout, wherever the install was moved) and
+// in ../lib/; then the build tree this library was built in, and the configured install prefix.
+// Duplicates are listed once.
+std::vector<std::string> locale_module_candidates(const char* from_env, const std::vector<std::string>& program_dirs);
+// The same for this process: GUICHET_TEXT_ICU_MODULE, and the directories of the running program
+// (/proc/self/exe) and of the object guichet_text is linked into (dladdr).
+std::vector<std::string> locale_module_candidates();
 
 }  // namespace guichet::text

@@ -143,7 +143,9 @@ class Frame {
   void fill(const Rect& rect, Rgba color, float rounding = -1);
 
   // Controls: true when tapped this frame.
-  bool button(std::string_view label, ButtonKind kind = ButtonKind::Primary, float width = 0, bool enabled = true);
+  // `height` 0: the theme's button height.
+  bool button(std::string_view label, ButtonKind kind = ButtonKind::Primary, float width = 0, bool enabled = true,
+              float height = 0);
   bool tile(const Tile& tile, float width, float height = 0);
   // Tiles filling the available width in `columns` columns; returns the index tapped or -1.
   int tile_grid(const std::vector<Tile>& tiles, int columns, float tile_height = 0);

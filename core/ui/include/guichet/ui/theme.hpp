@@ -69,6 +69,10 @@ struct ThemeSizes {
   float border = 3;           // outline width of tiles and buttons
   float pad_key = 120;        // side of a number-pad key
   float corner_control = 64;  // the discreet admin control
+  // The least side of a control a finger can use on this panel (15 mm), set by sized_for_touch
+  // from the panel's density; not a theme file key. 0: not known (the screens then keep to the
+  // sizes above).
+  float touch_min = 0;
   bool operator==(const ThemeSizes&) const = default;
 };
 

@@ -22,7 +22,9 @@ double px_per_mm(double dpi);
 // `theme` with its touch sizes (tiles, buttons, number-pad keys, the corner control: 1080-pixel
 // units, scaled by the window's height / 1080) raised so that each is at least `min_mm` on a
 // screen of `px_per_mm` whose window is `height_px` tall. Sizes already large enough stay, so a
-// coarse panel changes nothing and a fine one (15.6" at 1920x1080) gets larger controls.
+// coarse panel changes nothing and a fine one (15.6" at 1920x1080) gets larger controls. The least
+// size itself goes to `sizes.touch_min`, for screens that fit rows of keys between the theme's
+// size and that minimum (the kiosk's keyboards).
 Theme sized_for_touch(Theme theme, double px_per_mm, int height_px, double min_mm = kMinTouchTargetMm);
 
 struct TouchTargetProblem {
