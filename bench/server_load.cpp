@@ -141,6 +141,20 @@ struct Reply {
   bool failed = false;
 };
 
+// The answer to the request just written on `c`.
+awaitable<Reply> read_reply(Conn& c) {
+  Reply r;
+  http::response<http::string_body> res;
+  auto [rec, rn] = co_await http::async_read(c.socket, c.buffer, res, kTuple);
+  if (rec) {
+    r.failed = true;
+    co_return r;
+  }
+  r.status = res.result_int();
+  r.body = std::move(res.body());
+  co_return r;
+}
+
 awaitable<Reply> send(Conn& c, http::verb verb, const std::string& target, const std::string& device,
                       const std::string& secret, const std::string& bearer, const std::string& key,
                       const std::string& body) {
@@ -154,41 +168,17 @@ awaitable<Reply> send(Conn& c, http::verb verb, const std::string& target, const
   req.body() = body;
   req.keep_alive(true);
   req.prepare_payload();
-  Reply r;
   auto [wec, wn] = co_await http::async_write(c.socket, req, kTuple);
-  if (wec) {
-    r.failed = true;
-    co_return r;
-  }
-  http::response<http::string_body> res;
-  auto [rec, rn] = co_await http::async_read(c.socket, c.buffer, res, kTuple);
-  if (rec) {
-    r.failed = true;
-    co_return r;
-  }
-  r.status = res.result_int();
-  r.body = std::move(res.body());
-  co_return r;
+  if (wec) co_return Reply{0, {}, true};
+  co_return co_await read_reply(c);
 }
 
 // The terminals' requests are written as text prepared once (only the idempotency key changes),
 // the same bytes Beast would send: the load generator's own CPU is then mostly the socket's.
 awaitable<Reply> send_text(Conn& c, const std::string& text) {
-  Reply r;
   auto [wec, wn] = co_await asio::async_write(c.socket, asio::buffer(text), kTuple);
-  if (wec) {
-    r.failed = true;
-    co_return r;
-  }
-  http::response<http::string_body> res;
-  auto [rec, rn] = co_await http::async_read(c.socket, c.buffer, res, kTuple);
-  if (rec) {
-    r.failed = true;
-    co_return r;
-  }
-  r.status = res.result_int();
-  r.body = std::move(res.body());
-  co_return r;
+  if (wec) co_return Reply{0, {}, true};
+  co_return co_await read_reply(c);
 }
 
 // The request up to its idempotency key, and what follows the key.
@@ -382,13 +372,19 @@ void raise_file_limit() {
   }
 }
 
-std::vector<Terminal> make_terminals(const Centre& c) {
+// One terminal per counter device of the centre, each with its operator logged in at its counter.
+std::vector<Terminal> logged_in_terminals(const Centre& c, tcp::endpoint server) {
   std::vector<Terminal> terminals(c.counters.size());
   for (std::size_t i = 0; i < terminals.size(); ++i) {
     terminals[i].device = c.counters[i].first;
     terminals[i].secret = c.counters[i].second;
     terminals[i].counter = "C" + std::to_string(i + 1);
   }
+  asio::io_context ioc(1);
+  asio::co_spawn(ioc, login(ioc, server, terminals), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  ioc.run();
   return terminals;
 }
 
@@ -396,13 +392,8 @@ int load_run(const Options& o, const fs::path& dir) {
   Centre centre = prepare(dir / "load", o.terminals);
   guichet::bench::ServerProcess server(start_server(o, centre));
   tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server.port());
+  auto terminals = logged_in_terminals(centre, ep);
   asio::io_context ioc(1);
-  auto terminals = make_terminals(centre);
-  asio::co_spawn(ioc, login(ioc, ep, terminals), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  ioc.run();
-  ioc.restart();
 
   const auto warmup = std::chrono::seconds(1);
   auto start = Clock::now();
@@ -470,13 +461,8 @@ int fanout_run(const Options& o, const fs::path& dir) {
   }
   guichet::bench::ServerProcess server(start_server(o, centre));
   tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server.port());
+  auto terminals = logged_in_terminals(centre, ep);
   asio::io_context ioc(1);
-  auto terminals = make_terminals(centre);
-  asio::co_spawn(ioc, login(ioc, ep, terminals), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  ioc.run();
-  ioc.restart();
 
   // Logins produced counter_opened events; the clients follow what comes next. They run on their
   // own thread so that reading a thousand streams does not delay the terminals (and the reverse).

@@ -19,6 +19,8 @@ namespace {
 // Idempotency records are kept this long (pruned at day close): far longer than any terminal
 // stays offline with an unsent outbox entry.
 constexpr std::int64_t kIdempotencyKeepMs = 30LL * 24 * 3600 * 1000;
+// Keys the in-memory index holds without growing (2 MiB of buckets).
+constexpr std::size_t kIdempotencyIndexReserve = std::size_t{1} << 18;
 
 std::string idem_slot(const std::string& device, const std::string& key) { return device + '\n' + key; }
 
@@ -316,9 +318,13 @@ void Centre::restore(Repository& repo) {
     for (auto& f : repo.all_pin_failures()) failures_[f.operator_id] = f;
   }
   std::unordered_multimap<std::uint64_t, std::int64_t> keys;
+  keys.reserve(kIdempotencyIndexReserve);
   repo.each_idempotency_key([&keys](std::int64_t id, const std::string& device, const std::string& key) {
     keys.emplace(std::hash<std::string>{}(idem_slot(device, key)), id);
   });
+  // Room for as many new keys again (and at least a busy day's): growing the table rehashes every
+  // key, on the thread that answers, which holds up every answer of the moment.
+  keys.reserve(std::max(2 * keys.size(), kIdempotencyIndexReserve));
   std::lock_guard lock(idem_mu_);
   key_index_ = std::move(keys);
 }

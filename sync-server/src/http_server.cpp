@@ -6,8 +6,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <cctype>
 #include <map>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -30,6 +30,7 @@ using asio::use_awaitable;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
+using RequestParser = http::request_parser<http::string_body, std::pmr::polymorphic_allocator<char>>;
 constexpr std::size_t kMaxFeedBacklog = 32 * 1024 * 1024;
 constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::chrono::milliseconds kFeedTick{10};
@@ -197,10 +198,12 @@ class FeedHub final : public FeedSubscriber {
   std::set<FeedClient*> clients_;  // feed thread
 };
 
+// Header names are ASCII: comparing them needs no locale (std::tolower is a call per character).
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 }  // namespace
@@ -367,8 +370,14 @@ struct HttpServer::Impl {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     std::string head;  // the answer's status line and headers, reused
+    // Each request's header fields are laid out in this arena, emptied before the next request:
+    // Beast would otherwise allocate (and free) every field, the method and the target on their own.
+    std::array<std::byte, 2048> arena_bytes;
+    std::pmr::monotonic_buffer_resource arena(arena_bytes.data(), arena_bytes.size());
     for (;;) {
-      http::request_parser<http::string_body> parser;
+      arena.release();
+      RequestParser parser(std::piecewise_construct, std::make_tuple(),
+                           std::make_tuple(std::pmr::polymorphic_allocator<char>(&arena)));
       // The largest body any endpoint takes (an upload batch) while the header is read; each
       // request's own limit is applied once its target is known.
       parser.body_limit(kMaxUploadBodyBytes);

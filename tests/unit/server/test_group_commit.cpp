@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -17,6 +20,12 @@
 namespace {
 std::atomic<std::uint64_t> wal_syncs_entered{0};
 std::atomic<std::uint64_t> wal_syncs_returned{0};
+
+// A test may hold every WAL sync until it lets them go, to act while one is in progress.
+std::mutex hold_mu;
+std::condition_variable hold_cv;
+bool hold_syncs = false;
+std::uint64_t syncs_waiting = 0;
 
 bool is_wal(int fd) {
   char target[4096];
@@ -30,7 +39,14 @@ extern "C" int fdatasync(int fd) {
   using Fn = int (*)(int);
   static Fn real = reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, "fdatasync"));
   const bool wal = is_wal(fd);
-  if (wal) wal_syncs_entered++;
+  if (wal) {
+    wal_syncs_entered++;
+    std::unique_lock lock(hold_mu);
+    ++syncs_waiting;
+    hold_cv.notify_all();
+    hold_cv.wait(lock, [] { return !hold_syncs; });
+    --syncs_waiting;
+  }
   int rc = real(fd);
   if (wal) wal_syncs_returned++;
   return rc;
@@ -123,6 +139,67 @@ TEST_F(GroupCommitTest, FullDurabilityAnswersOnlyAfterTheWalIsSynced) {
   EXPECT_GT(stats.syncs, 0u);
   EXPECT_LE(stats.syncs, stats.batches);  // one sync may cover several commits, never the reverse
   EXPECT_EQ(rows(), kThreads * kPerThread);
+}
+
+TEST_F(GroupCommitTest, WhileAWalSyncRunsTheWriterWritesJobsInGroupsAndNoneMissesTheNextCommit) {
+  GroupCommitter committer(path, store::Durability::Full, {});
+  {
+    std::lock_guard lock(hold_mu);
+    hold_syncs = true;
+  }
+  auto let_syncs_go = [] {
+    {
+      std::lock_guard lock(hold_mu);
+      hold_syncs = false;
+    }
+    hold_cv.notify_all();
+  };
+  struct Release {
+    std::function<void()> go;
+    ~Release() { go(); }
+  } release_on_exit{let_syncs_go};  // declared after the committer: a failed assertion must not leave it stuck
+  std::atomic<int> answered{0};
+  auto count = [&](bool ok, const std::string&) { answered += ok ? 1 : 0; };
+  committer.submit([](Repository& repo) { repo.set_meta("first", "v"); }, count);
+  {
+    // The first job's commit is now waiting for its sync.
+    std::unique_lock lock(hold_mu);
+    ASSERT_TRUE(hold_cv.wait_for(lock, std::chrono::seconds(10), [] { return syncs_waiting == 1; }));
+  }
+  const auto before = committer.stats();
+  EXPECT_EQ(before.batches, 1u);
+  // The first of a group waits for the whole group to be submitted: a writer woken for it alone
+  // would write it in a round of its own.
+  std::promise<void> all_submitted;
+  auto submitted = all_submitted.get_future().share();
+  std::promise<void> last_written;
+  for (std::size_t i = 0; i < 4; ++i) {
+    committer.submit(
+        [&, i, submitted](Repository& repo) {
+          if (i == 0) submitted.wait();
+          repo.set_meta("group" + std::to_string(i), "v");
+          if (i == 3) last_written.set_value();
+        },
+        count);
+  }
+  all_submitted.set_value();
+  // A group is written while the sync still runs.
+  ASSERT_EQ(last_written.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(committer.stats().gathers - before.gathers, 1u);
+  EXPECT_EQ(answered.load(), 0);  // nothing is answered before its sync
+  // Fewer than a group: written once the sync ends, in the commit that follows it.
+  std::promise<void> straggler_done;
+  committer.submit([](Repository& repo) { repo.set_meta("straggler", "v"); },
+                   [&](bool ok, const std::string&) {
+                     answered += ok ? 1 : 0;
+                     straggler_done.set_value();
+                   });
+  let_syncs_go();
+  ASSERT_EQ(straggler_done.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  committer.stop();
+  EXPECT_EQ(answered.load(), 6);
+  EXPECT_EQ(committer.stats().batches, 2u);  // the group and the straggler shared the second commit
+  EXPECT_EQ(rows(), 6);
 }
 
 TEST_F(GroupCommitTest, NormalDurabilityLeavesSyncingToCheckpoints) {

@@ -74,6 +74,7 @@ class GroupCommitter {
     std::uint64_t sync_us = 0;  // time spent in them
     std::uint64_t longest_sync_us = 0;
     std::uint64_t pages_written = 0;  // database pages written to the WAL
+    std::uint64_t gathers = 0;        // times the writer woke and took jobs to write
   };
 
   GroupCommitter(std::string db_path, store::Durability durability, Hooks hooks);
@@ -96,6 +97,9 @@ class GroupCommitter {
     std::function<void()> on_durable;
   };
 
+  // Jobs gathered while an fsync runs before the writer is woken to write them.
+  static constexpr std::size_t kGather = 4;
+  bool writer_should_wake() const;  // under mu_
   void run();
   void run_answers();
   void run_checkpoints(const std::string& db_path);
