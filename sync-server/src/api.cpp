@@ -120,15 +120,23 @@ std::optional<Response> bool_field(const json& body, const char* name, bool& out
 }
 
 // Idempotency-Key: up to 128 visible ASCII characters.
-std::optional<Response> idempotency_of(const Request& request, std::optional<IdempotencyKey>& out) {
-  if (!request.has_header("idempotency-key")) return std::nullopt;
-  std::string_view key = request.header("idempotency-key");
+// The key of a request (`method target` with `body`), fingerprinted so that reusing it for
+// another request is noticed.
+std::optional<Response> idempotency_key(std::string_view key, std::string_view method, std::string_view target,
+                                        std::string_view body, std::optional<IdempotencyKey>& out) {
   bool valid = !key.empty() && key.size() <= 128 &&
                std::all_of(key.begin(), key.end(), [](char c) { return c > 32 && c < 127; });
   if (!valid) return bad_request("header 'Idempotency-Key' must be 1 to 128 visible ASCII characters");
-  std::string material = request.method + ' ' + request.target + '\n' + request.body;
+  std::string material;
+  material.reserve(method.size() + target.size() + body.size() + 2);
+  material.append(method).append(1, ' ').append(target).append(1, '\n').append(body);
   out = IdempotencyKey{std::string(key), secret_hash(material).substr(0, 32)};
   return std::nullopt;
+}
+
+std::optional<Response> idempotency_of(const Request& request, std::optional<IdempotencyKey>& out) {
+  if (!request.has_header("idempotency-key")) return std::nullopt;
+  return idempotency_key(request.header("idempotency-key"), request.method, request.target, request.body, out);
 }
 
 json token_value(const domain::Token& t, int offset) { return sync::to_json(t, offset); }
@@ -1325,6 +1333,15 @@ void Api::sync_upload(Call& c) {
   if (list.empty()) {
     return finish(batch);
   }
+  // Applications go to the writer together: each run of consecutive filings is checked here and
+  // written as one job (Centre::file_applications), answered exactly as one by one. Other entries
+  // (tokens, counters…) go through their own route, in order between the runs.
+  std::vector<Centre::Filing> run;
+  auto flush = [this, &run] {
+    if (run.empty()) return;
+    centre_.file_applications(std::move(run));
+    run.clear();
+  };
   for (std::size_t i = 0; i < list.size(); ++i) {
     const Entry& e = list[i];
     auto answer = [batch, i, finish](Response r) {
@@ -1338,9 +1355,15 @@ void Api::sync_upload(Call& c) {
       if (last) finish(batch);
     };
     if (at_central) {
-      file_relayed(device.value(), e.seq, e.origin, e.received_ms, e.body, std::move(answer));
+      run.push_back(relayed_filing(device.value(), e.seq, e.origin, e.received_ms, e.body, std::move(answer)));
       continue;
     }
+    if (e.method == "POST" && e.path == "/api/v1/applications") {
+      if (auto filing = upload_filing(device.value(), e.seq, e.body, e.bearer, answer))
+        run.push_back(std::move(*filing));
+      continue;
+    }
+    flush();
     Request sub;
     sub.method = e.method;
     sub.target = e.path;
@@ -1353,13 +1376,66 @@ void Api::sync_upload(Call& c) {
     if (!e.bearer.empty()) sub.headers.emplace_back("authorization", "Bearer " + e.bearer);
     handle(sub, std::move(answer));
   }
+  flush();
 }
 
-void Api::file_relayed(const AuthDevice& centre_node, std::int64_t seq, const std::string& origin,
-                       std::int64_t received_ms, const std::string& body, Respond done) {
+std::optional<Centre::Filing> Api::upload_filing(const AuthDevice& device, std::int64_t seq, const std::string& body,
+                                                 const std::string& bearer, const Respond& done) {
+  // file_application's checks, in its order, on the batch's device (authenticated once for the
+  // batch): a refusal here is answered at once, as that route answers it.
+  try {
+    if (!device_may_file(device.kind)) {
+      done(forbidden("only kiosks and counters file applications; device " + device.id + " is a " +
+                     to_string(device.kind)));
+      return std::nullopt;
+    }
+    std::string operator_id;
+    if (!bearer.empty()) {
+      Request auth;
+      auth.headers.emplace_back("authorization", "Bearer " + bearer);
+      auto session = centre_.authenticate_operator(auth, device);
+      if (!session) {
+        done(session.error());
+        return std::nullopt;
+      }
+      operator_id = session->operator_id;
+    }
+    std::optional<IdempotencyKey> key;
+    if (auto e = idempotency_key(device.id + ":" + std::to_string(seq), "POST", "/api/v1/applications", body, key)) {
+      done(*e);
+      return std::nullopt;
+    }
+    auto checked = check_filing(centre_.catalogue(), body, device.id, device.kind);
+    if (!checked) {
+      done(checked.error());
+      return std::nullopt;
+    }
+    Centre::Filing filing;
+    filing.record = std::move(checked.value());
+    filing.record.device = device.id;
+    filing.record.operator_id = operator_id;
+    filing.record.idempotency_key = key->key;
+    filing.context = WriteContext{device.id, std::move(key)};
+    filing.request_body = body;
+    filing.done = done;
+    return filing;
+  } catch (const store::DbError& e) {
+    log_error(std::string("request failed on storage: ") + e.what());
+    done(Response::error(503, "storage_failed", "the centre server could not read its database"));
+    return std::nullopt;
+  }
+}
+
+Centre::Filing Api::relayed_filing(const AuthDevice& centre_node, std::int64_t seq, const std::string& origin,
+                                   std::int64_t received_ms, const std::string& body, Respond done) {
+  Centre::Filing filing;
+  filing.done = std::move(done);
+  filing.received_ms = received_ms;
   // The key is the centre's, the terminal's and the relay's sequence: a resent batch is a replay.
   const std::string key = centre_node.id + "/" + origin + ":" + std::to_string(seq);
-  IdempotencyKey idem{key, secret_hash("POST /api/v1/applications\n" + origin + "\n" + body).substr(0, 32)};
+  filing.context = WriteContext{
+      centre_node.id,
+      IdempotencyKey{key, secret_hash("POST /api/v1/applications\n" + origin + "\n" + body).substr(0, 32)}};
   const domain::Catalogue* catalogue = centre_.centre_catalogue(centre_node.id);
   // The terminal's kind is not known here: the filing's channel says it (and is checked with it).
   DeviceKind kind = DeviceKind::Kiosk;
@@ -1375,19 +1451,16 @@ void Api::file_relayed(const AuthDevice& centre_node, std::int64_t seq, const st
                                        : check_filing(*catalogue, parsed, origin, kind);
   if (!checked) {
     // Refusals are answered under the key too, so a resent batch gets the same answer.
-    Response refusal = checked.error();
-    return centre_.mutate(
-        WriteContext{centre_node.id, idem},
-        [refusal](domain::Queue&, domain::Instant, Mutation&) -> std::optional<Response> { return refusal; },
-        std::move(done));
+    filing.refusal = checked.error();
+    return filing;
   }
-  ApplicationRecord record = checked.value();
-  record.device = origin;
-  record.centre = centre_node.id;
-  record.idempotency_key = key;
-  const domain::Service* service = catalogue->service(record.service);
-  record.department = service != nullptr ? service->department : std::string();
-  centre_.file_relayed(WriteContext{centre_node.id, idem}, std::move(record), received_ms, std::move(done));
+  filing.record = std::move(checked.value());
+  filing.record.device = origin;
+  filing.record.centre = centre_node.id;
+  filing.record.idempotency_key = key;
+  const domain::Service* service = catalogue->service(filing.record.service);
+  filing.record.department = service != nullptr ? service->department : std::string();
+  return filing;
 }
 
 void Api::set_status(Call& c) {

@@ -1023,85 +1023,209 @@ std::optional<Response> Centre::reserve_receipt(const std::string& receipt, Muta
   return std::nullopt;
 }
 
+std::optional<Response> Centre::stage_filing(const ApplicationRecord& record, const std::string& request_body,
+                                             domain::Instant now, Mutation& m) {
+  const std::string receipt = record.receipt;
+  if (auto refused = reserve_receipt(receipt, m)) return refused;
+  Mutation::ApplicationFiling filing;
+  filing.record = record;
+  filing.record.created_ms = domain::to_unix_ms(now);
+  filing.record.updated_ms = filing.record.created_ms;
+  filing.first = ApplicationHistoryEntry{"received", filing.record.created_ms, "",
+                                         record.operator_id.empty() ? record.device : record.operator_id};
+  filing.record.public_json = public_status_json(filing.record, {filing.first}, utc_offset());
+  if (relay_) {
+    // Queued for central in the transaction that stores it: never lost, never twice.
+    RelayEntry relay;
+    relay.receipt = receipt;
+    relay.origin = record.device;
+    relay.hlc = domain::format_hlc(hlc_now());
+    relay.received_ms = filing.record.created_ms;
+    relay.body = request_body;
+    filing.relay = std::move(relay);
+  }
+  const std::string status = filing.record.public_json;
+  m.changes.push_back(ChangeRecord{"application:" + receipt, 0, "application.status",
+                                   "{\"type\":\"application.status\",\"application\":" + status + "}", ""});
+  stage_app(AppState{filing.record, {filing.first}, 0}, m);
+  m.application = std::move(filing);
+  m.respond = [status](const std::vector<std::string>&) {
+    return Response::json_text(201, "{\"application\":" + status + "}");
+  };
+  if (relay_) m.after_commit = [this] { wake_relay(); };
+  return std::nullopt;
+}
+
+void Centre::wake_relay() {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(relay_wake_mu_);
+    wake = relay_wake_;
+  }
+  if (wake) wake();
+}
+
 void Centre::file_application(const WriteContext& context, ApplicationRecord record, std::string request_body,
                               Respond done) {
   mutate(
       context,
       [this, record = std::move(record), request_body = std::move(request_body)](
           domain::Queue&, domain::Instant now, Mutation& m) -> std::optional<Response> {
-        const std::string receipt = record.receipt;
-        if (auto refused = reserve_receipt(receipt, m)) return refused;
-        Mutation::ApplicationFiling filing;
-        filing.record = record;
-        filing.record.created_ms = domain::to_unix_ms(now);
-        filing.record.updated_ms = filing.record.created_ms;
-        filing.first = ApplicationHistoryEntry{"received", filing.record.created_ms, "",
-                                               record.operator_id.empty() ? record.device : record.operator_id};
-        filing.record.public_json = public_status_json(filing.record, {filing.first}, utc_offset());
-        if (relay_) {
-          // Queued for central in the transaction that stores it: never lost, never twice.
-          RelayEntry relay;
-          relay.receipt = receipt;
-          relay.origin = record.device;
-          relay.hlc = domain::format_hlc(hlc_now());
-          relay.received_ms = filing.record.created_ms;
-          relay.body = request_body;
-          filing.relay = std::move(relay);
-        }
-        const std::string status = filing.record.public_json;
-        m.changes.push_back(ChangeRecord{"application:" + receipt, 0, "application.status",
-                                         "{\"type\":\"application.status\",\"application\":" + status + "}", ""});
-        stage_app(AppState{filing.record, {filing.first}, 0}, m);
-        m.application = std::move(filing);
-        m.respond = [status](const std::vector<std::string>&) {
-          return Response::json_text(201, "{\"application\":" + status + "}");
-        };
-        if (relay_) {
-          m.after_commit = [this] {
-            std::function<void()> wake;
-            {
-              std::lock_guard lock(relay_wake_mu_);
-              wake = relay_wake_;
-            }
-            if (wake) wake();
-          };
-        }
-        return std::nullopt;
+        return stage_filing(record, request_body, now, m);
       },
       std::move(done));
+}
+
+std::optional<Response> Centre::stage_relayed(const ApplicationRecord& record, std::int64_t received_ms,
+                                              domain::Instant now, Mutation& m) {
+  const std::string receipt = record.receipt;
+  if (auto refused = reserve_receipt(receipt, m)) return refused;
+  const std::int64_t at = domain::to_unix_ms(now);
+  Mutation::ApplicationFiling filing;
+  filing.record = record;
+  filing.record.created_ms = at;
+  filing.record.updated_ms = at;
+  filing.record.status = "with_department";
+  filing.first = ApplicationHistoryEntry{"received", received_ms, "", record.device};
+  filing.more = {ApplicationHistoryEntry{"forwarded", at, "", record.centre},
+                 ApplicationHistoryEntry{"with_department", at, "", record.department}};
+  std::vector<ApplicationHistoryEntry> history{filing.first, filing.more[0], filing.more[1]};
+  filing.record.public_json = public_status_json(filing.record, history, utc_offset());
+  const std::string status = filing.record.public_json;
+  m.changes.push_back(ChangeRecord{"application:" + receipt, 0, "application.status",
+                                   "{\"type\":\"application.status\",\"application\":" + status + "}", record.centre});
+  stage_app(AppState{filing.record, std::move(history), 0}, m);
+  m.application = std::move(filing);
+  m.respond = [status](const std::vector<std::string>&) {
+    return Response::json_text(201, "{\"application\":" + status + "}");
+  };
+  return std::nullopt;
 }
 
 void Centre::file_relayed(const WriteContext& context, ApplicationRecord record, std::int64_t received_ms,
                           Respond done) {
   mutate(
       context,
-      [this, record = std::move(record), received_ms](domain::Queue&, domain::Instant now,
-                                                      Mutation& m) -> std::optional<Response> {
-        const std::string receipt = record.receipt;
-        if (auto refused = reserve_receipt(receipt, m)) return refused;
-        const std::int64_t at = domain::to_unix_ms(now);
-        Mutation::ApplicationFiling filing;
-        filing.record = record;
-        filing.record.created_ms = at;
-        filing.record.updated_ms = at;
-        filing.record.status = "with_department";
-        filing.first = ApplicationHistoryEntry{"received", received_ms, "", record.device};
-        filing.more = {ApplicationHistoryEntry{"forwarded", at, "", record.centre},
-                       ApplicationHistoryEntry{"with_department", at, "", record.department}};
-        std::vector<ApplicationHistoryEntry> history{filing.first, filing.more[0], filing.more[1]};
-        filing.record.public_json = public_status_json(filing.record, history, utc_offset());
-        const std::string status = filing.record.public_json;
-        m.changes.push_back(ChangeRecord{"application:" + receipt, 0, "application.status",
-                                         "{\"type\":\"application.status\",\"application\":" + status + "}",
-                                         record.centre});
-        stage_app(AppState{filing.record, std::move(history), 0}, m);
-        m.application = std::move(filing);
-        m.respond = [status](const std::vector<std::string>&) {
-          return Response::json_text(201, "{\"application\":" + status + "}");
-        };
-        return std::nullopt;
-      },
+      [this, record = std::move(record), received_ms](domain::Queue&, domain::Instant now, Mutation& m)
+          -> std::optional<Response> { return stage_relayed(record, received_ms, now, m); },
       std::move(done));
+}
+
+void Centre::file_applications(std::vector<Filing> filings) {
+  // One filing of the batch: its staged rows (a Mutation holding only what a filing writes) and
+  // its answer, built under the lock like mutate()'s, written by the one job below.
+  struct Staged {
+    Filing filing;
+    Mutation mutation;
+    Response response;
+    std::optional<std::int64_t> idempotency_id;
+  };
+  // Replays and keys in flight first, outside the lock, as mutate() does: begin_idempotent may
+  // answer at once, and an answer may start the next write (the upload's progress record).
+  std::vector<Filing> proceed;
+  proceed.reserve(filings.size());
+  for (auto& f : filings) {
+    if (f.context.idempotency && begin_idempotent(f.context.device, *f.context.idempotency, f.done) == Begin::Handled) {
+      continue;
+    }
+    proceed.push_back(std::move(f));
+  }
+  if (proceed.empty()) return;
+  auto staged = std::make_shared<std::vector<Staged>>();
+  staged->reserve(proceed.size());
+  // Answered before the job, once the lock is released: a refusal without a key, or an
+  // unexpected failure (500, given up under its key).
+  struct Now {
+    Filing filing;
+    Response response;
+    bool give_up_key = false;
+  };
+  std::vector<Now> now_answers;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& f : proceed) {
+      Staged s{std::move(f), Mutation{}, Response{}, std::nullopt};
+      std::optional<Response> refusal = std::move(s.filing.refusal);
+      try {
+        if (!refusal) {
+          refusal = role_ == NodeRole::Central
+                        ? stage_relayed(s.filing.record, s.filing.received_ms, clock_->now(), s.mutation)
+                        : stage_filing(s.filing.record, s.filing.request_body, clock_->now(), s.mutation);
+        }
+      } catch (const std::exception& e) {
+        log_error(std::string("an operation failed unexpectedly: ") + e.what());
+        now_answers.push_back(Now{std::move(s.filing),
+                                  Response::error(500, "internal", "the centre server failed to carry out this action"),
+                                  true});
+        continue;
+      }
+      if (refusal) {
+        s.mutation = Mutation{};
+        if (!s.filing.context.idempotency) {
+          now_answers.push_back(Now{std::move(s.filing), std::move(*refusal), false});
+          continue;
+        }
+        s.response = std::move(*refusal);
+      } else {
+        s.response = s.mutation.respond({});
+      }
+      staged->push_back(std::move(s));
+    }
+    if (!staged->empty()) {
+      // Submitting under the lock keeps the writer's order equal to the order of the writes.
+      committer_->submit(
+          [this, staged](Repository& repo) {
+            for (auto& s : *staged) {
+              // The rows mutate() writes for a filing, in its order.
+              if (const auto& a = s.mutation.application) {
+                repo.insert_application(a->record);
+                repo.add_application_history(a->record.receipt, a->first);
+                for (const auto& h : a->more) repo.add_application_history(a->record.receipt, h);
+                if (a->relay) repo.insert_relay(*a->relay);
+              }
+              for (ChangeRecord c : s.mutation.changes) {
+                c.seq = ++change_seq_;
+                repo.upsert_change(c);
+                batch_change_max_ = c.seq;
+              }
+              if (const auto& key = s.filing.context.idempotency; key && s.response.status < 500) {
+                s.idempotency_id = repo.insert_idempotency(IdempotencyRecord{
+                    s.filing.context.device, key->key, key->fingerprint, s.response.status, s.response.body, wall_()});
+              }
+            }
+          },
+          [this, staged](bool ok, const std::string&) {
+            std::vector<std::string> touched;
+            std::int64_t relayed = 0;
+            for (const auto& s : *staged) {
+              touched.insert(touched.end(), s.mutation.touched_apps.begin(), s.mutation.touched_apps.end());
+              if (s.mutation.application && s.mutation.application->relay) ++relayed;
+            }
+            if (!touched.empty()) release_apps(touched);
+            if (ok && relayed > 0) {
+              relay_pending_ += relayed;
+              wake_relay();
+            }
+            for (auto& s : *staged) {
+              const auto& key = s.filing.context.idempotency;
+              if (!ok) {
+                Response failed = storage_failed();
+                if (key) finish_idempotent(s.filing.context.device, *key, failed, std::nullopt);
+                s.filing.done(std::move(failed));
+                continue;
+              }
+              if (key) finish_idempotent(s.filing.context.device, *key, s.response, s.idempotency_id);
+              s.filing.done(std::move(s.response));
+            }
+          });
+    }
+  }
+  for (auto& n : now_answers) {
+    if (n.give_up_key && n.filing.context.idempotency) {
+      finish_idempotent(n.filing.context.device, *n.filing.context.idempotency, n.response, std::nullopt);
+    }
+    n.filing.done(std::move(n.response));
+  }
 }
 
 const std::map<std::string, std::vector<std::string>>& application_transitions() {

@@ -333,6 +333,46 @@ TEST_F(Central, CentralRefusesWhatIsNotACentresToSend) {
   EXPECT_EQ(central_.applications(), 1);
 }
 
+// A centre node's batch is filed at central together (one job of the writer); each entry is
+// still answered on its own, refusals kept under their keys, so a resent batch reads the same.
+TEST_F(Central, ARelayedBatchIsAnsweredPerEntryAndStoredOnce) {
+  central_.start();
+  auto relayed = [](std::int64_t seq, const std::string& receipt_number) {
+    return json{{"seq", seq},
+                {"kind", "application.file"},
+                {"hlc", "0001732190000000-0000-LDH01"},
+                {"method", "POST"},
+                {"path", "/api/v1/applications"},
+                {"origin", "K1"},
+                {"received_ms", 1732190000000 + seq},
+                {"body", filing(receipt_number).dump()}};
+  };
+  json batch = {{"protocol", 1},
+                {"entries",
+                 {relayed(1, receipt(1)), relayed(2, "LDH01-K2-000002"),  // another terminal's receipt
+                  relayed(3, receipt(3)), relayed(4, receipt(1)),         // receipt of seq 1 again
+                  relayed(5, receipt(5))}}};
+  auto r = central_.post("/api/v1/sync/upload", central_.as("LDH01"), batch.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json answer = r.json_body();
+  ASSERT_EQ(answer["results"].size(), 5u);
+  std::vector<int> statuses;
+  for (const auto& result : answer["results"]) statuses.push_back(result["status"].get<int>());
+  EXPECT_EQ(statuses, (std::vector<int>{201, 422, 201, 409, 201})) << r.body;
+  EXPECT_EQ(answer["results"][1]["body"]["error"]["code"], "invalid_receipt");
+  EXPECT_EQ(answer["results"][3]["body"]["error"]["code"], "receipt_taken");
+  EXPECT_EQ(answer["durable_through"], 5);
+  EXPECT_EQ(answer["results"][2]["body"]["application"]["status"], "with_department");
+
+  auto again = central_.post("/api/v1/sync/upload", central_.as("LDH01"), batch.dump());
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json_body()["results"], answer["results"]);
+  EXPECT_EQ(central_.applications(), 3);
+  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM application_history"), 9);
+  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM idempotency"), 5);
+  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM changes WHERE key LIKE 'application:%'"), 3);
+}
+
 TEST_F(Central, RelayUsesTheLinkWithinAFractionOfASecondOfItsReturn) {
   // Central's port, free while it is down.
   central_.start();

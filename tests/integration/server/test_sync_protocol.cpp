@@ -258,5 +258,113 @@ TEST_F(SyncProtocol, FirstSyncIsCatalogueAndEveryStatusThenOnlyNewChanges) {
   }
 }
 
+// Applications in a batch are written together (one job of the writer); every answer must be the
+// one the entry gets when sent on its own, with the key device:seq, to the same state.
+TEST(SyncBatch, AMixedBatchIsAnsweredAsItsEntriesSentOneByOne) {
+  // Both servers' clocks stand still at the same instant, so their answers can be compared whole.
+  CentreServer batched, single;
+  for (auto* s : {&batched, &single}) {
+    s->set_time_scale("0.000000001");
+    s->start();
+  }
+  auto token_entry = [](std::int64_t seq) {
+    return json{{"seq", seq},       {"kind", "token.issue"},    {"hlc", hlc(now_ms(), "K1")},
+                {"method", "POST"}, {"path", "/api/v1/tokens"}, {"body", R"({"service":"birth-certificate"})"}};
+  };
+  json refused_body = json::parse(application_body(receipt_of("K1", 3)));
+  refused_body["fee_minor"] = -5;
+  json refused = entry(3, "K1", receipt_of("K1", 3));
+  refused["body"] = refused_body.dump();
+  json batch = {{"protocol", 1},
+                {"entries",
+                 {entry(1, "K1", receipt_of("K1", 1)), entry(2, "K1", receipt_of("K1", 2)), refused, token_entry(4),
+                  entry(5, "K1", receipt_of("K1", 1)),  // the receipt of seq 1 again: receipt_taken
+                  entry(6, "K1", receipt_of("K1", 6)), token_entry(7), entry(8, "K1", receipt_of("K1", 8))}}};
+
+  auto r = http(batched.url() + "/api/v1/sync/upload", "POST", batched.as("K1"), batch.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json answer = r.json_body();
+  ASSERT_EQ(answer["results"].size(), 8u) << r.body;
+  EXPECT_EQ(answer["durable_through"], 8);
+
+  std::vector<int> statuses;
+  for (std::size_t i = 0; i < batch["entries"].size(); ++i) {
+    const json& e = batch["entries"][i];
+    const std::string key = "K1:" + std::to_string(e["seq"].get<int>());
+    auto one = http(single.url() + e["path"].get<std::string>(), "POST", single.as("K1", "", key),
+                    e["body"].get<std::string>());
+    statuses.push_back(static_cast<int>(one.status));
+    EXPECT_EQ(answer["results"][i]["seq"], e["seq"]);
+    EXPECT_EQ(answer["results"][i]["status"], one.status) << i << ": " << answer["results"][i].dump();
+    EXPECT_EQ(answer["results"][i]["body"].dump(), one.json_body().dump()) << i;
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{201, 201, 400, 201, 409, 201, 201, 201}));
+
+  // Stored once, whatever is sent again: the whole batch (every answer as before, refusals too)
+  // and one of its filings on its own.
+  auto again = http(batched.url() + "/api/v1/sync/upload", "POST", batched.as("K1"), batch.dump());
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json_body()["results"], answer["results"]);
+  auto direct = http(batched.url() + "/api/v1/applications", "POST", batched.as("K1", "", "K1:6"),
+                     batch["entries"][5]["body"].get<std::string>());
+  EXPECT_EQ(direct.status, 201);
+  EXPECT_EQ(direct.headers["idempotent-replayed"], "true");
+  EXPECT_EQ(direct.json_body(), answer["results"][5]["body"]);
+  for (const char* table : {"applications", "application_history", "tokens", "changes", "idempotency"}) {
+    EXPECT_EQ(count_rows(batched.db(), table), count_rows(single.db(), table)) << table;
+  }
+  EXPECT_EQ(count_rows(batched.db(), "applications"), 4);
+  EXPECT_EQ(count_rows(batched.db(), "tokens"), 2);
+  // The answers kept under their keys: every filing's (201, 409) and the tokens', not the
+  // refusal found by the check (sent again, it is checked again and refused the same way).
+  EXPECT_EQ(count_rows(batched.db(), "idempotency"), 7);
+  for (std::size_t i : {0u, 1u, 4u, 5u, 7u}) {
+    const std::string receipt = answer["results"][i]["body"].contains("application")
+                                    ? answer["results"][i]["body"]["application"]["receipt"].get<std::string>()
+                                    : "";
+    if (receipt.empty()) continue;
+    auto stored = batched.get("/api/v1/applications/" + receipt, batched.as("K2"));
+    EXPECT_EQ(stored.json_body(), answer["results"][i]["body"]) << receipt;
+  }
+}
+
+TEST(SyncBatch, AnOperatorsFilingsCarryTheOperatorAndAnUnknownSessionIsRefusedPerEntry) {
+  CentreServer server;
+  server.start();
+  const std::string session = server.login("D1", "op1", "1234", "");
+  auto counter_entry = [](std::int64_t seq, const std::string& receipt, const std::string& bearer) {
+    json e = entry(seq, "D1", receipt);
+    json body = json::parse(e["body"].get<std::string>());
+    body["channel"] = "counter";
+    e["body"] = body.dump();
+    if (!bearer.empty()) e["bearer"] = bearer;
+    return e;
+  };
+  json batch = {{"protocol", 1},
+                {"entries",
+                 {counter_entry(1, receipt_of("D1", 1), session),
+                  counter_entry(2, receipt_of("D1", 2), "not-a-session"), counter_entry(3, receipt_of("D1", 3), "")}}};
+  auto r = http(server.url() + "/api/v1/sync/upload", "POST", server.as("D1"), batch.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json results = r.json_body()["results"];
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0]["status"], 201) << results[0].dump();
+  EXPECT_EQ(results[1]["status"], 401) << results[1].dump();
+  EXPECT_EQ(results[2]["status"], 201) << results[2].dump();
+  EXPECT_EQ(r.json_body()["durable_through"], 3);
+  EXPECT_EQ(count_rows(server.db(), "applications"), 2);
+  // The filing with a session is the operator's; the one without, the device's alone.
+  EXPECT_EQ(count_rows(server.db(), "applications WHERE operator_id = 'op1'"), 1);
+  EXPECT_EQ(count_rows(server.db(), "application_history WHERE actor = 'op1'"), 1);
+  EXPECT_EQ(count_rows(server.db(), "application_history WHERE actor = 'D1'"), 1);
+
+  // A display board may not file: each entry answers so, nothing is stored.
+  json board = {{"protocol", 1}, {"entries", {entry(1, "B1", receipt_of("B1", 1))}}};
+  auto refused = http(server.url() + "/api/v1/sync/upload", "POST", server.as("B1"), board.dump());
+  ASSERT_EQ(refused.status, 200) << refused.body;
+  EXPECT_EQ(refused.json_body()["results"][0]["status"], 403);
+  EXPECT_EQ(count_rows(server.db(), "applications"), 2);
+}
+
 }  // namespace
 }  // namespace guichet::server::itest

@@ -78,9 +78,14 @@ class Api {
   // POST /api/v1/tokens with "leased_number": a token the kiosk issued from its number block.
   void report_leased(Call& c, const AuthDevice& device, const domain::IssueRequest& issue, const nlohmann::json& body,
                      const std::optional<IdempotencyKey>& key);
-  // Central: one entry of a centre node's upload (an application filed by terminal `origin`).
-  void file_relayed(const AuthDevice& centre_node, std::int64_t seq, const std::string& origin,
-                    std::int64_t received_ms, const std::string& body, Respond done);
+  // Central: one entry of a centre node's upload (an application filed by terminal `origin`),
+  // checked against that centre's catalogue; a refusal travels in the filing (kept under its key).
+  Centre::Filing relayed_filing(const AuthDevice& centre_node, std::int64_t seq, const std::string& origin,
+                                std::int64_t received_ms, const std::string& body, Respond done);
+  // Centre: one POST /api/v1/applications entry of `device`'s upload, checked as
+  // file_application checks it; empty when it was refused (and answered through `done`).
+  std::optional<Centre::Filing> upload_filing(const AuthDevice& device, std::int64_t seq, const std::string& body,
+                                              const std::string& bearer, const Respond& done);
 
   Centre& centre_;
 };

@@ -232,6 +232,20 @@ class Centre {
   // centre's time), forwarded and with_department, status with_department; its change is scoped
   // to the centre. 201, or 409 receipt_taken.
   void file_relayed(const WriteContext& context, ApplicationRecord record, std::int64_t received_ms, Respond done);
+  // Many filings at once (a sync upload's applications): each as file_application (centre) or
+  // file_relayed (central) would file it, answered with the same bytes under the same keys, but
+  // staged under one lock and written by ONE job of the writer (one pass over the rows, the
+  // writer's cached statements reused for every row), answered once that job is durable.
+  // Replays and keys in flight are answered per filing, as mutate() does.
+  struct Filing {
+    WriteContext context;
+    ApplicationRecord record;
+    std::string request_body;         // centre: relayed to central as is
+    std::int64_t received_ms = 0;     // central: when the centre node stored it
+    std::optional<Response> refusal;  // central: refused by its check, answered (and kept) under the key
+    Respond done;
+  };
+  void file_applications(std::vector<Filing> filings);
   // Central: an officer moves an application of their department along the allowed transitions
   // (application_transitions()); 404 unknown, 403 other department, 409 transition_not_allowed.
   void set_application_status(const WriteContext& context, const AuthSession& officer, const std::string& receipt,
@@ -323,6 +337,12 @@ class Centre {
   void stage_app(AppState state, Mutation& m);                    // under mu_
   void release_apps(const std::vector<std::string>& receipts);
   std::optional<Response> reserve_receipt(const std::string& receipt, Mutation& m);  // under mu_
+  // The filing's rows and answer, staged in `m` (the op of file_application / file_relayed).
+  std::optional<Response> stage_filing(const ApplicationRecord& record, const std::string& request_body,
+                                       domain::Instant now, Mutation& m);  // under mu_
+  std::optional<Response> stage_relayed(const ApplicationRecord& record, std::int64_t received_ms, domain::Instant now,
+                                        Mutation& m);  // under mu_
+  void wake_relay();
   void check_pin(AuthDevice device, std::string operator_id, std::string pin, std::string counter, Respond done);
 
   std::shared_ptr<const domain::Catalogue> catalogue_;
