@@ -1102,15 +1102,6 @@ std::optional<Response> Centre::stage_relayed(const ApplicationRecord& record, s
   return std::nullopt;
 }
 
-void Centre::file_relayed(const WriteContext& context, ApplicationRecord record, std::int64_t received_ms,
-                          Respond done) {
-  mutate(
-      context,
-      [this, record = std::move(record), received_ms](domain::Queue&, domain::Instant now, Mutation& m)
-          -> std::optional<Response> { return stage_relayed(record, received_ms, now, m); },
-      std::move(done));
-}
-
 void Centre::file_applications(std::vector<Filing> filings) {
   // One filing of the batch: its staged rows (a Mutation holding only what a filing writes) and
   // its answer, built under the lock like mutate()'s, written by the one job below.

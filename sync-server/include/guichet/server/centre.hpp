@@ -227,13 +227,11 @@ class Centre {
   // `request_body` is what the terminal sent (relayed to central as is when relaying).
   void file_application(const WriteContext& context, ApplicationRecord record, std::string request_body, Respond done);
 
-  // Central: an application relayed by centre node record.centre (checked against that centre's
-  // catalogue, record.department set): stored with history received (at received_ms, the
-  // centre's time), forwarded and with_department, status with_department; its change is scoped
-  // to the centre. 201, or 409 receipt_taken.
-  void file_relayed(const WriteContext& context, ApplicationRecord record, std::int64_t received_ms, Respond done);
-  // Many filings at once (a sync upload's applications): each as file_application (centre) or
-  // file_relayed (central) would file it, answered with the same bytes under the same keys, but
+  // Many filings at once (a sync upload's applications). At the centre each as file_application
+  // would file it; at central (an application relayed by centre node record.centre, checked
+  // against that centre's catalogue, record.department set) stored with history received (at
+  // received_ms, the centre's time), forwarded and with_department, status with_department, its
+  // change scoped to the centre. Each is answered with the same bytes under the same keys, but
   // staged under one lock and written by ONE job of the writer (one pass over the rows, the
   // writer's cached statements reused for every row), answered once that job is durable.
   // Replays and keys in flight are answered per filing, as mutate() does.
@@ -337,7 +335,8 @@ class Centre {
   void stage_app(AppState state, Mutation& m);                    // under mu_
   void release_apps(const std::vector<std::string>& receipts);
   std::optional<Response> reserve_receipt(const std::string& receipt, Mutation& m);  // under mu_
-  // The filing's rows and answer, staged in `m` (the op of file_application / file_relayed).
+  // The filing's rows and answer, staged in `m` (the op of file_application, and of each relayed filing in
+  // file_applications).
   std::optional<Response> stage_filing(const ApplicationRecord& record, const std::string& request_body,
                                        domain::Instant now, Mutation& m);  // under mu_
   std::optional<Response> stage_relayed(const ApplicationRecord& record, std::int64_t received_ms, domain::Instant now,
