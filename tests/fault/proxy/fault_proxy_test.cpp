@@ -42,6 +42,21 @@ bool refused(std::uint16_t port) {
   return got.empty() && (end == Client::End::Reset || end == Client::End::Eof);
 }
 
+// A round trip through the proxy: what is sent comes back whole.
+::testing::AssertionResult echoes(Client& c, const std::string& bytes) {
+  if (!c.send(bytes)) return ::testing::AssertionFailure() << "could not send \"" << bytes << '"';
+  std::string got = c.receive(bytes.size(), 2s);
+  if (got != bytes) return ::testing::AssertionFailure() << "sent \"" << bytes << "\", got back \"" << got << '"';
+  return ::testing::AssertionSuccess();
+}
+
+// A new connection through the proxy is accepted and carries bytes both ways.
+::testing::AssertionResult fresh_connection_echoes(std::uint16_t port, const std::string& bytes) {
+  Client fresh(port);
+  if (!fresh.connected()) return ::testing::AssertionFailure() << "a new connection was not accepted";
+  return echoes(fresh, bytes);
+}
+
 TEST(FaultProxy, PassesBytesBothWays) {
   EchoServer echo;
   FaultProxy proxy(to(echo));
@@ -79,8 +94,7 @@ TEST(FaultProxy, StallPartitionHoldsOpenConnectionsAndRefusesNewOnesUntilHealed)
   EchoServer echo;
   FaultProxy proxy(to(echo));
   Client c(proxy.port());
-  ASSERT_TRUE(c.send("a"));
-  ASSERT_EQ(c.receive(1, 2s), "a");
+  ASSERT_TRUE(echoes(c, "a"));
   proxy.partition(Partition::Stall);
   ASSERT_TRUE(c.send("held"));
   Client::End end;
@@ -91,17 +105,14 @@ TEST(FaultProxy, StallPartitionHoldsOpenConnectionsAndRefusesNewOnesUntilHealed)
   EXPECT_GE(proxy.stats().refused, 1u);
   proxy.pass();
   EXPECT_EQ(c.receive(4, 2s), "held");  // the open connection survived the partition
-  Client fresh(proxy.port());
-  ASSERT_TRUE(fresh.send("b"));
-  EXPECT_EQ(fresh.receive(1, 2s), "b");
+  EXPECT_TRUE(fresh_connection_echoes(proxy.port(), "b"));
 }
 
 TEST(FaultProxy, LosePartitionKillsOpenConnectionsSilentlyForGoodAndRefusesNewOnesUntilHealed) {
   EchoServer echo;
   FaultProxy proxy(to(echo));
   Client c(proxy.port());
-  ASSERT_TRUE(c.send("a"));
-  ASSERT_EQ(c.receive(1, 2s), "a");
+  ASSERT_TRUE(echoes(c, "a"));
   EXPECT_EQ(proxy.command("partition lose"), "ok");
   ASSERT_TRUE(c.send("lost"));
   EXPECT_TRUE(refused(proxy.port()));
@@ -112,9 +123,7 @@ TEST(FaultProxy, LosePartitionKillsOpenConnectionsSilentlyForGoodAndRefusesNewOn
   EXPECT_EQ(c.receive(1, 500ms, &end), "");
   EXPECT_EQ(end, Client::End::Timeout);
   EXPECT_EQ(echo.connection(0).received, "a");
-  Client fresh(proxy.port());
-  ASSERT_TRUE(fresh.send("b"));
-  EXPECT_EQ(fresh.receive(1, 2s), "b");
+  EXPECT_TRUE(fresh_connection_echoes(proxy.port(), "b"));
   EXPECT_EQ(echo.connection(1).received, "b");
 }
 
@@ -122,8 +131,7 @@ TEST(FaultProxy, DropPartitionResetsOpenConnectionsAndRefusesNewOnes) {
   EchoServer echo;
   FaultProxy proxy(to(echo));
   Client c(proxy.port());
-  ASSERT_TRUE(c.send("a"));
-  ASSERT_EQ(c.receive(1, 2s), "a");
+  ASSERT_TRUE(echoes(c, "a"));
   proxy.partition(Partition::Drop);
   Client::End end;
   EXPECT_EQ(c.receive(1, 2s, &end), "");
@@ -132,9 +140,7 @@ TEST(FaultProxy, DropPartitionResetsOpenConnectionsAndRefusesNewOnes) {
   EXPECT_TRUE(echo.connection(0).reset);
   EXPECT_TRUE(refused(proxy.port()));
   proxy.pass();
-  Client fresh(proxy.port());
-  ASSERT_TRUE(fresh.send("b"));
-  EXPECT_EQ(fresh.receive(1, 2s), "b");
+  EXPECT_TRUE(fresh_connection_echoes(proxy.port(), "b"));
 }
 
 TEST(FaultProxy, CutResetsEveryOpenConnectionAndLetsNewOnesThrough) {
@@ -153,9 +159,7 @@ TEST(FaultProxy, CutResetsEveryOpenConnectionAndLetsNewOnesThrough) {
   EXPECT_EQ(e2, Client::End::Reset);
   EXPECT_EQ(proxy.stats().reset, 2u);
   EXPECT_EQ(proxy.stats().open, 0u);
-  Client fresh(proxy.port());
-  ASSERT_TRUE(fresh.send("3"));
-  EXPECT_EQ(fresh.receive(1, 2s), "3");
+  EXPECT_TRUE(fresh_connection_echoes(proxy.port(), "3"));
 }
 
 TEST(FaultProxy, CutAfterBytesUpCutsARequestInTheMiddle) {
