@@ -715,34 +715,10 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
     std::this_thread::sleep_for(100ms);
   }
 
-  for (auto& t : terminals) {
-    t->ask("exit", 5s);
-    if (t->process() && !t->process()->wait(10s)) t->stop(1s);
-  }
+  stop_terminals(terminals, evidence, result);
   if (server.stop(10s) != 0) result.problems.push_back("the centre node did not stop cleanly");
   if (central.stop(10s) != 0) result.problems.push_back("the central server did not stop cleanly");
-  for (std::size_t i = 0; i < terminals.size(); ++i) {
-    auto& t = evidence.terminals[i];
-    result.refused += t.refused;
-    for (const auto& entry : fs::directory_iterator(t.data_dir))
-      if (entry.path().extension() == ".err") t.stderr_text += testing::read_file(entry.path());
-  }
-
-  for (const auto& checker : application_checkers()) {
-    try {
-      checker.check(evidence, result.problems);
-    } catch (const std::exception& e) {
-      result.problems.push_back(checker.name + ": could not check: " + e.what());
-    }
-  }
-  for (const auto& t : evidence.terminals) {
-    try {
-      const auto n = static_cast<std::int64_t>(outbox_rows(t.data_dir).size());
-      result.entries += n;
-      if (t.channel == "counter") result.counter_entries += n;
-    } catch (const std::exception&) {
-    }
-  }
+  check(application_checkers(), evidence, result);
   return result;
 }
 

@@ -249,6 +249,37 @@ std::string describe_no_drain(ManagedProcess& terminal, const std::optional<std:
   return terminal.running() ? "it gave no answer, still running" : "it gave no answer and is not running";
 }
 
+void stop_terminals(std::vector<std::unique_ptr<ManagedProcess>>& terminals, Evidence& evidence, RunResult& result) {
+  for (auto& t : terminals) {
+    t->ask("exit", 5s);
+    if (t->process() && !t->process()->wait(10s)) t->stop(1s);
+  }
+  for (std::size_t i = 0; i < terminals.size(); ++i) {
+    auto& t = evidence.terminals[i];
+    result.refused += t.refused;
+    for (const auto& entry : fs::directory_iterator(t.data_dir))
+      if (entry.path().extension() == ".err") t.stderr_text += testing::read_file(entry.path());
+  }
+}
+
+void check(const std::vector<Checker>& checkers, const Evidence& evidence, RunResult& result) {
+  for (const auto& checker : checkers) {
+    try {
+      checker.check(evidence, result.problems);
+    } catch (const std::exception& e) {
+      result.problems.push_back(checker.name + ": could not check: " + e.what());
+    }
+  }
+  for (const auto& t : evidence.terminals) {
+    try {
+      const auto n = static_cast<std::int64_t>(outbox_rows(t.data_dir).size());
+      result.entries += n;
+      if (t.channel == "counter") result.counter_entries += n;
+    } catch (const std::exception&) {
+    }
+  }
+}
+
 }  // namespace detail
 
 using namespace detail;
@@ -448,31 +479,9 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
       if (at != std::string::npos) t.refused = std::stoll(status->substr(at + 8));
     }
   }
-  for (auto& t : terminals) {
-    t->ask("exit", 5s);
-    if (t->process() && !t->process()->wait(10s)) t->stop(1s);
-  }
+  stop_terminals(terminals, evidence, result);
   if (server.stop(10s) != 0) result.problems.push_back("the centre server did not stop cleanly");
-  for (std::size_t i = 0; i < terminals.size(); ++i) {
-    auto& t = evidence.terminals[i];
-    result.refused += t.refused;
-    for (const auto& entry : fs::directory_iterator(t.data_dir))
-      if (entry.path().extension() == ".err") t.stderr_text += testing::read_file(entry.path());
-  }
-
-  for (const auto& checker : token_checkers()) {
-    try {
-      checker.check(evidence, result.problems);
-    } catch (const std::exception& e) {
-      result.problems.push_back(checker.name + ": could not check: " + e.what());
-    }
-  }
-  for (const auto& t : evidence.terminals) {
-    try {
-      result.entries += static_cast<std::int64_t>(outbox_rows(t.data_dir).size());
-    } catch (const std::exception&) {
-    }
-  }
+  check(token_checkers(), evidence, result);
   return result;
 }
 

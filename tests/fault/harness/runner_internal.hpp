@@ -60,5 +60,11 @@ std::unique_ptr<ManagedProcess> start_terminal(const Programs& programs, const R
 // Why a terminal did not drain, for the checker's sentence.
 std::string describe_no_drain(ManagedProcess& terminal, const std::optional<std::string>& answer);
 void play(std::vector<Action>& actions, std::chrono::steady_clock::time_point t0);
+// Asks every terminal to exit (stopping one that does not) and gathers each one's refusals and
+// standard error into the evidence.
+void stop_terminals(std::vector<std::unique_ptr<ManagedProcess>>& terminals, Evidence& evidence, RunResult& result);
+// Runs every checker over the evidence (one that cannot read it is a problem too), then counts the
+// outbox entries the terminals wrote, and those written at counters.
+void check(const std::vector<Checker>& checkers, const Evidence& evidence, RunResult& result);
 
 }  // namespace guichet::fault::detail
