@@ -5,14 +5,13 @@
 #include <png.h>
 
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "guichet/testing/shaping.hpp"
 #include "guichet/text/layout.hpp"
 #include "guichet/ui/app.hpp"
 #include "guichet/ui/frame.hpp"
@@ -21,6 +20,8 @@
 using namespace guichet::ui;
 namespace text = guichet::text;
 namespace fs = std::filesystem;
+using guichet::testing::hb_shape;
+using guichet::testing::po_strings;
 
 namespace {
 
@@ -28,55 +29,6 @@ const std::string kPunjabi = "ਤੁਹਾਡਾ ਟੋਕਨ ਤਿਆਰ ਹ�
 const std::string kHindi = "आपका टोकन तैयार है कृपया प्रतीक्षा करें";
 const std::string kUrdu = "آپ کا ٹوکن تیار ہے براہ کرم انتظار کریں";
 const std::string kFrench = "Votre ticket est prêt, veuillez patienter à l’accueil";
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-// hb-shape's glyphs (26.6 units) for `text` in `font_file` at `pixel_size`, with the text around
-// it on its line as context: the reference the screen must match.
-nlohmann::json hb_shape(const std::string& font_file, const std::string& text, int pixel_size,
-                        const std::string& language, const std::string& direction, const std::string& before,
-                        const std::string& after) {
-  std::string cmd = "hb-shape --font-size=" + std::to_string(pixel_size * 64) +
-                    " --no-glyph-names --output-format=json --cluster-level=0 --language=" + language +
-                    " --direction=" + direction;
-  if (!before.empty()) cmd += " --text-before=" + shell_quote(before);
-  if (!after.empty()) cmd += " --text-after=" + shell_quote(after);
-  cmd += " " + shell_quote(font_file) + " " + shell_quote(text) + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return {};
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  pclose(p);
-  // hb-shape 6.0 echoes --text-before on a line of its own: the glyphs are the line starting '['.
-  const std::size_t at = out.rfind("\n[") != std::string::npos ? out.rfind("\n[") + 1 : 0;
-  auto parsed = nlohmann::json::parse(out.substr(at), nullptr, false);
-  return parsed.is_discarded() ? nlohmann::json(cmd + " -> " + out) : parsed;
-}
-
-// The translated strings of one language's kiosk catalogue (single-line msgstr entries).
-std::vector<std::string> po_strings(const std::string& language) {
-  std::ifstream in(std::string(GUICHET_SOURCE_DIR) + "/locales/" + language + ".po");
-  std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("msgstr \"", 0) != 0 || line.size() < 10) continue;
-    std::string s = line.substr(8, line.size() - 9);
-    if (s.empty() || s.find('\\') != std::string::npos) continue;
-    out.push_back(s);
-  }
-  return out;
-}
 
 class TextOnScreen : public ::testing::Test {
  protected:
