@@ -15,10 +15,13 @@
 #include <iostream>
 #include <iterator>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "guichet/hardware/escpos/scanner.hpp"
 #include "guichet/hardware/escpos_render/image.hpp"
+#include "guichet/hardware/escpos_render/renderer.hpp"
 #include "guichet/hardware/receipts/token_slip.hpp"
 
 namespace guichet::test {
@@ -120,6 +123,42 @@ inline void expect_golden_png(const std::string& name, const hardware::escpos_re
                   << "x" << expected.value().height << "; " << diff.differing_pixels << " pixels differ (allowed "
                   << allowed << ")\n  actual: " << actual_path << "\n  difference: " << diff_path;
   }
+}
+
+// The job rendered on paper `paper_width` dots wide, expected to be one page without warnings and
+// with `cuts` cuts (nullopt: not checked).
+inline hardware::escpos_render::GreyImage render_page(const Bytes& job, int paper_width, std::optional<int> cuts = 1) {
+  hardware::escpos_render::RenderOptions options;
+  options.paper_width = paper_width;
+  auto r = hardware::escpos_render::render_job(job, options);
+  EXPECT_TRUE(r.ok());
+  if (!r.ok()) return {};
+  EXPECT_TRUE(r->warnings.empty()) << r->warnings.front();
+  EXPECT_EQ(r->pages.size(), 1u);
+  if (cuts) {
+    EXPECT_EQ(r->cuts, *cuts);
+  }
+  return r->pages.empty() ? hardware::escpos_render::GreyImage{} : r->pages.front();
+}
+
+// Every command of the job that starts with these two bytes.
+inline std::vector<std::span<const std::uint8_t>> commands(const Bytes& job, std::uint8_t a, std::uint8_t b) {
+  std::vector<std::span<const std::uint8_t>> out;
+  std::size_t at = 0;
+  for (;;) {
+    auto r = hardware::escpos::scan(job, at);
+    if (r.status != hardware::escpos::ScanStatus::complete) break;
+    auto cmd = std::span<const std::uint8_t>(job).subspan(at, r.command.length);
+    if (cmd.size() >= 2 && cmd[0] == a && cmd[1] == b) out.push_back(cmd);
+    at += r.command.length;
+  }
+  return out;
+}
+
+// Whether the job's bytes hold `text` as it is.
+inline bool contains_text(const Bytes& job, const std::string& text) {
+  const Bytes needle(text.begin(), text.end());
+  return std::search(job.begin(), job.end(), needle.begin(), needle.end()) != job.end();
 }
 
 // The text of the QR code found on the paper, if one decodes.

@@ -12,7 +12,10 @@ namespace {
 
 using namespace guichet::hardware;
 using namespace guichet::hardware::receipts;
+using guichet::test::commands;
+using guichet::test::contains_text;
 using guichet::test::decode_qr;
+using guichet::test::render_page;
 
 ApplicationSlip sample_ack(int paper_width = kPaper80mm, bool native_qr = true) {
   ApplicationSlip s;
@@ -53,23 +56,6 @@ escpos::Bytes encode_ok(const T& input, F encode) {
 
 escpos::Bytes ack_bytes(const ApplicationSlip& s) { return encode_ok(s, encode_application_slip); }
 escpos::Bytes fee_bytes(const FeeReceipt& r) { return encode_ok(r, encode_fee_receipt); }
-
-escpos_render::GreyImage render(const escpos::Bytes& job, int paper_width) {
-  escpos_render::RenderOptions options;
-  options.paper_width = paper_width;
-  auto r = escpos_render::render_job(job, options);
-  EXPECT_TRUE(r.ok());
-  if (!r.ok()) return {};
-  EXPECT_TRUE(r->warnings.empty()) << r->warnings.front();
-  EXPECT_EQ(r->pages.size(), 1u);
-  EXPECT_EQ(r->cuts, 1);
-  return r->pages.empty() ? escpos_render::GreyImage{} : r->pages.front();
-}
-
-bool contains_text(const escpos::Bytes& job, const std::string& text) {
-  const escpos::Bytes needle(text.begin(), text.end());
-  return std::search(job.begin(), job.end(), needle.begin(), needle.end()) != job.end();
-}
 
 const TextBlock* find_text(const Layout& layout, const std::string& field) {
   for (const auto& b : layout.blocks) {
@@ -159,7 +145,7 @@ TEST(ApplicationSlip, QrDecodesToTheReceiptNumberOnBothPapersNativeAndRaster) {
   for (int width : {kPaper80mm, kPaper58mm}) {
     for (bool native : {true, false}) {
       SCOPED_TRACE(std::to_string(width) + (native ? " native" : " raster"));
-      const auto page = render(ack_bytes(sample_ack(width, native)), width);
+      const auto page = render_page(ack_bytes(sample_ack(width, native)), width);
       EXPECT_EQ(page.width, width);
       EXPECT_EQ(decode_qr(page), "LDH01-K1-000042");
     }
@@ -174,17 +160,17 @@ TEST(FeeReceipt, BytesHoldEveryPartAndQrDecodes) {
   }
   for (int width : {kPaper80mm, kPaper58mm}) {
     SCOPED_TRACE(width);
-    EXPECT_EQ(decode_qr(render(fee_bytes(sample_fee(width)), width)), "LDH01-C1-000007");
+    EXPECT_EQ(decode_qr(render_page(fee_bytes(sample_fee(width)), width)), "LDH01-C1-000007");
   }
 }
 
 TEST(ApplicationSlip, Rendered80mmMatchesGolden) {
-  guichet::test::expect_golden_png("application-slip-80mm.png", render(ack_bytes(sample_ack()), kPaper80mm));
+  guichet::test::expect_golden_png("application-slip-80mm.png", render_page(ack_bytes(sample_ack()), kPaper80mm));
 }
 
 TEST(ApplicationSlip, Rendered58mmRasterQrMatchesGolden) {
   guichet::test::expect_golden_png("application-slip-58mm-raster-qr.png",
-                                   render(ack_bytes(sample_ack(kPaper58mm, false)), kPaper58mm));
+                                   render_page(ack_bytes(sample_ack(kPaper58mm, false)), kPaper58mm));
 }
 
 TEST(ApplicationSlip, BytesMatchGolden) {
@@ -192,7 +178,7 @@ TEST(ApplicationSlip, BytesMatchGolden) {
 }
 
 TEST(FeeReceipt, Rendered80mmMatchesGolden) {
-  guichet::test::expect_golden_png("fee-receipt-80mm.png", render(fee_bytes(sample_fee()), kPaper80mm));
+  guichet::test::expect_golden_png("fee-receipt-80mm.png", render_page(fee_bytes(sample_fee()), kPaper80mm));
 }
 
 }  // namespace

@@ -18,10 +18,13 @@ namespace {
 using namespace guichet::hardware;
 using namespace guichet::hardware::receipts;
 using guichet::test::application_slip_in;
+using guichet::test::commands;
+using guichet::test::contains_text;
 using guichet::test::decode_qr;
 using guichet::test::fee_receipt_in;
 using guichet::test::receipt_languages;
 using guichet::test::receipt_text;
+using guichet::test::render_page;
 using guichet::test::token_slip_in;
 
 escpos::Bytes encode(const Layout& layout, EncodeOptions options = receipt_text().options()) {
@@ -39,36 +42,6 @@ Layout layout_of(const T& receipt) {
   }();
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
   return r.ok() ? r.value() : Layout{};
-}
-
-escpos_render::GreyImage render(const escpos::Bytes& job, int paper_width) {
-  escpos_render::RenderOptions options;
-  options.paper_width = paper_width;
-  auto r = escpos_render::render_job(job, options);
-  EXPECT_TRUE(r.ok());
-  if (!r.ok()) return {};
-  EXPECT_TRUE(r->warnings.empty()) << r->warnings.front();
-  EXPECT_EQ(r->pages.size(), 1u);
-  return r->pages.empty() ? escpos_render::GreyImage{} : r->pages.front();
-}
-
-// Every command of the job that starts with these two bytes.
-std::vector<std::span<const std::uint8_t>> commands(const escpos::Bytes& job, std::uint8_t a, std::uint8_t b) {
-  std::vector<std::span<const std::uint8_t>> out;
-  std::size_t at = 0;
-  for (;;) {
-    auto r = escpos::scan(job, at);
-    if (r.status != escpos::ScanStatus::complete) break;
-    auto cmd = std::span<const std::uint8_t>(job).subspan(at, r.command.length);
-    if (cmd.size() >= 2 && cmd[0] == a && cmd[1] == b) out.push_back(cmd);
-    at += r.command.length;
-  }
-  return out;
-}
-
-bool contains_text(const escpos::Bytes& job, const std::string& text) {
-  const escpos::Bytes needle(text.begin(), text.end());
-  return std::search(job.begin(), job.end(), needle.begin(), needle.end()) != job.end();
 }
 
 // The paper rows block `index` of the layout prints on: the height of the paper after the blocks
@@ -123,7 +96,7 @@ TEST_P(ReceiptLanguage, RenderedReceiptMatchesGoldenAndItsQrDecodes) {
     layout = layout_of(fee_receipt_in(g.lang, g.paper_width));
     qr = "LDH01-C1-000007";
   }
-  const auto page = render(encode(layout), g.paper_width);
+  const auto page = render_page(encode(layout), g.paper_width);
   ASSERT_EQ(page.width, g.paper_width);
   EXPECT_EQ(decode_qr(page), qr);
   const std::string mm = g.paper_width == kPaper80mm ? "80mm" : "58mm";
@@ -284,7 +257,7 @@ TEST(ReceiptLanguages, UrduMirrorsStartAlignedBlocksToTheRightEdge) {
   for (const char* lang : {"ur", "en", "pa"}) {
     SCOPED_TRACE(lang);
     const auto layout = layout_of(application_slip_in(lang));
-    const auto page = render(encode(layout), layout.paper_width);
+    const auto page = render_page(encode(layout), layout.paper_width);
     const bool rtl = std::string(lang) == "ur";
     int checked = 0;
     for (std::size_t i = 0; i < layout.blocks.size(); ++i) {
@@ -310,7 +283,7 @@ TEST(ReceiptLanguages, UrduMirrorsStartAlignedBlocksToTheRightEdge) {
 
 TEST(ReceiptLanguages, CentredDrawnTextStaysCentred) {
   const auto layout = layout_of(token_slip_in("hi"));
-  const auto page = render(encode(layout), layout.paper_width);
+  const auto page = render_page(encode(layout), layout.paper_width);
   for (std::size_t i = 0; i < layout.blocks.size(); ++i) {
     const auto* t = std::get_if<TextBlock>(&layout.blocks[i]);
     if (!t || t->field != "service name") continue;
@@ -373,7 +346,7 @@ TEST(ReceiptLanguages, TallDrawnTextGoesInChunksWithinThePrinterBuffer) {
   }
   EXPECT_GT(chunks, raster_count(encode(layout)));
   // Chunked or not, the paper is the same.
-  EXPECT_EQ(render(job, layout.paper_width), render(encode(layout), layout.paper_width));
+  EXPECT_EQ(render_page(job, layout.paper_width), render_page(encode(layout), layout.paper_width));
 }
 
 TEST(ReceiptLanguages, DrawnTextFitsAPaperWidthThatIsNotWholeBytes) {
@@ -381,7 +354,7 @@ TEST(ReceiptLanguages, DrawnTextFitsAPaperWidthThatIsNotWholeBytes) {
   const auto layout = layout_of(application_slip_in("ur", 500));
   const auto job = encode(layout);
   for (auto cmd : commands(job, 0x1D, 'v')) EXPECT_LE(8 * (cmd[4] + 256 * cmd[5]), 500);
-  const auto page = render(job, 500);  // no "clipped" warning
+  const auto page = render_page(job, 500);  // no "clipped" warning
   EXPECT_EQ(decode_qr(page), "LDH01-K1-000042");
   for (std::size_t i = 0; i < layout.blocks.size(); ++i) {
     const auto* t = std::get_if<TextBlock>(&layout.blocks[i]);
@@ -417,7 +390,7 @@ TEST(ReceiptLanguages, PrintersThatDoNotJustifyImagesGetThemFromTheLeftEdge) {
   }
   EXPECT_GT(images, 10u);
   EXPECT_GT(unjustified.size(), justified.size());
-  EXPECT_EQ(render(unjustified, layout.paper_width), render(justified, layout.paper_width));
+  EXPECT_EQ(render_page(unjustified, layout.paper_width), render_page(justified, layout.paper_width));
 }
 
 }  // namespace

@@ -13,44 +13,16 @@ namespace {
 
 using namespace guichet::hardware;
 using namespace guichet::hardware::receipts;
+using guichet::test::commands;
+using guichet::test::contains_text;
 using guichet::test::decode_qr;
+using guichet::test::render_page;
 using guichet::test::sample_slip;
 
 escpos::Bytes encode(const TokenSlip& slip) {
   auto r = encode_token_slip(slip);
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
   return r.ok() ? r.value() : escpos::Bytes{};
-}
-
-escpos_render::GreyImage render(const escpos::Bytes& job, int paper_width) {
-  escpos_render::RenderOptions options;
-  options.paper_width = paper_width;
-  auto r = escpos_render::render_job(job, options);
-  EXPECT_TRUE(r.ok());
-  if (!r.ok()) return {};
-  EXPECT_TRUE(r->warnings.empty()) << r->warnings.front();
-  EXPECT_EQ(r->pages.size(), 1u);
-  EXPECT_EQ(r->cuts, 1);
-  return r->pages.empty() ? escpos_render::GreyImage{} : r->pages.front();
-}
-
-// Every command of the job that starts with these two bytes.
-std::vector<std::span<const std::uint8_t>> commands(const escpos::Bytes& job, std::uint8_t a, std::uint8_t b) {
-  std::vector<std::span<const std::uint8_t>> out;
-  std::size_t at = 0;
-  for (;;) {
-    auto r = escpos::scan(job, at);
-    if (r.status != escpos::ScanStatus::complete) break;
-    auto cmd = std::span<const std::uint8_t>(job).subspan(at, r.command.length);
-    if (cmd.size() >= 2 && cmd[0] == a && cmd[1] == b) out.push_back(cmd);
-    at += r.command.length;
-  }
-  return out;
-}
-
-bool contains_text(const escpos::Bytes& job, const std::string& text) {
-  const escpos::Bytes needle(text.begin(), text.end());
-  return std::search(job.begin(), job.end(), needle.begin(), needle.end()) != job.end();
 }
 
 TEST(TokenSlip, LayoutPutsTheTokenNumberLargeAndBold) {
@@ -164,7 +136,7 @@ TEST(TokenSlip, NativeQrDecodesFromTheRenderedSlip) {
     const auto job = encode(sample_slip(width, true));
     EXPECT_EQ(commands(job, 0x1D, '(').size(), 5u);
     EXPECT_TRUE(commands(job, 0x1D, 'v').size() == 1u);  // the rule only
-    const auto page = render(job, width);
+    const auto page = render_page(job, width);
     EXPECT_EQ(page.width, width);
     EXPECT_EQ(decode_qr(page), "LDH01-20261123-A042");
   }
@@ -179,14 +151,14 @@ TEST(TokenSlip, RasterQrDecodesFromTheRenderedSlip) {
     const auto rasters = commands(job, 0x1D, 'v');
     EXPECT_EQ(rasters.size(), width == kPaper80mm ? 3u : 2u);
     for (auto r : rasters) EXPECT_LE(r.size() - 8, 8192u);
-    const auto page = render(job, width);
+    const auto page = render_page(job, width);
     EXPECT_EQ(decode_qr(page), "LDH01-20261123-A042");
   }
 }
 
 TEST(TokenSlip, NativeAndRasterQrPrintTheSameSymbol) {
-  const auto native = render(encode(sample_slip(kPaper80mm, true)), kPaper80mm);
-  const auto raster = render(encode(sample_slip(kPaper80mm, false)), kPaper80mm);
+  const auto native = render_page(encode(sample_slip(kPaper80mm, true)), kPaper80mm);
+  const auto raster = render_page(encode(sample_slip(kPaper80mm, false)), kPaper80mm);
   EXPECT_EQ(native, raster);
 }
 
@@ -195,12 +167,13 @@ TEST(TokenSlip, BytesMatchGolden) {
 }
 
 TEST(TokenSlip, Rendered80mmSlipMatchesGolden) {
-  guichet::test::expect_golden_png("token-slip-80mm.png", render(encode(sample_slip(kPaper80mm, true)), kPaper80mm));
+  guichet::test::expect_golden_png("token-slip-80mm.png",
+                                   render_page(encode(sample_slip(kPaper80mm, true)), kPaper80mm));
 }
 
 TEST(TokenSlip, Rendered58mmRasterQrSlipMatchesGolden) {
   guichet::test::expect_golden_png("token-slip-58mm-raster-qr.png",
-                                   render(encode(sample_slip(kPaper58mm, false)), kPaper58mm));
+                                   render_page(encode(sample_slip(kPaper58mm, false)), kPaper58mm));
 }
 
 }  // namespace
