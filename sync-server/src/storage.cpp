@@ -415,6 +415,13 @@ std::vector<std::string> Repository::device_ids_with_prefix(const std::string& p
   return out;
 }
 
+std::vector<std::string> Repository::revoked_device_ids() {
+  Use st(stmt("SELECT id FROM devices WHERE revoked_ms IS NOT NULL"));
+  std::vector<std::string> out;
+  while (st->step()) out.push_back(st->text(0));
+  return out;
+}
+
 bool Repository::revoke_device(const std::string& id, std::int64_t at_ms) {
   Use st(stmt("UPDATE devices SET revoked_ms = COALESCE(revoked_ms, ?2) WHERE id = ?1"));
   st->bind(1, id).bind(2, at_ms).run();

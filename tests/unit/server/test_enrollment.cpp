@@ -491,7 +491,14 @@ TEST_F(Enrollment, AnAdminListsAndCancelsCodesAndRevokesDevicesThroughTheApi) {
   EXPECT_EQ(body_of(refused)["error"]["code"], "enrollment_code_cancelled");
 
   // Revoked over HTTP: the device is refused with device_revoked at once, though its record was
-  // cached by the request just before.
+  // cached by the request just before, and the live feed hears of it at once (its open feeds end).
+  struct RevocationCollector : FeedSubscriber {
+    void push(const std::shared_ptr<const FeedBatch>&) override {}
+    void revoked(const std::string& device) override { devices.push_back(device); }
+    std::vector<std::string> devices;
+  };
+  auto heard = std::make_shared<RevocationCollector>();
+  centre->feed().subscribe(heard);
   EXPECT_EQ(call("GET", "/api/v1/catalogue", "K2").status, 200);
   EXPECT_EQ(call("POST", "/api/v1/devices/D2/revoke", "D2", "{}", admin).status, 409) << "not itself";
   EXPECT_EQ(call("POST", "/api/v1/devices/ZZ9/revoke", "D2", "{}", admin).status, 404);
@@ -503,6 +510,8 @@ TEST_F(Enrollment, AnAdminListsAndCancelsCodesAndRevokesDevicesThroughTheApi) {
   Response after = call("GET", "/api/v1/catalogue", "K2");
   EXPECT_EQ(after.status, 403);
   EXPECT_EQ(body_of(after)["error"]["code"], "device_revoked");
+  EXPECT_EQ(heard->devices, std::vector<std::string>{"K2"}) << "only the revocation that succeeded";
+  centre->feed().unsubscribe(heard.get());
 }
 
 }  // namespace

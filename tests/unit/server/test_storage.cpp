@@ -194,8 +194,11 @@ TEST_F(StorageTest, DevicesOperatorsSessions) {
   Repository repo(db);
   repo.insert_device({"K1", DeviceKind::Kiosk, "hash", 10, std::nullopt, ""});
   EXPECT_THROW(repo.insert_device({"K1", DeviceKind::Kiosk, "hash", 10, std::nullopt, ""}), store::DbError);
+  repo.insert_device({"B1", DeviceKind::Display, "hash", 10, std::nullopt, ""});
   EXPECT_FALSE(repo.device("K1")->revoked_ms.has_value());
+  EXPECT_TRUE(repo.revoked_device_ids().empty());
   EXPECT_TRUE(repo.revoke_device("K1", 20));
+  EXPECT_EQ(repo.revoked_device_ids(), std::vector<std::string>{"K1"});
   EXPECT_TRUE(repo.revoke_device("K1", 30));  // revoking again keeps the first time
   EXPECT_EQ(repo.device("K1")->revoked_ms.value_or(0), 20);
   EXPECT_FALSE(repo.revoke_device("nobody", 20));

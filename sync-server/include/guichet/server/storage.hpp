@@ -182,6 +182,8 @@ class Repository {
   std::optional<DeviceRecord> device(const std::string& id);
   bool set_device_secret(const std::string& id, const std::string& secret_hash);  // false if unknown or revoked
   std::vector<std::string> device_ids_with_prefix(const std::string& prefix);
+  // Ids of every revoked device (a short list, read by the live feed's revocation check).
+  std::vector<std::string> revoked_device_ids();
 
   // enrollment codes
   void insert_enrollment_code(const EnrollmentCodeRecord& c);
