@@ -984,7 +984,7 @@ json code_json(const EnrollmentCodeListing& l, int offset) {
     j["device_id"] = r.device_id;
     j["used_at"] = at(*r.used_ms);
   }
-  if (l.state == EnrollmentCodeState::Cancelled) j["cancelled_at"] = at(*r.used_ms);
+  if (l.state == EnrollmentCodeState::Cancelled) j["cancelled_at"] = at(*r.cancelled_ms);
   return j;
 }
 
