@@ -148,7 +148,7 @@ const char* to_string(EnrollmentCodeState s) {
   return "unknown";
 }
 
-bool enrollment_code_cancelled(const EnrollmentCodeRecord& c) { return c.used_ms && c.device_id.empty(); }
+bool enrollment_code_cancelled(const EnrollmentCodeRecord& c) { return c.cancelled_ms.has_value(); }
 
 EnrollmentCodeState enrollment_code_state(const EnrollmentCodeRecord& c, std::int64_t now_ms) {
   if (enrollment_code_cancelled(c)) return EnrollmentCodeState::Cancelled;
@@ -162,8 +162,8 @@ std::string enrollment_code_ref(const EnrollmentCodeRecord& c) { return c.code_h
 namespace {
 
 constexpr const char* kCodeColumns =
-    "SELECT code_hash, kind, chosen_id, name, created_by, created_ms, expires_ms, used_ms, device_id, nonce_hash "
-    "FROM enrollment_codes";
+    "SELECT code_hash, kind, chosen_id, name, created_by, created_ms, expires_ms, used_ms, device_id, nonce_hash, "
+    "cancelled_ms FROM enrollment_codes";
 
 EnrollmentCodeRecord code_from_row(store::Statement& st) {
   EnrollmentCodeRecord c;
@@ -179,6 +179,7 @@ EnrollmentCodeRecord code_from_row(store::Statement& st) {
   if (!st.is_null(7)) c.used_ms = st.int64(7);
   c.device_id = st.text(8);
   c.nonce_hash = st.text(9);
+  if (!st.is_null(10)) c.cancelled_ms = st.int64(10);
   return c;
 }
 
@@ -213,7 +214,7 @@ std::string format_enrollment_code_line(const EnrollmentCodeListing& c, int utc_
   line += to_string(c.state);
   if (c.state == EnrollmentCodeState::Used)
     line += " by device " + r.device_id + " on " + when(*r.used_ms, utc_offset_minutes);
-  if (c.state == EnrollmentCodeState::Cancelled) line += " on " + when(*r.used_ms, utc_offset_minutes);
+  if (c.state == EnrollmentCodeState::Cancelled) line += " on " + when(*r.cancelled_ms, utc_offset_minutes);
   return line;
 }
 
@@ -257,7 +258,8 @@ AdminResult cancel_enrollment_code(store::Db& db, const std::string& ref_or_code
   const std::string ref = enrollment_code_ref(c);
   switch (enrollment_code_state(c, now_ms)) {
     case EnrollmentCodeState::Cancelled:
-      return AdminError{"enrollment code " + ref + " was already cancelled on " + when(*c.used_ms, utc_offset_minutes)};
+      return AdminError{"enrollment code " + ref + " was already cancelled on " +
+                        when(*c.cancelled_ms, utc_offset_minutes)};
     case EnrollmentCodeState::Used:
       return AdminError{"enrollment code " + ref + " was already used by device " + c.device_id + " on " +
                         when(*c.used_ms, utc_offset_minutes) +
@@ -269,8 +271,8 @@ AdminResult cancel_enrollment_code(store::Db& db, const std::string& ref_or_code
       break;
   }
   store::Statement st = db.prepare(
-      "UPDATE enrollment_codes SET used_ms = ?2, device_id = '', nonce_hash = '' "
-      "WHERE code_hash = ?1 AND used_ms IS NULL");
+      "UPDATE enrollment_codes SET cancelled_ms = ?2 WHERE code_hash = ?1 AND used_ms IS NULL AND cancelled_ms IS "
+      "NULL");
   st.bind(1, c.code_hash).bind(2, now_ms).run();
   if (db.changes() == 0) return AdminError{"enrollment code " + ref + " was used or cancelled meanwhile"};
   return "enrollment code " + ref + " (" + to_string(c.kind) +

@@ -984,7 +984,7 @@ json code_json(const EnrollmentCodeListing& l, int offset) {
     j["device_id"] = r.device_id;
     j["used_at"] = at(*r.used_ms);
   }
-  if (l.state == EnrollmentCodeState::Cancelled) j["cancelled_at"] = at(*r.used_ms);
+  if (l.state == EnrollmentCodeState::Cancelled) j["cancelled_at"] = at(*r.cancelled_ms);
   return j;
 }
 
@@ -1071,6 +1071,7 @@ void Api::revoke_device(Call& c) {
   }
   auto record = repo.device(id);
   centre_.forget_device(id);  // refused from its next request on, not when the cached record ages
+  centre_.feed().revoke(id);  // its open live feeds are told so and closed now
   log_info("device " + id + " revoked by operator " + session->operator_id);
   c.done(Response::json(200, {{"device", device_json(*record, centre_.utc_offset())}}));
 }

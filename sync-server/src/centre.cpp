@@ -678,7 +678,7 @@ void Centre::enroll(const EnrollRequest& request, Respond done) {
     if (enrollment_code_cancelled(*code)) {
       refusal_log = "code cancelled";
       refusal = Response::error(410, "enrollment_code_cancelled",
-                                "this enrollment code was cancelled by an administrator on " + at(*code->used_ms) +
+                                "this enrollment code was cancelled by an administrator on " + at(*code->cancelled_ms) +
                                     "; ask an administrator for a new one");
     } else if (code->used_ms) {
       std::optional<DeviceRecord> device;

@@ -52,6 +52,11 @@ void EventFeed::publish(const std::shared_ptr<const FeedBatch>& batch) {
   for (const auto& s : subscribers_) s->push(batch);
 }
 
+void EventFeed::revoke(const std::string& device) {
+  std::lock_guard lock(mu_);
+  for (const auto& s : subscribers_) s->revoked(device);
+}
+
 std::size_t EventFeed::subscriber_count() const {
   std::lock_guard lock(mu_);
   return subscribers_.size();

@@ -6,7 +6,6 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <map>
 #include <memory_resource>
 #include <mutex>
 #include <optional>
@@ -34,6 +33,8 @@ using RequestParser = http::request_parser<http::string_body, std::pmr::polymorp
 constexpr std::size_t kMaxFeedBacklog = 32 * 1024 * 1024;
 constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::chrono::milliseconds kFeedTick{10};
+// How often open feeds are checked against the revoked devices (one query for the whole server).
+constexpr std::chrono::milliseconds kRevocationCheck{250};
 
 // An answer produced while the writer thread answers a committed batch: resumes its connection,
 // which lives on the executor `ex` (one network thread's io_context).
@@ -125,15 +126,16 @@ class FeedHub final : public FeedSubscriber {
   void to_all(const std::shared_ptr<const FeedBatch>& batch) {
     for (auto* c : clients_) deliver(*c, batch);
   }
-  // Feed thread: asks once per device whether it may still be served, and wakes the connections
-  // of a device that may not, so they say so and close.
-  template <class Allowed>
-  void drop_disallowed(Allowed&& allowed) {
-    std::map<std::string, bool> verdict;
+  bool has_clients() const { return !clients_.empty(); }
+  // Any thread: a device was revoked over HTTP; its connections say so and close.
+  void revoked(const std::string& device) override {
+    asio::post(ioc_, [this, device] { drop_revoked([&device](const std::string& d) { return d == device; }); });
+  }
+  // Feed thread: wakes the connections of every device `is_revoked` names, so they say so and close.
+  template <class IsRevoked>
+  void drop_revoked(IsRevoked&& is_revoked) {
     for (auto* c : clients_) {
-      auto [it, fresh] = verdict.try_emplace(c->device, true);
-      if (fresh) it->second = allowed(c->device);
-      if (it->second || c->revoked) continue;
+      if (c->revoked || !is_revoked(c->device)) continue;
       c->revoked = true;
       if (c->waiting) {
         c->waiting = false;
@@ -252,7 +254,8 @@ struct HttpServer::Impl {
         acceptor(*iocs.front()),
         signals(*iocs.front()),
         feed_ioc(1),
-        keep_alive_timer(feed_ioc) {
+        keep_alive_timer(feed_ioc),
+        revocation_timer(feed_ioc) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(options.address, ec);
     if (ec) throw std::runtime_error("cannot listen on '" + options.address + "': not an IP address");
@@ -337,9 +340,35 @@ struct HttpServer::Impl {
       keep_alive_timer.expires_after(options.keep_alive);
       auto [ec] = co_await keep_alive_timer.async_wait(kTuple);
       if (ec || stopping) co_return;
-      // A device revoked while its feed is open is cut here, within one keep-alive interval.
-      hub->drop_disallowed([this](const std::string& device) { return api.centre().device_still_allowed(device); });
       hub->to_all(comment);
+    }
+  }
+
+  // A device revoked while its feed is open is told so and cut within kRevocationCheck. One query
+  // lists the revoked devices for every open feed (none while no feed is open): a revocation by
+  // `guichet-server revoke-device`, another process writing the file, is seen this way; one over
+  // HTTP also reaches the hub at once (EventFeed::revoke).
+  awaitable<void> revocation_loop() {
+    bool failing = false;
+    for (;;) {
+      revocation_timer.expires_after(kRevocationCheck);
+      auto [ec] = co_await revocation_timer.async_wait(kTuple);
+      if (ec || stopping) co_return;
+      if (!hub->has_clients()) continue;
+      std::vector<std::string> ids;
+      try {
+        auto conn = api.centre().reads().acquire();
+        ids = conn->revoked_device_ids();
+        failing = false;
+      } catch (const std::exception& e) {
+        // A storage hiccup must not cut every board in the hall: the feeds stay, the next check retries.
+        if (!failing) log_error(std::string("reading revoked devices failed: ") + e.what());
+        failing = true;
+        continue;
+      }
+      if (ids.empty()) continue;
+      const std::set<std::string> revoked(ids.begin(), ids.end());
+      hub->drop_revoked([&revoked](const std::string& device) { return revoked.count(device) != 0; });
     }
   }
 
@@ -575,6 +604,7 @@ struct HttpServer::Impl {
   std::shared_ptr<FeedHub> hub;
   asio::io_context feed_ioc;
   asio::steady_timer keep_alive_timer;
+  asio::steady_timer revocation_timer;
   std::atomic<bool> stopping{false};
   std::vector<GatheredAnswer> answers;  // writer thread: answers of the batch being answered
 };
@@ -601,6 +631,7 @@ void HttpServer::run(bool on_signals) {
   if (on_signals) stop_on_signals();
   asio::co_spawn(impl.acceptor.get_executor(), impl.accept_loop(), asio::detached);
   asio::co_spawn(impl.feed_ioc, impl.keep_alive_loop(), asio::detached);
+  asio::co_spawn(impl.feed_ioc, impl.revocation_loop(), asio::detached);
   auto feed_work = asio::make_work_guard(impl.feed_ioc);
   std::thread feed_thread([&impl] { impl.feed_ioc.run(); });
   // A network thread without connections yet must keep waiting for them: stop() ends the run.
@@ -624,7 +655,10 @@ void HttpServer::stop() {
     impl.signals.cancel(ec);
     for (auto& context : impl.iocs) context->stop();
   });
-  asio::post(impl.feed_ioc, [&impl] { impl.keep_alive_timer.cancel(); });
+  asio::post(impl.feed_ioc, [&impl] {
+    impl.keep_alive_timer.cancel();
+    impl.revocation_timer.cancel();
+  });
 }
 
 }  // namespace guichet::server

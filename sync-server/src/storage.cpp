@@ -319,6 +319,12 @@ CREATE TABLE number_leases (
 );
 CREATE INDEX number_leases_by_day ON number_leases(business_day, id);
 )sql",
+      // 6: a cancelled enrollment code gets its own column. Until now a cancellation was stored as
+      // a use by no device (used_ms set, device_id empty); such codes move to cancelled_ms.
+      R"sql(
+ALTER TABLE enrollment_codes ADD COLUMN cancelled_ms INTEGER;
+UPDATE enrollment_codes SET cancelled_ms = used_ms, used_ms = NULL WHERE used_ms IS NOT NULL AND device_id = '';
+)sql",
   };
   return migrations;
 }
@@ -415,6 +421,13 @@ std::vector<std::string> Repository::device_ids_with_prefix(const std::string& p
   return out;
 }
 
+std::vector<std::string> Repository::revoked_device_ids() {
+  Use st(stmt("SELECT id FROM devices WHERE revoked_ms IS NOT NULL"));
+  std::vector<std::string> out;
+  while (st->step()) out.push_back(st->text(0));
+  return out;
+}
+
 bool Repository::revoke_device(const std::string& id, std::int64_t at_ms) {
   Use st(stmt("UPDATE devices SET revoked_ms = COALESCE(revoked_ms, ?2) WHERE id = ?1"));
   st->bind(1, id).bind(2, at_ms).run();
@@ -448,7 +461,7 @@ void Repository::insert_enrollment_code(const EnrollmentCodeRecord& c) {
 std::optional<EnrollmentCodeRecord> Repository::enrollment_code(const std::string& code_hash) {
   Use st(
       stmt("SELECT code_hash, kind, chosen_id, name, created_by, created_ms, expires_ms, used_ms, device_id, "
-           "nonce_hash FROM enrollment_codes WHERE code_hash = ?1"));
+           "nonce_hash, cancelled_ms FROM enrollment_codes WHERE code_hash = ?1"));
   st->bind(1, code_hash);
   if (!st->step()) return std::nullopt;
   EnrollmentCodeRecord c;
@@ -464,6 +477,7 @@ std::optional<EnrollmentCodeRecord> Repository::enrollment_code(const std::strin
   c.used_ms = opt_int(*st, 7);
   c.device_id = st->text(8);
   c.nonce_hash = st->text(9);
+  c.cancelled_ms = opt_int(*st, 10);
   return c;
 }
 
@@ -471,13 +485,15 @@ bool Repository::use_enrollment_code(const std::string& code_hash, std::int64_t 
                                      const std::string& nonce_hash) {
   Use st(
       stmt("UPDATE enrollment_codes SET used_ms = ?2, device_id = ?3, nonce_hash = ?4 "
-           "WHERE code_hash = ?1 AND used_ms IS NULL"));
+           "WHERE code_hash = ?1 AND used_ms IS NULL AND cancelled_ms IS NULL"));
   st->bind(1, code_hash).bind(2, at_ms).bind(3, device_id).bind(4, nonce_hash).run();
   return db_.changes() > 0;
 }
 
 bool Repository::enrollment_id_reserved(const std::string& device_id, std::int64_t now_ms) {
-  Use st(stmt("SELECT 1 FROM enrollment_codes WHERE chosen_id = ?1 AND used_ms IS NULL AND expires_ms > ?2 LIMIT 1"));
+  Use st(
+      stmt("SELECT 1 FROM enrollment_codes WHERE chosen_id = ?1 AND used_ms IS NULL AND cancelled_ms IS NULL "
+           "AND expires_ms > ?2 LIMIT 1"));
   st->bind(1, device_id).bind(2, now_ms);
   return st->step();
 }

@@ -49,6 +49,9 @@ class CentreServer {
 
   // More `serve` options for the next start (e.g. {"--sse-keepalive", "1"}).
   std::vector<std::string> extra_args;
+  // Where the simulated clock starts at the next start (a restart can carry on from where the
+  // clock stood instead of going back to the morning).
+  std::string time_origin = kMorning;
 
   // Starts the server; port 0 takes any free port, a given port restarts on the same one.
   bool start(std::uint16_t port = 0) {
@@ -67,7 +70,7 @@ class CentreServer {
               "--port-file",
               port_file.string(),
               "--time-origin",
-              kMorning,
+              time_origin,
               "--threads",
               "1"};
     o.args.insert(o.args.end(), extra_args.begin(), extra_args.end());

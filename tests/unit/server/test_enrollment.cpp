@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "guichet/domain/time.hpp"
 #include "guichet/server/admin.hpp"
 #include "guichet/server/enrollment.hpp"
 #include "server_fixture.hpp"
@@ -491,7 +492,14 @@ TEST_F(Enrollment, AnAdminListsAndCancelsCodesAndRevokesDevicesThroughTheApi) {
   EXPECT_EQ(body_of(refused)["error"]["code"], "enrollment_code_cancelled");
 
   // Revoked over HTTP: the device is refused with device_revoked at once, though its record was
-  // cached by the request just before.
+  // cached by the request just before, and the live feed hears of it at once (its open feeds end).
+  struct RevocationCollector : FeedSubscriber {
+    void push(const std::shared_ptr<const FeedBatch>&) override {}
+    void revoked(const std::string& device) override { devices.push_back(device); }
+    std::vector<std::string> devices;
+  };
+  auto heard = std::make_shared<RevocationCollector>();
+  centre->feed().subscribe(heard);
   EXPECT_EQ(call("GET", "/api/v1/catalogue", "K2").status, 200);
   EXPECT_EQ(call("POST", "/api/v1/devices/D2/revoke", "D2", "{}", admin).status, 409) << "not itself";
   EXPECT_EQ(call("POST", "/api/v1/devices/ZZ9/revoke", "D2", "{}", admin).status, 404);
@@ -503,6 +511,94 @@ TEST_F(Enrollment, AnAdminListsAndCancelsCodesAndRevokesDevicesThroughTheApi) {
   Response after = call("GET", "/api/v1/catalogue", "K2");
   EXPECT_EQ(after.status, 403);
   EXPECT_EQ(body_of(after)["error"]["code"], "device_revoked");
+  EXPECT_EQ(heard->devices, std::vector<std::string>{"K2"}) << "only the revocation that succeeded";
+  centre->feed().unsubscribe(heard.get());
+}
+
+// A cancellation has its own column: the code is not marked used, and the listings (command line
+// and HTTP) give the time it was cancelled.
+TEST_F(Enrollment, ACancellationIsStoredApartFromUsesAndListedWithItsTime) {
+  code_for("display", "B5");
+  store::Db handle = open_database(db);
+  const std::string ref = list_enrollment_codes(handle, wall_ms()).at(0).ref;
+  const std::int64_t at = wall_ms() + 1'000;
+  auto cancelled = cancel_enrollment_code(handle, ref, at, 0);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error().message;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM enrollment_codes WHERE cancelled_ms = " + std::to_string(at) +
+                  " AND used_ms IS NULL AND device_id = '' AND nonce_hash = ''"),
+            1);
+
+  auto listed = list_enrollment_codes(handle, wall_ms());
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].state, EnrollmentCodeState::Cancelled);
+  const std::string line = format_enrollment_code_line(listed[0], 0);
+  EXPECT_NE(line.find("cancelled on " + domain::format_iso_local(domain::from_unix_ms(at), 0)), std::string::npos)
+      << line;
+
+  const std::string mgr = login("D1", "mgr", "9876", "");
+  Response r = call("GET", "/api/v1/enrollment-codes", "D1", "", mgr);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json code = body_of(r)["codes"].at(0);
+  EXPECT_EQ(code["state"], "cancelled");
+  EXPECT_EQ(code["cancelled_at"], domain::format_iso_local(domain::from_unix_ms(at), 330));
+  EXPECT_FALSE(code.contains("used_at")) << code.dump();
+}
+
+// A database from before migration 6 stored a cancellation as a use by no device. Opened by this
+// server it is migrated: the code is listed as cancelled at that time (command line and HTTP) and
+// refused at enrollment as cancelled, while the other codes keep working.
+TEST_F(Enrollment, CodesCancelledInAnOlderDatabaseStayCancelledAfterTheMigration) {
+  const std::string kept = code_for("kiosk", "K7", "Back door");
+  const std::string old_cancelled = code_for("display", "B6");
+  stop();
+  const std::int64_t at = wall_ms() + 1'000;
+  {
+    // Back to the schema of version 5: migration 6 only added this column.
+    store::Db raw(db, store::OpenOptions{});
+    raw.exec("ALTER TABLE enrollment_codes DROP COLUMN cancelled_ms");
+    raw.exec("PRAGMA user_version = 5");
+    auto st =
+        raw.prepare("UPDATE enrollment_codes SET used_ms = ?1, device_id = '', nonce_hash = '' WHERE chosen_id = 'B6'");
+    st.bind(1, at).run();
+    ASSERT_EQ(raw.changes(), 1);
+  }
+  start();  // opening the file migrates it
+  EXPECT_EQ(count("PRAGMA user_version"), static_cast<std::int64_t>(schema_migrations().size()));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM enrollment_codes WHERE chosen_id = 'B6' AND used_ms IS NULL AND "
+                  "cancelled_ms = " +
+                  std::to_string(at)),
+            1);
+
+  auto report = enrollment_codes_report(db);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_NE(report.value().find("id B6  name \"\"  created"), std::string::npos) << report.value();
+  EXPECT_NE(report.value().find("cancelled on " + domain::format_iso_local(domain::from_unix_ms(at), 0)),
+            std::string::npos)
+      << report.value();
+  EXPECT_NE(report.value().find("id K7  name \"Back door\""), std::string::npos) << report.value();
+  EXPECT_EQ(report.value().find("used by"), std::string::npos) << report.value();
+
+  const std::string mgr = login("D1", "mgr", "9876", "");
+  Response r = call("GET", "/api/v1/enrollment-codes", "D1", "", mgr);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json listing = body_of(r);
+  std::map<std::string, json> by_id;
+  for (const auto& c : listing["codes"]) by_id[c["device_id"].get<std::string>()] = c;
+  ASSERT_EQ(by_id.size(), 2u) << r.body;
+  EXPECT_EQ(by_id["B6"]["state"], "cancelled");
+  EXPECT_EQ(by_id["B6"]["cancelled_at"], domain::format_iso_local(domain::from_unix_ms(at), 330));
+  EXPECT_FALSE(by_id["B6"].contains("used_at"));
+  EXPECT_EQ(by_id["K7"]["state"], "unused");
+
+  Response refused = enroll(old_cancelled, "display", "nonce-0123456789abcdef");
+  EXPECT_EQ(refused.status, 410) << refused.body;
+  EXPECT_EQ(body_of(refused)["error"]["code"], "enrollment_code_cancelled");
+  EXPECT_NE(body_of(refused)["error"]["message"].get<std::string>().find(
+                domain::format_iso_local(domain::from_unix_ms(at), 330)),
+            std::string::npos)
+      << refused.body;
+  Response enrolled = enroll(kept, "kiosk", "nonce-abcdef0123456789");
+  EXPECT_EQ(enrolled.status, 201) << enrolled.body;
 }
 
 }  // namespace

@@ -194,8 +194,11 @@ TEST_F(StorageTest, DevicesOperatorsSessions) {
   Repository repo(db);
   repo.insert_device({"K1", DeviceKind::Kiosk, "hash", 10, std::nullopt, ""});
   EXPECT_THROW(repo.insert_device({"K1", DeviceKind::Kiosk, "hash", 10, std::nullopt, ""}), store::DbError);
+  repo.insert_device({"B1", DeviceKind::Display, "hash", 10, std::nullopt, ""});
   EXPECT_FALSE(repo.device("K1")->revoked_ms.has_value());
+  EXPECT_TRUE(repo.revoked_device_ids().empty());
   EXPECT_TRUE(repo.revoke_device("K1", 20));
+  EXPECT_EQ(repo.revoked_device_ids(), std::vector<std::string>{"K1"});
   EXPECT_TRUE(repo.revoke_device("K1", 30));  // revoking again keeps the first time
   EXPECT_EQ(repo.device("K1")->revoked_ms.value_or(0), 20);
   EXPECT_FALSE(repo.revoke_device("nobody", 20));
@@ -252,6 +255,50 @@ TEST_F(StorageTest, PinFailuresPersistAndClear) {
   EXPECT_EQ(all[0].locked_until_ms, 7000);
   repo.clear_pin_failures("op1");
   EXPECT_TRUE(repo.all_pin_failures().empty());
+}
+
+// Migration 6: a file written before it, with the schema of version 5 (its own DDL, the first five
+// migrations), stored a cancelled enrollment code as a use by no device. Opening it moves such
+// codes to cancelled_ms; used and unused codes keep what they had.
+TEST_F(StorageTest, CancelledEnrollmentCodesOfAnOldFileGetTheirOwnColumn) {
+  {
+    store::Db old(path, store::OpenOptions{});
+    const auto& all = schema_migrations();
+    ASSERT_GE(all.size(), 6u);
+    old.migrate(std::vector<std::string>(all.begin(), all.begin() + 5));
+    ASSERT_EQ(old.schema_version(), 5);
+    old.exec(
+        "INSERT INTO enrollment_codes(code_hash, kind, chosen_id, name, created_by, created_ms, expires_ms, used_ms, "
+        "device_id, nonce_hash) VALUES "
+        "('aaaa', 'kiosk', 'K7', 'Back door', 'command line', 1000, 90000, NULL, '', ''),"
+        "('bbbb', 'counter', '', '', 'adm', 2000, 90000, 5000, 'C3', 'n0nce'),"
+        "('cccc', 'display', 'B4', '', 'command line', 3000, 90000, 7000, '', '')");
+  }
+  store::Db db = open_database(path);
+  EXPECT_EQ(db.schema_version(), static_cast<int>(schema_migrations().size()));
+  Repository repo(db);
+  auto unused = repo.enrollment_code("aaaa");
+  ASSERT_TRUE(unused);
+  EXPECT_FALSE(unused->used_ms);
+  EXPECT_FALSE(unused->cancelled_ms);
+  auto used = repo.enrollment_code("bbbb");
+  ASSERT_TRUE(used);
+  EXPECT_EQ(used->used_ms, 5000);
+  EXPECT_FALSE(used->cancelled_ms);
+  EXPECT_EQ(used->device_id, "C3");
+  EXPECT_EQ(used->nonce_hash, "n0nce");
+  auto cancelled = repo.enrollment_code("cccc");
+  ASSERT_TRUE(cancelled);
+  EXPECT_EQ(cancelled->cancelled_ms, 7000) << "cancelled when the old file said it was used";
+  EXPECT_FALSE(cancelled->used_ms);
+  EXPECT_EQ(cancelled->device_id, "");
+
+  // A cancelled code can no longer be used, and no longer holds its chosen id.
+  EXPECT_FALSE(repo.use_enrollment_code("cccc", 8000, "B4", ""));
+  EXPECT_FALSE(repo.enrollment_id_reserved("B4", 8000));
+  EXPECT_TRUE(repo.enrollment_id_reserved("K7", 8000));
+  EXPECT_TRUE(repo.use_enrollment_code("aaaa", 8000, "K7", "h"));
+  EXPECT_FALSE(repo.enrollment_id_reserved("K7", 8000));
 }
 
 TEST_F(StorageTest, ReadPoolReusesConnectionsAndSeesCommittedWrites) {

@@ -52,8 +52,8 @@ domain::Result<NewEnrollmentCode, AdminError> create_enrollment_code(const std::
                                                                      const std::string& name,
                                                                      std::chrono::milliseconds lifetime);
 
-// Where an enrollment code stands. A cancelled code is stored as used by no device: `used_ms` is
-// when it was cancelled and `device_id` stays empty (a real use always names the device).
+// Where an enrollment code stands. A cancelled code has `cancelled_ms` (when) and was never used;
+// databases from before migration 6 stored a cancellation as a use by no device and are migrated.
 enum class EnrollmentCodeState { Unused, Used, Expired, Cancelled };
 const char* to_string(EnrollmentCodeState);
 bool enrollment_code_cancelled(const EnrollmentCodeRecord& c);

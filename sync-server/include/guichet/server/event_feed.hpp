@@ -37,6 +37,8 @@ class FeedSubscriber {
   virtual ~FeedSubscriber() = default;
   // Called on the publishing thread; must not block.
   virtual void push(const std::shared_ptr<const FeedBatch>& batch) = 0;
+  // Called when `device` was revoked: its open feeds are told so and closed. Must not block.
+  virtual void revoked(const std::string& device) { (void)device; }
 };
 
 class EventFeed {
@@ -48,6 +50,9 @@ class EventFeed {
   std::uint64_t subscribe(const std::shared_ptr<FeedSubscriber>& subscriber);
   void unsubscribe(const FeedSubscriber* subscriber);
   void publish(const std::shared_ptr<const FeedBatch>& batch);
+  // Tells every subscriber that `device` was revoked (e.g. over HTTP), so that its open feeds end
+  // at once instead of at the next revocation check.
+  void revoke(const std::string& device);
   std::size_t subscriber_count() const;
   std::uint64_t last_seq() const;
 

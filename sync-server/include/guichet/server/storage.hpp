@@ -58,8 +58,9 @@ struct EnrollmentCodeRecord {
   std::int64_t created_ms = 0;
   std::int64_t expires_ms = 0;
   std::optional<std::int64_t> used_ms;
-  std::string device_id;   // the device it created, once used
-  std::string nonce_hash;  // hash of the terminal's nonce for that enrollment
+  std::string device_id;                     // the device it created, once used
+  std::string nonce_hash;                    // hash of the terminal's nonce for that enrollment
+  std::optional<std::int64_t> cancelled_ms;  // when an administrator cancelled it (then never used)
 };
 
 struct OperatorRecord {
@@ -182,11 +183,13 @@ class Repository {
   std::optional<DeviceRecord> device(const std::string& id);
   bool set_device_secret(const std::string& id, const std::string& secret_hash);  // false if unknown or revoked
   std::vector<std::string> device_ids_with_prefix(const std::string& prefix);
+  // Ids of every revoked device (a short list, read by the live feed's revocation check).
+  std::vector<std::string> revoked_device_ids();
 
   // enrollment codes
   void insert_enrollment_code(const EnrollmentCodeRecord& c);
   std::optional<EnrollmentCodeRecord> enrollment_code(const std::string& code_hash);
-  // Marks an unused code used; false when it was already used.
+  // Marks an unused code used; false when it was already used or cancelled.
   bool use_enrollment_code(const std::string& code_hash, std::int64_t at_ms, const std::string& device_id,
                            const std::string& nonce_hash);
   // An unused, unexpired code was made for this device id.
