@@ -361,16 +361,6 @@ std::optional<DeviceRecord> Centre::device_record(const std::string& id) {
   return record;
 }
 
-bool Centre::device_still_allowed(const std::string& id) {
-  try {
-    auto record = device_record(id);
-    return record && !record->revoked_ms;
-  } catch (const store::DbError& e) {
-    log_error(std::string("reading devices failed: ") + e.what());
-    return true;
-  }
-}
-
 domain::Result<AuthDevice, Response> Centre::authenticate_device(const Request& request) {
   std::string id(request.header("x-guichet-device"));
   std::string_view secret = request.header("x-guichet-secret");

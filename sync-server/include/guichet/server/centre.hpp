@@ -171,10 +171,6 @@ class Centre {
   // Device credentials from X-Guichet-Device / X-Guichet-Secret: 401 when missing or wrong, 403
   // when the device was revoked.
   domain::Result<AuthDevice, Response> authenticate_device(const Request& request);
-  // Whether a device authenticated earlier may still be served (it exists and is not revoked);
-  // asked again for long-lived connections such as the live feed. Read errors answer true: a
-  // storage hiccup must not cut every board in the hall.
-  bool device_still_allowed(const std::string& id);
   // Drops the cached record of a device, e.g. one just revoked: its next request is checked
   // against storage.
   void forget_device(const std::string& id);
