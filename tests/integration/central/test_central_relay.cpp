@@ -229,6 +229,19 @@ TEST_F(Central, ApplicationsReachCentralOnceAndOfficersStatusesFlowBack) {
   ASSERT_TRUE(eventually([&] { return health_relay("sent") == 3; })) << health_relay("sent");
   EXPECT_EQ(health_relay("pending"), 0);
 
+  // At the centre, the kiosk's status check shows the whole way, however the relay's answer and
+  // the pull of central's status met: received, forwarded (the centre's), with_department.
+  for (int n = 1; n <= 3; ++n) {
+    ASSERT_TRUE(eventually([&] { return status_at_centre(n) == "with_department"; })) << status_at_centre(n);
+    auto checked = centre_->get("/api/v1/applications/" + receipt(n), centre_->as("K2"));
+    const json h = checked.json_body()["application"]["history"];
+    ASSERT_EQ(h.size(), 3u) << checked.body;
+    EXPECT_EQ(h[0]["status"], "received");
+    EXPECT_EQ(h[1]["status"], "forwarded");
+    EXPECT_EQ(h[2]["status"], "with_department");
+  }
+  EXPECT_EQ(count_rows(centre_->db(), "SELECT COUNT(*) FROM application_history"), 9);
+
   // At central: filed with the service's department, history from the centre on.
   const std::string health = central_.login("health1", "1111");
   auto got = central_.get("/api/v1/applications/" + receipt(1), central_.as("R1"));
