@@ -48,6 +48,7 @@
 #include "guichet/config/catalogue_loader.hpp"
 #include "guichet/domain/time.hpp"
 #include "guichet/server/admin.hpp"
+#include "guichet/store/sqlite.hpp"
 #include "guichet/sync/change_feed.hpp"
 #include "guichet/sync/client.hpp"
 #include "records.hpp"
@@ -212,6 +213,24 @@ double wait_relayed(guichet::sync::ApiClient& client, long total, std::chrono::s
   return -1;
 }
 
+// Waits until the centre node's database holds `total` applications in a status central gave
+// (the relay's answers and the pull applied), reading the file itself so as not to load the server;
+// the seconds it took, or -1.
+double wait_statuses_back(const fs::path& db, long total, std::chrono::seconds limit) {
+  const auto t0 = Clock::now();
+  guichet::store::Db reader(db.string(),
+                            guichet::store::OpenOptions{guichet::store::Durability::Normal, false, 5000, false});
+  auto st = reader.prepare("SELECT COUNT(*) FROM applications WHERE status NOT IN ('received', 'forwarded')");
+  while (Clock::now() - t0 < limit) {
+    st.reset();
+    const long back = st.step() ? static_cast<long>(st.int64(0)) : 0;
+    st.reset();
+    if (back >= total) return std::chrono::duration<double>(Clock::now() - t0).count();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return -1;
+}
+
 guichet::domain::Date centre_today(const guichet::domain::Catalogue& cat) {
   const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   guichet::domain::Date d;
@@ -304,6 +323,13 @@ int upload(const Options& o, const fs::path& dir) {
   const double server_cpu = server.cpu_seconds() - cpu_before;
   const double central_cpu = central ? central->cpu_seconds() : 0;
   const auto [server_pss, server_rss] = guichet::bench::pss_rss_kb(server.pid());
+  // The relay's work at the centre ends when central's statuses are back there (the pull).
+  double back_seconds = 0, back_cpu = 0;
+  if (central && seconds > 0) {
+    const double more = wait_statuses_back(c.db, o.applications, std::chrono::minutes(5));
+    back_seconds = more < 0 ? -1 : std::chrono::duration<double>(Clock::now() - t0).count();
+    back_cpu = server.cpu_seconds() - cpu_before;
+  }
   for (auto& e : engines) e->stop();
   long failed = 0, pending = 0;
   std::string first_failure;
@@ -327,9 +353,16 @@ int upload(const Options& o, const fs::path& dir) {
         seconds > 0 ? static_cast<double>(o.applications) / seconds : 0.0);
   }
   std::printf(
-      "  centre node CPU %.1f s (%.0f us per application), PSS %.0f MB; central CPU %.1f s; exit status %d/%d\n",
+      "  centre node CPU %.1f s (%.0f us per application), PSS %.0f MB; central CPU %.1f s (%.0f us per "
+      "application); exit status %d/%d\n",
       server_cpu, server_cpu * 1e6 / static_cast<double>(o.applications), static_cast<double>(server_pss) / 1024.0,
-      central_cpu, status, central_status);
+      central_cpu, central_cpu * 1e6 / static_cast<double>(o.applications), status, central_status);
+  if (central) {
+    std::printf(
+        "  central's statuses back at the centre node at %.2f s; centre node CPU until then %.1f s (%.0f us per "
+        "application)\n",
+        back_seconds, back_cpu, back_cpu * 1e6 / static_cast<double>(o.applications));
+  }
   std::printf("  centre node: %s\n", server.commit_summary().c_str());
   if (!all || pending || failed || seconds < 0 || relayed.refused) {
     std::fprintf(

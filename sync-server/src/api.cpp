@@ -1119,25 +1119,41 @@ bool device_may_file(DeviceKind kind) { return kind == DeviceKind::Kiosk || kind
 void Api::file_application(Call& c) {
   auto device = centre_.authenticate_device(c.request);
   if (!device) return c.done(device.error());
-  if (!device_may_file(device->kind)) {
-    return c.done(forbidden("only kiosks and counters file applications; device " + device->id + " is a " +
-                            to_string(device->kind)));
+  std::optional<std::string_view> key;
+  if (c.request.has_header("idempotency-key")) key = c.request.header("idempotency-key");
+  auto filing = application_filing(device.value(), c.request, key, c.request.target, c.request.body);
+  if (!filing) return c.done(filing.error());
+  Centre::Filing& f = filing.value();
+  centre_.file_application(f.context, std::move(f.record), std::move(f.request_body), std::move(c.done));
+}
+
+domain::Result<Centre::Filing, Response> Api::application_filing(const AuthDevice& device, const Request& auth,
+                                                                 std::optional<std::string_view> key,
+                                                                 std::string_view target, const std::string& body) {
+  if (!device_may_file(device.kind)) {
+    return forbidden("only kiosks and counters file applications; device " + device.id + " is a " +
+                     to_string(device.kind));
   }
   std::string operator_id;
-  if (c.request.has_header("authorization")) {
-    auto session = centre_.authenticate_operator(c.request, device.value());
-    if (!session) return c.done(session.error());
+  if (auth.has_header("authorization")) {
+    auto session = centre_.authenticate_operator(auth, device);
+    if (!session) return session.error();
     operator_id = session->operator_id;
   }
-  std::optional<IdempotencyKey> key;
-  if (auto e = idempotency_of(c.request, key)) return c.done(*e);
-  auto checked = check_filing(centre_.catalogue(), c.request.body, device->id, device->kind);
-  if (!checked) return c.done(checked.error());
-  ApplicationRecord record = checked.value();
-  record.device = device->id;
-  record.operator_id = operator_id;
-  if (key) record.idempotency_key = key->key;
-  centre_.file_application(WriteContext{device->id, key}, std::move(record), c.request.body, std::move(c.done));
+  std::optional<IdempotencyKey> idempotency;
+  if (key) {
+    if (auto e = idempotency_key(*key, "POST", target, body, idempotency)) return *e;
+  }
+  auto checked = check_filing(centre_.catalogue(), body, device.id, device.kind);
+  if (!checked) return checked.error();
+  Centre::Filing filing;
+  filing.record = std::move(checked.value());
+  filing.record.device = device.id;
+  filing.record.operator_id = std::move(operator_id);
+  if (idempotency) filing.record.idempotency_key = idempotency->key;
+  filing.context = WriteContext{device.id, std::move(idempotency)};
+  filing.request_body = body;
+  return filing;
 }
 
 void Api::get_application(Call& c) {
@@ -1382,44 +1398,20 @@ void Api::sync_upload(Call& c) {
 
 std::optional<Centre::Filing> Api::upload_filing(const AuthDevice& device, std::int64_t seq, const std::string& body,
                                                  const std::string& bearer, const Respond& done) {
-  // file_application's checks, in its order, on the batch's device (authenticated once for the
-  // batch): a refusal here is answered at once, as that route answers it.
+  // The single route's checks (application_filing) on the batch's device, authenticated once for
+  // the batch, with the entry's bearer as the operator session and <device>:<seq> as its key: a
+  // refusal is answered at once, as that route answers it.
   try {
-    if (!device_may_file(device.kind)) {
-      done(forbidden("only kiosks and counters file applications; device " + device.id + " is a " +
-                     to_string(device.kind)));
+    Request auth;
+    if (!bearer.empty()) auth.headers.emplace_back("authorization", "Bearer " + bearer);
+    const std::string key = device.id + ":" + std::to_string(seq);
+    auto filing = application_filing(device, auth, key, "/api/v1/applications", body);
+    if (!filing) {
+      done(filing.error());
       return std::nullopt;
     }
-    std::string operator_id;
-    if (!bearer.empty()) {
-      Request auth;
-      auth.headers.emplace_back("authorization", "Bearer " + bearer);
-      auto session = centre_.authenticate_operator(auth, device);
-      if (!session) {
-        done(session.error());
-        return std::nullopt;
-      }
-      operator_id = session->operator_id;
-    }
-    std::optional<IdempotencyKey> key;
-    if (auto e = idempotency_key(device.id + ":" + std::to_string(seq), "POST", "/api/v1/applications", body, key)) {
-      done(*e);
-      return std::nullopt;
-    }
-    auto checked = check_filing(centre_.catalogue(), body, device.id, device.kind);
-    if (!checked) {
-      done(checked.error());
-      return std::nullopt;
-    }
-    Centre::Filing filing;
-    filing.record = std::move(checked.value());
-    filing.record.device = device.id;
-    filing.record.operator_id = operator_id;
-    filing.record.idempotency_key = key->key;
-    filing.context = WriteContext{device.id, std::move(key)};
-    filing.request_body = body;
-    filing.done = done;
-    return filing;
+    filing->done = done;
+    return std::move(filing.value());
   } catch (const store::DbError& e) {
     log_error(std::string("request failed on storage: ") + e.what());
     done(Response::error(503, "storage_failed", "the centre server could not read its database"));

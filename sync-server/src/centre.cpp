@@ -918,10 +918,18 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
           repo.update_application_status(u.receipt, u.status, u.updated_ms, u.public_json);
           for (const auto& h : u.added) repo.add_application_history(u.receipt, h);
         }
-        for (const auto& r : m.relay_marks) {
-          if (!repo.mark_relay(r.seq, r.state, r.status, r.answer, wall_())) continue;
-          pending->relay_delta.pending -= 1;
-          (r.state == "sent" ? pending->relay_delta.sent : pending->relay_delta.refused) += 1;
+        // One statement per run of equal verdicts (a batch's sent entries: one for the batch).
+        for (std::size_t i = 0; i < m.relay_marks.size();) {
+          const auto& r = m.relay_marks[i];
+          std::vector<std::int64_t> seqs;
+          for (; i < m.relay_marks.size(); ++i) {
+            const auto& o = m.relay_marks[i];
+            if (o.state != r.state || o.status != r.status || o.answer != r.answer) break;
+            seqs.push_back(o.seq);
+          }
+          const int moved = repo.mark_relay(seqs, r.state, r.status, r.answer, wall_());
+          pending->relay_delta.pending -= moved;
+          (r.state == "sent" ? pending->relay_delta.sent : pending->relay_delta.refused) += moved;
         }
         for (const auto& [name, value] : m.meta) repo.set_meta(name, value);
         for (ChangeRecord c : m.changes) {
@@ -966,6 +974,39 @@ std::optional<Centre::AppState> Centre::app_state(const std::string& receipt) {
   auto record = conn->application(receipt);
   if (!record) return std::nullopt;
   return AppState{*record, conn->application_history(receipt), 0};
+}
+
+std::unordered_map<std::string, Centre::AppState> Centre::app_states(const std::vector<std::string>& receipts) {
+  std::unordered_map<std::string, AppState> out;
+  std::vector<std::string> read;
+  for (const auto& r : receipts) {
+    if (auto it = apps_.find(r); it != apps_.end()) {
+      out.emplace(r, it->second);
+    } else {
+      read.push_back(r);
+    }
+  }
+  if (read.empty()) return out;
+  auto conn = reads_.acquire();
+  for (auto& a : conn->application_states(read)) {
+    std::string receipt = a.record.receipt;
+    out.emplace(std::move(receipt), AppState{std::move(a.record), std::move(a.history), 0});
+  }
+  return out;
+}
+
+bool Centre::apply_central(AppState& state, const std::string& status,
+                           const std::vector<ApplicationHistoryEntry>& history,
+                           std::vector<ApplicationHistoryEntry>& added) {
+  // Central's history starts with what the centre sent it (received, forwarded): the entries past
+  // the centre's own are news.
+  const std::size_t before = added.size();
+  for (std::size_t i = state.history.size(); i < history.size(); ++i) added.push_back(history[i]);
+  if (added.size() == before && state.record.status == status) return false;
+  for (std::size_t i = before; i < added.size(); ++i) state.history.push_back(added[i]);
+  state.record.status = status;
+  if (!state.history.empty()) state.record.updated_ms = state.history.back().at_ms;
+  return true;
 }
 
 void Centre::stage_app(AppState state, Mutation& m) {
@@ -1274,23 +1315,33 @@ void Centre::relay_answered(std::vector<RelayAnswer> answers, Respond done) {
       [this, answers = std::move(answers)](domain::Queue&, domain::Instant now,
                                            Mutation& m) -> std::optional<Response> {
         const std::int64_t at = domain::to_unix_ms(now);
+        std::vector<std::string> receipts;
         for (const auto& a : answers) {
           m.relay_marks.push_back(Mutation::RelayMark{a.seq, a.sent ? "sent" : "refused", a.status, a.answer});
+          if (a.sent) receipts.push_back(a.receipt);
+        }
+        auto states = app_states(receipts);
+        for (const auto& a : answers) {
           if (!a.sent) continue;
-          auto state = app_state(a.receipt);
+          auto it = states.find(a.receipt);
           // Only a status still "received" becomes "forwarded": central's own news may be here first.
-          if (!state || state->record.status != "received") continue;
+          if (it == states.end() || it->second.record.status != "received") continue;
+          AppState& state = it->second;
           ApplicationHistoryEntry h{"forwarded", at, "", node_id()};
-          state->history.push_back(h);
-          state->record.status = "forwarded";
-          state->record.updated_ms = at;
-          state->record.public_json = public_status_json(state->record, state->history, utc_offset());
-          m.status_updates.push_back(
-              Mutation::StatusUpdate{a.receipt, "forwarded", at, state->record.public_json, {std::move(h)}});
+          state.history.push_back(h);
+          state.record.status = "forwarded";
+          state.record.updated_ms = at;
+          std::vector<ApplicationHistoryEntry> added{std::move(h)};
+          // Central's answer holds the application as central filed it (with_department): applied
+          // now as the pull would apply it, so the pull finds it current and writes nothing.
+          if (!a.central_status.empty()) apply_central(state, a.central_status, a.central_history, added);
+          state.record.public_json = public_status_json(state.record, state.history, utc_offset());
+          m.status_updates.push_back(Mutation::StatusUpdate{a.receipt, state.record.status, state.record.updated_ms,
+                                                            state.record.public_json, std::move(added)});
           m.changes.push_back(
               ChangeRecord{"application:" + a.receipt, 0, "application.status",
-                           "{\"type\":\"application.status\",\"application\":" + state->record.public_json + "}", ""});
-          stage_app(std::move(*state), m);
+                           "{\"type\":\"application.status\",\"application\":" + state.record.public_json + "}", ""});
+          stage_app(state, m);  // a copy: a later answer of the same receipt builds on it
         }
         m.respond = [](const std::vector<std::string>&) { return Response::json(200, nlohmann::json::object()); };
         return std::nullopt;
@@ -1304,25 +1355,26 @@ void Centre::apply_upstream(std::vector<UpstreamStatus> statuses, std::string cu
       [this, statuses = std::move(statuses), cursor = std::move(cursor)](domain::Queue&, domain::Instant,
                                                                          Mutation& m) -> std::optional<Response> {
         std::int64_t applied = 0;
+        std::vector<std::string> receipts;
+        receipts.reserve(statuses.size());
+        for (const auto& u : statuses) receipts.push_back(u.receipt);
+        auto states = app_states(receipts);
         for (const auto& u : statuses) {
-          auto state = app_state(u.receipt);
-          if (!state) {
+          auto it = states.find(u.receipt);
+          if (it == states.end()) {
             log_error("central sent a status for receipt " + u.receipt + ", which this centre does not hold; skipped");
             continue;
           }
+          AppState& state = it->second;
           std::vector<ApplicationHistoryEntry> added;
-          for (std::size_t i = state->history.size(); i < u.history.size(); ++i) added.push_back(u.history[i]);
-          if (added.empty() && state->record.status == u.status) continue;
-          for (const auto& h : added) state->history.push_back(h);
-          state->record.status = u.status;
-          if (!state->history.empty()) state->record.updated_ms = state->history.back().at_ms;
-          state->record.public_json = public_status_json(state->record, state->history, utc_offset());
-          m.status_updates.push_back(Mutation::StatusUpdate{u.receipt, u.status, state->record.updated_ms,
-                                                            state->record.public_json, std::move(added)});
+          if (!apply_central(state, u.status, u.history, added)) continue;
+          state.record.public_json = public_status_json(state.record, state.history, utc_offset());
+          m.status_updates.push_back(Mutation::StatusUpdate{u.receipt, u.status, state.record.updated_ms,
+                                                            state.record.public_json, std::move(added)});
           m.changes.push_back(
               ChangeRecord{"application:" + u.receipt, 0, "application.status",
-                           "{\"type\":\"application.status\",\"application\":" + state->record.public_json + "}", ""});
-          stage_app(std::move(*state), m);
+                           "{\"type\":\"application.status\",\"application\":" + state.record.public_json + "}", ""});
+          stage_app(state, m);  // a copy: a later status of the same receipt builds on it
           ++applied;
         }
         m.meta.emplace_back("upstream_cursor", cursor);

@@ -23,6 +23,28 @@ Response wait_for(Submit submit) {
   return future.get();
 }
 
+// An application's public status as central serves it (its status and history, times parsed, the
+// actor "central"); false when it is not one.
+bool central_application(const json& a, std::string& receipt, std::string& status,
+                         std::vector<ApplicationHistoryEntry>& history) {
+  if (!a.is_object()) return false;
+  receipt = a.value("receipt", "");
+  status = a.value("status", "");
+  if (receipt.empty() || status.empty()) return false;
+  auto h = a.find("history");
+  if (h != a.end() && h->is_array()) {
+    for (const auto& e : *h) {
+      if (!e.is_object()) continue;
+      domain::Instant at;
+      const std::string when = e.value("at", "");
+      if (!domain::parse_iso(when, at)) continue;
+      history.push_back(
+          ApplicationHistoryEntry{e.value("status", ""), domain::to_unix_ms(at), e.value("note", ""), kCentralNode});
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Relay::Relay(Centre& centre, RelayOptions options) : centre_(centre), options_(std::move(options)) {}
@@ -128,7 +150,8 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
       options_.batch_entries = 1;
       return Step::Progress;
     }
-    answers.push_back(Centre::RelayAnswer{entries[0].seq, entries[0].receipt, false, r.status, r.error_message()});
+    answers.push_back(
+        Centre::RelayAnswer{entries[0].seq, entries[0].receipt, false, r.status, r.error_message(), "", {}});
   } else {
     json body = json::parse(r.body, nullptr, false);
     if (!body.is_object() || !body.contains("results") || !body["results"].is_array()) {
@@ -143,7 +166,18 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
       auto it = by_seq.find(seq);
       if (it == by_seq.end() || status >= 500 || status == 0) break;  // sent again later
       if (status < 300) {
-        answers.push_back(Centre::RelayAnswer{seq, it->second->receipt, true, status, ""});
+        Centre::RelayAnswer a{seq, it->second->receipt, true, status, "", "", {}};
+        // The application as central filed it: the centre takes its status now (see relay_answered).
+        auto b = result.find("body");
+        if (b != result.end() && b->is_object() && b->contains("application")) {
+          std::string receipt, central_status;
+          std::vector<ApplicationHistoryEntry> history;
+          if (central_application((*b)["application"], receipt, central_status, history) && receipt == a.receipt) {
+            a.central_status = std::move(central_status);
+            a.central_history = std::move(history);
+          }
+        }
+        answers.push_back(std::move(a));
       } else {
         std::string code, message;
         if (result.contains("body") && result["body"].is_object() && result["body"].contains("error")) {
@@ -154,7 +188,7 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
         // The receipt and the code only: the message may quote what the citizen typed.
         log_error("relay: central refused application " + it->second->receipt + " (status " + std::to_string(status) +
                   (code.empty() ? std::string() : ", " + code) + "); kept as refused");
-        answers.push_back(Centre::RelayAnswer{seq, it->second->receipt, false, status, message});
+        answers.push_back(Centre::RelayAnswer{seq, it->second->receipt, false, status, message, "", {}});
       }
     }
     options_.batch_entries = std::max(options_.batch_entries, static_cast<int>(sync::kMaxUploadEntries));
@@ -205,20 +239,8 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
   std::vector<Centre::UpstreamStatus> statuses;
   for (const auto& change : body["changes"]) {
     if (change.value("type", "") != "application.status" || !change.contains("application")) continue;
-    const json& a = change["application"];
     Centre::UpstreamStatus u;
-    u.receipt = a.value("receipt", "");
-    u.status = a.value("status", "");
-    if (u.receipt.empty() || u.status.empty()) continue;
-    if (a.contains("history") && a["history"].is_array()) {
-      for (const auto& h : a["history"]) {
-        domain::Instant at;
-        const std::string when = h.value("at", "");
-        if (!domain::parse_iso(when, at)) continue;
-        u.history.push_back(
-            ApplicationHistoryEntry{h.value("status", ""), domain::to_unix_ms(at), h.value("note", ""), kCentralNode});
-      }
-    }
+    if (!central_application(change["application"], u.receipt, u.status, u.history)) continue;
     statuses.push_back(std::move(u));
   }
   const std::string next = body["cursor"].get<std::string>();

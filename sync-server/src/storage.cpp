@@ -1,6 +1,9 @@
 #include "guichet/server/storage.hpp"
 
+#include <unordered_map>
 #include <utility>
+
+#include "guichet/server/wire_json.hpp"
 
 namespace guichet::server {
 namespace {
@@ -790,6 +793,49 @@ std::vector<ApplicationHistoryEntry> Repository::application_history(const std::
   return out;
 }
 
+std::vector<Repository::ApplicationState> Repository::application_states(const std::vector<std::string>& receipts) {
+  std::vector<ApplicationState> out;
+  if (receipts.empty()) return out;
+  // The set as one JSON array bound once: the same two cached statements for any number.
+  std::string set = "[";
+  for (std::size_t i = 0; i < receipts.size(); ++i) {
+    if (i > 0) set += ',';
+    append_json_string(set, receipts[i]);
+  }
+  set += ']';
+  std::unordered_map<std::string, std::size_t> at;
+  {
+    Use st(
+        stmt("SELECT receipt, service, filed_on, due_on, status, created_ms, updated_ms, centre, department "
+             "FROM applications WHERE receipt IN (SELECT value FROM json_each(?1))"));
+    st->bind(1, set);
+    while (st->step()) {
+      ApplicationState a;
+      a.record.receipt = st->text(0);
+      a.record.service = st->text(1);
+      a.record.filed_on = st->text(2);
+      a.record.due_on = st->text(3);
+      a.record.status = st->text(4);
+      a.record.created_ms = st->int64(5);
+      a.record.updated_ms = st->int64(6);
+      a.record.centre = st->text(7);
+      a.record.department = st->text(8);
+      at.emplace(a.record.receipt, out.size());
+      out.push_back(std::move(a));
+    }
+  }
+  Use st(
+      stmt("SELECT receipt, status, at_ms, note, actor FROM application_history "
+           "WHERE receipt IN (SELECT value FROM json_each(?1)) ORDER BY receipt, n"));
+  st->bind(1, set);
+  while (st->step()) {
+    auto it = at.find(st->text(0));
+    if (it == at.end()) continue;
+    out[it->second].history.push_back(ApplicationHistoryEntry{st->text(1), st->int64(2), st->text(3), st->text(4)});
+  }
+  return out;
+}
+
 std::int64_t Repository::application_count() {
   Use st(stmt("SELECT COUNT(*) FROM applications"));
   st->step();
@@ -840,13 +886,20 @@ std::vector<RelayEntry> Repository::relay_pending(int limit) {
   return out;
 }
 
-bool Repository::mark_relay(std::int64_t seq, const std::string& state, int answer_status, const std::string& answer,
-                            std::int64_t at_ms) {
+int Repository::mark_relay(const std::vector<std::int64_t>& seqs, const std::string& state, int answer_status,
+                           const std::string& answer, std::int64_t at_ms) {
+  if (seqs.empty()) return 0;
+  std::string set = "[";
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    if (i > 0) set += ',';
+    set += std::to_string(seqs[i]);
+  }
+  set += ']';
   Use st(
       stmt("UPDATE relay_outbox SET state = ?2, answer_status = ?3, answer = ?4, done_ms = ?5 "
-           "WHERE seq = ?1 AND state = 'pending'"));
-  st->bind(1, seq).bind(2, state).bind(3, answer_status).bind(4, answer).bind(5, at_ms).run();
-  return db_.changes() > 0;
+           "WHERE seq IN (SELECT value FROM json_each(?1)) AND state = 'pending'"));
+  st->bind(1, set).bind(2, state).bind(3, answer_status).bind(4, answer).bind(5, at_ms).run();
+  return db_.changes();
 }
 
 void Repository::insert_lease(const domain::NumberLease& l) {

@@ -162,6 +162,26 @@ class Central : public ::testing::Test {
     if (r.status != 200) return "";
     return r.json_body()["application"]["status"].get<std::string>();
   }
+  // Every application at the centre in central's status with its whole history (received,
+  // forwarded, with_department) once, whether central's answer, a replay of it or the pull
+  // brought the status.
+  void centre_histories_complete(int filed) {
+    ASSERT_TRUE(eventually(
+        [&] {
+          return count_rows(centre_->db(), "SELECT COUNT(*) FROM applications WHERE status = 'with_department'") ==
+                 filed;
+        },
+        20s))
+        << count_rows(centre_->db(), "SELECT COUNT(*) FROM applications WHERE status = 'with_department'");
+    EXPECT_EQ(count_rows(centre_->db(), "SELECT COUNT(*) FROM application_history"), 3LL * filed);
+    for (const char* status : {"received", "forwarded", "with_department"}) {
+      EXPECT_EQ(count_rows(centre_->db(),
+                           std::string("SELECT COUNT(DISTINCT receipt) FROM application_history WHERE status = '") +
+                               status + "'"),
+                filed)
+          << status;
+    }
+  }
   long long relay(const std::string& state) {
     return count_rows(centre_->db(), "SELECT COUNT(*) FROM relay_outbox WHERE state = '" + state + "'");
   }
@@ -212,6 +232,7 @@ class Central : public ::testing::Test {
     EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(DISTINCT receipt) FROM applications"), kFiled);
     EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM application_history WHERE status = 'with_department'"),
               kFiled);
+    centre_histories_complete(kFiled);
   }
   CentralServer central_;
   std::unique_ptr<CentreServer> centre_;
@@ -228,6 +249,19 @@ TEST_F(Central, ApplicationsReachCentralOnceAndOfficersStatusesFlowBack) {
   ASSERT_TRUE(eventually([&] { return relay("sent") == 3; })) << relay("sent");
   ASSERT_TRUE(eventually([&] { return health_relay("sent") == 3; })) << health_relay("sent");
   EXPECT_EQ(health_relay("pending"), 0);
+
+  // At the centre, the kiosk's status check shows the whole way, however the relay's answer and
+  // the pull of central's status met: received, forwarded (the centre's), with_department.
+  for (int n = 1; n <= 3; ++n) {
+    ASSERT_TRUE(eventually([&] { return status_at_centre(n) == "with_department"; })) << status_at_centre(n);
+    auto checked = centre_->get("/api/v1/applications/" + receipt(n), centre_->as("K2"));
+    const json h = checked.json_body()["application"]["history"];
+    ASSERT_EQ(h.size(), 3u) << checked.body;
+    EXPECT_EQ(h[0]["status"], "received");
+    EXPECT_EQ(h[1]["status"], "forwarded");
+    EXPECT_EQ(h[2]["status"], "with_department");
+  }
+  EXPECT_EQ(count_rows(centre_->db(), "SELECT COUNT(*) FROM application_history"), 9);
 
   // At central: filed with the service's department, history from the centre on.
   const std::string health = central_.login("health1", "1111");
@@ -461,6 +495,7 @@ TEST_F(Central, EveryApplicationReachesCentralOnceThroughOutagesAndKills) {
   EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM application_history WHERE status = 'with_department'"),
             filed);
   ASSERT_TRUE(eventually([&] { return status_at_centre(filed) == "with_department"; })) << status_at_centre(filed);
+  centre_histories_complete(filed);
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ class ServerFixture : public ::testing::Test {
     options.catalogue = demo_catalogue();
     options.clock = clock;
     options.wall_clock = [this] { return wall.load(); };
+    options.relay = relay_node;
     centre = std::make_unique<Centre>(options);
     api = std::make_unique<Api>(*centre);
   }
@@ -138,6 +139,7 @@ class ServerFixture : public ::testing::Test {
   std::map<std::string, std::string> secrets;
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(monday_10am());
   std::atomic<std::int64_t> wall{1'800'000'000'000};
+  bool relay_node = false;  // a centre node that queues its applications for central (set before SetUp)
   std::unique_ptr<Centre> centre;
   std::unique_ptr<Api> api;
 };

@@ -2,8 +2,12 @@
 // without sockets: the queue's row of the change log once per batch, and per-device progress.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <future>
+
 #include "guichet/domain/calendar.hpp"
 #include "guichet/domain/hlc.hpp"
+#include "guichet/domain/time.hpp"
 #include "guichet/server/applications.hpp"
 #include "server_fixture.hpp"
 
@@ -161,6 +165,216 @@ TEST_F(ProtocolBookkeeping, TheBatchAnswerIsTheCanonicalJsonOfEachEntrysAnswer) 
   const json replayed = json::parse(again.body);
   EXPECT_EQ(replayed.dump(), again.body);
   EXPECT_EQ(replayed["results"], answer["results"]);
+}
+
+// The public status as the JSON tree printed it before it was written as text.
+std::string public_status_tree(const ApplicationRecord& a, const std::vector<ApplicationHistoryEntry>& history,
+                               int offset) {
+  json h = json::array();
+  for (const auto& e : history) {
+    json item = {{"status", e.status}, {"at", domain::format_iso_local(domain::from_unix_ms(e.at_ms), offset)}};
+    if (!e.note.empty()) item["note"] = e.note;
+    h.push_back(std::move(item));
+  }
+  return json{
+      {"receipt", a.receipt},   {"service", a.service},
+      {"status", a.status},     {"filed_on", a.filed_on},
+      {"due_on", a.due_on},     {"updated_at", domain::format_iso_local(domain::from_unix_ms(a.updated_ms), offset)},
+      {"history", std::move(h)}}
+      .dump();
+}
+
+TEST(PublicStatus, TheTextIsTheJsonTreesText) {
+  ApplicationRecord a;
+  a.receipt = "LDH01-K1-000001";
+  a.service = "birth-certificate";
+  a.filed_on = "2026-11-23";
+  a.due_on = "2026-12-09";
+  a.status = "approved";
+  a.updated_ms = 1'795'000'002'345;
+  const std::vector<ApplicationHistoryEntry> notes[] = {
+      {},
+      {{"received", 1'795'000'000'000, "", "K1"}},
+      {{"received", 1'795'000'000'000, "", "K1"},
+       {"forwarded", 1'795'000'000'017, "", "LDH01"},
+       {"with_department", 1'795'000'001'000, "", "central"},
+       {"approved", 1'795'000'002'345, "Collect at \"counter 2\" \\ ਕਾਊਂਟਰ\n\t\x01 ok", "central"}}};
+  for (int offset : {330, 0, -300}) {
+    for (const auto& h : notes) EXPECT_EQ(public_status_json(a, h, offset), public_status_tree(a, h, offset));
+  }
+}
+
+// A centre node's statuses as central's answers and pulls bring them (Centre::relay_answered and
+// apply_upstream), without the relay's threads: the answers are handed to the centre directly.
+class RelayedStatuses : public ServerFixture {
+ protected:
+  void SetUp() override {
+    relay_node = true;
+    ServerFixture::SetUp();
+  }
+  std::string receipt(int n) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "LDH01-K1-%06d", n);
+    return buf;
+  }
+  void file(int n) {
+    Response r = call("POST", "/api/v1/applications", "K1", filing(*demo_catalogue(), receipt(n)).dump());
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  std::int64_t relay_seq(int n) {
+    auto conn = centre->reads().acquire();
+    for (const auto& e : conn->relay_pending(1000)) {
+      if (e.receipt == receipt(n)) return e.seq;
+    }
+    return 0;
+  }
+  // Central's history of an application filed at `at` ms: received, forwarded, with_department.
+  std::vector<ApplicationHistoryEntry> central_history(std::int64_t received_ms, std::int64_t at) {
+    return {{"received", received_ms, "", kCentralNode},
+            {"forwarded", at, "", kCentralNode},
+            {"with_department", at, "", kCentralNode}};
+  }
+  Centre::RelayAnswer sent(int n, bool with_central, std::int64_t received_ms, std::int64_t at) {
+    Centre::RelayAnswer a{relay_seq(n), receipt(n), true, 201, "", "", {}};
+    if (with_central) {
+      a.central_status = "with_department";
+      a.central_history = central_history(received_ms, at);
+    }
+    return a;
+  }
+  Response answered(std::vector<Centre::RelayAnswer> answers) {
+    auto promise = std::make_shared<std::promise<Response>>();
+    auto future = promise->get_future();
+    centre->relay_answered(std::move(answers), [promise](Response r) { promise->set_value(std::move(r)); });
+    return future.get();
+  }
+  Response pulled(std::vector<Centre::UpstreamStatus> statuses, const std::string& cursor) {
+    auto promise = std::make_shared<std::promise<Response>>();
+    auto future = promise->get_future();
+    centre->apply_upstream(std::move(statuses), cursor, [promise](Response r) { promise->set_value(std::move(r)); });
+    return future.get();
+  }
+  // The status check a kiosk makes, with the receipt blanked so two applications compare.
+  std::string status_check(int n) {
+    Response r = call("GET", "/api/v1/applications/" + receipt(n), "K2");
+    EXPECT_EQ(r.status, 200) << r.body;
+    json a = json::parse(r.body)["application"];
+    a["receipt"] = "";
+    return a.dump();
+  }
+  // The terminals' change feed entry of an application.
+  std::optional<ChangeRecord> change(int n) {
+    store::Db reader(db, store::OpenOptions{store::Durability::Normal, false, 5000, false});
+    Repository repo(reader);
+    return repo.change("application:" + receipt(n));
+  }
+  std::int64_t received_ms() const { return domain::to_unix_ms(test::monday_10am()); }
+};
+
+// Central's answer to a relayed batch says with_department: the centre writes the final state at
+// once (forwarded and with_department in one write, one change), and the kiosk's status check
+// reads exactly as after the two steps before (forwarded when answered, with_department when
+// pulled); the pull then finds it current and writes nothing.
+TEST_F(RelayedStatuses, AnAnswerWithWithDepartmentGivesTheHistoryOfForwardedThenPulled) {
+  file(1);
+  file(2);
+  const std::int64_t at_central = received_ms() + 1500;
+  clock->advance(std::chrono::seconds(2));
+  const std::int64_t forwarded_ms = received_ms() + 2000;
+  // 1: the two steps (an answer that carries no application, then the pull).
+  ASSERT_EQ(answered({sent(1, false, received_ms(), at_central)}).status, 200);
+  {
+    json one = json::parse(call("GET", "/api/v1/applications/" + receipt(1), "K2").body)["application"];
+    EXPECT_EQ(one["status"], "forwarded");
+    ASSERT_EQ(one["history"].size(), 2u);
+  }
+  // 2: the answer carries central's application.
+  ASSERT_EQ(answered({sent(2, true, received_ms(), at_central)}).status, 200);
+  const std::int64_t change_after_answer = change(2)->seq;
+  ASSERT_EQ(pulled({{receipt(1), "with_department", central_history(received_ms(), at_central)},
+                    {receipt(2), "with_department", central_history(received_ms(), at_central)}},
+                   "7")
+                .body,
+            R"({"applied":1})");
+
+  EXPECT_EQ(status_check(2), status_check(1));
+  json two = json::parse(call("GET", "/api/v1/applications/" + receipt(2), "K2").body)["application"];
+  EXPECT_EQ(two["status"], "with_department");
+  ASSERT_EQ(two["history"].size(), 3u) << two.dump();
+  EXPECT_EQ(two["history"][0]["status"], "received");
+  EXPECT_EQ(two["history"][1]["status"], "forwarded");
+  EXPECT_EQ(two["history"][1]["at"], domain::format_iso_local(domain::from_unix_ms(forwarded_ms), 330));
+  EXPECT_EQ(two["history"][2]["status"], "with_department");
+  EXPECT_EQ(two["updated_at"], domain::format_iso_local(domain::from_unix_ms(at_central), 330));
+  // The change terminals download is that status; the pull did not write it again.
+  auto c2 = change(2);
+  ASSERT_TRUE(c2.has_value());
+  EXPECT_EQ(c2->seq, change_after_answer);
+  EXPECT_EQ(json::parse(c2->body)["application"],
+            json::parse(call("GET", "/api/v1/applications/" + receipt(2), "K2").body)["application"]);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM application_history WHERE receipt = '" + receipt(2) + "'"), 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM application_history WHERE receipt = '" + receipt(2) +
+                  "' AND n = 2 AND status = 'forwarded' AND actor = 'LDH01'"),
+            1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM relay_outbox WHERE state = 'sent'"), 2);
+  EXPECT_EQ(centre->relay_counts().sent, 2);
+  EXPECT_EQ(centre->relay_counts().pending, 0);
+
+  // An officer's later decision comes with the pull and adds only itself.
+  auto approved = central_history(received_ms(), at_central);
+  approved.push_back({"approved", at_central + 60'000, "Collect at counter 2", kCentralNode});
+  ASSERT_EQ(pulled({{receipt(2), "approved", approved}}, "8").body, R"({"applied":1})");
+  json after = json::parse(call("GET", "/api/v1/applications/" + receipt(2), "K2").body)["application"];
+  EXPECT_EQ(after["status"], "approved");
+  ASSERT_EQ(after["history"].size(), 4u);
+  EXPECT_EQ(after["history"][3]["note"], "Collect at counter 2");
+  EXPECT_GT(change(2)->seq, change_after_answer);
+}
+
+// Central's news may come down before its answer to the batch: the answer then changes no status
+// (nothing goes back to forwarded) and the entry is still marked sent.
+TEST_F(RelayedStatuses, AnAnswerAfterThePulledStatusLeavesTheStatusAsPulled) {
+  file(3);
+  const std::int64_t at_central = received_ms() + 500;
+  clock->advance(std::chrono::seconds(1));
+  auto approved = central_history(received_ms(), at_central);
+  approved.push_back({"approved", at_central + 100, "", kCentralNode});
+  ASSERT_EQ(pulled({{receipt(3), "approved", approved}}, "3").body, R"({"applied":1})");
+  const std::string before = status_check(3);
+  const std::int64_t change_before = change(3)->seq;
+  ASSERT_EQ(answered({sent(3, true, received_ms(), at_central)}).status, 200);
+  EXPECT_EQ(status_check(3), before);
+  EXPECT_EQ(change(3)->seq, change_before);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM application_history WHERE receipt = '" + receipt(3) + "'"), 4);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM relay_outbox WHERE state = 'sent'"), 1);
+  // A status for a receipt this centre does not hold is skipped; the cursor still moves.
+  ASSERT_EQ(pulled({{"LDH01-K1-999999", "approved", approved}}, "4").body, R"({"applied":0})");
+  store::Db reader(db, store::OpenOptions{store::Durability::Normal, false, 5000, false});
+  EXPECT_EQ(Repository(reader).meta("upstream_cursor").value_or(""), "4");
+}
+
+// A refused entry and sent ones in one answer: one mark per verdict, counts kept.
+TEST_F(RelayedStatuses, SentAndRefusedEntriesOfOneAnswerAreMarkedEachOnce) {
+  for (int n = 4; n <= 7; ++n) file(n);
+  std::vector<Centre::RelayAnswer> answers;
+  for (int n = 4; n <= 7; ++n) answers.push_back(sent(n, n != 6, received_ms(), received_ms() + 10));
+  answers[1].sent = false;
+  answers[1].status = 422;
+  answers[1].answer = "refused at central";
+  answers[1].central_status.clear();
+  ASSERT_EQ(answered(answers).status, 200);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM relay_outbox WHERE state = 'sent'"), 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM relay_outbox WHERE state = 'refused' AND answer_status = 422"), 1);
+  EXPECT_EQ(centre->relay_counts().sent, 3);
+  EXPECT_EQ(centre->relay_counts().refused, 1);
+  EXPECT_EQ(centre->relay_counts().pending, 0);
+  EXPECT_EQ(json::parse(status_check(5))["status"], "received");   // refused: stays as filed
+  EXPECT_EQ(json::parse(status_check(6))["status"], "forwarded");  // no application in the answer
+  EXPECT_EQ(json::parse(status_check(7))["status"], "with_department");
+  // The same answers again (a batch answered twice) change nothing more.
+  ASSERT_EQ(answered(answers).status, 200);
+  EXPECT_EQ(centre->relay_counts().sent, 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM application_history WHERE receipt = '" + receipt(7) + "'"), 3);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The server's schema, migrations and repository statements on real SQLite files.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "guichet/server/storage.hpp"
 #include "guichet/testing/process.hpp"
 
@@ -299,6 +301,85 @@ TEST_F(StorageTest, CancelledEnrollmentCodesOfAnOldFileGetTheirOwnColumn) {
   EXPECT_TRUE(repo.enrollment_id_reserved("K7", 8000));
   EXPECT_TRUE(repo.use_enrollment_code("aaaa", 8000, "K7", "h"));
   EXPECT_FALSE(repo.enrollment_id_reserved("K7", 8000));
+}
+
+ApplicationRecord sample_application(const std::string& receipt) {
+  ApplicationRecord a;
+  a.receipt = receipt;
+  a.service = "birth-certificate";
+  a.language = "pa";
+  a.channel = "kiosk";
+  a.device = "K1";
+  a.filed_on = "2026-11-23";
+  a.due_on = "2026-12-09";
+  a.fields_json = R"({"mother-name":"Test Mother"})";
+  a.documents_json = "[]";
+  a.status = "received";
+  a.created_ms = 1'795'000'000'000;
+  a.updated_ms = 1'795'000'000'500;
+  a.public_json = "{}";
+  a.centre = "LDH01";
+  a.department = "health";
+  return a;
+}
+
+TEST_F(StorageTest, ApplicationStatesOfASetComeWithTheirHistoryInOrderAndWithoutTheForm) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  for (const char* r : {"LDH01-K1-000001", "LDH01-K1-000002", "LDH01-K1-000003"}) {
+    repo.insert_application(sample_application(r));
+    repo.add_application_history(r, {"received", 1'795'000'000'000, "", "K1"});
+  }
+  repo.add_application_history("LDH01-K1-000002", {"forwarded", 1'795'000'001'000, "", "LDH01"});
+  repo.add_application_history("LDH01-K1-000002", {"with_department", 1'795'000'002'000, "a \"note\"", "central"});
+
+  auto states = repo.application_states({"LDH01-K1-000002", "LDH01-K1-000009", "LDH01-K1-000001"});
+  ASSERT_EQ(states.size(), 2u);  // the unknown receipt is absent
+  std::map<std::string, Repository::ApplicationState> by;
+  for (auto& s : states) by[s.record.receipt] = s;
+  ASSERT_EQ(by.count("LDH01-K1-000001"), 1u);
+  ASSERT_EQ(by.count("LDH01-K1-000002"), 1u);
+  const auto& two = by["LDH01-K1-000002"];
+  EXPECT_EQ(two.record.service, "birth-certificate");
+  EXPECT_EQ(two.record.filed_on, "2026-11-23");
+  EXPECT_EQ(two.record.due_on, "2026-12-09");
+  EXPECT_EQ(two.record.status, "received");
+  EXPECT_EQ(two.record.created_ms, 1'795'000'000'000);
+  EXPECT_EQ(two.record.updated_ms, 1'795'000'000'500);
+  EXPECT_EQ(two.record.centre, "LDH01");
+  EXPECT_EQ(two.record.department, "health");
+  EXPECT_TRUE(two.record.fields_json.empty());  // the citizen's form is not read for a status change
+  ASSERT_EQ(two.history.size(), 3u);
+  EXPECT_EQ(two.history[0].status, "received");
+  EXPECT_EQ(two.history[1].status, "forwarded");
+  EXPECT_EQ(two.history[1].actor, "LDH01");
+  EXPECT_EQ(two.history[2].status, "with_department");
+  EXPECT_EQ(two.history[2].at_ms, 1'795'000'002'000);
+  EXPECT_EQ(two.history[2].note, "a \"note\"");
+  EXPECT_EQ(by["LDH01-K1-000001"].history.size(), 1u);
+  EXPECT_TRUE(repo.application_states({}).empty());
+}
+
+TEST_F(StorageTest, RelayEntriesAreMarkedAsASetOnlyWhilePending) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  for (int i = 1; i <= 4; ++i) {
+    repo.insert_relay(
+        RelayEntry{0, "LDH01-K1-00000" + std::to_string(i), "K1", "hlc", 1'795'000'000'000, "{}", "pending", 0, ""});
+  }
+  auto pending = repo.relay_pending(10);
+  ASSERT_EQ(pending.size(), 4u);
+  EXPECT_EQ(repo.mark_relay({pending[0].seq, pending[2].seq}, "sent", 201, "", 1'795'000'001'000), 2);
+  // Already marked: left as they are, not counted again.
+  EXPECT_EQ(repo.mark_relay({pending[0].seq, pending[3].seq}, "refused", 422, "no", 1'795'000'002'000), 1);
+  EXPECT_EQ(repo.mark_relay({}, "sent", 201, "", 0), 0);
+  auto left = repo.relay_pending(10);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].seq, pending[1].seq);
+  auto counts = repo.relay_counts();
+  EXPECT_EQ(counts.pending, 1);
+  EXPECT_EQ(counts.sent, 2);
+  EXPECT_EQ(counts.refused, 1);
 }
 
 TEST_F(StorageTest, ReadPoolReusesConnectionsAndSeesCommittedWrites) {

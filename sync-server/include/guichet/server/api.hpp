@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "guichet/server/centre.hpp"
@@ -82,8 +83,17 @@ class Api {
   // checked against that centre's catalogue; a refusal travels in the filing (kept under its key).
   Centre::Filing relayed_filing(const AuthDevice& centre_node, std::int64_t seq, const std::string& origin,
                                 std::int64_t received_ms, const std::string& body, Respond done);
-  // Centre: one POST /api/v1/applications entry of `device`'s upload, checked as
-  // file_application checks it; empty when it was refused (and answered through `done`).
+  // POST /api/v1/applications's checks on an authenticated device, in this order, and the filing
+  // they make: the device's kind may file; the operator's session when `auth` carries an
+  // Authorization header; the idempotency key `key` when given (fingerprinted with POST, `target`
+  // and `body`); check_filing; then the record filled in (device, operator, key). The single
+  // route and each filing of a sync upload both go through it, so the checks exist once; a
+  // refusal is the answer the route gives. Its `done` is left for the caller to set.
+  domain::Result<Centre::Filing, Response> application_filing(const AuthDevice& device, const Request& auth,
+                                                              std::optional<std::string_view> key,
+                                                              std::string_view target, const std::string& body);
+  // Centre: one POST /api/v1/applications entry of `device`'s upload, checked by
+  // application_filing; empty when it was refused (and answered through `done`).
   std::optional<Centre::Filing> upload_filing(const AuthDevice& device, std::int64_t seq, const std::string& body,
                                               const std::string& bearer, const Respond& done);
 

@@ -246,17 +246,26 @@ class Centre {
                               const std::string& status, const std::string& note, Respond done);
 
   // Centre node, relay: central's answers to relayed entries. Sent ones still "received" become
-  // "forwarded" (history and change log); refused ones keep central's answer.
+  // "forwarded" (history and change log); refused ones keep central's answer. When central's
+  // answer carries the application as central holds it (central_status, central_history: its
+  // status "with_department" and the history the pull would bring), that is applied with the
+  // forwarded entry in the same write, as apply_upstream would apply it: one status, one public
+  // status and one change per application instead of two, and the pull later finds it current.
+  // The states are read for the whole set at once (those not being changed in memory).
   struct RelayAnswer {
     std::int64_t seq = 0;
     std::string receipt;
     bool sent = true;
     int status = 0;
     std::string answer;
+    std::string central_status;                            // empty: the answer carried no application
+    std::vector<ApplicationHistoryEntry> central_history;  // at central's times, actor "central"
   };
   void relay_answered(std::vector<RelayAnswer> answers, Respond done);
   // Centre node, puller: central's statuses (history as central has it) applied to the centre's
-  // applications, stored with the cursor they were read up to (meta 'upstream_cursor').
+  // applications, stored with the cursor they were read up to (meta 'upstream_cursor'). The
+  // states are read for the whole page at once; an application already as central has it (the
+  // relay applied central's answer) is not written again.
   struct UpstreamStatus {
     std::string receipt;
     std::string status;
@@ -321,14 +330,24 @@ class Centre {
   void stop_threads();
   std::string next_device_id(Repository& repo, DeviceKind kind);  // under enroll_mu_
   // Applications being changed: their latest state, in memory until the writes are durable, so
-  // a second change of the same application builds on the first. Under mu_.
+  // a second change of the same application builds on the first. Under mu_. `record` is the whole
+  // row (app_state) or what status changes use (app_states: receipt, service, dates, status, times,
+  // centre, department): a status change never needs the citizen's form read back.
   struct AppState {
     ApplicationRecord record;
     std::vector<ApplicationHistoryEntry> history;
     int pending = 0;  // writes not yet answered
   };
   std::optional<AppState> app_state(const std::string& receipt);  // under mu_
-  void stage_app(AppState state, Mutation& m);                    // under mu_
+  // The states of `receipts`: from memory when being changed, the others read from the database
+  // in one pass over the set. Unknown receipts are absent.
+  std::unordered_map<std::string, AppState> app_states(const std::vector<std::string>& receipts);  // under mu_
+  // Central's status and history applied to `state` as the centre takes them: the entries past
+  // the centre's own, central's status, updated at the last entry. False when nothing changes.
+  static bool apply_central(AppState& state, const std::string& status,
+                            const std::vector<ApplicationHistoryEntry>& history,
+                            std::vector<ApplicationHistoryEntry>& added);
+  void stage_app(AppState state, Mutation& m);  // under mu_
   void release_apps(const std::vector<std::string>& receipts);
   std::optional<Response> reserve_receipt(const std::string& receipt, Mutation& m);  // under mu_
   // The filing's rows and answer, staged in `m` (the op of file_application, and of each relayed filing in

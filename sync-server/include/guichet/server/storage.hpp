@@ -237,6 +237,14 @@ class Repository {
   void add_application_history(const std::string& receipt, const ApplicationHistoryEntry& h);
   std::optional<ApplicationRecord> application(const std::string& receipt);
   std::vector<ApplicationHistoryEntry> application_history(const std::string& receipt);
+  // The status fields of the applications in `receipts` (receipt, service, filed_on, due_on,
+  // status, created_ms, updated_ms, centre, department; not the form) with their history, read in
+  // two statements over the whole set. Unknown receipts are absent.
+  struct ApplicationState {
+    ApplicationRecord record;
+    std::vector<ApplicationHistoryEntry> history;
+  };
+  std::vector<ApplicationState> application_states(const std::vector<std::string>& receipts);
   std::int64_t application_count();
   // Throws when the receipt is not stored.
   void update_application_status(const std::string& receipt, const std::string& status, std::int64_t updated_ms,
@@ -255,10 +263,10 @@ class Repository {
   // relay outbox (centre node)
   void insert_relay(const RelayEntry& r);
   std::vector<RelayEntry> relay_pending(int limit);
-  // Moves a pending entry to `state` (sent or refused) with central's answer. False when the entry
-  // was not pending (already marked): nothing changed.
-  bool mark_relay(std::int64_t seq, const std::string& state, int answer_status, const std::string& answer,
-                  std::int64_t at_ms);
+  // Moves the pending entries `seqs` to `state` (sent or refused) with central's answer, in one
+  // statement over the set. Returns how many moved: entries not pending (already marked) are left.
+  int mark_relay(const std::vector<std::int64_t>& seqs, const std::string& state, int answer_status,
+                 const std::string& answer, std::int64_t at_ms);
   RelayCounts relay_counts();
 
   // per-device upload progress (only moves forward)
