@@ -14,7 +14,16 @@ namespace guichet::kiosk {
 namespace hw = guichet::hardware;
 
 namespace {
-constexpr const char* kLeasedKind = "token.leased";  // outbox kind of a token reported from a block
+constexpr const char* kLeasedKind = "token.leased";      // outbox kind of a token reported from a block
+constexpr const char* kWithdrawKind = "token.withdraw";  // a token request the kiosk gave up on
+
+// {"withdrawn":true}: the centre node's answer to a withdrawal it got before the request itself.
+bool withdrawn_answer(const std::string& body) {
+  auto j = sync::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return false;
+  auto it = j.find("withdrawn");
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
 }  // namespace
 
 std::unique_ptr<hw::printer::Transport> make_transport(const PrinterSpec& spec) {
@@ -89,10 +98,12 @@ TokenRequest ServerTokens::request(const std::string& service, const std::string
   sync::json body = {{"service", service}, {"priority", priority}, {"language", language}};
   sync::OutboxEntry e = engine_.submit_and_wait("POST", "/api/v1/tokens", body, "", wait_);
   if (e.state == sync::OutboxState::Pending) {
-    // The request stays in the outbox and will reach the server later; if it then issues a
-    // token, reconcile() cancels it. The citizen gets a number from the leased block, or is told
-    // plainly that nothing was issued.
+    // The request is withdrawn: the server, when it gets it, issues nothing. If it had issued it
+    // already (an answer lost on the way), reconcile() cancels the token. The citizen gets a
+    // number from the leased block, or is told plainly that nothing was issued. Abandoned first:
+    // a crash before the withdrawal is written leaves it to recover().
     store_.set_state(e.seq, "", IssueLogState::Abandoned, now_ms());
+    withdraw(e.seq);
     if (auto leased = take_leased(service, priority, language)) {
       r.kind = TokenRequest::Kind::Issued;
       r.issued = std::move(*leased);
@@ -174,12 +185,7 @@ void ServerTokens::on_complete(const sync::OutboxEntry& entry) {
     return;
   }
   if (entry.path == "/api/v1/tokens") {
-    if (entry.state != sync::OutboxState::Done) return;
-    std::string problem;
-    auto issued = parse_issue_response(entry.response_body, problem);
-    if (!issued) return;
-    store_.record_token(entry.seq, issued->token.id, now_ms());
-    schedule_([this] { reconcile(); });
+    settle_answer(entry);
     return;
   }
   const std::string prefix = "/api/v1/tokens/";
@@ -189,6 +195,37 @@ void ServerTokens::on_complete(const sync::OutboxEntry& entry) {
     store_.set_state_by_token(
         id, entry.state == sync::OutboxState::Done ? IssueLogState::Cancelled : IssueLogState::CancelRefused, now_ms());
   }
+}
+
+void ServerTokens::settle_answer(const sync::OutboxEntry& entry) {
+  if (entry.state == sync::OutboxState::Failed && entry.kind == kWithdrawKind) {
+    // Unexpected (a withdrawal is answered like the request it withdraws); nothing was issued
+    // under this key by it, so the row stays abandoned, and the reason is kept.
+    std::cerr << "guichet-kiosk: the server refused the withdrawal of token request " << entry.seq << ": "
+              << entry.response().error_message() << "\n";
+    return;
+  }
+  if (entry.state != sync::OutboxState::Done) return;
+  if (withdrawn_answer(entry.response_body)) {
+    store_.set_state(entry.seq, "", IssueLogState::Withdrawn, now_ms());
+    return;
+  }
+  std::string problem;
+  auto issued = parse_issue_response(entry.response_body, problem);
+  if (!issued) return;
+  store_.record_token(entry.seq, issued->token.id, now_ms());
+  schedule_([this] { reconcile(); });
+}
+
+bool ServerTokens::withdraw(std::int64_t seq) {
+  auto e = outbox_.get(seq);
+  if (!e || e->state != sync::OutboxState::Pending) return false;
+  if (e->kind == kWithdrawKind) return true;
+  auto body = sync::json::parse(e->body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return false;
+  body["withdrawn"] = true;
+  // Printed like the request (sorted keys, no spaces): the node matches the two by it.
+  return outbox_.rewrite_pending(seq, body.dump(), kWithdrawKind);
 }
 
 void ServerTokens::reconcile() {
@@ -216,6 +253,18 @@ void ServerTokens::recover() {
       } else if (e->state == sync::OutboxState::Pending) {
         store_.set_state(seq, "", IssueLogState::Abandoned, now_ms());
       }
+    }
+  }
+  // Abandoned requests with no answer known: withdrawn if still waiting in the outbox (a crash
+  // before the withdrawal was written, or the ones just found), else settled from their answer
+  // (a crash before the engine's completion reached the issue log).
+  for (const auto& row : store_.abandoned_unanswered()) {
+    auto e = outbox_.get(row.seq);
+    if (!e) continue;
+    if (e->state == sync::OutboxState::Pending) {
+      withdraw(row.seq);
+    } else {
+      settle_answer(*e);
     }
   }
   reconcile();

@@ -79,9 +79,16 @@ class ServerTokens final : public TokenPort {
   void on_complete(const sync::OutboxEntry& entry);
   // Cancels every token the server counted that no citizen holds (run on the issuing thread).
   void reconcile();
-  // After a restart: finds token requests written just before a crash, then reconciles; settles
-  // numbers a crash left between taken and reported; starts leasing ahead.
+  // After a restart: finds token requests written just before a crash, withdraws every abandoned
+  // request still waiting in the outbox, then reconciles; settles numbers a crash left between
+  // taken and reported; starts leasing ahead.
   void recover();
+  // Withdraws the abandoned token request `seq`: its outbox entry, if still pending, is rewritten
+  // in place (same sequence, so the same idempotency key) into the same request with
+  // "withdrawn": true (kind "token.withdraw"). The centre node then never issues it: it answers
+  // {"withdrawn":true} and changes nothing, or, if it had issued it already, the token, which
+  // reconcile() cancels. False when the entry was no longer pending (already answered).
+  bool withdraw(std::int64_t seq);
 
   // Number blocks: starts the background leasing (recover() does), or stops it.
   void start_leasing();
@@ -100,6 +107,9 @@ class ServerTokens final : public TokenPort {
  private:
   static std::int64_t now_ms();
   void report_leased(const IssuedToken& token);
+  // The answer to a token request (or its withdrawal) in the issue log: a token is recorded (and
+  // reconciled if no citizen holds it), a withdrawal marks the request withdrawn.
+  void settle_answer(const sync::OutboxEntry& entry);
   void lease_loop();
   void wake_leaser();
   sync::SyncEngine& engine_;

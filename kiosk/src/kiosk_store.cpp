@@ -62,10 +62,26 @@ CREATE TABLE kiosk_meta (
   value INTEGER NOT NULL
 );
 )sql",
+    // The 'withdrawn' state: an abandoned request the server answered with its withdrawal (it
+    // issued nothing). SQLite cannot change a CHECK: the table is copied into a new one.
+    R"sql(
+CREATE TABLE issue_log_v3 (
+  seq INTEGER PRIMARY KEY,
+  token_id TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL CHECK (state IN ('issued', 'abandoned', 'withdrawn', 'delivered', 'cancel_queued',
+                                       'cancelled', 'cancel_refused')),
+  updated_ms INTEGER NOT NULL
+);
+INSERT INTO issue_log_v3 (seq, token_id, state, updated_ms) SELECT seq, token_id, state, updated_ms FROM issue_log;
+DROP TABLE issue_log;
+ALTER TABLE issue_log_v3 RENAME TO issue_log;
+CREATE INDEX issue_log_by_state ON issue_log (state);
+)sql",
 };
 
 IssueLogState parse_state(const std::string& s) {
   if (s == "abandoned") return IssueLogState::Abandoned;
+  if (s == "withdrawn") return IssueLogState::Withdrawn;
   if (s == "delivered") return IssueLogState::Delivered;
   if (s == "cancel_queued") return IssueLogState::CancelQueued;
   if (s == "cancelled") return IssueLogState::Cancelled;
@@ -146,6 +162,8 @@ const char* to_string(IssueLogState s) {
       return "issued";
     case IssueLogState::Abandoned:
       return "abandoned";
+    case IssueLogState::Withdrawn:
+      return "withdrawn";
     case IssueLogState::Delivered:
       return "delivered";
     case IssueLogState::CancelQueued:
@@ -223,6 +241,16 @@ std::vector<IssueLogRow> KioskStore::undelivered() {
   auto st = db_.prepare(
       "SELECT seq, token_id, state, updated_ms FROM issue_log "
       "WHERE token_id <> '' AND state IN ('issued', 'abandoned') ORDER BY seq");
+  std::vector<IssueLogRow> out;
+  while (st.step()) out.push_back(read_row(st));
+  return out;
+}
+
+std::vector<IssueLogRow> KioskStore::abandoned_unanswered() {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(
+      "SELECT seq, token_id, state, updated_ms FROM issue_log WHERE token_id = '' AND state = 'abandoned' ORDER BY "
+      "seq");
   std::vector<IssueLogRow> out;
   while (st.step()) out.push_back(read_row(st));
   return out;

@@ -4,8 +4,12 @@
 //
 // Issue log states, per outbox sequence number of a token request:
 //   issued      the server answered with a token; delivery in progress (or interrupted by a crash)
-//   abandoned   no answer in time; the citizen was told nothing was issued. If the server issues
-//               it later anyway, the token is cancelled
+//   abandoned   no answer in time; the citizen was told nothing was issued (or got a number from a
+//               leased block). The request is withdrawn at once: its outbox entry, still pending,
+//               is rewritten in place (same sequence, same idempotency key) into a withdrawal, so
+//               the server never issues it. If the server had issued it already (the answer was
+//               lost, or the engine was sending it at that moment), the token is cancelled
+//   withdrawn   the server answered the withdrawal: it issued nothing, and never will under that key
 //   delivered   printed, or shown on screen under the screen policy
 //   cancel_queued, cancelled, cancel_refused   the cancellation of an undelivered token
 //
@@ -33,7 +37,7 @@
 
 namespace guichet::kiosk {
 
-enum class IssueLogState { Issued, Abandoned, Delivered, CancelQueued, Cancelled, CancelRefused };
+enum class IssueLogState { Issued, Abandoned, Delivered, CancelQueued, Cancelled, CancelRefused, Withdrawn };
 const char* to_string(IssueLogState s);
 
 struct IssueLogRow {
@@ -104,6 +108,9 @@ class KioskStore {
   std::optional<IssueLogRow> get(std::int64_t seq);
   // Tokens the server counted that no citizen holds: issued or abandoned with a token id.
   std::vector<IssueLogRow> undelivered();
+  // Requests abandoned before any answer was known (no token id), oldest first: each is to be
+  // withdrawn, or settled from the answer its outbox entry got.
+  std::vector<IssueLogRow> abandoned_unanswered();
   std::int64_t max_seq();
   std::vector<IssueLogRow> all();
 

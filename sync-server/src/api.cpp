@@ -417,6 +417,9 @@ void Api::issue_token(Call& c) {
   if (auto e = string_field(body, "service", true, issue.service)) return c.done(*e);
   if (auto e = string_field(body, "priority", false, issue.priority)) return c.done(*e);
   if (auto e = string_field(body, "language", false, issue.language)) return c.done(*e);
+  bool withdrawn = false;
+  if (auto e = bool_field(body, "withdrawn", withdrawn)) return c.done(*e);
+  if (withdrawn) return withdraw_token(c, device.value(), std::move(body));
   if (auto e = idempotency_of(c.request, key)) return c.done(*e);
   issue.device = device->id;
   const int offset = centre_.utc_offset();
@@ -478,6 +481,36 @@ void Api::report_leased(Call& c, const AuthDevice& device, const domain::IssueRe
         m.respond = [token, wait, offset](const std::vector<std::string>&) {
           return issued_response(token, wait, offset);
         };
+        return std::nullopt;
+      },
+      std::move(c.done));
+}
+
+void Api::withdraw_token(Call& c, const AuthDevice& device, json body) {
+  if (auto leased = body.find("leased_number"); leased != body.end() && !leased->is_null()) {
+    return c.done(bad_request(
+        "field 'withdrawn' cannot go with 'leased_number': a token issued from a number block was given to a "
+        "citizen and is reported, never withdrawn"));
+  }
+  if (!c.request.has_header("idempotency-key")) {
+    return c.done(key_required("withdraw a token request (the key of the request it withdraws)"));
+  }
+  // The withdrawal stands for the request first written under this key: its fingerprint is that
+  // request's, the body without "withdrawn" as a JSON library prints it (sorted keys, no spaces:
+  // how terminals write their bodies). So a key already answered, or being answered, gets that
+  // answer (a token, which the terminal then cancels), and the first request sent after its
+  // withdrawal gets the withdrawal's answer: it is never issued.
+  body.erase("withdrawn");
+  std::optional<IdempotencyKey> key;
+  if (auto e =
+          idempotency_key(c.request.header("idempotency-key"), c.request.method, c.request.target, body.dump(), key)) {
+    return c.done(*e);
+  }
+  // Nothing in the queue changes: no token, no event, no number used; only the answer is stored.
+  centre_.mutate(
+      WriteContext{device.id, key},
+      [](domain::Queue&, domain::Instant, Mutation& m) -> std::optional<Response> {
+        m.respond = [](const std::vector<std::string>&) { return Response::json_text(200, R"({"withdrawn":true})"); };
         return std::nullopt;
       },
       std::move(c.done));

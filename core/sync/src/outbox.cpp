@@ -324,6 +324,23 @@ void Outbox::complete(std::int64_t seq, int status, const std::string& body) {
       .run();
 }
 
+bool Outbox::rewrite_pending(std::int64_t seq, const std::string& body, const std::string& kind) {
+  if (!kind.empty() && !valid_outbox_kind(kind)) {
+    throw std::invalid_argument("outbox entry kind '" + kind +
+                                "' is not lower-case dotted words (like \"token.issue\" or \"application.file\")");
+  }
+  std::lock_guard lock(mu_);
+  db_->prepare(
+         "UPDATE outbox SET body = ?, kind = CASE WHEN ? = '' THEN kind ELSE ? END WHERE seq = ? AND state = "
+         "'pending'")
+      .bind(1, body)
+      .bind(2, kind)
+      .bind(3, kind)
+      .bind(4, seq)
+      .run();
+  return db_->changes() > 0;
+}
+
 void Outbox::complete_many(const std::vector<Answer>& answers) {
   std::lock_guard lock(mu_);
   store::Transaction tx(*db_);

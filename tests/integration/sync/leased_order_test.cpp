@@ -6,7 +6,9 @@
 // first kiosk's outbox has drained; the outbox drains. A counter then calls next until nothing is
 // waiting: every token comes exactly once, in the order the citizens arrived (time of issue) under
 // the priority rule (two normal calls, then a priority one), and a display board's live feed —
-// reconnecting across the outage — shows each token's issue once and the calls in that order.
+// reconnecting across the outage — shows each token's issue once and the calls in that order. The
+// kiosk's token request that got no answer when the node died is withdrawn, so the node never
+// issues it: no token beyond the citizens' ever appears on the board.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -117,6 +119,7 @@ TEST(LeasedQueueOrder, TokensFromABlockTakeTheirPlaceByTimeOfIssueAndAreCalledOn
   std::vector<Arrival> arrivals;
   std::set<std::string> leased_ids;
   std::string first_after_return;  // the first token issued once the node was back
+  int withdrawn_requests = 0;      // token requests the node answered as withdrawn
   {
     KioskStore store((dir / "kiosk.sqlite").string());
     sync::Outbox outbox((dir / "outbox.sqlite").string(), "K1");
@@ -235,6 +238,10 @@ TEST(LeasedQueueOrder, TokensFromABlockTakeTheirPlaceByTimeOfIssueAndAreCalledOn
     tokens.stop_leasing();
     engine.stop();
     worker.reset();
+    for (const auto& row : store.all()) {
+      if (row.state == IssueLogState::Withdrawn) ++withdrawn_requests;
+      EXPECT_NE(row.state, IssueLogState::Abandoned) << "request " << row.seq << " never settled";
+    }
   }
   ASSERT_EQ(arrivals.size(), 14u);
   ASSERT_EQ(leased_ids.size(), 6u);
@@ -304,16 +311,17 @@ TEST(LeasedQueueOrder, TokensFromABlockTakeTheirPlaceByTimeOfIssueAndAreCalledOn
   }
   for (const auto& a : arrivals) EXPECT_EQ(issued_on_board[a.id], 1) << a.id << " (" << a.how << ")";
   EXPECT_LT(after_return_seq, first_report_seq) << "the node recorded a later token before the kiosk's reports";
-  // The kiosk's first attempt after the node died was an ordinary issue left in its outbox; sent
-  // when the node returned, its token was never delivered, so the kiosk cancelled it (its issue
-  // log): any token on the board beyond the citizens' is such a one, cancelled and never called.
+  // The kiosk's first attempt after the node died was an ordinary issue that got no answer; the
+  // kiosk withdrew it, so the node, back, issued nothing for it: no token beyond the citizens'
+  // ever reaches the board (none to announce, none a counter could call), and none is cancelled.
   std::set<std::string> citizens;
   for (const auto& a : arrivals) citizens.insert(a.id);
   for (const auto& [id, n] : issued_on_board) {
-    if (citizens.count(id) == 0) {
-      EXPECT_EQ(cancelled_on_board.count(id), 1u) << id << " was issued, never delivered";
-    }
+    EXPECT_EQ(citizens.count(id), 1u) << id << " was issued and no citizen holds it";
   }
+  EXPECT_EQ(issued_on_board.size(), citizens.size());
+  EXPECT_TRUE(cancelled_on_board.empty()) << *cancelled_on_board.begin() << " was issued, then cancelled";
+  EXPECT_EQ(withdrawn_requests, 1) << "the kiosk's request that got no answer was withdrawn";
 
   EXPECT_EQ(called_on_board, expected);
 }

@@ -56,3 +56,61 @@ TEST(KioskStore, IssueLogTracksUndeliveredTokens) {
   EXPECT_EQ(s.all().size(), 3u);
   EXPECT_STREQ(to_string(s.get(102)->state), "cancelled");
 }
+
+TEST(KioskStore, AnAbandonedRequestIsListedUntilWithdrawnOrAnswered) {
+  guichet::testing::TempDir dir("kiosk-store");
+  KioskStore s((dir / "kiosk.sqlite").string());
+  s.set_state(201, "", IssueLogState::Abandoned, 1);  // no answer in time
+  s.set_state(202, "", IssueLogState::Abandoned, 2);
+  s.record_token(203, "T-3", 3);
+  s.set_state(203, "", IssueLogState::Abandoned, 4);  // answered before it was abandoned
+  auto open = s.abandoned_unanswered();
+  ASSERT_EQ(open.size(), 2u) << "one with a token is for reconcile(), not to withdraw";
+  EXPECT_EQ(open[0].seq, 201);
+  EXPECT_EQ(open[1].seq, 202);
+  // The node answered the withdrawal: nothing was issued, nothing to cancel.
+  s.set_state(201, "", IssueLogState::Withdrawn, 5);
+  EXPECT_EQ(s.get(201)->state, IssueLogState::Withdrawn);
+  EXPECT_STREQ(to_string(s.get(201)->state), "withdrawn");
+  ASSERT_EQ(s.abandoned_unanswered().size(), 1u);
+  EXPECT_EQ(s.abandoned_unanswered()[0].seq, 202);
+  ASSERT_EQ(s.undelivered().size(), 1u);
+  EXPECT_EQ(s.undelivered()[0].seq, 203);
+  // The other was issued after all (its answer was lost): now a token to cancel.
+  s.record_token(202, "T-2", 6);
+  EXPECT_TRUE(s.abandoned_unanswered().empty());
+  EXPECT_EQ(s.undelivered().size(), 2u);
+}
+
+TEST(KioskStore, AnIssueLogOfTheSecondSchemaIsUpgradedKeepingItsRows) {
+  guichet::testing::TempDir dir("kiosk-store");
+  const std::string path = (dir / "kiosk.sqlite").string();
+  {
+    // The issue log as schema 2 had it (no 'withdrawn' state).
+    guichet::store::Db old(path);
+    old.exec(R"sql(
+CREATE TABLE catalogue_cache (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, fetched_ms INTEGER NOT NULL);
+CREATE TABLE issue_log (
+  seq INTEGER PRIMARY KEY,
+  token_id TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL CHECK (state IN ('issued', 'abandoned', 'delivered', 'cancel_queued', 'cancelled',
+                                       'cancel_refused')),
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX issue_log_by_state ON issue_log (state);
+INSERT INTO issue_log VALUES (11, 'T-11', 'delivered', 100), (12, '', 'abandoned', 200), (13, 'T-13', 'issued', 300);
+PRAGMA user_version = 2;
+)sql");
+  }
+  KioskStore s(path);
+  auto rows = s.all();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].token_id, "T-11");
+  EXPECT_EQ(rows[0].state, IssueLogState::Delivered);
+  EXPECT_EQ(rows[0].updated_ms, 100);
+  EXPECT_EQ(rows[1].state, IssueLogState::Abandoned);
+  EXPECT_EQ(rows[2].state, IssueLogState::Issued);
+  EXPECT_EQ(s.undelivered().size(), 1u);
+  s.set_state(12, "", IssueLogState::Withdrawn, 400);
+  EXPECT_EQ(s.get(12)->state, IssueLogState::Withdrawn) << "the new state is accepted";
+}

@@ -309,3 +309,144 @@ TEST(LeaseBlocks, TheBlockSizeIsASettingAndZeroTurnsLeasingOff) {
 }
 
 }  // namespace
+
+namespace {
+
+// The outbox entries of token requests (issued or withdrawn), not reports of leased numbers.
+std::vector<sync::OutboxEntry> requests(sync::Outbox& outbox) {
+  std::vector<sync::OutboxEntry> out;
+  for (auto& e : outbox.pending()) {
+    if (e.path == "/api/v1/tokens" && e.kind != "token.leased") out.push_back(e);
+  }
+  return out;
+}
+
+sync::OutboxEntry answered(sync::OutboxEntry e, int status, const std::string& body) {
+  e.state = status < 300 ? sync::OutboxState::Done : sync::OutboxState::Failed;
+  e.response_status = status;
+  e.response_body = body;
+  return e;
+}
+
+// The node's answer to an issue.
+std::string token_answer(const std::string& id) {
+  domain::Token t;
+  t.id = id;
+  t.service = "birth";
+  t.prefix = "A";
+  t.number = std::stoi(id.substr(id.size() - 3));
+  t.business_day = "2026-11-23";
+  t.language = "en";
+  t.issued_by = "K1";
+  domain::parse_iso("2026-11-23T10:00:00+05:30", t.issued_at);
+  return sync::json{{"token", sync::to_json(t, kZone)}, {"wait", sync::to_json(domain::WaitEstimate{})}}.dump();
+}
+
+TEST(Withdrawal, AnAbandonedRequestIsWithdrawnInPlaceAndTheCitizenGetsANumberFromTheBlock) {
+  guichet::testing::TempDir dir("kiosk-withdraw");
+  OfflineKiosk k(dir);
+  k.store.add_block(block("birth", "A", today(), 7, 2));
+  // No answer within the wait (the node just died): the citizen gets A007 from the block.
+  TokenRequest r = k.tokens.request("birth", "elderly", "pa");
+  ASSERT_EQ(r.kind, TokenRequest::Kind::Issued) << r.message;
+  EXPECT_TRUE(r.issued.leased);
+  EXPECT_EQ(r.issued.token.number, 7);
+
+  auto pending = requests(k.outbox);
+  ASSERT_EQ(pending.size(), 1u);
+  const sync::OutboxEntry& e = pending[0];
+  EXPECT_EQ(e.kind, "token.withdraw");
+  EXPECT_EQ(e.body, R"({"language":"pa","priority":"elderly","service":"birth","withdrawn":true})")
+      << "the same request, withdrawn, printed as the request was (sorted keys, no spaces)";
+  EXPECT_EQ(k.store.get(e.seq)->state, IssueLogState::Abandoned);
+  EXPECT_FALSE(k.tokens.withdraw(e.seq + 1)) << "no such entry";
+  EXPECT_TRUE(k.tokens.withdraw(e.seq)) << "withdrawing twice is harmless";
+  EXPECT_EQ(k.outbox.get(e.seq)->body, e.body);
+
+  // The node, back, answers the withdrawal: nothing was issued, nothing to cancel.
+  k.tokens.on_complete(answered(*k.outbox.get(e.seq), 200, R"({"withdrawn":true})"));
+  EXPECT_EQ(k.store.get(e.seq)->state, IssueLogState::Withdrawn);
+  EXPECT_TRUE(k.store.undelivered().empty());
+  EXPECT_TRUE(k.store.abandoned_unanswered().empty());
+}
+
+TEST(Withdrawal, WithoutABlockTheCitizenIsToldAndTheRequestIsWithdrawnAllTheSame) {
+  guichet::testing::TempDir dir("kiosk-withdraw");
+  OfflineKiosk k(dir);
+  TokenRequest r = k.tokens.request("birth", "", "en");
+  EXPECT_EQ(r.kind, TokenRequest::Kind::Unreachable);
+  auto pending = requests(k.outbox);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].kind, "token.withdraw");
+  EXPECT_EQ(sync::json::parse(pending[0].body)["withdrawn"], true);
+}
+
+TEST(Withdrawal, ARequestTheNodeHadIssuedAlreadyIsCancelled) {
+  guichet::testing::TempDir dir("kiosk-withdraw");
+  OfflineKiosk k(dir);
+  TokenRequest r = k.tokens.request("birth", "", "en");
+  ASSERT_EQ(r.kind, TokenRequest::Kind::Unreachable);
+  const auto e = requests(k.outbox).at(0);
+  // The node had issued it before the withdrawal was written (its answer lost): the withdrawal is
+  // answered with the token, which no citizen holds.
+  k.tokens.on_complete(answered(e, 201, token_answer("LDH01-20261123-A017")));
+  auto row = k.store.get(e.seq);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->token_id, "LDH01-20261123-A017");
+  EXPECT_EQ(row->state, IssueLogState::CancelQueued) << "reconcile() cancels it";
+  bool cancel = false;
+  for (const auto& p : k.outbox.pending()) cancel |= p.path == "/api/v1/tokens/LDH01-20261123-A017/cancel";
+  EXPECT_TRUE(cancel);
+}
+
+TEST(Withdrawal, AnAnsweredRequestIsNotRewritten) {
+  guichet::testing::TempDir dir("kiosk-withdraw");
+  OfflineKiosk k(dir);
+  auto e = k.outbox.append("POST", "/api/v1/tokens", R"({"service":"birth"})", "", now_ms());
+  k.outbox.complete(e.seq, 201, token_answer("LDH01-20261123-A001"));
+  EXPECT_FALSE(k.tokens.withdraw(e.seq));
+  EXPECT_EQ(k.outbox.get(e.seq)->body, R"({"service":"birth"})");
+  EXPECT_EQ(k.outbox.get(e.seq)->kind, "token.issue");
+}
+
+// After a crash: a request abandoned just before the withdrawal was written, one written just
+// before the crash (never logged), one whose withdrawal was answered before the issue log heard
+// of it, and one the node had issued after all.
+TEST(Withdrawal, RecoveryWithdrawsWhatACrashLeftAndSettlesWhatWasAnswered) {
+  guichet::testing::TempDir dir("kiosk-withdraw");
+  std::int64_t abandoned, unlogged, withdrawn, issued;
+  {
+    OfflineKiosk k(dir);
+    auto append = [&](const std::string& service) {
+      return k.outbox.append("POST", "/api/v1/tokens", sync::json{{"service", service}}.dump(), "", now_ms()).seq;
+    };
+    withdrawn = append("birth");
+    k.store.set_state(withdrawn, "", IssueLogState::Abandoned, now_ms());
+    EXPECT_TRUE(k.tokens.withdraw(withdrawn));
+    k.outbox.complete(withdrawn, 200, R"({"withdrawn":true})");  // the crash came before on_complete
+    issued = append("birth");
+    k.store.set_state(issued, "", IssueLogState::Abandoned, now_ms());
+    EXPECT_TRUE(k.tokens.withdraw(issued));
+    k.outbox.complete(issued, 201, token_answer("LDH01-20261123-A003"));
+    abandoned = append("death");
+    k.store.set_state(abandoned, "", IssueLogState::Abandoned, now_ms());  // the crash came here
+    unlogged = append("birth");                                            // and here
+  }
+  OfflineKiosk k(dir);
+  k.tokens.recover();
+  k.tokens.stop_leasing();
+  for (std::int64_t seq : {abandoned, unlogged}) {
+    auto e = k.outbox.get(seq);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->state, sync::OutboxState::Pending);
+    EXPECT_EQ(e->kind, "token.withdraw") << seq;
+    EXPECT_EQ(sync::json::parse(e->body)["withdrawn"], true) << seq;
+    EXPECT_EQ(k.store.get(seq)->state, IssueLogState::Abandoned) << seq;
+  }
+  EXPECT_EQ(sync::json::parse(k.outbox.get(abandoned)->body)["service"], "death");
+  EXPECT_EQ(k.store.get(withdrawn)->state, IssueLogState::Withdrawn);
+  EXPECT_EQ(k.store.get(issued)->token_id, "LDH01-20261123-A003");
+  EXPECT_EQ(k.store.get(issued)->state, IssueLogState::CancelQueued);
+}
+
+}  // namespace

@@ -139,6 +139,140 @@ TEST_F(Api_, RefusalsAreRememberedUnderTheirKey) {
   EXPECT_EQ(call("POST", "/api/v1/counters/C1/call-next", "D1", "", s, "D1:2").status, 200);
 }
 
+// A kiosk that got no answer in time withdraws its token request: the same body with
+// "withdrawn": true under the same key.
+TEST_F(Api_, AWithdrawalOfAnUnansweredRequestIsStoredAndChangesNothingInTheQueue) {
+  const std::string request = R"({"language":"pa","priority":"elderly","service":"birth-certificate"})";
+  const std::string withdrawal =
+      R"({"language":"pa","priority":"elderly","service":"birth-certificate","withdrawn":true})";
+  const auto changes = count("SELECT COUNT(*) FROM changes");
+  Response first = call("POST", "/api/v1/tokens", "K1", withdrawal, "", "K1:5");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.body, R"({"withdrawn":true})");
+  EXPECT_EQ(first.header("Idempotent-Replayed"), "");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tokens"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM events"), 0) << "no queue event";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM changes"), changes) << "nothing for the terminals' change feeds";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idempotency WHERE device = 'K1' AND key = 'K1:5' AND status = 200"), 1)
+      << "the answer is stored under the request's key";
+
+  // Sent again (a lost answer), it is answered the same, and still changes nothing.
+  Response again = call("POST", "/api/v1/tokens", "K1", withdrawal, "", "K1:5");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  // The request itself, arriving after its withdrawal (an old copy), is never issued.
+  Response late = call("POST", "/api/v1/tokens", "K1", request, "", "K1:5");
+  EXPECT_EQ(late.status, 200) << late.body;
+  EXPECT_EQ(late.body, first.body);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tokens"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM events"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idempotency WHERE key = 'K1:5'"), 1) << "stored once";
+
+  // Durable: the same after a restart.
+  restart();
+  Response after_restart = call("POST", "/api/v1/tokens", "K1", withdrawal, "", "K1:5");
+  EXPECT_EQ(after_restart.status, 200);
+  EXPECT_EQ(after_restart.body, first.body);
+
+  // No number was used: the next token is the first of the day.
+  auto next = issue();
+  EXPECT_EQ(next["token"]["id"], "LDH01-20261123-A001") << next.dump();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM events"), 1);
+}
+
+TEST_F(Api_, AWithdrawalOfARequestAlreadyIssuedGetsTheTokenBack) {
+  const std::string request = R"({"language":"en","service":"birth-certificate"})";
+  Response issued = call("POST", "/api/v1/tokens", "K1", request, "", "K1:8");
+  ASSERT_EQ(issued.status, 201) << issued.body;
+  // The body changed under the same key: matched with the request it withdraws, not refused.
+  Response withdrawal = call("POST", "/api/v1/tokens", "K1",
+                             R"({"language":"en","service":"birth-certificate","withdrawn":true})", "", "K1:8");
+  EXPECT_EQ(withdrawal.status, 201) << withdrawal.body;
+  EXPECT_EQ(withdrawal.body, issued.body) << "the token, which the kiosk then cancels";
+  EXPECT_EQ(withdrawal.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tokens"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM events"), 1);
+
+  // A refusal stored under the key is its answer too.
+  Response closed = call("POST", "/api/v1/tokens", "K1", R"({"service":"moon-landing"})", "", "K1:9");
+  ASSERT_EQ(closed.status, 404) << closed.body;
+  Response closed_again =
+      call("POST", "/api/v1/tokens", "K1", R"({"service":"moon-landing","withdrawn":true})", "", "K1:9");
+  EXPECT_EQ(closed_again.status, 404);
+  EXPECT_EQ(closed_again.body, closed.body);
+
+  // A withdrawal of another request than the one answered under the key is still a reused key.
+  Response other = call("POST", "/api/v1/tokens", "K1",
+                        R"({"language":"en","service":"death-certificate","withdrawn":true})", "", "K1:8");
+  EXPECT_EQ(other.status, 422) << other.body;
+  EXPECT_EQ(body_of(other)["error"]["code"], "idempotency_key_reused");
+  // So is one of a request written otherwise than a JSON library prints it (spaces, key order):
+  // terminals write their bodies in that form.
+  Response spaced =
+      call("POST", "/api/v1/tokens", "K1", R"({"service": "birth-certificate", "language": "en"})", "", "K1:10");
+  ASSERT_EQ(spaced.status, 201) << spaced.body;
+  Response spaced_withdrawal =
+      call("POST", "/api/v1/tokens", "K1", R"({"service": "birth-certificate", "language": "en", "withdrawn": true})",
+           "", "K1:10");
+  EXPECT_EQ(spaced_withdrawal.status, 422) << spaced_withdrawal.body;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tokens"), 2);
+}
+
+TEST_F(Api_, AWithdrawalNeedsItsKeyAndIsNeverAReport) {
+  Response no_key = call("POST", "/api/v1/tokens", "K1", R"({"service":"birth-certificate","withdrawn":true})");
+  EXPECT_EQ(no_key.status, 400) << no_key.body;
+  EXPECT_NE(body_of(no_key)["error"]["message"].get<std::string>().find("Idempotency-Key"), std::string::npos);
+  Response leased = call("POST", "/api/v1/tokens", "K1",
+                         R"({"issued_at":"2026-11-23T09:05:00+05:30","leased_number":3,)"
+                         R"("service":"birth-certificate","withdrawn":true})",
+                         "", "K1:1");
+  EXPECT_EQ(leased.status, 400) << leased.body;
+  EXPECT_NE(body_of(leased)["error"]["message"].get<std::string>().find("leased_number"), std::string::npos);
+  Response not_bool =
+      call("POST", "/api/v1/tokens", "K1", R"({"service":"birth-certificate","withdrawn":"yes"})", "", "K1:2");
+  EXPECT_EQ(not_bool.status, 400) << not_bool.body;
+  EXPECT_NE(body_of(not_bool)["error"]["message"].get<std::string>().find("'withdrawn'"), std::string::npos);
+  EXPECT_EQ(
+      call("POST", "/api/v1/tokens", "B1", R"({"service":"birth-certificate","withdrawn":true})", "", "B1:1").status,
+      403);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idempotency"), 0) << "refusals before the key is looked at store nothing";
+  // "withdrawn": false is an ordinary issue.
+  Response plain =
+      call("POST", "/api/v1/tokens", "K1", R"({"service":"birth-certificate","withdrawn":false})", "", "K1:3");
+  EXPECT_EQ(plain.status, 201) << plain.body;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tokens"), 1);
+}
+
+// A request and its withdrawal arriving at the same moment (the engine was sending the request
+// when the kiosk gave up): whichever the node takes first answers both, and a token exists only
+// when that answer is a token.
+TEST_F(Api_, ARequestAndItsWithdrawalAtOnceGetOneAnswer) {
+  constexpr int kPairs = 12;
+  std::vector<Response> requests(kPairs), withdrawals(kPairs);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kPairs; ++i) {
+    const std::string key = "K1:" + std::to_string(100 + i);
+    threads.emplace_back([&, i, key] {
+      requests[i] = call("POST", "/api/v1/tokens", "K1", R"({"service":"birth-certificate"})", "", key);
+    });
+    threads.emplace_back([&, i, key] {
+      withdrawals[i] =
+          call("POST", "/api/v1/tokens", "K1", R"({"service":"birth-certificate","withdrawn":true})", "", key);
+    });
+  }
+  for (auto& t : threads) t.join();
+  int tokens = 0;
+  for (int i = 0; i < kPairs; ++i) {
+    EXPECT_EQ(requests[i].status, withdrawals[i].status) << i;
+    EXPECT_EQ(requests[i].body, withdrawals[i].body) << i;
+    if (requests[i].status == 201) ++tokens;
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tokens"), tokens);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM events"), tokens);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idempotency"), kPairs);
+}
+
 TEST_F(Api_, BadIdempotencyKeyIsRefused) {
   Request r = request("POST", "/api/v1/tokens", "K1", R"({"service":"birth-certificate"})");
   r.with_header("Idempotency-Key", "has space");

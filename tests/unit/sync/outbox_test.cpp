@@ -160,6 +160,69 @@ TEST_F(OutboxTest, AnsweredEntryIsNotRewrittenByALateAnswer) {
   EXPECT_EQ(got->response_body, "first");
 }
 
+// A terminal withdraws an action it gave up on: the pending entry is rewritten where it stands.
+TEST_F(OutboxTest, APendingEntryIsRewrittenInPlaceKeepingItsKeyTimeAndOrder) {
+  std::int64_t a, b, c;
+  guichet::domain::HlcTime time_of_b;
+  {
+    Outbox box(path_, "K1", from_one());
+    a = box.append("POST", "/api/v1/tokens", R"({"service":"s"})", "", 1).seq;
+    auto eb = box.append("POST", "/api/v1/tokens", R"({"service":"t"})", "", 2);
+    b = eb.seq;
+    time_of_b = eb.hlc;
+    c = box.append("POST", "/api/v1/applications", "{}", "", 3, "application.file").seq;
+    box.record_attempt(b);
+    EXPECT_TRUE(box.rewrite_pending(b, R"({"service":"t","withdrawn":true})", "token.withdraw"));
+  }
+  Outbox box(path_, "K1", from_one());  // durable
+  auto got = box.get(b);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->seq, b);
+  EXPECT_EQ(box.idempotency_key(got->seq), "K1:2") << "the same key";
+  EXPECT_EQ(got->body, R"({"service":"t","withdrawn":true})");
+  EXPECT_EQ(got->kind, "token.withdraw");
+  EXPECT_EQ(got->method, "POST");
+  EXPECT_EQ(got->path, "/api/v1/tokens");
+  EXPECT_EQ(got->hlc, time_of_b) << "its clock time is kept";
+  EXPECT_EQ(got->created_ms, 2);
+  EXPECT_EQ(got->attempts, 1);
+  EXPECT_EQ(got->state, OutboxState::Pending);
+  auto pending = box.pending();
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[0].seq, a);
+  EXPECT_EQ(pending[1].seq, b) << "it keeps its place in the order";
+  EXPECT_EQ(pending[2].seq, c);
+  EXPECT_EQ(box.get(a)->body, R"({"service":"s"})") << "the others are untouched";
+
+  // An empty kind keeps the entry's kind.
+  EXPECT_TRUE(box.rewrite_pending(a, R"({"service":"u"})"));
+  EXPECT_EQ(box.get(a)->kind, "token.issue");
+  EXPECT_EQ(box.get(a)->body, R"({"service":"u"})");
+}
+
+TEST_F(OutboxTest, AnAnsweredOrUnknownEntryIsNotRewritten) {
+  Outbox box(path_, "K1", from_one());
+  auto done = box.append("POST", "/api/v1/tokens", R"({"service":"s"})", "", 1);
+  auto failed = box.append("POST", "/api/v1/tokens", R"({"service":"t"})", "", 2);
+  box.complete(done.seq, 201, R"({"token":{}})");
+  box.complete(failed.seq, 404, "{}");
+  // The engine got the answer first: the rewrite finds nothing pending and changes nothing.
+  EXPECT_FALSE(box.rewrite_pending(done.seq, R"({"withdrawn":true})", "token.withdraw"));
+  EXPECT_FALSE(box.rewrite_pending(failed.seq, R"({"withdrawn":true})", "token.withdraw"));
+  EXPECT_FALSE(box.rewrite_pending(999, R"({"withdrawn":true})", "token.withdraw"));
+  EXPECT_EQ(box.get(done.seq)->body, R"({"service":"s"})");
+  EXPECT_EQ(box.get(done.seq)->kind, "token.issue");
+  EXPECT_EQ(box.get(done.seq)->state, OutboxState::Done);
+  EXPECT_EQ(box.get(failed.seq)->body, R"({"service":"t"})");
+  EXPECT_FALSE(box.get(999));
+
+  // A kind that is not dotted words is refused before anything is written.
+  auto pending = box.append("POST", "/api/v1/tokens", R"({"service":"v"})", "", 3);
+  EXPECT_THROW(box.rewrite_pending(pending.seq, "{}", "Token Withdraw"), std::invalid_argument);
+  EXPECT_EQ(box.get(pending.seq)->body, R"({"service":"v"})");
+  EXPECT_EQ(box.get(pending.seq)->kind, "token.issue");
+}
+
 TEST_F(OutboxTest, DoneAndFailedStateSurviveReopen) {
   std::int64_t a, b, c;
   {

@@ -79,6 +79,11 @@ class Api {
   // POST /api/v1/tokens with "leased_number": a token the kiosk issued from its number block.
   void report_leased(Call& c, const AuthDevice& device, const domain::IssueRequest& issue, const nlohmann::json& body,
                      const std::optional<IdempotencyKey>& key);
+  // POST /api/v1/tokens with "withdrawn": true: the terminal gave up on the request written under
+  // this key (no answer in time). Never issues: a key with no answer gets {"withdrawn":true},
+  // stored under it; a key already answered gets that answer (the request is matched with the one
+  // it withdraws, `body` without "withdrawn").
+  void withdraw_token(Call& c, const AuthDevice& device, nlohmann::json body);
   // Central: one entry of a centre node's upload (an application filed by terminal `origin`),
   // checked against that centre's catalogue; a refusal travels in the filing (kept under its key).
   Centre::Filing relayed_filing(const AuthDevice& centre_node, std::int64_t seq, const std::string& origin,

@@ -144,6 +144,14 @@ class Outbox {
   std::vector<OutboxEntry> pending(int limit = 100);
   std::optional<OutboxEntry> get(std::int64_t seq);
   void complete(std::int64_t seq, int status, const std::string& body);  // Done or Failed by status
+  // Rewrites a pending entry in place, durably: same seq (so the same idempotency key), clock time
+  // and place in the order; a new body and kind (empty: kept). This is how a terminal withdraws an
+  // action it gave up on before the server answered (the kiosk's token request: the server is then
+  // told not to issue it). False, and nothing changes, when the entry is no longer pending
+  // (answered meanwhile) or unknown. An engine may be sending the old body at that very moment:
+  // the server then answers that one, under the same key. A kind that is not valid_outbox_kind
+  // throws std::invalid_argument, nothing written.
+  bool rewrite_pending(std::int64_t seq, const std::string& body, const std::string& kind = {});
   // Several answers in one transaction (one commit for a whole uploaded batch). A transient status
   // (0, 408, 5xx) leaves its entry pending with the error, as complete() does.
   struct Answer {
