@@ -9,7 +9,12 @@ For each: wall-clock time from launch to the first presented frame (the apps pri
 logs its first contentful paint), proportional set size (PSS, summed over every process of the
 app) one second after that frame, and CPU used while idle over the next 10 seconds. The kiosk and
 the floor run with both SDL renderers: software (no GPU) and accelerated (OpenGL, llvmpipe here).
-Medians over --runs runs; the apps take turns within each run so drift hits them alike.
+Medians over --runs runs; the apps take turns within each run (in the reverse order every other
+run) so drift hits them alike, after --warmup unrecorded starts of each app so that all of them
+find their files in the page cache. Memory is given as PSS (the goal's figure), RSS and USS (the
+pages no other process maps: steadier on a shared machine, where PSS moves with what else runs);
+ratios to the floor as ratios of the medians and as the median of each run's ratio.
+--baseline-build DIR adds another build's kiosk (e.g. main's) to the same runs, for before/after.
 """
 
 import argparse
@@ -49,16 +54,26 @@ def tree(pid):
     return out
 
 
-def pss_kb(pids):
-    total = 0
+def memory_kb(pids):
+    """PSS, RSS and USS (private pages only) summed over the processes, in kB. PSS shares each page
+    among the processes that map it, so it moves with whatever else runs on the machine (another
+    program using the same libraries); USS counts only what no other process maps."""
+    out = {"Pss": 0, "Rss": 0, "Uss": 0}
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
+                key = line.split(":", 1)[0]
+                if key in ("Pss", "Rss"):
+                    out[key] += int(line.split()[1])
+                elif key in ("Private_Clean", "Private_Dirty"):
+                    out["Uss"] += int(line.split()[1])
         except OSError:
             pass
-    return total
+    return out
+
+
+def pss_kb(pids):
+    return memory_kb(pids)["Pss"]
 
 
 def pss_by_mapping(pid, top):
@@ -121,7 +136,7 @@ def stop(proc):
         proc.wait()
 
 
-def measure(name, argv, env, marker, stream_name, idle_seconds, breakdown=0):
+def measure(name, argv, env, marker, stream_name, idle_seconds, breakdown=0, smaps_dir=None):
     t0_us = time.time_ns() // 1000
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                             start_new_session=True)
@@ -131,7 +146,14 @@ def measure(name, argv, env, marker, stream_name, idle_seconds, breakdown=0):
         # Keep draining the other pipe so the app never blocks on a full pipe.
         time.sleep(1.0)
         pids = tree(proc.pid)
-        pss = pss_kb(pids)
+        mem = memory_kb(pids)
+        if smaps_dir:
+            tag = "".join(ch if ch.isalnum() else "-" for ch in name).strip("-")
+            for p in pids:
+                try:
+                    (smaps_dir / f"{tag}-{p}.smaps").write_text(Path(f"/proc/{p}/smaps").read_text())
+                except OSError:
+                    pass
         if breakdown:
             for mapping, kb in pss_by_mapping(proc.pid, breakdown):
                 print(f"    {kb:7d} kB  {mapping}")
@@ -141,9 +163,11 @@ def measure(name, argv, env, marker, stream_name, idle_seconds, breakdown=0):
         return {
             "app": name,
             "first_frame_ms": (first_us - t0_us) / 1000.0,
-            "pss_mb": pss / 1024.0,
+            "pss_mb": mem["Pss"] / 1024.0,
+            "rss_mb": mem["Rss"] / 1024.0,
+            "uss_mb": mem["Uss"] / 1024.0,
             "processes": len(pids),
-            "idle_cpu_percent": 100.0 * (c1 - c0) / TICK / idle_seconds,
+            "idle_cpu_percent": 100.0 * (c1 - c0) / TICK / idle_seconds if idle_seconds > 0 else 0.0,
         }
     finally:
         stop(proc)
@@ -164,6 +188,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=str(ROOT / "build-ui-release"), help="build folder (Release)")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=1, metavar="N",
+                    help="start every app N times before the measured runs, unrecorded: the page cache then holds "
+                         "every app's files alike (default 1)")
+    ap.add_argument("--baseline-build", default="", metavar="DIR",
+                    help="also run the guichet-kiosk of this build (e.g. main's) in the same runs, as 'kiosk@base'")
     ap.add_argument("--idle-seconds", type=float, default=10.0)
     ap.add_argument("--size", default="1280x800")
     ap.add_argument("--display", type=int, default=97)
@@ -171,6 +200,7 @@ def main():
     ap.add_argument("--no-chromium", action="store_true")
     ap.add_argument("--breakdown", type=int, default=0, metavar="N",
                     help="print the N largest contributors to each app's PSS (by mapped file)")
+    ap.add_argument("--smaps-dir", default="", help="also save every process's /proc/PID/smaps here, when PSS is read")
     ap.add_argument("--apps", default="", help="only the apps whose name contains this (e.g. software)")
     ap.add_argument("--server", default="", help="guichet-server to use (default: the one in --build)")
     args = ap.parse_args()
@@ -179,7 +209,8 @@ def main():
     kiosk = build / "kiosk" / "guichet-kiosk"
     floor = build / "bench" / "kiosk" / "guichet-bench-kiosk-floor"
     server = Path(args.server) if args.server else build / "sync-server" / "guichet-server"
-    for p in (kiosk, floor, server):
+    base_kiosk = Path(args.baseline_build) / "kiosk" / "guichet-kiosk" if args.baseline_build else None
+    for p in (kiosk, floor, server, *([base_kiosk] if base_kiosk else [])):
         if not p.exists():
             sys.exit(f"missing {p}: build guichet-kiosk, guichet-bench-kiosk-floor and guichet-server in {build}")
     chromium = shutil.which("chromium")
@@ -222,6 +253,10 @@ def main():
                  "--report-first-frame"], "first-frame-unix-us", "stdout")))
             apps.append((f"floor ({renderer})", lambda r, renderer=renderer: (
                 [str(floor), "--size", args.size, "--renderer", renderer], "first-frame-unix-us", "stdout")))
+            if base_kiosk:
+                apps.append((f"kiosk@base ({renderer})", lambda r, renderer=renderer: (
+                    [str(base_kiosk), *common, "--data-dir", str(fresh_data(seed, work, r)), "--renderer", renderer,
+                     "--report-first-frame"], "first-frame-unix-us", "stdout")))
         if chromium and not args.no_chromium:
             apps.append(("chromium", lambda r: (
                 [chromium, "--kiosk", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -232,39 +267,60 @@ def main():
 
         if args.apps:
             apps = [(n, m) for n, m in apps if args.apps in n]
+        # Warm-up starts (unrecorded): the first start of each app after a build or a quiet spell
+        # reads its files from disk, which would weigh on whichever app happens to run first.
+        for w in range(args.warmup):
+            for name, make in apps:
+                argv, marker, stream = make(f"warmup{w}")
+                measure(name, argv, env, marker, stream, 0.0)
+            print(f"warm-up {w + 1}: every app started once", flush=True)
         results = []
         for r in range(args.runs):
-            for name, make in apps:
+            # Every other run in the reverse order, so no app always follows the same one.
+            for name, make in (apps if r % 2 == 0 else apps[::-1]):
                 argv, marker, stream = make(r)
-                res = measure(name, argv, env, marker, stream, args.idle_seconds, args.breakdown)
+                res = measure(name, argv, env, marker, stream, args.idle_seconds, args.breakdown,
+                              Path(args.smaps_dir) if args.smaps_dir else None)
                 res["run"] = r + 1
                 results.append(res)
-                print(f"run {r + 1}  {name:22s} first frame {res['first_frame_ms']:7.1f} ms   PSS "
-                      f"{res['pss_mb']:6.1f} MB in {res['processes']:2d} process(es)   idle CPU "
-                      f"{res['idle_cpu_percent']:5.2f} %", flush=True)
+                print(f"run {r + 1}  {name:24s} first frame {res['first_frame_ms']:7.1f} ms   PSS "
+                      f"{res['pss_mb']:6.1f} MB (RSS {res['rss_mb']:6.1f}, USS {res['uss_mb']:6.1f}) in "
+                      f"{res['processes']:2d} process(es)   idle CPU {res['idle_cpu_percent']:5.2f} %", flush=True)
 
+        keys = ("first_frame_ms", "pss_mb", "rss_mb", "uss_mb", "idle_cpu_percent", "processes")
         summary = {}
         for name, _ in apps:
             rows = [x for x in results if x["app"] == name]
-            summary[name] = {k: statistics.median(x[k] for x in rows)
-                             for k in ("first_frame_ms", "pss_mb", "idle_cpu_percent", "processes")}
+            summary[name] = {k: statistics.median(x[k] for x in rows) for k in keys}
         print(f"\nmedians of {args.runs} runs, {args.size}, Xvfb, idle CPU over {args.idle_seconds:.0f} s")
-        print(f"{'app':22s} {'first frame':>12s} {'PSS':>10s} {'processes':>10s} {'idle CPU':>9s}")
+        print(f"{'app':24s} {'first frame':>12s} {'PSS':>10s} {'RSS':>10s} {'USS':>10s} {'processes':>10s} "
+              f"{'idle CPU':>9s}")
         for name, s in summary.items():
-            print(f"{name:22s} {s['first_frame_ms']:9.1f} ms {s['pss_mb']:7.1f} MB {s['processes']:10.0f} "
-                  f"{s['idle_cpu_percent']:7.2f} %")
+            print(f"{name:24s} {s['first_frame_ms']:9.1f} ms {s['pss_mb']:7.1f} MB {s['rss_mb']:7.1f} MB "
+                  f"{s['uss_mb']:7.1f} MB {s['processes']:10.0f} {s['idle_cpu_percent']:7.2f} %")
         print()
+
+        def paired(a, b, key):
+            """Median over the runs of a's figure over b's in the same run (a run's two starts are
+            seconds apart, so the machine's load weighs on both)."""
+            by_run = {x["run"]: x for x in results if x["app"] == b}
+            return statistics.median(x[key] / by_run[x["run"]][key] for x in results if x["app"] == a)
+
         for renderer in ("software", "accelerated"):
-            if f"kiosk ({renderer})" not in summary or f"floor ({renderer})" not in summary:
-                continue
-            k, f = summary[f"kiosk ({renderer})"], summary[f"floor ({renderer})"]
-            line = (f"{renderer:11s} kiosk/floor: first frame {k['first_frame_ms'] / f['first_frame_ms']:.2f}x, "
-                    f"PSS {k['pss_mb'] / f['pss_mb']:.2f}x")
-            if "chromium" in summary:
-                c = summary["chromium"]
-                line += (f"   chromium/kiosk: first frame {c['first_frame_ms'] / k['first_frame_ms']:.2f}x, "
-                         f"PSS {c['pss_mb'] / k['pss_mb']:.2f}x")
-            print(line)
+            for kiosk_name in (f"kiosk ({renderer})", f"kiosk@base ({renderer})"):
+                floor_name = f"floor ({renderer})"
+                if kiosk_name not in summary or floor_name not in summary:
+                    continue
+                k, f = summary[kiosk_name], summary[floor_name]
+                line = (f"{kiosk_name:24s}/floor: first frame {k['first_frame_ms'] / f['first_frame_ms']:.2f}x, "
+                        f"PSS {k['pss_mb'] / f['pss_mb']:.2f}x, USS {k['uss_mb'] / f['uss_mb']:.2f}x "
+                        f"(paired by run: first frame {paired(kiosk_name, floor_name, 'first_frame_ms'):.2f}x, "
+                        f"PSS {paired(kiosk_name, floor_name, 'pss_mb'):.2f}x)")
+                if "chromium" in summary:
+                    c = summary["chromium"]
+                    line += (f"   chromium/kiosk: first frame {c['first_frame_ms'] / k['first_frame_ms']:.2f}x, "
+                             f"PSS {c['pss_mb'] / k['pss_mb']:.2f}x")
+                print(line)
         if args.out:
             Path(args.out).write_text(json.dumps({"runs": results, "medians": summary}, indent=2))
     finally:

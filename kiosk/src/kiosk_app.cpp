@@ -50,10 +50,6 @@ class KioskApp {
     model_.set_theme_name(config.theme);
     if (auto cached = load_cached_catalogue(store_)) model_.on_catalogue(cached, true);
     engine_.on_complete([this](const sync::OutboxEntry& e) { tokens_.on_complete(e); });
-    engine_.start();
-    applications_.start();
-    printer_worker_.run([this] { tokens_.recover(); });
-    refresher_.start();
     theme_name_ = config.theme;
     app_.set_theme(sized(app_.theme()));
   }
@@ -66,6 +62,14 @@ class KioskApp {
   }
 
   void draw(ui::Frame& f) {
+    if (!workers_started_) {
+      // The background work (sending the outbox, the status feed, recovering an interrupted slip,
+      // refreshing the catalogue) starts once the first frame is on screen: on a small kiosk CPU
+      // it would otherwise compete with drawing the start screen. The post runs at the loop's next
+      // turn, after this frame is presented and before any tap is handled.
+      workers_started_ = true;
+      poster_.post([this] { start_workers(); });
+    }
     const auto now = f.now();
     // Results from workers change the step between frames; the timeouts count from the change.
     if (model_.state().step != shown_step_) {
@@ -299,6 +303,13 @@ class KioskApp {
     app_.set_theme(sized(t.value()));
   }
 
+  void start_workers() {
+    engine_.start();
+    applications_.start();
+    printer_worker_.run([this] { tokens_.recover(); });
+    refresher_.start();
+  }
+
   // A theme with controls of at least 15 mm at the configured panel's density.
   ui::Theme sized(ui::Theme theme) const {
     const double dpi = ui::screen_dpi(config_.screen_diagonal_inches, config_.width, config_.height);
@@ -321,6 +332,7 @@ class KioskApp {
   CatalogueRefresher refresher_;
   Sleeper sleeper_;
   bool watching_ = false;
+  bool workers_started_ = false;
   std::string theme_name_;
   Clock::time_point step_since_ = Clock::now();
   Step shown_step_ = Step::Language;

@@ -15,6 +15,7 @@
 #include "i18n.hpp"
 #include "kiosk_app.hpp"
 #include "pin.hpp"
+#include "sqlite_memory.hpp"
 
 using namespace guichet;
 
@@ -104,6 +105,8 @@ bool resolve_credentials(kiosk::KioskConfig& config, const std::optional<std::st
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything opens a database: small page caches, no up-front blocks (sqlite_memory.hpp).
+  kiosk::limit_sqlite_memory();
   std::optional<std::string> enroll_code;
   bool help = false;
   std::vector<char*> args = take_enroll_flag(argc, argv, enroll_code, help);

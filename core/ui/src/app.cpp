@@ -166,7 +166,9 @@ struct App::Impl {
 
   Theme theme;
   std::optional<Theme> pending_theme;
-  float font_scale = 0;  // scale the fonts were built for
+  float font_scale = 0;    // scale the fonts were built for
+  ThemeFonts built_fonts;  // the theme's fonts they were built from
+  std::uint64_t font_builds = 0;
   ImFont* fonts[5] = {};
   detail::TextKit text_kit;
   std::string language;
@@ -257,6 +259,8 @@ struct App::Impl {
     io.Fonts->ClearTexData();
     io.Fonts->ClearInputData();
     font_scale = s;
+    built_fonts = f;
+    ++font_builds;
   }
 
   void apply_style() {
@@ -306,7 +310,10 @@ struct App::Impl {
 
   void apply_theme_now() {
     apply_style();
-    build_fonts();
+    // A theme that changes colours or control sizes only (the kiosk sizes its theme for the panel
+    // before the first frame) keeps the fonts: rebuilding them means reading the font files and
+    // rasterising ImGui's atlas again, on the way to the first frame.
+    if (font_builds == 0 || built_fonts != theme.fonts || std::abs(scale() - font_scale) > 0.01f) build_fonts();
   }
 
   // --- waiting ---------------------------------------------------------------------------------
@@ -966,6 +973,7 @@ const GlyphAtlas& App::glyph_atlas() const { return *impl_->text_kit.atlas; }
 void App::on_first_present(std::function<void()> fn) { impl_->first_present = std::move(fn); }
 Clock::time_point App::last_input() const { return impl_->last_input; }
 std::uint64_t App::frames_drawn() const { return impl_->frames; }
+std::uint64_t App::font_builds() const { return impl_->font_builds; }
 int App::width() const {
   int w = 0, h = 0;
   SDL_GetWindowSize(impl_->window, &w, &h);

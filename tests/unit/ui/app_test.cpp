@@ -236,6 +236,38 @@ TEST_F(AppTest, IdleLoopDrawsNothingAndPostsWakeIt) {
   EXPECT_EQ(at_second_post, at_first_post + 1) << "only the first post's result should have been drawn";
 }
 
+TEST_F(AppTest, AThemeThatKeepsTheFontsDoesNotRebuildThem) {
+  auto created = App::create(options());
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  App& app = *created.value();
+  EXPECT_EQ(app.font_builds(), 1u);
+  // New colours and control sizes, the same fonts (what the kiosk does before its first frame).
+  Theme recoloured = app.theme();
+  recoloured.colors.background = Rgba{10, 20, 30, 255};
+  recoloured.sizes.tile_height += 20;
+  app.set_theme(recoloured);
+  std::uint64_t after_recolour = 0, after_bigger_text = 0;
+  int frame = 0;
+  int rc = app.run([&](Frame& f) {
+    f.text("Fonts");
+    f.animate();
+    ++frame;
+    if (frame == 2) {
+      after_recolour = app.font_builds();
+      Theme bigger = app.theme();
+      bigger.fonts.body += 4;
+      app.set_theme(bigger);
+    } else if (frame == 4) {
+      after_bigger_text = app.font_builds();
+      app.quit(0);
+    }
+  });
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(app.theme().colors.background.b, 30);
+  EXPECT_EQ(after_recolour, 1u) << "the same fonts were built again";
+  EXPECT_EQ(after_bigger_text, 2u) << "a new text size must rebuild the fonts";
+}
+
 TEST_F(AppTest, RedrawAtWakesTheLoop) {
   auto created = App::create(options());
   ASSERT_TRUE(created.ok());

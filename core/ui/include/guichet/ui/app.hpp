@@ -122,7 +122,7 @@ class App {
 
   Poster poster();
   const Theme& theme() const;
-  // Takes effect at the next frame (fonts are rebuilt).
+  // Takes effect at the next frame (ImGui's fonts are rebuilt when the theme's fonts changed).
   void set_theme(Theme theme);
   // Saves the next presented frame as PNG (relative paths under screenshot_dir).
   void screenshot(std::string path);
@@ -139,6 +139,9 @@ class App {
   void on_first_present(std::function<void()> fn);
   Clock::time_point last_input() const;
   std::uint64_t frames_drawn() const;
+  // How many times ImGui's font atlas was built: once at start, again only when the theme's fonts
+  // or the window's scale change.
+  std::uint64_t font_builds() const;
   int width() const;
   int height() const;
 
