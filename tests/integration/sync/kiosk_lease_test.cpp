@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <future>
 #include <iterator>
 #include <set>
 #include <thread>
@@ -20,6 +19,7 @@
 #include "guichet/ui/app.hpp"
 #include "i18n.hpp"
 #include "issuer.hpp"
+#include "kiosk_issuing.hpp"
 #include "kiosk_store.hpp"
 #include "services.hpp"
 
@@ -79,55 +79,35 @@ TEST(KioskLeases, TokensFromTheBlockWhileTheNodeIsDownAreQueuedOnceWhenItReturns
   std::string day;
   std::vector<NumberBlock> first_blocks;
   {
-    KioskStore store((dir / "kiosk.sqlite").string());
-    sync::Outbox outbox((dir / "outbox.sqlite").string(), "K1");
-    sync::SyncOptions so;
-    so.backoff_max = 500ms;
-    sync::SyncEngine engine(outbox, endpoint, so);
     LeaseOptions lease;
     lease.block = 6;  // leased again under 2 left
     lease.check = 200ms;
     lease.timeout = 2s;
-    // As in the kiosk: issuing and reconciliation share the printer's worker thread.
-    std::unique_ptr<ui::Worker> worker;
-    ServerTokens tokens(
-        engine, outbox, store,
-        [&worker](std::function<void()> job) {
-          if (worker) worker->run(std::move(job));
-        },
-        3s, lease);
-    worker = std::make_unique<ui::Worker>("kiosk-printer");
-    auto issue_on_worker = [&worker, &tokens](PrinterPort& p, const SlipBuilder& slip, const IssueInput& in) {
-      std::promise<IssueResult> done;
-      auto result = done.get_future();
-      worker->run([&] { done.set_value(issue_token(p, tokens, slip, in)); });
-      return result.get();
-    };
-    engine.on_complete([&tokens](const sync::OutboxEntry& e) { tokens.on_complete(e); });
-    engine.start();
+    KioskIssuing k(dir.path(), "K1", endpoint, lease);
+    k.engine.start();
 
     // The catalogue as the kiosk keeps it (fetched by its refresher, cached in its SQLite).
-    CatalogueRefresher refresher(endpoint, store, [](CatalogueUpdate) {});
+    CatalogueRefresher refresher(endpoint, k.store, [](CatalogueUpdate) {});
     refresher.start();
-    ASSERT_TRUE(eventually([&] { return store.load_catalogue().has_value(); }, 10s));
+    ASSERT_TRUE(eventually([&] { return k.store.load_catalogue().has_value(); }, 10s));
     refresher.stop();
-    auto catalogue = load_cached_catalogue(store);
+    auto catalogue = load_cached_catalogue(k.store);
     ASSERT_TRUE(catalogue);
 
     // 1. At start, blocks for today are leased in the background for every service.
-    tokens.recover();
+    k.tokens.recover();
     ASSERT_TRUE(eventually(
         [&] {
-          day = tokens.today();
-          return store.numbers_left(kService, day) == 6;
+          day = k.tokens.today();
+          return k.store.numbers_left(kService, day) == 6;
         },
         10s));
     EXPECT_EQ(day, "2026-11-23") << "the server's business day, from its clock, not the kiosk's";
     for (const auto& s : catalogue->services) {
       const int size = s.daily_cap > 0 ? std::clamp(s.daily_cap / 10, 1, 6) : 6;
-      EXPECT_TRUE(eventually([&] { return store.numbers_left(s.id, day) == size; }, 10s)) << s.id;
+      EXPECT_TRUE(eventually([&] { return k.store.numbers_left(s.id, day) == size; }, 10s)) << s.id;
     }
-    first_blocks = store.blocks(kService, day);
+    first_blocks = k.store.blocks(kService, day);
     ASSERT_EQ(first_blocks.size(), 1u);
     const NumberBlock b = first_blocks[0];
     EXPECT_EQ(b.prefix, "A");
@@ -139,17 +119,17 @@ TEST(KioskLeases, TokensFromTheBlockWhileTheNodeIsDownAreQueuedOnceWhenItReturns
     const IssueInput in{kService, "", "en", PrinterPolicy::Stop};
 
     // While the node is up a token comes from the node as before, outside the block.
-    IssueResult online = issue_on_worker(printer, slip, in);
+    IssueResult online = k.issue(printer, slip, in);
     ASSERT_EQ(online.kind, IssueResult::Kind::Printed) << online.detail;
     EXPECT_GE(online.ahead, 0);
     online_id = online.token_id;
-    EXPECT_EQ(store.numbers_left(kService, day), 6);
+    EXPECT_EQ(k.store.numbers_left(kService, day), 6);
 
     // 2. The node dies.
     server.kill9();
     for (int i = 0; i < 4; ++i) {
       const auto started = std::chrono::steady_clock::now();
-      IssueResult r = issue_on_worker(printer, slip, in);
+      IssueResult r = k.issue(printer, slip, in);
       ASSERT_EQ(r.kind, IssueResult::Kind::Printed) << i << ": " << r.detail;
       EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
       domain::Token expected;
@@ -164,23 +144,21 @@ TEST(KioskLeases, TokensFromTheBlockWhileTheNodeIsDownAreQueuedOnceWhenItReturns
     }
     // The printer jams under the stop policy: that number is void.
     BrokenPrinter broken;
-    IssueResult jammed = issue_on_worker(broken, slip, in);
+    IssueResult jammed = k.issue(broken, slip, in);
     ASSERT_EQ(jammed.kind, IssueResult::Kind::PrintFailed) << jammed.detail;
     void_id = jammed.token_id;
-    EXPECT_EQ(store.leased("A", day, b.first + 4)->state, LeasedState::Void);
-    EXPECT_EQ(store.numbers_left(kService, day), 1) << "running low, and the node cannot lease more";
+    EXPECT_EQ(k.store.leased("A", day, b.first + 4)->state, LeasedState::Void);
+    EXPECT_EQ(k.store.numbers_left(kService, day), 1) << "running low, and the node cannot lease more";
 
     // 3. The node comes back on the same port: the reports go up, and the block is topped up.
     ASSERT_TRUE(server.start(port)) << server.stderr_text();
-    ASSERT_TRUE(engine.wait_drained(30s)) << engine.backlog() << " entries still pending";
-    EXPECT_TRUE(eventually([&] { return store.numbers_left(kService, day) >= 6; }, 10s))
+    ASSERT_TRUE(k.engine.wait_drained(30s)) << k.engine.backlog() << " entries still pending";
+    EXPECT_TRUE(eventually([&] { return k.store.numbers_left(kService, day) >= 6; }, 10s))
         << "a new block once the node is back";
     for (int n : printed_numbers) {
-      EXPECT_TRUE(eventually([&] { return store.leased("A", day, n)->state == LeasedState::Uploaded; }, 5s)) << n;
+      EXPECT_TRUE(eventually([&] { return k.store.leased("A", day, n)->state == LeasedState::Uploaded; }, 5s)) << n;
     }
-    tokens.stop_leasing();
-    engine.stop();
-    worker.reset();
+    k.stop();
   }
 
   // The queue as the node has it, read by another kiosk.

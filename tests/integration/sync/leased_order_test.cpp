@@ -12,7 +12,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <future>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -25,6 +24,7 @@
 #include "guichet/ui/app.hpp"
 #include "i18n.hpp"
 #include "issuer.hpp"
+#include "kiosk_issuing.hpp"
 #include "kiosk_store.hpp"
 #include "services.hpp"
 
@@ -121,41 +121,27 @@ TEST(LeasedQueueOrder, TokensFromABlockTakeTheirPlaceByTimeOfIssueAndAreCalledOn
   std::string first_after_return;  // the first token issued once the node was back
   int withdrawn_requests = 0;      // token requests the node answered as withdrawn
   {
-    KioskStore store((dir / "kiosk.sqlite").string());
-    sync::Outbox outbox((dir / "outbox.sqlite").string(), "K1");
-    sync::SyncOptions so;
-    so.backoff_max = 500ms;
-    sync::SyncEngine engine(outbox, server.endpoint("K1", kiosk_secret), so);
     LeaseOptions lease;
     lease.block = 10;
     lease.check = 200ms;
     lease.timeout = 2s;
-    // As in the kiosk: issuing and reconciliation share the printer's worker thread.
-    std::unique_ptr<ui::Worker> worker;
-    ServerTokens tokens(
-        engine, outbox, store,
-        [&worker](std::function<void()> job) {
-          if (worker) worker->run(std::move(job));
-        },
-        3s, lease);
-    worker = std::make_unique<ui::Worker>("kiosk-printer");
-    engine.on_complete([&tokens](const sync::OutboxEntry& e) { tokens.on_complete(e); });
-    engine.start();
+    KioskIssuing k(dir.path(), "K1", server.endpoint("K1", kiosk_secret), lease);
+    k.engine.start();
 
-    CatalogueRefresher refresher(server.endpoint("K1", kiosk_secret), store, [](CatalogueUpdate) {});
+    CatalogueRefresher refresher(server.endpoint("K1", kiosk_secret), k.store, [](CatalogueUpdate) {});
     refresher.start();
-    ASSERT_TRUE(eventually([&] { return store.load_catalogue().has_value(); }, 10s));
+    ASSERT_TRUE(eventually([&] { return k.store.load_catalogue().has_value(); }, 10s));
     refresher.stop();
-    auto catalogue = load_cached_catalogue(store);
+    auto catalogue = load_cached_catalogue(k.store);
     ASSERT_TRUE(catalogue);
     ASSERT_EQ(catalogue->policy.normal_per_priority, 2);
 
-    tokens.recover();
+    k.tokens.recover();
     std::string day;
     ASSERT_TRUE(eventually(
         [&] {
-          day = tokens.today();
-          return store.numbers_left(kService, day) == 10;
+          day = k.tokens.today();
+          return k.store.numbers_left(kService, day) == 10;
         },
         10s))
         << "the kiosk leased no block";
@@ -166,12 +152,7 @@ TEST(LeasedQueueOrder, TokensFromABlockTakeTheirPlaceByTimeOfIssueAndAreCalledOn
     };
     // A citizen takes a token at this kiosk.
     auto kiosk_issues = [&](const std::string& priority, bool expect_leased) {
-      std::promise<IssueResult> done;
-      auto result = done.get_future();
-      worker->run([&] {
-        done.set_value(issue_token(printer, tokens, slip, IssueInput{kService, priority, "en", PrinterPolicy::Stop}));
-      });
-      IssueResult r = result.get();
+      IssueResult r = k.issue(printer, slip, IssueInput{kService, priority, "en", PrinterPolicy::Stop});
       EXPECT_EQ(r.kind, IssueResult::Kind::Printed) << r.detail;
       EXPECT_EQ(r.ahead < 0, expect_leased) << r.token_id << ": from the block only while the node is down";
       if (expect_leased) leased_ids.insert(r.token_id);
@@ -200,13 +181,13 @@ TEST(LeasedQueueOrder, TokensFromABlockTakeTheirPlaceByTimeOfIssueAndAreCalledOn
     kiosk_issues("elderly", true);
     kiosk_issues("", true);
     kiosk_issues("", true);
-    EXPECT_EQ(store.numbers_left(kService, day), 4);
+    EXPECT_EQ(k.store.numbers_left(kService, day), 4);
 
     // 3. The node returns on the same port, its clock carrying on from where it stood (a real
     // clock does not go back to the morning; a little ahead is what a restart looks like). The
     // other kiosk issues at once, before the first kiosk's reports arrive (its sync engine is held
     // until then, as its backoff would): the later tokens must still come after them.
-    engine.stop();
+    k.engine.stop();
     domain::Instant origin{};
     ASSERT_TRUE(domain::parse_iso(testing::CentreServer::kMorning, origin));
     const auto elapsed =
@@ -214,18 +195,18 @@ TEST(LeasedQueueOrder, TokensFromABlockTakeTheirPlaceByTimeOfIssueAndAreCalledOn
     server.time_origin = domain::format_iso_local(origin + elapsed + 2s, 330);
     ASSERT_TRUE(server.start(port)) << server.stderr_text();
     std::cout << "node down for " << std::chrono::duration<double>(std::chrono::steady_clock::now() - died).count()
-              << " s; outbox backlog when it returned: " << engine.backlog() << "\n";
+              << " s; outbox backlog when it returned: " << k.engine.backlog() << "\n";
     other_arrives("");
     other_arrives("with-infant");
     first_after_return = arrivals[arrivals.size() - 2].id;
-    engine.start();
-    ASSERT_TRUE(engine.wait_drained(30s)) << engine.backlog() << " entries still pending";
+    k.engine.start();
+    ASSERT_TRUE(k.engine.wait_drained(30s)) << k.engine.backlog() << " entries still pending";
     for (const auto& id : leased_ids) {
       EXPECT_TRUE(eventually(
           [&] {
             const std::string display = id.substr(id.rfind('-') + 1);
             const int number = std::stoi(display.substr(1));
-            auto row = store.leased("A", day, number);
+            auto row = k.store.leased("A", day, number);
             return row && row->state == LeasedState::Uploaded;
           },
           10s))
@@ -235,10 +216,8 @@ TEST(LeasedQueueOrder, TokensFromABlockTakeTheirPlaceByTimeOfIssueAndAreCalledOn
     kiosk_issues("", false);
     other_arrives("disabled");
 
-    tokens.stop_leasing();
-    engine.stop();
-    worker.reset();
-    for (const auto& row : store.all()) {
+    k.stop();
+    for (const auto& row : k.store.all()) {
       if (row.state == IssueLogState::Withdrawn) ++withdrawn_requests;
       EXPECT_NE(row.state, IssueLogState::Abandoned) << "request " << row.seq << " never settled";
     }
