@@ -163,8 +163,8 @@ awaitable<bool> fill(Conn& c) {
 
 // The answer to the request just written on `c`. guichet-server answers every request with a
 // Content-Length (never chunked), so the answer is read without a general HTTP parser: the load
-// generator shares the two cores with the server, and Beast's response parser (a field list and
-// an allocation per answer) was the largest part of its own CPU. The body is kept only when asked.
+// generator shares the two cores with the server, and Beast's response parser took two reads per
+// answer (one read now) and a field list per answer. The body is kept only when asked.
 awaitable<Reply> read_reply(Conn& c, bool want_body = true) {
   Reply r;
   std::size_t head_end = 0;
