@@ -16,6 +16,7 @@
 #include "centre_server.hpp"
 #include "devices.hpp"
 #include "guichet/domain/time.hpp"
+#include "guichet/testing/wait.hpp"
 #include "guichet/ui/app.hpp"
 #include "i18n.hpp"
 #include "issuer.hpp"
@@ -30,15 +31,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kService = "birth-certificate";  // prefix A in the demo centre
 
-template <class F>
-bool eventually(F ready, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return ready();
-}
+using guichet::testing::eventually;
 
 std::string file_text(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -21,6 +21,7 @@
 #include "centre_server.hpp"
 #include "devices.hpp"
 #include "guichet/domain/time.hpp"
+#include "guichet/testing/wait.hpp"
 #include "guichet/ui/app.hpp"
 #include "i18n.hpp"
 #include "issuer.hpp"
@@ -35,15 +36,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kService = "birth-certificate";  // prefix A, counters C1 and C2, ratio 2 normal : 1 priority
 
-template <class F>
-bool eventually(F ready, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return ready();
-}
+using guichet::testing::eventually;
 
 struct Arrival {
   std::string id;
