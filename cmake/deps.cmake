@@ -7,6 +7,8 @@ find_package(PNG REQUIRED)
 find_package(Freetype REQUIRED)
 find_package(ZXing REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
+# simdjson parses the sync path's large batches without building a tree (docs/sync.md).
+find_package(simdjson 3 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(Boost 1.81 REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
