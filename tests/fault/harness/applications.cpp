@@ -29,8 +29,7 @@ using sync::json;
 namespace {
 
 constexpr const char* kCentre = "LDH01";
-constexpr const char* kFiledOn = "2026-11-23";  // the day of the servers' --time-origin
-constexpr const char* kTimeOrigin = "2026-11-23T09:30:00+05:30";
+constexpr const char* kFiledOn = "2026-11-23";         // the day of the servers' --time-origin
 constexpr const char* kService = "birth-certificate";  // the health department's
 constexpr const char* kOfficer = "health1";
 constexpr const char* kOfficerPin = "1111";
@@ -526,47 +525,17 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   ManagedProcess server(
       "guichet-server", programs.server,
       [&](int) {
-        return std::vector<std::string>{"serve",
-                                        "--role",
-                                        "centre",
-                                        "--db",
-                                        db.string(),
-                                        "--catalogue",
-                                        programs.catalogue.string(),
-                                        "--listen",
-                                        "127.0.0.1:0",
-                                        "--port-file",
-                                        port_file.string(),
-                                        "--time-origin",
-                                        kTimeOrigin,
-                                        "--threads",
-                                        "1",
-                                        "--upstream",
-                                        upstream,
-                                        "--upstream-device",
-                                        kCentre,
-                                        "--upstream-secret-file",
-                                        (dir / "LDH01.secret").string(),
-                                        "--upstream-poll",
-                                        "0.2"};
+        return centre_args(programs, db, port_file,
+                           {"--upstream", upstream, "--upstream-device", kCentre, "--upstream-secret-file",
+                            (dir / "LDH01.secret").string(), "--upstream-poll", "0.2"});
       },
       dir.path(), false);
-  std::vector<std::unique_ptr<FaultProxy>> proxies;
+  auto proxies = terminal_links(options);
   auto start_server = [&]() -> bool {
-    fs::remove(port_file);
-    server.start();
-    auto text = testing::wait_for_file(port_file, 20s);
-    if (!text) return false;
-    server_port = std::stoi(*text);
-    for (auto& p : proxies) p->set_upstream_port(static_cast<std::uint16_t>(server_port));
-    return true;
+    auto port = start_centre(server, port_file, proxies);
+    if (port) server_port = *port;
+    return port.has_value();
   };
-  for (int i = 0; i < options.terminals; ++i) {
-    ProxyOptions po;
-    po.upstream_port = 1;  // set once the centre node listens
-    po.seed = options.seed * 101 + static_cast<std::uint64_t>(i);
-    proxies.push_back(std::make_unique<FaultProxy>(po));
-  }
   if (!start_central()) {
     result.problems.push_back("the central server did not start: " + central.process()->stderr_text());
     return result;
@@ -628,30 +597,11 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   wan.pass();
   if (!central.running() && !start_central()) result.problems.push_back("the central server did not restart at heal");
   if (!server.running() && !start_server()) result.problems.push_back("the centre node did not restart at heal");
-  for (auto& t : terminals) {
-    if (!t->running()) t->start();
-    t->ask("disk-ok", 5s);
-    t->ask("quiesce", 5s);
-  }
+  heal_terminals(terminals);
   const auto healed = Clock::now();
 
   // 1. Every terminal's outbox drains to the centre node.
-  for (std::size_t i = 0; i < terminals.size(); ++i) {
-    auto& t = evidence.terminals[i];
-    const auto left = std::max<std::int64_t>(options.drain_bound_ms - since(healed), 0);
-    auto answer =
-        terminals[i]->ask("drain " + std::to_string(left), std::chrono::milliseconds(left) + std::chrono::seconds(5));
-    if (answer && answer->rfind("drained ", 0) == 0) {
-      t.drain_ms = since(healed);
-      result.drain_ms.push_back(*t.drain_ms);
-    } else {
-      t.drain_answer = describe_no_drain(*terminals[i], answer);
-    }
-    if (auto status = terminals[i]->ask("status", 5s)) {
-      auto at = status->find("refused=");
-      if (at != std::string::npos) t.refused = std::stoll(status->substr(at + 8));
-    }
-  }
+  drain_terminals(terminals, evidence, options, healed, result);
   // 2. The centre node's relay drains to central.
   const auto relay_from = Clock::now();
   std::int64_t relay_pending = -1;

@@ -262,6 +262,80 @@ void stop_terminals(std::vector<std::unique_ptr<ManagedProcess>>& terminals, Evi
   }
 }
 
+std::vector<std::string> centre_args(const Programs& programs, const fs::path& db, const fs::path& port_file,
+                                     std::vector<std::string> extra) {
+  std::vector<std::string> args{"serve",
+                                "--role",
+                                "centre",
+                                "--db",
+                                db.string(),
+                                "--catalogue",
+                                programs.catalogue.string(),
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--port-file",
+                                port_file.string(),
+                                "--time-origin",
+                                kTimeOrigin,
+                                "--threads",
+                                "1"};
+  for (auto& a : extra) args.push_back(std::move(a));
+  return args;
+}
+
+std::vector<std::unique_ptr<FaultProxy>> terminal_links(const RunOptions& options) {
+  std::vector<std::unique_ptr<FaultProxy>> links;
+  for (int i = 0; i < options.terminals; ++i) {
+    ProxyOptions po;
+    po.upstream_port = 1;  // set once the centre listens
+    po.seed = options.seed * 101 + static_cast<std::uint64_t>(i);
+    links.push_back(std::make_unique<FaultProxy>(po));
+  }
+  return links;
+}
+
+std::optional<int> start_centre(ManagedProcess& server, const fs::path& port_file,
+                                std::vector<std::unique_ptr<FaultProxy>>& links) {
+  fs::remove(port_file);
+  server.start();
+  auto text = testing::wait_for_file(port_file, 20s);
+  if (!text) return std::nullopt;
+  const int port = std::stoi(*text);
+  for (auto& p : links) p->set_upstream_port(static_cast<std::uint16_t>(port));
+  return port;
+}
+
+void heal_terminals(std::vector<std::unique_ptr<ManagedProcess>>& terminals) {
+  for (auto& t : terminals) {
+    if (!t->running()) t->start();
+    t->ask("disk-ok", 5s);
+    t->ask("quiesce", 5s);
+  }
+}
+
+void drain_terminals(std::vector<std::unique_ptr<ManagedProcess>>& terminals, Evidence& evidence,
+                     const RunOptions& options, Clock::time_point healed, RunResult& result) {
+  auto since_heal = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - healed).count();
+  };
+  for (std::size_t i = 0; i < terminals.size(); ++i) {
+    auto& t = evidence.terminals[i];
+    const auto left = std::max<std::int64_t>(options.drain_bound_ms - since_heal(), 0);
+    auto answer =
+        terminals[i]->ask("drain " + std::to_string(left), std::chrono::milliseconds(left) + std::chrono::seconds(5));
+    if (answer && answer->rfind("drained ", 0) == 0) {
+      t.drain_ms = since_heal();
+      result.drain_ms.push_back(*t.drain_ms);
+    } else {
+      t.drain_answer = describe_no_drain(*terminals[i], answer);
+    }
+    if (auto status = terminals[i]->ask("status", 5s)) {
+      auto at = status->find("refused=");
+      if (at != std::string::npos) t.refused = std::stoll(status->substr(at + 8));
+    }
+  }
+}
+
 void check(const std::vector<Checker>& checkers, const Evidence& evidence, RunResult& result) {
   for (const auto& checker : checkers) {
     try {
@@ -401,40 +475,9 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
   }
   const fs::path port_file = dir / "server.port";
   ManagedProcess server(
-      "guichet-server", programs.server,
-      [&](int) {
-        return std::vector<std::string>{"serve",
-                                        "--role",
-                                        "centre",
-                                        "--db",
-                                        db.string(),
-                                        "--catalogue",
-                                        programs.catalogue.string(),
-                                        "--listen",
-                                        "127.0.0.1:0",
-                                        "--port-file",
-                                        port_file.string(),
-                                        "--time-origin",
-                                        "2026-11-23T09:30:00+05:30",
-                                        "--threads",
-                                        "1"};
-      },
-      dir.path(), false);
-  std::vector<std::unique_ptr<FaultProxy>> proxies;
-  auto start_server = [&]() -> bool {
-    fs::remove(port_file);
-    server.start();
-    auto text = testing::wait_for_file(port_file, 20s);
-    if (!text) return false;
-    for (auto& p : proxies) p->set_upstream_port(static_cast<std::uint16_t>(std::stoi(*text)));
-    return true;
-  };
-  for (int i = 0; i < options.terminals; ++i) {
-    ProxyOptions po;
-    po.upstream_port = 1;  // set once the server listens
-    po.seed = options.seed * 101 + static_cast<std::uint64_t>(i);
-    proxies.push_back(std::make_unique<FaultProxy>(po));
-  }
+      "guichet-server", programs.server, [&](int) { return centre_args(programs, db, port_file); }, dir.path(), false);
+  auto proxies = terminal_links(options);
+  auto start_server = [&]() -> bool { return start_centre(server, port_file, proxies).has_value(); };
   if (!start_server()) {
     result.problems.push_back("the centre server did not start: " + server.process()->stderr_text());
     return result;
@@ -456,29 +499,8 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
   // Heal: a clean network, every process up, every disk with room; no new work.
   for (auto& p : proxies) p->pass();
   if (!server.running() && !start_server()) result.problems.push_back("the centre server did not restart at heal");
-  for (auto& t : terminals) {
-    if (!t->running()) t->start();
-    t->ask("disk-ok", 5s);
-    t->ask("quiesce", 5s);
-  }
-  const auto healed = Clock::now();
-  for (std::size_t i = 0; i < terminals.size(); ++i) {
-    auto& t = evidence.terminals[i];
-    const auto left =
-        options.drain_bound_ms - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - healed).count();
-    auto answer = terminals[i]->ask("drain " + std::to_string(std::max<std::int64_t>(left, 0)),
-                                    std::chrono::milliseconds(std::max<std::int64_t>(left, 0) + 5000));
-    if (answer && answer->rfind("drained ", 0) == 0) {
-      t.drain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - healed).count();
-      result.drain_ms.push_back(*t.drain_ms);
-    } else {
-      t.drain_answer = describe_no_drain(*terminals[i], answer);
-    }
-    if (auto status = terminals[i]->ask("status", 5s)) {
-      auto at = status->find("refused=");
-      if (at != std::string::npos) t.refused = std::stoll(status->substr(at + 8));
-    }
-  }
+  heal_terminals(terminals);
+  drain_terminals(terminals, evidence, options, Clock::now(), result);
   stop_terminals(terminals, evidence, result);
   if (server.stop(10s) != 0) result.problems.push_back("the centre server did not stop cleanly");
   check(token_checkers(), evidence, result);

@@ -19,6 +19,9 @@
 
 namespace guichet::fault::detail {
 
+// The servers' clock origin in every scenario (a working morning in the centre's time zone).
+inline constexpr const char* kTimeOrigin = "2026-11-23T09:30:00+05:30";
+
 // What the schedule's faults act on. The WAN link and central exist in the application scenario only.
 struct Targets {
   ManagedProcess* server = nullptr;
@@ -63,6 +66,22 @@ void play(std::vector<Action>& actions, std::chrono::steady_clock::time_point t0
 // Asks every terminal to exit (stopping one that does not) and gathers each one's refusals and
 // standard error into the evidence.
 void stop_terminals(std::vector<std::unique_ptr<ManagedProcess>>& terminals, Evidence& evidence, RunResult& result);
+// The centre node's command line: `serve --role centre` on a free loopback port written to
+// `port_file`, one thread, the scenarios' clock origin; `extra` adds the relay's arguments.
+std::vector<std::string> centre_args(const Programs& programs, const std::filesystem::path& db,
+                                     const std::filesystem::path& port_file, std::vector<std::string> extra = {});
+// One fault proxy per terminal's link to the centre, pointed at the centre once it listens.
+std::vector<std::unique_ptr<FaultProxy>> terminal_links(const RunOptions& options);
+// Starts (or restarts) the centre node, waits for its port file and points every terminal's link
+// at it. Its port, or nothing when it did not start.
+std::optional<int> start_centre(ManagedProcess& server, const std::filesystem::path& port_file,
+                                std::vector<std::unique_ptr<FaultProxy>>& links);
+// At heal: restarts every terminal that is down, gives back disk room and stops new work.
+void heal_terminals(std::vector<std::unique_ptr<ManagedProcess>>& terminals);
+// Asks each terminal to drain within what is left of the drain bound since `healed`, and records
+// when it did (or why not) and how much work it refused.
+void drain_terminals(std::vector<std::unique_ptr<ManagedProcess>>& terminals, Evidence& evidence,
+                     const RunOptions& options, std::chrono::steady_clock::time_point healed, RunResult& result);
 // Runs every checker over the evidence (one that cannot read it is a problem too), then counts the
 // outbox entries the terminals wrote, and those written at counters.
 void check(const std::vector<Checker>& checkers, const Evidence& evidence, RunResult& result);
