@@ -25,6 +25,11 @@ domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue
 domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue& catalogue, const nlohmann::json& body,
                                                          const std::string& device_id, DeviceKind device_kind);
 
+// Central's check of a filing relayed by a centre node from terminal `origin`, whose kind central
+// does not know: the filing's channel says it (and is checked with it). One parse for both.
+domain::Result<ApplicationRecord, Response> check_relayed_filing(const domain::Catalogue& catalogue,
+                                                                 const std::string& body, const std::string& origin);
+
 // Whether `receipt` is "<centre>-<device>-<digits>" with at least 6 digits.
 bool receipt_belongs_to(const std::string& receipt, const std::string& centre_id, const std::string& device_id);
 
