@@ -116,6 +116,8 @@ TEST(CheckFiling, TheFastReaderAnswersAsTheTreeReaderForAnyText) {
       replaced("{", R"({"extra":{"a":[1,2,{"b":null}]},"token":null,)"),  // unknown keys, null token
       replaced("{", R"({"channel":"counter",)"),                          // a key twice: the last counts
       replaced("{", R"({"fee_minor":5,)"),
+      replaced("{", R"({"fields":{"extra":"1"},)"),                             // the last object only
+      replaced("{", R"({"documents":[{"id":"parents-id","present":false}],)"),  // the last array only
       replaced(R"("fee_minor":0)", R"("fee_minor":0.0)"),
       replaced(R"("fee_minor":0)", R"("fee_minor":18446744073709551615)"),
       replaced(R"("fee_minor":0)", R"("fee_minor":1e400)"),
@@ -306,13 +308,25 @@ TEST_F(ProtocolBookkeeping, TheBatchAnswerIsTheCanonicalJsonOfEachEntrysAnswer) 
 TEST_F(ProtocolBookkeeping, ABatchIsReadAsItsJsonTreeReadsIt) {
   auto cat = demo_catalogue();
   const std::string hlc = domain::format_hlc(domain::HlcTime{1'795'000'000'000, 0, "K1"});
-  const std::string filed = filing(*cat, "LDH01-K1-000001").dump();
-  std::string body;
-  append_json_string(body, filed);
-  // seq given twice (the tree takes 7), an unknown key, a null bearer, protocol given twice.
-  const std::string batch = R"({"protocol":2,"entries":[{"seq":1,"kind":"application.file","hlc":")" + hlc +
-                            R"(","method":"POST","path":"/api/v1/applications","bearer":null,"note":[1,{}],"body":)" +
-                            body + R"(,"seq":7}],"protocol":1})";
+  auto escaped = [](const std::string& text) {
+    std::string out;
+    append_json_string(out, text);
+    return out;
+  };
+  const std::string body = escaped(filing(*cat, "LDH01-K1-000001").dump());
+  // protocol given twice: the tree takes the last (1).
+  Response first =
+      call("POST", "/api/v1/sync/upload", "K1",
+           R"({"protocol":2,"entries":[{"seq":1,"kind":"application.file","hlc":")" + hlc +
+               R"(","method":"POST","path":"/api/v1/applications","body":)" + body + R"(}],"protocol":1})");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(json::parse(first.body)["results"][0]["status"], 201) << first.body;
+  // In an entry: seq given twice (the tree takes 7), an unknown key, a bearer given twice (the
+  // tree takes the null: no operator session, so the filing is not refused for its session).
+  const std::string batch =
+      R"({"protocol":1,"entries":[{"seq":2,"kind":"application.file","hlc":")" + hlc +
+      R"(","method":"POST","path":"/api/v1/applications","bearer":"no-such-session","note":[1,{}],"body":)" +
+      escaped(filing(*cat, "LDH01-K1-000002").dump()) + R"(,"seq":7,"bearer":null}]})";
   Response r = call("POST", "/api/v1/sync/upload", "K1", batch);
   ASSERT_EQ(r.status, 200) << r.body;
   const json answer = json::parse(r.body);
