@@ -146,6 +146,16 @@ TEST(CheckFiling, TheFastReaderAnswersAsTheTreeReaderForAnyText) {
       replaced("}", "},"),
       replaced(R"(,"fee_minor")", R"( "fee_minor")"),
       replaced(R"("pa")", "\"p\xff\""),  // not UTF-8
+      replaced(R"("pa")", "\"p\ta\""),   // a raw control character
+      replaced(R"("pa")", "\"p\x01\""),
+      replaced(R"("mother-name":"Test Mother")", R"("mother-name":"Test \ud800 Mother")"),  // lone surrogates
+      replaced(R"("mother-name":"Test Mother")", R"("mother-name":"Test \udc00 Mother")"),
+      replaced(R"("mother-name":"Test Mother")", R"("mother-name":"Test \ud83d\ude00 Mother")"),
+      replaced(R"("mother-name":"Test Mother")", R"("mother-name":"Test \u0000 Mother")"),
+      replaced(R"("fee_minor":0)", R"("fee_minor":00)"),
+      replaced(R"("fee_minor":0)", R"("fee_minor":+0)"),
+      replaced(R"(,"fee_minor")", R"(,,"fee_minor")"),
+      replaced("{", "\xef\xbb\xbf{"),  // a byte-order mark
       "[1,2]",
       "\"text\"",
       "",
