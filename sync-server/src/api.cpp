@@ -1,5 +1,7 @@
 #include "guichet/server/api.hpp"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <charconv>
 #include <future>
@@ -12,6 +14,7 @@
 #include "guichet/server/log.hpp"
 #include "guichet/server/resources.hpp"
 #include "guichet/server/wire_json.hpp"
+#include "padded_json.hpp"
 
 namespace guichet::server {
 
@@ -93,6 +96,9 @@ std::optional<Response> parse_body(const Request& request, json& out) {
     out = json::parse(request.body);
   } catch (const json::parse_error& e) {
     return bad_request("the body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::out_of_range&) {
+    // A number beyond what a double holds (1e400): nlohmann names no byte for it.
+    return bad_request("the body is not valid JSON (a number is out of range)");
   }
   if (!out.is_object()) return bad_request("the body must be a JSON object");
   return std::nullopt;
@@ -119,6 +125,23 @@ std::optional<Response> bool_field(const json& body, const char* name, bool& out
   return std::nullopt;
 }
 
+// The fingerprint of a request: the first 32 hex digits of secret_hash (BLAKE2b) of the parts one
+// after another, hashed as they are rather than joined into a copy first (the same digest).
+std::string fingerprint(std::initializer_list<std::string_view> parts) {
+  static const bool ready = sodium_init() >= 0;
+  if (!ready) throw std::runtime_error("libsodium could not be initialised");
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, crypto_generichash_BYTES);
+  for (std::string_view p : parts) {
+    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(p.data()), p.size());
+  }
+  unsigned char digest[crypto_generichash_BYTES];
+  crypto_generichash_final(&state, digest, sizeof digest);
+  char hex[33];
+  sodium_bin2hex(hex, sizeof hex, digest, 16);
+  return std::string(hex, 32);
+}
+
 // Idempotency-Key: up to 128 visible ASCII characters.
 // The key of a request (`method target` with `body`), fingerprinted so that reusing it for
 // another request is noticed.
@@ -127,10 +150,7 @@ std::optional<Response> idempotency_key(std::string_view key, std::string_view m
   bool valid = !key.empty() && key.size() <= 128 &&
                std::all_of(key.begin(), key.end(), [](char c) { return c > 32 && c < 127; });
   if (!valid) return bad_request("header 'Idempotency-Key' must be 1 to 128 visible ASCII characters");
-  std::string material;
-  material.reserve(method.size() + target.size() + body.size() + 2);
-  material.append(method).append(1, ' ').append(target).append(1, '\n').append(body);
-  out = IdempotencyKey{std::string(key), secret_hash(material).substr(0, 32)};
+  out = IdempotencyKey{std::string(key), fingerprint({method, " ", target, "\n", body})};
   return std::nullopt;
 }
 
@@ -1143,6 +1163,201 @@ std::optional<Response> protocol_header(const Request& request) {
   return unsupported_protocol("'" + std::string(v.substr(0, 32)) + "'");
 }
 
+// One entry of an upload batch, checked.
+struct UploadEntry {
+  std::int64_t seq = 0;
+  std::string method, path, body, bearer, origin;
+  std::int64_t received_ms = 0;
+  domain::HlcTime hlc;
+};
+
+// The batch read as a tree: the refusal names the first entry and field that is not as it must be.
+std::optional<Response> read_batch(const Request& request, bool at_central, std::vector<UploadEntry>& list) {
+  json body;
+  if (auto e = parse_body(request, body)) return e;
+  auto version = body.find("protocol");
+  if (version == body.end()) return bad_request("field 'protocol' is missing (this server speaks version 1)");
+  if (!version->is_number_integer() || version->get<std::int64_t>() != sync::kProtocolVersion) {
+    return unsupported_protocol(version->dump().substr(0, 32));
+  }
+  auto entries = body.find("entries");
+  if (entries == body.end() || !entries->is_array()) {
+    return bad_request("field 'entries' must be an array of outbox entries");
+  }
+  if (entries->size() > sync::kMaxUploadEntries) {
+    return bad_request("a batch holds at most " + std::to_string(sync::kMaxUploadEntries) + " entries, not " +
+                       std::to_string(entries->size()));
+  }
+
+  list.reserve(entries->size());
+  std::int64_t previous = 0;
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    const json& e = (*entries)[i];
+    std::string where = "entries[" + std::to_string(i) + "]";
+    if (!e.is_object()) return bad_request(where + " must be an object");
+    UploadEntry out;
+    auto seq = e.find("seq");
+    if (seq == e.end() || !seq->is_number_integer() || seq->get<std::int64_t>() < 1) {
+      return bad_request(where + ": field 'seq' must be a positive whole number");
+    }
+    out.seq = seq->get<std::int64_t>();
+    where += " (seq " + std::to_string(out.seq) + ")";
+    if (out.seq <= previous) {
+      return bad_request(where + ": sequence numbers must increase through the batch (the entry before has seq " +
+                         std::to_string(previous) + ")");
+    }
+    previous = out.seq;
+    auto str = [&](const char* name, bool required, std::string& value) -> std::optional<Response> {
+      auto it = e.find(name);
+      if (it == e.end() || it->is_null()) {
+        if (required) return bad_request(where + ": field '" + name + "' is missing");
+        return std::nullopt;
+      }
+      if (!it->is_string()) return bad_request(where + ": field '" + name + "' must be a string");
+      value = it->get<std::string>();
+      return std::nullopt;
+    };
+    std::string kind, hlc;
+    if (auto r = str("kind", true, kind)) return r;
+    if (auto r = str("hlc", true, hlc)) return r;
+    if (auto r = str("method", true, out.method)) return r;
+    if (auto r = str("path", true, out.path)) return r;
+    if (auto r = str("body", false, out.body)) return r;
+    if (auto r = str("bearer", false, out.bearer)) return r;
+    if (!sync::valid_outbox_kind(kind)) {
+      return bad_request(where + ": kind '" + kind.substr(0, 64) + "' is not lower-case dotted words");
+    }
+    std::string error;
+    if (!domain::parse_hlc(hlc, out.hlc, error)) {
+      return bad_request(where + ": field 'hlc' is not a clock time: " + error);
+    }
+    if (!sync::batchable_write(out.method, out.path)) {
+      return bad_request(where + ": " + out.method.substr(0, 16) + " " + out.path.substr(0, 100) +
+                         " is not a write that can travel in a batch");
+    }
+    if (at_central) {
+      // A centre node relays what its terminals filed: each entry names the terminal (origin).
+      if (auto r = str("origin", true, out.origin)) return r;
+      if (!valid_id(out.origin)) {
+        return bad_request(where + ": field 'origin' must be the id of the terminal that filed it");
+      }
+      if (out.method != "POST" || out.path != "/api/v1/applications") {
+        return bad_request(where + ": the central server takes only applications (POST /api/v1/applications)");
+      }
+      auto received = e.find("received_ms");
+      if (received == e.end() || !received->is_number_integer() || received->get<std::int64_t>() <= 0) {
+        return bad_request(where + ": field 'received_ms' must be the Unix time in ms the centre stored it");
+      }
+      out.received_ms = received->get<std::int64_t>();
+    }
+    list.push_back(std::move(out));
+  }
+
+  return std::nullopt;
+}
+
+// The batch read with simdjson (validating, no tree of allocations), each object in one pass. It
+// accepts only a batch read_batch accepts, with the same entries: anything else (a field missing
+// or of the wrong type, a key given twice, an entry read_batch refuses, JSON simdjson does not
+// take) is false, and read_batch then finds the refusal and its message. Terminals and centre
+// nodes send well-formed batches, so the tree is built only for the rare bad one.
+bool read_batch_fast(const std::string& text, bool at_central, std::vector<UploadEntry>& list) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  simdjson::dom::object body;
+  if (detail::parse_padded(parser, text).get(root) != simdjson::SUCCESS ||
+      root.get_object().get(body) != simdjson::SUCCESS) {
+    return false;
+  }
+  std::int64_t version = 0;
+  simdjson::dom::array entries;
+  unsigned seen = 0;
+  for (auto [key, value] : body) {
+    if (key == "protocol") {
+      if ((seen & 1u) != 0 || value.get_int64().get(version) != simdjson::SUCCESS) return false;
+      seen |= 1u;
+    } else if (key == "entries") {
+      if ((seen & 2u) != 0 || value.get_array().get(entries) != simdjson::SUCCESS) return false;
+      seen |= 2u;
+    }
+  }
+  if (seen != 3u || version != sync::kProtocolVersion || entries.size() > sync::kMaxUploadEntries) return false;
+
+  list.reserve(entries.size());
+  std::int64_t previous = 0;
+  std::string error;
+  for (simdjson::dom::element element : entries) {
+    simdjson::dom::object e;
+    if (element.get_object().get(e) != simdjson::SUCCESS) return false;
+    enum : unsigned {
+      kSeq = 1u << 0,
+      kKind = 1u << 1,
+      kHlc = 1u << 2,
+      kMethod = 1u << 3,
+      kPath = 1u << 4,
+      kBody = 1u << 5,
+      kBearer = 1u << 6,
+      kOrigin = 1u << 7,
+      kReceived = 1u << 8,
+    };
+    UploadEntry out;
+    std::string_view kind, hlc, method, path, text_body, bearer, origin;
+    unsigned fields = 0;
+    for (auto [key, value] : e) {
+      unsigned bit = 0;
+      bool ok = true;
+      auto str = [&value](bool required, std::string_view& out_value) {
+        if (value.is_null()) return !required;
+        return value.get_string().get(out_value) == simdjson::SUCCESS;
+      };
+      if (key == "seq") {
+        bit = kSeq, ok = value.get_int64().get(out.seq) == simdjson::SUCCESS;
+      } else if (key == "kind") {
+        bit = kKind, ok = str(true, kind);
+      } else if (key == "hlc") {
+        bit = kHlc, ok = str(true, hlc);
+      } else if (key == "method") {
+        bit = kMethod, ok = str(true, method);
+      } else if (key == "path") {
+        bit = kPath, ok = str(true, path);
+      } else if (key == "body") {
+        bit = kBody, ok = str(false, text_body);
+      } else if (key == "bearer") {
+        bit = kBearer, ok = str(false, bearer);
+      } else if (at_central && key == "origin") {
+        bit = kOrigin, ok = str(true, origin);
+      } else if (at_central && key == "received_ms") {
+        bit = kReceived, ok = value.get_int64().get(out.received_ms) == simdjson::SUCCESS;
+      } else {
+        continue;  // not read, as by read_batch
+      }
+      // A key given twice is read by the tree as its last value: left to read_batch.
+      if (!ok || (fields & bit) != 0) return false;
+      fields |= bit;
+    }
+    const unsigned required = kSeq | kKind | kHlc | kMethod | kPath | (at_central ? kOrigin | kReceived : 0u);
+    if ((fields & required) != required || out.seq < 1 || out.seq <= previous) return false;
+    previous = out.seq;
+    if (!sync::valid_outbox_kind(kind) || !domain::parse_hlc(hlc, out.hlc, error) ||
+        !sync::batchable_write(method, path)) {
+      return false;
+    }
+    out.method.assign(method);
+    out.path.assign(path);
+    out.bearer.assign(bearer);
+    if (at_central) {
+      out.origin.assign(origin);
+      if (!valid_id(out.origin) || method != "POST" || path != "/api/v1/applications" || out.received_ms <= 0) {
+        return false;
+      }
+    }
+    // With room for simdjson's padding: the filing is parsed in place (check_filing).
+    out.body = detail::padded_copy(text_body);
+    list.push_back(std::move(out));
+  }
+  return true;
+}
+
 constexpr std::string_view kOfficerStatuses[] = {"approved", "rejected", "ready", "delivered"};
 
 bool device_may_file(DeviceKind kind) { return kind == DeviceKind::Kiosk || kind == DeviceKind::Counter; }
@@ -1162,7 +1377,7 @@ void Api::file_application(Call& c) {
 
 domain::Result<Centre::Filing, Response> Api::application_filing(const AuthDevice& device, const Request& auth,
                                                                  std::optional<std::string_view> key,
-                                                                 std::string_view target, const std::string& body) {
+                                                                 std::string_view target, std::string body) {
   if (!device_may_file(device.kind)) {
     return forbidden("only kiosks and counters file applications; device " + device.id + " is a " +
                      to_string(device.kind));
@@ -1185,7 +1400,7 @@ domain::Result<Centre::Filing, Response> Api::application_filing(const AuthDevic
   filing.record.operator_id = std::move(operator_id);
   if (idempotency) filing.record.idempotency_key = idempotency->key;
   filing.context = WriteContext{device.id, std::move(idempotency)};
-  filing.request_body = body;
+  filing.request_body = std::move(body);
   return filing;
 }
 
@@ -1222,93 +1437,12 @@ void Api::sync_upload(Call& c) {
                                   "centre node " + device->id + " has no catalogue at the central server (add " +
                                       device->id + ".toml to the catalogue directory and restart)"));
   }
-  json body;
-  if (auto e = parse_body(c.request, body)) return c.done(*e);
-  auto version = body.find("protocol");
-  if (version == body.end()) return c.done(bad_request("field 'protocol' is missing (this server speaks version 1)"));
-  if (!version->is_number_integer() || version->get<std::int64_t>() != sync::kProtocolVersion) {
-    return c.done(unsupported_protocol(version->dump().substr(0, 32)));
-  }
-  auto entries = body.find("entries");
-  if (entries == body.end() || !entries->is_array()) {
-    return c.done(bad_request("field 'entries' must be an array of outbox entries"));
-  }
-  if (entries->size() > sync::kMaxUploadEntries) {
-    return c.done(bad_request("a batch holds at most " + std::to_string(sync::kMaxUploadEntries) + " entries, not " +
-                              std::to_string(entries->size())));
-  }
-
   // The whole batch is checked before any entry is applied: a malformed batch changes nothing.
-  struct Entry {
-    std::int64_t seq = 0;
-    std::string method, path, body, bearer, origin;
-    std::int64_t received_ms = 0;
-    domain::HlcTime hlc;
-  };
-  std::vector<Entry> list;
-  list.reserve(entries->size());
-  std::int64_t previous = 0;
-  for (std::size_t i = 0; i < entries->size(); ++i) {
-    const json& e = (*entries)[i];
-    std::string where = "entries[" + std::to_string(i) + "]";
-    if (!e.is_object()) return c.done(bad_request(where + " must be an object"));
-    Entry out;
-    auto seq = e.find("seq");
-    if (seq == e.end() || !seq->is_number_integer() || seq->get<std::int64_t>() < 1) {
-      return c.done(bad_request(where + ": field 'seq' must be a positive whole number"));
-    }
-    out.seq = seq->get<std::int64_t>();
-    where += " (seq " + std::to_string(out.seq) + ")";
-    if (out.seq <= previous) {
-      return c.done(bad_request(where +
-                                ": sequence numbers must increase through the batch (the entry before has seq " +
-                                std::to_string(previous) + ")"));
-    }
-    previous = out.seq;
-    auto str = [&](const char* name, bool required, std::string& value) -> std::optional<Response> {
-      auto it = e.find(name);
-      if (it == e.end() || it->is_null()) {
-        if (required) return bad_request(where + ": field '" + name + "' is missing");
-        return std::nullopt;
-      }
-      if (!it->is_string()) return bad_request(where + ": field '" + name + "' must be a string");
-      value = it->get<std::string>();
-      return std::nullopt;
-    };
-    std::string kind, hlc;
-    if (auto r = str("kind", true, kind)) return c.done(*r);
-    if (auto r = str("hlc", true, hlc)) return c.done(*r);
-    if (auto r = str("method", true, out.method)) return c.done(*r);
-    if (auto r = str("path", true, out.path)) return c.done(*r);
-    if (auto r = str("body", false, out.body)) return c.done(*r);
-    if (auto r = str("bearer", false, out.bearer)) return c.done(*r);
-    if (!sync::valid_outbox_kind(kind)) {
-      return c.done(bad_request(where + ": kind '" + kind.substr(0, 64) + "' is not lower-case dotted words"));
-    }
-    std::string error;
-    if (!domain::parse_hlc(hlc, out.hlc, error)) {
-      return c.done(bad_request(where + ": field 'hlc' is not a clock time: " + error));
-    }
-    if (!sync::batchable_write(out.method, out.path)) {
-      return c.done(bad_request(where + ": " + out.method.substr(0, 16) + " " + out.path.substr(0, 100) +
-                                " is not a write that can travel in a batch"));
-    }
-    if (at_central) {
-      // A centre node relays what its terminals filed: each entry names the terminal (origin).
-      if (auto r = str("origin", true, out.origin)) return c.done(*r);
-      if (!valid_id(out.origin)) {
-        return c.done(bad_request(where + ": field 'origin' must be the id of the terminal that filed it"));
-      }
-      if (out.method != "POST" || out.path != "/api/v1/applications") {
-        return c.done(bad_request(where + ": the central server takes only applications (POST /api/v1/applications)"));
-      }
-      auto received = e.find("received_ms");
-      if (received == e.end() || !received->is_number_integer() || received->get<std::int64_t>() <= 0) {
-        return c.done(bad_request(where + ": field 'received_ms' must be the Unix time in ms the centre stored it"));
-      }
-      out.received_ms = received->get<std::int64_t>();
-    }
-    list.push_back(std::move(out));
+  // The fast reader takes a well-formed batch; any other is read again as a tree, for the refusal.
+  std::vector<UploadEntry> list;
+  if (!read_batch_fast(c.request.body, at_central, list)) {
+    list.clear();
+    if (auto refusal = read_batch(c.request, at_central, list)) return c.done(std::move(*refusal));
   }
 
   // Device times are observed with the server's clock: drift 0 and Clamp, so a terminal clock
@@ -1393,7 +1527,7 @@ void Api::sync_upload(Call& c) {
     run.clear();
   };
   for (std::size_t i = 0; i < list.size(); ++i) {
-    const Entry& e = list[i];
+    UploadEntry& e = list[i];
     auto answer = [batch, i, finish](Response r) {
       bool last = false;
       {
@@ -1409,7 +1543,7 @@ void Api::sync_upload(Call& c) {
       continue;
     }
     if (e.method == "POST" && e.path == "/api/v1/applications") {
-      if (auto filing = upload_filing(device.value(), e.seq, e.body, e.bearer, answer))
+      if (auto filing = upload_filing(device.value(), e.seq, std::move(e.body), e.bearer, answer))
         run.push_back(std::move(*filing));
       continue;
     }
@@ -1417,7 +1551,7 @@ void Api::sync_upload(Call& c) {
     Request sub;
     sub.method = e.method;
     sub.target = e.path;
-    sub.body = e.body;
+    sub.body = std::move(e.body);
     sub.remote = c.request.remote;
     for (const auto& [name, value] : c.request.headers) {
       if (name == "x-guichet-device" || name == "x-guichet-secret") sub.headers.emplace_back(name, value);
@@ -1429,7 +1563,7 @@ void Api::sync_upload(Call& c) {
   flush();
 }
 
-std::optional<Centre::Filing> Api::upload_filing(const AuthDevice& device, std::int64_t seq, const std::string& body,
+std::optional<Centre::Filing> Api::upload_filing(const AuthDevice& device, std::int64_t seq, std::string body,
                                                  const std::string& bearer, const Respond& done) {
   // The single route's checks (application_filing) on the batch's device, authenticated once for
   // the batch, with the entry's bearer as the operator session and <device>:<seq> as its key: a
@@ -1438,7 +1572,7 @@ std::optional<Centre::Filing> Api::upload_filing(const AuthDevice& device, std::
     Request auth;
     if (!bearer.empty()) auth.headers.emplace_back("authorization", "Bearer " + bearer);
     const std::string key = device.id + ":" + std::to_string(seq);
-    auto filing = application_filing(device, auth, key, "/api/v1/applications", body);
+    auto filing = application_filing(device, auth, key, "/api/v1/applications", std::move(body));
     if (!filing) {
       done(filing.error());
       return std::nullopt;
@@ -1459,22 +1593,10 @@ Centre::Filing Api::relayed_filing(const AuthDevice& centre_node, std::int64_t s
   filing.received_ms = received_ms;
   // The key is the centre's, the terminal's and the relay's sequence: a resent batch is a replay.
   const std::string key = centre_node.id + "/" + origin + ":" + std::to_string(seq);
-  filing.context = WriteContext{
-      centre_node.id,
-      IdempotencyKey{key, secret_hash("POST /api/v1/applications\n" + origin + "\n" + body).substr(0, 32)}};
+  filing.context = WriteContext{centre_node.id,
+                                IdempotencyKey{key, fingerprint({"POST /api/v1/applications\n", origin, "\n", body})}};
   const domain::Catalogue* catalogue = centre_.centre_catalogue(centre_node.id);
-  // The terminal's kind is not known here: the filing's channel says it (and is checked with it).
-  DeviceKind kind = DeviceKind::Kiosk;
-  const json parsed = json::parse(body, nullptr, false);
-  if (parsed.is_object()) {
-    auto channel = parsed.find("channel");
-    if (channel != parsed.end() && channel->is_string() && channel->get<std::string>() == "counter") {
-      kind = DeviceKind::Counter;
-    }
-  }
-  // Parsed once for both; a body that is not JSON is checked as text, for the message naming where.
-  auto checked = parsed.is_discarded() ? check_filing(*catalogue, body, origin, kind)
-                                       : check_filing(*catalogue, parsed, origin, kind);
+  auto checked = check_relayed_filing(*catalogue, body, origin);
   if (!checked) {
     // Refusals are answered under the key too, so a resent batch gets the same answer.
     filing.refusal = checked.error();

@@ -9,6 +9,7 @@
 #include "guichet/domain/form.hpp"
 #include "guichet/domain/time.hpp"
 #include "guichet/server/wire_json.hpp"
+#include "padded_json.hpp"
 
 namespace guichet::server {
 
@@ -57,31 +58,31 @@ bool receipt_belongs_to(const std::string& receipt, const std::string& centre_id
                      [](char c) { return c >= '0' && c <= '9'; });
 }
 
-domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue& catalogue,
-                                                         const std::string& body_text, const std::string& device_id,
-                                                         DeviceKind device_kind) {
-  json body;
-  try {
-    body = json::parse(body_text);
-  } catch (const json::parse_error& e) {
-    return bad("the body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
-  }
-  return check_filing(catalogue, body, device_id, device_kind);
-}
+namespace {
 
-domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue& catalogue, const json& body,
-                                                         const std::string& device_id, DeviceKind device_kind) {
-  if (!body.is_object()) return bad("the body must be a JSON object");
-
+// What a filing says, read from its JSON (by either reader below), before its meaning is checked.
+struct Filed {
   ApplicationRecord a;
   domain::Date filed_on{}, due_on{};
+  std::map<std::string, std::string> submitted;
+  struct Doc {
+    std::string id;
+    bool present = false;
+  };
+  std::vector<Doc> docs;
+};
+
+// The reader of a parsed tree: the refusal names the first field that is not as it must be.
+std::optional<Response> read_tree(const json& body, Filed& f) {
+  if (!body.is_object()) return bad("the body must be a JSON object");
+  ApplicationRecord& a = f.a;
   if (auto e = text(body, "receipt", true, 100, a.receipt)) return *e;
   if (auto e = text(body, "service", true, 100, a.service)) return *e;
   if (auto e = text(body, "language", true, 16, a.language)) return *e;
   if (auto e = text(body, "channel", true, 16, a.channel)) return *e;
   if (auto e = text(body, "token", false, 64, a.token)) return *e;
-  if (auto e = date(body, "filed_on", a.filed_on, filed_on)) return *e;
-  if (auto e = date(body, "due_on", a.due_on, due_on)) return *e;
+  if (auto e = date(body, "filed_on", a.filed_on, f.filed_on)) return *e;
+  if (auto e = date(body, "due_on", a.due_on, f.due_on)) return *e;
 
   auto fee = body.find("fee_minor");
   if (fee == body.end() || fee->is_null()) return bad("field 'fee_minor' is missing");
@@ -90,21 +91,15 @@ domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue
   }
   a.fee_minor = fee->get<std::int64_t>();
 
-  std::map<std::string, std::string> submitted;
   auto fields = body.find("fields");
   if (fields == body.end() || fields->is_null()) return bad("field 'fields' is missing");
   if (!fields->is_object()) return bad("field 'fields' must be an object of field id to text");
   if (fields->size() > kMaxFields) return bad("field 'fields' has more than " + std::to_string(kMaxFields) + " values");
   for (auto it = fields->begin(); it != fields->end(); ++it) {
     if (!it.value().is_string()) return bad("fields['" + it.key().substr(0, 64) + "'] must be a string");
-    submitted[it.key()] = it.value().get<std::string>();
+    f.submitted[it.key()] = it.value().get<std::string>();
   }
 
-  struct Doc {
-    std::string id;
-    bool present = false;
-  };
-  std::vector<Doc> docs;
   auto documents = body.find("documents");
   if (documents != body.end() && !documents->is_null()) {
     if (!documents->is_array()) return bad("field 'documents' must be an array");
@@ -115,7 +110,7 @@ domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue
       const json& d = (*documents)[i];
       const std::string where = "documents[" + std::to_string(i) + "]";
       if (!d.is_object()) return bad(where + " must be an object");
-      Doc doc;
+      Filed::Doc doc;
       auto id = d.find("id");
       if (id == d.end() || !id->is_string() || id->get<std::string>().empty() || id->get<std::string>().size() > 100) {
         return bad(where + ".id must be a document id");
@@ -124,11 +119,152 @@ domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue
       auto present = d.find("present");
       if (present == d.end() || !present->is_boolean()) return bad(where + ".present must be true or false");
       doc.present = present->get<bool>();
-      docs.push_back(std::move(doc));
+      f.docs.push_back(std::move(doc));
     }
   }
+  return std::nullopt;
+}
 
-  // The request is well formed; now its meaning.
+// The fast reader: simdjson's parse (validating, no tree of allocations) and one pass over each
+// object. It accepts only what read_tree accepts, with the same values; anything else (a field
+// missing or of the wrong type, a key given twice, JSON that simdjson does not take) is false,
+// and the tree reader then finds the refusal and its message. Filings from terminals are
+// well formed, so the tree is built only for the rare bad one.
+bool text_value(simdjson::dom::element v, bool required, std::size_t max, std::string& out) {
+  if (v.is_null()) return !required;
+  std::string_view s;
+  if (v.get_string().get(s) != simdjson::SUCCESS) return false;
+  if ((required && s.empty()) || s.size() > max) return false;
+  out.assign(s);
+  return true;
+}
+
+bool date_value(simdjson::dom::element v, std::string& out, domain::Date& parsed) {
+  return text_value(v, true, 10, out) && domain::parse_date(out, parsed) && domain::format_date(parsed) == out;
+}
+
+bool read_fast(simdjson::dom::element root, Filed& f) {
+  simdjson::dom::object body;
+  if (root.get_object().get(body) != simdjson::SUCCESS) return false;
+  ApplicationRecord& a = f.a;
+  enum : unsigned {
+    kReceipt = 1u << 0,
+    kService = 1u << 1,
+    kLanguage = 1u << 2,
+    kChannel = 1u << 3,
+    kToken = 1u << 4,
+    kFiledOn = 1u << 5,
+    kDueOn = 1u << 6,
+    kFee = 1u << 7,
+    kFields = 1u << 8,
+    kDocuments = 1u << 9,
+    kRequired = kReceipt | kService | kLanguage | kChannel | kFiledOn | kDueOn | kFee | kFields,
+  };
+  unsigned seen = 0;
+  for (auto [key, value] : body) {
+    unsigned bit = 0;
+    bool ok = true;
+    if (key == "receipt") {
+      bit = kReceipt, ok = text_value(value, true, 100, a.receipt);
+    } else if (key == "service") {
+      bit = kService, ok = text_value(value, true, 100, a.service);
+    } else if (key == "language") {
+      bit = kLanguage, ok = text_value(value, true, 16, a.language);
+    } else if (key == "channel") {
+      bit = kChannel, ok = text_value(value, true, 16, a.channel);
+    } else if (key == "token") {
+      bit = kToken, ok = text_value(value, false, 64, a.token);
+    } else if (key == "filed_on") {
+      bit = kFiledOn, ok = date_value(value, a.filed_on, f.filed_on);
+    } else if (key == "due_on") {
+      bit = kDueOn, ok = date_value(value, a.due_on, f.due_on);
+    } else if (key == "fee_minor") {
+      bit = kFee, ok = value.get_int64().get(a.fee_minor) == simdjson::SUCCESS && a.fee_minor >= 0;
+    } else if (key == "fields") {
+      bit = kFields;
+      simdjson::dom::object fields;
+      ok = value.get_object().get(fields) == simdjson::SUCCESS && fields.size() <= kMaxFields;
+      for (auto it = fields.begin(); ok && it != fields.end(); ++it) {
+        std::string_view v;
+        ok = it.value().get_string().get(v) == simdjson::SUCCESS &&
+             f.submitted.emplace(std::string(it.key()), std::string(v)).second;
+      }
+    } else if (key == "documents") {
+      bit = kDocuments;
+      if (!value.is_null()) {
+        simdjson::dom::array documents;
+        ok = value.get_array().get(documents) == simdjson::SUCCESS && documents.size() <= kMaxDocuments;
+        for (auto it = documents.begin(); ok && it != documents.end(); ++it) {
+          simdjson::dom::object d;
+          if ((*it).get_object().get(d) != simdjson::SUCCESS) return false;
+          Filed::Doc doc;
+          unsigned doc_seen = 0;
+          for (auto [dkey, dvalue] : d) {
+            if (dkey == "id") {
+              std::string_view id;
+              if ((doc_seen & 1u) || dvalue.get_string().get(id) != simdjson::SUCCESS || id.empty() || id.size() > 100)
+                return false;
+              doc.id.assign(id);
+              doc_seen |= 1u;
+            } else if (dkey == "present") {
+              if ((doc_seen & 2u) || dvalue.get_bool().get(doc.present) != simdjson::SUCCESS) return false;
+              doc_seen |= 2u;
+            }
+          }
+          if (doc_seen != 3u) return false;
+          f.docs.push_back(std::move(doc));
+        }
+      }
+    } else {
+      continue;  // not read, as by the tree reader
+    }
+    // A key given twice is read by the tree as its last value: left to the tree reader.
+    if (!ok || (seen & bit) != 0) return false;
+    seen |= bit;
+  }
+  return (seen & kRequired) == kRequired;
+}
+
+simdjson::simdjson_result<simdjson::dom::element> parse_padded(const std::string& text) {
+  thread_local simdjson::dom::parser parser;
+  return detail::parse_padded(parser, text);
+}
+
+// Both readers: the fast one, then the tree for the refusal (or for JSON simdjson does not take).
+std::optional<Response> read_filing(const std::string& body_text, Filed& f) {
+  simdjson::dom::element root;
+  if (parse_padded(body_text).get(root) == simdjson::SUCCESS && read_fast(root, f)) return std::nullopt;
+  f = Filed{};
+  json body;
+  try {
+    body = json::parse(body_text);
+  } catch (const json::parse_error& e) {
+    return bad("the body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::out_of_range&) {
+    // A number beyond what a double holds (1e400): nlohmann names no byte for it.
+    return bad("the body is not valid JSON (a number is out of range)");
+  }
+  return read_tree(body, f);
+}
+
+void append_fields_json(std::string& out, const std::map<std::string, std::string>& values) {
+  // As nlohmann's dump of the object would print it: keys in order, no spaces.
+  out += '{';
+  bool first = true;
+  for (const auto& [id, value] : values) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, id);
+    out += ':';
+    append_json_string(out, value);
+  }
+  out += '}';
+}
+
+// The meaning of a well-formed filing: channel, receipt, service, form, documents, due date.
+domain::Result<ApplicationRecord, Response> check_meaning(const domain::Catalogue& catalogue, Filed&& f,
+                                                          const std::string& device_id, DeviceKind device_kind) {
+  ApplicationRecord& a = f.a;
   if (a.channel != "kiosk" && a.channel != "counter") {
     return bad("field 'channel' must be \"kiosk\" or \"counter\" (got \"" + a.channel + "\")");
   }
@@ -152,8 +288,8 @@ domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue
   }
 
   domain::FormCheckOptions options;
-  options.today = filed_on;
-  domain::FormCheck check = domain::check_form(service->form, submitted, options);
+  options.today = f.filed_on;
+  domain::FormCheck check = domain::check_form(service->form, f.submitted, options);
   if (!check.ok()) {
     json problems = json::array();
     for (const auto& p : check.problems) {
@@ -166,35 +302,79 @@ domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue
     return Response::json(422, {{"error", {{"code", "invalid_form"}, {"message", message}, {"problems", problems}}}});
   }
 
-  std::set<std::string> seen;
-  json documents_out = json::array();
-  for (const auto& d : docs) {
+  // Written as text, as nlohmann's dump of the array of {"id","present"} would print it.
+  std::string documents_out = "[";
+  for (std::size_t i = 0; i < f.docs.size(); ++i) {
+    const auto& d = f.docs[i];
     const bool known = std::any_of(service->documents.begin(), service->documents.end(),
                                    [&d](const domain::RequiredDocument& r) { return r.id == d.id; });
     if (!known) {
       return unprocessable("unknown_document",
                            "service '" + a.service + "' asks for no document '" + d.id.substr(0, 100) + "'");
     }
-    if (!seen.insert(d.id).second) {
-      return unprocessable("unknown_document", "document '" + d.id + "' is listed twice");
-    }
-    documents_out.push_back({{"id", d.id}, {"present", d.present}});
+    const bool twice = std::any_of(f.docs.begin(), f.docs.begin() + static_cast<std::ptrdiff_t>(i),
+                                   [&d](const Filed::Doc& earlier) { return earlier.id == d.id; });
+    if (twice) return unprocessable("unknown_document", "document '" + d.id + "' is listed twice");
+    if (i > 0) documents_out += ',';
+    documents_out += "{\"id\":";
+    append_json_string(documents_out, d.id);
+    documents_out += d.present ? ",\"present\":true}" : ",\"present\":false}";
   }
+  documents_out += ']';
 
   const domain::Date expected =
-      domain::due_date(catalogue.calendar, filed_on, service->time_limit_days, domain::Filed::AtCentre);
-  if (expected != due_on) {
+      domain::due_date(catalogue.calendar, f.filed_on, service->time_limit_days, domain::Filed::AtCentre);
+  if (expected != f.due_on) {
     return unprocessable("wrong_due_date", "due_on is " + a.due_on + " but an application of service '" + a.service +
                                                "' filed on " + a.filed_on + " is due on " +
                                                domain::format_date(expected));
   }
 
-  json values = json::object();
-  for (const auto& [id, value] : check.values) values[id] = value;
-  a.fields_json = values.dump();
-  a.documents_json = documents_out.dump();
+  a.fields_json.clear();
+  append_fields_json(a.fields_json, check.values);
+  a.documents_json = std::move(documents_out);
   a.status = "received";
-  return a;
+  return std::move(a);
+}
+
+}  // namespace
+
+domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue& catalogue,
+                                                         const std::string& body_text, const std::string& device_id,
+                                                         DeviceKind device_kind) {
+  Filed f;
+  if (auto e = read_filing(body_text, f)) return *e;
+  return check_meaning(catalogue, std::move(f), device_id, device_kind);
+}
+
+domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue& catalogue, const json& body,
+                                                         const std::string& device_id, DeviceKind device_kind) {
+  Filed f;
+  if (auto e = read_tree(body, f)) return *e;
+  return check_meaning(catalogue, std::move(f), device_id, device_kind);
+}
+
+domain::Result<ApplicationRecord, Response> check_relayed_filing(const domain::Catalogue& catalogue,
+                                                                 const std::string& body_text,
+                                                                 const std::string& origin) {
+  Filed f;
+  simdjson::dom::element root;
+  if (parse_padded(body_text).get(root) == simdjson::SUCCESS && read_fast(root, f)) {
+    const DeviceKind kind = f.a.channel == "counter" ? DeviceKind::Counter : DeviceKind::Kiosk;
+    return check_meaning(catalogue, std::move(f), origin, kind);
+  }
+  // The terminal's kind is not known here: the filing's channel says it (and is checked with it).
+  const json parsed = json::parse(body_text, nullptr, false);
+  DeviceKind kind = DeviceKind::Kiosk;
+  if (parsed.is_object()) {
+    auto channel = parsed.find("channel");
+    if (channel != parsed.end() && channel->is_string() && channel->get<std::string>() == "counter") {
+      kind = DeviceKind::Counter;
+    }
+  }
+  // A body that is not JSON is checked as text, for the message naming where.
+  return parsed.is_discarded() ? check_filing(catalogue, body_text, origin, kind)
+                               : check_filing(catalogue, parsed, origin, kind);
 }
 
 std::string public_status_json(const ApplicationRecord& a, const std::vector<ApplicationHistoryEntry>& history,

@@ -4,11 +4,13 @@
 
 #include <cstdio>
 #include <future>
+#include <tuple>
 
 #include "guichet/domain/calendar.hpp"
 #include "guichet/domain/hlc.hpp"
 #include "guichet/domain/time.hpp"
 #include "guichet/server/applications.hpp"
+#include "guichet/server/wire_json.hpp"
 #include "server_fixture.hpp"
 
 namespace guichet::server {
@@ -97,6 +99,149 @@ TEST(CheckFiling, RefusesWhatDoesNotFitWithACodeAndTheField) {
   EXPECT_TRUE(ok.ok());
 }
 
+// check_filing on text reads well-formed filings with simdjson and builds a JSON tree only to
+// refuse: for any text, the answer must be the tree reader's (check_filing on the parsed tree),
+// refusal messages included, or nlohmann's own parse error for text that is not JSON.
+TEST(CheckFiling, TheFastReaderAnswersAsTheTreeReaderForAnyText) {
+  auto cat = demo_catalogue();
+  const std::string good = filing(*cat, "LDH01-K1-000001").dump();
+  auto replaced = [&good](const std::string& from, const std::string& to) {
+    std::string s = good;
+    const auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return s.replace(at, from.size(), to);
+  };
+  std::vector<std::string> texts = {
+      good,
+      replaced("{", R"({"extra":{"a":[1,2,{"b":null}]},"token":null,)"),  // unknown keys, null token
+      replaced("{", R"({"channel":"counter",)"),                          // a key twice: the last counts
+      replaced("{", R"({"fee_minor":5,)"),
+      replaced("{", R"({"fields":{"extra":"1"},)"),                             // the last object only
+      replaced("{", R"({"documents":[{"id":"parents-id","present":false}],)"),  // the last array only
+      replaced(R"("fee_minor":0)", R"("fee_minor":0.0)"),
+      replaced(R"("fee_minor":0)", R"("fee_minor":18446744073709551615)"),
+      replaced(R"("fee_minor":0)", R"("fee_minor":1e400)"),
+      replaced(R"("fee_minor":0)", R"("fee_minor":-0)"),
+      replaced(R"("fee_minor":0)", R"("fee_minor":null)"),
+      replaced(R"("fields":{)", R"("fields":{"gender":"male",)"),  // a field twice
+      replaced(R"("fields":{)", R"("fields":{"unknown-field":"x",)"),
+      replaced(R"("present":true)", R"("present":true,"id":"other")"),
+      replaced(R"("present":true)", R"("present":1)"),
+      replaced(R"("documents":[)", R"("documents":[{"id":"parents-id","present":false},)"),
+      replaced(R"("documents":[)", R"("documents":[null,)"),
+      replaced(R"({"id":"parents-id","present":true})", ""),
+      replaced(R"("language":"pa")", R"("language":"")"),
+      replaced(R"("language":"pa")", R"("language":null)"),
+      replaced(R"("language":"pa")", R"("lang\u0075age":"pa")"),  // an escaped key is the same key
+      replaced(R"("receipt":")", R"("receipt":"x)"),
+      replaced(R"("receipt":")", R"("receipt":")" + std::string(100, '1')),
+      replaced(R"("due_on":")", R"("due_on":"2026-1-)"),
+      replaced(R"("filed_on":"2026-11-23")", R"("filed_on":"2026-02-30")"),
+      replaced(R"("service":"birth-certificate")", R"("service":"no-such-service")"),
+      replaced(R"("mother-name":"Test Mother")", R"("mother-name":"Test \"Mother\"\\ ਮਾਂ")"),
+      replaced(R"("mother-name":"Test Mother")", R"("mother-name":"Test\u0001Mother\t")"),
+      good + " ",
+      good + " x",
+      good + "{}",
+      replaced("}", "},"),
+      replaced(R"(,"fee_minor")", R"( "fee_minor")"),
+      replaced(R"("pa")", "\"p\xff\""),  // not UTF-8
+      replaced(R"("pa")", "\"p\ta\""),   // a raw control character
+      replaced(R"("pa")", "\"p\x01\""),
+      replaced(R"("mother-name":"Test Mother")", R"("mother-name":"Test \ud800 Mother")"),  // lone surrogates
+      replaced(R"("mother-name":"Test Mother")", R"("mother-name":"Test \udc00 Mother")"),
+      replaced(R"("mother-name":"Test Mother")", R"("mother-name":"Test \ud83d\ude00 Mother")"),
+      replaced(R"("mother-name":"Test Mother")", R"("mother-name":"Test \u0000 Mother")"),
+      replaced(R"("fee_minor":0)", R"("fee_minor":00)"),
+      replaced(R"("fee_minor":0)", R"("fee_minor":+0)"),
+      replaced(R"(,"fee_minor")", R"(,,"fee_minor")"),
+      replaced("{", "\xef\xbb\xbf{"),  // a byte-order mark
+      "[1,2]",
+      "\"text\"",
+      "",
+      "{",
+      std::string(2000, '[') + std::string(2000, ']'),
+  };
+  for (const std::string& text : texts) {
+    for (auto [device, kind] : {std::pair{"K1", DeviceKind::Kiosk}, std::pair{"D1", DeviceKind::Counter}}) {
+      auto fast = check_filing(*cat, text, device, kind);
+      json tree;
+      try {
+        tree = json::parse(text);
+      } catch (const json::parse_error& e) {
+        ASSERT_FALSE(fast.ok()) << text;
+        EXPECT_EQ(fast.error().status, 400) << text;
+        EXPECT_EQ(json::parse(fast.error().body)["error"]["message"],
+                  "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")")
+            << text;
+        continue;
+      } catch (const json::out_of_range&) {
+        ASSERT_FALSE(fast.ok()) << text;
+        EXPECT_EQ(json::parse(fast.error().body)["error"]["message"],
+                  "the body is not valid JSON (a number is out of range)")
+            << text;
+        continue;
+      }
+      auto slow = check_filing(*cat, tree, device, kind);
+      ASSERT_EQ(fast.ok(), slow.ok()) << text << "\n" << (fast.ok() ? slow.error().body : fast.error().body);
+      if (!fast.ok()) {
+        EXPECT_EQ(fast.error().status, slow.error().status) << text;
+        EXPECT_EQ(fast.error().body, slow.error().body) << text;
+        continue;
+      }
+      const ApplicationRecord& a = fast.value();
+      const ApplicationRecord& b = slow.value();
+      EXPECT_EQ(std::tie(a.receipt, a.service, a.language, a.channel, a.token, a.filed_on, a.due_on, a.fee_minor,
+                         a.fields_json, a.documents_json, a.status),
+                std::tie(b.receipt, b.service, b.language, b.channel, b.token, b.filed_on, b.due_on, b.fee_minor,
+                         b.fields_json, b.documents_json, b.status))
+          << text;
+    }
+  }
+}
+
+// The stored form values and documents are written as text: exactly as the JSON tree of them
+// prints (sorted keys, no spaces, the same escapes).
+TEST(CheckFiling, StoredValuesAreTheJsonTreesText) {
+  auto cat = demo_catalogue();
+  json body = filing(*cat, "LDH01-K1-000001");
+  body["fields"]["mother-name"] = "Test \"Mother\" \\ ਮਾਂ";
+  auto checked = check_filing(*cat, body.dump(), "K1", DeviceKind::Kiosk);
+  ASSERT_TRUE(checked.ok()) << checked.error().body;
+  const ApplicationRecord& a = checked.value();
+  EXPECT_EQ(json::parse(a.fields_json).dump(), a.fields_json);
+  EXPECT_EQ(json::parse(a.fields_json)["mother-name"], "Test \"Mother\" \\ ਮਾਂ");
+  EXPECT_EQ(a.documents_json, R"([{"id":"parents-id","present":true}])");
+  body["documents"] = json::array();
+  auto none = check_filing(*cat, body.dump(), "K1", DeviceKind::Kiosk);
+  ASSERT_TRUE(none.ok()) << none.error().body;
+  EXPECT_EQ(none.value().documents_json, "[]");
+}
+
+// Central reads the terminal's kind from the filing's channel.
+TEST(CheckFiling, ARelayedFilingIsCheckedAsItsChannelsKind) {
+  auto cat = demo_catalogue();
+  auto counter = check_relayed_filing(*cat, filing(*cat, "LDH01-D1-000001", "counter").dump(), "D1");
+  ASSERT_TRUE(counter.ok()) << counter.error().body;
+  EXPECT_EQ(counter.value().channel, "counter");
+  auto kiosk = check_relayed_filing(*cat, filing(*cat, "LDH01-K1-000001").dump(), "K1");
+  ASSERT_TRUE(kiosk.ok()) << kiosk.error().body;
+  json fee = filing(*cat, "LDH01-K1-000001");
+  fee["fee_minor"] = 500;
+  auto refused = check_relayed_filing(*cat, fee.dump(), "K1");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().status, 422);
+  auto not_json = check_relayed_filing(*cat, "{\"receipt\":", "K1");
+  ASSERT_FALSE(not_json.ok());
+  EXPECT_NE(not_json.error().body.find("the body is not valid JSON (at byte"), std::string::npos)
+      << not_json.error().body;
+  json wrong = filing(*cat, "LDH01-K1-000001");
+  wrong["channel"] = 7;
+  auto typed = check_relayed_filing(*cat, wrong.dump(), "K1");
+  ASSERT_FALSE(typed.ok());
+  EXPECT_NE(typed.error().body.find("field 'channel' must be a string"), std::string::npos) << typed.error().body;
+}
+
 class ProtocolBookkeeping : public ServerFixture {};
 
 TEST_F(ProtocolBookkeeping, TheQueueRowMovesOncePerBatchAndDeviceProgressIsStored) {
@@ -165,6 +310,66 @@ TEST_F(ProtocolBookkeeping, TheBatchAnswerIsTheCanonicalJsonOfEachEntrysAnswer) 
   const json replayed = json::parse(again.body);
   EXPECT_EQ(replayed.dump(), again.body);
   EXPECT_EQ(replayed["results"], answer["results"]);
+}
+
+// Batches are read with simdjson and, only when that reader does not take one, as a tree for the
+// refusal: what the tree reads (a key given twice is its last value; unknown keys and null
+// optional fields are ignored) is what is applied, and refusals keep naming the entry and field.
+TEST_F(ProtocolBookkeeping, ABatchIsReadAsItsJsonTreeReadsIt) {
+  auto cat = demo_catalogue();
+  const std::string hlc = domain::format_hlc(domain::HlcTime{1'795'000'000'000, 0, "K1"});
+  auto escaped = [](const std::string& text) {
+    std::string out;
+    append_json_string(out, text);
+    return out;
+  };
+  const std::string body = escaped(filing(*cat, "LDH01-K1-000001").dump());
+  // protocol given twice: the tree takes the last (1).
+  Response first =
+      call("POST", "/api/v1/sync/upload", "K1",
+           R"({"protocol":2,"entries":[{"seq":1,"kind":"application.file","hlc":")" + hlc +
+               R"(","method":"POST","path":"/api/v1/applications","body":)" + body + R"(}],"protocol":1})");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(json::parse(first.body)["results"][0]["status"], 201) << first.body;
+  // In an entry: seq given twice (the tree takes 7), an unknown key, a bearer given twice (the
+  // tree takes the null: no operator session, so the filing is not refused for its session).
+  const std::string batch =
+      R"({"protocol":1,"entries":[{"seq":2,"kind":"application.file","hlc":")" + hlc +
+      R"(","method":"POST","path":"/api/v1/applications","bearer":"no-such-session","note":[1,{}],"body":)" +
+      escaped(filing(*cat, "LDH01-K1-000002").dump()) + R"(,"seq":7,"bearer":null}]})";
+  Response r = call("POST", "/api/v1/sync/upload", "K1", batch);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json answer = json::parse(r.body);
+  EXPECT_EQ(answer["durable_through"], 7) << r.body;
+  EXPECT_EQ(answer["results"][0]["seq"], 7) << r.body;
+  EXPECT_EQ(answer["results"][0]["status"], 201) << r.body;
+
+  // Refusals: what and where, the whole batch refused.
+  auto refusal = [&](const std::string& text) {
+    Response bad = call("POST", "/api/v1/sync/upload", "K1", text);
+    EXPECT_EQ(bad.status, 400) << bad.body;
+    return json::parse(bad.body)["error"]["message"].get<std::string>();
+  };
+  const std::string entry = R"({"seq":8,"kind":"application.file","hlc":")" + hlc +
+                            R"(","method":"POST","path":"/api/v1/applications","body":)" + body + "}";
+  EXPECT_EQ(refusal(R"({"protocol":1,"entries":[)" + entry + R"(,{"seq":9,"kind":"token.issue","hlc":5}]})"),
+            "entries[1] (seq 9): field 'hlc' must be a string");
+  EXPECT_EQ(refusal(R"({"protocol":1,"entries":[)" + entry + "," + entry + "]}"),
+            "entries[1] (seq 8): sequence numbers must increase through the batch (the entry before has seq 8)");
+  const std::string cut = R"({"protocol":1,"entries":[)" + entry + "]";
+  std::size_t byte = 0;
+  try {
+    EXPECT_TRUE(json::parse(cut).is_null());
+  } catch (const json::parse_error& e) {
+    byte = e.byte;
+  }
+  EXPECT_EQ(refusal(cut), "the body is not valid JSON (at byte " + std::to_string(byte) + ")");
+  EXPECT_EQ(refusal(R"({"protocol":1,"entries":[)" + entry + R"(,{"seq":9.0}]})"),
+            "entries[1]: field 'seq' must be a positive whole number");
+  EXPECT_EQ(refusal(R"({"protocol":1,"entries":{}})"), "field 'entries' must be an array of outbox entries");
+  // None of the refused batches was applied.
+  store::Db db(this->db);
+  EXPECT_EQ(Repository(db).sync_device("K1")->applied_seq, 7);
 }
 
 // The public status as the JSON tree printed it before it was written as text.

@@ -79,3 +79,23 @@ TEST(WireJson, TimesAreIsoWithTheCentresOffset) {
 
 }  // namespace
 }  // namespace guichet::server
+
+namespace guichet::server {
+namespace {
+
+// Strings are written as nlohmann's dump writes them: the same escapes, UTF-8 as it is.
+TEST(WireJson, StringsAreEscapedAsTheJsonTreePrintsThem) {
+  std::vector<std::string> texts = {"", "plain", "ਪੰਜਾਬ", "\"", "\\", "a\"b\\c\"", "tail\n", "\x7f", "/"};
+  std::string every_control;
+  for (int c = 0; c < 0x20; ++c) every_control += static_cast<char>(c);
+  texts.push_back(every_control);
+  texts.push_back("mixed " + every_control + " text \"quoted\" ਮਾਂ\\");
+  for (const std::string& t : texts) {
+    std::string out = "x";
+    append_json_string(out, t);
+    EXPECT_EQ(out, "x" + nlohmann::json(t).dump());
+  }
+}
+
+}  // namespace
+}  // namespace guichet::server

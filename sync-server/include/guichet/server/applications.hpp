@@ -18,12 +18,18 @@ namespace guichet::server {
 // normalised, fields and documents as JSON text) and status "received"; device, operator, times
 // and the public status are left for the caller. On failure: 400 (malformed body), 404
 // (unknown_service) or 422 (invalid_receipt, invalid_form with its problems, unknown_document,
-// wrong_due_date, invalid_application), with a message naming the field.
+// wrong_due_date, invalid_application), with a message naming the field. The text is read with
+// simdjson; a JSON tree is built only when that reader does not take it, to word the refusal.
 domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue& catalogue, const std::string& body,
                                                          const std::string& device_id, DeviceKind device_kind);
-// The same check of a body already parsed (central reads the channel first; one parse serves both).
+// The same check of a body already parsed as a tree.
 domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue& catalogue, const nlohmann::json& body,
                                                          const std::string& device_id, DeviceKind device_kind);
+
+// Central's check of a filing relayed by a centre node from terminal `origin`, whose kind central
+// does not know: the filing's channel says it (and is checked with it). One parse for both.
+domain::Result<ApplicationRecord, Response> check_relayed_filing(const domain::Catalogue& catalogue,
+                                                                 const std::string& body, const std::string& origin);
 
 // Whether `receipt` is "<centre>-<device>-<digits>" with at least 6 digits.
 bool receipt_belongs_to(const std::string& receipt, const std::string& centre_id, const std::string& device_id);
