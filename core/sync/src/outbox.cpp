@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 
 #include "file_check.hpp"
@@ -303,6 +304,15 @@ std::optional<OutboxEntry> Outbox::get(std::int64_t seq) {
   return read_entry(st);
 }
 
+std::vector<OutboxEntry> Outbox::entries(std::int64_t first_seq, std::int64_t last_seq) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare(std::string("SELECT ") + kColumns + " FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq");
+  st.bind(1, first_seq).bind(2, last_seq);
+  std::vector<OutboxEntry> out;
+  while (st.step()) out.push_back(read_entry(st));
+  return out;
+}
+
 void Outbox::complete(std::int64_t seq, int status, const std::string& body) {
   HttpResponse answer;
   answer.status = status;
@@ -341,29 +351,65 @@ bool Outbox::rewrite_pending(std::int64_t seq, const std::string& body, const st
   return db_->changes() > 0;
 }
 
-void Outbox::complete_many(const std::vector<Answer>& answers) {
-  std::lock_guard lock(mu_);
-  store::Transaction tx(*db_);
-  const std::int64_t now = now_unix_ms();
-  for (const Answer& a : answers) {
+namespace {
+
+constexpr const char* kCompleteSql =
+    "UPDATE outbox SET state = ?, response_status = ?, response_body = ?, bearer = '', completed_ms = ?, "
+    "last_error = '' WHERE seq = ? AND state = 'pending'";
+constexpr const char* kErrorSql = "UPDATE outbox SET last_error = ? WHERE seq = ? AND state = 'pending'";
+
+// Records final answers and keeps the error of transient ones, with one prepared statement of
+// each kind for the whole list (inside the caller's transaction).
+void write_answers(store::Db& db, const std::vector<Outbox::Answer>& answers, std::int64_t now) {
+  std::optional<store::Statement> complete, error;
+  for (const Outbox::Answer& a : answers) {
     HttpResponse answer;
     answer.status = a.status;
     if (answer.transient()) {
-      db_->prepare("UPDATE outbox SET last_error = ? WHERE seq = ? AND state = 'pending'")
-          .bind(1, a.status == 0 ? std::string("no response") : "the server answered HTTP " + std::to_string(a.status))
+      if (!error) error.emplace(db.prepare(kErrorSql));
+      error->reset();
+      error
+          ->bind(1, a.status == 0 ? std::string("no response") : "the server answered HTTP " + std::to_string(a.status))
           .bind(2, a.seq)
           .run();
       continue;
     }
-    db_->prepare(
-           "UPDATE outbox SET state = ?, response_status = ?, response_body = ?, bearer = '', completed_ms = ?, "
-           "last_error = '' WHERE seq = ? AND state = 'pending'")
-        .bind(1, answer.ok() ? "done" : "failed")
+    if (!complete) complete.emplace(db.prepare(kCompleteSql));
+    complete->reset();
+    complete->bind(1, answer.ok() ? "done" : "failed")
         .bind(2, a.status)
         .bind(3, a.body)
         .bind(4, now)
         .bind(5, a.seq)
         .run();
+  }
+}
+
+}  // namespace
+
+void Outbox::complete_many(const std::vector<Answer>& answers) {
+  std::lock_guard lock(mu_);
+  store::Transaction tx(*db_);
+  write_answers(*db_, answers, now_unix_ms());
+  tx.commit();
+}
+
+void Outbox::record_upload(const UploadResult& result) {
+  std::lock_guard lock(mu_);
+  store::Transaction tx(*db_);
+  // The entries of a batch are the leading run of pending entries, so every pending entry in its
+  // range of seqs is one that went up (later appends get higher seqs).
+  db_->prepare("UPDATE outbox SET attempts = attempts + 1 WHERE seq BETWEEN ? AND ? AND state = 'pending'")
+      .bind(1, result.first_seq)
+      .bind(2, result.last_seq)
+      .run();
+  write_answers(*db_, result.answers, now_unix_ms());
+  if (!result.error.empty()) db_->prepare(kErrorSql).bind(1, result.error).bind(2, result.error_seq).run();
+  // As in observe(), the clock may move on in memory even if the commit then fails: it never goes
+  // backwards, and no entry carries the unsaved time.
+  if (result.server_hlc) {
+    hlc_->update_at(*result.server_hlc, result.now_ms);
+    save_hlc();
   }
   tx.commit();
 }
@@ -371,8 +417,11 @@ void Outbox::complete_many(const std::vector<Answer>& answers) {
 void Outbox::record_attempts(const std::vector<std::int64_t>& seqs) {
   std::lock_guard lock(mu_);
   store::Transaction tx(*db_);
-  for (std::int64_t seq : seqs)
-    db_->prepare("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?").bind(1, seq).run();
+  auto st = db_->prepare("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?");
+  for (std::int64_t seq : seqs) {
+    st.reset();
+    st.bind(1, seq).run();
+  }
   tx.commit();
 }
 

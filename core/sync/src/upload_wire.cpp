@@ -1,0 +1,209 @@
+#include "guichet/sync/upload_wire.hpp"
+
+#include <simdjson.h>
+
+#include <charconv>
+
+namespace guichet::sync::wire {
+namespace {
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+void append_field(std::string& out, const char* name, std::string_view value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  append_json_string(out, value);
+}
+
+// Thrown inside the parse below when a value is not what the protocol says (reported as an error).
+struct Malformed {
+  std::string what;
+};
+
+template <class T>
+T take(simdjson::simdjson_result<T>&& r, const std::string& where) {
+  T value;
+  if (const auto ec = std::move(r).get(value); ec) throw Malformed{where + ": " + simdjson::error_message(ec)};
+  return value;
+}
+
+// A result's body as text: a string as its value, anything else as the server wrote it.
+std::string body_text(simdjson::ondemand::value v, const std::string& where) {
+  switch (take(v.type(), where)) {
+    case simdjson::ondemand::json_type::string:
+      return std::string(take(v.get_string(), where));
+    case simdjson::ondemand::json_type::object:
+      return std::string(take(take(v.get_object(), where).raw_json(), where));
+    case simdjson::ondemand::json_type::array:
+      return std::string(take(take(v.get_array(), where).raw_json(), where));
+    default: {
+      std::string_view token = v.raw_json_token();
+      while (!token.empty() &&
+             (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' || token.back() == '\t')) {
+        token.remove_suffix(1);
+      }
+      return std::string(token);
+    }
+  }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+std::string upload_body(const std::vector<OutboxEntry>& entries) {
+  std::size_t size = 64;
+  for (const OutboxEntry& e : entries)
+    size += e.body.size() + e.body.size() / 4 + e.path.size() + e.bearer.size() + 160;
+  std::string out;
+  out.reserve(size);
+  out += "{\"protocol\":";
+  append_int(out, kProtocolVersion);
+  out += ",\"entries\":[";
+  bool first = true;
+  for (const OutboxEntry& e : entries) {
+    if (!first) out += ',';
+    first = false;
+    out += "{\"seq\":";
+    append_int(out, e.seq);
+    append_field(out, "kind", e.kind);
+    append_field(out, "hlc", domain::format_hlc(e.hlc));
+    append_field(out, "method", e.method);
+    append_field(out, "path", e.path);
+    append_field(out, "body", e.body);
+    if (!e.bearer.empty()) append_field(out, "bearer", e.bearer);
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
+bool parse_upload_answer(std::string& body, const std::vector<OutboxEntry>& sent, UploadAnswer& out,
+                         std::string& error) {
+  out = UploadAnswer{};
+  const std::size_t length = body.size();
+  body.reserve(length + simdjson::SIMDJSON_PADDING);
+  // One parser per thread (each sync engine has its own): its buffers are reused batch after batch.
+  thread_local simdjson::ondemand::parser parser;
+  try {
+    auto doc = take(parser.iterate(simdjson::padded_string_view(body.data(), length, body.capacity())), "the answer");
+    auto root = take(doc.get_object(), "the answer");
+    bool saw_results = false;
+    bool collecting = true;  // false once a result does not match the entries sent, or is not final
+    std::size_t next = 0;
+    for (auto field : root) {
+      const std::string_view key = take(field.unescaped_key(), "the answer");
+      if (key == "results") {
+        saw_results = true;
+        auto results = take(field.value().get_array(), "the answer's results");
+        std::size_t index = 0;
+        for (auto item : results) {
+          const std::string where = "results[" + std::to_string(index++) + "]";
+          auto value = take(std::move(item), where);
+          if (!collecting) continue;  // skipped, still read through: a damaged answer is refused whole
+          if (take(value.type(), where) != simdjson::ondemand::json_type::object || next >= sent.size()) {
+            collecting = false;
+            continue;
+          }
+          auto result = take(value.get_object(), where);
+          std::int64_t seq = 0;
+          int status = 0;
+          std::optional<std::string> text;
+          bool usable = true;
+          for (auto member : result) {
+            const std::string_view name = take(member.unescaped_key(), where);
+            auto v = take(member.value(), where + "." + std::string(name));
+            if (name == "seq" || name == "status") {
+              std::int64_t n = 0;
+              if (v.get_int64().get(n)) {
+                usable = false;
+                continue;
+              }
+              if (name == "seq") {
+                seq = n;
+              } else {
+                status = static_cast<int>(n);
+              }
+            } else if (name == "body") {
+              text = body_text(v, where + ".body");
+            }
+          }
+          if (!usable || seq != sent[next].seq) {
+            collecting = false;
+            continue;
+          }
+          HttpResponse one;
+          one.status = status;
+          if (one.transient()) {
+            out.unanswered_seq = seq;
+            out.unanswered_status = status;
+            collecting = false;
+            continue;
+          }
+          out.answers.push_back(Outbox::Answer{seq, status, text ? std::move(*text) : std::string("null")});
+          ++next;
+        }
+      } else if (key == "server_hlc") {
+        auto v = take(field.value(), "the answer's server_hlc");
+        std::string_view text;
+        if (!v.get_string().get(text)) {
+          domain::HlcTime t;
+          std::string why;
+          if (domain::parse_hlc(text, t, why)) out.server_hlc = t;
+        }
+      }
+    }
+    if (!saw_results) throw Malformed{"it has no results"};
+  } catch (const Malformed& m) {
+    out = UploadAnswer{};
+    error = "the server's answer to an upload was not understood (" + m.what + ")";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace guichet::sync::wire
