@@ -94,6 +94,16 @@ OutboxEntry read_entry(const store::Statement& st) {
   return e;
 }
 
+// The statements of the sending path, prepared once per outbox (Outbox::reuse).
+enum Slot : std::size_t { kPendingSlot, kAttemptsSlot, kCompleteSlot, kErrorSlot, kHlcSlot };
+
+constexpr const char* kCompleteSql =
+    "UPDATE outbox SET state = ?, response_status = ?, response_body = ?, bearer = '', completed_ms = ?, "
+    "last_error = '' WHERE seq = ? AND state = 'pending'";
+constexpr const char* kErrorSql = "UPDATE outbox SET last_error = ? WHERE seq = ? AND state = 'pending'";
+constexpr const char* kSaveHlcSql =
+    "INSERT INTO outbox_meta (key, value) VALUES ('hlc', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
 std::string meta(store::Db& db, const char* key) {
   auto st = db.prepare("SELECT value FROM outbox_meta WHERE key = ?");
   st.bind(1, key);
@@ -217,13 +227,17 @@ Outbox::Outbox(const std::string& db_path, std::string device_id, const OutboxOp
   tx.commit();
 }
 
-void Outbox::save_hlc() {
-  db_->prepare(
-         "INSERT INTO outbox_meta (key, value) VALUES ('hlc', ?) ON CONFLICT (key) DO UPDATE SET value = "
-         "excluded.value")
-      .bind(1, domain::format_hlc(hlc_->last()))
-      .run();
+store::Statement& Outbox::reuse(std::size_t slot, const char* sql) {
+  std::optional<store::Statement>& st = statements_.at(slot);
+  if (st) {
+    st->reset();
+  } else {
+    st.emplace(db_->prepare(sql));
+  }
+  return *st;
 }
+
+void Outbox::save_hlc() { reuse(kHlcSlot, kSaveHlcSql).bind(1, domain::format_hlc(hlc_->last())).run(); }
 
 domain::HlcTime Outbox::last_hlc() {
   std::lock_guard lock(mu_);
@@ -278,11 +292,13 @@ OutboxEntry Outbox::append(const std::string& method, const std::string& path, c
 
 std::vector<OutboxEntry> Outbox::pending(int limit) {
   std::lock_guard lock(mu_);
-  auto st =
-      db_->prepare(std::string("SELECT ") + kColumns + " FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?");
+  static const std::string sql =
+      std::string("SELECT ") + kColumns + " FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?";
+  store::Statement& st = reuse(kPendingSlot, sql.c_str());
   st.bind(1, limit);
   std::vector<OutboxEntry> out;
   while (st.step()) out.push_back(read_entry(st));
+  st.reset();  // a statement read to its end holds nothing, but say so
   return out;
 }
 
@@ -351,46 +367,31 @@ bool Outbox::rewrite_pending(std::int64_t seq, const std::string& body, const st
   return db_->changes() > 0;
 }
 
-namespace {
-
-constexpr const char* kCompleteSql =
-    "UPDATE outbox SET state = ?, response_status = ?, response_body = ?, bearer = '', completed_ms = ?, "
-    "last_error = '' WHERE seq = ? AND state = 'pending'";
-constexpr const char* kErrorSql = "UPDATE outbox SET last_error = ? WHERE seq = ? AND state = 'pending'";
-
-// Records final answers and keeps the error of transient ones, with one prepared statement of
-// each kind for the whole list (inside the caller's transaction).
-void write_answers(store::Db& db, const std::vector<Outbox::Answer>& answers, std::int64_t now) {
-  std::optional<store::Statement> complete, error;
-  for (const Outbox::Answer& a : answers) {
+void Outbox::write_answers(const std::vector<Answer>& answers, std::int64_t now_ms) {
+  for (const Answer& a : answers) {
     HttpResponse answer;
     answer.status = a.status;
     if (answer.transient()) {
-      if (!error) error.emplace(db.prepare(kErrorSql));
-      error->reset();
-      error
-          ->bind(1, a.status == 0 ? std::string("no response") : "the server answered HTTP " + std::to_string(a.status))
+      reuse(kErrorSlot, kErrorSql)
+          .bind(1, a.status == 0 ? std::string("no response") : "the server answered HTTP " + std::to_string(a.status))
           .bind(2, a.seq)
           .run();
       continue;
     }
-    if (!complete) complete.emplace(db.prepare(kCompleteSql));
-    complete->reset();
-    complete->bind(1, answer.ok() ? "done" : "failed")
+    reuse(kCompleteSlot, kCompleteSql)
+        .bind(1, answer.ok() ? "done" : "failed")
         .bind(2, a.status)
         .bind(3, a.body)
-        .bind(4, now)
+        .bind(4, now_ms)
         .bind(5, a.seq)
         .run();
   }
 }
 
-}  // namespace
-
 void Outbox::complete_many(const std::vector<Answer>& answers) {
   std::lock_guard lock(mu_);
   store::Transaction tx(*db_);
-  write_answers(*db_, answers, now_unix_ms());
+  write_answers(answers, now_unix_ms());
   tx.commit();
 }
 
@@ -399,12 +400,12 @@ void Outbox::record_upload(const UploadResult& result) {
   store::Transaction tx(*db_);
   // The entries of a batch are the leading run of pending entries, so every pending entry in its
   // range of seqs is one that went up (later appends get higher seqs).
-  db_->prepare("UPDATE outbox SET attempts = attempts + 1 WHERE seq BETWEEN ? AND ? AND state = 'pending'")
+  reuse(kAttemptsSlot, "UPDATE outbox SET attempts = attempts + 1 WHERE seq BETWEEN ? AND ? AND state = 'pending'")
       .bind(1, result.first_seq)
       .bind(2, result.last_seq)
       .run();
-  write_answers(*db_, result.answers, now_unix_ms());
-  if (!result.error.empty()) db_->prepare(kErrorSql).bind(1, result.error).bind(2, result.error_seq).run();
+  write_answers(result.answers, now_unix_ms());
+  if (!result.error.empty()) reuse(kErrorSlot, kErrorSql).bind(1, result.error).bind(2, result.error_seq).run();
   // As in observe(), the clock may move on in memory even if the commit then fails: it never goes
   // backwards, and no entry carries the unsaved time.
   if (result.server_hlc) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 
 using guichet::domain::HlcTime;
 using guichet::sync::OutboxEntry;
@@ -46,6 +47,19 @@ TEST(UploadWire, StringsAreEscapedAsTheJsonLibraryPrintsThem) {
       "\\\\\"\"",
   };
   for (const std::string& s : samples) EXPECT_EQ(as_json_string(s), json(s).dump()) << s;
+}
+
+// Strings of every length around the eight-byte steps, the characters to escape anywhere in them.
+TEST(UploadWire, EscapingHoldsAtEveryPosition) {
+  const std::vector<std::string> pieces = {"a",    "Z",    " ", "~",  "\"",   "\\", "\n", std::string(1, '\0'),
+                                           "\x1f", "\x7f", "é", "中", "🙂", "/",  "!"};
+  std::mt19937 rng(20261122);
+  for (int round = 0; round < 3000; ++round) {
+    std::string s;
+    const int n = static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) s += pieces[rng() % 4 == 0 ? rng() % pieces.size() : rng() % 2];
+    ASSERT_EQ(as_json_string(s), json(s).dump()) << json(s).dump();
+  }
 }
 
 TEST(UploadWire, TheBodyIsTheJsonOfTheEntries) {

@@ -3,6 +3,7 @@
 // drains the outbox in the background with backoff, and a live-feed (SSE) reader.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -206,7 +207,12 @@ class Outbox {
 
  private:
   void save_hlc();  // under mu_, inside a transaction
+  // Final answers recorded, transient ones' errors kept (under mu_, inside a transaction).
+  void write_answers(const std::vector<Answer>& answers, std::int64_t now_ms);
+  // A statement of the sending path, prepared on first use and reused after (under mu_).
+  store::Statement& reuse(std::size_t slot, const char* sql);
   std::unique_ptr<store::Db> db_;
+  std::array<std::optional<store::Statement>, 5> statements_;  // destroyed before db_
   std::string device_id_;
   std::mutex mu_;
   std::unique_ptr<domain::Hlc> hlc_;
