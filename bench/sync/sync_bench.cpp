@@ -25,6 +25,7 @@
 //     A terminal process with a backlog of N applications: its PSS and RSS with the outbox open and
 //     the sync engine retrying against an unreachable server, then while it drains to a server that
 //     came back, and the drain time.
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -270,6 +271,14 @@ void fill_outboxes(Centre& c, long total, const fs::path& jsonl) {
   }
 }
 
+// This process's CPU time so far (user + system, all its threads), in seconds.
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
@@ -304,6 +313,7 @@ int upload(const Options& o, const fs::path& dir) {
         *outboxes.back(), guichet::sync::ServerEndpoint{base, t.device, t.secret}, sync_options));
   }
   const double cpu_before = server.cpu_seconds();
+  const double terminals_cpu_before = process_cpu_seconds();
   const auto t0 = Clock::now();
   for (auto& e : engines) e->start();
   std::vector<double> drained_s;
@@ -313,6 +323,9 @@ int upload(const Options& o, const fs::path& dir) {
     drained_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
   }
   const double centre_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  // The terminals' work: this process's CPU while their engines drained (outbox reads, upload
+  // bodies, answers, outbox commits, sockets).
+  const double terminals_cpu = process_cpu_seconds() - terminals_cpu_before;
   double seconds = centre_seconds;
   RelayCounts relayed;
   if (central) {
@@ -357,6 +370,8 @@ int upload(const Options& o, const fs::path& dir) {
       "application); exit status %d/%d\n",
       server_cpu, server_cpu * 1e6 / static_cast<double>(o.applications), static_cast<double>(server_pss) / 1024.0,
       central_cpu, central_cpu * 1e6 / static_cast<double>(o.applications), status, central_status);
+  std::printf("  terminals (this process while they drained) CPU %.1f s (%.0f us per application)\n", terminals_cpu,
+              terminals_cpu * 1e6 / static_cast<double>(o.applications));
   if (central) {
     std::printf(
         "  central's statuses back at the centre node at %.2f s; centre node CPU until then %.1f s (%.0f us per "

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 
 #include "file_check.hpp"
@@ -92,6 +93,16 @@ OutboxEntry read_entry(const store::Statement& st) {
   if (!domain::parse_hlc(st.text(12), e.hlc, error)) e.hlc = {};  // left empty rather than lose the entry
   return e;
 }
+
+// The statements of the sending path, prepared once per outbox (Outbox::reuse).
+enum Slot : std::size_t { kPendingSlot, kAttemptsSlot, kCompleteSlot, kErrorSlot, kHlcSlot };
+
+constexpr const char* kCompleteSql =
+    "UPDATE outbox SET state = ?, response_status = ?, response_body = ?, bearer = '', completed_ms = ?, "
+    "last_error = '' WHERE seq = ? AND state = 'pending'";
+constexpr const char* kErrorSql = "UPDATE outbox SET last_error = ? WHERE seq = ? AND state = 'pending'";
+constexpr const char* kSaveHlcSql =
+    "INSERT INTO outbox_meta (key, value) VALUES ('hlc', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 std::string meta(store::Db& db, const char* key) {
   auto st = db.prepare("SELECT value FROM outbox_meta WHERE key = ?");
@@ -216,13 +227,17 @@ Outbox::Outbox(const std::string& db_path, std::string device_id, const OutboxOp
   tx.commit();
 }
 
-void Outbox::save_hlc() {
-  db_->prepare(
-         "INSERT INTO outbox_meta (key, value) VALUES ('hlc', ?) ON CONFLICT (key) DO UPDATE SET value = "
-         "excluded.value")
-      .bind(1, domain::format_hlc(hlc_->last()))
-      .run();
+store::Statement& Outbox::reuse(std::size_t slot, const char* sql) {
+  std::optional<store::Statement>& st = statements_.at(slot);
+  if (st) {
+    st->reset();
+  } else {
+    st.emplace(db_->prepare(sql));
+  }
+  return *st;
 }
+
+void Outbox::save_hlc() { reuse(kHlcSlot, kSaveHlcSql).bind(1, domain::format_hlc(hlc_->last())).run(); }
 
 domain::HlcTime Outbox::last_hlc() {
   std::lock_guard lock(mu_);
@@ -277,11 +292,13 @@ OutboxEntry Outbox::append(const std::string& method, const std::string& path, c
 
 std::vector<OutboxEntry> Outbox::pending(int limit) {
   std::lock_guard lock(mu_);
-  auto st =
-      db_->prepare(std::string("SELECT ") + kColumns + " FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?");
+  static const std::string sql =
+      std::string("SELECT ") + kColumns + " FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?";
+  store::Statement& st = reuse(kPendingSlot, sql.c_str());
   st.bind(1, limit);
   std::vector<OutboxEntry> out;
   while (st.step()) out.push_back(read_entry(st));
+  st.reset();  // a statement read to its end holds nothing, but say so
   return out;
 }
 
@@ -301,6 +318,15 @@ std::optional<OutboxEntry> Outbox::get(std::int64_t seq) {
   st.bind(1, seq);
   if (!st.step()) return std::nullopt;
   return read_entry(st);
+}
+
+std::vector<OutboxEntry> Outbox::entries(std::int64_t first_seq, std::int64_t last_seq) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare(std::string("SELECT ") + kColumns + " FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq");
+  st.bind(1, first_seq).bind(2, last_seq);
+  std::vector<OutboxEntry> out;
+  while (st.step()) out.push_back(read_entry(st));
+  return out;
 }
 
 void Outbox::complete(std::int64_t seq, int status, const std::string& body) {
@@ -341,29 +367,50 @@ bool Outbox::rewrite_pending(std::int64_t seq, const std::string& body, const st
   return db_->changes() > 0;
 }
 
-void Outbox::complete_many(const std::vector<Answer>& answers) {
-  std::lock_guard lock(mu_);
-  store::Transaction tx(*db_);
-  const std::int64_t now = now_unix_ms();
+void Outbox::write_answers(const std::vector<Answer>& answers, std::int64_t now_ms) {
   for (const Answer& a : answers) {
     HttpResponse answer;
     answer.status = a.status;
     if (answer.transient()) {
-      db_->prepare("UPDATE outbox SET last_error = ? WHERE seq = ? AND state = 'pending'")
+      reuse(kErrorSlot, kErrorSql)
           .bind(1, a.status == 0 ? std::string("no response") : "the server answered HTTP " + std::to_string(a.status))
           .bind(2, a.seq)
           .run();
       continue;
     }
-    db_->prepare(
-           "UPDATE outbox SET state = ?, response_status = ?, response_body = ?, bearer = '', completed_ms = ?, "
-           "last_error = '' WHERE seq = ? AND state = 'pending'")
+    reuse(kCompleteSlot, kCompleteSql)
         .bind(1, answer.ok() ? "done" : "failed")
         .bind(2, a.status)
         .bind(3, a.body)
-        .bind(4, now)
+        .bind(4, now_ms)
         .bind(5, a.seq)
         .run();
+  }
+}
+
+void Outbox::complete_many(const std::vector<Answer>& answers) {
+  std::lock_guard lock(mu_);
+  store::Transaction tx(*db_);
+  write_answers(answers, now_unix_ms());
+  tx.commit();
+}
+
+void Outbox::record_upload(const UploadResult& result) {
+  std::lock_guard lock(mu_);
+  store::Transaction tx(*db_);
+  // The entries of a batch are the leading run of pending entries, so every pending entry in its
+  // range of seqs is one that went up (later appends get higher seqs).
+  reuse(kAttemptsSlot, "UPDATE outbox SET attempts = attempts + 1 WHERE seq BETWEEN ? AND ? AND state = 'pending'")
+      .bind(1, result.first_seq)
+      .bind(2, result.last_seq)
+      .run();
+  write_answers(result.answers, now_unix_ms());
+  if (!result.error.empty()) reuse(kErrorSlot, kErrorSql).bind(1, result.error).bind(2, result.error_seq).run();
+  // As in observe(), the clock may move on in memory even if the commit then fails: it never goes
+  // backwards, and no entry carries the unsaved time.
+  if (result.server_hlc) {
+    hlc_->update_at(*result.server_hlc, result.now_ms);
+    save_hlc();
   }
   tx.commit();
 }
@@ -371,8 +418,11 @@ void Outbox::complete_many(const std::vector<Answer>& answers) {
 void Outbox::record_attempts(const std::vector<std::int64_t>& seqs) {
   std::lock_guard lock(mu_);
   store::Transaction tx(*db_);
-  for (std::int64_t seq : seqs)
-    db_->prepare("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?").bind(1, seq).run();
+  auto st = db_->prepare("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?");
+  for (std::int64_t seq : seqs) {
+    st.reset();
+    st.bind(1, seq).run();
+  }
   tx.commit();
 }
 

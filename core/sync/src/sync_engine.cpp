@@ -2,6 +2,7 @@
 #include <random>
 
 #include "guichet/sync/client.hpp"
+#include "guichet/sync/upload_wire.hpp"
 
 namespace guichet::sync {
 namespace {
@@ -127,6 +128,21 @@ void SyncEngine::notify_done(const OutboxEntry& entry) {
   for (const auto& cb : callbacks) cb(entry);
 }
 
+void SyncEngine::notify_answered(std::int64_t first_seq, std::int64_t last_seq) {
+  std::vector<Completion> callbacks;
+  {
+    std::lock_guard lock(mu_);
+    ++done_generation_;
+    callbacks = callbacks_;
+  }
+  done_cv_.notify_all();
+  if (callbacks.empty()) return;
+  for (const OutboxEntry& entry : outbox_.entries(first_seq, last_seq)) {
+    if (entry.state == OutboxState::Pending) continue;
+    for (const auto& cb : callbacks) cb(entry);
+  }
+}
+
 std::string SyncEngine::protocol_refusal() const {
   std::lock_guard lock(refusal_mu_);
   return protocol_refusal_;
@@ -157,31 +173,33 @@ bool SyncEngine::send_one(ApiClient& client, const OutboxEntry& entry, std::chro
 
 SyncEngine::Upload SyncEngine::upload(ApiClient& client, const std::vector<OutboxEntry>& entries,
                                       std::chrono::milliseconds& backoff) {
-  json list = json::array();
-  std::vector<std::int64_t> seqs;
-  for (const OutboxEntry& e : entries) {
-    json item = {{"seq", e.seq},       {"kind", e.kind}, {"hlc", domain::format_hlc(e.hlc)},
-                 {"method", e.method}, {"path", e.path}, {"body", e.body}};
-    if (!e.bearer.empty()) item["bearer"] = e.bearer;
-    list.push_back(std::move(item));
-    seqs.push_back(e.seq);
-  }
-  outbox_.record_attempts(seqs);
   RequestOptions request;
   request.timeout = options_.upload_timeout;
   request.cancel = &abort_;
   request.headers.push_back("X-Guichet-Protocol: " + std::to_string(kProtocolVersion));
   ++uploads_;
-  HttpResponse response = client.send("POST", "/api/v1/sync/upload",
-                                      json{{"protocol", kProtocolVersion}, {"entries", list}}.dump(), request);
+  HttpResponse response = client.send("POST", "/api/v1/sync/upload", wire::upload_body(entries), request);
   if (abort_) return Upload::Progress;
+  // How the attempt ended, written in one transaction: the attempt counted for every entry sent,
+  // the answers, the error kept on the first entry left pending, the server's clock time.
+  Outbox::UploadResult result;
+  result.first_seq = entries.front().seq;
+  result.last_seq = entries.back().seq;
+  auto give_up = [&](std::string error, Upload outcome) {
+    result.error_seq = entries.front().seq;
+    result.error = std::move(error);
+    outbox_.record_upload(result);
+    return outcome;
+  };
   if (response.transient()) {
     online_ = response.status != 0;
-    outbox_.record_error(entries.front().seq, response.error_message());
-    return Upload::NoAnswer;
+    return give_up(response.error_message(), Upload::NoAnswer);
   }
   online_ = true;
-  if (response.status == 404 || response.status == 405) return Upload::Unsupported;
+  if (response.status == 404 || response.status == 405) {
+    outbox_.record_upload(result);
+    return Upload::Unsupported;
+  }
   if (response.status == 400 && response.error_code() == "unsupported_protocol") {
     const std::string reason = "the centre server refused sync protocol " + std::to_string(kProtocolVersion) + ": " +
                                response.error_message() + "; this terminal needs a software update";
@@ -189,49 +207,29 @@ SyncEngine::Upload SyncEngine::upload(ApiClient& client, const std::vector<Outbo
       std::lock_guard lock(refusal_mu_);
       protocol_refusal_ = reason;
     }
-    outbox_.record_error(entries.front().seq, reason);
-    return Upload::Refused;
+    return give_up(reason, Upload::Refused);
   }
-  if (!response.ok()) return Upload::SendFirstAlone;  // the entry gets its own verdict
-  json answer = json::parse(response.body, nullptr, false);
-  if (answer.is_discarded() || !answer.is_object() || !answer.contains("results") || !answer["results"].is_array()) {
-    outbox_.record_error(entries.front().seq, "the server's answer to an upload was not understood");
-    return Upload::NoAnswer;
+  if (!response.ok()) {  // the entry gets its own verdict
+    outbox_.record_upload(result);
+    return Upload::SendFirstAlone;
   }
+  wire::UploadAnswer answer;
+  std::string error;
+  if (!wire::parse_upload_answer(response.body, entries, answer, error)) return give_up(error, Upload::NoAnswer);
   // Answers in entry order; the first without a final answer (5xx) stops the round, so nothing
   // behind it is marked before it.
-  std::vector<Outbox::Answer> answers;
-  bool stopped = false;
-  std::size_t next = 0;
-  for (const json& r : answer["results"]) {
-    if (!r.is_object() || next >= entries.size()) break;
-    const std::int64_t seq = r.value("seq", std::int64_t{0});
-    if (seq != entries[next].seq) break;
-    const int status = r.value("status", 0);
-    const json& body = r.contains("body") ? r["body"] : json();
-    Outbox::Answer a{seq, status, body.is_string() ? body.get<std::string>() : body.dump()};
-    HttpResponse one;
-    one.status = status;
-    if (one.transient()) {
-      outbox_.record_error(seq, "the server answered HTTP " + std::to_string(status));
-      stopped = true;
-      break;
-    }
-    answers.push_back(std::move(a));
-    ++next;
+  result.answers = std::move(answer.answers);
+  if (answer.unanswered_seq != 0) {
+    result.error_seq = answer.unanswered_seq;
+    result.error = "the server answered HTTP " + std::to_string(answer.unanswered_status);
   }
-  outbox_.complete_many(answers);
-  if (auto it = answer.find("server_hlc"); it != answer.end() && it->is_string()) {
-    domain::HlcTime t;
-    std::string error;
-    if (domain::parse_hlc(it->get<std::string>(), t, error)) outbox_.observe(t, now_unix_ms());
-  }
-  if (!answers.empty()) backoff = options_.backoff_initial;
-  for (const auto& a : answers) {
-    std::optional<OutboxEntry> done = outbox_.get(a.seq);
-    if (done) notify_done(*done);
-  }
-  if (stopped || answers.empty()) return Upload::NoAnswer;
+  result.server_hlc = answer.server_hlc;
+  result.now_ms = now_unix_ms();
+  outbox_.record_upload(result);
+  if (result.answers.empty()) return Upload::NoAnswer;
+  backoff = options_.backoff_initial;
+  notify_answered(result.answers.front().seq, result.answers.back().seq);
+  if (answer.unanswered_seq != 0) return Upload::NoAnswer;
   return Upload::Progress;
 }
 

@@ -543,3 +543,63 @@ TEST_F(OutboxTest, ApplicationReceiptRefusesABadCentreIdOrADamagedCounter) {
   }
   EXPECT_EQ(box.get_meta("application_no").value_or(""), "12x");
 }
+
+// The end of an upload is one transaction: attempts of the batch's entries, their answers, the
+// error of the first left pending, and the server's clock time, all durable together.
+TEST_F(OutboxTest, AnUploadsOutcomeIsRecordedWhole) {
+  const std::int64_t now = 1'700'000'000'000;
+  {
+    Outbox box(path_, "K1", from_one());
+    for (int i = 0; i < 5; ++i) box.append("POST", "/api/v1/applications", "{}", "s", now);
+    box.complete(1, 201, "earlier");  // answered before the batch: not counted again
+    Outbox::UploadResult r;
+    r.first_seq = 2;
+    r.last_seq = 4;  // 5 was not in the batch
+    r.answers = {{2, 201, R"({"receipt":"A"})"}, {3, 422, R"({"error":{"code":"invalid"}})"}};
+    r.error_seq = 4;
+    r.error = "the server answered HTTP 503";
+    r.server_hlc = HlcTime{now + 60'000, 3, "LDH01"};
+    r.now_ms = now + 1;
+    box.record_upload(r);
+  }
+  Outbox box(path_, "K1", from_one());
+  const auto all = box.entries(1, 5);
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_EQ(all[0].attempts, 0);
+  EXPECT_EQ(all[0].response_body, "earlier");
+  EXPECT_EQ(all[1].state, OutboxState::Done);
+  EXPECT_EQ(all[1].response_body, R"({"receipt":"A"})");
+  EXPECT_EQ(all[1].attempts, 1);
+  EXPECT_EQ(all[1].bearer, "");
+  EXPECT_EQ(all[2].state, OutboxState::Failed);
+  EXPECT_EQ(all[2].response_status, 422);
+  EXPECT_EQ(all[2].attempts, 1);
+  EXPECT_EQ(all[3].state, OutboxState::Pending);
+  EXPECT_EQ(all[3].attempts, 1);
+  EXPECT_EQ(all[3].last_error, "the server answered HTTP 503");
+  EXPECT_EQ(all[3].bearer, "s");
+  EXPECT_EQ(all[4].state, OutboxState::Pending);
+  EXPECT_EQ(all[4].attempts, 0);
+  EXPECT_EQ(all[4].last_error, "");
+  // The server's time was stored with the answers: later entries come after it, across a restart.
+  EXPECT_EQ(box.append("POST", "/b", "{}", "", now + 10).hlc, (HlcTime{now + 60'000, 5, "K1"}));
+  EXPECT_EQ(box.entries(7, 9).size(), 0u);
+}
+
+TEST_F(OutboxTest, AnUploadWithoutAnswerCountsTheAttemptAndKeepsTheError) {
+  Outbox box(path_, "K1", from_one());
+  for (int i = 0; i < 3; ++i) box.append("POST", "/api/v1/applications", "{}", "", 1000);
+  Outbox::UploadResult r;
+  r.first_seq = 1;
+  r.last_seq = 3;
+  r.error_seq = 1;
+  r.error = "POST /api/v1/sync/upload: timed out";
+  box.record_upload(r);
+  box.record_upload(r);
+  const auto pending = box.pending();
+  ASSERT_EQ(pending.size(), 3u);
+  for (const auto& e : pending) EXPECT_EQ(e.attempts, 2);
+  EXPECT_EQ(pending[0].last_error, "POST /api/v1/sync/upload: timed out");
+  EXPECT_EQ(pending[1].last_error, "");
+  EXPECT_EQ(box.last_hlc().wall_ms, 1000);  // no server time: the clock did not move
+}

@@ -3,6 +3,7 @@
 // drains the outbox in the background with backoff, and a live-feed (SSE) reader.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -143,6 +144,8 @@ class Outbox {
                      const std::string& bearer, std::int64_t now_ms, const std::string& kind = {});
   std::vector<OutboxEntry> pending(int limit = 100);
   std::optional<OutboxEntry> get(std::int64_t seq);
+  // The entries from `first_seq` to `last_seq` (both included), in order, in one read.
+  std::vector<OutboxEntry> entries(std::int64_t first_seq, std::int64_t last_seq);
   void complete(std::int64_t seq, int status, const std::string& body);  // Done or Failed by status
   // Rewrites a pending entry in place, durably: same seq (so the same idempotency key), clock time
   // and place in the order; a new body and kind (empty: kept). This is how a terminal withdraws an
@@ -160,6 +163,22 @@ class Outbox {
     std::string body;
   };
   void complete_many(const std::vector<Answer>& answers);
+  // The end of one upload of a batch, all in one transaction (one commit, one WAL sync): the
+  // attempt counted for every pending entry from `first_seq` to `last_seq` (the leading run of
+  // pending entries that went up); `answers` recorded as complete_many does (final answers only,
+  // in order); `error` (when not empty) kept on `error_seq`, which stays pending; and
+  // `server_hlc` (when set) merged into the clock as observe() does. Nothing is written when it
+  // throws.
+  struct UploadResult {
+    std::int64_t first_seq = 0;
+    std::int64_t last_seq = 0;
+    std::vector<Answer> answers;
+    std::int64_t error_seq = 0;
+    std::string error;
+    std::optional<domain::HlcTime> server_hlc;
+    std::int64_t now_ms = 0;  // the physical clock reading for server_hlc
+  };
+  void record_upload(const UploadResult& result);
   void record_attempts(const std::vector<std::int64_t>& seqs);  // one transaction
   void record_attempt(std::int64_t seq);
   // Keeps why the last attempt failed (transport error, 5xx); the entry stays Pending.
@@ -188,7 +207,12 @@ class Outbox {
 
  private:
   void save_hlc();  // under mu_, inside a transaction
+  // Final answers recorded, transient ones' errors kept (under mu_, inside a transaction).
+  void write_answers(const std::vector<Answer>& answers, std::int64_t now_ms);
+  // A statement of the sending path, prepared on first use and reused after (under mu_).
+  store::Statement& reuse(std::size_t slot, const char* sql);
   std::unique_ptr<store::Db> db_;
+  std::array<std::optional<store::Statement>, 5> statements_;  // destroyed before db_
   std::string device_id_;
   std::mutex mu_;
   std::unique_ptr<domain::Hlc> hlc_;
@@ -254,6 +278,9 @@ class SyncEngine {
   enum class Upload { Progress, NoAnswer, SendFirstAlone, Unsupported, Refused };
   Upload upload(ApiClient& client, const std::vector<OutboxEntry>& entries, std::chrono::milliseconds& backoff);
   void notify_done(const OutboxEntry& entry);
+  // The answered entries of an upload, from `first_seq` to `last_seq`: one wake-up for waiters,
+  // then the completion callbacks of each in order (read back from the outbox in one read).
+  void notify_answered(std::int64_t first_seq, std::int64_t last_seq);
   Outbox& outbox_;
   ServerEndpoint endpoint_;
   SyncOptions options_;
