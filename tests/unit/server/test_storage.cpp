@@ -382,6 +382,73 @@ TEST_F(StorageTest, RelayEntriesAreMarkedAsASetOnlyWhilePending) {
   EXPECT_EQ(counts.refused, 1);
 }
 
+// Migration 7: a file of version 6 held the relay outbox as one table, sent rows keeping their
+// filing. Opening it keeps the pending filings queued (same seq, same body), the answered ones as
+// they were answered (the filing dropped), the view relay_outbox shows all of them, and the next
+// seq follows the highest ever given, also when that one was answered (central's key).
+TEST_F(StorageTest, RelayOutboxOfAVersion6FileIsSplitIntoQueueAndDone) {
+  {
+    store::Db old(path, store::OpenOptions{});
+    const auto& all = schema_migrations();
+    ASSERT_GE(all.size(), 7u);
+    old.migrate(std::vector<std::string>(all.begin(), all.begin() + 6));
+    ASSERT_EQ(old.schema_version(), 6);
+    old.exec(
+        "INSERT INTO relay_outbox(seq, receipt, origin, hlc, received_ms, body, state, answer_status, answer, "
+        "done_ms) VALUES "
+        "(1, 'LDH01-K1-000001', 'K1', 'h1', 1000, '{\"a\":1}', 'sent', 201, '', 1500),"
+        "(2, 'LDH01-K1-000002', 'K1', 'h2', 2000, '{\"a\":2}', 'pending', 0, '', NULL),"
+        "(3, 'LDH01-K2-000001', 'K2', 'h3', 3000, '{\"a\":3}', 'refused', 422, 'no such service', 3500),"
+        "(4, 'LDH01-K1-000003', 'K1', 'h4', 4000, '{\"a\":4}', 'pending', 0, '', NULL),"
+        "(5, 'LDH01-K2-000002', 'K2', 'h5', 5000, '{\"a\":5}', 'sent', 201, '', 5500)");
+  }
+  store::Db db = open_database(path);
+  EXPECT_EQ(db.schema_version(), static_cast<int>(schema_migrations().size()));
+  Repository repo(db);
+  auto pending = repo.relay_pending(10);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].seq, 2);
+  EXPECT_EQ(pending[0].receipt, "LDH01-K1-000002");
+  EXPECT_EQ(pending[0].origin, "K1");
+  EXPECT_EQ(pending[0].hlc, "h2");
+  EXPECT_EQ(pending[0].received_ms, 2000);
+  EXPECT_EQ(pending[0].body, "{\"a\":2}");
+  EXPECT_EQ(pending[1].seq, 4);
+  auto counts = repo.relay_counts();
+  EXPECT_EQ(counts.pending, 2);
+  EXPECT_EQ(counts.sent, 2);
+  EXPECT_EQ(counts.refused, 1);
+  {
+    auto st = db.prepare("SELECT state, answer_status, answer, done_ms FROM relay_outbox WHERE seq = 3");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.text(0), "refused");
+    EXPECT_EQ(st.int64(1), 422);
+    EXPECT_EQ(st.text(2), "no such service");
+    EXPECT_EQ(st.int64(3), 3500);
+  }
+  {
+    auto st = db.prepare("SELECT COUNT(*) FROM relay_outbox");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.int64(0), 5);
+  }
+  // Seq 5 was answered: the next filing is 6, not 5 again (nor 4 + 1 = 5).
+  repo.insert_relay(RelayEntry{0, "LDH01-K1-000004", "K1", "h6", 6000, "{}", "pending", 0, ""});
+  pending = repo.relay_pending(10);
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[2].seq, 6);
+  // Answered, the queue drains; the next seq still follows the highest ever given.
+  EXPECT_EQ(repo.mark_relay({2, 4, 6}, "sent", 201, "", 7000), 3);
+  EXPECT_TRUE(repo.relay_pending(10).empty());
+  repo.insert_relay(RelayEntry{0, "LDH01-K1-000005", "K1", "h7", 8000, "{}", "pending", 0, ""});
+  pending = repo.relay_pending(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].seq, 7);
+  counts = repo.relay_counts();
+  EXPECT_EQ(counts.pending, 1);
+  EXPECT_EQ(counts.sent, 5);
+  EXPECT_EQ(counts.refused, 1);
+}
+
 TEST_F(StorageTest, ReadPoolReusesConnectionsAndSeesCommittedWrites) {
   store::Db db = open_database(path);
   Repository repo(db);

@@ -234,7 +234,10 @@ class Repository {
 
   // applications
   void insert_application(const ApplicationRecord& a);
+  // Appended after the receipt's last entry (counted), or as entry `n` (1 for the first) when the
+  // caller knows the history: no count, and a second writer of the same n fails on the key.
   void add_application_history(const std::string& receipt, const ApplicationHistoryEntry& h);
+  void add_application_history(const std::string& receipt, int n, const ApplicationHistoryEntry& h);
   std::optional<ApplicationRecord> application(const std::string& receipt);
   std::vector<ApplicationHistoryEntry> application_history(const std::string& receipt);
   // The status fields of the applications in `receipts` (receipt, service, filed_on, due_on,
@@ -260,11 +263,13 @@ class Repository {
   std::vector<ChangeRecord> scoped_changes_after(const std::string& scope, std::int64_t after, std::int64_t through,
                                                  int limit);
 
-  // relay outbox (centre node)
+  // relay outbox (centre node): relay_queue holds what is to send, relay_done what central answered
+  // (the filing itself dropped). r.seq is ignored: the next seq after every one ever given.
   void insert_relay(const RelayEntry& r);
   std::vector<RelayEntry> relay_pending(int limit);
-  // Moves the pending entries `seqs` to `state` (sent or refused) with central's answer, in one
-  // statement over the set. Returns how many moved: entries not pending (already marked) are left.
+  // Moves the pending entries `seqs` to `state` (sent or refused) with central's answer, in two
+  // statements over the set (one savepoint). Returns how many moved: entries not pending (already
+  // marked) are left.
   int mark_relay(const std::vector<std::int64_t>& seqs, const std::string& state, int answer_status,
                  const std::string& answer, std::int64_t at_ms);
   RelayCounts relay_counts();
