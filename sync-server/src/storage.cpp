@@ -988,8 +988,8 @@ std::vector<domain::NumberLease> Repository::leases_of_day(const std::string& bu
 }
 
 RelayCounts Repository::relay_counts() {
-  Use st(
-      stmt("SELECT 'pending', COUNT(*) FROM relay_queue UNION ALL SELECT state, COUNT(*) FROM relay_done GROUP BY state"));
+  Use st(stmt(
+      "SELECT 'pending', COUNT(*) FROM relay_queue UNION ALL SELECT state, COUNT(*) FROM relay_done GROUP BY state"));
   RelayCounts c;
   while (st->step()) {
     const std::string state = st->text(0);
