@@ -113,6 +113,7 @@ struct Mutation {
     std::int64_t updated_ms = 0;
     std::string public_json;
     std::vector<ApplicationHistoryEntry> added;
+    int first_n = 0;  // the history number of added[0] (the entries before it are stored)
   };
   std::vector<StatusUpdate> status_updates;
   struct RelayMark {
@@ -378,6 +379,12 @@ class Centre {
   std::optional<domain::Queue> queue_;
   std::uint64_t next_seq_ = 0;
   std::unordered_map<std::string, AppState> apps_;
+  // Centre node: applications whose central status a relay answer applied, with that status and
+  // the length of the history it left, until the pull reads them from central: the pull finds
+  // them current without reading their state back. Dropped when the pull changes them or a batch
+  // fails; emptied when it grows past kCentralCurrentMax (the pull then reads, as before).
+  std::unordered_map<std::string, std::pair<std::string, std::size_t>> central_current_;
+  static constexpr std::size_t kCentralCurrentMax = 100000;
 
   // Sessions: guarded by sessions_mu_.
   mutable std::mutex sessions_mu_;
