@@ -1048,7 +1048,7 @@ std::optional<Response> Centre::reserve_receipt(const std::string& receipt, Muta
   }
   {
     auto conn = reads_.acquire();
-    if (conn->application(receipt)) return taken();
+    if (conn->application_exists(receipt)) return taken();
   }
   {
     std::lock_guard lock(receipts_mu_);

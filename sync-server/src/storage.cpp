@@ -824,6 +824,12 @@ std::optional<ApplicationRecord> Repository::application(const std::string& rece
   return a;
 }
 
+bool Repository::application_exists(const std::string& receipt) {
+  Use st(stmt("SELECT 1 FROM applications WHERE receipt = ?1"));
+  st->bind(1, receipt);
+  return st->step();
+}
+
 std::vector<ApplicationHistoryEntry> Repository::application_history(const std::string& receipt) {
   Use st(stmt("SELECT status, at_ms, note, actor FROM application_history WHERE receipt = ?1 ORDER BY n"));
   st->bind(1, receipt);

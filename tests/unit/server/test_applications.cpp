@@ -331,6 +331,37 @@ TEST_F(RelayedStatuses, AnAnswerWithWithDepartmentGivesTheHistoryOfForwardedThen
   EXPECT_GT(change(2)->seq, change_after_answer);
 }
 
+// The pull takes an application as the relay's answer left it as current without reading it; an
+// officer's decision in the pull's first page after the answer (a status and an entry past what the
+// answer brought) is applied all the same, as the next history entry, and the page after that
+// (the same status again) writes nothing.
+TEST_F(RelayedStatuses, ThePullsFirstPageAfterAnAnswerStillAppliesCentralsNews) {
+  file(8);
+  file(9);
+  const std::int64_t at_central = received_ms() + 700;
+  clock->advance(std::chrono::seconds(1));
+  ASSERT_EQ(answered({sent(8, true, received_ms(), at_central), sent(9, true, received_ms(), at_central)}).status, 200);
+  const std::int64_t change_9 = change(9)->seq;
+  auto approved = central_history(received_ms(), at_central);
+  approved.push_back({"approved", at_central + 100, "Bring the original", kCentralNode});
+  ASSERT_EQ(pulled({{receipt(8), "approved", approved},
+                    {receipt(9), "with_department", central_history(received_ms(), at_central)}},
+                   "11")
+                .body,
+            R"({"applied":1})");
+  json eight = json::parse(call("GET", "/api/v1/applications/" + receipt(8), "K2").body)["application"];
+  EXPECT_EQ(eight["status"], "approved");
+  ASSERT_EQ(eight["history"].size(), 4u);
+  EXPECT_EQ(eight["history"][3]["note"], "Bring the original");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM application_history WHERE receipt = '" + receipt(8) +
+                  "' AND n = 4 AND status = 'approved'"),
+            1);
+  EXPECT_EQ(change(9)->seq, change_9);
+  // Pulled again (the next page holds it again): no news, nothing written.
+  ASSERT_EQ(pulled({{receipt(8), "approved", approved}}, "12").body, R"({"applied":0})");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM application_history WHERE receipt = '" + receipt(8) + "'"), 4);
+}
+
 // Central's news may come down before its answer to the batch: the answer then changes no status
 // (nothing goes back to forwarded) and the entry is still marked sent.
 TEST_F(RelayedStatuses, AnAnswerAfterThePulledStatusLeavesTheStatusAsPulled) {

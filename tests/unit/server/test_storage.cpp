@@ -323,6 +323,25 @@ ApplicationRecord sample_application(const std::string& receipt) {
   return a;
 }
 
+// A receipt is known from its index alone; history entries written with their number read back in
+// that order, and a number given twice is refused (two writers never both append the same entry).
+TEST_F(StorageTest, ReceiptsAreKnownAndNumberedHistoryKeepsItsKey) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  repo.insert_application(sample_application("LDH01-K1-000001"));
+  EXPECT_TRUE(repo.application_exists("LDH01-K1-000001"));
+  EXPECT_FALSE(repo.application_exists("LDH01-K1-000002"));
+  repo.add_application_history("LDH01-K1-000001", 1, {"received", 1000, "", "K1"});
+  repo.add_application_history("LDH01-K1-000001", 2, {"forwarded", 2000, "", "LDH01"});
+  repo.add_application_history("LDH01-K1-000001", {"with_department", 3000, "", "central"});  // counted: 3
+  EXPECT_THROW(repo.add_application_history("LDH01-K1-000001", 2, {"approved", 4000, "", "central"}), store::DbError);
+  auto history = repo.application_history("LDH01-K1-000001");
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].status, "received");
+  EXPECT_EQ(history[1].status, "forwarded");
+  EXPECT_EQ(history[2].status, "with_department");
+}
+
 TEST_F(StorageTest, ApplicationStatesOfASetComeWithTheirHistoryInOrderAndWithoutTheForm) {
   store::Db db = open_database(path);
   Repository repo(db);
