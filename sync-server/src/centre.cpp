@@ -1062,8 +1062,7 @@ std::optional<Response> Centre::reserve_receipt(const std::string& receipt, Muta
   return std::nullopt;
 }
 
-std::optional<Response> Centre::stage_filing(const ApplicationRecord& record, const std::string& request_body,
-                                             domain::Instant now, Mutation& m) {
+std::optional<Response> Centre::stage_filing(const ApplicationRecord& record, domain::Instant now, Mutation& m) {
   const std::string receipt = record.receipt;
   if (auto refused = reserve_receipt(receipt, m)) return refused;
   Mutation::ApplicationFiling filing;
@@ -1080,7 +1079,7 @@ std::optional<Response> Centre::stage_filing(const ApplicationRecord& record, co
     relay.origin = record.device;
     relay.hlc = domain::format_hlc(hlc_now());
     relay.received_ms = filing.record.created_ms;
-    relay.body = request_body;
+    // No copy of the filing: the relay writes it from the applications row (relay_filing_body).
     filing.relay = std::move(relay);
   }
   const std::string status = filing.record.public_json;
@@ -1104,13 +1103,12 @@ void Centre::wake_relay() {
   if (wake) wake();
 }
 
-void Centre::file_application(const WriteContext& context, ApplicationRecord record, std::string request_body,
+void Centre::file_application(const WriteContext& context, ApplicationRecord record, std::string /*request_body*/,
                               Respond done) {
   mutate(
       context,
-      [this, record = std::move(record), request_body = std::move(request_body)](
-          domain::Queue&, domain::Instant now, Mutation& m) -> std::optional<Response> {
-        return stage_filing(record, request_body, now, m);
+      [this, record = std::move(record)](domain::Queue&, domain::Instant now, Mutation& m) -> std::optional<Response> {
+        return stage_filing(record, now, m);
       },
       std::move(done));
 }
@@ -1180,7 +1178,7 @@ void Centre::file_applications(std::vector<Filing> filings) {
         if (!refusal) {
           refusal = role_ == NodeRole::Central
                         ? stage_relayed(s.filing.record, s.filing.received_ms, clock_->now(), s.mutation)
-                        : stage_filing(s.filing.record, s.filing.request_body, clock_->now(), s.mutation);
+                        : stage_filing(s.filing.record, clock_->now(), s.mutation);
         }
       } catch (const std::exception& e) {
         log_error(std::string("an operation failed unexpectedly: ") + e.what());

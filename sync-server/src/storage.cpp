@@ -923,13 +923,58 @@ void Repository::insert_relay(const RelayEntry& r) {
   st->bind(1, r.receipt).bind(2, r.origin).bind(3, r.hlc).bind(4, r.received_ms).bind(5, r.body).run();
 }
 
+std::string relay_filing_body(const std::string& receipt, const std::string& service, const std::string& language,
+                              const std::string& channel, const std::string& token, const std::string& filed_on,
+                              const std::string& due_on, std::int64_t fee_minor, const std::string& fields_json,
+                              const std::string& documents_json) {
+  std::string out;
+  out.reserve(160 + receipt.size() + service.size() + fields_json.size() + documents_json.size());
+  out += "{\"channel\":";
+  append_json_string(out, channel);
+  out += ",\"documents\":";
+  out += documents_json;
+  out += ",\"due_on\":";
+  append_json_string(out, due_on);
+  out += ",\"fee_minor\":";
+  out += std::to_string(fee_minor);
+  out += ",\"fields\":";
+  out += fields_json;
+  out += ",\"filed_on\":";
+  append_json_string(out, filed_on);
+  out += ",\"language\":";
+  append_json_string(out, language);
+  out += ",\"receipt\":";
+  append_json_string(out, receipt);
+  out += ",\"service\":";
+  append_json_string(out, service);
+  if (!token.empty()) {
+    out += ",\"token\":";
+    append_json_string(out, token);
+  }
+  out += '}';
+  return out;
+}
+
 std::vector<RelayEntry> Repository::relay_pending(int limit) {
-  Use st(stmt("SELECT seq, receipt, origin, hlc, received_ms, body FROM relay_queue ORDER BY seq LIMIT ?1"));
+  // A queued filing without its own body (every one since migration 7) is sent as the centre
+  // stored it: written from its applications row, the same text at every send.
+  Use st(
+      stmt("SELECT q.seq, q.receipt, q.origin, q.hlc, q.received_ms, q.body, a.receipt, a.service, a.language, "
+           "a.channel, a.token_id, a.filed_on, a.due_on, a.fee_minor, a.fields, a.documents "
+           "FROM relay_queue q LEFT JOIN applications a ON a.receipt = q.receipt ORDER BY q.seq LIMIT ?1"));
   st->bind(1, limit);
   std::vector<RelayEntry> out;
   while (st->step()) {
-    out.push_back(
-        RelayEntry{st->int64(0), st->text(1), st->text(2), st->text(3), st->int64(4), st->text(5), "pending", 0, ""});
+    RelayEntry e{st->int64(0), st->text(1), st->text(2), st->text(3), st->int64(4), st->text(5), "pending", 0, ""};
+    if (e.body.empty()) {
+      if (st->is_null(6)) {
+        throw store::DbError(SQLITE_CORRUPT, "relay entry " + std::to_string(e.seq) + " (" + e.receipt +
+                                                 ") has no body and its application is not stored");
+      }
+      e.body = relay_filing_body(e.receipt, st->text(7), st->text(8), st->text(9), st->text(10), st->text(11),
+                                 st->text(12), st->int64(13), st->text(14), st->text(15));
+    }
+    out.push_back(std::move(e));
   }
   return out;
 }

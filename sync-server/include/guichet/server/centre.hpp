@@ -221,7 +221,8 @@ class Centre {
   // POST /api/v1/applications, once the filing is checked (check_filing): refused with 409
   // receipt_taken when the receipt is stored or in flight under another request; otherwise stored
   // with its first status ("received") and its row in the change log, answered 201 when durable.
-  // `request_body` is what the terminal sent (relayed to central as is when relaying).
+  // `request_body` is what the terminal sent; no longer kept (the relay writes the filing for central
+  // from the stored row, Repository::relay_filing_body).
   void file_application(const WriteContext& context, ApplicationRecord record, std::string request_body, Respond done);
 
   // Many filings at once (a sync upload's applications). At the centre each as file_application
@@ -235,7 +236,7 @@ class Centre {
   struct Filing {
     WriteContext context;
     ApplicationRecord record;
-    std::string request_body;         // centre: relayed to central as is
+    std::string request_body;         // what the terminal sent (not kept: see file_application)
     std::int64_t received_ms = 0;     // central: when the centre node stored it
     std::optional<Response> refusal;  // central: refused by its check, answered (and kept) under the key
     Respond done;
@@ -353,8 +354,8 @@ class Centre {
   std::optional<Response> reserve_receipt(const std::string& receipt, Mutation& m);  // under mu_
   // The filing's rows and answer, staged in `m` (the op of file_application, and of each relayed filing in
   // file_applications).
-  std::optional<Response> stage_filing(const ApplicationRecord& record, const std::string& request_body,
-                                       domain::Instant now, Mutation& m);  // under mu_
+  std::optional<Response> stage_filing(const ApplicationRecord& record, domain::Instant now,
+                                       Mutation& m);  // under mu_
   std::optional<Response> stage_relayed(const ApplicationRecord& record, std::int64_t received_ms, domain::Instant now,
                                         Mutation& m);  // under mu_
   void wake_relay();

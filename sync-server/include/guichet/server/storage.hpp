@@ -167,6 +167,14 @@ struct SyncDeviceRecord {
   std::int64_t updated_ms = 0;
 };
 
+// A filing's body (POST /api/v1/applications) written from what the centre stored of it: keys in
+// order, the form and documents as stored (the checked, normalised values), the token when there
+// is one. What the relay sends central for the filings it queued without a copy.
+std::string relay_filing_body(const std::string& receipt, const std::string& service, const std::string& language,
+                              const std::string& channel, const std::string& token, const std::string& filed_on,
+                              const std::string& due_on, std::int64_t fee_minor, const std::string& fields_json,
+                              const std::string& documents_json);
+
 // Statements over one connection. Not thread-safe: one per connection, one thread at a time.
 class Repository {
  public:
@@ -264,8 +272,10 @@ class Repository {
   std::vector<ChangeRecord> scoped_changes_after(const std::string& scope, std::int64_t after, std::int64_t through,
                                                  int limit);
 
-  // relay outbox (centre node): relay_queue holds what is to send, relay_done what central answered
-  // (the filing itself dropped). r.seq is ignored: the next seq after every one ever given.
+  // relay outbox (centre node): relay_queue holds what is to send, relay_done what central answered.
+  // r.seq is ignored: the next seq after every one ever given. An empty r.body (the centre's
+  // filings) stores no copy of the filing: relay_pending writes it from the applications row
+  // (relay_filing_body); a body given (rows of older files) is sent as it is.
   void insert_relay(const RelayEntry& r);
   std::vector<RelayEntry> relay_pending(int limit);
   // Moves the pending entries `seqs` to `state` (sent or refused) with central's answer, in two
