@@ -333,7 +333,8 @@ UPDATE enrollment_codes SET cancelled_ms = used_ms, used_ms = NULL WHERE used_ms
       // UNIQUE receipt and (state, seq)). Now relay_queue holds the filings still to send (no index
       // but the seq), and an answered one moves to relay_done, a short row appended at its end; the
       // filing is deleted with its queue row. The receipt stays unique through applications (the
-      // filing and its queue row are one transaction). relay_outbox remains as a view of both.
+      // filing and its queue row are one transaction). relay_outbox remains as a view of both. The
+      // change log's scope index keeps only scoped rows (central's).
       R"sql(
 CREATE TABLE relay_queue (
   seq         INTEGER PRIMARY KEY,
@@ -360,6 +361,11 @@ CREATE VIEW relay_outbox(seq, receipt, origin, hlc, received_ms, body, state, an
   SELECT seq, receipt, origin, hlc, received_ms, body, 'pending', 0, '', NULL FROM relay_queue
   UNION ALL
   SELECT seq, receipt, '', '', 0, '', state, answer_status, answer, done_ms FROM relay_done;
+
+-- Only central reads the change log by scope (a centre's applications), and only central's rows
+-- have one: a centre node no longer keeps an index entry of every change it writes.
+DROP INDEX changes_by_scope;
+CREATE INDEX changes_by_scope ON changes(scope, seq) WHERE scope <> '';
 )sql",
   };
   return migrations;
@@ -905,8 +911,8 @@ void Repository::upsert_change(const ChangeRecord& c) {
 std::vector<ChangeRecord> Repository::scoped_changes_after(const std::string& scope, std::int64_t after,
                                                            std::int64_t through, int limit) {
   Use st(
-      stmt("SELECT key, seq, type, body, scope FROM changes WHERE scope = ?1 AND seq > ?2 AND seq <= ?3 "
-           "ORDER BY seq LIMIT ?4"));
+      stmt("SELECT key, seq, type, body, scope FROM changes WHERE scope = ?1 AND scope <> '' AND seq > ?2 "
+           "AND seq <= ?3 ORDER BY seq LIMIT ?4"));
   st->bind(1, scope).bind(2, after).bind(3, through).bind(4, limit);
   std::vector<ChangeRecord> out;
   while (st->step()) out.push_back(ChangeRecord{st->text(0), st->int64(1), st->text(2), st->text(3), st->text(4)});

@@ -466,6 +466,27 @@ TEST_F(StorageTest, RelayOutboxOfAVersion6FileIsSplitIntoQueueAndDone) {
   EXPECT_EQ(counts.pending, 1);
   EXPECT_EQ(counts.sent, 5);
   EXPECT_EQ(counts.refused, 1);
+
+  // The change log's scope index holds only scoped rows, and a centre's read still uses it.
+  repo.upsert_change(ChangeRecord{"application:LDH01-K1-000001", 1, "application.status", "{}", ""});
+  repo.upsert_change(ChangeRecord{"application:LDH01-K1-000002", 2, "application.status", "{}", "LDH01"});
+  repo.upsert_change(ChangeRecord{"application:LDH01-K1-000003", 3, "application.status", "{}", "LDH01"});
+  auto scoped = repo.scoped_changes_after("LDH01", 0, 10, 10);
+  ASSERT_EQ(scoped.size(), 2u);
+  EXPECT_EQ(scoped[0].seq, 2);
+  EXPECT_EQ(scoped[1].seq, 3);
+  EXPECT_TRUE(repo.scoped_changes_after("", 0, 10, 10).empty());
+  {
+    auto st = db.prepare("SELECT COUNT(*) FROM changes INDEXED BY changes_by_scope WHERE scope <> ''");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.int64(0), 2);
+  }
+  auto plan = db.prepare(
+      "EXPLAIN QUERY PLAN SELECT key, seq, type, body, scope FROM changes WHERE scope = ?1 AND scope <> '' "
+      "AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4");
+  std::string details;
+  while (plan.step()) details += plan.text(3) + "\n";
+  EXPECT_NE(details.find("changes_by_scope"), std::string::npos) << details;
 }
 
 // A filing queued without a copy of its body is read back written from its applications row; one

@@ -268,7 +268,8 @@ class Repository {
   std::vector<ChangeRecord> changes_after(std::int64_t after, std::int64_t through, int limit);
   std::optional<ChangeRecord> change(const std::string& key);
   std::int64_t last_change_seq();
-  // Changes of one scope (central: one centre's applications) with after < seq <= through.
+  // Changes of one scope (central: one centre's applications; never the empty scope) with
+  // after < seq <= through.
   std::vector<ChangeRecord> scoped_changes_after(const std::string& scope, std::int64_t after, std::int64_t through,
                                                  int limit);
 
