@@ -1034,7 +1034,8 @@ void Centre::release_apps(const std::vector<std::string>& receipts) {
   }
 }
 
-std::optional<Response> Centre::reserve_receipt(const std::string& receipt, Mutation& m) {
+std::optional<Response> Centre::reserve_receipt(const std::string& receipt, Mutation& m,
+                                                const std::unordered_set<std::string>* stored) {
   auto taken = [&receipt] {
     return Response::error(409, "receipt_taken",
                            "receipt " + receipt +
@@ -1046,7 +1047,9 @@ std::optional<Response> Centre::reserve_receipt(const std::string& receipt, Muta
     std::lock_guard lock(receipts_mu_);
     if (receipts_in_flight_.count(receipt) != 0) return taken();
   }
-  {
+  if (stored != nullptr) {
+    if (stored->count(receipt) != 0) return taken();
+  } else {
     auto conn = reads_.acquire();
     if (conn->application_exists(receipt)) return taken();
   }
@@ -1062,9 +1065,10 @@ std::optional<Response> Centre::reserve_receipt(const std::string& receipt, Muta
   return std::nullopt;
 }
 
-std::optional<Response> Centre::stage_filing(const ApplicationRecord& record, domain::Instant now, Mutation& m) {
+std::optional<Response> Centre::stage_filing(const ApplicationRecord& record, domain::Instant now, Mutation& m,
+                                             const std::unordered_set<std::string>* stored) {
   const std::string receipt = record.receipt;
-  if (auto refused = reserve_receipt(receipt, m)) return refused;
+  if (auto refused = reserve_receipt(receipt, m, stored)) return refused;
   Mutation::ApplicationFiling filing;
   filing.record = record;
   filing.record.created_ms = domain::to_unix_ms(now);
@@ -1114,9 +1118,10 @@ void Centre::file_application(const WriteContext& context, ApplicationRecord rec
 }
 
 std::optional<Response> Centre::stage_relayed(const ApplicationRecord& record, std::int64_t received_ms,
-                                              domain::Instant now, Mutation& m) {
+                                              domain::Instant now, Mutation& m,
+                                              const std::unordered_set<std::string>* stored) {
   const std::string receipt = record.receipt;
-  if (auto refused = reserve_receipt(receipt, m)) return refused;
+  if (auto refused = reserve_receipt(receipt, m, stored)) return refused;
   const std::int64_t at = domain::to_unix_ms(now);
   Mutation::ApplicationFiling filing;
   filing.record = record;
@@ -1171,14 +1176,26 @@ void Centre::file_applications(std::vector<Filing> filings) {
   std::vector<Now> now_answers;
   {
     std::lock_guard lock(mu_);
+    // Which of the batch's receipts are stored: one read for the batch (under the lock, as each
+    // filing's own look-up was: a filing answered meanwhile is still in apps_ until it is released).
+    std::unordered_set<std::string> stored;
+    {
+      std::vector<std::string> receipts;
+      receipts.reserve(proceed.size());
+      for (const auto& f : proceed) {
+        if (!f.refusal) receipts.push_back(f.record.receipt);
+      }
+      auto conn = reads_.acquire();
+      for (auto& r : conn->stored_receipts(receipts)) stored.insert(std::move(r));
+    }
     for (auto& f : proceed) {
       Staged s{std::move(f), Mutation{}, Response{}, std::nullopt};
       std::optional<Response> refusal = std::move(s.filing.refusal);
       try {
         if (!refusal) {
           refusal = role_ == NodeRole::Central
-                        ? stage_relayed(s.filing.record, s.filing.received_ms, clock_->now(), s.mutation)
-                        : stage_filing(s.filing.record, clock_->now(), s.mutation);
+                        ? stage_relayed(s.filing.record, s.filing.received_ms, clock_->now(), s.mutation, &stored)
+                        : stage_filing(s.filing.record, clock_->now(), s.mutation, &stored);
         }
       } catch (const std::exception& e) {
         log_error(std::string("an operation failed unexpectedly: ") + e.what());

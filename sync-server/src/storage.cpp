@@ -836,6 +836,21 @@ bool Repository::application_exists(const std::string& receipt) {
   return st->step();
 }
 
+std::vector<std::string> Repository::stored_receipts(const std::vector<std::string>& receipts) {
+  std::vector<std::string> out;
+  if (receipts.empty()) return out;
+  std::string set = "[";
+  for (std::size_t i = 0; i < receipts.size(); ++i) {
+    if (i > 0) set += ',';
+    append_json_string(set, receipts[i]);
+  }
+  set += ']';
+  Use st(stmt("SELECT receipt FROM applications WHERE receipt IN (SELECT value FROM json_each(?1))"));
+  st->bind(1, set);
+  while (st->step()) out.push_back(st->text(0));
+  return out;
+}
+
 std::vector<ApplicationHistoryEntry> Repository::application_history(const std::string& receipt) {
   Use st(stmt("SELECT status, at_ms, note, actor FROM application_history WHERE receipt = ?1 ORDER BY n"));
   st->bind(1, receipt);

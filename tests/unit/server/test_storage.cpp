@@ -1,6 +1,7 @@
 // The server's schema, migrations and repository statements on real SQLite files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "guichet/server/storage.hpp"
@@ -331,6 +332,11 @@ TEST_F(StorageTest, ReceiptsAreKnownAndNumberedHistoryKeepsItsKey) {
   repo.insert_application(sample_application("LDH01-K1-000001"));
   EXPECT_TRUE(repo.application_exists("LDH01-K1-000001"));
   EXPECT_FALSE(repo.application_exists("LDH01-K1-000002"));
+  repo.insert_application(sample_application("LDH01-K1-000003"));
+  auto stored = repo.stored_receipts({"LDH01-K1-000003", "LDH01-K1-000002", "LDH01-K1-000001"});
+  std::sort(stored.begin(), stored.end());
+  EXPECT_EQ(stored, (std::vector<std::string>{"LDH01-K1-000001", "LDH01-K1-000003"}));
+  EXPECT_TRUE(repo.stored_receipts({}).empty());
   repo.add_application_history("LDH01-K1-000001", 1, {"received", 1000, "", "K1"});
   repo.add_application_history("LDH01-K1-000001", 2, {"forwarded", 2000, "", "LDH01"});
   repo.add_application_history("LDH01-K1-000001", {"with_department", 3000, "", "central"});  // counted: 3

@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "guichet/domain/hlc.hpp"
@@ -351,13 +352,17 @@ class Centre {
                             std::vector<ApplicationHistoryEntry>& added);
   void stage_app(AppState state, Mutation& m);  // under mu_
   void release_apps(const std::vector<std::string>& receipts);
-  std::optional<Response> reserve_receipt(const std::string& receipt, Mutation& m);  // under mu_
+  // `stored`: the receipts of a batch found stored, read once for the batch under the same hold
+  // of mu_ (null: this receipt is looked up alone).
+  std::optional<Response> reserve_receipt(const std::string& receipt, Mutation& m,
+                                          const std::unordered_set<std::string>* stored);  // under mu_
   // The filing's rows and answer, staged in `m` (the op of file_application, and of each relayed filing in
   // file_applications).
-  std::optional<Response> stage_filing(const ApplicationRecord& record, domain::Instant now,
-                                       Mutation& m);  // under mu_
+  std::optional<Response> stage_filing(const ApplicationRecord& record, domain::Instant now, Mutation& m,
+                                       const std::unordered_set<std::string>* stored = nullptr);  // under mu_
   std::optional<Response> stage_relayed(const ApplicationRecord& record, std::int64_t received_ms, domain::Instant now,
-                                        Mutation& m);  // under mu_
+                                        Mutation& m,
+                                        const std::unordered_set<std::string>* stored = nullptr);  // under mu_
   void wake_relay();
   void check_pin(AuthDevice device, std::string operator_id, std::string pin, std::string counter, Respond done);
 

@@ -248,6 +248,8 @@ class Repository {
   void add_application_history(const std::string& receipt, int n, const ApplicationHistoryEntry& h);
   std::optional<ApplicationRecord> application(const std::string& receipt);
   bool application_exists(const std::string& receipt);  // from the receipt's index alone
+  // Those of `receipts` that are stored, in one statement over the set.
+  std::vector<std::string> stored_receipts(const std::vector<std::string>& receipts);
   std::vector<ApplicationHistoryEntry> application_history(const std::string& receipt);
   // The status fields of the applications in `receipts` (receipt, service, filed_on, due_on,
   // status, created_ms, updated_ms, centre, department; not the form) with their history, read in
