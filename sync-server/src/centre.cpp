@@ -1178,8 +1178,10 @@ void Centre::file_applications(std::vector<Filing> filings) {
     std::lock_guard lock(mu_);
     // Which of the batch's receipts are stored: one read for the batch (under the lock, as each
     // filing's own look-up was: a filing answered meanwhile is still in apps_ until it is released).
+    // A failed read leaves each filing to its own look-up (answered 500 under its key if that fails).
     std::unordered_set<std::string> stored;
-    {
+    const std::unordered_set<std::string>* known = &stored;
+    try {
       std::vector<std::string> receipts;
       receipts.reserve(proceed.size());
       for (const auto& f : proceed) {
@@ -1187,6 +1189,9 @@ void Centre::file_applications(std::vector<Filing> filings) {
       }
       auto conn = reads_.acquire();
       for (auto& r : conn->stored_receipts(receipts)) stored.insert(std::move(r));
+    } catch (const std::exception& e) {
+      log_error(std::string("reading which receipts are stored failed: ") + e.what());
+      known = nullptr;
     }
     for (auto& f : proceed) {
       Staged s{std::move(f), Mutation{}, Response{}, std::nullopt};
@@ -1194,8 +1199,8 @@ void Centre::file_applications(std::vector<Filing> filings) {
       try {
         if (!refusal) {
           refusal = role_ == NodeRole::Central
-                        ? stage_relayed(s.filing.record, s.filing.received_ms, clock_->now(), s.mutation, &stored)
-                        : stage_filing(s.filing.record, clock_->now(), s.mutation, &stored);
+                        ? stage_relayed(s.filing.record, s.filing.received_ms, clock_->now(), s.mutation, known)
+                        : stage_filing(s.filing.record, clock_->now(), s.mutation, known);
         }
       } catch (const std::exception& e) {
         log_error(std::string("an operation failed unexpectedly: ") + e.what());
