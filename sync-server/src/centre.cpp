@@ -907,8 +907,9 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
         }
         if (const auto& a = m.application) {
           repo.insert_application(a->record);
-          repo.add_application_history(a->record.receipt, a->first);
-          for (const auto& h : a->more) repo.add_application_history(a->record.receipt, h);
+          int n = 1;
+          repo.add_application_history(a->record.receipt, n++, a->first);
+          for (const auto& h : a->more) repo.add_application_history(a->record.receipt, n++, h);
           if (a->relay) {
             repo.insert_relay(*a->relay);
             pending->relay_delta.pending += 1;
@@ -916,7 +917,14 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
         }
         for (const auto& u : m.status_updates) {
           repo.update_application_status(u.receipt, u.status, u.updated_ms, u.public_json);
-          for (const auto& h : u.added) repo.add_application_history(u.receipt, h);
+          int n = u.first_n;
+          for (const auto& h : u.added) {
+            if (n > 0) {
+              repo.add_application_history(u.receipt, n++, h);
+            } else {
+              repo.add_application_history(u.receipt, h);  // counted
+            }
+          }
         }
         // One statement per run of equal verdicts (a batch's sent entries: one for the batch).
         for (std::size_t i = 0; i < m.relay_marks.size();) {
@@ -1026,7 +1034,8 @@ void Centre::release_apps(const std::vector<std::string>& receipts) {
   }
 }
 
-std::optional<Response> Centre::reserve_receipt(const std::string& receipt, Mutation& m) {
+std::optional<Response> Centre::reserve_receipt(const std::string& receipt, Mutation& m,
+                                                const std::unordered_set<std::string>* stored) {
   auto taken = [&receipt] {
     return Response::error(409, "receipt_taken",
                            "receipt " + receipt +
@@ -1038,9 +1047,11 @@ std::optional<Response> Centre::reserve_receipt(const std::string& receipt, Muta
     std::lock_guard lock(receipts_mu_);
     if (receipts_in_flight_.count(receipt) != 0) return taken();
   }
-  {
+  if (stored != nullptr) {
+    if (stored->count(receipt) != 0) return taken();
+  } else {
     auto conn = reads_.acquire();
-    if (conn->application(receipt)) return taken();
+    if (conn->application_exists(receipt)) return taken();
   }
   {
     std::lock_guard lock(receipts_mu_);
@@ -1054,10 +1065,10 @@ std::optional<Response> Centre::reserve_receipt(const std::string& receipt, Muta
   return std::nullopt;
 }
 
-std::optional<Response> Centre::stage_filing(const ApplicationRecord& record, const std::string& request_body,
-                                             domain::Instant now, Mutation& m) {
+std::optional<Response> Centre::stage_filing(const ApplicationRecord& record, domain::Instant now, Mutation& m,
+                                             const std::unordered_set<std::string>* stored) {
   const std::string receipt = record.receipt;
-  if (auto refused = reserve_receipt(receipt, m)) return refused;
+  if (auto refused = reserve_receipt(receipt, m, stored)) return refused;
   Mutation::ApplicationFiling filing;
   filing.record = record;
   filing.record.created_ms = domain::to_unix_ms(now);
@@ -1072,7 +1083,7 @@ std::optional<Response> Centre::stage_filing(const ApplicationRecord& record, co
     relay.origin = record.device;
     relay.hlc = domain::format_hlc(hlc_now());
     relay.received_ms = filing.record.created_ms;
-    relay.body = request_body;
+    // No copy of the filing: the relay writes it from the applications row (relay_filing_body).
     filing.relay = std::move(relay);
   }
   const std::string status = filing.record.public_json;
@@ -1096,21 +1107,21 @@ void Centre::wake_relay() {
   if (wake) wake();
 }
 
-void Centre::file_application(const WriteContext& context, ApplicationRecord record, std::string request_body,
+void Centre::file_application(const WriteContext& context, ApplicationRecord record, std::string /*request_body*/,
                               Respond done) {
   mutate(
       context,
-      [this, record = std::move(record), request_body = std::move(request_body)](
-          domain::Queue&, domain::Instant now, Mutation& m) -> std::optional<Response> {
-        return stage_filing(record, request_body, now, m);
+      [this, record = std::move(record)](domain::Queue&, domain::Instant now, Mutation& m) -> std::optional<Response> {
+        return stage_filing(record, now, m);
       },
       std::move(done));
 }
 
 std::optional<Response> Centre::stage_relayed(const ApplicationRecord& record, std::int64_t received_ms,
-                                              domain::Instant now, Mutation& m) {
+                                              domain::Instant now, Mutation& m,
+                                              const std::unordered_set<std::string>* stored) {
   const std::string receipt = record.receipt;
-  if (auto refused = reserve_receipt(receipt, m)) return refused;
+  if (auto refused = reserve_receipt(receipt, m, stored)) return refused;
   const std::int64_t at = domain::to_unix_ms(now);
   Mutation::ApplicationFiling filing;
   filing.record = record;
@@ -1165,14 +1176,31 @@ void Centre::file_applications(std::vector<Filing> filings) {
   std::vector<Now> now_answers;
   {
     std::lock_guard lock(mu_);
+    // Which of the batch's receipts are stored: one read for the batch (under the lock, as each
+    // filing's own look-up was: a filing answered meanwhile is still in apps_ until it is released).
+    // A failed read leaves each filing to its own look-up (answered 500 under its key if that fails).
+    std::unordered_set<std::string> stored;
+    const std::unordered_set<std::string>* known = &stored;
+    try {
+      std::vector<std::string> receipts;
+      receipts.reserve(proceed.size());
+      for (const auto& f : proceed) {
+        if (!f.refusal) receipts.push_back(f.record.receipt);
+      }
+      auto conn = reads_.acquire();
+      for (auto& r : conn->stored_receipts(receipts)) stored.insert(std::move(r));
+    } catch (const std::exception& e) {
+      log_error(std::string("reading which receipts are stored failed: ") + e.what());
+      known = nullptr;
+    }
     for (auto& f : proceed) {
       Staged s{std::move(f), Mutation{}, Response{}, std::nullopt};
       std::optional<Response> refusal = std::move(s.filing.refusal);
       try {
         if (!refusal) {
           refusal = role_ == NodeRole::Central
-                        ? stage_relayed(s.filing.record, s.filing.received_ms, clock_->now(), s.mutation)
-                        : stage_filing(s.filing.record, s.filing.request_body, clock_->now(), s.mutation);
+                        ? stage_relayed(s.filing.record, s.filing.received_ms, clock_->now(), s.mutation, known)
+                        : stage_filing(s.filing.record, clock_->now(), s.mutation, known);
         }
       } catch (const std::exception& e) {
         log_error(std::string("an operation failed unexpectedly: ") + e.what());
@@ -1201,8 +1229,9 @@ void Centre::file_applications(std::vector<Filing> filings) {
               // The rows mutate() writes for a filing, in its order.
               if (const auto& a = s.mutation.application) {
                 repo.insert_application(a->record);
-                repo.add_application_history(a->record.receipt, a->first);
-                for (const auto& h : a->more) repo.add_application_history(a->record.receipt, h);
+                int n = 1;
+                repo.add_application_history(a->record.receipt, n++, a->first);
+                for (const auto& h : a->more) repo.add_application_history(a->record.receipt, n++, h);
                 if (a->relay) repo.insert_relay(*a->relay);
               }
               for (ChangeRecord c : s.mutation.changes) {
@@ -1294,8 +1323,8 @@ void Centre::set_application_status(const WriteContext& context, const AuthSessi
         state->record.status = status;
         state->record.updated_ms = at;
         state->record.public_json = public_status_json(state->record, state->history, utc_offset());
-        m.status_updates.push_back(
-            Mutation::StatusUpdate{receipt, status, at, state->record.public_json, {std::move(h)}});
+        m.status_updates.push_back(Mutation::StatusUpdate{
+            receipt, status, at, state->record.public_json, {std::move(h)}, static_cast<int>(state->history.size())});
         const std::string body = state->record.public_json;
         m.changes.push_back(ChangeRecord{"application:" + receipt, 0, "application.status",
                                          "{\"type\":\"application.status\",\"application\":" + body + "}",
@@ -1334,10 +1363,15 @@ void Centre::relay_answered(std::vector<RelayAnswer> answers, Respond done) {
           std::vector<ApplicationHistoryEntry> added{std::move(h)};
           // Central's answer holds the application as central filed it (with_department): applied
           // now as the pull would apply it, so the pull finds it current and writes nothing.
-          if (!a.central_status.empty()) apply_central(state, a.central_status, a.central_history, added);
+          if (!a.central_status.empty()) {
+            apply_central(state, a.central_status, a.central_history, added);
+            if (central_current_.size() >= kCentralCurrentMax) central_current_.clear();
+            central_current_[a.receipt] = {state.record.status, state.history.size()};
+          }
           state.record.public_json = public_status_json(state.record, state.history, utc_offset());
+          const int first_n = static_cast<int>(state.history.size() - added.size()) + 1;
           m.status_updates.push_back(Mutation::StatusUpdate{a.receipt, state.record.status, state.record.updated_ms,
-                                                            state.record.public_json, std::move(added)});
+                                                            state.record.public_json, std::move(added), first_n});
           m.changes.push_back(
               ChangeRecord{"application:" + a.receipt, 0, "application.status",
                            "{\"type\":\"application.status\",\"application\":" + state.record.public_json + "}", ""});
@@ -1357,9 +1391,22 @@ void Centre::apply_upstream(std::vector<UpstreamStatus> statuses, std::string cu
         std::int64_t applied = 0;
         std::vector<std::string> receipts;
         receipts.reserve(statuses.size());
-        for (const auto& u : statuses) receipts.push_back(u.receipt);
+        // Current as a relay answer left it (same status, no entry past its history): nothing
+        // to read or write (apply_central would add nothing).
+        std::vector<bool> current(statuses.size(), false);
+        for (std::size_t i = 0; i < statuses.size(); ++i) {
+          const auto& u = statuses[i];
+          auto c = central_current_.find(u.receipt);
+          if (c != central_current_.end()) {
+            current[i] = c->second.first == u.status && c->second.second >= u.history.size();
+            central_current_.erase(c);
+          }
+          if (!current[i]) receipts.push_back(u.receipt);
+        }
         auto states = app_states(receipts);
-        for (const auto& u : statuses) {
+        for (std::size_t i = 0; i < statuses.size(); ++i) {
+          if (current[i]) continue;
+          const auto& u = statuses[i];
           auto it = states.find(u.receipt);
           if (it == states.end()) {
             log_error("central sent a status for receipt " + u.receipt + ", which this centre does not hold; skipped");
@@ -1369,8 +1416,9 @@ void Centre::apply_upstream(std::vector<UpstreamStatus> statuses, std::string cu
           std::vector<ApplicationHistoryEntry> added;
           if (!apply_central(state, u.status, u.history, added)) continue;
           state.record.public_json = public_status_json(state.record, state.history, utc_offset());
+          const int first_n = static_cast<int>(state.history.size() - added.size()) + 1;
           m.status_updates.push_back(Mutation::StatusUpdate{u.receipt, u.status, state.record.updated_ms,
-                                                            state.record.public_json, std::move(added)});
+                                                            state.record.public_json, std::move(added), first_n});
           m.changes.push_back(
               ChangeRecord{"application:" + u.receipt, 0, "application.status",
                            "{\"type\":\"application.status\",\"application\":" + state.record.public_json + "}", ""});
@@ -1431,6 +1479,7 @@ void Centre::after_failure(const std::string& error) {
   // Jobs still waiting were built on the state that just failed to persist: they fail too.
   committer_->fail_pending("an earlier action in the same batch could not be stored");
   apps_.clear();
+  central_current_.clear();
   try {
     auto conn = reads_.acquire();
     restore(*conn);

@@ -1,5 +1,7 @@
 #include "guichet/server/relay.hpp"
 
+#include <simdjson.h>
+
 #include <future>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -9,8 +11,6 @@
 #include "guichet/server/wire_json.hpp"
 
 namespace guichet::server {
-
-using nlohmann::json;
 
 namespace {
 
@@ -23,23 +23,38 @@ Response wait_for(Submit submit) {
   return future.get();
 }
 
+// Central's answers and change pages are read with simdjson (one pass, no tree of allocations):
+// a catch-up reads thousands of applications. A member missing or of another type reads as empty.
+std::string text_of(simdjson::dom::object o, const char* key) {
+  std::string_view v;
+  if (o[key].get_string().get(v) != simdjson::SUCCESS) return {};
+  return std::string(v);
+}
+
+std::int64_t int_of(simdjson::dom::object o, const char* key) {
+  std::int64_t v = 0;
+  if (o[key].get_int64().get(v) != simdjson::SUCCESS) return 0;
+  return v;
+}
+
 // An application's public status as central serves it (its status and history, times parsed, the
 // actor "central"); false when it is not one.
-bool central_application(const json& a, std::string& receipt, std::string& status,
+bool central_application(simdjson::dom::element e, std::string& receipt, std::string& status,
                          std::vector<ApplicationHistoryEntry>& history) {
-  if (!a.is_object()) return false;
-  receipt = a.value("receipt", "");
-  status = a.value("status", "");
+  simdjson::dom::object a;
+  if (e.get_object().get(a) != simdjson::SUCCESS) return false;
+  receipt = text_of(a, "receipt");
+  status = text_of(a, "status");
   if (receipt.empty() || status.empty()) return false;
-  auto h = a.find("history");
-  if (h != a.end() && h->is_array()) {
-    for (const auto& e : *h) {
-      if (!e.is_object()) continue;
+  simdjson::dom::array h;
+  if (a["history"].get_array().get(h) == simdjson::SUCCESS) {
+    for (simdjson::dom::element item : h) {
+      simdjson::dom::object entry;
+      if (item.get_object().get(entry) != simdjson::SUCCESS) continue;
       domain::Instant at;
-      const std::string when = e.value("at", "");
-      if (!domain::parse_iso(when, at)) continue;
-      history.push_back(
-          ApplicationHistoryEntry{e.value("status", ""), domain::to_unix_ms(at), e.value("note", ""), kCentralNode});
+      if (!domain::parse_iso(text_of(entry, "at"), at)) continue;
+      history.push_back(ApplicationHistoryEntry{text_of(entry, "status"), domain::to_unix_ms(at),
+                                                text_of(entry, "note"), kCentralNode});
     }
   }
   return true;
@@ -153,26 +168,32 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
     answers.push_back(
         Centre::RelayAnswer{entries[0].seq, entries[0].receipt, false, r.status, r.error_message(), "", {}});
   } else {
-    json body = json::parse(r.body, nullptr, false);
-    if (!body.is_object() || !body.contains("results") || !body["results"].is_array()) {
+    simdjson::dom::object body;
+    simdjson::dom::array results;
+    if (parser_.parse(r.body).get_object().get(body) != simdjson::SUCCESS ||
+        body["results"].get_array().get(results) != simdjson::SUCCESS) {
       log_error("relay: central's answer to an upload is not protocol v1; the applications stay queued");
       return Step::Failed;
     }
     std::map<std::int64_t, const RelayEntry*> by_seq;
     for (const auto& e : entries) by_seq[e.seq] = &e;
-    for (const auto& result : body["results"]) {
-      const std::int64_t seq = result.value("seq", std::int64_t{0});
-      const int status = result.value("status", 0);
+    for (simdjson::dom::element item : results) {
+      simdjson::dom::object result;
+      if (item.get_object().get(result) != simdjson::SUCCESS) break;  // sent again later
+      const std::int64_t seq = int_of(result, "seq");
+      const int status = static_cast<int>(int_of(result, "status"));
       auto it = by_seq.find(seq);
       if (it == by_seq.end() || status >= 500 || status == 0) break;  // sent again later
+      simdjson::dom::object b;
+      const bool has_body = result["body"].get_object().get(b) == simdjson::SUCCESS;
       if (status < 300) {
         Centre::RelayAnswer a{seq, it->second->receipt, true, status, "", "", {}};
         // The application as central filed it: the centre takes its status now (see relay_answered).
-        auto b = result.find("body");
-        if (b != result.end() && b->is_object() && b->contains("application")) {
+        simdjson::dom::element application;
+        if (has_body && b["application"].get(application) == simdjson::SUCCESS) {
           std::string receipt, central_status;
           std::vector<ApplicationHistoryEntry> history;
-          if (central_application((*b)["application"], receipt, central_status, history) && receipt == a.receipt) {
+          if (central_application(application, receipt, central_status, history) && receipt == a.receipt) {
             a.central_status = std::move(central_status);
             a.central_history = std::move(history);
           }
@@ -180,10 +201,10 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
         answers.push_back(std::move(a));
       } else {
         std::string code, message;
-        if (result.contains("body") && result["body"].is_object() && result["body"].contains("error")) {
-          const json& err = result["body"]["error"];
-          code = err.value("code", "");
-          message = err.value("message", "");
+        simdjson::dom::object err;
+        if (has_body && b["error"].get_object().get(err) == simdjson::SUCCESS) {
+          code = text_of(err, "code");
+          message = text_of(err, "message");
         }
         // The receipt and the code only: the message may quote what the citizen typed.
         log_error("relay: central refused application " + it->second->receipt + " (status " + std::to_string(status) +
@@ -230,21 +251,29 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
               "); trying again later");
     return Step::Failed;
   }
-  json body = json::parse(r.body, nullptr, false);
-  if (!body.is_object() || !body.contains("cursor") || !body["cursor"].is_string() || !body.contains("changes") ||
-      !body["changes"].is_array()) {
+  simdjson::dom::object body;
+  std::string_view next_text;
+  simdjson::dom::array changes;
+  if (pull_parser_.parse(r.body).get_object().get(body) != simdjson::SUCCESS ||
+      body["cursor"].get_string().get(next_text) != simdjson::SUCCESS ||
+      body["changes"].get_array().get(changes) != simdjson::SUCCESS) {
     log_error("relay: central's changes are not protocol v1; trying again later");
     return Step::Failed;
   }
   std::vector<Centre::UpstreamStatus> statuses;
-  for (const auto& change : body["changes"]) {
-    if (change.value("type", "") != "application.status" || !change.contains("application")) continue;
+  for (simdjson::dom::element item : changes) {
+    simdjson::dom::object change;
+    if (item.get_object().get(change) != simdjson::SUCCESS) continue;
+    simdjson::dom::element application;
+    if (text_of(change, "type") != "application.status" || change["application"].get(application) != simdjson::SUCCESS)
+      continue;
     Centre::UpstreamStatus u;
-    if (!central_application(change["application"], u.receipt, u.status, u.history)) continue;
+    if (!central_application(application, u.receipt, u.status, u.history)) continue;
     statuses.push_back(std::move(u));
   }
-  const std::string next = body["cursor"].get<std::string>();
-  const bool more = body.value("more", false);
+  const std::string next(next_text);
+  bool more = false;
+  if (body["more"].get_bool().get(more) != simdjson::SUCCESS) more = false;
   if (statuses.empty() && next == cursor) return Step::Idle;
   Response stored = wait_for([&](Respond done) { centre_.apply_upstream(std::move(statuses), next, std::move(done)); });
   if (stored.status >= 300) return Step::Failed;

@@ -328,6 +328,45 @@ CREATE INDEX number_leases_by_day ON number_leases(business_day, id);
 ALTER TABLE enrollment_codes ADD COLUMN cancelled_ms INTEGER;
 UPDATE enrollment_codes SET cancelled_ms = used_ms, used_ms = NULL WHERE used_ms IS NOT NULL AND device_id = '';
 )sql",
+      // 7: the relay outbox split in two. Until now one row per application held the filing and its
+      // state; marking it sent rewrote the whole row (the filing again) and two index entries (the
+      // UNIQUE receipt and (state, seq)). Now relay_queue holds the filings still to send (no index
+      // but the seq), and an answered one moves to relay_done, a short row appended at its end; the
+      // filing is deleted with its queue row. The receipt stays unique through applications (the
+      // filing and its queue row are one transaction). relay_outbox remains as a view of both. The
+      // change log's scope index keeps only scoped rows (central's).
+      R"sql(
+CREATE TABLE relay_queue (
+  seq         INTEGER PRIMARY KEY,
+  receipt     TEXT NOT NULL,
+  origin      TEXT NOT NULL,
+  hlc         TEXT NOT NULL,
+  received_ms INTEGER NOT NULL,
+  body        TEXT NOT NULL
+);
+CREATE TABLE relay_done (
+  seq           INTEGER PRIMARY KEY,
+  receipt       TEXT NOT NULL,
+  state         TEXT NOT NULL CHECK (state IN ('sent', 'refused')),
+  answer_status INTEGER NOT NULL,
+  answer        TEXT NOT NULL DEFAULT '',
+  done_ms       INTEGER
+);
+INSERT INTO relay_queue(seq, receipt, origin, hlc, received_ms, body)
+  SELECT seq, receipt, origin, hlc, received_ms, body FROM relay_outbox WHERE state = 'pending';
+INSERT INTO relay_done(seq, receipt, state, answer_status, answer, done_ms)
+  SELECT seq, receipt, state, answer_status, answer, done_ms FROM relay_outbox WHERE state <> 'pending';
+DROP TABLE relay_outbox;
+CREATE VIEW relay_outbox(seq, receipt, origin, hlc, received_ms, body, state, answer_status, answer, done_ms) AS
+  SELECT seq, receipt, origin, hlc, received_ms, body, 'pending', 0, '', NULL FROM relay_queue
+  UNION ALL
+  SELECT seq, receipt, '', '', 0, '', state, answer_status, answer, done_ms FROM relay_done;
+
+-- Only central reads the change log by scope (a centre's applications), and only central's rows
+-- have one: a centre node no longer keeps an index entry of every change it writes.
+DROP INDEX changes_by_scope;
+CREATE INDEX changes_by_scope ON changes(scope, seq) WHERE scope <> '';
+)sql",
   };
   return migrations;
 }
@@ -748,6 +787,12 @@ void Repository::insert_application(const ApplicationRecord& a) {
   st->bind(19, a.department).run();
 }
 
+void Repository::add_application_history(const std::string& receipt, int n, const ApplicationHistoryEntry& h) {
+  Use st(
+      stmt("INSERT INTO application_history(receipt, n, status, at_ms, note, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  st->bind(1, receipt).bind(2, n).bind(3, h.status).bind(4, h.at_ms).bind(5, h.note).bind(6, h.actor).run();
+}
+
 void Repository::add_application_history(const std::string& receipt, const ApplicationHistoryEntry& h) {
   Use st(
       stmt("INSERT INTO application_history(receipt, n, status, at_ms, note, actor) "
@@ -783,6 +828,27 @@ std::optional<ApplicationRecord> Repository::application(const std::string& rece
   a.centre = st->text(17);
   a.department = st->text(18);
   return a;
+}
+
+bool Repository::application_exists(const std::string& receipt) {
+  Use st(stmt("SELECT 1 FROM applications WHERE receipt = ?1"));
+  st->bind(1, receipt);
+  return st->step();
+}
+
+std::vector<std::string> Repository::stored_receipts(const std::vector<std::string>& receipts) {
+  std::vector<std::string> out;
+  if (receipts.empty()) return out;
+  std::string set = "[";
+  for (std::size_t i = 0; i < receipts.size(); ++i) {
+    if (i > 0) set += ',';
+    append_json_string(set, receipts[i]);
+  }
+  set += ']';
+  Use st(stmt("SELECT receipt FROM applications WHERE receipt IN (SELECT value FROM json_each(?1))"));
+  st->bind(1, set);
+  while (st->step()) out.push_back(st->text(0));
+  return out;
 }
 
 std::vector<ApplicationHistoryEntry> Repository::application_history(const std::string& receipt) {
@@ -860,8 +926,8 @@ void Repository::upsert_change(const ChangeRecord& c) {
 std::vector<ChangeRecord> Repository::scoped_changes_after(const std::string& scope, std::int64_t after,
                                                            std::int64_t through, int limit) {
   Use st(
-      stmt("SELECT key, seq, type, body, scope FROM changes WHERE scope = ?1 AND seq > ?2 AND seq <= ?3 "
-           "ORDER BY seq LIMIT ?4"));
+      stmt("SELECT key, seq, type, body, scope FROM changes WHERE scope = ?1 AND scope <> '' AND seq > ?2 "
+           "AND seq <= ?3 ORDER BY seq LIMIT ?4"));
   st->bind(1, scope).bind(2, after).bind(3, through).bind(4, limit);
   std::vector<ChangeRecord> out;
   while (st->step()) out.push_back(ChangeRecord{st->text(0), st->int64(1), st->text(2), st->text(3), st->text(4)});
@@ -869,19 +935,67 @@ std::vector<ChangeRecord> Repository::scoped_changes_after(const std::string& sc
 }
 
 void Repository::insert_relay(const RelayEntry& r) {
-  Use st(stmt("INSERT INTO relay_outbox(receipt, origin, hlc, received_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  // The next seq after every one given, sent or not: a seq is central's idempotency key, never
+  // reused (both maxima are one step down the right edge of their tables).
+  Use st(
+      stmt("INSERT INTO relay_queue(seq, receipt, origin, hlc, received_ms, body) VALUES ("
+           "MAX(COALESCE((SELECT MAX(seq) FROM relay_queue), 0), COALESCE((SELECT MAX(seq) FROM relay_done), 0)) + 1, "
+           "?1, ?2, ?3, ?4, ?5)"));
   st->bind(1, r.receipt).bind(2, r.origin).bind(3, r.hlc).bind(4, r.received_ms).bind(5, r.body).run();
 }
 
+std::string relay_filing_body(const std::string& receipt, const std::string& service, const std::string& language,
+                              const std::string& channel, const std::string& token, const std::string& filed_on,
+                              const std::string& due_on, std::int64_t fee_minor, const std::string& fields_json,
+                              const std::string& documents_json) {
+  std::string out;
+  out.reserve(160 + receipt.size() + service.size() + fields_json.size() + documents_json.size());
+  out += "{\"channel\":";
+  append_json_string(out, channel);
+  out += ",\"documents\":";
+  out += documents_json;
+  out += ",\"due_on\":";
+  append_json_string(out, due_on);
+  out += ",\"fee_minor\":";
+  out += std::to_string(fee_minor);
+  out += ",\"fields\":";
+  out += fields_json;
+  out += ",\"filed_on\":";
+  append_json_string(out, filed_on);
+  out += ",\"language\":";
+  append_json_string(out, language);
+  out += ",\"receipt\":";
+  append_json_string(out, receipt);
+  out += ",\"service\":";
+  append_json_string(out, service);
+  if (!token.empty()) {
+    out += ",\"token\":";
+    append_json_string(out, token);
+  }
+  out += '}';
+  return out;
+}
+
 std::vector<RelayEntry> Repository::relay_pending(int limit) {
+  // A queued filing without its own body (every one since migration 7) is sent as the centre
+  // stored it: written from its applications row, the same text at every send.
   Use st(
-      stmt("SELECT seq, receipt, origin, hlc, received_ms, body, state, answer_status, answer FROM relay_outbox "
-           "WHERE state = 'pending' ORDER BY seq LIMIT ?1"));
+      stmt("SELECT q.seq, q.receipt, q.origin, q.hlc, q.received_ms, q.body, a.receipt, a.service, a.language, "
+           "a.channel, a.token_id, a.filed_on, a.due_on, a.fee_minor, a.fields, a.documents "
+           "FROM relay_queue q LEFT JOIN applications a ON a.receipt = q.receipt ORDER BY q.seq LIMIT ?1"));
   st->bind(1, limit);
   std::vector<RelayEntry> out;
   while (st->step()) {
-    out.push_back(RelayEntry{st->int64(0), st->text(1), st->text(2), st->text(3), st->int64(4), st->text(5),
-                             st->text(6), static_cast<int>(st->int64(7)), st->text(8)});
+    RelayEntry e{st->int64(0), st->text(1), st->text(2), st->text(3), st->int64(4), st->text(5), "pending", 0, ""};
+    if (e.body.empty()) {
+      if (st->is_null(6)) {
+        throw store::DbError(SQLITE_CORRUPT, "relay entry " + std::to_string(e.seq) + " (" + e.receipt +
+                                                 ") has no body and its application is not stored");
+      }
+      e.body = relay_filing_body(e.receipt, st->text(7), st->text(8), st->text(9), st->text(10), st->text(11),
+                                 st->text(12), st->int64(13), st->text(14), st->text(15));
+    }
+    out.push_back(std::move(e));
   }
   return out;
 }
@@ -895,11 +1009,26 @@ int Repository::mark_relay(const std::vector<std::int64_t>& seqs, const std::str
     set += std::to_string(seqs[i]);
   }
   set += ']';
-  Use st(
-      stmt("UPDATE relay_outbox SET state = ?2, answer_status = ?3, answer = ?4, done_ms = ?5 "
-           "WHERE seq IN (SELECT value FROM json_each(?1)) AND state = 'pending'"));
-  st->bind(1, set).bind(2, state).bind(3, answer_status).bind(4, answer).bind(5, at_ms).run();
-  return db_.changes();
+  // Both statements or neither (a savepoint nests in the writer's transaction).
+  db_.exec("SAVEPOINT mark_relay");
+  try {
+    {
+      Use st(
+          stmt("INSERT INTO relay_done(seq, receipt, state, answer_status, answer, done_ms) "
+               "SELECT seq, receipt, ?2, ?3, ?4, ?5 FROM relay_queue WHERE seq IN (SELECT value FROM json_each(?1)) "
+               "ORDER BY seq"));
+      st->bind(1, set).bind(2, state).bind(3, answer_status).bind(4, answer).bind(5, at_ms).run();
+    }
+    Use st(stmt("DELETE FROM relay_queue WHERE seq IN (SELECT value FROM json_each(?1))"));
+    st->bind(1, set).run();
+    const int moved = db_.changes();
+    db_.exec("RELEASE mark_relay");
+    return moved;
+  } catch (...) {
+    db_.exec("ROLLBACK TO mark_relay");
+    db_.exec("RELEASE mark_relay");
+    throw;
+  }
 }
 
 void Repository::insert_lease(const domain::NumberLease& l) {
@@ -931,7 +1060,8 @@ std::vector<domain::NumberLease> Repository::leases_of_day(const std::string& bu
 }
 
 RelayCounts Repository::relay_counts() {
-  Use st(stmt("SELECT state, COUNT(*) FROM relay_outbox GROUP BY state"));
+  Use st(stmt(
+      "SELECT 'pending', COUNT(*) FROM relay_queue UNION ALL SELECT state, COUNT(*) FROM relay_done GROUP BY state"));
   RelayCounts c;
   while (st->step()) {
     const std::string state = st->text(0);

@@ -73,6 +73,37 @@ TEST(CheckFiling, StoresNormalisedValuesAndNoPersonalDataInThePublicStatus) {
   EXPECT_NE(status.find("+05:30"), std::string::npos);
 }
 
+// The relay sends central each filing written from what the centre stored (no copy of the
+// terminal's body): central's check takes it as the centre took the terminal's, to the same record.
+TEST(CheckFiling, TheFilingWrittenFromTheStoredRecordChecksToTheSameRecord) {
+  auto cat = demo_catalogue();
+  json sent = filing(*cat, "LDH01-K1-000001");
+  sent["token"] = "A-001";
+  auto checked = check_filing(*cat, sent.dump(), "K1", DeviceKind::Kiosk);
+  ASSERT_TRUE(checked.ok()) << checked.error().body;
+  const ApplicationRecord& a = checked.value();
+  const std::string body = relay_filing_body(a.receipt, a.service, a.language, a.channel, a.token, a.filed_on, a.due_on,
+                                             a.fee_minor, a.fields_json, a.documents_json);
+  auto again = check_filing(*cat, body, "K1", DeviceKind::Kiosk);
+  ASSERT_TRUE(again.ok()) << again.error().body << "\n" << body;
+  const ApplicationRecord& b = again.value();
+  EXPECT_EQ(b.receipt, a.receipt);
+  EXPECT_EQ(b.service, a.service);
+  EXPECT_EQ(b.language, a.language);
+  EXPECT_EQ(b.channel, a.channel);
+  EXPECT_EQ(b.token, "A-001");
+  EXPECT_EQ(b.filed_on, a.filed_on);
+  EXPECT_EQ(b.due_on, a.due_on);
+  EXPECT_EQ(b.fee_minor, a.fee_minor);
+  EXPECT_EQ(b.fields_json, a.fields_json);
+  EXPECT_EQ(b.documents_json, a.documents_json);
+  // The same stored record gives the same text every time (central's key fingerprints it).
+  EXPECT_EQ(relay_filing_body(b.receipt, b.service, b.language, b.channel, b.token, b.filed_on, b.due_on, b.fee_minor,
+                              b.fields_json, b.documents_json),
+            body);
+  EXPECT_TRUE(json::accept(body));
+}
+
 TEST(CheckFiling, RefusesWhatDoesNotFitWithACodeAndTheField) {
   auto cat = demo_catalogue();
   auto refuse = [&](json body, DeviceKind kind, int status, const std::string& code) {
@@ -534,6 +565,37 @@ TEST_F(RelayedStatuses, AnAnswerWithWithDepartmentGivesTheHistoryOfForwardedThen
   ASSERT_EQ(after["history"].size(), 4u);
   EXPECT_EQ(after["history"][3]["note"], "Collect at counter 2");
   EXPECT_GT(change(2)->seq, change_after_answer);
+}
+
+// The pull takes an application as the relay's answer left it as current without reading it; an
+// officer's decision in the pull's first page after the answer (a status and an entry past what the
+// answer brought) is applied all the same, as the next history entry, and the page after that
+// (the same status again) writes nothing.
+TEST_F(RelayedStatuses, ThePullsFirstPageAfterAnAnswerStillAppliesCentralsNews) {
+  file(8);
+  file(9);
+  const std::int64_t at_central = received_ms() + 700;
+  clock->advance(std::chrono::seconds(1));
+  ASSERT_EQ(answered({sent(8, true, received_ms(), at_central), sent(9, true, received_ms(), at_central)}).status, 200);
+  const std::int64_t change_9 = change(9)->seq;
+  auto approved = central_history(received_ms(), at_central);
+  approved.push_back({"approved", at_central + 100, "Bring the original", kCentralNode});
+  ASSERT_EQ(pulled({{receipt(8), "approved", approved},
+                    {receipt(9), "with_department", central_history(received_ms(), at_central)}},
+                   "11")
+                .body,
+            R"({"applied":1})");
+  json eight = json::parse(call("GET", "/api/v1/applications/" + receipt(8), "K2").body)["application"];
+  EXPECT_EQ(eight["status"], "approved");
+  ASSERT_EQ(eight["history"].size(), 4u);
+  EXPECT_EQ(eight["history"][3]["note"], "Bring the original");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM application_history WHERE receipt = '" + receipt(8) +
+                  "' AND n = 4 AND status = 'approved'"),
+            1);
+  EXPECT_EQ(change(9)->seq, change_9);
+  // Pulled again (the next page holds it again): no news, nothing written.
+  ASSERT_EQ(pulled({{receipt(8), "approved", approved}}, "12").body, R"({"applied":0})");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM application_history WHERE receipt = '" + receipt(8) + "'"), 4);
 }
 
 // Central's news may come down before its answer to the batch: the answer then changes no status

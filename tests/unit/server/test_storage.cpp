@@ -1,6 +1,7 @@
 // The server's schema, migrations and repository statements on real SQLite files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "guichet/server/storage.hpp"
@@ -323,6 +324,30 @@ ApplicationRecord sample_application(const std::string& receipt) {
   return a;
 }
 
+// A receipt is known from its index alone; history entries written with their number read back in
+// that order, and a number given twice is refused (two writers never both append the same entry).
+TEST_F(StorageTest, ReceiptsAreKnownAndNumberedHistoryKeepsItsKey) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  repo.insert_application(sample_application("LDH01-K1-000001"));
+  EXPECT_TRUE(repo.application_exists("LDH01-K1-000001"));
+  EXPECT_FALSE(repo.application_exists("LDH01-K1-000002"));
+  repo.insert_application(sample_application("LDH01-K1-000003"));
+  auto stored = repo.stored_receipts({"LDH01-K1-000003", "LDH01-K1-000002", "LDH01-K1-000001"});
+  std::sort(stored.begin(), stored.end());
+  EXPECT_EQ(stored, (std::vector<std::string>{"LDH01-K1-000001", "LDH01-K1-000003"}));
+  EXPECT_TRUE(repo.stored_receipts({}).empty());
+  repo.add_application_history("LDH01-K1-000001", 1, {"received", 1000, "", "K1"});
+  repo.add_application_history("LDH01-K1-000001", 2, {"forwarded", 2000, "", "LDH01"});
+  repo.add_application_history("LDH01-K1-000001", {"with_department", 3000, "", "central"});  // counted: 3
+  EXPECT_THROW(repo.add_application_history("LDH01-K1-000001", 2, {"approved", 4000, "", "central"}), store::DbError);
+  auto history = repo.application_history("LDH01-K1-000001");
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].status, "received");
+  EXPECT_EQ(history[1].status, "forwarded");
+  EXPECT_EQ(history[2].status, "with_department");
+}
+
 TEST_F(StorageTest, ApplicationStatesOfASetComeWithTheirHistoryInOrderAndWithoutTheForm) {
   store::Db db = open_database(path);
   Repository repo(db);
@@ -380,6 +405,120 @@ TEST_F(StorageTest, RelayEntriesAreMarkedAsASetOnlyWhilePending) {
   EXPECT_EQ(counts.pending, 1);
   EXPECT_EQ(counts.sent, 2);
   EXPECT_EQ(counts.refused, 1);
+}
+
+// Migration 7: a file of version 6 held the relay outbox as one table, sent rows keeping their
+// filing. Opening it keeps the pending filings queued (same seq, same body), the answered ones as
+// they were answered (the filing dropped), the view relay_outbox shows all of them, and the next
+// seq follows the highest ever given, also when that one was answered (central's key).
+TEST_F(StorageTest, RelayOutboxOfAVersion6FileIsSplitIntoQueueAndDone) {
+  {
+    store::Db old(path, store::OpenOptions{});
+    const auto& all = schema_migrations();
+    ASSERT_GE(all.size(), 7u);
+    old.migrate(std::vector<std::string>(all.begin(), all.begin() + 6));
+    ASSERT_EQ(old.schema_version(), 6);
+    old.exec(
+        "INSERT INTO relay_outbox(seq, receipt, origin, hlc, received_ms, body, state, answer_status, answer, "
+        "done_ms) VALUES "
+        "(1, 'LDH01-K1-000001', 'K1', 'h1', 1000, '{\"a\":1}', 'sent', 201, '', 1500),"
+        "(2, 'LDH01-K1-000002', 'K1', 'h2', 2000, '{\"a\":2}', 'pending', 0, '', NULL),"
+        "(3, 'LDH01-K2-000001', 'K2', 'h3', 3000, '{\"a\":3}', 'refused', 422, 'no such service', 3500),"
+        "(4, 'LDH01-K1-000003', 'K1', 'h4', 4000, '{\"a\":4}', 'pending', 0, '', NULL),"
+        "(5, 'LDH01-K2-000002', 'K2', 'h5', 5000, '{\"a\":5}', 'sent', 201, '', 5500)");
+  }
+  store::Db db = open_database(path);
+  EXPECT_EQ(db.schema_version(), static_cast<int>(schema_migrations().size()));
+  Repository repo(db);
+  auto pending = repo.relay_pending(10);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].seq, 2);
+  EXPECT_EQ(pending[0].receipt, "LDH01-K1-000002");
+  EXPECT_EQ(pending[0].origin, "K1");
+  EXPECT_EQ(pending[0].hlc, "h2");
+  EXPECT_EQ(pending[0].received_ms, 2000);
+  EXPECT_EQ(pending[0].body, "{\"a\":2}");
+  EXPECT_EQ(pending[1].seq, 4);
+  auto counts = repo.relay_counts();
+  EXPECT_EQ(counts.pending, 2);
+  EXPECT_EQ(counts.sent, 2);
+  EXPECT_EQ(counts.refused, 1);
+  {
+    auto st = db.prepare("SELECT state, answer_status, answer, done_ms FROM relay_outbox WHERE seq = 3");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.text(0), "refused");
+    EXPECT_EQ(st.int64(1), 422);
+    EXPECT_EQ(st.text(2), "no such service");
+    EXPECT_EQ(st.int64(3), 3500);
+  }
+  {
+    auto st = db.prepare("SELECT COUNT(*) FROM relay_outbox");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.int64(0), 5);
+  }
+  // Seq 5 was answered: the next filing is 6, not 5 again (nor 4 + 1 = 5).
+  repo.insert_relay(RelayEntry{0, "LDH01-K1-000004", "K1", "h6", 6000, "{}", "pending", 0, ""});
+  pending = repo.relay_pending(10);
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[2].seq, 6);
+  // Answered, the queue drains; the next seq still follows the highest ever given.
+  EXPECT_EQ(repo.mark_relay({2, 4, 6}, "sent", 201, "", 7000), 3);
+  EXPECT_TRUE(repo.relay_pending(10).empty());
+  repo.insert_relay(RelayEntry{0, "LDH01-K1-000005", "K1", "h7", 8000, "{}", "pending", 0, ""});
+  pending = repo.relay_pending(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].seq, 7);
+  counts = repo.relay_counts();
+  EXPECT_EQ(counts.pending, 1);
+  EXPECT_EQ(counts.sent, 5);
+  EXPECT_EQ(counts.refused, 1);
+
+  // The change log's scope index holds only scoped rows, and a centre's read still uses it.
+  repo.upsert_change(ChangeRecord{"application:LDH01-K1-000001", 1, "application.status", "{}", ""});
+  repo.upsert_change(ChangeRecord{"application:LDH01-K1-000002", 2, "application.status", "{}", "LDH01"});
+  repo.upsert_change(ChangeRecord{"application:LDH01-K1-000003", 3, "application.status", "{}", "LDH01"});
+  auto scoped = repo.scoped_changes_after("LDH01", 0, 10, 10);
+  ASSERT_EQ(scoped.size(), 2u);
+  EXPECT_EQ(scoped[0].seq, 2);
+  EXPECT_EQ(scoped[1].seq, 3);
+  EXPECT_TRUE(repo.scoped_changes_after("", 0, 10, 10).empty());
+  {
+    auto st = db.prepare("SELECT COUNT(*) FROM changes INDEXED BY changes_by_scope WHERE scope <> ''");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.int64(0), 2);
+  }
+  auto plan = db.prepare(
+      "EXPLAIN QUERY PLAN SELECT key, seq, type, body, scope FROM changes WHERE scope = ?1 AND scope <> '' "
+      "AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4");
+  std::string details;
+  while (plan.step()) details += plan.text(3) + "\n";
+  EXPECT_NE(details.find("changes_by_scope"), std::string::npos) << details;
+}
+
+// A filing queued without a copy of its body is read back written from its applications row; one
+// queued with a body (an older file's) keeps it.
+TEST_F(StorageTest, AQueuedFilingWithoutABodyIsWrittenFromItsApplication) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  const ApplicationRecord a = sample_application("LDH01-K1-000001");
+  repo.insert_application(a);
+  repo.insert_relay(RelayEntry{0, a.receipt, "K1", "hlc", 1'795'000'000'000, "", "pending", 0, ""});
+  repo.insert_relay(
+      RelayEntry{0, "LDH01-K1-000002", "K1", "hlc", 1'795'000'000'001, "{\"as\":\"sent\"}", "pending", 0, ""});
+  auto pending = repo.relay_pending(10);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].body, relay_filing_body(a.receipt, a.service, a.language, a.channel, a.token, a.filed_on,
+                                               a.due_on, a.fee_minor, a.fields_json, a.documents_json));
+  EXPECT_NE(pending[0].body.find(a.fields_json), std::string::npos);
+  EXPECT_EQ(pending[1].body, "{\"as\":\"sent\"}");
+  // Without its application (never so: they are one transaction) the read says which entry.
+  repo.insert_relay(RelayEntry{0, "LDH01-K1-000003", "K1", "hlc", 1'795'000'000'002, "", "pending", 0, ""});
+  try {
+    repo.relay_pending(10);
+    ADD_FAILURE() << "read an entry without a body or an application";
+  } catch (const store::DbError& e) {
+    EXPECT_NE(std::string(e.what()).find("LDH01-K1-000003"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(StorageTest, ReadPoolReusesConnectionsAndSeesCommittedWrites) {

@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "guichet/domain/hlc.hpp"
@@ -113,6 +114,7 @@ struct Mutation {
     std::int64_t updated_ms = 0;
     std::string public_json;
     std::vector<ApplicationHistoryEntry> added;
+    int first_n = 0;  // the history number of added[0] (the entries before it are stored)
   };
   std::vector<StatusUpdate> status_updates;
   struct RelayMark {
@@ -220,7 +222,8 @@ class Centre {
   // POST /api/v1/applications, once the filing is checked (check_filing): refused with 409
   // receipt_taken when the receipt is stored or in flight under another request; otherwise stored
   // with its first status ("received") and its row in the change log, answered 201 when durable.
-  // `request_body` is what the terminal sent (relayed to central as is when relaying).
+  // `request_body` is what the terminal sent; no longer kept (the relay writes the filing for central
+  // from the stored row, Repository::relay_filing_body).
   void file_application(const WriteContext& context, ApplicationRecord record, std::string request_body, Respond done);
 
   // Many filings at once (a sync upload's applications). At the centre each as file_application
@@ -234,7 +237,7 @@ class Centre {
   struct Filing {
     WriteContext context;
     ApplicationRecord record;
-    std::string request_body;         // centre: relayed to central as is
+    std::string request_body;         // what the terminal sent (not kept: see file_application)
     std::int64_t received_ms = 0;     // central: when the centre node stored it
     std::optional<Response> refusal;  // central: refused by its check, answered (and kept) under the key
     Respond done;
@@ -349,13 +352,17 @@ class Centre {
                             std::vector<ApplicationHistoryEntry>& added);
   void stage_app(AppState state, Mutation& m);  // under mu_
   void release_apps(const std::vector<std::string>& receipts);
-  std::optional<Response> reserve_receipt(const std::string& receipt, Mutation& m);  // under mu_
+  // `stored`: the receipts of a batch found stored, read once for the batch under the same hold
+  // of mu_ (null: this receipt is looked up alone).
+  std::optional<Response> reserve_receipt(const std::string& receipt, Mutation& m,
+                                          const std::unordered_set<std::string>* stored);  // under mu_
   // The filing's rows and answer, staged in `m` (the op of file_application, and of each relayed filing in
   // file_applications).
-  std::optional<Response> stage_filing(const ApplicationRecord& record, const std::string& request_body,
-                                       domain::Instant now, Mutation& m);  // under mu_
+  std::optional<Response> stage_filing(const ApplicationRecord& record, domain::Instant now, Mutation& m,
+                                       const std::unordered_set<std::string>* stored = nullptr);  // under mu_
   std::optional<Response> stage_relayed(const ApplicationRecord& record, std::int64_t received_ms, domain::Instant now,
-                                        Mutation& m);  // under mu_
+                                        Mutation& m,
+                                        const std::unordered_set<std::string>* stored = nullptr);  // under mu_
   void wake_relay();
   void check_pin(AuthDevice device, std::string operator_id, std::string pin, std::string counter, Respond done);
 
@@ -378,6 +385,12 @@ class Centre {
   std::optional<domain::Queue> queue_;
   std::uint64_t next_seq_ = 0;
   std::unordered_map<std::string, AppState> apps_;
+  // Centre node: applications whose central status a relay answer applied, with that status and
+  // the length of the history it left, until the pull reads them from central: the pull finds
+  // them current without reading their state back. Dropped when the pull changes them or a batch
+  // fails; emptied when it grows past kCentralCurrentMax (the pull then reads, as before).
+  std::unordered_map<std::string, std::pair<std::string, std::size_t>> central_current_;
+  static constexpr std::size_t kCentralCurrentMax = 100000;
 
   // Sessions: guarded by sessions_mu_.
   mutable std::mutex sessions_mu_;

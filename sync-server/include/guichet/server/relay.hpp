@@ -5,6 +5,8 @@
 // normal: the queue stays on disk and both threads retry with capped backoff.
 #pragma once
 
+#include <simdjson.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -106,6 +108,10 @@ class Relay {
   // batch travels: at most one such write in flight, its rows left out of the next read.
   std::future<Response> marking_;
   std::set<std::int64_t> marking_seqs_;
+  // Readers of central's answers (upload thread) and change pages (pull thread), their buffers
+  // kept between requests.
+  simdjson::dom::parser parser_;
+  simdjson::dom::parser pull_parser_;
 };
 
 }  // namespace guichet::server

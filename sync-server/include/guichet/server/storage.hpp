@@ -167,6 +167,14 @@ struct SyncDeviceRecord {
   std::int64_t updated_ms = 0;
 };
 
+// A filing's body (POST /api/v1/applications) written from what the centre stored of it: keys in
+// order, the form and documents as stored (the checked, normalised values), the token when there
+// is one. What the relay sends central for the filings it queued without a copy.
+std::string relay_filing_body(const std::string& receipt, const std::string& service, const std::string& language,
+                              const std::string& channel, const std::string& token, const std::string& filed_on,
+                              const std::string& due_on, std::int64_t fee_minor, const std::string& fields_json,
+                              const std::string& documents_json);
+
 // Statements over one connection. Not thread-safe: one per connection, one thread at a time.
 class Repository {
  public:
@@ -234,8 +242,14 @@ class Repository {
 
   // applications
   void insert_application(const ApplicationRecord& a);
+  // Appended after the receipt's last entry (counted), or as entry `n` (1 for the first) when the
+  // caller knows the history: no count, and a second writer of the same n fails on the key.
   void add_application_history(const std::string& receipt, const ApplicationHistoryEntry& h);
+  void add_application_history(const std::string& receipt, int n, const ApplicationHistoryEntry& h);
   std::optional<ApplicationRecord> application(const std::string& receipt);
+  bool application_exists(const std::string& receipt);  // from the receipt's index alone
+  // Those of `receipts` that are stored, in one statement over the set.
+  std::vector<std::string> stored_receipts(const std::vector<std::string>& receipts);
   std::vector<ApplicationHistoryEntry> application_history(const std::string& receipt);
   // The status fields of the applications in `receipts` (receipt, service, filed_on, due_on,
   // status, created_ms, updated_ms, centre, department; not the form) with their history, read in
@@ -256,15 +270,20 @@ class Repository {
   std::vector<ChangeRecord> changes_after(std::int64_t after, std::int64_t through, int limit);
   std::optional<ChangeRecord> change(const std::string& key);
   std::int64_t last_change_seq();
-  // Changes of one scope (central: one centre's applications) with after < seq <= through.
+  // Changes of one scope (central: one centre's applications; never the empty scope) with
+  // after < seq <= through.
   std::vector<ChangeRecord> scoped_changes_after(const std::string& scope, std::int64_t after, std::int64_t through,
                                                  int limit);
 
-  // relay outbox (centre node)
+  // relay outbox (centre node): relay_queue holds what is to send, relay_done what central answered.
+  // r.seq is ignored: the next seq after every one ever given. An empty r.body (the centre's
+  // filings) stores no copy of the filing: relay_pending writes it from the applications row
+  // (relay_filing_body); a body given (rows of older files) is sent as it is.
   void insert_relay(const RelayEntry& r);
   std::vector<RelayEntry> relay_pending(int limit);
-  // Moves the pending entries `seqs` to `state` (sent or refused) with central's answer, in one
-  // statement over the set. Returns how many moved: entries not pending (already marked) are left.
+  // Moves the pending entries `seqs` to `state` (sent or refused) with central's answer, in two
+  // statements over the set (one savepoint). Returns how many moved: entries not pending (already
+  // marked) are left.
   int mark_relay(const std::vector<std::int64_t>& seqs, const std::string& state, int answer_status,
                  const std::string& answer, std::int64_t at_ms);
   RelayCounts relay_counts();
