@@ -1372,12 +1372,12 @@ void Api::file_application(Call& c) {
   auto filing = application_filing(device.value(), c.request, key, c.request.target, c.request.body);
   if (!filing) return c.done(filing.error());
   Centre::Filing& f = filing.value();
-  centre_.file_application(f.context, std::move(f.record), std::move(f.request_body), std::move(c.done));
+  centre_.file_application(f.context, std::move(f.record), std::move(c.done));
 }
 
 domain::Result<Centre::Filing, Response> Api::application_filing(const AuthDevice& device, const Request& auth,
                                                                  std::optional<std::string_view> key,
-                                                                 std::string_view target, std::string body) {
+                                                                 std::string_view target, const std::string& body) {
   if (!device_may_file(device.kind)) {
     return forbidden("only kiosks and counters file applications; device " + device.id + " is a " +
                      to_string(device.kind));
@@ -1400,7 +1400,6 @@ domain::Result<Centre::Filing, Response> Api::application_filing(const AuthDevic
   filing.record.operator_id = std::move(operator_id);
   if (idempotency) filing.record.idempotency_key = idempotency->key;
   filing.context = WriteContext{device.id, std::move(idempotency)};
-  filing.request_body = std::move(body);
   return filing;
 }
 
@@ -1572,7 +1571,7 @@ std::optional<Centre::Filing> Api::upload_filing(const AuthDevice& device, std::
     Request auth;
     if (!bearer.empty()) auth.headers.emplace_back("authorization", "Bearer " + bearer);
     const std::string key = device.id + ":" + std::to_string(seq);
-    auto filing = application_filing(device, auth, key, "/api/v1/applications", std::move(body));
+    auto filing = application_filing(device, auth, key, "/api/v1/applications", body);
     if (!filing) {
       done(filing.error());
       return std::nullopt;

@@ -1107,8 +1107,7 @@ void Centre::wake_relay() {
   if (wake) wake();
 }
 
-void Centre::file_application(const WriteContext& context, ApplicationRecord record, std::string /*request_body*/,
-                              Respond done) {
+void Centre::file_application(const WriteContext& context, ApplicationRecord record, Respond done) {
   mutate(
       context,
       [this, record = std::move(record)](domain::Queue&, domain::Instant now, Mutation& m) -> std::optional<Response> {

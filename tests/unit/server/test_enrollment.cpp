@@ -2,6 +2,7 @@
 // codes, and POST /api/v1/enroll and /api/v1/enrollment-codes through Api::handle_sync.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -553,14 +554,34 @@ TEST_F(Enrollment, CodesCancelledInAnOlderDatabaseStayCancelledAfterTheMigration
   stop();
   const std::int64_t at = wall_ms() + 1'000;
   {
-    // Back to the schema of version 5: migration 6 only added this column.
-    store::Db raw(db, store::OpenOptions{});
-    raw.exec("ALTER TABLE enrollment_codes DROP COLUMN cancelled_ms");
-    raw.exec("PRAGMA user_version = 5");
-    auto st =
-        raw.prepare("UPDATE enrollment_codes SET used_ms = ?1, device_id = '', nonce_hash = '' WHERE chosen_id = 'B6'");
-    st.bind(1, at).run();
-    ASSERT_EQ(raw.changes(), 1);
+    // A real version-5 file (the first five migrations) holding what this one holds, with a code
+    // cancelled the old way: used by no device.
+    const std::string older = db + ".v5";
+    {
+      store::Db v5(older, store::OpenOptions{});
+      const auto& all = schema_migrations();
+      v5.migrate(std::vector<std::string>(all.begin(), all.begin() + 5));
+      ASSERT_EQ(v5.schema_version(), 5);
+      v5.exec("PRAGMA foreign_keys = OFF");
+      v5.exec("ATTACH DATABASE '" + db + "' AS now");
+      std::vector<std::string> tables;
+      for (auto st = v5.prepare("SELECT name FROM main.sqlite_master WHERE type = 'table'"); st.step();)
+        tables.push_back(st.text(0));
+      for (const auto& table : tables) {
+        std::string columns;
+        for (auto st = v5.prepare("SELECT name FROM pragma_table_info('" + table + "')"); st.step();)
+          columns += (columns.empty() ? "" : ", ") + st.text(0);
+        v5.exec("INSERT INTO main." + table + "(" + columns + ") SELECT " + columns + " FROM now." + table);
+      }
+      v5.exec("DETACH DATABASE now");
+      auto st = v5.prepare(
+          "UPDATE enrollment_codes SET used_ms = ?1, device_id = '', nonce_hash = '' WHERE chosen_id = 'B6'");
+      st.bind(1, at).run();
+      ASSERT_EQ(v5.changes(), 1);
+    }
+    std::filesystem::remove(db + "-wal");
+    std::filesystem::remove(db + "-shm");
+    std::filesystem::rename(older, db);
   }
   start();  // opening the file migrates it
   EXPECT_EQ(count("PRAGMA user_version"), static_cast<std::int64_t>(schema_migrations().size()));

@@ -96,7 +96,7 @@ class Api {
   // refusal is the answer the route gives. Its `done` is left for the caller to set.
   domain::Result<Centre::Filing, Response> application_filing(const AuthDevice& device, const Request& auth,
                                                               std::optional<std::string_view> key,
-                                                              std::string_view target, std::string body);
+                                                              std::string_view target, const std::string& body);
   // Centre: one POST /api/v1/applications entry of `device`'s upload, checked by
   // application_filing; empty when it was refused (and answered through `done`).
   std::optional<Centre::Filing> upload_filing(const AuthDevice& device, std::int64_t seq, std::string body,

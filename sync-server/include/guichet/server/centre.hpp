@@ -222,9 +222,9 @@ class Centre {
   // POST /api/v1/applications, once the filing is checked (check_filing): refused with 409
   // receipt_taken when the receipt is stored or in flight under another request; otherwise stored
   // with its first status ("received") and its row in the change log, answered 201 when durable.
-  // `request_body` is what the terminal sent; no longer kept (the relay writes the filing for central
-  // from the stored row, Repository::relay_filing_body).
-  void file_application(const WriteContext& context, ApplicationRecord record, std::string request_body, Respond done);
+  // What the terminal sent is not kept as text: the relay writes the filing for central from the
+  // stored row (Repository::relay_filing_body).
+  void file_application(const WriteContext& context, ApplicationRecord record, Respond done);
 
   // Many filings at once (a sync upload's applications). At the centre each as file_application
   // would file it; at central (an application relayed by centre node record.centre, checked
@@ -237,7 +237,6 @@ class Centre {
   struct Filing {
     WriteContext context;
     ApplicationRecord record;
-    std::string request_body;         // what the terminal sent (not kept: see file_application)
     std::int64_t received_ms = 0;     // central: when the centre node stored it
     std::optional<Response> refusal;  // central: refused by its check, answered (and kept) under the key
     Respond done;
