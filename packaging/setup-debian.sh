@@ -9,7 +9,7 @@ PKGS=(
   # libraries named by the architecture
   libsdl2-dev libimgui-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libcups2-dev
   libusb-1.0-0-dev libzxing-dev zxing-cpp-tools libgtest-dev libgmock-dev
-  libboost1.81-dev nlohmann-json3-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev libsodium-dev
+  libboost1.81-dev nlohmann-json3-dev libsimdjson-dev libjemalloc-dev libtomlplusplus-dev libcli11-dev libsodium-dev
   libpng-dev libfreetype-dev
   # locale formats (numbers, money, dates per language) and the translations extractor
   libicu-dev gettext
