@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -9,6 +10,7 @@
 #include "guichet/domain/time.hpp"
 #include "guichet/server/log.hpp"
 #include "guichet/server/wire_json.hpp"
+#include "guichet/store/sqlite.hpp"
 
 namespace guichet::server {
 
@@ -102,21 +104,36 @@ bool Relay::wait(std::chrono::milliseconds d, bool upload) {
   return !stopping_;
 }
 
-Relay::Step Relay::upload_once(sync::ApiClient& client) {
-  std::vector<RelayEntry> entries;
-  {
-    auto conn = centre_.reads().acquire();
-    entries = conn->relay_pending(options_.batch_entries + static_cast<int>(marking_seqs_.size()));
+namespace {
+
+// The queued filings after `after_seq`, in seq order (the same rows and bodies as
+// Repository::relay_pending): the next batch, read while the current one is out.
+std::vector<RelayEntry> pending_after(Repository& repo, std::int64_t after_seq, int limit) {
+  auto st = repo.db().prepare(
+      "SELECT q.seq, q.receipt, q.origin, q.hlc, q.received_ms, q.body, a.receipt, a.service, a.language, "
+      "a.channel, a.token_id, a.filed_on, a.due_on, a.fee_minor, a.fields, a.documents "
+      "FROM relay_queue q LEFT JOIN applications a ON a.receipt = q.receipt WHERE q.seq > ?1 ORDER BY q.seq LIMIT ?2");
+  st.bind(1, after_seq);
+  st.bind(2, limit);
+  std::vector<RelayEntry> out;
+  while (st.step()) {
+    RelayEntry e{st.int64(0), st.text(1), st.text(2), st.text(3), st.int64(4), st.text(5), "pending", 0, ""};
+    if (e.body.empty()) {
+      if (st.is_null(6)) {
+        throw store::DbError(SQLITE_CORRUPT, "relay entry " + std::to_string(e.seq) + " (" + e.receipt +
+                                                 ") has no body and its application is not stored");
+      }
+      e.body = relay_filing_body(e.receipt, st.text(7), st.text(8), st.text(9), st.text(10), st.text(11), st.text(12),
+                                 st.int64(13), st.text(14), st.text(15));
+    }
+    out.push_back(std::move(e));
   }
-  // Rows whose answers are being stored are still pending on disk: not sent twice.
-  std::erase_if(entries, [this](const RelayEntry& e) { return marking_seqs_.count(e.seq) > 0; });
-  if (entries.size() > static_cast<std::size_t>(options_.batch_entries)) {
-    entries.resize(static_cast<std::size_t>(options_.batch_entries));
-  }
-  if (entries.empty()) {
-    if (!marking_.valid()) return Step::Idle;
-    return finish_marking() ? Step::Progress : Step::Failed;  // read again once they are stored
-  }
+  return out;
+}
+
+}  // namespace
+
+std::string Relay::batch_text(const std::vector<RelayEntry>& entries) {
   // Written as text (the same text the JSON tree of it prints, keys sorted): a catch-up sends
   // thousands of filings, and building a tree of each first costs more than sending it.
   std::string text = "{\"entries\":[";
@@ -138,6 +155,67 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
   text += "],\"protocol\":";
   text += std::to_string(sync::kProtocolVersion);
   text += '}';
+  return text;
+}
+
+Relay::Step Relay::upload_once(sync::ApiClient& client) {
+  Batch batch;
+  if (next_) {
+    // Read while the previous batch was out, and kept only when that batch was answered whole
+    // and this one is full: its rows come right after the previous batch's, nothing before
+    // them is pending, and no newer row could have joined it.
+    batch = std::move(*next_);
+    next_.reset();
+  } else {
+    {
+      auto conn = centre_.reads().acquire();
+      batch.entries = conn->relay_pending(options_.batch_entries + static_cast<int>(marking_seqs_.size()));
+    }
+    // Rows whose answers are being stored are still pending on disk: not sent twice.
+    std::erase_if(batch.entries, [this](const RelayEntry& e) { return marking_seqs_.count(e.seq) > 0; });
+    if (batch.entries.size() > static_cast<std::size_t>(options_.batch_entries)) {
+      batch.entries.resize(static_cast<std::size_t>(options_.batch_entries));
+    }
+    if (batch.entries.empty()) {
+      if (!marking_.valid()) return Step::Idle;
+      return finish_marking() ? Step::Progress : Step::Failed;  // read again once they are stored
+    }
+    batch.text = batch_text(batch.entries);
+  }
+  const std::vector<RelayEntry>& entries = batch.entries;
+  const std::string& text = batch.text;
+  // A full batch: more are likely queued. The next one (the rows after this one's last) is read
+  // and written on another thread while this one is out, so central gets it as soon as this
+  // one is answered instead of after the centre's read. One batch is on the wire at a time:
+  // central files them in seq order, and a resend after a failure starts from the oldest
+  // unanswered row.
+  std::future<Batch> prefetch;
+  const int limit = options_.batch_entries;
+  if (entries.size() == static_cast<std::size_t>(limit) && limit > 1) {
+    prefetch = std::async(std::launch::async, [this, after = entries.back().seq, limit] {
+      Batch next;
+      {
+        auto conn = centre_.reads().acquire();
+        next.entries = pending_after(*conn, after, limit);
+      }
+      if (next.entries.size() == static_cast<std::size_t>(limit)) next.text = batch_text(next.entries);
+      return next;
+    });
+  }
+  // Used only when this batch was answered whole (see above); otherwise dropped, read again.
+  auto take_prefetch = [&]() {
+    if (!prefetch.valid()) return;
+    try {
+      Batch next = prefetch.get();
+      const bool clear = std::none_of(next.entries.begin(), next.entries.end(),
+                                      [this](const RelayEntry& e) { return marking_seqs_.count(e.seq) > 0; });
+      if (clear && next.entries.size() == static_cast<std::size_t>(options_.batch_entries) && !next.text.empty()) {
+        next_ = std::move(next);
+      }
+    } catch (const std::exception& e) {
+      log_error(std::string("relay: reading the next batch: ") + e.what());
+    }
+  };
   sync::RequestOptions ro;
   ro.timeout = options_.request_timeout;
   ro.headers.push_back("X-Guichet-Protocol: " + std::to_string(sync::kProtocolVersion));
@@ -215,9 +293,13 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
     options_.batch_entries = std::max(options_.batch_entries, static_cast<int>(sync::kMaxUploadEntries));
   }
   if (answers.empty()) return Step::Failed;
+  if (answers.size() == entries.size()) take_prefetch();
   // The previous batch's answers first (one write at a time, in order), then these are stored
   // while the next batch is read and sent.
-  if (!finish_marking()) return Step::Failed;
+  if (!finish_marking()) {
+    next_.reset();
+    return Step::Failed;
+  }
   auto promise = std::make_shared<std::promise<Response>>();
   marking_ = promise->get_future();
   for (const auto& a : answers) marking_seqs_.insert(a.seq);

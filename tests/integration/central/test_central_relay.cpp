@@ -461,6 +461,47 @@ TEST_F(Central, RelayStoresEverythingOnceWhenAStalledWanPassesWhatItHeld) {
   wan_fails_while_a_batch_is_out(fault::Partition::Stall);
 }
 
+// More than one full batch queued: the relay reads and writes the next batch while one is out.
+// Central is killed (-9) with a batch stored there whose answer is still on the link and the next
+// one read: once central is back, everything is there once, filed in the centre's order.
+TEST_F(Central, BatchesReadAheadKeepOrderAndExactlyOnceAcrossAKillOfCentral) {
+  central_.start();
+  ASSERT_EQ(central_.stop(), 0);
+  fault::ProxyOptions po;
+  po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
+  fault::FaultProxy wan(po);
+  start_centre("http://127.0.0.1:" + std::to_string(wan.port()));
+  // Two full batches (500 entries each) and a part, queued while central is down.
+  constexpr int kFiled = 1100;
+  for (int n = 1; n <= kFiled; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
+  EXPECT_EQ(relay("pending"), kFiled);
+
+  // Central's answers take 1.5 s to come back (less than the link probes wait): the first batch is
+  // filed at central, its answer on the link and the next batch read, when central dies.
+  wan.delay(fault::Direction::Down, 1500, 0);
+  central_.start();
+  ASSERT_TRUE(eventually([&] { return central_.applications() >= 500; }, 20s)) << central_.applications();
+  central_.kill9();
+  EXPECT_EQ(relay("sent"), 0);  // no answer reached the centre
+  wan.pass();
+  central_.start();
+
+  ASSERT_TRUE(eventually([&] { return relay("sent") == kFiled; }, 60s)) << relay("sent") << " of " << kFiled << "\n"
+                                                                        << centre_->process().stderr_text();
+  EXPECT_EQ(relay("refused"), 0);
+  EXPECT_EQ(central_.applications(), kFiled);
+  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(DISTINCT receipt) FROM applications"), kFiled);
+  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM application_history WHERE status = 'with_department'"),
+            kFiled);
+  // The terminal's order at central: filed (rowid) in receipt order, each idempotency key once.
+  EXPECT_EQ(count_rows(central_.db(),
+                       "SELECT COUNT(*) FROM applications a JOIN applications b ON b.rowid > a.rowid "
+                       "WHERE b.receipt < a.receipt"),
+            0);
+  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM idempotency"), kFiled);
+  centre_histories_complete(kFiled);
+}
+
 TEST_F(Central, EveryApplicationReachesCentralOnceThroughOutagesAndKills) {
   // Central is down while the centre takes the first applications: they wait on disk.
   central_.start();

@@ -13,9 +13,11 @@
 #include <cstdint>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "guichet/server/centre.hpp"
 #include "guichet/sync/client.hpp"
@@ -86,6 +88,12 @@ class Relay {
                                   const std::string& path, const std::string& body, sync::RequestOptions ro,
                                   std::string& abandoned);
   void run_watch();
+  // One upload: the queued rows and the request's text.
+  struct Batch {
+    std::vector<RelayEntry> entries;
+    std::string text;
+  };
+  static std::string batch_text(const std::vector<RelayEntry>& entries);
   Step upload_once(sync::ApiClient& client);
   Step pull_once(sync::ApiClient& client);
   bool wait(std::chrono::milliseconds d, bool upload);  // false when stopping
@@ -108,6 +116,9 @@ class Relay {
   // batch travels: at most one such write in flight, its rows left out of the next read.
   std::future<Response> marking_;
   std::set<std::int64_t> marking_seqs_;
+  // Upload thread only: the batch after the one last answered whole, read and written while that
+  // one was out (see upload_once); empty when it must be read again.
+  std::optional<Batch> next_;
   // Readers of central's answers (upload thread) and change pages (pull thread), their buffers
   // kept between requests.
   simdjson::dom::parser parser_;
