@@ -104,35 +104,6 @@ bool Relay::wait(std::chrono::milliseconds d, bool upload) {
   return !stopping_;
 }
 
-namespace {
-
-// The queued filings after `after_seq`, in seq order (the same rows and bodies as
-// Repository::relay_pending): the next batch, read while the current one is out.
-std::vector<RelayEntry> pending_after(Repository& repo, std::int64_t after_seq, int limit) {
-  auto st = repo.db().prepare(
-      "SELECT q.seq, q.receipt, q.origin, q.hlc, q.received_ms, q.body, a.receipt, a.service, a.language, "
-      "a.channel, a.token_id, a.filed_on, a.due_on, a.fee_minor, a.fields, a.documents "
-      "FROM relay_queue q LEFT JOIN applications a ON a.receipt = q.receipt WHERE q.seq > ?1 ORDER BY q.seq LIMIT ?2");
-  st.bind(1, after_seq);
-  st.bind(2, limit);
-  std::vector<RelayEntry> out;
-  while (st.step()) {
-    RelayEntry e{st.int64(0), st.text(1), st.text(2), st.text(3), st.int64(4), st.text(5), "pending", 0, ""};
-    if (e.body.empty()) {
-      if (st.is_null(6)) {
-        throw store::DbError(SQLITE_CORRUPT, "relay entry " + std::to_string(e.seq) + " (" + e.receipt +
-                                                 ") has no body and its application is not stored");
-      }
-      e.body = relay_filing_body(e.receipt, st.text(7), st.text(8), st.text(9), st.text(10), st.text(11), st.text(12),
-                                 st.int64(13), st.text(14), st.text(15));
-    }
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string Relay::batch_text(const std::vector<RelayEntry>& entries) {
   // Written as text (the same text the JSON tree of it prints, keys sorted): a catch-up sends
   // thousands of filings, and building a tree of each first costs more than sending it.
@@ -196,7 +167,7 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
       Batch next;
       {
         auto conn = centre_.reads().acquire();
-        next.entries = pending_after(*conn, after, limit);
+        next.entries = conn->relay_pending(limit, after);
       }
       if (next.entries.size() == static_cast<std::size_t>(limit)) next.text = batch_text(next.entries);
       return next;

@@ -976,14 +976,16 @@ std::string relay_filing_body(const std::string& receipt, const std::string& ser
   return out;
 }
 
-std::vector<RelayEntry> Repository::relay_pending(int limit) {
+std::vector<RelayEntry> Repository::relay_pending(int limit, std::int64_t after_seq) {
   // A queued filing without its own body (every one since migration 7) is sent as the centre
   // stored it: written from its applications row, the same text at every send.
   Use st(
       stmt("SELECT q.seq, q.receipt, q.origin, q.hlc, q.received_ms, q.body, a.receipt, a.service, a.language, "
            "a.channel, a.token_id, a.filed_on, a.due_on, a.fee_minor, a.fields, a.documents "
-           "FROM relay_queue q LEFT JOIN applications a ON a.receipt = q.receipt ORDER BY q.seq LIMIT ?1"));
+           "FROM relay_queue q LEFT JOIN applications a ON a.receipt = q.receipt WHERE q.seq > ?2 ORDER BY q.seq "
+           "LIMIT ?1"));
   st->bind(1, limit);
+  st->bind(2, after_seq);
   std::vector<RelayEntry> out;
   while (st->step()) {
     RelayEntry e{st->int64(0), st->text(1), st->text(2), st->text(3), st->int64(4), st->text(5), "pending", 0, ""};

@@ -394,6 +394,12 @@ TEST_F(StorageTest, RelayEntriesAreMarkedAsASetOnlyWhilePending) {
   }
   auto pending = repo.relay_pending(10);
   ASSERT_EQ(pending.size(), 4u);
+  // The relay's read-ahead: the next ones after a seq, in order, as many as asked.
+  auto after = repo.relay_pending(2, pending[0].seq);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].seq, pending[1].seq);
+  EXPECT_EQ(after[1].seq, pending[2].seq);
+  EXPECT_TRUE(repo.relay_pending(10, pending[3].seq).empty());
   EXPECT_EQ(repo.mark_relay({pending[0].seq, pending[2].seq}, "sent", 201, "", 1'795'000'001'000), 2);
   // Already marked: left as they are, not counted again.
   EXPECT_EQ(repo.mark_relay({pending[0].seq, pending[3].seq}, "refused", 422, "no", 1'795'000'002'000), 1);

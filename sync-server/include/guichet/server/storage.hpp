@@ -280,7 +280,9 @@ class Repository {
   // filings) stores no copy of the filing: relay_pending writes it from the applications row
   // (relay_filing_body); a body given (rows of older files) is sent as it is.
   void insert_relay(const RelayEntry& r);
-  std::vector<RelayEntry> relay_pending(int limit);
+  // The first `limit` queued filings after seq `after_seq`, in seq order (the relay reads the next
+  // batch after the one it has out).
+  std::vector<RelayEntry> relay_pending(int limit, std::int64_t after_seq = 0);
   // Moves the pending entries `seqs` to `state` (sent or refused) with central's answer, in two
   // statements over the set (one savepoint). Returns how many moved: entries not pending (already
   // marked) are left.
