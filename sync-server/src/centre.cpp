@@ -1248,7 +1248,7 @@ void Centre::file_applications(std::vector<Filing> filings) {
                 for (const auto& h : a->more) repo.add_application_history(a->record.receipt, n++, h);
                 if (a->relay) repo.insert_relay(*a->relay);
               }
-              for (ChangeRecord c : s.mutation.changes) {
+              for (ChangeRecord& c : s.mutation.changes) {  // numbered in place, not copied
                 c.seq = ++change_seq_;
                 repo.upsert_change(c);
                 batch_change_max_ = c.seq;
