@@ -1591,20 +1591,20 @@ Centre::Filing Api::relayed_filing(const AuthDevice& centre_node, std::int64_t s
   filing.done = std::move(done);
   filing.received_ms = received_ms;
   // The key is the centre's, the terminal's and the relay's sequence: a resent batch is a replay.
-  const std::string key = centre_node.id + "/" + origin + ":" + std::to_string(seq);
+  std::string key = centre_node.id + "/" + origin + ":" + std::to_string(seq);
   filing.context = WriteContext{centre_node.id,
                                 IdempotencyKey{key, fingerprint({"POST /api/v1/applications\n", origin, "\n", body})}};
   const domain::Catalogue* catalogue = centre_.centre_catalogue(centre_node.id);
   auto checked = check_relayed_filing(*catalogue, body, origin);
   if (!checked) {
     // Refusals are answered under the key too, so a resent batch gets the same answer.
-    filing.refusal = checked.error();
+    filing.refusal = std::move(checked.error());
     return filing;
   }
   filing.record = std::move(checked.value());
   filing.record.device = origin;
   filing.record.centre = centre_node.id;
-  filing.record.idempotency_key = key;
+  filing.record.idempotency_key = std::move(key);
   const domain::Service* service = catalogue->service(filing.record.service);
   filing.record.department = service != nullptr ? service->department : std::string();
   return filing;

@@ -1116,29 +1116,37 @@ void Centre::file_application(const WriteContext& context, ApplicationRecord rec
       std::move(done));
 }
 
-std::optional<Response> Centre::stage_relayed(const ApplicationRecord& record, std::int64_t received_ms,
-                                              domain::Instant now, Mutation& m,
-                                              const std::unordered_set<std::string>* stored) {
-  const std::string receipt = record.receipt;
-  if (auto refused = reserve_receipt(receipt, m, stored)) return refused;
+std::optional<Response> Centre::stage_relayed(ApplicationRecord&& record, std::int64_t received_ms, domain::Instant now,
+                                              Mutation& m, const std::unordered_set<std::string>* stored) {
+  if (auto refused = reserve_receipt(record.receipt, m, stored)) return refused;
   const std::int64_t at = domain::to_unix_ms(now);
+  // The record is moved, not copied: the filing's rows and the state kept until they are written
+  // (stage_app) are its only copies; the public status is built once and moved into the answer.
   Mutation::ApplicationFiling filing;
-  filing.record = record;
-  filing.record.created_ms = at;
-  filing.record.updated_ms = at;
-  filing.record.status = "with_department";
-  filing.first = ApplicationHistoryEntry{"received", received_ms, "", record.device};
-  filing.more = {ApplicationHistoryEntry{"forwarded", at, "", record.centre},
-                 ApplicationHistoryEntry{"with_department", at, "", record.department}};
+  filing.record = std::move(record);
+  ApplicationRecord& r = filing.record;
+  r.created_ms = at;
+  r.updated_ms = at;
+  r.status = "with_department";
+  filing.first = ApplicationHistoryEntry{"received", received_ms, "", r.device};
+  filing.more = {ApplicationHistoryEntry{"forwarded", at, "", r.centre},
+                 ApplicationHistoryEntry{"with_department", at, "", r.department}};
   std::vector<ApplicationHistoryEntry> history{filing.first, filing.more[0], filing.more[1]};
-  filing.record.public_json = public_status_json(filing.record, history, utc_offset());
-  const std::string status = filing.record.public_json;
-  m.changes.push_back(ChangeRecord{"application:" + receipt, 0, "application.status",
-                                   "{\"type\":\"application.status\",\"application\":" + status + "}", record.centre});
-  stage_app(AppState{filing.record, std::move(history), 0}, m);
+  r.public_json = public_status_json(r, history, utc_offset());
+  std::string change = "{\"type\":\"application.status\",\"application\":";
+  change.reserve(change.size() + r.public_json.size() + 1);
+  change += r.public_json;
+  change += '}';
+  m.changes.push_back(ChangeRecord{"application:" + r.receipt, 0, "application.status", std::move(change), r.centre});
+  stage_app(AppState{r, std::move(history), 0}, m);
+  std::string status = r.public_json;
   m.application = std::move(filing);
-  m.respond = [status](const std::vector<std::string>&) {
-    return Response::json_text(201, "{\"application\":" + status + "}");
+  m.respond = [status = std::move(status)](const std::vector<std::string>&) {
+    std::string body = "{\"application\":";
+    body.reserve(body.size() + status.size() + 1);
+    body += status;
+    body += '}';
+    return Response::json_text(201, std::move(body));
   };
   return std::nullopt;
 }
@@ -1154,14 +1162,18 @@ void Centre::file_applications(std::vector<Filing> filings) {
   };
   // Replays and keys in flight first, outside the lock, as mutate() does: begin_idempotent may
   // answer at once, and an answer may start the next write (the upload's progress record).
-  std::vector<Filing> proceed;
-  proceed.reserve(filings.size());
-  for (auto& f : filings) {
+  // Those that proceed are kept in place, in order (no second vector of them).
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < filings.size(); ++i) {
+    Filing& f = filings[i];
     if (f.context.idempotency && begin_idempotent(f.context.device, *f.context.idempotency, f.done) == Begin::Handled) {
       continue;
     }
-    proceed.push_back(std::move(f));
+    if (kept != i) filings[kept] = std::move(f);
+    ++kept;
   }
+  filings.resize(kept, Filing{});
+  std::vector<Filing>& proceed = filings;
   if (proceed.empty()) return;
   auto staged = std::make_shared<std::vector<Staged>>();
   staged->reserve(proceed.size());
@@ -1193,32 +1205,35 @@ void Centre::file_applications(std::vector<Filing> filings) {
       known = nullptr;
     }
     for (auto& f : proceed) {
-      Staged s{std::move(f), Mutation{}, Response{}, std::nullopt};
+      // Staged in place (a filing's record and rows are moved once, not again into the vector);
+      // taken back out when it is answered now instead.
+      Staged& s = staged->emplace_back(std::move(f), Mutation{}, Response{}, std::nullopt);
       std::optional<Response> refusal = std::move(s.filing.refusal);
       try {
         if (!refusal) {
-          refusal = role_ == NodeRole::Central
-                        ? stage_relayed(s.filing.record, s.filing.received_ms, clock_->now(), s.mutation, known)
-                        : stage_filing(s.filing.record, clock_->now(), s.mutation, known);
+          refusal = role_ == NodeRole::Central ? stage_relayed(std::move(s.filing.record), s.filing.received_ms,
+                                                               clock_->now(), s.mutation, known)
+                                               : stage_filing(s.filing.record, clock_->now(), s.mutation, known);
         }
       } catch (const std::exception& e) {
         log_error(std::string("an operation failed unexpectedly: ") + e.what());
         now_answers.push_back(Now{std::move(s.filing),
                                   Response::error(500, "internal", "the centre server failed to carry out this action"),
                                   true});
+        staged->pop_back();
         continue;
       }
       if (refusal) {
         s.mutation = Mutation{};
         if (!s.filing.context.idempotency) {
           now_answers.push_back(Now{std::move(s.filing), std::move(*refusal), false});
+          staged->pop_back();
           continue;
         }
         s.response = std::move(*refusal);
       } else {
         s.response = s.mutation.respond({});
       }
-      staged->push_back(std::move(s));
     }
     if (!staged->empty()) {
       // Submitting under the lock keeps the writer's order equal to the order of the writes.
@@ -1233,7 +1248,7 @@ void Centre::file_applications(std::vector<Filing> filings) {
                 for (const auto& h : a->more) repo.add_application_history(a->record.receipt, n++, h);
                 if (a->relay) repo.insert_relay(*a->relay);
               }
-              for (ChangeRecord c : s.mutation.changes) {
+              for (ChangeRecord& c : s.mutation.changes) {  // numbered in place, not copied
                 c.seq = ++change_seq_;
                 repo.upsert_change(c);
                 batch_change_max_ = c.seq;

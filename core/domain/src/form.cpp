@@ -182,7 +182,7 @@ bool valid_email(const std::string& s) {
 class Checker {
  public:
   Checker(const FormField& field, const FormCheckOptions& options)
-      : f_(field), options_(options), label_(field.label.get("en").empty() ? field.id : field.label.get("en")) {}
+      : f_(field), options_(options), label_(label_of(field)) {}
 
   ValueCheck run(std::string_view raw) {
     ValueCheck out;
@@ -342,7 +342,13 @@ class Checker {
 
   const FormField& f_;
   const FormCheckOptions& options_;
-  std::string label_;
+  // The field's English label (its id when it has none), read once and not copied: every value
+  // of every filing is checked, and the label is only for messages.
+  static const std::string& label_of(const FormField& field) {
+    const std::string& en = field.label.get("en");
+    return en.empty() ? field.id : en;
+  }
+  const std::string& label_;
 };
 
 }  // namespace

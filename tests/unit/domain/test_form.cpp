@@ -302,6 +302,13 @@ TEST(FormCheck, LabelFallsBackToTheId) {
   f.id = "occupation";
   f.required = true;
   EXPECT_EQ(message(f, ""), "occupation is required.");
+  // The label is read once per check and kept by reference: an empty English label is the id,
+  // a label only in another language is that one (LocalizedText::get's fallback).
+  f.label.by_lang["en"] = "";
+  EXPECT_EQ(message(f, "  "), "occupation is required.");
+  f.label.by_lang.clear();
+  f.label.by_lang["pa"] = "Kitta";
+  EXPECT_EQ(message(f, ""), "Kitta is required.");
 }
 
 }  // namespace

@@ -359,7 +359,8 @@ class Centre {
   // file_applications).
   std::optional<Response> stage_filing(const ApplicationRecord& record, domain::Instant now, Mutation& m,
                                        const std::unordered_set<std::string>* stored = nullptr);  // under mu_
-  std::optional<Response> stage_relayed(const ApplicationRecord& record, std::int64_t received_ms, domain::Instant now,
+  // Central: takes the record (left as it was when the receipt is refused).
+  std::optional<Response> stage_relayed(ApplicationRecord&& record, std::int64_t received_ms, domain::Instant now,
                                         Mutation& m,
                                         const std::unordered_set<std::string>* stored = nullptr);  // under mu_
   void wake_relay();
