@@ -42,7 +42,11 @@ TEST(UploadWire, StringsAreEscapedAsTheJsonLibraryPrintsThem) {
       "",
       "plain",
       R"({"name":"Zoë \"Z\" O'Brien","path":"C:\\files"})",
-      std::string("tab\there, new\nline, cr\r, bs\b, ff\f, nul\0, unit\x1f, del\x7f", 58),
+      // Every control character the escaper names, and a NUL inside (the literal's own length).
+      []() {
+        static constexpr char text[] = "tab\there, new\nline, cr\r, bs\b, ff\f, nul\0, unit\x1f, del\x7f";
+        return std::string(text, sizeof text - 1);
+      }(),
       "UTF-8 stays as it is: é, 中文, 🙂",
       "\\\\\"\"",
   };
