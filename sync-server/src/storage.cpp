@@ -836,15 +836,24 @@ bool Repository::application_exists(const std::string& receipt) {
   return st->step();
 }
 
+namespace {
+// A set of receipts as one JSON array of strings, bound once and read with json_each(): the same
+// cached statement for any number of them.
+std::string json_text_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, items[i]);
+  }
+  out += ']';
+  return out;
+}
+}  // namespace
+
 std::vector<std::string> Repository::stored_receipts(const std::vector<std::string>& receipts) {
   std::vector<std::string> out;
   if (receipts.empty()) return out;
-  std::string set = "[";
-  for (std::size_t i = 0; i < receipts.size(); ++i) {
-    if (i > 0) set += ',';
-    append_json_string(set, receipts[i]);
-  }
-  set += ']';
+  const std::string set = json_text_array(receipts);
   Use st(stmt("SELECT receipt FROM applications WHERE receipt IN (SELECT value FROM json_each(?1))"));
   st->bind(1, set);
   while (st->step()) out.push_back(st->text(0));
@@ -862,13 +871,8 @@ std::vector<ApplicationHistoryEntry> Repository::application_history(const std::
 std::vector<Repository::ApplicationState> Repository::application_states(const std::vector<std::string>& receipts) {
   std::vector<ApplicationState> out;
   if (receipts.empty()) return out;
-  // The set as one JSON array bound once: the same two cached statements for any number.
-  std::string set = "[";
-  for (std::size_t i = 0; i < receipts.size(); ++i) {
-    if (i > 0) set += ',';
-    append_json_string(set, receipts[i]);
-  }
-  set += ']';
+  // The set bound once: the same two cached statements for any number.
+  const std::string set = json_text_array(receipts);
   std::unordered_map<std::string, std::size_t> at;
   {
     Use st(
