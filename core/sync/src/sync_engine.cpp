@@ -15,8 +15,8 @@ std::int64_t now_unix_ms() {
 // Entries per read from the outbox while draining; each one is still sent on its own, in order.
 constexpr int kBatch = 64;
 
-// While idle the engine is woken by submit(); this slow poll only covers entries appended to the
-// outbox directly, without submit().
+// While idle the engine is woken by submit() or wake(); this slow poll only covers entries appended
+// to the outbox directly by a program that does not call wake().
 constexpr std::chrono::seconds kIdlePoll{10};
 
 }  // namespace
@@ -48,6 +48,14 @@ void SyncEngine::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void SyncEngine::wake() {
+  {
+    std::lock_guard lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
 void SyncEngine::on_complete(Completion callback) {
   std::lock_guard lock(mu_);
   callbacks_.push_back(std::move(callback));
@@ -62,11 +70,7 @@ OutboxEntry SyncEngine::submit(const std::string& method, const std::string& pat
     text = "{}";
   }
   OutboxEntry entry = outbox_.append(method, path, text, bearer, now_unix_ms(), kind);
-  {
-    std::lock_guard lock(mu_);
-    wake_ = true;
-  }
-  cv_.notify_all();
+  wake();
   return entry;
 }
 

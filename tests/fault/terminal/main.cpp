@@ -218,7 +218,7 @@ int main(int argc, char** argv) {
     return 3;
   }
 
-  std::mutex mu;  // the engine is restarted from the writer and stopped from the command loop
+  std::mutex mu;  // held by the writer while it writes; "quiesce" takes it
   std::atomic<std::int64_t> written{count_lines(journal_path)};
   std::atomic<std::int64_t> refused{0};
   std::atomic<bool> quiesced{false};
@@ -236,8 +236,9 @@ int main(int argc, char** argv) {
       const char* priority = kPriorities[rng() % 3];
       const char* language = kLanguages[rng() % 3];
       std::lock_guard lock(mu);
+      // Checked again under the lock: once "quiesce" is answered, nothing more is written.
+      if (quiesced || stopping) continue;
       try {
-        const bool was_idle = outbox->pending_count() == 0;
         guichet::sync::OutboxEntry entry;
         std::string receipt;
         if (applications) {
@@ -258,12 +259,8 @@ int main(int argc, char** argv) {
         }
         std::string line = std::to_string(entry.seq) + (receipt.empty() ? "" : " " + receipt) + "\n";
         if (::write(journal, line.data(), line.size()) == static_cast<ssize_t>(line.size())) ++written;
-        // The engine drains without waiting for new work once it has some; an idle engine is
-        // woken by a fresh start (appending with a skewed clock bypasses SyncEngine::submit).
-        if (was_idle) {
-          engine.stop();
-          engine.start();
-        }
+        // Appending with a skewed clock bypasses SyncEngine::submit, so the engine is told.
+        engine.wake();
       } catch (const guichet::store::DbError& e) {
         ++refused;
         std::cerr << "terminal " << a.device << ": new work refused: the terminal's storage is full or failing ("
@@ -296,10 +293,9 @@ int main(int argc, char** argv) {
       getrlimit(RLIMIT_FSIZE, &lim);
       lim.rlim_cur = lim.rlim_max;
       reply = setrlimit(RLIMIT_FSIZE, &lim) == 0 ? "ok" : "error: setrlimit";
-      std::lock_guard lock(mu);
-      engine.stop();  // wake it now rather than at its next retry
-      engine.start();
+      engine.wake();  // now rather than at its next retry
     } else if (line == "quiesce") {
+      std::lock_guard lock(mu);  // a write in progress ends first
       quiesced = true;
       reply = "ok";
     } else if (line.rfind("drain ", 0) == 0) {

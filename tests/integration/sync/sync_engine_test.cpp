@@ -124,6 +124,32 @@ TEST_F(SyncEngineTest, QueueDrainsWhenTheServerComesBackWithoutANewWrite) {
   EXPECT_TRUE(engine.online());
 }
 
+TEST_F(SyncEngineTest, WakeSendsWhatWasAppendedToTheOutboxDirectly) {
+  // A program that writes to the outbox itself (with its own clock, say) tells the idle engine with
+  // wake(); the engine sends at once instead of at its slow idle poll (10 s). wait_drained() waits
+  // through the wake-up rather than giving up on it.
+  LoopbackServer server(state_);
+  SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+  engine.start();
+  const OutboxEntry warm = engine.submit_and_wait("POST", "/api/v1/tokens", {{"service", "birth"}}, "", 3s);
+  ASSERT_EQ(warm.state, OutboxState::Done) << warm.last_error;
+  ASSERT_TRUE(engine.wait_drained(2s));
+  std::this_thread::sleep_for(200ms);  // past the end of its round: the engine waits, idle
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  const OutboxEntry first = outbox_->append("POST", "/api/v1/tokens", R"({"service":"domicile"})", "", now);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(engine.backlog(), 1) << "appended directly, the entry waits for wake() or the idle poll";
+  const auto woken = std::chrono::steady_clock::now();
+  engine.wake();
+  const OutboxEntry second = outbox_->append("POST", "/api/v1/tokens", R"({"service":"income"})", "", now + 1);
+  engine.wake();
+  ASSERT_TRUE(engine.wait_drained(3s));
+  EXPECT_LT(std::chrono::steady_clock::now() - woken, 2s);
+  EXPECT_EQ(state_->order(), (std::vector<std::string>{key(warm.seq), key(first.seq), key(second.seq)}));
+}
+
 TEST_F(SyncEngineTest, OrderPerDeviceIsKeptThroughServerErrors) {
   state_->fail_next_5xx = 3;
   LoopbackServer server(state_);

@@ -256,6 +256,9 @@ class SyncEngine {
                               const std::string& bearer, std::chrono::milliseconds timeout,
                               const std::string& kind = {});
 
+  // Sends now what was appended to the outbox directly (not through submit), and ends a retry
+  // backoff early (the network is known to be back). Never stops a round in progress.
+  void wake();
   void on_complete(Completion callback);
   bool online() const { return online_.load(); }
   // The server and credentials it sends to (for requests that do not go through the outbox).
