@@ -30,6 +30,20 @@ Response replayed(int status, const std::string& body) {
   return r;
 }
 
+// What a key keeps of its answer. A filing's (201, {"application": <public status>}) is kept as
+// its receipt: a replay reads the application's public status as it stands then, and the status
+// is not stored a third time beside the application's row and the change log.
+IdempotencyRecord answer_record(const std::string& device, const IdempotencyKey& key, const Response& response,
+                                const std::optional<Mutation::ApplicationFiling>& filing, std::int64_t now_ms) {
+  IdempotencyRecord r{device, key.key, key.fingerprint, response.status, "", now_ms, ""};
+  if (filing && response.status == 201) {
+    r.receipt = filing->record.receipt;
+  } else {
+    r.body = response.body;
+  }
+  return r;
+}
+
 Response key_reused() {
   return Response::error(422, "idempotency_key_reused",
                          "this Idempotency-Key was already used for a different request; use a new key");
@@ -949,9 +963,8 @@ void Centre::mutate(const WriteContext& context, Op op, Respond done) {
         if (m.sync_progress) repo.put_sync_device(*m.sync_progress);
         if (m.server_hlc) repo.set_meta("hlc", *m.server_hlc);
         if (const auto& key = pending->context.idempotency; key && pending->response.status < 500) {
-          pending->idempotency_id =
-              repo.insert_idempotency(IdempotencyRecord{pending->context.device, key->key, key->fingerprint,
-                                                        pending->response.status, pending->response.body, wall_()});
+          pending->idempotency_id = repo.insert_idempotency(
+              answer_record(pending->context.device, *key, pending->response, m.application, wall_()));
         }
       },
       [this, pending](bool ok, const std::string&) {
@@ -1087,8 +1100,7 @@ std::optional<Response> Centre::stage_filing(const ApplicationRecord& record, do
     filing.relay = std::move(relay);
   }
   const std::string status = filing.record.public_json;
-  m.changes.push_back(ChangeRecord{"application:" + receipt, 0, "application.status",
-                                   "{\"type\":\"application.status\",\"application\":" + status + "}", ""});
+  m.changes.push_back(application_status_change(receipt, ""));
   stage_app(AppState{filing.record, {filing.first}, 0}, m);
   m.application = std::move(filing);
   m.respond = [status](const std::vector<std::string>&) {
@@ -1133,11 +1145,7 @@ std::optional<Response> Centre::stage_relayed(ApplicationRecord&& record, std::i
                  ApplicationHistoryEntry{"with_department", at, "", r.department}};
   std::vector<ApplicationHistoryEntry> history{filing.first, filing.more[0], filing.more[1]};
   r.public_json = public_status_json(r, history, utc_offset());
-  std::string change = "{\"type\":\"application.status\",\"application\":";
-  change.reserve(change.size() + r.public_json.size() + 1);
-  change += r.public_json;
-  change += '}';
-  m.changes.push_back(ChangeRecord{"application:" + r.receipt, 0, "application.status", std::move(change), r.centre});
+  m.changes.push_back(application_status_change(r.receipt, r.centre));
   stage_app(AppState{r, std::move(history), 0}, m);
   std::string status = r.public_json;
   m.application = std::move(filing);
@@ -1254,8 +1262,8 @@ void Centre::file_applications(std::vector<Filing> filings) {
                 batch_change_max_ = c.seq;
               }
               if (const auto& key = s.filing.context.idempotency; key && s.response.status < 500) {
-                s.idempotency_id = repo.insert_idempotency(IdempotencyRecord{
-                    s.filing.context.device, key->key, key->fingerprint, s.response.status, s.response.body, wall_()});
+                s.idempotency_id = repo.insert_idempotency(
+                    answer_record(s.filing.context.device, *key, s.response, s.mutation.application, wall_()));
               }
             }
           },
@@ -1340,9 +1348,7 @@ void Centre::set_application_status(const WriteContext& context, const AuthSessi
         m.status_updates.push_back(Mutation::StatusUpdate{
             receipt, status, at, state->record.public_json, {std::move(h)}, static_cast<int>(state->history.size())});
         const std::string body = state->record.public_json;
-        m.changes.push_back(ChangeRecord{"application:" + receipt, 0, "application.status",
-                                         "{\"type\":\"application.status\",\"application\":" + body + "}",
-                                         state->record.centre});
+        m.changes.push_back(application_status_change(receipt, state->record.centre));
         stage_app(std::move(*state), m);
         m.respond = [body](const std::vector<std::string>&) {
           return Response::json_text(200, "{\"application\":" + body + "}");
@@ -1386,9 +1392,7 @@ void Centre::relay_answered(std::vector<RelayAnswer> answers, Respond done) {
           const int first_n = static_cast<int>(state.history.size() - added.size()) + 1;
           m.status_updates.push_back(Mutation::StatusUpdate{a.receipt, state.record.status, state.record.updated_ms,
                                                             state.record.public_json, std::move(added), first_n});
-          m.changes.push_back(
-              ChangeRecord{"application:" + a.receipt, 0, "application.status",
-                           "{\"type\":\"application.status\",\"application\":" + state.record.public_json + "}", ""});
+          m.changes.push_back(application_status_change(a.receipt, ""));
           stage_app(state, m);  // a copy: a later answer of the same receipt builds on it
         }
         m.respond = [](const std::vector<std::string>&) { return Response::json(200, nlohmann::json::object()); };
@@ -1433,9 +1437,7 @@ void Centre::apply_upstream(std::vector<UpstreamStatus> statuses, std::string cu
           const int first_n = static_cast<int>(state.history.size() - added.size()) + 1;
           m.status_updates.push_back(Mutation::StatusUpdate{u.receipt, u.status, state.record.updated_ms,
                                                             state.record.public_json, std::move(added), first_n});
-          m.changes.push_back(
-              ChangeRecord{"application:" + u.receipt, 0, "application.status",
-                           "{\"type\":\"application.status\",\"application\":" + state.record.public_json + "}", ""});
+          m.changes.push_back(application_status_change(u.receipt, ""));
           stage_app(state, m);  // a copy: a later status of the same receipt builds on it
           ++applied;
         }

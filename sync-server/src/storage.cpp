@@ -367,6 +367,11 @@ CREATE VIEW relay_outbox(seq, receipt, origin, hlc, received_ms, body, state, an
 DROP INDEX changes_by_scope;
 CREATE INDEX changes_by_scope ON changes(scope, seq) WHERE scope <> '';
 )sql",
+      // 8: the stored answer to a filing names its application instead of holding a copy of its
+      // public status (an empty body and the receipt: served from applications.public_json).
+      R"sql(
+ALTER TABLE idempotency ADD COLUMN receipt TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return migrations;
 }
@@ -700,14 +705,18 @@ std::int64_t Repository::event_count() {
 }
 
 std::int64_t Repository::insert_idempotency(const IdempotencyRecord& r) {
-  Use st(stmt(
-      "INSERT INTO idempotency(device, key, fingerprint, status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-  st->bind(1, r.device).bind(2, r.key).bind(3, r.fingerprint).bind(4, r.status).bind(5, r.body);
-  st->bind(6, r.created_ms).run();
+  Use st(
+      stmt("INSERT INTO idempotency(device, key, fingerprint, status, body, created_ms, receipt) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  st->bind(1, r.device).bind(2, r.key).bind(3, r.fingerprint).bind(4, r.status);
+  st->bind(5, r.receipt.empty() ? std::string_view(r.body) : std::string_view(""));
+  st->bind(6, r.created_ms).bind(7, r.receipt).run();
   return db_.last_insert_rowid();
 }
 
 namespace {
+// Columns: device, key, fingerprint, status, body, created_ms, receipt, and the public status of
+// the application named by receipt (NULL without one).
 IdempotencyRecord read_idempotency(store::Statement& st) {
   IdempotencyRecord r;
   r.device = st.text(0);
@@ -716,12 +725,26 @@ IdempotencyRecord read_idempotency(store::Statement& st) {
   r.status = st.int32(3);
   r.body = st.text(4);
   r.created_ms = st.int64(5);
+  r.receipt = st.text(6);
+  if (!r.receipt.empty()) {
+    if (st.is_null(7)) {
+      throw store::DbError(SQLITE_CORRUPT, "the stored answer to key " + r.key + " names application " + r.receipt +
+                                               ", which is not stored");
+    }
+    const std::string status = st.text(7);
+    r.body.reserve(16 + status.size());
+    r.body += "{\"application\":";
+    r.body += status;
+    r.body += '}';
+  }
   return r;
 }
 }  // namespace
 
 std::optional<IdempotencyRecord> Repository::idempotency_at(std::int64_t id) {
-  Use st(stmt("SELECT device, key, fingerprint, status, body, created_ms FROM idempotency WHERE id = ?1"));
+  Use st(
+      stmt("SELECT i.device, i.key, i.fingerprint, i.status, i.body, i.created_ms, i.receipt, a.public_json "
+           "FROM idempotency i LEFT JOIN applications a ON i.receipt <> '' AND a.receipt = i.receipt WHERE i.id = ?1"));
   st->bind(1, id);
   if (!st->step()) return std::nullopt;
   return read_idempotency(*st);
@@ -729,8 +752,9 @@ std::optional<IdempotencyRecord> Repository::idempotency_at(std::int64_t id) {
 
 std::optional<IdempotencyRecord> Repository::idempotency(const std::string& device, const std::string& key) {
   Use st(
-      stmt("SELECT device, key, fingerprint, status, body, created_ms FROM idempotency WHERE device = ?1 AND key = ?2 "
-           "ORDER BY id LIMIT 1"));
+      stmt("SELECT i.device, i.key, i.fingerprint, i.status, i.body, i.created_ms, i.receipt, a.public_json "
+           "FROM idempotency i LEFT JOIN applications a ON i.receipt <> '' AND a.receipt = i.receipt "
+           "WHERE i.device = ?1 AND i.key = ?2 ORDER BY i.id LIMIT 1"));
   st->bind(1, device).bind(2, key);
   if (!st->step()) return std::nullopt;
   return read_idempotency(*st);
@@ -912,6 +936,36 @@ std::int64_t Repository::application_count() {
   return st->int64(0);
 }
 
+namespace {
+constexpr std::string_view kApplicationKeyPrefix = "application:";  // substr(key, 13) in SQL: the receipt
+
+// A row of the change log read with its application's public status (column 4, NULL unless the
+// change is stored without a body: see ChangeRecord::body).
+ChangeRecord read_change(store::Statement& st, std::string scope) {
+  ChangeRecord c{st.text(0), st.int64(1), st.text(2), st.text(3), std::move(scope)};
+  if (c.body.empty()) {
+    if (c.type != "application.status" || st.is_null(4)) {
+      throw store::DbError(SQLITE_CORRUPT, "change '" + c.key + "' (" + c.type +
+                                               ") has no body and no stored application to serve it from");
+    }
+    const std::string status = st.text(4);
+    c.body.reserve(48 + status.size());
+    c.body += "{\"type\":\"application.status\",\"application\":";
+    c.body += status;
+    c.body += '}';
+  }
+  return c;
+}
+}  // namespace
+
+ChangeRecord application_status_change(const std::string& receipt, std::string scope) {
+  std::string key;
+  key.reserve(kApplicationKeyPrefix.size() + receipt.size());
+  key += kApplicationKeyPrefix;
+  key += receipt;
+  return ChangeRecord{std::move(key), 0, "application.status", "", std::move(scope)};
+}
+
 void Repository::update_application_status(const std::string& receipt, const std::string& status,
                                            std::int64_t updated_ms, const std::string& public_json) {
   Use st(stmt("UPDATE applications SET status = ?2, updated_ms = ?3, public_json = ?4 WHERE receipt = ?1"));
@@ -930,11 +984,12 @@ void Repository::upsert_change(const ChangeRecord& c) {
 std::vector<ChangeRecord> Repository::scoped_changes_after(const std::string& scope, std::int64_t after,
                                                            std::int64_t through, int limit) {
   Use st(
-      stmt("SELECT key, seq, type, body, scope FROM changes WHERE scope = ?1 AND scope <> '' AND seq > ?2 "
-           "AND seq <= ?3 ORDER BY seq LIMIT ?4"));
+      stmt("SELECT c.key, c.seq, c.type, c.body, a.public_json, c.scope FROM changes c "
+           "LEFT JOIN applications a ON c.body = '' AND a.receipt = substr(c.key, 13) WHERE c.scope = ?1 AND c.scope "
+           "<> '' AND c.seq > ?2 AND c.seq <= ?3 ORDER BY c.seq LIMIT ?4"));
   st->bind(1, scope).bind(2, after).bind(3, through).bind(4, limit);
   std::vector<ChangeRecord> out;
-  while (st->step()) out.push_back(ChangeRecord{st->text(0), st->int64(1), st->text(2), st->text(3), st->text(4)});
+  while (st->step()) out.push_back(read_change(*st, st->text(5)));
   return out;
 }
 
@@ -1079,18 +1134,23 @@ RelayCounts Repository::relay_counts() {
 }
 
 std::vector<ChangeRecord> Repository::changes_after(std::int64_t after, std::int64_t through, int limit) {
-  Use st(stmt("SELECT key, seq, type, body FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3"));
+  Use st(
+      stmt("SELECT c.key, c.seq, c.type, c.body, a.public_json FROM changes c "
+           "LEFT JOIN applications a ON c.body = '' AND a.receipt = substr(c.key, 13) WHERE c.seq > ?1 AND c.seq <= ?2 "
+           "ORDER BY c.seq LIMIT ?3"));
   st->bind(1, after).bind(2, through).bind(3, limit);
   std::vector<ChangeRecord> out;
-  while (st->step()) out.push_back(ChangeRecord{st->text(0), st->int64(1), st->text(2), st->text(3), ""});
+  while (st->step()) out.push_back(read_change(*st, ""));
   return out;
 }
 
 std::optional<ChangeRecord> Repository::change(const std::string& key) {
-  Use st(stmt("SELECT key, seq, type, body FROM changes WHERE key = ?1"));
+  Use st(
+      stmt("SELECT c.key, c.seq, c.type, c.body, a.public_json FROM changes c "
+           "LEFT JOIN applications a ON c.body = '' AND a.receipt = substr(c.key, 13) WHERE c.key = ?1"));
   st->bind(1, key);
   if (!st->step()) return std::nullopt;
-  return ChangeRecord{st->text(0), st->int64(1), st->text(2), st->text(3), ""};
+  return read_change(*st, "");
 }
 
 std::int64_t Repository::last_change_seq() {

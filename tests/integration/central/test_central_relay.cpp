@@ -306,6 +306,18 @@ TEST_F(Central, ApplicationsReachCentralOnceAndOfficersStatusesFlowBack) {
   EXPECT_EQ(hist[3]["note"], "Collect at counter 2");
   EXPECT_EQ(status_at_centre(2), "with_department");
 
+  // The kiosk that filed it sends the filing again with its key (it lost the first answer): the
+  // same application, not a second one, as it stands now (the stored answer names the receipt).
+  auto replay = file_at_centre(1);
+  EXPECT_EQ(replay.status, 201) << replay.body;
+  EXPECT_EQ(replay.headers["idempotent-replayed"], "true");
+  EXPECT_EQ(replay.json_body()["application"], at_centre.json_body()["application"]) << replay.body;
+  EXPECT_EQ(count_rows(centre_->db(), "SELECT COUNT(*) FROM applications"), 3);
+  EXPECT_EQ(count_rows(centre_->db(), "SELECT COUNT(*) FROM idempotency WHERE receipt <> '' AND body = ''"), 3);
+  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM idempotency WHERE receipt <> '' AND body = ''"), 3);
+  EXPECT_EQ(count_rows(centre_->db(), "SELECT COUNT(*) FROM changes WHERE type = 'application.status' AND body = ''"),
+            3);
+
   // The centre's change feed gives terminals the approved status. The feed serves changes once
   // their commit is durable, which the file can show a moment before: asked until then.
   std::string last_seen;

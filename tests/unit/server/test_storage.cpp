@@ -225,8 +225,8 @@ TEST_F(StorageTest, DevicesOperatorsSessions) {
 TEST_F(StorageTest, IdempotencyRecordsAreAnAppendOnlyLog) {
   store::Db db = open_database(path);
   Repository repo(db);
-  std::int64_t a = repo.insert_idempotency({"K1", "K1:1", "fp", 201, "{\"a\":1}", 5});
-  std::int64_t b = repo.insert_idempotency({"K2", "K1:1", "other", 409, "{}", 6});
+  std::int64_t a = repo.insert_idempotency({"K1", "K1:1", "fp", 201, "{\"a\":1}", 5, ""});
+  std::int64_t b = repo.insert_idempotency({"K2", "K1:1", "other", 409, "{}", 6, ""});
   EXPECT_GT(b, a);
   auto k1 = repo.idempotency_at(a);
   ASSERT_TRUE(k1.has_value());
@@ -322,6 +322,41 @@ ApplicationRecord sample_application(const std::string& receipt) {
   a.centre = "LDH01";
   a.department = "health";
   return a;
+}
+
+// A filing's answer is kept as its receipt (no copy of the status in the row) and read back as
+// {"application": <public status>} as the application stands when it is read.
+TEST_F(StorageTest, AFilingsStoredAnswerIsItsApplicationsStatusAsItStands) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  ApplicationRecord app = sample_application("LDH01-K1-000001");
+  app.public_json = R"({"receipt":"LDH01-K1-000001","status":"received"})";
+  repo.insert_application(app);
+  const std::int64_t id = repo.insert_idempotency({"K1", "K1:7", "fp", 201, "", 5, app.receipt});
+  {
+    auto st = db.prepare("SELECT body, receipt FROM idempotency WHERE id = ?1");
+    st.bind(1, id);
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.text(0), "");
+    EXPECT_EQ(st.text(1), app.receipt);
+  }
+  auto stored = repo.idempotency_at(id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, 201);
+  EXPECT_EQ(stored->receipt, app.receipt);
+  EXPECT_EQ(stored->body, R"({"application":{"receipt":"LDH01-K1-000001","status":"received"}})");
+  repo.update_application_status(app.receipt, "forwarded", 1'795'000'001'000,
+                                 R"({"receipt":"LDH01-K1-000001","status":"forwarded"})");
+  EXPECT_EQ(repo.idempotency("K1", "K1:7")->body,
+            R"({"application":{"receipt":"LDH01-K1-000001","status":"forwarded"}})");
+  // Without its application (never so: one transaction writes both) the read says which.
+  const std::int64_t orphan = repo.insert_idempotency({"K1", "K1:8", "fp", 201, "", 6, "LDH01-K1-000009"});
+  try {
+    repo.idempotency_at(orphan);
+    ADD_FAILURE() << "read an answer naming an application that is not stored";
+  } catch (const store::DbError& e) {
+    EXPECT_NE(std::string(e.what()).find("LDH01-K1-000009"), std::string::npos) << e.what();
+  }
 }
 
 // A receipt is known from its index alone; history entries written with their number read back in
@@ -493,12 +528,70 @@ TEST_F(StorageTest, RelayOutboxOfAVersion6FileIsSplitIntoQueueAndDone) {
     ASSERT_TRUE(st.step());
     EXPECT_EQ(st.int64(0), 2);
   }
+  // The read as Repository::scoped_changes_after makes it, with its application's status.
   auto plan = db.prepare(
-      "EXPLAIN QUERY PLAN SELECT key, seq, type, body, scope FROM changes WHERE scope = ?1 AND scope <> '' "
-      "AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4");
+      "EXPLAIN QUERY PLAN SELECT c.key, c.seq, c.type, c.body, a.public_json, c.scope FROM changes c "
+      "LEFT JOIN applications a ON c.body = '' AND a.receipt = substr(c.key, 13) WHERE c.scope = ?1 AND "
+      "c.scope <> '' AND c.seq > ?2 AND c.seq <= ?3 ORDER BY c.seq LIMIT ?4");
   std::string details;
   while (plan.step()) details += plan.text(3) + "\n";
   EXPECT_NE(details.find("changes_by_scope"), std::string::npos) << details;
+  EXPECT_NE(details.find("SEARCH a USING INDEX"), std::string::npos) << details;
+}
+
+// An application's status change is stored without a body and served from the application's
+// public status, as it is when read (one transaction writes both); other changes keep their body.
+TEST_F(StorageTest, AnApplicationsStatusChangeIsServedFromItsRow) {
+  store::Db db = open_database(path);
+  Repository repo(db);
+  ApplicationRecord a = sample_application("LDH01-K1-000001");
+  a.public_json = R"({"receipt":"LDH01-K1-000001","status":"received"})";
+  repo.insert_application(a);
+  ChangeRecord status = application_status_change(a.receipt, "LDH01");
+  EXPECT_EQ(status.key, "application:LDH01-K1-000001");
+  EXPECT_EQ(status.type, "application.status");
+  EXPECT_TRUE(status.body.empty());
+  status.seq = 1;
+  repo.upsert_change(status);
+  repo.upsert_change(ChangeRecord{"queue:2026-11-23", 2, "queue", R"({"type":"queue","day":"2026-11-23"})", ""});
+  {
+    auto st = db.prepare("SELECT body FROM changes WHERE key = 'application:LDH01-K1-000001'");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.text(0), "") << "the status is stored once, in the application's row";
+  }
+  const std::string served =
+      R"({"type":"application.status","application":{"receipt":"LDH01-K1-000001","status":"received"}})";
+  auto all = repo.changes_after(0, 10, 10);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].body, served);
+  EXPECT_EQ(all[1].body, R"({"type":"queue","day":"2026-11-23"})");
+  auto scoped = repo.scoped_changes_after("LDH01", 0, 10, 10);
+  ASSERT_EQ(scoped.size(), 1u);
+  EXPECT_EQ(scoped[0].body, served);
+  EXPECT_EQ(scoped[0].scope, "LDH01");
+  ASSERT_TRUE(repo.change(status.key));
+  EXPECT_EQ(repo.change(status.key)->body, served);
+
+  // A new status: the row and the change move together, and the change serves the new one.
+  repo.update_application_status(a.receipt, "forwarded", 1'795'000'001'000,
+                                 R"({"receipt":"LDH01-K1-000001","status":"forwarded"})");
+  status.seq = 3;
+  repo.upsert_change(status);
+  all = repo.changes_after(2, 10, 10);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].body,
+            R"({"type":"application.status","application":{"receipt":"LDH01-K1-000001","status":"forwarded"}})");
+
+  // Without its application (never so: they are one transaction) the read says which change.
+  ChangeRecord orphan = application_status_change("LDH01-K1-000009", "");
+  orphan.seq = 4;
+  repo.upsert_change(orphan);
+  try {
+    repo.changes_after(3, 10, 10);
+    ADD_FAILURE() << "served a change without a body or an application";
+  } catch (const store::DbError& e) {
+    EXPECT_NE(std::string(e.what()).find("application:LDH01-K1-000009"), std::string::npos) << e.what();
+  }
 }
 
 // A filing queued without a copy of its body is read back written from its applications row; one

@@ -99,6 +99,9 @@ struct IdempotencyRecord {
   int status = 0;
   std::string body;
   std::int64_t created_ms = 0;
+  // A filing's answer is {"application": <its public status>}: stored as the receipt alone, it is
+  // read back with the application's public status as it stands then (body is filled in).
+  std::string receipt;
 };
 
 // An application as filed (docs/server.md, "Applications"). fields_json and documents_json hold
@@ -136,10 +139,16 @@ struct ApplicationHistoryEntry {
 struct ChangeRecord {
   std::string key;  // "catalogue", "application:<receipt>", "queue:<day>"
   std::int64_t seq = 0;
-  std::string type;   // "catalogue", "application.status", "queue"
-  std::string body;   // the change as served, JSON text
+  std::string type;  // "catalogue", "application.status", "queue"
+  // The change as served, JSON text. Stored empty for an application's status, whose change is
+  // the application's public status (applications.public_json, written in the same transaction):
+  // the reads fill it in, so the status is stored once instead of twice.
+  std::string body;
   std::string scope;  // who reads it: "" everyone; at central, the centre whose application it is
 };
+
+// The change of an application's status: its body is read from the application's row.
+ChangeRecord application_status_change(const std::string& receipt, std::string scope);
 
 // Centre node: an application waiting to go (or gone) to central.
 struct RelayEntry {
