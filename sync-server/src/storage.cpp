@@ -715,6 +715,17 @@ std::int64_t Repository::insert_idempotency(const IdempotencyRecord& r) {
 }
 
 namespace {
+// An object's text around a stored JSON value: `head` opens it and names the member, the value
+// closes it (an application's public status served as a change or as a filing's answer).
+std::string json_around(std::string_view head, const std::string& value) {
+  std::string out;
+  out.reserve(head.size() + value.size() + 1);
+  out += head;
+  out += value;
+  out += '}';
+  return out;
+}
+
 // Columns: device, key, fingerprint, status, body, created_ms, receipt, and the public status of
 // the application named by receipt (NULL without one).
 IdempotencyRecord read_idempotency(store::Statement& st) {
@@ -731,11 +742,7 @@ IdempotencyRecord read_idempotency(store::Statement& st) {
       throw store::DbError(SQLITE_CORRUPT, "the stored answer to key " + r.key + " names application " + r.receipt +
                                                ", which is not stored");
     }
-    const std::string status = st.text(7);
-    r.body.reserve(16 + status.size());
-    r.body += "{\"application\":";
-    r.body += status;
-    r.body += '}';
+    r.body = json_around("{\"application\":", st.text(7));
   }
   return r;
 }
@@ -948,11 +955,7 @@ ChangeRecord read_change(store::Statement& st, std::string scope) {
       throw store::DbError(SQLITE_CORRUPT, "change '" + c.key + "' (" + c.type +
                                                ") has no body and no stored application to serve it from");
     }
-    const std::string status = st.text(4);
-    c.body.reserve(48 + status.size());
-    c.body += "{\"type\":\"application.status\",\"application\":";
-    c.body += status;
-    c.body += '}';
+    c.body = json_around("{\"type\":\"application.status\",\"application\":", st.text(4));
   }
   return c;
 }
