@@ -1416,7 +1416,7 @@ void Api::get_application(Call& c) {
     return c.done(Response::error(404, "unknown_application",
                                   "there is no application with receipt '" + receipt.substr(0, 100) + "'"));
   }
-  c.done(Response::json_text(200, "{\"application\":" + found->public_json + "}"));
+  c.done(Response::json_text(200, application_answer(found->public_json)));
 }
 
 void Api::sync_upload(Call& c) {

@@ -1104,7 +1104,7 @@ std::optional<Response> Centre::stage_filing(const ApplicationRecord& record, do
   stage_app(AppState{filing.record, {filing.first}, 0}, m);
   m.application = std::move(filing);
   m.respond = [status](const std::vector<std::string>&) {
-    return Response::json_text(201, "{\"application\":" + status + "}");
+    return Response::json_text(201, application_answer(status));
   };
   if (relay_) m.after_commit = [this] { wake_relay(); };
   return std::nullopt;
@@ -1150,11 +1150,7 @@ std::optional<Response> Centre::stage_relayed(ApplicationRecord&& record, std::i
   std::string status = r.public_json;
   m.application = std::move(filing);
   m.respond = [status = std::move(status)](const std::vector<std::string>&) {
-    std::string body = "{\"application\":";
-    body.reserve(body.size() + status.size() + 1);
-    body += status;
-    body += '}';
-    return Response::json_text(201, std::move(body));
+    return Response::json_text(201, application_answer(status));
   };
   return std::nullopt;
 }
@@ -1351,7 +1347,7 @@ void Centre::set_application_status(const WriteContext& context, const AuthSessi
         m.changes.push_back(application_status_change(receipt, state->record.centre));
         stage_app(std::move(*state), m);
         m.respond = [body](const std::vector<std::string>&) {
-          return Response::json_text(200, "{\"application\":" + body + "}");
+          return Response::json_text(200, application_answer(body));
         };
         return std::nullopt;
       },

@@ -742,7 +742,7 @@ IdempotencyRecord read_idempotency(store::Statement& st) {
       throw store::DbError(SQLITE_CORRUPT, "the stored answer to key " + r.key + " names application " + r.receipt +
                                                ", which is not stored");
     }
-    r.body = json_around("{\"application\":", st.text(7));
+    r.body = application_answer(st.text(7));
   }
   return r;
 }
@@ -960,6 +960,8 @@ ChangeRecord read_change(store::Statement& st, std::string scope) {
   return c;
 }
 }  // namespace
+
+std::string application_answer(const std::string& public_json) { return json_around("{\"application\":", public_json); }
 
 ChangeRecord application_status_change(const std::string& receipt, std::string scope) {
   std::string key;

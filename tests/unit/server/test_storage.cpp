@@ -336,14 +336,20 @@ ApplicationRecord sample_application(const std::string& receipt) {
   return a;
 }
 
+// A sample application stored with its public status "received" ({"receipt","status"}).
+ApplicationRecord insert_received(Repository& repo, const std::string& receipt) {
+  ApplicationRecord a = sample_application(receipt);
+  a.public_json = R"({"receipt":")" + receipt + R"(","status":"received"})";
+  repo.insert_application(a);
+  return a;
+}
+
 // A filing's answer is kept as its receipt (no copy of the status in the row) and read back as
 // {"application": <public status>} as the application stands when it is read.
 TEST_F(StorageTest, AFilingsStoredAnswerIsItsApplicationsStatusAsItStands) {
   store::Db db = open_database(path);
   Repository repo(db);
-  ApplicationRecord app = sample_application("LDH01-K1-000001");
-  app.public_json = R"({"receipt":"LDH01-K1-000001","status":"received"})";
-  repo.insert_application(app);
+  const ApplicationRecord app = insert_received(repo, "LDH01-K1-000001");
   const std::int64_t id = repo.insert_idempotency({"K1", "K1:7", "fp", 201, "", 5, app.receipt});
   {
     auto st = db.prepare("SELECT body, receipt FROM idempotency WHERE id = ?1");
@@ -551,9 +557,7 @@ TEST_F(StorageTest, RelayOutboxOfAVersion6FileIsSplitIntoQueueAndDone) {
 TEST_F(StorageTest, AnApplicationsStatusChangeIsServedFromItsRow) {
   store::Db db = open_database(path);
   Repository repo(db);
-  ApplicationRecord a = sample_application("LDH01-K1-000001");
-  a.public_json = R"({"receipt":"LDH01-K1-000001","status":"received"})";
-  repo.insert_application(a);
+  const ApplicationRecord a = insert_received(repo, "LDH01-K1-000001");
   ChangeRecord status = application_status_change(a.receipt, "LDH01");
   EXPECT_EQ(status.key, "application:LDH01-K1-000001");
   EXPECT_EQ(status.type, "application.status");

@@ -150,6 +150,10 @@ struct ChangeRecord {
 // The change of an application's status: its body is read from the application's row.
 ChangeRecord application_status_change(const std::string& receipt, std::string scope);
 
+// An answer about one application: {"application": <public status>}. A filing's stored answer is
+// rebuilt with it from the application's row, so a replay has the first answer's form.
+std::string application_answer(const std::string& public_json);
+
 // Centre node: an application waiting to go (or gone) to central.
 struct RelayEntry {
   std::int64_t seq = 0;  // the relay's own sequence, in the order applications were stored
