@@ -1,7 +1,13 @@
 // Protocol v1 on the real centre server: batch upload (POST /api/v1/sync/upload) and the change
 // feed (GET /api/v1/sync/changes).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
 
 #include "centre_server.hpp"
 #include "guichet/config/catalogue_loader.hpp"
@@ -59,6 +65,68 @@ std::string receipt_of(const std::string& device, int n) {
   return "LDH01-" + device + "-" + buf;
 }
 
+// A raw connection to the server at `url` (http://127.0.0.1:PORT), for what an HTTP client does not
+// do: a body sent in pieces, a second request before the first is answered, a body cut short.
+class RawConnection {
+ public:
+  explicit RawConnection(const std::string& url) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1))));
+    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    timeval tv{10, 0};  // a read that waits longer fails the test instead of hanging it
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+  bool send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  void end_sending() { ::shutdown(fd_, SHUT_WR); }
+  // Everything the server sends until it closes the connection (or 10 s pass without a byte).
+  std::string read_to_end() {
+    std::string out;
+    char buf[16384];
+    for (;;) {
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+std::string upload_head(const CentreServer& server, const std::string& device, std::size_t length, bool close = false) {
+  const Credentials c = server.as(device);
+  return "POST /api/v1/sync/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Guichet-Device: " + c.device +
+         "\r\nX-Guichet-Secret: " + c.secret + "\r\nX-Guichet-Protocol: 1\r\nContent-Type: application/json\r\n" +
+         (close ? "Connection: close\r\n" : "") + "Content-Length: " + std::to_string(length) + "\r\n\r\n";
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
 class SyncProtocol : public ::testing::Test {
  protected:
   void SetUp() override { server_.start(); }
@@ -110,6 +178,48 @@ TEST_F(SyncProtocol, BatchIsAppliedInOrderAndAResentBatchDoublesNothing) {
                      batch["entries"][0]["body"].get<std::string>());
   EXPECT_EQ(direct.status, 201);
   EXPECT_EQ(direct.headers["idempotent-replayed"], "true");
+}
+
+// An upload's body is read straight from the socket by its Content-Length: in pieces, some with the
+// header and some after a pause, and not a byte further, so the request after it on the same
+// connection is read and answered whole.
+TEST_F(SyncProtocol, AnUploadSentInPiecesIsReadExactlyAndTheNextRequestOnItsConnectionIsAnswered) {
+  json batch = {{"protocol", 1}, {"entries", json::array()}};
+  for (int i = 1; i <= 3; ++i) batch["entries"].push_back(entry(i, "K1", receipt_of("K1", i)));
+  const std::string body = batch.dump();
+  ASSERT_GT(body.size(), 1700u);
+  RawConnection c(server_.url());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.send(upload_head(server_, "K1", body.size()) + body.substr(0, 700)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(c.send(body.substr(700, 900)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The body's last piece and the next request leave together.
+  ASSERT_TRUE(
+      c.send(body.substr(1600) + "GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  const std::string answers = c.read_to_end();
+  EXPECT_EQ(answers.rfind("HTTP/1.1 200", 0), 0u) << answers.substr(0, 300);
+  EXPECT_EQ(count_of(answers, "HTTP/1.1 200"), 2u) << answers;
+  EXPECT_EQ(count_of(answers, "\"status\":201"), 3u) << answers;
+  EXPECT_NE(answers.find("\"durable_through\":3"), std::string::npos) << answers;
+  EXPECT_EQ(count_rows(server_.db(), "applications"), 3);
+}
+
+// A body that ends before its Content-Length (the client stopped sending) is refused with a message
+// and nothing of it is applied.
+TEST_F(SyncProtocol, AnUploadCutShortIsRefusedAndNothingOfItApplied) {
+  json batch = {{"protocol", 1}, {"entries", json::array()}};
+  for (int i = 1; i <= 3; ++i) batch["entries"].push_back(entry(i, "K1", receipt_of("K1", i)));
+  const std::string body = batch.dump();
+  RawConnection c(server_.url());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.send(upload_head(server_, "K1", body.size(), true) + body.substr(0, body.size() / 2)));
+  c.end_sending();
+  const std::string answer = c.read_to_end();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+  EXPECT_NE(answer.find("partial message"), std::string::npos) << answer;
+  EXPECT_EQ(count_rows(server_.db(), "applications"), 0);
+  EXPECT_EQ(server_.get("/api/v1/health").status, 200);
 }
 
 TEST_F(SyncProtocol, RefusedEntriesAreAnsweredInTheirResultAndTheRestApplied) {
