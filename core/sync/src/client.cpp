@@ -1,5 +1,6 @@
 #include "guichet/sync/client.hpp"
 
+#include <boost/asio/read.hpp>
 #include <charconv>
 #include <stdexcept>
 
@@ -106,7 +107,8 @@ HttpResponse ApiClient::perform(const std::string& method, const std::string& pa
   const auto verb = http::string_to_verb(method);
   if (verb == http::verb::unknown) return fail("unknown HTTP method");
 
-  http::request<http::string_body> req{verb, io.url.prefix + path, 11};
+  // The body is sent from the caller's text, not a copy of it (an upload batch may be 4 MiB).
+  http::request<http::span_body<const char>> req{verb, io.url.prefix + path, 11};
   req.set(http::field::host, io.url.host_header);
   req.set("X-Guichet-Device", endpoint_.device_id);
   req.set("X-Guichet-Secret", endpoint_.device_secret);
@@ -116,7 +118,7 @@ HttpResponse ApiClient::perform(const std::string& method, const std::string& pa
   if (!options.idempotency_key.empty()) req.set("Idempotency-Key", options.idempotency_key);
   detail::add_header_lines(req.base(), options.headers);
   req.keep_alive(true);
-  if (body) req.body() = *body;
+  if (body) req.body() = http::span_body<const char>::value_type(body->data(), body->size());
   req.prepare_payload();
 
   // The whole exchange, connection included, has one deadline, as a person waiting at the
@@ -153,11 +155,40 @@ HttpResponse ApiClient::perform(const std::string& method, const std::string& pa
     bool received_any = false;
     if (!ec) {
       done = false;
-      http::async_read(stream, io.buffer, parser, [&](const beast::error_code& e, std::size_t n) {
+      http::async_read_header(stream, io.buffer, parser, [&](const beast::error_code& e, std::size_t n) {
         ec = e;
-        received_any = n > 0;
+        received_any = n > 0 || io.buffer.size() > 0;
         done = true;
       });
+      if (!detail::run_until(io.ioc, stream, done, options.cancel)) {
+        io.close();
+        return fail("cancelled");
+      }
+    }
+    if (!ec && !parser.is_done()) {
+      received_any = true;
+      done = false;
+      if (!parser.chunked() && parser.content_length()) {
+        // A body of known length (an upload's answer may be hundreds of kB) is read straight into
+        // the answer's body, exactly its length: Beast's reader would take it 64 KiB at a time
+        // into the buffer and copy each piece on.
+        std::string& text = parser.get().body();
+        const auto length = static_cast<std::size_t>(*parser.content_length());
+        const std::size_t have = std::min(io.buffer.size(), length);
+        text.assign(static_cast<const char*>(io.buffer.data().data()), have);
+        io.buffer.consume(have);
+        text.resize(length);
+        asio::async_read(stream, asio::buffer(text.data() + have, length - have),
+                         [&](const beast::error_code& e, std::size_t) {
+                           ec = e == asio::error::eof ? beast::error_code(http::error::partial_message) : e;
+                           done = true;
+                         });
+      } else {
+        http::async_read(stream, io.buffer, parser, [&](const beast::error_code& e, std::size_t) {
+          ec = e;
+          done = true;
+        });
+      }
       if (!detail::run_until(io.ioc, stream, done, options.cancel)) {
         io.close();
         return fail("cancelled");

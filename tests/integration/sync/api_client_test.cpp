@@ -67,6 +67,45 @@ TEST(ApiClient, KeepsOneConnectionForManyRequests) {
   EXPECT_EQ(state->connections, 1);
 }
 
+// A batch of most of a megabyte (the test server takes 1 MB) goes out whole and its answer (the server echoes it back)
+// comes in whole, read by its Content-Length, and the connection stays for the next request.
+TEST(ApiClient, ALargeBodyAndItsLargeAnswerArriveWholeOnTheKeptConnection) {
+  auto state = std::make_shared<LoopbackState>();
+  LoopbackServer server(state);
+  ApiClient client(endpoint_for(server, *state));
+  nlohmann::json batch = nlohmann::json::array();
+  for (int i = 0; i < 2000; ++i)
+    batch.push_back({{"seq", i}, {"text", std::string(400, static_cast<char>('a' + i % 26))}});
+  RequestOptions options;
+  options.idempotency_key = "T1:1";
+  auto r = client.send("POST", "/api/v1/sync/upload", batch.dump(), options);
+  ASSERT_EQ(r.status, 201) << r.error_message();
+  ASSERT_GT(r.body.size(), 800'000u);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["body"], batch);
+  ASSERT_TRUE(client.get("/headers").ok());
+  std::lock_guard lock(state->mu);
+  EXPECT_EQ(state->connections, 1);
+}
+
+// An answer whose body ends before its Content-Length is a transport error, never a short answer.
+TEST(ApiClient, AnAnswerCutShortIsATransportErrorNotAnAnswer) {
+  auto state = std::make_shared<LoopbackState>();
+  LoopbackServer server(state);
+  ApiClient client(endpoint_for(server, *state));
+  state->cut_next = 1;
+  RequestOptions options;
+  options.idempotency_key = "T1:1";
+  auto r = client.send("POST", "/api/v1/x", std::string(R"({"text":")") + std::string(200000, 'x') + "\"}", options);
+  EXPECT_EQ(r.status, 0) << r.body.size();
+  EXPECT_TRUE(r.body.empty());
+  EXPECT_NE(r.transport_error.find("partial message"), std::string::npos) << r.transport_error;
+  // The next request opens a new connection and gets the stored answer.
+  auto again =
+      client.send("POST", "/api/v1/x", std::string(R"({"text":")") + std::string(200000, 'x') + "\"}", options);
+  ASSERT_EQ(again.status, 201) << again.error_message();
+  EXPECT_GT(again.body.size(), 200000u);
+}
+
 // The kept-alive connection dies with the server; the next request opens a new one to the server
 // that came back on the same port, instead of failing on the dead connection.
 TEST(ApiClient, ReconnectsWhenTheKeptConnectionWasClosed) {

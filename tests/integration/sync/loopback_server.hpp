@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>  // before Asio: its awaitable.hpp uses std::exchange
@@ -57,6 +58,7 @@ struct LoopbackState {
   int drop_next = 0;      // do the work, then close the connection without an answer
   int delay_next = 0;     // do the work, then answer after delay_ms
   int delay_ms = 0;
+  int cut_next = 0;              // do the work, then send the answer's header and half its body, and close
   bool refuse_protocol = false;  // answer 400 unsupported_protocol to POST /api/v1/sync/upload
   int sse_cut_after = 0;         // close each feed connection after sending this many events (0 = never)
 
@@ -130,6 +132,7 @@ class LoopbackServer {
     http::status status = http::status::ok;
     std::string body;
     bool drop = false;
+    bool cut = false;
     int delay_ms = 0;
     int retry_after = 0;
     bool sse = false;
@@ -227,6 +230,9 @@ class LoopbackServer {
       if (state_->drop_next > 0) {
         --state_->drop_next;
         r.drop = true;
+      } else if (state_->cut_next > 0) {
+        --state_->cut_next;
+        r.cut = true;
       } else if (state_->delay_next > 0) {
         --state_->delay_next;
         r.delay_ms = state_->delay_ms;
@@ -264,6 +270,15 @@ class LoopbackServer {
       if (reply.retry_after > 0) res.set(http::field::retry_after, std::to_string(reply.retry_after));
       res.body() = reply.body;
       res.prepare_payload();
+      if (reply.cut) {
+        std::ostringstream head;
+        head << res.base();
+        const std::string partial = head.str() + res.body().substr(0, res.body().size() / 2);
+        co_await net::async_write(*socket, net::buffer(partial), net::as_tuple(net::use_awaitable));
+        beast::error_code ignored;
+        socket->close(ignored);
+        co_return;
+      }
       auto [wec, wn] = co_await http::async_write(*socket, res, net::as_tuple(net::use_awaitable));
       if (wec || !req.keep_alive()) co_return;
     }
