@@ -67,8 +67,8 @@ TEST(ApiClient, KeepsOneConnectionForManyRequests) {
   EXPECT_EQ(state->connections, 1);
 }
 
-// A batch of most of a megabyte (the test server takes 1 MB) goes out whole and its answer (the server echoes it back)
-// comes in whole, read by its Content-Length, and the connection stays for the next request.
+// A batch of most of a megabyte (the test server takes 1 MB) goes out whole and its answer (the
+// server echoes it back) comes in whole, read by its Content-Length; the connection stays open.
 TEST(ApiClient, ALargeBodyAndItsLargeAnswerArriveWholeOnTheKeptConnection) {
   auto state = std::make_shared<LoopbackState>();
   LoopbackServer server(state);
@@ -95,13 +95,13 @@ TEST(ApiClient, AnAnswerCutShortIsATransportErrorNotAnAnswer) {
   state->cut_next = 1;
   RequestOptions options;
   options.idempotency_key = "T1:1";
-  auto r = client.send("POST", "/api/v1/x", std::string(R"({"text":")") + std::string(200000, 'x') + "\"}", options);
+  const std::string body = std::string(R"({"text":")") + std::string(200000, 'x') + "\"}";
+  auto r = client.send("POST", "/api/v1/x", body, options);
   EXPECT_EQ(r.status, 0) << r.body.size();
   EXPECT_TRUE(r.body.empty());
   EXPECT_NE(r.transport_error.find("partial message"), std::string::npos) << r.transport_error;
   // The next request opens a new connection and gets the stored answer.
-  auto again =
-      client.send("POST", "/api/v1/x", std::string(R"({"text":")") + std::string(200000, 'x') + "\"}", options);
+  auto again = client.send("POST", "/api/v1/x", body, options);
   ASSERT_EQ(again.status, 201) << again.error_message();
   EXPECT_GT(again.body.size(), 200000u);
 }
