@@ -86,6 +86,7 @@ void Relay::stop() {
   if (upload_thread_.joinable()) upload_thread_.join();
   if (pull_thread_.joinable()) pull_thread_.join();
   if (watch_thread_.joinable()) watch_thread_.join();
+  if (staging_.valid()) staging_.wait();  // hands its rows to the writer (or fails) before the centre goes
   centre_.set_relay_wakeup(nullptr);
 }
 
@@ -274,11 +275,26 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
   auto promise = std::make_shared<std::promise<Response>>();
   marking_ = promise->get_future();
   for (const auto& a : answers) marking_seqs_.insert(a.seq);
-  centre_.relay_answered(std::move(answers), [promise](Response stored) { promise->set_value(std::move(stored)); });
+  // Building the rows (the applications' new statuses and history, about 10 us each) runs beside
+  // the next batch's round trip instead of before it; the next call waits for it (finish_marking),
+  // so the centre still stores central's answers one batch at a time, in order.
+  staging_ = std::async(std::launch::async, [this, answers = std::move(answers), promise]() mutable {
+    try {
+      centre_.relay_answered(std::move(answers), [promise](Response stored) { promise->set_value(std::move(stored)); });
+    } catch (const std::exception& e) {
+      log_error(std::string("relay: storing central's answers failed: ") + e.what());
+      try {
+        promise->set_value(Response::error(500, "internal", "storing central's answers failed"));
+      } catch (const std::future_error&) {
+        // answered already: that answer stands
+      }
+    }
+  });
   return Step::Progress;
 }
 
 bool Relay::finish_marking() {
+  if (staging_.valid()) staging_.get();
   if (!marking_.valid()) return true;
   const Response stored = marking_.get();
   marking_seqs_.clear();

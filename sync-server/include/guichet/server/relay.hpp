@@ -113,7 +113,11 @@ class Relay {
   std::thread upload_thread_, pull_thread_, watch_thread_;
   InFlight in_flight_[2];  // guarded by mu_, except each one's abandon flag
   // Upload thread only. Central's answers to one batch are stored at the centre while the next
-  // batch travels: at most one such write in flight, its rows left out of the next read.
+  // batch travels: at most one such write in flight, its rows left out of the next read. The rows
+  // are built on a thread of their own (staging_, Centre::relay_answered up to handing them to the
+  // writer), so that the upload thread sends the next batch meanwhile; marking_ is the durable
+  // answer of the write.
+  std::future<void> staging_;
   std::future<Response> marking_;
   std::set<std::int64_t> marking_seqs_;
   // Upload thread only: the batch after the one last answered whole, read and written while that
