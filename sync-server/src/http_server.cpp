@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "guichet/server/log.hpp"
+#include "guichet/sync/body_by_length.hpp"
 
 namespace guichet::server {
 
@@ -432,19 +433,13 @@ struct HttpServer::Impl {
       }
       boost::system::error_code ec = hec;
       if (!ec && upload && !parser.is_done() && !parser.chunked() && parser.content_length()) {
-        // An upload batch (up to 4 MiB) of known length is read straight into its body: Beast's
-        // reader would take it 64 KiB at a time into `buffer` and copy each piece into the body,
-        // re-arming the timeout for each. What was read past the header is the body's start;
-        // exactly the rest is read from the socket, so a next request stays unread.
-        std::string& body = parser.get().body();
-        const auto length = static_cast<std::size_t>(*parser.content_length());
-        const std::size_t have = std::min(buffer.size(), length);
-        body.assign(static_cast<const char*>(buffer.data().data()), have);
-        buffer.consume(have);
-        body.resize(length);
-        auto [bec, bn] = co_await asio::async_read(stream, asio::buffer(body.data() + have, length - have), kTuple);
-        // A body cut short by the client's end of sending is answered as Beast answers it.
-        ec = bec == asio::error::eof ? boost::system::error_code(http::error::partial_message) : bec;
+        // An upload batch (up to 4 MiB) of known length is read straight into its body, exactly
+        // its length, so a next request stays unread (body_by_length.hpp). A body cut short by the
+        // client's end of sending is answered as Beast answers it.
+        auto rest =
+            sync::start_body_by_length(parser.get().body(), static_cast<std::size_t>(*parser.content_length()), buffer);
+        auto [bec, bn] = co_await asio::async_read(stream, rest, kTuple);
+        ec = sync::body_read_result(bec);
       } else if (!ec && !parser.is_done()) {
         auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
         ec = bec;

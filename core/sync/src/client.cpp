@@ -4,6 +4,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "guichet/sync/body_by_length.hpp"
 #include "http_connection.hpp"
 
 namespace guichet::sync {
@@ -170,19 +171,14 @@ HttpResponse ApiClient::perform(const std::string& method, const std::string& pa
       done = false;
       if (!parser.chunked() && parser.content_length()) {
         // A body of known length (an upload's answer may be hundreds of kB) is read straight into
-        // the answer's body, exactly its length: Beast's reader would take it 64 KiB at a time
-        // into the buffer and copy each piece on.
-        std::string& text = parser.get().body();
-        const auto length = static_cast<std::size_t>(*parser.content_length());
-        const std::size_t have = std::min(io.buffer.size(), length);
-        text.assign(static_cast<const char*>(io.buffer.data().data()), have);
-        io.buffer.consume(have);
-        text.resize(length);
-        asio::async_read(stream, asio::buffer(text.data() + have, length - have),
-                         [&](const beast::error_code& e, std::size_t) {
-                           ec = e == asio::error::eof ? beast::error_code(http::error::partial_message) : e;
-                           done = true;
-                         });
+        // the answer's body, exactly its length (body_by_length.hpp); an early end is a
+        // "partial message", never a short answer.
+        auto rest =
+            start_body_by_length(parser.get().body(), static_cast<std::size_t>(*parser.content_length()), io.buffer);
+        asio::async_read(stream, rest, [&](const beast::error_code& e, std::size_t) {
+          ec = body_read_result(e);
+          done = true;
+        });
       } else {
         http::async_read(stream, io.buffer, parser, [&](const beast::error_code& e, std::size_t) {
           ec = e;
