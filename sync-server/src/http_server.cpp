@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <deque>
 #include <memory_resource>
 #include <mutex>
 #include <optional>
@@ -33,6 +34,8 @@ constexpr auto kTuple = asio::as_tuple(use_awaitable);
 using RequestParser = http::request_parser<http::string_body, std::pmr::polymorphic_allocator<char>>;
 constexpr std::size_t kMaxFeedBacklog = 32 * 1024 * 1024;
 constexpr std::chrono::seconds kWriteTimeout{30};
+// Upload batches of one connection read and handled before the oldest one's answer is written.
+constexpr std::size_t kPipelineDepth = 2;
 constexpr std::chrono::milliseconds kFeedTick{10};
 // How often open feeds are checked against the revoked devices (one query for the whole server).
 constexpr std::chrono::milliseconds kRevocationCheck{250};
@@ -391,6 +394,47 @@ struct HttpServer::Impl {
     stream.socket().close(ec);
   }
 
+  // A request being handled whose answer is not yet written: answers leave in the order their
+  // requests came (HTTP/1.1 pipelining).
+  struct Pending {
+    explicit Pending(const asio::any_io_executor& ex) : ready(ex) {
+      ready.expires_at(asio::steady_timer::time_point::max());
+    }
+    std::optional<Response> response;
+    asio::steady_timer ready;  // cancelled when the answer is in
+    unsigned version = 11;
+    bool keep_alive = true;
+    bool upload = false;
+    std::string line;  // method, path and device for the request log
+    std::chrono::steady_clock::time_point started;
+  };
+
+  // Writes the oldest pending answer once it is in; false when the connection is to close.
+  awaitable<bool> write_oldest(beast::tcp_stream& stream, std::deque<std::shared_ptr<Pending>>& pending,
+                               std::string& head) {
+    std::shared_ptr<Pending> p = std::move(pending.front());
+    pending.pop_front();
+    while (!p->response) co_await p->ready.async_wait(kTuple);
+    if (options.log_requests) {
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - p->started);
+      log_info(p->line + " " + std::to_string(p->response->status) + " " + std::to_string(us.count()) + "us");
+    }
+    write_answer_head(*p->response, p->version, p->keep_alive, head);
+    const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(p->response->body)};
+    stream.expires_after(kWriteTimeout);
+    auto [wec, wn] = co_await asio::async_write(stream, message, kTuple);
+    co_return !wec && p->keep_alive;
+  }
+
+  // Every pending answer written, in order; false when the connection is to close.
+  awaitable<bool> write_all(beast::tcp_stream& stream, std::deque<std::shared_ptr<Pending>>& pending,
+                            std::string& head) {
+    bool open = true;
+    while (open && !pending.empty()) open = co_await write_oldest(stream, pending, head);
+    pending.clear();
+    co_return open;
+  }
+
   awaitable<void> session(tcp::socket socket) {
     std::string remote;  // the client's address, for throttling wrong enrollment codes
     {
@@ -404,7 +448,25 @@ struct HttpServer::Impl {
     // Beast would otherwise allocate (and free) every field, the method and the target on their own.
     std::array<std::byte, 2048> arena_bytes;
     std::pmr::monotonic_buffer_resource arena(arena_bytes.data(), arena_bytes.size());
+    // Requests read and handed to the Api whose answers are not yet written. An upload batch sent
+    // right behind another (a centre node's relay pipelines them) is read and checked while the
+    // one before it is stored: the Api hands their writes to the writer in the order they came,
+    // as it does for one device's uploads on two connections. Any other request is read only
+    // once every earlier answer is written, so it sees what they stored.
+    std::deque<std::shared_ptr<Pending>> pending;
+    bool open = true;
     for (;;) {
+      // Answers due before the next request is read: those already in, and the oldest while the
+      // next request is not an upload on its way behind uploads, or the pipeline is full.
+      while (open && !pending.empty()) {
+        boost::system::error_code aec;
+        const bool next_on_its_way = buffer.size() > 0 || stream.socket().available(aec) > 0;
+        const bool may_read_ahead =
+            next_on_its_way && pending.size() < kPipelineDepth && pending.back()->upload && pending.back()->keep_alive;
+        if (!pending.front()->response && may_read_ahead) break;
+        open = co_await write_oldest(stream, pending, head);
+      }
+      if (!open) break;
       arena.release();
       RequestParser parser(std::piecewise_construct, std::make_tuple(),
                            std::make_tuple(std::pmr::polymorphic_allocator<char>(&arena)));
@@ -417,6 +479,10 @@ struct HttpServer::Impl {
       // Only a protocol v1 upload (up to 500 requests) may be larger than 64 KiB.
       const bool upload =
           !hec && parser.get().method() == http::verb::post && parser.get().target() == "/api/v1/sync/upload";
+      if (!hec && !pending.empty() && !upload) {
+        // Read behind uploads, it is not one: the answers before it go out first (see above).
+        if (!co_await write_all(stream, pending, head)) break;
+      }
       if (!hec && !upload) {
         if (parser.content_length() && *parser.content_length() > kMaxBodyBytes) hec = http::error::body_limit;
         parser.body_limit(kMaxBodyBytes);
@@ -443,6 +509,10 @@ struct HttpServer::Impl {
       } else if (!ec && !parser.is_done()) {
         auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
         ec = bec;
+      }
+      if (ec) {
+        // What was taken before this request is answered first; then this one's fault.
+        if (!co_await write_all(stream, pending, head)) break;
       }
       if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
           ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
@@ -479,30 +549,27 @@ struct HttpServer::Impl {
       }
       request.body = std::move(req.body());
       request.remote = remote;
-      const unsigned version = req.version();
-      const bool keep_alive = req.keep_alive();
 
       if (api.is_feed(request)) {
-        co_await serve_feed(stream, std::move(request), version);
+        co_await serve_feed(stream, std::move(request), req.version());
         co_return;
       }
-      auto started = std::chrono::steady_clock::now();
-      std::string line;  // method, path and device for the request log
+      auto p = std::make_shared<Pending>(stream.get_executor());
+      p->version = req.version();
+      p->keep_alive = req.keep_alive();
+      p->upload = upload;
+      p->started = std::chrono::steady_clock::now();
       if (options.log_requests) {
         std::string_view device = request.header("x-guichet-device");
-        line = request.method + " " + request.target.substr(0, request.target.find('?')) +
-               " device=" + (device.empty() ? std::string("-") : std::string(device));
+        p->line = request.method + " " + request.target.substr(0, request.target.find('?')) +
+                  " device=" + (device.empty() ? std::string("-") : std::string(device));
       }
-      Response response = co_await async_handle(api, std::move(request), use_awaitable);
-      if (options.log_requests) {
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-        log_info(line + " " + std::to_string(response.status) + " " + std::to_string(us.count()) + "us");
-      }
-      write_answer_head(response, version, keep_alive, head);
-      const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(response.body)};
-      stream.expires_after(kWriteTimeout);
-      auto [wec, wn] = co_await asio::async_write(stream, message, kTuple);
-      if (wec || !keep_alive) break;
+      pending.push_back(p);
+      // The answer completes on this connection's thread (async_handle): no lock needed.
+      async_handle(api, std::move(request), asio::bind_executor(stream.get_executor(), [p](Response r) {
+                     p->response = std::move(r);
+                     p->ready.cancel();
+                   }));
     }
     boost::system::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);

@@ -205,6 +205,50 @@ TEST_F(SyncProtocol, AnUploadSentInPiecesIsReadExactlyAndTheNextRequestOnItsConn
   EXPECT_EQ(count_rows(server_.db(), "applications"), 3);
 }
 
+// The answers on one connection, in the order they came, each from its status line on.
+std::vector<std::string> split_answers(const std::string& text) {
+  std::vector<std::string> out;
+  for (auto at = text.find("HTTP/1.1 "); at != std::string::npos;) {
+    const auto next = text.find("HTTP/1.1 ", at + 9);
+    out.push_back(text.substr(at, next == std::string::npos ? std::string::npos : next - at));
+    at = next;
+  }
+  return out;
+}
+
+// Upload batches sent back to back on one connection (as a centre node's relay sends them) are
+// read and checked while the one before is stored, and answered in order. The second batch files
+// a receipt the first one is still storing: refused as taken, not filed twice. A request of
+// another kind behind them is read only once they are answered, so it sees what they stored.
+TEST_F(SyncProtocol, UploadsSentBackToBackOnOneConnectionAreAnsweredInOrderAndWhatFollowsSeesThem) {
+  json first = {{"protocol", 1}, {"entries", json::array()}};
+  for (int i = 1; i <= 40; ++i) first["entries"].push_back(entry(i, "K1", receipt_of("K1", i)));
+  json second = {{"protocol", 1}, {"entries", json::array()}};
+  for (int i = 41; i <= 80; ++i) second["entries"].push_back(entry(i, "K1", receipt_of("K1", i)));
+  second["entries"].push_back(entry(81, "K1", receipt_of("K1", 40)));  // the first batch's last receipt
+  const std::string a = first.dump(), b = second.dump();
+  const Credentials k1 = server_.as("K1");
+  RawConnection c(server_.url());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.send(upload_head(server_, "K1", a.size()) + a + upload_head(server_, "K1", b.size()) + b +
+                     "GET /api/v1/applications/" + receipt_of("K1", 80) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                     "X-Guichet-Device: " + k1.device + "\r\nX-Guichet-Secret: " + k1.secret +
+                     "\r\nConnection: close\r\n\r\n"));
+  const std::vector<std::string> answers = split_answers(c.read_to_end());
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[0].rfind("HTTP/1.1 200", 0), 0u) << answers[0].substr(0, 300);
+  EXPECT_NE(answers[0].find("\"durable_through\":40"), std::string::npos) << answers[0].substr(0, 300);
+  EXPECT_EQ(count_of(answers[0], "\"status\":201"), 40u);
+  EXPECT_EQ(answers[1].rfind("HTTP/1.1 200", 0), 0u) << answers[1].substr(0, 300);
+  EXPECT_NE(answers[1].find("\"durable_through\":81"), std::string::npos) << answers[1].substr(0, 300);
+  EXPECT_EQ(count_of(answers[1], "\"status\":201"), 40u);
+  EXPECT_EQ(count_of(answers[1], "\"status\":409"), 1u) << answers[1];
+  EXPECT_NE(answers[1].find("receipt_taken"), std::string::npos);
+  EXPECT_EQ(answers[2].rfind("HTTP/1.1 200", 0), 0u) << answers[2];
+  EXPECT_NE(answers[2].find(receipt_of("K1", 80)), std::string::npos) << answers[2];
+  EXPECT_EQ(count_rows(server_.db(), "applications"), 80);
+}
+
 // A body that ends before its Content-Length (the client stopped sending) is refused with a message
 // and nothing of it is applied.
 TEST_F(SyncProtocol, AnUploadCutShortIsRefusedAndNothingOfItApplied) {
