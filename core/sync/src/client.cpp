@@ -2,6 +2,8 @@
 
 #include <boost/asio/read.hpp>
 #include <charconv>
+#include <deque>
+#include <memory>
 #include <stdexcept>
 
 #include "guichet/sync/body_by_length.hpp"
@@ -49,12 +51,29 @@ std::string HttpResponse::error_message() const {
 
 std::string HttpResponse::error_code() const { return error_field(body, "code"); }
 
+// A request begun and not yet answered. Shared with the write's handler, which may run after the
+// request was given up (its connection closed).
+struct Outgoing {
+  std::string method, path;  // for the error texts
+  http::request<http::span_body<const char>> req;
+  detail::Clock::time_point deadline;
+  const std::atomic<bool>* cancel = nullptr;
+  bool written = false;        // the whole request is on the wire (or its write failed)
+  beast::error_code write_ec;  // why its write failed
+  bool reused = false;         // written on a connection kept from an earlier exchange
+  int attempt = 0;             // 1 once sent again on a new connection
+  std::string failed;          // why it cannot be answered, known before its answer is read
+};
+
 struct ApiClient::Impl {
   detail::BaseUrl url;
   asio::io_context ioc{1};
   std::optional<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
   bool connected = false;
+  std::deque<std::shared_ptr<Outgoing>> out;  // begun, in the order sent; answers read in that order
+  bool writing = false;                       // a request's write is under way on `stream`
+  std::uint64_t generation = 0;               // of the connection: a closed one's write handlers do nothing
 
   void close() {
     if (stream) {
@@ -65,6 +84,55 @@ struct ApiClient::Impl {
     stream.reset();
     buffer.clear();
     connected = false;
+    writing = false;
+    ++generation;
+  }
+
+  // The connection for `o`: kept from before (o.reused) or made now within o's deadline.
+  bool connect_for(Outgoing& o) {
+    o.reused = connected;
+    if (connected) return true;
+    close();
+    stream.emplace(ioc);
+    if (auto error = detail::connect(ioc, *stream, url, o.deadline, o.cancel)) {
+      close();
+      o.failed = *error;
+      return false;
+    }
+    connected = true;
+    return true;
+  }
+
+  // Writes the requests begun and not yet written, one after another, while answers are read: a
+  // server that answers the first while the next is still being sent is read meanwhile.
+  void write_next() {
+    if (writing || !stream) return;
+    for (auto& o : out) {
+      if (o->written || !o->failed.empty()) continue;
+      writing = true;
+      http::async_write(*stream, o->req, [this, o, gen = generation](const beast::error_code& e, std::size_t) {
+        if (gen != generation) return;  // its connection was closed meanwhile
+        o->written = true;
+        writing = false;
+        if (e) {
+          o->write_ec = e;
+          // The answer's read fails with it (and says why); nothing more is written here.
+          beast::error_code ignored;
+          stream->socket().close(ignored);
+          return;
+        }
+        write_next();
+      });
+      return;
+    }
+  }
+
+  // The connection is gone: every request still waiting for an answer on it fails with `why`.
+  void lose_outstanding(const std::string& why) {
+    close();
+    for (auto& o : out) {
+      if (o->failed.empty()) o->failed = why;
+    }
   }
 };
 
@@ -95,21 +163,49 @@ HttpResponse ApiClient::send(const std::string& method, const std::string& path,
   return perform(method, path, (body.empty() && method != "POST") ? nullptr : &body, options);
 }
 
+void ApiClient::begin(const std::string& method, const std::string& path, const std::string& body,
+                      const RequestOptions& options) {
+  start(method, path, (body.empty() && method != "POST") ? nullptr : &body, options);
+}
+
+std::size_t ApiClient::outstanding() const { return impl_->out.size(); }
+
+void ApiClient::abandon() {
+  impl_->close();
+  impl_->out.clear();
+}
+
 HttpResponse ApiClient::perform(const std::string& method, const std::string& path, const std::string* body,
                                 const RequestOptions& options) {
-  HttpResponse response;
-  auto fail = [&](const std::string& why) {
-    response = HttpResponse{};
-    response.transport_error = method + " " + path + ": " + why;
-    return response;
-  };
-  Impl& io = *impl_;
-  if (!io.url.error.empty()) return fail(io.url.error);
-  const auto verb = http::string_to_verb(method);
-  if (verb == http::verb::unknown) return fail("unknown HTTP method");
+  // One exchange on its own: requests begun before it and not received are given up.
+  if (!impl_->out.empty()) abandon();
+  start(method, path, body, options);
+  return receive();
+}
 
+void ApiClient::start(const std::string& method, const std::string& path, const std::string* body,
+                      const RequestOptions& options) {
+  Impl& io = *impl_;
+  auto o = std::make_shared<Outgoing>();
+  o->method = method;
+  o->path = path;
+  // The whole exchange, connection included, has one deadline, as a person waiting at the
+  // kiosk experiences it.
+  o->deadline = detail::Clock::now() + options.timeout;
+  o->cancel = options.cancel;
+  io.out.push_back(o);
+  if (!io.url.error.empty()) {
+    o->failed = io.url.error;
+    return;
+  }
+  const auto verb = http::string_to_verb(method);
+  if (verb == http::verb::unknown) {
+    o->failed = "unknown HTTP method";
+    return;
+  }
   // The body is sent from the caller's text, not a copy of it (an upload batch may be 4 MiB).
-  http::request<http::span_body<const char>> req{verb, io.url.prefix + path, 11};
+  auto& req = o->req;
+  req = http::request<http::span_body<const char>>{verb, io.url.prefix + path, 11};
   req.set(http::field::host, io.url.host_header);
   req.set("X-Guichet-Device", endpoint_.device_id);
   req.set("X-Guichet-Secret", endpoint_.device_secret);
@@ -121,50 +217,45 @@ HttpResponse ApiClient::perform(const std::string& method, const std::string& pa
   req.keep_alive(true);
   if (body) req.body() = http::span_body<const char>::value_type(body->data(), body->size());
   req.prepare_payload();
+  if (io.connect_for(*o)) io.write_next();
+}
 
-  // The whole exchange, connection included, has one deadline, as a person waiting at the
-  // kiosk experiences it.
-  const auto deadline = detail::Clock::now() + options.timeout;
+HttpResponse ApiClient::receive() {
+  Impl& io = *impl_;
+  HttpResponse response;
+  if (io.out.empty()) {
+    response.transport_error = "no request is waiting for an answer";
+    return response;
+  }
+  const std::shared_ptr<Outgoing> o = io.out.front();
+  io.out.pop_front();
+  auto fail = [&](const std::string& why) {
+    response = HttpResponse{};
+    response.transport_error = o->method + " " + o->path + ": " + why;
+    return response;
+  };
   // A kept-alive connection that the server closed while it was idle ends without a byte of
-  // answer: send the request once more on a new connection, as HTTP clients do. Writes carry
-  // idempotency keys, so a request that did reach the server is answered with its first result.
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    const bool reused = io.connected;
-    if (!io.connected) {
-      io.close();
-      io.stream.emplace(io.ioc);
-      if (auto error = detail::connect(io.ioc, *io.stream, io.url, deadline, options.cancel)) {
-        io.close();
-        return fail(*error);
-      }
-      io.connected = true;
-    }
+  // answer: the request is sent once more on a new connection (with any sent behind it), as HTTP
+  // clients do. Writes carry idempotency keys, so a request that did reach the server is answered
+  // with its first result.
+  for (;;) {
+    if (!o->failed.empty()) return fail(o->failed);
+    if (!io.stream) return fail("not connected");
     auto& stream = *io.stream;
+    stream.expires_at(o->deadline);
     bool done = false;
     beast::error_code ec;
-    stream.expires_at(deadline);
-    http::async_write(stream, req, [&](const beast::error_code& e, std::size_t) {
-      ec = e;
-      done = true;
-    });
-    if (!detail::run_until(io.ioc, stream, done, options.cancel)) {
-      io.close();
-      return fail("cancelled");
-    }
     http::response_parser<http::string_body> parser;
     parser.body_limit(kMaxResponseBody);
     bool received_any = false;
-    if (!ec) {
-      done = false;
-      http::async_read_header(stream, io.buffer, parser, [&](const beast::error_code& e, std::size_t n) {
-        ec = e;
-        received_any = n > 0 || io.buffer.size() > 0;
-        done = true;
-      });
-      if (!detail::run_until(io.ioc, stream, done, options.cancel)) {
-        io.close();
-        return fail("cancelled");
-      }
+    http::async_read_header(stream, io.buffer, parser, [&](const beast::error_code& e, std::size_t n) {
+      ec = e;
+      received_any = n > 0 || io.buffer.size() > 0;
+      done = true;
+    });
+    if (!detail::run_until(io.ioc, stream, done, o->cancel)) {
+      io.lose_outstanding("cancelled while an earlier request was waiting for its answer");
+      return fail("cancelled");
     }
     if (!ec && !parser.is_done()) {
       received_any = true;
@@ -185,27 +276,51 @@ HttpResponse ApiClient::perform(const std::string& method, const std::string& pa
           done = true;
         });
       }
-      if (!detail::run_until(io.ioc, stream, done, options.cancel)) {
-        io.close();
+      if (!detail::run_until(io.ioc, stream, done, o->cancel)) {
+        io.lose_outstanding("cancelled while an earlier request was waiting for its answer");
         return fail("cancelled");
       }
     }
+    // An answer may come before the whole request was sent (a refusal of its size): the
+    // connection is then closed by the server, and the write ends too.
+    if (!ec && !o->written && !detail::run_until(io.ioc, stream, o->written, o->cancel)) {
+      io.lose_outstanding("cancelled while an earlier request was waiting for its answer");
+      return fail("cancelled");
+    }
+    if (ec && o->write_ec) ec = o->write_ec;  // the read ended because the write failed: that says why
     if (ec) {
-      io.close();
-      const bool stale = reused && !received_any && ec != beast::error::timeout &&
+      const bool stale = o->reused && o->attempt == 0 && !received_any && ec != beast::error::timeout &&
                          (ec == http::error::end_of_stream || ec == asio::error::eof ||
                           ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
-      if (stale && attempt == 0) continue;
-      return fail(detail::describe(ec));
+      io.close();
+      if (!stale) {
+        io.lose_outstanding("the connection failed before the answer (" + detail::describe(ec) +
+                            " on the request before it)");
+        return fail(detail::describe(ec));
+      }
+      // Sent again, with those behind it, in order, on a new connection.
+      io.out.push_front(o);
+      for (auto& again : io.out) {
+        again->written = false;
+        again->write_ec = {};
+        again->attempt = 1;
+      }
+      if (io.connect_for(*o)) {
+        for (auto& again : io.out) again->reused = false;
+        io.write_next();
+      } else {
+        for (auto& again : io.out) again->failed = o->failed;
+      }
+      io.out.pop_front();
+      continue;
     }
     auto res = parser.release();
     response.status = static_cast<int>(res.result_int());
     response.retry_after_seconds = retry_after(res.base());
     response.body = std::move(res.body());
-    if (!res.keep_alive()) io.close();
+    if (!res.keep_alive()) io.lose_outstanding("the server closed the connection after the answer before it");
     return response;
   }
-  return fail("the server closed the connection");
 }
 
 }  // namespace guichet::sync

@@ -122,6 +122,84 @@ TEST(ApiClient, ReconnectsWhenTheKeptConnectionWasClosed) {
   EXPECT_EQ(state->connections, 2);
 }
 
+// Pipelining: requests begun one behind another go out on the one kept connection without
+// waiting, and their answers come back in the order they were sent.
+TEST(ApiClient, PipelinedRequestsAreAnsweredInTheOrderSentOnOneConnection) {
+  auto state = std::make_shared<LoopbackState>();
+  LoopbackServer server(state);
+  ApiClient client(endpoint_for(server, *state));
+  std::vector<std::string> bodies;
+  for (int i = 1; i <= 3; ++i)
+    bodies.push_back(R"({"n":)" + std::to_string(i) + R"(,"text":")" + std::string(150000, 'x') + "\"}");
+  for (int i = 1; i <= 3; ++i) {
+    RequestOptions options;
+    options.idempotency_key = "T1:" + std::to_string(i);
+    client.begin("POST", "/api/v1/x", bodies[static_cast<std::size_t>(i - 1)], options);
+  }
+  EXPECT_EQ(client.outstanding(), 3u);
+  for (int i = 1; i <= 3; ++i) {
+    auto r = client.receive();
+    ASSERT_EQ(r.status, 201) << r.error_message();
+    EXPECT_EQ(nlohmann::json::parse(r.body)["body"]["n"], i);
+  }
+  EXPECT_EQ(client.outstanding(), 0u);
+  EXPECT_EQ(state->order(), (std::vector<std::string>{"T1:1", "T1:2", "T1:3"}));
+  std::lock_guard lock(state->mu);
+  EXPECT_EQ(state->connections, 1);
+}
+
+// The connection fails under the first of two pipelined requests: the first says why, the one
+// behind it fails too (no answer can come for it), and both sent again are done once each.
+TEST(ApiClient, WhenAPipelinedConnectionFailsTheRequestsBehindTheFailedOneFailToo) {
+  auto state = std::make_shared<LoopbackState>();
+  LoopbackServer server(state);
+  ApiClient client(endpoint_for(server, *state));
+  state->drop_next = 1;  // the first is done, then its connection closed without an answer
+  const std::string first = R"({"n":1})", second = R"({"n":2})";
+  RequestOptions one, two;
+  one.idempotency_key = "T1:1";
+  two.idempotency_key = "T1:2";
+  client.begin("POST", "/api/v1/x", first, one);
+  client.begin("POST", "/api/v1/x", second, two);
+  auto r1 = client.receive();
+  auto r2 = client.receive();
+  EXPECT_EQ(r1.status, 0);
+  EXPECT_EQ(r2.status, 0);
+  EXPECT_NE(r2.transport_error.find("the connection failed before the answer"), std::string::npos)
+      << r2.transport_error;
+  EXPECT_EQ(client.send("POST", "/api/v1/x", first, one).status, 201);
+  EXPECT_EQ(client.send("POST", "/api/v1/x", second, two).status, 201);
+  EXPECT_EQ(state->effects_for("T1:1"), 1);
+  EXPECT_EQ(state->effects_for("T1:2"), 1);
+}
+
+// The kept connection died while idle (the server restarted): pipelined requests begun on it are
+// sent again on a new connection, in the same order, and answered.
+TEST(ApiClient, PipelinedRequestsOnAConnectionClosedWhileIdleAreSentAgainInOrder) {
+  auto state = std::make_shared<LoopbackState>();
+  auto server = std::make_unique<LoopbackServer>(state);
+  const auto port = server->port();
+  ApiClient client(endpoint_for(*server, *state));
+  ASSERT_TRUE(client.get("/headers").ok());
+  server.reset();
+  server = std::make_unique<LoopbackServer>(state, port);
+  const std::string first = R"({"n":1})", second = R"({"n":2})";
+  RequestOptions one, two;
+  one.idempotency_key = "T1:1";
+  two.idempotency_key = "T1:2";
+  client.begin("POST", "/api/v1/x", first, one);
+  client.begin("POST", "/api/v1/x", second, two);
+  auto r1 = client.receive();
+  ASSERT_EQ(r1.status, 201) << r1.error_message();
+  EXPECT_EQ(nlohmann::json::parse(r1.body)["body"]["n"], 1);
+  auto r2 = client.receive();
+  ASSERT_EQ(r2.status, 201) << r2.error_message();
+  EXPECT_EQ(nlohmann::json::parse(r2.body)["body"]["n"], 2);
+  EXPECT_EQ(state->order(), (std::vector<std::string>{"T1:1", "T1:2"}));
+  std::lock_guard lock(state->mu);
+  EXPECT_EQ(state->connections, 2);
+}
+
 TEST(ApiClient, UnsupportedAndMalformedUrlsAreRefusedAsValues) {
   for (const auto& [url, expected] :
        std::vector<std::pair<std::string, std::string>>{{"https://127.0.0.1:8443", "https:// is not supported"},

@@ -71,9 +71,24 @@ class ApiClient {
                     const RequestOptions& options = {});
   const ServerEndpoint& endpoint() const { return endpoint_; }
 
+  // Pipelining (HTTP/1.1): requests sent one behind another on the kept connection without
+  // waiting for the answers, which are read back in the order the requests were sent. begin()
+  // starts sending and returns at once (the writes go on while receive() reads); receive()
+  // returns the oldest begun request's answer. The body's text must stay alive until its answer
+  // has been received (or the request abandoned). When the connection fails, the request being
+  // answered fails with the reason and every one begun behind it fails too (status 0): the
+  // caller sends them again. The send, get, post and del calls give up any begun request first.
+  void begin(const std::string& method, const std::string& path, const std::string& body,
+             const RequestOptions& options = {});
+  HttpResponse receive();
+  std::size_t outstanding() const;  // begun and not yet received
+  void abandon();                   // every begun request given up, and the connection closed
+
  private:
   HttpResponse perform(const std::string& method, const std::string& path, const std::string* body,
                        const RequestOptions& options);
+  void start(const std::string& method, const std::string& path, const std::string* body,
+             const RequestOptions& options);
   ServerEndpoint endpoint_;
   struct Impl;  // the connection (http_connection.hpp)
   std::unique_ptr<Impl> impl_;
