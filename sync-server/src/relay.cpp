@@ -131,68 +131,89 @@ std::string Relay::batch_text(const std::vector<RelayEntry>& entries) {
 }
 
 Relay::Step Relay::upload_once(sync::ApiClient& client) {
-  Batch batch;
-  if (next_) {
-    // Read while the previous batch was out, and kept only when that batch was answered whole
-    // and this one is full: its rows come right after the previous batch's, nothing before
-    // them is pending, and no newer row could have joined it.
-    batch = std::move(*next_);
-    next_.reset();
+  // Whatever way this call ends, a batch sent behind this one is kept only as sent_next_; any
+  // other request still out on the connection is given up with it (its rows are read again and
+  // central answers them as replays).
+  struct DropUnkept {
+    Relay& relay;
+    sync::ApiClient& client;
+    ~DropUnkept() {
+      if (!relay.sent_next_ && client.outstanding() > 0) client.abandon();
+    }
+  } drop_unkept{*this, client};
+  sync::RequestOptions ro;
+  ro.timeout = options_.request_timeout;
+  ro.headers.push_back("X-Guichet-Protocol: " + std::to_string(sync::kProtocolVersion));
+  ro.cancel = &in_flight_[kUpload].abandon;
+  // Watched from the first request sent (or the answer awaited) to the answer.
+  sync::HttpResponse r;
+  struct Watch {
+    Relay& relay;
+    const sync::HttpResponse& r;
+    bool on = false;
+    void start() {
+      if (!on) relay.watch(kUpload);
+      on = true;
+    }
+    std::string stop() {
+      if (!on) return "";
+      on = false;
+      return relay.unwatch(kUpload, r);
+    }
+    ~Watch() { stop(); }
+  } watched{*this, r};
+
+  std::unique_ptr<Batch> batch;
+  if (sent_next_) {
+    // Sent behind the batch answered last: already out, its answer comes next.
+    batch = std::move(sent_next_);
   } else {
+    batch = std::make_unique<Batch>();
     {
       auto conn = centre_.reads().acquire();
-      batch.entries = conn->relay_pending(options_.batch_entries + static_cast<int>(marking_seqs_.size()));
+      batch->entries = conn->relay_pending(options_.batch_entries + static_cast<int>(marking_seqs_.size()));
     }
     // Rows whose answers are being stored are still pending on disk: not sent twice.
-    std::erase_if(batch.entries, [this](const RelayEntry& e) { return marking_seqs_.count(e.seq) > 0; });
-    if (batch.entries.size() > static_cast<std::size_t>(options_.batch_entries)) {
-      batch.entries.resize(static_cast<std::size_t>(options_.batch_entries));
+    std::erase_if(batch->entries, [this](const RelayEntry& e) { return marking_seqs_.count(e.seq) > 0; });
+    if (batch->entries.size() > static_cast<std::size_t>(options_.batch_entries)) {
+      batch->entries.resize(static_cast<std::size_t>(options_.batch_entries));
     }
-    if (batch.entries.empty()) {
+    if (batch->entries.empty()) {
       if (!marking_.valid()) return Step::Idle;
       return finish_marking() ? Step::Progress : Step::Failed;  // read again once they are stored
     }
-    batch.text = batch_text(batch.entries);
+    batch->text = batch_text(batch->entries);
+    watched.start();
+    client.begin("POST", "/api/v1/sync/upload", batch->text, ro);
   }
-  const std::vector<RelayEntry>& entries = batch.entries;
-  const std::string& text = batch.text;
+  watched.start();
+  const std::vector<RelayEntry>& entries = batch->entries;
   // A full batch: more are likely queued. The next one (the rows after this one's last) is read
-  // and written on another thread while this one is out, so central gets it as soon as this
-  // one is answered instead of after the centre's read. One batch is on the wire at a time:
-  // central files them in seq order, and a resend after a failure starts from the oldest
-  // unanswered row.
-  std::future<Batch> prefetch;
+  // while this one is out and sent right behind it on the same connection (HTTP pipelining), so
+  // that central checks it while it stores this one. Central takes one connection's batches in
+  // the order they came; a resend after a failure starts from the oldest unanswered row.
+  std::unique_ptr<Batch> behind;
   const int limit = options_.batch_entries;
   if (entries.size() == static_cast<std::size_t>(limit) && limit > 1) {
-    prefetch = std::async(std::launch::async, [this, after = entries.back().seq, limit] {
-      Batch next;
+    try {
+      auto next = std::make_unique<Batch>();
       {
         auto conn = centre_.reads().acquire();
-        next.entries = conn->relay_pending(limit, after);
+        next->entries = conn->relay_pending(limit, entries.back().seq);
       }
-      if (next.entries.size() == static_cast<std::size_t>(limit)) next.text = batch_text(next.entries);
-      return next;
-    });
-  }
-  // Used only when this batch was answered whole (see above); otherwise dropped, read again.
-  auto take_prefetch = [&]() {
-    if (!prefetch.valid()) return;
-    try {
-      Batch next = prefetch.get();
-      const bool clear = std::none_of(next.entries.begin(), next.entries.end(),
+      const bool clear = std::none_of(next->entries.begin(), next->entries.end(),
                                       [this](const RelayEntry& e) { return marking_seqs_.count(e.seq) > 0; });
-      if (clear && next.entries.size() == static_cast<std::size_t>(options_.batch_entries) && !next.text.empty()) {
-        next_ = std::move(next);
+      if (clear && next->entries.size() == static_cast<std::size_t>(limit)) {
+        next->text = batch_text(next->entries);
+        client.begin("POST", "/api/v1/sync/upload", next->text, ro);
+        behind = std::move(next);
       }
     } catch (const std::exception& e) {
       log_error(std::string("relay: reading the next batch: ") + e.what());
     }
-  };
-  sync::RequestOptions ro;
-  ro.timeout = options_.request_timeout;
-  ro.headers.push_back("X-Guichet-Protocol: " + std::to_string(sync::kProtocolVersion));
-  std::string abandoned;
-  auto r = send_watched(kUpload, client, "POST", "/api/v1/sync/upload", text, std::move(ro), abandoned);
+  }
+  r = client.receive();
+  const std::string abandoned = watched.stop();
   if (!abandoned.empty()) {
     log_info("relay: " + abandoned + " while " + std::to_string(entries.size()) +
              " applications were out without an answer; sending them again on a new connection (central answers "
@@ -265,13 +286,12 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
     options_.batch_entries = std::max(options_.batch_entries, static_cast<int>(sync::kMaxUploadEntries));
   }
   if (answers.empty()) return Step::Failed;
-  if (answers.size() == entries.size()) take_prefetch();
   // The previous batch's answers first (one write at a time, in order), then these are stored
-  // while the next batch is read and sent.
-  if (!finish_marking()) {
-    next_.reset();
-    return Step::Failed;
-  }
+  // while the next batch's answer is awaited.
+  if (!finish_marking()) return Step::Failed;
+  // The batch behind is kept out only when this one was answered whole: its rows come right
+  // after this one's, nothing before them is pending.
+  if (answers.size() == entries.size()) sent_next_ = std::move(behind);
   auto promise = std::make_shared<std::promise<Response>>();
   marking_ = promise->get_future();
   for (const auto& a : answers) marking_seqs_.insert(a.seq);
@@ -352,6 +372,14 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
 sync::HttpResponse Relay::send_watched(Slot slot, sync::ApiClient& client, const std::string& method,
                                        const std::string& path, const std::string& body, sync::RequestOptions ro,
                                        std::string& abandoned) {
+  watch(slot);
+  ro.cancel = &in_flight_[slot].abandon;
+  auto r = client.send(method, path, body, ro);
+  abandoned = unwatch(slot, r);
+  return r;
+}
+
+void Relay::watch(Slot slot) {
   InFlight& f = in_flight_[slot];
   {
     std::lock_guard lock(mu_);
@@ -363,8 +391,11 @@ sync::HttpResponse Relay::send_watched(Slot slot, sync::ApiClient& client, const
     f.abandon = stopping_;  // stop() may have come first
   }
   cv_.notify_all();
-  ro.cancel = &f.abandon;
-  auto r = client.send(method, path, body, ro);
+}
+
+std::string Relay::unwatch(Slot slot, const sync::HttpResponse& r) {
+  InFlight& f = in_flight_[slot];
+  std::string abandoned;
   {
     std::lock_guard lock(mu_);
     f.active = false;
@@ -373,7 +404,7 @@ sync::HttpResponse Relay::send_watched(Slot slot, sync::ApiClient& client, const
     abandoned = r.status == 0 && f.abandoned_by_watch && !stopping_ ? f.why : "";
   }
   cv_.notify_all();
-  return r;
+  return abandoned;
 }
 
 void Relay::run_watch() {

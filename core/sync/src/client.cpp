@@ -58,11 +58,10 @@ struct Outgoing {
   http::request<http::span_body<const char>> req;
   detail::Clock::time_point deadline;
   const std::atomic<bool>* cancel = nullptr;
-  bool written = false;        // the whole request is on the wire (or its write failed)
-  beast::error_code write_ec;  // why its write failed
-  bool reused = false;         // written on a connection kept from an earlier exchange
-  int attempt = 0;             // 1 once sent again on a new connection
-  std::string failed;          // why it cannot be answered, known before its answer is read
+  bool written = false;  // the whole request is on the wire (or its write failed)
+  bool reused = false;   // written on a connection kept from an earlier exchange
+  int attempt = 0;       // 1 once sent again on a new connection
+  std::string failed;    // why it cannot be answered, known before its answer is read
 };
 
 struct ApiClient::Impl {
@@ -74,6 +73,7 @@ struct ApiClient::Impl {
   std::deque<std::shared_ptr<Outgoing>> out;  // begun, in the order sent; answers read in that order
   bool writing = false;                       // a request's write is under way on `stream`
   std::uint64_t generation = 0;               // of the connection: a closed one's write handlers do nothing
+  beast::error_code write_error;              // a write on `stream` failed: the connection is broken
 
   void close() {
     if (stream) {
@@ -85,6 +85,7 @@ struct ApiClient::Impl {
     buffer.clear();
     connected = false;
     writing = false;
+    write_error = {};
     ++generation;
   }
 
@@ -115,10 +116,11 @@ struct ApiClient::Impl {
         o->written = true;
         writing = false;
         if (e) {
-          o->write_ec = e;
-          // The answer's read fails with it (and says why); nothing more is written here.
+          // The connection is broken: the answer being read is not awaited further (the read is
+          // cancelled), and the write's error says why; nothing more is written on it.
+          write_error = e;
           beast::error_code ignored;
-          stream->socket().close(ignored);
+          stream->socket().cancel(ignored);
           return;
         }
         write_next();
@@ -217,7 +219,11 @@ void ApiClient::start(const std::string& method, const std::string& path, const 
   req.keep_alive(true);
   if (body) req.body() = http::span_body<const char>::value_type(body->data(), body->size());
   req.prepare_payload();
-  if (io.connect_for(*o)) io.write_next();
+  if (!io.connect_for(*o)) return;
+  io.write_next();
+  // What the socket takes now is sent now, not when the answer is awaited.
+  io.ioc.restart();
+  io.ioc.poll();
 }
 
 HttpResponse ApiClient::receive() {
@@ -248,11 +254,16 @@ HttpResponse ApiClient::receive() {
     http::response_parser<http::string_body> parser;
     parser.body_limit(kMaxResponseBody);
     bool received_any = false;
-    http::async_read_header(stream, io.buffer, parser, [&](const beast::error_code& e, std::size_t n) {
-      ec = e;
-      received_any = n > 0 || io.buffer.size() > 0;
+    if (io.write_error) {
+      ec = io.write_error;
       done = true;
-    });
+    } else {
+      http::async_read_header(stream, io.buffer, parser, [&](const beast::error_code& e, std::size_t n) {
+        ec = e;
+        received_any = n > 0 || io.buffer.size() > 0;
+        done = true;
+      });
+    }
     if (!detail::run_until(io.ioc, stream, done, o->cancel)) {
       io.lose_outstanding("cancelled while an earlier request was waiting for its answer");
       return fail("cancelled");
@@ -287,7 +298,7 @@ HttpResponse ApiClient::receive() {
       io.lose_outstanding("cancelled while an earlier request was waiting for its answer");
       return fail("cancelled");
     }
-    if (ec && o->write_ec) ec = o->write_ec;  // the read ended because the write failed: that says why
+    if (io.write_error) ec = io.write_error;  // the read ended (or never began) because a write failed
     if (ec) {
       const bool stale = o->reused && o->attempt == 0 && !received_any && ec != beast::error::timeout &&
                          (ec == http::error::end_of_stream || ec == asio::error::eof ||
@@ -302,7 +313,6 @@ HttpResponse ApiClient::receive() {
       io.out.push_front(o);
       for (auto& again : io.out) {
         again->written = false;
-        again->write_ec = {};
         again->attempt = 1;
       }
       if (io.connect_for(*o)) {

@@ -87,6 +87,11 @@ class Relay {
   sync::HttpResponse send_watched(Slot slot, sync::ApiClient& client, const std::string& method,
                                   const std::string& path, const std::string& body, sync::RequestOptions ro,
                                   std::string& abandoned);
+  // The watch over `slot` from now until unwatch(): what send_watched does around its request, for
+  // requests begun and received apart (pipelined uploads). unwatch returns why the watch gave the
+  // request up, or "" (and "" for an answer that came anyway).
+  void watch(Slot slot);
+  std::string unwatch(Slot slot, const sync::HttpResponse& r);
   void run_watch();
   // One upload: the queued rows and the request's text.
   struct Batch {
@@ -120,9 +125,10 @@ class Relay {
   std::future<void> staging_;
   std::future<Response> marking_;
   std::set<std::int64_t> marking_seqs_;
-  // Upload thread only: the batch after the one last answered whole, read and written while that
-  // one was out (see upload_once); empty when it must be read again.
-  std::optional<Batch> next_;
+  // Upload thread only: the batch sent right behind the one last answered whole, on the same
+  // connection (pipelined, see upload_once); its answer is the next one to receive. Empty when
+  // nothing is out. Held by pointer: the request is sent from its text.
+  std::unique_ptr<Batch> sent_next_;
   // Readers of central's answers (upload thread) and change pages (pull thread), their buffers
   // kept between requests.
   simdjson::dom::parser parser_;
