@@ -10,7 +10,7 @@
 //     then sent by as many PouchDB clients to PouchDB Server (bench/sync/pouchdb/run.sh), and both rates are printed
 //     with their ratio.
 //
-//   guichet-bench-sync catch-up [--applications 20000] [--outage-seconds 40]
+//   guichet-bench-sync catch-up [--applications 20000] [--outage-seconds 40] [--wan-rtt-ms 0]
 //     A centre node whose link to central is down takes N applications from its terminals; the
 //     relay keeps retrying (backing off) for the outage; then central comes back, and the clock runs
 //     from its start until every application is durable at central.
@@ -54,6 +54,7 @@
 #include "guichet/sync/client.hpp"
 #include "records.hpp"
 #include "support/server_process.hpp"
+#include "sync/latency_link.hpp"
 
 namespace {
 
@@ -71,6 +72,7 @@ struct Options {
   long entries = 20000;
   long statuses = 10000;
   int outage_seconds = 40;
+  int wan_rtt_ms = 0;  // catch-up: the centre's link to central takes this long per round trip
   int page = 1000;
   bool peer = false;
   bool centre_only = false;  // upload: stop at the centre node (no central hop)
@@ -430,7 +432,14 @@ int catch_up(const Options& o, const fs::path& dir) {
   std::printf("preparing %ld applications filed at the centre while central is unreachable …\n", o.entries);
   std::fflush(stdout);
   fill_outboxes(c, o.entries, {});
-  ServerProcess centre = start_relaying_centre(o, c, central_files, central_port);
+  // A wide-area line between the centre and central: every byte arrives half a round trip later.
+  std::unique_ptr<guichet::bench::LatencyLink> wan;
+  if (o.wan_rtt_ms > 0) {
+    wan = std::make_unique<guichet::bench::LatencyLink>(static_cast<std::uint16_t>(central_port),
+                                                        std::chrono::milliseconds(o.wan_rtt_ms / 2));
+    std::printf("  the centre reaches central across a link of %d ms round trip\n", o.wan_rtt_ms);
+  }
+  ServerProcess centre = start_relaying_centre(o, c, central_files, wan ? wan->port() : central_port);
   const std::string base = "http://127.0.0.1:" + std::to_string(centre.port());
   {
     std::vector<std::unique_ptr<guichet::sync::Outbox>> outboxes;
@@ -685,6 +694,8 @@ int main(int argc, char** argv) {
   up->add_flag("--centre-only", o.centre_only, "stop at the centre node (no central server)");
   auto* catchup = app.add_subcommand("catch-up", "applications waiting at a centre drained to central");
   catchup->add_option("--applications", o.entries, "applications waiting")->capture_default_str();
+  catchup->add_option("--wan-rtt-ms", o.wan_rtt_ms, "round trip of the centre's link to central (0: loopback)")
+      ->capture_default_str();
   catchup->add_option("--outage-seconds", o.outage_seconds, "how long central stays down after the filings")
       ->capture_default_str();
   auto* first = app.add_subcommand("first-sync", "a new terminal's first sync: catalogue and every status");

@@ -478,7 +478,7 @@ TEST_F(Central, RelayStoresEverythingOnceWhenAStalledWanPassesWhatItHeld) {
   wan_fails_while_a_batch_is_out(fault::Partition::Stall);
 }
 
-// More than one full batch queued: the relay reads and writes the next batch while one is out.
+// More than one full batch queued: the relay reads the next batch and sends it behind the one out.
 // Central is killed (-9) with a batch stored there whose answer is still on the link and the next
 // one read: once central is back, everything is there once, filed in the centre's order.
 TEST_F(Central, BatchesReadAheadKeepOrderAndExactlyOnceAcrossAKillOfCentral) {
@@ -548,6 +548,40 @@ TEST_F(Central, ACentreNodeStoppedWhileDrainingKeepsWhatCentralAnsweredAndSendsT
                                                                         << centre_->process().stderr_text();
   EXPECT_EQ(relay("refused"), 0);
   EXPECT_EQ(central_.applications(), kFiled);
+  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM idempotency"), kFiled);
+  centre_histories_complete(kFiled);
+}
+
+// Over a slow line the relay does not wait for one batch's answer before sending the next: the
+// next full batch goes out right behind it on the same connection, and central files it while the
+// first answer is still on its way back. Here the line holds each piece of central's answers for
+// 1.5 s (less than the relay's link probes wait, so a probe still finds central there; an answer
+// of a full batch takes many seconds): central has two batches before the centre has heard of
+// either, and everything ends up once, in the centre's order.
+TEST_F(Central, TheNextBatchIsSentBehindTheOneOutWithoutWaitingForItsAnswer) {
+  central_.start();
+  ASSERT_EQ(central_.stop(), 0);
+  fault::ProxyOptions po;
+  po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
+  fault::FaultProxy wan(po);
+  start_centre("http://127.0.0.1:" + std::to_string(wan.port()));
+  constexpr int kFiled = 1600;  // three full batches and a part
+  for (int n = 1; n <= kFiled; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
+
+  wan.delay(fault::Direction::Down, 1500, 0);
+  central_.start();
+  ASSERT_TRUE(eventually([&] { return central_.applications() >= 1000; }, 20s)) << central_.applications();
+  EXPECT_EQ(relay("sent"), 0) << "an answer came back before the second batch was filed";
+  wan.pass();
+
+  ASSERT_TRUE(eventually([&] { return relay("sent") == kFiled; }, 60s)) << relay("sent") << " of " << kFiled << "\n"
+                                                                        << centre_->process().stderr_text();
+  EXPECT_EQ(relay("refused"), 0);
+  EXPECT_EQ(central_.applications(), kFiled);
+  EXPECT_EQ(count_rows(central_.db(),
+                       "SELECT COUNT(*) FROM applications a JOIN applications b ON b.rowid > a.rowid "
+                       "WHERE b.receipt < a.receipt"),
+            0);
   EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM idempotency"), kFiled);
   centre_histories_complete(kFiled);
 }
