@@ -183,6 +183,32 @@ class Central : public ::testing::Test {
           << status;
     }
   }
+  // Every one of `filed` reaches central (within a minute) once: none refused, filed in the
+  // terminal's receipt order (no application stored after a later one), one idempotency key each,
+  // and at the centre each with its whole history.
+  void everything_at_central_once_in_order(int filed) {
+    ASSERT_TRUE(eventually([&] { return relay("sent") == filed; }, 60s)) << relay("sent") << " of " << filed << "\n"
+                                                                         << centre_->process().stderr_text();
+    EXPECT_EQ(relay("refused"), 0);
+    EXPECT_EQ(central_.applications(), filed);
+    EXPECT_EQ(count_rows(central_.db(),
+                         "SELECT COUNT(*) FROM applications a JOIN applications b ON b.rowid > a.rowid "
+                         "WHERE b.receipt < a.receipt"),
+              0);
+    EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM idempotency"), filed);
+    centre_histories_complete(filed);
+  }
+  // Central down (its port kept for its return) and the centre node started, relaying to it
+  // through a fault proxy: the WAN.
+  std::unique_ptr<fault::FaultProxy> centre_across_a_wan_with_central_down() {
+    central_.start();
+    EXPECT_EQ(central_.stop(), 0);
+    fault::ProxyOptions po;
+    po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
+    auto wan = std::make_unique<fault::FaultProxy>(po);
+    start_centre("http://127.0.0.1:" + std::to_string(wan->port()));
+    return wan;
+  }
   long long relay(const std::string& state) {
     return count_rows(centre_->db(), "SELECT COUNT(*) FROM relay_outbox WHERE state = '" + state + "'");
   }
@@ -482,12 +508,8 @@ TEST_F(Central, RelayStoresEverythingOnceWhenAStalledWanPassesWhatItHeld) {
 // Central is killed (-9) with a batch stored there whose answer is still on the link and the next
 // one read: once central is back, everything is there once, filed in the centre's order.
 TEST_F(Central, BatchesReadAheadKeepOrderAndExactlyOnceAcrossAKillOfCentral) {
-  central_.start();
-  ASSERT_EQ(central_.stop(), 0);
-  fault::ProxyOptions po;
-  po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
-  fault::FaultProxy wan(po);
-  start_centre("http://127.0.0.1:" + std::to_string(wan.port()));
+  auto wan_link = centre_across_a_wan_with_central_down();
+  fault::FaultProxy& wan = *wan_link;
   // Two full batches (500 entries each) and a part, queued while central is down.
   constexpr int kFiled = 1100;
   for (int n = 1; n <= kFiled; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
@@ -503,20 +525,10 @@ TEST_F(Central, BatchesReadAheadKeepOrderAndExactlyOnceAcrossAKillOfCentral) {
   wan.pass();
   central_.start();
 
-  ASSERT_TRUE(eventually([&] { return relay("sent") == kFiled; }, 60s)) << relay("sent") << " of " << kFiled << "\n"
-                                                                        << centre_->process().stderr_text();
-  EXPECT_EQ(relay("refused"), 0);
-  EXPECT_EQ(central_.applications(), kFiled);
+  everything_at_central_once_in_order(kFiled);
   EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(DISTINCT receipt) FROM applications"), kFiled);
   EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM application_history WHERE status = 'with_department'"),
             kFiled);
-  // The terminal's order at central: filed (rowid) in receipt order, each idempotency key once.
-  EXPECT_EQ(count_rows(central_.db(),
-                       "SELECT COUNT(*) FROM applications a JOIN applications b ON b.rowid > a.rowid "
-                       "WHERE b.receipt < a.receipt"),
-            0);
-  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM idempotency"), kFiled);
-  centre_histories_complete(kFiled);
 }
 
 // The centre node is stopped (SIGTERM) while a catch-up drains: central's answers are stored at
@@ -544,12 +556,7 @@ TEST_F(Central, ACentreNodeStoppedWhileDrainingKeepsWhatCentralAnsweredAndSendsT
       << centre_->process().stderr_text();
 
   centre_->start();
-  ASSERT_TRUE(eventually([&] { return relay("sent") == kFiled; }, 60s)) << relay("sent") << " of " << kFiled << "\n"
-                                                                        << centre_->process().stderr_text();
-  EXPECT_EQ(relay("refused"), 0);
-  EXPECT_EQ(central_.applications(), kFiled);
-  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM idempotency"), kFiled);
-  centre_histories_complete(kFiled);
+  everything_at_central_once_in_order(kFiled);
 }
 
 // Over a slow line the relay does not wait for one batch's answer before sending the next: the
@@ -559,12 +566,8 @@ TEST_F(Central, ACentreNodeStoppedWhileDrainingKeepsWhatCentralAnsweredAndSendsT
 // of a full batch takes many seconds): central has two batches before the centre has heard of
 // either, and everything ends up once, in the centre's order.
 TEST_F(Central, TheNextBatchIsSentBehindTheOneOutWithoutWaitingForItsAnswer) {
-  central_.start();
-  ASSERT_EQ(central_.stop(), 0);
-  fault::ProxyOptions po;
-  po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
-  fault::FaultProxy wan(po);
-  start_centre("http://127.0.0.1:" + std::to_string(wan.port()));
+  auto wan_link = centre_across_a_wan_with_central_down();
+  fault::FaultProxy& wan = *wan_link;
   constexpr int kFiled = 1600;  // three full batches and a part
   for (int n = 1; n <= kFiled; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
 
@@ -574,16 +577,7 @@ TEST_F(Central, TheNextBatchIsSentBehindTheOneOutWithoutWaitingForItsAnswer) {
   EXPECT_EQ(relay("sent"), 0) << "an answer came back before the second batch was filed";
   wan.pass();
 
-  ASSERT_TRUE(eventually([&] { return relay("sent") == kFiled; }, 60s)) << relay("sent") << " of " << kFiled << "\n"
-                                                                        << centre_->process().stderr_text();
-  EXPECT_EQ(relay("refused"), 0);
-  EXPECT_EQ(central_.applications(), kFiled);
-  EXPECT_EQ(count_rows(central_.db(),
-                       "SELECT COUNT(*) FROM applications a JOIN applications b ON b.rowid > a.rowid "
-                       "WHERE b.receipt < a.receipt"),
-            0);
-  EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM idempotency"), kFiled);
-  centre_histories_complete(kFiled);
+  everything_at_central_once_in_order(kFiled);
 }
 
 TEST_F(Central, EveryApplicationReachesCentralOnceThroughOutagesAndKills) {

@@ -84,6 +84,10 @@ struct LoopbackState {
     auto it = effects_by_key.find(key);
     return it == effects_by_key.end() ? 0 : it->second;
   }
+  int connections_made() {
+    std::lock_guard lock(mu);
+    return connections;
+  }
   std::vector<std::string> order() {
     std::lock_guard lock(mu);
     return effect_order;

@@ -64,11 +64,18 @@ TEST(BodyByLength, NothingBufferedMeansTheWholeBodyIsReadFromTheSocket) {
   EXPECT_EQ(empty_body, "");
 }
 
+// Two connected sockets: `a` sends, `b` reads.
+struct SocketPair {
+  SocketPair() { asio::local::connect_pair(a, b); }
+  asio::io_context io;
+  asio::local::stream_protocol::socket a{io}, b{io};
+};
+
 // Over a real socket pair: the rest arrives in pieces, and the bytes after it are not taken.
 TEST(BodyByLength, TheRestIsReadExactlyFromTheSocketAndTheNextMessageStaysUnread) {
-  asio::io_context io;
-  asio::local::stream_protocol::socket a(io), b(io);
-  asio::local::connect_pair(a, b);
+  SocketPair pair;
+  auto& a = pair.a;
+  auto& b = pair.b;
   beast::flat_buffer buffer;
   put(buffer, "hello, ");
   std::string body;
@@ -86,9 +93,9 @@ TEST(BodyByLength, TheRestIsReadExactlyFromTheSocketAndTheNextMessageStaysUnread
 }
 
 TEST(BodyByLength, AnEarlyEndOfSendingIsAMessageCutShortNotAShortBody) {
-  asio::io_context io;
-  asio::local::stream_protocol::socket a(io), b(io);
-  asio::local::connect_pair(a, b);
+  SocketPair pair;
+  auto& a = pair.a;
+  auto& b = pair.b;
   beast::flat_buffer buffer;
   std::string body;
   auto rest = start_body_by_length(body, 10, buffer);
