@@ -240,6 +240,13 @@ HttpResponse ApiClient::receive() {
     response.transport_error = o->method + " " + o->path + ": " + why;
     return response;
   };
+  // Runs the connection until `done`; false when the caller's cancel flag stopped it, and then
+  // the connection and every request behind this one are given up.
+  auto run_until = [&](const bool& done) {
+    if (detail::run_until(io.ioc, *io.stream, done, o->cancel)) return true;
+    io.lose_outstanding("cancelled while an earlier request was waiting for its answer");
+    return false;
+  };
   // A kept-alive connection that the server closed while it was idle ends without a byte of
   // answer: the request is sent once more on a new connection (with any sent behind it), as HTTP
   // clients do. Writes carry idempotency keys, so a request that did reach the server is answered
@@ -264,10 +271,7 @@ HttpResponse ApiClient::receive() {
         done = true;
       });
     }
-    if (!detail::run_until(io.ioc, stream, done, o->cancel)) {
-      io.lose_outstanding("cancelled while an earlier request was waiting for its answer");
-      return fail("cancelled");
-    }
+    if (!run_until(done)) return fail("cancelled");
     if (!ec && !parser.is_done()) {
       received_any = true;
       done = false;
@@ -287,17 +291,11 @@ HttpResponse ApiClient::receive() {
           done = true;
         });
       }
-      if (!detail::run_until(io.ioc, stream, done, o->cancel)) {
-        io.lose_outstanding("cancelled while an earlier request was waiting for its answer");
-        return fail("cancelled");
-      }
+      if (!run_until(done)) return fail("cancelled");
     }
     // An answer may come before the whole request was sent (a refusal of its size): the
     // connection is then closed by the server, and the write ends too.
-    if (!ec && !o->written && !detail::run_until(io.ioc, stream, o->written, o->cancel)) {
-      io.lose_outstanding("cancelled while an earlier request was waiting for its answer");
-      return fail("cancelled");
-    }
+    if (!ec && !o->written && !run_until(o->written)) return fail("cancelled");
     if (io.write_error) ec = io.write_error;  // the read ended (or never began) because a write failed
     if (ec) {
       const bool stale = o->reused && o->attempt == 0 && !received_any && ec != beast::error::timeout &&
