@@ -90,10 +90,9 @@ TEST(FaultApplications, Soak) {
 }
 
 TEST(FaultApplications, Replay) {
-  auto seed = guichet::fault::replay_seed_from_environment();
-  if (!seed) GTEST_SKIP() << "set GUICHET_FAULT_SEED=S to replay seed S";
-  auto r = run_seed(*seed);
-  EXPECT_TRUE(r.ok()) << report(r);
+  auto r = guichet::fault::replay_from_environment(seeds());
+  if (!r) GTEST_SKIP() << "set GUICHET_FAULT_SEED=S to replay seed S";
+  EXPECT_TRUE(r->ok()) << report(*r);
 }
 
 }  // namespace

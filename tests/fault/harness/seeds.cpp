@@ -104,10 +104,16 @@ std::optional<SoakSummary> soak_from_environment(const SeedRuns& runs) {
   return summary;
 }
 
-std::optional<std::uint64_t> replay_seed_from_environment() {
+std::optional<RunResult> replay_from_environment(const SeedRuns& runs) {
   const char* seed = std::getenv("GUICHET_FAULT_SEED");
   if (!seed) return std::nullopt;
-  return std::strtoull(seed, nullptr, 10);
+  RunResult r = run_seed(runs, std::strtoull(seed, nullptr, 10));
+  if (r.ok()) {  // a failed run's report already holds it
+    std::cout << "schedule:\n";
+    for (const auto& s : r.schedule) std::cout << "  " << s << "\n";
+    std::cout << std::flush;
+  }
+  return r;
 }
 
 }  // namespace guichet::fault

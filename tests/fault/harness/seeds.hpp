@@ -40,7 +40,8 @@ struct SoakSummary {
 // With GUICHET_SOAK=N: runs seeds GUICHET_SOAK_FIRST (default 1) … +N-1, prints each seed's
 // report, the summary and the rerun command of every failed seed. nullopt without GUICHET_SOAK.
 std::optional<SoakSummary> soak_from_environment(const SeedRuns& runs);
-// GUICHET_FAULT_SEED, if set.
-std::optional<std::uint64_t> replay_seed_from_environment();
+// With GUICHET_FAULT_SEED=S: runs seed S, prints its report and its schedule (whatever the
+// result: a replay is for looking at what happened). nullopt without GUICHET_FAULT_SEED.
+std::optional<RunResult> replay_from_environment(const SeedRuns& runs);
 
 }  // namespace guichet::fault

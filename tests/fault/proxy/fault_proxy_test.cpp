@@ -162,6 +162,27 @@ TEST(FaultProxy, CutResetsEveryOpenConnectionAndLetsNewOnesThrough) {
   EXPECT_TRUE(fresh_connection_echoes(proxy.port(), "3"));
 }
 
+// A fault run starts servers and terminals while the proxies in the test's own process have
+// connections open. A child holding a copy of one of those sockets would keep the connection open
+// after the proxy reset it, and the client would wait out its own timeout instead.
+TEST(FaultProxy, ACutReachesTheClientWhileAProcessStartedAfterItsConnectionRuns) {
+  EchoServer echo;
+  FaultProxy proxy(to(echo));
+  Client c(proxy.port());
+  ASSERT_TRUE(echoes(c, "a"));
+  guichet::testing::TempDir dir("guichet-proxy-child");
+  guichet::testing::ProcessOptions o;
+  o.args = {"30"};
+  o.log_dir = dir.path();
+  guichet::testing::Process child("sleep", "/bin/sleep", o);
+  ASSERT_TRUE(child.running());
+  proxy.cut();
+  Client::End end;
+  const auto t0 = Clock::now();
+  EXPECT_EQ(c.receive(1, 2s, &end), "");
+  EXPECT_EQ(end, Client::End::Reset) << "the connection stayed open " << ms_since(t0) << " ms after the cut";
+}
+
 TEST(FaultProxy, CutAfterBytesUpCutsARequestInTheMiddle) {
   EchoServer echo;
   FaultProxy proxy(to(echo));

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -62,6 +63,7 @@ Process::Process(std::string name, const fs::path& program, ProcessOptions optio
   for (auto& e : env_s) envp.push_back(e.data());
   envp.push_back(nullptr);
 
+  const int max_fd = static_cast<int>(std::max(sysconf(_SC_OPEN_MAX), 256L));
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -81,6 +83,12 @@ Process::Process(std::string name, const fs::path& program, ProcessOptions optio
     }
     int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(err, 2);
+    // Nothing else of the parent's goes with the child: a test's fault proxy runs in the test
+    // process, and a child holding a copy of one of its sockets kept that connection open after
+    // the proxy reset it (the terminal on its other end then waited out its timeout).
+    if (close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3; fd < max_fd; ++fd) close(fd);
+    }
     execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
