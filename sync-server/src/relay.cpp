@@ -64,15 +64,22 @@ bool central_application(simdjson::dom::element e, std::string& receipt, std::st
 
 }  // namespace
 
-Relay::Relay(Centre& centre, RelayOptions options) : centre_(centre), options_(std::move(options)) {}
+Relay::Relay(Centre& centre, RelayOptions options)
+    : centre_(centre),
+      options_(std::move(options)),
+      watch_(options_.upstream,
+             sync::StallWatchOptions{options_.stall_probe_after, options_.link_probe,
+                                     std::min(options_.request_timeout, std::chrono::milliseconds(1000)),
+                                     options_.unanswered_limit, "central"},
+             2) {}
 
 Relay::~Relay() { stop(); }
 
 void Relay::start() {
   centre_.set_relay_wakeup([this] { wake(); });
+  watch_.start();
   upload_thread_ = std::thread([this] { run_upload(); });
   pull_thread_ = std::thread([this] { run_pull(); });
-  watch_thread_ = std::thread([this] { run_watch(); });
 }
 
 void Relay::stop() {
@@ -81,11 +88,10 @@ void Relay::stop() {
     stopping_ = true;
   }
   cancel_ = true;
-  for (auto& f : in_flight_) f.abandon = true;
+  watch_.stop();  // cancels the requests out
   cv_.notify_all();
   if (upload_thread_.joinable()) upload_thread_.join();
   if (pull_thread_.joinable()) pull_thread_.join();
-  if (watch_thread_.joinable()) watch_thread_.join();
   if (staging_.valid()) staging_.wait();  // hands its rows to the writer (or fails) before the centre goes
   centre_.set_relay_wakeup(nullptr);
 }
@@ -144,7 +150,7 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
   sync::RequestOptions ro;
   ro.timeout = options_.request_timeout;
   ro.headers.push_back("X-Guichet-Protocol: " + std::to_string(sync::kProtocolVersion));
-  ro.cancel = &in_flight_[kUpload].abandon;
+  ro.cancel = watch_.cancel_flag(kUpload);
   // Watched from the first request sent (or the answer awaited) to the answer.
   sync::HttpResponse r;
   struct Watch {
@@ -331,8 +337,8 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
   ro.timeout = options_.request_timeout;
   ro.headers.push_back("X-Guichet-Protocol: " + std::to_string(sync::kProtocolVersion));
   std::string abandoned;
-  auto r = send_watched(kPull, client, "GET", "/api/v1/sync/changes?since=" + cursor + "&limit=500", "", std::move(ro),
-                        abandoned);
+  auto r = watch_.send(kPull, client, "GET", "/api/v1/sync/changes?since=" + cursor + "&limit=500", "", std::move(ro),
+                       abandoned);
   if (!abandoned.empty()) return Step::Resend;
   if (r.status != 200) {
     log_error("relay: reading central's changes failed (" +
@@ -367,101 +373,6 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
   Response stored = wait_for([&](Respond done) { centre_.apply_upstream(std::move(statuses), next, std::move(done)); });
   if (stored.status >= 300) return Step::Failed;
   return more ? Step::Progress : Step::Idle;
-}
-
-sync::HttpResponse Relay::send_watched(Slot slot, sync::ApiClient& client, const std::string& method,
-                                       const std::string& path, const std::string& body, sync::RequestOptions ro,
-                                       std::string& abandoned) {
-  watch(slot);
-  ro.cancel = &in_flight_[slot].abandon;
-  auto r = client.send(method, path, body, ro);
-  abandoned = unwatch(slot, r);
-  return r;
-}
-
-void Relay::watch(Slot slot) {
-  InFlight& f = in_flight_[slot];
-  {
-    std::lock_guard lock(mu_);
-    f.active = true;
-    ++f.generation;
-    f.since = std::chrono::steady_clock::now();
-    f.saw_down = false;
-    f.abandoned_by_watch = false;
-    f.abandon = stopping_;  // stop() may have come first
-  }
-  cv_.notify_all();
-}
-
-std::string Relay::unwatch(Slot slot, const sync::HttpResponse& r) {
-  InFlight& f = in_flight_[slot];
-  std::string abandoned;
-  {
-    std::lock_guard lock(mu_);
-    f.active = false;
-    ++f.generation;
-    // An answer that came as the watch gave the request up is still an answer.
-    abandoned = r.status == 0 && f.abandoned_by_watch && !stopping_ ? f.why : "";
-  }
-  cv_.notify_all();
-  return abandoned;
-}
-
-void Relay::run_watch() {
-  using Clock = std::chrono::steady_clock;
-  std::unique_lock lock(mu_);
-  // Bounded by stop(): every wait ends when stopping_ is set, and a probe by its timeout or cancel_.
-  for (;;) {
-    if (stopping_) return;
-    // The first request out longer than stall_probe_after, or when the next one will be.
-    std::optional<Clock::time_point> due;
-    for (const auto& f : in_flight_) {
-      if (!f.active) continue;
-      const auto at = f.since + options_.stall_probe_after;
-      if (!due || at < *due) due = at;
-    }
-    if (!due) {
-      cv_.wait(lock, [this] { return stopping_ || in_flight_[kUpload].active || in_flight_[kPull].active; });
-      continue;
-    }
-    if (Clock::now() < *due) {
-      const std::uint64_t up = in_flight_[kUpload].generation, pull = in_flight_[kPull].generation;
-      cv_.wait_until(lock, *due, [&] {
-        return stopping_ || in_flight_[kUpload].generation != up || in_flight_[kPull].generation != pull;
-      });
-      continue;
-    }
-    // Probe on a fresh connection: a kept-alive one may have lived through the outage.
-    std::uint64_t watched[2];
-    for (int s = 0; s < 2; ++s) {
-      const auto& f = in_flight_[s];
-      watched[s] = f.active && f.since + options_.stall_probe_after <= Clock::now() ? f.generation : 0;
-    }
-    lock.unlock();
-    bool answered = false;
-    {
-      sync::ApiClient probe(options_.upstream);
-      sync::RequestOptions ro;
-      ro.timeout = std::min(options_.request_timeout, std::chrono::milliseconds(1000));
-      ro.cancel = &cancel_;
-      answered = probe.get("/api/v1/health", ro).status != 0;
-    }
-    lock.lock();
-    for (int s = 0; s < 2; ++s) {
-      InFlight& f = in_flight_[s];
-      if (watched[s] == 0 || !f.active || f.generation != watched[s]) continue;
-      if (!answered) {
-        f.saw_down = true;
-      } else if (f.saw_down || Clock::now() - f.since >= options_.unanswered_limit) {
-        f.abandoned_by_watch = true;
-        f.why = f.saw_down ? "the link to central came back"
-                           : "central answers on new connections but not on the one in use";
-        f.abandon = true;
-      }
-    }
-    const auto next = Clock::now() + options_.link_probe;
-    cv_.wait_until(lock, next, [this] { return stopping_; });
-  }
 }
 
 bool Relay::wait_for_link(sync::ApiClient& client) {

@@ -2,6 +2,7 @@
 #include <random>
 
 #include "guichet/sync/client.hpp"
+#include "guichet/sync/stall_watch.hpp"
 #include "guichet/sync/upload_wire.hpp"
 
 namespace guichet::sync {
@@ -24,7 +25,16 @@ constexpr std::chrono::seconds kIdlePoll{10};
 SyncEngine::SyncEngine(Outbox& outbox, ServerEndpoint endpoint) : SyncEngine(outbox, std::move(endpoint), {}) {}
 
 SyncEngine::SyncEngine(Outbox& outbox, ServerEndpoint endpoint, const SyncOptions& options)
-    : outbox_(outbox), endpoint_(std::move(endpoint)), options_(options) {}
+    : outbox_(outbox), endpoint_(std::move(endpoint)), options_(options) {
+  if (options_.stall_probe_after.count() > 0) {
+    watch_ = std::make_unique<StallWatch>(
+        endpoint_,
+        StallWatchOptions{options_.stall_probe_after, options_.link_probe,
+                          std::min(options_.request_timeout, std::chrono::milliseconds(1000)),
+                          options_.unanswered_limit, "the centre server"},
+        1);
+  }
+}
 
 SyncEngine::~SyncEngine() { stop(); }
 
@@ -34,6 +44,7 @@ void SyncEngine::start() {
   stop_ = false;
   abort_ = false;
   wake_ = true;  // drain whatever an earlier run left in the outbox
+  if (watch_) watch_->start();
   thread_ = std::thread(&SyncEngine::run, this);
 }
 
@@ -43,6 +54,7 @@ void SyncEngine::stop() {
     stop_ = true;
     abort_ = true;
   }
+  if (watch_) watch_->stop();  // cancels the request out
   cv_.notify_all();
   done_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -152,15 +164,32 @@ std::string SyncEngine::protocol_refusal() const {
   return protocol_refusal_;
 }
 
+std::uint64_t SyncEngine::resent_after_stall() const { return watch_ ? watch_->given_up() : 0; }
+
+HttpResponse SyncEngine::send(ApiClient& client, const std::string& method, const std::string& path,
+                              const std::string& body, RequestOptions request, std::string& given_up) {
+  if (!watch_) {
+    request.cancel = &abort_;
+    return client.send(method, path, body, request);
+  }
+  return watch_->send(0, client, method, path, body, std::move(request), given_up);
+}
+
 bool SyncEngine::send_one(ApiClient& client, const OutboxEntry& entry, std::chrono::milliseconds& backoff) {
   outbox_.record_attempt(entry.seq);
   RequestOptions request;
   request.idempotency_key = outbox_.idempotency_key(entry.seq);
   request.bearer = entry.bearer;
   request.timeout = options_.request_timeout;
-  request.cancel = &abort_;
-  HttpResponse response = client.send(entry.method, entry.path, entry.body, request);
+  std::string given_up;
+  HttpResponse response = send(client, entry.method, entry.path, entry.body, request, given_up);
   if (abort_) return true;
+  if (!given_up.empty()) {  // the link is back: sent again at once, without a backoff
+    online_ = true;
+    resend_now_ = true;
+    outbox_.record_error(entry.seq, "no answer: " + given_up + "; sent again on a new connection");
+    return false;
+  }
   if (response.transient()) {
     // Order per device is part of the contract: nothing behind this entry goes first.
     online_ = response.status != 0;
@@ -179,10 +208,10 @@ SyncEngine::Upload SyncEngine::upload(ApiClient& client, const std::vector<Outbo
                                       std::chrono::milliseconds& backoff) {
   RequestOptions request;
   request.timeout = options_.upload_timeout;
-  request.cancel = &abort_;
   request.headers.push_back("X-Guichet-Protocol: " + std::to_string(kProtocolVersion));
   ++uploads_;
-  HttpResponse response = client.send("POST", "/api/v1/sync/upload", wire::upload_body(entries), request);
+  std::string given_up;
+  HttpResponse response = send(client, "POST", "/api/v1/sync/upload", wire::upload_body(entries), request, given_up);
   if (abort_) return Upload::Progress;
   // How the attempt ended, written in one transaction: the attempt counted for every entry sent,
   // the answers, the error kept on the first entry left pending, the server's clock time.
@@ -195,6 +224,11 @@ SyncEngine::Upload SyncEngine::upload(ApiClient& client, const std::vector<Outbo
     outbox_.record_upload(result);
     return outcome;
   };
+  if (!given_up.empty()) {  // the link is back: sent again at once, without a backoff
+    online_ = true;
+    resend_now_ = true;
+    return give_up("no answer: " + given_up + "; sent again on a new connection", Upload::NoAnswer);
+  }
   if (response.transient()) {
     online_ = response.status != 0;
     return give_up(response.error_message(), Upload::NoAnswer);
@@ -327,6 +361,10 @@ void SyncEngine::run() {
       ++failed_rounds_;
       ++done_generation_;
       done_cv_.notify_all();
+      if (std::exchange(resend_now_, false)) {
+        backoff = options_.backoff_initial;
+        continue;
+      }
       // Jitter spreads the retries of many terminals that lost the server at the same moment.
       std::uniform_real_distribution<double> jitter(0.8, 1.2);
       auto wait =

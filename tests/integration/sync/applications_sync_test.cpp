@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "centre_server.hpp"
 #include "guichet/config/catalogue_loader.hpp"
 #include "guichet/domain/calendar.hpp"
+#include "guichet/fault/fault_proxy.hpp"
 #include "guichet/sync/change_feed.hpp"
 #include "guichet/sync/client.hpp"
 #include "guichet/testing/filing.hpp"
@@ -111,6 +113,46 @@ class ApplicationsSyncTest : public ::testing::Test {
     EXPECT_EQ(mine, n);
   }
 
+  // K1 uploads through a link to the centre whose answers take 2 s; once its batch is stored at
+  // the centre (the answer still on the link), the link loses everything on its open connections
+  // for `outage`, without a reset (an access point that restarted), then comes back. How long
+  // after that K1's outbox drained, and how many requests its engine gave up and sent again.
+  struct AfterTheLoss {
+    std::chrono::milliseconds drained{0};
+    std::uint64_t resent = 0;
+  };
+  AfterTheLoss lose_the_link_while_an_upload_is_out(std::chrono::milliseconds outage) {
+    namespace fault = guichet::fault;
+    fault::ProxyOptions po;
+    po.upstream_port = centre_.port();
+    fault::FaultProxy link(po);
+    auto through_link = endpoint("K1");
+    through_link.base_url = "http://127.0.0.1:" + std::to_string(link.port());
+    constexpr int kFiled = 50;
+    file_offline("K1", kFiled);
+    link.delay(fault::Direction::Down, 2000, 0);
+    SyncEngine engine(outbox("K1"), through_link, options_);
+    engine.start();
+    const auto stored_by = std::chrono::steady_clock::now() + 20s;
+    while (stored_receipts(centre_.db()).size() < kFiled && std::chrono::steady_clock::now() < stored_by) {
+      std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(stored_receipts(centre_.db()).size(), static_cast<std::size_t>(kFiled));
+    link.partition(fault::Partition::Lose);
+    std::this_thread::sleep_for(outage);  // the fault's length, not a wait for an event
+    EXPECT_GT(outbox("K1").pending_count(), 0) << "the answer was not held on the link";
+    const auto back = std::chrono::steady_clock::now();
+    link.pass();
+    EXPECT_TRUE(engine.wait_drained(30s));
+    AfterTheLoss out;
+    out.drained = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - back);
+    out.resent = engine.resent_after_stall();
+    std::cout << "K1's outbox drained " << out.drained.count() << " ms after the link was back" << std::endl;
+    engine.stop();
+    expect_all_done("K1", kFiled);
+    return out;
+  }
+
   TempDir dir_{"guichet-apps-sync"};
   CentreServer centre_;
   std::map<std::string, std::string> secrets_;
@@ -164,6 +206,23 @@ TEST_F(ApplicationsSyncTest, ATerminalThatDropsTheConnectionMidBatchResendsExact
   engine.start();
   ASSERT_TRUE(engine.wait_drained(60s));
   expect_all_done("K2", receipts.size());
+}
+
+// Without the watch the upload would wait out its 15 s timeout (SyncOptions::upload_timeout):
+// about 12 s after the link is back here.
+TEST_F(ApplicationsSyncTest, AnUploadOutWhileTheLinkWentAndCameBackIsSentAgainWithinASecond) {
+  const auto after = lose_the_link_while_an_upload_is_out(3s);
+  // A probe found the centre unreachable during the outage; one every 250 ms after it.
+  EXPECT_LT(after.drained, 1500ms) << after.drained.count() << " ms after the link was back";
+  EXPECT_EQ(after.resent, 1u);
+}
+
+TEST_F(ApplicationsSyncTest, AnUploadOutThroughAnOutageTooShortForTheProbesIsSentAgainAfterFourSeconds) {
+  // Over before the first probe (750 ms after the upload went out): every probe is answered, yet
+  // the upload's connection is dead. It is sent again 4 s after it went out (unanswered_limit).
+  const auto after = lose_the_link_while_an_upload_is_out(200ms);
+  EXPECT_LT(after.drained, 6s) << after.drained.count() << " ms after the link was back";
+  EXPECT_EQ(after.resent, 1u);
 }
 
 TEST_F(ApplicationsSyncTest, TwoTerminalsUploadingInterleavedKeepTheirOwnNumbers) {

@@ -21,6 +21,7 @@
 
 #include "guichet/server/centre.hpp"
 #include "guichet/sync/client.hpp"
+#include "guichet/sync/stall_watch.hpp"
 
 namespace guichet::server {
 
@@ -71,28 +72,13 @@ class Relay {
   // Unreachable: central gave no answer at all (the link is down). Resend: the request was
   // abandoned because the link came back while it was out (see stall_probe_after).
   enum class Step { Progress, Idle, Failed, Unreachable, Resend };
-  // A request to central from one of the two threads, watched while it is out.
+  // A request to central from one of the two threads, watched while it is out (watch_).
   enum Slot { kUpload = 0, kPull = 1 };
-  struct InFlight {
-    bool active = false;
-    std::uint64_t generation = 0;  // bumped by every request of this slot
-    std::chrono::steady_clock::time_point since;
-    bool saw_down = false;             // a probe found the link down while this request was out
-    std::atomic<bool> abandon{false};  // the request's cancel flag (set by the watch or stop())
-    bool abandoned_by_watch = false;   // the link came back: send it again
-    const char* why = "";              // for the log, when abandoned_by_watch
-  };
-  // Sends one request of `slot` under the watch; `abandoned` says why the watch gave it up
-  // (empty: it did not).
-  sync::HttpResponse send_watched(Slot slot, sync::ApiClient& client, const std::string& method,
-                                  const std::string& path, const std::string& body, sync::RequestOptions ro,
-                                  std::string& abandoned);
-  // The watch over `slot` from now until unwatch(): what send_watched does around its request, for
+  // The watch over `slot` from now until unwatch(): what watch_.send does around its request, for
   // requests begun and received apart (pipelined uploads). unwatch returns why the watch gave the
   // request up, or "" (and "" for an answer that came anyway).
-  void watch(Slot slot);
-  std::string unwatch(Slot slot, const sync::HttpResponse& r);
-  void run_watch();
+  void watch(Slot slot) { watch_.watch(slot); }
+  std::string unwatch(Slot slot, const sync::HttpResponse& r) { return watch_.unwatch(slot, r); }
   // One upload: the queued rows and the request's text.
   struct Batch {
     std::vector<RelayEntry> entries;
@@ -115,8 +101,10 @@ class Relay {
   bool stopping_ = false;
   bool woken_ = false;
   std::atomic<bool> cancel_{false};
-  std::thread upload_thread_, pull_thread_, watch_thread_;
-  InFlight in_flight_[2];  // guarded by mu_, except each one's abandon flag
+  std::thread upload_thread_, pull_thread_;
+  // Requests to central out on a connection that lived through an outage are given up and resent
+  // (see stall_probe_after).
+  sync::StallWatch watch_;
   // Upload thread only. Central's answers to one batch are stored at the centre while the next
   // batch travels: at most one such write in flight, its rows left out of the next read. The rows
   // are built on a thread of their own (staging_, Centre::relay_answered up to handing them to the

@@ -244,7 +244,19 @@ struct SyncOptions {
   std::chrono::milliseconds upload_timeout{15000};
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{2000};  // a healed network is noticed within this
+  // A request with no answer after stall_probe_after is watched (StallWatch, stall_watch.hpp): the
+  // server's health is asked every link_probe on a fresh connection. A request out while the link
+  // went and came back (its connection may be dead without a reset: an access point or a switch
+  // that restarted) is given up and sent again at once on a new connection, as is one still without
+  // an answer after unanswered_limit while the server answers probes; the server answers the copy
+  // from its idempotency records. Zero stall_probe_after: not watched (a request waits out its
+  // timeout, up to upload_timeout).
+  std::chrono::milliseconds stall_probe_after{750};
+  std::chrono::milliseconds link_probe{250};
+  std::chrono::milliseconds unanswered_limit{4000};
 };
+
+class StallWatch;
 
 // Drains the outbox on its own thread: sends pending entries in order with their idempotency keys
 // (in protocol v1 batches where it can), retries transport failures and 5xx with exponential
@@ -282,6 +294,8 @@ class SyncEngine {
   std::string protocol_refusal() const;
   // Round trips to POST /api/v1/sync/upload so far (for tests and diagnostics).
   std::uint64_t uploads() const { return uploads_.load(); }
+  // Requests given up while out because the link came back under them (see stall_probe_after).
+  std::uint64_t resent_after_stall() const;
   std::int64_t backlog() { return outbox_.pending_count(); }
   // Waits until the outbox has nothing pending and the completion callbacks of what was answered
   // have run; false if `timeout` passed first. Not from a completion callback.
@@ -296,6 +310,9 @@ class SyncEngine {
   enum class Upload { Progress, NoAnswer, SendFirstAlone, Unsupported, Refused };
   Upload upload(ApiClient& client, const std::vector<OutboxEntry>& entries, std::chrono::milliseconds& backoff);
   void notify_done(const OutboxEntry& entry);
+  // One request, under the stall watch when there is one; `given_up` says why the watch gave it up.
+  HttpResponse send(ApiClient& client, const std::string& method, const std::string& path, const std::string& body,
+                    RequestOptions request, std::string& given_up);
   // The answered entries of an upload, from `first_seq` to `last_seq`: one wake-up for waiters,
   // then the completion callbacks of each in order (read back from the outbox in one read).
   void notify_answered(std::int64_t first_seq, std::int64_t last_seq);
@@ -313,9 +330,11 @@ class SyncEngine {
   std::uint64_t done_generation_ = 0;  // bumped on every answered entry and every failed round
   // A round of sending is under way: entries it answered may not have had their callbacks yet.
   bool draining_ = false;
-  std::uint64_t failed_rounds_ = 0;   // rounds that ended without an answer (offline, 5xx)
-  std::atomic<bool> abort_{false};    // set by stop(): abandons a request in flight
-  bool batches_unsupported_ = false;  // engine thread: the server has no upload endpoint
+  std::uint64_t failed_rounds_ = 0;    // rounds that ended without an answer (offline, 5xx)
+  std::atomic<bool> abort_{false};     // set by stop(): abandons a request in flight
+  std::unique_ptr<StallWatch> watch_;  // null when stall_probe_after is zero
+  bool resend_now_ = false;            // engine thread: a request was given up by the watch
+  bool batches_unsupported_ = false;   // engine thread: the server has no upload endpoint
   mutable std::mutex refusal_mu_;
   std::string protocol_refusal_;
   std::atomic<std::uint64_t> uploads_{0};
