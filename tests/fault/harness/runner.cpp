@@ -146,6 +146,7 @@ std::vector<Action> plan(const std::vector<Fault>& faults, Targets& t, RunResult
       }
       case FaultKind::PartitionStall:
       case FaultKind::PartitionDrop:
+      case FaultKind::PartitionLose:
       case FaultKind::WanPartitionStall:
       case FaultKind::WanPartitionDrop:
       case FaultKind::WanPartitionLose: {
@@ -154,7 +155,7 @@ std::vector<Action> plan(const std::vector<Fault>& faults, Targets& t, RunResult
         if (wan && !t.wan) break;
         auto& proxy = wan ? *t.wan : *t.links[static_cast<std::size_t>(f.target)];
         auto mode = f.kind == FaultKind::PartitionStall || f.kind == FaultKind::WanPartitionStall ? Partition::Stall
-                    : f.kind == FaultKind::WanPartitionLose                                       ? Partition::Lose
+                    : f.kind == FaultKind::PartitionLose || f.kind == FaultKind::WanPartitionLose ? Partition::Lose
                                                                                                   : Partition::Drop;
         actions.push_back({f.at_ms, [&proxy, mode] { proxy.partition(mode); }});
         actions.push_back({end, [&proxy] { proxy.partition(Partition::None); }});

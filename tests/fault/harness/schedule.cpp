@@ -12,6 +12,7 @@ std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
   std::vector<FaultKind> kinds = {
       FaultKind::KillTerminal, FaultKind::PartitionStall, FaultKind::PartitionDrop, FaultKind::Delay,
       FaultKind::Cut,          FaultKind::CutMidRequest,  FaultKind::CutMidAnswer,  FaultKind::Bandwidth};
+  kinds.push_back(FaultKind::PartitionLose);
   if (o.kill_server) kinds.push_back(FaultKind::KillServer);
   if (o.disk_full) kinds.push_back(FaultKind::DiskFull);
   if (o.central)
@@ -32,6 +33,7 @@ std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
         break;
       case FaultKind::PartitionStall:
       case FaultKind::PartitionDrop:
+      case FaultKind::PartitionLose:
         f.duration_ms = uniform(200, 2000);
         break;
       case FaultKind::Delay:
@@ -92,6 +94,9 @@ std::string describe(const Fault& f) {
       break;
     case FaultKind::PartitionDrop:
       s << "partition (drop) " << t << " for " << f.duration_ms << "ms";
+      break;
+    case FaultKind::PartitionLose:
+      s << "partition (lose: open connections dead for good) " << t << " for " << f.duration_ms << "ms";
       break;
     case FaultKind::Delay:
       s << "delay " << t << " " << f.a << "ms + jitter " << f.b << "ms for " << f.duration_ms << "ms";

@@ -27,6 +27,9 @@ enum class FaultKind {
   // The WAN link refuses new connections for `duration_ms` and loses everything the connections
   // open at its start carry, for good (they come back dead, without a reset).
   WanPartitionLose,
+  // Terminal `target`'s link as WanPartitionLose (an access point or a switch that restarted: the
+  // terminal's connections come back dead, without a reset).
+  PartitionLose,
 };
 
 struct Fault {
