@@ -155,10 +155,11 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
   sync::HttpResponse r;
   struct Watch {
     Relay& relay;
+    const sync::ApiClient& client;
     const sync::HttpResponse& r;
     bool on = false;
     void start() {
-      if (!on) relay.watch(kUpload);
+      if (!on) relay.watch(kUpload, client);
       on = true;
     }
     std::string stop() {
@@ -167,7 +168,7 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
       return relay.unwatch(kUpload, r);
     }
     ~Watch() { stop(); }
-  } watched{*this, r};
+  } watched{*this, client, r};
 
   std::unique_ptr<Batch> batch;
   if (sent_next_) {

@@ -67,8 +67,9 @@ struct Outgoing {
 struct ApiClient::Impl {
   detail::BaseUrl url;
   asio::io_context ioc{1};
-  std::optional<beast::tcp_stream> stream;
+  std::optional<detail::Stream> stream;
   beast::flat_buffer buffer;
+  std::atomic<std::uint64_t> moved{0};  // bytes moved by every connection so far (bytes_moved())
   bool connected = false;
   std::deque<std::shared_ptr<Outgoing>> out;  // begun, in the order sent; answers read in that order
   bool writing = false;                       // a request's write is under way on `stream`
@@ -94,7 +95,7 @@ struct ApiClient::Impl {
     o.reused = connected;
     if (connected) return true;
     close();
-    stream.emplace(ioc);
+    stream.emplace(detail::CountingRatePolicy(&moved), ioc);
     if (auto error = detail::connect(ioc, *stream, url, o.deadline, o.cancel)) {
       close();
       o.failed = *error;
@@ -171,6 +172,8 @@ void ApiClient::begin(const std::string& method, const std::string& path, const 
 }
 
 std::size_t ApiClient::outstanding() const { return impl_->out.size(); }
+
+const std::atomic<std::uint64_t>& ApiClient::bytes_moved() const { return impl_->moved; }
 
 void ApiClient::abandon() {
   impl_->close();

@@ -89,7 +89,7 @@ std::string EventStream::connect_once() {
   const auto url = detail::BaseUrl::parse(endpoint_.base_url);
   if (!url.error.empty()) return "live feed: " + url.error;
   auto& ioc = io_->ioc;
-  beast::tcp_stream stream(ioc);
+  detail::Stream stream(ioc);
   if (auto error = detail::connect(ioc, stream, url, Clock::now() + options_.connect_timeout, nullptr, &stop_)) {
     return stop_ ? "stopped" : "live feed: " + *error;
   }

@@ -66,7 +66,7 @@ void add_header_lines(http::fields& fields, const std::vector<std::string>& line
   }
 }
 
-bool run_until(asio::io_context& ioc, beast::tcp_stream& stream, const bool& done, const std::atomic<bool>* cancel,
+bool run_until(asio::io_context& ioc, Stream& stream, const bool& done, const std::atomic<bool>* cancel,
                const std::atomic<bool>* stop) {
   bool cancelled = false;
   ioc.restart();
@@ -89,7 +89,7 @@ bool run_until(asio::io_context& ioc, beast::tcp_stream& stream, const bool& don
   return !cancelled;
 }
 
-std::optional<std::string> connect(asio::io_context& ioc, beast::tcp_stream& stream, const BaseUrl& url,
+std::optional<std::string> connect(asio::io_context& ioc, Stream& stream, const BaseUrl& url,
                                    Clock::time_point deadline, const std::atomic<bool>* cancel,
                                    const std::atomic<bool>* stop) {
   beast::error_code ec;

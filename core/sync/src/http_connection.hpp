@@ -10,9 +10,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/rate_policy.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +28,30 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+
+// A stream's rate policy that limits nothing and counts the bytes the connection moves, both ways,
+// into a counter another thread may read: a watch (StallWatch) tells a slow transfer that moves
+// from a dead connection by it.
+class CountingRatePolicy {
+ public:
+  explicit CountingRatePolicy(std::atomic<std::uint64_t>* moved = nullptr) : moved_(moved) {}
+
+ private:
+  friend class beast::rate_policy_access;
+  static constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
+  std::size_t available_read_bytes() const noexcept { return kAll; }
+  std::size_t available_write_bytes() const noexcept { return kAll; }
+  void transfer_read_bytes(std::size_t n) const noexcept { count(n); }
+  void transfer_write_bytes(std::size_t n) const noexcept { count(n); }
+  void on_timer() const noexcept {}
+  void count(std::size_t n) const noexcept {
+    if (moved_) moved_->fetch_add(n, std::memory_order_relaxed);
+  }
+  std::atomic<std::uint64_t>* moved_;
+};
+
+// The terminals' TCP stream: beast::tcp_stream with the bytes it moves counted.
+using Stream = beast::basic_stream<tcp, asio::any_io_executor, CountingRatePolicy>;
 
 // "http://host:port/prefix" split into its parts; `error` says what is wrong with it.
 struct BaseUrl {
@@ -43,11 +70,11 @@ void add_header_lines(http::fields& fields, const std::vector<std::string>& line
 // the operation runs) or `stop` (a flag set together with ioc.stop(), so no polling: an idle live
 // feed costs no CPU) is set, the stream's operations are cancelled, complete with an error, and
 // false is returned.
-bool run_until(asio::io_context& ioc, beast::tcp_stream& stream, const bool& done, const std::atomic<bool>* cancel,
+bool run_until(asio::io_context& ioc, Stream& stream, const bool& done, const std::atomic<bool>* cancel,
                const std::atomic<bool>* stop = nullptr);
 
 // Resolves and connects `stream` within `deadline`; the error text on failure.
-std::optional<std::string> connect(asio::io_context& ioc, beast::tcp_stream& stream, const BaseUrl& url,
+std::optional<std::string> connect(asio::io_context& ioc, Stream& stream, const BaseUrl& url,
                                    Clock::time_point deadline, const std::atomic<bool>* cancel,
                                    const std::atomic<bool>* stop = nullptr);
 

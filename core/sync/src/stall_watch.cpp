@@ -36,13 +36,15 @@ void StallWatch::stop() {
 
 const std::atomic<bool>* StallWatch::cancel_flag(std::size_t slot) const { return &slots_[slot].cancel; }
 
-void StallWatch::watch(std::size_t slot) {
+void StallWatch::watch(std::size_t slot, const std::atomic<std::uint64_t>* moved) {
   Slot& s = slots_[slot];
   {
     std::lock_guard lock(mu_);
     s.active = true;
     ++s.generation;
-    s.since = std::chrono::steady_clock::now();
+    s.moved = moved;
+    s.moved_seen = moved ? moved->load() : 0;
+    s.moved_at = std::chrono::steady_clock::now();
     s.saw_down = false;
     s.given_up = false;
     s.why.clear();
@@ -68,10 +70,20 @@ std::string StallWatch::unwatch(std::size_t slot, const HttpResponse& response) 
 HttpResponse StallWatch::send(std::size_t slot, ApiClient& client, const std::string& method, const std::string& path,
                               const std::string& body, RequestOptions options, std::string& given_up) {
   options.cancel = cancel_flag(slot);
-  watch(slot);
+  watch(slot, &client.bytes_moved());
   HttpResponse r = client.send(method, path, body, options);
   given_up = unwatch(slot, r);
   return r;
+}
+
+bool StallWatch::moved_since(Slot& s, std::chrono::steady_clock::time_point now) {
+  if (!s.moved) return false;
+  const std::uint64_t v = s.moved->load(std::memory_order_relaxed);
+  if (v == s.moved_seen) return false;
+  s.moved_seen = v;
+  s.moved_at = now;
+  s.saw_down = false;  // the connection lives
+  return true;
 }
 
 void StallWatch::run() {
@@ -82,11 +94,14 @@ void StallWatch::run() {
   // probe_cancel_.
   for (;;) {
     if (stopping_) return;
-    // When the first request out will have been out for probe_after.
+    // When the first request out will have moved nothing for probe_after.
     std::optional<Clock::time_point> due;
+    const auto now = Clock::now();
     for (std::size_t i = 0; i < slot_count_; ++i) {
-      if (!slots_[i].active) continue;
-      const auto at = slots_[i].since + options_.probe_after;
+      Slot& s = slots_[i];
+      if (!s.active) continue;
+      moved_since(s, now);
+      const auto at = s.moved_at + options_.probe_after;
       if (!due || at < *due) due = at;
     }
     if (!due) {
@@ -99,7 +114,7 @@ void StallWatch::run() {
       });
       continue;
     }
-    if (Clock::now() < *due) {
+    if (now < *due) {
       for (std::size_t i = 0; i < slot_count_; ++i) generations[i] = slots_[i].generation;
       cv_.wait_until(lock, *due, [&] {
         if (stopping_) return true;
@@ -113,7 +128,7 @@ void StallWatch::run() {
     // The requests watched by this probe (0: none of that slot).
     for (std::size_t i = 0; i < slot_count_; ++i) {
       const Slot& s = slots_[i];
-      generations[i] = s.active && s.since + options_.probe_after <= Clock::now() ? s.generation : 0;
+      generations[i] = s.active && s.moved_at + options_.probe_after <= now ? s.generation : 0;
     }
     lock.unlock();
     bool answered = false;
@@ -126,12 +141,14 @@ void StallWatch::run() {
       answered = probe.get("/api/v1/health", ro).status != 0;
     }
     lock.lock();
+    const auto probed = Clock::now();
     for (std::size_t i = 0; i < slot_count_; ++i) {
       Slot& s = slots_[i];
       if (generations[i] == 0 || !s.active || s.generation != generations[i] || s.given_up) continue;
+      if (moved_since(s, probed)) continue;  // bytes moved while the probe was out: it lives
       if (!answered) {
         s.saw_down = true;
-      } else if (s.saw_down || Clock::now() - s.since >= options_.unanswered_limit) {
+      } else if (s.saw_down || probed - s.moved_at >= options_.unanswered_limit) {
         s.given_up = true;
         s.why = s.saw_down ? "the link to " + options_.server_name + " came back"
                            : options_.server_name + " answers on new connections but not on the one in use";

@@ -3,6 +3,7 @@
 // <utility> before Asio: its awaitable.hpp uses std::exchange.
 #include <utility>
 //
+#include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
 #include <chrono>
@@ -215,20 +216,28 @@ struct FaultProxy::Impl {
           g.cut_after -= static_cast<std::int64_t>(n);
         }
       }
-      // A limited link takes the chunk's transmission time before the chunk arrives.
-      if (pass > 0 && dir[d].bytes_per_s > 0) {
-        co_await wait(c, d, std::chrono::milliseconds(static_cast<std::int64_t>(pass) * 1000 / dir[d].bytes_per_s));
-        if (c->closed) break;
-      }
-      if (pass > 0) {
-        // Counted when handed on, so a peer that has read them finds them counted.
-        (direction == Direction::Up ? stats.bytes_up : stats.bytes_down) += pass;
-        auto [wec, written] = co_await asio::async_write(to, asio::buffer(buf.data(), pass), kTuple);
-        (void)written;
-        if (wec || c->closed) {
-          c->reset();
-          break;
+      // A limited link delivers the bytes as it transmits them: slices of a tenth of a second's
+      // worth, each after its transmission time (a 16 kB chunk at 3 kB/s arrives over 5 s, not
+      // all at once at the end).
+      bool failed = false;
+      for (std::size_t sent = 0; sent < pass && !failed;) {
+        std::size_t slice = pass - sent;
+        if (const std::int64_t rate = dir[d].bytes_per_s; rate > 0) {
+          slice = std::min(slice, static_cast<std::size_t>(std::max<std::int64_t>(rate / 10, 1)));
+          co_await wait(c, d, std::chrono::milliseconds(static_cast<std::int64_t>(slice) * 1000 / rate));
+          if (c->closed) break;
         }
+        // Counted when handed on, so a peer that has read them finds them counted.
+        (direction == Direction::Up ? stats.bytes_up : stats.bytes_down) += slice;
+        auto [wec, written] = co_await asio::async_write(to, asio::buffer(buf.data() + sent, slice), kTuple);
+        (void)written;
+        failed = wec || c->closed;
+        sent += slice;
+      }
+      if (c->closed) break;
+      if (failed) {
+        c->reset();
+        break;
       }
       if (cut) {
         ++stats.reset;

@@ -244,6 +244,23 @@ TEST(FaultProxy, BandwidthLimitSlowsTheTransfer) {
   EXPECT_GE(ms_since(t), 400);
 }
 
+TEST(FaultProxy, ALimitedLinkDeliversTheBytesAsItTransmitsThem) {
+  // 10 kB at 5 kB/s take 2 s; the first kilobytes arrive after a fraction of a second, not all
+  // of them at the end (a watch that counts the bytes a connection moves sees a slow line move).
+  EchoServer echo;
+  FaultProxy proxy(to(echo));
+  proxy.bandwidth(Direction::Down, 5000);
+  Client c(proxy.port());
+  const std::string data(10000, 'c');
+  const auto t = Clock::now();
+  ASSERT_TRUE(c.send(data));
+  const std::string first = c.receive(1000, 2s);
+  EXPECT_EQ(first.size(), 1000u);
+  EXPECT_LT(ms_since(t), 700) << "the first kilobyte waited for the whole chunk";
+  EXPECT_EQ(first + c.receive(data.size() - first.size(), 5s), data);
+  EXPECT_GE(ms_since(t), 1800);
+}
+
 TEST(FaultProxy, RefusesWhenTheUpstreamIsDownAndFollowsANewUpstreamPort) {
   ProxyOptions o;
   {

@@ -499,6 +499,34 @@ TEST_F(Central, RelayResendsWhenAnOutageTooShortForItsProbesKilledItsConnection)
       << log;
 }
 
+TEST_F(Central, RelayKeepsABatchWhoseAnswerComesDownASlowLineForLongerThanTheWatchWaits) {
+  // A centre on a slow line: a catch-up batch's answer takes longer than the 4 s a connection may
+  // move nothing (RelayOptions::unanswered_limit). Its bytes move all along, so the batch is not
+  // given up (its copy would take as long again, and so on for ever).
+  auto wan = centre_across_a_wan_with_central_down();
+  constexpr int kFirst = 200, kFiled = 400;
+  for (int n = 1; n <= kFirst; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
+  central_.start();
+  ASSERT_TRUE(eventually([&] { return relay("sent") == kFirst; }, 30s)) << relay("sent");
+  // What came down the line for the first 200 (answers, pages of statuses) sets its speed: about a
+  // tenth of it per second.
+  const auto bytes = static_cast<std::int64_t>(wan->stats().bytes_down);
+  wan->partition(fault::Partition::Drop);
+  for (int n = kFirst + 1; n <= kFiled; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
+  const std::size_t log_before = centre_->process().stderr_text().size();
+  wan->bandwidth(fault::Direction::Down, std::max<std::int64_t>(bytes / 10, 1000));
+  const auto back = std::chrono::steady_clock::now();
+  wan->partition(fault::Partition::None);
+  everything_at_central_once_in_order(kFiled);
+  const auto took = std::chrono::steady_clock::now() - back;
+  std::cout << "the second 200 were sent over the slow line in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms (" << bytes / 10
+            << " bytes/s)" << std::endl;
+  EXPECT_GE(took, 4500ms) << "the line was not slow enough to test anything";
+  const std::string log = centre_->process().stderr_text().substr(log_before);
+  EXPECT_EQ(log.find("central answers on new connections but not on the one in use"), std::string::npos) << log;
+}
+
 TEST_F(Central, RelayStoresEverythingOnceWhenAStalledWanPassesWhatItHeld) {
   // The held answer and a resent batch may both arrive: still exactly once, and as fast.
   wan_fails_while_a_batch_is_out(fault::Partition::Stall);

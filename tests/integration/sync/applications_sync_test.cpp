@@ -225,6 +225,41 @@ TEST_F(ApplicationsSyncTest, AnUploadOutThroughAnOutageTooShortForTheProbesIsSen
   EXPECT_EQ(after.resent, 1u);
 }
 
+TEST_F(ApplicationsSyncTest, AnUploadWhoseAnswerComesDownASlowLineForLongerThanTheWatchWaitsIsNotGivenUp) {
+  // A terminal on a slow line: an upload's answer takes about 6 s to come down, longer than the
+  // 4 s a connection may move nothing. Its bytes move all along, so it is not given up (its copy
+  // would take as long again, and so on for ever) and it is answered once.
+  namespace fault = guichet::fault;
+  fault::ProxyOptions po;
+  po.upstream_port = centre_.port();
+  fault::FaultProxy link(po);
+  auto slow = endpoint("K1");
+  slow.base_url = "http://127.0.0.1:" + std::to_string(link.port());
+  options_.batch_entries = 100;
+  // The size of the answer to 100 filings, from a first batch at full speed.
+  file_offline("K1", 100);
+  {
+    SyncEngine engine(outbox("K1"), slow, options_);
+    engine.start();
+    ASSERT_TRUE(engine.wait_drained(30s));
+  }
+  const std::int64_t answer_bytes = link.stats().bytes_down;
+  file_offline("K1", 100);
+  link.bandwidth(fault::Direction::Down, std::max<std::int64_t>(answer_bytes / 6, 1000));
+  SyncEngine engine(outbox("K1"), slow, options_);
+  const auto t0 = std::chrono::steady_clock::now();
+  engine.start();
+  ASSERT_TRUE(engine.wait_drained(30s)) << "given up " << engine.resent_after_stall() << " times";
+  const auto took = std::chrono::steady_clock::now() - t0;
+  std::cout << "an answer of " << answer_bytes << " bytes came down the slow line in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms" << std::endl;
+  EXPECT_GE(took, 4500ms) << "the line was not slow enough to test anything";
+  EXPECT_EQ(engine.resent_after_stall(), 0u);
+  EXPECT_EQ(engine.uploads(), 1u);
+  engine.stop();
+  expect_all_done("K1", 200);
+}
+
 TEST_F(ApplicationsSyncTest, TwoTerminalsUploadingInterleavedKeepTheirOwnNumbers) {
   SyncEngine k1(outbox("K1"), endpoint("K1"), options_);
   SyncEngine k2(outbox("K2"), endpoint("K2"), options_);

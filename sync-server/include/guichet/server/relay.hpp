@@ -77,7 +77,7 @@ class Relay {
   // The watch over `slot` from now until unwatch(): what watch_.send does around its request, for
   // requests begun and received apart (pipelined uploads). unwatch returns why the watch gave the
   // request up, or "" (and "" for an answer that came anyway).
-  void watch(Slot slot) { watch_.watch(slot); }
+  void watch(Slot slot, const sync::ApiClient& client) { watch_.watch(slot, &client.bytes_moved()); }
   std::string unwatch(Slot slot, const sync::HttpResponse& r) { return watch_.unwatch(slot, r); }
   // One upload: the queued rows and the request's text.
   struct Batch {

@@ -83,6 +83,9 @@ class ApiClient {
   HttpResponse receive();
   std::size_t outstanding() const;  // begun and not yet received
   void abandon();                   // every begun request given up, and the connection closed
+  // Bytes sent and received so far, over every connection: another thread may read it while a
+  // request is out, to tell a slow transfer that moves from a dead connection (StallWatch).
+  const std::atomic<std::uint64_t>& bytes_moved() const;
 
  private:
   HttpResponse perform(const std::string& method, const std::string& path, const std::string* body,

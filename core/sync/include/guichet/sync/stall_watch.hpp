@@ -3,13 +3,15 @@
 // forgot its connections. Nothing resets them; what they carry is lost, and a request on one would
 // wait out its whole timeout (10 to 15 s) after the link is back.
 //
-// A request out longer than probe_after is watched: the server's health is asked every probe_every
-// on a fresh connection. When a probe found the server unreachable and a later one is answered, the
-// link came back while the request was out: it is given up (its cancel flag set, so its connection
-// is closed) and its sender sends it again at once on a new connection. A request still without an
-// answer unanswered_limit after it was sent, while every probe is answered (an outage too short for
-// the probes), is given up too. Either way the copy is a replay: the server answers it from its
-// idempotency records, so nothing is stored twice.
+// A request whose connection moved no byte for probe_after is watched: the server's health is asked
+// every probe_every on a fresh connection. When a probe found the server unreachable and a later one
+// is answered, with no byte moved on the request's connection since, the link came back while the
+// request was out: it is given up (its cancel flag set, so its connection is closed) and its sender
+// sends it again at once on a new connection. A request whose connection moved nothing for
+// unanswered_limit while every probe is answered (an outage too short for the probes) is given up
+// too. Either way the copy is a replay: the server answers it from its idempotency records, so
+// nothing is stored twice. A transfer that moves, however slowly (a large answer on a slow line), is
+// never given up: the bytes its connection moves are counted (ApiClient::bytes_moved).
 //
 // Used by the centre node's relay (uploads and pulls to central) and by every terminal's sync engine
 // (uploads to the centre node).
@@ -55,8 +57,9 @@ class StallWatch {
   // For RequestOptions::cancel of the slot's requests: set when the watch gives the request up, and
   // by stop().
   const std::atomic<bool>* cancel_flag(std::size_t slot) const;
-  // The slot's request is out from now until unwatch().
-  void watch(std::size_t slot);
+  // The slot's request is out from now until unwatch(); `moved` counts the bytes its connection
+  // moves (ApiClient::bytes_moved; without it, only time since watch() counts).
+  void watch(std::size_t slot, const std::atomic<std::uint64_t>* moved = nullptr);
   // Ends the watch over the slot's request: why the watch gave it up, or "" when it did not, when an
   // answer came anyway, or when stopping.
   std::string unwatch(std::size_t slot, const HttpResponse& response);
@@ -71,13 +74,17 @@ class StallWatch {
   struct Slot {
     bool active = false;
     std::uint64_t generation = 0;  // bumped by every watch() and unwatch() of this slot
-    std::chrono::steady_clock::time_point since;
-    bool saw_down = false;  // a probe found the server unreachable while this request was out
-    bool given_up = false;  // by the watch (not by stop())
+    const std::atomic<std::uint64_t>* moved = nullptr;
+    std::uint64_t moved_seen = 0;
+    std::chrono::steady_clock::time_point moved_at;  // watch() or the last byte seen moving since
+    bool saw_down = false;                           // a probe found the server unreachable, and no byte moved since
+    bool given_up = false;                           // by the watch (not by stop())
     std::string why;
     std::atomic<bool> cancel{false};
   };
   void run();
+  // Notes bytes moved on the slot's connection since the last look; true if any did.
+  static bool moved_since(Slot& s, std::chrono::steady_clock::time_point now);
 
   ServerEndpoint server_;
   StallWatchOptions options_;
