@@ -7,6 +7,7 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -113,6 +114,21 @@ class ApplicationsSyncTest : public ::testing::Test {
     EXPECT_EQ(mine, n);
   }
 
+  // A fault proxy in front of the centre, and `device`'s endpoint through it.
+  struct Link {
+    explicit Link(const guichet::fault::ProxyOptions& options) : proxy(options) {}
+    guichet::fault::FaultProxy proxy;
+    guichet::sync::ServerEndpoint endpoint;
+  };
+  std::unique_ptr<Link> link_to_centre(const std::string& device) const {
+    guichet::fault::ProxyOptions po;
+    po.upstream_port = centre_.port();
+    auto out = std::make_unique<Link>(po);
+    out->endpoint = endpoint(device);
+    out->endpoint.base_url = "http://127.0.0.1:" + std::to_string(out->proxy.port());
+    return out;
+  }
+
   // K1 uploads through a link to the centre whose answers take 2 s; once its batch is stored at
   // the centre (the answer still on the link), the link loses everything on its open connections
   // for `outage`, without a reset (an access point that restarted), then comes back. How long
@@ -123,11 +139,9 @@ class ApplicationsSyncTest : public ::testing::Test {
   };
   AfterTheLoss lose_the_link_while_an_upload_is_out(std::chrono::milliseconds outage) {
     namespace fault = guichet::fault;
-    fault::ProxyOptions po;
-    po.upstream_port = centre_.port();
-    fault::FaultProxy link(po);
-    auto through_link = endpoint("K1");
-    through_link.base_url = "http://127.0.0.1:" + std::to_string(link.port());
+    const auto k1_link = link_to_centre("K1");
+    fault::FaultProxy& link = k1_link->proxy;
+    const auto& through_link = k1_link->endpoint;
     constexpr int kFiled = 50;
     file_offline("K1", kFiled);
     link.delay(fault::Direction::Down, 2000, 0);
@@ -230,11 +244,9 @@ TEST_F(ApplicationsSyncTest, AnUploadWhoseAnswerComesDownASlowLineForLongerThanT
   // 4 s a connection may move nothing. Its bytes move all along, so it is not given up (its copy
   // would take as long again, and so on for ever) and it is answered once.
   namespace fault = guichet::fault;
-  fault::ProxyOptions po;
-  po.upstream_port = centre_.port();
-  fault::FaultProxy link(po);
-  auto slow = endpoint("K1");
-  slow.base_url = "http://127.0.0.1:" + std::to_string(link.port());
+  const auto slow_line = link_to_centre("K1");
+  fault::FaultProxy& link = slow_line->proxy;
+  const auto& slow = slow_line->endpoint;
   options_.batch_entries = 100;
   // The size of the answer to 100 filings, from a first batch at full speed.
   file_offline("K1", 100);
