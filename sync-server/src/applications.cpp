@@ -52,9 +52,14 @@ std::optional<Response> date(const json& body, const char* name, std::string& ou
 }  // namespace
 
 bool receipt_belongs_to(const std::string& receipt, const std::string& centre_id, const std::string& device_id) {
-  const std::string prefix = centre_id + "-" + device_id + "-";
-  if (receipt.size() < prefix.size() + 6 || receipt.compare(0, prefix.size(), prefix) != 0) return false;
-  return std::all_of(receipt.begin() + static_cast<std::ptrdiff_t>(prefix.size()), receipt.end(),
+  // <centre>-<device>-<at least 6 digits>, read in place (every filing is checked twice).
+  const std::string_view r(receipt);
+  const std::size_t prefix = centre_id.size() + 1 + device_id.size() + 1;
+  if (r.size() < prefix + 6 || !r.starts_with(centre_id) || r[centre_id.size()] != '-' ||
+      r.substr(centre_id.size() + 1, device_id.size()) != device_id || r[prefix - 1] != '-') {
+    return false;
+  }
+  return std::all_of(r.begin() + static_cast<std::ptrdiff_t>(prefix), r.end(),
                      [](char c) { return c >= '0' && c <= '9'; });
 }
 

@@ -181,8 +181,7 @@ bool valid_email(const std::string& s) {
 
 class Checker {
  public:
-  Checker(const FormField& field, const FormCheckOptions& options)
-      : f_(field), options_(options), label_(label_of(field)) {}
+  Checker(const FormField& field, const FormCheckOptions& options) : f_(field), options_(options) {}
 
   ValueCheck run(std::string_view raw) {
     ValueCheck out;
@@ -342,13 +341,24 @@ class Checker {
 
   const FormField& f_;
   const FormCheckOptions& options_;
-  // The field's English label (its id when it has none), read once and not copied: every value
-  // of every filing is checked, and the label is only for messages.
-  static const std::string& label_of(const FormField& field) {
-    const std::string& en = field.label.get("en");
-    return en.empty() ? field.id : en;
-  }
-  const std::string& label_;
+  // The field's English label (its id when it has none), for messages only: looked up when a
+  // value is refused, not for every value of every filing.
+  struct Label {
+    const FormField& field;
+    operator const std::string&() const {
+      const std::string& en = field.label.get(kEnglish);
+      return en.empty() ? field.id : en;
+    }
+    friend std::string operator+(const Label& l, std::string_view rest) {
+      std::string out = static_cast<const std::string&>(l);
+      out += rest;
+      return out;
+    }
+    friend std::string operator+(const Label& l, const std::string& rest) { return l + std::string_view(rest); }
+    friend std::string operator+(const Label& l, const char* rest) { return l + std::string_view(rest); }
+  };
+  static inline const std::string kEnglish = "en";
+  Label label_{f_};
 };
 
 }  // namespace

@@ -53,6 +53,13 @@ TEST(CheckFiling, ReceiptsBelongToTheirCentreAndDevice) {
   EXPECT_FALSE(receipt_belongs_to("LDH01-K12-000042", "LDH01", "K1"));
   EXPECT_FALSE(receipt_belongs_to("LDH01-K1-00004x", "LDH01", "K1"));
   EXPECT_FALSE(receipt_belongs_to("LDH02-K1-000042", "LDH01", "K1"));
+  // Each separator in its place, and nothing but digits after the second.
+  EXPECT_FALSE(receipt_belongs_to("LDH01xK1-000042", "LDH01", "K1"));
+  EXPECT_FALSE(receipt_belongs_to("LDH01-K1x000042", "LDH01", "K1"));
+  EXPECT_FALSE(receipt_belongs_to("LDH01-K1--000042", "LDH01", "K1"));
+  EXPECT_FALSE(receipt_belongs_to("LDH01-K2-000042", "LDH01", "K1"));
+  EXPECT_FALSE(receipt_belongs_to("LDH01-K1-", "LDH01", "K1"));
+  EXPECT_FALSE(receipt_belongs_to("", "LDH01", "K1"));
 }
 
 TEST(CheckFiling, StoresNormalisedValuesAndNoPersonalDataInThePublicStatus) {
