@@ -12,6 +12,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "guichet/crash/crash_point.hpp"
+
 namespace guichet::server {
 namespace {
 
@@ -271,6 +273,9 @@ void GroupCommitter::run_answers() {
       for (auto& s : round) {
         if (s.ok && s.on_durable) s.on_durable();
       }
+      // Stored and durable, and nobody told yet: a client that hears nothing sends it again.
+      if (std::any_of(round.begin(), round.end(), [](const Sealed& s) { return s.ok; }))
+        crash::point(crash::kServerStored);
     }
     if (hooks_.answers_begin) hooks_.answers_begin();
     for (auto& s : round) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "guichet/crash/crash_point.hpp"
 #include "guichet/domain/time.hpp"
 #include "guichet/server/log.hpp"
 #include "guichet/server/wire_json.hpp"
@@ -235,6 +236,8 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
     const bool no_link = r.status == 0 && r.transport_error.find("cannot connect to") != std::string::npos;
     return no_link ? Step::Unreachable : Step::Failed;
   }
+  // Central has stored the batch (or refused it); the centre has not recorded its answers yet.
+  crash::point(crash::kRelayAnswered);
   std::vector<Centre::RelayAnswer> answers;
   if (r.status != 200) {
     // The whole batch was refused. Alone, an entry gets its own verdict; refused alone, it is kept
@@ -371,6 +374,7 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
   bool more = false;
   if (body["more"].get_bool().get(more) != simdjson::SUCCESS) more = false;
   if (statuses.empty() && next == cursor) return Step::Idle;
+  crash::point(crash::kRelayPulled);  // central's changes read, not yet stored here
   Response stored = wait_for([&](Respond done) { centre_.apply_upstream(std::move(statuses), next, std::move(done)); });
   if (stored.status >= 300) return Step::Failed;
   return more ? Step::Progress : Step::Idle;

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <string>
 
+#include "guichet/crash/crash_point.hpp"
 #include "harness/runner.hpp"
 #include "harness/seeds.hpp"
 
@@ -71,6 +72,34 @@ TEST(FaultTokens, FullDiskRefusesNewWorkKeepsWhatItWroteAndDrainsWhenSpaceReturn
   EXPECT_TRUE(r.ok()) << report(r);
   EXPECT_GT(r.refused, 0) << "the full disk never refused new work";
   EXPECT_GT(r.entries, 10);
+}
+
+// A kill -9 where a terminal's batch is stored at the centre server but not recorded in its
+// outbox, and where the server's commit is durable but unanswered: nothing lost, nothing doubled.
+TEST(FaultTokens, AKillAtEachCrashPointLosesAndDoublesNothing) {
+  RunOptions o = ci_options(5);
+  auto crash = [](FaultKind kind, const char* point, int at_ms, int target) {
+    Fault f;
+    f.kind = kind;
+    f.point = point;
+    f.at_ms = at_ms;
+    f.target = target;
+    f.a = 2;
+    f.duration_ms = 300;
+    return f;
+  };
+  o.faults = std::vector<Fault>{
+      crash(FaultKind::CrashTerminal, guichet::crash::kTerminalAnswered, 400, 0),
+      crash(FaultKind::CrashServer, guichet::crash::kServerStored, 1200, 0),
+      crash(FaultKind::CrashTerminal, guichet::crash::kTerminalAnswered, 2000, 2),
+  };
+  o.schedule.duration_ms = 3000;
+  auto r = guichet::fault::run_token_scenario(guichet::fault::built_programs(), o);
+  std::cout << report(r) << std::endl;
+  EXPECT_TRUE(r.ok()) << report(r);
+  EXPECT_EQ(r.crash_points_fired, 3) << "a point was not reached before heal: its window went untested";
+  EXPECT_EQ(r.terminal_restarts, 2);
+  EXPECT_EQ(r.server_restarts, 1);
 }
 
 TEST(FaultTokens, Soak) {

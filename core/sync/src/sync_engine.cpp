@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <random>
 
+#include "guichet/crash/crash_point.hpp"
 #include "guichet/sync/client.hpp"
 #include "guichet/sync/stall_watch.hpp"
 #include "guichet/sync/upload_wire.hpp"
@@ -254,6 +255,9 @@ SyncEngine::Upload SyncEngine::upload(ApiClient& client, const std::vector<Outbo
   wire::UploadAnswer answer;
   std::string error;
   if (!wire::parse_upload_answer(response.body, entries, answer, error)) return give_up(error, Upload::NoAnswer);
+  // The centre has stored the batch; the outbox does not know it yet (a copy sent after a restart
+  // is a replay there).
+  crash::point(crash::kTerminalAnswered);
   // Answers in entry order; the first without a final answer (5xx) stops the round, so nothing
   // behind it is marked before it.
   result.answers = std::move(answer.answers);

@@ -590,11 +590,13 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   targets.start_central = start_central;
   targets.wan = &wan;
   auto actions = plan(faults, targets, result);
-  play(actions, Clock::now());
+  play(actions, Clock::now(), targets, result);
 
-  // Heal: a clean network, every process up, every disk with room; no new work, no new changes.
+  // Heal: a clean network, no crash point armed, every process up, every disk with room; no new
+  // work, no new changes.
   for (auto& p : proxies) p->pass();
   wan.pass();
+  disarm_crashes(targets, result);
   if (!central.running() && !start_central()) result.problems.push_back("the central server did not restart at heal");
   if (!server.running() && !start_server()) result.problems.push_back("the centre node did not restart at heal");
   heal_terminals(terminals);

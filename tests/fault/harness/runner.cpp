@@ -31,6 +31,7 @@ void ManagedProcess::start() {
   o.log_dir = log_dir_;
   o.pipe_stdin = piped_;
   o.pipe_stdout = piped_;
+  o.env["GUICHET_CRASH_FILE"] = crash_file().string();
   ++starts_;
   unanswered_ = 0;
   process_ = std::make_unique<testing::Process>(name_ + "-" + std::to_string(starts_), program_, o);
@@ -46,6 +47,35 @@ int ManagedProcess::stop(std::chrono::milliseconds grace) {
 }
 
 bool ManagedProcess::running() { return process_ && process_->running(); }
+
+void ManagedProcess::arm_crash(const std::string& point, int pass) {
+  // Written beside and renamed: the process never reads half a file.
+  const fs::path file = crash_file();
+  const fs::path next = file.string() + ".next";
+  std::ofstream(next) << point << " " << pass << "\n";
+  fs::rename(next, file);
+  armed_at_start_ = starts_;
+}
+
+bool ManagedProcess::disarm_crash() {
+  // The process fires by renaming the file to .fired: exactly one of the two renames wins.
+  std::error_code ec;
+  if (fs::remove(crash_file(), ec)) return false;
+  const fs::path fired = crash_file().string() + ".fired";
+  if (!fs::exists(fired)) return false;
+  if (process_) process_->wait(5s);  // between its rename and its SIGKILL
+  fs::remove(fired, ec);
+  return true;
+}
+
+bool ManagedProcess::crashed() {
+  const fs::path fired = crash_file().string() + ".fired";
+  if (!fs::exists(fired)) return false;
+  if (running() && starts_ == armed_at_start_) return false;  // not dead yet
+  std::error_code ec;
+  fs::remove(fired, ec);
+  return true;
+}
 
 std::optional<std::string> ManagedProcess::ask(const std::string& line, std::chrono::milliseconds timeout) {
   if (!running()) return std::nullopt;
@@ -198,17 +228,95 @@ std::vector<Action> plan(const std::vector<Fault>& faults, Targets& t, RunResult
         actions.push_back({end, [&proxy] { proxy.bandwidth(Direction::Down, 0); }});
         break;
       }
+      case FaultKind::CrashTerminal:
+      case FaultKind::CrashServer:
+      case FaultKind::CrashCentral: {
+        Targets::Armed armed;
+        if (f.kind == FaultKind::CrashTerminal) {
+          auto* term = t.terminals[static_cast<std::size_t>(f.target)];
+          armed.process = term;
+          armed.restart = [term] {
+            term->start();
+            return true;
+          };
+          armed.restarts = &result.terminal_restarts;
+          armed.what = "terminal " + term->name();
+        } else if (f.kind == FaultKind::CrashServer) {
+          armed.process = t.server;
+          armed.restart = [&t] { return t.start_server(); };
+          armed.restarts = &result.server_restarts;
+          armed.what = "the centre server";
+        } else {
+          if (!t.central) break;
+          armed.process = t.central;
+          armed.restart = [&t] { return t.start_central(); };
+          armed.restarts = &result.central_restarts;
+          armed.what = "the central server";
+        }
+        armed.down = std::chrono::milliseconds(f.duration_ms);
+        actions.push_back(
+            {f.at_ms, [&t, &result, armed, f] {
+               // A later arming of the same process replaces one that has not fired.
+               std::erase_if(t.armed, [&](const Targets::Armed& a) { return a.process == armed.process && !a.died; });
+               armed.process->arm_crash(f.point, f.a);
+               t.armed.push_back(armed);
+               ++result.crash_points_armed;
+             }});
+        // The heal disarms what has not fired: the run lasts at least a second more, for the
+        // point to be reached, and for the process's time down.
+        actions.push_back({f.at_ms + 1000 + f.duration_ms, [] {}});
+        break;
+      }
     }
   }
   std::stable_sort(actions.begin(), actions.end(), [](const Action& x, const Action& y) { return x.at_ms < y.at_ms; });
   return actions;
 }
 
-void play(std::vector<Action>& actions, Clock::time_point t0) {
+void play(std::vector<Action>& actions, Clock::time_point t0, Targets& targets, RunResult& result) {
   for (auto& a : actions) {
-    std::this_thread::sleep_until(t0 + std::chrono::milliseconds(a.at_ms));  // the schedule's clock
+    const auto at = t0 + std::chrono::milliseconds(a.at_ms);  // the schedule's clock
+    // Bounded: the schedule's last action is at most its window (plus a fault's length) away.
+    while (Clock::now() < at) {
+      supervise(targets, result);
+      std::this_thread::sleep_until(std::min(at, Clock::now() + 20ms));
+    }
     a.run();
   }
+  supervise(targets, result);
+}
+
+void supervise(Targets& t, RunResult& result) {
+  const auto now = Clock::now();
+  for (auto& a : t.armed) {
+    if (a.done) continue;
+    if (!a.died) {
+      if (a.process->crashed()) {
+        a.died = now;
+        ++result.crash_points_fired;
+        ++*a.restarts;
+      }
+      continue;
+    }
+    if (now < *a.died + a.down) continue;
+    a.done = true;
+    if (!a.process->running() && !a.restart())
+      result.problems.push_back(a.what + " did not start again after it died at its crash point");
+  }
+}
+
+void disarm_crashes(Targets& t, RunResult& result) {
+  auto disarm = [&](ManagedProcess* p, std::int64_t& restarts) {
+    if (p == nullptr || !p->disarm_crash()) return;
+    ++result.crash_points_fired;
+    ++restarts;
+  };
+  disarm(t.server, result.server_restarts);
+  disarm(t.central, result.central_restarts);
+  for (auto* term : t.terminals) disarm(term, result.terminal_restarts);
+  // What fired before is noticed here; every process that is down is started by the heal.
+  supervise(t, result);
+  t.armed.clear();
 }
 
 std::unique_ptr<ManagedProcess> start_terminal(const Programs& programs, const RunOptions& options,
@@ -495,10 +603,11 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
   for (auto& p : proxies) targets.links.push_back(p.get());
   for (auto& t : terminals) targets.terminals.push_back(t.get());
   auto actions = plan(faults, targets, result);
-  play(actions, Clock::now());
+  play(actions, Clock::now(), targets, result);
 
-  // Heal: a clean network, every process up, every disk with room; no new work.
+  // Heal: a clean network, no crash point armed, every process up, every disk with room; no new work.
   for (auto& p : proxies) p->pass();
+  disarm_crashes(targets, result);
   if (!server.running() && !start_server()) result.problems.push_back("the centre server did not restart at heal");
   heal_terminals(terminals);
   drain_terminals(terminals, evidence, options, Clock::now(), result);

@@ -39,6 +39,17 @@ class ManagedProcess {
   testing::Process* process() { return process_.get(); }
   const std::string& name() const { return name_; }
 
+  // Crash points (guichet/crash/crash_point.hpp): every start gets GUICHET_CRASH_FILE. Arming
+  // makes the process die at the `pass`-th pass through `point` from now on.
+  std::filesystem::path crash_file() const { return log_dir_ / (name_ + ".crash"); }
+  void arm_crash(const std::string& point, int pass);
+  // Takes the arming back. True if the point had fired (the process is then dead, or about to be:
+  // it is waited for).
+  bool disarm_crash();
+  // Whether the armed point fired and the process died of it (or was started again since); true
+  // once per firing.
+  bool crashed();
+
  private:
   std::string name_;
   std::filesystem::path program_;
@@ -46,7 +57,8 @@ class ManagedProcess {
   std::filesystem::path log_dir_;
   bool piped_;
   int starts_ = 0;
-  int unanswered_ = 0;  // questions of this start whose answers did not come in time
+  int armed_at_start_ = 0;  // starts_ when the crash point was armed
+  int unanswered_ = 0;      // questions of this start whose answers did not come in time
   std::unique_ptr<testing::Process> process_;
 };
 
@@ -114,6 +126,8 @@ struct RunResult {
   std::int64_t server_restarts = 0;
   std::int64_t terminal_restarts = 0;
   std::int64_t central_restarts = 0;        // application scenario
+  std::int64_t crash_points_armed = 0;      // kills at crash points the schedule armed
+  std::int64_t crash_points_fired = 0;      // of which the process reached (the others: disarmed at heal)
   std::int64_t status_changes = 0;          // confirmed by central (application scenario)
   std::optional<std::int64_t> relay_ms;     // heal to an empty relay outbox at the centre
   std::optional<std::int64_t> statuses_ms;  // heal to every status at every terminal

@@ -31,6 +31,19 @@ struct Targets {
   ManagedProcess* central = nullptr;
   std::function<bool()> start_central;
   FaultProxy* wan = nullptr;  // the centre node's link to central
+
+  // Processes armed at a crash point: each is started again `down` after it died there, as its
+  // service manager would (supervise()).
+  struct Armed {
+    ManagedProcess* process = nullptr;
+    std::function<bool()> restart;
+    std::chrono::milliseconds down{0};
+    std::int64_t* restarts = nullptr;  // the run's count for its kind
+    std::string what;
+    std::optional<std::chrono::steady_clock::time_point> died;
+    bool done = false;
+  };
+  std::vector<Armed> armed;
 };
 
 // The schedule, as timed actions: each fault starts, and those with a duration end.
@@ -62,7 +75,14 @@ std::unique_ptr<ManagedProcess> start_terminal(const Programs& programs, const R
                                                std::mt19937_64& rng, std::vector<std::string> extra_args = {});
 // Why a terminal did not drain, for the checker's sentence.
 std::string describe_no_drain(ManagedProcess& terminal, const std::optional<std::string>& answer);
-void play(std::vector<Action>& actions, std::chrono::steady_clock::time_point t0);
+// Plays the actions at their times; meanwhile, every 20 ms, supervise().
+void play(std::vector<Action>& actions, std::chrono::steady_clock::time_point t0, Targets& targets, RunResult& result);
+// Notices the processes that died at their crash point and starts them again once their time
+// down is over.
+void supervise(Targets& targets, RunResult& result);
+// At heal: no point armed any more (a point that fired at the last moment is counted, and its
+// process waited for: the heal starts it again).
+void disarm_crashes(Targets& targets, RunResult& result);
 // Asks every terminal to exit (stopping one that does not) and gathers each one's refusals and
 // standard error into the evidence.
 void stop_terminals(std::vector<std::unique_ptr<ManagedProcess>>& terminals, Evidence& evidence, RunResult& result);

@@ -4,6 +4,8 @@
 #include <random>
 #include <sstream>
 
+#include "guichet/crash/crash_point.hpp"
+
 namespace guichet::fault {
 
 std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
@@ -71,7 +73,35 @@ std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
         break;
       case FaultKind::WanCut:
         break;
+      case FaultKind::CrashTerminal:
+      case FaultKind::CrashServer:
+      case FaultKind::CrashCentral:
+        break;  // drawn below, from their own stream
     }
+    out.push_back(f);
+  }
+  // Crash points: where a process holds what another side does not know of yet.
+  std::mt19937_64 crash_rng(seed ^ 0x6c8e9cf570932bd5ULL);
+  auto crash_uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(crash_rng); };
+  struct Choice {
+    FaultKind kind;
+    const char* point;
+  };
+  std::vector<Choice> choices = {{FaultKind::CrashTerminal, crash::kTerminalAnswered},
+                                 {FaultKind::CrashServer, crash::kServerStored}};
+  if (o.central)
+    choices.insert(choices.end(), {{FaultKind::CrashServer, crash::kRelayAnswered},
+                                   {FaultKind::CrashServer, crash::kRelayPulled},
+                                   {FaultKind::CrashCentral, crash::kServerStored}});
+  for (int i = 0; i < o.crashes; ++i) {
+    const Choice& c = choices[static_cast<std::size_t>(crash_uniform(0, static_cast<int>(choices.size()) - 1))];
+    Fault f;
+    f.kind = c.kind;
+    f.point = c.point;
+    f.at_ms = crash_uniform(0, o.duration_ms);
+    f.target = crash_uniform(0, o.terminals - 1);
+    f.a = crash_uniform(1, 4);
+    f.duration_ms = crash_uniform(0, 800);
     out.push_back(f);
   }
   std::stable_sort(out.begin(), out.end(), [](const Fault& x, const Fault& y) { return x.at_ms < y.at_ms; });
@@ -133,6 +163,15 @@ std::string describe(const Fault& f) {
       break;
     case FaultKind::WanPartitionLose:
       s << "WAN partition (lose: open connections dead for good) for " << f.duration_ms << "ms";
+      break;
+    case FaultKind::CrashTerminal:
+    case FaultKind::CrashServer:
+    case FaultKind::CrashCentral:
+      s << "kill -9 "
+        << (f.kind == FaultKind::CrashTerminal ? t
+            : f.kind == FaultKind::CrashServer ? "server"
+                                               : "central")
+        << " at pass " << f.a << " through " << f.point << ", down " << f.duration_ms << "ms";
       break;
   }
   return s.str();

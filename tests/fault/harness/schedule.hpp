@@ -30,6 +30,12 @@ enum class FaultKind {
   // Terminal `target`'s link as WanPartitionLose (an access point or a switch that restarted: the
   // terminal's connections come back dead, without a reset).
   PartitionLose,
+  // kill -9 at a point of the protocol (guichet/crash/crash_point.hpp): from `at_ms`, the process
+  // dies at the `a`-th pass through `point`; it is started again `duration_ms` after it died, as
+  // its service manager would. Terminal `target`, the centre node, or central.
+  CrashTerminal,
+  CrashServer,
+  CrashCentral,
 };
 
 struct Fault {
@@ -39,6 +45,7 @@ struct Fault {
   int duration_ms = 0;
   int a = 0;
   int b = 0;
+  std::string point;  // the crash kinds' point
 };
 
 struct ScheduleOptions {
@@ -48,6 +55,9 @@ struct ScheduleOptions {
   bool kill_server = true;
   bool disk_full = true;
   bool central = false;  // also the WAN faults and kill -9 of central (the application scenario)
+  // Kills at crash points, on top of the `faults` above (drawn from a stream of their own, so the
+  // rest of a seed's schedule does not depend on them).
+  int crashes = 3;
 };
 
 // Deterministic: the same seed and options give the same schedule, sorted by time.

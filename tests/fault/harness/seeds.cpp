@@ -36,12 +36,14 @@ std::string report(const RunResult& r, const SeedRuns& runs) {
     out += std::to_string(r.entries) + " applications (" + std::to_string(r.counter_entries) + " at counters), " +
            std::to_string(r.status_changes) + " status changes at central, " + std::to_string(r.server_restarts) +
            " centre kills, " + std::to_string(r.central_restarts) + " central kills, " +
-           std::to_string(r.terminal_restarts) + " terminal kills, " + std::to_string(r.refused) +
+           std::to_string(r.terminal_restarts) + " terminal kills (" + std::to_string(r.crash_points_fired) + " of " +
+           std::to_string(r.crash_points_armed) + " armed crash points reached), " + std::to_string(r.refused) +
            " refused on a full disk; after heal: relay drained at " + ms(r.relay_ms) + " ms, statuses everywhere at " +
            ms(r.statuses_ms) + " ms; drain ms:";
   } else {
     out += std::to_string(r.entries) + " entries, " + std::to_string(r.server_restarts) + " server kills, " +
-           std::to_string(r.terminal_restarts) + " terminal kills, " + std::to_string(r.refused) +
+           std::to_string(r.terminal_restarts) + " terminal kills (" + std::to_string(r.crash_points_fired) + " of " +
+           std::to_string(r.crash_points_armed) + " armed crash points reached), " + std::to_string(r.refused) +
            " refused on a full disk, drain ms:";
   }
   for (auto d : r.drain_ms) out += " " + std::to_string(d);
@@ -71,7 +73,7 @@ std::optional<SoakSummary> soak_from_environment(const SeedRuns& runs) {
   const auto t0 = std::chrono::steady_clock::now();
   SoakSummary summary;
   std::vector<std::int64_t> drains, relays, statuses;
-  std::int64_t entries = 0, changes = 0, kills = 0;
+  std::int64_t entries = 0, changes = 0, kills = 0, crashes = 0;
   bool applications = false;
   for (std::uint64_t seed = first; seed < first + count; ++seed) {
     auto r = run_seed(runs, seed);
@@ -79,6 +81,7 @@ std::optional<SoakSummary> soak_from_environment(const SeedRuns& runs) {
     entries += r.entries;
     changes += r.status_changes;
     kills += r.server_restarts + r.central_restarts + r.terminal_restarts;
+    crashes += r.crash_points_fired;
     drains.insert(drains.end(), r.drain_ms.begin(), r.drain_ms.end());
     if (r.relay_ms) relays.push_back(*r.relay_ms);
     if (r.statuses_ms) statuses.push_back(*r.statuses_ms);
@@ -92,10 +95,12 @@ std::optional<SoakSummary> soak_from_environment(const SeedRuns& runs) {
       "soak: " + std::to_string(count) + " seeds from " + std::to_string(first) + " in " + took.str() + " s, ";
   if (applications) {
     summary.text += std::to_string(entries) + " applications, " + std::to_string(changes) + " status changes, " +
-                    std::to_string(kills) + " kills; outbox drain ms " + median_max(drains) + "; relay drained ms " +
+                    std::to_string(kills) + " kills (" + std::to_string(crashes) +
+                    " at crash points); outbox drain ms " + median_max(drains) + "; relay drained ms " +
                     median_max(relays) + "; statuses everywhere ms " + median_max(statuses);
   } else {
-    summary.text += std::to_string(entries) + " entries; drain ms " + median_max(drains);
+    summary.text += std::to_string(entries) + " entries, " + std::to_string(kills) + " kills (" +
+                    std::to_string(crashes) + " at crash points); drain ms " + median_max(drains);
   }
   summary.text += "; " + std::to_string(summary.failed.size()) + " failed";
   std::cout << summary.text << std::endl;
