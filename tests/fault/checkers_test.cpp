@@ -125,6 +125,43 @@ TEST_F(Checkers, ARefusalWithoutAReason) {
   EXPECT_NE(problems().find("K1: refused new work without saying why"), std::string::npos);
 }
 
+TEST_F(Checkers, AnEntryRefusedOrStillPending) {
+  healthy();
+  {
+    guichet::store::Db outbox((evidence_.terminals[0].data_dir / "outbox.sqlite").string());
+    outbox.exec("UPDATE outbox SET response_status = 409 WHERE seq = 2");
+    outbox.exec("UPDATE outbox SET state = 'pending' WHERE seq = 3");
+  }
+  const std::string found = problems();
+  EXPECT_NE(found.find("K1: entry 2 is done (409"), std::string::npos) << found;
+  EXPECT_NE(found.find("K1: entry 3 is pending"), std::string::npos) << found;
+}
+
+TEST_F(Checkers, AClockTimeThatDoesNotFollowTheSequence) {
+  healthy();
+  {
+    guichet::store::Db outbox((evidence_.terminals[0].data_dir / "outbox.sqlite").string());
+    outbox.exec("UPDATE outbox SET hlc = (SELECT hlc FROM outbox WHERE seq = 1) WHERE seq = 2");
+  }
+  const std::string found = problems();
+  EXPECT_NE(found.find("K1: entry 2 has clock time"), std::string::npos) << found;
+}
+
+TEST_F(Checkers, AKeyOnTheServerThatNoOutboxHolds) {
+  healthy();
+  key(4);
+  token(4);
+  const std::string found = problems();
+  EXPECT_NE(found.find("K1:4 is on the server but in no outbox"), std::string::npos) << found;
+}
+
+TEST_F(Checkers, MoreTokensThanKeys) {
+  healthy();
+  token(4);
+  const std::string found = problems();
+  EXPECT_NE(found.find("K1: 4 tokens on the server for 3 keys"), std::string::npos) << found;
+}
+
 }  // namespace
 
 namespace {
