@@ -60,18 +60,25 @@ TEST(FaultTokens, FullDiskRefusesNewWorkKeepsWhatItWroteAndDrainsWhenSpaceReturn
   Fault f;
   f.kind = FaultKind::DiskFull;
   f.at_ms = 600;
-  f.duration_ms = 1500;
-  Fault stall;  // entries pile up in the outbox while the disk fills
+  f.duration_ms = 1200;
+  Fault stall;  // entries pile up in the outbox while the disk fills, and after
   stall.kind = FaultKind::PartitionStall;
   stall.at_ms = 300;
-  stall.duration_ms = 2000;
+  stall.duration_ms = 2500;
   o.faults = std::vector<Fault>{stall, f};
-  o.schedule.duration_ms = 2500;
+  o.schedule.duration_ms = 2800;
   auto r = guichet::fault::run_token_scenario(guichet::fault::built_programs(), o);
   std::cout << report(r) << std::endl;
   EXPECT_TRUE(r.ok()) << report(r);
   EXPECT_GT(r.refused, 0) << "the full disk never refused new work";
   EXPECT_GT(r.entries, 10);
+  // Where this process may mount one, the disk is a small filesystem that really filled up.
+  EXPECT_TRUE(r.small_disks == 1 || !r.no_small_disk.empty());
+  // Once the room was back, the terminal took new work again (1 s at one entry every ~40 ms).
+  ASSERT_EQ(r.written_when_room_returned.count(0), 1u);
+  ASSERT_EQ(r.written.size(), 1u);
+  EXPECT_GT(r.written[0], r.written_when_room_returned.at(0) + 5)
+      << "written when the room came back: " << r.written_when_room_returned.at(0) << ", at the end: " << r.written[0];
 }
 
 // A kill -9 where a terminal's batch is stored at the centre server but not recorded in its

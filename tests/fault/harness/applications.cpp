@@ -414,6 +414,7 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   schedule_options.central = true;
   const auto faults = options.faults ? *options.faults : make_schedule(options.seed, schedule_options);
   for (const auto& f : faults) result.schedule.push_back(describe(f));
+  std::vector<std::unique_ptr<SmallDisk>> disks;  // unmounted after the checks, before the folder goes
 
   // The due date the terminals write (a kiosk works it out from its catalogue).
   auto catalogue = config::load_catalogue(programs.catalogue.string());
@@ -461,6 +462,7 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
     t.device = (is_counter(i) ? "C" : "K") + std::to_string(n);
     t.data_dir = dir / t.device;
     fs::create_directories(t.data_dir);
+    disks.push_back(small_disk_for(i, faults, t.data_dir, result));
     if (!setup({"add-device", "--db", db.string(), "--id", t.device, "--kind", is_counter(i) ? "counter" : "kiosk",
                 "--secret-file", (t.data_dir / "device.secret").string()}))
       return result;
@@ -586,6 +588,7 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   targets.start_server = start_server;
   for (auto& p : proxies) targets.links.push_back(p.get());
   for (auto& t : terminals) targets.terminals.push_back(t.get());
+  for (auto& d : disks) targets.disks.push_back(d.get());
   targets.central = &central;
   targets.start_central = start_central;
   targets.wan = &wan;
@@ -597,6 +600,8 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   for (auto& p : proxies) p->pass();
   wan.pass();
   disarm_crashes(targets, result);
+  for (auto& d : disks)
+    if (d) d->empty();
   if (!central.running() && !start_central()) result.problems.push_back("the central server did not restart at heal");
   if (!server.running() && !start_server()) result.problems.push_back("the centre node did not restart at heal");
   heal_terminals(terminals);

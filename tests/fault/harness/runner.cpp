@@ -125,6 +125,23 @@ std::vector<std::pair<std::int64_t, int>> server_keys(store::Db& db, const std::
   return keys;
 }
 
+std::unique_ptr<SmallDisk> small_disk_for(int index, const std::vector<Fault>& faults, const fs::path& dir,
+                                          RunResult& result) {
+  const bool fills = std::any_of(faults.begin(), faults.end(), [index](const Fault& f) {
+    return f.kind == FaultKind::DiskFull && f.target == index;
+  });
+  if (!fills) return nullptr;
+  std::string why;
+  if (!SmallDisk::available(why)) {
+    result.no_small_disk = why;
+    return nullptr;
+  }
+  constexpr std::uint64_t kBytes = 32 << 20;  // a run writes a few MB; the filler takes the rest
+  auto disk = std::make_unique<SmallDisk>(dir, kBytes);
+  ++result.small_disks;
+  return disk;
+}
+
 std::vector<Action> plan(const std::vector<Fault>& faults, Targets& t, RunResult& result) {
   std::vector<Action> actions;
   for (const auto& f : faults) {
@@ -169,9 +186,29 @@ std::vector<Action> plan(const std::vector<Fault>& faults, Targets& t, RunResult
         break;
       }
       case FaultKind::DiskFull: {
-        auto& term = *t.terminals[static_cast<std::size_t>(f.target)];
+        const auto i = static_cast<std::size_t>(f.target);
+        auto& term = *t.terminals[i];
+        // What the terminal had written when the room came back (it must take new work again).
+        auto written_now = [&term, &result, target = f.target] {
+          const auto status = term.ask("status", 5s);
+          const auto at = status ? status->find("written=") : std::string::npos;
+          if (at != std::string::npos) result.written_when_room_returned[target] = std::stoll(status->substr(at + 8));
+        };
+        if (i < t.disks.size() && t.disks[i] != nullptr) {
+          // The terminal is not told: it finds out as a kiosk would, and finds the room again.
+          SmallDisk* disk = t.disks[i];
+          actions.push_back({f.at_ms, [disk] { disk->fill(); }});
+          actions.push_back({end, [disk, written_now] {
+                               disk->empty();
+                               written_now();
+                             }});
+          break;
+        }
         actions.push_back({f.at_ms, [&term] { term.ask("disk-full", 5s); }});
-        actions.push_back({end, [&term] { term.ask("disk-ok", 5s); }});
+        actions.push_back({end, [&term, written_now] {
+                             term.ask("disk-ok", 5s);
+                             written_now();
+                           }});
         break;
       }
       case FaultKind::PartitionStall:
@@ -319,6 +356,12 @@ void disarm_crashes(Targets& t, RunResult& result) {
   t.armed.clear();
 }
 
+fs::path terminal_log_dir(const TerminalEvidence& terminal) {
+  fs::path dir = terminal.data_dir.parent_path() / (terminal.device + "-logs");
+  fs::create_directories(dir);
+  return dir;
+}
+
 std::unique_ptr<ManagedProcess> start_terminal(const Programs& programs, const RunOptions& options,
                                                const TerminalEvidence& terminal, std::uint16_t proxy_port, int index,
                                                std::mt19937_64& rng, std::vector<std::string> extra_args) {
@@ -348,7 +391,7 @@ std::unique_ptr<ManagedProcess> start_terminal(const Programs& programs, const R
         args.insert(args.end(), extra_args.begin(), extra_args.end());
         return args;
       },
-      terminal.data_dir, true);
+      terminal_log_dir(terminal), true);
   process->start();
   return process;
 }
@@ -366,7 +409,11 @@ void stop_terminals(std::vector<std::unique_ptr<ManagedProcess>>& terminals, Evi
   for (std::size_t i = 0; i < terminals.size(); ++i) {
     auto& t = evidence.terminals[i];
     result.refused += t.refused;
-    for (const auto& entry : fs::directory_iterator(t.data_dir))
+    std::ifstream journal(t.data_dir / "journal");
+    std::int64_t lines = 0;
+    for (std::string line; std::getline(journal, line);) lines += line.empty() ? 0 : 1;
+    result.written.push_back(lines);
+    for (const auto& entry : fs::directory_iterator(terminal_log_dir(t)))
       if (entry.path().extension() == ".err") t.stderr_text += testing::read_file(entry.path());
   }
 }
@@ -563,6 +610,7 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
 
   const auto faults = options.faults ? *options.faults : make_schedule(options.seed, options.schedule);
   for (const auto& f : faults) result.schedule.push_back(describe(f));
+  std::vector<std::unique_ptr<SmallDisk>> disks;  // unmounted after the checks, before the folder goes
 
   // The centre server and its devices.
   const fs::path db = dir / "centre.sqlite";
@@ -574,6 +622,7 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
     t.device = "K" + std::to_string(i + 1);
     t.data_dir = dir / t.device;
     fs::create_directories(t.data_dir);
+    disks.push_back(small_disk_for(i, faults, t.data_dir, result));
     auto r = testing::run(programs.server, {"add-device", "--db", db.string(), "--id", t.device, "--kind", "kiosk",
                                             "--secret-file", (t.data_dir / "device.secret").string()});
     if (r.status != 0) {
@@ -602,10 +651,13 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
   targets.start_server = start_server;
   for (auto& p : proxies) targets.links.push_back(p.get());
   for (auto& t : terminals) targets.terminals.push_back(t.get());
+  for (auto& d : disks) targets.disks.push_back(d.get());
   auto actions = plan(faults, targets, result);
   play(actions, Clock::now(), targets, result);
 
   // Heal: a clean network, no crash point armed, every process up, every disk with room; no new work.
+  for (auto& d : disks)
+    if (d) d->empty();
   for (auto& p : proxies) p->pass();
   disarm_crashes(targets, result);
   if (!server.running() && !start_server()) result.problems.push_back("the centre server did not restart at heal");

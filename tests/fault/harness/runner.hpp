@@ -64,7 +64,7 @@ class ManagedProcess {
 
 struct TerminalEvidence {
   std::string device;
-  std::filesystem::path data_dir;        // outbox.sqlite, journal, logs
+  std::filesystem::path data_dir;        // outbox.sqlite, journal (its logs: terminal_log_dir)
   std::optional<std::int64_t> drain_ms;  // from heal to an empty outbox; nullopt: not within the bound
   std::string drain_answer;              // the terminal's answer to "drain" when it did not drain
   std::int64_t refused = 0;              // new work refused (disk full)
@@ -125,7 +125,12 @@ struct RunResult {
   std::int64_t refused = 0;          // new work refused while a disk was full
   std::int64_t server_restarts = 0;
   std::int64_t terminal_restarts = 0;
-  std::int64_t central_restarts = 0;        // application scenario
+  std::int64_t central_restarts = 0;  // application scenario
+  std::vector<std::int64_t> written;  // per terminal: the entries it journaled over the run
+  // Per terminal whose disk was full: what it had journaled when the room came back.
+  std::map<int, std::int64_t> written_when_room_returned;
+  int small_disks = 0;                      // terminals whose disk really filled (a small filesystem)
+  std::string no_small_disk;                // why a full disk was a file size limit instead
   std::int64_t crash_points_armed = 0;      // kills at crash points the schedule armed
   std::int64_t crash_points_fired = 0;      // of which the process reached (the others: disarmed at heal)
   std::int64_t status_changes = 0;          // confirmed by central (application scenario)

@@ -16,6 +16,7 @@
 #include "guichet/fault/fault_proxy.hpp"
 #include "guichet/store/sqlite.hpp"
 #include "runner.hpp"
+#include "small_disk.hpp"
 
 namespace guichet::fault::detail {
 
@@ -28,6 +29,7 @@ struct Targets {
   std::function<bool()> start_server;
   std::vector<FaultProxy*> links;  // terminal i's link to the centre
   std::vector<ManagedProcess*> terminals;
+  std::vector<SmallDisk*> disks;  // terminal i's small disk, or null (its full disk is then a file size limit)
   ManagedProcess* central = nullptr;
   std::function<bool()> start_central;
   FaultProxy* wan = nullptr;  // the centre node's link to central
@@ -65,6 +67,11 @@ store::Db open_read_only(const std::filesystem::path& path);
 std::vector<OutboxRow> outbox_rows(const std::filesystem::path& dir);
 // The server's idempotency log for one device (seq, status), in the order the server stored it.
 std::vector<std::pair<std::int64_t, int>> server_keys(store::Db& db, const std::string& device);
+// Terminal `index`'s small disk when the schedule fills its disk and this process may mount one
+// (else null: the terminal is told to limit its file sizes instead, and the result says why).
+// Called before anything is written in `dir`.
+std::unique_ptr<SmallDisk> small_disk_for(int index, const std::vector<Fault>& faults, const std::filesystem::path& dir,
+                                          RunResult& result);
 std::vector<Action> plan(const std::vector<Fault>& faults, Targets& targets, RunResult& result);
 // Starts guichet-fault-terminal number `index` (its data directory and device from `terminal`),
 // speaking to the centre through the proxy on `proxy_port`. Each start draws a new clock skew
@@ -73,6 +80,9 @@ std::vector<Action> plan(const std::vector<Fault>& faults, Targets& targets, Run
 std::unique_ptr<ManagedProcess> start_terminal(const Programs& programs, const RunOptions& options,
                                                const TerminalEvidence& terminal, std::uint16_t proxy_port, int index,
                                                std::mt19937_64& rng, std::vector<std::string> extra_args = {});
+// Where terminal's standard output and error, and its crash-point file, are: beside its data
+// directory, not in it (a full disk there does not silence it, as a kiosk's logs are kept apart).
+std::filesystem::path terminal_log_dir(const TerminalEvidence& terminal);
 // Why a terminal did not drain, for the checker's sentence.
 std::string describe_no_drain(ManagedProcess& terminal, const std::optional<std::string>& answer);
 // Plays the actions at their times; meanwhile, every 20 ms, supervise().

@@ -30,6 +30,13 @@ std::string rerun_command(const SeedRuns& runs, std::uint64_t seed) {
          " --gtest_filter=" + runs.replay_test;
 }
 
+// How the full disks of a run were full.
+std::string full_disks(const RunResult& r) {
+  if (r.small_disks > 0) return " (" + std::to_string(r.small_disks) + " small filesystem filled up)";
+  if (!r.no_small_disk.empty()) return " (a file size limit: " + r.no_small_disk + ")";
+  return "";
+}
+
 std::string report(const RunResult& r, const SeedRuns& runs) {
   std::string out = "seed " + std::to_string(r.seed) + ": ";
   if (r.applications) {
@@ -38,13 +45,13 @@ std::string report(const RunResult& r, const SeedRuns& runs) {
            " centre kills, " + std::to_string(r.central_restarts) + " central kills, " +
            std::to_string(r.terminal_restarts) + " terminal kills (" + std::to_string(r.crash_points_fired) + " of " +
            std::to_string(r.crash_points_armed) + " armed crash points reached), " + std::to_string(r.refused) +
-           " refused on a full disk; after heal: relay drained at " + ms(r.relay_ms) + " ms, statuses everywhere at " +
-           ms(r.statuses_ms) + " ms; drain ms:";
+           " refused on a full disk" + full_disks(r) + "; after heal: relay drained at " + ms(r.relay_ms) +
+           " ms, statuses everywhere at " + ms(r.statuses_ms) + " ms; drain ms:";
   } else {
     out += std::to_string(r.entries) + " entries, " + std::to_string(r.server_restarts) + " server kills, " +
            std::to_string(r.terminal_restarts) + " terminal kills (" + std::to_string(r.crash_points_fired) + " of " +
            std::to_string(r.crash_points_armed) + " armed crash points reached), " + std::to_string(r.refused) +
-           " refused on a full disk, drain ms:";
+           " refused on a full disk" + full_disks(r) + ", drain ms:";
   }
   for (auto d : r.drain_ms) out += " " + std::to_string(d);
   if (!r.ok()) {
