@@ -249,18 +249,24 @@ std::vector<Action> plan(const std::vector<Fault>& faults, Targets& t, RunResult
         actions.push_back({f.at_ms, [&proxy] { proxy.cut(); }});
         break;
       }
-      case FaultKind::CutMidRequest: {
-        auto& proxy = *t.links[static_cast<std::size_t>(f.target)];
+      case FaultKind::CutMidRequest:
+      case FaultKind::WanCutMidRequest: {
+        if (f.kind == FaultKind::WanCutMidRequest && !t.wan) break;
+        auto& proxy = f.kind == FaultKind::WanCutMidRequest ? *t.wan : *t.links[static_cast<std::size_t>(f.target)];
         actions.push_back({f.at_ms, [&proxy, f] { proxy.cut_after(Direction::Up, f.a); }});
         break;
       }
-      case FaultKind::CutMidAnswer: {
-        auto& proxy = *t.links[static_cast<std::size_t>(f.target)];
+      case FaultKind::CutMidAnswer:
+      case FaultKind::WanCutMidAnswer: {
+        if (f.kind == FaultKind::WanCutMidAnswer && !t.wan) break;
+        auto& proxy = f.kind == FaultKind::WanCutMidAnswer ? *t.wan : *t.links[static_cast<std::size_t>(f.target)];
         actions.push_back({f.at_ms, [&proxy, f] { proxy.cut_after(Direction::Down, f.a); }});
         break;
       }
-      case FaultKind::Bandwidth: {
-        auto& proxy = *t.links[static_cast<std::size_t>(f.target)];
+      case FaultKind::Bandwidth:
+      case FaultKind::WanBandwidth: {
+        if (f.kind == FaultKind::WanBandwidth && !t.wan) break;
+        auto& proxy = f.kind == FaultKind::WanBandwidth ? *t.wan : *t.links[static_cast<std::size_t>(f.target)];
         actions.push_back({f.at_ms, [&proxy, f] { proxy.bandwidth(Direction::Down, f.a); }});
         actions.push_back({end, [&proxy] { proxy.bandwidth(Direction::Down, 0); }});
         break;

@@ -19,7 +19,8 @@ std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
   if (o.disk_full) kinds.push_back(FaultKind::DiskFull);
   if (o.central)
     kinds.insert(kinds.end(), {FaultKind::KillCentral, FaultKind::WanPartitionStall, FaultKind::WanPartitionDrop,
-                               FaultKind::WanDelay, FaultKind::WanCut, FaultKind::WanPartitionLose});
+                               FaultKind::WanDelay, FaultKind::WanCut, FaultKind::WanPartitionLose,
+                               FaultKind::WanCutMidRequest, FaultKind::WanCutMidAnswer, FaultKind::WanBandwidth});
   std::vector<Fault> out;
   for (int i = 0; i < o.faults; ++i) {
     Fault f;
@@ -72,6 +73,16 @@ std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
         f.b = uniform(0, 200);
         break;
       case FaultKind::WanCut:
+        break;
+      case FaultKind::WanCutMidRequest:
+        f.a = uniform(1, 200000);
+        break;
+      case FaultKind::WanCutMidAnswer:
+        f.a = uniform(1, 100000);
+        break;
+      case FaultKind::WanBandwidth:
+        f.duration_ms = uniform(300, 2000);
+        f.a = uniform(20000, 400000);
         break;
       case FaultKind::CrashTerminal:
       case FaultKind::CrashServer:
@@ -163,6 +174,15 @@ std::string describe(const Fault& f) {
       break;
     case FaultKind::WanPartitionLose:
       s << "WAN partition (lose: open connections dead for good) for " << f.duration_ms << "ms";
+      break;
+    case FaultKind::WanCutMidRequest:
+      s << "cut the WAN's next request after " << f.a << " bytes";
+      break;
+    case FaultKind::WanCutMidAnswer:
+      s << "cut the WAN's next answer after " << f.a << " bytes";
+      break;
+    case FaultKind::WanBandwidth:
+      s << "WAN bandwidth " << f.a << " B/s for " << f.duration_ms << "ms";
       break;
     case FaultKind::CrashTerminal:
     case FaultKind::CrashServer:

@@ -30,6 +30,12 @@ enum class FaultKind {
   // Terminal `target`'s link as WanPartitionLose (an access point or a switch that restarted: the
   // terminal's connections come back dead, without a reset).
   PartitionLose,
+  // The WAN link as CutMidRequest, CutMidAnswer and Bandwidth: a relayed batch (up to a few hundred
+  // kB) or central's answer to it cut after `a` bytes; central's answers limited to `a` bytes/s
+  // for `duration_ms`.
+  WanCutMidRequest,
+  WanCutMidAnswer,
+  WanBandwidth,
   // kill -9 at a point of the protocol (guichet/crash/crash_point.hpp): from `at_ms`, the process
   // dies at the `a`-th pass through `point`; it is started again `duration_ms` after it died, as
   // its service manager would. Terminal `target`, the centre node, or central.
