@@ -23,6 +23,11 @@ const http = require('http');
 const os = require('os');
 const readline = require('readline');
 
+// The version of a package as installed (package-lock.json pins them).
+function installedVersion(name) {
+  return require(`${name}/package.json`).version;
+}
+
 function parseArgs(argv) {
   const args = { clients: 10, batchSize: 500, dir: null, records: null, json: false, client: null };
   for (let i = 2; i < argv.length; i++) {
@@ -235,7 +240,8 @@ async function driverMain(args) {
     const written = results.reduce((s, r) => s + r.written, 0);
     const errors = results.reduce((s, r) => s + r.errors, 0);
     const out = {
-      peer: 'pouchdb-server 4.2.0 (LevelDB), pouchdb-node 9.0.0 clients',
+      peer: `pouchdb-server ${installedVersion('pouchdb-server')} (LevelDB), ` +
+        `pouchdb-node ${installedVersion('pouchdb-node')} clients`,
       records: lines.length,
       clients: clients.length,
       batch_size: args.batchSize,

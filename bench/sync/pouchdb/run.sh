@@ -14,8 +14,9 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   fi
 fi
 mkdir -p "$cache"
-if ! cmp -s "$here/package.json" "$cache/package.json" || [ ! -d "$cache/node_modules/pouchdb-server" ]; then
-  cp "$here/package.json" "$cache/package.json"
-  (cd "$cache" && npm install --no-audit --no-fund --loglevel=error >&2)
+# The versions the lock file names, installed again whenever it changes.
+if ! cmp -s "$here/package-lock.json" "$cache/package-lock.json" || [ ! -d "$cache/node_modules/pouchdb-server" ]; then
+  cp "$here/package.json" "$here/package-lock.json" "$cache/"
+  (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
 NODE_PATH="$cache/node_modules" exec node "$here/run.js" "$@"
