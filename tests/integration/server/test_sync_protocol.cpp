@@ -577,6 +577,62 @@ TEST_F(SyncProtocol, FirstSyncIsCatalogueAndEveryStatusThenOnlyNewChanges) {
   }
 }
 
+// A copy of the server's database (with its write-ahead log, if any) at `to`, as a backup is
+// taken or restored while the server is stopped.
+void copy_database(const fs::path& from, const fs::path& to) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const fs::path source = from.string() + suffix;
+    const fs::path target = to.string() + suffix;
+    fs::remove(target);
+    if (fs::exists(source)) fs::copy_file(source, target);
+  }
+}
+
+// The server's database is restored from a backup taken before a terminal's last read of the
+// changes: the terminal's cursor is past every change the server now has. That refusal has its own
+// code (the terminal must read everything again from 0, not keep asking), and reading from 0 gives
+// the restored state. A cursor the server could never have given stays a plain bad_request.
+TEST_F(SyncProtocol, ACursorAheadOfARestoredServersChangesIsRefusedWithItsOwnCode) {
+  ASSERT_EQ(upload({{"protocol", 1}, {"entries", {entry(1, "K1", receipt_of("K1", 1))}}}).status, 200);
+  server_.stop();
+  const fs::path backup = server_.dir() / "backup.db";
+  copy_database(server_.db(), backup);
+  server_.start();
+  json later = {{"protocol", 1}, {"entries", json::array()}};
+  for (int i = 2; i <= 4; ++i) later["entries"].push_back(entry(i, "K1", receipt_of("K1", i)));
+  ASSERT_EQ(upload(later).status, 200);
+  auto read = changes("0");
+  ASSERT_EQ(read.status, 200) << read.body;
+  ASSERT_EQ(read.json_body()["changes"].size(), 5u) << read.body;
+  const std::string cursor = read.json_body()["cursor"];
+  EXPECT_EQ(changes(cursor).status, 200);
+
+  server_.stop();
+  copy_database(backup, server_.db());
+  server_.start();
+  auto ahead = changes(cursor);
+  EXPECT_EQ(ahead.status, 400) << ahead.body;
+  EXPECT_EQ(ahead.error_code(), "cursor_ahead") << ahead.body;
+  EXPECT_NE(ahead.error_message().find("cursor " + cursor + " is ahead"), std::string::npos) << ahead.body;
+  EXPECT_NE(ahead.error_message().find("start again from 0"), std::string::npos) << ahead.body;
+  // The same on every page size, and again: the refusal is steady, not a passing fault.
+  EXPECT_EQ(changes(cursor, 1).error_code(), "cursor_ahead");
+
+  auto snapshot = changes("0");
+  ASSERT_EQ(snapshot.status, 200) << snapshot.body;
+  json restored = snapshot.json_body();
+  ASSERT_EQ(restored["changes"].size(), 2u) << snapshot.body;
+  EXPECT_EQ(restored["changes"][0]["type"], "catalogue");
+  EXPECT_EQ(restored["changes"][1]["application"]["receipt"], receipt_of("K1", 1));
+  EXPECT_FALSE(restored["more"].get<bool>());
+
+  for (const char* bad : {"abc", "-1", "1x"}) {
+    auto r = changes(bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(r.error_code(), "bad_request") << bad << ": " << r.body;
+  }
+}
+
 // Applications in a batch are written together (one job of the writer); every answer must be the
 // one the entry gets when sent on its own, with the key device:seq, to the same state.
 TEST(SyncBatch, AMixedBatchIsAnsweredAsItsEntriesSentOneByOne) {
