@@ -1672,8 +1672,12 @@ void Api::sync_changes(Call& c) {
   }
   const std::int64_t through = centre_.durable_change_seq();
   if (since > through) {
-    return c.done(
-        bad_request("cursor " + std::to_string(since) + " is ahead of this server's changes; start again from 0"));
+    // A cursor past every change this server has (its database restored from a backup, say): its
+    // own code, so that a client knows to read everything again from 0 (a compacted snapshot).
+    return c.done(Response::error(400, "cursor_ahead",
+                                  "cursor " + std::to_string(since) +
+                                      " is ahead of this server's changes (the newest is " + std::to_string(through) +
+                                      "); start again from 0"));
   }
   std::vector<ChangeRecord> rows;
   {

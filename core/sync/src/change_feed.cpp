@@ -22,6 +22,18 @@ CREATE TABLE queue_days (
   last_event INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 2: a full snapshot read again from cursor 0 (the server refused the cursor as ahead of its
+    // changes) is staged here while the tables above keep answering; its last page replaces them.
+    R"sql(
+CREATE TABLE snapshot_status (
+  receipt TEXT PRIMARY KEY,
+  body TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE snapshot_queue_days (
+  day TEXT PRIMARY KEY,
+  last_event INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 
 std::optional<std::string> meta(store::Db& db, const char* key) {
@@ -109,17 +121,21 @@ std::optional<std::uint64_t> ChangeFeed::queue_last_event(const std::string& day
   return static_cast<std::uint64_t>(st.int64(0));
 }
 
-// One page: every change and the cursor after them, in one transaction.
-void ChangeFeed::store_page(const json& changes, const std::string& cursor) {
+// One page: every change and the cursor after them, in one transaction. While a snapshot is read
+// again from 0, statuses and queue days go to its staging tables, and its last page replaces the
+// kept ones with them in the same transaction.
+void ChangeFeed::store_page(const json& changes, const std::string& cursor, bool last) {
   std::lock_guard lock(db_mu_);
   store::Transaction tx(*db_);
+  const bool snapshot = meta(*db_, "snapshot").has_value();
+  const std::string statuses = snapshot ? "snapshot_status" : "application_status";
+  const std::string days = snapshot ? "snapshot_queue_days" : "queue_days";
   for (const json& c : changes) {
     const std::string type = c.value("type", "");
     if (type == "application.status" && c.contains("application") && c["application"].is_object()) {
       const json& a = c["application"];
-      db_->prepare(
-             "INSERT INTO application_status (receipt, body) VALUES (?, ?) ON CONFLICT (receipt) DO UPDATE SET "
-             "body = excluded.body")
+      db_->prepare("INSERT INTO " + statuses +
+                   " (receipt, body) VALUES (?, ?) ON CONFLICT (receipt) DO UPDATE SET body = excluded.body")
           .bind(1, a.value("receipt", ""))
           .bind(2, a.dump())
           .run();
@@ -127,17 +143,42 @@ void ChangeFeed::store_page(const json& changes, const std::string& cursor) {
       set_meta(*db_, "catalogue_version", c.value("version", ""));
       set_meta(*db_, "catalogue", c["catalogue"].dump());
     } else if (type == "queue") {
-      db_->prepare(
-             "INSERT INTO queue_days (day, last_event) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET "
-             "last_event = excluded.last_event")
+      db_->prepare("INSERT INTO " + days +
+                   " (day, last_event) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET last_event = excluded.last_event")
           .bind(1, c.value("day", ""))
           .bind(2, c.value("last_event", std::int64_t{0}))
           .run();
     }
     // Other types come from a newer server: skipped, the cursor still moves past them.
   }
+  if (snapshot && last) {
+    // The server's whole state is in: it replaces what was kept (statuses the server no longer has
+    // go with it).
+    db_->exec(
+        "DELETE FROM application_status; "
+        "INSERT INTO application_status (receipt, body) SELECT receipt, body FROM snapshot_status; "
+        "DELETE FROM snapshot_status; "
+        "DELETE FROM queue_days; "
+        "INSERT INTO queue_days (day, last_event) SELECT day, last_event FROM snapshot_queue_days; "
+        "DELETE FROM snapshot_queue_days; "
+        "DELETE FROM feed_meta WHERE key = 'snapshot';");
+  }
   set_meta(*db_, "cursor", cursor);
   tx.commit();
+}
+
+void ChangeFeed::start_snapshot() {
+  std::lock_guard lock(db_mu_);
+  store::Transaction tx(*db_);
+  db_->exec("DELETE FROM snapshot_status; DELETE FROM snapshot_queue_days;");
+  set_meta(*db_, "snapshot", "1");
+  set_meta(*db_, "cursor", "0");
+  tx.commit();
+}
+
+bool ChangeFeed::reading_snapshot() {
+  std::lock_guard lock(db_mu_);
+  return meta(*db_, "snapshot").has_value();
 }
 
 ChangeFeed::Pull ChangeFeed::pull() {
@@ -156,6 +197,14 @@ ChangeFeed::Pull ChangeFeed::pull() {
     HttpResponse r = client.get("/api/v1/sync/changes?since=" + encode(cursor()) +
                                     "&limit=" + std::to_string(std::clamp(options_.page, 1, 5000)),
                                 request);
+    if (r.status == 400 && r.error_code() == "cursor_ahead" && !result.restarted) {
+      // The server has fewer changes than this feed has read (its database restored from a
+      // backup, say): asking again with the same cursor would be refused for ever. Read its whole
+      // state again from 0, keeping what is here until that snapshot is complete.
+      start_snapshot();
+      result.restarted = true;
+      continue;
+    }
     if (!r.ok()) {
       result.error = r.error_message();
       result.refused = r.status == 400 && r.error_code() == "unsupported_protocol";
@@ -167,7 +216,8 @@ ChangeFeed::Pull ChangeFeed::pull() {
       result.error = "the server's list of changes was not understood";
       return result;
     }
-    store_page(page["changes"], page["cursor"].get<std::string>());
+    const bool more = page.value("more", false);
+    store_page(page["changes"], page["cursor"].get<std::string>(), !more);
     result.changes += static_cast<int>(page["changes"].size());
     if (on_catalogue_) {
       for (const json& c : page["changes"]) {
@@ -175,7 +225,7 @@ ChangeFeed::Pull ChangeFeed::pull() {
           on_catalogue_(c.value("version", ""), c["catalogue"]);
       }
     }
-    if (!page.value("more", false)) {
+    if (!more) {
       result.ok = true;
       return result;
     }

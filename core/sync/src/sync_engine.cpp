@@ -45,6 +45,12 @@ void SyncEngine::start() {
   stop_ = false;
   abort_ = false;
   wake_ = true;  // drain whatever an earlier run left in the outbox
+  {
+    // Started anew (new credentials, a restart): a refusal of the device is asked again.
+    std::lock_guard refusal(refusal_mu_);
+    device_refusal_kind_ = DeviceRefusal::None;
+    device_refusal_.clear();
+  }
   if (watch_) watch_->start();
   thread_ = std::thread(&SyncEngine::run, this);
 }
@@ -109,7 +115,9 @@ OutboxEntry SyncEngine::submit_and_wait(const std::string& method, const std::st
     if (current->state != OutboxState::Pending) return *current;
     // Two rounds without an answer since this action was written: the server is unreachable now.
     // Say so at once rather than at the deadline; the entry stays queued and is sent later.
-    if (failed_rounds_ >= rounds_at_submit + 2 || stop_ || !protocol_refusal().empty()) return *current;
+    if (failed_rounds_ >= rounds_at_submit + 2 || stop_ || halted()) return *current;
+    // A round since this action was written found the device refused: say so now, not at the deadline.
+    if (failed_rounds_ > rounds_at_submit && device_refusal_kind() != DeviceRefusal::None) return *current;
     if (!done_cv_.wait_until(lock, deadline, [&] { return done_generation_ != generation || stop_; })) {
       lock.unlock();
       current = outbox_.get(submitted.seq);
@@ -165,6 +173,50 @@ std::string SyncEngine::protocol_refusal() const {
   return protocol_refusal_;
 }
 
+std::string SyncEngine::device_refusal() const {
+  std::lock_guard lock(refusal_mu_);
+  return device_refusal_;
+}
+
+DeviceRefusal SyncEngine::device_refusal_kind() const {
+  std::lock_guard lock(refusal_mu_);
+  return device_refusal_kind_;
+}
+
+bool SyncEngine::halted() const {
+  std::lock_guard lock(refusal_mu_);
+  return !protocol_refusal_.empty() || device_refusal_kind_ == DeviceRefusal::Revoked;
+}
+
+std::string SyncEngine::note_device_refusal(const HttpResponse& response, bool upload) {
+  DeviceRefusal kind = DeviceRefusal::None;
+  if (response.status == 403 && response.error_code() == "device_revoked") {
+    kind = DeviceRefusal::Revoked;
+  } else if (response.status == 401 && (upload || response.error_code() == "unauthenticated")) {
+    // An entry's own 401 may be about its operator session (no_session): that one is the entry's.
+    kind = DeviceRefusal::Unauthenticated;
+  }
+  std::lock_guard lock(refusal_mu_);
+  if (kind == DeviceRefusal::None) {
+    if (device_refusal_kind_ == DeviceRefusal::Unauthenticated) {  // the credentials were taken again
+      device_refusal_kind_ = DeviceRefusal::None;
+      device_refusal_.clear();
+    }
+    return {};
+  }
+  const std::string said = response.error_message();
+  if (kind == DeviceRefusal::Revoked) {
+    device_refusal_ = "this device was revoked at the centre server: ask the centre manager to enroll it again (" +
+                      said + "); nothing is sent until then, and every action waiting here is kept";
+  } else {
+    device_refusal_ = "the centre server did not accept this device's credentials (" + said +
+                      "); every action waiting here is kept and sent again later; if this lasts, ask the centre "
+                      "manager";
+  }
+  device_refusal_kind_ = kind;
+  return device_refusal_;
+}
+
 std::uint64_t SyncEngine::resent_after_stall() const { return watch_ ? watch_->given_up() : 0; }
 
 HttpResponse SyncEngine::send(ApiClient& client, const std::string& method, const std::string& path,
@@ -198,6 +250,11 @@ bool SyncEngine::send_one(ApiClient& client, const OutboxEntry& entry, std::chro
     return false;
   }
   online_ = true;
+  if (std::string refused = note_device_refusal(response, false); !refused.empty()) {
+    // The device is refused, not this entry: it stays pending, and so does everything behind it.
+    outbox_.record_error(entry.seq, refused);
+    return false;
+  }
   backoff = options_.backoff_initial;
   outbox_.complete(entry.seq, response.status, response.body);
   std::optional<OutboxEntry> done = outbox_.get(entry.seq);
@@ -235,6 +292,11 @@ SyncEngine::Upload SyncEngine::upload(ApiClient& client, const std::vector<Outbo
     return give_up(response.error_message(), Upload::NoAnswer);
   }
   online_ = true;
+  // A refusal of the device (credentials, revocation) would be the same for every entry sent alone:
+  // none of them is marked, all stay pending.
+  if (std::string refused = note_device_refusal(response, true); !refused.empty()) {
+    return give_up(std::move(refused), Upload::DeviceRefused);
+  }
   if (response.status == 404 || response.status == 405) {
     outbox_.record_upload(result);
     return Upload::Unsupported;
@@ -279,7 +341,7 @@ bool SyncEngine::drain(ApiClient& client, std::chrono::milliseconds& backoff) {
   const std::size_t per_batch = std::clamp<std::size_t>(options_.batch_entries, 1, kMaxUploadEntries);
   for (;;) {
     if (abort_) return true;
-    if (!protocol_refusal().empty()) return true;
+    if (halted()) return true;
     std::vector<OutboxEntry> batch = outbox_.pending(static_cast<int>(std::max<std::size_t>(per_batch, kBatch)));
     if (batch.empty()) return true;
     // The leading run of entries that can travel in one upload, within its size limit.
@@ -306,6 +368,7 @@ bool SyncEngine::drain(ApiClient& client, std::chrono::milliseconds& backoff) {
       case Upload::Progress:
         break;
       case Upload::NoAnswer:
+      case Upload::DeviceRefused:  // sent again after the backoff, or not at all once revoked
         return false;
       case Upload::SendFirstAlone:
         if (!send_one(client, batch.front(), backoff)) return false;
@@ -334,8 +397,9 @@ void SyncEngine::run() {
       if (stop_) return;
       wake_ = false;
     }
-    if (!protocol_refusal().empty()) {
-      // Retrying cannot help: wait for stop(); the entries stay in the outbox for a newer version.
+    if (halted()) {
+      // Retrying cannot help: wait for stop(); the entries stay in the outbox for a newer version
+      // or for the device's new credentials.
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stop_; });
       return;
@@ -365,6 +429,7 @@ void SyncEngine::run() {
       ++failed_rounds_;
       ++done_generation_;
       done_cv_.notify_all();
+      if (halted()) continue;  // revoked: the top of the loop waits for stop()
       if (std::exchange(resend_now_, false)) {
         backoff = options_.backoff_initial;
         continue;
@@ -373,7 +438,11 @@ void SyncEngine::run() {
       std::uniform_real_distribution<double> jitter(0.8, 1.2);
       auto wait =
           std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(backoff.count()) * jitter(rng)));
-      backoff = std::min(backoff * 2, options_.backoff_max);
+      // A refusal of the credentials may last: asked again less often than after a network failure.
+      const auto cap = device_refusal_kind() == DeviceRefusal::Unauthenticated
+                           ? std::max(options_.backoff_max, options_.refused_backoff_max)
+                           : options_.backoff_max;
+      backoff = std::min(backoff * 2, cap);
       cv_.wait_for(lock, wait, [&] { return stop_ || wake_; });
     } else {
       cv_.wait_for(lock, kIdlePoll, [&] { return stop_ || wake_; });

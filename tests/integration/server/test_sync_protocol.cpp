@@ -7,7 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "centre_server.hpp"
 #include "guichet/config/catalogue_loader.hpp"
@@ -30,6 +34,64 @@ long long count_rows(const fs::path& db, const char* table) {
   sqlite3_finalize(st);
   sqlite3_close(raw);
   return n;
+}
+
+// Everything the server has stored, read straight from its SQLite file: each table's rows as text,
+// sorted, by table name.
+using StoredState = std::map<std::string, std::vector<std::string>>;
+StoredState stored_state(const fs::path& db) {
+  StoredState out;
+  sqlite3* h = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << "cannot open " << db;
+    sqlite3_close(h);
+    return out;
+  }
+  std::vector<std::string> tables;
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(h, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1, &st, nullptr);
+  while (sqlite3_step(st) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  sqlite3_finalize(st);
+  for (const std::string& table : tables) {
+    std::vector<std::string>& rows = out[table];
+    const std::string sql = "SELECT * FROM \"" + table + "\"";
+    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << "cannot read table " << table << ": " << sqlite3_errmsg(h);
+      continue;
+    }
+    const int columns = sqlite3_column_count(st);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      std::string row;
+      for (int i = 0; i < columns; ++i) {
+        if (i) row += '|';
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+        row += text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(st, i))) : "NULL";
+      }
+      rows.push_back(std::move(row));
+    }
+    sqlite3_finalize(st);
+    std::sort(rows.begin(), rows.end());
+  }
+  sqlite3_close(h);
+  return out;
+}
+
+// The tables whose rows differ, for a failure's message.
+std::string what_changed(const StoredState& before, const StoredState& after) {
+  std::string out;
+  for (const auto& [table, rows] : after) {
+    auto it = before.find(table);
+    if (it == before.end()) {
+      out += "table " + table + " is new; ";
+    } else if (it->second != rows) {
+      out += table + ": " + std::to_string(it->second.size()) + " rows before, " + std::to_string(rows.size()) +
+             " after; ";
+    }
+  }
+  for (const auto& [table, rows] : before) {
+    if (!after.count(table)) out += "table " + table + " is gone; ";
+  }
+  return out;
 }
 
 std::int64_t now_ms() {
@@ -282,18 +344,36 @@ TEST_F(SyncProtocol, RefusedEntriesAreAnsweredInTheirResultAndTheRestApplied) {
 }
 
 TEST_F(SyncProtocol, AMalformedBatchIsRefusedWholeAndNothingOfItApplied) {
+  // Something stored first (applications, a token, the device's sync row), so that a refused batch
+  // that changed anything, or took anything back, shows.
+  json stored = {{"protocol", 1},
+                 {"entries",
+                  {entry(1, "K1", receipt_of("K1", 1)),
+                   entry(2, "K1", receipt_of("K1", 2)),
+                   {{"seq", 3},
+                    {"kind", "token.issue"},
+                    {"hlc", hlc(now_ms(), "K1")},
+                    {"method", "POST"},
+                    {"path", "/api/v1/tokens"},
+                    {"body", R"({"service":"birth-certificate"})"}}}}};
+  ASSERT_EQ(upload(stored).status, 200);
+  const StoredState before = stored_state(server_.db());
+  ASSERT_EQ(before.at("applications").size(), 2u);
+  ASSERT_EQ(before.at("tokens").size(), 1u);
+
   auto refused = [&](json batch, const std::string& words) {
     auto r = upload(batch);
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_NE(r.error_message().find(words), std::string::npos) << r.error_message();
   };
-  json good1 = entry(1, "K1", receipt_of("K1", 1));
-  json good2 = entry(2, "K1", receipt_of("K1", 2));
-  refused({{"protocol", 1}, {"entries", {good2, good1}}}, "entries[1] (seq 1)");
+  // Each batch starts with an entry that alone would be filed: refused whole, it is not.
+  json good1 = entry(10, "K1", receipt_of("K1", 10));
+  json good2 = entry(11, "K1", receipt_of("K1", 11));
+  refused({{"protocol", 1}, {"entries", {good2, good1}}}, "entries[1] (seq 10)");
   refused({{"protocol", 1}, {"entries", {good1, good1}}}, "increase");
   json no_path = good2;
   no_path.erase("path");
-  refused({{"protocol", 1}, {"entries", {good1, no_path}}}, "entries[1] (seq 2): field 'path' is missing");
+  refused({{"protocol", 1}, {"entries", {good1, no_path}}}, "entries[1] (seq 11): field 'path' is missing");
   json bad_hlc = good2;
   bad_hlc["hlc"] = "yesterday";
   refused({{"protocol", 1}, {"entries", {good1, bad_hlc}}}, "'hlc'");
@@ -307,7 +387,7 @@ TEST_F(SyncProtocol, AMalformedBatchIsRefusedWholeAndNothingOfItApplied) {
   upload_itself["path"] = "/api/v1/sync/upload";
   refused({{"protocol", 1}, {"entries", {good1, upload_itself}}}, "not a write");
   json many = {{"protocol", 1}, {"entries", json::array()}};
-  for (int i = 1; i <= 501; ++i) {
+  for (int i = 10; i <= 510; ++i) {
     many["entries"].push_back({{"seq", i},
                                {"kind", "token.issue"},
                                {"hlc", hlc(now_ms(), "K1")},
@@ -318,8 +398,93 @@ TEST_F(SyncProtocol, AMalformedBatchIsRefusedWholeAndNothingOfItApplied) {
   refused(many, "at most 500");
   auto r = http(server_.url() + "/api/v1/sync/upload", "POST", server_.as("K1"), "{\"protocol\":1,\"entries\":[");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(count_rows(server_.db(), "applications"), 0);
+  const StoredState after = stored_state(server_.db());
+  EXPECT_TRUE(after == before) << what_changed(before, after);
+  EXPECT_EQ(count_rows(server_.db(), "applications"), 2);
+  EXPECT_EQ(count_rows(server_.db(), "tokens"), 1);
+}
+
+// An upload over the 4 MiB limit is refused with 413 before any of it is read as a batch, whether
+// its length is declared or it comes in chunks, and nothing of it is stored; the server goes on.
+TEST_F(SyncProtocol, AnUploadOverTheBodyLimitIsRefusedWith413AndNothingOfItStored) {
+  ASSERT_EQ(upload({{"protocol", 1}, {"entries", {entry(1, "K1", receipt_of("K1", 1))}}}).status, 200);
+  const StoredState before = stored_state(server_.db());
+  json big = {{"protocol", 1}, {"entries", json::array()}};
+  for (int i = 2; i <= 4; ++i) big["entries"].push_back(entry(i, "K1", receipt_of("K1", i)));
+  big["entries"].push_back(
+      {{"seq", 5},
+       {"kind", "token.issue"},
+       {"hlc", hlc(now_ms(), "K1")},
+       {"method", "POST"},
+       {"path", "/api/v1/tokens"},
+       {"body", json{{"service", "birth-certificate"}, {"note", std::string(4 * 1024 * 1024, 'x')}}.dump()}});
+  const std::string body = big.dump();
+  ASSERT_GT(body.size(), std::size_t{4} * 1024 * 1024);
+  ASSERT_LT(body.size(), std::size_t{5} * 1024 * 1024);
+  const std::string url = server_.url() + "/api/v1/sync/upload";
+  // Declared length: refused from the header, before the body is sent (the client waits for 100).
+  auto declared = http(url, "POST", server_.as("K1"), body, {"X-Guichet-Protocol: 1", "Expect: 100-continue"});
+  EXPECT_EQ(declared.status, 413) << declared.error << declared.body;
+  EXPECT_EQ(declared.error_code(), "too_large");
+  EXPECT_NE(declared.error_message().find("4 MiB"), std::string::npos) << declared.body;
+  // In chunks: refused once the body read passes the limit.
+  auto chunked = http(url, "POST", server_.as("K1"), body, {"X-Guichet-Protocol: 1", "Transfer-Encoding: chunked"});
+  EXPECT_EQ(chunked.status, 413) << chunked.error << chunked.body;
+  EXPECT_EQ(chunked.error_code(), "too_large");
+
+  EXPECT_EQ(server_.get("/api/v1/health").status, 200);
+  const StoredState after = stored_state(server_.db());
+  EXPECT_TRUE(after == before) << what_changed(before, after);
+  EXPECT_EQ(count_rows(server_.db(), "applications"), 1);
   EXPECT_EQ(count_rows(server_.db(), "tokens"), 0);
+  // The same entries within the limit are taken: the refusal was the size.
+  big["entries"].erase(big["entries"].size() - 1);
+  EXPECT_EQ(upload(big).status, 200);
+  EXPECT_EQ(count_rows(server_.db(), "applications"), 4);
+}
+
+// Credentials the server does not know get 401 `unauthenticated`, and a revoked device 403
+// `device_revoked` (with the device and when), on both sync endpoints; nothing is stored.
+TEST_F(SyncProtocol, SyncRefusesUnknownCredentialsWith401AndARevokedDeviceWith403) {
+  ASSERT_EQ(upload({{"protocol", 1}, {"entries", {entry(1, "K1", receipt_of("K1", 1))}}}).status, 200);
+  server_.stop();
+  auto revoke = testing::run(kServer, {"revoke-device", "--db", server_.db().string(), "--id", "K2"});
+  ASSERT_EQ(revoke.status, 0) << revoke.err;
+  server_.start();
+  const StoredState before = stored_state(server_.db());
+
+  const std::string upload_url = server_.url() + "/api/v1/sync/upload";
+  const std::string changes_url = server_.url() + "/api/v1/sync/changes?since=0";
+  const std::vector<std::string> protocol{"X-Guichet-Protocol: 1"};
+  Credentials wrong_secret = server_.as("K1");
+  wrong_secret.secret = std::string(64, '0');
+  const Credentials unknown_device{"K9", std::string(64, '1'), "", ""};
+  const Credentials no_secret{"K1", "", "", ""};
+  for (const Credentials& c : {wrong_secret, unknown_device, no_secret}) {
+    json batch = {{"protocol", 1}, {"entries", {entry(2, c.device, receipt_of(c.device, 2))}}};
+    auto up = http(upload_url, "POST", c, batch.dump(), protocol);
+    EXPECT_EQ(up.status, 401) << c.device << ": " << up.body;
+    EXPECT_EQ(up.error_code(), "unauthenticated") << up.body;
+    auto down = http(changes_url, "GET", c, "", protocol);
+    EXPECT_EQ(down.status, 401) << c.device << ": " << down.body;
+    EXPECT_EQ(down.error_code(), "unauthenticated") << down.body;
+  }
+  json k2_batch = {{"protocol", 1}, {"entries", {entry(1, "K2", receipt_of("K2", 1))}}};
+  for (const HttpResult& r : {http(upload_url, "POST", server_.as("K2"), k2_batch.dump(), protocol),
+                              http(changes_url, "GET", server_.as("K2"), "", protocol)}) {
+    EXPECT_EQ(r.status, 403) << r.body;
+    EXPECT_EQ(r.error_code(), "device_revoked") << r.body;
+    json error = r.json_body()["error"];
+    EXPECT_EQ(error.value("device", ""), "K2") << r.body;
+    EXPECT_FALSE(error.value("revoked_at", "").empty()) << r.body;
+    EXPECT_NE(error.value("message", "").find("revoked"), std::string::npos) << r.body;
+  }
+  const StoredState after = stored_state(server_.db());
+  EXPECT_TRUE(after == before) << what_changed(before, after);
+  EXPECT_EQ(count_rows(server_.db(), "applications"), 1);
+  // The device with its own credentials is served: the refusals were about the credentials.
+  EXPECT_EQ(upload({{"protocol", 1}, {"entries", {entry(2, "K1", receipt_of("K1", 2))}}}).status, 200);
+  EXPECT_EQ(http(changes_url, "GET", server_.as("K1"), "", protocol).status, 200);
 }
 
 TEST_F(SyncProtocol, AnUnknownProtocolVersionIsRefusedNamingTheVersions) {
@@ -409,6 +574,62 @@ TEST_F(SyncProtocol, FirstSyncIsCatalogueAndEveryStatusThenOnlyNewChanges) {
     auto r = changes(bad);
     EXPECT_EQ(r.status, 400) << bad;
     EXPECT_NE(r.error_message().find("cursor"), std::string::npos) << r.body;
+  }
+}
+
+// A copy of the server's database (with its write-ahead log, if any) at `to`, as a backup is
+// taken or restored while the server is stopped.
+void copy_database(const fs::path& from, const fs::path& to) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const fs::path source = from.string() + suffix;
+    const fs::path target = to.string() + suffix;
+    fs::remove(target);
+    if (fs::exists(source)) fs::copy_file(source, target);
+  }
+}
+
+// The server's database is restored from a backup taken before a terminal's last read of the
+// changes: the terminal's cursor is past every change the server now has. That refusal has its own
+// code (the terminal must read everything again from 0, not keep asking), and reading from 0 gives
+// the restored state. A cursor the server could never have given stays a plain bad_request.
+TEST_F(SyncProtocol, ACursorAheadOfARestoredServersChangesIsRefusedWithItsOwnCode) {
+  ASSERT_EQ(upload({{"protocol", 1}, {"entries", {entry(1, "K1", receipt_of("K1", 1))}}}).status, 200);
+  server_.stop();
+  const fs::path backup = server_.dir() / "backup.db";
+  copy_database(server_.db(), backup);
+  server_.start();
+  json later = {{"protocol", 1}, {"entries", json::array()}};
+  for (int i = 2; i <= 4; ++i) later["entries"].push_back(entry(i, "K1", receipt_of("K1", i)));
+  ASSERT_EQ(upload(later).status, 200);
+  auto read = changes("0");
+  ASSERT_EQ(read.status, 200) << read.body;
+  ASSERT_EQ(read.json_body()["changes"].size(), 5u) << read.body;
+  const std::string cursor = read.json_body()["cursor"];
+  EXPECT_EQ(changes(cursor).status, 200);
+
+  server_.stop();
+  copy_database(backup, server_.db());
+  server_.start();
+  auto ahead = changes(cursor);
+  EXPECT_EQ(ahead.status, 400) << ahead.body;
+  EXPECT_EQ(ahead.error_code(), "cursor_ahead") << ahead.body;
+  EXPECT_NE(ahead.error_message().find("cursor " + cursor + " is ahead"), std::string::npos) << ahead.body;
+  EXPECT_NE(ahead.error_message().find("start again from 0"), std::string::npos) << ahead.body;
+  // The same on every page size, and again: the refusal is steady, not a passing fault.
+  EXPECT_EQ(changes(cursor, 1).error_code(), "cursor_ahead");
+
+  auto snapshot = changes("0");
+  ASSERT_EQ(snapshot.status, 200) << snapshot.body;
+  json restored = snapshot.json_body();
+  ASSERT_EQ(restored["changes"].size(), 2u) << snapshot.body;
+  EXPECT_EQ(restored["changes"][0]["type"], "catalogue");
+  EXPECT_EQ(restored["changes"][1]["application"]["receipt"], receipt_of("K1", 1));
+  EXPECT_FALSE(restored["more"].get<bool>());
+
+  for (const char* bad : {"abc", "-1", "1x"}) {
+    auto r = changes(bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(r.error_code(), "bad_request") << bad << ": " << r.body;
   }
 }
 

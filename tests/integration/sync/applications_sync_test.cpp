@@ -345,6 +345,98 @@ TEST_F(ApplicationsSyncTest, FirstSyncBringsCatalogueAndStatusesThenOnlyWhatIsNe
   EXPECT_EQ((*feed.local_status(receipts.front()))["receipt"], receipts.front());
 }
 
+// The centre's database is restored from a backup taken before the kiosk's last read of the
+// changes: the server refuses the kiosk's cursor as ahead of its changes (cursor_ahead), and the
+// feed reads everything again from 0. Until that snapshot is complete (here cut off after its first
+// page, the terminal restarted) the statuses it kept go on answering; then it holds exactly the
+// server's state: statuses the restored server lacks are gone, the ones it filed since are there.
+TEST_F(ApplicationsSyncTest, AFeedWhoseCursorIsAheadOfARestoredServerReadsEverythingAgainAndEndsWithItsState) {
+  auto copy_database = [](const std::filesystem::path& from, const std::filesystem::path& to) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      const std::filesystem::path source = from.string() + suffix, target = to.string() + suffix;
+      std::filesystem::remove(target);
+      if (std::filesystem::exists(source)) std::filesystem::copy_file(source, target);
+    }
+  };
+  auto upload_all = [&](const std::string& device) {
+    SyncEngine engine(outbox(device), endpoint(device), options_);
+    engine.start();
+    EXPECT_TRUE(engine.wait_drained(30s));
+  };
+  const std::uint16_t port = centre_.port();
+  const auto backed_up = file_offline("K1", 3);
+  upload_all("K1");
+  centre_.stop();
+  const std::filesystem::path backup = dir_ / "centre-backup.sqlite";
+  copy_database(centre_.db(), backup);
+  ASSERT_TRUE(centre_.start(port)) << centre_.stderr_text();
+  const auto lost = file_offline("K1", 4);  // filed after the backup: the restore takes them back
+  upload_all("K1");
+
+  const std::string path = (dir_ / "K2-changes.sqlite").string();
+  std::string cursor;
+  {
+    ChangeFeed feed(path, endpoint("K2"));
+    auto pull = feed.pull();
+    ASSERT_TRUE(pull.ok) << pull.error;
+    EXPECT_FALSE(pull.restarted);
+    for (const auto& r : lost) ASSERT_TRUE(feed.local_status(r).has_value()) << r;
+    cursor = feed.cursor();
+  }
+
+  centre_.stop();
+  copy_database(backup, centre_.db());
+  ASSERT_TRUE(centre_.start(port)) << centre_.stderr_text();
+  const auto since = file_offline("K2", 2);  // filed at the restored server
+  upload_all("K2");
+
+  {
+    // One change a page; the server goes away once the snapshot's first page (the catalogue) is
+    // stored, as a kiosk loses its link or is switched off in the middle of the snapshot.
+    guichet::sync::ChangeFeedOptions o;
+    o.page = 1;
+    o.request_timeout = 2s;
+    ChangeFeed feed(path, endpoint("K2"), o);
+    int catalogues = 0;
+    feed.on_catalogue([&](const std::string&, const json&) {
+      ++catalogues;
+      EXPECT_TRUE(feed.reading_snapshot());
+      EXPECT_LT(std::stoll(feed.cursor()), std::stoll(cursor)) << "the snapshot starts again from 0";
+      centre_.stop();
+    });
+    auto pull = feed.pull();
+    EXPECT_TRUE(pull.restarted) << pull.error;
+    EXPECT_FALSE(pull.ok) << "the server was stopped in the middle of the snapshot";
+    EXPECT_EQ(catalogues, 1);
+    EXPECT_TRUE(feed.reading_snapshot());
+    // What was kept still answers, the snapshot's part is not shown before it is complete.
+    for (const auto& r : lost) EXPECT_TRUE(feed.local_status(r).has_value()) << r;
+    for (const auto& r : since) EXPECT_FALSE(feed.local_status(r).has_value()) << r;
+    ASSERT_TRUE(feed.catalogue().has_value());
+  }
+
+  ASSERT_TRUE(centre_.start(port)) << centre_.stderr_text();
+  ChangeFeed feed(path, endpoint("K2"));  // the terminal restarted: the snapshot goes on
+  auto pull = feed.pull();
+  ASSERT_TRUE(pull.ok) << pull.error;
+  EXPECT_FALSE(pull.restarted) << "the snapshot's cursor is the restored server's own";
+  EXPECT_FALSE(feed.reading_snapshot());
+  for (const auto& r : backed_up) {
+    auto status = feed.local_status(r);
+    ASSERT_TRUE(status.has_value()) << r;
+    EXPECT_EQ((*status)["status"], "received");
+  }
+  for (const auto& r : since) EXPECT_TRUE(feed.local_status(r).has_value()) << r;
+  for (const auto& r : lost) EXPECT_FALSE(feed.local_status(r).has_value()) << r << " is not at the server any more";
+  ASSERT_TRUE(feed.catalogue().has_value());
+  // Up to date with the server: asking again from its cursor brings nothing and is not refused.
+  auto again = feed.pull();
+  EXPECT_TRUE(again.ok) << again.error;
+  EXPECT_FALSE(again.restarted);
+  EXPECT_EQ(again.changes, 0);
+  EXPECT_NE(feed.cursor(), cursor);
+}
+
 }  // namespace
 
 // A feed started with a first-pull delay (a kiosk lets its start-up finish first) pulls nothing

@@ -60,10 +60,18 @@ struct LoopbackState {
   int delay_ms = 0;
   int cut_next = 0;              // do the work, then send the answer's header and half its body, and close
   bool refuse_protocol = false;  // answer 400 unsupported_protocol to POST /api/v1/sync/upload
-  int sse_cut_after = 0;         // close each feed connection after sending this many events (0 = never)
+  int refuse_device_next = 0;    // answer 401 unauthenticated, as to credentials the server does not know
+  bool revoked = false;          // answer 403 device_revoked to every request of the device
+  // Answer POST /api/v1/sync/upload as protocol v1 does: each entry applied as its request alone
+  // would be, under the key device:seq, with its answer in the batch's results. Otherwise the
+  // upload is refused whole (400: it carries no Idempotency-Key) and the engine sends alone.
+  bool uploads = false;
+  int sse_cut_after = 0;  // close each feed connection after sending this many events (0 = never)
 
   // What the server saw and did.
   int connections = 0;
+  int requests = 0;  // every request read, the refused ones too
+  int upload_requests = 0;
   std::map<std::string, int> requests_by_key;
   std::map<std::string, int> effects_by_key;
   std::vector<std::string> effect_order;                       // idempotency keys in the order their effect happened
@@ -170,13 +178,31 @@ class LoopbackServer {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       state_->last_headers[name] = std::string(field.value());
     }
+    ++state_->requests;
     std::string key(req["Idempotency-Key"]);
     if (!key.empty()) ++state_->requests_by_key[key];
     std::string target(req.target());
+    if (target == "/api/v1/sync/upload") ++state_->upload_requests;
 
     if (req["X-Guichet-Device"] != state_->device || req["X-Guichet-Secret"] != state_->secret) {
       r.status = http::status::unauthorized;
       r.body = error_body("unauthorized", "unknown device or wrong secret");
+      return r;
+    }
+    if (state_->revoked) {
+      r.status = http::status::forbidden;
+      r.body = json{{"error",
+                     {{"code", "device_revoked"},
+                      {"message", "device " + state_->device + " was revoked on 2026-11-23T10:00:00+05:30"},
+                      {"device", state_->device},
+                      {"revoked_at", "2026-11-23T10:00:00+05:30"}}}}
+                   .dump();
+      return r;
+    }
+    if (state_->refuse_device_next > 0) {
+      --state_->refuse_device_next;
+      r.status = http::status::unauthorized;
+      r.body = error_body("unauthenticated", "unknown device or wrong device secret");
       return r;
     }
     if (state_->fail_next_5xx > 0) {
@@ -189,6 +215,25 @@ class LoopbackServer {
       r.status = http::status::bad_request;
       r.body = error_body("unsupported_protocol", "protocol version " + std::string(req["X-Guichet-Protocol"]) +
                                                       " is not spoken here; this server speaks version 2");
+      return r;
+    }
+    if (state_->uploads && req.method() == http::verb::post && target == "/api/v1/sync/upload") {
+      json batch = json::parse(req.body(), nullptr, false);
+      if (batch.is_discarded() || !batch.contains("entries") || !batch["entries"].is_array()) {
+        r.status = http::status::bad_request;
+        r.body = error_body("bad_request", "not a protocol v1 batch");
+        return r;
+      }
+      json results = json::array();
+      std::int64_t through = 0;
+      for (const json& e : batch["entries"]) {
+        through = e.at("seq").get<std::int64_t>();
+        const std::string entry_key = state_->device + ":" + std::to_string(through);
+        ++state_->requests_by_key[entry_key];
+        auto [status, body] = apply(entry_key, e.at("path").get<std::string>(), e.at("body").get<std::string>());
+        results.push_back({{"seq", through}, {"status", status}, {"body", json::parse(body)}});
+      }
+      r.body = json{{"protocol", 1}, {"durable_through", through}, {"results", results}}.dump();
       return r;
     }
     if (req.method() == http::verb::get && target == "/api/v1/events") {
@@ -214,23 +259,11 @@ class LoopbackServer {
         r.body = error_body("missing_field", "the Idempotency-Key header is missing");
         return r;
       }
-      auto stored = state_->answers.find(key);
-      if (stored != state_->answers.end()) {
-        r.status = static_cast<http::status>(stored->second.first);
-        r.body = stored->second.second;
-        return r;
-      }
-      if (target == "/refuse") {
-        r.status = http::status::conflict;
-        r.body = error_body("counter_busy", "Counter C1 is already serving A001.");
-      } else {
-        ++state_->effects_by_key[key];
-        state_->effect_order.push_back(key);
-        json body = req.body().empty() ? json() : json::parse(req.body(), nullptr, false);
-        r.status = http::status::created;
-        r.body = json{{"effect", state_->effect_order.size()}, {"key", key}, {"path", target}, {"body", body}}.dump();
-      }
-      state_->answers[key] = {static_cast<int>(r.status), r.body};
+      const bool replay = state_->answers.count(key) > 0;
+      auto [status, body] = apply(key, target, req.body());
+      r.status = static_cast<http::status>(status);
+      r.body = std::move(body);
+      if (replay) return r;
       if (state_->drop_next > 0) {
         --state_->drop_next;
         r.drop = true;
@@ -246,6 +279,25 @@ class LoopbackServer {
     r.status = http::status::not_found;
     r.body = error_body("not_found", "no such path: " + target);
     return r;
+  }
+
+  // One write under its key (state_->mu held): the answer stored for the key, or the effect and
+  // its answer, stored.
+  std::pair<int, std::string> apply(const std::string& key, const std::string& target, const std::string& text) {
+    auto stored = state_->answers.find(key);
+    if (stored != state_->answers.end()) return stored->second;
+    std::pair<int, std::string> answer;
+    if (target == "/refuse") {
+      answer = {409, error_body("counter_busy", "Counter C1 is already serving A001.")};
+    } else {
+      ++state_->effects_by_key[key];
+      state_->effect_order.push_back(key);
+      json body = text.empty() ? json() : json::parse(text, nullptr, false);
+      answer = {201,
+                json{{"effect", state_->effect_order.size()}, {"key", key}, {"path", target}, {"body", body}}.dump()};
+    }
+    state_->answers[key] = answer;
+    return answer;
   }
 
   net::awaitable<void> session(std::shared_ptr<tcp::socket> socket) {

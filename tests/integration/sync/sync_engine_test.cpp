@@ -6,6 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "guichet/sync/client.hpp"
 #include "guichet/testing/process.hpp"
@@ -288,6 +291,116 @@ TEST_F(SyncEngineTest, AServerThatRefusesTheProtocolVersionStopsSendingAndSaysWh
   EXPECT_FALSE(engine.wait_drained(300ms));
   EXPECT_EQ(engine.uploads(), uploads);
   EXPECT_EQ(state_->effects_by_key.size(), 0u);
+}
+
+}  // namespace
+
+namespace {
+
+// A whole batch answered 401 (the server does not know the device's credentials: a database
+// restored from a backup, credentials being rotated) is a refusal of the device, not of each
+// entry: nothing is marked failed, the reason is told, and once the server accepts the device
+// again every entry is delivered, once, in order. An entry sent alone and answered 401
+// `unauthenticated` is kept the same way.
+TEST_F(SyncEngineTest, ADeviceRefusedForAWhileKeepsEveryEntryAndDeliversEachOnceWhenAcceptedAgain) {
+  state_->uploads = true;
+  state_->refuse_device_next = 3;
+  options_.refused_backoff_max = 300ms;
+  LoopbackServer server(state_);
+  SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 5; ++i) {
+    expected.push_back(key(engine.submit("POST", "/api/v1/applications", {{"i", i}}, "", "application.file").seq));
+  }
+  engine.start();
+  std::string reason;
+  const auto until = std::chrono::steady_clock::now() + 3s;
+  while ((reason = engine.device_refusal()).empty() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(2ms);
+  }
+  EXPECT_NE(reason.find("did not accept this device's credentials"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("kept"), std::string::npos) << reason;
+  ASSERT_TRUE(engine.wait_drained(5s)) << "the entries were not sent once the device was accepted again";
+  EXPECT_TRUE(outbox_->failed().empty()) << outbox_->failed().front().response_body;
+  EXPECT_EQ(state_->order(), expected);
+  for (const auto& k : expected) EXPECT_EQ(state_->effects_for(k), 1) << k;
+  {
+    std::lock_guard lock(state_->mu);
+    EXPECT_EQ(state_->upload_requests, 4);  // three refused whole, then the batch at once
+  }
+  EXPECT_GE(outbox_->get(1)->attempts, 4);
+  EXPECT_EQ(engine.device_refusal(), "") << "accepted again: the refusal is over";
+
+  // An entry that travels alone, refused the same way, is kept too and sent again.
+  {
+    std::lock_guard lock(state_->mu);
+    state_->refuse_device_next = 2;
+  }
+  const OutboxEntry alone = engine.submit_and_wait("POST", "/api/v1/alone", json::object(), "", 3s);
+  if (alone.state == OutboxState::Pending) {
+    EXPECT_NE(alone.last_error.find("credentials"), std::string::npos) << alone.last_error;
+  }
+  ASSERT_TRUE(engine.wait_drained(5s));
+  EXPECT_EQ(outbox_->get(alone.seq)->state, OutboxState::Done);
+  EXPECT_EQ(state_->effects_for(key(alone.seq)), 1);
+  EXPECT_TRUE(outbox_->failed().empty());
+}
+
+// A revoked device (403 device_revoked) keeps every entry pending, sends nothing more, and says why
+// so the terminal can tell its user whom to ask. Started anew once the device may sync again
+// (enrolled again, new credentials), it delivers them all, once.
+TEST_F(SyncEngineTest, ARevokedDeviceKeepsEveryEntryPendingStopsSendingAndSaysWhy) {
+  state_->uploads = true;
+  state_->revoked = true;
+  LoopbackServer server(state_);
+  SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 4; ++i) {
+    expected.push_back(key(engine.submit("POST", "/api/v1/applications", {{"i", i}}, "", "application.file").seq));
+  }
+  expected.push_back(key(engine.submit("POST", "/api/v1/alone", json::object()).seq));  // not batchable
+  engine.start();
+  const auto started = std::chrono::steady_clock::now();
+  const OutboxEntry e = engine.submit_and_wait("POST", "/api/v1/applications", {{"i", 4}}, "", 5s, "application.file");
+  expected.push_back(key(e.seq));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s) << "a revoked device must be told at once";
+  EXPECT_EQ(e.state, OutboxState::Pending);
+  EXPECT_EQ(engine.device_refusal_kind(), guichet::sync::DeviceRefusal::Revoked);
+  const std::string reason = engine.device_refusal();
+  EXPECT_NE(reason.find("this device was revoked"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("ask the centre manager"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("T1 was revoked on"), std::string::npos) << "the server's own words: " << reason;
+  EXPECT_NE(outbox_->get(1)->last_error.find("revoked"), std::string::npos) << outbox_->get(1)->last_error;
+
+  // Nothing more is sent however long it runs, and nothing is lost.
+  int requests = 0;
+  {
+    std::lock_guard lock(state_->mu);
+    requests = state_->requests;
+  }
+  EXPECT_FALSE(engine.wait_drained(600ms));
+  engine.wake();
+  std::this_thread::sleep_for(200ms);
+  {
+    std::lock_guard lock(state_->mu);
+    EXPECT_EQ(state_->requests, requests) << "a revoked device kept sending";
+    EXPECT_EQ(state_->requests, 1);
+  }
+  EXPECT_EQ(outbox_->pending_count(), 6);
+  EXPECT_TRUE(outbox_->failed().empty());
+  EXPECT_TRUE(state_->order().empty());
+
+  engine.stop();
+  {
+    std::lock_guard lock(state_->mu);
+    state_->revoked = false;
+  }
+  engine.start();
+  ASSERT_TRUE(engine.wait_drained(5s));
+  EXPECT_EQ(engine.device_refusal(), "");
+  EXPECT_EQ(state_->order(), expected);
+  for (const auto& k : expected) EXPECT_EQ(state_->effects_for(k), 1) << k;
+  EXPECT_TRUE(outbox_->failed().empty());
 }
 
 }  // namespace

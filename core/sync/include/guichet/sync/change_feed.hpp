@@ -32,6 +32,11 @@ struct ChangeFeedOptions {
 // the cursor that covers them are stored in one transaction, so a crash resumes exactly after the
 // last page stored. Application statuses go to a local table (local_status); catalogue changes
 // are stored and handed to the callback; queue rows are kept as (day, last event).
+//
+// A server that refuses the cursor as ahead of its changes (400 `cursor_ahead`: its database was
+// restored from a backup) is read again from cursor 0, its compacted snapshot. The statuses and
+// queue days kept here go on answering while the snapshot's pages are staged (across restarts
+// too); its last page replaces them, in one transaction, so the feed ends with the server's state.
 class ChangeFeed {
  public:
   using CatalogueHandler = std::function<void(const std::string& version, const json& catalogue)>;
@@ -51,6 +56,8 @@ class ChangeFeed {
     int changes = 0;       // changes stored by this pull
     std::string error;     // why not, when !ok
     bool refused = false;  // the server refused the protocol version: pulling again cannot help
+    // The server refused the cursor as ahead of its changes: this pull started again from 0.
+    bool restarted = false;
   };
   // Pulls pages until the server says there is no more. Blocking; not concurrent with itself.
   Pull pull();
@@ -61,6 +68,8 @@ class ChangeFeed {
   std::optional<std::pair<std::string, json>> catalogue();
   std::optional<std::uint64_t> queue_last_event(const std::string& day);
   std::string cursor();
+  // A snapshot read again from 0 is under way (not all of its pages stored yet).
+  bool reading_snapshot();
 
   // Pulls on its own thread every poll_interval (and at once after wake()).
   void start();
@@ -68,7 +77,9 @@ class ChangeFeed {
   void wake();
 
  private:
-  void store_page(const json& changes, const std::string& cursor);
+  // `last`: the server said there is no more (a snapshot being read again then replaces the tables).
+  void store_page(const json& changes, const std::string& cursor, bool last);
+  void start_snapshot();  // cursor 0, staging emptied, in one transaction
   void run();
 
   std::unique_ptr<store::Db> db_;

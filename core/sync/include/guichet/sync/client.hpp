@@ -257,6 +257,22 @@ struct SyncOptions {
   std::chrono::milliseconds stall_probe_after{750};
   std::chrono::milliseconds link_probe{250};
   std::chrono::milliseconds unanswered_limit{4000};
+  // The cap of the backoff while the server refuses the device's credentials (401): such a
+  // refusal may last (credentials being rotated, a database restored from a backup), so the
+  // engine asks less often than after a network failure. A new write still wakes it at once.
+  std::chrono::milliseconds refused_backoff_max{30000};
+};
+
+// Why the centre server refuses the device itself, whatever it sends (SyncEngine::device_refusal).
+enum class DeviceRefusal {
+  None,
+  // 401: the server does not recognise the device's credentials. It may be a mistake on the
+  // server's side (a database restored from a backup, credentials being rotated): the entries are
+  // kept and sent again with backoff.
+  Unauthenticated,
+  // 403 device_revoked: the device was revoked. Nothing is sent until the engine is started anew
+  // (a restart of the terminal, new credentials); the entries are kept.
+  Revoked,
 };
 
 class StallWatch;
@@ -265,7 +281,10 @@ class StallWatch;
 // (in protocol v1 batches where it can), retries transport failures and 5xx with exponential
 // backoff (capped), never waits for a new local write. A server that refuses the protocol version
 // (400 unsupported_protocol) stops the engine's sending, with the reason in protocol_refusal():
-// retrying cannot help, a software update is needed.
+// retrying cannot help, a software update is needed. A server that refuses the device itself (401
+// for its credentials, 403 device_revoked) is told apart from a refusal of one entry: every entry
+// stays pending, the reason is in device_refusal(), and the engine sends again with backoff (401)
+// or stops sending until it is started anew (revoked).
 class SyncEngine {
  public:
   using Completion = std::function<void(const OutboxEntry&)>;  // called on the engine's thread
@@ -295,6 +314,13 @@ class SyncEngine {
   const ServerEndpoint& endpoint() const { return endpoint_; }
   // Why the engine stopped sending (the server speaks another protocol version), or empty.
   std::string protocol_refusal() const;
+  // Why the centre server refuses this device (for people: what happened and whom to ask), or
+  // empty. Set by a 401 to an upload or an entry's 401 `unauthenticated` (the entries are kept and
+  // sent again with backoff, up to refused_backoff_max; cleared by the next answer that is not
+  // such a refusal) and by a 403 `device_revoked` (nothing is sent until the engine is started
+  // anew; the entries are kept).
+  std::string device_refusal() const;
+  DeviceRefusal device_refusal_kind() const;
   // Round trips to POST /api/v1/sync/upload so far (for tests and diagnostics).
   std::uint64_t uploads() const { return uploads_.load(); }
   // Requests given up while out because the link came back under them (see stall_probe_after).
@@ -310,9 +336,16 @@ class SyncEngine {
   bool drain(ApiClient& client, std::chrono::milliseconds& backoff);
   // One entry on its own; false when it got no final answer.
   bool send_one(ApiClient& client, const OutboxEntry& entry, std::chrono::milliseconds& backoff);
-  enum class Upload { Progress, NoAnswer, SendFirstAlone, Unsupported, Refused };
+  enum class Upload { Progress, NoAnswer, SendFirstAlone, Unsupported, Refused, DeviceRefused };
   Upload upload(ApiClient& client, const std::vector<OutboxEntry>& entries, std::chrono::milliseconds& backoff);
   void notify_done(const OutboxEntry& entry);
+  // Whether `response` refuses the device rather than the request (`upload`: the answer to a whole
+  // batch, where any 401 is about the device). When it does, the refusal is kept for
+  // device_refusal() and its sentence returned; otherwise an earlier 401 is forgotten (the
+  // credentials were accepted) and "" returned.
+  std::string note_device_refusal(const HttpResponse& response, bool upload);
+  // Sending cannot go on until the engine is started anew (protocol refused, device revoked).
+  bool halted() const;
   // One request, under the stall watch when there is one; `given_up` says why the watch gave it up.
   HttpResponse send(ApiClient& client, const std::string& method, const std::string& path, const std::string& body,
                     RequestOptions request, std::string& given_up);
@@ -340,6 +373,8 @@ class SyncEngine {
   bool batches_unsupported_ = false;   // engine thread: the server has no upload endpoint
   mutable std::mutex refusal_mu_;
   std::string protocol_refusal_;
+  DeviceRefusal device_refusal_kind_ = DeviceRefusal::None;
+  std::string device_refusal_;
   std::atomic<std::uint64_t> uploads_{0};
 };
 
