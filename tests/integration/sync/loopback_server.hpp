@@ -71,6 +71,7 @@ struct LoopbackState {
   // What the server saw and did.
   int connections = 0;
   int requests = 0;  // every request read, the refused ones too
+  int probes = 0;    // of which the stall watch's link probes (GET /api/v1/health)
   int upload_requests = 0;
   std::map<std::string, int> requests_by_key;
   std::map<std::string, int> effects_by_key;
@@ -183,6 +184,7 @@ class LoopbackServer {
     if (!key.empty()) ++state_->requests_by_key[key];
     std::string target(req.target());
     if (target == "/api/v1/sync/upload") ++state_->upload_requests;
+    if (target == "/api/v1/health") ++state_->probes;
 
     if (req["X-Guichet-Device"] != state_->device || req["X-Guichet-Secret"] != state_->secret) {
       r.status = http::status::unauthorized;

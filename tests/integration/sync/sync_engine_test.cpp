@@ -372,19 +372,20 @@ TEST_F(SyncEngineTest, ARevokedDeviceKeepsEveryEntryPendingStopsSendingAndSaysWh
   EXPECT_NE(reason.find("T1 was revoked on"), std::string::npos) << "the server's own words: " << reason;
   EXPECT_NE(outbox_->get(1)->last_error.find("revoked"), std::string::npos) << outbox_->get(1)->last_error;
 
-  // Nothing more is sent however long it runs, and nothing is lost.
+  // Nothing more is sent however long it runs, and nothing is lost. (A link probe of the stall
+  // watch, made when the refusal was slow to come on a loaded machine, is not a sending.)
   int requests = 0;
   {
     std::lock_guard lock(state_->mu);
-    requests = state_->requests;
+    requests = state_->requests - state_->probes;
   }
   EXPECT_FALSE(engine.wait_drained(600ms));
   engine.wake();
   std::this_thread::sleep_for(200ms);
   {
     std::lock_guard lock(state_->mu);
-    EXPECT_EQ(state_->requests, requests) << "a revoked device kept sending";
-    EXPECT_EQ(state_->requests, 1);
+    EXPECT_EQ(state_->requests - state_->probes, requests) << "a revoked device kept sending";
+    EXPECT_EQ(state_->requests - state_->probes, 1);
   }
   EXPECT_EQ(outbox_->pending_count(), 6);
   EXPECT_TRUE(outbox_->failed().empty());
