@@ -170,7 +170,8 @@ Outbox::Outbox(const std::string& db_path, std::string device_id, const OutboxOp
                                             "' is not usable as a clock node (letters, digits, '.', '_', '-'; "
                                             "up to 64)");
   }
-  hlc_ = std::make_unique<domain::Hlc>(device_id_, now_unix_ms, options.hlc);
+  clock_ = options.wall_clock ? options.wall_clock : domain::Hlc::PhysicalClock(now_unix_ms);
+  hlc_ = std::make_unique<domain::Hlc>(device_id_, clock_, options.hlc);
   detail::check_sqlite_header(db_path, "outbox");
   store::OpenOptions open;
   open.durability = options.durability;
@@ -191,7 +192,7 @@ Outbox::Outbox(const std::string& db_path, std::string device_id, const OutboxOp
   }
   auto seeded = db_->prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'");
   if (!seeded.step()) {
-    std::int64_t first = options.first_seq > 0 ? options.first_seq : now_unix_ms();
+    std::int64_t first = options.first_seq > 0 ? options.first_seq : clock_();
     db_->prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)").bind(1, first - 1).run();
   }
 
@@ -345,7 +346,7 @@ void Outbox::complete(std::int64_t seq, int status, const std::string& body) {
       .bind(1, answer.ok() ? "done" : "failed")
       .bind(2, status)
       .bind(3, body)
-      .bind(4, now_unix_ms())
+      .bind(4, clock_())
       .bind(5, seq)
       .run();
 }
@@ -391,7 +392,7 @@ void Outbox::write_answers(const std::vector<Answer>& answers, std::int64_t now_
 void Outbox::complete_many(const std::vector<Answer>& answers) {
   std::lock_guard lock(mu_);
   store::Transaction tx(*db_);
-  write_answers(answers, now_unix_ms());
+  write_answers(answers, clock_());
   tx.commit();
 }
 
@@ -404,7 +405,7 @@ void Outbox::record_upload(const UploadResult& result) {
       .bind(1, result.first_seq)
       .bind(2, result.last_seq)
       .run();
-  write_answers(result.answers, now_unix_ms());
+  write_answers(result.answers, clock_());
   if (!result.error.empty()) reuse(kErrorSlot, kErrorSql).bind(1, result.error).bind(2, result.error_seq).run();
   // As in observe(), the clock may move on in memory even if the commit then fails: it never goes
   // backwards, and no entry carries the unsaved time.

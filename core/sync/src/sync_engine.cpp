@@ -88,7 +88,7 @@ OutboxEntry SyncEngine::submit(const std::string& method, const std::string& pat
   } else if (method != "GET" && method != "DELETE") {
     text = "{}";
   }
-  OutboxEntry entry = outbox_.append(method, path, text, bearer, now_unix_ms(), kind);
+  OutboxEntry entry = outbox_.append(method, path, text, bearer, wall_ms(), kind);
   wake();
   return entry;
 }
@@ -219,6 +219,8 @@ std::string SyncEngine::note_device_refusal(const HttpResponse& response, bool u
 
 std::uint64_t SyncEngine::resent_after_stall() const { return watch_ ? watch_->given_up() : 0; }
 
+std::int64_t SyncEngine::wall_ms() const { return options_.wall_clock ? options_.wall_clock() : now_unix_ms(); }
+
 HttpResponse SyncEngine::send(ApiClient& client, const std::string& method, const std::string& path,
                               const std::string& body, RequestOptions request, std::string& given_up) {
   if (!watch_) {
@@ -328,7 +330,7 @@ SyncEngine::Upload SyncEngine::upload(ApiClient& client, const std::vector<Outbo
     result.error = "the server answered HTTP " + std::to_string(answer.unanswered_status);
   }
   result.server_hlc = answer.server_hlc;
-  result.now_ms = now_unix_ms();
+  result.now_ms = wall_ms();
   outbox_.record_upload(result);
   if (result.answers.empty()) return Upload::NoAnswer;
   backoff = options_.backoff_initial;

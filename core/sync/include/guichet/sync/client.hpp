@@ -135,6 +135,9 @@ struct OutboxOptions {
   store::Durability durability = store::Durability::Full;
   // The outbox's hybrid logical clock (its node is the device id).
   domain::HlcOptions hlc;
+  // The terminal's wall clock, Unix milliseconds (null: the system's): the clock's physical part
+  // and the times rows are written at.
+  domain::Hlc::PhysicalClock wall_clock;
 };
 
 // The terminal's outbox in its SQLite file. Entries are durable before they are sent; they leave
@@ -233,6 +236,7 @@ class Outbox {
   std::array<std::optional<store::Statement>, 5> statements_;  // destroyed before db_
   std::string device_id_;
   std::mutex mu_;
+  domain::Hlc::PhysicalClock clock_;  // the terminal's wall clock (OutboxOptions::wall_clock)
   std::unique_ptr<domain::Hlc> hlc_;
 };
 
@@ -261,6 +265,9 @@ struct SyncOptions {
   // refusal may last (credentials being rotated, a database restored from a backup), so the
   // engine asks less often than after a network failure. A new write still wakes it at once.
   std::chrono::milliseconds refused_backoff_max{30000};
+  // The terminal's wall clock, Unix milliseconds (null: the system's), as the outbox's: the time of
+  // what submit() writes and of the server's answers the outbox's clock observes.
+  domain::Hlc::PhysicalClock wall_clock;
 };
 
 // Why the centre server refuses the device itself, whatever it sends (SyncEngine::device_refusal).
@@ -355,6 +362,8 @@ class SyncEngine {
   Outbox& outbox_;
   ServerEndpoint endpoint_;
   SyncOptions options_;
+  // The terminal's wall clock (SyncOptions::wall_clock, else the system's), Unix milliseconds.
+  std::int64_t wall_ms() const;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
