@@ -41,7 +41,8 @@ struct ApplicationForm {
   bool checked = false;               // problems are shown once the operator tried to save
   // After saving.
   std::string receipt;
-  std::string outcome;  // what happened, for the operator
+  domain::Date due_on{};  // as printed on the acknowledgement
+  std::string outcome;    // what happened, for the operator
   bool print_failed = false;
 };
 

@@ -72,6 +72,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
       if (!form.receipt.empty()) {
         frame.text("Receipt number", ui::TextStyle::Body, ui::Tone::Muted);
         frame.text(form.receipt, ui::TextStyle::Display, ui::Tone::Accent);
+        frame.text("Due by " + kiosk::display_date(form.due_on), ui::TextStyle::Large);
       }
       frame.text_in(ui::Rect{c.x, frame.cursor().y, c.w, 3 * button_h}, form.outcome, ui::TextStyle::Large,
                     form.print_failed || form.receipt.empty() ? ui::Tone::Danger : ui::Tone::Success, ui::Align::Left);

@@ -212,6 +212,7 @@ void CounterApp::save_application() {
     }
     application_->step = FormStep::Done;
     application_->receipt = r.receipt;
+    application_->due_on = r.due_on;
     application_->print_failed = r.kind == kiosk::FilingResult::Kind::NotPrinted;
     application_->outcome = filing_message(r);
     model_.notice = Notice{r.receipt.empty() ? Notice::Kind::Error : Notice::Kind::Success, application_->outcome};
