@@ -40,6 +40,7 @@ domain::Result<PrinterSetting, std::string> parse_printer_setting(const std::str
 
 ApplicationForm open_application(const Model& model) {
   ApplicationForm form;
+  form.operator_id = model.operator_id;
   for (const auto* s : model.application_services()) form.services.push_back(s->id);
   // A walk-in's papers start in the centre's first language; the operator can change it.
   if (const auto* cat = model.catalogue(); cat && !cat->centre.languages.empty())
@@ -150,6 +151,7 @@ kiosk::FilingInput filing_input(const ApplicationForm& form, const d::Catalogue&
   if (svc) in.draft.values = typed_values(form, *svc);
   in.language = form.language.empty() ? "en" : form.language;
   in.channel = "counter";
+  in.operator_id = form.operator_id;
   in.fee_minor = svc ? svc->fee_minor : 0;  // collected at the counter before saving
   in.today = today;
   return in;

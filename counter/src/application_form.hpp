@@ -37,10 +37,12 @@ struct ApplicationForm {
   kiosk::ApplicationDraft draft;      // service, values, documents, token id, problems
   std::string token_display;          // "A042", or "" for a walk-in
   std::string language = "en";        // the citizen's (their token's), for their papers
+  std::string operator_id;            // the logged-in operator who takes it: filed with it
   bool checked = false;               // problems are shown once the operator tried to save
   // After saving.
   std::string receipt;
-  std::string outcome;  // what happened, for the operator
+  domain::Date due_on{};  // as printed on the acknowledgement
+  std::string outcome;    // what happened, for the operator
   bool print_failed = false;
 };
 
@@ -66,7 +68,8 @@ std::map<std::string, std::string> typed_values(const ApplicationForm& form, con
 bool check_application(ApplicationForm& form, const domain::Catalogue& catalogue, domain::Date today);
 // The problem to show next to a field, in English ("" when none).
 std::string field_problem(const ApplicationForm& form, const domain::FormField& field);
-// What file_application needs: channel "counter", the token when there is one, the fee collected.
+// What file_application needs: channel "counter", the token when there is one, the operator who
+// took it, the fee collected.
 kiosk::FilingInput filing_input(const ApplicationForm& form, const domain::Catalogue& catalogue, domain::Date today);
 // Words for the operator after filing. The receipt number is always in them when it was saved.
 std::string filing_message(const kiosk::FilingResult& result);

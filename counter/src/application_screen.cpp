@@ -27,6 +27,12 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   const bool escape = frame.key_pressed(SDLK_ESCAPE);
   const bool enter = frame.key_pressed(SDLK_RETURN) || frame.key_pressed(SDLK_KP_ENTER);
 
+  // The main screen's offline mark, smaller: what is saved now waits here until the link returns.
+  if (const ConnectionStatus link = model.connection(); link.kind == ConnectionStatus::Kind::Offline) {
+    const float heading_line = frame.font(ui::TextStyle::Heading)->FontSize * 1.15f;
+    frame.text_in(ui::Rect{c.x + c.w * 0.45f, c.y, c.w * 0.55f, heading_line}, link.text, ui::TextStyle::Body,
+                  ui::Tone::Danger, ui::Align::Right);
+  }
   frame.set_cursor(c.x, c.y);
   frame.text(title_of(form), ui::TextStyle::Heading);
 
@@ -66,6 +72,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
       if (!form.receipt.empty()) {
         frame.text("Receipt number", ui::TextStyle::Body, ui::Tone::Muted);
         frame.text(form.receipt, ui::TextStyle::Display, ui::Tone::Accent);
+        frame.text("Due by " + kiosk::display_date(form.due_on), ui::TextStyle::Large);
       }
       frame.text_in(ui::Rect{c.x, frame.cursor().y, c.w, 3 * button_h}, form.outcome, ui::TextStyle::Large,
                     form.print_failed || form.receipt.empty() ? ui::Tone::Danger : ui::Tone::Success, ui::Align::Left);

@@ -195,9 +195,10 @@ void CounterApp::save_application() {
   FilingJob job;
   job.input = filing_input(form, *model_.catalogue(), today);
   job.catalogue = model_.catalogue_ptr();
-  // No session with the filing: one saved offline may be sent after the operator has logged out,
-  // and the server refuses a closed session — the application would be lost. The device's own
-  // credentials are enough to file it.
+  // The operator who takes it is named in the filing itself (form.operator_id), not by sending
+  // the session: one saved offline may be sent after the operator has logged out, and the server
+  // refuses a closed session — the application would be lost. The device's own credentials file
+  // it, and the centre checks that the operator named is one of its own.
   job.bearer.clear();
   job.token_display = form.token_display;
   job.counter_id = model_.counter;
@@ -211,6 +212,7 @@ void CounterApp::save_application() {
     }
     application_->step = FormStep::Done;
     application_->receipt = r.receipt;
+    application_->due_on = r.due_on;
     application_->print_failed = r.kind == kiosk::FilingResult::Kind::NotPrinted;
     application_->outcome = filing_message(r);
     model_.notice = Notice{r.receipt.empty() ? Notice::Kind::Error : Notice::Kind::Success, application_->outcome};

@@ -100,23 +100,11 @@ void MainScreen::draw_top_bar(ui::Frame& frame, const Model& model, const ui::Re
                 model.operator_name + " (" + model.operator_id + ")", ui::TextStyle::Body, ui::Tone::Muted,
                 ui::Align::Left);
 
-  std::string status;
-  ui::Tone tone = ui::Tone::Danger;
-  ui::TextStyle style = ui::TextStyle::Large;
-  if (!model.server_reachable) {
-    status = "Centre server unreachable";
-    if (model.backlog > 0) {
-      status += " - " + std::to_string(model.backlog) + (model.backlog == 1 ? " action" : " actions") + " saved";
-    }
-  } else if (model.backlog > 0) {
-    status = "Sending " + std::to_string(model.backlog) + " saved " + (model.backlog == 1 ? "action" : "actions");
-  } else if (!model.feed_connected) {
-    status = "Live updates reconnecting";
-  } else {
-    status = "Live";
-    tone = ui::Tone::Success;
-    style = ui::TextStyle::Body;
-  }
+  const ConnectionStatus connection = model.connection();
+  const bool live = connection.kind == ConnectionStatus::Kind::Live;
+  const std::string& status = connection.text;
+  const ui::Tone tone = live ? ui::Tone::Success : ui::Tone::Danger;
+  const ui::TextStyle style = live ? ui::TextStyle::Body : ui::TextStyle::Large;
   frame.text_in(ui::Rect{area.x + area.w * 0.45f, area.y, area.w * 0.55f, area.h}, status, style, tone,
                 ui::Align::Right);
 }

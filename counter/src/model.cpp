@@ -262,6 +262,19 @@ std::string Model::service_name(const std::string& service) const {
   return service;
 }
 
+ConnectionStatus Model::connection() const {
+  using K = ConnectionStatus::Kind;
+  auto actions = [](std::int64_t n) { return std::to_string(n) + (n == 1 ? " action" : " actions"); };
+  if (!server_reachable) {
+    return {K::Offline, "Centre server unreachable" + (backlog > 0 ? " - " + actions(backlog) + " saved" : "")};
+  }
+  if (backlog > 0) {
+    return {K::Sending, "Sending " + std::to_string(backlog) + " saved " + (backlog == 1 ? "action" : "actions")};
+  }
+  if (!feed_connected) return {K::Reconnecting, "Live updates reconnecting"};
+  return {K::Live, "Live"};
+}
+
 std::string Model::counter_name(const std::string& counter_id) const {
   if (catalogue_) {
     if (const auto* c = catalogue_->counter(counter_id)) return c->name.get();

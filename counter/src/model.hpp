@@ -27,6 +27,15 @@ struct Notice {
   std::string text;
 };
 
+// The link to the centre server, in the words the screens show.
+struct ConnectionStatus {
+  enum class Kind { Live, Reconnecting, Sending, Offline };
+  Kind kind = Kind::Live;
+  // "Live", "Live updates reconnecting", "Sending 2 saved actions", or "Centre server unreachable"
+  // with " - 2 actions saved" when actions wait here.
+  std::string text;
+};
+
 // What GET /api/v1/queue?counter= returned.
 struct QueueSnapshot {
   std::string counter;
@@ -110,6 +119,7 @@ class Model {
   bool server_reachable = true;
   std::int64_t backlog = 0;  // actions saved locally, not yet answered by the server
   std::optional<Notice> notice;
+  ConnectionStatus connection() const;
 
   // --- rules
   bool logged_in() const { return !session.empty() && !counter.empty(); }

@@ -41,6 +41,7 @@ sync::json application_body(const FilingRequest& r) {
                      {"documents", documents},
                      {"fee_minor", r.fee_minor}};
   if (!r.token.empty()) body["token"] = r.token;
+  if (!r.operator_id.empty()) body["operator_id"] = r.operator_id;
   return body;
 }
 
@@ -145,6 +146,7 @@ FilingResult file_application(ApplicationPort& port, const PrintPort& printer, c
   req.language = in.language;
   req.channel = in.channel;
   req.token = in.draft.token;
+  req.operator_id = in.operator_id;
   req.filed_on = in.today;
   req.due_on = domain::due_date(in.catalogue->calendar, in.today, svc->time_limit_days, domain::Filed::AtCentre);
   req.fields = check.values;

@@ -40,8 +40,9 @@ struct FilingRequest {
   std::string receipt;
   std::string service;
   std::string language;
-  std::string channel;  // "kiosk" | "counter"
-  std::string token;    // optional
+  std::string channel;      // "kiosk" | "counter"
+  std::string token;        // optional
+  std::string operator_id;  // the operator who took it at a counter ("" at a kiosk)
   domain::Date filed_on;
   domain::Date due_on;
   std::map<std::string, std::string> fields;  // normalised values
@@ -109,6 +110,7 @@ struct FilingInput {
   ApplicationDraft draft;
   std::string language = "en";
   std::string channel = "kiosk";
+  std::string operator_id;  // at a counter: the logged-in operator, recorded with the filing
   std::int64_t fee_minor = 0;
   domain::Date today;
 };

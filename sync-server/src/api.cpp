@@ -1382,11 +1382,11 @@ domain::Result<Centre::Filing, Response> Api::application_filing(const AuthDevic
     return forbidden("only kiosks and counters file applications; device " + device.id + " is a " +
                      to_string(device.kind));
   }
-  std::string operator_id;
+  std::string session_operator;
   if (auth.has_header("authorization")) {
     auto session = centre_.authenticate_operator(auth, device);
     if (!session) return session.error();
-    operator_id = session->operator_id;
+    session_operator = session->operator_id;
   }
   std::optional<IdempotencyKey> idempotency;
   if (key) {
@@ -1397,7 +1397,21 @@ domain::Result<Centre::Filing, Response> Api::application_filing(const AuthDevic
   Centre::Filing filing;
   filing.record = std::move(checked.value());
   filing.record.device = device.id;
-  filing.record.operator_id = std::move(operator_id);
+  // The operator who took the application: named in the filing (a counter files without a
+  // session, so that one uploaded after the operator logged out is not lost), or the session's.
+  std::string& named = filing.record.operator_id;
+  if (!session_operator.empty() && !named.empty() && named != session_operator) {
+    return Response::error(422, "invalid_application",
+                           "the filing names operator '" + named + "' but was sent with the session of operator '" +
+                               session_operator + "'; operator_id must name the operator who took it");
+  }
+  if (named.empty()) {
+    named = std::move(session_operator);
+  } else if (session_operator.empty() && !centre_.operator_known(named)) {
+    return Response::error(422, "unknown_operator",
+                           "operator '" + named + "' is not an operator of this centre (operator_id names the " +
+                               "operator who took the application; nothing was stored)");
+  }
   if (idempotency) filing.record.idempotency_key = idempotency->key;
   filing.context = WriteContext{device.id, std::move(idempotency)};
   return filing;

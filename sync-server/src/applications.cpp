@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::size_t kMaxDocuments = 100;
 constexpr std::size_t kMaxFields = 200;
+constexpr std::size_t kMaxOperatorId = 64;
 
 Response bad(const std::string& message) { return Response::error(400, "bad_request", message); }
 Response unprocessable(const std::string& code, const std::string& message) {
@@ -86,6 +87,7 @@ std::optional<Response> read_tree(const json& body, Filed& f) {
   if (auto e = text(body, "language", true, 16, a.language)) return *e;
   if (auto e = text(body, "channel", true, 16, a.channel)) return *e;
   if (auto e = text(body, "token", false, 64, a.token)) return *e;
+  if (auto e = text(body, "operator_id", false, kMaxOperatorId, a.operator_id)) return *e;
   if (auto e = date(body, "filed_on", a.filed_on, f.filed_on)) return *e;
   if (auto e = date(body, "due_on", a.due_on, f.due_on)) return *e;
 
@@ -163,6 +165,7 @@ bool read_fast(simdjson::dom::element root, Filed& f) {
     kFee = 1u << 7,
     kFields = 1u << 8,
     kDocuments = 1u << 9,
+    kOperator = 1u << 10,
     kRequired = kReceipt | kService | kLanguage | kChannel | kFiledOn | kDueOn | kFee | kFields,
   };
   unsigned seen = 0;
@@ -179,6 +182,8 @@ bool read_fast(simdjson::dom::element root, Filed& f) {
       bit = kChannel, ok = text_value(value, true, 16, a.channel);
     } else if (key == "token") {
       bit = kToken, ok = text_value(value, false, 64, a.token);
+    } else if (key == "operator_id") {
+      bit = kOperator, ok = text_value(value, false, kMaxOperatorId, a.operator_id);
     } else if (key == "filed_on") {
       bit = kFiledOn, ok = date_value(value, a.filed_on, f.filed_on);
     } else if (key == "due_on") {
@@ -281,6 +286,12 @@ domain::Result<ApplicationRecord, Response> check_meaning(const domain::Catalogu
   if (a.channel == "kiosk" && a.fee_minor != 0) {
     return unprocessable("invalid_application",
                          "a kiosk collects no fee (fee_minor must be 0; it is paid at the counter)");
+  }
+  if (a.channel == "kiosk" && !a.operator_id.empty()) {
+    return unprocessable("invalid_application",
+                         "a kiosk filing names no operator (operator_id is the operator who took the application at "
+                         "a counter; device " +
+                             device_id + " is a kiosk)");
   }
   if (!receipt_belongs_to(a.receipt, catalogue.centre.id, device_id)) {
     return unprocessable("invalid_receipt", "receipt \"" + a.receipt + "\" is not one of device " + device_id +

@@ -425,6 +425,22 @@ domain::Result<AuthSession, Response> Centre::authenticate_operator(const Reques
   return it->second;
 }
 
+bool Centre::operator_known(const std::string& operator_id) {
+  {
+    std::lock_guard lock(sessions_mu_);
+    if (known_operators_.count(operator_id) != 0) return true;
+  }
+  std::optional<OperatorRecord> found;
+  {
+    auto conn = reads_.acquire();
+    found = conn->operator_record(operator_id);
+  }
+  if (!found) return false;
+  std::lock_guard lock(sessions_mu_);
+  known_operators_.insert(operator_id);
+  return true;
+}
+
 void Centre::login(const AuthDevice& device, const std::string& operator_id, const std::string& pin,
                    const std::string& counter, Respond done) {
   {

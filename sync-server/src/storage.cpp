@@ -1008,33 +1008,34 @@ void Repository::insert_relay(const RelayEntry& r) {
   st->bind(1, r.receipt).bind(2, r.origin).bind(3, r.hlc).bind(4, r.received_ms).bind(5, r.body).run();
 }
 
-std::string relay_filing_body(const std::string& receipt, const std::string& service, const std::string& language,
-                              const std::string& channel, const std::string& token, const std::string& filed_on,
-                              const std::string& due_on, std::int64_t fee_minor, const std::string& fields_json,
-                              const std::string& documents_json) {
+std::string relay_filing_body(const ApplicationRecord& a) {
   std::string out;
-  out.reserve(160 + receipt.size() + service.size() + fields_json.size() + documents_json.size());
+  out.reserve(180 + a.receipt.size() + a.service.size() + a.fields_json.size() + a.documents_json.size());
   out += "{\"channel\":";
-  append_json_string(out, channel);
+  append_json_string(out, a.channel);
   out += ",\"documents\":";
-  out += documents_json;
+  out += a.documents_json;
   out += ",\"due_on\":";
-  append_json_string(out, due_on);
+  append_json_string(out, a.due_on);
   out += ",\"fee_minor\":";
-  out += std::to_string(fee_minor);
+  out += std::to_string(a.fee_minor);
   out += ",\"fields\":";
-  out += fields_json;
+  out += a.fields_json;
   out += ",\"filed_on\":";
-  append_json_string(out, filed_on);
+  append_json_string(out, a.filed_on);
   out += ",\"language\":";
-  append_json_string(out, language);
+  append_json_string(out, a.language);
+  if (!a.operator_id.empty()) {
+    out += ",\"operator_id\":";
+    append_json_string(out, a.operator_id);
+  }
   out += ",\"receipt\":";
-  append_json_string(out, receipt);
+  append_json_string(out, a.receipt);
   out += ",\"service\":";
-  append_json_string(out, service);
-  if (!token.empty()) {
+  append_json_string(out, a.service);
+  if (!a.token.empty()) {
     out += ",\"token\":";
-    append_json_string(out, token);
+    append_json_string(out, a.token);
   }
   out += '}';
   return out;
@@ -1045,7 +1046,7 @@ std::vector<RelayEntry> Repository::relay_pending(int limit, std::int64_t after_
   // stored it: written from its applications row, the same text at every send.
   Use st(
       stmt("SELECT q.seq, q.receipt, q.origin, q.hlc, q.received_ms, q.body, a.receipt, a.service, a.language, "
-           "a.channel, a.token_id, a.filed_on, a.due_on, a.fee_minor, a.fields, a.documents "
+           "a.channel, a.token_id, a.filed_on, a.due_on, a.fee_minor, a.fields, a.documents, a.operator_id "
            "FROM relay_queue q LEFT JOIN applications a ON a.receipt = q.receipt WHERE q.seq > ?2 ORDER BY q.seq "
            "LIMIT ?1"));
   st->bind(1, limit);
@@ -1058,8 +1059,19 @@ std::vector<RelayEntry> Repository::relay_pending(int limit, std::int64_t after_
         throw store::DbError(SQLITE_CORRUPT, "relay entry " + std::to_string(e.seq) + " (" + e.receipt +
                                                  ") has no body and its application is not stored");
       }
-      e.body = relay_filing_body(e.receipt, st->text(7), st->text(8), st->text(9), st->text(10), st->text(11),
-                                 st->text(12), st->int64(13), st->text(14), st->text(15));
+      ApplicationRecord a;
+      a.receipt = e.receipt;
+      a.service = st->text(7);
+      a.language = st->text(8);
+      a.channel = st->text(9);
+      a.token = st->text(10);
+      a.filed_on = st->text(11);
+      a.due_on = st->text(12);
+      a.fee_minor = st->int64(13);
+      a.fields_json = st->text(14);
+      a.documents_json = st->text(15);
+      a.operator_id = st->text(16);
+      e.body = relay_filing_body(a);
     }
     out.push_back(std::move(e));
   }

@@ -296,18 +296,25 @@ TEST_F(ApplicationCheckers, ACounterFilingThatLostItsOperatorOrFee) {
   t.channel = "counter";
   t.operator_id = "op1";
   t.fee_minor = 5000;
-  centre_->exec("UPDATE applications SET channel = 'counter', operator_id = 'op1', fee_minor = 5000");
-  central_->exec("UPDATE applications SET channel = 'counter', fee_minor = 5000");
+  for (auto* db : {centre_.get(), central_.get()})
+    db->exec("UPDATE applications SET channel = 'counter', operator_id = 'op1', fee_minor = 5000");
   centre_->prepare("UPDATE applications SET operator_id = '' WHERE receipt = ?1").bind(1, receipt(1)).run();
   central_->prepare("UPDATE applications SET fee_minor = 0 WHERE receipt = ?1").bind(1, receipt(2)).run();
+  // The operator is relayed with the filing: central losing it is a problem too.
+  central_->prepare("UPDATE applications SET operator_id = '' WHERE receipt = ?1").bind(1, receipt(3)).run();
   const std::string found = problems();
   EXPECT_NE(found.find("LDH01-K1-000001 is filed at the centre as channel counter, operator '', fee 5000; K1 filed it "
                        "as channel counter, operator 'op1', fee 5000"),
             std::string::npos)
       << found;
-  EXPECT_NE(found.find("LDH01-K1-000002 is filed at central as channel counter, operator '', fee 0"), std::string::npos)
+  EXPECT_EQ(found.find("LDH01-K1-000001 is filed at central"), std::string::npos) << found;
+  EXPECT_NE(found.find("LDH01-K1-000002 is filed at central as channel counter, operator 'op1', fee 0"),
+            std::string::npos)
       << found;
-  EXPECT_EQ(found.find("LDH01-K1-000003"), std::string::npos) << found;
+  EXPECT_NE(found.find("LDH01-K1-000003 is filed at central as channel counter, operator '', fee 5000"),
+            std::string::npos)
+      << found;
+  EXPECT_EQ(found.find("LDH01-K1-000003 is filed at the centre"), std::string::npos) << found;
 }
 
 TEST_F(ApplicationCheckers, ARelayEntryStillPending) {

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <regex>
 
 #include "../../integration/printer/sim_process.hpp"
@@ -102,6 +103,15 @@ class CounterFilingTest : public ::testing::Test {
   // Log in, open counter 1, call the next citizen, open "New application", fill the birth
   // certificate's form. A date in the future is refused next to its field first.
   void log_in_call_and_fill() {
+    log_in();
+    if (HasFatalFailure()) return;
+    ASSERT_EQ(cmd("key F1"), "ok");
+    ASSERT_EQ(cmd("wait_text \"Why this token:\" 15000"), "ok") << screen();
+    open_and_fill();
+  }
+
+  // Log in as op1 at counter 1, one citizen waiting.
+  void log_in() {
     ASSERT_EQ(cmd("wait_text \"Operator ID\" 20000"), "ok");
     ASSERT_EQ(cmd("type \"op1\""), "ok");
     ASSERT_EQ(cmd("key Return"), "ok");
@@ -111,10 +121,18 @@ class CounterFilingTest : public ::testing::Test {
     ASSERT_EQ(cmd("wait_text \"Choose your counter\" 15000"), "ok");
     ASSERT_EQ(cmd("type \"1\""), "ok");
     ASSERT_EQ(cmd("wait_text \"Waiting: 1\" 15000"), "ok") << screen();
-    ASSERT_EQ(cmd("key F1"), "ok");
-    ASSERT_EQ(cmd("wait_text \"Why this token:\" 15000"), "ok") << screen();
+  }
+
+  // "New application" for the called token A001, or for a walk-in (the birth certificate chosen
+  // from the counter's services), and the form filled.
+  void open_and_fill(bool walk_in = false) {
     ASSERT_EQ(cmd("key F11"), "ok");
-    ASSERT_EQ(cmd("wait_text \"New application - token A001\" 15000"), "ok") << screen();
+    if (walk_in) {
+      ASSERT_EQ(cmd("wait_text \"Which service?\" 15000"), "ok") << screen();
+      ASSERT_EQ(cmd("key Return"), "ok");
+    }
+    const std::string title = walk_in ? "New application - walk-in" : "New application - token A001";
+    ASSERT_EQ(cmd("wait_text " + quoted(title) + " 15000"), "ok") << screen();
     ASSERT_EQ(cmd("wait_text \"Fee collected: Rs 50.00\""), "ok") << screen();
 
     const std::vector<std::pair<std::string, std::string>> fields = {{"Child's full name", "Baby"},
@@ -182,8 +200,13 @@ TEST_F(CounterFilingTest, ApplicationFromACalledTokenIsSavedPrintedAndOnTheServe
   ASSERT_EQ(cmd("wait_text \"Papers in: اردو [F2]\""), "ok") << screen();
   for (int i = 0; i < 4; ++i) ASSERT_EQ(cmd("key F2"), "ok");
   ASSERT_EQ(cmd("wait_text \"Papers in: हिन्दी [F2]\""), "ok") << screen();
+  // Online: no offline mark on the form.
+  EXPECT_EQ(screen().find("unreachable"), std::string::npos) << screen();
   ASSERT_EQ(cmd("key F12"), "ok");
   ASSERT_EQ(cmd("wait_text \"Fee receipt and acknowledgement printed.\" 20000"), "ok") << screen();
+  // Filed on Monday 23 November 2026: 5 working days and the 2 a centre adds, Tuesday 24 (a
+  // holiday) and Sunday 29 not counted.
+  ASSERT_EQ(cmd("wait_text \"Due by 2 Dec 2026\""), "ok") << screen();
   ASSERT_EQ(cmd("screenshot counter-application-saved.png"), "ok");
   const std::string receipt = receipt_on_screen();
   ASSERT_FALSE(receipt.empty()) << screen();
@@ -216,6 +239,8 @@ TEST_F(CounterFilingTest, ApplicationFromACalledTokenIsSavedPrintedAndOnTheServe
   EXPECT_EQ(body["service"], "birth-certificate");
   EXPECT_EQ(body["channel"], "counter");
   EXPECT_EQ(body["token"], token);
+  EXPECT_EQ(body["operator_id"], "op1");
+  EXPECT_EQ(body["due_on"], "2026-12-02");
   EXPECT_EQ(body["fee_minor"], 5000);
   EXPECT_EQ(body["fields"]["gender"], "female");
   EXPECT_EQ(body["fields"]["date-of-birth"], "2026-04-14");
@@ -259,4 +284,120 @@ TEST_F(CounterFilingTest, PrinterFaultKeepsTheApplicationAndShowsTheReceiptNumbe
   ASSERT_FALSE(receipt.empty()) << screen();
   EXPECT_FALSE(fs::exists(sim_->job_png(1)));
   EXPECT_EQ(outbox_filing()["receipt"], receipt);
+}
+
+// The centre server goes away while the operator is at work. The form shows the offline mark; a
+// walk-in's application is saved here and its papers print (in English, the centre's first
+// language: the due date is printed as the screen shows it); the operator logs out. The operator's
+// session is closed at the server before the counter reaches it again (as when the session ended
+// meanwhile): the filing, uploaded then, is stored as the operator's because it names them, while
+// the call and the logout sent with that session are refused.
+TEST_F(CounterFilingTest, FiledOfflineAndUploadedAfterLogoutIsStoredWithItsOperator) {
+  ASSERT_FALSE(issue("birth-certificate", 1).empty());
+  start_counter();
+  log_in();
+  if (HasFatalFailure()) return;
+  const std::uint16_t port = centre_.port();
+  centre_.kill9();
+  ASSERT_EQ(cmd("key F1"), "ok");  // Call next: kept here, the server being out of reach
+  ASSERT_EQ(cmd("wait_text \"Centre server unreachable: the action is saved here\" 20000"), "ok") << screen();
+  open_and_fill(true);
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(cmd("wait_text \"Centre server unreachable - 1 action saved\""), "ok") << screen();
+  ASSERT_EQ(cmd("wait_text \"Papers in: English [F2]\""), "ok") << screen();
+  ASSERT_EQ(cmd("screenshot counter-application-offline.png"), "ok");
+
+  ASSERT_EQ(cmd("key F12"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Fee receipt and acknowledgement printed.\" 20000"), "ok") << screen();
+  ASSERT_EQ(cmd("wait_text \"Due by 2 Dec 2026\""), "ok") << screen();
+  ASSERT_EQ(cmd("wait_text \"Centre server unreachable - 2 actions saved\""), "ok") << screen();
+  const std::string receipt = receipt_on_screen();
+  ASSERT_FALSE(receipt.empty()) << screen();
+  ASSERT_TRUE(test::wait_until([&] { return fs::exists(sim_->job_bin(2)); }, 10s)) << sim_->log();
+  const std::string acknowledgement = read_all(sim_->job_bin(2));
+  EXPECT_NE(acknowledgement.find("Due by: 2 December 2026"), std::string::npos) << acknowledgement;
+  EXPECT_NE(acknowledgement.find(receipt), std::string::npos);
+
+  ASSERT_EQ(cmd("key Return"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Nobody at the counter\""), "ok") << screen();
+  ASSERT_EQ(cmd("key F10"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Logged out here.\" 20000"), "ok") << screen();
+
+  // What waits in the outbox: the filing names its operator and carries no session; the call and
+  // the logout carry the session.
+  std::string session;
+  {
+    guichet::store::Db db((work_ / "counter-data" / "outbox.sqlite").string());
+    auto st = db.prepare("SELECT kind, bearer FROM outbox WHERE state = 'pending' ORDER BY seq");
+    std::vector<std::string> pending;
+    while (st.step()) {
+      pending.push_back(st.text(0) + (st.text(1).empty() ? "" : " with session"));
+      if (!st.text(1).empty()) session = st.text(1);
+    }
+    EXPECT_EQ(pending, (std::vector<std::string>{"counter.call_next with session", "application.file",
+                                                 "session.close with session"}));
+  }
+  EXPECT_EQ(outbox_filing()["operator_id"], "op1");
+  ASSERT_FALSE(session.empty());
+
+  // The session is closed at the server while the counter cannot reach it (the server on another
+  // port), then the server comes back where the counter looks for it.
+  centre_.time_origin = "2026-11-23T12:00:00+05:30";
+  ASSERT_TRUE(centre_.start()) << centre_.stderr_text();
+  {
+    ApiClient elsewhere(centre_.endpoint("C1", counter_secret_));
+    RequestOptions o;
+    o.bearer = session;
+    auto closed = elsewhere.del("/api/v1/sessions/current", o);
+    ASSERT_EQ(closed.status, 200) << closed.body;
+  }
+  centre_.stop();
+  ASSERT_TRUE(centre_.start(port)) << centre_.stderr_text();
+
+  ApiClient api(centre_.endpoint("C1", counter_secret_));
+  guichet::sync::HttpResponse status;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        status = api.get("/api/v1/applications/" + receipt);
+        return status.ok();
+      },
+      20s))
+      << status.status << " " << status.body;
+  // Every entry answered: the filing stored, the call and the logout refused (the session had
+  // ended), which the filing escaped by naming its operator.
+  std::vector<std::string> answered;
+  std::string answers;  // for a failure's message
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        answered.clear();
+        answers.clear();
+        guichet::store::Db db((work_ / "counter-data" / "outbox.sqlite").string());
+        auto st = db.prepare("SELECT kind, state, response_status, response_body FROM outbox ORDER BY seq");
+        bool pending = false;
+        while (st.step()) {
+          answered.push_back(st.text(0) + " " + st.text(1) + " " + std::to_string(st.int64(2)));
+          answers += answered.back() + " " + st.text(3) + "\n";
+          pending = pending || st.text(1) == "pending";
+        }
+        return !pending;
+      },
+      20s))
+      << answers;
+  ASSERT_GE(answered.size(), 3u) << answers;
+  EXPECT_EQ(std::vector<std::string>(answered.end() - 3, answered.end()),
+            (std::vector<std::string>{"counter.call_next failed 401", "application.file done 201",
+                                      "session.close failed 401"}))
+      << answers;
+
+  EXPECT_EQ(cmd("quit"), "ok");
+  EXPECT_EQ(app_->wait(10s), 0);
+  centre_.stop();
+  guichet::store::Db centre_db(centre_.db().string());
+  auto st = centre_db.prepare("SELECT operator_id, channel, device, fee_minor FROM applications WHERE receipt = ?1");
+  st.bind(1, receipt);
+  ASSERT_TRUE(st.step()) << receipt << " is not at the centre";
+  EXPECT_EQ(st.text(0), "op1");
+  EXPECT_EQ(st.text(1), "counter");
+  EXPECT_EQ(st.text(2), "C1");
+  EXPECT_EQ(st.int64(3), 5000);
 }

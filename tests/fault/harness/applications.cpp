@@ -289,32 +289,32 @@ std::vector<Checker> application_checkers() {
                  }
                }});
 
-  c.push_back(
-      {"every filing keeps its channel, its counter operator and its fee, at the centre and at central",
-       [](const Evidence& e, std::vector<std::string>& p) {
-         auto centre = open_read_only(e.server_db);
-         auto central = open_read_only(e.central_db);
-         for (const auto& t : e.terminals) {
-           for (store::Db* db : {&centre, &central}) {
-             const bool at_central = db == &central;
-             auto st = db->prepare(
-                 "SELECT receipt, channel, operator_id, fee_minor FROM applications WHERE device = ?1 "
-                 "ORDER BY rowid");
-             st.bind(1, t.device);
-             int reported = 0;
-             while (st.step()) {
-               // Central is not told who the operator was; the centre node keeps it.
-               if (st.text(1) == t.channel && st.int64(3) == t.fee_minor && (at_central || st.text(2) == t.operator_id))
-                 continue;
-               if (++reported <= 5)
-                 p.push_back(st.text(0) + " is filed at " + (at_central ? "central" : "the centre") + " as channel " +
-                             st.text(1) + ", operator '" + st.text(2) + "', fee " + std::to_string(st.int64(3)) + "; " +
-                             t.device + " filed it as channel " + t.channel + ", operator '" + t.operator_id +
-                             "', fee " + std::to_string(t.fee_minor));
-             }
-           }
-         }
-       }});
+  c.push_back({"every filing keeps its channel, its counter operator and its fee, at the centre and at central",
+               [](const Evidence& e, std::vector<std::string>& p) {
+                 auto centre = open_read_only(e.server_db);
+                 auto central = open_read_only(e.central_db);
+                 for (const auto& t : e.terminals) {
+                   for (store::Db* db : {&centre, &central}) {
+                     const bool at_central = db == &central;
+                     auto st = db->prepare(
+                         "SELECT receipt, channel, operator_id, fee_minor FROM applications WHERE device = ?1 "
+                         "ORDER BY rowid");
+                     st.bind(1, t.device);
+                     int reported = 0;
+                     while (st.step()) {
+                       // The operator travels in the filing: the centre node records it and relays it.
+                       if (st.text(1) == t.channel && st.int64(3) == t.fee_minor && st.text(2) == t.operator_id)
+                         continue;
+                       if (++reported <= 5)
+                         p.push_back(st.text(0) + " is filed at " + (at_central ? "central" : "the centre") +
+                                     " as channel " + st.text(1) + ", operator '" + st.text(2) + "', fee " +
+                                     std::to_string(st.int64(3)) + "; " + t.device + " filed it as channel " +
+                                     t.channel + ", operator '" + t.operator_id + "', fee " +
+                                     std::to_string(t.fee_minor));
+                     }
+                   }
+                 }
+               }});
 
   c.push_back({"the centre node's relay outbox is empty, everything accepted by central",
                [](const Evidence& e, std::vector<std::string>& p) {
@@ -547,26 +547,6 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
     return result;
   }
 
-  // Each counter's operator logs in at its counter (straight to the centre node, before the
-  // faults); the counter terminal files under that session, which the node keeps across restarts.
-  for (int i = kiosks; i < options.terminals; ++i) {
-    const auto& t = evidence.terminals[static_cast<std::size_t>(i)];
-    const std::string n = std::to_string(i - kiosks + 1);
-    sync::ApiClient client(sync::ServerEndpoint{"http://127.0.0.1:" + std::to_string(server_port), t.device,
-                                                trimmed(testing::read_file(t.data_dir / "device.secret"))});
-    sync::RequestOptions o;
-    o.timeout = 10s;
-    auto r =
-        client.post("/api/v1/sessions", json{{"operator", "op" + n}, {"pin", kOperatorPin}, {"counter", "C" + n}}, o);
-    json body = json::parse(r.body, nullptr, false);
-    if (r.status != 201 || !body.is_object() || !body.contains("session")) {
-      result.problems.push_back("operator op" + n + " could not log in at counter C" + n + " (device " + t.device +
-                                "): " + std::to_string(r.status) + " " + r.error_message());
-      return result;
-    }
-    std::ofstream(t.data_dir / "session") << body["session"].get<std::string>() << "\n";
-  }
-
   std::vector<std::unique_ptr<ManagedProcess>> terminals;
   const std::string fee = std::to_string(catalogue.value().service(kService)->fee_minor);
   for (int i = 0; i < options.terminals; ++i) {
@@ -574,8 +554,9 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
     std::vector<std::string> work{"--work", "applications", "--centre", kCentre,          "--filed-on",
                                   kFiledOn, "--due-on",     due_on,     "--feed-poll-ms", "200"};
     if (is_counter(i)) {
+      // As the counter app files: the operator named in the filing, no session sent with it.
       for (const auto& arg : {std::string("--channel"), std::string("counter"), std::string("--fee-minor"), fee,
-                              std::string("--session-file"), (t.data_dir / "session").string()})
+                              std::string("--operator"), t.operator_id})
         work.push_back(arg);
     }
     terminals.push_back(

@@ -6,9 +6,10 @@
 // application.file: a kiosk's birth-certificate form with the receipt number from its outbox,
 // filed on --filed-on and due on --due-on), and keeps a ChangeFeed (DATA_DIR/feed.sqlite) that
 // pulls the centre's changes every --feed-poll-ms, so the statuses that officers set at central
-// reach the terminal's local status store. With --channel counter it is a counter instead: each
-// filing is made at the counter (channel "counter", the fee --fee-minor collected) under the
-// operator session whose token is in --session-file (sent as its bearer, kept with each entry).
+// reach the terminal's local status store. With --channel counter it is a counter instead, filing
+// as the counter app does: channel "counter", the fee --fee-minor collected, and the operator who
+// took it (--operator) named in the filing itself, with no operator session (the counter sends
+// none, so that a filing uploaded after its operator logged out is not refused).
 //
 // Standard input, one command a line; each is answered with one line on standard output:
 //   status        → "status written=N pending=P refused=R" (written: entries this data directory
@@ -66,7 +67,7 @@ struct Args {
   int feed_poll_ms = 200;
   std::string channel = "kiosk";  // or "counter" (applications only)
   std::int64_t fee_minor = 0;     // collected at a counter
-  fs::path session_file;          // a counter's operator session token
+  std::string operator_id;        // a counter's operator, named in each filing
 };
 
 int usage(const std::string& problem) {
@@ -75,7 +76,7 @@ int usage(const std::string& problem) {
             << "                              [--seed N] [--interval-ms MS] [--skew-ms MS] [--service ID]\n"
             << "                              [--work tokens|applications --centre ID --filed-on DATE --due-on DATE\n"
             << "                               --feed-poll-ms MS\n"
-            << "                               [--channel kiosk|counter --fee-minor N --session-file FILE]]\n";
+            << "                               [--channel kiosk|counter --fee-minor N --operator ID]]\n";
   return 2;
 }
 
@@ -137,8 +138,8 @@ int main(int argc, char** argv) {
       a.channel = v;
     else if (arg == "--fee-minor")
       a.fee_minor = std::strtoll(v.c_str(), nullptr, 10);
-    else if (arg == "--session-file")
-      a.session_file = v;
+    else if (arg == "--operator")
+      a.operator_id = v;
     else
       return usage("unknown option " + arg);
   }
@@ -153,9 +154,10 @@ int main(int argc, char** argv) {
   if (a.channel != "kiosk" && a.channel != "counter")
     return usage("--channel must be kiosk or counter (got \"" + a.channel + "\")");
   const bool counter = a.channel == "counter";
-  if (counter && (!applications || a.session_file.empty()))
-    return usage("--channel counter needs --work applications and --session-file");
+  if (counter && (!applications || a.operator_id.empty()))
+    return usage("--channel counter needs --work applications and --operator");
   if (!counter && a.fee_minor != 0) return usage("--fee-minor is for --channel counter (a kiosk collects no fee)");
+  if (!counter && !a.operator_id.empty()) return usage("--operator is for --channel counter (a kiosk has none)");
 
   // A file write past RLIMIT_FSIZE then fails with EFBIG instead of killing the process.
   signal(SIGXFSZ, SIG_IGN);
@@ -168,15 +170,6 @@ int main(int argc, char** argv) {
   if (secret.empty()) {
     std::cerr << "terminal " << a.device << ": no device secret in " << a.secret_file << "\n";
     return 2;
-  }
-  std::string session;  // the operator's, at a counter
-  if (counter) {
-    std::ifstream in(a.session_file);
-    std::getline(in, session);
-    if (session.empty()) {
-      std::cerr << "terminal " << a.device << ": no operator session in " << a.session_file << "\n";
-      return 2;
-    }
   }
 
   const fs::path db_path = a.data_dir / "outbox.sqlite";
@@ -250,8 +243,9 @@ int main(int argc, char** argv) {
           filing.language = language;
           filing.channel = a.channel;
           filing.fee_minor = a.fee_minor;
+          filing.operator_id = a.operator_id;
           const auto body = guichet::testing::sample_filing(filing);
-          entry = outbox->append("POST", "/api/v1/applications", body.dump(), session, wall_ms() + a.skew_ms,
+          entry = outbox->append("POST", "/api/v1/applications", body.dump(), "", wall_ms() + a.skew_ms,
                                  "application.file");
         } else {
           guichet::sync::json body = {{"service", a.service}, {"priority", priority}, {"language", language}};

@@ -364,6 +364,46 @@ TEST_F(Central, ApplicationsReachCentralOnceAndOfficersStatusesFlowBack) {
   EXPECT_EQ(health_json.json_body()["relay"]["refused"], 0) << health_json.body;
 }
 
+// A counter's filing names the operator who took it (no session: it may be uploaded after they
+// logged out); the centre node records the operator and relays it, and central records it too. A
+// relayed kiosk filing that names an operator is refused at central as at the centre.
+TEST_F(Central, ACounterFilingsOperatorReachesCentral) {
+  central_.start();
+  start_centre();
+  testing::SampleFiling f;
+  f.receipt = "LDH01-D1-000001";
+  f.due_on = due_for("2026-11-23");
+  f.channel = "counter";
+  f.fee_minor = 5000;
+  f.operator_id = "op1";
+  auto r = centre_->post("/api/v1/applications", centre_->as("D1", "", "D1:1"), testing::sample_filing(f).dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_TRUE(eventually([&] { return central_.applications() == 1; })) << central_.applications();
+  EXPECT_EQ(count_rows(central_.db(),
+                       "SELECT COUNT(*) FROM applications WHERE receipt = 'LDH01-D1-000001' AND device = 'D1' AND "
+                       "channel = 'counter' AND operator_id = 'op1' AND fee_minor = 5000"),
+            1);
+  EXPECT_EQ(count_rows(centre_->db(), "SELECT COUNT(*) FROM applications WHERE operator_id = 'op1'"), 1);
+
+  f.receipt = "LDH01-K1-000001";
+  f.channel = "kiosk";
+  f.fee_minor = 0;
+  json e = {{"seq", 100},
+            {"kind", "application.file"},
+            {"hlc", "0001732190000000-0000-LDH01"},
+            {"method", "POST"},
+            {"path", "/api/v1/applications"},
+            {"origin", "K1"},
+            {"received_ms", 1732190000000},
+            {"body", testing::sample_filing(f).dump()}};
+  auto relayed = central_.post("/api/v1/sync/upload", central_.as("LDH01"),
+                               json{{"protocol", 1}, {"entries", json::array({e})}}.dump());
+  ASSERT_EQ(relayed.status, 200) << relayed.body;
+  EXPECT_EQ(relayed.json_body()["results"][0]["status"], 422) << relayed.body;
+  EXPECT_EQ(relayed.json_body()["results"][0]["body"]["error"]["code"], "invalid_application") << relayed.body;
+  EXPECT_EQ(central_.applications(), 1);
+}
+
 TEST_F(Central, CentralRefusesWhatIsNotACentresToSend) {
   central_.start();
   auto upload = [&](const json& entry) {

@@ -120,6 +120,92 @@ TEST_F(Applications, CounterFilingRecordsTheOperator) {
   sqlite3_close(raw);
 }
 
+// One column of the single stored application.
+std::string stored_column(const fs::path& db, const std::string& sql) {
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return "(no database)";
+  sqlite3_stmt* st = nullptr;
+  std::string out = "(no row)";
+  if (sqlite3_prepare_v2(raw, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  return out;
+}
+
+json counter_filing(const std::string& receipt, const std::string& operator_id) {
+  json body = filing(receipt, "counter");
+  body["fee_minor"] = 5000;
+  body["operator_id"] = operator_id;
+  return body;
+}
+
+// The counter names the operator who took the application in the filing itself and sends no
+// session: a filing saved offline and uploaded after the operator logged out is stored, theirs.
+// The closed session sent with it would have it refused (the application lost).
+TEST_F(Applications, ACounterFilingNamesItsOperatorAndIsTheirsAfterTheyLoggedOut) {
+  const std::string session = server_.login("D1", "op1", "1234", "C1");
+  ASSERT_FALSE(session.empty());
+  auto out = http(server_.url() + "/api/v1/sessions/current", "DELETE", server_.as("D1", session));
+  ASSERT_EQ(out.status, 200) << out.body;
+
+  const json body = counter_filing("LDH01-D1-000001", "op1");
+  auto with_closed_session = file(body, "D1", "D1:1", session);
+  EXPECT_EQ(with_closed_session.status, 401) << with_closed_session.body;
+  EXPECT_EQ(count_applications(server_.db()), 0);
+
+  auto r = file(body, "D1", "D1:2");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json_body()["application"].dump().find("op1"), std::string::npos) << "the public status names nobody";
+  server_.stop();
+  EXPECT_EQ(stored_column(server_.db(), "SELECT operator_id FROM applications"), "op1");
+  EXPECT_EQ(stored_column(server_.db(), "SELECT channel || ' ' || device || ' ' || fee_minor FROM applications"),
+            "counter D1 5000");
+  EXPECT_EQ(stored_column(server_.db(), "SELECT actor FROM application_history WHERE status = 'received'"), "op1");
+}
+
+// The operator a filing names: only a counter's, only one of this centre's operators, and the same
+// as the session's when one is sent. Each refusal is final (4xx) and stores nothing.
+TEST_F(Applications, TheOperatorAFilingNamesIsACounterOperatorOfThisCentre) {
+  json kiosk = filing("LDH01-K1-000001");
+  kiosk["operator_id"] = "op1";
+  auto r = file(kiosk, "K1", "K1:1");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(r.error_code(), "invalid_application");
+  EXPECT_EQ(r.error_message(),
+            "a kiosk filing names no operator (operator_id is the operator who took the application at a counter; "
+            "device K1 is a kiosk)");
+
+  r = file(counter_filing("LDH01-D1-000001", "op9"), "D1", "D1:1");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(r.error_code(), "unknown_operator");
+  EXPECT_EQ(r.error_message(),
+            "operator 'op9' is not an operator of this centre (operator_id names the operator who took the "
+            "application; nothing was stored)");
+
+  const std::string session = server_.login("D1", "op1", "1234", "C1");
+  r = file(counter_filing("LDH01-D1-000002", "op2"), "D1", "D1:2", session);
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(r.error_code(), "invalid_application");
+  EXPECT_EQ(r.error_message(),
+            "the filing names operator 'op2' but was sent with the session of operator 'op1'; operator_id must name "
+            "the operator who took it");
+  EXPECT_EQ(count_applications(server_.db()), 0);
+
+  // op2 exists (the names differ only from the session's); with the session that agrees, stored.
+  r = file(counter_filing("LDH01-D1-000003", "op1"), "D1", "D1:3", session);
+  EXPECT_EQ(r.status, 201) << r.body;
+  r = file(counter_filing("LDH01-D1-000004", "op2"), "D1", "D1:4");
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(count_applications(server_.db()), 2);
+  server_.stop();
+  EXPECT_EQ(stored_column(server_.db(),
+                          "SELECT group_concat(operator_id, ',') FROM (SELECT operator_id FROM "
+                          "applications ORDER BY receipt)"),
+            "op1,op2");
+}
+
 TEST_F(Applications, BadFilingsAreRefusedWithWhatAndWhereAndNothingIsStored) {
   // A form with problems: every one listed.
   json bad_form = filing("LDH01-K1-000010");

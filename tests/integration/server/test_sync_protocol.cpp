@@ -703,6 +703,40 @@ TEST(SyncBatch, AMixedBatchIsAnsweredAsItsEntriesSentOneByOne) {
   }
 }
 
+// As the counter app sends them: the operator who took each application named in the filing, no
+// session. An unknown operator is refused for its entry alone (final, nothing stored), as the
+// single route refuses it; the entries around it are stored with their operators.
+TEST(SyncBatch, CounterFilingsNameTheirOperatorWithoutASessionAndAnUnknownOneIsRefusedPerEntry) {
+  CentreServer server;
+  server.start();
+  auto counter_entry = [](std::int64_t seq, const std::string& receipt, const std::string& operator_id) {
+    json e = entry(seq, "D1", receipt);
+    json body = json::parse(e["body"].get<std::string>());
+    body["channel"] = "counter";
+    body["fee_minor"] = 5000;
+    body["operator_id"] = operator_id;
+    e["body"] = body.dump();
+    return e;
+  };
+  json batch = {{"protocol", 1},
+                {"entries",
+                 {counter_entry(1, receipt_of("D1", 1), "op1"), counter_entry(2, receipt_of("D1", 2), "op9"),
+                  counter_entry(3, receipt_of("D1", 3), "op2")}}};
+  auto r = http(server.url() + "/api/v1/sync/upload", "POST", server.as("D1"), batch.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json results = r.json_body()["results"];
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0]["status"], 201) << results[0].dump();
+  EXPECT_EQ(results[1]["status"], 422) << results[1].dump();
+  EXPECT_EQ(results[1]["body"]["error"]["code"], "unknown_operator") << results[1].dump();
+  EXPECT_EQ(results[2]["status"], 201) << results[2].dump();
+  EXPECT_EQ(r.json_body()["durable_through"], 3);
+  EXPECT_EQ(count_rows(server.db(), "applications"), 2);
+  EXPECT_EQ(count_rows(server.db(), "applications WHERE operator_id = 'op1' AND receipt = 'LDH01-D1-000001'"), 1);
+  EXPECT_EQ(count_rows(server.db(), "applications WHERE operator_id = 'op2' AND receipt = 'LDH01-D1-000003'"), 1);
+  EXPECT_EQ(count_rows(server.db(), "application_history WHERE actor IN ('op1', 'op2')"), 2);
+}
+
 TEST(SyncBatch, AnOperatorsFilingsCarryTheOperatorAndAnUnknownSessionIsRefusedPerEntry) {
   CentreServer server;
   server.start();

@@ -171,6 +171,7 @@ TEST(CounterApplication, WalkInHasNoToken) {
   ApplicationForm f = guichet::counter::open_application(m);
   EXPECT_TRUE(f.draft.token.empty());
   EXPECT_TRUE(f.token_display.empty());
+  EXPECT_EQ(f.operator_id, "op1");  // taken by the operator all the same
   // One service takes applications here: it is chosen already.
   EXPECT_EQ(f.step, FormStep::Fill);
   EXPECT_EQ(f.draft.service, "birth");
@@ -227,7 +228,9 @@ TEST(CounterApplication, EveryProblemIsShownNextToItsFieldOnlyAfterSaveWasTried)
   EXPECT_EQ(guichet::counter::field_problem(f, born), "");
 }
 
-TEST(CounterApplication, FiledThroughTheOutboxAsACounterApplicationWithTokenAndFee) {
+// The logged-in operator is named in the filing itself: no session goes with it, so one sent after
+// the operator logged out is still theirs.
+TEST(CounterApplication, FiledThroughTheOutboxAsACounterApplicationWithTokenOperatorAndFee) {
   auto c = catalogue();
   ApplicationForm f = guichet::counter::open_application(with_citizen("birth", "A"));
   f.draft.values["child-name"] = "Aarav";
@@ -249,6 +252,7 @@ TEST(CounterApplication, FiledThroughTheOutboxAsACounterApplicationWithTokenAndF
   const auto& body = port.filed[0];
   EXPECT_EQ(body["channel"], "counter");
   EXPECT_EQ(body["token"], "LDH01-20261123-A042");
+  EXPECT_EQ(body["operator_id"], "op1");
   EXPECT_EQ(body["fee_minor"], 5000);
   EXPECT_EQ(body["receipt"], "LDH01-C1DEV-000007");
   EXPECT_EQ(body["fields"]["date-of-birth"], "2026-04-14");

@@ -343,3 +343,25 @@ TEST_F(ModelTest, LogOutForgetsTheSession) {
 }
 
 }  // namespace
+
+// The connection in the words both screens show: the main screen's status, and the application
+// screen's offline mark (shown there only while the server is out of reach).
+TEST_F(ModelTest, TheConnectionInTheScreensWords) {
+  using Kind = guichet::counter::ConnectionStatus::Kind;
+  m.feed_connected = true;
+  EXPECT_EQ(m.connection().kind, Kind::Live);
+  EXPECT_EQ(m.connection().text, "Live");
+  m.feed_connected = false;
+  EXPECT_EQ(m.connection().kind, Kind::Reconnecting);
+  EXPECT_EQ(m.connection().text, "Live updates reconnecting");
+  m.backlog = 1;
+  EXPECT_EQ(m.connection().kind, Kind::Sending);
+  EXPECT_EQ(m.connection().text, "Sending 1 saved action");
+  m.server_reachable = false;
+  EXPECT_EQ(m.connection().kind, Kind::Offline);
+  EXPECT_EQ(m.connection().text, "Centre server unreachable - 1 action saved");
+  m.backlog = 2;
+  EXPECT_EQ(m.connection().text, "Centre server unreachable - 2 actions saved");
+  m.backlog = 0;
+  EXPECT_EQ(m.connection().text, "Centre server unreachable");
+}

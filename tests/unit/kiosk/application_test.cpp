@@ -120,6 +120,7 @@ TEST(Filing, SavesThenPrintsFromLocalData) {
   EXPECT_EQ(body["language"], "pa");
   EXPECT_EQ(body["channel"], "kiosk");
   EXPECT_FALSE(body.contains("token"));
+  EXPECT_FALSE(body.contains("operator_id")) << "a kiosk filing names no operator";
   EXPECT_EQ(body["filed_on"], "2026-11-21");
   EXPECT_EQ(body["due_on"], domain::format_date(r.due_on));
   EXPECT_EQ(body["fields"]["date-of-birth"], "2026-04-14") << "normalised values are what is filed";

@@ -81,34 +81,82 @@ TEST(CheckFiling, StoresNormalisedValuesAndNoPersonalDataInThePublicStatus) {
 }
 
 // The relay sends central each filing written from what the centre stored (no copy of the
-// terminal's body): central's check takes it as the centre took the terminal's, to the same record.
+// terminal's body): central's check takes it as the centre took the terminal's, to the same record,
+// a counter's operator included.
 TEST(CheckFiling, TheFilingWrittenFromTheStoredRecordChecksToTheSameRecord) {
   auto cat = demo_catalogue();
-  json sent = filing(*cat, "LDH01-K1-000001");
-  sent["token"] = "A-001";
-  auto checked = check_filing(*cat, sent.dump(), "K1", DeviceKind::Kiosk);
-  ASSERT_TRUE(checked.ok()) << checked.error().body;
-  const ApplicationRecord& a = checked.value();
-  const std::string body = relay_filing_body(a.receipt, a.service, a.language, a.channel, a.token, a.filed_on, a.due_on,
-                                             a.fee_minor, a.fields_json, a.documents_json);
-  auto again = check_filing(*cat, body, "K1", DeviceKind::Kiosk);
-  ASSERT_TRUE(again.ok()) << again.error().body << "\n" << body;
-  const ApplicationRecord& b = again.value();
-  EXPECT_EQ(b.receipt, a.receipt);
-  EXPECT_EQ(b.service, a.service);
-  EXPECT_EQ(b.language, a.language);
-  EXPECT_EQ(b.channel, a.channel);
-  EXPECT_EQ(b.token, "A-001");
-  EXPECT_EQ(b.filed_on, a.filed_on);
-  EXPECT_EQ(b.due_on, a.due_on);
-  EXPECT_EQ(b.fee_minor, a.fee_minor);
-  EXPECT_EQ(b.fields_json, a.fields_json);
-  EXPECT_EQ(b.documents_json, a.documents_json);
-  // The same stored record gives the same text every time (central's key fingerprints it).
-  EXPECT_EQ(relay_filing_body(b.receipt, b.service, b.language, b.channel, b.token, b.filed_on, b.due_on, b.fee_minor,
-                              b.fields_json, b.documents_json),
-            body);
-  EXPECT_TRUE(json::accept(body));
+  json kiosk = filing(*cat, "LDH01-K1-000001");
+  kiosk["token"] = "A-001";
+  json counter = filing(*cat, "LDH01-D1-000001", "counter");
+  counter["operator_id"] = "op1";
+  counter["fee_minor"] = 5000;
+  for (auto [sent, device, kind] : {std::tuple{kiosk, "K1", DeviceKind::Kiosk}, {counter, "D1", DeviceKind::Counter}}) {
+    auto checked = check_filing(*cat, sent.dump(), device, kind);
+    ASSERT_TRUE(checked.ok()) << checked.error().body;
+    const ApplicationRecord& a = checked.value();
+    const std::string body = relay_filing_body(a);
+    auto again = check_relayed_filing(*cat, body, device);
+    ASSERT_TRUE(again.ok()) << again.error().body << "\n" << body;
+    const ApplicationRecord& b = again.value();
+    EXPECT_EQ(b.receipt, a.receipt);
+    EXPECT_EQ(b.service, a.service);
+    EXPECT_EQ(b.language, a.language);
+    EXPECT_EQ(b.channel, a.channel);
+    EXPECT_EQ(b.token, sent.value("token", ""));
+    EXPECT_EQ(b.operator_id, sent.value("operator_id", ""));
+    EXPECT_EQ(b.filed_on, a.filed_on);
+    EXPECT_EQ(b.due_on, a.due_on);
+    EXPECT_EQ(b.fee_minor, a.fee_minor);
+    EXPECT_EQ(b.fields_json, a.fields_json);
+    EXPECT_EQ(b.documents_json, a.documents_json);
+    // The same stored record gives the same text every time (central's key fingerprints it), and
+    // it is the JSON tree's text (sorted keys, no spaces).
+    EXPECT_EQ(relay_filing_body(b), body);
+    EXPECT_EQ(json::parse(body).dump(), body);
+  }
+}
+
+// A counter's filing names the operator who took it; a kiosk's names none. An empty or null
+// operator_id names none. What operator_id names is checked against the centre's operators by
+// the caller (it needs storage): here it is only read.
+TEST(CheckFiling, ACounterFilingNamesItsOperatorAndAKioskFilingNamesNone) {
+  auto cat = demo_catalogue();
+  json counter = filing(*cat, "LDH01-D1-000001", "counter");
+  counter["operator_id"] = "op1";
+  auto named = check_filing(*cat, counter.dump(), "D1", DeviceKind::Counter);
+  ASSERT_TRUE(named.ok()) << named.error().body;
+  EXPECT_EQ(named.value().operator_id, "op1");
+  for (json none : {json(""), json(nullptr)}) {
+    counter["operator_id"] = none;
+    auto unnamed = check_filing(*cat, counter.dump(), "D1", DeviceKind::Counter);
+    ASSERT_TRUE(unnamed.ok()) << unnamed.error().body;
+    EXPECT_EQ(unnamed.value().operator_id, "");
+  }
+
+  json kiosk = filing(*cat, "LDH01-K1-000001");
+  kiosk["operator_id"] = "op1";
+  for (const bool relayed : {false, true}) {
+    auto refused = relayed ? check_relayed_filing(*cat, kiosk.dump(), "K1")
+                           : check_filing(*cat, kiosk.dump(), "K1", DeviceKind::Kiosk);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().status, 422) << refused.error().body;
+    const json error = json::parse(refused.error().body)["error"];
+    EXPECT_EQ(error["code"], "invalid_application");
+    EXPECT_EQ(error["message"],
+              "a kiosk filing names no operator (operator_id is the operator who took the application at a counter; "
+              "device K1 is a kiosk)");
+  }
+
+  json typed = filing(*cat, "LDH01-D1-000001", "counter");
+  typed["operator_id"] = 7;
+  auto not_text = check_filing(*cat, typed.dump(), "D1", DeviceKind::Counter);
+  ASSERT_FALSE(not_text.ok());
+  EXPECT_EQ(not_text.error().status, 400);
+  EXPECT_EQ(json::parse(not_text.error().body)["error"]["message"], "field 'operator_id' must be a string");
+  typed["operator_id"] = std::string(65, 'o');
+  auto too_long = check_filing(*cat, typed.dump(), "D1", DeviceKind::Counter);
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.error().status, 400);
 }
 
 TEST(CheckFiling, RefusesWhatDoesNotFitWithACodeAndTheField) {
@@ -149,13 +197,32 @@ TEST(CheckFiling, TheFastReaderAnswersAsTheTreeReaderForAnyText) {
     EXPECT_NE(at, std::string::npos) << from;
     return s.replace(at, from.size(), to);
   };
+  // A counter's filing, for the operator it names (a kiosk's refuses it before any name is read).
+  const std::string counter_good = filing(*cat, "LDH01-D1-000001", "counter").dump();
+  auto counter_with = [&counter_good](const std::string& first) { return "{" + first + counter_good.substr(1); };
   std::vector<std::string> texts = {
       good,
+      counter_good,
+      counter_with(R"("operator_id":"op1",)"),
+      counter_with(R"("operator_id":"op1","operator_id":"op2",)"),
+      counter_with(R"("operator_id":"op1","operator_id":null,)"),
+      counter_with(R"("operator_id":"",)"),
+      counter_with(R"("operator_id":null,)"),
+      counter_with(R"("operator_id":7,)"),
+      counter_with(R"("operator_id":{"id":"op1"},)"),
+      counter_with(R"("operator_id":")" + std::string(64, 'o') + R"(",)"),
+      counter_with(R"("operator_id":")" + std::string(65, 'o') + R"(",)"),
+      counter_with(R"("operat\u006fr_id":"op1",)"),
+      counter_with(R"("operator_id":"op\"1",)"),
       replaced("{", R"({"extra":{"a":[1,2,{"b":null}]},"token":null,)"),  // unknown keys, null token
       replaced("{", R"({"channel":"counter",)"),                          // a key twice: the last counts
       replaced("{", R"({"fee_minor":5,)"),
       replaced("{", R"({"fields":{"extra":"1"},)"),                             // the last object only
       replaced("{", R"({"documents":[{"id":"parents-id","present":false}],)"),  // the last array only
+      replaced("{", R"({"operator_id":"op1",)"),                                // a kiosk names no operator
+      replaced("{", R"({"operator_id":"op1","operator_id":null,)"),             // the last counts: none
+      replaced("{", R"({"operator_id":"",)"),
+      replaced("{", R"({"operator_id":["op1"],)"),
       replaced(R"("fee_minor":0)", R"("fee_minor":0.0)"),
       replaced(R"("fee_minor":0)", R"("fee_minor":18446744073709551615)"),
       replaced(R"("fee_minor":0)", R"("fee_minor":1e400)"),
@@ -229,10 +296,10 @@ TEST(CheckFiling, TheFastReaderAnswersAsTheTreeReaderForAnyText) {
       }
       const ApplicationRecord& a = fast.value();
       const ApplicationRecord& b = slow.value();
-      EXPECT_EQ(std::tie(a.receipt, a.service, a.language, a.channel, a.token, a.filed_on, a.due_on, a.fee_minor,
-                         a.fields_json, a.documents_json, a.status),
-                std::tie(b.receipt, b.service, b.language, b.channel, b.token, b.filed_on, b.due_on, b.fee_minor,
-                         b.fields_json, b.documents_json, b.status))
+      EXPECT_EQ(std::tie(a.receipt, a.service, a.language, a.channel, a.token, a.operator_id, a.filed_on, a.due_on,
+                         a.fee_minor, a.fields_json, a.documents_json, a.status),
+                std::tie(b.receipt, b.service, b.language, b.channel, b.token, b.operator_id, b.filed_on, b.due_on,
+                         b.fee_minor, b.fields_json, b.documents_json, b.status))
           << text;
     }
   }

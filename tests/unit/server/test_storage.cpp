@@ -600,21 +600,24 @@ TEST_F(StorageTest, AnApplicationsStatusChangeIsServedFromItsRow) {
   expect_refused_naming([&] { repo.changes_after(3, 10, 10); }, "application:LDH01-K1-000009");
 }
 
-// A filing queued without a copy of its body is read back written from its applications row; one
-// queued with a body (an older file's) keeps it.
+// A filing queued without a copy of its body is read back written from its applications row (a
+// counter's operator with it); one queued with a body (an older file's) keeps it.
 TEST_F(StorageTest, AQueuedFilingWithoutABodyIsWrittenFromItsApplication) {
   store::Db db = open_database(path);
   Repository repo(db);
-  const ApplicationRecord a = sample_application("LDH01-K1-000001");
+  ApplicationRecord a = sample_application("LDH01-K1-000001");
+  a.channel = "counter";
+  a.operator_id = "op1";
+  a.fee_minor = 5000;
   repo.insert_application(a);
   repo.insert_relay(RelayEntry{0, a.receipt, "K1", "hlc", 1'795'000'000'000, "", "pending", 0, ""});
   repo.insert_relay(
       RelayEntry{0, "LDH01-K1-000002", "K1", "hlc", 1'795'000'000'001, "{\"as\":\"sent\"}", "pending", 0, ""});
   auto pending = repo.relay_pending(10);
   ASSERT_EQ(pending.size(), 2u);
-  EXPECT_EQ(pending[0].body, relay_filing_body(a.receipt, a.service, a.language, a.channel, a.token, a.filed_on,
-                                               a.due_on, a.fee_minor, a.fields_json, a.documents_json));
+  EXPECT_EQ(pending[0].body, relay_filing_body(a));
   EXPECT_NE(pending[0].body.find(a.fields_json), std::string::npos);
+  EXPECT_NE(pending[0].body.find(R"("operator_id":"op1")"), std::string::npos) << pending[0].body;
   EXPECT_EQ(pending[1].body, "{\"as\":\"sent\"}");
   // Without its application (never so: they are one transaction) the read says which entry.
   repo.insert_relay(RelayEntry{0, "LDH01-K1-000003", "K1", "hlc", 1'795'000'000'002, "", "pending", 0, ""});

@@ -15,10 +15,12 @@ namespace guichet::server {
 
 // Checks a POST /api/v1/applications body sent by `device_id` (a kiosk or a counter) in centre
 // `catalogue.centre.id`. On success the record has every field of the filing (form values
-// normalised, fields and documents as JSON text) and status "received"; device, operator, times
-// and the public status are left for the caller. On failure: 400 (malformed body), 404
-// (unknown_service) or 422 (invalid_receipt, invalid_form with its problems, unknown_document,
-// wrong_due_date, invalid_application), with a message naming the field. The text is read with
+// normalised, fields and documents as JSON text, the operator the filing names) and status
+// "received"; device, times and the public status are left for the caller, and so is whether the
+// operator named is one of the centre's (this check reads no storage). On failure: 400 (malformed
+// body), 404 (unknown_service) or 422 (invalid_receipt, invalid_form with its problems,
+// unknown_document, wrong_due_date, invalid_application: a kiosk filing with a fee or an
+// operator), with a message naming the field. The text is read with
 // simdjson; a JSON tree is built only when that reader does not take it, to word the refusal.
 domain::Result<ApplicationRecord, Response> check_filing(const domain::Catalogue& catalogue, const std::string& body,
                                                          const std::string& device_id, DeviceKind device_kind);

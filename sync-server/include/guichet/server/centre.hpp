@@ -178,6 +178,9 @@ class Centre {
   void forget_device(const std::string& id);
   // The operator session from Authorization: Bearer, opened on the same device.
   domain::Result<AuthSession, Response> authenticate_operator(const Request& request, const AuthDevice& device);
+  // Whether `operator_id` is one of this centre's operators (the one a counter's filing names).
+  // Operators are never removed, so one found is remembered and asked of storage once.
+  bool operator_known(const std::string& operator_id);
 
   // Checks the PIN off the network threads (argon2id is deliberately slow), throttling per
   // operator; on success opens a session (and the counter, when given).
@@ -395,6 +398,7 @@ class Centre {
   // Sessions: guarded by sessions_mu_.
   mutable std::mutex sessions_mu_;
   std::unordered_map<std::string, AuthSession> sessions_;
+  std::unordered_set<std::string> known_operators_;  // operator_known's finds, under sessions_mu_
 
   // PIN throttling: guarded by throttle_mu_.
   std::mutex throttle_mu_;

@@ -113,7 +113,7 @@ struct ApplicationRecord {
   std::string channel;  // "kiosk" or "counter"
   std::string token;    // the queue token it came from, or empty
   std::string device;
-  std::string operator_id;  // the operator whose session filed it (counters), or empty
+  std::string operator_id;  // the operator who took it at a counter (named in the filing, or the session's), or empty
   std::string filed_on;     // YYYY-MM-DD
   std::string due_on;
   std::string fields_json;
@@ -181,12 +181,11 @@ struct SyncDeviceRecord {
 };
 
 // A filing's body (POST /api/v1/applications) written from what the centre stored of it: keys in
-// order, the form and documents as stored (the checked, normalised values), the token when there
-// is one. What the relay sends central for the filings it queued without a copy.
-std::string relay_filing_body(const std::string& receipt, const std::string& service, const std::string& language,
-                              const std::string& channel, const std::string& token, const std::string& filed_on,
-                              const std::string& due_on, std::int64_t fee_minor, const std::string& fields_json,
-                              const std::string& documents_json);
+// order, the form and documents as stored (the checked, normalised values), the token and the
+// counter's operator when there are. What the relay sends central for the filings it queued
+// without a copy. Reads receipt, service, language, channel, token, operator_id, the dates, the
+// fee, fields_json and documents_json.
+std::string relay_filing_body(const ApplicationRecord& a);
 
 // Statements over one connection. Not thread-safe: one per connection, one thread at a time.
 class Repository {

@@ -17,10 +17,12 @@ struct SampleFiling {
   std::string language = "pa";
   std::string channel = "kiosk";  // or "counter" (a counter device, with the fee it collected)
   std::int64_t fee_minor = 0;     // a kiosk collects no fee
+  std::string operator_id;        // a counter's: the operator who took it ("" names none)
 };
 
 // {"receipt", "service": "birth-certificate", "language", "channel", "filed_on", "due_on",
-//  "fields": {…}, "documents": [{"id": "discharge-slip", "present": true}], "fee_minor"}
+//  "fields": {…}, "documents": [{"id": "discharge-slip", "present": true}], "fee_minor"}, and
+// "operator_id" when one is given.
 nlohmann::json sample_filing(const SampleFiling& filing);
 
 }  // namespace guichet::testing
