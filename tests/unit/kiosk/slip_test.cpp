@@ -64,6 +64,31 @@ TEST(Slip, AScriptThePrinterLacksFallsBackToEnglish) {
   EXPECT_NE(hi.find("LDH01-K1-000042"), std::string::npos);
 }
 
+// Only required documents are ever "still missing" on the slip: the optional late-birth affidavit
+// left at home is not asked for, and with every required one brought the slip says so.
+TEST(Slip, OnlyRequiredDocumentsAreListedAsMissing) {
+  auto t = load_translations(std::string(GUICHET_SOURCE_DIR) + "/locales");
+  ASSERT_TRUE(t.ok()) << t.error().to_string();
+  FilingRequest r = request();
+  r.documents = {{"discharge-slip", true}, {"parents-id", true}, {"address-proof", true}, {"late-affidavit", false}};
+  std::string problem;
+  auto bytes = build_application_slip(*demo(), t.value(), "en", r, "", problem);
+  ASSERT_TRUE(bytes.has_value()) << problem;
+  std::string job(bytes->begin(), bytes->end());
+  EXPECT_NE(job.find("All required documents received."), std::string::npos);
+  EXPECT_EQ(job.find("Documents still missing"), std::string::npos);
+  EXPECT_EQ(job.find("Affidavit"), std::string::npos) << "an optional document is not asked for";
+
+  r.documents["address-proof"] = false;
+  bytes = build_application_slip(*demo(), t.value(), "en", r, "", problem);
+  ASSERT_TRUE(bytes.has_value()) << problem;
+  job.assign(bytes->begin(), bytes->end());
+  EXPECT_NE(job.find("Documents still missing:"), std::string::npos);
+  EXPECT_NE(job.find("Address proof"), std::string::npos);
+  EXPECT_EQ(job.find("All required documents received."), std::string::npos);
+  EXPECT_EQ(job.find("Affidavit"), std::string::npos) << "an optional document is not asked for";
+}
+
 // With the text engine at hand, a Hindi or Urdu slip is printed in its language: the text the code
 // page lacks goes to paper as raster images (GS v 0), the receipt number stays text, and nothing
 // falls back to English.
