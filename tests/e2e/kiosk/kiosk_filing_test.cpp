@@ -137,12 +137,21 @@ TEST_F(KioskApplicationTest, FilesPrintsAndChecksAnApplication) {
   ASSERT_FALSE(receipt.empty()) << k->screen();
   // Amounts on screen as the language writes them (Indian English: the rupee sign, lakh grouping).
   EXPECT_NE(k->screen().find("Fee to pay at the counter: \u20B950.00"), std::string::npos);
+  // The due date the citizen is told: filed on Monday 23 November 2026 (the server's clock), five
+  // working days for a birth certificate plus two at a centre, Tuesday 24 November (Gurpurab) and
+  // Sunday 29 November skipped: Wednesday 2 December.
+  EXPECT_NE(k->screen().find("It should be ready by 2 December 2026."), std::string::npos) << k->screen();
 
   // The slip's QR holds exactly the receipt number.
   ASSERT_TRUE(test::wait_until([&] { return fs::exists(sim_->job_png(1)); }, 10s)) << sim_->log();
   auto png = hardware::escpos_render::read_png(sim_->job_png(1));
   ASSERT_TRUE(png.ok()) << png.error().message;
   EXPECT_EQ(test::decode_qr(png.value()), receipt);
+  // The slip gives the same dates as the screen.
+  ASSERT_TRUE(test::wait_until([&] { return fs::exists(sim_->job_bin(1)); }, 10s)) << sim_->log();
+  const std::vector<std::uint8_t> job = test::read_bytes(sim_->job_bin(1));
+  EXPECT_TRUE(test::contains_text(job, "Filed on: 23 November 2026"));
+  EXPECT_TRUE(test::contains_text(job, "Due by: 2 December 2026"));
   fs::copy_file(sim_->job_png(1), shots_ / "application-slip.png", fs::copy_options::overwrite_existing);
 
   // The server gets the filing from the outbox and answers its public status.

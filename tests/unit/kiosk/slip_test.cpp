@@ -55,6 +55,18 @@ TEST(Slip, FrenchSlipKeepsFrenchWithPlainAmounts) {
   EXPECT_EQ(fr.find("Receipt number"), std::string::npos) << "no English label on a French slip";
 }
 
+// The dates on the slip are the request's, written out as the citizen's language writes them: the
+// due date is the one the citizen must remember.
+TEST(Slip, TheFilingAndDueDatesArePrintedInFull) {
+  auto t = load_translations(std::string(GUICHET_SOURCE_DIR) + "/locales");
+  ASSERT_TRUE(t.ok()) << t.error().to_string();
+  const std::string en = printed(t.value(), "en");
+  EXPECT_NE(en.find("Filed on: 21 November 2026"), std::string::npos) << en;
+  EXPECT_NE(en.find("Due by: 28 November 2026"), std::string::npos) << en;
+  const std::string fr = printed(t.value(), "fr");
+  EXPECT_NE(fr.find("28 novembre 2026"), std::string::npos) << fr;
+}
+
 TEST(Slip, AScriptThePrinterLacksFallsBackToEnglish) {
   auto t = load_translations(std::string(GUICHET_SOURCE_DIR) + "/locales");
   ASSERT_TRUE(t.ok()) << t.error().to_string();
