@@ -584,20 +584,18 @@ StatusLookup ServerApplications::lookup(const std::string& receipt, std::chrono:
 }
 
 std::optional<PublicStatus> ServerApplications::waiting_in_outbox(const std::string& receipt) {
-  // A kiosk's backlog after a long outage is at most a few thousand entries; the newest matter most.
-  for (const auto& e : outbox_.pending(5000)) {
-    if (e.kind != "application.file") continue;
-    auto body = sync::json::parse(e.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || body.value("receipt", "") != receipt) continue;
-    PublicStatus s;
-    s.receipt = receipt;
-    s.service = body.value("service", "");
-    s.status = "not_sent";
-    s.filed_on = body.value("filed_on", "");
-    s.due_on = body.value("due_on", "");
-    return s;
-  }
-  return std::nullopt;
+  // Looked up by its receipt number, newest first, however long the backlog an outage left.
+  const auto e = outbox_.find_pending("application.file", "receipt", receipt);
+  if (!e) return std::nullopt;
+  auto body = sync::json::parse(e->body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return std::nullopt;
+  PublicStatus s;
+  s.receipt = receipt;
+  s.service = body.value("service", "");
+  s.status = "not_sent";
+  s.filed_on = body.value("filed_on", "");
+  s.due_on = body.value("due_on", "");
+  return s;
 }
 
 std::optional<PublicStatus> ServerApplications::last_copy(const std::string& receipt, std::string& problem) {

@@ -302,6 +302,22 @@ std::vector<OutboxEntry> Outbox::pending(int limit) {
   return out;
 }
 
+std::optional<OutboxEntry> Outbox::find_pending(const std::string& kind, const std::string& field,
+                                                const std::string& value) {
+  if (field.find_first_of("\"\\") != std::string::npos) {
+    throw std::invalid_argument("outbox: '" + field + "' cannot be looked up in an entry's body");
+  }
+  std::lock_guard lock(mu_);
+  // Newest first along the (state, seq) index; json_extract only on bodies that are JSON (it
+  // fails the statement on any other).
+  auto st = db_->prepare(std::string("SELECT ") + kColumns +
+                         " FROM outbox WHERE state = 'pending' AND kind = ? AND "
+                         "CASE WHEN json_valid(body) THEN json_extract(body, ?) END = ? ORDER BY seq DESC LIMIT 1");
+  st.bind(1, kind).bind(2, "$.\"" + field + "\"").bind(3, value);
+  if (!st.step()) return std::nullopt;
+  return read_entry(st);
+}
+
 std::vector<OutboxEntry> Outbox::failed(int limit) {
   std::lock_guard lock(mu_);
   auto st =
