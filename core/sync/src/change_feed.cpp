@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "file_check.hpp"
+#include "guichet/store/file_check.hpp"
 
 namespace guichet::sync {
 namespace {
@@ -59,7 +59,7 @@ std::string encode(const std::string& s) {
 
 ChangeFeed::ChangeFeed(const std::string& db_path, ServerEndpoint endpoint, const ChangeFeedOptions& options)
     : endpoint_(std::move(endpoint)), options_(options) {
-  detail::check_sqlite_header(db_path, "change feed");
+  store::check_sqlite_header(db_path, "change feed");
   store::OpenOptions open;
   open.durability = options.durability;
   open.check_integrity = true;

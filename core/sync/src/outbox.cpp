@@ -3,7 +3,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "file_check.hpp"
+#include "guichet/store/file_check.hpp"
 #include "guichet/sync/client.hpp"
 
 namespace guichet::sync {
@@ -171,7 +171,7 @@ Outbox::Outbox(const std::string& db_path, std::string device_id, const OutboxOp
                                             "up to 64)");
   }
   hlc_ = std::make_unique<domain::Hlc>(device_id_, now_unix_ms, options.hlc);
-  detail::check_sqlite_header(db_path, "outbox");
+  store::check_sqlite_header(db_path, "outbox");
   store::OpenOptions open;
   open.durability = options.durability;
   open.check_integrity = true;  // quick_check: a damaged file is refused, never started afresh
