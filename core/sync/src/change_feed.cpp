@@ -71,6 +71,8 @@ ChangeFeed::~ChangeFeed() { stop(); }
 
 void ChangeFeed::on_catalogue(CatalogueHandler handler) { on_catalogue_ = std::move(handler); }
 
+void ChangeFeed::on_pulled(std::function<void(const Pull&)> handler) { on_pulled_ = std::move(handler); }
+
 std::string ChangeFeed::cursor() {
   std::lock_guard lock(db_mu_);
   return meta(*db_, "cursor").value_or("0");
@@ -156,6 +158,7 @@ ChangeFeed::Pull ChangeFeed::pull() {
     HttpResponse r = client.get("/api/v1/sync/changes?since=" + encode(cursor()) +
                                     "&limit=" + std::to_string(std::clamp(options_.page, 1, 5000)),
                                 request);
+    if (r.status != 0) result.reached = true;
     if (!r.ok()) {
       result.error = r.error_message();
       result.refused = r.status == 400 && r.error_code() == "unsupported_protocol";
@@ -223,11 +226,14 @@ void ChangeFeed::run() {
       wake_ = false;
     }
     Pull p;
+    bool answered = true;  // pull() returned: its outcome says whether the server answered
     try {
       p = pull();
     } catch (const std::exception& e) {
       p.error = e.what();
+      answered = false;  // the terminal's own file failed: nothing learnt about the server
     }
+    if (answered && !abort_ && on_pulled_) on_pulled_(p);
     std::unique_lock lock(mu_);
     if (stop_ || p.refused) {
       cv_.wait(lock, [&] { return stop_; });
