@@ -531,6 +531,10 @@ void ServerApplications::start() { feed_.start(); }
 
 void ServerApplications::stop() { feed_.stop(); }
 
+void ServerApplications::on_server_reached(std::function<void(bool)> callback) {
+  feed_.on_pulled([callback = std::move(callback)](const sync::ChangeFeed::Pull& pull) { callback(pull.reached); });
+}
+
 std::string ServerApplications::next_receipt(const std::string& centre_id) {
   // Durable in the outbox file before it is returned: never given twice, across crashes too.
   return outbox_.next_application_receipt(centre_id);
