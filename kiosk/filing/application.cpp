@@ -17,6 +17,7 @@ std::vector<const domain::RequiredDocument*> missing_documents(const domain::Ser
                                                                const std::map<std::string, bool>& documents) {
   std::vector<const domain::RequiredDocument*> out;
   for (const auto& d : service.documents) {
+    if (!d.required) continue;  // optional: its absence is no reason to come back
     auto it = documents.find(d.id);
     if (it == documents.end() || !it->second) out.push_back(&d);
   }

@@ -31,7 +31,9 @@ struct ApplicationDraft {
 
 // The problem of one field in the draft's last check, or nullptr.
 const domain::FieldProblem* problem_of(const ApplicationDraft& draft, const std::string& field_id);
-// Documents the service asks for that are not ticked present, in catalogue order.
+// Required documents of the service that are not ticked present, in catalogue order. Optional ones
+// (required = false) are never missing: the citizen is not asked to bring them, and without the
+// required ones missing the slip says that all required documents were received.
 std::vector<const domain::RequiredDocument*> missing_documents(const domain::Service& service,
                                                                const std::map<std::string, bool>& documents);
 
@@ -84,7 +86,7 @@ struct FilingResult {
   std::string receipt;
   domain::Date filed_on;
   domain::Date due_on;
-  std::vector<std::string> missing;  // ids of documents not present
+  std::vector<std::string> missing;  // ids of required documents not present
   std::int64_t fee_minor = 0;        // the fee to pay (kiosk) or paid (counter)
   std::vector<domain::FieldProblem> problems;
   std::string detail;  // the printer's words, or what failed

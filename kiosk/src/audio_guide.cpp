@@ -184,9 +184,12 @@ Utterance screen_title(const KioskState& s, const text::Translations& translatio
     default:
       break;
   }
-  // Other screens: the first text they drew under the centre's name (their heading).
+  // Other screens: the first text they drew under the centre's name (their heading), the offline
+  // mark beside the name left out too.
+  const std::string mark = offline_mark(t);
   for (const auto& item : drawn) {
-    if (item.kind == ui::ScreenItem::Kind::Text && item.text != header && !speakable(item.text).empty()) {
+    if (item.kind == ui::ScreenItem::Kind::Text && item.text != header && item.text != mark &&
+        !speakable(item.text).empty()) {
       return plain(s.language, speakable(item.text));
     }
   }

@@ -531,6 +531,10 @@ void ServerApplications::start() { feed_.start(); }
 
 void ServerApplications::stop() { feed_.stop(); }
 
+void ServerApplications::on_server_reached(std::function<void(bool)> callback) {
+  feed_.on_pulled([callback = std::move(callback)](const sync::ChangeFeed::Pull& pull) { callback(pull.reached); });
+}
+
 std::string ServerApplications::next_receipt(const std::string& centre_id) {
   // Durable in the outbox file before it is returned: never given twice, across crashes too.
   return outbox_.next_application_receipt(centre_id);
@@ -584,20 +588,18 @@ StatusLookup ServerApplications::lookup(const std::string& receipt, std::chrono:
 }
 
 std::optional<PublicStatus> ServerApplications::waiting_in_outbox(const std::string& receipt) {
-  // A kiosk's backlog after a long outage is at most a few thousand entries; the newest matter most.
-  for (const auto& e : outbox_.pending(5000)) {
-    if (e.kind != "application.file") continue;
-    auto body = sync::json::parse(e.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || body.value("receipt", "") != receipt) continue;
-    PublicStatus s;
-    s.receipt = receipt;
-    s.service = body.value("service", "");
-    s.status = "not_sent";
-    s.filed_on = body.value("filed_on", "");
-    s.due_on = body.value("due_on", "");
-    return s;
-  }
-  return std::nullopt;
+  // Looked up by its receipt number, newest first, however long the backlog an outage left.
+  const auto e = outbox_.find_pending("application.file", "receipt", receipt);
+  if (!e) return std::nullopt;
+  auto body = sync::json::parse(e->body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return std::nullopt;
+  PublicStatus s;
+  s.receipt = receipt;
+  s.service = body.value("service", "");
+  s.status = "not_sent";
+  s.filed_on = body.value("filed_on", "");
+  s.due_on = body.value("due_on", "");
+  return s;
 }
 
 std::optional<PublicStatus> ServerApplications::last_copy(const std::string& receipt, std::string& problem) {

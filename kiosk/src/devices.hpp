@@ -153,6 +153,10 @@ class ServerApplications final : public ApplicationPort {
   ~ServerApplications();
   void start();
   void stop();
+  // Called on the status feed's thread after each of its pulls (every `poll`) with whether the
+  // server answered: how the kiosk's screens learn that it went away and that it came back. Set
+  // before start().
+  void on_server_reached(std::function<void(bool)> callback);
   std::string next_receipt(const std::string& centre_id) override;
   void file(const sync::json& body) override;
   // GET /api/v1/applications/{receipt}, then the kiosk's own copies; blocks up to `timeout` (less

@@ -26,6 +26,8 @@ std::string slip_time(const Tr& t, domain::Instant when, int utc_offset_minutes)
   return text::format_date_time(t.language(), lt.year, lt.month, lt.day, lt.minute_of_day / 60, lt.minute_of_day % 60);
 }
 
+std::string offline_mark(const Tr& t) { return t.tr("Working offline – nothing is lost"); }
+
 const std::string& screen_text(const domain::LocalizedText& text, const std::string& lang) { return text.get(lang); }
 
 bool service_open(const domain::Service& service, domain::Instant now, int utc_offset_minutes) {

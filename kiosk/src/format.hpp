@@ -20,6 +20,11 @@ std::string wait_short(const Tr& t, int ahead, int minutes);
 // "23 November 2026 09:14" in the centre's time zone, the month in the language.
 std::string slip_time(const Tr& t, domain::Instant when, int utc_offset_minutes);
 
+// The discreet mark of the public screens while the centre's server cannot be reached: the kiosk
+// goes on working (applications saved, tokens from its leased numbers, statuses from its copies),
+// and a citizen is told so without being alarmed.
+std::string offline_mark(const Tr& t);
+
 // The catalogue's text in `lang`, or English when the catalogue has none in that language.
 const std::string& screen_text(const domain::LocalizedText& text, const std::string& lang);
 

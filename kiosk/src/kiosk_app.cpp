@@ -1,6 +1,7 @@
 // Kiosk mode: wires the model, the screens and the workers (printer, server, PIN checks) together.
 #include "kiosk_app.hpp"
 
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 
@@ -50,6 +51,14 @@ class KioskApp {
     model_.set_theme_name(config.theme);
     if (auto cached = load_cached_catalogue(store_)) model_.on_catalogue(cached, true);
     engine_.on_complete([this](const sync::OutboxEntry& e) { tokens_.on_complete(e); });
+    // The status feed asks the server every --status-poll seconds: the screens' offline mark comes
+    // and goes with its answers. Posted only when the model says otherwise (whatever told it: the
+    // catalogue refresher, a token request, a status check), so an idle kiosk is not redrawn.
+    applications_.on_server_reached([this](bool online) {
+      if (static_cast<int>(online) != model_online_.load()) {
+        poster_.post([this, online] { model_.on_server_online(online); });
+      }
+    });
     theme_name_ = config.theme;
     app_.set_theme(sized(app_.theme()));
   }
@@ -78,6 +87,7 @@ class KioskApp {
     }
     model_.set_today(centre_today());
     const Step before = model_.state().step;
+    model_online_ = model_.state().server_known ? static_cast<int>(model_.state().server_online) : -1;
     View view{model_.state(), translations_, now};
     view.outbox_backlog = before == Step::Settings ? engine_.backlog() : 0;
     // The citizen's language shapes every text of the screen (its script's font first, Urdu from
@@ -333,6 +343,8 @@ class KioskApp {
   Sleeper sleeper_;
   bool watching_ = false;
   bool workers_started_ = false;
+  // What the model says of the server, for the status feed's thread: 1 online, 0 not, -1 not known.
+  std::atomic<int> model_online_{-1};
   std::string theme_name_;
   Clock::time_point step_since_ = Clock::now();
   Step shown_step_ = Step::Language;

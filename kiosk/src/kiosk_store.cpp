@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "guichet/store/file_check.hpp"
+
 namespace guichet::kiosk {
 
 namespace {
@@ -176,7 +178,17 @@ const char* to_string(IssueLogState s) {
   return "issued";
 }
 
-KioskStore::KioskStore(const std::string& path) : db_(path) { db_.migrate(kMigrations); }
+namespace {
+// The path, once its header is checked: a damaged file is refused with its name before SQLite
+// opens it (SQLite would take a file cut down to its first byte for a new, empty database, and the
+// kiosk would start without its issue log and leased numbers).
+const std::string& checked(const std::string& path) {
+  store::check_sqlite_header(path, "kiosk file");
+  return path;
+}
+}  // namespace
+
+KioskStore::KioskStore(const std::string& path) : db_(checked(path)) { db_.migrate(kMigrations); }
 
 void KioskStore::save_catalogue(const std::string& json_text, std::int64_t now_ms) {
   std::lock_guard lock(mu_);

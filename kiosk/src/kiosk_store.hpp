@@ -92,7 +92,8 @@ struct LeaseRequest {
 
 class KioskStore {
  public:
-  // Throws store::DbError naming the file if it cannot be opened or is damaged.
+  // Throws store::DbError naming the file if it cannot be opened or is damaged (its SQLite header
+  // checked first, as the outbox's is): a damaged file is never replaced by an empty one.
   explicit KioskStore(const std::string& path);
 
   void save_catalogue(const std::string& json_text, std::int64_t now_ms);

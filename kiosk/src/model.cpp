@@ -245,10 +245,10 @@ std::vector<Effect> KioskModel::on_issue_result(const IssueResult& result) {
         effects.push_back(Effect{Effect::Kind::WatchPrinter, {}, {}, {}, {}, {}});
       break;
     case IssueResult::Kind::Refused:
-      state_.server_online = true;
+      set_online(true);
       break;
     case IssueResult::Kind::Unreachable:
-      state_.server_online = false;
+      set_online(false);
       break;
   }
   state_.step = Step::Result;
@@ -259,7 +259,7 @@ void KioskModel::on_catalogue(std::shared_ptr<const domain::Catalogue> catalogue
   bool first = !state_.catalogue;
   state_.catalogue = std::move(catalogue);
   state_.catalogue_cached = from_cache;
-  if (!from_cache) state_.server_online = true;
+  if (!from_cache) set_online(true);
   // A service chosen from an older catalogue may be gone: start again rather than issue for it.
   if (!state_.service.empty() && !state_.catalogue->service(state_.service) && state_.step != Step::Issuing &&
       state_.step != Step::Result) {
@@ -450,7 +450,7 @@ void KioskModel::on_status_lookup(const StatusLookup& lookup) {
   if (state_.step != Step::StatusLoading) return;
   state_.lookup = lookup;
   if (lookup.kind == StatusLookup::Kind::Unreachable || lookup.source == StatusLookup::Source::LastCopy) {
-    state_.server_online = false;
+    set_online(false);
   }
   state_.step = Step::StatusShown;
 }

@@ -89,6 +89,10 @@ struct KioskState {
   std::shared_ptr<const domain::Catalogue> catalogue;
   bool catalogue_cached = false;  // from the local cache; the server has not answered yet
   bool server_online = false;
+  bool server_known = false;  // something said whether the server can be reached (till then, neither)
+  // The screens' discreet "offline" mark: the server is known to be out of reach. Not before
+  // anything was heard of it (a kiosk just started), so a kiosk whose server is up never shows it.
+  bool server_offline() const { return server_known && !server_online; }
   std::chrono::milliseconds clock_offset{0};  // server clock minus ours
 
   PrinterPolicy policy = PrinterPolicy::Stop;
@@ -171,7 +175,8 @@ class KioskModel {
   // Results from the workers.
   std::vector<Effect> on_issue_result(const IssueResult& result);
   void on_catalogue(std::shared_ptr<const domain::Catalogue> catalogue, bool from_cache);
-  void on_server_online(bool online) { state_.server_online = online; }
+  // Whether the server can be reached, as the catalogue refresher or the status feed found it.
+  void on_server_online(bool online) { set_online(online); }
   void on_clock_offset(std::chrono::milliseconds offset) { state_.clock_offset = offset; }
   std::vector<Effect> on_printer_status(bool ready, const std::string& message);
   void on_pin_checked(bool ok, Clock::time_point now);
@@ -190,6 +195,10 @@ class KioskModel {
   static std::chrono::seconds pin_delay(int failures);
 
  private:
+  void set_online(bool online) {
+    state_.server_online = online;
+    state_.server_known = true;
+  }
   void start_over();
   std::vector<Effect> issue_now();
   std::vector<Effect> apply_application(const Action& action);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "file_check.hpp"
+#include "guichet/store/file_check.hpp"
 
 namespace guichet::sync {
 namespace {
@@ -71,7 +71,7 @@ std::string encode(const std::string& s) {
 
 ChangeFeed::ChangeFeed(const std::string& db_path, ServerEndpoint endpoint, const ChangeFeedOptions& options)
     : endpoint_(std::move(endpoint)), options_(options) {
-  detail::check_sqlite_header(db_path, "change feed");
+  store::check_sqlite_header(db_path, "change feed");
   store::OpenOptions open;
   open.durability = options.durability;
   open.check_integrity = true;
@@ -82,6 +82,8 @@ ChangeFeed::ChangeFeed(const std::string& db_path, ServerEndpoint endpoint, cons
 ChangeFeed::~ChangeFeed() { stop(); }
 
 void ChangeFeed::on_catalogue(CatalogueHandler handler) { on_catalogue_ = std::move(handler); }
+
+void ChangeFeed::on_pulled(std::function<void(const Pull&)> handler) { on_pulled_ = std::move(handler); }
 
 std::string ChangeFeed::cursor() {
   std::lock_guard lock(db_mu_);
@@ -197,6 +199,7 @@ ChangeFeed::Pull ChangeFeed::pull() {
     HttpResponse r = client.get("/api/v1/sync/changes?since=" + encode(cursor()) +
                                     "&limit=" + std::to_string(std::clamp(options_.page, 1, 5000)),
                                 request);
+    if (r.status != 0) result.reached = true;
     if (r.status == 400 && r.error_code() == "cursor_ahead" && !result.restarted) {
       // The server has fewer changes than this feed has read (its database restored from a
       // backup, say): asking again with the same cursor would be refused for ever. Read its whole
@@ -273,11 +276,14 @@ void ChangeFeed::run() {
       wake_ = false;
     }
     Pull p;
+    bool answered = true;  // pull() returned: its outcome says whether the server answered
     try {
       p = pull();
     } catch (const std::exception& e) {
       p.error = e.what();
+      answered = false;  // the terminal's own file failed: nothing learnt about the server
     }
+    if (answered && !abort_ && on_pulled_) on_pulled_(p);
     std::unique_lock lock(mu_);
     if (stop_ || p.refused) {
       cv_.wait(lock, [&] { return stop_; });

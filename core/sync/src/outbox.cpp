@@ -3,7 +3,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "file_check.hpp"
+#include "guichet/store/file_check.hpp"
 #include "guichet/sync/client.hpp"
 
 namespace guichet::sync {
@@ -172,7 +172,7 @@ Outbox::Outbox(const std::string& db_path, std::string device_id, const OutboxOp
   }
   clock_ = options.wall_clock ? options.wall_clock : domain::Hlc::PhysicalClock(now_unix_ms);
   hlc_ = std::make_unique<domain::Hlc>(device_id_, clock_, options.hlc);
-  detail::check_sqlite_header(db_path, "outbox");
+  store::check_sqlite_header(db_path, "outbox");
   store::OpenOptions open;
   open.durability = options.durability;
   open.check_integrity = true;  // quick_check: a damaged file is refused, never started afresh
@@ -301,6 +301,22 @@ std::vector<OutboxEntry> Outbox::pending(int limit) {
   while (st.step()) out.push_back(read_entry(st));
   st.reset();  // a statement read to its end holds nothing, but say so
   return out;
+}
+
+std::optional<OutboxEntry> Outbox::find_pending(const std::string& kind, const std::string& field,
+                                                const std::string& value) {
+  if (field.find_first_of("\"\\") != std::string::npos) {
+    throw std::invalid_argument("outbox: '" + field + "' cannot be looked up in an entry's body");
+  }
+  std::lock_guard lock(mu_);
+  // Newest first along the (state, seq) index; json_extract only on bodies that are JSON (it
+  // fails the statement on any other).
+  auto st = db_->prepare(std::string("SELECT ") + kColumns +
+                         " FROM outbox WHERE state = 'pending' AND kind = ? AND "
+                         "CASE WHEN json_valid(body) THEN json_extract(body, ?) END = ? ORDER BY seq DESC LIMIT 1");
+  st.bind(1, kind).bind(2, "$.\"" + field + "\"").bind(3, value);
+  if (!st.step()) return std::nullopt;
+  return read_entry(st);
 }
 
 std::vector<OutboxEntry> Outbox::failed(int limit) {

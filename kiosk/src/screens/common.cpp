@@ -7,9 +7,23 @@
 namespace guichet::kiosk {
 
 void draw_header(ui::Frame& f, const View& v) {
-  if (v.state.catalogue) {
-    f.text(screen_text(v.state.catalogue->centre.name, v.state.language), ui::TextStyle::Small, ui::Tone::Muted,
-           ui::Align::Center);
+  const ui::Rect c = f.content();
+  const float top = f.cursor().y;
+  const std::string name = v.state.catalogue ? screen_text(v.state.catalogue->centre.name, v.state.language) : "";
+  if (!name.empty()) f.text(name, ui::TextStyle::Small, ui::Tone::Muted, ui::Align::Center);
+  if (!v.state.server_offline()) return;
+  // The server cannot be reached: a small, muted mark at the end of the centre's line (on the
+  // right, on the left in a mirrored screen: away from the Listen switch), where it takes no room
+  // from the screen; on a line of its own only when there is no name or it leaves no room.
+  const std::string mark = offline_mark(v.t());
+  const float w = f.measure(mark, ui::TextStyle::Small).x;
+  const float gap = f.theme().sizes.spacing * f.scale();
+  const float name_w = f.measure(name, ui::TextStyle::Small).x;
+  if (!name.empty() && (c.w - name_w) / 2 >= w + gap) {
+    f.text_in({c.x + c.w - w, top, w, f.line_height(ui::TextStyle::Small)}, mark, ui::TextStyle::Small, ui::Tone::Muted,
+              ui::Align::Right);
+  } else {
+    f.text(mark, ui::TextStyle::Small, ui::Tone::Muted, ui::Align::Center);
   }
 }
 

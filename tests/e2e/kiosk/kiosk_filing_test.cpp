@@ -4,6 +4,8 @@
 // receipt number shown on screen; the filing is in the kiosk's outbox as "application.file", and
 // the server gets it. Then "Check my application" with the receipt number typed as a scanner
 // types it. A printer fault still saves the application; a server that is down is said plainly.
+#include <array>
+#include <optional>
 #include <regex>
 
 #include "../../unit/hardware/receipt_test_support.hpp"
@@ -108,6 +110,20 @@ class KioskApplicationTest : public ::testing::Test {
     ASSERT_EQ(k.cmd("key Return"), "ok");
   }
 
+  // Where the screen drew the text `text` (the first item holding it): x, y, w, h in pixels.
+  std::optional<std::array<float, 4>> rect_of(KioskProcess& k, const std::string& text) {
+    static const std::regex item(R"re(^\| (?:text|control) "(.*)" (-?[0-9]+) (-?[0-9]+) ([0-9]+) ([0-9]+))re");
+    k.screen();
+    for (const auto& line : k.dumped) {
+      std::smatch m;
+      if (std::regex_search(line, m, item) && m[1].str().find(text) != std::string::npos) {
+        return std::array<float, 4>{std::stof(m[2].str()), std::stof(m[3].str()), std::stof(m[4].str()),
+                                    std::stof(m[5].str())};
+      }
+    }
+    return std::nullopt;
+  }
+
   std::string receipt_on_screen(KioskProcess& k) {
     static const std::regex pattern("LDH01-K1-[0-9]{6,}");
     const std::string screen = k.screen();
@@ -137,12 +153,21 @@ TEST_F(KioskApplicationTest, FilesPrintsAndChecksAnApplication) {
   ASSERT_FALSE(receipt.empty()) << k->screen();
   // Amounts on screen as the language writes them (Indian English: the rupee sign, lakh grouping).
   EXPECT_NE(k->screen().find("Fee to pay at the counter: \u20B950.00"), std::string::npos);
+  // The due date the citizen is told: filed on Monday 23 November 2026 (the server's clock), five
+  // working days for a birth certificate plus two at a centre, Tuesday 24 November (Gurpurab) and
+  // Sunday 29 November skipped: Wednesday 2 December.
+  EXPECT_NE(k->screen().find("It should be ready by 2 December 2026."), std::string::npos) << k->screen();
 
   // The slip's QR holds exactly the receipt number.
   ASSERT_TRUE(test::wait_until([&] { return fs::exists(sim_->job_png(1)); }, 10s)) << sim_->log();
   auto png = hardware::escpos_render::read_png(sim_->job_png(1));
   ASSERT_TRUE(png.ok()) << png.error().message;
   EXPECT_EQ(test::decode_qr(png.value()), receipt);
+  // The slip gives the same dates as the screen.
+  ASSERT_TRUE(test::wait_until([&] { return fs::exists(sim_->job_bin(1)); }, 10s)) << sim_->log();
+  const std::vector<std::uint8_t> job = test::read_bytes(sim_->job_bin(1));
+  EXPECT_TRUE(test::contains_text(job, "Filed on: 23 November 2026"));
+  EXPECT_TRUE(test::contains_text(job, "Due by: 2 December 2026"));
   fs::copy_file(sim_->job_png(1), shots_ / "application-slip.png", fs::copy_options::overwrite_existing);
 
   // The server gets the filing from the outbox and answers its public status.
@@ -213,6 +238,60 @@ TEST_F(KioskApplicationTest, PrinterFaultStillSavesAndShowsTheReceiptNumber) {
   EXPECT_FALSE(fs::exists(sim_->job_png(1)));
   ASSERT_EQ(k->cmd("tap \"I have noted my number\""), "ok");
   ASSERT_EQ(k->cmd("wait_text \"Touch your language\""), "ok");
+}
+
+// While the centre server cannot be reached, the citizen's screens carry a small, muted mark at
+// the end of the centre's line, saying the kiosk works offline and nothing is lost; it goes once
+// the server is back. The status feed (every --status-poll seconds) tells the kiosk either way.
+TEST_F(KioskApplicationTest, AnOfflineMarkShowsWhileTheServerIsDownAndGoesWhenItIsBack) {
+  const std::string mark = "Working offline \u2013 nothing is lost";
+  auto k = start_kiosk({"--status-poll", "1"});
+  ASSERT_EQ(k->cmd("tap \"English\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"What would you like to do?\""), "ok");
+  // The feed's first pull (3 s after start) and the next have answered: the server is up.
+  ASSERT_EQ(k->cmd("sleep 4500"), "ok");
+  EXPECT_EQ(k->cmd("expect_no_text " + quoted(mark)), "ok") << k->screen();
+
+  const auto port = centre_.port();
+  centre_.stop();
+  ASSERT_EQ(k->cmd("wait_text " + quoted(mark) + " 15000"), "ok") << k->screen();
+  shot(*k, "offline-menu.png");
+  // Discreet: one small line on the centre's line, at its end (the name is centred, the mark in
+  // the right half, inside the 1280-pixel screen), no taller than the name.
+  const auto name = rect_of(*k, "Ludhiana Citizen Service Centre");
+  const auto at = rect_of(*k, mark);
+  ASSERT_TRUE(name && at) << k->screen();
+  EXPECT_NEAR((*at)[1], (*name)[1], 2.0f) << "on the centre's line";
+  EXPECT_GT((*at)[0], 640.0f) << "at the end of the line";
+  EXPECT_LE((*at)[0] + (*at)[2], 1280.0f);
+  EXPECT_LE((*at)[3], (*name)[3] + 2.0f) << "no taller than the centre's name";
+  // On every citizen's screen with the centre's name: the applications' services, the start screen.
+  ASSERT_EQ(k->cmd("tap \"File an application\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"Which service are you applying for?\""), "ok");
+  EXPECT_EQ(k->cmd("wait_text " + quoted(mark)), "ok") << k->screen();
+  ASSERT_EQ(k->cmd("tap \"Back\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"What would you like to do?\""), "ok");
+  ASSERT_EQ(k->cmd("tap \"Back\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"Touch your language\""), "ok");
+  EXPECT_EQ(k->cmd("wait_text " + quoted(mark)), "ok") << k->screen();
+  shot(*k, "offline-start.png");
+  // In the citizen's language, and in a mirrored screen (Urdu) at the line's other end, the left.
+  const std::string urdu_mark = "آف لائن چل رہا ہے – کچھ بھی ضائع نہیں ہوتا";
+  ASSERT_EQ(k->cmd("tap \"اردو\""), "ok");
+  ASSERT_EQ(k->cmd("wait_text \"آپ کیا کرنا چاہتے ہیں؟\""), "ok") << k->screen();
+  ASSERT_EQ(k->cmd("wait_text " + quoted(urdu_mark)), "ok") << k->screen();
+  const auto urdu_at = rect_of(*k, urdu_mark);
+  ASSERT_TRUE(urdu_at) << k->screen();
+  EXPECT_LT((*urdu_at)[0] + (*urdu_at)[2], 640.0f) << "at the end of a right-to-left line";
+  shot(*k, "offline-menu-ur.png");
+
+  // The server is back: the mark goes by itself, with nobody touching the screen.
+  ASSERT_TRUE(centre_.start(port)) << centre_.stderr_text();
+  EXPECT_TRUE(test::wait_until([&] { return k->cmd("expect_no_text " + quoted(urdu_mark)) == "ok"; }, 15s))
+      << k->screen();
+  EXPECT_EQ(k->cmd("wait_text \"آپ کیا کرنا چاہتے ہیں؟\""), "ok") << "still the Urdu menu";
+  EXPECT_EQ(k->cmd("quit"), "ok");
+  EXPECT_EQ(k->wait_exit(10s), 0);
 }
 
 TEST_F(KioskApplicationTest, StatusWithTheServerDownIsSaidPlainly) {

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -456,4 +457,55 @@ TEST_F(ApplicationsSyncTest, AFeedWaitsItsFirstPullDelayUnlessWoken) {
   EXPECT_TRUE(feed.catalogue().has_value()) << "wake() did not end the delay";
   EXPECT_NE(feed.cursor(), "0");
   feed.stop();
+}
+
+// A started feed says after each pull whether the server answered, so a terminal learns every
+// poll interval that the server went away and that it came back; an answer that refuses the pull
+// (a wrong secret) is an answer all the same.
+TEST_F(ApplicationsSyncTest, AStartedFeedSaysAfterEachPullWhetherTheServerAnswered) {
+  guichet::sync::ChangeFeedOptions o;
+  o.poll_interval = 100ms;
+  o.request_timeout = 2s;
+  ChangeFeed feed((dir_ / "K2-reach.sqlite").string(), endpoint("K2"), o);
+  std::mutex mu;
+  std::vector<ChangeFeed::Pull> pulls;
+  feed.on_pulled([&](const ChangeFeed::Pull& p) {
+    std::lock_guard lock(mu);
+    pulls.push_back(p);
+  });
+  auto last_reached_is = [&](bool want) {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < until) {
+      {
+        std::lock_guard lock(mu);
+        if (!pulls.empty() && pulls.back().reached == want) return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  };
+  feed.start();
+  ASSERT_TRUE(last_reached_is(true)) << "no pull reached the server";
+  {
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(pulls.back().ok) << pulls.back().error;
+  }
+  const auto port = centre_.port();
+  centre_.stop();
+  ASSERT_TRUE(last_reached_is(false)) << "the server's absence was not reported";
+  {
+    std::lock_guard lock(mu);
+    EXPECT_FALSE(pulls.back().ok);
+    EXPECT_FALSE(pulls.back().error.empty());
+  }
+  ASSERT_TRUE(centre_.start(port)) << centre_.stderr_text();
+  ASSERT_TRUE(last_reached_is(true)) << "the server's return was not reported";
+  feed.stop();
+
+  auto wrong = endpoint("K2");
+  wrong.device_secret = "not-the-secret";
+  ChangeFeed refused((dir_ / "K2-refused.sqlite").string(), wrong, o);
+  auto pull = refused.pull();
+  EXPECT_FALSE(pull.ok);
+  EXPECT_TRUE(pull.reached) << pull.error;
 }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "guichet/config/catalogue_loader.hpp"
@@ -110,7 +111,8 @@ TEST(Filing, SavesThenPrintsFromLocalData) {
   // Saturday 21 Nov 2026, 5 working days + 2 at a centre, Sundays off: due Monday 30 Nov.
   EXPECT_EQ(domain::format_date(r.due_on),
             domain::format_date(domain::due_date(demo()->calendar, day("2026-11-21"), 5, domain::Filed::AtCentre)));
-  EXPECT_EQ(r.missing, (std::vector<std::string>{"address-proof", "late-affidavit"}));
+  // The late-birth affidavit is optional: never "missing", never asked for.
+  EXPECT_EQ(r.missing, (std::vector<std::string>{"address-proof"}));
   EXPECT_EQ(r.fee_minor, 5000);
 
   ASSERT_EQ(apps.filed.size(), 1u);
@@ -132,6 +134,34 @@ TEST(Filing, SavesThenPrintsFromLocalData) {
 
   ASSERT_EQ(printed.size(), 1u);
   EXPECT_EQ(printed[0].receipt, "LDH01-K1-000001");
+}
+
+// Every required document brought, the optional affidavit not: nothing is missing, and the server
+// is still told which documents came (the affidavit absent).
+TEST(Filing, AnOptionalDocumentLeftAtHomeIsNotMissing) {
+  const domain::Service* svc = demo()->service("birth-certificate");
+  ASSERT_NE(svc, nullptr);
+  const auto affidavit = std::find_if(svc->documents.begin(), svc->documents.end(),
+                                      [](const domain::RequiredDocument& d) { return d.id == "late-affidavit"; });
+  ASSERT_NE(affidavit, svc->documents.end());
+  ASSERT_FALSE(affidavit->required) << "the demo catalogue's affidavit is the optional document of this test";
+
+  auto draft = birth_draft();
+  draft.documents["address-proof"] = true;
+  EXPECT_TRUE(missing_documents(*svc, draft.documents).empty());
+  FakeApplications apps;
+  std::vector<FilingRequest> printed;
+  auto r = file_application(apps, printer(true, true, &printed), input(draft));
+  ASSERT_EQ(r.kind, FilingResult::Kind::Printed) << r.detail;
+  EXPECT_TRUE(r.missing.empty());
+  ASSERT_EQ(apps.filed.size(), 1u);
+  EXPECT_EQ(apps.filed[0]["documents"][3], (sync::json{{"id", "late-affidavit"}, {"present", false}}));
+
+  // A required document still missing is listed, the optional one never.
+  draft.documents["discharge-slip"] = false;
+  auto missing = missing_documents(*svc, draft.documents);
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0]->id, "discharge-slip");
 }
 
 TEST(Filing, ProblemsSaveNothingAndNameEveryField) {

@@ -236,6 +236,12 @@ TEST(AudioGuide, TitlesAndOptionsInTheCitizensLanguage) {
   auto other =
       screen_title(m.state(), translations(), {text_item("Centre", 0), text_item("Hold the QR code", 60)}, "Centre");
   EXPECT_EQ(other.text, "Hold the QR code");
+  // Nor is the offline mark beside the centre's name a screen's title.
+  auto offline = screen_title(m.state(), translations(),
+                              {text_item("Centre", 0), text_item("Working offline \u2013 nothing is lost", 0),
+                               text_item("Hold the QR code", 60)},
+                              "Centre");
+  EXPECT_EQ(offline.text, "Hold the QR code");
 }
 
 TEST(AudioGuide, AudioModeIsTheCitizensAndEndsWithTheSession) {

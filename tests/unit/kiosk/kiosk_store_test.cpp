@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "guichet/testing/process.hpp"
 
 using namespace guichet::kiosk;
@@ -18,6 +22,58 @@ TEST(KioskStore, CatalogueCacheSurvivesReopen) {
   KioskStore s(path);
   ASSERT_TRUE(s.load_catalogue().has_value());
   EXPECT_EQ(*s.load_catalogue(), "{\"a\":2}");
+}
+
+namespace {
+std::string bytes_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+}  // namespace
+
+// A kiosk file whose SQLite header is damaged (kiosk.sqlite, or display.sqlite on a board) is
+// refused at start with the file named, and left as it was, never opened afresh: the kiosk would
+// otherwise start without its issue log and leased numbers.
+TEST(KioskStore, ADamagedFileIsRefusedNamingItAndLeftAsItWas) {
+  guichet::testing::TempDir dir("kiosk-store");
+  for (const char* name : {"kiosk.sqlite", "display.sqlite"}) {
+    const std::string path = (dir / name).string();
+    {
+      KioskStore s(path);
+      s.save_catalogue("{\"a\":1}", 1000);
+      s.record_token(101, "T-1", 1);
+    }
+    const std::string good = bytes_of(path);
+    ASSERT_GE(good.size(), 512u);
+    struct Damage {
+      const char* what;
+      std::string content;
+    };
+    // The header's text overwritten; the file cut down to its first byte (SQLite itself takes that
+    // for a new, empty database).
+    const Damage damages[] = {{"header overwritten", "SQLite format 2" + good.substr(15)},
+                              {"cut short", good.substr(0, 1)}};
+    for (const auto& d : damages) {
+      SCOPED_TRACE(std::string(name) + ", " + d.what);
+      std::ofstream(path, std::ios::binary | std::ios::trunc) << d.content;
+      try {
+        KioskStore s(path);
+        FAIL() << "a damaged kiosk file was opened; catalogue " << s.load_catalogue().value_or("(none)");
+      } catch (const guichet::store::DbError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find(path), std::string::npos) << what;
+        EXPECT_NE(what.find("kiosk file"), std::string::npos) << what;
+        EXPECT_NE(what.find("is damaged: its SQLite header is not valid"), std::string::npos) << what;
+        EXPECT_TRUE(e.is_corrupt()) << what;
+      }
+      EXPECT_EQ(bytes_of(path), d.content) << "the damaged file was changed";
+    }
+    // Restored from a copy, it opens with what it held.
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << good;
+    KioskStore s(path);
+    EXPECT_EQ(s.load_catalogue(), std::optional<std::string>("{\"a\":1}"));
+    EXPECT_EQ(s.max_seq(), 101);
+  }
 }
 
 TEST(KioskStore, IssueLogTracksUndeliveredTokens) {

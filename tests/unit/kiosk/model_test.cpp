@@ -169,6 +169,32 @@ TEST(KioskModel, UnreachableAndRefusedLeaveNothingIssued) {
   }
 }
 
+// The screens' offline mark follows what the kiosk last heard of the server, and is never shown
+// before it heard anything (a kiosk just started, from its cached catalogue).
+TEST(KioskModel, TheServerIsOfflineOnlyOnceKnownToBeOutOfReach) {
+  KioskModel m;
+  EXPECT_FALSE(m.state().server_offline()) << "nothing heard yet";
+  m.on_catalogue(demo(), true);
+  EXPECT_FALSE(m.state().server_offline()) << "a cached catalogue says nothing of the server";
+  m.on_server_online(false);
+  EXPECT_TRUE(m.state().server_offline());
+  m.on_server_online(true);
+  EXPECT_FALSE(m.state().server_offline());
+  m.on_server_online(false);
+  m.on_catalogue(demo(), false);
+  EXPECT_FALSE(m.state().server_offline()) << "the server just sent its catalogue";
+
+  KioskModel status = ready();
+  status.apply({K::ChooseLanguage, "en"}, t0);
+  status.apply({K::ChooseMenu, "status"}, t0);
+  status.apply({K::StatusInput, "LDH01-K1-000042"}, t0);
+  status.apply({K::StatusSubmit, {}}, t0);
+  StatusLookup l;
+  l.kind = StatusLookup::Kind::Unreachable;
+  status.on_status_lookup(l);
+  EXPECT_TRUE(status.state().server_offline()) << "a status check found it out of reach";
+}
+
 TEST(KioskModel, StaffPinWithSlowDown) {
   KioskModel m = ready();
   m.apply({K::OpenStaff, {}}, t0);

@@ -55,6 +55,18 @@ TEST(Slip, FrenchSlipKeepsFrenchWithPlainAmounts) {
   EXPECT_EQ(fr.find("Receipt number"), std::string::npos) << "no English label on a French slip";
 }
 
+// The dates on the slip are the request's, written out as the citizen's language writes them: the
+// due date is the one the citizen must remember.
+TEST(Slip, TheFilingAndDueDatesArePrintedInFull) {
+  auto t = load_translations(std::string(GUICHET_SOURCE_DIR) + "/locales");
+  ASSERT_TRUE(t.ok()) << t.error().to_string();
+  const std::string en = printed(t.value(), "en");
+  EXPECT_NE(en.find("Filed on: 21 November 2026"), std::string::npos) << en;
+  EXPECT_NE(en.find("Due by: 28 November 2026"), std::string::npos) << en;
+  const std::string fr = printed(t.value(), "fr");
+  EXPECT_NE(fr.find("28 novembre 2026"), std::string::npos) << fr;
+}
+
 TEST(Slip, AScriptThePrinterLacksFallsBackToEnglish) {
   auto t = load_translations(std::string(GUICHET_SOURCE_DIR) + "/locales");
   ASSERT_TRUE(t.ok()) << t.error().to_string();
@@ -62,6 +74,31 @@ TEST(Slip, AScriptThePrinterLacksFallsBackToEnglish) {
   EXPECT_NE(hi.find("Rs 50.00"), std::string::npos);
   EXPECT_NE(hi.find("21 November 2026"), std::string::npos);
   EXPECT_NE(hi.find("LDH01-K1-000042"), std::string::npos);
+}
+
+// Only required documents are ever "still missing" on the slip: the optional late-birth affidavit
+// left at home is not asked for, and with every required one brought the slip says so.
+TEST(Slip, OnlyRequiredDocumentsAreListedAsMissing) {
+  auto t = load_translations(std::string(GUICHET_SOURCE_DIR) + "/locales");
+  ASSERT_TRUE(t.ok()) << t.error().to_string();
+  FilingRequest r = request();
+  r.documents = {{"discharge-slip", true}, {"parents-id", true}, {"address-proof", true}, {"late-affidavit", false}};
+  std::string problem;
+  auto bytes = build_application_slip(*demo(), t.value(), "en", r, "", problem);
+  ASSERT_TRUE(bytes.has_value()) << problem;
+  std::string job(bytes->begin(), bytes->end());
+  EXPECT_NE(job.find("All required documents received."), std::string::npos);
+  EXPECT_EQ(job.find("Documents still missing"), std::string::npos);
+  EXPECT_EQ(job.find("Affidavit"), std::string::npos) << "an optional document is not asked for";
+
+  r.documents["address-proof"] = false;
+  bytes = build_application_slip(*demo(), t.value(), "en", r, "", problem);
+  ASSERT_TRUE(bytes.has_value()) << problem;
+  job.assign(bytes->begin(), bytes->end());
+  EXPECT_NE(job.find("Documents still missing:"), std::string::npos);
+  EXPECT_NE(job.find("Address proof"), std::string::npos);
+  EXPECT_EQ(job.find("All required documents received."), std::string::npos);
+  EXPECT_EQ(job.find("Affidavit"), std::string::npos) << "an optional document is not asked for";
 }
 
 // With the text engine at hand, a Hindi or Urdu slip is printed in its language: the text the code

@@ -250,6 +250,43 @@ TEST_F(OutboxTest, PendingHonoursItsLimitOldestFirst) {
   EXPECT_EQ(first[3].path, "/p3");
 }
 
+// A filing is found by its receipt number behind a backlog larger than any page of pending()
+// (a kiosk after a long outage), newest first; answered entries, other kinds and bodies that are
+// not JSON never match.
+TEST_F(OutboxTest, FindPendingFindsTheNewestMatchWhateverTheBacklog) {
+  OutboxOptions o = from_one();
+  o.durability = guichet::store::Durability::Normal;  // thousands of entries: no sync per entry
+  Outbox box(path_, "K1", o);
+  auto filing = [&](const std::string& receipt, std::int64_t at) {
+    return box.append("POST", "/api/v1/applications", R"({"receipt":")" + receipt + R"(","service":"birth"})", "", at,
+                      "application.file");
+  };
+  const auto oldest = filing("LDH01-K1-000001", 1);
+  const auto answered = filing("LDH01-K1-000003", 2);
+  box.complete(answered.seq, 201, "{}");
+  box.append("POST", "/api/v1/applications", "not json", "", 3, "application.file");
+  for (int i = 0; i < 6000; ++i) box.append("POST", "/api/v1/tokens", R"({"service":"birth"})", "", 10 + i);
+  const auto first_copy = filing("LDH01-K1-000002", 7000);
+  const auto newest = filing("LDH01-K1-000002", 7001);
+  box.append("POST", "/api/v1/tokens", R"({"receipt":"LDH01-K1-000004"})", "", 7002, "token.issue");
+  ASSERT_GT(box.pending_count(), 6000);
+  ASSERT_LT(box.pending(5000).back().seq, first_copy.seq) << "the filings are beyond the oldest 5000";
+
+  auto found = box.find_pending("application.file", "receipt", "LDH01-K1-000002");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->seq, newest.seq) << "the newest of two (first copy " << first_copy.seq << ")";
+  EXPECT_EQ(found->kind, "application.file");
+  EXPECT_EQ(found->body, newest.body);
+  found = box.find_pending("application.file", "receipt", "LDH01-K1-000001");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->seq, oldest.seq);
+  EXPECT_FALSE(box.find_pending("application.file", "receipt", "LDH01-K1-000003")) << "answered";
+  EXPECT_FALSE(box.find_pending("application.file", "receipt", "LDH01-K1-000004")) << "another kind";
+  EXPECT_FALSE(box.find_pending("application.file", "receipt", "LDH01-K1-000009")) << "unknown";
+  EXPECT_FALSE(box.find_pending("application.file", "service", "LDH01-K1-000002")) << "another field";
+  EXPECT_THROW(box.find_pending("application.file", "re\"ceipt", "x"), std::invalid_argument);
+}
+
 TEST_F(OutboxTest, NamedValuesSurviveReopenAndCannotTouchTheDeviceRecord) {
   {
     Outbox box(path_, "C1", from_one());

@@ -58,9 +58,15 @@ class ChangeFeed {
     bool refused = false;  // the server refused the protocol version: pulling again cannot help
     // The server refused the cursor as ahead of its changes: this pull started again from 0.
     bool restarted = false;
+    bool reached = false;  // the server answered (with any HTTP status): it can be reached
   };
   // Pulls pages until the server says there is no more. Blocking; not concurrent with itself.
   Pull pull();
+  // Called on the background thread (start()) after each of its pulls, with the pull's outcome: a
+  // terminal learns from it, every poll_interval, whether the server can be reached. Not called
+  // for a pull that stop() cut short, or one that failed on the terminal's own file. Set before
+  // start().
+  void on_pulled(std::function<void(const Pull&)> handler);
 
   // The last public status this terminal received for the receipt ({"receipt":…,"status":…}).
   std::optional<json> local_status(const std::string& receipt);
@@ -87,6 +93,7 @@ class ChangeFeed {
   ServerEndpoint endpoint_;
   ChangeFeedOptions options_;
   CatalogueHandler on_catalogue_;
+  std::function<void(const Pull&)> on_pulled_;
   std::mutex pull_mu_;
   std::thread thread_;
   std::mutex mu_;

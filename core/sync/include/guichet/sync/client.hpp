@@ -164,6 +164,11 @@ class Outbox {
   OutboxEntry append(const std::string& method, const std::string& path, const std::string& body,
                      const std::string& bearer, std::int64_t now_ms, const std::string& kind = {});
   std::vector<OutboxEntry> pending(int limit = 100);
+  // The newest pending entry of `kind` whose body is a JSON object holding the string `value` under
+  // its top-level key `field` (a filing by its receipt number), however many entries are pending
+  // before or after it; nullopt when there is none. A body that is not JSON never matches. A
+  // `field` with a '"' or '\\' throws std::invalid_argument.
+  std::optional<OutboxEntry> find_pending(const std::string& kind, const std::string& field, const std::string& value);
   std::optional<OutboxEntry> get(std::int64_t seq);
   // The entries from `first_seq` to `last_seq` (both included), in order, in one read.
   std::vector<OutboxEntry> entries(std::int64_t first_seq, std::int64_t last_seq);
