@@ -104,6 +104,13 @@ TokenRequest ServerTokens::request(const std::string& service, const std::string
     // a crash before the withdrawal is written leaves it to recover().
     store_.set_state(e.seq, "", IssueLogState::Abandoned, now_ms());
     withdraw(e.seq);
+    if (engine_.device_refusal_kind() != sync::DeviceRefusal::None) {
+      // The node answered, and refuses this kiosk itself (revoked, or its credentials not
+      // accepted): not a network failure, and no number from the leased block either.
+      r.kind = TokenRequest::Kind::Refused;
+      r.message = engine_.device_refusal();
+      return r;
+    }
     if (auto leased = take_leased(service, priority, language)) {
       r.kind = TokenRequest::Kind::Issued;
       r.issued = std::move(*leased);
