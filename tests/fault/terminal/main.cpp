@@ -174,9 +174,14 @@ int main(int argc, char** argv) {
 
   const fs::path db_path = a.data_dir / "outbox.sqlite";
   const fs::path journal_path = a.data_dir / "journal";
+  // The terminal's clock, off by --skew-ms: every time its outbox and engine write comes from it.
+  const std::int64_t skew_ms = a.skew_ms;
+  auto clock = [skew_ms] { return wall_ms() + skew_ms; };
   std::unique_ptr<guichet::sync::Outbox> outbox;
   try {
-    outbox = std::make_unique<guichet::sync::Outbox>(db_path.string(), a.device);
+    guichet::sync::OutboxOptions outbox_options;
+    outbox_options.wall_clock = clock;
+    outbox = std::make_unique<guichet::sync::Outbox>(db_path.string(), a.device, outbox_options);
   } catch (const std::exception& e) {
     std::cerr << "terminal " << a.device << ": cannot open its outbox: " << e.what() << "\n";
     return 3;
@@ -185,6 +190,7 @@ int main(int argc, char** argv) {
   sync_options.request_timeout = 1500ms;
   sync_options.backoff_initial = 50ms;
   sync_options.backoff_max = 500ms;
+  sync_options.wall_clock = clock;
   guichet::sync::SyncEngine engine(*outbox, {a.server, a.device, secret}, sync_options);
   engine.start();
 
@@ -245,11 +251,10 @@ int main(int argc, char** argv) {
           filing.fee_minor = a.fee_minor;
           filing.operator_id = a.operator_id;
           const auto body = guichet::testing::sample_filing(filing);
-          entry = outbox->append("POST", "/api/v1/applications", body.dump(), "", wall_ms() + a.skew_ms,
-                                 "application.file");
+          entry = outbox->append("POST", "/api/v1/applications", body.dump(), "", clock(), "application.file");
         } else {
           guichet::sync::json body = {{"service", a.service}, {"priority", priority}, {"language", language}};
-          entry = outbox->append("POST", "/api/v1/tokens", body.dump(), "", wall_ms() + a.skew_ms, "token.issue");
+          entry = outbox->append("POST", "/api/v1/tokens", body.dump(), "", clock(), "token.issue");
         }
         std::string line = std::to_string(entry.seq) + (receipt.empty() ? "" : " " + receipt) + "\n";
         if (::write(journal, line.data(), line.size()) == static_cast<ssize_t>(line.size())) ++written;
