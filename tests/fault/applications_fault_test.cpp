@@ -91,14 +91,7 @@ TEST(FaultApplications, LongWanOutageIsNormalOperation) {
 TEST(FaultApplications, AKillAtEachCrashPointLosesAndDoublesNothing) {
   RunOptions o = ci_options(5);
   auto crash = [](FaultKind kind, const char* point, int at_ms, int target) {
-    Fault f;
-    f.kind = kind;
-    f.point = point;
-    f.at_ms = at_ms;
-    f.target = target;
-    f.a = 1;
-    f.duration_ms = 200;
-    return f;
+    return guichet::fault::crash_fault(kind, point, at_ms, target, 1, 200);
   };
   namespace crash_point = guichet::crash;
   o.faults = std::vector<Fault>{

@@ -86,14 +86,7 @@ TEST(FaultTokens, FullDiskRefusesNewWorkKeepsWhatItWroteAndDrainsWhenSpaceReturn
 TEST(FaultTokens, AKillAtEachCrashPointLosesAndDoublesNothing) {
   RunOptions o = ci_options(5);
   auto crash = [](FaultKind kind, const char* point, int at_ms, int target) {
-    Fault f;
-    f.kind = kind;
-    f.point = point;
-    f.at_ms = at_ms;
-    f.target = target;
-    f.a = 2;
-    f.duration_ms = 300;
-    return f;
+    return guichet::fault::crash_fault(kind, point, at_ms, target, 2, 300);
   };
   o.faults = std::vector<Fault>{
       crash(FaultKind::CrashTerminal, guichet::crash::kTerminalAnswered, 400, 0),

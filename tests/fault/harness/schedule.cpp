@@ -8,6 +8,17 @@
 
 namespace guichet::fault {
 
+Fault crash_fault(FaultKind kind, const char* point, int at_ms, int target, int pass, int down_ms) {
+  Fault f;
+  f.kind = kind;
+  f.point = point;
+  f.at_ms = at_ms;
+  f.target = target;
+  f.a = pass;
+  f.duration_ms = down_ms;
+  return f;
+}
+
 std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
   std::mt19937_64 rng(seed);
   auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -106,14 +117,12 @@ std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
                                    {FaultKind::CrashCentral, crash::kServerStored}});
   for (int i = 0; i < o.crashes; ++i) {
     const Choice& c = choices[static_cast<std::size_t>(crash_uniform(0, static_cast<int>(choices.size()) - 1))];
-    Fault f;
-    f.kind = c.kind;
-    f.point = c.point;
-    f.at_ms = crash_uniform(0, o.duration_ms);
-    f.target = crash_uniform(0, o.terminals - 1);
-    f.a = crash_uniform(1, 4);
-    f.duration_ms = crash_uniform(0, 800);
-    out.push_back(f);
+    // Drawn one by one, in this order (the order of a call's arguments is not fixed).
+    const int at_ms = crash_uniform(0, o.duration_ms);
+    const int target = crash_uniform(0, o.terminals - 1);
+    const int pass = crash_uniform(1, 4);
+    const int down_ms = crash_uniform(0, 800);
+    out.push_back(crash_fault(c.kind, c.point, at_ms, target, pass, down_ms));
   }
   std::stable_sort(out.begin(), out.end(), [](const Fault& x, const Fault& y) { return x.at_ms < y.at_ms; });
   return out;

@@ -66,6 +66,10 @@ struct ScheduleOptions {
   int crashes = 3;
 };
 
+// A kill -9 at crash point `point` (one of `kind`'s process): armed at `at_ms`, at its `pass`-th
+// pass from then, started again `down_ms` after it died; `target` is the terminal's index.
+Fault crash_fault(FaultKind kind, const char* point, int at_ms, int target, int pass, int down_ms);
+
 // Deterministic: the same seed and options give the same schedule, sorted by time.
 std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& options);
 std::string describe(const Fault& fault);

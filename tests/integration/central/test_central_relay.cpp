@@ -59,6 +59,18 @@ json filing(const std::string& receipt) {
   return testing::sample_filing(f);
 }
 
+// An application.file entry of terminal K1 as a centre node relays it.
+json relayed_entry(std::int64_t seq, const json& body) {
+  return json{{"seq", seq},
+              {"kind", "application.file"},
+              {"hlc", "0001732190000000-0000-LDH01"},
+              {"method", "POST"},
+              {"path", "/api/v1/applications"},
+              {"origin", "K1"},
+              {"received_ms", 1732190000000 + seq},
+              {"body", body.dump()}};
+}
+
 std::string receipt(int n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "LDH01-K1-%06d", n);
@@ -388,14 +400,7 @@ TEST_F(Central, ACounterFilingsOperatorReachesCentral) {
   f.receipt = "LDH01-K1-000001";
   f.channel = "kiosk";
   f.fee_minor = 0;
-  json e = {{"seq", 100},
-            {"kind", "application.file"},
-            {"hlc", "0001732190000000-0000-LDH01"},
-            {"method", "POST"},
-            {"path", "/api/v1/applications"},
-            {"origin", "K1"},
-            {"received_ms", 1732190000000},
-            {"body", testing::sample_filing(f).dump()}};
+  json e = relayed_entry(100, testing::sample_filing(f));
   auto relayed = central_.post("/api/v1/sync/upload", central_.as("LDH01"),
                                json{{"protocol", 1}, {"entries", json::array({e})}}.dump());
   ASSERT_EQ(relayed.status, 200) << relayed.body;
@@ -410,14 +415,7 @@ TEST_F(Central, CentralRefusesWhatIsNotACentresToSend) {
     return central_.post("/api/v1/sync/upload", central_.as("LDH01"),
                          json{{"protocol", 1}, {"entries", json::array({entry})}}.dump());
   };
-  json e = {{"seq", 1},
-            {"kind", "application.file"},
-            {"hlc", "0001732190000000-0000-LDH01"},
-            {"method", "POST"},
-            {"path", "/api/v1/applications"},
-            {"origin", "K1"},
-            {"received_ms", 1732190000000},
-            {"body", filing("LDH02-K1-000001").dump()}};
+  json e = relayed_entry(1, filing("LDH02-K1-000001"));
   auto r = upload(e);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json_body()["results"][0]["status"], 422) << r.body;
@@ -455,14 +453,7 @@ TEST_F(Central, CentralRefusesWhatIsNotACentresToSend) {
 TEST_F(Central, ARelayedBatchIsAnsweredPerEntryAndStoredOnce) {
   central_.start();
   auto relayed = [](std::int64_t seq, const std::string& receipt_number) {
-    return json{{"seq", seq},
-                {"kind", "application.file"},
-                {"hlc", "0001732190000000-0000-LDH01"},
-                {"method", "POST"},
-                {"path", "/api/v1/applications"},
-                {"origin", "K1"},
-                {"received_ms", 1732190000000 + seq},
-                {"body", filing(receipt_number).dump()}};
+    return relayed_entry(seq, filing(receipt_number));
   };
   json batch = {{"protocol", 1},
                 {"entries",
