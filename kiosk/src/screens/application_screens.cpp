@@ -342,7 +342,13 @@ std::vector<Action> ReviewScreen::draw(ui::Frame& f, const View& v) {
   if (!svc->documents.empty()) {
     f.space();
     if (missing.empty()) {
-      f.text(v.tr("You have all the documents."), ui::TextStyle::Body, ui::Tone::Success);
+      // An optional document not ticked is not missing, but "all the documents" would not be true.
+      const bool all = std::all_of(svc->documents.begin(), svc->documents.end(), [&](const auto& d) {
+        const auto it = v.state.draft.documents.find(d.id);
+        return it != v.state.draft.documents.end() && it->second;
+      });
+      f.text(all ? v.tr("You have all the documents.") : v.tr("You have all the required documents."),
+             ui::TextStyle::Body, ui::Tone::Success);
     } else {
       f.text(v.tr("Documents still missing:"), ui::TextStyle::Body, ui::Tone::Accent);
       for (const auto* d : missing) f.text("\u2022 " + screen_text(d->name, lang), ui::TextStyle::Body);
