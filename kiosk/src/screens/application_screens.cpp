@@ -70,14 +70,15 @@ void value_row(ui::Frame& f, const View& v, std::vector<Action>& out, const std:
 // of Back, the value and Next comes down from the theme's button height to the least size that
 // still holds its text, then the centre's name (already on the start screen) goes, then the
 // question count moves up beside the question. Large text on a fine panel (15.6 inches at
-// 1920x1080) needs all three; other themes and panels keep the full layout.
+// 1920x1080) needs all three; other themes and panels keep the full layout. While the server
+// cannot be reached the header's line stays for the offline mark (the name still goes).
 struct KeyboardScreenPlan {
   float value_h = 0;           // 0: the theme's button height
   bool centre_name = true;     // the header line
   bool count_own_line = true;  // the question count on its own line (else beside the question)
 };
 
-KeyboardScreenPlan plan_keyboard_screen(const ui::Frame& f, float keyboard_least, bool has_header,
+KeyboardScreenPlan plan_keyboard_screen(const ui::Frame& f, float keyboard_least, bool has_header, bool offline,
                                         const std::string& count, const std::string& question, float other_texts_h) {
   KeyboardScreenPlan plan;
   plan.centre_name = has_header;
@@ -90,8 +91,8 @@ KeyboardScreenPlan plan_keyboard_screen(const ui::Frame& f, float keyboard_least
   const float below = f.content().y + f.content().h - f.cursor().y;
   auto room = [&] {
     const float value = plan.value_h > 0 ? plan.value_h : t.sizes.button_height * s;
-    return below - (plan.centre_name ? header_h : 0) - (plan.count_own_line ? count_h : 0) - other_texts_h - value -
-           gap;
+    return below - (plan.centre_name || offline ? header_h : 0) - (plan.count_own_line ? count_h : 0) - other_texts_h -
+           value - gap;
   };
   if (room() >= keyboard_least) return plan;
   plan.value_h = std::min(t.sizes.button_height * s,
@@ -228,9 +229,13 @@ std::vector<Action> FieldScreen::draw(ui::Frame& f, const View& v) {
     if (!help.empty()) texts += f.measure(help, ui::TextStyle::Body, w).y + gap;
     if (!problem_line.empty()) texts += f.measure(problem_line, ui::TextStyle::Body, w).y + gap;
     plan = plan_keyboard_screen(f, keyboard_least_height(f, v, keyboard_for(field), keyboard_, context),
-                                plan.centre_name, count, question, texts);
+                                plan.centre_name, v.state.server_offline(), count, question, texts);
   }
-  if (plan.centre_name) draw_header(f, v);
+  if (plan.centre_name) {
+    draw_header(f, v);
+  } else {
+    draw_header_without_name(f, v);
+  }
   if (plan.count_own_line) f.text(count, ui::TextStyle::Small, ui::Tone::Muted, ui::Align::Center);
   const float question_y = f.cursor().y;
   f.text(question, ui::TextStyle::Heading, ui::Tone::Normal, ui::Align::Left);
@@ -441,9 +446,14 @@ std::vector<Action> StatusEntryScreen::draw(ui::Frame& f, const View& v) {
   const std::string how = v.tr("Hold the QR code of your slip under the scanner, or type your receipt number.");
   const float w = f.content().w, gap = f.theme().sizes.spacing * f.scale();
   const KeyboardScreenPlan plan = plan_keyboard_screen(
-      f, keyboard_least_height(f, v, KeyboardKind::Receipt, keyboard_, context), v.state.catalogue != nullptr, {},
-      title, f.measure(title, ui::TextStyle::Heading, w).y + f.measure(how, ui::TextStyle::Body, w).y + 2 * gap);
-  if (plan.centre_name) draw_header(f, v);
+      f, keyboard_least_height(f, v, KeyboardKind::Receipt, keyboard_, context), v.state.catalogue != nullptr,
+      v.state.server_offline(), {}, title,
+      f.measure(title, ui::TextStyle::Heading, w).y + f.measure(how, ui::TextStyle::Body, w).y + 2 * gap);
+  if (plan.centre_name) {
+    draw_header(f, v);
+  } else {
+    draw_header_without_name(f, v);
+  }
   f.text(title, ui::TextStyle::Heading, ui::Tone::Normal, ui::Align::Center);
   f.text(how, ui::TextStyle::Body, ui::Tone::Muted, ui::Align::Center);
   std::string value = v.state.status_query;

@@ -27,6 +27,10 @@ void draw_header(ui::Frame& f, const View& v) {
   }
 }
 
+void draw_header_without_name(ui::Frame& f, const View& v) {
+  if (v.state.server_offline()) f.text(offline_mark(v.t()), ui::TextStyle::Small, ui::Tone::Muted, ui::Align::Center);
+}
+
 bool staff_corner(ui::Frame& f) { return f.corner_control("Staff", ui::Corner::BottomRight); }
 
 int paged_tile_grid(ui::Frame& f, const View& v, const std::vector<ui::Tile>& tiles, int columns, float tile_h,

@@ -160,6 +160,10 @@ float keyboard_least_height(const ui::Frame& f, const View& v, KeyboardKind kind
 
 // Shared pieces.
 void draw_header(ui::Frame& f, const View& v);
+// The header of a screen that gave the centre's name up for room: while the server cannot be
+// reached, the offline mark alone on the header's line (nothing otherwise). The mark is never
+// given up: a citizen filing offline is told that nothing is lost on every screen.
+void draw_header_without_name(ui::Frame& f, const View& v);
 bool staff_corner(ui::Frame& f);
 
 // Tiles in pages of as many whole rows as fit between the cursor and `reserve` pixels above the
