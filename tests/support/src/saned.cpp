@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "guichet/testing/process.hpp"
@@ -64,6 +66,39 @@ int first_host() {
   return 2 + spread % 253;
 }
 
+// The client's configuration, one directory for the whole test process: SANE's dll layer reads
+// SANE_CONFIG_DIR once per process (the first directory it sees stays its dll.conf's), while the
+// net backend reads net.conf again at every sane_init. net.conf lists every running simulator.
+struct ClientConfig {
+  std::mutex mutex;
+  std::set<std::string> addresses;
+  TempDir dir{"guichet-sane-client"};
+
+  ClientConfig() { write(); }
+
+  void write() {
+    write_text(dir.path() / "dll.conf", "net\n");
+    std::string conf = "connect_timeout = 3\n";
+    for (const auto& a : addresses) conf += a + "\n";
+    write_text(dir.path() / "net.conf", conf);
+  }
+  void add(const std::string& address) {
+    std::lock_guard lock(mutex);
+    addresses.insert(address);
+    write();
+  }
+  void remove(const std::string& address) {
+    std::lock_guard lock(mutex);
+    addresses.erase(address);
+    write();
+  }
+};
+
+ClientConfig& client_config() {
+  static ClientConfig config;
+  return config;
+}
+
 fs::path saned_program() {
   for (const char* p : {"/usr/sbin/saned", "/usr/bin/saned", "/usr/local/sbin/saned"}) {
     if (fs::exists(p)) return p;
@@ -76,15 +111,18 @@ fs::path saned_program() {
 SanedSimulator::SanedSimulator(SanedOptions options)
     : options_(std::move(options)), dir_(std::make_unique<TempDir>("guichet-saned")) {
   daemon_dir_ = dir_->path() / "daemon";
-  client_dir_ = dir_->path() / "client";
   log_dir_ = dir_->path() / "log";
   fs::create_directories(daemon_dir_);
-  fs::create_directories(client_dir_);
   fs::create_directories(log_dir_);
   write_daemon_config();
 }
 
-SanedSimulator::~SanedSimulator() { stop(); }
+SanedSimulator::~SanedSimulator() {
+  stop();
+  if (!address_.empty()) client_config().remove(address_);
+}
+
+const fs::path& SanedSimulator::client_config_dir() const { return client_config().dir.path(); }
 
 void SanedSimulator::set_options(const SanedOptions& options) {
   options_ = options;
@@ -108,11 +146,6 @@ void SanedSimulator::write_daemon_config() const {
   }
   for (const auto& line : options_.extra_config) conf += line + "\n";
   write_text(daemon_dir_ / "test.conf", conf);
-}
-
-void SanedSimulator::write_client_config() const {
-  write_text(client_dir_ / "dll.conf", "net\n");
-  write_text(client_dir_ / "net.conf", "connect_timeout = 3\n" + address_ + "\n");
 }
 
 std::string SanedSimulator::device_name(int index) const {
@@ -152,9 +185,10 @@ bool SanedSimulator::try_address(int n, Clock::time_point deadline) {
     attempts_ += address + ":6566 is taken\n";
     return false;
   }
+  if (!address_.empty() && address_ != address) client_config().remove(address_);
   host_ = n;
   address_ = address;
-  write_client_config();
+  client_config().add(address_);
   ProcessOptions po;
   po.args = {"-l", "-e", "-b", address_, "-p", std::to_string(kSanePort)};
   po.env = {{"SANE_CONFIG_DIR", daemon_dir_.string()}};

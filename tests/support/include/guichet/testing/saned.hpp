@@ -6,9 +6,11 @@
 // so every simulator listens on 6566 and differs by address: N (2–254) comes from the process id
 // and a counter, and another N is tried when the address is taken (another test, another
 // engineer's saned). The daemon reads a private configuration directory (dll.conf: test;
-// saned.conf: loopback; test.conf: the picture, devices and faults asked for), and the client
-// directory (dll.conf: net; net.conf: connect_timeout and the address) is what SANE_CONFIG_DIR
-// (ScannerOptions::config_dir) must point at.
+// saned.conf: loopback; test.conf: the picture, devices and faults asked for). The client
+// directory (dll.conf: net; net.conf: connect_timeout and the addresses) is what SANE_CONFIG_DIR
+// (ScannerOptions::config_dir) must point at; it is one directory for the whole process, because
+// SANE's dll layer reads SANE_CONFIG_DIR only the first time (net.conf is read at every
+// sane_init).
 //
 //   guichet::testing::SanedSimulator sim({.picture = "Grid"});
 //   ASSERT_TRUE(sim.start()) << sim.log();
@@ -63,20 +65,21 @@ class SanedSimulator {
 
   const std::string& address() const { return address_; }  // "127.0.0.42"
   std::string device_name(int index = 0) const;            // "net:127.0.0.42:test:0"
-  const std::filesystem::path& client_config_dir() const { return client_dir_; }
+  // The client's SANE_CONFIG_DIR: one directory for the whole process (SANE's dll layer keeps the
+  // first one it reads), whose net.conf lists every simulator alive in the process.
+  const std::filesystem::path& client_config_dir() const;
   const std::filesystem::path& daemon_config_dir() const { return daemon_dir_; }
   pid_t pid() const;
   std::string log() const;  // what saned wrote on stderr, and the addresses tried
 
  private:
   void write_daemon_config() const;
-  void write_client_config() const;
   bool try_address(int n, std::chrono::steady_clock::time_point deadline);
   void signal_group(int signal);
 
   SanedOptions options_;
   std::unique_ptr<TempDir> dir_;
-  std::filesystem::path daemon_dir_, client_dir_, log_dir_;
+  std::filesystem::path daemon_dir_, log_dir_;
   std::unique_ptr<Process> process_;
   int host_ = 0;  // N of 127.0.0.N, 0 before the first start
   std::string address_;

@@ -42,7 +42,10 @@ struct ScannerOptions {
   ScanMode mode = ScanMode::Gray;
   int resolution_dpi = 200;
   // When set, exported as SANE_CONFIG_DIR before each sane_init. The environment is the
-  // process's: every SANE user in the process sees it (tests point SANE at a private saned).
+  // process's: every SANE user in the process sees it. SANE's dll layer reads the variable once
+  // per process (the first directory it sees holds its dll.conf for good); the backends read their
+  // own files (net.conf, …) from it at every sane_init. So use one directory for the process's
+  // life and change the files in it (tests point SANE at a private saned this way).
   std::filesystem::path config_dir;
   // A scan that receives no data for this long is given up (Unreachable).
   std::chrono::milliseconds stall_timeout{30000};
