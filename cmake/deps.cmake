@@ -12,6 +12,8 @@ find_package(simdjson 3 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(Boost 1.81 REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# Document scanners: SANE's frontend library (libsane-dev).
+pkg_check_modules(SANE REQUIRED IMPORTED_TARGET sane-backends)
 find_package(tomlplusplus REQUIRED)
 if(GUICHET_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -11,6 +11,9 @@ PKGS=(
   libusb-1.0-0-dev libzxing-dev zxing-cpp-tools libgtest-dev libgmock-dev
   libboost1.81-dev nlohmann-json3-dev libsimdjson-dev libjemalloc-dev libtomlplusplus-dev libcli11-dev libsodium-dev
   libpng-dev libfreetype-dev
+  # document scanners: SANE's library (its test and net backends come with libsane1) and saned,
+  # the network daemon the scanner tests run against
+  libsane-dev sane-utils
   # locale formats (numbers, money, dates per language) and the translations extractor
   libicu-dev gettext
   # text engine: shaping, bidirectional text, fonts per script; hb-shape is the tests' reference

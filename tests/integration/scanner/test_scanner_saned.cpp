@@ -1,0 +1,248 @@
+// The document scanner against SANE's network daemon serving the test backend: what a page looks
+// like (the test backend's grid of 10 mm squares), and what the operator is told when the scanner
+// jams, is empty, is open, is not there or dies mid-page.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "../../unit/hardware/scanned_png.hpp"
+#include "guichet/hardware/scanner/document_scanner.hpp"
+#include "guichet/testing/saned.hpp"
+
+namespace {
+
+using namespace guichet::hardware::scanner;
+using guichet::test::decode_png;
+using guichet::testing::SanedOptions;
+using guichet::testing::SanedSimulator;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// The test backend's whole area is 0–200 mm on both axes: at 200 dpi, (int)(200 × 200 / 25.4).
+constexpr int kFullArea200Dpi = 1574;
+constexpr double kSquarePx = 10.0 * 200 / 25.4;  // a 10 mm square at 200 dpi
+
+ScannerOptions options_for(const SanedSimulator& sim, int device = 0) {
+  ScannerOptions o;
+  o.device = sim.device_name(device);
+  o.config_dir = sim.client_config_dir();
+  return o;
+}
+
+// The centre of grid square (col, row) is white when col + row is even (the top-left one is).
+void expect_grid(const guichet::test::DecodedPng& img, int squares) {
+  for (int row = 0; row < squares; ++row) {
+    for (int col = 0; col < squares; ++col) {
+      const int x = static_cast<int>((col + 0.5) * kSquarePx);
+      const int y = static_cast<int>((row + 0.5) * kSquarePx);
+      const std::uint8_t want = (col + row) % 2 == 0 ? 255 : 0;
+      for (int c = 0; c < img.channels; ++c) {
+        ASSERT_EQ(img.at(x, y, c), want) << "square " << col << "," << row << " channel " << c;
+      }
+    }
+  }
+}
+
+std::string why(const ScanResult<ScannedPage>& r) {
+  return r.ok() ? std::string("scanned") : std::string(to_string(r.error().kind)) + ": " + r.error().detail;
+}
+
+class ScannerSaned : public ::testing::Test {
+ protected:
+  void start(SanedOptions options = {}) {
+    sim_ = std::make_unique<SanedSimulator>(std::move(options));
+    ASSERT_TRUE(sim_->start()) << sim_->log();
+  }
+  std::unique_ptr<SanedSimulator> sim_;
+};
+
+class ScannerSanedDepth : public ScannerSaned, public ::testing::WithParamInterface<int> {};
+
+TEST_P(ScannerSanedDepth, GrayAt200DpiIsTheWholeAreaShowingTheGrid) {
+  SanedOptions o;
+  o.depth = GetParam();
+  start(o);
+  DocumentScanner scanner(options_for(*sim_));
+  auto r = scanner.scan_page();
+  ASSERT_TRUE(r.ok()) << why(r) << "\n" << sim_->log();
+  EXPECT_EQ(r->width, kFullArea200Dpi);
+  EXPECT_EQ(r->height, kFullArea200Dpi);
+  EXPECT_EQ(r->dpi, 200);
+  EXPECT_FALSE(r->color);
+  auto img = decode_png(r->png);
+  ASSERT_TRUE(img.error.empty()) << img.error;
+  EXPECT_EQ(img.channels, 1);
+  EXPECT_EQ(img.width, kFullArea200Dpi);
+  EXPECT_EQ(img.height, kFullArea200Dpi);
+  expect_grid(img, 20);
+  EXPECT_EQ(guichet::test::png_pixels_per_metre(r->png), 7874U);
+}
+
+// 8 bits, 1-bit lineart (expanded to gray) and 16 bits (reduced to 8) give the same page.
+INSTANTIATE_TEST_SUITE_P(Depths, ScannerSanedDepth, ::testing::Values(8, 1, 16));
+
+TEST_F(ScannerSaned, ColorModeGivesAnRgbPage) {
+  start();
+  ScannerOptions o = options_for(*sim_);
+  o.mode = ScanMode::Color;
+  o.resolution_dpi = 100;
+  DocumentScanner scanner(o);
+  auto r = scanner.scan_page();
+  ASSERT_TRUE(r.ok()) << why(r);
+  EXPECT_TRUE(r->color);
+  EXPECT_EQ(r->dpi, 100);
+  auto img = decode_png(r->png);
+  ASSERT_TRUE(img.error.empty()) << img.error;
+  EXPECT_EQ(img.channels, 3);
+  EXPECT_EQ(img.width, 787);  // (int)(100 × 200 / 25.4)
+  const int square = static_cast<int>(10.0 * 100 / 25.4);
+  EXPECT_EQ(img.at(square / 2, square / 2, 0), 255);
+  EXPECT_EQ(img.at(square / 2, square / 2, 2), 255);
+  EXPECT_EQ(img.at(square + square / 2, square / 2, 1), 0);
+}
+
+TEST_F(ScannerSaned, TheNamedDeviceOfTwoAndTheFirstWhenNoneIsNamed) {
+  SanedOptions o;
+  o.devices = 2;
+  start(o);
+  auto devices = list_devices(sim_->client_config_dir());
+  ASSERT_TRUE(devices.ok()) << devices.error().detail;
+  ASSERT_EQ(devices->size(), 2U);
+  EXPECT_EQ(devices.value()[0].name, sim_->device_name(0));
+  EXPECT_EQ(devices.value()[1].name, sim_->device_name(1));
+  EXPECT_EQ(devices.value()[1].vendor, "Noname");
+
+  DocumentScanner second(options_for(*sim_, 1));
+  auto r = second.scan_page();
+  ASSERT_TRUE(r.ok()) << why(r);
+  EXPECT_EQ(r->width, kFullArea200Dpi);
+
+  ScannerOptions first_found = options_for(*sim_);
+  first_found.device.clear();
+  auto f = DocumentScanner(first_found).scan_page();
+  ASSERT_TRUE(f.ok()) << why(f);
+  EXPECT_EQ(f->height, kFullArea200Dpi);
+}
+
+TEST_F(ScannerSaned, AnUnknownDeviceIsNoDevice) {
+  start();
+  for (const std::string& name : {sim_->device_name(3), std::string("net:") + sim_->address() + ":nosuch:0"}) {
+    ScannerOptions o = options_for(*sim_);
+    o.device = name;
+    auto r = DocumentScanner(o).scan_page();
+    ASSERT_FALSE(r.ok()) << name;
+    EXPECT_EQ(r.error().kind, ScanProblemKind::NoDevice) << name << ": " << r.error().detail;
+    EXPECT_EQ(r.error().message, "No scanner was found");
+  }
+}
+
+TEST_F(ScannerSaned, AHandScannerPageOfUnknownHeightIsReadToItsEnd) {
+  SanedOptions o;
+  o.hand_scanner = true;
+  start(o);
+  auto r = DocumentScanner(options_for(*sim_)).scan_page();
+  ASSERT_TRUE(r.ok()) << why(r);
+  // The test backend's hand scanner is 110 mm wide and sends 170 mm.
+  EXPECT_EQ(r->width, 866);
+  EXPECT_EQ(r->height, 1338);
+  auto img = decode_png(r->png);
+  ASSERT_TRUE(img.error.empty()) << img.error;
+  expect_grid(img, 10);
+}
+
+struct Fault {
+  const char* read_status;
+  ScanProblemKind kind;
+  const char* message;
+};
+
+class ScannerSanedFault : public ScannerSaned, public ::testing::WithParamInterface<Fault> {};
+
+TEST_P(ScannerSanedFault, TheOperatorIsToldWhatIsWrong) {
+  SanedOptions o;
+  o.read_status = GetParam().read_status;
+  start(o);
+  auto r = DocumentScanner(options_for(*sim_)).scan_page();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, GetParam().kind) << r.error().detail;
+  EXPECT_EQ(r.error().message, GetParam().message);
+
+  // The fault cleared, the next scan works (nothing stuck in the process's SANE).
+  sim_->set_options({});
+  auto again = DocumentScanner(options_for(*sim_)).scan_page();
+  EXPECT_TRUE(again.ok()) << why(again);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, ScannerSanedFault,
+    ::testing::Values(Fault{"SANE_STATUS_JAMMED", ScanProblemKind::Jammed, "Paper jammed in the scanner"},
+                      Fault{"SANE_STATUS_NO_DOCS", ScanProblemKind::NoPaper, "No page in the scanner"},
+                      Fault{"SANE_STATUS_COVER_OPEN", ScanProblemKind::CoverOpen, "The scanner's cover is open"},
+                      Fault{"SANE_STATUS_DEVICE_BUSY", ScanProblemKind::Busy, "The scanner is busy"},
+                      Fault{"SANE_STATUS_IO_ERROR", ScanProblemKind::Failed,
+                            "The scanner reported an error: Error during device I/O"}));
+
+TEST_F(ScannerSaned, NoDaemonAtTheAddressIsUnreachableWithinSeconds) {
+  start();
+  sim_->stop();
+  const auto begin = Clock::now();
+  auto r = DocumentScanner(options_for(*sim_)).scan_page();
+  const auto took = Clock::now() - begin;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ScanProblemKind::Unreachable) << r.error().detail;
+  EXPECT_EQ(r.error().message, "The scanner cannot be reached");
+  EXPECT_LT(took, 5s);
+}
+
+// A slow page: the backend pauses 200 ms for each 64 KiB it writes, so a solid page of 200 mm
+// takes about 8 s.
+SanedOptions slow_page() {
+  SanedOptions o;
+  o.picture = "Solid white";
+  o.read_delay = 200ms;
+  return o;
+}
+
+TEST_F(ScannerSaned, SanedKilledMidPageEndsTheScanAndARestartedOneServes) {
+  start(slow_page());
+  DocumentScanner scanner(options_for(*sim_));
+  auto scan = std::async(std::launch::async, [&] { return scanner.scan_page(); });
+  ASSERT_EQ(scan.wait_for(1500ms), std::future_status::timeout) << "the page came in before saned was killed";
+  const auto killed = Clock::now();
+  sim_->kill();
+  ASSERT_EQ(scan.wait_for(10s), std::future_status::ready) << "the scan did not end after saned died";
+  const auto ended = Clock::now() - killed;
+  auto r = scan.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ScanProblemKind::Unreachable) << r.error().detail;
+  EXPECT_EQ(r.error().message, "The scanner cannot be reached");
+  EXPECT_LT(ended, 5s);
+
+  sim_->set_options({});
+  ASSERT_TRUE(sim_->start()) << sim_->log();
+  auto again = scanner.scan_page();
+  ASSERT_TRUE(again.ok()) << why(again);
+  expect_grid(decode_png(again->png), 20);
+}
+
+TEST_F(ScannerSaned, CancelFromAnotherThreadEndsThePageAsCancelled) {
+  start(slow_page());
+  DocumentScanner scanner(options_for(*sim_));
+  auto scan = std::async(std::launch::async, [&] { return scanner.scan_page(); });
+  ASSERT_EQ(scan.wait_for(1500ms), std::future_status::timeout);
+  scanner.cancel();
+  ASSERT_EQ(scan.wait_for(5s), std::future_status::ready) << "cancel() did not end the scan";
+  auto r = scan.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ScanProblemKind::Cancelled) << r.error().detail;
+  EXPECT_EQ(r.error().message, "The scan was cancelled");
+
+  // The scanner is free again.
+  sim_->set_options({});
+  auto again = scanner.scan_page();
+  EXPECT_TRUE(again.ok()) << why(again);
+}
+
+}  // namespace
