@@ -523,15 +523,19 @@ struct HttpServer::Impl {
         break;
       }
       if (ec == http::error::body_limit) {
+        // Built before the co_await, in plain statements: a conditional choosing between two
+        // temporaries inside a co_await expression is miscompiled by GCC (both are destroyed).
         const auto target = parser.get().target();
-        co_await refuse_and_close(
-            stream,
-            target.starts_with("/api/v1/attachments/")
-                ? Response::error(413, "payload_too_large", "a scanned file is at most 8 MiB (8388608 bytes)")
-                : Response::error(413, "too_large",
-                                  target == "/api/v1/sync/upload" ? "the upload batch is over 4 MiB: send fewer entries"
-                                                                  : "the request body is over 64 KiB"),
-            11);
+        Response refusal;
+        if (target.starts_with("/api/v1/attachments/")) {
+          refusal = Response::error(413, "payload_too_large", "a scanned file is at most 8 MiB (8388608 bytes)");
+        } else {
+          refusal =
+              Response::error(413, "too_large",
+                              target == "/api/v1/sync/upload" ? "the upload batch is over 4 MiB: send fewer entries"
+                                                              : "the request body is over 64 KiB");
+        }
+        co_await refuse_and_close(stream, std::move(refusal), 11);
         co_return;
       }
       if (ec == http::error::header_limit) {
