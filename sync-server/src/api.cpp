@@ -10,6 +10,7 @@
 
 #include "guichet/server/admin.hpp"
 #include "guichet/server/applications.hpp"
+#include "guichet/server/attachments.hpp"
 #include "guichet/server/credentials.hpp"
 #include "guichet/server/log.hpp"
 #include "guichet/server/resources.hpp"
@@ -240,7 +241,10 @@ const std::vector<Route>& Api::routes() {
                           "GET /api/v1/enrollment-codes",
                           "POST /api/v1/enrollment-codes/{ref}/cancel",
                           "GET /api/v1/devices",
-                          "POST /api/v1/devices/{id}/revoke"}) {
+                          "POST /api/v1/devices/{id}/revoke",
+                          "PUT /api/v1/attachments/{sha256}",
+                          "GET /api/v1/attachments/{sha256}",
+                          "GET /api/v1/applications/{receipt}/documents"}) {
       std::string s(p);
       auto sp = s.find(' ');
       r.push_back(Route{s.substr(0, sp), s.substr(sp + 1)});
@@ -255,15 +259,45 @@ void Api::handle(const Request& request, Respond done) {
   // Same order as routes(). A vector rather than a built-in array: GCC's bounds sanitizer
   // misjudges the size of an array of member-function pointers and stops the server.
   static const std::vector<H> handlers = {
-      &Api::health,         &Api::openapi,          &Api::catalogue,       &Api::issue_token,
-      &Api::get_token,      &Api::cancel_token,     &Api::queue,           &Api::login,
-      &Api::logout,         &Api::counter_action,   &Api::counter_action,  &Api::counter_action,
-      &Api::counter_action, &Api::counter_action,   &Api::counter_action,  &Api::counter_action,
-      &Api::counter_action, &Api::counter_action,   &Api::calls,           &Api::events_snapshot,
-      &Api::dashboard,      &Api::day_close,        &Api::dashboard_page,  &Api::create_enrollment_code,
-      &Api::enroll,         &Api::file_application, &Api::get_application, &Api::sync_upload,
-      &Api::sync_changes,   &Api::set_status,       &Api::lease_numbers,   &Api::list_leases,
-      &Api::list_codes,     &Api::cancel_code,      &Api::list_devices,    &Api::revoke_device,
+      &Api::health,
+      &Api::openapi,
+      &Api::catalogue,
+      &Api::issue_token,
+      &Api::get_token,
+      &Api::cancel_token,
+      &Api::queue,
+      &Api::login,
+      &Api::logout,
+      &Api::counter_action,
+      &Api::counter_action,
+      &Api::counter_action,
+      &Api::counter_action,
+      &Api::counter_action,
+      &Api::counter_action,
+      &Api::counter_action,
+      &Api::counter_action,
+      &Api::counter_action,
+      &Api::calls,
+      &Api::events_snapshot,
+      &Api::dashboard,
+      &Api::day_close,
+      &Api::dashboard_page,
+      &Api::create_enrollment_code,
+      &Api::enroll,
+      &Api::file_application,
+      &Api::get_application,
+      &Api::sync_upload,
+      &Api::sync_changes,
+      &Api::set_status,
+      &Api::lease_numbers,
+      &Api::list_leases,
+      &Api::list_codes,
+      &Api::cancel_code,
+      &Api::list_devices,
+      &Api::revoke_device,
+      &Api::put_attachment,
+      &Api::get_attachment,
+      &Api::application_documents,
   };
   // The central server has no queue: only these routes are open there.
   static const std::set<std::string> central_routes = {"GET /api/v1/health",
@@ -273,7 +307,10 @@ void Api::handle(const Request& request, Respond done) {
                                                        "GET /api/v1/applications/{receipt}",
                                                        "POST /api/v1/applications/{receipt}/status",
                                                        "POST /api/v1/sync/upload",
-                                                       "GET /api/v1/sync/changes"};
+                                                       "GET /api/v1/sync/changes",
+                                                       "PUT /api/v1/attachments/{sha256}",
+                                                       "GET /api/v1/attachments/{sha256}",
+                                                       "GET /api/v1/applications/{receipt}/documents"};
 
   std::string_view target = request.target;
   std::string_view path = target.substr(0, target.find('?'));
@@ -319,6 +356,12 @@ void Api::handle(const Request& request, Respond done) {
     if (!at_central && route == "POST /api/v1/applications/{receipt}/status") {
       done(Response::error(404, "not_at_centre",
                            "application statuses are changed at the central server, by the department's officers"));
+      return;
+    }
+    if (!at_central &&
+        (route == "GET /api/v1/attachments/{sha256}" || route == "GET /api/v1/applications/{receipt}/documents")) {
+      done(Response::error(404, "not_at_centre",
+                           "scanned files are read at the central server, by the department's officers"));
       return;
     }
     Call call{request, std::move(params), parse_query(query), std::move(done), parts.back()};
@@ -1710,6 +1753,139 @@ void Api::sync_changes(Call& c) {
   }
   text += "]}";
   c.done(Response::json_text(200, std::move(text)));
+}
+
+void Api::put_attachment(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return c.done(device.error());
+  const bool at_central = centre_.role() == NodeRole::Central;
+  if (at_central && device->kind != DeviceKind::Centre) {
+    return c.done(forbidden("only centre nodes send scanned files to the central server; device " + device->id +
+                            " is a " + to_string(device->kind)));
+  }
+  if (!at_central && device->kind != DeviceKind::Kiosk && device->kind != DeviceKind::Counter) {
+    return c.done(forbidden("only kiosks and counters send scanned files; device " + device->id + " is a " +
+                            to_string(device->kind)));
+  }
+  const std::string& sha256 = c.params[0];
+  if (!valid_sha256_hex(sha256)) {
+    return c.done(bad_request("the path must end in the file's SHA-256, 64 lower-case hex digits (got \"" +
+                              sha256.substr(0, 70) + "\")"));
+  }
+  const std::string media_type = media_type_of(c.request.header("content-type"));
+  if (!attachment_media_type(media_type)) {
+    return c.done(Response::error(
+        415, "unsupported_media_type",
+        "Content-Type must be image/png, image/jpeg or application/pdf (got \"" + media_type.substr(0, 60) + "\")"));
+  }
+  // The transport refuses a longer body before it is read; this is for callers without it.
+  if (c.request.body.size() > kMaxAttachmentBytes) {
+    return c.done(Response::error(413, "payload_too_large", "a scanned file is at most 8 MiB (8388608 bytes)"));
+  }
+  if (!looks_like(media_type, c.request.body)) {
+    return c.done(Response::error(422, "attachment_not_media_type",
+                                  "the bytes do not begin as " + media_type + " files do (" +
+                                      (media_type == "image/png"    ? std::string("the PNG signature")
+                                       : media_type == "image/jpeg" ? std::string("FF D8 FF")
+                                                                    : std::string("%PDF-")) +
+                                      ")"));
+  }
+  // Hashed and stored on the attachments' own thread; answered once durable.
+  centre_.attachments().put(sha256, media_type, c.request.body, device->id, centre_.wall_now(), std::move(c.done));
+}
+
+domain::Result<AuthSession, Response> Api::officer_or_admin(Call& c) {
+  auto device = centre_.authenticate_device(c.request);
+  if (!device) return device.error();
+  auto session = centre_.authenticate_operator(c.request, device.value());
+  if (!session) return session.error();
+  if (session->role != Role::Officer && session->role != Role::Admin) {
+    return forbidden("scanned files are read by department officers and administrators; operator " +
+                     session->operator_id + " is a " + to_string(session->role));
+  }
+  return session;
+}
+
+void Api::get_attachment(Call& c) {
+  auto session = officer_or_admin(c);
+  if (!session) return c.done(session.error());
+  const std::string& sha256 = c.params[0];
+  if (!valid_sha256_hex(sha256)) {
+    return c.done(bad_request("the path must end in the file's SHA-256, 64 lower-case hex digits"));
+  }
+  if (session->role == Role::Officer) {
+    bool named = false;
+    {
+      auto conn = centre_.reads().acquire();
+      named = conn->department_names_file(session->department, sha256);
+    }
+    if (!named) {
+      return c.done(Response::error(
+          404, "unknown_attachment",
+          "no application of department '" + session->department + "' names file " + sha256.substr(0, 12) + "…"));
+    }
+  }
+  auto content = centre_.attachments().content(sha256);
+  if (!content) {
+    return c.done(Response::error(404, "attachment_not_received",
+                                  "file " + sha256.substr(0, 12) + "… has not been received yet"));
+  }
+  Response r;
+  r.status = 200;
+  r.content_type = std::move(content->media_type);
+  r.body = std::move(content->bytes);
+  c.done(std::move(r));
+}
+
+void Api::application_documents(Call& c) {
+  auto session = officer_or_admin(c);
+  if (!session) return c.done(session.error());
+  const std::string& receipt = c.params[0];
+  std::optional<ApplicationRecord> found;
+  if (receipt.size() <= 100) {
+    auto conn = centre_.reads().acquire();
+    found = conn->application(receipt);
+  }
+  if (!found) {
+    return c.done(Response::error(404, "unknown_application",
+                                  "there is no application with receipt '" + receipt.substr(0, 100) + "'"));
+  }
+  if (session->role == Role::Officer && found->department != session->department) {
+    return c.done(Response::error(403, "other_department",
+                                  "application " + found->receipt + " is filed with department '" + found->department +
+                                      "'; officer " + session->operator_id + " is of department '" +
+                                      session->department + "'"));
+  }
+  json documents = json::parse(found->documents_json, nullptr, false);
+  if (!documents.is_array()) documents = json::array();
+  std::vector<std::string> named;
+  for (const auto& d : documents) {
+    if (!d.is_object() || !d.contains("files")) continue;
+    for (const auto& f : d["files"]) named.push_back(f.value("sha256", ""));
+  }
+  const std::set<std::string> received = centre_.attachments().stored(named);
+  json out_docs = json::array();
+  for (const auto& d : documents) {
+    if (!d.is_object()) continue;
+    json files = json::array();
+    if (d.contains("files")) {
+      for (const auto& f : d["files"]) {
+        const std::string sha = f.value("sha256", "");
+        files.push_back(json::object({{"sha256", sha},
+                                      {"media_type", f.value("media_type", "")},
+                                      {"bytes", f.value("bytes", 0)},
+                                      {"received", received.count(sha) > 0}}));
+      }
+    }
+    out_docs.push_back(
+        json::object({{"id", d.value("id", "")}, {"present", d.value("present", false)}, {"files", files}}));
+  }
+  c.done(Response::json(200, json{{"application",
+                                   {{"receipt", found->receipt},
+                                    {"service", found->service},
+                                    {"department", found->department},
+                                    {"status", found->status},
+                                    {"documents", std::move(out_docs)}}}}));
 }
 
 }  // namespace guichet::server

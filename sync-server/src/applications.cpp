@@ -8,6 +8,7 @@
 #include "guichet/domain/calendar.hpp"
 #include "guichet/domain/form.hpp"
 #include "guichet/domain/time.hpp"
+#include "guichet/server/attachments.hpp"
 #include "guichet/server/wire_json.hpp"
 #include "padded_json.hpp"
 
@@ -20,6 +21,8 @@ namespace {
 constexpr std::size_t kMaxDocuments = 100;
 constexpr std::size_t kMaxFields = 200;
 constexpr std::size_t kMaxOperatorId = 64;
+constexpr std::size_t kMaxFilesPerDocument = 20;
+constexpr std::size_t kMaxFilesPerFiling = 60;
 
 Response bad(const std::string& message) { return Response::error(400, "bad_request", message); }
 Response unprocessable(const std::string& code, const std::string& message) {
@@ -71,12 +74,54 @@ struct Filed {
   ApplicationRecord a;
   domain::Date filed_on{}, due_on{};
   std::map<std::string, std::string> submitted;
+  struct File {
+    std::string sha256, media_type;
+    std::int64_t bytes = 0;
+  };
   struct Doc {
     std::string id;
     bool present = false;
+    std::vector<File> files;  // the pages scanned for it, in order (docs/server.md, "Attachments")
   };
   std::vector<Doc> docs;
 };
+
+std::string files_count_message() {
+  return "field 'documents' names more than " + std::to_string(kMaxFilesPerFiling) + " files in all";
+}
+
+// A document entry's `files` as a tree: nullopt and `out` filled, or the refusal naming where.
+std::optional<Response> read_files_tree(const json& files, const std::string& where, std::vector<Filed::File>& out) {
+  if (files.is_null()) return std::nullopt;  // as if omitted
+  if (!files.is_array()) return bad(where + " must be an array of files");
+  if (files.size() > kMaxFilesPerDocument) {
+    return bad(where + " has more than " + std::to_string(kMaxFilesPerDocument) + " files");
+  }
+  for (std::size_t j = 0; j < files.size(); ++j) {
+    const json& e = files[j];
+    const std::string at = where + "[" + std::to_string(j) + "]";
+    if (!e.is_object()) return bad(at + " must be an object");
+    Filed::File file;
+    auto sha = e.find("sha256");
+    if (sha == e.end() || !sha->is_string() || !valid_sha256_hex(sha->get_ref<const std::string&>())) {
+      return bad(at + ".sha256 must be 64 lower-case hex digits");
+    }
+    file.sha256 = sha->get<std::string>();
+    auto type = e.find("media_type");
+    if (type == e.end() || !type->is_string() || !attachment_media_type(type->get_ref<const std::string&>())) {
+      return bad(at + ".media_type must be image/png, image/jpeg or application/pdf");
+    }
+    file.media_type = type->get<std::string>();
+    auto size = e.find("bytes");
+    if (size == e.end() || !size->is_number_unsigned() || size->get<std::uint64_t>() < 1 ||
+        size->get<std::uint64_t>() > kMaxAttachmentBytes) {
+      return bad(at + ".bytes must be a whole number from 1 to " + std::to_string(kMaxAttachmentBytes));
+    }
+    file.bytes = static_cast<std::int64_t>(size->get<std::uint64_t>());
+    out.push_back(std::move(file));
+  }
+  return std::nullopt;
+}
 
 // The reader of a parsed tree: the refusal names the first field that is not as it must be.
 std::optional<Response> read_tree(const json& body, Filed& f) {
@@ -126,8 +171,14 @@ std::optional<Response> read_tree(const json& body, Filed& f) {
       auto present = d.find("present");
       if (present == d.end() || !present->is_boolean()) return bad(where + ".present must be true or false");
       doc.present = present->get<bool>();
+      if (auto files = d.find("files"); files != d.end()) {
+        if (auto e = read_files_tree(*files, where + ".files", doc.files)) return e;
+      }
       f.docs.push_back(std::move(doc));
     }
+    std::size_t total = 0;
+    for (const auto& doc : f.docs) total += doc.files.size();
+    if (total > kMaxFilesPerFiling) return bad(files_count_message());
   }
   return std::nullopt;
 }
@@ -150,6 +201,38 @@ bool date_value(simdjson::dom::element v, std::string& out, domain::Date& parsed
   return text_value(v, true, 10, out) && domain::parse_date(out, parsed) && domain::format_date(parsed) == out;
 }
 
+// One file of a document entry, as read_files_tree takes it; false for anything else.
+bool file_value(simdjson::dom::element v, Filed::File& file) {
+  simdjson::dom::object o;
+  if (v.get_object().get(o) != simdjson::SUCCESS) return false;
+  unsigned seen = 0;
+  for (auto [key, value] : o) {
+    unsigned bit = 0;
+    if (key == "sha256") {
+      std::string_view t;
+      if (value.get_string().get(t) != simdjson::SUCCESS || !valid_sha256_hex(t)) return false;
+      file.sha256.assign(t);
+      bit = 1u;
+    } else if (key == "media_type") {
+      std::string_view t;
+      if (value.get_string().get(t) != simdjson::SUCCESS || !attachment_media_type(t)) return false;
+      file.media_type.assign(t);
+      bit = 2u;
+    } else if (key == "bytes") {
+      std::uint64_t n = 0;
+      // A negative number is not an unsigned one (the tree's is_number_unsigned).
+      if (value.get_uint64().get(n) != simdjson::SUCCESS || n < 1 || n > kMaxAttachmentBytes) return false;
+      file.bytes = static_cast<std::int64_t>(n);
+      bit = 4u;
+    } else {
+      continue;  // not read, as by the tree reader
+    }
+    if ((seen & bit) != 0) return false;  // a key twice: left to the tree reader
+    seen |= bit;
+  }
+  return seen == 7u;
+}
+
 bool read_fast(simdjson::dom::element root, Filed& f) {
   simdjson::dom::object body;
   if (root.get_object().get(body) != simdjson::SUCCESS) return false;
@@ -169,6 +252,7 @@ bool read_fast(simdjson::dom::element root, Filed& f) {
     kRequired = kReceipt | kService | kLanguage | kChannel | kFiledOn | kDueOn | kFee | kFields,
   };
   unsigned seen = 0;
+  std::size_t total_files = 0;
   for (auto [key, value] : body) {
     unsigned bit = 0;
     bool ok = true;
@@ -219,11 +303,24 @@ bool read_fast(simdjson::dom::element root, Filed& f) {
             } else if (dkey == "present") {
               if ((doc_seen & 2u) || dvalue.get_bool().get(doc.present) != simdjson::SUCCESS) return false;
               doc_seen |= 2u;
+            } else if (dkey == "files") {
+              if (doc_seen & 4u) return false;
+              doc_seen |= 4u;
+              if (dvalue.is_null()) continue;
+              simdjson::dom::array files;
+              if (dvalue.get_array().get(files) != simdjson::SUCCESS || files.size() > kMaxFilesPerDocument) {
+                return false;
+              }
+              for (simdjson::dom::element file : files) {
+                if (!file_value(file, doc.files.emplace_back())) return false;
+              }
             }
           }
-          if (doc_seen != 3u) return false;
+          if ((doc_seen & 3u) != 3u) return false;
+          total_files += doc.files.size();
           f.docs.push_back(std::move(doc));
         }
+        ok = ok && total_files <= kMaxFilesPerFiling;
       }
     } else {
       continue;  // not read, as by the tree reader
@@ -318,7 +415,9 @@ domain::Result<ApplicationRecord, Response> check_meaning(const domain::Catalogu
     return Response::json(422, {{"error", {{"code", "invalid_form"}, {"message", message}, {"problems", problems}}}});
   }
 
-  // Written as text, as nlohmann's dump of the array of {"id","present"} would print it.
+  // Written as text, as nlohmann's dump of the array of {"id","present"} would print it; a
+  // document with files has them after, keys in the contract's order (sha256, media_type, bytes),
+  // so an entry without files is the same text as before files existed.
   std::string documents_out = "[";
   for (std::size_t i = 0; i < f.docs.size(); ++i) {
     const auto& d = f.docs[i];
@@ -331,10 +430,47 @@ domain::Result<ApplicationRecord, Response> check_meaning(const domain::Catalogu
     const bool twice = std::any_of(f.docs.begin(), f.docs.begin() + static_cast<std::ptrdiff_t>(i),
                                    [&d](const Filed::Doc& earlier) { return earlier.id == d.id; });
     if (twice) return unprocessable("unknown_document", "document '" + d.id + "' is listed twice");
+    const std::string where = "documents[" + std::to_string(i) + "]";
+    if (!d.files.empty() && !d.present) {
+      return unprocessable("invalid_files", where +
+                                                " has scanned files but is not present (a document with files must "
+                                                "be present: true)");
+    }
+    for (std::size_t j = 0; j < d.files.size(); ++j) {
+      // The same file twice in one filing, in this document or an earlier one.
+      for (std::size_t k = 0; k <= i; ++k) {
+        const auto& other = f.docs[k].files;
+        const std::size_t until = k == i ? j : other.size();
+        for (std::size_t l = 0; l < until; ++l) {
+          if (other[l].sha256 == d.files[j].sha256) {
+            return unprocessable("invalid_files", where + ".files[" + std::to_string(j) +
+                                                      "].sha256 is the file of documents[" + std::to_string(k) +
+                                                      "].files[" + std::to_string(l) +
+                                                      "] again (each file once per filing)");
+          }
+        }
+      }
+    }
     if (i > 0) documents_out += ',';
     documents_out += "{\"id\":";
     append_json_string(documents_out, d.id);
-    documents_out += d.present ? ",\"present\":true}" : ",\"present\":false}";
+    documents_out += d.present ? ",\"present\":true" : ",\"present\":false";
+    if (!d.files.empty()) {
+      documents_out += ",\"files\":[";
+      for (std::size_t j = 0; j < d.files.size(); ++j) {
+        const auto& file = d.files[j];
+        if (j > 0) documents_out += ',';
+        documents_out += "{\"sha256\":\"";
+        documents_out += file.sha256;  // hex digits: nothing to escape
+        documents_out += "\",\"media_type\":\"";
+        documents_out += file.media_type;  // one of three names: nothing to escape
+        documents_out += "\",\"bytes\":";
+        documents_out += std::to_string(file.bytes);
+        documents_out += '}';
+      }
+      documents_out += ']';
+    }
+    documents_out += '}';
   }
   documents_out += ']';
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <utility>
 
@@ -190,6 +191,11 @@ Centre::Centre(CentreOptions options)
       tx.commit();
     }
     restore(repo);
+    std::string attachments = options.attachments_path;
+    if (attachments.empty()) {
+      attachments = (std::filesystem::path(options.db_path).parent_path() / "attachments.sqlite").string();
+    }
+    attachments_ = std::make_unique<AttachmentStore>(attachments, node, relay_, options.durability);
     if (relay_) {
       const RelayCounts counts = repo.relay_counts();
       relay_pending_ = counts.pending;
@@ -276,6 +282,7 @@ void Centre::shutdown() {
 }
 
 void Centre::stop_threads() {
+  if (attachments_) attachments_->stop();  // the files taken are stored and answered first
   {
     std::lock_guard lock(auth_mu_);
     auth_stop_ = true;

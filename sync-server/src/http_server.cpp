@@ -470,22 +470,26 @@ struct HttpServer::Impl {
       arena.release();
       RequestParser parser(std::piecewise_construct, std::make_tuple(),
                            std::make_tuple(std::pmr::polymorphic_allocator<char>(&arena)));
-      // The largest body any endpoint takes (an upload batch) while the header is read; each
+      // The largest body any endpoint takes (a scanned file) while the header is read; each
       // request's own limit is applied once its target is known.
-      parser.body_limit(kMaxUploadBodyBytes);
+      parser.body_limit(kMaxAttachmentBodyBytes);
       parser.header_limit(16 * 1024);
       stream.expires_after(options.idle_timeout);
       auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
-      // Only a protocol v1 upload (up to 500 requests) may be larger than 64 KiB.
+      // Only a protocol v1 upload (up to 500 requests, 4 MiB) and a scanned file (PUT
+      // /api/v1/attachments/…, 8 MiB) may be larger than 64 KiB.
       const bool upload =
           !hec && parser.get().method() == http::verb::post && parser.get().target() == "/api/v1/sync/upload";
+      const bool attachment =
+          !hec && parser.get().method() == http::verb::put && parser.get().target().starts_with("/api/v1/attachments/");
       if (!hec && !pending.empty() && !upload) {
         // Read behind uploads, it is not one: the answers before it go out first (see above).
         if (!co_await write_all(stream, pending, head)) break;
       }
-      if (!hec && !upload) {
-        if (parser.content_length() && *parser.content_length() > kMaxBodyBytes) hec = http::error::body_limit;
-        parser.body_limit(kMaxBodyBytes);
+      if (!hec) {
+        const std::size_t limit = upload ? kMaxUploadBodyBytes : attachment ? kMaxAttachmentBodyBytes : kMaxBodyBytes;
+        if (parser.content_length() && *parser.content_length() > limit) hec = http::error::body_limit;
+        parser.body_limit(limit);
       }
       if (!hec && upload && parser.content_length() && *parser.content_length() <= kMaxUploadBodyBytes) {
         // Room for simdjson's padding (64 bytes) after the batch: it is then parsed where it lies
@@ -519,12 +523,19 @@ struct HttpServer::Impl {
         break;
       }
       if (ec == http::error::body_limit) {
-        co_await refuse_and_close(stream,
-                                  Response::error(413, "too_large",
-                                                  parser.get().target() == "/api/v1/sync/upload"
-                                                      ? "the upload batch is over 4 MiB: send fewer entries"
-                                                      : "the request body is over 64 KiB"),
-                                  11);
+        // Built before the co_await, in plain statements: a conditional choosing between two
+        // temporaries inside a co_await expression is miscompiled by GCC (both are destroyed).
+        const auto target = parser.get().target();
+        Response refusal;
+        if (target.starts_with("/api/v1/attachments/")) {
+          refusal = Response::error(413, "payload_too_large", "a scanned file is at most 8 MiB (8388608 bytes)");
+        } else {
+          refusal =
+              Response::error(413, "too_large",
+                              target == "/api/v1/sync/upload" ? "the upload batch is over 4 MiB: send fewer entries"
+                                                              : "the request body is over 64 KiB");
+        }
+        co_await refuse_and_close(stream, std::move(refusal), 11);
         co_return;
       }
       if (ec == http::error::header_limit) {
@@ -543,7 +554,8 @@ struct HttpServer::Impl {
       request.target = std::string(req.target());
       // Only the headers the API reads are copied: this runs for every request.
       static constexpr std::string_view kUsedHeaders[] = {"x-guichet-device", "x-guichet-secret", "authorization",
-                                                          "idempotency-key",  "last-event-id",    "x-guichet-protocol"};
+                                                          "idempotency-key",  "last-event-id",    "x-guichet-protocol",
+                                                          "content-type"};
       for (std::string_view name : kUsedHeaders) {
         if (auto it = req.find(name); it != req.end()) request.headers.emplace_back(name, it->value());
       }

@@ -16,6 +16,7 @@
 #include "guichet/config/catalogue_loader.hpp"
 #include "guichet/server/admin.hpp"
 #include "guichet/server/api.hpp"
+#include "guichet/server/attachment_relay.hpp"
 #include "guichet/server/centre.hpp"
 #include "guichet/server/enrollment.hpp"
 #include "guichet/server/http_server.hpp"
@@ -183,9 +184,16 @@ int serve(const ServeArgs& a) {
     return fail("cannot write the port file " + a.port_file);
   }
   std::unique_ptr<server::Relay> relay_threads;
+  std::unique_ptr<server::AttachmentRelay> file_sender;
   if (options.relay) {
     relay_threads = std::make_unique<server::Relay>(*centre, relay);
     relay_threads->start();
+    server::AttachmentRelayOptions files;
+    files.upstream = relay.upstream;
+    files.backoff_min = relay.backoff_min;
+    files.backoff_max = relay.backoff_max;
+    file_sender = std::make_unique<server::AttachmentRelay>(centre->attachments(), files);
+    file_sender->start();
   }
   if (central) {
     server::log_info("central server for " + std::to_string(options.centres.size()) + " centres serving on " +
@@ -199,6 +207,7 @@ int serve(const ServeArgs& a) {
   }
   http_server->run();
   server::log_info("stopping: finishing what is being stored");
+  if (file_sender) file_sender->stop();
   if (relay_threads) relay_threads->stop();
   centre->shutdown();
   return 0;

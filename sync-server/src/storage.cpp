@@ -861,6 +861,14 @@ std::optional<ApplicationRecord> Repository::application(const std::string& rece
   return a;
 }
 
+bool Repository::department_names_file(const std::string& department, const std::string& sha256) {
+  // The stored documents are normalised text: a file is named exactly as "sha256":"<hex>".
+  Use st(stmt("SELECT 1 FROM applications WHERE department = ?1 AND instr(documents, ?2) > 0 LIMIT 1"));
+  st->bind(1, department);
+  st->bind(2, "\"sha256\":\"" + sha256 + "\"");
+  return st->step();
+}
+
 bool Repository::application_exists(const std::string& receipt) {
   Use st(stmt("SELECT 1 FROM applications WHERE receipt = ?1"));
   st->bind(1, receipt);

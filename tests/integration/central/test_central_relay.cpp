@@ -12,6 +12,7 @@
 #include "guichet/config/catalogue_loader.hpp"
 #include "guichet/domain/calendar.hpp"
 #include "guichet/fault/fault_proxy.hpp"
+#include "guichet/server/attachments.hpp"
 #include "guichet/testing/filing.hpp"
 
 namespace guichet::server::itest {
@@ -674,6 +675,102 @@ TEST_F(Central, EveryApplicationReachesCentralOnceThroughOutagesAndKills) {
             filed);
   ASSERT_TRUE(eventually([&] { return status_at_centre(filed) == "with_department"; })) << status_at_centre(filed);
   centre_histories_complete(filed);
+}
+
+// Scanned files (docs/server.md, "Attachments"): a filing at the centre names three files; two
+// are sent to the centre (one before the filing, one after), the third never. Central is down:
+// the centre keeps them queued, across its own restart, and sends each to central exactly once
+// when it is back. The officer's view at central says which files were received, and a file sent
+// later shows up there too.
+TEST_F(Central, ScannedFilesReachCentralOnceAfterAnOutageAndOfficersSeeWhichArrived) {
+  auto wan = centre_across_a_wan_with_central_down();
+  const std::vector<std::pair<std::string, std::string>> pages = {
+      {"image/png", std::string("\x89PNG\r\n\x1a\n", 8) + "page one"},
+      {"application/pdf", "%PDF-1.7 page two"},
+      {"image/jpeg", "\xff\xd8\xff\xe0 page three"}};
+  std::vector<std::string> shas;
+  json files = json::array();
+  for (const auto& [type, bytes] : pages) {
+    shas.push_back(sha256_hex(bytes));
+    files.push_back(json{{"sha256", shas.back()}, {"media_type", type}, {"bytes", bytes.size()}});
+  }
+  auto put_at_centre = [&](std::size_t i) {
+    return http(centre_->url() + "/api/v1/attachments/" + shas[i], "PUT", centre_->as("K1"), pages[i].second,
+                {"Content-Type: " + pages[i].first});
+  };
+  const fs::path centre_files = centre_->db().parent_path() / "attachments.sqlite";
+  const fs::path central_files = central_.db().parent_path() / "attachments.sqlite";
+  auto queued = [&](const std::string& state) {
+    return count_rows(centre_files, "SELECT COUNT(*) FROM attachment_relay WHERE state = '" + state + "'");
+  };
+
+  auto first = put_at_centre(0);  // before the filing
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_EQ(first.json_body()["attachment"]["stored"], "new");
+  json body = filing(receipt(1));
+  body["documents"][0]["files"] = files;
+  auto filed = centre_->post("/api/v1/applications", centre_->as("K1", "", "K1:1"), body.dump());
+  ASSERT_EQ(filed.status, 201) << filed.body;  // not refused for the files not yet there
+  ASSERT_EQ(put_at_centre(1).status, 201);     // after it
+  auto again = put_at_centre(1);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json_body()["attachment"]["stored"], "already");
+  EXPECT_EQ(queued("pending"), 2);
+
+  // The centre restarts while central is still down: its files and their queue stay.
+  ASSERT_EQ(centre_->stop(), 0);
+  start_centre();
+  EXPECT_EQ(queued("pending"), 2);
+  EXPECT_EQ(count_rows(centre_files, "SELECT COUNT(*) FROM attachments"), 2);
+
+  central_.start();
+  ASSERT_TRUE(eventually([&] { return queued("sent") == 2; }, 30s)) << queued("sent") << "\n"
+                                                                    << centre_->process().stderr_text();
+  EXPECT_EQ(queued("pending"), 0);
+  EXPECT_EQ(queued("refused"), 0);
+  EXPECT_EQ(count_rows(central_files, "SELECT COUNT(*) FROM attachments"), 2);
+  EXPECT_EQ(count_rows(central_files, "SELECT COUNT(*) FROM attachments WHERE device = 'LDH01'"), 2);
+  ASSERT_TRUE(eventually([&] { return central_.applications() == 1; })) << central_.applications();
+
+  const std::string health = central_.login("health1", "1111");
+  auto view = [&] {
+    auto r = central_.get("/api/v1/applications/" + receipt(1) + "/documents", central_.as("R1", health));
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<bool> received;
+    const json answer = r.json_body();
+    for (const auto& d : answer["application"]["documents"]) {
+      for (const auto& f : d["files"]) received.push_back(f["received"].get<bool>());
+    }
+    return received;
+  };
+  EXPECT_EQ(view(), (std::vector<bool>{true, true, false}));
+  auto bytes = central_.get("/api/v1/attachments/" + shas[0], central_.as("R1", health));
+  ASSERT_EQ(bytes.status, 200) << bytes.body;
+  EXPECT_EQ(bytes.body, pages[0].second);
+  EXPECT_EQ(bytes.headers["content-type"], "image/png");
+  auto missing = central_.get("/api/v1/attachments/" + shas[2], central_.as("R1", health));
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.error_code(), "attachment_not_received");
+  // The public status lists no files.
+  auto status = central_.get("/api/v1/applications/" + receipt(1), central_.as("R1"));
+  EXPECT_EQ(status.body.find(shas[0]), std::string::npos) << status.body;
+  // Another department's officer sees neither the view nor the bytes; a device alone, nothing.
+  const std::string revenue = central_.login("revenue1", "2222");
+  auto other = central_.get("/api/v1/applications/" + receipt(1) + "/documents", central_.as("R1", revenue));
+  EXPECT_EQ(other.status, 403);
+  EXPECT_EQ(other.error_code(), "other_department");
+  EXPECT_EQ(central_.get("/api/v1/attachments/" + shas[0], central_.as("R1", revenue)).status, 404);
+  EXPECT_EQ(central_.get("/api/v1/attachments/" + shas[0], central_.as("R1")).status, 401);
+
+  // The third page comes days later: it goes the same way.
+  ASSERT_EQ(put_at_centre(2).status, 201);
+  ASSERT_TRUE(eventually([&] { return queued("sent") == 3; }, 30s)) << queued("sent");
+  EXPECT_EQ(view(), (std::vector<bool>{true, true, true}));
+  EXPECT_EQ(count_rows(central_files, "SELECT COUNT(*) FROM attachments"), 3);
+  // Central takes a file only from a centre node.
+  auto from_desk = http(central_.url() + "/api/v1/attachments/" + shas[0], "PUT", central_.as("R1"), pages[0].second,
+                        {"Content-Type: image/png"});
+  EXPECT_EQ(from_desk.status, 403) << from_desk.body;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -83,7 +84,11 @@ inline HttpResult http(const std::string& url, const std::string& method, const 
   if (!c.secret.empty()) headers = curl_slist_append(headers, ("X-Guichet-Secret: " + c.secret).c_str());
   if (!c.bearer.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + c.bearer).c_str());
   if (!c.key.empty()) headers = curl_slist_append(headers, ("Idempotency-Key: " + c.key).c_str());
-  if (!body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
+  // JSON unless the caller gives its own Content-Type (a scanned file's).
+  const bool typed = std::any_of(extra_headers.begin(), extra_headers.end(), [](const std::string& h) {
+    return h.size() > 13 && (h.compare(0, 13, "Content-Type:") == 0 || h.compare(0, 13, "content-type:") == 0);
+  });
+  if (!body.empty() && !typed) headers = curl_slist_append(headers, "Content-Type: application/json");
   for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());

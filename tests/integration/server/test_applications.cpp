@@ -8,6 +8,7 @@
 #include "centre_server.hpp"
 #include "guichet/config/catalogue_loader.hpp"
 #include "guichet/domain/calendar.hpp"
+#include "guichet/server/attachments.hpp"
 #include "guichet/testing/filing.hpp"
 
 namespace guichet::server::itest {
@@ -295,6 +296,89 @@ TEST_F(Applications, FilingsSurviveARestart) {
   auto again = file(filing("LDH01-K2-000001"), "K2", "K2:1");
   EXPECT_EQ(again.status, 201);
   EXPECT_EQ(again.headers["idempotent-replayed"], "true");
+}
+
+// Scanned files on the real server (docs/server.md, "Attachments"): PUT /api/v1/attachments/{sha256}
+// over HTTP, its 8 MiB limit (this route only), each refusal leaving what is stored as it was, and
+// the files kept across a restart.
+long long count_files(const fs::path& db, const std::string& where = "") {
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2((db.parent_path() / "attachments.sqlite").c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) !=
+      SQLITE_OK) {
+    return -1;
+  }
+  sqlite3_stmt* st = nullptr;
+  long long n = -1;
+  const std::string sql = "SELECT COUNT(*) FROM attachments" + where;
+  if (sqlite3_prepare_v2(raw, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    n = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  return n;
+}
+
+TEST_F(Applications, ScannedFilesAreStoredOnceOverHttpAndEveryRefusalLeavesThemAsTheyWere) {
+  auto put = [&](const std::string& sha, const std::string& type, const std::string& bytes,
+                 const std::string& device = "D1") {
+    std::vector<std::string> headers;
+    if (!type.empty()) headers.push_back("Content-Type: " + type);
+    return http(server_.url() + "/api/v1/attachments/" + sha, "PUT", server_.as(device), bytes, headers, 60000);
+  };
+  // The largest file there may be: exactly 8 MiB.
+  std::string page(kMaxAttachmentBytes, 'p');
+  page.replace(0, 5, "%PDF-");
+  const std::string sha = sha256_hex(page);
+  auto first = put(sha, "application/pdf", page);
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_EQ(first.json_body(), json::parse(R"({"attachment":{"sha256":")" + sha +
+                                           R"(","media_type":"application/pdf","bytes":8388608,"stored":"new"}})"));
+  auto again = put(sha, "application/pdf", page, "K1");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json_body()["attachment"]["stored"], "already");
+  EXPECT_EQ(count_files(server_.db()), 1);
+
+  // A file named by a filing before its bytes come: the filing is stored.
+  const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + "a page";
+  json body = filing("LDH01-K1-000001");
+  body["documents"][0]["files"] =
+      json::array({json{{"sha256", sha256_hex(png)}, {"media_type", "image/png"}, {"bytes", png.size()}},
+                   json{{"sha256", sha}, {"media_type", "application/pdf"}, {"bytes", page.size()}}});
+  auto filed = file(body, "K1", "K1:1");
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  EXPECT_EQ(filed.body.find(sha), std::string::npos);  // the public status lists no files
+
+  std::string over = page + "x";
+  auto too_big = put(sha256_hex(over), "application/pdf", over);
+  EXPECT_EQ(too_big.status, 413) << too_big.error << too_big.body;
+  EXPECT_EQ(too_big.error_code(), "payload_too_large");
+  EXPECT_EQ(put(sha256_hex(png), "image/png", png + "x").error_code(), "attachment_hash_mismatch");
+  EXPECT_EQ(put(sha256_hex(png), "image/gif", png).status, 415);
+  EXPECT_EQ(put(sha256_hex(png), "image/jpeg", png).error_code(), "attachment_not_media_type");
+  EXPECT_EQ(put("not-a-hash", "image/png", png).status, 400);
+  EXPECT_EQ(http(server_.url() + "/api/v1/attachments/" + sha256_hex(png), "PUT", {}, png, {"Content-Type: image/png"})
+                .status,
+            401);
+  EXPECT_EQ(put(sha256_hex(png), "image/png", png, "B1").status, 403);
+  auto revoked = testing::run(kServer, {"revoke-device", "--db", server_.db().string(), "--id", "D2"});
+  ASSERT_EQ(revoked.status, 0) << revoked.err;
+  std::this_thread::sleep_for(1100ms);  // the server reads a device's record again after a second
+  auto refused = put(sha256_hex(png), "image/png", png, "D2");
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(refused.error_code(), "device_revoked");
+  EXPECT_EQ(count_files(server_.db()), 1);
+  EXPECT_EQ(count_files(server_.db(), " WHERE device = 'D1' AND bytes = 8388608"), 1);
+
+  // Other routes keep their limit of 64 KiB.
+  auto big_filing = server_.post("/api/v1/applications", server_.as("K1"), std::string(100 * 1024, ' '));
+  EXPECT_EQ(big_filing.status, 413);
+  EXPECT_EQ(big_filing.error_code(), "too_large");
+
+  ASSERT_EQ(server_.stop(), 0);
+  server_.start();
+  EXPECT_EQ(put(sha, "application/pdf", page).status, 200);
+  ASSERT_EQ(put(sha256_hex(png), "image/png", png).status, 201);
+  EXPECT_EQ(count_files(server_.db()), 2);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "guichet/domain/hlc.hpp"
 #include "guichet/domain/time.hpp"
 #include "guichet/server/applications.hpp"
+#include "guichet/server/attachments.hpp"
 #include "guichet/server/wire_json.hpp"
 #include "server_fixture.hpp"
 
@@ -185,6 +186,21 @@ TEST(CheckFiling, RefusesWhatDoesNotFitWithACodeAndTheField) {
   EXPECT_TRUE(ok.ok());
 }
 
+// A file's hash for tests: the n-th, 64 lower-case hex digits.
+std::string sha(int n) { return sha256_hex("page " + std::to_string(n)); }
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+std::string file_json(int n, const std::string& type = "image/png", std::int64_t bytes = 1000) {
+  return R"({"sha256":")" + sha(n) + R"(","media_type":")" + type + R"(","bytes":)" + std::to_string(bytes) + "}";
+}
+std::string many_files(int first, int count) {
+  std::string out;
+  for (int n = first; n < first + count; ++n) out += (out.empty() ? "" : ",") + file_json(n);
+  return out;
+}
+
 // check_filing on text reads well-formed filings with simdjson and builds a JSON tree only to
 // refuse: for any text, the answer must be the tree reader's (check_filing on the parsed tree),
 // refusal messages included, or nlohmann's own parse error for text that is not JSON.
@@ -200,6 +216,10 @@ TEST(CheckFiling, TheFastReaderAnswersAsTheTreeReaderForAnyText) {
   // A counter's filing, for the operator it names (a kiosk's refuses it before any name is read).
   const std::string counter_good = filing(*cat, "LDH01-D1-000001", "counter").dump();
   auto counter_with = [&counter_good](const std::string& first) { return "{" + first + counter_good.substr(1); };
+  // A document entry with files (the text of the array's items).
+  auto with_files = [&replaced](const std::string& items) {
+    return replaced(R"("present":true)", R"("present":true,"files":[)" + items + "]");
+  };
   std::vector<std::string> texts = {
       good,
       counter_good,
@@ -235,6 +255,43 @@ TEST(CheckFiling, TheFastReaderAnswersAsTheTreeReaderForAnyText) {
       replaced(R"("documents":[)", R"("documents":[{"id":"parents-id","present":false},)"),
       replaced(R"("documents":[)", R"("documents":[null,)"),
       replaced(R"({"id":"parents-id","present":true})", ""),
+      // Scanned files on a document (docs/server.md, "Attachments"): good and bad.
+      with_files(file_json(1)),
+      with_files(file_json(1) + "," + file_json(2)),
+      with_files(""),
+      replaced(R"("present":true)", R"("present":true,"files":null)"),
+      replaced(R"("present":true)", R"("present":true,"files":{})"),
+      replaced(R"("present":true)", R"("present":true,"files":"x")"),
+      replaced(R"("present":true)", R"("files":[)" + file_json(1) + R"(],"present":true)"),  // files first
+      replaced(R"("present":true)", R"("present":false,"files":[)" + file_json(1) + "]"),
+      replaced(R"("present":true)", R"("present":true,"files":[)" + file_json(1) + R"(],"files":[])"),
+      with_files(file_json(1) + "," + file_json(1)),
+      with_files("null"),
+      with_files("[]"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"image/png"})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"image/png","bytes":1,"extra":[1]})"),
+      with_files(R"({"media_type":"image/png","bytes":1,"sha256":")" + sha(1) + R"("})"),  // keys in any order
+      with_files(R"({"sha256":")" + sha(1) + R"(","sha256":")" + sha(2) + R"(","media_type":"image/png","bytes":1})"),
+      with_files(R"({"sha256":")" + sha(1).substr(1) + R"(","media_type":"image/png","bytes":1})"),
+      with_files(R"({"sha256":")" + upper(sha(1)) + R"(","media_type":"image/png","bytes":1})"),
+      with_files(R"({"sha256":")" + sha(1).substr(1) + R"(g","media_type":"image/png","bytes":1})"),
+      with_files(R"({"sha256":"\u0030)" + sha(1).substr(1) + R"(","media_type":"image/png","bytes":1})"),
+      with_files(R"({"sha256":7,"media_type":"image/png","bytes":1})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"image/gif","bytes":1})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"IMAGE/PNG","bytes":1})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":null,"bytes":1})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"application/pdf","bytes":0})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"application/pdf","bytes":-1})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"application/pdf","bytes":-0})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"application/pdf","bytes":8388608})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"application/pdf","bytes":8388609})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"application/pdf","bytes":1.0})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"application/pdf","bytes":1e3})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"application/pdf","bytes":"1"})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"application/pdf","bytes":18446744073709551615})"),
+      with_files(R"({"sha256":")" + sha(1) + R"(","media_type":"application/pdf","bytes":1e400})"),
+      with_files(many_files(1, 20)),
+      with_files(many_files(1, 21)),
       replaced(R"("language":"pa")", R"("language":"")"),
       replaced(R"("language":"pa")", R"("language":null)"),
       replaced(R"("language":"pa")", R"("lang\u0075age":"pa")"),  // an escaped key is the same key
@@ -716,6 +773,97 @@ TEST_F(RelayedStatuses, SentAndRefusedEntriesOfOneAnswerAreMarkedEachOnce) {
   ASSERT_EQ(answered(answers).status, 200);
   EXPECT_EQ(centre->relay_counts().sent, 3);
   EXPECT_EQ(count("SELECT COUNT(*) FROM application_history WHERE receipt = '" + receipt(7) + "'"), 3);
+}
+
+// Scanned files on a filing's documents (docs/server.md, "Attachments"): stored normalised in
+// documents_json, keys in the contract's order; a document without files is stored as before.
+TEST(CheckFiling, ScannedFilesAreStoredNormalisedAndOldBodiesUnchanged) {
+  auto cat = demo_catalogue();
+  json body = filing(*cat, "LDH01-K1-000001");
+  auto plain = check_filing(*cat, body.dump(), "K1", DeviceKind::Kiosk);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain.value().documents_json, R"([{"id":"parents-id","present":true}])");
+  body["documents"][0]["files"] = json::array();
+  auto empty = check_filing(*cat, body.dump(), "K1", DeviceKind::Kiosk);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty.value().documents_json, plain.value().documents_json);  // no files: as before
+  // Keys in any order, unknown keys dropped, escapes read: stored in the contract's order.
+  body["documents"][0]["files"] =
+      json::array({json{{"bytes", 183422}, {"media_type", "image/png"}, {"sha256", sha(1)}, {"note", "x"}},
+                   json{{"sha256", sha(2)}, {"media_type", "application/pdf"}, {"bytes", 8388608}}});
+  auto with = check_filing(*cat, body.dump(), "K1", DeviceKind::Kiosk);
+  ASSERT_TRUE(with.ok()) << with.error().body;
+  EXPECT_EQ(with.value().documents_json, R"([{"id":"parents-id","present":true,"files":[{"sha256":")" + sha(1) +
+                                             R"(","media_type":"image/png","bytes":183422},{"sha256":")" + sha(2) +
+                                             R"(","media_type":"application/pdf","bytes":8388608}]}])");
+  // Central checks the relayed body the same way, to the same documents.
+  const std::string relayed = relay_filing_body(with.value());
+  auto again = check_relayed_filing(*cat, relayed, "K1");
+  ASSERT_TRUE(again.ok()) << again.error().body;
+  EXPECT_EQ(again.value().documents_json, with.value().documents_json);
+  EXPECT_EQ(relay_filing_body(again.value()), relayed);
+}
+
+TEST(CheckFiling, EveryRuleOfScannedFilesIsRefusedNamingWhere) {
+  auto cat = demo_catalogue();
+  auto refuse = [&](const json& documents, int status, const std::string& code, const std::string& message) {
+    json body = filing(*cat, "LDH01-D1-000001", "counter");
+    body["documents"] = documents;
+    for (const bool relayed : {false, true}) {
+      auto r = relayed ? check_relayed_filing(*cat, body.dump(), "D1")
+                       : check_filing(*cat, body.dump(), "D1", DeviceKind::Counter);
+      ASSERT_FALSE(r.ok()) << documents.dump();
+      EXPECT_EQ(r.error().status, status) << r.error().body;
+      const json error = json::parse(r.error().body)["error"];
+      EXPECT_EQ(error["code"], code) << r.error().body;
+      EXPECT_EQ(error["message"], message);
+    }
+  };
+  auto doc = [](const std::string& id, bool present, json files) {
+    return json{{"id", id}, {"present", present}, {"files", std::move(files)}};
+  };
+  auto file = [](const json& sha256, const json& type = "image/png", const json& bytes = 1000) {
+    return json{{"sha256", sha256}, {"media_type", type}, {"bytes", bytes}};
+  };
+  const json birth = json{{"id", "discharge-slip"}, {"present", true}};
+  refuse(json::array({birth, doc("parents-id", true, file(sha(1)))}), 400, "bad_request",
+         "documents[1].files must be an array of files");
+  refuse(json::array({birth, doc("parents-id", true, json::array({"x"}))}), 400, "bad_request",
+         "documents[1].files[0] must be an object");
+  for (const json& bad : {json(upper(sha(1))), json(sha(1).substr(1)), json(7), json(sha(1) + "0")}) {
+    refuse(json::array({birth, doc("parents-id", true, json::array({file(sha(2)), file(bad)}))}), 400, "bad_request",
+           "documents[1].files[1].sha256 must be 64 lower-case hex digits");
+  }
+  for (const json& bad : {json("image/gif"), json("IMAGE/PNG"), json(nullptr)}) {
+    refuse(json::array({doc("parents-id", true, json::array({file(sha(1), bad)}))}), 400, "bad_request",
+           "documents[0].files[0].media_type must be image/png, image/jpeg or application/pdf");
+  }
+  for (const json& bad : {json(0), json(-1), json(8388609), json(1.5), json("10")}) {
+    refuse(json::array({doc("parents-id", true, json::array({file(sha(1), "image/jpeg", bad)}))}), 400, "bad_request",
+           "documents[0].files[0].bytes must be a whole number from 1 to 8388608");
+  }
+  json twenty_one = json::array();
+  for (int n = 1; n <= 21; ++n) twenty_one.push_back(file(sha(n)));
+  refuse(json::array({doc("parents-id", true, twenty_one)}), 400, "bad_request",
+         "documents[0].files has more than 20 files");
+  // 61 files over four documents (20 + 20 + 20 + 1): each document within its 20.
+  json documents = json::array();
+  int n = 0;
+  for (const char* id : {"parents-id", "discharge-slip", "address-proof", "late-affidavit"}) {
+    json files = json::array();
+    for (int k = 0; k < (n < 60 ? 20 : 1) && n < 61; ++k) files.push_back(file(sha(++n)));
+    documents.push_back(doc(id, true, files));
+  }
+  refuse(documents, 400, "bad_request", "field 'documents' names more than 60 files in all");
+  refuse(json::array({birth, doc("parents-id", false, json::array({file(sha(1))}))}), 422, "invalid_files",
+         "documents[1] has scanned files but is not present (a document with files must be present: true)");
+  refuse(json::array({doc("parents-id", true, json::array({file(sha(1)), file(sha(1), "image/jpeg")}))}), 422,
+         "invalid_files",
+         "documents[0].files[1].sha256 is the file of documents[0].files[0] again (each file once per filing)");
+  refuse(json::array({doc("parents-id", true, json::array({file(sha(1))})),
+                      doc("discharge-slip", true, json::array({file(sha(2)), file(sha(1))}))}),
+         422, "invalid_files",
+         "documents[1].files[1].sha256 is the file of documents[0].files[0] again (each file once per filing)");
 }
 
 }  // namespace

@@ -18,6 +18,8 @@ namespace guichet::server {
 inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 // POST /api/v1/sync/upload carries up to 500 requests in one body.
 inline constexpr std::size_t kMaxUploadBodyBytes = sync::kMaxUploadBytes;
+// PUT /api/v1/attachments/{sha256} carries one scanned file: only that route takes 8 MiB.
+inline constexpr std::size_t kMaxAttachmentBodyBytes = 8 * 1024 * 1024;
 
 struct Route {
   std::string method;   // "GET"
@@ -68,6 +70,15 @@ class Api {
   void cancel_code(Call& c);    // POST /api/v1/enrollment-codes/{ref}/cancel
   void list_devices(Call& c);   // GET /api/v1/devices
   void revoke_device(Call& c);  // POST /api/v1/devices/{id}/revoke
+  // PUT /api/v1/attachments/{sha256}: a scanned file's bytes (docs/server.md, "Attachments").
+  void put_attachment(Call& c);
+  // Central: GET /api/v1/attachments/{sha256}, the bytes to an officer or an admin.
+  void get_attachment(Call& c);
+  // Central: GET /api/v1/applications/{receipt}/documents, the officer's view of the documents
+  // with their files and whether each file's bytes were received.
+  void application_documents(Call& c);
+  // Central: the session of an officer or an admin on `c`'s device; the refusal otherwise.
+  domain::Result<AuthSession, Response> officer_or_admin(Call& c);
   void enroll(Call& c);
   void file_application(Call& c);
   void get_application(Call& c);

@@ -28,6 +28,7 @@
 
 #include "guichet/domain/hlc.hpp"
 #include "guichet/domain/queue.hpp"
+#include "guichet/server/attachments.hpp"
 #include "guichet/server/clock.hpp"
 #include "guichet/server/enrollment.hpp"
 #include "guichet/server/event_feed.hpp"
@@ -51,6 +52,9 @@ struct CentreOptions {
   // Centre: applications stored are queued for central in the same transaction (relay_outbox).
   bool relay = false;
   std::string db_path;
+  // The file of scanned files (docs/server.md, "Attachments"); empty: attachments.sqlite in the
+  // directory of db_path.
+  std::string attachments_path;
   std::shared_ptr<const domain::Catalogue> catalogue;
   std::shared_ptr<const Clock> clock;        // queue time; the real clock when empty
   std::function<std::int64_t()> wall_clock;  // real ms for throttling and sessions; wall_ms when empty
@@ -307,6 +311,8 @@ class Centre {
 
   EventFeed& feed() { return feed_; }
   ReadPool& reads() { return reads_; }
+  // The scanned files: their own file, connection and thread (not the group-commit writer's).
+  AttachmentStore& attachments() { return *attachments_; }
   GroupCommitter::Stats commit_stats() const { return committer_->stats(); }
 
   // Lets the transport gather the answers of one committed batch and hand them to its threads
@@ -452,6 +458,7 @@ class Centre {
   std::function<void()> batch_answers_end_;  // writer thread: the end hook of the batch being answered
 
   std::unique_ptr<GroupCommitter> committer_;
+  std::unique_ptr<AttachmentStore> attachments_;
 
   // PIN checks run here, one at a time, so argon2id's memory stays bounded.
   std::mutex auth_mu_;

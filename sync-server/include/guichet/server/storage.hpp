@@ -272,6 +272,9 @@ class Repository {
   };
   std::vector<ApplicationState> application_states(const std::vector<std::string>& receipts);
   std::int64_t application_count();
+  // Central: whether an application of `department` names the scanned file `sha256` in its
+  // documents (a scan of that department's applications: an officer's click, not a hot path).
+  bool department_names_file(const std::string& department, const std::string& sha256);
   // Throws when the receipt is not stored.
   void update_application_status(const std::string& receipt, const std::string& status, std::int64_t updated_ms,
                                  const std::string& public_json);

@@ -1,0 +1,111 @@
+#include "guichet/server/attachment_relay.hpp"
+
+#include <algorithm>
+
+#include "guichet/server/log.hpp"
+
+namespace guichet::server {
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+AttachmentRelay::AttachmentRelay(AttachmentStore& store, AttachmentRelayOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+AttachmentRelay::~AttachmentRelay() { stop(); }
+
+void AttachmentRelay::start() {
+  store_.set_queued_hook([this] { wake(); });
+  thread_ = std::thread([this] { run(); });
+}
+
+void AttachmentRelay::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cancel_ = true;  // a file being sent is given up (it stays queued)
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  store_.set_queued_hook(nullptr);
+}
+
+void AttachmentRelay::wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool AttachmentRelay::wait(std::chrono::milliseconds d, bool wakeable) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, d, [this, wakeable] { return stopping_ || (wakeable && woken_); });
+  woken_ = false;
+  return !stopping_;
+}
+
+AttachmentRelay::Step AttachmentRelay::send_next(sync::ApiClient& client) {
+  auto next = store_.next_queued();
+  if (!next) return Step::Idle;
+  sync::RequestOptions ro;
+  ro.timeout = options_.request_timeout;
+  ro.cancel = &cancel_;
+  ro.headers.push_back("Content-Type: " + next->media_type);
+  const auto r = client.send("PUT", "/api/v1/attachments/" + next->sha256, next->bytes, ro);
+  const std::string file = "file " + next->sha256.substr(0, 12) + "…";
+  if (r.status == 200 || r.status == 201) {
+    store_.mark_queued(next->seq, true, r.status, "", now_ms());
+    return Step::Sent;
+  }
+  // No answer, a failure at central, or the centre's own credentials refused there (they are
+  // put right at central; the file must not be given up meanwhile): kept queued, sent again.
+  if (r.transient() || r.status == 401 || r.status == 403 || r.status == 429) {
+    log_error("relay: central did not take " + file + " (" +
+              (r.status == 0 ? std::string("no answer") : "status " + std::to_string(r.status)) + " " + r.error_code() +
+              "); it stays queued and is sent again");
+    return Step::Retry;
+  }
+  // Refused for good: kept with central's message, so the queue moves on. The log names the file
+  // by its hash and the code only.
+  log_error("relay: central refused " + file + " (status " + std::to_string(r.status) +
+            (r.error_code().empty() ? std::string() : ", " + r.error_code()) + "); kept as refused");
+  store_.mark_queued(next->seq, false, r.status, r.error_message(), now_ms());
+  return Step::Sent;
+}
+
+void AttachmentRelay::run() {
+  sync::ApiClient client(options_.upstream);
+  auto backoff = options_.backoff_min;
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    Step step = Step::Retry;
+    try {
+      step = send_next(client);
+    } catch (const std::exception& e) {
+      log_error(std::string("relay: sending a file: ") + e.what());
+    }
+    if (step == Step::Sent) {
+      backoff = options_.backoff_min;
+      continue;
+    }
+    if (step == Step::Idle) {
+      backoff = options_.backoff_min;
+      if (!wait(options_.idle_poll, true)) return;
+      continue;
+    }
+    if (!wait(backoff, false)) return;  // a new file does not cut the backoff short
+    backoff = std::min(backoff * 2, options_.backoff_max);
+  }
+}
+
+}  // namespace guichet::server
