@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "guichet/hardware/receipts/application_slip.hpp"
+#include "guichet/sync/attachments.hpp"
 
 namespace guichet::counter {
 
@@ -74,11 +75,105 @@ void choose_service(ApplicationForm& form, const std::string& service_id) {
   form.draft.service = service_id;
   form.draft.token = token;
   form.checked = false;
+  form.pages.clear();
+  form.scan_message.clear();
   form.step = FormStep::Fill;
 }
 
 void toggle_document(ApplicationForm& form, const std::string& document_id) {
+  if (auto it = form.pages.find(document_id); it != form.pages.end() && !it->second.empty()) {
+    form.draft.documents[document_id] = true;
+    form.scan_message = "A document with scanned pages is present: remove its pages first to mark it missing.";
+    return;
+  }
   form.draft.documents[document_id] = !form.draft.documents[document_id];
+}
+
+namespace {
+
+std::size_t all_pages(const ApplicationForm& form) {
+  std::size_t n = 0;
+  for (const auto& [id, pages] : form.pages) n += pages.size();
+  return n;
+}
+
+// draft.files names the pages, in the same order.
+void name_files(ApplicationForm& form, const std::string& document_id) {
+  auto& files = form.draft.files[document_id];
+  files.clear();
+  for (const auto& p : form.pages[document_id]) files.push_back(p.file);
+  if (files.empty()) form.draft.files.erase(document_id);
+  if (form.pages[document_id].empty()) form.pages.erase(document_id);
+}
+
+}  // namespace
+
+bool begin_scan(ApplicationForm& form, const std::string& document_id) {
+  if (form.step != FormStep::Fill) return false;
+  if (!form.scanning.empty()) {
+    form.scan_message = "Wait for the page being scanned, then scan the next one.";
+    return false;
+  }
+  const auto it = form.pages.find(document_id);
+  if (it != form.pages.end() && it->second.size() >= kiosk::kMaxFilesPerDocument) {
+    form.scan_message = "A document has at most " + std::to_string(kiosk::kMaxFilesPerDocument) + " pages.";
+    return false;
+  }
+  if (all_pages(form) >= kiosk::kMaxFilesPerFiling) {
+    form.scan_message = "An application has at most " + std::to_string(kiosk::kMaxFilesPerFiling) + " pages.";
+    return false;
+  }
+  form.scanning = document_id;
+  form.scan_message.clear();
+  return true;
+}
+
+void finish_scan(ApplicationForm& form, const std::string& document_id, const ScanOutcome& outcome) {
+  if (form.scanning == document_id) form.scanning.clear();
+  if (form.step != FormStep::Fill) return;  // left or saved meanwhile: the page is not wanted
+  if (!outcome.ok) {
+    form.scan_message = outcome.problem.empty() ? "The scanner gave no page." : outcome.problem;
+    return;
+  }
+  if (outcome.png.empty() || static_cast<std::int64_t>(outcome.png.size()) > kiosk::kMaxFileBytes) {
+    form.scan_message = "The scanned page is too large to keep (over 8 MiB): scan it at a lower resolution.";
+    return;
+  }
+  ScannedPage page;
+  page.file = {sync::sha256_hex(outcome.png), "image/png", static_cast<std::int64_t>(outcome.png.size())};
+  for (const auto& [id, pages] : form.pages) {
+    for (const auto& p : pages) {
+      if (p.file.sha256 == page.file.sha256) {
+        form.scan_message = "This page is the same as one scanned already: it was not added again.";
+        return;
+      }
+    }
+  }
+  page.png = outcome.png;
+  page.width = outcome.width;
+  page.height = outcome.height;
+  form.pages[document_id].push_back(std::move(page));
+  form.draft.documents[document_id] = true;
+  form.scan_message.clear();
+  name_files(form, document_id);
+}
+
+void remove_page(ApplicationForm& form, const std::string& document_id, std::size_t index) {
+  if (form.step != FormStep::Fill) return;
+  auto it = form.pages.find(document_id);
+  if (it == form.pages.end() || index >= it->second.size()) return;
+  it->second.erase(it->second.begin() + static_cast<std::ptrdiff_t>(index));
+  name_files(form, document_id);
+}
+
+std::string pages_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " page" : " pages"); }
+
+std::map<std::string, std::vector<std::uint8_t>> page_bytes(const ApplicationForm& form) {
+  std::map<std::string, std::vector<std::uint8_t>> out;
+  for (const auto& [id, pages] : form.pages) {
+    for (const auto& p : pages) out[p.file.sha256] = p.png;
+  }
+  return out;
 }
 
 std::string fee_text(const d::Catalogue& catalogue, const std::string& service_id) {

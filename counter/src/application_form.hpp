@@ -14,6 +14,7 @@
 #include "guichet/domain/result.hpp"
 #include "model.hpp"
 #include "paper.hpp"
+#include "scan_port.hpp"
 
 namespace guichet::counter {
 
@@ -30,6 +31,15 @@ domain::Result<PrinterSetting, std::string> parse_printer_setting(const std::str
 
 enum class FormStep { ChooseService, Fill, Saving, Done };
 
+// A page scanned for a document, held in memory until the application is saved (then kept in the
+// terminal's attachments first, and named in the filing).
+struct ScannedPage {
+  kiosk::DocumentFile file;  // sha256, "image/png", size
+  std::vector<std::uint8_t> png;
+  int width = 0;
+  int height = 0;
+};
+
 struct ApplicationForm {
   FormStep step = FormStep::ChooseService;
   std::vector<std::string> services;  // ids offered, catalogue order
@@ -39,6 +49,10 @@ struct ApplicationForm {
   std::string language = "en";        // the citizen's (their token's), for their papers
   std::string operator_id;            // the logged-in operator who takes it: filed with it
   bool checked = false;               // problems are shown once the operator tried to save
+  // Scanned pages per document id, in scan order (draft.files names the same files).
+  std::map<std::string, std::vector<ScannedPage>> pages;
+  std::string scanning;      // the document being scanned now, "" when none
+  std::string scan_message;  // the scanner's last problem, or why a scan was not started
   // After saving.
   std::string receipt;
   domain::Date due_on{};  // as printed on the acknowledgement
@@ -54,8 +68,22 @@ ApplicationForm open_application(const Model& model);
 void next_paper_language(ApplicationForm& form, const domain::Catalogue& catalogue);
 // Picks the service: an empty form and every document marked missing.
 void choose_service(ApplicationForm& form, const std::string& service_id);
-// Present ↔ missing.
+// Present ↔ missing. A document with scanned pages stays present (scan_message says why).
 void toggle_document(ApplicationForm& form, const std::string& document_id);
+
+// ---- scanned pages (the scanner is a ScanPort, run off the UI thread by the app) ---------------
+// Starts a scan for the document: true when it may (the form being filled, no other scan under
+// way, room for another page); otherwise false with scan_message saying why.
+bool begin_scan(ApplicationForm& form, const std::string& document_id);
+// The scan's outcome: a page is added to the document and marks it present; a failure changes
+// nothing but scan_message (the scanner's words). Either way the scan is over.
+void finish_scan(ApplicationForm& form, const std::string& document_id, const ScanOutcome& outcome);
+// Removes a page before saving (the document stays present).
+void remove_page(ApplicationForm& form, const std::string& document_id, std::size_t index);
+// "1 page", "2 pages".
+std::string pages_text(std::size_t n);
+// The pages' bytes by sha256: what the terminal keeps before filing.
+std::map<std::string, std::vector<std::uint8_t>> page_bytes(const ApplicationForm& form);
 // The fee the operator collects, in the centre's currency: "Rs 50.00" ("" for an unknown service).
 std::string fee_text(const domain::Catalogue& catalogue, const std::string& service_id);
 // A choice as the operator types it: its id or its English label, any case ("Female" → "female");

@@ -17,7 +17,8 @@ std::string title_of(const ApplicationForm& form) {
 
 }  // namespace
 
-std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& model, ApplicationForm& form) {
+std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& model, ApplicationForm& form,
+                                             bool can_scan) {
   std::vector<Command> out;
   const d::Catalogue* cat = model.catalogue();
   const ui::Rect c = frame.content();
@@ -32,6 +33,10 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     const float heading_line = frame.font(ui::TextStyle::Heading)->FontSize * 1.15f;
     frame.text_in(ui::Rect{c.x + c.w * 0.45f, c.y, c.w * 0.55f, heading_line}, link.text, ui::TextStyle::Body,
                   ui::Tone::Danger, ui::Align::Right);
+  } else if (const std::string files = model.files_status(); !files.empty()) {
+    const float heading_line = frame.font(ui::TextStyle::Heading)->FontSize * 1.15f;
+    frame.text_in(ui::Rect{c.x + c.w * 0.45f, c.y, c.w * 0.55f, heading_line}, files, ui::TextStyle::Body,
+                  ui::Tone::Muted, ui::Align::Right);
   }
   frame.set_cursor(c.x, c.y);
   frame.text(title_of(form), ui::TextStyle::Heading);
@@ -128,31 +133,66 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   }
   frame.end_panel();
 
-  // Right: documents (a row each: tap or Ctrl+number toggles), fee, save.
+  // Right: documents (a row each: tap or Ctrl+number toggles; with a scanner, Scan or Alt+number
+  // scans a page for it), fee, save.
   frame.set_cursor(c.x + left_w + gap, top);
   frame.begin_panel("application-side", right_w, panel_h, true);
-  frame.text("Documents: tap or Ctrl+number", ui::TextStyle::Body, ui::Tone::Muted);
-  std::vector<std::string> rows;
-  int i = 0;
-  for (const auto& doc : svc->documents) {
-    ++i;
-    const auto it = form.draft.documents.find(doc.id);
-    const bool present = it != form.draft.documents.end() && it->second;
-    rows.push_back(std::to_string(i) + ". " + (present ? "Present: " : "Missing: ") + doc.name.get("en") +
-                   (doc.required ? "" : " (optional)"));
-    if (i <= 9 && frame.key_pressed(SDLK_1 + i - 1, KMOD_CTRL)) out.push_back({CommandKind::AppToggleDocument, doc.id});
+  frame.text(can_scan ? "Documents: tap or Ctrl+number; Scan or Alt+number" : "Documents: tap or Ctrl+number",
+             ui::TextStyle::Body, ui::Tone::Muted);
+  if (!form.scanning.empty()) {
+    std::string name = form.scanning;
+    for (const auto& doc : svc->documents) {
+      if (doc.id == form.scanning) name = doc.name.get("en");
+    }
+    frame.text("Scanning " + name + "…", ui::TextStyle::Body, ui::Tone::Accent);
+    frame.animate();  // the row's state changes when the page arrives
+  } else if (!form.scan_message.empty()) {
+    frame.text(form.scan_message, ui::TextStyle::Body, ui::Tone::Danger);
   }
-  if (rows.empty()) {
+  if (svc->documents.empty()) {
     frame.text("This service asks for no documents.", ui::TextStyle::Body, ui::Tone::Muted);
   } else {
-    const float row_h = frame.font(ui::TextStyle::Body)->FontSize * 1.15f + gap;
-    // The list scrolls when it would push the fee, the problems and the buttons off the panel.
-    const float all_rows = static_cast<float>(rows.size()) * (row_h + gap / 2) + gap * 1.5f;
+    const float row_h = button_h;
+    // The rows scroll when they would push the fee, the problems and the buttons off the panel.
+    std::size_t lines = svc->documents.size();
+    for (const auto& [id, pages] : form.pages) lines += pages.empty() ? 0 : 1;
+    const float all_rows = static_cast<float>(lines) * (row_h + gap) + gap;
     const float below = 3 * frame.line_height(ui::TextStyle::Body) + 2 * button_h + 5 * gap;
     const float room = top + panel_h - frame.cursor().y - below;
-    const int tapped = frame.text_list("documents", rows, std::clamp(room, 2 * row_h, all_rows));
-    if (tapped >= 0)
-      out.push_back({CommandKind::AppToggleDocument, svc->documents[static_cast<std::size_t>(tapped)].id});
+    frame.begin_panel("documents", frame.available_width(), std::clamp(room, 2 * row_h, all_rows), false);
+    const float scan_w = can_scan ? std::floor(frame.measure("Scan [Alt+9]", ui::TextStyle::Body).x + 2 * gap) : 0;
+    int i = 0;
+    for (const auto& doc : svc->documents) {
+      ++i;
+      const auto it = form.draft.documents.find(doc.id);
+      const bool present = it != form.draft.documents.end() && it->second;
+      const auto pages = form.pages.find(doc.id);
+      const std::size_t n = pages == form.pages.end() ? 0 : pages->second.size();
+      const std::string row = std::to_string(i) + ". " + (present ? "Present: " : "Missing: ") + doc.name.get("en") +
+                              (doc.required ? "" : " (optional)") + (n > 0 ? " - " + pages_text(n) : "");
+      const float row_w = frame.available_width() - (can_scan ? scan_w + gap : 0);
+      if (frame.button(row, present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, row_w) ||
+          (i <= 9 && frame.key_pressed(SDLK_1 + i - 1, KMOD_CTRL))) {
+        out.push_back({CommandKind::AppToggleDocument, doc.id});
+      }
+      if (can_scan) {
+        frame.same_line();
+        const std::string label = i <= 9 ? "Scan [Alt+" + std::to_string(i) + "]" : "Scan " + std::to_string(i) + ".";
+        if (frame.button(label, ui::ButtonKind::Secondary, scan_w, form.scanning.empty()) ||
+            (i <= 9 && frame.key_pressed(SDLK_1 + i - 1, KMOD_ALT))) {
+          out.push_back({CommandKind::AppScan, doc.id});
+        }
+      }
+      if (n > 0) {
+        // The last page can be taken off before saving (a page scanned askew, the wrong paper).
+        frame.text("   " + pages_text(n) + " scanned", ui::TextStyle::Small, ui::Tone::Muted);
+        frame.same_line();
+        if (frame.button("Remove last page of " + std::to_string(i) + ".", ui::ButtonKind::Secondary)) {
+          out.push_back({CommandKind::AppRemovePage, doc.id, static_cast<int>(n - 1)});
+        }
+      }
+    }
+    frame.end_panel();
   }
   frame.text("Fee collected: " + fee_text(*cat, svc->id), ui::TextStyle::Body, ui::Tone::Accent);
   if (form.checked && !form.draft.problems.empty()) {

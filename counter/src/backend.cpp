@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "filing_port.hpp"
 #include "guichet/hardware/printer/receipt_printer.hpp"
 #include "guichet/store/files.hpp"
 
@@ -47,9 +48,12 @@ Backend::Backend(BackendConfig config, ui::Poster poster) : config_(std::move(co
   sync::SyncOptions options;
   options.request_timeout = std::chrono::milliseconds(3000);
   engine_ = std::make_unique<sync::SyncEngine>(*outbox_, config_.endpoint, options);
+  attachments_ = std::make_unique<sync::AttachmentStore>((fs::path(config_.data_dir) / "attachments.sqlite").string());
+  uploader_ = std::make_unique<sync::AttachmentUploader>(*attachments_, config_.endpoint);
   client_ = std::make_unique<sync::ApiClient>(config_.endpoint);
   worker_ = std::make_unique<ui::Worker>("counter-net");
   printer_worker_ = std::make_unique<ui::Worker>("counter-printer");
+  scanner_worker_ = std::make_unique<ui::Worker>("counter-scanner");
 }
 
 Backend::~Backend() { stop(); }
@@ -57,14 +61,22 @@ Backend::~Backend() { stop(); }
 void Backend::stop() {
   // The engine first: a job waiting on it in the worker returns at once.
   if (engine_) engine_->stop();
+  if (uploader_) uploader_->stop();
+  cancel_scan();
   worker_.reset();
   printer_worker_.reset();
+  scanner_worker_.reset();
   if (feed_) feed_->stop();
 }
 
-void Backend::start(EventHandler on_event, FeedHandler on_feed, LateHandler on_late, SyncHandler on_sync) {
+void Backend::start(EventHandler on_event, FeedHandler on_feed, LateHandler on_late, SyncHandler on_sync,
+                    FilesHandler on_files) {
   on_late_ = std::move(on_late);
   on_sync_ = std::move(on_sync);
+  on_files_ = std::move(on_files);
+  uploader_->on_change([this] { report_files(); });
+  uploader_->start();
+  report_files();
   engine_->on_complete([this](const sync::OutboxEntry& entry) {
     bool late = false;
     {
@@ -105,6 +117,39 @@ void Backend::report_sync() {
   const std::int64_t backlog = engine_->backlog();
   const bool reachable = engine_->online() || backlog == 0;
   poster_.post([handler = on_sync_, reachable, backlog] { handler(reachable, backlog); });
+}
+
+void Backend::report_files() {
+  if (!on_files_) return;
+  std::int64_t waiting = 0;
+  try {
+    waiting = uploader_->waiting();
+  } catch (const store::DbError&) {
+    return;  // the count only informs the operator; the files themselves are untouched
+  }
+  poster_.post([handler = on_files_, waiting] { handler(waiting); });
+}
+
+void Backend::scan(std::function<void(ScanOutcome)> done) {
+  const ScanPort port = config_.scanner;
+  scanner_worker_->run([this, port, done = std::move(done)] {
+    ScanOutcome out;
+    if (!port.scan) {
+      out.problem = "No scanner is set for this counter.";
+    } else {
+      try {
+        out = port.scan();
+      } catch (const std::exception& e) {
+        out = ScanOutcome{};
+        out.problem = std::string("The scanner failed: ") + e.what();
+      }
+    }
+    poster_.post([done, out = std::move(out)] { done(out); });
+  });
+}
+
+void Backend::cancel_scan() {
+  if (config_.scanner.cancel) config_.scanner.cancel();
 }
 
 void Backend::load_catalogue(std::function<void(CatalogueOutcome)> done) {
@@ -294,25 +339,6 @@ ActionOutcome Backend::outcome_of(const sync::OutboxEntry& entry) const {
 
 namespace {
 
-// The terminal's side of filing: receipt numbers from the outbox's durable counter, the filing an
-// outbox entry sent by the sync engine whenever it can.
-class OutboxApplications final : public kiosk::ApplicationPort {
- public:
-  OutboxApplications(sync::Outbox& outbox, sync::SyncEngine& engine, std::string bearer)
-      : outbox_(outbox), engine_(engine), bearer_(std::move(bearer)) {}
-  std::string next_receipt(const std::string& centre_id) override {
-    return outbox_.next_application_receipt(centre_id);
-  }
-  void file(const json& body) override {
-    engine_.submit("POST", "/api/v1/applications", body, bearer_, "application.file");
-  }
-
- private:
-  sync::Outbox& outbox_;
-  sync::SyncEngine& engine_;
-  std::string bearer_;
-};
-
 std::unique_ptr<hardware::printer::Transport> make_transport(const PrinterSetting& p) {
   if (p.kind == PrinterSetting::Kind::File) return hardware::printer::make_file_transport({p.path, false});
   hardware::printer::TcpOptions o;
@@ -327,7 +353,12 @@ std::unique_ptr<hardware::printer::Transport> make_transport(const PrinterSettin
 void Backend::file_application(FilingJob job, std::function<void(kiosk::FilingResult)> done) {
   printer_worker_->run([this, job = std::move(job), done = std::move(done)]() mutable {
     job.input.catalogue = job.catalogue.get();
-    OutboxApplications port(*outbox_, *engine_, job.bearer);
+    CounterFilingPort port(
+        *outbox_, *attachments_, job.bearer, std::move(job.pages), [this] { engine_->wake(); },
+        [this] {
+          uploader_->wake();
+          report_files();
+        });
     std::unique_ptr<hardware::printer::ReceiptPrinter> printer;
     if (config_.printer.kind != PrinterSetting::Kind::None) {
       printer = std::make_unique<hardware::printer::ReceiptPrinter>(make_transport(config_.printer));

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "application_form.hpp"
+#include "guichet/sync/attachments.hpp"
 #include "guichet/sync/client.hpp"
 #include "guichet/ui/app.hpp"
 #include "model.hpp"
@@ -22,20 +23,22 @@ namespace guichet::counter {
 
 struct BackendConfig {
   sync::ServerEndpoint endpoint;
-  std::string data_dir;  // the terminal's own files: outbox.sqlite, catalogue.json
+  std::string data_dir;  // the terminal's own files: outbox.sqlite, attachments.sqlite, catalogue.json
   std::chrono::milliseconds action_timeout{4000};
   PrinterSetting printer;           // where fee receipts and acknowledgements go
   text::Translations translations;  // locales/: the citizen's papers in their language
+  ScanPort scanner;                 // the document scanner; none when scan is null
 };
 
 // What the operator filed, for the printer thread.
 struct FilingJob {
   kiosk::FilingInput input;  // its catalogue pointer points into `catalogue`
   std::shared_ptr<const domain::Catalogue> catalogue;
-  std::string bearer;         // an operator session sent with the filing, or "" (device credentials only)
-  std::string token_display;  // "A042", or "" for a walk-in
-  std::string counter_id;     // named on the fee receipt
-  domain::Instant paid_at{};  // when the fee was taken, on the centre's clock
+  std::string bearer;  // an operator session sent with the filing, or "" (device credentials only)
+  std::map<std::string, std::vector<std::uint8_t>> pages;  // scanned pages' bytes by sha256
+  std::string token_display;                               // "A042", or "" for a walk-in
+  std::string counter_id;                                  // named on the fee receipt
+  domain::Instant paid_at{};                               // when the fee was taken, on the centre's clock
 };
 
 struct CatalogueOutcome {
@@ -74,15 +77,19 @@ class Backend {
   using FeedHandler = std::function<void(bool connected)>;
   using LateHandler = std::function<void(const ActionOutcome&)>;
   using SyncHandler = std::function<void(bool reachable, std::int64_t backlog)>;
+  using FilesHandler = std::function<void(std::int64_t waiting)>;  // scanned files not yet sent
 
-  // Opens the outbox in data_dir (throws store::DbError with the path if it cannot).
+  // Opens the outbox and the attachments in data_dir (throws store::DbError with the path if it
+  // cannot: a damaged file is never started afresh).
   Backend(BackendConfig config, ui::Poster poster);
   ~Backend();
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;
 
-  // Starts the sync engine and the live feed. Handlers run on the UI thread.
-  void start(EventHandler on_event, FeedHandler on_feed, LateHandler on_late, SyncHandler on_sync);
+  // Starts the sync engine, the attachment uploader and the live feed. Handlers run on the UI
+  // thread.
+  void start(EventHandler on_event, FeedHandler on_feed, LateHandler on_late, SyncHandler on_sync,
+             FilesHandler on_files = {});
   void stop();
 
   // Each call runs on the network worker, in order, and posts `done` to the UI thread.
@@ -99,6 +106,14 @@ class Backend {
   // the network), then the fee receipt and the acknowledgement. `done` runs on the UI thread.
   void file_application(FilingJob job, std::function<void(kiosk::FilingResult)> done);
 
+  // Whether a document scanner is set for this counter.
+  bool can_scan() const { return config_.scanner.available(); }
+  // Scans one page on the scanner's own thread (never behind the network or the printer); `done`
+  // runs on the UI thread.
+  void scan(std::function<void(ScanOutcome)> done);
+  // Asks a scan under way to stop (the operator left the form).
+  void cancel_scan();
+
   static std::string action_path(Action action, const std::string& counter);
 
  private:
@@ -106,21 +121,26 @@ class Backend {
                        const std::string& bearer);
   ActionOutcome outcome_of(const sync::OutboxEntry& entry) const;
   void report_sync();
+  void report_files();
 
   BackendConfig config_;
   kiosk::PaperText paper_;  // fonts for papers in scripts the printer lacks, opened on first use
   ui::Poster poster_;
   std::unique_ptr<sync::Outbox> outbox_;
+  std::unique_ptr<sync::AttachmentStore> attachments_;
+  std::unique_ptr<sync::AttachmentUploader> uploader_;
   std::unique_ptr<sync::SyncEngine> engine_;
   std::unique_ptr<sync::EventStream> feed_;
   std::unique_ptr<sync::ApiClient> client_;  // used on the worker thread only
   std::unique_ptr<ui::Worker> worker_;
   std::unique_ptr<ui::Worker> printer_worker_;  // filing and printing: never behind a network call
+  std::unique_ptr<ui::Worker> scanner_worker_;  // scanning: a page takes seconds
 
   std::mutex mu_;
   std::set<std::int64_t> abandoned_;  // entries reported as queued whose answer is still due
   LateHandler on_late_;
   SyncHandler on_sync_;
+  FilesHandler on_files_;
 };
 
 }  // namespace guichet::counter

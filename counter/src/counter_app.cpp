@@ -48,7 +48,8 @@ CounterApp::CounterApp(ui::App& app, BackendConfig config, ScanOptions scan)
       [this](bool reachable, std::int64_t backlog) {
         model_.backlog = backlog;
         if (reachable) model_.server_reachable = true;
-      });
+      },
+      [this](std::int64_t waiting) { model_.files_waiting = waiting; });
   load_catalogue();
 }
 
@@ -88,7 +89,7 @@ void CounterApp::draw(ui::Frame& frame) {
       break;
     case ScreenId::Main:
       if (application_ && model_.logged_in()) {
-        commands = application_screen_.draw(frame, model_, *application_);
+        commands = application_screen_.draw(frame, model_, *application_, backend_.can_scan());
       } else {
         application_.reset();
         commands = main_.draw(frame, model_, SDL_GetTicks());
@@ -163,7 +164,17 @@ void CounterApp::handle(const Command& c) {
       return;
     case CommandKind::AppClose:
       // Leaving while saving would hide the result: the form stays until it is known.
-      if (application_ && application_->step != FormStep::Saving) application_.reset();
+      if (application_ && application_->step != FormStep::Saving) {
+        if (!application_->scanning.empty()) backend_.cancel_scan();  // the page is not wanted any more
+        ++scan_ticket_;
+        application_.reset();
+      }
+      return;
+    case CommandKind::AppScan:
+      scan_page(c.text);
+      return;
+    case CommandKind::AppRemovePage:
+      if (application_ && c.index >= 0) remove_page(*application_, c.text, static_cast<std::size_t>(c.index));
       return;
     case CommandKind::AppPaperLanguage:
       if (application_ && application_->step == FormStep::Fill && model_.catalogue())
@@ -185,15 +196,32 @@ domain::Date CounterApp::centre_today() const {
   return d;
 }
 
+void CounterApp::scan_page(const std::string& document_id) {
+  if (!application_ || !backend_.can_scan()) return;
+  if (!begin_scan(*application_, document_id)) return;
+  // Off the UI thread: a page takes seconds, and the operator goes on typing meanwhile. The form
+  // may have been closed, or another opened, by the time it comes back.
+  const std::uint64_t ticket = ++scan_ticket_;
+  backend_.scan([this, ticket, document_id](const ScanOutcome& outcome) {
+    if (!application_ || ticket != scan_ticket_ || application_->scanning != document_id) return;
+    finish_scan(*application_, document_id, outcome);
+  });
+}
+
 void CounterApp::save_application() {
   if (!application_ || application_->step != FormStep::Fill || !model_.catalogue()) return;
   ApplicationForm& form = *application_;
+  if (!form.scanning.empty()) {
+    form.scan_message = "Wait for the page being scanned, then save.";
+    return;
+  }
   const domain::Date today = centre_today();
   // Problems are shown next to their fields; nothing is saved until there are none.
   if (!check_application(form, *model_.catalogue(), today)) return;
   form.step = FormStep::Saving;
   FilingJob job;
   job.input = filing_input(form, *model_.catalogue(), today);
+  job.pages = page_bytes(form);
   job.catalogue = model_.catalogue_ptr();
   // The operator who takes it is named in the filing itself (form.operator_id), not by sending
   // the session: one saved offline may be sent after the operator has logged out, and the server
@@ -277,6 +305,7 @@ void CounterApp::act(Action action) {
   switch (action) {
     case Action::NewApplication:
       model_.picker = Picker::None;
+      ++scan_ticket_;
       application_ = open_application(model_);
       return;
     case Action::CallSpecific:

@@ -34,6 +34,7 @@ class CounterApp {
   void submit_pin(const std::string& pin);
   void choose_counter(const std::string& counter);
   void save_application();
+  void scan_page(const std::string& document_id);
   domain::Date centre_today() const;
 
   Model model_;
@@ -44,6 +45,7 @@ class CounterApp {
   ApplicationScreen application_screen_;
   std::optional<ApplicationForm> application_;  // "New application" open
   bool loading_catalogue_ = false;
+  std::uint64_t scan_ticket_ = 0;  // the scan whose page the open form waits for
   std::int64_t next_catalogue_try_ms_ = 0;
 };
 

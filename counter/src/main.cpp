@@ -13,6 +13,19 @@
 
 namespace {
 
+// ---- the document scanner ----------------------------------------------------------------------
+// The one place the real scanner (hardware/scanner, SANE) is plugged into the counter: given the
+// --scanner DEVICE text, return a ScanPort whose `scan` scans one page and returns its PNG (or the
+// scanner's problem sentence) and whose `cancel` stops a scan under way. Until that library is in
+// this tree no scanner is connected: the port stays empty and the Scan buttons are not shown.
+guichet::counter::ScanPort make_scanner(const std::string& device) {
+  guichet::counter::ScanPort port;
+  if (device.empty()) return port;
+  std::fprintf(stderr, "guichet-counter: --scanner %s: this build has no document scanner support yet\n",
+               device.c_str());
+  return port;
+}
+
 // The device secret file holds the hex secret; surrounding blanks and the final newline are not
 // part of it.
 bool read_secret(const std::string& path, std::string& secret, std::string& error) {
@@ -45,7 +58,7 @@ std::string default_data_dir() {
 int main(int argc, char** argv) {
   CLI::App cli{"Guichet counter terminal: operators log in, call tokens and serve citizens."};
   std::string server, device, secret_file, data_dir = default_data_dir(), size = "1280x800", script, screenshots;
-  std::string theme = "default", printer;
+  std::string theme = "default", printer, scanner;
   bool fullscreen = false;
   cli.add_option("--server", server, "centre server URL, e.g. http://127.0.0.1:8080")->required();
   std::string enroll_code;
@@ -63,6 +76,9 @@ int main(int argc, char** argv) {
   cli.add_option("--printer", printer,
                  "receipt printer for fee receipts and acknowledgements: tcp:HOST:PORT (ESC/POS, e.g. "
                  "tcp:127.0.0.1:9100) or file:PATH; none by default");
+  cli.add_option("--scanner", scanner,
+                 "document scanner for the pages of an application's documents (its device name); none by "
+                 "default");
   cli.add_option("--script", script, "UI automation script to run (a file, or - for stdin)");
   cli.add_option("--screenshot-dir", screenshots, "where the script's screenshots go");
   CLI11_PARSE(cli, argc, argv);
@@ -148,6 +164,7 @@ int main(int argc, char** argv) {
   config.translations = std::move(translations).value();
   config.data_dir = data_dir;
   config.printer = printer_setting.value();
+  config.scanner = make_scanner(scanner);
   try {
     guichet::counter::CounterApp counter(*app.value(), config);
     return app.value()->run([&counter](guichet::ui::Frame& frame) { counter.draw(frame); });

@@ -105,8 +105,15 @@ void MainScreen::draw_top_bar(ui::Frame& frame, const Model& model, const ui::Re
   const std::string& status = connection.text;
   const ui::Tone tone = live ? ui::Tone::Success : ui::Tone::Danger;
   const ui::TextStyle style = live ? ui::TextStyle::Body : ui::TextStyle::Large;
-  frame.text_in(ui::Rect{area.x + area.w * 0.45f, area.y, area.w * 0.55f, area.h}, status, style, tone,
+  const std::string files = model.files_status();
+  const float status_h = files.empty() ? area.h : area.h - large_line;
+  frame.text_in(ui::Rect{area.x + area.w * 0.45f, area.y, area.w * 0.55f, status_h}, status, style, tone,
                 ui::Align::Right);
+  // Scanned pages kept here until the centre has them.
+  if (!files.empty()) {
+    frame.text_in(ui::Rect{area.x + area.w * 0.45f, area.y + status_h, area.w * 0.55f, area.h - status_h}, files,
+                  ui::TextStyle::Body, ui::Tone::Muted, ui::Align::Right);
+  }
 }
 
 void MainScreen::draw_current(ui::Frame& frame, const Model& model, const ui::Rect& card) {

@@ -275,6 +275,12 @@ ConnectionStatus Model::connection() const {
   return {K::Live, "Live"};
 }
 
+std::string Model::files_status() const {
+  if (files_waiting <= 0) return {};
+  return std::to_string(files_waiting) + (files_waiting == 1 ? " scanned page" : " scanned pages") +
+         " waiting to upload";
+}
+
 std::string Model::counter_name(const std::string& counter_id) const {
   if (catalogue_) {
     if (const auto* c = catalogue_->counter(counter_id)) return c->name.get();

@@ -117,7 +117,10 @@ class Model {
   // --- connection and messages
   bool feed_connected = false;
   bool server_reachable = true;
-  std::int64_t backlog = 0;  // actions saved locally, not yet answered by the server
+  std::int64_t backlog = 0;        // actions saved locally, not yet answered by the server
+  std::int64_t files_waiting = 0;  // scanned pages kept here, not yet sent to the centre
+  // "2 scanned pages waiting to upload", or "" when none wait.
+  std::string files_status() const;
   std::optional<Notice> notice;
   ConnectionStatus connection() const;
 

@@ -35,6 +35,8 @@ enum class CommandKind {
   AppClose,           // leave the form (nothing saved) or the result
   AppChangeService,   // back to the list of services
   AppPaperLanguage,   // the next language for the citizen's papers
+  AppScan,            // text = document id: scan a page for it
+  AppRemovePage,      // text = document id, index = page
 };
 
 struct Command {
@@ -47,6 +49,7 @@ struct Command {
   Command(CommandKind k, Action a) : kind(k), action(a) {}
   Command(CommandKind k, std::string t) : kind(k), text(std::move(t)) {}
   Command(CommandKind k, int i) : kind(k), index(i) {}
+  Command(CommandKind k, std::string t, int i) : kind(k), text(std::move(t)), index(i) {}
 };
 
 class LoginScreen {
@@ -90,12 +93,14 @@ class MainScreen {
 };
 
 // "New application": the service, its form typed on the physical keyboard (Tab to the next field),
-// the documents checklist (Ctrl+1 … Ctrl+9 toggle present/missing), the fee collected, every
-// problem next to its field; F12 saves and prints, Escape leaves. The typed values are edited in
+// the documents checklist (Ctrl+1 … Ctrl+9 toggle present/missing; with a scanner, each row's Scan
+// button or Alt+1 … Alt+9 scans a page for it), the fee collected, every problem next to its
+// field; F12 saves and prints, Escape leaves. The typed values are edited in
 // the form itself; everything else comes back as commands.
 class ApplicationScreen {
  public:
-  std::vector<Command> draw(ui::Frame& frame, const Model& model, ApplicationForm& form);
+  // `can_scan`: a document scanner is set for this counter (the Scan buttons are shown).
+  std::vector<Command> draw(ui::Frame& frame, const Model& model, ApplicationForm& form, bool can_scan = false);
 
  private:
   int highlighted_ = 0;

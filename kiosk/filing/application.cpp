@@ -30,7 +30,15 @@ sync::json application_body(const FilingRequest& r) {
   sync::json documents = sync::json::array();
   for (const auto& id : r.document_order) {
     auto it = r.documents.find(id);
-    documents.push_back({{"id", id}, {"present", it != r.documents.end() && it->second}});
+    sync::json entry = {{"id", id}, {"present", it != r.documents.end() && it->second}};
+    if (auto files = r.files.find(id); files != r.files.end() && !files->second.empty()) {
+      sync::json list = sync::json::array();
+      for (const auto& f : files->second) {
+        list.push_back({{"sha256", f.sha256}, {"media_type", f.media_type}, {"bytes", f.bytes}});
+      }
+      entry["files"] = std::move(list);
+    }
+    documents.push_back(std::move(entry));
   }
   sync::json body = {{"receipt", r.receipt},
                      {"service", r.service},
@@ -44,6 +52,93 @@ sync::json application_body(const FilingRequest& r) {
   if (!r.token.empty()) body["token"] = r.token;
   if (!r.operator_id.empty()) body["operator_id"] = r.operator_id;
   return body;
+}
+
+namespace {
+
+// `j` as an ordered_json with the same key order as its dump (nlohmann::json keeps keys sorted).
+nlohmann::ordered_json ordered(const sync::json& j) {
+  if (j.is_object()) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    for (auto it = j.begin(); it != j.end(); ++it) out[it.key()] = ordered(it.value());
+    return out;
+  }
+  if (j.is_array()) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& v : j) out.push_back(ordered(v));
+    return out;
+  }
+  return nlohmann::ordered_json::parse(j.dump());
+}
+
+}  // namespace
+
+std::string application_body_text(const FilingRequest& r) {
+  const sync::json body = application_body(r);
+  nlohmann::ordered_json out = ordered(body);
+  for (auto& entry : out["documents"]) {
+    if (!entry.contains("files")) continue;
+    nlohmann::ordered_json written = nlohmann::ordered_json::object();
+    written["id"] = entry["id"];
+    written["present"] = entry["present"];
+    nlohmann::ordered_json files = nlohmann::ordered_json::array();
+    for (const auto& f : entry["files"]) {
+      nlohmann::ordered_json file = nlohmann::ordered_json::object();
+      file["sha256"] = f["sha256"];
+      file["media_type"] = f["media_type"];
+      file["bytes"] = f["bytes"];
+      files.push_back(std::move(file));
+    }
+    written["files"] = std::move(files);
+    entry = std::move(written);
+  }
+  return out.dump();
+}
+
+std::string check_document_files(const FilingRequest& r) {
+  auto hex64 = [](const std::string& s) {
+    return s.size() == 64 &&
+           std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  };
+  for (const auto& [id, files] : r.files) {
+    if (!files.empty() && std::find(r.document_order.begin(), r.document_order.end(), id) == r.document_order.end()) {
+      return "files were scanned for '" + id + "', which is not a document of this service";
+    }
+  }
+  std::size_t total = 0;
+  std::vector<std::string> seen;
+  for (std::size_t i = 0; i < r.document_order.size(); ++i) {
+    const std::string& id = r.document_order[i];
+    const auto files = r.files.find(id);
+    if (files == r.files.end() || files->second.empty()) continue;
+    const std::string where = "documents[" + std::to_string(i) + "]";
+    const auto present = r.documents.find(id);
+    if (present == r.documents.end() || !present->second) return where + " has files and must be present";
+    if (files->second.size() > kMaxFilesPerDocument) {
+      return where + ".files has " + std::to_string(files->second.size()) + " files; at most " +
+             std::to_string(kMaxFilesPerDocument);
+    }
+    for (std::size_t j = 0; j < files->second.size(); ++j) {
+      const DocumentFile& f = files->second[j];
+      const std::string at = where + ".files[" + std::to_string(j) + "]";
+      if (!hex64(f.sha256)) return at + ".sha256 must be 64 lower-case hex digits";
+      if (f.media_type != "image/png" && f.media_type != "image/jpeg" && f.media_type != "application/pdf") {
+        return at + ".media_type must be one of image/png, image/jpeg, application/pdf";
+      }
+      if (f.bytes < 1 || f.bytes > kMaxFileBytes) {
+        return at + ".bytes must be from 1 to " + std::to_string(kMaxFileBytes);
+      }
+      if (std::find(seen.begin(), seen.end(), f.sha256) != seen.end()) {
+        return at + ".sha256 names a file already in this filing";
+      }
+      seen.push_back(f.sha256);
+    }
+    total += files->second.size();
+  }
+  if (total > kMaxFilesPerFiling) {
+    return "the filing has " + std::to_string(total) + " files; at most " + std::to_string(kMaxFilesPerFiling);
+  }
+  return {};
 }
 
 std::string format_receipt(const std::string& centre_id, const std::string& device_id, std::int64_t n) {
@@ -156,11 +251,22 @@ FilingResult file_application(ApplicationPort& port, const PrintPort& printer, c
     req.documents[d.id] = it != in.draft.documents.end() && it->second;
     req.document_order.push_back(d.id);
   }
+  for (const auto& [id, files] : in.draft.files) {
+    if (!files.empty()) req.files[id] = files;
+  }
   req.fee_minor = in.fee_minor;
+  // The files as the centre will check them: a filing it would refuse is not saved.
+  if (std::string problem = check_document_files(req); !problem.empty()) {
+    out.kind = FilingResult::Kind::Failed;
+    out.detail = problem;
+    return out;
+  }
   try {
     req.receipt = port.next_receipt(in.catalogue->centre.id);
-    // 3. Durable in the outbox: from here on the application exists, whatever the network does.
-    port.file(application_body(req));
+    // 3. The scanned files first, then the filing naming them: both durable, in that order.
+    port.keep_files(req);
+    // Durable in the outbox: from here on the application exists, whatever the network does.
+    port.file_request(req);
   } catch (const std::exception& e) {
     out.kind = FilingResult::Kind::Failed;
     out.detail = e.what();

@@ -18,6 +18,19 @@
 
 namespace guichet::kiosk {
 
+// One file scanned for a document (one page), as a filing names it: the SHA-256 of its bytes (64
+// lower-case hex digits), its media type ("image/png", "image/jpeg", "application/pdf") and its
+// size. The bytes travel on their own (PUT /api/v1/attachments/{sha256}, docs/sync.md).
+struct DocumentFile {
+  std::string sha256;
+  std::string media_type;
+  std::int64_t bytes = 0;
+  bool operator==(const DocumentFile&) const = default;
+};
+inline constexpr std::size_t kMaxFilesPerDocument = 20;
+inline constexpr std::size_t kMaxFilesPerFiling = 60;
+inline constexpr std::int64_t kMaxFileBytes = 8 * 1024 * 1024;
+
 // What a citizen (or an operator) entered so far for one application.
 struct ApplicationDraft {
   std::string service;
@@ -27,6 +40,8 @@ struct ApplicationDraft {
   bool from_review = false;                    // editing one field from the review: go back there
   std::vector<domain::FieldProblem> problems;  // from the last check
   std::string token;                           // the queue token it came from ("" at a kiosk)
+  // Document id → the files scanned for it (at a counter), in scan order.
+  std::map<std::string, std::vector<DocumentFile>> files;
 };
 
 // The problem of one field in the draft's last check, or nullptr.
@@ -50,10 +65,23 @@ struct FilingRequest {
   std::map<std::string, std::string> fields;  // normalised values
   std::map<std::string, bool> documents;      // every document of the service
   std::vector<std::string> document_order;    // the service's order
+  // Document id → the files scanned for it, in scan order (none for most documents).
+  std::map<std::string, std::vector<DocumentFile>> files;
   std::int64_t fee_minor = 0;
 };
-// The body of POST /api/v1/applications.
+// The body of POST /api/v1/applications. A document with files carries them as `files` (the
+// order scanned); one without has no `files` key.
 sync::json application_body(const FilingRequest& request);
+// The body as the terminal writes it to its outbox: application_body's text (keys sorted), except
+// that a document entry with files is written {"id", "present", "files"} and each file {"sha256",
+// "media_type", "bytes"}, in that key order (the contract's, so a resent body has the same
+// fingerprint). A body without files is byte for byte application_body(request).dump().
+std::string application_body_text(const FilingRequest& request);
+// The terminal's check of the files before a filing is saved, as the centre checks them: a file
+// only on a document of the service that is present, a valid sha256 / media type / size, at most
+// kMaxFilesPerDocument per document and kMaxFilesPerFiling in all, no sha256 twice. The problem
+// names where ("documents[1].files[0].sha256 must be 64 lower-case hex digits"), "" when none.
+std::string check_document_files(const FilingRequest& request);
 
 // The receipt number: "<centre>-<device>-<n>", n zero-padded to 6 digits (more when needed).
 std::string format_receipt(const std::string& centre_id, const std::string& device_id, std::int64_t n);
@@ -97,8 +125,15 @@ class ApplicationPort {
  public:
   virtual ~ApplicationPort() = default;
   virtual std::string next_receipt(const std::string& centre_id) = 0;
+  // Keeps, durably, the bytes of every file the filing names (request.files), before file() is
+  // called: after any crash, every file a saved filing names is on this terminal's disk. Throws
+  // when it cannot; nothing is filed then. Terminals that scan nothing keep nothing.
+  virtual void keep_files(const FilingRequest& /*request*/) {}
   // Writes the filing to the outbox, durably; throws when it cannot.
   virtual void file(const sync::json& body) = 0;
+  // What file_application calls: file(application_body(request)). A terminal that writes files
+  // writes application_body_text(request) instead, whose file entries keep the contract's order.
+  virtual void file_request(const FilingRequest& request) { file(application_body(request)); }
 };
 
 struct PrintPort {
@@ -117,8 +152,9 @@ struct FilingInput {
   domain::Date today;
 };
 
-// Checks the form again, takes the receipt number, computes the due date, writes the request to
-// the outbox and prints. Nothing is saved when the form has problems. Never waits on the network.
+// Checks the form (and the scanned files) again, takes the receipt number, computes the due date,
+// keeps the files, writes the request to the outbox and prints. Nothing is saved when the form has problems. Never
+// waits on the network.
 FilingResult file_application(ApplicationPort& port, const PrintPort& printer, const FilingInput& in);
 
 // ---- where an application stands (GET /api/v1/applications/{receipt}) -------------------------

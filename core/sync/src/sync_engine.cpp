@@ -188,14 +188,30 @@ bool SyncEngine::halted() const {
   return !protocol_refusal_.empty() || device_refusal_kind_ == DeviceRefusal::Revoked;
 }
 
-std::string SyncEngine::note_device_refusal(const HttpResponse& response, bool upload) {
-  DeviceRefusal kind = DeviceRefusal::None;
-  if (response.status == 403 && response.error_code() == "device_revoked") {
-    kind = DeviceRefusal::Revoked;
-  } else if (response.status == 401 && (upload || response.error_code() == "unauthenticated")) {
-    // An entry's own 401 may be about its operator session (no_session): that one is the entry's.
-    kind = DeviceRefusal::Unauthenticated;
+DeviceRefusal device_refusal_of(const HttpResponse& response, bool any_401) {
+  if (response.status == 403 && response.error_code() == "device_revoked") return DeviceRefusal::Revoked;
+  if (response.status == 401 && (any_401 || response.error_code() == "unauthenticated")) {
+    return DeviceRefusal::Unauthenticated;
   }
+  return DeviceRefusal::None;
+}
+
+std::string device_refusal_sentence(DeviceRefusal kind, const std::string& said, const std::string& kept) {
+  switch (kind) {
+    case DeviceRefusal::Revoked:
+      return "this device was revoked at the centre server: ask the centre manager to enroll it again (" + said +
+             "); nothing is sent until then, and every " + kept + " waiting here is kept";
+    case DeviceRefusal::Unauthenticated:
+      return "the centre server did not accept this device's credentials (" + said + "); every " + kept +
+             " waiting here is kept and sent again later; if this lasts, ask the centre manager";
+    case DeviceRefusal::None:
+      break;
+  }
+  return {};
+}
+
+std::string SyncEngine::note_device_refusal(const HttpResponse& response, bool upload) {
+  const DeviceRefusal kind = device_refusal_of(response, upload);
   std::lock_guard lock(refusal_mu_);
   if (kind == DeviceRefusal::None) {
     if (device_refusal_kind_ == DeviceRefusal::Unauthenticated) {  // the credentials were taken again
@@ -204,15 +220,7 @@ std::string SyncEngine::note_device_refusal(const HttpResponse& response, bool u
     }
     return {};
   }
-  const std::string said = response.error_message();
-  if (kind == DeviceRefusal::Revoked) {
-    device_refusal_ = "this device was revoked at the centre server: ask the centre manager to enroll it again (" +
-                      said + "); nothing is sent until then, and every action waiting here is kept";
-  } else {
-    device_refusal_ = "the centre server did not accept this device's credentials (" + said +
-                      "); every action waiting here is kept and sent again later; if this lasts, ask the centre "
-                      "manager";
-  }
+  device_refusal_ = device_refusal_sentence(kind, response.error_message(), "action");
   device_refusal_kind_ = kind;
   return device_refusal_;
 }

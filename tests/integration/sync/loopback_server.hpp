@@ -22,6 +22,8 @@
 #include <utility>  // before Asio: its awaitable.hpp uses std::exchange
 #include <vector>
 
+#include "guichet/sync/attachments.hpp"
+
 namespace guichet::testing {
 
 namespace net = boost::asio;
@@ -79,6 +81,10 @@ struct LoopbackState {
   std::map<std::string, std::pair<int, std::string>> answers;  // key → (status, body)
   std::vector<std::string> last_event_ids;          // Last-Event-ID header of each feed connection ("" if none)
   std::map<std::string, std::string> last_headers;  // of the last request, lower-case names
+
+  // Scanned files (PUT /api/v1/attachments/{sha256}), answered as the centre node does.
+  std::map<std::string, std::string> attachments;  // sha256 → bytes, once each
+  std::vector<std::string> attachment_puts;        // sha256 of every PUT read (refused ones too), in order
 
   // The live feed: event JSON by seq.
   std::vector<std::pair<std::uint64_t, std::string>> events;
@@ -185,6 +191,10 @@ class LoopbackServer {
     std::string target(req.target());
     if (target == "/api/v1/sync/upload") ++state_->upload_requests;
     if (target == "/api/v1/health") ++state_->probes;
+    const std::string attachment_path = "/api/v1/attachments/";
+    if (req.method() == http::verb::put && target.starts_with(attachment_path)) {
+      state_->attachment_puts.push_back(target.substr(attachment_path.size()));
+    }
 
     if (req["X-Guichet-Device"] != state_->device || req["X-Guichet-Secret"] != state_->secret) {
       r.status = http::status::unauthorized;
@@ -238,6 +248,9 @@ class LoopbackServer {
       r.body = json{{"protocol", 1}, {"durable_through", through}, {"results", results}}.dump();
       return r;
     }
+    if (req.method() == http::verb::put && target.starts_with("/api/v1/attachments/")) {
+      return put_attachment(target.substr(attachment_path.size()), req);
+    }
     if (req.method() == http::verb::get && target == "/api/v1/events") {
       r.sse = true;
       std::string last(req["Last-Event-ID"]);
@@ -280,6 +293,42 @@ class LoopbackServer {
     }
     r.status = http::status::not_found;
     r.body = error_body("not_found", "no such path: " + target);
+    return r;
+  }
+
+  // PUT /api/v1/attachments/{sha256} (state_->mu held), with the answers of the contract.
+  Reply put_attachment(const std::string& sha, const http::request<http::string_body>& req) {
+    Reply r;
+    const std::string& bytes = req.body();
+    const std::string type(req[http::field::content_type]);
+    if (!sync::valid_sha256_hex(sha)) {
+      r.status = http::status::bad_request;
+      r.body = error_body("bad_request", "the path must end with 64 lower-case hex digits");
+    } else if (bytes.size() > static_cast<std::size_t>(sync::kMaxAttachmentBytes)) {
+      r.status = http::status::payload_too_large;
+      r.body = error_body("payload_too_large", "a file has at most 8 MiB");
+    } else if (!sync::valid_attachment_media_type(type)) {
+      r.status = http::status::unsupported_media_type;
+      r.body = error_body("unsupported_media_type", "Content-Type " + type + " is not taken");
+    } else if (const std::string got = sync::sha256_hex(bytes.data(), bytes.size()); got != sha) {
+      r.status = http::status::unprocessable_entity;
+      r.body = error_body("attachment_hash_mismatch",
+                          "the bytes' SHA-256 is " + got.substr(0, 12) + "…, the path says " + sha.substr(0, 12) + "…");
+    } else if ((type == "image/png" && !bytes.starts_with("\x89PNG\r\n\x1a\n")) ||
+               (type == "image/jpeg" && !bytes.starts_with("\xff\xd8\xff")) ||
+               (type == "application/pdf" && !bytes.starts_with("%PDF-"))) {
+      r.status = http::status::unprocessable_entity;
+      r.body = error_body("attachment_not_media_type", "the bytes are not " + type);
+    } else {
+      const bool known = state_->attachments.count(sha) > 0;
+      if (!known) state_->attachments[sha] = bytes;
+      r.status = known ? http::status::ok : http::status::created;
+      r.body =
+          json{
+              {"attachment",
+               {{"sha256", sha}, {"media_type", type}, {"bytes", bytes.size()}, {"stored", known ? "already" : "new"}}}}
+              .dump();
+    }
     return r;
   }
 

@@ -38,14 +38,25 @@ class FakeApplications final : public ApplicationPort {
     ++taken;
     return format_receipt(centre_id, "K1", taken);
   }
+  void keep_files(const FilingRequest& request) override {
+    calls.push_back("keep_files");
+    if (fail_files) throw std::runtime_error("attachments: disk I/O error");
+    kept = request.files;
+  }
   void file(const sync::json& body) override {
+    calls.push_back("file");
     if (fail) throw std::runtime_error("database or disk is full");
     filed.push_back(body);
   }
   int taken = 0;
   bool fail = false;
+  bool fail_files = false;
   std::vector<sync::json> filed;
+  std::vector<std::string> calls;
+  std::map<std::string, std::vector<DocumentFile>> kept;
 };
+
+DocumentFile page(char hex, std::int64_t bytes = 183422) { return {std::string(64, hex), "image/png", bytes}; }
 
 ApplicationDraft birth_draft() {
   ApplicationDraft d;
@@ -267,4 +278,142 @@ TEST(PublicStatus, ParsesTheContractAndRefusesOtherAnswers) {
   EXPECT_NE(problem.find("unexpected answer"), std::string::npos);
   EXPECT_FALSE(parse_public_status("not json", problem).has_value());
   EXPECT_EQ(status_label("with_department"), "Being examined by the department");
+}
+
+// ---- scanned files on a document (docs/ui.md, "Applications") -----------------------------------
+
+namespace {
+
+FilingRequest request_for_body() {
+  FilingRequest r;
+  r.receipt = "LDH01-C1-000042";
+  r.service = "birth-certificate";
+  r.language = "en";
+  r.channel = "counter";
+  r.token = "LDH01-20261123-A042";
+  r.operator_id = "op1";
+  r.filed_on = day("2026-11-23");
+  r.due_on = day("2026-12-02");
+  r.fields = {{"gender", "female"}, {"mobile", "9814012345"}};
+  r.documents = {{"discharge-slip", true}, {"parents-id", false}};
+  r.document_order = {"discharge-slip", "parents-id"};
+  r.fee_minor = 5000;
+  return r;
+}
+
+}  // namespace
+
+TEST(FilingBody, WithoutFilesItIsByteForByteWhatItWasBefore) {
+  const FilingRequest r = request_for_body();
+  // The text terminals wrote before documents had files: keys sorted, no "files" key anywhere.
+  const std::string before =
+      R"({"channel":"counter","documents":[{"id":"discharge-slip","present":true},{"id":"parents-id","present":false}],)"
+      R"("due_on":"2026-12-02","fee_minor":5000,"fields":{"gender":"female","mobile":"9814012345"},)"
+      R"("filed_on":"2026-11-23","language":"en","operator_id":"op1","receipt":"LDH01-C1-000042",)"
+      R"("service":"birth-certificate","token":"LDH01-20261123-A042"})";
+  EXPECT_EQ(application_body(r).dump(), before);
+  EXPECT_EQ(application_body_text(r), before);
+  // An empty list of files is no files.
+  FilingRequest empty = r;
+  empty.files["discharge-slip"] = {};
+  EXPECT_EQ(application_body_text(empty), before);
+}
+
+TEST(FilingBody, FilesAreWrittenInScanOrderWithTheContractsKeyOrder) {
+  FilingRequest r = request_for_body();
+  r.files["discharge-slip"] = {page('b', 183422), {std::string(64, 'a'), "image/jpeg", 512}};
+  const std::string text = application_body_text(r);
+  EXPECT_NE(text.find(R"({"id":"discharge-slip","present":true,"files":[{"sha256":")" + std::string(64, 'b') +
+                      R"(","media_type":"image/png","bytes":183422},{"sha256":")" + std::string(64, 'a') +
+                      R"(","media_type":"image/jpeg","bytes":512}]},{"id":"parents-id","present":false}])"),
+            std::string::npos)
+      << text;
+  // Everything else as before, and the same content as application_body.
+  EXPECT_TRUE(text.starts_with(R"({"channel":"counter","documents":[)")) << text;
+  EXPECT_EQ(sync::json::parse(text), application_body(r));
+  EXPECT_EQ(application_body(r)["documents"][0]["files"][1]["media_type"], "image/jpeg");
+  EXPECT_FALSE(application_body(r)["documents"][1].contains("files"));
+}
+
+TEST(FilingFiles, TheTerminalRefusesWhatTheCentreWouldRefuse) {
+  FilingRequest r = request_for_body();
+  EXPECT_EQ(check_document_files(r), "");
+  r.files["discharge-slip"] = {page('a')};
+  EXPECT_EQ(check_document_files(r), "");
+
+  FilingRequest missing = r;
+  missing.files["parents-id"] = {page('c')};
+  EXPECT_EQ(check_document_files(missing), "documents[1] has files and must be present");
+
+  FilingRequest bad = r;
+  bad.files["discharge-slip"] = {page('a'), page('A')};
+  EXPECT_EQ(check_document_files(bad), "documents[0].files[1].sha256 must be 64 lower-case hex digits");
+  bad.files["discharge-slip"] = {page('a'), page('a')};
+  EXPECT_EQ(check_document_files(bad), "documents[0].files[1].sha256 names a file already in this filing");
+  bad.files["discharge-slip"] = {{std::string(64, 'a'), "image/gif", 10}};
+  EXPECT_EQ(check_document_files(bad),
+            "documents[0].files[0].media_type must be one of image/png, image/jpeg, application/pdf");
+  bad.files["discharge-slip"] = {page('a', 0)};
+  EXPECT_EQ(check_document_files(bad), "documents[0].files[0].bytes must be from 1 to 8388608");
+  bad.files["discharge-slip"] = {page('a', kMaxFileBytes + 1)};
+  EXPECT_NE(check_document_files(bad), "");
+
+  FilingRequest many = r;
+  many.files["discharge-slip"].clear();
+  for (int i = 0; i < 21; ++i) {
+    char hex[65];
+    std::snprintf(hex, sizeof hex, "%064x", i);
+    many.files["discharge-slip"].push_back({hex, "image/png", 100});
+  }
+  EXPECT_EQ(check_document_files(many), "documents[0].files has 21 files; at most 20");
+  many.files["discharge-slip"].pop_back();
+  EXPECT_EQ(check_document_files(many), "");
+
+  FilingRequest elsewhere = r;
+  elsewhere.files["moon-rock"] = {page('d')};
+  EXPECT_NE(check_document_files(elsewhere).find("moon-rock"), std::string::npos);
+}
+
+TEST(FilingFiles, TheFilesAreKeptBeforeTheFilingThatNamesThem) {
+  FakeApplications apps;
+  std::vector<FilingRequest> printed;
+  auto draft = birth_draft();
+  draft.files["discharge-slip"] = {page('1'), page('2', 2048)};
+  auto r = file_application(apps, printer(true, true, &printed), input(draft));
+  ASSERT_EQ(r.kind, FilingResult::Kind::Printed) << r.detail;
+  EXPECT_EQ(apps.calls, (std::vector<std::string>{"keep_files", "file"}));
+  EXPECT_EQ(apps.kept.at("discharge-slip"), draft.files["discharge-slip"]);
+  ASSERT_EQ(apps.filed.size(), 1u);
+  const auto& files = apps.filed[0]["documents"][0]["files"];
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0]["sha256"], std::string(64, '1'));
+  EXPECT_EQ(files[1]["bytes"], 2048);
+  ASSERT_EQ(printed.size(), 1u);
+  EXPECT_EQ(printed[0].files.at("discharge-slip").size(), 2u) << "the paper may say how many pages were scanned";
+}
+
+TEST(FilingFiles, FilesThatCannotBeKeptMeanNothingFiled) {
+  FakeApplications apps;
+  apps.fail_files = true;
+  std::vector<FilingRequest> printed;
+  auto draft = birth_draft();
+  draft.files["discharge-slip"] = {page('1')};
+  auto r = file_application(apps, printer(true, true, &printed), input(draft));
+  EXPECT_EQ(r.kind, FilingResult::Kind::Failed);
+  EXPECT_EQ(r.detail, "attachments: disk I/O error");
+  EXPECT_TRUE(apps.filed.empty());
+  EXPECT_TRUE(printed.empty());
+}
+
+TEST(FilingFiles, ADocumentWithFilesThatIsNotPresentIsRefusedAndNothingSaved) {
+  FakeApplications apps;
+  std::vector<FilingRequest> printed;
+  auto draft = birth_draft();
+  draft.documents["discharge-slip"] = false;
+  draft.files["discharge-slip"] = {page('1')};
+  auto r = file_application(apps, printer(true, true, &printed), input(draft));
+  EXPECT_EQ(r.kind, FilingResult::Kind::Failed);
+  EXPECT_EQ(r.detail, "documents[0] has files and must be present");
+  EXPECT_EQ(apps.taken, 0) << "no receipt number is used up";
+  EXPECT_TRUE(apps.calls.empty());
 }

@@ -287,6 +287,16 @@ enum class DeviceRefusal {
   Revoked,
 };
 
+// The rules by which an answer refuses the device itself rather than one request, shared by the
+// sync engine and the attachment uploader: 403 `device_revoked` is Revoked; a 401 is
+// Unauthenticated when `any_401` (a request that carries no operator session: an upload batch, a
+// file) or when its code is `unauthenticated` (an entry's own 401 may be about its operator
+// session, `no_session`: that one is the entry's). None otherwise.
+DeviceRefusal device_refusal_of(const HttpResponse& response, bool any_401);
+// The sentence for people: what happened, what is kept (`kept`: "action", "scanned file") and
+// whom to ask. `said` is the server's message.
+std::string device_refusal_sentence(DeviceRefusal kind, const std::string& said, const std::string& kept);
+
 class StallWatch;
 
 // Drains the outbox on its own thread: sends pending entries in order with their idempotency keys
