@@ -154,13 +154,14 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   } else {
     const float row_h = button_h;
     // The rows scroll when they would push the fee, the problems and the buttons off the panel.
-    std::size_t lines = svc->documents.size();
-    for (const auto& [id, pages] : form.pages) lines += pages.empty() ? 0 : 1;
+    // With a scanner each document has a second line under its row: Scan (or Alt+number, as the
+    // line above says), the pages scanned and taking the last one off. The row itself keeps the
+    // panel's whole width for the document's name; the rows scroll when they do not all fit.
+    const std::size_t lines = svc->documents.size() * (can_scan ? 2 : 1);
     const float all_rows = static_cast<float>(lines) * (row_h + gap) + gap;
     const float below = 3 * frame.line_height(ui::TextStyle::Body) + 2 * button_h + 5 * gap;
     const float room = top + panel_h - frame.cursor().y - below;
     frame.begin_panel("documents", frame.available_width(), std::clamp(room, 2 * row_h, all_rows), false);
-    const float scan_w = can_scan ? std::floor(frame.measure("Scan [Alt+9]", ui::TextStyle::Body).x + 2 * gap) : 0;
     int i = 0;
     for (const auto& doc : svc->documents) {
       ++i;
@@ -170,24 +171,19 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
       const std::size_t n = pages == form.pages.end() ? 0 : pages->second.size();
       const std::string row = std::to_string(i) + ". " + (present ? "Present: " : "Missing: ") + doc.name.get("en") +
                               (doc.required ? "" : " (optional)") + (n > 0 ? " - " + pages_text(n) : "");
-      const float row_w = frame.available_width() - (can_scan ? scan_w + gap : 0);
-      if (frame.button(row, present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, row_w) ||
+      if (frame.button(row, present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, frame.available_width()) ||
           (i <= 9 && frame.key_pressed(SDLK_1 + i - 1, KMOD_CTRL))) {
         out.push_back({CommandKind::AppToggleDocument, doc.id});
       }
-      if (can_scan) {
-        frame.same_line();
-        const std::string label = i <= 9 ? "Scan [Alt+" + std::to_string(i) + "]" : "Scan " + std::to_string(i) + ".";
-        if (frame.button(label, ui::ButtonKind::Secondary, scan_w, form.scanning.empty()) ||
-            (i <= 9 && frame.key_pressed(SDLK_1 + i - 1, KMOD_ALT))) {
-          out.push_back({CommandKind::AppScan, doc.id});
-        }
+      if (!can_scan) continue;
+      if (frame.button("Scan " + std::to_string(i) + ".", ui::ButtonKind::Secondary, 0, form.scanning.empty()) ||
+          (i <= 9 && form.scanning.empty() && frame.key_pressed(SDLK_1 + i - 1, KMOD_ALT))) {
+        out.push_back({CommandKind::AppScan, doc.id});
       }
       if (n > 0) {
         // The last page can be taken off before saving (a page scanned askew, the wrong paper).
-        frame.text("   " + pages_text(n) + " scanned", ui::TextStyle::Small, ui::Tone::Muted);
         frame.same_line();
-        if (frame.button("Remove last page of " + std::to_string(i) + ".", ui::ButtonKind::Secondary)) {
+        if (frame.button("Remove a page of " + std::to_string(i) + ".", ui::ButtonKind::Secondary)) {
           out.push_back({CommandKind::AppRemovePage, doc.id, static_cast<int>(n - 1)});
         }
       }

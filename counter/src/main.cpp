@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "counter_app.hpp"
+#include "guichet/hardware/scanner/document_scanner.hpp"
 #include "guichet/sync/enrollment.hpp"
 #include "guichet/ui/app.hpp"
 #include "guichet/ui/frame.hpp"
@@ -14,15 +16,36 @@
 namespace {
 
 // ---- the document scanner ----------------------------------------------------------------------
-// The one place the real scanner (hardware/scanner, SANE) is plugged into the counter: given the
-// --scanner DEVICE text, return a ScanPort whose `scan` scans one page and returns its PNG (or the
-// scanner's problem sentence) and whose `cancel` stops a scan under way. Until that library is in
-// this tree no scanner is connected: the port stays empty and the Scan buttons are not shown.
-guichet::counter::ScanPort make_scanner(const std::string& device) {
+// The real scanner (hardware/scanner, SANE) behind the counter's scan port: `--scanner DEVICE` names
+// the SANE device ("net:scanhost:test:0", "airscan:e0:Office", …) or "auto" for the first one found.
+// SANE finds its backends through its configuration (SANE_CONFIG_DIR, else /etc/sane.d). A scan
+// blocks its caller (the counter's scanner worker); `cancel` stops it from the UI thread.
+guichet::counter::ScanPort make_scanner(const std::string& device, const std::string& mode, int dpi) {
+  namespace sc = guichet::hardware::scanner;
   guichet::counter::ScanPort port;
   if (device.empty()) return port;
-  std::fprintf(stderr, "guichet-counter: --scanner %s: this build has no document scanner support yet\n",
-               device.c_str());
+  sc::ScannerOptions o;
+  o.device = device == "auto" ? std::string() : device;
+  o.mode = mode == "color" ? sc::ScanMode::Color : sc::ScanMode::Gray;
+  o.resolution_dpi = dpi;
+  auto scanner = std::make_shared<sc::DocumentScanner>(o);
+  port.scan = [scanner] {
+    guichet::counter::ScanOutcome out;
+    auto page = scanner->scan_page();
+    if (!page) {
+      // The device and SANE's status, never the page: no personal data in the log.
+      std::fprintf(stderr, "guichet-counter: scan failed: %s (%s)\n", sc::to_string(page.error().kind),
+                   page.error().detail.c_str());
+      out.problem = page.error().message;
+      return out;
+    }
+    out.ok = true;
+    out.width = page.value().width;
+    out.height = page.value().height;
+    out.png = std::move(page.value().png);
+    return out;
+  };
+  port.cancel = [scanner] { scanner->cancel(); };
   return port;
 }
 
@@ -58,7 +81,8 @@ std::string default_data_dir() {
 int main(int argc, char** argv) {
   CLI::App cli{"Guichet counter terminal: operators log in, call tokens and serve citizens."};
   std::string server, device, secret_file, data_dir = default_data_dir(), size = "1280x800", script, screenshots;
-  std::string theme = "default", printer, scanner;
+  std::string theme = "default", printer, scanner, scanner_mode = "gray";
+  int scanner_dpi = 200;
   bool fullscreen = false;
   cli.add_option("--server", server, "centre server URL, e.g. http://127.0.0.1:8080")->required();
   std::string enroll_code;
@@ -77,8 +101,14 @@ int main(int argc, char** argv) {
                  "receipt printer for fee receipts and acknowledgements: tcp:HOST:PORT (ESC/POS, e.g. "
                  "tcp:127.0.0.1:9100) or file:PATH; none by default");
   cli.add_option("--scanner", scanner,
-                 "document scanner for the pages of an application's documents (its device name); none by "
-                 "default");
+                 "document scanner for the pages of an application's documents: its SANE device name, or "
+                 "auto for the first one found; none by default");
+  cli.add_option("--scanner-mode", scanner_mode, "gray or color")
+      ->check(CLI::IsMember({"gray", "color"}))
+      ->capture_default_str();
+  cli.add_option("--scanner-dpi", scanner_dpi, "scan resolution in dots per inch")
+      ->check(CLI::Range(75, 600))
+      ->capture_default_str();
   cli.add_option("--script", script, "UI automation script to run (a file, or - for stdin)");
   cli.add_option("--screenshot-dir", screenshots, "where the script's screenshots go");
   CLI11_PARSE(cli, argc, argv);
@@ -164,7 +194,7 @@ int main(int argc, char** argv) {
   config.translations = std::move(translations).value();
   config.data_dir = data_dir;
   config.printer = printer_setting.value();
-  config.scanner = make_scanner(scanner);
+  config.scanner = make_scanner(scanner, scanner_mode, scanner_dpi);
   try {
     guichet::counter::CounterApp counter(*app.value(), config);
     return app.value()->run([&counter](guichet::ui::Frame& frame) { counter.draw(frame); });

@@ -487,14 +487,34 @@ struct App::Impl {
     SDL_PushEvent(&ev);
   }
 
-  void push_key(Uint32 type, SDL_Keycode key) {
+  // "Alt+1", "Ctrl+Shift+F2", "Return": the key and the modifiers held with it.
+  static std::pair<SDL_Keycode, Uint16> key_with_mods(const std::string& name) {
+    Uint16 mods = KMOD_NONE;
+    std::string rest = name;
+    for (auto [prefix, mod] :
+         {std::pair{"Ctrl+", KMOD_LCTRL}, std::pair{"Alt+", KMOD_LALT}, std::pair{"Shift+", KMOD_LSHIFT}}) {
+      const std::string p = prefix;
+      // Modifiers come first, in any order.
+      for (bool again = true; again;) {
+        again = false;
+        if (rest.size() > p.size() && rest.compare(0, p.size(), p) == 0) {
+          mods = static_cast<Uint16>(mods | mod);
+          rest.erase(0, p.size());
+          again = true;
+        }
+      }
+    }
+    return {SDL_GetKeyFromName(rest.c_str()), mods};
+  }
+
+  void push_key(Uint32 type, SDL_Keycode key, Uint16 mods = KMOD_NONE) {
     SDL_Event ev{};
     ev.type = type;
     ev.key.windowID = SDL_GetWindowID(window);
     ev.key.state = type == SDL_KEYDOWN ? SDL_PRESSED : SDL_RELEASED;
     ev.key.keysym.sym = key;
     ev.key.keysym.scancode = SDL_GetScancodeFromKey(key);
-    ev.key.keysym.mod = KMOD_NONE;
+    ev.key.keysym.mod = mods;
     SDL_PushEvent(&ev);
   }
 
@@ -602,12 +622,12 @@ struct App::Impl {
         }
         case ScriptOp::Key: {
           if (tap.phase == 0) {
-            SDL_Keycode key = SDL_GetKeyFromName(c.arg.c_str());
+            const auto [key, mods] = key_with_mods(c.arg);
             if (key == SDLK_UNKNOWN) {
               finish_command(false, "key: unknown key name '" + c.arg + "'");
               break;
             }
-            push_key(SDL_KEYDOWN, key);
+            push_key(SDL_KEYDOWN, key, mods);
             tap.phase = 1;
             tap.frame_mark = frames;
             frames_needed = std::max(frames_needed, 1);
@@ -615,7 +635,8 @@ struct App::Impl {
           }
           if (frames <= tap.frame_mark) return;
           if (tap.phase == 1) {
-            push_key(SDL_KEYUP, SDL_GetKeyFromName(c.arg.c_str()));
+            const auto [key, mods] = key_with_mods(c.arg);
+            push_key(SDL_KEYUP, key, mods);
             tap.phase = 2;
             tap.frame_mark = frames;
             frames_needed = std::max(frames_needed, 2);

@@ -6,6 +6,7 @@
 // the token and the fee, and the server has the application. A printer fault still saves it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -14,10 +15,12 @@
 #include "../../integration/printer/sim_process.hpp"
 #include "../../integration/sync/centre_server.hpp"
 #include "../../unit/hardware/receipt_test_support.hpp"
+#include "../../unit/hardware/scanned_png.hpp"
 #include "guichet/hardware/escpos_render/image.hpp"
 #include "guichet/store/sqlite.hpp"
 #include "guichet/sync/client.hpp"
 #include "guichet/testing/automation.hpp"
+#include "guichet/testing/saned.hpp"
 
 using namespace std::chrono_literals;
 using guichet::sync::ApiClient;
@@ -68,7 +71,7 @@ class CounterFilingTest : public ::testing::Test {
     return r.status == 201 ? json::parse(r.body)["token"]["id"].get<std::string>() : std::string();
   }
 
-  void start_counter() {
+  void start_counter(std::vector<std::string> extra = {}, std::map<std::string, std::string> env = {}) {
     ProcessOptions o;
     o.args = {"--server",         centre_.url(),
               "--device",         "C1",
@@ -78,7 +81,15 @@ class CounterFilingTest : public ::testing::Test {
               "--size",           "1280x800",
               "--script",         "-",
               "--screenshot-dir", shots_.string()};
+    // A size of the test's own replaces the default one.
+    if (const auto size = std::find(extra.begin(), extra.end(), "--size");
+        size != extra.end() && size + 1 != extra.end()) {
+      *(std::find(o.args.begin(), o.args.end(), "1280x800")) = *(size + 1);
+      extra.erase(size, size + 2);
+    }
+    o.args.insert(o.args.end(), extra.begin(), extra.end());
     o.env = {{"SDL_VIDEODRIVER", "offscreen"}, {"SDL_AUDIODRIVER", "dummy"}};
+    o.env.insert(env.begin(), env.end());
     o.log_dir = work_.path();
     o.pipe_stdin = true;
     o.pipe_stdout = true;
@@ -149,9 +160,16 @@ class CounterFilingTest : public ::testing::Test {
       ASSERT_EQ(cmd("type " + quoted(value)), "ok");
       ASSERT_EQ(cmd("wait_text " + quoted(value)), "ok") << screen();
     }
-    ASSERT_EQ(cmd("tap \"1. Missing: Hospital discharge slip or birth report\""), "ok") << screen();
-    ASSERT_EQ(cmd("wait_text \"1. Present: Hospital discharge slip or birth report\""), "ok") << screen();
-    ASSERT_EQ(cmd("tap \"2. Missing: Identity proof of a parent (Aadhaar card, voter ID card or passport)\""), "ok");
+    if (documents_by_keys_) {
+      // With a scanner the rows take two lines each and scroll: the keyboard reaches every one.
+      ASSERT_EQ(cmd("key Ctrl+1"), "ok");
+      ASSERT_EQ(cmd("wait_text \"1. Present: Hospital discharge slip or birth report\""), "ok") << screen();
+      ASSERT_EQ(cmd("key Ctrl+2"), "ok");
+    } else {
+      ASSERT_EQ(cmd("tap \"1. Missing: Hospital discharge slip or birth report\""), "ok") << screen();
+      ASSERT_EQ(cmd("wait_text \"1. Present: Hospital discharge slip or birth report\""), "ok") << screen();
+      ASSERT_EQ(cmd("tap \"2. Missing: Identity proof of a parent (Aadhaar card, voter ID card or passport)\""), "ok");
+    }
 
     // Save with half a date: the problem is next to its field and nothing is saved. The rest of
     // the date is typed after it (a tap on the short value puts the caret at its end).
@@ -181,6 +199,7 @@ class CounterFilingTest : public ::testing::Test {
   std::string kiosk_secret_, counter_secret_;
   std::vector<std::string> dumped_;
   fs::path shots_;
+  bool documents_by_keys_ = false;  // tick documents with Ctrl+number rather than tapping their rows
 };
 
 }  // namespace
@@ -400,4 +419,136 @@ TEST_F(CounterFilingTest, FiledOfflineAndUploadedAfterLogoutIsStoredWithItsOpera
   EXPECT_EQ(st.text(1), "counter");
   EXPECT_EQ(st.text(2), "C1");
   EXPECT_EQ(st.int64(3), 5000);
+}
+
+// The operator scans the citizen's papers at the counter: a real SANE scanner (the network
+// daemon with SANE's test device, on a loopback address of its own) behind the counter's Scan
+// buttons. A page scanned is listed on its document's row; the same page again is not added; a
+// paper jam is said in plain words and changes nothing; the last page can be taken off. Saved, the
+// filing names each page by its SHA-256, the counter keeps the pages, and its uploader brings them
+// to the centre node, where they are the very pages scanned (a 200 dpi grid of 10 mm squares).
+TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentre) {
+  guichet::testing::SanedOptions scanner_options;
+  guichet::testing::SanedSimulator scanner(scanner_options);
+  ASSERT_TRUE(scanner.start()) << scanner.log();
+  ASSERT_FALSE(issue("birth-certificate", 1).empty());
+  start_counter({"--scanner", scanner.device_name()}, {{"SANE_CONFIG_DIR", scanner.client_config_dir().string()}});
+  documents_by_keys_ = true;
+  log_in_call_and_fill();
+  if (HasFatalFailure()) return;
+
+  ASSERT_EQ(cmd("wait_text \"Scan or Alt+number\""), "ok") << screen();
+  ASSERT_EQ(cmd("tap \"Scan 1.\""), "ok");
+  ASSERT_EQ(cmd("wait_text \"1. Present: Hospital discharge slip or birth report - 1 page\" 20000"), "ok") << screen();
+  // The same paper again gives the same page: not added twice.
+  ASSERT_EQ(cmd("key Alt+1"), "ok");
+  ASSERT_EQ(cmd("wait_text \"This page is the same as one scanned already\" 20000"), "ok") << screen();
+  EXPECT_EQ(cmd("expect_no_text \"birth report - 2 pages\""), "ok");
+  // A jam: the scanner's problem in plain words; the address proof stays missing, with no page.
+  scanner_options.read_status = "SANE_STATUS_JAMMED";
+  scanner.set_options(scanner_options);
+  ASSERT_EQ(cmd("key Alt+3"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Paper jammed in the scanner\" 20000"), "ok") << screen();
+  ASSERT_EQ(cmd("screenshot counter-scan-jammed.png"), "ok");
+  // The jam cleared, a second page (another paper) for the discharge slip.
+  scanner_options.read_status.clear();
+  scanner_options.picture = "Color pattern";
+  scanner.set_options(scanner_options);
+  ASSERT_EQ(cmd("key Alt+1"), "ok");
+  ASSERT_EQ(cmd("wait_text \"birth report - 2 pages\" 20000"), "ok") << screen();
+  // Taken off, and scanned again.
+  ASSERT_EQ(cmd("tap \"Remove a page of 1.\""), "ok");
+  ASSERT_EQ(cmd("wait_text \"birth report - 1 page\""), "ok") << screen();
+  ASSERT_EQ(cmd("key Alt+1"), "ok");
+  ASSERT_EQ(cmd("wait_text \"birth report - 2 pages\" 20000"), "ok") << screen();
+  ASSERT_EQ(cmd("screenshot counter-scan-pages.png"), "ok");
+
+  ASSERT_EQ(cmd("key F12"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Fee receipt and acknowledgement printed.\" 20000"), "ok") << screen();
+  const std::string receipt = receipt_on_screen();
+  ASSERT_FALSE(receipt.empty()) << screen();
+
+  // The filing names the two pages of the discharge slip, in the order scanned.
+  json body = outbox_filing();
+  ASSERT_TRUE(body["documents"][0].contains("files")) << body.dump();
+  const json files = body["documents"][0]["files"];
+  ASSERT_EQ(files.size(), 2u) << body.dump();
+  EXPECT_FALSE(body["documents"][2].contains("files")) << "the jam attached nothing";
+  std::vector<std::string> shas;
+  for (const auto& f : files) {
+    EXPECT_EQ(f["media_type"], "image/png");
+    shas.push_back(f["sha256"].get<std::string>());
+  }
+  EXPECT_NE(shas[0], shas[1]);
+
+  // The centre node gets both pages from the counter's uploader, byte for byte the counter's.
+  const fs::path centre_files = centre_.dir() / "attachments.sqlite";
+  auto count_at_centre = [&] {
+    if (!fs::exists(centre_files)) return -1;
+    guichet::store::Db db(centre_files.string());
+    auto st = db.prepare("SELECT count(*) FROM attachments WHERE sha256 IN (?, ?)");
+    st.bind(1, shas[0]).bind(2, shas[1]);
+    return st.step() ? static_cast<int>(st.int64(0)) : -1;
+  };
+  EXPECT_TRUE(test::wait_until([&] { return count_at_centre() == 2; }, 20s)) << count_at_centre();
+  guichet::store::Db counter_db((work_ / "counter-data" / "attachments.sqlite").string());
+  guichet::store::Db centre_db(centre_files.string());
+  for (const auto& sha : shas) {
+    auto mine = counter_db.prepare("SELECT content, state FROM attachments WHERE sha256 = ?");
+    mine.bind(1, sha);
+    ASSERT_TRUE(mine.step()) << sha;
+    auto theirs = centre_db.prepare("SELECT content, device FROM attachments WHERE sha256 = ?");
+    theirs.bind(1, sha);
+    ASSERT_TRUE(theirs.step()) << sha;
+    EXPECT_EQ(mine.blob(0), theirs.blob(0));
+    EXPECT_EQ(theirs.text(1), "C1");
+  }
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        auto st = counter_db.prepare("SELECT count(*) FROM attachments WHERE state = 'sent'");
+        return st.step() && st.int64(0) == 2;
+      },
+      10s));
+  // What the first page shows: the test device's grid of 10 mm squares at 200 dpi (1574 pixels
+  // for its 200 mm), black and white alternating.
+  auto first = centre_db.prepare("SELECT content FROM attachments WHERE sha256 = ?");
+  first.bind(1, shas[0]);
+  ASSERT_TRUE(first.step());
+  const auto bytes = first.blob(0);
+  {
+    std::ofstream out(shots_ / "counter-scan-page-1.png", std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  const auto page = test::decode_png(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+  EXPECT_EQ(page.width, 1574);
+  EXPECT_EQ(page.height, 1574);
+  const double square = 200 * 10 / 25.4;  // 10 mm in pixels at 200 dpi
+  // The centre of square (col, row) is white when col + row is even (the top-left one is).
+  for (int row = 0; row < 20 && page.width == 1574; ++row) {
+    for (int col = 0; col < 20; ++col) {
+      ASSERT_EQ(page.at(static_cast<int>((col + 0.5) * square), static_cast<int>((row + 0.5) * square)),
+                (col + row) % 2 == 0 ? 255 : 0)
+          << "square " << col << "," << row;
+    }
+  }
+
+  // The application at the centre lists them on its document.
+  guichet::store::Db centre_main(centre_.db().string());
+  auto app = centre_main.prepare("SELECT documents FROM applications WHERE receipt = ?");
+  app.bind(1, receipt);
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        auto again = centre_main.prepare("SELECT count(*) FROM applications WHERE receipt = ?");
+        again.bind(1, receipt);
+        return again.step() && again.int64(0) == 1;
+      },
+      10s));
+  ASSERT_TRUE(app.step());
+  const json documents = json::parse(app.text(0));
+  ASSERT_EQ(documents[0]["files"].size(), 2u) << documents.dump();
+  EXPECT_EQ(documents[0]["files"][0]["sha256"], shas[0]);
+  EXPECT_EQ(documents[0]["files"][1]["sha256"], shas[1]);
+
+  EXPECT_EQ(cmd("quit"), "ok");
+  EXPECT_EQ(app_->wait(10s), 0);
 }

@@ -7,7 +7,8 @@
 //   tap "Label" [timeout_ms]        tap the control labelled exactly Label (or, failing that, the
 //                                   only control whose label contains it); waits for it to appear
 //   type "text" [delay_ms]          SDL_TEXTINPUT events, one per character, delay_ms apart
-//   key NAME                        key press and release: F5, Return, Escape, Backspace, Tab, …
+//   key NAME                        key press and release: F5, Return, Escape, Backspace, Tab, …;
+//                                   with modifiers held: Alt+1, Ctrl+Shift+F2
 //   wait_text "text" [timeout_ms]   until a visible text contains `text` (default 5000 ms)
 //   expect_no_text "text"           fails if a visible text contains `text` now
 //   screenshot PATH                 PNG of the next presented frame
