@@ -435,7 +435,9 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   };
 
   // Central: the centre node LDH01, a counter device R1 for the officer, the health officer.
-  const fs::path central_db = dir / "central.sqlite";
+  // Central has a directory of its own: each server keeps its scanned files beside its database.
+  fs::create_directories(dir / "central");
+  const fs::path central_db = dir / "central" / "central.sqlite";
   fs::create_directories(dir / "catalogues");
   fs::copy_file(programs.catalogue, dir / "catalogues" / (std::string(kCentre) + ".toml"));
   if (!setup({"init", "--db", central_db.string()}) ||
