@@ -1418,6 +1418,24 @@ void Api::file_application(Call& c) {
   centre_.file_application(f.context, std::move(f.record), std::move(c.done));
 }
 
+namespace {
+
+// The application stored under this receipt, or the 404 that says there is none.
+domain::Result<ApplicationRecord, Response> stored_application(Centre& centre, const std::string& receipt) {
+  std::optional<ApplicationRecord> found;
+  if (receipt.size() <= 100) {
+    auto conn = centre.reads().acquire();
+    found = conn->application(receipt);
+  }
+  if (!found) {
+    return Response::error(404, "unknown_application",
+                           "there is no application with receipt '" + receipt.substr(0, 100) + "'");
+  }
+  return std::move(*found);
+}
+
+}  // namespace
+
 domain::Result<Centre::Filing, Response> Api::application_filing(const AuthDevice& device, const Request& auth,
                                                                  std::optional<std::string_view> key,
                                                                  std::string_view target, const std::string& body) {
@@ -1463,16 +1481,8 @@ domain::Result<Centre::Filing, Response> Api::application_filing(const AuthDevic
 void Api::get_application(Call& c) {
   auto device = centre_.authenticate_device(c.request);
   if (!device) return c.done(device.error());
-  const std::string& receipt = c.params[0];
-  std::optional<ApplicationRecord> found;
-  if (receipt.size() <= 100) {
-    auto conn = centre_.reads().acquire();
-    found = conn->application(receipt);
-  }
-  if (!found) {
-    return c.done(Response::error(404, "unknown_application",
-                                  "there is no application with receipt '" + receipt.substr(0, 100) + "'"));
-  }
+  auto found = stored_application(centre_, c.params[0]);
+  if (!found) return c.done(found.error());
   c.done(Response::json_text(200, application_answer(found->public_json)));
 }
 
@@ -1840,16 +1850,8 @@ void Api::get_attachment(Call& c) {
 void Api::application_documents(Call& c) {
   auto session = officer_or_admin(c);
   if (!session) return c.done(session.error());
-  const std::string& receipt = c.params[0];
-  std::optional<ApplicationRecord> found;
-  if (receipt.size() <= 100) {
-    auto conn = centre_.reads().acquire();
-    found = conn->application(receipt);
-  }
-  if (!found) {
-    return c.done(Response::error(404, "unknown_application",
-                                  "there is no application with receipt '" + receipt.substr(0, 100) + "'"));
-  }
+  auto found = stored_application(centre_, c.params[0]);
+  if (!found) return c.done(found.error());
   if (session->role == Role::Officer && found->department != session->department) {
     return c.done(Response::error(403, "other_department",
                                   "application " + found->receipt + " is filed with department '" + found->department +

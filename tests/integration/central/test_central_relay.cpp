@@ -557,6 +557,8 @@ TEST_F(Central, RelayKeepsABatchWhoseAnswerComesDownASlowLineForLongerThanTheWat
   EXPECT_GE(took, 4500ms) << "the line was not slow enough to test anything";
   const std::string log = centre_->process().stderr_text().substr(log_before);
   EXPECT_EQ(log.find("central answers on new connections but not on the one in use"), std::string::npos) << log;
+  // Nor cut by a deadline: an answer whose bytes move is waited for, however long it takes.
+  EXPECT_EQ(log.find("relay: central did not take"), std::string::npos) << log;
 }
 
 TEST_F(Central, RelayStoresEverythingOnceWhenAStalledWanPassesWhatItHeld) {

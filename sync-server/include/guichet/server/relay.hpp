@@ -38,7 +38,10 @@ struct RelayOptions {
   // queue untouched) and uploads as soon as anything answers, so a link back after days is used
   // within a fraction of a second.
   std::chrono::milliseconds link_probe{250};
-  std::chrono::milliseconds request_timeout{10000};
+  // Only a backstop: a request whose connection moves no byte is given up by the watch below
+  // (4 s, or as soon as the link is seen back), and one whose bytes move must not be: on a slow
+  // line a full batch's answer takes longer than 10 s to come down, and its resend as long again.
+  std::chrono::milliseconds request_timeout{60000};
   // A request to central with no answer after this long is watched: central's health is asked
   // every link_probe on a fresh connection. When a probe found the link down and a later one is
   // answered, the link came back while the request was out, and a connection that lived through
