@@ -2,6 +2,8 @@
 // one frame, encode it, close and exit. One SANE session at a time in the process.
 #include "guichet/hardware/scanner/document_scanner.hpp"
 
+#include <dlfcn.h>
+#include <link.h>
 #include <poll.h>
 #include <sane/sane.h>
 #include <sane/saneopts.h>
@@ -17,7 +19,9 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "guichet/hardware/scanner/page_image.hpp"
 
@@ -69,6 +73,28 @@ class SigpipeBlock {
   sigset_t old_{};
 };
 
+// SANE's dll layer unloads every backend at sane_exit and loads it again at the next scan. The
+// backends a session loaded are kept loaded for the process's life instead (RTLD_NODELETE on the
+// objects already mapped): nothing is mapped and relocated again per page, and memory a backend
+// keeps (or leaks: the net backend loses a little per session) stays attributed to its library
+// for leak checkers, instead of to a module that is gone.
+void keep_backends_loaded() {
+  std::vector<std::string> backends;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* out) {
+        const std::string_view name = info->dlpi_name ? info->dlpi_name : "";
+        if (name.find("/sane/libsane-") != std::string_view::npos) {
+          static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+        }
+        return 0;
+      },
+      &backends);
+  for (const auto& path : backends) {
+    // RTLD_NOLOAD: only an object already mapped; the handle's reference is kept on purpose.
+    (void)dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  }
+}
+
 // sane_init on entry (with SANE_CONFIG_DIR set first when asked), sane_exit on the way out, under
 // the process-wide lock.
 class SaneSession {
@@ -79,7 +105,10 @@ class SaneSession {
     status_ = sane_init(&version, nullptr);
   }
   ~SaneSession() {
-    if (status_ == SANE_STATUS_GOOD) sane_exit();
+    if (status_ == SANE_STATUS_GOOD) {
+      keep_backends_loaded();
+      sane_exit();
+    }
   }
   SaneSession(const SaneSession&) = delete;
   SaneSession& operator=(const SaneSession&) = delete;
