@@ -430,7 +430,7 @@ bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind k
     w = lay_out(ctx, shown, TextStyle::Large, 0).width + 3 * pad;
     w = std::max(w, h * 1.6f);
   }
-  const TextStyle style = fitting_style(ctx, shown, w - pad);
+  TextStyle style = fitting_style(ctx, shown, w - pad);
 
   if (!enabled) ImGui::BeginDisabled();
   const Placement placement = place(ctx, w);
@@ -450,6 +450,12 @@ bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind k
   if (t.sizes.border > 0) dl->AddRect(min, max, to_imu32(t.colors.border), t.sizes.rounding * s, 0, t.sizes.border * s);
   float inner = w - pad;
   Block b = lay_out(ctx, shown, style, inner);
+  // A label that wraps onto more lines than the button is tall ("Call specific [F8]" in three
+  // lines) is set smaller rather than cut at the edges.
+  while (b.height > h - pad / 4 && style != TextStyle::Small) {
+    style = style == TextStyle::Large ? TextStyle::Body : TextStyle::Small;
+    b = lay_out(ctx, shown, style, inner);
+  }
   dl->PushClipRect(min, max, true);
   const float y = ink_inside(ctx, b, min.y + (h - b.height) / 2, min.y, h);
   auto glyphs = draw_block(ctx, dl, b, ImVec2(min.x + pad / 2, y), inner, Align::Center, to_imu32(text_color));
