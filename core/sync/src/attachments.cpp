@@ -30,7 +30,8 @@ CREATE INDEX attachments_by_state ON attachments (state, seq);
 )sql",
 };
 
-constexpr const char* kColumns = "seq, sha256, media_type, bytes, stored_ms, state, attempts, response_status, message";
+constexpr const char* kColumns =
+    "seq, sha256, media_type, bytes, stored_ms, state, attempts, response_status, message, length(content) > 0";
 
 AttachmentState parse_state(const std::string& s) {
   if (s == "sent") return AttachmentState::Sent;
@@ -49,6 +50,7 @@ AttachmentInfo read_info(const store::Statement& st) {
   a.attempts = st.int32(6);
   a.response_status = st.int32(7);
   a.message = st.text(8);
+  a.content_kept = st.int64(9) != 0;
   return a;
 }
 
@@ -103,6 +105,9 @@ AttachmentStore::AttachmentStore(const std::string& db_path, const AttachmentSto
   open.durability = options.durability;
   open.check_integrity = true;  // quick_check: a damaged file is refused, never started afresh
   db_ = std::make_unique<store::Db>(db_path, open);
+  // Pages dropped once the centre has them are overwritten with zeros in the file, not only
+  // unlinked: they are citizens' papers.
+  db_->exec("PRAGMA secure_delete = ON");
   db_->migrate(kMigrations);
 }
 
@@ -201,6 +206,18 @@ void AttachmentStore::mark_sent(const std::string& sha256, int status, std::int6
       .bind(2, now_ms)
       .bind(3, sha256)
       .run();
+}
+
+int AttachmentStore::drop_sent_content(std::int64_t answered_before_ms) {
+  std::lock_guard lock(mu_);
+  db_->prepare("UPDATE attachments SET content = x'' WHERE state = 'sent' AND answered_ms < ? AND length(content) > 0")
+      .bind(1, answered_before_ms)
+      .run();
+  const int dropped = db_->changes();
+  // The pages' frames are still in the write-ahead log: it is checkpointed into the file (where
+  // secure_delete zeroed them) and emptied. Busy readers only delay this until the next drop.
+  if (dropped > 0) db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  return dropped;
 }
 
 void AttachmentStore::mark_refused(const std::string& sha256, int status, const std::string& message,

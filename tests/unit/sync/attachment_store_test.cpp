@@ -8,6 +8,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include "guichet/sync/attachments.hpp"
@@ -111,6 +113,48 @@ TEST_F(AttachmentStoreTest, EveryStateAndItsMessageSurviveAReopen) {
   ASSERT_EQ(store.refused().size(), 1u);
   EXPECT_EQ(store.refused()[0].sha256, refused);
   EXPECT_FALSE(store.get(std::string(64, '0')));
+}
+
+// Once the centre has a page, its bytes go from the terminal (overwritten, not only unlinked);
+// the row stays, so the same page scanned again is known as sent. Pending and refused pages keep
+// their bytes, and a page answered after the cutoff stays until a later drop.
+TEST_F(AttachmentStoreTest, TheBytesOfPagesTheCentreHasAreDroppedAndTheRowsStay) {
+  std::string sent_early, sent_late, refused, waiting;
+  {
+    guichet::sync::AttachmentStore store(path_);
+    sent_early = store.put("image/png", png(0xa1, 20000), 1000).sha256;
+    sent_late = store.put("image/png", png(0xa2, 20000), 1001).sha256;
+    refused = store.put("image/png", png(0xa3), 1002).sha256;
+    waiting = store.put("image/png", png(0xa4), 1003).sha256;
+    store.mark_sent(sent_early, 201, 5000);
+    store.mark_sent(sent_late, 200, 9000);
+    store.mark_refused(refused, 415, "not a PNG", 5000);
+    EXPECT_EQ(store.drop_sent_content(6000), 1);
+    EXPECT_EQ(store.drop_sent_content(6000), 0) << "dropped once";
+    {
+      // While the store is open, its write-ahead log holds no copy of the dropped page either.
+      std::ifstream wal(path_ + "-wal", std::ios::binary);
+      const std::string logged((std::istreambuf_iterator<char>(wal)), std::istreambuf_iterator<char>());
+      EXPECT_EQ(logged.find(std::string(64, '\xa1')), std::string::npos);
+    }
+    EXPECT_FALSE(store.get(sent_early)->content_kept);
+    EXPECT_EQ(store.get(sent_early)->bytes, 20000);
+    EXPECT_TRUE(store.content(sent_early)->empty());
+    EXPECT_TRUE(store.get(sent_late)->content_kept);
+    EXPECT_EQ(store.content(refused), png(0xa3));
+    EXPECT_EQ(store.content(waiting), png(0xa4));
+    // Scanned again: the row already there, sent; nothing to send.
+    const auto again = store.put("image/png", png(0xa1, 20000), 7000);
+    EXPECT_EQ(again.state, guichet::sync::AttachmentState::Sent);
+    EXPECT_EQ(store.pending_count(), 1);
+    EXPECT_EQ(store.drop_sent_content(10000), 1);
+  }
+  // The file itself no longer holds the dropped bytes (a run of 0xa1 / 0xa2).
+  std::ifstream in(path_, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.find(std::string(64, '\xa1')), std::string::npos);
+  EXPECT_EQ(bytes.find(std::string(64, '\xa2')), std::string::npos);
+  EXPECT_NE(bytes.find(std::string(32, '\xa4')), std::string::npos) << "the pending page is still there";
 }
 
 TEST_F(AttachmentStoreTest, AFileIsOnDiskWhenPutReturnsEvenIfTheProcessDiesRightAfter) {

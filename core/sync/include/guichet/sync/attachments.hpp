@@ -48,8 +48,9 @@ struct AttachmentInfo {
   std::int64_t stored_ms = 0;
   AttachmentState state = AttachmentState::Pending;
   int attempts = 0;
-  int response_status = 0;  // the final answer's status (Sent, Refused), else 0
-  std::string message;      // Refused: the server's words; Pending: why the last attempt failed
+  int response_status = 0;   // the final answer's status (Sent, Refused), else 0
+  std::string message;       // Refused: the server's words; Pending: why the last attempt failed
+  bool content_kept = true;  // false once the bytes of a sent file were dropped (drop_sent_content)
 };
 
 struct AttachmentStoreOptions {
@@ -84,6 +85,10 @@ class AttachmentStore {
   // 200/201: sent. Any other 4xx: refused with the server's message. Only a pending file changes.
   void mark_sent(const std::string& sha256, int status, std::int64_t now_ms);
   void mark_refused(const std::string& sha256, int status, const std::string& message, std::int64_t now_ms);
+  // The bytes of files the centre answered as stored before `answered_before_ms` are dropped
+  // (overwritten with zeros in the file, and the write-ahead log emptied); each row stays, so the same page stored
+  // again is known as sent. Pending and refused files keep their bytes. Returns how many were dropped.
+  int drop_sent_content(std::int64_t answered_before_ms);
 
  private:
   std::string path_;
