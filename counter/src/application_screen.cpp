@@ -137,8 +137,11 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   // scans a page for it), fee, save.
   frame.set_cursor(c.x + left_w + gap, top);
   frame.begin_panel("application-side", right_w, panel_h, true);
+  // At 1280x800 the side panel is about 580 pixels tall: the hint, the fee and the problems take a
+  // line of small text each, the buttons under Save are smaller, and the document rows are
+  // compact (their names set smaller rather than cut), so the checklist gets the room.
   frame.text(can_scan ? "Documents: tap or Ctrl+number; Scan or Alt+number" : "Documents: tap or Ctrl+number",
-             ui::TextStyle::Body, ui::Tone::Muted);
+             ui::TextStyle::Small, ui::Tone::Muted);
   if (!form.scanning.empty()) {
     std::string name = form.scanning;
     for (const auto& doc : svc->documents) {
@@ -149,19 +152,24 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   } else if (!form.scan_message.empty()) {
     frame.text(form.scan_message, ui::TextStyle::Body, ui::Tone::Danger);
   }
+  const float row_h = std::floor(button_h * 0.72f);
+  const float small_h = std::floor(button_h * 0.6f);
+  const bool show_problems = form.checked && !form.draft.problems.empty();
   if (svc->documents.empty()) {
     frame.text("This service asks for no documents.", ui::TextStyle::Body, ui::Tone::Muted);
   } else {
-    const float row_h = button_h;
     // The rows scroll when they would push the fee, the problems and the buttons off the panel.
-    // With a scanner each document has a second line under its row: Scan (or Alt+number, as the
-    // line above says), the pages scanned and taking the last one off. The row itself keeps the
-    // panel's whole width for the document's name; the rows scroll when they do not all fit.
-    const std::size_t lines = svc->documents.size() * (can_scan ? 2 : 1);
-    const float all_rows = static_cast<float>(lines) * (row_h + gap) + gap;
-    const float below = 3 * frame.line_height(ui::TextStyle::Body) + 2 * button_h + 5 * gap;
+    // With a scanner each document has a second, smaller line under its row: Scan (or Alt+number,
+    // as the line above says) and taking the last page off. The row itself keeps the panel's
+    // whole width for the document's name.
+    const std::size_t n_docs = svc->documents.size();
+    const float per_doc = row_h + gap + (can_scan ? small_h + gap : 0.0f);
+    const float all_rows = static_cast<float>(n_docs) * per_doc + gap;
+    const float below = frame.line_height(ui::TextStyle::Body) +
+                        (show_problems ? frame.line_height(ui::TextStyle::Small) : 0.0f) + button_h + small_h + 5 * gap;
     const float room = top + panel_h - frame.cursor().y - below;
-    frame.begin_panel("documents", frame.available_width(), std::clamp(room, 2 * row_h, all_rows), false);
+    frame.begin_panel("documents", frame.available_width(), std::clamp(room, std::min(all_rows, per_doc), all_rows),
+                      false);
     int i = 0;
     for (const auto& doc : svc->documents) {
       ++i;
@@ -171,19 +179,23 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
       const std::size_t n = pages == form.pages.end() ? 0 : pages->second.size();
       const std::string row = std::to_string(i) + ". " + (present ? "Present: " : "Missing: ") + doc.name.get("en") +
                               (doc.required ? "" : " (optional)") + (n > 0 ? " - " + pages_text(n) : "");
-      if (frame.button(row, present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, frame.available_width()) ||
+      if (frame.button(row, present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, frame.available_width(),
+                       true, row_h) ||
           (i <= 9 && frame.key_pressed(SDLK_1 + i - 1, KMOD_CTRL))) {
         out.push_back({CommandKind::AppToggleDocument, doc.id});
       }
       if (!can_scan) continue;
-      if (frame.button("Scan " + std::to_string(i) + ".", ui::ButtonKind::Secondary, 0, form.scanning.empty()) ||
+      const float half = std::floor((frame.available_width() - gap) / 2);
+      if (frame.button("Scan " + std::to_string(i) + ".", ui::ButtonKind::Secondary, half, form.scanning.empty(),
+                       small_h) ||
           (i <= 9 && form.scanning.empty() && frame.key_pressed(SDLK_1 + i - 1, KMOD_ALT))) {
         out.push_back({CommandKind::AppScan, doc.id});
       }
       if (n > 0) {
         // The last page can be taken off before saving (a page scanned askew, the wrong paper).
         frame.same_line();
-        if (frame.button("Remove a page of " + std::to_string(i) + ".", ui::ButtonKind::Secondary)) {
+        if (frame.button("Remove a page of " + std::to_string(i) + ".", ui::ButtonKind::Secondary, half, true,
+                         small_h)) {
           out.push_back({CommandKind::AppRemovePage, doc.id, static_cast<int>(n - 1)});
         }
       }
@@ -191,10 +203,10 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     frame.end_panel();
   }
   frame.text("Fee collected: " + fee_text(*cat, svc->id), ui::TextStyle::Body, ui::Tone::Accent);
-  if (form.checked && !form.draft.problems.empty()) {
+  if (show_problems) {
     const std::size_t n = form.draft.problems.size();
     frame.text(std::to_string(n) + (n == 1 ? " problem" : " problems") + ": see the fields in red.",
-               ui::TextStyle::Body, ui::Tone::Danger);
+               ui::TextStyle::Small, ui::Tone::Danger);
   }
   const float w = frame.available_width();
   if (frame.button("Save and print [F12]", ui::ButtonKind::Primary, w, model.busy.empty()) ||
@@ -203,18 +215,22 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   }
   const bool other = form.services.size() > 1;
   const int columns = other ? 3 : 2;
-  const float part = std::floor((w - gap * static_cast<float>(columns - 1)) / static_cast<float>(columns));
+  // The language button's label is the longest: it gets the widest part.
+  const float room_w = w - gap * static_cast<float>(columns - 1);
+  const float papers_w = std::floor(room_w * (other ? 0.42f : 0.6f));
+  const float part = std::floor((room_w - papers_w) / static_cast<float>(columns - 1));
   // The citizen's papers in the language they read: their token's, or what a walk-in says.
-  if (frame.button("Papers in: " + kiosk::language_name(form.language) + " [F2]", ui::ButtonKind::Secondary, part) ||
+  if (frame.button("Papers in: " + kiosk::language_name(form.language) + " [F2]", ui::ButtonKind::Secondary, papers_w,
+                   true, small_h) ||
       frame.key_pressed(SDLK_F2)) {
     out.push_back({CommandKind::AppPaperLanguage});
   }
   frame.same_line();
-  if (other && frame.button("Other service", ui::ButtonKind::Secondary, part)) {
+  if (other && frame.button("Other service", ui::ButtonKind::Secondary, part, true, small_h)) {
     out.push_back({CommandKind::AppChangeService});
   }
   if (other) frame.same_line();
-  if (frame.button("Cancel [Esc]", ui::ButtonKind::Secondary, part) || escape) {
+  if (frame.button("Cancel [Esc]", ui::ButtonKind::Secondary, part, true, small_h) || escape) {
     out.push_back({CommandKind::AppClose});
   }
   frame.end_panel();
