@@ -1,6 +1,7 @@
 #include "backend.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -24,6 +25,9 @@ std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// For whoever runs the counter: the app's messages go to standard error.
+void log_warning(const std::string& message) { std::fprintf(stderr, "guichet-counter: %s\n", message.c_str()); }
 
 std::optional<json> parse_object(const std::string& body) {
   json j = json::parse(body, nullptr, false);
@@ -49,6 +53,16 @@ Backend::Backend(BackendConfig config, ui::Poster poster) : config_(std::move(co
   options.request_timeout = std::chrono::milliseconds(3000);
   engine_ = std::make_unique<sync::SyncEngine>(*outbox_, config_.endpoint, options);
   attachments_ = std::make_unique<sync::AttachmentStore>((fs::path(config_.data_dir) / "attachments.sqlite").string());
+  if (config_.offline_login.count() > 0) {
+    OperatorCache::Options o;
+    o.valid_for = config_.offline_login;
+    operators_ = std::make_unique<OperatorCache>((fs::path(config_.data_dir) / "operators.sqlite").string(), o);
+    operators_->purge(wall_ms());
+  } else {
+    // Offline logins turned off: hashes kept by an earlier start are not left behind.
+    std::error_code ec;
+    fs::remove(fs::path(config_.data_dir) / "operators.sqlite", ec);
+  }
   uploader_ = std::make_unique<sync::AttachmentUploader>(*attachments_, config_.endpoint);
   client_ = std::make_unique<sync::ApiClient>(config_.endpoint);
   worker_ = std::make_unique<ui::Worker>("counter-net");
@@ -74,7 +88,11 @@ void Backend::start(EventHandler on_event, FeedHandler on_feed, LateHandler on_l
   on_late_ = std::move(on_late);
   on_sync_ = std::move(on_sync);
   on_files_ = std::move(on_files);
-  uploader_->on_change([this] { report_files(); });
+  uploader_->on_change([this] {
+    drop_sent_pages();
+    report_files();
+  });
+  drop_sent_pages();
   uploader_->start();
   report_files();
   engine_->on_complete([this](const sync::OutboxEntry& entry) {
@@ -117,6 +135,16 @@ void Backend::report_sync() {
   const std::int64_t backlog = engine_->backlog();
   const bool reachable = engine_->online() || backlog == 0;
   poster_.post([handler = on_sync_, reachable, backlog] { handler(reachable, backlog); });
+}
+
+void Backend::drop_sent_pages() {
+  const auto keep = std::chrono::duration_cast<std::chrono::milliseconds>(config_.keep_sent_pages).count();
+  try {
+    attachments_->drop_sent_content(wall_ms() - keep + 1);
+  } catch (const store::DbError& e) {
+    // Tried again after the next answer; the pages are the centre's already.
+    log_warning(std::string("scanned pages the centre has could not be removed here: ") + e.what());
+  }
 }
 
 void Backend::report_files() {
@@ -196,13 +224,12 @@ void Backend::load_catalogue(std::function<void(CatalogueOutcome)> done) {
   });
 }
 
-void Backend::login(std::string operator_id, std::string pin, std::string counter,
+void Backend::login(std::string operator_id, std::string pin, std::string counter, bool offline_check,
                     std::function<void(LoginOutcome)> done) {
   worker_->run([this, operator_id = std::move(operator_id), pin = std::move(pin), counter = std::move(counter),
-                done = std::move(done)]() mutable {
+                offline_check, done = std::move(done)]() mutable {
     json body = {{"operator", operator_id}, {"pin", pin}};
     if (!counter.empty()) body["counter"] = counter;
-    pin.assign(pin.size(), '\0');
     // Not through the outbox: a PIN is never written to disk, and a login replayed later, when
     // the operator has gone, would open a counter nobody is at.
     sync::RequestOptions options;
@@ -219,18 +246,81 @@ void Backend::login(std::string operator_id, std::string pin, std::string counte
         out.operator_id = j->value("operator", operator_id);
         out.name = j->value("name", operator_id);
         out.role = j->value("role", "");
+        remember_operator(out, pin);
       } else {
         out.message = "the server's answer to the login could not be read";
       }
-    } else if (r.status == 0) {
+    } else if (r.transient()) {
       out.unreachable = true;
       out.message = "The centre server cannot be reached. Check the network cable and try again.";
+      if (offline_check) out = offline_login(std::move(out), operator_id, pin);
     } else {
       out.message = r.error_message();
       out.retry_after_s = r.retry_after_seconds;
+      // The server refused this PIN: the one kept here (an older one, or an operator removed
+      // since) must not open the counter offline.
+      if (r.error_code() == "wrong_pin" && operators_) forget_operator(operator_id);
     }
+    pin.assign(pin.size(), '\0');
     poster_.post([done, out] { done(out); });
   });
+}
+
+void Backend::remember_operator(const LoginOutcome& accepted, const std::string& pin) {
+  if (!operators_) return;
+  try {
+    operators_->remember(CachedOperator{accepted.operator_id, accepted.name, accepted.role}, pin, wall_ms());
+  } catch (const std::exception& e) {
+    // The login itself stands; only a later offline login will not find this operator.
+    log_warning(std::string("the operator could not be kept for offline logins: ") + e.what());
+  }
+}
+
+void Backend::forget_operator(const std::string& operator_id) {
+  try {
+    operators_->forget(operator_id);
+  } catch (const std::exception& e) {
+    log_warning(std::string("an operator refused by the server could not be removed from the offline logins: ") +
+                e.what());
+  }
+}
+
+LoginOutcome Backend::offline_login(LoginOutcome out, const std::string& operator_id, const std::string& pin) {
+  if (!operators_) return out;
+  OfflineCheck check;
+  try {
+    check = operators_->check(operator_id, pin, wall_ms());
+  } catch (const std::exception& e) {
+    log_warning(std::string("the offline logins could not be read: ") + e.what());
+    return out;
+  }
+  const std::string days = std::to_string(config_.offline_login.count() / 24);
+  switch (check.kind) {
+    case OfflineCheck::Kind::Accepted:
+      out.ok = true;
+      out.offline = true;
+      out.operator_id = check.op.id;
+      out.name = check.op.name;
+      out.role = check.op.role;
+      out.message.clear();
+      break;
+    case OfflineCheck::Kind::WrongPin:
+      out.message = "Wrong operator ID or PIN (checked on this counter: the centre server cannot be reached).";
+      out.retry_after_s = static_cast<int>((check.retry_after_ms + 999) / 1000);
+      break;
+    case OfflineCheck::Kind::LockedOut:
+      out.message = "Too many wrong PINs. Wait until the countdown ends.";
+      out.retry_after_s = static_cast<int>((check.retry_after_ms + 999) / 1000);
+      break;
+    case OfflineCheck::Kind::Unknown:
+      out.message =
+          "The centre server cannot be reached, and this operator has not logged in on this counter in "
+          "the last " +
+          days + (days == "1" ? " day" : " days") +
+          ", so the PIN cannot be checked here. Check the network cable, or ask the centre manager.";
+      break;
+  }
+  return out;
 }
 
 void Backend::fetch_queue(std::string counter, std::function<void(SnapshotOutcome)> done) {

@@ -17,6 +17,7 @@
 #include "guichet/sync/client.hpp"
 #include "guichet/ui/app.hpp"
 #include "model.hpp"
+#include "operator_cache.hpp"
 #include "paper.hpp"
 
 namespace guichet::counter {
@@ -28,6 +29,12 @@ struct BackendConfig {
   PrinterSetting printer;           // where fee receipts and acknowledgements go
   text::Translations translations;  // locales/: the citizen's papers in their language
   ScanPort scanner;                 // the document scanner; none when scan is null
+  // How long a PIN the server accepted may be checked here while the server cannot be reached
+  // (operators.sqlite); zero: never, every login waits for the server.
+  std::chrono::hours offline_login{24 * 7};
+  // How long a scanned page stays here once the centre has stored it (zero: its bytes are removed
+  // as soon as the centre answers; they are citizens' papers).
+  std::chrono::hours keep_sent_pages{0};
 };
 
 // What the operator filed, for the printer thread.
@@ -51,6 +58,9 @@ struct CatalogueOutcome {
 struct LoginOutcome {
   bool ok = false;
   bool unreachable = false;
+  // The server could not be reached and the PIN was checked here (no session: queue actions wait
+  // until a login at the server opens one).
+  bool offline = false;
   std::string session, operator_id, name, role, counter;
   std::string message;  // the server's words when refused
   int retry_after_s = 0;
@@ -94,7 +104,17 @@ class Backend {
 
   // Each call runs on the network worker, in order, and posts `done` to the UI thread.
   void load_catalogue(std::function<void(CatalogueOutcome)> done);
-  void login(std::string operator_id, std::string pin, std::string counter, std::function<void(LoginOutcome)> done);
+  // Opens a session at the server (at `counter`, or none when "": the PIN is only checked). When
+  // the server cannot be reached, the PIN is checked against operators.sqlite: `offline` is set
+  // and there is no session. A PIN the server accepts is kept there (as a hash); one it refuses
+  // removes the operator.
+  void login(std::string operator_id, std::string pin, std::string counter, std::function<void(LoginOutcome)> done) {
+    login(std::move(operator_id), std::move(pin), std::move(counter), true, std::move(done));
+  }
+  // `offline_check` false: only the server may accept the PIN (an offline session opening the
+  // counter at the server).
+  void login(std::string operator_id, std::string pin, std::string counter, bool offline_check,
+             std::function<void(LoginOutcome)> done);
   void fetch_queue(std::string counter, std::function<void(SnapshotOutcome)> done);
   // A queue action at `counter`: written to the outbox, sent, answered (or reported queued).
   void act(Action action, std::string counter, sync::json body, std::string bearer,
@@ -122,12 +142,17 @@ class Backend {
   ActionOutcome outcome_of(const sync::OutboxEntry& entry) const;
   void report_sync();
   void report_files();
+  void drop_sent_pages();  // the bytes of pages the centre has, after keep_sent_pages
+  void remember_operator(const LoginOutcome& accepted, const std::string& pin);
+  void forget_operator(const std::string& operator_id);
+  LoginOutcome offline_login(LoginOutcome out, const std::string& operator_id, const std::string& pin);
 
   BackendConfig config_;
   kiosk::PaperText paper_;  // fonts for papers in scripts the printer lacks, opened on first use
   ui::Poster poster_;
   std::unique_ptr<sync::Outbox> outbox_;
   std::unique_ptr<sync::AttachmentStore> attachments_;
+  std::unique_ptr<OperatorCache> operators_;  // null when offline logins are off; worker thread only
   std::unique_ptr<sync::AttachmentUploader> uploader_;
   std::unique_ptr<sync::SyncEngine> engine_;
   std::unique_ptr<sync::EventStream> feed_;

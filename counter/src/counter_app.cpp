@@ -26,6 +26,9 @@ bool valid_operator_id(const std::string& id) {
 }
 
 constexpr std::int64_t kCatalogueRetryMs = 3000;
+// Logged in offline: how often the counter tries to open itself at the server.
+constexpr std::int64_t kReopenRetryMs = 5000;
+constexpr std::int64_t kBlindReopenRetryMs = 30000;
 
 }  // namespace
 
@@ -77,6 +80,18 @@ void CounterApp::draw(ui::Frame& frame) {
       load_catalogue();
     } else {
       frame.redraw_at(frame.now() + std::chrono::milliseconds(next_catalogue_try_ms_ - model_.now_ms));
+    }
+  }
+  // Logged in on this counter alone: as soon as the server answers, the counter is opened there
+  // with the PIN held since (and again every few seconds while it does not).
+  // Tries are spaced by 5 s while the server seems to answer (the live feed or the outbox reached
+  // it), by 30 s while it does not.
+  if (model_.offline_session && !reopening_ && !reopen_refused_ && model_.busy.empty()) {
+    const std::int64_t due = model_.server_reachable ? next_reopen_ms_ : std::max(next_reopen_ms_, blind_reopen_ms_);
+    if (model_.now_ms >= due) {
+      reopen_at_server();
+    } else {
+      frame.redraw_at(frame.now() + std::chrono::milliseconds(due - model_.now_ms));
     }
   }
   std::vector<Command> commands;
@@ -265,13 +280,19 @@ void CounterApp::submit_pin(const std::string& pin) {
       if (o.unreachable) model_.server_reachable = false;
       return;
     }
-    model_.server_reachable = true;
+    model_.server_reachable = !o.offline;
     model_.operator_id = o.operator_id;
     model_.operator_name = o.name;
     model_.role = o.role;
     model_.pending_pin = pin;
     model_.notice.reset();
     model_.screen = ScreenId::CounterChoice;
+    if (o.offline) {
+      model_.notice = Notice{Notice::Kind::Offline,
+                             "The centre server cannot be reached: your PIN was checked on this counter. You can take "
+                             "applications; calling tokens waits until the server answers."};
+      return;
+    }
     // That first session only proved the PIN; the counter gets its own.
     backend_.logout(o.session, [](const ActionOutcome&) {});
   });
@@ -288,12 +309,63 @@ void CounterApp::choose_counter(const std::string& counter) {
       model_.notice = Notice{Notice::Kind::Error, o.message};
       return;
     }
-    model_.server_reachable = true;
-    model_.opened(o.session, o.operator_id, o.name, o.role, o.counter);
     login_.clear_all();
+    if (o.offline) {
+      model_.server_reachable = false;
+      model_.opened_offline(o.operator_id, o.name, o.role, o.counter);
+      next_reopen_ms_ = wall_ms() + kReopenRetryMs;
+      blind_reopen_ms_ = wall_ms() + kBlindReopenRetryMs;
+      reopen_refused_ = false;
+      model_.notice = Notice{Notice::Kind::Offline, model_.counter_name(o.counter) +
+                                                        " opened here only: the centre server cannot be reached."};
+      return;
+    }
+    model_.server_reachable = true;
+    reopen_refused_ = false;
+    model_.opened(o.session, o.operator_id, o.name, o.role, o.counter);
     model_.notice =
         Notice{Notice::Kind::Info, model_.counter_name(o.counter) + " is open. Call the first citizen with [F1]."};
     refresh_queue();
+  });
+}
+
+void CounterApp::reopen_at_server() {
+  reopening_ = true;
+  next_reopen_ms_ = wall_ms() + kReopenRetryMs;
+  blind_reopen_ms_ = wall_ms() + kBlindReopenRetryMs;
+  const std::string op = model_.operator_id, counter = model_.counter;
+  // Only the server can open the counter: no check here if it does not answer.
+  backend_.login(op, model_.pending_pin, counter, false, [this, op, counter](LoginOutcome o) {
+    reopening_ = false;
+    // Logged out, or another operator, meanwhile: that session is not this one's.
+    if (!model_.offline_session || model_.operator_id != op || model_.counter != counter) {
+      if (o.ok && !o.offline) backend_.logout(o.session, [](const ActionOutcome&) {});
+      return;
+    }
+    if (o.ok && !o.offline) {
+      model_.server_reachable = true;
+      model_.joined_server(o.session);
+      model_.notice = Notice{Notice::Kind::Success, "The centre server answers again: " + model_.counter_name(counter) +
+                                                        " is open there. Call the next citizen with [F1]."};
+      refresh_queue();
+      return;
+    }
+    if (o.unreachable) {  // still out of reach
+      model_.server_reachable = false;
+      return;
+    }
+    if (o.retry_after_s > 0) {  // the server asks to wait (another login of this operator is being checked)
+      next_reopen_ms_ = wall_ms() + o.retry_after_s * 1000LL;
+      return;
+    }
+    // Refused for good: the PIN was changed or the operator removed at the server, or the counter
+    // cannot be opened there. The PIN is not tried again.
+    model_.server_reachable = true;
+    model_.pending_pin.assign(model_.pending_pin.size(), '\0');
+    model_.pending_pin.clear();
+    reopen_refused_ = true;
+    model_.notice = Notice{Notice::Kind::Error,
+                           "The centre server refused your login: " + o.message + ". Log out [F10] and log in again."};
   });
 }
 
@@ -322,6 +394,14 @@ void CounterApp::act(Action action) {
       return;
     case Action::Logout:
       model_.picker = Picker::None;
+      if (model_.offline_session) {
+        // No session was opened at the server: there is nothing to tell it.
+        model_.logged_out();
+        login_.clear_all();
+        model_.notice.reset();
+        reopen_refused_ = false;
+        return;
+      }
       model_.busy = "Logging out…";
       backend_.logout(model_.session, [this](const ActionOutcome& o) {
         model_.busy.clear();
@@ -370,7 +450,7 @@ void CounterApp::confirm_picker() {
 }
 
 void CounterApp::send(Action action, json body) {
-  if (!model_.busy.empty() || !model_.logged_in()) return;
+  if (!model_.busy.empty() || !model_.logged_in() || model_.offline_session) return;
   model_.picker = Picker::None;
   model_.busy = std::string(info(action).name) + "…";
   model_.notice.reset();
@@ -436,6 +516,12 @@ void CounterApp::scanned(const std::string& text) {
         Notice{Notice::Kind::Info, "Wait for " + model_.busy + " to finish, then scan " + number + " again."};
     return;
   }
+  if (model_.offline_session) {
+    model_.notice = Notice{Notice::Kind::Offline, "Calling " + number +
+                                                      " waits until the centre server answers. Take the application "
+                                                      "as a walk-in's now [F11]."};
+    return;
+  }
   if (model_.current && model_.current->token.id == id) {
     model_.notice = Notice{Notice::Kind::Info, number + " is already at this counter."};
     return;
@@ -456,7 +542,7 @@ void CounterApp::scanned(const std::string& text) {
 }
 
 void CounterApp::refresh_queue() {
-  if (!model_.logged_in()) return;
+  if (!model_.logged_in() || model_.offline_session) return;
   model_.begin_refresh();
   const std::string counter = model_.counter;
   backend_.fetch_queue(counter, [this, counter](const SnapshotOutcome& o) {

@@ -30,6 +30,8 @@ class CounterApp {
   void scanned(const std::string& text);
   void confirm_picker();
   void refresh_queue();
+  // Logged in offline: a login at the server with the PIN held, to open the counter there.
+  void reopen_at_server();
   void load_catalogue();
   void submit_pin(const std::string& pin);
   void choose_counter(const std::string& counter);
@@ -45,7 +47,11 @@ class CounterApp {
   ApplicationScreen application_screen_;
   std::optional<ApplicationForm> application_;  // "New application" open
   bool loading_catalogue_ = false;
-  std::uint64_t scan_ticket_ = 0;  // the scan whose page the open form waits for
+  bool reopening_ = false;            // a login at the server for an offline session is under way
+  bool reopen_refused_ = false;       // the server refused it: not tried again until the next login
+  std::int64_t next_reopen_ms_ = 0;   // the next try, terminal clock
+  std::int64_t blind_reopen_ms_ = 0;  // the next try while the server does not seem to answer
+  std::uint64_t scan_ticket_ = 0;     // the scan whose page the open form waits for
   std::int64_t next_catalogue_try_ms_ = 0;
 };
 

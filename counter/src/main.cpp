@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
   std::string server, device, secret_file, data_dir = default_data_dir(), size = "1280x800", script, screenshots;
   std::string theme = "default", printer, scanner, scanner_mode = "gray";
   int scanner_dpi = 200;
+  int offline_login_days = 7;
+  int keep_sent_pages_days = 0;
   bool fullscreen = false;
   cli.add_option("--server", server, "centre server URL, e.g. http://127.0.0.1:8080")->required();
   std::string enroll_code;
@@ -108,6 +110,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--scanner-dpi", scanner_dpi, "scan resolution in dots per inch")
       ->check(CLI::Range(75, 600))
+      ->capture_default_str();
+  cli.add_option("--offline-login-days", offline_login_days,
+                 "days an operator's PIN, once accepted by the centre server, may be checked on this counter while "
+                 "the server cannot be reached (kept as a hash); 0 turns offline logins off")
+      ->check(CLI::Range(0, 90))
+      ->capture_default_str();
+  cli.add_option("--keep-sent-pages-days", keep_sent_pages_days,
+                 "days a scanned page stays on this counter once the centre has stored it; 0 removes it as soon "
+                 "as the centre answers")
+      ->check(CLI::Range(0, 90))
       ->capture_default_str();
   cli.add_option("--script", script, "UI automation script to run (a file, or - for stdin)");
   cli.add_option("--screenshot-dir", screenshots, "where the script's screenshots go");
@@ -195,6 +207,8 @@ int main(int argc, char** argv) {
   config.data_dir = data_dir;
   config.printer = printer_setting.value();
   config.scanner = make_scanner(scanner, scanner_mode, scanner_dpi);
+  config.offline_login = std::chrono::hours(24 * offline_login_days);
+  config.keep_sent_pages = std::chrono::hours(24 * keep_sent_pages_days);
   try {
     guichet::counter::CounterApp counter(*app.value(), config);
     return app.value()->run([&counter](guichet::ui::Frame& frame) { counter.draw(frame); });

@@ -97,8 +97,9 @@ void MainScreen::draw_top_bar(ui::Frame& frame, const Model& model, const ui::Re
   frame.text_in(ui::Rect{area.x, area.y, area.w * 0.55f, large_line}, title, ui::TextStyle::Large, ui::Tone::Normal,
                 ui::Align::Left);
   frame.text_in(ui::Rect{area.x, area.y + large_line, area.w * 0.55f, area.h - large_line},
-                model.operator_name + " (" + model.operator_id + ")", ui::TextStyle::Body, ui::Tone::Muted,
-                ui::Align::Left);
+                model.operator_name + " (" + model.operator_id + ")" +
+                    (model.offline_session ? " - PIN checked on this counter" : ""),
+                ui::TextStyle::Body, ui::Tone::Muted, ui::Align::Left);
 
   const ConnectionStatus connection = model.connection();
   const bool live = connection.kind == ConnectionStatus::Kind::Live;
@@ -122,7 +123,9 @@ void MainScreen::draw_current(ui::Frame& frame, const Model& model, const ui::Re
   frame.text("AT THE COUNTER", ui::TextStyle::Small, ui::Tone::Muted);
   if (!model.current) {
     frame.text("Nobody at the counter", ui::TextStyle::Heading);
-    frame.text("Call the next citizen [F1], pick one from the list [F8] or scan a token's QR code.",
+    frame.text(model.offline_session
+                   ? "Calling tokens waits until the centre server answers. Take a walk-in's application with [F11]."
+                   : "Call the next citizen [F1], pick one from the list [F8] or scan a token's QR code.",
                ui::TextStyle::Body, ui::Tone::Muted);
     frame.end_panel();
     return;
@@ -219,10 +222,18 @@ void MainScreen::draw_waiting(ui::Frame& frame, const Model& model, const ui::Re
   const auto groups = model.waiting_groups(model.now_ms);
 
   const float title_h = large_h + pad * 0.3f;
-  frame.text_in(ui::Rect{area.x, area.y, area.w, large_h}, "Waiting: " + std::to_string(model.waiting.size()),
+  // Logged in on this counter alone, the queue is the server's and unknown here: no count is shown
+  // that could be taken for "nobody waiting".
+  frame.text_in(ui::Rect{area.x, area.y, area.w, large_h},
+                model.offline_session ? std::string("Waiting") : "Waiting: " + std::to_string(model.waiting.size()),
                 ui::TextStyle::Large, ui::Tone::Normal, ui::Align::Left);
   frame.set_cursor(area.x, area.y + title_h);
   frame.begin_panel("waiting", area.w, area.h - title_h, true);
+  if (model.offline_session) {
+    frame.text("The waiting list shows when the centre server answers.", ui::TextStyle::Body, ui::Tone::Muted);
+    frame.end_panel();
+    return;
+  }
   const float inner_w = frame.available_width();
   auto token_row = [&](const d::Token& t, const std::string& priority, int minutes) {
     const ui::Vec2 at = frame.cursor();

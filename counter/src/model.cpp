@@ -80,6 +80,8 @@ bool Model::may_call(const d::Token& t) const {
 
 bool Model::enabled(Action action) const {
   if (!logged_in() || !busy.empty()) return false;
+  // Without a session at the server only what needs no queue: applications, and leaving.
+  if (offline_session && action != Action::NewApplication && action != Action::Logout) return false;
   const bool has_current = current.has_value();
   const bool called = has_current && current->token.state == d::TokenState::Called;
   switch (action) {
@@ -210,6 +212,7 @@ void Model::opened(std::string session_token, std::string op_id, std::string nam
   counter = std::move(counter_id);
   pending_pin.assign(pending_pin.size(), '\0');
   pending_pin.clear();
+  offline_session = false;
   screen = ScreenId::Main;
   waiting.clear();
   parked.clear();
@@ -219,8 +222,24 @@ void Model::opened(std::string session_token, std::string op_id, std::string nam
   last_seq_.clear();
 }
 
+void Model::opened_offline(std::string op_id, std::string name, std::string op_role, std::string counter_id) {
+  std::string pin;
+  pin.swap(pending_pin);  // moved aside, not copied: no copy of the PIN is left behind
+  opened("", std::move(op_id), std::move(name), std::move(op_role), std::move(counter_id));
+  pending_pin.swap(pin);
+  offline_session = true;
+}
+
+void Model::joined_server(std::string session_token) {
+  session = std::move(session_token);
+  offline_session = false;
+  pending_pin.assign(pending_pin.size(), '\0');
+  pending_pin.clear();
+}
+
 void Model::logged_out() {
   session.clear();
+  offline_session = false;
   operator_id.clear();
   operator_name.clear();
   role.clear();
@@ -338,6 +357,11 @@ std::string Model::unavailable_reason(Action action) const {
   const std::string name = info(action).name;
   if (!logged_in()) return name + " needs an operator logged in at a counter.";
   if (!busy.empty()) return "Wait: " + busy;
+  if (offline_session && action != Action::NewApplication) {
+    return name +
+           " needs the centre server, which could not be reached when you logged in. Applications can be "
+           "taken now [F11]; the queue opens by itself when the server answers.";
+  }
   const std::string who = current ? current->token.display_number() : std::string();
   switch (action) {
     case Action::CallNext:

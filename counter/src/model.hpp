@@ -106,6 +106,10 @@ class Model {
   std::string session;      // bearer token of the session at the counter
   std::string counter;      // counter id once chosen
   std::string pending_pin;  // held from PIN entry until the counter is opened, then wiped
+  // Logged in with the PIN checked on this counter, the centre server being out of reach: no
+  // session, so the queue waits; applications are taken. The PIN is held (pending_pin) until a
+  // login at the server opens the counter there.
+  bool offline_session = false;
 
   // --- the counter's queue
   std::vector<domain::Token> waiting;  // tokens this counter may call, oldest first
@@ -125,7 +129,7 @@ class Model {
   ConnectionStatus connection() const;
 
   // --- rules
-  bool logged_in() const { return !session.empty() && !counter.empty(); }
+  bool logged_in() const { return (!session.empty() || offline_session) && !counter.empty(); }
   bool enabled(Action action) const;
   // Whether this counter may call `t` when it waits (the server's rule: a token transferred to a
   // counter goes only there; otherwise to any counter serving its service).
@@ -147,6 +151,11 @@ class Model {
   // Session opened at the chosen counter.
   void opened(std::string session_token, std::string op_id, std::string name, std::string op_role,
               std::string counter_id);
+  // Logged in at the chosen counter with the PIN checked here (the server out of reach); the PIN
+  // stays held for the login at the server.
+  void opened_offline(std::string op_id, std::string name, std::string op_role, std::string counter_id);
+  // The server answered a login made offline: the counter has a session now, the PIN is wiped.
+  void joined_server(std::string session_token);
   // Back to the login screen; forgets everything of the session.
   void logged_out();
 

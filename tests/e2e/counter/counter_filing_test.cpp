@@ -18,6 +18,7 @@
 #include "../../unit/hardware/scanned_png.hpp"
 #include "guichet/hardware/escpos_render/image.hpp"
 #include "guichet/store/sqlite.hpp"
+#include "guichet/sync/attachments.hpp"
 #include "guichet/sync/client.hpp"
 #include "guichet/testing/automation.hpp"
 #include "guichet/testing/saned.hpp"
@@ -481,7 +482,8 @@ TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentr
   }
   EXPECT_NE(shas[0], shas[1]);
 
-  // The centre node gets both pages from the counter's uploader, byte for byte the counter's.
+  // The centre node gets both pages from the counter's uploader, byte for byte what the counter
+  // scanned (their SHA-256 is the one the counter computed); the counter then drops its copies.
   const fs::path centre_files = centre_.dir() / "attachments.sqlite";
   auto count_at_centre = [&] {
     if (!fs::exists(centre_files)) return -1;
@@ -494,21 +496,21 @@ TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentr
   guichet::store::Db counter_db((work_ / "counter-data" / "attachments.sqlite").string());
   guichet::store::Db centre_db(centre_files.string());
   for (const auto& sha : shas) {
-    auto mine = counter_db.prepare("SELECT content, state FROM attachments WHERE sha256 = ?");
-    mine.bind(1, sha);
-    ASSERT_TRUE(mine.step()) << sha;
     auto theirs = centre_db.prepare("SELECT content, device FROM attachments WHERE sha256 = ?");
     theirs.bind(1, sha);
     ASSERT_TRUE(theirs.step()) << sha;
-    EXPECT_EQ(mine.blob(0), theirs.blob(0));
+    const auto blob = theirs.blob(0);
+    EXPECT_EQ(guichet::sync::sha256_hex(std::vector<std::uint8_t>(blob.begin(), blob.end())), sha);
     EXPECT_EQ(theirs.text(1), "C1");
   }
   EXPECT_TRUE(test::wait_until(
       [&] {
-        auto st = counter_db.prepare("SELECT count(*) FROM attachments WHERE state = 'sent'");
+        auto st = counter_db.prepare(
+            "SELECT count(*) FROM attachments WHERE state = 'sent' AND length(content) = 0 AND bytes > 0");
         return st.step() && st.int64(0) == 2;
       },
-      10s));
+      10s))
+      << "the centre has the pages: the counter keeps only their names";
   // What the first page shows: the test device's grid of 10 mm squares at 200 dpi (1574 pixels
   // for its 200 mm), black and white alternating.
   auto first = centre_db.prepare("SELECT content FROM attachments WHERE sha256 = ?");
@@ -551,4 +553,108 @@ TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentr
 
   EXPECT_EQ(cmd("quit"), "ok");
   EXPECT_EQ(app_->wait(10s), 0);
+  // Removed from the file itself, not only unlinked: no PNG is left in the counter's files.
+  for (const char* name : {"attachments.sqlite", "attachments.sqlite-wal"}) {
+    const fs::path file = work_ / "counter-data" / name;
+    if (fs::exists(file)) {
+      EXPECT_EQ(read_all(file).find("\x89PNG\r\n"), std::string::npos) << name;
+    }
+  }
+}
+
+// A power cut: the counter comes back before the centre server does. The operator logged in at
+// this counter yesterday, so the PIN is checked here (a wrong one is refused, an operator who never
+// logged in here is told why); the counter opens for applications only, a walk-in's application is
+// saved and printed, and calling waits. When the server returns the counter opens there by itself:
+// the queue works, and the application is at the centre, filed by its operator.
+TEST_F(CounterFilingTest, AfterAPowerCutTheOperatorLogsInOnTheCounterAndTakesApplicationsUntilTheServerReturns) {
+  start_counter();
+  ASSERT_EQ(cmd("wait_text \"Operator ID\" 20000"), "ok");
+  ASSERT_EQ(cmd("type \"op1\""), "ok");
+  ASSERT_EQ(cmd("key Return"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Enter your PIN\" 15000"), "ok");
+  ASSERT_EQ(cmd("type \"2468\""), "ok");
+  ASSERT_EQ(cmd("key Return"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Choose your counter\" 15000"), "ok") << screen();
+  ASSERT_EQ(cmd("type \"1\""), "ok");
+  ASSERT_EQ(cmd("wait_text \"Nobody at the counter\" 15000"), "ok") << screen();
+  ASSERT_EQ(cmd("key F10"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Operator ID\" 15000"), "ok") << screen();
+  EXPECT_EQ(cmd("quit"), "ok");
+  EXPECT_EQ(app_->wait(10s), 0);
+  {
+    // What the counter keeps: a hash of the PIN, never the PIN.
+    const std::string kept = read_all(work_ / "counter-data" / "operators.sqlite");
+    EXPECT_NE(kept.find("$argon2id$"), std::string::npos);
+    EXPECT_EQ(kept.find("2468"), std::string::npos);
+  }
+
+  const std::uint16_t port = centre_.port();
+  centre_.kill9();
+  start_counter();
+  auto log_in_as = [&](const std::string& op, const std::string& pin) {
+    ASSERT_EQ(cmd("wait_text \"Operator ID\" 20000"), "ok") << screen();
+    ASSERT_EQ(cmd("type " + quoted(op)), "ok");
+    ASSERT_EQ(cmd("key Return"), "ok");
+    ASSERT_EQ(cmd("wait_text \"Enter your PIN\" 15000"), "ok");
+    ASSERT_EQ(cmd("type " + quoted(pin)), "ok");
+    ASSERT_EQ(cmd("key Return"), "ok");
+  };
+  log_in_as("op9", "1357");
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(cmd("wait_text \"has not logged in on this counter in the last 7 days\" 20000"), "ok") << screen();
+  EXPECT_EQ(cmd("quit"), "ok");
+  EXPECT_EQ(app_->wait(10s), 0);
+  start_counter();
+  log_in_as("op1", "1111");
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(cmd("wait_text \"Wrong operator ID or PIN (checked on this counter\" 20000"), "ok") << screen();
+  ASSERT_EQ(cmd("type \"2468\""), "ok");
+  ASSERT_EQ(cmd("key Return"), "ok");
+  ASSERT_EQ(cmd("wait_text \"your PIN was checked on this counter\" 20000"), "ok") << screen();
+  ASSERT_EQ(cmd("screenshot counter-offline-choice.png"), "ok");
+  ASSERT_EQ(cmd("type \"1\""), "ok");
+  ASSERT_EQ(cmd("wait_text \"PIN checked on this counter\" 15000"), "ok") << screen();
+  ASSERT_EQ(cmd("wait_text \"Calling tokens waits until the centre server answers.\""), "ok") << screen();
+  ASSERT_EQ(cmd("wait_text \"The waiting list shows when the centre server answers.\""), "ok") << screen();
+  ASSERT_EQ(cmd("screenshot counter-offline-login.png"), "ok");
+  ASSERT_EQ(cmd("key F1"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Call next needs the centre server\" 15000"), "ok") << screen();
+
+  open_and_fill(true);
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(cmd("key F12"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Fee receipt and acknowledgement printed.\" 20000"), "ok") << screen();
+  const std::string receipt = receipt_on_screen();
+  ASSERT_FALSE(receipt.empty()) << screen();
+  ASSERT_EQ(cmd("key Return"), "ok");
+  EXPECT_EQ(outbox_filing()["operator_id"], "op1");
+
+  // The server returns where the counter looks for it; a citizen takes a token there.
+  ASSERT_TRUE(centre_.start(port)) << centre_.stderr_text();
+  ASSERT_FALSE(issue("birth-certificate", 1).empty());
+  ASSERT_EQ(cmd("wait_text \"The centre server answers again\" 45000"), "ok") << screen();
+  ASSERT_EQ(cmd("wait_text \"Waiting: 1\" 15000"), "ok") << screen();
+  EXPECT_EQ(cmd("expect_no_text \"PIN checked on this counter\""), "ok") << screen();
+  ASSERT_EQ(cmd("key F1"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Why this token:\" 15000"), "ok") << screen();
+
+  ApiClient api(centre_.endpoint("C1", counter_secret_));
+  guichet::sync::HttpResponse status;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        status = api.get("/api/v1/applications/" + receipt);
+        return status.ok();
+      },
+      20s))
+      << status.status << " " << status.body;
+  EXPECT_EQ(cmd("quit"), "ok");
+  EXPECT_EQ(app_->wait(10s), 0);
+  centre_.stop();
+  guichet::store::Db centre_db(centre_.db().string());
+  auto st = centre_db.prepare("SELECT operator_id, channel FROM applications WHERE receipt = ?1");
+  st.bind(1, receipt);
+  ASSERT_TRUE(st.step()) << receipt << " is not at the centre";
+  EXPECT_EQ(st.text(0), "op1");
+  EXPECT_EQ(st.text(1), "counter");
 }

@@ -328,6 +328,46 @@ TEST_F(ModelTest, PickerSelectionStaysInsideAShrinkingList) {
   EXPECT_EQ(rows[0], "A001  Birth certificate  3 min");
 }
 
+// Logged in with the PIN checked on the counter (the server out of reach): applications and
+// leaving only, each queue action saying why; the PIN stays held until the server answers a login,
+// which gives the session and wipes it.
+TEST_F(ModelTest, AnOfflineLoginTakesApplicationsAndWaitsForTheServerToCall) {
+  auto cat = std::make_shared<d::Catalogue>(*catalogue());
+  d::FormField name;
+  name.id = "name";
+  name.label.by_lang["en"] = "Name";
+  cat->services[0].form.push_back(name);
+  Model offline("C1-TERM");
+  offline.set_catalogue(cat);
+  offline.pending_pin = "2468";
+  offline.opened_offline("op1", "Asha", "operator", "C1");
+  EXPECT_TRUE(offline.logged_in());
+  EXPECT_TRUE(offline.offline_session);
+  EXPECT_TRUE(offline.session.empty());
+  EXPECT_EQ(offline.pending_pin, "2468");
+  EXPECT_EQ(offline.screen, guichet::counter::ScreenId::Main);
+  offline.apply_event(event(d::EventType::Issued, token("A", 1, "birth", kT0)));
+  for (const auto& a : guichet::counter::all_actions()) {
+    const bool want = a.action == Action::NewApplication || a.action == Action::Logout;
+    EXPECT_EQ(offline.enabled(a.action), want) << a.name;
+    if (!want) {
+      EXPECT_NE(offline.unavailable_reason(a.action).find("needs the centre server"), std::string::npos)
+          << offline.unavailable_reason(a.action);
+    }
+  }
+  offline.joined_server("session-2");
+  EXPECT_FALSE(offline.offline_session);
+  EXPECT_EQ(offline.session, "session-2");
+  EXPECT_TRUE(offline.pending_pin.empty());
+  EXPECT_TRUE(offline.enabled(Action::CallNext));
+  offline.pending_pin = "2468";
+  offline.opened_offline("op1", "Asha", "operator", "C1");
+  offline.logged_out();
+  EXPECT_FALSE(offline.offline_session);
+  EXPECT_FALSE(offline.logged_in());
+  EXPECT_TRUE(offline.pending_pin.empty());
+}
+
 TEST_F(ModelTest, LogOutForgetsTheSession) {
   m.pending_pin = "1234";
   m.apply_event(event(d::EventType::Issued, token("A", 1, "birth", kT0)));
