@@ -122,14 +122,20 @@ class CounterFilingTest : public ::testing::Test {
     open_and_fill();
   }
 
-  // Log in as op1 at counter 1, one citizen waiting.
-  void log_in() {
-    ASSERT_EQ(cmd("wait_text \"Operator ID\" 20000"), "ok");
-    ASSERT_EQ(cmd("type \"op1\""), "ok");
+  // The operator's ID and PIN typed on the login screen.
+  void enter_operator(const std::string& op, const std::string& pin) {
+    ASSERT_EQ(cmd("wait_text \"Operator ID\" 20000"), "ok") << screen();
+    ASSERT_EQ(cmd("type " + quoted(op)), "ok");
     ASSERT_EQ(cmd("key Return"), "ok");
     ASSERT_EQ(cmd("wait_text \"Enter your PIN\" 15000"), "ok");
-    ASSERT_EQ(cmd("type \"2468\""), "ok");
+    ASSERT_EQ(cmd("type " + quoted(pin)), "ok");
     ASSERT_EQ(cmd("key Return"), "ok");
+  }
+
+  // Log in as op1 at counter 1, one citizen waiting.
+  void log_in() {
+    enter_operator("op1", "2468");
+    if (HasFatalFailure()) return;
     ASSERT_EQ(cmd("wait_text \"Choose your counter\" 15000"), "ok");
     ASSERT_EQ(cmd("type \"1\""), "ok");
     ASSERT_EQ(cmd("wait_text \"Waiting: 1\" 15000"), "ok") << screen();
@@ -182,6 +188,19 @@ class CounterFilingTest : public ::testing::Test {
     ASSERT_EQ(cmd("type \"/2026\""), "ok");
     ASSERT_EQ(cmd("wait_text \"14/04/2026\""), "ok") << screen();
     ASSERT_EQ(cmd("screenshot counter-application-form.png"), "ok");
+  }
+
+  // The application as the centre server answers for it once it is there (waits up to `timeout`).
+  guichet::sync::HttpResponse application_at_centre(const std::string& receipt, std::chrono::seconds timeout) {
+    ApiClient api(centre_.endpoint("C1", counter_secret_));
+    guichet::sync::HttpResponse status;
+    test::wait_until(
+        [&] {
+          status = api.get("/api/v1/applications/" + receipt);
+          return status.ok();
+        },
+        timeout);
+    return status;
   }
 
   json outbox_filing() {
@@ -269,15 +288,8 @@ TEST_F(CounterFilingTest, ApplicationFromACalledTokenIsSavedPrintedAndOnTheServe
   EXPECT_EQ(body["documents"][2], (json{{"id", "address-proof"}, {"present", false}}));
 
   // The server has it.
-  ApiClient api(centre_.endpoint("C1", counter_secret_));
-  guichet::sync::HttpResponse status;
-  EXPECT_TRUE(test::wait_until(
-      [&] {
-        status = api.get("/api/v1/applications/" + receipt);
-        return status.ok();
-      },
-      10s))
-      << status.status << " " << status.body;
+  const guichet::sync::HttpResponse status = application_at_centre(receipt, 10s);
+  EXPECT_TRUE(status.ok()) << status.status << " " << status.body;
   if (status.ok()) {
     json app = json::parse(status.body)["application"];
     EXPECT_EQ(app["receipt"], receipt);
@@ -374,15 +386,8 @@ TEST_F(CounterFilingTest, FiledOfflineAndUploadedAfterLogoutIsStoredWithItsOpera
   centre_.stop();
   ASSERT_TRUE(centre_.start(port)) << centre_.stderr_text();
 
-  ApiClient api(centre_.endpoint("C1", counter_secret_));
-  guichet::sync::HttpResponse status;
-  ASSERT_TRUE(test::wait_until(
-      [&] {
-        status = api.get("/api/v1/applications/" + receipt);
-        return status.ok();
-      },
-      20s))
-      << status.status << " " << status.body;
+  const guichet::sync::HttpResponse status = application_at_centre(receipt, 20s);
+  ASSERT_TRUE(status.ok()) << status.status << " " << status.body;
   // Every entry answered: the filing stored, the call and the logout refused (the session had
   // ended), which the filing escaped by naming its operator.
   std::vector<std::string> answered;
@@ -569,12 +574,8 @@ TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentr
 // the queue works, and the application is at the centre, filed by its operator.
 TEST_F(CounterFilingTest, AfterAPowerCutTheOperatorLogsInOnTheCounterAndTakesApplicationsUntilTheServerReturns) {
   start_counter();
-  ASSERT_EQ(cmd("wait_text \"Operator ID\" 20000"), "ok");
-  ASSERT_EQ(cmd("type \"op1\""), "ok");
-  ASSERT_EQ(cmd("key Return"), "ok");
-  ASSERT_EQ(cmd("wait_text \"Enter your PIN\" 15000"), "ok");
-  ASSERT_EQ(cmd("type \"2468\""), "ok");
-  ASSERT_EQ(cmd("key Return"), "ok");
+  enter_operator("op1", "2468");
+  if (HasFatalFailure()) return;
   ASSERT_EQ(cmd("wait_text \"Choose your counter\" 15000"), "ok") << screen();
   ASSERT_EQ(cmd("type \"1\""), "ok");
   ASSERT_EQ(cmd("wait_text \"Nobody at the counter\" 15000"), "ok") << screen();
@@ -592,21 +593,13 @@ TEST_F(CounterFilingTest, AfterAPowerCutTheOperatorLogsInOnTheCounterAndTakesApp
   const std::uint16_t port = centre_.port();
   centre_.kill9();
   start_counter();
-  auto log_in_as = [&](const std::string& op, const std::string& pin) {
-    ASSERT_EQ(cmd("wait_text \"Operator ID\" 20000"), "ok") << screen();
-    ASSERT_EQ(cmd("type " + quoted(op)), "ok");
-    ASSERT_EQ(cmd("key Return"), "ok");
-    ASSERT_EQ(cmd("wait_text \"Enter your PIN\" 15000"), "ok");
-    ASSERT_EQ(cmd("type " + quoted(pin)), "ok");
-    ASSERT_EQ(cmd("key Return"), "ok");
-  };
-  log_in_as("op9", "1357");
+  enter_operator("op9", "1357");
   if (HasFatalFailure()) return;
   ASSERT_EQ(cmd("wait_text \"has not logged in on this counter in the last 7 days\" 20000"), "ok") << screen();
   EXPECT_EQ(cmd("quit"), "ok");
   EXPECT_EQ(app_->wait(10s), 0);
   start_counter();
-  log_in_as("op1", "1111");
+  enter_operator("op1", "1111");
   if (HasFatalFailure()) return;
   ASSERT_EQ(cmd("wait_text \"Wrong operator ID or PIN (checked on this counter\" 20000"), "ok") << screen();
   ASSERT_EQ(cmd("type \"2468\""), "ok");
@@ -639,15 +632,8 @@ TEST_F(CounterFilingTest, AfterAPowerCutTheOperatorLogsInOnTheCounterAndTakesApp
   ASSERT_EQ(cmd("key F1"), "ok");
   ASSERT_EQ(cmd("wait_text \"Why this token:\" 15000"), "ok") << screen();
 
-  ApiClient api(centre_.endpoint("C1", counter_secret_));
-  guichet::sync::HttpResponse status;
-  ASSERT_TRUE(test::wait_until(
-      [&] {
-        status = api.get("/api/v1/applications/" + receipt);
-        return status.ok();
-      },
-      20s))
-      << status.status << " " << status.body;
+  const guichet::sync::HttpResponse status = application_at_centre(receipt, 20s);
+  ASSERT_TRUE(status.ok()) << status.status << " " << status.body;
   EXPECT_EQ(cmd("quit"), "ok");
   EXPECT_EQ(app_->wait(10s), 0);
   centre_.stop();
