@@ -2,8 +2,10 @@
 // one frame, encode it, close and exit. One SANE session at a time in the process.
 #include "guichet/hardware/scanner/document_scanner.hpp"
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <link.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sane/sane.h>
 #include <sane/saneopts.h>
@@ -15,8 +17,10 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -28,16 +32,124 @@
 namespace guichet::hardware::scanner {
 
 // What cancel() needs of the scan in progress. The handle is set only while reading.
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// SANE's port: the net backend's connections to saned (its control connections) go there.
+constexpr int kSanedPort = 6566;
+
+// Shuts down every connection of this process to a saned (a TCP peer on SANE's port), so that a
+// SANE call blocked reading one returns at once with an I/O error. Only SANE's net backend talks
+// to that port in a Guichet process.
+int shut_down_saned_connections() {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    const std::string number = entry.path().filename().string();
+    char* end = nullptr;
+    const long fd = std::strtol(number.c_str(), &end, 10);
+    if (!end || *end != '\0' || fd < 0) continue;
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    if (::getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
+    int port = -1;
+    if (peer.ss_family == AF_INET) port = ntohs(reinterpret_cast<const sockaddr_in*>(&peer)->sin_port);
+    if (peer.ss_family == AF_INET6) port = ntohs(reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_port);
+    if (port == kSanedPort && ::shutdown(static_cast<int>(fd), SHUT_RDWR) == 0) ++n;
+  }
+  return n;
+}
+
+// Bounds the SANE calls that wait on the scanner's answers outside the reading of a page (which
+// has its own stall timeout): finding, opening, configuring, starting, cancelling, closing. SANE's
+// net backend has no timeout for them, so a saned that accepted the connection and then hangs
+// would block them for ever. Each step arms the watchdog anew; when one runs past the limit (or
+// the operator cancels during one) the connections to saned are shut down and the call returns.
+class Watchdog {
+ public:
+  explicit Watchdog(std::chrono::milliseconds limit) : limit_(limit), thread_([this] { run(); }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  void arm(ScanStep step) {
+    std::lock_guard lock(mu_);
+    armed_ = true;
+    step_ = step;
+    deadline_ = Clock::now() + limit_;
+    cv_.notify_all();
+  }
+  void disarm() {
+    std::lock_guard lock(mu_);
+    armed_ = false;
+    cv_.notify_all();
+  }
+  // Unsticks the armed step now (the operator cancelled); nothing when none is armed.
+  void fire_now() {
+    std::lock_guard lock(mu_);
+    if (!armed_) return;
+    deadline_ = Clock::now();
+    cv_.notify_all();
+  }
+  // The step that ran past its limit, if one did.
+  std::optional<ScanStep> fired() const {
+    std::lock_guard lock(mu_);
+    return fired_;
+  }
+  std::chrono::milliseconds limit() const { return limit_; }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      if (!armed_) {
+        cv_.wait(lock);
+        continue;
+      }
+      if (Clock::now() < deadline_) {
+        cv_.wait_until(lock, deadline_);
+        continue;
+      }
+      armed_ = false;
+      fired_ = step_;
+      lock.unlock();
+      shut_down_saned_connections();
+      lock.lock();
+    }
+  }
+
+  const std::chrono::milliseconds limit_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool armed_ = false;
+  ScanStep step_ = ScanStep::Init;
+  Clock::time_point deadline_{};
+  std::optional<ScanStep> fired_;
+  std::thread thread_;  // last: started once the rest is set
+};
+
+}  // namespace
+
+// What cancel() needs of the scan in progress. The handle is set only while reading; the
+// watchdog while a scan runs.
 struct DocumentScanner::Session {
   std::mutex mutex;
   SANE_Handle handle = nullptr;
   bool blocking_reads = false;  // the backend refused non-blocking reads: cancel() must call sane_cancel
+  Watchdog* watchdog = nullptr;
   std::atomic<bool> cancel_requested{false};
 };
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // SANE keeps global state in every backend: one session (sane_init … sane_exit) at a time.
 std::mutex& sane_mutex() {
@@ -298,6 +410,24 @@ class ReadingRegistration {
   DocumentScanner::Session& s_;
 };
 
+// Lets cancel() reach the watchdog of the scan in progress.
+class WatchdogRegistration {
+ public:
+  WatchdogRegistration(DocumentScanner::Session& s, Watchdog& w) : s_(s) {
+    std::lock_guard lock(s_.mutex);
+    s_.watchdog = &w;
+  }
+  ~WatchdogRegistration() {
+    std::lock_guard lock(s_.mutex);
+    s_.watchdog = nullptr;
+  }
+  WatchdogRegistration(const WatchdogRegistration&) = delete;
+  WatchdogRegistration& operator=(const WatchdogRegistration&) = delete;
+
+ private:
+  DocumentScanner::Session& s_;
+};
+
 class OpenDevice {
  public:
   explicit OpenDevice(SANE_Handle h) : h_(h) {}
@@ -421,6 +551,8 @@ DocumentScanner::~DocumentScanner() = default;
 void DocumentScanner::cancel() {
   session_->cancel_requested = true;
   std::lock_guard lock(session_->mutex);
+  // A step waiting on a scanner that does not answer ends now rather than at its limit.
+  if (session_->watchdog) session_->watchdog->fire_now();
   // With non-blocking reads the scanning thread sees the flag within 100 ms and cancels itself;
   // a backend that blocks in sane_read is cancelled from here (SANE allows it from any thread).
   if (session_->handle && session_->blocking_reads) {
@@ -436,6 +568,20 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
     return make_problem(ScanProblemKind::Cancelled, std::string(step_name(step)) + ": cancelled by the operator");
   };
 
+  // Declared first, so that it also bounds the closing calls the destructors below make; each
+  // step arms it anew, and the last armed step covers the way out of every return.
+  Watchdog watchdog(options_.answer_timeout);
+  WatchdogRegistration guarded(shared, watchdog);
+  const auto unanswered = [&](const std::string& device) -> std::optional<ScanProblem> {
+    const auto step = watchdog.fired();
+    if (!step) return std::nullopt;
+    if (shared.cancel_requested) return cancelled(*step);
+    return with_device(
+        make_problem(ScanProblemKind::Unreachable, std::string(step_name(*step)) + ": the scanner did not answer for " +
+                                                       std::to_string(watchdog.limit().count()) + " ms"),
+        device);
+  };
+  watchdog.arm(ScanStep::Init);
   SaneSession sane(options_.config_dir);
   if (sane.status() != SANE_STATUS_GOOD) return problem_for_status(sane.status(), ScanStep::Init);
 
@@ -443,7 +589,9 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
   std::string name = options_.device;
   if (name.empty()) {
     const SANE_Device** devices = nullptr;
+    watchdog.arm(ScanStep::Open);
     SANE_Status st = sane_get_devices(&devices, SANE_FALSE);
+    if (auto p = unanswered("")) return *p;
     if (st != SANE_STATUS_GOOD) return problem_for_status(st, ScanStep::Init);
     if (!devices || !devices[0] || !devices[0]->name) {
       return make_problem(ScanProblemKind::NoDevice, "open: SANE found no scanner");
@@ -453,13 +601,20 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
   if (shared.cancel_requested) return cancelled(ScanStep::Open);
 
   SANE_Handle raw = nullptr;
+  watchdog.arm(ScanStep::Open);
   SANE_Status st = sane_open(name.c_str(), &raw);
+  if (auto p = unanswered(name)) {
+    if (raw) sane_close(raw);
+    return *p;
+  }
   if (st != SANE_STATUS_GOOD || !raw) return with_device(problem_for_status(st, ScanStep::Open), name);
   OpenDevice device(raw);
   const SANE_Handle h = device.get();
 
   std::string why;
+  watchdog.arm(ScanStep::Configure);
   st = set_mode(h, options_.mode, why);
+  if (auto p = unanswered(name)) return *p;
   if (st != SANE_STATUS_GOOD) {
     return with_device(why.empty() ? problem_for_status(st, ScanStep::Configure) : failed(ScanStep::Configure, why),
                        name);
@@ -467,10 +622,16 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
   int dpi = options_.resolution_dpi;
   st = set_resolution(h, options_.resolution_dpi, dpi);
   if (st == SANE_STATUS_GOOD) st = set_full_area(h);
+  if (auto p = unanswered(name)) return *p;
   if (st != SANE_STATUS_GOOD) return with_device(problem_for_status(st, ScanStep::Configure), name);
   if (shared.cancel_requested) return cancelled(ScanStep::Start);
 
+  watchdog.arm(ScanStep::Start);
   st = sane_start(h);
+  if (auto p = unanswered(name)) {
+    sane_cancel(h);
+    return *p;
+  }
   if (st != SANE_STATUS_GOOD) {
     sane_cancel(h);
     return with_device(problem_for_status(st, ScanStep::Start), name);
@@ -478,6 +639,10 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
 
   SANE_Parameters params{};
   st = sane_get_parameters(h, &params);
+  if (auto p = unanswered(name)) {
+    sane_cancel(h);
+    return *p;
+  }
   if (st != SANE_STATUS_GOOD) {
     sane_cancel(h);
     return with_device(problem_for_status(st, ScanStep::Start), name);
@@ -505,6 +670,12 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
   const bool nonblocking = sane_set_io_mode(h, SANE_TRUE) == SANE_STATUS_GOOD;
   SANE_Int select_fd = -1;
   if (sane_get_select_fd(h, &select_fd) != SANE_STATUS_GOOD) select_fd = -1;
+  if (auto p = unanswered(name)) {
+    sane_cancel(h);
+    return *p;
+  }
+  // Reading has its own bound (stall_timeout); the watchdog waits for the closing calls.
+  watchdog.disarm();
 
   std::optional<ScanProblem> problem;
   {
@@ -547,6 +718,7 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
     }
   }
   // Ends the scan (after EOF too: SANE's frontends call it to let the device go idle).
+  watchdog.arm(ScanStep::Read);
   sane_cancel(h);
   if (problem) return with_device(*problem, name);
 

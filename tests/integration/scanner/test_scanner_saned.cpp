@@ -227,6 +227,56 @@ TEST_F(ScannerSaned, SanedKilledMidPageEndsTheScanAndARestartedOneServes) {
   expect_grid(decode_png(again->png), 20);
 }
 
+// A hung saned: it accepts the connection (the kernel does) and never answers. Opening is given
+// up after the answer timeout as Unreachable, instead of blocking the scanning thread for ever;
+// once the daemon goes on, the next scan works.
+TEST_F(ScannerSaned, AHungSanedIsUnreachableAfterTheAnswerTimeoutAndServesWhenItGoesOn) {
+  start();
+  ScannerOptions o = options_for(*sim_);
+  o.answer_timeout = 2s;
+  DocumentScanner scanner(o);
+  sim_->pause();
+  const auto begin = Clock::now();
+  auto scan = std::async(std::launch::async, [&] { return scanner.scan_page(); });
+  const bool ended = scan.wait_for(15s) == std::future_status::ready;
+  const auto took = Clock::now() - begin;
+  sim_->resume();
+  ASSERT_TRUE(ended) << "the scan still waits on the hung daemon";
+  auto r = scan.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ScanProblemKind::Unreachable) << r.error().detail;
+  EXPECT_EQ(r.error().message, "The scanner cannot be reached");
+  EXPECT_NE(r.error().detail.find("did not answer for 2000 ms"), std::string::npos) << r.error().detail;
+  EXPECT_GE(took, 2s);
+  EXPECT_LT(took, 8s);
+
+  auto again = scanner.scan_page();
+  ASSERT_TRUE(again.ok()) << why(again);
+  expect_grid(decode_png(again->png), 20);
+}
+
+// The operator leaves the form while the scanner hangs: cancel() ends the wait at once.
+TEST_F(ScannerSaned, CancelEndsAWaitOnAHungSanedAtOnce) {
+  start();
+  ScannerOptions o = options_for(*sim_);
+  o.answer_timeout = 60s;
+  DocumentScanner scanner(o);
+  sim_->pause();
+  auto scan = std::async(std::launch::async, [&] { return scanner.scan_page(); });
+  const bool waiting = scan.wait_for(1s) == std::future_status::timeout;
+  const auto cancelled_at = Clock::now();
+  scanner.cancel();
+  const bool ended = scan.wait_for(10s) == std::future_status::ready;
+  const auto took = Clock::now() - cancelled_at;
+  sim_->resume();
+  ASSERT_TRUE(waiting) << "the scan ended before the daemon could answer";
+  ASSERT_TRUE(ended) << "cancel() did not end the wait";
+  auto r = scan.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ScanProblemKind::Cancelled) << r.error().detail;
+  EXPECT_LT(took, 3s);
+}
+
 TEST_F(ScannerSaned, CancelFromAnotherThreadEndsThePageAsCancelled) {
   start(slow_page());
   DocumentScanner scanner(options_for(*sim_));

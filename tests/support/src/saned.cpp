@@ -223,6 +223,10 @@ void SanedSimulator::stop() {
   kill();
 }
 
+void SanedSimulator::pause() { signal_group(SIGSTOP); }
+
+void SanedSimulator::resume() { signal_group(SIGCONT); }
+
 void SanedSimulator::kill() {
   if (!process_) return;
   signal_group(SIGKILL);

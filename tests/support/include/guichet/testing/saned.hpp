@@ -58,6 +58,10 @@ class SanedSimulator {
   void stop();
   // The same, named for tests that crash the daemon mid-scan.
   void kill();
+  // Freezes the daemon and its connection children (SIGSTOP): the kernel still completes new
+  // connections, but nothing answers them, as with a hung saned. resume() lets it go on (SIGCONT).
+  void pause();
+  void resume();
   bool running();
 
   // Rewrites test.conf; a running daemon reads it for each new connection.

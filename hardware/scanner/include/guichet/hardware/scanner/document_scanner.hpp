@@ -49,6 +49,10 @@ struct ScannerOptions {
   std::filesystem::path config_dir;
   // A scan that receives no data for this long is given up (Unreachable).
   std::chrono::milliseconds stall_timeout{30000};
+  // A call outside the reading of the page (finding, opening, configuring, starting, closing)
+  // that gets no answer for this long is given up (Unreachable): the connections to saned are
+  // shut down so that the call returns. Long enough for a flatbed's lamp to warm up.
+  std::chrono::milliseconds answer_timeout{60000};
 };
 
 struct ScannedPage {
