@@ -377,6 +377,61 @@ TEST_F(Central, ApplicationsReachCentralOnceAndOfficersStatusesFlowBack) {
   EXPECT_EQ(health_json.json_body()["relay"]["refused"], 0) << health_json.body;
 }
 
+// Central is restored from last night's backup: it has fewer changes than the centre has read,
+// so the centre's cursor is ahead of everything central gives. The centre reads central's changes
+// again from the start, and statuses set at the restored central still reach it; the centre's
+// history is kept (entries past it are added), the status is central's.
+TEST_F(Central, StatusesStillFlowDownWhenCentralIsRestoredFromABackup) {
+  central_.start();
+  start_centre();
+  for (int n = 1; n <= 3; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
+  for (int n = 1; n <= 3; ++n) {
+    ASSERT_TRUE(eventually([&] { return status_at_centre(n) == "with_department"; })) << status_at_centre(n);
+  }
+  ASSERT_EQ(central_.stop(), 0);
+  const fs::path backup = central_.db().string() + ".backup";
+  fs::copy_file(central_.db(), backup);
+  central_.start();
+
+  // After the backup: three approvals, read by the centre.
+  std::string health = central_.login("health1", "1111");
+  for (int n = 1; n <= 3; ++n) {
+    auto ok = central_.post("/api/v1/applications/" + receipt(n) + "/status",
+                            central_.as("R1", health, "a" + std::to_string(n)), json{{"status", "approved"}}.dump());
+    ASSERT_EQ(ok.status, 200) << ok.body;
+  }
+  for (int n = 1; n <= 3; ++n) {
+    ASSERT_TRUE(eventually([&] { return status_at_centre(n) == "approved"; })) << status_at_centre(n);
+  }
+
+  // The restore: central as it was before the approvals.
+  ASSERT_EQ(central_.stop(), 0);
+  for (const char* suffix : {"-wal", "-shm"}) fs::remove(central_.db().string() + suffix);
+  fs::copy_file(backup, central_.db(), fs::copy_options::overwrite_existing);
+  central_.start();
+  // Application 1 approved again and made ready: two changes, still fewer than the centre read.
+  health = central_.login("health1", "1111");
+  for (const char* status : {"approved", "ready"}) {
+    auto ok = central_.post("/api/v1/applications/" + receipt(1) + "/status",
+                            central_.as("R1", health, std::string("r-") + status), json{{"status", status}}.dump());
+    ASSERT_EQ(ok.status, 200) << ok.body;
+  }
+  ASSERT_TRUE(eventually([&] { return status_at_centre(1) == "ready"; }, 20s)) << status_at_centre(1) << "\n"
+                                                                               << centre_->process().stderr_text();
+  EXPECT_NE(centre_->process().stderr_text().find("reading them again from the start"), std::string::npos);
+  // The status is central's, the authority (the other two approvals went with the restore, for its
+  // officers to give again); the history the centre held is kept, nothing erased.
+  ASSERT_TRUE(eventually([&] { return status_at_centre(2) == "with_department"; })) << status_at_centre(2);
+  EXPECT_EQ(status_at_centre(3), "with_department");
+  auto two = centre_->get("/api/v1/applications/" + receipt(2), centre_->as("K2"));
+  EXPECT_EQ(two.json_body()["application"]["history"].size(), 4u) << two.body;
+  auto one = centre_->get("/api/v1/applications/" + receipt(1), centre_->as("K2"));
+  const json history = one.json_body()["application"]["history"];
+  ASSERT_EQ(history.size(), 5u) << one.body;
+  EXPECT_EQ(history[3]["status"], "approved");
+  EXPECT_EQ(history[4]["status"], "ready");
+}
+
 // A counter's filing names the operator who took it (no session: it may be uploaded after they
 // logged out); the centre node records the operator and relays it, and central records it too. A
 // relayed kiosk filing that names an operator is refused at central as at the centre.
