@@ -68,6 +68,47 @@ pids+=($!)
 wait_file "$work/printer.port" 30
 printer=tcp:127.0.0.1:$(cat "$work/printer.port")
 
+# Counter 1 has its own receipt printer for fee receipts and acknowledgements (a second
+# simulator, its papers in counter-receipts/).
+mkdir -p "$out/counter-receipts"
+"$sim_bin" --port 0 --port-file "$work/counter-printer.port" --control-port 0 \
+  --control-port-file "$work/counter-printer.ctl" --out "$out/counter-receipts" >"$out/logs/counter-printer.log" 2>&1 &
+pids+=($!)
+wait_file "$work/counter-printer.port" 30
+counter_printer=tcp:127.0.0.1:$(cat "$work/counter-printer.port")
+
+# ... and a document scanner: SANE's network daemon serving SANE's test device (a page of 10 mm
+# squares) on a loopback address of its own. Without saned (Debian: sane-utils) the counter has
+# no scanner and the demo's application goes without a scanned page.
+scanner_args=()
+saned_bin=$(command -v saned || true)
+[ -z "$saned_bin" ] && [ -x /usr/sbin/saned ] && saned_bin=/usr/sbin/saned
+if [ -n "$saned_bin" ]; then
+  mkdir -p "$work/saned" "$work/sane-client"
+  printf 'test\n' >"$work/saned/dll.conf"
+  printf '127.0.0.0/8\n' >"$work/saned/saned.conf"
+  printf 'number_of_devices 1\ntest-picture "Grid"\n' >"$work/saned/test.conf"
+  for n in $(seq 70 99); do
+    addr=127.0.0.$n
+    (exec 9<>"/dev/tcp/$addr/6566") 2>/dev/null && continue  # taken by another saned
+    SANE_CONFIG_DIR=$work/saned "$saned_bin" -l -e -b "$addr" -p 6566 >"$out/logs/saned.log" 2>&1 &
+    saned_pid=$!
+    for ((i = 0; i < 50; i++)); do
+      (exec 9<>"/dev/tcp/$addr/6566") 2>/dev/null && break
+      kill -0 "$saned_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if (exec 9<>"/dev/tcp/$addr/6566") 2>/dev/null; then
+      pids+=($saned_pid)
+      printf 'net\n' >"$work/sane-client/dll.conf"
+      printf 'connect_timeout = 3\n%s\n' "$addr" >"$work/sane-client/net.conf"
+      scanner_args=(--scanner "net:$addr:test:0")
+      break
+    fi
+    kill "$saned_pid" 2>/dev/null || true
+  done
+fi
+
 common=(--server "$url")
 # The kiosk's staff PIN (settings, exit) for the demo is 4321; only its argon2id hash is passed.
 admin_hash=$(printf '4321\n' | "$kiosk_bin" --hash-pin)
@@ -78,7 +119,8 @@ if [ -n "${DISPLAY:-}" ] && [ -z "${GUICHET_DEMO_HEADLESS:-}" ]; then
   "$kiosk_bin" --mode display "${common[@]}" --device D1 --secret-file "$work/D1.secret" --data-dir "$work/D1" \
     --size 1280x720 >"$out/logs/display.log" 2>&1 &
   pids+=($!)
-  "$counter_bin" "${common[@]}" --device C1 --secret-file "$work/C1.secret" --data-dir "$work/C1" \
+  SANE_CONFIG_DIR=$work/sane-client "$counter_bin" "${common[@]}" --device C1 --secret-file "$work/C1.secret" \
+    --data-dir "$work/C1" --printer "$counter_printer" "${scanner_args[@]}" \
     --size 1100x760 >"$out/logs/counter1.log" 2>&1 &
   pids+=($!)
   "$counter_bin" "${common[@]}" --device C2 --secret-file "$work/C2.secret" --data-dir "$work/C2" \
@@ -92,7 +134,8 @@ fi
 # --- Headless: a scripted morning ------------------------------------------------------------
 export SDL_VIDEODRIVER=offscreen SDL_AUDIODRIVER=dummy
 citizens=${GUICHET_DEMO_CITIZENS:-36}
-python3 packaging/demo_scripts.py --citizens "$citizens" --seed "${GUICHET_DEMO_SEED:-7}" --out "$work"
+python3 packaging/demo_scripts.py --citizens "$citizens" --seed "${GUICHET_DEMO_SEED:-7}" --out "$work" \
+  ${scanner_args:+--scan}
 
 # The display board takes commands as the morning goes (screenshots while counters call).
 mkfifo "$work/display.fifo"
@@ -112,8 +155,9 @@ pids+=($kiosk_pid)
 
 # Operators log in once the first citizens have their tokens.
 sleep 4
-"$counter_bin" "${common[@]}" --device C1 --secret-file "$work/C1.secret" --data-dir "$work/C1" \
-  --size 1100x760 --screenshot-dir "$out/screenshots" --script "$work/counter1.script" \
+SANE_CONFIG_DIR=$work/sane-client "$counter_bin" "${common[@]}" --device C1 --secret-file "$work/C1.secret" \
+  --data-dir "$work/C1" --printer "$counter_printer" "${scanner_args[@]}" \
+  --size 1280x800 --screenshot-dir "$out/screenshots" --script "$work/counter1.script" \
   >"$out/logs/counter1.log" 2>&1 &
 c1_pid=$!
 pids+=($c1_pid)
@@ -137,7 +181,7 @@ exec 3>&-
 wait "$display_pid" || status=$?
 
 python3 packaging/demo_summary.py --server "$url" --device C1 --secret-file "$work/C1.secret" \
-  --out "$out" >"$out/summary.md"
+  --centre-files "$work/attachments.sqlite" --out "$out" >"$out/summary.md"
 cat "$out/summary.md"
 if [ "$status" != 0 ]; then
   echo "demo: a scripted app failed (exit $status); see $out/logs/" >&2

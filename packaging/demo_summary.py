@@ -3,6 +3,7 @@
 reasons, and every printed receipt with the token id its QR code decodes to."""
 import argparse
 import json
+import sqlite3
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -38,6 +39,7 @@ def main():
     ap.add_argument("--manager", default="mgr-neha")
     ap.add_argument("--pin", default="9753")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--centre-files", help="the centre's attachments.sqlite (scanned pages)")
     a = ap.parse_args()
     secret = Path(a.secret_file).read_text().strip()
 
@@ -67,6 +69,32 @@ def main():
     print(f"\n## Receipts ({len(receipts)}), QR read back from each image\n")
     for png in receipts:
         print(f"- receipts/{png.name}: {decode_qr(png)}")
+    # Counter 1's papers: a fee receipt and an acknowledgement per application, each QR code the
+    # receipt number; the application as the centre has it now.
+    papers = sorted((a.out / "counter-receipts").glob("job-*.png"))
+    filed = {}
+    for png in papers:
+        filed.setdefault(decode_qr(png), []).append(png.name)
+    print(f"\n## Applications taken at counter 1 ({len(filed)}), from {len(papers)} printed papers\n")
+    for receipt, names in filed.items():
+        line = f"- {receipt}: counter-receipts/{', counter-receipts/'.join(names)}"
+        try:
+            app = request(a.server, "/api/v1/applications/" + receipt, a.device, secret)["application"]
+            line += f"; at the centre: {app.get('service')}, status {app.get('status')}, due {app.get('due_on')}"
+        except Exception as e:  # the summary still lists what was printed
+            line += f"; not found at the centre ({e})"
+        print(line)
+    # The pages scanned at the counter, as the centre stored them (each named by its SHA-256).
+    if a.centre_files and Path(a.centre_files).exists():
+        db = sqlite3.connect(f"file:{a.centre_files}?mode=ro", uri=True)
+        rows = db.execute("SELECT sha256, media_type, content FROM attachments ORDER BY rowid").fetchall()
+        db.close()
+        (a.out / "scanned-pages").mkdir(exist_ok=True)
+        print(f"\n## Scanned pages at the centre ({len(rows)})\n")
+        for n, (sha, media_type, content) in enumerate(rows, start=1):
+            name = f"page-{n}.png" if media_type == "image/png" else f"page-{n}.bin"
+            (a.out / "scanned-pages" / name).write_bytes(content)
+            print(f"- scanned-pages/{name}: {len(content)} bytes, SHA-256 {sha[:16]}…")
     shots = sorted((a.out / "screenshots").glob("*.png"))
     print(f"\n## Screenshots ({len(shots)})\n")
     for s in shots:

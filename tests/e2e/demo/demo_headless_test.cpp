@@ -3,7 +3,8 @@
 // two counters and a display board driven by their UI automation), and what it wrote is checked
 // the way a person would: every printed receipt is an image whose QR code reads back to a token,
 // the counters served citizens, the board announced tokens that were printed, the screenshots
-// exist and the summary agrees with the server's dashboard.
+// exist and the summary agrees with the server's dashboard. Counter 1 takes a walk-in's application
+// with a page from SANE's test scanner (saned on loopback) and prints its papers.
 #define ZX_USE_UTF8
 #include <ZXing/DecodeHints.h>
 #include <ZXing/ReadBarcode.h>
@@ -105,9 +106,27 @@ TEST(DemoHeadless, AScriptedMorningServesCitizensAndEveryReceiptReadsBack) {
     EXPECT_GT(fs::file_size(wav), 10'000u) << name;
   }
 
+  // Counter 1 took a walk-in's application: its printer gave a fee receipt and an
+  // acknowledgement, both QR codes reading back to the one receipt number, and the centre has the
+  // application (the summary asked it), with the page scanned for its first document.
+  const auto papers = files_in(out / "counter-receipts", ".png");
+  ASSERT_EQ(papers.size(), 2u);
+  const std::string receipt = decode_qr(papers[0]);
+  EXPECT_TRUE(std::regex_match(receipt, std::regex(R"(LDH01-C1-\d{6,})"))) << receipt;
+  EXPECT_EQ(decode_qr(papers[1]), receipt);
+  EXPECT_NE(summary.find("## Applications taken at counter 1 (1)"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(receipt + ": counter-receipts/"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("at the centre: birth-certificate, status received"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("## Scanned pages at the centre (1)"), std::string::npos) << summary;
+  ASSERT_TRUE(fs::is_regular_file(out / "scanned-pages" / "page-1.png"));
+  const auto page = guichet::hardware::escpos_render::read_png(out / "scanned-pages" / "page-1.png");
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page.value().width, 1574) << "SANE's test page (200 mm) at 200 dpi";
+
   // The screenshots a visitor opens first.
   for (const char* shot : {"kiosk-start.png", "kiosk-services.png", "kiosk-token-01.png", "counter1-ready.png",
-                           "counter2-ready.png", "board-end.png"})
+                           "counter2-ready.png", "counter1-application.png", "counter1-application-saved.png",
+                           "board-end.png"})
     EXPECT_TRUE(fs::is_regular_file(out / "screenshots" / shot)) << shot;
 }
 
