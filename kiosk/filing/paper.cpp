@@ -84,6 +84,12 @@ std::optional<std::vector<std::uint8_t>> build_application_slip(
     if (svc) {
       for (const auto* d : missing_documents(*svc, request.documents))
         slip.missing_documents.push_back(d->name.get(lang));
+      for (const auto& d : svc->documents) {
+        const auto files = request.files.find(d.id);
+        if (files == request.files.end() || files->second.empty()) continue;
+        const auto n = static_cast<std::int64_t>(files->second.size());
+        slip.scanned_documents.push_back(d.name.get(lang) + ": " + t.trn("{n} page", "{n} pages", n));
+      }
       const std::string& currency = catalogue.centre.currency;
       if (request.channel == "counter") {
         slip.fee_line = paper(t.tr("Fee paid: {amount}", {{"amount", t.money(request.fee_minor, currency)}}));
@@ -99,6 +105,7 @@ std::optional<std::vector<std::uint8_t>> build_application_slip(
     slip.labels.token = t.trc("slip", "Token");
     slip.labels.missing = t.tr("Documents still missing:");
     slip.labels.all_documents = t.trc("slip", "All required documents received.");
+    slip.labels.scanned = t.tr("Scanned at the counter:");
     slip.footer_lines = {t.tr("Scan the QR code at any kiosk to see where your application stands."),
                          t.tr("Keep this slip: you need it to collect your certificate.")};
     return hw::receipts::encode_application_slip(slip, options);

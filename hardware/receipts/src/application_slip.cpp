@@ -103,6 +103,15 @@ Result<Layout> layout_application_slip(const ApplicationSlip& slip) {
         b.emplace_back(text("missing document", "- " + doc, Font::a, false, 1, 1, start));
       }
     }
+    // The citizen's proof of what the counter kept of their papers.
+    if (!slip.scanned_documents.empty()) {
+      const Align start = start_align(slip.language);
+      b.emplace_back(FeedBlock{8});
+      b.emplace_back(text("scanned documents label", slip.labels.scanned, Font::a, true, 1, 1, start));
+      for (const auto& doc : slip.scanned_documents) {
+        b.emplace_back(text("scanned document", "- " + doc, Font::a, false, 1, 1, start));
+      }
+    }
   }
   if (!blank(slip.fee_line)) {
     b.emplace_back(FeedBlock{12});

@@ -345,7 +345,7 @@ TEST_F(CounterFilingTest, FiledOfflineAndUploadedAfterLogoutIsStoredWithItsOpera
   ASSERT_EQ(cmd("wait_text \"Centre server unreachable - 2 actions saved\""), "ok") << screen();
   const std::string receipt = receipt_on_screen();
   ASSERT_FALSE(receipt.empty()) << screen();
-  ASSERT_TRUE(test::wait_until([&] { return fs::exists(sim_->job_bin(2)); }, 10s)) << sim_->log();
+  ASSERT_TRUE(test::wait_until([&] { return fs::exists(sim_->job_png(2)); }, 10s)) << sim_->log();
   const std::string acknowledgement = read_all(sim_->job_bin(2));
   EXPECT_NE(acknowledgement.find("Due by: 2 December 2026"), std::string::npos) << acknowledgement;
   EXPECT_NE(acknowledgement.find(receipt), std::string::npos);
@@ -473,6 +473,15 @@ TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentr
   ASSERT_EQ(cmd("wait_text \"Fee receipt and acknowledgement printed.\" 20000"), "ok") << screen();
   const std::string receipt = receipt_on_screen();
   ASSERT_FALSE(receipt.empty()) << screen();
+
+  // The acknowledgement tells the citizen what the counter kept of their papers (read once the
+  // job is whole: its image is rendered after the cut).
+  ASSERT_TRUE(test::wait_until([&] { return fs::exists(sim_->job_png(2)); }, 10s)) << sim_->log();
+  const std::string acknowledgement = read_all(sim_->job_bin(2));
+  EXPECT_NE(acknowledgement.find("Scanned at the counter:"), std::string::npos) << acknowledgement;
+  // (The line wraps at the paper's 48 columns, after "2".)
+  EXPECT_NE(acknowledgement.find("- Hospital discharge slip or birth report: 2"), std::string::npos)
+      << acknowledgement;
 
   // The filing names the two pages of the discharge slip, in the order scanned.
   json body = outbox_filing();

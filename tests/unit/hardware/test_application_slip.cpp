@@ -100,6 +100,26 @@ TEST(ApplicationSlip, NoMissingDocumentsSaysAllReceived) {
   EXPECT_FALSE(contains_text(none, "All required documents received."));
 }
 
+// The pages scanned at a counter are listed per document, after the missing ones; a slip without
+// scanned pages (every kiosk slip) has no such lines.
+TEST(ApplicationSlip, ScannedPagesAreListedPerDocumentOnlyWhenThereAreSome) {
+  auto s = sample_ack();
+  EXPECT_FALSE(contains_text(ack_bytes(s), "Scanned at the counter:"));
+  s.scanned_documents = {"Birth report: 2 pages", "Identity proof: 1 page"};
+  const auto job = ack_bytes(s);
+  EXPECT_TRUE(contains_text(job, "Scanned at the counter:"));
+  EXPECT_TRUE(contains_text(job, "- Birth report: 2 pages"));
+  EXPECT_TRUE(contains_text(job, "- Identity proof: 1 page"));
+  auto layout = layout_application_slip(s);
+  ASSERT_TRUE(layout.ok()) << layout.error().message;
+  const TextBlock* label = find_text(layout.value(), "scanned documents label");
+  ASSERT_NE(label, nullptr);
+  EXPECT_TRUE(label->bold);
+  // Also when nothing is missing.
+  s.missing_documents.clear();
+  EXPECT_TRUE(contains_text(ack_bytes(s), "- Identity proof: 1 page"));
+}
+
 TEST(ApplicationSlip, TokenLineOnlyWhenGiven) {
   auto s = sample_ack();
   EXPECT_FALSE(contains_text(ack_bytes(s), "Token:"));

@@ -10,6 +10,7 @@
 //   "Receipt number" · the receipt number, bold, 2×–3× size
 //   filed on · due by · token (when the application came from a queue token)
 //   "Documents still missing" and one line per document (or "All documents received")
+//   "Scanned at the counter" and one line per document with pages (only when pages were scanned)
 //   fee line ("Fee to pay at the counter: Rs 50.00", bold)
 //   QR of the receipt number · the receipt number in small type
 //   footer lines (font B) · feed · partial cut
@@ -36,6 +37,7 @@ struct ApplicationSlipLabels {
   std::string token = "Token";
   std::string missing = "Documents still missing:";
   std::string all_documents = "All required documents received.";
+  std::string scanned = "Scanned at the counter:";
 };
 
 struct ApplicationSlip {
@@ -48,7 +50,9 @@ struct ApplicationSlip {
   std::string token;     // display number of the queue token, or empty
   std::vector<std::string> missing_documents;
   bool show_documents = true;  // false: the service asks for no documents
-  std::string fee_line;        // "Fee to pay at the counter: Rs 50.00", or empty
+  // One line per document whose pages were scanned: "Birth report: 2 pages". Empty: no line.
+  std::vector<std::string> scanned_documents;
+  std::string fee_line;  // "Fee to pay at the counter: Rs 50.00", or empty
   std::vector<std::string> footer_lines;
   int paper_width = kPaper80mm;
   bool native_qr = true;
