@@ -246,7 +246,9 @@ void Backend::login(std::string operator_id, std::string pin, std::string counte
         out.operator_id = j->value("operator", operator_id);
         out.name = j->value("name", operator_id);
         out.role = j->value("role", "");
-        remember_operator(out, pin);
+        // Hashed once per login: on the check of the PIN alone, not again when the counter is
+        // opened with it a moment later (each hash takes tens of milliseconds and 64 MiB).
+        if (counter.empty()) remember_operator(out, pin);
       } else {
         out.message = "the server's answer to the login could not be read";
       }

@@ -106,7 +106,7 @@ class Backend {
   void load_catalogue(std::function<void(CatalogueOutcome)> done);
   // Opens a session at the server (at `counter`, or none when "": the PIN is only checked). When
   // the server cannot be reached, the PIN is checked against operators.sqlite: `offline` is set
-  // and there is no session. A PIN the server accepts is kept there (as a hash); one it refuses
+  // and there is no session. A PIN the server accepts on its own (counter "") is kept there as a hash; one it refuses
   // removes the operator.
   void login(std::string operator_id, std::string pin, std::string counter, std::function<void(LoginOutcome)> done) {
     login(std::move(operator_id), std::move(pin), std::move(counter), true, std::move(done));
