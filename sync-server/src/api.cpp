@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "guichet/server/admin.hpp"
 #include "guichet/server/applications.hpp"
@@ -1719,14 +1720,25 @@ void Api::sync_changes(Call& c) {
                                              " is a " + to_string(device->kind)
                                        : "device " + device->id + " is a centre node; it reads the central server"));
   }
+  // A cursor is "<seq>.<history>" (Centre::change_cursor); a bare "<seq>" is one given before
+  // cursors named their history, or 0 for everything.
   std::int64_t since = 0;
+  std::string_view history;
   if (auto it = c.query.find("since"); it != c.query.end()) {
-    const std::string& v = it->second;
-    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), since);
-    if (v.empty() || v.size() > 18 || ec != std::errc() || ptr != v.data() + v.size() || since < 0) {
+    const std::string_view v = it->second;
+    const std::size_t dot = v.find('.');
+    const std::string_view number = v.substr(0, dot);
+    if (dot != std::string_view::npos) history = v.substr(dot + 1);
+    auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), since);
+    const bool history_ok = dot == std::string_view::npos ||
+                            (history.size() == 16 && std::all_of(history.begin(), history.end(), [](char ch) {
+                               return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+                             }));
+    if (number.empty() || number.size() > 18 || ec != std::errc() || ptr != number.data() + number.size() ||
+        since < 0 || !history_ok) {
       return c.done(
           bad_request("query parameter 'since' must be a cursor this server gave (or 0 for everything); got '" +
-                      v.substr(0, 40) + "'"));
+                      std::string(v.substr(0, 40)) + "'"));
     }
   }
   int limit = 1000;
@@ -1738,6 +1750,21 @@ void Api::sync_changes(Call& c) {
     }
   }
   const std::int64_t through = centre_.durable_change_seq();
+  if (!history.empty()) {
+    // The cursor's history must be one this database had, and the cursor within what the histories
+    // after it kept: otherwise the database was restored from a backup taken before the client's
+    // last read (or replaced), and changes after the cursor's number are not the ones it missed.
+    const auto end = centre_.change_history_end(history);
+    if (!end || since > *end) {
+      return c.done(Response::error(
+          400, "cursor_unknown",
+          "cursor " + std::string(c.query.find("since")->second) +
+              (end ? " counts changes this server's database no longer has (restored from a backup after change " +
+                         std::to_string(*end) + "?)"
+                   : " was not given by this server's database as it is now (restored from a backup, or replaced)") +
+              "; start again from 0"));
+    }
+  }
   if (since > through) {
     // A cursor past every change this server has (its database restored from a backup, say): its
     // own code, so that a client knows to read everything again from 0 (a compacted snapshot).
@@ -1756,7 +1783,7 @@ void Api::sync_changes(Call& c) {
   if (more) rows.resize(static_cast<std::size_t>(limit));
   const std::int64_t cursor = rows.empty() ? since : rows.back().seq;
   std::string text = "{\"protocol\":" + std::to_string(sync::kProtocolVersion) + ",\"cursor\":\"" +
-                     std::to_string(cursor) + "\",\"more\":" + (more ? "true" : "false") + ",\"changes\":[";
+                     centre_.change_cursor(cursor) + "\",\"more\":" + (more ? "true" : "false") + ",\"changes\":[";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (i) text += ',';
     text += rows[i].body;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 
@@ -205,6 +206,15 @@ Centre::Centre(CentreOptions options)
 
     // The change log continues after its last row; the catalogue gets a new row when it changed.
     change_seq_ = repo.last_change_seq();
+    // A new history of the change log begins at the last change found, before this start writes
+    // any: a cursor given from here names it (see ChangeEpoch).
+    {
+      store::Transaction tx(db);
+      change_epoch_ = random_hex(8);
+      repo.add_change_epoch(change_epoch_, change_seq_, wall_(), kKeptChangeEpochs);
+      tx.commit();
+      change_epochs_ = repo.change_epochs();
+    }
     const std::string version = secret_hash(catalogue_json_).substr(0, 16);
     auto stored = repo.change("catalogue");
     const std::string version_mark = "{\"type\":\"catalogue\",\"version\":\"" + version + "\"";
@@ -1522,6 +1532,17 @@ void Centre::after_failure(const std::string& error) {
     log_error(std::string("cannot reload the queue from the database: ") + e.what() + "; stopping");
     std::_Exit(70);
   }
+}
+
+std::string Centre::change_cursor(std::int64_t seq) const { return std::to_string(seq) + "." + change_epoch_; }
+
+std::optional<std::int64_t> Centre::change_history_end(std::string_view id) const {
+  for (std::size_t i = 0; i < change_epochs_.size(); ++i) {
+    if (change_epochs_[i].id != id) continue;
+    if (i + 1 == change_epochs_.size()) return std::numeric_limits<std::int64_t>::max();
+    return change_epochs_[i + 1].first_seq;
+  }
+  return std::nullopt;
 }
 
 }  // namespace guichet::server

@@ -344,11 +344,11 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
   auto r = watch_.send(kPull, client, "GET", "/api/v1/sync/changes?since=" + cursor + "&limit=500", "", std::move(ro),
                        abandoned);
   if (!abandoned.empty()) return Step::Resend;
-  if (r.status == 400 && r.error_code() == "cursor_ahead" && cursor != "0") {
-    // Central has fewer changes than this centre read (its database restored from a backup): read
-    // them all again from 0. What this centre already holds stays; only what is new to it is
+  if (r.status == 400 && (r.error_code() == "cursor_ahead" || r.error_code() == "cursor_unknown") && cursor != "0") {
+    // Central's database no longer has what this centre read (restored from a backup): read its
+    // changes all again from 0. What this centre already holds stays; only what is new to it is
     // applied (apply_central adds history past what it has).
-    log_error("relay: central's changes end before this centre's cursor " + cursor +
+    log_error("relay: central's changes no longer include this centre's cursor " + cursor +
               " (central restored from a backup?); reading them again from the start");
     Response reset = wait_for([&](Respond done) { centre_.apply_upstream({}, "0", std::move(done)); });
     return reset.status >= 300 ? Step::Failed : Step::Progress;

@@ -372,6 +372,18 @@ CREATE INDEX changes_by_scope ON changes(scope, seq) WHERE scope <> '';
       R"sql(
 ALTER TABLE idempotency ADD COLUMN receipt TEXT NOT NULL DEFAULT '';
 )sql",
+      // 9: the change log's histories. Each start of the server opens one, with a random id and the
+      // last sequence number it found; a cursor names the history it was given in, so that one
+      // given by a database since restored from a backup (or replaced) is known as such even once
+      // the restored server has written more changes than the cursor counts.
+      R"sql(
+CREATE TABLE change_epochs (
+  n          INTEGER PRIMARY KEY,
+  id         TEXT NOT NULL UNIQUE,
+  first_seq  INTEGER NOT NULL,
+  started_ms INTEGER NOT NULL
+);
+)sql",
   };
   return migrations;
 }
@@ -1182,6 +1194,22 @@ std::int64_t Repository::last_change_seq() {
   Use st(stmt("SELECT COALESCE(MAX(seq), 0) FROM changes"));
   st->step();
   return st->int64(0);
+}
+
+std::vector<ChangeEpoch> Repository::change_epochs() {
+  Use st(stmt("SELECT id, first_seq FROM change_epochs ORDER BY n"));
+  std::vector<ChangeEpoch> out;
+  while (st->step()) out.push_back(ChangeEpoch{st->text(0), st->int64(1)});
+  return out;
+}
+
+void Repository::add_change_epoch(const std::string& id, std::int64_t first_seq, std::int64_t started_ms, int keep) {
+  Use add(stmt("INSERT INTO change_epochs(id, first_seq, started_ms) VALUES (?1, ?2, ?3)"));
+  add->bind(1, id).bind(2, first_seq).bind(3, started_ms);
+  add->step();
+  Use trim(stmt("DELETE FROM change_epochs WHERE n <= (SELECT MAX(n) FROM change_epochs) - ?1"));
+  trim->bind(1, static_cast<std::int64_t>(keep));
+  trim->step();
 }
 
 void Repository::put_sync_device(const SyncDeviceRecord& r) {

@@ -200,10 +200,11 @@ ChangeFeed::Pull ChangeFeed::pull() {
                                     "&limit=" + std::to_string(std::clamp(options_.page, 1, 5000)),
                                 request);
     if (r.status != 0) result.reached = true;
-    if (r.status == 400 && r.error_code() == "cursor_ahead" && !result.restarted) {
-      // The server has fewer changes than this feed has read (its database restored from a
-      // backup, say): asking again with the same cursor would be refused for ever. Read its whole
-      // state again from 0, keeping what is here until that snapshot is complete.
+    if (r.status == 400 && (r.error_code() == "cursor_ahead" || r.error_code() == "cursor_unknown") &&
+        !result.restarted) {
+      // The server's database no longer has what this feed has read (restored from a backup, say):
+      // asking again with the same cursor would be refused for ever. Read its whole state again
+      // from 0, keeping what is here until that snapshot is complete.
       start_snapshot();
       result.restarted = true;
       continue;

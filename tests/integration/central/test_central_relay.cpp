@@ -432,6 +432,62 @@ TEST_F(Central, StatusesStillFlowDownWhenCentralIsRestoredFromABackup) {
   EXPECT_EQ(history[4]["status"], "ready");
 }
 
+// Central is restored from a backup while the centre node is down, and its officers give more status
+// changes before the centre comes back than the centre had read since the backup. Counted alone,
+// the centre's cursor would now be within central's changes, and the centre would miss the ones
+// written below it (application 1's). The cursor names the history of central's database it was
+// given in, which the restored one never had: the centre reads everything again and gets each
+// status central holds.
+TEST_F(Central, ARestoredCentralThatWentPastTheCentresCursorIsReadAgainFromTheStart) {
+  central_.start();
+  start_centre();
+  for (int n = 1; n <= 3; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
+  for (int n = 1; n <= 3; ++n) {
+    ASSERT_TRUE(eventually([&] { return status_at_centre(n) == "with_department"; })) << status_at_centre(n);
+  }
+  ASSERT_EQ(central_.stop(), 0);
+  const fs::path backup = central_.db().string() + ".backup";
+  fs::copy_file(central_.db(), backup);
+  central_.start();
+  std::string health = central_.login("health1", "1111");
+  auto set_status = [&](int n, const std::string& status) {
+    auto ok = central_.post("/api/v1/applications/" + receipt(n) + "/status",
+                            central_.as("R1", health, status + std::to_string(n) + health.substr(0, 8)),
+                            json{{"status", status}}.dump());
+    ASSERT_EQ(ok.status, 200) << ok.body;
+  };
+  for (int n = 1; n <= 3; ++n) set_status(n, "approved");
+  for (int n = 1; n <= 3; ++n) {
+    ASSERT_TRUE(eventually([&] { return status_at_centre(n) == "approved"; })) << status_at_centre(n);
+  }
+  ASSERT_EQ(centre_->stop(), 0);
+
+  ASSERT_EQ(central_.stop(), 0);
+  for (const char* suffix : {"-wal", "-shm"}) fs::remove(central_.db().string() + suffix);
+  fs::copy_file(backup, central_.db(), fs::copy_options::overwrite_existing);
+  central_.start();
+  // Five changes at the restored central, two more than the three approvals it lost.
+  health = central_.login("health1", "1111");
+  set_status(1, "approved");
+  set_status(1, "ready");
+  set_status(1, "delivered");
+  set_status(2, "rejected");
+  set_status(3, "approved");
+
+  start_centre();
+  ASSERT_TRUE(eventually([&] { return status_at_centre(1) == "delivered"; }, 20s)) << status_at_centre(1) << "\n"
+                                                                                   << centre_->process().stderr_text();
+  EXPECT_EQ(status_at_centre(2), "rejected");
+  EXPECT_EQ(status_at_centre(3), "approved");
+  EXPECT_NE(centre_->process().stderr_text().find("reading them again from the start"), std::string::npos);
+  auto one = centre_->get("/api/v1/applications/" + receipt(1), centre_->as("K2"));
+  const json history = one.json_body()["application"]["history"];
+  ASSERT_EQ(history.size(), 6u) << one.body;
+  EXPECT_EQ(history[3]["status"], "approved");
+  EXPECT_EQ(history[4]["status"], "ready");
+  EXPECT_EQ(history[5]["status"], "delivered");
+}
+
 // A counter's filing names the operator who took it (no session: it may be uploaded after they
 // logged out); the centre node records the operator and relays it, and central records it too. A
 // relayed kiosk filing that names an operator is refused at central as at the centre.

@@ -589,10 +589,13 @@ void copy_database(const fs::path& from, const fs::path& to) {
 }
 
 // The server's database is restored from a backup taken before a terminal's last read of the
-// changes: the terminal's cursor is past every change the server now has. That refusal has its own
-// code (the terminal must read everything again from 0, not keep asking), and reading from 0 gives
-// the restored state. A cursor the server could never have given stays a plain bad_request.
-TEST_F(SyncProtocol, ACursorAheadOfARestoredServersChangesIsRefusedWithItsOwnCode) {
+// changes. The terminal's cursor names the history it was read in, which the restored database never
+// had: refused with its own code (the terminal must read everything again from 0, not keep asking),
+// also once the restored server has written more changes than the cursor counts. Reading from 0
+// gives the restored state. A cursor of the days before cursors named their history (a bare number)
+// is still refused as ahead when it is; a cursor the server could never have given stays a plain
+// bad_request.
+TEST_F(SyncProtocol, ACursorFromBeforeARestoreIsRefusedWithItsOwnCodeEvenOnceTheServerHasMoreChanges) {
   ASSERT_EQ(upload({{"protocol", 1}, {"entries", {entry(1, "K1", receipt_of("K1", 1))}}}).status, 200);
   server_.stop();
   const fs::path backup = server_.dir() / "backup.db";
@@ -605,18 +608,25 @@ TEST_F(SyncProtocol, ACursorAheadOfARestoredServersChangesIsRefusedWithItsOwnCod
   ASSERT_EQ(read.status, 200) << read.body;
   ASSERT_EQ(read.json_body()["changes"].size(), 5u) << read.body;
   const std::string cursor = read.json_body()["cursor"];
+  ASSERT_EQ(cursor.substr(0, 2), "5.") << cursor;
   EXPECT_EQ(changes(cursor).status, 200);
 
   server_.stop();
   copy_database(backup, server_.db());
   server_.start();
-  auto ahead = changes(cursor);
-  EXPECT_EQ(ahead.status, 400) << ahead.body;
-  EXPECT_EQ(ahead.error_code(), "cursor_ahead") << ahead.body;
-  EXPECT_NE(ahead.error_message().find("cursor " + cursor + " is ahead"), std::string::npos) << ahead.body;
-  EXPECT_NE(ahead.error_message().find("start again from 0"), std::string::npos) << ahead.body;
+  auto unknown = changes(cursor);
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_EQ(unknown.error_code(), "cursor_unknown") << unknown.body;
+  EXPECT_NE(unknown.error_message().find("cursor " + cursor + " was not given by this server's database as it is now"),
+            std::string::npos)
+      << unknown.body;
+  EXPECT_NE(unknown.error_message().find("start again from 0"), std::string::npos) << unknown.body;
   // The same on every page size, and again: the refusal is steady, not a passing fault.
-  EXPECT_EQ(changes(cursor, 1).error_code(), "cursor_ahead");
+  EXPECT_EQ(changes(cursor, 1).error_code(), "cursor_unknown");
+  // The bare number, as a terminal kept it before cursors named their history: ahead.
+  auto ahead = changes("5");
+  EXPECT_EQ(ahead.error_code(), "cursor_ahead") << ahead.body;
+  EXPECT_NE(ahead.error_message().find("cursor 5 is ahead"), std::string::npos) << ahead.body;
 
   auto snapshot = changes("0");
   ASSERT_EQ(snapshot.status, 200) << snapshot.body;
@@ -626,11 +636,51 @@ TEST_F(SyncProtocol, ACursorAheadOfARestoredServersChangesIsRefusedWithItsOwnCod
   EXPECT_EQ(restored["changes"][1]["application"]["receipt"], receipt_of("K1", 1));
   EXPECT_FALSE(restored["more"].get<bool>());
 
-  for (const char* bad : {"abc", "-1", "1x"}) {
+  // The restored server files six others: it now has more changes than the old cursor counts, and
+  // its change 5 is not the one the terminal read. Still refused.
+  json since = {{"protocol", 1}, {"entries", json::array()}};
+  for (int i = 1; i <= 6; ++i) since["entries"].push_back(entry(i, "K2", receipt_of("K2", i)));
+  auto filed = upload(since, "K2");
+  ASSERT_EQ(filed.status, 200) << filed.body;
+  const json results = filed.json_body()["results"];
+  ASSERT_EQ(results.size(), 6u) << filed.body;
+  for (const auto& result : results) ASSERT_EQ(result["status"], 201) << filed.body;
+  EXPECT_EQ(changes(cursor).error_code(), "cursor_unknown");
+  EXPECT_EQ(changes("0").json_body()["changes"].size(), 8u);
+
+  for (const char* bad : {"abc", "-1", "1x", "5.", "5.xyz", "5.0123456789ABCDEF", ".0123456789abcdef"}) {
     auto r = changes(bad);
     EXPECT_EQ(r.status, 400) << bad;
     EXPECT_EQ(r.error_code(), "bad_request") << bad << ": " << r.body;
   }
+}
+
+// Each start of the server begins a new history of its change log, but a cursor given before an
+// ordinary restart holds: it is answered with what changed since, under the new history's name. A
+// cursor counting past the change where its history ended cannot come from this database (only
+// from a copy that went on after it was taken): refused.
+TEST_F(SyncProtocol, ACursorHoldsAcrossRestartsUpToWhereItsHistoryEnded) {
+  ASSERT_EQ(upload({{"protocol", 1}, {"entries", {entry(1, "K1", receipt_of("K1", 1))}}}).status, 200);
+  const std::string before = changes("0").json_body()["cursor"];
+  ASSERT_EQ(before.substr(0, 2), "2.") << before;
+  const std::string first_history = before.substr(2);
+  server_.stop();
+  server_.start();
+  ASSERT_EQ(upload({{"protocol", 1}, {"entries", {entry(2, "K1", receipt_of("K1", 2))}}}).status, 200);
+  auto after = changes(before);
+  ASSERT_EQ(after.status, 200) << after.body;
+  ASSERT_EQ(after.json_body()["changes"].size(), 1u) << after.body;
+  EXPECT_EQ(after.json_body()["changes"][0]["application"]["receipt"], receipt_of("K1", 2));
+  const std::string now = after.json_body()["cursor"];
+  EXPECT_EQ(now.substr(0, 2), "3.") << now;
+  EXPECT_NE(now.substr(2), first_history) << "a new start names a new history";
+  EXPECT_TRUE(changes(now).json_body()["changes"].empty());
+
+  auto past = changes("3." + first_history);
+  EXPECT_EQ(past.status, 400) << past.body;
+  EXPECT_EQ(past.error_code(), "cursor_unknown") << past.body;
+  EXPECT_NE(past.error_message().find("no longer has (restored from a backup after change 2?)"), std::string::npos)
+      << past.body;
 }
 
 // Applications in a batch are written together (one job of the writer); every answer must be the

@@ -347,11 +347,12 @@ TEST_F(ApplicationsSyncTest, FirstSyncBringsCatalogueAndStatusesThenOnlyWhatIsNe
 }
 
 // The centre's database is restored from a backup taken before the kiosk's last read of the
-// changes: the server refuses the kiosk's cursor as ahead of its changes (cursor_ahead), and the
-// feed reads everything again from 0. Until that snapshot is complete (here cut off after its first
-// page, the terminal restarted) the statuses it kept go on answering; then it holds exactly the
+// changes, and files more applications than the kiosk had read before the kiosk asks again: the
+// server refuses the kiosk's cursor as one its database never gave (cursor_unknown; a bare count
+// would look valid now), and the feed reads everything again from 0. Until that snapshot is complete (here cut off
+// after its first page, the terminal restarted) the statuses it kept go on answering; then it holds exactly the
 // server's state: statuses the restored server lacks are gone, the ones it filed since are there.
-TEST_F(ApplicationsSyncTest, AFeedWhoseCursorIsAheadOfARestoredServerReadsEverythingAgainAndEndsWithItsState) {
+TEST_F(ApplicationsSyncTest, AFeedWhoseCursorARestoredServerNeverGaveReadsEverythingAgainAndEndsWithItsState) {
   auto copy_database = [](const std::filesystem::path& from, const std::filesystem::path& to) {
     for (const char* suffix : {"", "-wal", "-shm"}) {
       const std::filesystem::path source = from.string() + suffix, target = to.string() + suffix;
@@ -388,7 +389,8 @@ TEST_F(ApplicationsSyncTest, AFeedWhoseCursorIsAheadOfARestoredServerReadsEveryt
   centre_.stop();
   copy_database(backup, centre_.db());
   ASSERT_TRUE(centre_.start(port)) << centre_.stderr_text();
-  const auto since = file_offline("K2", 2);  // filed at the restored server
+  // Filed at the restored server: six, so that it has more changes than the kiosk's cursor counts.
+  const auto since = file_offline("K2", 6);
   upload_all("K2");
 
   {

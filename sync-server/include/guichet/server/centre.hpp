@@ -21,6 +21,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -302,6 +303,14 @@ class Centre {
   // The change log's highest sequence number whose batch is durable: downloads never show more,
   // so a cursor never points past something a crash could take back.
   std::int64_t durable_change_seq() const { return durable_change_.load(); }
+  // A cursor of the change log for `seq`: "<seq>.<history>", the history this start of the server
+  // opened (ChangeEpoch). Terminals keep it as it is and send it back.
+  std::string change_cursor(std::int64_t seq) const;
+  // The last sequence number a cursor given in history `id` may hold and still mean what this
+  // database holds (the next history's first change; no limit for the current one), or nothing
+  // when this database never had that history: restored from a backup taken before it began, or
+  // another server's.
+  std::optional<std::int64_t> change_history_end(std::string_view id) const;
 
   // The relay outbox's rows by state, as durably stored: counted once at start and kept up to date
   // by each batch once it is durable, so a health answer costs no scan of the outbox.
@@ -441,6 +450,11 @@ class Centre {
   std::int64_t batch_change_max_ = 0;
   std::map<std::string, std::uint64_t> batch_queue_days_;
   std::atomic<std::int64_t> durable_change_{0};
+  // The change log's histories, oldest first, and this start's own (set before serving, then read
+  // only). At most kKeptChangeEpochs are kept: a cursor older than that is read again from 0.
+  static constexpr int kKeptChangeEpochs = 1000;
+  std::string change_epoch_;
+  std::vector<ChangeEpoch> change_epochs_;
   // Relay outbox totals (see relay_counts()): changed only by the answering thread, in commit order.
   std::atomic<std::int64_t> relay_pending_{0};
   std::atomic<std::int64_t> relay_sent_{0};

@@ -148,6 +148,16 @@ struct ChangeRecord {
 };
 
 // The change of an application's status: its body is read from the application's row.
+// One history of the change log: the server started on `first_seq` as its last change and named
+// what it writes from there `id` (16 hex digits, random). A cursor carries the history it was given
+// in; it holds for the changes up to the next history's first_seq, the ones every later history
+// shares. A database restored from a backup lacks the histories begun after the backup, and starts
+// a new one from the backup's last change.
+struct ChangeEpoch {
+  std::string id;
+  std::int64_t first_seq = 0;
+};
+
 ChangeRecord application_status_change(const std::string& receipt, std::string scope);
 
 // An answer about one application: {"application": <public status>}. A filing's stored answer is
@@ -285,6 +295,9 @@ class Repository {
   std::vector<ChangeRecord> changes_after(std::int64_t after, std::int64_t through, int limit);
   std::optional<ChangeRecord> change(const std::string& key);
   std::int64_t last_change_seq();
+  // The change log's histories, oldest first (see ChangeEpoch); a new one keeps the `keep` newest.
+  std::vector<ChangeEpoch> change_epochs();
+  void add_change_epoch(const std::string& id, std::int64_t first_seq, std::int64_t started_ms, int keep);
   // Changes of one scope (central: one centre's applications; never the empty scope) with
   // after < seq <= through.
   std::vector<ChangeRecord> scoped_changes_after(const std::string& scope, std::int64_t after, std::int64_t through,

@@ -33,8 +33,9 @@ struct ChangeFeedOptions {
 // last page stored. Application statuses go to a local table (local_status); catalogue changes
 // are stored and handed to the callback; queue rows are kept as (day, last event).
 //
-// A server that refuses the cursor as ahead of its changes (400 `cursor_ahead`: its database was
-// restored from a backup) is read again from cursor 0, its compacted snapshot. The statuses and
+// A server that refuses the cursor as one its database no longer has (400 `cursor_ahead` or
+// `cursor_unknown`: restored from a backup, or replaced) is read again from cursor 0, its
+// compacted snapshot. The statuses and
 // queue days kept here go on answering while the snapshot's pages are staged (across restarts
 // too); its last page replaces them, in one transaction, so the feed ends with the server's state.
 class ChangeFeed {
