@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "guichet/crash/crash_point.hpp"
 #include "guichet/server/log.hpp"
 
 namespace guichet::server {
@@ -16,12 +17,19 @@ std::int64_t now_ms() {
 }  // namespace
 
 AttachmentRelay::AttachmentRelay(AttachmentStore& store, AttachmentRelayOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store),
+      options_(std::move(options)),
+      watch_(options_.upstream,
+             sync::StallWatchOptions{options_.stall_probe_after, options_.link_probe,
+                                     std::min(options_.request_timeout, std::chrono::milliseconds(1000)),
+                                     options_.unanswered_limit, "central"},
+             1) {}
 
 AttachmentRelay::~AttachmentRelay() { stop(); }
 
 void AttachmentRelay::start() {
   store_.set_queued_hook([this] { wake(); });
+  watch_.start();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -30,7 +38,7 @@ void AttachmentRelay::stop() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
-  cancel_ = true;  // a file being sent is given up (it stays queued)
+  watch_.stop();  // a file being sent is given up (it stays queued)
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   store_.set_queued_hook(nullptr);
@@ -56,11 +64,18 @@ AttachmentRelay::Step AttachmentRelay::send_next(sync::ApiClient& client) {
   if (!next) return Step::Idle;
   sync::RequestOptions ro;
   ro.timeout = options_.request_timeout;
-  ro.cancel = &cancel_;
   ro.headers.push_back("Content-Type: " + next->media_type);
-  const auto r = client.send("PUT", "/api/v1/attachments/" + next->sha256, next->bytes, ro);
+  std::string given_up;
+  const auto r = watch_.send(0, client, "PUT", "/api/v1/attachments/" + next->sha256, next->bytes, ro, given_up);
   const std::string file = "file " + next->sha256.substr(0, 12) + "…";
+  if (!given_up.empty()) {
+    // Central answers a file it already has with 200 "already": nothing is stored twice.
+    log_info("relay: " + given_up + " while " + file +
+             " was out without an answer; sending it again on a new connection");
+    return Step::Resend;
+  }
   if (r.status == 200 || r.status == 201) {
+    crash::point(crash::kRelayFileAnswered);  // central has the file, this centre's queue not yet marked
     store_.mark_queued(next->seq, true, r.status, "", now_ms());
     return Step::Sent;
   }
@@ -94,7 +109,7 @@ void AttachmentRelay::run() {
     } catch (const std::exception& e) {
       log_error(std::string("relay: sending a file: ") + e.what());
     }
-    if (step == Step::Sent) {
+    if (step == Step::Sent || step == Step::Resend) {
       backoff = options_.backoff_min;
       continue;
     }

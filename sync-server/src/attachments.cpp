@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "guichet/crash/crash_point.hpp"
 #include "guichet/server/log.hpp"
 #include "guichet/store/file_check.hpp"
 
@@ -169,6 +170,9 @@ void AttachmentStore::run() {
       log_error(std::string("attachments: storing a file failed: ") + e.what());
       answer = Response::error(503, "storage_failed", "the server could not store the file; send it again later");
     }
+    // A new file is durable here, the sender not yet told: it sends the file again, and is
+    // answered "already".
+    if (answer.status == 201) crash::point(crash::kServerFileStored);
     const bool queued = answer.status == 201 && queue_;
     job.done(std::move(answer));
     if (queued) {

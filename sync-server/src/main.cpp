@@ -192,6 +192,9 @@ int serve(const ServeArgs& a) {
     files.upstream = relay.upstream;
     files.backoff_min = relay.backoff_min;
     files.backoff_max = relay.backoff_max;
+    files.stall_probe_after = relay.stall_probe_after;
+    files.link_probe = relay.link_probe;
+    files.unanswered_limit = relay.unanswered_limit;
     file_sender = std::make_unique<server::AttachmentRelay>(centre->attachments(), files);
     file_sender->start();
   }

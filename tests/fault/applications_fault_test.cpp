@@ -113,6 +113,35 @@ TEST(FaultApplications, AKillAtEachCrashPointLosesAndDoublesNothing) {
   EXPECT_EQ(r.central_restarts, 1);
 }
 
+// The same for the counters' scanned pages, sent one file a request: a page stored at the centre
+// node but not recorded at the counter; a file durable at the centre node, or at central, but not
+// answered; the centre's file queue with central's answer not yet stored. Every page is then at
+// both servers, byte for byte, and each filing at central names its page (the checker "every
+// scanned page …").
+TEST(FaultApplications, AKillAtEachScannedFileCrashPointLosesAndDoublesNothing) {
+  RunOptions o = ci_options(11);
+  auto crash = [](FaultKind kind, const char* point, int at_ms, int target) {
+    return guichet::fault::crash_fault(kind, point, at_ms, target, 1, 200);
+  };
+  namespace crash_point = guichet::crash;
+  o.faults = std::vector<Fault>{
+      crash(FaultKind::CrashTerminal, crash_point::kTerminalFileAnswered, 300, 2),  // the counter
+      crash(FaultKind::CrashServer, crash_point::kServerFileStored, 1000, 0),
+      crash(FaultKind::CrashServer, crash_point::kRelayFileAnswered, 1700, 0),
+      crash(FaultKind::CrashCentral, crash_point::kServerFileStored, 2400, 0),
+  };
+  o.schedule.duration_ms = 3000;
+  auto r = guichet::fault::run_application_scenario(guichet::fault::built_programs(), o);
+  std::cout << report(r) << std::endl;
+  EXPECT_TRUE(r.ok()) << report(r);
+  EXPECT_GT(r.counter_entries, 10);
+  EXPECT_EQ(r.crash_points_armed, 4);
+  EXPECT_EQ(r.crash_points_fired, 4) << "a point was not reached before heal: its window went untested";
+  EXPECT_EQ(r.terminal_restarts, 1);
+  EXPECT_EQ(r.server_restarts, 2);
+  EXPECT_EQ(r.central_restarts, 1);
+}
+
 TEST(FaultApplications, Soak) {
   auto soak = guichet::fault::soak_from_environment(seeds());
   if (!soak) GTEST_SKIP() << "set GUICHET_SOAK=N to run N seeds";

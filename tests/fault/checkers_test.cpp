@@ -6,6 +6,7 @@
 #include <string>
 
 #include "guichet/store/sqlite.hpp"
+#include "guichet/sync/attachments.hpp"
 #include "guichet/sync/client.hpp"
 #include "harness/runner.hpp"
 
@@ -203,7 +204,8 @@ class ApplicationCheckers : public ::testing::Test {
     central_ = std::make_unique<guichet::store::Db>(evidence_.central_db.string());
     central_->exec(
         "CREATE TABLE applications (receipt TEXT PRIMARY KEY, device TEXT, status TEXT, idempotency_key TEXT, "
-        "channel TEXT DEFAULT 'kiosk', operator_id TEXT DEFAULT '', fee_minor INTEGER DEFAULT 0);"
+        "channel TEXT DEFAULT 'kiosk', operator_id TEXT DEFAULT '', fee_minor INTEGER DEFAULT 0, "
+        "documents TEXT DEFAULT '[]');"
         "CREATE TABLE application_history (receipt TEXT, n INTEGER, status TEXT);");
     feed_ = std::make_unique<guichet::store::Db>((t.data_dir / "feed.sqlite").string());
     feed_->exec("CREATE TABLE application_status (receipt TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;");
@@ -321,6 +323,75 @@ TEST_F(ApplicationCheckers, ARelayEntryStillPending) {
   healthy();
   centre_->exec("UPDATE relay_outbox SET state = 'pending', answer_status = 0 WHERE seq = 3");
   EXPECT_NE(problems().find("relay entry 3 (LDH01-K1-000003) is pending"), std::string::npos);
+}
+
+// A counter's scanned pages: one sent but changed on the way to central, one still pending (at the
+// centre node, queued there, never at central), and a journaled filing naming a page the counter
+// never kept.
+TEST_F(ApplicationCheckers, AScannedPageLostChangedOrNeverKept) {
+  healthy();
+  auto& t = evidence_.terminals[0];
+  t.channel = "counter";
+  const std::string one = std::string("\x89PNG\r\n\x1a\n", 8) + "page one";
+  const std::string two = std::string("\x89PNG\r\n\x1a\n", 8) + "page two";
+  std::string sha_one, sha_two;
+  {
+    guichet::sync::AttachmentStore pages((t.data_dir / "attachments.sqlite").string());
+    sha_one = pages.put("image/png", std::vector<std::uint8_t>(one.begin(), one.end()), 1000).sha256;
+    sha_two = pages.put("image/png", std::vector<std::uint8_t>(two.begin(), two.end()), 1001).sha256;
+    pages.mark_sent(sha_one, 201, 1002);
+  }
+  auto server_files = [](const std::filesystem::path& path) {
+    auto db = std::make_unique<guichet::store::Db>(path.string());
+    db->exec(
+        "CREATE TABLE attachments (sha256 TEXT UNIQUE, content BLOB, device TEXT);"
+        "CREATE TABLE attachment_relay (seq INTEGER PRIMARY KEY, sha256 TEXT UNIQUE, state TEXT, answer_status "
+        "INTEGER, answer TEXT);");
+    return db;
+  };
+  auto put = [](guichet::store::Db& db, const std::string& sha, const std::string& bytes, const std::string& device) {
+    db.prepare("INSERT INTO attachments VALUES (?1, ?2, ?3)")
+        .bind(1, sha)
+        .bind_blob(2, bytes.data(), bytes.size())
+        .bind(3, device)
+        .run();
+  };
+  {
+    auto centre = server_files(dir_ / "attachments.sqlite");
+    put(*centre, sha_one, one, "K1");
+    put(*centre, sha_two, two, "K1");
+    centre->prepare("INSERT INTO attachment_relay (sha256, state, answer_status, answer) VALUES (?1, 'sent', 201, '')")
+        .bind(1, sha_one)
+        .run();
+    centre->prepare("INSERT INTO attachment_relay (sha256, state, answer_status, answer) VALUES (?1, 'pending', 0, '')")
+        .bind(1, sha_two)
+        .run();
+  }
+  {
+    std::filesystem::create_directories(dir_ / "central");
+    auto central = server_files(dir_ / "central" / "attachments.sqlite");
+    put(*central, sha_one, two, "LDH01");
+  }
+  // Central's own database beside its attachments file, as the servers keep them.
+  central_.reset();
+  std::filesystem::rename(evidence_.central_db, dir_ / "central" / "central.sqlite");
+  evidence_.central_db = dir_ / "central" / "central.sqlite";
+  {
+    std::ofstream journal(t.data_dir / "journal", std::ios::app);
+    journal << "4 LDH01-K1-000004 " << std::string(64, 'a') << "\n";
+    journal << "5 " << receipt(3) << " " << sha_one << "\n";  // receipt 3 at central names no file
+  }
+  const std::string found = problems();
+  EXPECT_NE(found.find("K1's page " + sha_two.substr(0, 12) + " is pending"), std::string::npos) << found;
+  EXPECT_NE(found.find("K1's page " + sha_two.substr(0, 12) + " never reached central"), std::string::npos) << found;
+  EXPECT_NE(found.find("K1's page " + sha_one.substr(0, 12) + " is at central from LDH01 with other bytes"),
+            std::string::npos)
+      << found;
+  EXPECT_NE(found.find("the centre node's file " + sha_two.substr(0, 12) + " is pending"), std::string::npos) << found;
+  EXPECT_NE(found.find("LDH01-K1-000004 names page aaaaaaaaaaaa, which K1 did not keep"), std::string::npos) << found;
+  EXPECT_NE(found.find(receipt(3) + " is at central without its page " + sha_one.substr(0, 12)), std::string::npos)
+      << found;
+  EXPECT_EQ(found.find("K1's page " + sha_one.substr(0, 12) + " is not at the centre"), std::string::npos) << found;
 }
 
 TEST_F(ApplicationCheckers, AStatusChangeThatDidNotReachTheTerminal) {

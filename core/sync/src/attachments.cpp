@@ -6,7 +6,9 @@
 #include <random>
 #include <stdexcept>
 
+#include "guichet/crash/crash_point.hpp"
 #include "guichet/store/file_check.hpp"
+#include "guichet/sync/stall_watch.hpp"
 
 namespace guichet::sync {
 namespace {
@@ -237,7 +239,18 @@ void AttachmentStore::mark_refused(const std::string& sha256, int status, const 
 
 AttachmentUploader::AttachmentUploader(AttachmentStore& store, ServerEndpoint endpoint,
                                        const AttachmentUploaderOptions& options)
-    : store_(store), endpoint_(std::move(endpoint)), options_(options) {}
+    : store_(store), endpoint_(std::move(endpoint)), options_(options) {
+  if (options_.stall_probe_after.count() > 0) {
+    watch_ = std::make_unique<StallWatch>(
+        endpoint_,
+        StallWatchOptions{options_.stall_probe_after, options_.link_probe,
+                          std::min(options_.request_timeout, std::chrono::milliseconds(1000)),
+                          options_.unanswered_limit, "the centre server"},
+        1);
+  }
+}
+
+std::uint64_t AttachmentUploader::resent_after_stall() const { return watch_ ? watch_->given_up() : 0; }
 
 AttachmentUploader::~AttachmentUploader() { stop(); }
 
@@ -253,6 +266,7 @@ void AttachmentUploader::start() {
     refusal_kind_ = DeviceRefusal::None;
     refusal_.clear();
   }
+  if (watch_) watch_->start();
   thread_ = std::thread(&AttachmentUploader::run, this);
 }
 
@@ -262,6 +276,7 @@ void AttachmentUploader::stop() {
     stop_ = true;
     abort_ = true;
   }
+  if (watch_) watch_->stop();  // gives up the file out
   cv_.notify_all();
   done_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -336,10 +351,20 @@ AttachmentUploader::Round AttachmentUploader::drain(ApiClient& client, std::chro
       request.cancel = &abort_;
       request.headers.push_back("Content-Type: " + file.media_type);
       ++requests_;
-      const HttpResponse response =
-          client.send("PUT", "/api/v1/attachments/" + file.sha256,
-                      std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size()), request);
+      const std::string path = "/api/v1/attachments/" + file.sha256;
+      const std::string body(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+      std::string given_up;
+      const HttpResponse response = watch_ ? watch_->send(0, client, "PUT", path, body, request, given_up)
+                                           : client.send("PUT", path, body, request);
       if (abort_) return Round::Done;
+      if (!given_up.empty()) {
+        // The link came back under it: the same file again at once, on a new connection (the
+        // centre answers a file it already has with 200).
+        store_.record_error(file.sha256, given_up);
+        changed();
+        after = file.seq - 1;
+        break;
+      }
       if (response.transient()) {
         // In order: nothing behind this file goes before it.
         online_ = response.status != 0;
@@ -362,6 +387,7 @@ AttachmentUploader::Round AttachmentUploader::drain(ApiClient& client, std::chro
       }
       backoff = options_.backoff_initial;
       if (response.ok()) {
+        crash::point(crash::kTerminalFileAnswered);  // the centre has the file, this store not yet marked
         store_.mark_sent(file.sha256, response.status, now_unix_ms());
       } else {
         store_.mark_refused(file.sha256, response.status, response.error_message(), now_unix_ms());

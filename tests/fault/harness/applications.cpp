@@ -10,6 +10,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "guichet/config/catalogue_loader.hpp"
@@ -45,14 +46,41 @@ std::int64_t since(Clock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
 }
 
-// The receipts a terminal journaled, in its order ("SEQ RECEIPT" lines).
-std::vector<std::string> journaled_receipts(const fs::path& dir) {
+// The receipts a terminal journaled, in its order ("SEQ RECEIPT[ SHA256]" lines), and the SHA-256
+// of the page a counter scanned for each (empty for a kiosk's).
+std::vector<std::pair<std::string, std::string>> journaled_filings(const fs::path& dir) {
   std::ifstream in(dir / "journal");
-  std::vector<std::string> out;
+  std::vector<std::pair<std::string, std::string>> out;
   std::string line;
   while (std::getline(in, line)) {
-    auto space = line.find(' ');
-    if (space != std::string::npos) out.push_back(line.substr(space + 1));
+    std::istringstream words(line);
+    std::string seq, receipt, sha;
+    if (words >> seq >> receipt) {
+      words >> sha;
+      out.emplace_back(receipt, sha);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> journaled_receipts(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (auto& [receipt, sha] : journaled_filings(dir)) out.push_back(std::move(receipt));
+  return out;
+}
+
+// Each server keeps its scanned files in attachments.sqlite beside its database.
+fs::path attachments_of(const fs::path& db) { return db.parent_path() / "attachments.sqlite"; }
+
+// sha256 → (content, the device that sent it) of every file in a server's attachments file.
+std::map<std::string, std::pair<std::string, std::string>> server_files(const fs::path& db) {
+  std::map<std::string, std::pair<std::string, std::string>> out;
+  if (!fs::exists(attachments_of(db))) return out;
+  auto files = open_read_only(attachments_of(db));
+  auto st = files.prepare("SELECT sha256, content, device FROM attachments");
+  while (st.step()) {
+    const auto bytes = st.blob(1);
+    out[st.text(0)] = {std::string(bytes.begin(), bytes.end()), st.text(2)};
   }
   return out;
 }
@@ -374,6 +402,73 @@ std::vector<Checker> application_checkers() {
                    p.push_back(desk.text(0) + " was not given to its department exactly once at central");
                }});
 
+  c.push_back({"every scanned page reached the centre node and central whole, and its filing names it",
+               [](const Evidence& e, std::vector<std::string>& p) {
+                 const auto at_centre = server_files(e.server_db);
+                 const auto at_central = server_files(e.central_db);
+                 auto central = open_read_only(e.central_db);
+                 int reported = 0;
+                 auto problem = [&](const std::string& text) {
+                   if (++reported <= 20) p.push_back(text);
+                 };
+                 for (const auto& t : e.terminals) {
+                   const fs::path pages = t.data_dir / "attachments.sqlite";
+                   if (!fs::exists(pages)) {
+                     if (t.channel == "counter") problem(t.device + " kept no scanned page");
+                     continue;
+                   }
+                   std::map<std::string, std::string> kept;
+                   {
+                     auto db = open_read_only(pages);
+                     auto st = db.prepare("SELECT sha256, content, state, message FROM attachments ORDER BY seq");
+                     while (st.step()) {
+                       const std::string sha = st.text(0);
+                       const auto bytes = st.blob(1);
+                       kept[sha] = std::string(bytes.begin(), bytes.end());
+                       if (st.text(2) != "sent")
+                         problem(t.device + "'s page " + sha.substr(0, 12) + " is " + st.text(2) + " (" +
+                                 st.text(3).substr(0, 200) + ")");
+                     }
+                   }
+                   for (const auto& [sha, content] : kept) {
+                     auto here = at_centre.find(sha);
+                     if (here == at_centre.end())
+                       problem(t.device + "'s page " + sha.substr(0, 12) + " is not at the centre node");
+                     else if (here->second.first != content || here->second.second != t.device)
+                       problem(t.device + "'s page " + sha.substr(0, 12) + " is at the centre node from " +
+                               here->second.second + " with other bytes");
+                     auto r = at_central.find(sha);
+                     if (r == at_central.end())
+                       problem(t.device + "'s page " + sha.substr(0, 12) + " never reached central");
+                     else if (r->second.first != content || r->second.second != kCentre)
+                       problem(t.device + "'s page " + sha.substr(0, 12) + " is at central from " + r->second.second +
+                               " with other bytes");
+                   }
+                   for (const auto& [receipt, sha] : journaled_filings(t.data_dir)) {
+                     if (sha.empty()) continue;
+                     if (!kept.count(sha))
+                       problem(receipt + " names page " + sha.substr(0, 12) + ", which " + t.device +
+                               " did not keep: it was journaled before the page was durable");
+                     auto st = central.prepare("SELECT documents FROM applications WHERE receipt = ?1");
+                     st.bind(1, receipt);
+                     if (st.step() && st.text(0).find(sha) == std::string::npos)
+                       problem(receipt + " is at central without its page " + sha.substr(0, 12));
+                   }
+                 }
+                 if (fs::exists(attachments_of(e.server_db))) {
+                   auto db = open_read_only(attachments_of(e.server_db));
+                   auto st = db.prepare(
+                       "SELECT a.sha256, r.state, r.answer_status, r.answer FROM attachments a LEFT JOIN "
+                       "attachment_relay r ON r.sha256 = a.sha256 WHERE r.state IS NULL OR r.state <> 'sent'");
+                   while (st.step())
+                     problem("the centre node's file " + st.text(0).substr(0, 12) + " is " +
+                             (st.is_null(1) ? std::string("not queued for central")
+                                            : st.text(1) + " (" + std::to_string(st.int64(2)) + " " +
+                                                  st.text(3).substr(0, 200) + ")"));
+                 }
+                 if (reported > 20) p.push_back(std::to_string(reported - 20) + " more problems with scanned pages");
+               }});
+
   c.push_back({"statuses set at central reached every terminal", [](const Evidence& e, std::vector<std::string>& p) {
                  auto db = open_read_only(e.central_db);
                  std::map<std::string, std::string> central;
@@ -412,6 +507,7 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
 
   ScheduleOptions schedule_options = options.schedule;
   schedule_options.central = true;
+  schedule_options.counters = std::clamp(options.counters, 0, options.terminals);
   const auto faults = options.faults ? *options.faults : make_schedule(options.seed, schedule_options);
   for (const auto& f : faults) result.schedule.push_back(describe(f));
   std::vector<std::unique_ptr<SmallDisk>> disks;  // unmounted after the checks, before the folder goes
@@ -598,6 +694,9 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   while (since(relay_from) < options.relay_bound_ms) {  // bounded by the relay bound
     try {
       relay_pending = count(db, "SELECT count(*) FROM relay_outbox WHERE state = 'pending'");
+      // The scanned files the centre node holds for central, too.
+      if (relay_pending == 0 && fs::exists(attachments_of(db)))
+        relay_pending = count(attachments_of(db), "SELECT count(*) FROM attachment_relay WHERE state = 'pending'");
     } catch (const std::exception&) {
       relay_pending = -1;
     }
@@ -608,7 +707,7 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
     std::this_thread::sleep_for(50ms);
   }
   if (!result.relay_ms)
-    result.problems.push_back("the centre node's relay outbox did not drain within " +
+    result.problems.push_back("the centre node's relay outbox (filings and scanned files) did not drain within " +
                               std::to_string(options.relay_bound_ms) + " ms after the terminals' (" +
                               std::to_string(relay_pending) + " pending)");
   // 3. The officer keeps working until a few changes were made (a WAN outage over the whole run

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <random>
 #include <sstream>
+#include <string>
+#include <string_view>
 
 #include "guichet/crash/crash_point.hpp"
 
@@ -114,12 +116,20 @@ std::vector<Fault> make_schedule(std::uint64_t seed, const ScheduleOptions& o) {
   if (o.central)
     choices.insert(choices.end(), {{FaultKind::CrashServer, crash::kRelayAnswered},
                                    {FaultKind::CrashServer, crash::kRelayPulled},
-                                   {FaultKind::CrashCentral, crash::kServerStored}});
+                                   {FaultKind::CrashCentral, crash::kServerStored},
+                                   // The counters' scanned pages (a kiosk passes no file point).
+                                   {FaultKind::CrashTerminal, crash::kTerminalFileAnswered},
+                                   {FaultKind::CrashServer, crash::kServerFileStored},
+                                   {FaultKind::CrashServer, crash::kRelayFileAnswered},
+                                   {FaultKind::CrashCentral, crash::kServerFileStored}});
   for (int i = 0; i < o.crashes; ++i) {
     const Choice& c = choices[static_cast<std::size_t>(crash_uniform(0, static_cast<int>(choices.size()) - 1))];
     // Drawn one by one, in this order (the order of a call's arguments is not fixed).
     const int at_ms = crash_uniform(0, o.duration_ms);
-    const int target = crash_uniform(0, o.terminals - 1);
+    int target = crash_uniform(0, o.terminals - 1);
+    // Only counters scan pages: the point is put on one of them (the last `counters` terminals).
+    if (c.point == std::string_view(crash::kTerminalFileAnswered) && o.counters > 0)
+      target = o.terminals - 1 - target % std::min(o.counters, o.terminals);
     const int pass = crash_uniform(1, 4);
     const int down_ms = crash_uniform(0, 800);
     out.push_back(crash_fault(c.kind, c.point, at_ms, target, pass, down_ms));

@@ -61,6 +61,7 @@ struct ScheduleOptions {
   bool kill_server = true;
   bool disk_full = true;
   bool central = false;  // also the WAN faults and kill -9 of central (the application scenario)
+  int counters = 0;      // the last `counters` terminals are counters, which scan pages
   // Kills at crash points, on top of the `faults` above (drawn from a stream of their own, so the
   // rest of a seed's schedule does not depend on them).
   int crashes = 3;

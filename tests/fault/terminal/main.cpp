@@ -9,7 +9,10 @@
 // reach the terminal's local status store. With --channel counter it is a counter instead, filing
 // as the counter app does: channel "counter", the fee --fee-minor collected, and the operator who
 // took it (--operator) named in the filing itself, with no operator session (the counter sends
-// none, so that a filing uploaded after its operator logged out is not refused).
+// none, so that a filing uploaded after its operator logged out is not refused). A counter also
+// scans a page for each filing, as the counter app does: the page (a small PNG file, its bytes its
+// own) is kept in DATA_DIR/attachments.sqlite before the filing that names it goes to the outbox,
+// and an AttachmentUploader sends it to the centre node (PUT /api/v1/attachments/{sha256}).
 //
 // Standard input, one command a line; each is answered with one line on standard output:
 //   status        → "status written=N pending=P refused=R" (written: entries this data directory
@@ -17,12 +20,14 @@
 //   disk-full     → "ok": file writes beyond the outbox's present size fail from now (RLIMIT_FSIZE)
 //   disk-ok       → "ok": space is back
 //   quiesce       → "ok": stop taking new work
-//   drain MS      → "drained MS" once nothing is pending (MS: how long it took), or
-//                   "not-drained P" if P entries are still pending after MS milliseconds
+//   drain MS      → "drained MS" once nothing is pending, outbox entries and scanned pages (MS:
+//                   how long it took), or "not-drained P" if P are still pending after MS
+//                   milliseconds
 //   feed          → "feed ok N" (N changes stored) or "feed error WHY" (applications only)
 //   exit          → "bye", then the program ends
-// Each entry is journaled (its seq, and for an application its receipt: one line "SEQ RECEIPT" in
-// DATA_DIR/journal) after the outbox stored it, so
+// Each entry is journaled (its seq, for an application its receipt, and for a counter's the
+// SHA-256 of its page: one line "SEQ[ RECEIPT[ SHA256]]" in DATA_DIR/journal) after the outbox
+// stored it, so
 // a checker can tell which entries the terminal durably wrote. A refusal of new work is logged on
 // standard error in one sentence and counted.
 #include <fcntl.h>
@@ -42,6 +47,7 @@
 #include <thread>
 
 #include "guichet/store/sqlite.hpp"
+#include "guichet/sync/attachments.hpp"
 #include "guichet/sync/change_feed.hpp"
 #include "guichet/sync/client.hpp"
 #include "guichet/testing/filing.hpp"
@@ -211,6 +217,26 @@ int main(int argc, char** argv) {
     feed->start();
   }
 
+  // A counter's scanned pages and their uploader.
+  std::unique_ptr<guichet::sync::AttachmentStore> pages;
+  std::unique_ptr<guichet::sync::AttachmentUploader> uploader;
+  if (counter) {
+    try {
+      pages = std::make_unique<guichet::sync::AttachmentStore>((a.data_dir / "attachments.sqlite").string());
+    } catch (const std::exception& e) {
+      std::cerr << "terminal " << a.device << ": cannot open its scanned pages: " << e.what() << "\n";
+      return 3;
+    }
+    guichet::sync::AttachmentUploaderOptions upload_options;
+    upload_options.request_timeout = 1500ms;
+    upload_options.backoff_initial = 50ms;
+    upload_options.backoff_max = 500ms;
+    upload_options.idle_poll = 500ms;
+    uploader = std::make_unique<guichet::sync::AttachmentUploader>(
+        *pages, guichet::sync::ServerEndpoint{a.server, a.device, secret}, upload_options);
+    uploader->start();
+  }
+
   int journal = ::open(journal_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (journal < 0) {
     std::cerr << "terminal " << a.device << ": cannot open its journal\n";
@@ -240,6 +266,7 @@ int main(int argc, char** argv) {
       try {
         guichet::sync::OutboxEntry entry;
         std::string receipt;
+        std::string page_sha;
         if (applications) {
           receipt = outbox->next_application_receipt(a.centre);
           guichet::testing::SampleFiling filing;
@@ -250,13 +277,24 @@ int main(int argc, char** argv) {
           filing.channel = a.channel;
           filing.fee_minor = a.fee_minor;
           filing.operator_id = a.operator_id;
-          const auto body = guichet::testing::sample_filing(filing);
+          auto body = guichet::testing::sample_filing(filing);
+          if (pages) {
+            // The hospital slip, scanned: kept before the filing that names it.
+            std::string text = "\x89PNG\r\n\x1a\nfault-run page of " + receipt + " " + std::to_string(rng());
+            const std::vector<std::uint8_t> bytes(text.begin(), text.end());
+            const auto page = pages->put("image/png", bytes, clock());
+            page_sha = page.sha256;
+            body["documents"][0]["files"] = guichet::sync::json::array(
+                {{{"sha256", page.sha256}, {"media_type", "image/png"}, {"bytes", bytes.size()}}});
+          }
           entry = outbox->append("POST", "/api/v1/applications", body.dump(), "", clock(), "application.file");
+          if (uploader) uploader->wake();
         } else {
           guichet::sync::json body = {{"service", a.service}, {"priority", priority}, {"language", language}};
           entry = outbox->append("POST", "/api/v1/tokens", body.dump(), "", clock(), "token.issue");
         }
-        std::string line = std::to_string(entry.seq) + (receipt.empty() ? "" : " " + receipt) + "\n";
+        std::string line = std::to_string(entry.seq) + (receipt.empty() ? "" : " " + receipt) +
+                           (page_sha.empty() ? "" : " " + page_sha) + "\n";
         if (::write(journal, line.data(), line.size()) == static_cast<ssize_t>(line.size())) ++written;
         // Appending with a skewed clock bypasses SyncEngine::submit, so the engine is told.
         engine.wake();
@@ -293,16 +331,32 @@ int main(int argc, char** argv) {
       lim.rlim_cur = lim.rlim_max;
       reply = setrlimit(RLIMIT_FSIZE, &lim) == 0 ? "ok" : "error: setrlimit";
       engine.wake();  // now rather than at its next retry
+      if (uploader) uploader->wake();
     } else if (line == "quiesce") {
       std::lock_guard lock(mu);  // a write in progress ends first
       quiesced = true;
       reply = "ok";
     } else if (line.rfind("drain ", 0) == 0) {
       const auto t0 = std::chrono::steady_clock::now();
-      const bool drained = engine.wait_drained(std::chrono::milliseconds(std::atoll(line.c_str() + 6)));
+      const auto limit = std::chrono::milliseconds(std::atoll(line.c_str() + 6));
+      bool drained = engine.wait_drained(limit);
+      if (drained && uploader) {
+        const auto left =
+            limit - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+        drained = uploader->wait_drained(std::max(left, std::chrono::milliseconds(0)));
+      }
       const auto took =
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-      reply = drained ? "drained " + std::to_string(took) : "not-drained " + std::to_string(engine.backlog());
+      std::int64_t pending_pages = 0;
+      if (uploader) {
+        try {
+          pending_pages = uploader->waiting();
+        } catch (const std::exception&) {
+          pending_pages = -1;
+        }
+      }
+      reply = drained ? "drained " + std::to_string(took)
+                      : "not-drained " + std::to_string(engine.backlog() + pending_pages);
     } else if (line == "feed") {
       if (!feed) {
         reply = "error: no change feed (tokens)";
@@ -325,6 +379,7 @@ int main(int argc, char** argv) {
   stopping = true;
   writer.join();
   if (feed) feed->stop();
+  if (uploader) uploader->stop();
   {
     std::lock_guard lock(mu);
     engine.stop();

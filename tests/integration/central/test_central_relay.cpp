@@ -628,6 +628,47 @@ TEST_F(Central, RelayResendsWithinASecondWhenTheWanComesBackWithItsConnectionsDe
       << centre_->process().stderr_text();
 }
 
+// The same for the centre's file sender: a scanned file stored at central, its answer on the link
+// when the WAN fails and comes back with its connections dead. The file is sent again within about a
+// second of the heal (central answers "already"), not after the 120 s a file may take on a slow
+// line; it is at central once.
+TEST_F(Central, AFileOutWhenTheWanComesBackWithItsConnectionsDeadIsSentAgainWithinASecond) {
+  central_.start();
+  fault::ProxyOptions po;
+  po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
+  fault::FaultProxy wan(po);
+  start_centre("http://127.0.0.1:" + std::to_string(wan.port()));
+  const fs::path centre_files = centre_->db().parent_path() / "attachments.sqlite";
+  const fs::path central_files = central_.db().parent_path() / "attachments.sqlite";
+  auto put_page = [&](const std::string& text) {
+    const std::string bytes = std::string("\x89PNG\r\n\x1a\n", 8) + text;
+    auto r = http(centre_->url() + "/api/v1/attachments/" + sha256_hex(bytes), "PUT", centre_->as("K1"), bytes,
+                  {"Content-Type: image/png"});
+    EXPECT_EQ(r.status, 201) << r.body;
+  };
+  auto sent = [&] { return count_rows(centre_files, "SELECT COUNT(*) FROM attachment_relay WHERE state = 'sent'"); };
+  put_page("page one");
+  ASSERT_TRUE(eventually([&] { return sent() == 1; }, 20s)) << centre_->process().stderr_text();
+
+  wan.delay(fault::Direction::Down, 2000, 0);  // central's answer to the next file is on the link
+  put_page("page two");
+  ASSERT_TRUE(eventually([&] { return count_rows(central_files, "SELECT COUNT(*) FROM attachments") == 2; }, 10s));
+  wan.partition(fault::Partition::Lose);
+  std::this_thread::sleep_for(3s);  // the outage's length, not a wait for an event
+  ASSERT_EQ(sent(), 1) << "the answer came back before the WAN failed";
+
+  const auto healed = std::chrono::steady_clock::now();
+  wan.pass();
+  ASSERT_TRUE(eventually([&] { return sent() == 2; }, 20s)) << centre_->process().stderr_text();
+  const auto took = std::chrono::steady_clock::now() - healed;
+  EXPECT_LT(took, 2500ms) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms after heal";
+  EXPECT_NE(centre_->process().stderr_text().find("relay: the link to central came back while file "),
+            std::string::npos)
+      << centre_->process().stderr_text();
+  EXPECT_EQ(count_rows(central_files, "SELECT COUNT(*) FROM attachments"), 2);
+  EXPECT_EQ(count_rows(centre_files, "SELECT COUNT(*) FROM attachment_relay WHERE state <> 'sent'"), 0);
+}
+
 TEST_F(Central, RelayResendsWhenAnOutageTooShortForItsProbesKilledItsConnection) {
   // Over before the first probe (750 ms): every probe is answered, yet the batch's connection is
   // dead. It is resent 4 s after it was sent (RelayOptions::unanswered_limit), not after 10 s.

@@ -16,6 +16,7 @@
 #include "guichet/config/catalogue_loader.hpp"
 #include "guichet/domain/calendar.hpp"
 #include "guichet/fault/fault_proxy.hpp"
+#include "guichet/sync/attachments.hpp"
 #include "guichet/sync/change_feed.hpp"
 #include "guichet/sync/client.hpp"
 #include "guichet/testing/filing.hpp"
@@ -65,6 +66,24 @@ std::map<std::string, int> stored_receipts(const std::filesystem::path& db) {
   sqlite3_finalize(st);
   sqlite3_close(raw);
   return out;
+}
+
+// How many scanned files the server keeps (attachments.sqlite beside its database).
+int stored_files(const std::filesystem::path& db) {
+  int n = -1;
+  sqlite3* raw = nullptr;
+  const auto path = db.parent_path() / "attachments.sqlite";
+  if (sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(raw);
+    return n;
+  }
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(raw, "SELECT COUNT(*) FROM attachments", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  return n;
 }
 
 class ApplicationsSyncTest : public ::testing::Test {
@@ -230,6 +249,42 @@ TEST_F(ApplicationsSyncTest, AnUploadOutWhileTheLinkWentAndCameBackIsSentAgainWi
   // A probe found the centre unreachable during the outage; one every 250 ms after it.
   EXPECT_LT(after.drained, 1500ms) << after.drained.count() << " ms after the link was back";
   EXPECT_EQ(after.resent, 1u);
+}
+
+// The same for a counter's scanned page: stored at the centre, its answer on the link when the
+// link goes and comes back with its connections dead. Sent again within about a second (the centre
+// answers "already"), not after the uploader's request timeout (10 s here, 20 s by default).
+TEST_F(ApplicationsSyncTest, AScannedPageOutWhileTheLinkWentAndCameBackIsSentAgainWithinASecond) {
+  namespace fault = guichet::fault;
+  const auto k1_link = link_to_centre("K1");
+  fault::FaultProxy& link = k1_link->proxy;
+  guichet::sync::AttachmentStore pages((dir_ / "K1-attachments.sqlite").string());
+  std::vector<std::uint8_t> page = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  page.resize(4000, 7);
+  const auto sha = pages.put("image/png", page, 1).sha256;
+  guichet::sync::AttachmentUploaderOptions o;
+  o.request_timeout = 10s;
+  o.backoff_initial = 50ms;
+  guichet::sync::AttachmentUploader uploader(pages, k1_link->endpoint, o);
+  link.delay(fault::Direction::Down, 2000, 0);
+  uploader.start();
+  const auto stored_by = std::chrono::steady_clock::now() + 20s;
+  while (stored_files(centre_.db()) < 1 && std::chrono::steady_clock::now() < stored_by)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(stored_files(centre_.db()), 1);
+  link.partition(fault::Partition::Lose);
+  std::this_thread::sleep_for(3s);  // the fault's length, not a wait for an event
+  ASSERT_EQ(pages.pending_count(), 1) << "the answer was not held on the link";
+  const auto back = std::chrono::steady_clock::now();
+  link.pass();
+  ASSERT_TRUE(uploader.wait_drained(30s));
+  const auto drained = std::chrono::steady_clock::now() - back;
+  EXPECT_LT(drained, 1500ms) << std::chrono::duration_cast<std::chrono::milliseconds>(drained).count()
+                             << " ms after the link was back";
+  EXPECT_EQ(uploader.resent_after_stall(), 1u);
+  EXPECT_EQ(pages.get(sha)->state, guichet::sync::AttachmentState::Sent);
+  EXPECT_EQ(stored_files(centre_.db()), 1);
+  uploader.stop();
 }
 
 TEST_F(ApplicationsSyncTest, AnUploadOutThroughAnOutageTooShortForTheProbesIsSentAgainAfterFourSeconds) {

@@ -12,6 +12,7 @@
 
 #include "guichet/server/attachments.hpp"
 #include "guichet/sync/client.hpp"
+#include "guichet/sync/stall_watch.hpp"
 
 namespace guichet::server {
 
@@ -22,6 +23,14 @@ struct AttachmentRelayOptions {
   std::chrono::milliseconds backoff_max{3000};
   // One file is up to 8 MiB: over a slow line it takes a while.
   std::chrono::milliseconds request_timeout{120000};
+  // The watch over a file out on a connection the link may have killed (sync::StallWatch, as the
+  // relay's): a file whose connection moved nothing for stall_probe_after is watched, central's
+  // health is asked every link_probe on a fresh connection, and the file is sent again on a new
+  // connection once the link came back under it, or once it went unanswered for unanswered_limit
+  // while every probe is answered. A transfer that moves, however slowly, is never given up.
+  std::chrono::milliseconds stall_probe_after{750};
+  std::chrono::milliseconds link_probe{250};
+  std::chrono::milliseconds unanswered_limit{4000};
 };
 
 class AttachmentRelay {
@@ -36,7 +45,7 @@ class AttachmentRelay {
   void wake();  // a file was queued
 
  private:
-  enum class Step { Sent, Idle, Retry };
+  enum class Step { Sent, Idle, Retry, Resend };
   Step send_next(sync::ApiClient& client);
   void run();
   // False when stopping; `wakeable`: a new file ends the wait.
@@ -48,7 +57,7 @@ class AttachmentRelay {
   std::condition_variable cv_;
   bool stopping_ = false;
   bool woken_ = false;
-  std::atomic<bool> cancel_{false};
+  sync::StallWatch watch_;  // its stop() also gives up the file out when stopping
   std::thread thread_;
 };
 

@@ -17,6 +17,11 @@ inline constexpr const char* kServerStored = "server.stored";          // a comm
 inline constexpr const char* kRelayAnswered = "relay.answered";        // central stored a batch, the centre not yet
 inline constexpr const char* kRelayPulled = "relay.pulled";            // central's status changes read, not stored
 inline constexpr const char* kTerminalAnswered = "terminal.answered";  // the centre stored a batch, the outbox not yet
+// Scanned files (PUT /api/v1/attachments/{sha256}), one request each.
+inline constexpr const char* kServerFileStored = "server.file_stored";    // a file durable, not yet answered
+inline constexpr const char* kRelayFileAnswered = "relay.file_answered";  // central stored a file, the centre not yet
+inline constexpr const char* kTerminalFileAnswered =
+    "terminal.file_answered";  // the centre stored a file, the terminal not yet
 
 // One pass through `point`. Without GUICHET_CRASH_FILE, a load and a branch.
 void point(const char* name);

@@ -108,6 +108,14 @@ struct AttachmentUploaderOptions {
   std::chrono::milliseconds idle_poll{10000};
   // Files sent per round at most before the uploader looks at stop() and the store again.
   int files_per_round = 256;
+  // The watch over a file out on a connection the link may have killed (StallWatch, as
+  // SyncOptions' for uploads): watched once its connection moved nothing for stall_probe_after
+  // (0: no watch), the centre's health asked every link_probe on a fresh connection, and sent again
+  // on a new connection once the link came back under it, or once it went unanswered for
+  // unanswered_limit while every probe is answered. A transfer that moves is never given up.
+  std::chrono::milliseconds stall_probe_after{750};
+  std::chrono::milliseconds link_probe{250};
+  std::chrono::milliseconds unanswered_limit{4000};
 };
 
 // PUTs pending files to the centre node on its own thread, one at a time, in the order stored,
@@ -138,6 +146,8 @@ class AttachmentUploader {
   std::string device_refusal() const;
   DeviceRefusal device_refusal_kind() const;
   std::uint64_t requests() const { return requests_.load(); }  // PUTs made so far
+  // Files given up while out because the link came back under them (see stall_probe_after).
+  std::uint64_t resent_after_stall() const;
   // Waits until nothing is pending and no round is under way; false if `timeout` passed first.
   bool wait_drained(std::chrono::milliseconds timeout);
 
@@ -164,6 +174,7 @@ class AttachmentUploader {
   std::atomic<bool> abort_{false};
   std::atomic<bool> online_{false};
   std::atomic<std::uint64_t> requests_{0};
+  std::unique_ptr<StallWatch> watch_;  // null when options_.stall_probe_after is 0
   Listener listener_;
   mutable std::mutex refusal_mu_;
   DeviceRefusal refusal_kind_ = DeviceRefusal::None;
