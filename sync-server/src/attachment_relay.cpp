@@ -20,9 +20,8 @@ AttachmentRelay::AttachmentRelay(AttachmentStore& store, AttachmentRelayOptions 
     : store_(store),
       options_(std::move(options)),
       watch_(options_.upstream,
-             sync::StallWatchOptions{options_.stall_probe_after, options_.link_probe,
-                                     std::min(options_.request_timeout, std::chrono::milliseconds(1000)),
-                                     options_.unanswered_limit, "central"},
+             sync::StallWatchOptions::for_sender(options_.stall_probe_after, options_.link_probe,
+                                                 options_.request_timeout, options_.unanswered_limit, "central"),
              1) {}
 
 AttachmentRelay::~AttachmentRelay() { stop(); }

@@ -47,6 +47,11 @@ const guichet::fault::SeedRuns& seeds() {
 
 std::string report(const RunResult& r) { return guichet::fault::report(r, seeds()); }
 
+// A kill at the first pass through `point` from `at_ms` on, the process started again 200 ms later.
+Fault crash(FaultKind kind, const char* point, int at_ms, int target) {
+  return guichet::fault::crash_fault(kind, point, at_ms, target, 1, 200);
+}
+
 RunResult run_seed(std::uint64_t seed) { return guichet::fault::run_seed(seeds(), seed); }
 
 TEST(FaultApplications, FixedSeeds) {
@@ -90,9 +95,6 @@ TEST(FaultApplications, LongWanOutageIsNormalOperation) {
 // not yet stored; central's commit unanswered. Each process is started again after it died.
 TEST(FaultApplications, AKillAtEachCrashPointLosesAndDoublesNothing) {
   RunOptions o = ci_options(5);
-  auto crash = [](FaultKind kind, const char* point, int at_ms, int target) {
-    return guichet::fault::crash_fault(kind, point, at_ms, target, 1, 200);
-  };
   namespace crash_point = guichet::crash;
   o.faults = std::vector<Fault>{
       crash(FaultKind::CrashTerminal, crash_point::kTerminalAnswered, 300, 0),
@@ -120,9 +122,6 @@ TEST(FaultApplications, AKillAtEachCrashPointLosesAndDoublesNothing) {
 // scanned page …").
 TEST(FaultApplications, AKillAtEachScannedFileCrashPointLosesAndDoublesNothing) {
   RunOptions o = ci_options(11);
-  auto crash = [](FaultKind kind, const char* point, int at_ms, int target) {
-    return guichet::fault::crash_fault(kind, point, at_ms, target, 1, 200);
-  };
   namespace crash_point = guichet::crash;
   o.faults = std::vector<Fault>{
       crash(FaultKind::CrashTerminal, crash_point::kTerminalFileAnswered, 300, 2),  // the counter

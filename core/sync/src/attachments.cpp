@@ -243,9 +243,8 @@ AttachmentUploader::AttachmentUploader(AttachmentStore& store, ServerEndpoint en
   if (options_.stall_probe_after.count() > 0) {
     watch_ = std::make_unique<StallWatch>(
         endpoint_,
-        StallWatchOptions{options_.stall_probe_after, options_.link_probe,
-                          std::min(options_.request_timeout, std::chrono::milliseconds(1000)),
-                          options_.unanswered_limit, "the centre server"},
+        StallWatchOptions::for_sender(options_.stall_probe_after, options_.link_probe, options_.request_timeout,
+                                      options_.unanswered_limit, "the centre server"),
         1);
   }
 }

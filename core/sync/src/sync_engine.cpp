@@ -30,9 +30,8 @@ SyncEngine::SyncEngine(Outbox& outbox, ServerEndpoint endpoint, const SyncOption
   if (options_.stall_probe_after.count() > 0) {
     watch_ = std::make_unique<StallWatch>(
         endpoint_,
-        StallWatchOptions{options_.stall_probe_after, options_.link_probe,
-                          std::min(options_.request_timeout, std::chrono::milliseconds(1000)),
-                          options_.unanswered_limit, "the centre server"},
+        StallWatchOptions::for_sender(options_.stall_probe_after, options_.link_probe, options_.request_timeout,
+                                      options_.unanswered_limit, "the centre server"),
         1);
   }
 }

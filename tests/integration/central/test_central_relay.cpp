@@ -274,6 +274,35 @@ class Central : public ::testing::Test {
               kFiled);
     centre_histories_complete(kFiled);
   }
+  // Three applications filed at the centre and with their department at central; then central's
+  // database is copied while it is stopped, as a nightly backup. Central runs again on return.
+  fs::path three_filed_then_central_backed_up() {
+    central_.start();
+    start_centre();
+    for (int n = 1; n <= 3; ++n) EXPECT_EQ(file_at_centre(n).status, 201);
+    for (int n = 1; n <= 3; ++n) {
+      EXPECT_TRUE(eventually([&] { return status_at_centre(n) == "with_department"; })) << status_at_centre(n);
+    }
+    EXPECT_EQ(central_.stop(), 0);
+    const fs::path backup = central_.db().string() + ".backup";
+    fs::copy_file(central_.db(), backup);
+    central_.start();
+    return backup;
+  }
+  // Central stopped, its database replaced by `backup`, started again.
+  void restore_central(const fs::path& backup) {
+    EXPECT_EQ(central_.stop(), 0);
+    for (const char* suffix : {"-wal", "-shm"}) fs::remove(central_.db().string() + suffix);
+    fs::copy_file(backup, central_.db(), fs::copy_options::overwrite_existing);
+    central_.start();
+  }
+  // An officer of the health department (session `officer`) sets application n's status at central.
+  void set_status_at_central(const std::string& officer, int n, const std::string& status, const std::string& key) {
+    auto ok = central_.post("/api/v1/applications/" + receipt(n) + "/status", central_.as("R1", officer, key),
+                            json{{"status", status}}.dump());
+    EXPECT_EQ(ok.status, 200) << ok.body;
+  }
+
   CentralServer central_;
   std::unique_ptr<CentreServer> centre_;
 };
@@ -382,40 +411,21 @@ TEST_F(Central, ApplicationsReachCentralOnceAndOfficersStatusesFlowBack) {
 // again from the start, and statuses set at the restored central still reach it; the centre's
 // history is kept (entries past it are added), the status is central's.
 TEST_F(Central, StatusesStillFlowDownWhenCentralIsRestoredFromABackup) {
-  central_.start();
-  start_centre();
-  for (int n = 1; n <= 3; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
-  for (int n = 1; n <= 3; ++n) {
-    ASSERT_TRUE(eventually([&] { return status_at_centre(n) == "with_department"; })) << status_at_centre(n);
-  }
-  ASSERT_EQ(central_.stop(), 0);
-  const fs::path backup = central_.db().string() + ".backup";
-  fs::copy_file(central_.db(), backup);
-  central_.start();
+  const fs::path backup = three_filed_then_central_backed_up();
+  if (HasFailure()) return;
 
   // After the backup: three approvals, read by the centre.
   std::string health = central_.login("health1", "1111");
-  for (int n = 1; n <= 3; ++n) {
-    auto ok = central_.post("/api/v1/applications/" + receipt(n) + "/status",
-                            central_.as("R1", health, "a" + std::to_string(n)), json{{"status", "approved"}}.dump());
-    ASSERT_EQ(ok.status, 200) << ok.body;
-  }
+  for (int n = 1; n <= 3; ++n) set_status_at_central(health, n, "approved", "a" + std::to_string(n));
   for (int n = 1; n <= 3; ++n) {
     ASSERT_TRUE(eventually([&] { return status_at_centre(n) == "approved"; })) << status_at_centre(n);
   }
 
   // The restore: central as it was before the approvals.
-  ASSERT_EQ(central_.stop(), 0);
-  for (const char* suffix : {"-wal", "-shm"}) fs::remove(central_.db().string() + suffix);
-  fs::copy_file(backup, central_.db(), fs::copy_options::overwrite_existing);
-  central_.start();
+  restore_central(backup);
   // Application 1 approved again and made ready: two changes, still fewer than the centre read.
   health = central_.login("health1", "1111");
-  for (const char* status : {"approved", "ready"}) {
-    auto ok = central_.post("/api/v1/applications/" + receipt(1) + "/status",
-                            central_.as("R1", health, std::string("r-") + status), json{{"status", status}}.dump());
-    ASSERT_EQ(ok.status, 200) << ok.body;
-  }
+  for (const char* status : {"approved", "ready"}) set_status_at_central(health, 1, status, std::string("r-") + status);
   ASSERT_TRUE(eventually([&] { return status_at_centre(1) == "ready"; }, 20s)) << status_at_centre(1) << "\n"
                                                                                << centre_->process().stderr_text();
   EXPECT_NE(centre_->process().stderr_text().find("reading them again from the start"), std::string::npos);
@@ -439,40 +449,23 @@ TEST_F(Central, StatusesStillFlowDownWhenCentralIsRestoredFromABackup) {
 // given in, which the restored one never had: the centre reads everything again and gets each
 // status central holds.
 TEST_F(Central, ARestoredCentralThatWentPastTheCentresCursorIsReadAgainFromTheStart) {
-  central_.start();
-  start_centre();
-  for (int n = 1; n <= 3; ++n) ASSERT_EQ(file_at_centre(n).status, 201);
-  for (int n = 1; n <= 3; ++n) {
-    ASSERT_TRUE(eventually([&] { return status_at_centre(n) == "with_department"; })) << status_at_centre(n);
-  }
-  ASSERT_EQ(central_.stop(), 0);
-  const fs::path backup = central_.db().string() + ".backup";
-  fs::copy_file(central_.db(), backup);
-  central_.start();
+  const fs::path backup = three_filed_then_central_backed_up();
+  if (HasFailure()) return;
   std::string health = central_.login("health1", "1111");
-  auto set_status = [&](int n, const std::string& status) {
-    auto ok = central_.post("/api/v1/applications/" + receipt(n) + "/status",
-                            central_.as("R1", health, status + std::to_string(n) + health.substr(0, 8)),
-                            json{{"status", status}}.dump());
-    ASSERT_EQ(ok.status, 200) << ok.body;
-  };
-  for (int n = 1; n <= 3; ++n) set_status(n, "approved");
+  for (int n = 1; n <= 3; ++n) set_status_at_central(health, n, "approved", "a" + std::to_string(n));
   for (int n = 1; n <= 3; ++n) {
     ASSERT_TRUE(eventually([&] { return status_at_centre(n) == "approved"; })) << status_at_centre(n);
   }
   ASSERT_EQ(centre_->stop(), 0);
 
-  ASSERT_EQ(central_.stop(), 0);
-  for (const char* suffix : {"-wal", "-shm"}) fs::remove(central_.db().string() + suffix);
-  fs::copy_file(backup, central_.db(), fs::copy_options::overwrite_existing);
-  central_.start();
+  restore_central(backup);
   // Five changes at the restored central, two more than the three approvals it lost.
   health = central_.login("health1", "1111");
-  set_status(1, "approved");
-  set_status(1, "ready");
-  set_status(1, "delivered");
-  set_status(2, "rejected");
-  set_status(3, "approved");
+  set_status_at_central(health, 1, "approved", "r1");
+  set_status_at_central(health, 1, "ready", "r2");
+  set_status_at_central(health, 1, "delivered", "r3");
+  set_status_at_central(health, 2, "rejected", "r4");
+  set_status_at_central(health, 3, "approved", "r5");
 
   start_centre();
   ASSERT_TRUE(eventually([&] { return status_at_centre(1) == "delivered"; }, 20s)) << status_at_centre(1) << "\n"

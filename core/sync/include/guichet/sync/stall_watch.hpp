@@ -17,6 +17,7 @@
 // (uploads to the centre node).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -25,6 +26,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "guichet/sync/client.hpp"
@@ -39,6 +41,15 @@ struct StallWatchOptions {
   // How the reasons name the server: "the link to <name> came back", "<name> answers on new
   // connections but not on the one in use".
   std::string server_name = "the server";
+
+  // A sender's watch: probes wait at most a second, less when the sender's own requests time out
+  // sooner (`request_timeout`).
+  static StallWatchOptions for_sender(std::chrono::milliseconds probe_after, std::chrono::milliseconds probe_every,
+                                      std::chrono::milliseconds request_timeout,
+                                      std::chrono::milliseconds unanswered_limit, std::string server_name) {
+    return StallWatchOptions{probe_after, probe_every, std::min(request_timeout, std::chrono::milliseconds(1000)),
+                             unanswered_limit, std::move(server_name)};
+  }
 };
 
 class StallWatch {
