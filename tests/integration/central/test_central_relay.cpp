@@ -275,8 +275,9 @@ class Central : public ::testing::Test {
     centre_histories_complete(kFiled);
   }
   // Three applications filed at the centre and with their department at central; then central's
-  // database is copied while it is stopped, as a nightly backup. Central runs again on return.
-  fs::path three_filed_then_central_backed_up() {
+  // database is copied while it is stopped, as a nightly backup. After the backup, an officer
+  // approves all three at central and the centre reads the approvals.
+  fs::path three_filed_backed_up_then_approved() {
     central_.start();
     start_centre();
     for (int n = 1; n <= 3; ++n) EXPECT_EQ(file_at_centre(n).status, 201);
@@ -287,6 +288,11 @@ class Central : public ::testing::Test {
     const fs::path backup = central_.db().string() + ".backup";
     fs::copy_file(central_.db(), backup);
     central_.start();
+    const std::string health = central_.login("health1", "1111");
+    for (int n = 1; n <= 3; ++n) set_status_at_central(health, n, "approved", "a" + std::to_string(n));
+    for (int n = 1; n <= 3; ++n) {
+      EXPECT_TRUE(eventually([&] { return status_at_centre(n) == "approved"; })) << status_at_centre(n);
+    }
     return backup;
   }
   // Central stopped, its database replaced by `backup`, started again.
@@ -411,20 +417,13 @@ TEST_F(Central, ApplicationsReachCentralOnceAndOfficersStatusesFlowBack) {
 // again from the start, and statuses set at the restored central still reach it; the centre's
 // history is kept (entries past it are added), the status is central's.
 TEST_F(Central, StatusesStillFlowDownWhenCentralIsRestoredFromABackup) {
-  const fs::path backup = three_filed_then_central_backed_up();
+  const fs::path backup = three_filed_backed_up_then_approved();
   if (HasFailure()) return;
-
-  // After the backup: three approvals, read by the centre.
-  std::string health = central_.login("health1", "1111");
-  for (int n = 1; n <= 3; ++n) set_status_at_central(health, n, "approved", "a" + std::to_string(n));
-  for (int n = 1; n <= 3; ++n) {
-    ASSERT_TRUE(eventually([&] { return status_at_centre(n) == "approved"; })) << status_at_centre(n);
-  }
 
   // The restore: central as it was before the approvals.
   restore_central(backup);
   // Application 1 approved again and made ready: two changes, still fewer than the centre read.
-  health = central_.login("health1", "1111");
+  const std::string health = central_.login("health1", "1111");
   for (const char* status : {"approved", "ready"}) set_status_at_central(health, 1, status, std::string("r-") + status);
   ASSERT_TRUE(eventually([&] { return status_at_centre(1) == "ready"; }, 20s)) << status_at_centre(1) << "\n"
                                                                                << centre_->process().stderr_text();
@@ -449,18 +448,13 @@ TEST_F(Central, StatusesStillFlowDownWhenCentralIsRestoredFromABackup) {
 // given in, which the restored one never had: the centre reads everything again and gets each
 // status central holds.
 TEST_F(Central, ARestoredCentralThatWentPastTheCentresCursorIsReadAgainFromTheStart) {
-  const fs::path backup = three_filed_then_central_backed_up();
+  const fs::path backup = three_filed_backed_up_then_approved();
   if (HasFailure()) return;
-  std::string health = central_.login("health1", "1111");
-  for (int n = 1; n <= 3; ++n) set_status_at_central(health, n, "approved", "a" + std::to_string(n));
-  for (int n = 1; n <= 3; ++n) {
-    ASSERT_TRUE(eventually([&] { return status_at_centre(n) == "approved"; })) << status_at_centre(n);
-  }
   ASSERT_EQ(centre_->stop(), 0);
 
   restore_central(backup);
   // Five changes at the restored central, two more than the three approvals it lost.
-  health = central_.login("health1", "1111");
+  const std::string health = central_.login("health1", "1111");
   set_status_at_central(health, 1, "approved", "r1");
   set_status_at_central(health, 1, "ready", "r2");
   set_status_at_central(health, 1, "delivered", "r3");
