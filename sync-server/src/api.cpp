@@ -1723,9 +1723,10 @@ void Api::sync_changes(Call& c) {
   // A cursor is "<seq>.<history>" (Centre::change_cursor); a bare "<seq>" is one given before
   // cursors named their history, or 0 for everything.
   std::int64_t since = 0;
+  std::string_view since_text;  // as sent
   std::string_view history;
   if (auto it = c.query.find("since"); it != c.query.end()) {
-    const std::string_view v = it->second;
+    const std::string_view v = since_text = it->second;
     const std::size_t dot = v.find('.');
     const std::string_view number = v.substr(0, dot);
     if (dot != std::string_view::npos) history = v.substr(dot + 1);
@@ -1758,7 +1759,7 @@ void Api::sync_changes(Call& c) {
     if (!end || since > *end) {
       return c.done(Response::error(
           400, "cursor_unknown",
-          "cursor " + std::string(c.query.find("since")->second) +
+          "cursor " + std::string(since_text) +
               (end ? " counts changes this server's database no longer has (restored from a backup after change " +
                          std::to_string(*end) + "?)"
                    : " was not given by this server's database as it is now (restored from a backup, or replaced)") +

@@ -204,26 +204,24 @@ Centre::Centre(CentreOptions options)
       relay_refused_ = counts.refused;
     }
 
-    // The change log continues after its last row; the catalogue gets a new row when it changed.
+    // The change log continues after its last row. A new history of it begins at the last change
+    // found, before this start writes any (a cursor given from here names it, see ChangeEpoch); the
+    // catalogue gets a new row when it changed. Both in one commit.
     change_seq_ = repo.last_change_seq();
-    // A new history of the change log begins at the last change found, before this start writes
-    // any: a cursor given from here names it (see ChangeEpoch).
     {
       store::Transaction tx(db);
       change_epoch_ = random_hex(8);
       repo.add_change_epoch(change_epoch_, change_seq_, wall_(), kKeptChangeEpochs);
-      tx.commit();
-      change_epochs_ = repo.change_epochs();
-    }
-    const std::string version = secret_hash(catalogue_json_).substr(0, 16);
-    auto stored = repo.change("catalogue");
-    const std::string version_mark = "{\"type\":\"catalogue\",\"version\":\"" + version + "\"";
-    if (role_ == NodeRole::Centre && (!stored || stored->body.compare(0, version_mark.size(), version_mark) != 0)) {
-      store::Transaction tx(db);
-      repo.upsert_change(ChangeRecord{"catalogue", ++change_seq_, "catalogue",
-                                      version_mark + ",\"catalogue\":" + catalogue_json_ + "}", ""});
+      const std::string version = secret_hash(catalogue_json_).substr(0, 16);
+      auto stored = repo.change("catalogue");
+      const std::string version_mark = "{\"type\":\"catalogue\",\"version\":\"" + version + "\"";
+      if (role_ == NodeRole::Centre && (!stored || stored->body.compare(0, version_mark.size(), version_mark) != 0)) {
+        repo.upsert_change(ChangeRecord{"catalogue", ++change_seq_, "catalogue",
+                                        version_mark + ",\"catalogue\":" + catalogue_json_ + "}", ""});
+      }
       tx.commit();
     }
+    change_epochs_ = repo.change_epochs();
     durable_change_ = change_seq_;
 
     domain::HlcOptions hlc_options;
