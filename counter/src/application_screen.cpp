@@ -28,18 +28,19 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   const bool escape = frame.key_pressed(SDLK_ESCAPE);
   const bool enter = frame.key_pressed(SDLK_RETURN) || frame.key_pressed(SDLK_KP_ENTER);
 
+  // The form's screen has the smaller title: its checklist and fields need the height.
+  const ui::TextStyle title_style = form.step == FormStep::Fill ? ui::TextStyle::Large : ui::TextStyle::Heading;
+  const float title_line = frame.font(title_style)->FontSize * 1.15f;
   // The main screen's offline mark, smaller: what is saved now waits here until the link returns.
   if (const ConnectionStatus link = model.connection(); link.kind == ConnectionStatus::Kind::Offline) {
-    const float heading_line = frame.font(ui::TextStyle::Heading)->FontSize * 1.15f;
-    frame.text_in(ui::Rect{c.x + c.w * 0.45f, c.y, c.w * 0.55f, heading_line}, link.text, ui::TextStyle::Body,
+    frame.text_in(ui::Rect{c.x + c.w * 0.45f, c.y, c.w * 0.55f, title_line}, link.text, ui::TextStyle::Body,
                   ui::Tone::Danger, ui::Align::Right);
   } else if (const std::string files = model.files_status(); !files.empty()) {
-    const float heading_line = frame.font(ui::TextStyle::Heading)->FontSize * 1.15f;
-    frame.text_in(ui::Rect{c.x + c.w * 0.45f, c.y, c.w * 0.55f, heading_line}, files, ui::TextStyle::Body,
+    frame.text_in(ui::Rect{c.x + c.w * 0.45f, c.y, c.w * 0.55f, title_line}, files, ui::TextStyle::Body,
                   ui::Tone::Muted, ui::Align::Right);
   }
   frame.set_cursor(c.x, c.y);
-  frame.text(title_of(form), ui::TextStyle::Heading);
+  frame.text(title_of(form), title_style);
 
   if (!cat) {
     frame.text("The centre's catalogue is not loaded yet.", ui::TextStyle::Body, ui::Tone::Danger);
@@ -95,12 +96,44 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     out.push_back({CommandKind::AppChangeService});
     return out;
   }
-  frame.text(svc->name.get("en") + " - Tab moves to the next field, F12 saves and prints, Esc leaves without saving.",
-             ui::TextStyle::Body, ui::Tone::Muted);
+  // Under the title one line: the service and the keys, or what is happening now: a page being
+  // scanned, the scanner's problem, or once a save was refused the count of problems (each is under
+  // its field). It is shrunk to one line rather than wrapped: the checklist needs the height.
+  {
+    std::string line = svc->name.get("en") + " - Tab: next field; Ctrl+number: document present or missing" +
+                       (can_scan ? "; Alt+number: scan it." : ".");
+    ui::Tone tone = ui::Tone::Muted;
+    if (!form.scanning.empty()) {
+      std::string name = form.scanning;
+      for (const auto& doc : svc->documents) {
+        if (doc.id == form.scanning) name = doc.name.get("en");
+      }
+      line = "Scanning " + name + "…";
+      tone = ui::Tone::Accent;
+      frame.animate();  // the row's state changes when the page arrives
+    } else if (!form.scan_message.empty()) {
+      line = form.scan_message;
+      tone = ui::Tone::Danger;
+    } else if (form.checked && !form.draft.problems.empty()) {
+      const std::size_t n = form.draft.problems.size();
+      line = svc->name.get("en") + " - " + std::to_string(n) + (n == 1 ? " problem" : " problems") +
+             ": see the fields in red.";
+      tone = ui::Tone::Danger;
+    }
+    const ui::Vec2 at = frame.cursor();
+    const float line_h = frame.line_height(ui::TextStyle::Body);
+    frame.text_fit(ui::Rect{at.x, at.y, c.w, line_h}, line, ui::TextStyle::Body, tone, ui::Align::Left);
+    frame.set_cursor(at.x, at.y + line_h);
+  }
+  // At 1280x800 the screen is about 580 pixels tall under the title. The fee and the buttons take a
+  // bar across the bottom, so the form and the documents checklist each get the whole height
+  // above it: a service's four to seven documents show at once, scanner or not.
+  const float bar_h = std::floor(button_h * 0.6f);
+  const float bar_y = c.y + c.h - bar_h;
   const float top = frame.cursor().y + gap / 2;
-  const float left_w = std::floor((c.w - gap) * 0.62f);
+  const float panel_h = std::max(bar_h, bar_y - gap / 2 - top);
+  const float left_w = std::floor((c.w - gap) * 0.6f);
   const float right_w = c.w - left_w - gap;
-  const float panel_h = c.y + c.h - top;
 
   // Left: the form in three columns (one panel each, filled top to bottom), each problem under its
   // field.
@@ -109,7 +142,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   const ui::Vec2 origin = frame.cursor();
   constexpr int kColumns = 3;
   const float col_w = std::floor((frame.available_width() - gap * (kColumns - 1)) / kColumns);
-  const float col_h = c.y + c.h - origin.y - gap;
+  const float col_h = top + panel_h - origin.y - gap;
   const std::size_t per_col = (svc->form.size() + kColumns - 1) / kColumns;
   for (int col = 0; col < kColumns; ++col) {
     frame.set_cursor(origin.x + static_cast<float>(col) * (col_w + gap), origin.y);
@@ -133,43 +166,25 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   }
   frame.end_panel();
 
-  // Right: documents (a row each: tap or Ctrl+number toggles; with a scanner, Scan or Alt+number
-  // scans a page for it), fee, save.
+  // Right: the documents checklist, nothing else. A row each: its name, present or missing (tap or
+  // Ctrl+number toggles), and with a scanner a column beside it: Scan (or Alt+number) and, once it
+  // has pages, taking the last one off.
   frame.set_cursor(c.x + left_w + gap, top);
   frame.begin_panel("application-side", right_w, panel_h, true);
-  // At 1280x800 the side panel is about 580 pixels tall: the hint, the fee and the problems take a
-  // line of small text each, the buttons under Save are smaller, and the document rows are
-  // compact (their names set smaller rather than cut), so the checklist gets the room.
-  frame.text(can_scan ? "Documents: tap or Ctrl+number; Scan or Alt+number" : "Documents: tap or Ctrl+number",
-             ui::TextStyle::Small, ui::Tone::Muted);
-  if (!form.scanning.empty()) {
-    std::string name = form.scanning;
-    for (const auto& doc : svc->documents) {
-      if (doc.id == form.scanning) name = doc.name.get("en");
-    }
-    frame.text("Scanning " + name + "…", ui::TextStyle::Body, ui::Tone::Accent);
-    frame.animate();  // the row's state changes when the page arrives
-  } else if (!form.scan_message.empty()) {
-    frame.text(form.scan_message, ui::TextStyle::Body, ui::Tone::Danger);
-  }
-  const float row_h = std::floor(button_h * 0.72f);
-  const float small_h = std::floor(button_h * 0.6f);
-  const bool show_problems = form.checked && !form.draft.problems.empty();
   if (svc->documents.empty()) {
     frame.text("This service asks for no documents.", ui::TextStyle::Body, ui::Tone::Muted);
   } else {
-    // The rows scroll when they would push the fee, the problems and the buttons off the panel.
-    // With a scanner each document has a second, smaller line under its row: Scan (or Alt+number,
-    // as the line above says) and taking the last page off. The row itself keeps the panel's
-    // whole width for the document's name.
-    const std::size_t n_docs = svc->documents.size();
-    const float per_doc = row_h + gap + (can_scan ? small_h + gap : 0.0f);
-    const float all_rows = static_cast<float>(n_docs) * per_doc + gap;
-    const float below = frame.line_height(ui::TextStyle::Body) +
-                        (show_problems ? frame.line_height(ui::TextStyle::Small) : 0.0f) + button_h + small_h + 5 * gap;
-    const float room = top + panel_h - frame.cursor().y - below;
-    frame.begin_panel("documents", frame.available_width(), std::clamp(room, std::min(all_rows, per_doc), all_rows),
+    // Each row is as tall as its name needs in small text (names are set smaller rather than cut),
+    // and at least a compact button; the rows scroll only when they outgrow the panel.
+    const float pad = frame.theme().sizes.spacing * s;
+    const float row_gap = std::floor(gap / 4);
+    const float min_row = std::floor(button_h * 0.6f);
+    const float control_h = frame.line_height(ui::TextStyle::Small) * 2 + pad / 2;
+    frame.begin_panel("documents", frame.available_width(), std::max(min_row, top + panel_h - frame.cursor().y - gap),
                       false);
+    const float whole_w = frame.available_width();
+    const float control_w = can_scan ? std::floor(whole_w * 0.25f) : 0.0f;
+    const float name_w = can_scan ? whole_w - control_w - row_gap : whole_w;
     int i = 0;
     for (const auto& doc : svc->documents) {
       ++i;
@@ -177,63 +192,72 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
       const bool present = it != form.draft.documents.end() && it->second;
       const auto pages = form.pages.find(doc.id);
       const std::size_t n = pages == form.pages.end() ? 0 : pages->second.size();
-      const std::string row = std::to_string(i) + ". " + (present ? "Present: " : "Missing: ") + doc.name.get("en") +
+      const std::string number = std::to_string(i) + ".";
+      const std::string row = number + " " + (present ? "Present: " : "Missing: ") + doc.name.get("en") +
                               (doc.required ? "" : " (optional)") + (n > 0 ? " - " + pages_text(n) : "");
-      if (frame.button(row, present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, frame.available_width(),
-                       true, row_h) ||
+      const float text_h = frame.measure(row, ui::TextStyle::Small, name_w - pad).y + pad / 3;
+      const float row_h =
+          std::ceil(std::max({min_row, text_h, can_scan && n > 0 ? 2 * control_h + row_gap / 2 : 0.0f}));
+      const ui::Vec2 at = frame.cursor();
+      if (frame.button(row, present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, name_w, true, row_h) ||
           (i <= 9 && frame.key_pressed(SDLK_1 + i - 1, KMOD_CTRL))) {
         out.push_back({CommandKind::AppToggleDocument, doc.id});
       }
-      if (!can_scan) continue;
-      const float half = std::floor((frame.available_width() - gap) / 2);
-      if (frame.button("Scan " + std::to_string(i) + ".", ui::ButtonKind::Secondary, half, form.scanning.empty(),
-                       small_h) ||
-          (i <= 9 && form.scanning.empty() && frame.key_pressed(SDLK_1 + i - 1, KMOD_ALT))) {
-        out.push_back({CommandKind::AppScan, doc.id});
-      }
-      if (n > 0) {
-        // The last page can be taken off before saving (a page scanned askew, the wrong paper).
-        frame.same_line();
-        if (frame.button("Remove a page of " + std::to_string(i) + ".", ui::ButtonKind::Secondary, half, true,
-                         small_h)) {
-          out.push_back({CommandKind::AppRemovePage, doc.id, static_cast<int>(n - 1)});
+      if (can_scan) {
+        const float x = at.x + name_w + row_gap;
+        const float scan_h = n > 0 ? std::floor((row_h - row_gap / 2) / 2) : row_h;
+        frame.set_cursor(x, at.y);
+        if (frame.button("Scan [Alt+" + std::to_string(i) + "]", ui::ButtonKind::Secondary, control_w,
+                         form.scanning.empty(), scan_h) ||
+            (i <= 9 && form.scanning.empty() && frame.key_pressed(SDLK_1 + i - 1, KMOD_ALT))) {
+          out.push_back({CommandKind::AppScan, doc.id});
+        }
+        if (n > 0) {
+          // The last page can be taken off before saving (a page scanned askew, the wrong paper).
+          frame.set_cursor(x, at.y + scan_h + row_gap / 2);
+          if (frame.button("Remove page " + number, ui::ButtonKind::Secondary, control_w, true,
+                           row_h - scan_h - row_gap / 2)) {
+            out.push_back({CommandKind::AppRemovePage, doc.id, static_cast<int>(n - 1)});
+          }
         }
       }
+      if (i < static_cast<int>(svc->documents.size())) frame.set_cursor(at.x, at.y + row_h + row_gap);
     }
     frame.end_panel();
   }
-  frame.text("Fee collected: " + fee_text(*cat, svc->id), ui::TextStyle::Body, ui::Tone::Accent);
-  if (show_problems) {
-    const std::size_t n = form.draft.problems.size();
-    frame.text(std::to_string(n) + (n == 1 ? " problem" : " problems") + ": see the fields in red.",
-               ui::TextStyle::Small, ui::Tone::Danger);
-  }
-  const float w = frame.available_width();
-  if (frame.button("Save and print [F12]", ui::ButtonKind::Primary, w, model.busy.empty()) ||
-      frame.key_pressed(SDLK_F12)) {
-    out.push_back({CommandKind::AppSave});
-  }
+  frame.end_panel();
+
+  // The bar: the fee collected, the citizen's papers' language, another service, cancel, save.
   const bool other = form.services.size() > 1;
-  const int columns = other ? 3 : 2;
-  // The language button's label is the longest: it gets the widest part.
-  const float room_w = w - gap * static_cast<float>(columns - 1);
-  const float papers_w = std::floor(room_w * (other ? 0.42f : 0.6f));
-  const float part = std::floor((room_w - papers_w) / static_cast<float>(columns - 1));
+  const float save_w = std::floor(c.w * 0.24f);
+  const float small_w = std::floor(c.w * 0.13f);
+  const float papers_w = std::floor(c.w * 0.2f);
+  const float buttons_w = save_w + papers_w + small_w * (other ? 2.0f : 1.0f) + gap * (other ? 3.0f : 2.0f);
+  const float fee_w = std::max(0.0f, c.w - buttons_w - gap);
+  frame.text_fit(ui::Rect{c.x, bar_y, fee_w, bar_h}, "Fee collected: " + fee_text(*cat, svc->id), ui::TextStyle::Body,
+                 ui::Tone::Accent, ui::Align::Left);
+  frame.set_cursor(c.x + fee_w + gap, bar_y);
   // The citizen's papers in the language they read: their token's, or what a walk-in says.
   if (frame.button("Papers in: " + kiosk::language_name(form.language) + " [F2]", ui::ButtonKind::Secondary, papers_w,
-                   true, small_h) ||
+                   true, bar_h) ||
       frame.key_pressed(SDLK_F2)) {
     out.push_back({CommandKind::AppPaperLanguage});
   }
   frame.same_line();
-  if (other && frame.button("Other service", ui::ButtonKind::Secondary, part, true, small_h)) {
-    out.push_back({CommandKind::AppChangeService});
+  if (other) {
+    if (frame.button("Other service", ui::ButtonKind::Secondary, small_w, true, bar_h)) {
+      out.push_back({CommandKind::AppChangeService});
+    }
+    frame.same_line();
   }
-  if (other) frame.same_line();
-  if (frame.button("Cancel [Esc]", ui::ButtonKind::Secondary, part, true, small_h) || escape) {
+  if (frame.button("Cancel [Esc]", ui::ButtonKind::Secondary, small_w, true, bar_h) || escape) {
     out.push_back({CommandKind::AppClose});
   }
-  frame.end_panel();
+  frame.same_line();
+  if (frame.button("Save and print [F12]", ui::ButtonKind::Primary, save_w, model.busy.empty(), bar_h) ||
+      frame.key_pressed(SDLK_F12)) {
+    out.push_back({CommandKind::AppSave});
+  }
   return out;
 }
 

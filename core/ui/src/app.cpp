@@ -694,9 +694,10 @@ struct App::Impl {
         case ScriptOp::Dump:
           if (frames_needed > 0 && frames <= cmd_frame_mark) return;
           for (const auto& item : last.items) {
-            std::fprintf(stdout, "| %s \"%s\" %.0f %.0f %.0f %.0f%s\n",
+            std::fprintf(stdout, "| %s \"%s\" %.0f %.0f %.0f %.0f%s%s\n",
                          item.kind == ScreenItem::Kind::Control ? "control" : "text", item.text.c_str(), item.rect.x,
-                         item.rect.y, item.rect.w, item.rect.h, item.enabled ? "" : " disabled");
+                         item.rect.y, item.rect.w, item.rect.h, item.enabled ? "" : " disabled",
+                         item.cut ? " cut" : "");
           }
           std::fflush(stdout);
           finish_command(true);

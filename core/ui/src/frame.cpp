@@ -89,7 +89,7 @@ void placed(const Placement& p, float w) {
 
 // Records an item; for a control, true when it is the one pressed through Frame::press_next_frame.
 bool record(detail::FrameContext& ctx, ScreenItem::Kind kind, std::string text, ImVec2 min, ImVec2 max,
-            bool enabled = true, std::vector<DrawnGlyph> glyphs = {}) {
+            bool enabled = true, std::vector<DrawnGlyph> glyphs = {}, bool text_cut = false) {
   if (text.empty()) return false;
   // Items scrolled out of a panel or cut by its edge are not on screen for a person either.
   if (!ImGui::IsRectVisible(min, max)) return false;
@@ -107,7 +107,8 @@ bool record(detail::FrameContext& ctx, ScreenItem::Kind kind, std::string text, 
       ctx.press.reset();
     }
   }
-  ctx.record->items.push_back(ScreenItem{kind, std::move(text), rect_of(vmin, vmax), enabled, std::move(glyphs)});
+  const bool cut = text_cut || vmin.x > min.x || vmin.y > min.y || vmax.x < max.x || vmax.y < max.y;
+  ctx.record->items.push_back(ScreenItem{kind, std::move(text), rect_of(vmin, vmax), enabled, std::move(glyphs), cut});
   return pressed;
 }
 
@@ -460,7 +461,11 @@ bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind k
   const float y = ink_inside(ctx, b, min.y + (h - b.height) / 2, min.y, h);
   auto glyphs = draw_block(ctx, dl, b, ImVec2(min.x + pad / 2, y), inner, Align::Center, to_imu32(text_color));
   dl->PopClipRect();
-  const bool pressed = record(ctx, ScreenItem::Kind::Control, shown, min, max, enabled, std::move(glyphs));
+  // Even at the smallest size the label's ink is taller than the button, or a word wider: the
+  // edge cuts it (line boxes may overhang where the ink does not).
+  const auto ink = ink_extent(ctx, b);
+  const bool text_cut = b.width > w + 0.5f || (ink && ink->second - ink->first > h + 0.5f);
+  const bool pressed = record(ctx, ScreenItem::Kind::Control, shown, min, max, enabled, std::move(glyphs), text_cut);
   return enabled && (clicked || pressed);
 }
 

@@ -105,6 +105,46 @@ class CounterFilingTest : public ::testing::Test {
     cmd("dump");
     return guichet::testing::joined_lines(dumped_);
   }
+  // The documents checklist shows whole at the screen's size: each of the service's `count`
+  // documents has its row, and with a scanner its Scan button beside it (and Remove under it once
+  // it has pages), between the title and the bar with Save, none of them
+  // cut (scrolled out of view, cut by the panel's edge or its label cut by its button's).
+  void expect_checklist_whole(int count) {
+    cmd("dump");
+    const auto items = guichet::testing::parse_dump(dumped_);
+    const auto find = [&](const std::string& prefix) -> const guichet::testing::DumpedItem* {
+      for (const auto& i : items) {
+        if (i.text.rfind(prefix, 0) == 0) return &i;
+      }
+      return nullptr;
+    };
+    const auto* title = find("New application - ");
+    const auto* save = find("Save and print [F12]");
+    ASSERT_TRUE(title && save) << screen();
+    const bool scanner = find("Scan [Alt+1]") != nullptr;
+    for (int i = 1; i <= count; ++i) {
+      const std::string n = std::to_string(i) + ".";
+      const auto* row = find(n + " Present: ");
+      if (!row) row = find(n + " Missing: ");
+      ASSERT_TRUE(row) << "no row for document " << i << "\n" << screen();
+      EXPECT_FALSE(row->cut) << row->text << "\n" << screen();
+      EXPECT_GT(row->y, title->bottom()) << row->text;
+      // The panel ends above the bar, a little more than the bar's own margin.
+      EXPECT_LT(row->bottom(), save->y - 4) << row->text << "\n" << screen();
+      if (!scanner) continue;
+      const auto* scan = find("Scan [Alt+" + std::to_string(i) + "]");
+      ASSERT_TRUE(scan) << screen();
+      EXPECT_FALSE(scan->cut) << scan->text << "\n" << screen();
+      EXPECT_GE(scan->x, row->right()) << "the Scan button is beside its row";
+      EXPECT_GE(scan->y, row->y);
+      EXPECT_LE(scan->bottom(), row->bottom());
+      if (const auto* remove = find("Remove page " + n)) {
+        EXPECT_FALSE(remove->cut) << remove->text << "\n" << screen();
+        EXPECT_GE(remove->y, scan->bottom()) << "under its Scan button";
+        EXPECT_LE(remove->bottom(), row->bottom() + 1);  // (pixels rounded)
+      }
+    }
+  }
   std::string receipt_on_screen() {
     static const std::regex pattern("LDH01-C1-[0-9]{6,}");
     const std::string s = screen();
@@ -168,7 +208,7 @@ class CounterFilingTest : public ::testing::Test {
       ASSERT_EQ(cmd("wait_text " + quoted(value)), "ok") << screen();
     }
     if (documents_by_keys_) {
-      // With a scanner the rows take two lines each and scroll: the keyboard reaches every one.
+      // The keys an operator with a scanner uses (Alt+number scans, Ctrl+number marks).
       ASSERT_EQ(cmd("key Ctrl+1"), "ok");
       ASSERT_EQ(cmd("wait_text \"1. Present: Hospital discharge slip or birth report\""), "ok") << screen();
       ASSERT_EQ(cmd("key Ctrl+2"), "ok");
@@ -427,6 +467,31 @@ TEST_F(CounterFilingTest, FiledOfflineAndUploadedAfterLogoutIsStoredWithItsOpera
   EXPECT_EQ(st.int64(3), 5000);
 }
 
+// The longest checklist of the demo centre (the disability pension's seven documents) shows
+// whole at 1280x800 beside the form, with a scanner's column beside each row and a page scanned
+// for the first one: no document is scrolled out of the operator's view.
+TEST_F(CounterFilingTest, TheLongestChecklistShowsWholeWithAScanner) {
+  guichet::testing::SanedOptions scanner_options;
+  guichet::testing::SanedSimulator scanner(scanner_options);
+  ASSERT_TRUE(scanner.start()) << scanner.log();
+  ASSERT_FALSE(issue("birth-certificate", 1).empty());
+  start_counter({"--scanner", scanner.device_name()}, {{"SANE_CONFIG_DIR", scanner.client_config_dir().string()}});
+  log_in();
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(cmd("key F11"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Which service?\" 15000"), "ok") << screen();
+  // Counter 1's services with a form, in the catalogue's order: the disability pension is fifth.
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(cmd("key Down"), "ok");
+  ASSERT_EQ(cmd("key Return"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Disability pension - Tab: next field\" 15000"), "ok") << screen();
+  expect_checklist_whole(7);
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(cmd("key Alt+1"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Remove page 1.\" 20000"), "ok") << screen();
+  expect_checklist_whole(7);
+  ASSERT_EQ(cmd("screenshot counter-longest-checklist.png"), "ok");
+}
+
 // The operator scans the citizen's papers at the counter: a real SANE scanner (the network
 // daemon with SANE's test device, on a loopback address of its own) behind the counter's Scan
 // buttons. A page scanned is listed on its document's row; the same page again is not added; a
@@ -443,8 +508,10 @@ TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentr
   log_in_call_and_fill();
   if (HasFatalFailure()) return;
 
-  ASSERT_EQ(cmd("wait_text \"Scan or Alt+number\""), "ok") << screen();
-  ASSERT_EQ(cmd("tap \"Scan 1.\""), "ok");
+  ASSERT_EQ(cmd("wait_text \"Scan [Alt+1]\""), "ok") << screen();
+  expect_checklist_whole(4);
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(cmd("tap \"Scan [Alt+1]\""), "ok");
   ASSERT_EQ(cmd("wait_text \"1. Present: Hospital discharge slip or birth report - 1 page\" 20000"), "ok") << screen();
   // The same paper again gives the same page: not added twice.
   ASSERT_EQ(cmd("key Alt+1"), "ok");
@@ -463,10 +530,12 @@ TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentr
   ASSERT_EQ(cmd("key Alt+1"), "ok");
   ASSERT_EQ(cmd("wait_text \"birth report - 2 pages\" 20000"), "ok") << screen();
   // Taken off, and scanned again.
-  ASSERT_EQ(cmd("tap \"Remove a page of 1.\""), "ok");
+  ASSERT_EQ(cmd("tap \"Remove page 1.\""), "ok");
   ASSERT_EQ(cmd("wait_text \"birth report - 1 page\""), "ok") << screen();
   ASSERT_EQ(cmd("key Alt+1"), "ok");
   ASSERT_EQ(cmd("wait_text \"birth report - 2 pages\" 20000"), "ok") << screen();
+  expect_checklist_whole(4);
+  if (HasFatalFailure()) return;
   ASSERT_EQ(cmd("screenshot counter-scan-pages.png"), "ok");
 
   ASSERT_EQ(cmd("key F12"), "ok");
@@ -480,8 +549,7 @@ TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentr
   const std::string acknowledgement = read_all(sim_->job_bin(2));
   EXPECT_NE(acknowledgement.find("Scanned at the counter:"), std::string::npos) << acknowledgement;
   // (The line wraps at the paper's 48 columns, after "2".)
-  EXPECT_NE(acknowledgement.find("- Hospital discharge slip or birth report: 2"), std::string::npos)
-      << acknowledgement;
+  EXPECT_NE(acknowledgement.find("- Hospital discharge slip or birth report: 2"), std::string::npos) << acknowledgement;
 
   // The filing names the two pages of the discharge slip, in the order scanned.
   json body = outbox_filing();

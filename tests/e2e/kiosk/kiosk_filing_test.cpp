@@ -126,14 +126,9 @@ class KioskApplicationTest : public ::testing::Test {
 
   // Where the screen drew the text `text` (the first item holding it): x, y, w, h in pixels.
   std::optional<std::array<float, 4>> rect_of(KioskProcess& k, const std::string& text) {
-    static const std::regex item(R"re(^\| (?:text|control) "(.*)" (-?[0-9]+) (-?[0-9]+) ([0-9]+) ([0-9]+))re");
     k.screen();
-    for (const auto& line : k.dumped) {
-      std::smatch m;
-      if (std::regex_search(line, m, item) && m[1].str().find(text) != std::string::npos) {
-        return std::array<float, 4>{std::stof(m[2].str()), std::stof(m[3].str()), std::stof(m[4].str()),
-                                    std::stof(m[5].str())};
-      }
+    for (const auto& i : guichet::testing::parse_dump(k.dumped)) {
+      if (i.text.find(text) != std::string::npos) return std::array<float, 4>{i.x, i.y, i.w, i.h};
     }
     return std::nullopt;
   }

@@ -11,7 +11,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <sstream>
 #include <tuple>
 
 #include "i18n.hpp"
@@ -23,23 +22,16 @@ using namespace guichet::kiosk_test;
 
 namespace {
 
-// "| control "Label" x y w h [disabled]" lines of a dump, as the automation prints them.
+// The items of a dump, as the touch-target check takes them.
 std::vector<ui::ScreenItem> parse_dump(const std::vector<std::string>& lines) {
   std::vector<ui::ScreenItem> items;
-  for (const auto& line : lines) {
+  for (const auto& d : guichet::testing::parse_dump(lines)) {
     ui::ScreenItem item;
-    std::string kind;
-    std::istringstream in(line.substr(2));
-    in >> kind;
-    item.kind = kind == "control" ? ui::ScreenItem::Kind::Control : ui::ScreenItem::Kind::Text;
-    const auto open = line.find('"'), close = line.rfind('"');
-    if (open == std::string::npos || close <= open) continue;
-    item.text = line.substr(open + 1, close - open - 1);
-    std::istringstream rest(line.substr(close + 1));
-    rest >> item.rect.x >> item.rect.y >> item.rect.w >> item.rect.h;
-    std::string flag;
-    item.enabled = !(rest >> flag && flag == "disabled");
-    items.push_back(item);
+    item.kind = d.control ? ui::ScreenItem::Kind::Control : ui::ScreenItem::Kind::Text;
+    item.text = d.text;
+    item.rect = {d.x, d.y, d.w, d.h};
+    item.enabled = d.enabled;
+    items.push_back(std::move(item));
   }
   return items;
 }

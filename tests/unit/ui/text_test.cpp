@@ -347,6 +347,47 @@ TEST_F(TextOnScreen, AtlasAndLayoutsAreReusedAcrossFrames) {
   EXPECT_EQ(stats.glyphs, rasterized_after_first);
 }
 
+// An item that does not all show is marked cut for the automation: a button half scrolled out of
+// its panel (its rectangle the part that shows), and a label too long for its button even in the
+// smallest text. Whole items are not.
+TEST_F(TextOnScreen, ItemsNotWhollyShownAreMarkedCut) {
+  auto created = App::create(options(800, 600));
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  App& app = *created.value();
+  int frame = 0;
+  ScreenRecord rec;
+  app.run([&](Frame& f) {
+    if (++frame == 3) {
+      rec = app.last_record();
+      app.quit(0);
+      return;
+    }
+    const Rect c = f.content();
+    f.set_cursor(c.x, c.y);
+    f.begin_panel("short", 300, 150, false);
+    const Vec2 top = f.cursor();
+    f.button("Whole", ButtonKind::Secondary, 200, true, 60);
+    f.set_cursor(top.x, top.y + 120);
+    f.button("Half out", ButtonKind::Secondary, 200, true, 60);
+    f.end_panel();
+    f.set_cursor(c.x, c.y + 200);
+    f.button("A label far too long for so small a button to hold at any size", ButtonKind::Secondary, 70, true, 30);
+    f.button("Fits", ButtonKind::Primary, 200, true, 60);
+    f.animate();
+  });
+  const ScreenItem* whole = find_item(rec, "Whole");
+  const ScreenItem* half = find_item(rec, "Half out");
+  const ScreenItem* tight = find_item(rec, "A label far too long for so small a button to hold at any size");
+  const ScreenItem* fits = find_item(rec, "Fits");
+  ASSERT_TRUE(whole && half && tight && fits);
+  EXPECT_FALSE(whole->cut);
+  EXPECT_FALSE(fits->cut);
+  EXPECT_TRUE(half->cut);
+  EXPECT_LT(half->rect.h, 60.0f) << "the rectangle is the part that shows";
+  EXPECT_GT(half->rect.h, 0.0f);
+  EXPECT_TRUE(tight->cut);
+}
+
 // The symbols the kit and the apps draw (navigation arrows, PIN dots, a tick, the rupee sign,
 // dashes) have glyphs: the screen's fonts cover them, no box.
 TEST_F(TextOnScreen, SymbolsTheScreensDrawHaveGlyphs) {

@@ -50,6 +50,9 @@ struct ScreenItem {
   Rect rect;         // window pixels
   bool enabled = true;
   std::vector<DrawnGlyph> glyphs;  // the glyphs drawn for `text`, in visual order line by line
+  // Not all of it shows: part of it is scrolled out of its panel or cut by the panel's edge (`rect`
+  // is the part that shows), or its text is larger than its box even at the smallest size.
+  bool cut = false;
 };
 
 // What one presented frame showed.

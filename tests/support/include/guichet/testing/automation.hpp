@@ -20,4 +20,19 @@ std::string automation_command(Process& app, const std::string& line, std::chron
 // The dump lines joined, each ended by a newline.
 std::string joined_lines(const std::vector<std::string>& lines);
 
+// One item of a dump: `| control "Label" x y w h [disabled] [cut]` or `| text "…" x y w h [cut]`,
+// in window pixels (`cut`: not all of it shows, docs/ui.md "Automation").
+struct DumpedItem {
+  bool control = false;
+  std::string text;
+  float x = 0, y = 0, w = 0, h = 0;
+  bool enabled = true;
+  bool cut = false;
+  float bottom() const { return y + h; }
+  float right() const { return x + w; }
+};
+
+// The items of dump lines, in the order drawn; lines that are not items are skipped.
+std::vector<DumpedItem> parse_dump(const std::vector<std::string>& lines);
+
 }  // namespace guichet::testing
