@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 
 #include "guichet/hardware/receipts/application_slip.hpp"
 #include "guichet/sync/attachments.hpp"
@@ -77,6 +78,7 @@ void choose_service(ApplicationForm& form, const std::string& service_id) {
   form.checked = false;
   form.pages.clear();
   form.scan_message.clear();
+  form.restored_note.clear();
   form.step = FormStep::Fill;
 }
 
@@ -174,6 +176,133 @@ std::map<std::string, std::vector<std::uint8_t>> page_bytes(const ApplicationFor
     for (const auto& p : pages) out[p.file.sha256] = p.png;
   }
   return out;
+}
+
+namespace {
+
+constexpr int kDraftVersion = 1;
+
+// "14:32" on the centre's clock.
+std::string centre_clock(std::int64_t unix_ms, int utc_offset_minutes) {
+  const std::int64_t minutes = unix_ms / 60000 + utc_offset_minutes;
+  const std::int64_t of_day = ((minutes % 1440) + 1440) % 1440;
+  char out[8];
+  std::snprintf(out, sizeof out, "%02d:%02d", static_cast<int>(of_day / 60), static_cast<int>(of_day % 60));
+  return out;
+}
+
+}  // namespace
+
+std::string draft_json(const ApplicationForm& form) {
+  if (form.step != FormStep::Fill || form.draft.service.empty()) return {};
+  sync::json j = sync::json::object();
+  j["version"] = kDraftVersion;
+  j["started_ms"] = form.started_ms;
+  j["service"] = form.draft.service;
+  j["token"] = form.draft.token;
+  j["token_display"] = form.token_display;
+  j["language"] = form.language;
+  j["values"] = form.draft.values;
+  j["documents"] = form.draft.documents;
+  sync::json pages = sync::json::object();
+  for (const auto& [document, list] : form.pages) {
+    sync::json a = sync::json::array();
+    for (const auto& p : list) {
+      a.push_back({{"sha256", p.file.sha256},
+                   {"media_type", p.file.media_type},
+                   {"bytes", p.file.bytes},
+                   {"width", p.width},
+                   {"height", p.height}});
+    }
+    pages[document] = std::move(a);
+  }
+  j["pages"] = std::move(pages);
+  // Replaced on the terminal's own disk: a broken UTF-8 sequence typed in is kept as U+FFFD.
+  return j.dump(-1, ' ', false, sync::json::error_handler_t::replace);
+}
+
+std::vector<std::string> draft_page_ids(const ApplicationForm& form) {
+  std::vector<std::string> out;
+  for (const auto& [document, list] : form.pages) {
+    for (const auto& p : list) out.push_back(p.file.sha256);
+  }
+  return out;
+}
+
+domain::Result<ApplicationForm, std::string> restore_draft(const std::string& json_text,
+                                                           const std::map<std::string, ScannedPage>& pages,
+                                                           const Model& model) {
+  const sync::json j = sync::json::parse(json_text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::string("the kept form is not a JSON object");
+  const auto version = j.find("version");
+  if (version == j.end() || !version->is_number_integer() || version->get<int>() != kDraftVersion) {
+    return std::string("the kept form is not of version ") + std::to_string(kDraftVersion);
+  }
+  auto text = [&j](const char* name, std::string& out) -> std::optional<std::string> {
+    const auto it = j.find(name);
+    if (it == j.end() || !it->is_string()) return std::string("field '") + name + "' of the kept form is not text";
+    out = it->get<std::string>();
+    return std::nullopt;
+  };
+  ApplicationForm form;
+  form.operator_id = model.operator_id;
+  for (const auto* s : model.application_services()) form.services.push_back(s->id);
+  std::string service;
+  if (auto e = text("service", service)) return *e;
+  if (auto e = text("token", form.draft.token)) return *e;
+  if (auto e = text("token_display", form.token_display)) return *e;
+  if (auto e = text("language", form.language)) return *e;
+  const auto started = j.find("started_ms");
+  if (started == j.end() || !started->is_number_integer()) return std::string("field 'started_ms' is not a time");
+  form.started_ms = started->get<std::int64_t>();
+  const auto values = j.find("values");
+  const auto documents = j.find("documents");
+  const auto page_list = j.find("pages");
+  if (values == j.end() || !values->is_object()) return std::string("field 'values' is not an object");
+  if (documents == j.end() || !documents->is_object()) return std::string("field 'documents' is not an object");
+  if (page_list == j.end() || !page_list->is_object()) return std::string("field 'pages' is not an object");
+  for (const auto& [id, v] : values->items()) {
+    if (!v.is_string()) return "the value of field '" + id + "' is not text";
+  }
+  for (const auto& [id, v] : documents->items()) {
+    if (!v.is_boolean()) return "document '" + id + "' is neither present nor missing";
+  }
+
+  const auto offered = std::find(form.services.begin(), form.services.end(), service);
+  const d::Catalogue* catalogue = model.catalogue();
+  const int offset = catalogue ? catalogue->centre.utc_offset_minutes : 0;
+  const std::string note = "Restored: this application was being taken when the counter stopped (begun at " +
+                           centre_clock(form.started_ms, offset) + ").";
+  if (offered == form.services.end()) {
+    form.step = FormStep::ChooseService;
+    form.restored_note = note + " Its service is not taken at this counter now: choose one.";
+    return form;
+  }
+  form.service_index = static_cast<int>(offered - form.services.begin());
+  choose_service(form, service);
+  form.restored_note = note;
+  for (const auto& [id, v] : values->items()) form.draft.values[id] = v.get<std::string>();
+  for (const auto& [id, v] : documents->items()) form.draft.documents[id] = v.get<bool>();
+  std::size_t lost = 0;
+  for (const auto& [document, list] : page_list->items()) {
+    if (!list.is_array()) return "the pages of document '" + document + "' are not a list";
+    for (const auto& p : list) {
+      const auto sha = p.is_object() ? p.find("sha256") : p.end();
+      if (sha == p.end() || !sha->is_string()) return "a page of document '" + document + "' has no SHA-256";
+      const auto kept = pages.find(sha->get<std::string>());
+      if (kept == pages.end()) {
+        ++lost;
+        continue;
+      }
+      form.pages[document].push_back(kept->second);
+    }
+    name_files(form, document);
+  }
+  if (lost > 0) {
+    form.restored_note +=
+        " " + pages_text(lost) + " scanned could not be restored: scan " + (lost == 1 ? "it" : "them") + " again.";
+  }
+  return form;
 }
 
 std::string fee_text(const d::Catalogue& catalogue, const std::string& service_id) {

@@ -53,6 +53,10 @@ struct ApplicationForm {
   std::map<std::string, std::vector<ScannedPage>> pages;
   std::string scanning;      // the document being scanned now, "" when none
   std::string scan_message;  // the scanner's last problem, or why a scan was not started
+  // Set when the form was restored after the counter stopped (restore_draft): shown under the title
+  // until the operator changes something.
+  std::string restored_note;
+  std::int64_t started_ms = 0;  // when it was opened, terminal clock (kept with the draft)
   // After saving.
   std::string receipt;
   domain::Date due_on{};  // as printed on the acknowledgement
@@ -101,6 +105,23 @@ std::string field_problem(const ApplicationForm& form, const domain::FormField& 
 kiosk::FilingInput filing_input(const ApplicationForm& form, const domain::Catalogue& catalogue, domain::Date today);
 // Words for the operator after filing. The receipt number is always in them when it was saved.
 std::string filing_message(const kiosk::FilingResult& result);
+
+// ---- the draft kept across a crash (docs/counter.md, "A form in progress is kept") -------------
+// What of the form is kept while it is being filled: the service, the token, the citizen's
+// language, the values as typed, the documents ticked and the scanned pages by SHA-256 (their
+// bytes are kept apart, DraftStore). JSON text, version 1. Empty while no service is chosen or
+// once the form is saving or done: there is nothing to keep then.
+std::string draft_json(const ApplicationForm& form);
+// The SHA-256 of every page the draft names.
+std::vector<std::string> draft_page_ids(const ApplicationForm& form);
+// The form as it was kept, for the operator now logged in (`model`: the counter's services and
+// the catalogue as they are now). Each page named is taken from `pages` by its SHA-256; one
+// missing there is left out and said in restored_note, as is a service no longer taken here (the
+// service is then chosen again, the values kept for it lost). Text that is not a draft of this
+// version is refused with what is wrong; nothing is changed.
+domain::Result<ApplicationForm, std::string> restore_draft(const std::string& json_text,
+                                                           const std::map<std::string, ScannedPage>& pages,
+                                                           const Model& model);
 
 // The two papers of a counter filing: the fee receipt, then the acknowledgement slip (ESC/POS).
 struct CounterPapers {

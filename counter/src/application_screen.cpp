@@ -51,6 +51,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   switch (form.step) {
     case FormStep::ChooseService: {
       frame.text("Which service? Up/Down to choose, Enter to confirm.", ui::TextStyle::Large);
+      if (!form.restored_note.empty()) frame.text(form.restored_note, ui::TextStyle::Body, ui::Tone::Accent);
       std::vector<std::string> rows;
       for (const auto& id : form.services) {
         const auto* svc = cat->service(id);
@@ -97,8 +98,9 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     return out;
   }
   // Under the title one line: the service and the keys, or what is happening now: a page being
-  // scanned, the scanner's problem, or once a save was refused the count of problems (each is under
-  // its field). It is shrunk to one line rather than wrapped: the checklist needs the height.
+  // scanned, the scanner's problem, once a save was refused the count of problems (each is under
+  // its field), or that the form was restored after the counter stopped. It is shrunk to one line rather than wrapped:
+  // the checklist needs the height.
   {
     std::string line = svc->name.get("en") + " - Tab: next field; Ctrl+number: document present or missing" +
                        (can_scan ? "; Alt+number: scan it." : ".");
@@ -119,6 +121,9 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
       line = svc->name.get("en") + " - " + std::to_string(n) + (n == 1 ? " problem" : " problems") +
              ": see the fields in red.";
       tone = ui::Tone::Danger;
+    } else if (!form.restored_note.empty()) {
+      line = form.restored_note + " Check it, then save [F12] or cancel [Esc].";
+      tone = ui::Tone::Accent;
     }
     const ui::Vec2 at = frame.cursor();
     const float line_h = frame.line_height(ui::TextStyle::Body);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "filing_port.hpp"
@@ -63,11 +64,13 @@ Backend::Backend(BackendConfig config, ui::Poster poster) : config_(std::move(co
     std::error_code ec;
     fs::remove(fs::path(config_.data_dir) / "operators.sqlite", ec);
   }
+  drafts_ = std::make_unique<DraftStore>((fs::path(config_.data_dir) / "draft.sqlite").string(), *outbox_);
   uploader_ = std::make_unique<sync::AttachmentUploader>(*attachments_, config_.endpoint);
   client_ = std::make_unique<sync::ApiClient>(config_.endpoint);
   worker_ = std::make_unique<ui::Worker>("counter-net");
   printer_worker_ = std::make_unique<ui::Worker>("counter-printer");
   scanner_worker_ = std::make_unique<ui::Worker>("counter-scanner");
+  draft_worker_ = std::make_unique<ui::Worker>("counter-draft");
 }
 
 Backend::~Backend() { stop(); }
@@ -78,9 +81,87 @@ void Backend::stop() {
   if (uploader_) uploader_->stop();
   cancel_scan();
   worker_.reset();
-  printer_worker_.reset();
+  printer_worker_.reset();  // a filing under way settles the draft thread first: it goes after
   scanner_worker_.reset();
+  if (draft_worker_) {
+    draft_worker_.reset();
+    write_drafts();  // the last change, when its job had not started: the app is closing
+  }
   if (feed_) feed_->stop();
+}
+
+void Backend::load_draft(std::function<void(std::optional<DraftStore::Kept>, std::string)> done) {
+  draft_worker_->run([this, done = std::move(done)] {
+    std::optional<DraftStore::Kept> kept;
+    std::string problem;
+    try {
+      kept = drafts_->load();
+    } catch (const std::exception& e) {
+      problem = std::string("the form in progress could not be read: ") + e.what();
+      log_warning(problem);
+    }
+    poster_.post([done, kept = std::move(kept), problem]() mutable { done(std::move(kept), problem); });
+  });
+}
+
+void Backend::keep_draft(std::string text, std::vector<std::string> page_ids, std::vector<ScannedPage> new_pages) {
+  std::lock_guard lock(draft_mu_);
+  for (auto& p : new_pages) draft_writes_.pages.push_back(std::move(p));
+  draft_writes_.text = std::make_pair(std::move(text), std::move(page_ids));
+  if (draft_writes_.queued || !draft_worker_) return;
+  draft_writes_.queued = true;
+  draft_worker_->run([this] { write_drafts(); });
+}
+
+void Backend::clear_draft() {
+  std::lock_guard lock(draft_mu_);
+  draft_writes_.pages.clear();
+  draft_writes_.text.reset();
+  draft_writes_.clear = true;
+  if (draft_writes_.queued || !draft_worker_) return;
+  draft_writes_.queued = true;
+  draft_worker_->run([this] { write_drafts(); });
+}
+
+void Backend::set_draft_aside(std::string why) {
+  draft_worker_->run([this, why = std::move(why)] {
+    try {
+      drafts_->set_aside(why);
+      drafts_->drop_unnamed_pages();
+    } catch (const std::exception& e) {
+      log_warning(std::string("the form in progress that could not be restored was not set aside: ") + e.what());
+    }
+  });
+}
+
+void Backend::write_drafts() {
+  DraftWrites w;
+  {
+    std::lock_guard lock(draft_mu_);
+    w = std::move(draft_writes_);
+    draft_writes_ = DraftWrites{};
+  }
+  try {
+    if (w.clear) drafts_->clear();
+    for (const auto& p : w.pages) drafts_->keep_page(p);
+    if (w.text) drafts_->save(w.text->first, w.text->second);
+  } catch (const std::exception& e) {
+    // The form is still on the screen; the next change tries again. Only a crash meanwhile loses it.
+    log_warning(std::string("the form in progress could not be kept on disk: ") + e.what());
+  }
+}
+
+void Backend::settle_drafts() {
+  {
+    std::lock_guard lock(draft_mu_);
+    const bool queued = draft_writes_.queued;
+    draft_writes_ = DraftWrites{};
+    draft_writes_.queued = queued;  // its job finds nothing left to write
+  }
+  std::promise<void> idle;
+  auto done = idle.get_future();
+  draft_worker_->run([&idle] { idle.set_value(); });
+  done.wait();  // also when the draft thread was stopped before the job ran (a broken promise)
 }
 
 void Backend::start(EventHandler on_event, FeedHandler on_feed, LateHandler on_late, SyncHandler on_sync,
@@ -445,12 +526,16 @@ std::unique_ptr<hardware::printer::Transport> make_transport(const PrinterSettin
 void Backend::file_application(FilingJob job, std::function<void(kiosk::FilingResult)> done) {
   printer_worker_->run([this, job = std::move(job), done = std::move(done)]() mutable {
     job.input.catalogue = job.catalogue.get();
+    // The draft of this form is removed in the transaction that writes its filing: no write of it
+    // may be left to come after (the UI keeps no draft of a form being saved).
+    settle_drafts();
     CounterFilingPort port(
         *outbox_, *attachments_, job.bearer, std::move(job.pages), [this] { engine_->wake(); },
         [this] {
           uploader_->wake();
           report_files();
-        });
+        },
+        {{DraftStore::kDraftName, std::nullopt}});
     std::unique_ptr<hardware::printer::ReceiptPrinter> printer;
     if (config_.printer.kind != PrinterSetting::Kind::None) {
       printer = std::make_unique<hardware::printer::ReceiptPrinter>(make_transport(config_.printer));
@@ -491,6 +576,11 @@ void Backend::file_application(FilingJob job, std::function<void(kiosk::FilingRe
       return true;
     };
     kiosk::FilingResult result = kiosk::file_application(port, print, job.input);
+    try {
+      drafts_->drop_unnamed_pages();  // filed: its pages are in the attachments now
+    } catch (const std::exception& e) {
+      log_warning(std::string("the pages of the form just saved are still in draft.sqlite: ") + e.what());
+    }
     report_sync();
     poster_.post([done, result] { done(result); });
   });

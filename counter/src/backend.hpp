@@ -13,6 +13,7 @@
 #include <string>
 
 #include "application_form.hpp"
+#include "draft_store.hpp"
 #include "guichet/sync/attachments.hpp"
 #include "guichet/sync/client.hpp"
 #include "guichet/ui/app.hpp"
@@ -126,6 +127,19 @@ class Backend {
   // the network), then the fee receipt and the acknowledgement. `done` runs on the UI thread.
   void file_application(FilingJob job, std::function<void(kiosk::FilingResult)> done);
 
+  // ---- the form in progress, kept across a crash (DraftStore) -----------------------------------
+  // The draft kept by an earlier run, read on the draft thread: `done` runs on the UI thread with
+  // it (nullopt when there is none, or with `problem` when its file could not be read).
+  void load_draft(std::function<void(std::optional<DraftStore::Kept> kept, std::string problem)> done);
+  // The form's text (draft_json) and the pages it names, kept on the draft thread, never on the
+  // UI's: the latest text replaces one not yet written; `new_pages` (scanned since the last call)
+  // are written before it. An empty text removes the draft.
+  void keep_draft(std::string text, std::vector<std::string> page_ids, std::vector<ScannedPage> new_pages);
+  // The draft removed (the operator cancelled the form).
+  void clear_draft();
+  // A kept draft that could not be restored is moved aside (DraftStore::set_aside).
+  void set_draft_aside(std::string why);
+
   // Whether a document scanner is set for this counter.
   bool can_scan() const { return config_.scanner.available(); }
   // Scans one page on the scanner's own thread (never behind the network or the printer); `done`
@@ -146,6 +160,8 @@ class Backend {
   void remember_operator(const LoginOutcome& accepted, const std::string& pin);
   void forget_operator(const std::string& operator_id);
   LoginOutcome offline_login(LoginOutcome out, const std::string& operator_id, const std::string& pin);
+  void write_drafts();   // on the draft thread: what keep_draft and clear_draft left
+  void settle_drafts();  // on the printer thread before filing: no draft write left or under way
 
   BackendConfig config_;
   kiosk::PaperText paper_;  // fonts for papers in scripts the printer lacks, opened on first use
@@ -160,6 +176,18 @@ class Backend {
   std::unique_ptr<ui::Worker> worker_;
   std::unique_ptr<ui::Worker> printer_worker_;  // filing and printing: never behind a network call
   std::unique_ptr<ui::Worker> scanner_worker_;  // scanning: a page takes seconds
+  std::unique_ptr<DraftStore> drafts_;
+  std::unique_ptr<ui::Worker> draft_worker_;  // the form in progress, written as it changes
+
+  // Draft writes not yet done, coalesced (under draft_mu_).
+  struct DraftWrites {
+    bool clear = false;
+    std::optional<std::pair<std::string, std::vector<std::string>>> text;
+    std::vector<ScannedPage> pages;
+    bool queued = false;  // a write_drafts job is on the draft thread
+  };
+  std::mutex draft_mu_;
+  DraftWrites draft_writes_;
 
   std::mutex mu_;
   std::set<std::int64_t> abandoned_;  // entries reported as queued whose answer is still due

@@ -54,6 +54,65 @@ CounterApp::CounterApp(ui::App& app, BackendConfig config, ScanOptions scan)
       },
       [this](std::int64_t waiting) { model_.files_waiting = waiting; });
   load_catalogue();
+  load_draft();
+}
+
+void CounterApp::load_draft() {
+  if (draft_loading_) return;
+  draft_loading_ = true;
+  backend_.load_draft([this](std::optional<DraftStore::Kept> kept, const std::string& problem) {
+    draft_loading_ = false;
+    kept_draft_ = std::move(kept);
+    if (!problem.empty()) model_.notice = Notice{Notice::Kind::Error, problem};
+  });
+}
+
+void CounterApp::restore_kept_draft() {
+  if (!kept_draft_ || application_ || !model_.logged_in() || !model_.catalogue()) return;
+  DraftStore::Kept kept = std::move(*kept_draft_);
+  kept_draft_.reset();
+  auto restored = restore_draft(kept.text, kept.pages, model_);
+  if (!restored) {
+    backend_.set_draft_aside(restored.error());
+    model_.notice =
+        Notice{Notice::Kind::Error, "The form in progress when the counter stopped could not be restored (" +
+                                        restored.error() + "). It was kept aside, unchanged."};
+    return;
+  }
+  ++scan_ticket_;
+  application_ = std::move(restored.value());
+  forget_draft();
+  draft_text_ = draft_json(*application_);
+  for (const auto& id : draft_page_ids(*application_)) draft_pages_.insert(id);
+  if (draft_text_.empty()) {
+    // Its service is not taken here now: the values cannot be shown. It is kept aside, not lost.
+    backend_.set_draft_aside("its service is not taken at counter " + model_.counter);
+  }
+}
+
+void CounterApp::forget_draft() {
+  draft_text_.clear();
+  draft_pages_.clear();
+}
+
+void CounterApp::keep_draft() {
+  if (!application_ || application_->step == FormStep::Saving || application_->step == FormStep::Done) return;
+  std::string text = draft_json(*application_);
+  if (text == draft_text_) return;
+  // The operator changed something: the form is theirs now.
+  if (!draft_text_.empty()) application_->restored_note.clear();
+  // Pages the text no longer names leave the disk with this write: one scanned again is new again.
+  std::vector<std::string> ids = draft_page_ids(*application_);
+  std::erase_if(draft_pages_,
+                [&ids](const std::string& id) { return std::find(ids.begin(), ids.end(), id) == ids.end(); });
+  std::vector<ScannedPage> new_pages;
+  for (const auto& [document, pages] : application_->pages) {
+    for (const auto& p : pages) {
+      if (draft_pages_.insert(p.file.sha256).second) new_pages.push_back(p);
+    }
+  }
+  draft_text_ = text;
+  backend_.keep_draft(std::move(text), std::move(ids), std::move(new_pages));
 }
 
 void CounterApp::load_catalogue() {
@@ -103,15 +162,22 @@ void CounterApp::draw(ui::Frame& frame) {
       commands = choice_.draw(frame, model_);
       break;
     case ScreenId::Main:
+      restore_kept_draft();
       if (application_ && model_.logged_in()) {
         commands = application_screen_.draw(frame, model_, *application_, backend_.can_scan());
       } else {
-        application_.reset();
+        if (application_) {
+          // Logged out with a form open: it stays on disk, restored at the next login.
+          application_.reset();
+          forget_draft();
+          load_draft();
+        }
         commands = main_.draw(frame, model_, SDL_GetTicks());
       }
       break;
   }
   for (const auto& c : commands) handle(c);
+  keep_draft();
   // The model changed after this frame was drawn: show it.
   if (!commands.empty()) frame.animate();
 }
@@ -183,6 +249,8 @@ void CounterApp::handle(const Command& c) {
         if (!application_->scanning.empty()) backend_.cancel_scan();  // the page is not wanted any more
         ++scan_ticket_;
         application_.reset();
+        forget_draft();
+        backend_.clear_draft();
       }
       return;
     case CommandKind::AppScan:
@@ -234,6 +302,9 @@ void CounterApp::save_application() {
   // Problems are shown next to their fields; nothing is saved until there are none.
   if (!check_application(form, *model_.catalogue(), today)) return;
   form.step = FormStep::Saving;
+  // The filing removes the draft as it is written. Should it come back with problems, the form is
+  // kept again from its next frame.
+  draft_text_.clear();
   FilingJob job;
   job.input = filing_input(form, *model_.catalogue(), today);
   job.pages = page_bytes(form);
@@ -379,6 +450,8 @@ void CounterApp::act(Action action) {
       model_.picker = Picker::None;
       ++scan_ticket_;
       application_ = open_application(model_);
+      application_->started_ms = wall_ms();
+      forget_draft();
       return;
     case Action::CallSpecific:
       model_.picker = Picker::CallSpecific;

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
+#include <string>
 
 #include "backend.hpp"
 #include "guichet/ui/frame.hpp"
@@ -38,6 +40,12 @@ class CounterApp {
   void save_application();
   void scan_page(const std::string& document_id);
   domain::Date centre_today() const;
+  // The form in progress, kept across a crash (DraftStore): read at start and after a logout,
+  // restored at the next login; kept on disk after each change; removed when cancelled.
+  void load_draft();
+  void restore_kept_draft();
+  void keep_draft();
+  void forget_draft();  // the open form's state for keep_draft, when it is closed or replaced
 
   Model model_;
   Backend backend_;
@@ -53,6 +61,10 @@ class CounterApp {
   std::int64_t blind_reopen_ms_ = 0;  // the next try while the server does not seem to answer
   std::uint64_t scan_ticket_ = 0;     // the scan whose page the open form waits for
   std::int64_t next_catalogue_try_ms_ = 0;
+  std::optional<DraftStore::Kept> kept_draft_;  // read from disk, restored at the next login
+  bool draft_loading_ = false;
+  std::string draft_text_;             // the open form's text last given to keep_draft
+  std::set<std::string> draft_pages_;  // its pages given to keep_draft already, by SHA-256
 };
 
 }  // namespace guichet::counter

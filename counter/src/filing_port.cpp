@@ -16,13 +16,15 @@ std::int64_t wall_ms() {
 
 CounterFilingPort::CounterFilingPort(sync::Outbox& outbox, sync::AttachmentStore& attachments, std::string bearer,
                                      std::map<std::string, std::vector<std::uint8_t>> pages,
-                                     std::function<void()> wake_sync, std::function<void()> wake_uploader)
+                                     std::function<void()> wake_sync, std::function<void()> wake_uploader,
+                                     sync::Outbox::MetaChanges with_filing)
     : outbox_(outbox),
       attachments_(attachments),
       bearer_(std::move(bearer)),
       pages_(std::move(pages)),
       wake_sync_(std::move(wake_sync)),
-      wake_uploader_(std::move(wake_uploader)) {}
+      wake_uploader_(std::move(wake_uploader)),
+      with_filing_(std::move(with_filing)) {}
 
 std::string CounterFilingPort::next_receipt(const std::string& centre_id) {
   return outbox_.next_application_receipt(centre_id);
@@ -56,7 +58,7 @@ void CounterFilingPort::file_request(const kiosk::FilingRequest& request) {
 }
 
 void CounterFilingPort::append(const std::string& body) {
-  outbox_.append("POST", "/api/v1/applications", body, bearer_, wall_ms(), "application.file");
+  outbox_.append("POST", "/api/v1/applications", body, bearer_, wall_ms(), "application.file", with_filing_);
   if (wake_sync_) wake_sync_();
 }
 

@@ -23,7 +23,7 @@ class CounterFilingPort final : public kiosk::ApplicationPort {
   // tell the sync engine and the uploader there is something new (may be null).
   CounterFilingPort(sync::Outbox& outbox, sync::AttachmentStore& attachments, std::string bearer,
                     std::map<std::string, std::vector<std::uint8_t>> pages, std::function<void()> wake_sync,
-                    std::function<void()> wake_uploader);
+                    std::function<void()> wake_uploader, sync::Outbox::MetaChanges with_filing = {});
 
   std::string next_receipt(const std::string& centre_id) override;
   // Every file the filing names, durably in the attachments; throws (nothing filed) when a page's
@@ -41,6 +41,7 @@ class CounterFilingPort final : public kiosk::ApplicationPort {
   std::map<std::string, std::vector<std::uint8_t>> pages_;
   std::function<void()> wake_sync_;
   std::function<void()> wake_uploader_;
+  sync::Outbox::MetaChanges with_filing_;  // named values changed in the filing's transaction
 };
 
 }  // namespace guichet::counter

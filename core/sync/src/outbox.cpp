@@ -256,6 +256,12 @@ domain::HlcReceive Outbox::observe(const domain::HlcTime& remote, std::int64_t n
 
 OutboxEntry Outbox::append(const std::string& method, const std::string& path, const std::string& body,
                            const std::string& bearer, std::int64_t now_ms, const std::string& kind) {
+  return append(method, path, body, bearer, now_ms, kind, {});
+}
+
+OutboxEntry Outbox::append(const std::string& method, const std::string& path, const std::string& body,
+                           const std::string& bearer, std::int64_t now_ms, const std::string& kind,
+                           const MetaChanges& meta) {
   const std::string k = kind.empty() ? default_outbox_kind(method, path) : kind;
   if (!valid_outbox_kind(k)) {
     throw std::invalid_argument("outbox entry kind '" + k +
@@ -280,6 +286,7 @@ OutboxEntry Outbox::append(const std::string& method, const std::string& path, c
   OutboxEntry e;
   e.seq = db_->last_insert_rowid();
   save_hlc();
+  for (const auto& [name, value] : meta) write_meta(name, value);
   tx.commit();
   e.kind = k;
   e.hlc = time;
@@ -467,10 +474,23 @@ std::optional<std::string> Outbox::get_meta(const std::string& name) {
 
 void Outbox::set_meta(const std::string& name, const std::string& value) {
   std::lock_guard lock(mu_);
+  write_meta(name, value);
+}
+
+void Outbox::remove_meta(const std::string& name) {
+  std::lock_guard lock(mu_);
+  write_meta(name, std::nullopt);
+}
+
+void Outbox::write_meta(const std::string& name, const std::optional<std::string>& value) {
+  if (!value) {
+    db_->prepare("DELETE FROM outbox_meta WHERE key = ?").bind(1, "app." + name).run();
+    return;
+  }
   db_->prepare(
          "INSERT INTO outbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
       .bind(1, "app." + name)
-      .bind(2, value)
+      .bind(2, *value)
       .run();
 }
 

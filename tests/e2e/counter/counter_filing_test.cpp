@@ -644,6 +644,97 @@ TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentr
   }
 }
 
+// The counter stops (kill -9) while the operator is taking an application: the form filled and a
+// page scanned. Started again, the operator logs in and finds the form as it was, with its page,
+// marked as restored; saved, it is filed once with the page, and the kept form is gone (nothing is
+// offered at the next start, and no page is left in draft.sqlite).
+TEST_F(CounterFilingTest, AFormInProgressComesBackAfterTheCounterStoppedAndIsSavedOnce) {
+  guichet::testing::SanedOptions scanner_options;
+  guichet::testing::SanedSimulator scanner(scanner_options);
+  ASSERT_TRUE(scanner.start()) << scanner.log();
+  ASSERT_FALSE(issue("birth-certificate", 1).empty());
+  const std::vector<std::string> args = {"--scanner", scanner.device_name()};
+  const std::map<std::string, std::string> env = {{"SANE_CONFIG_DIR", scanner.client_config_dir().string()}};
+  start_counter(args, env);
+  documents_by_keys_ = true;
+  log_in_call_and_fill();
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(cmd("key Alt+1"), "ok");
+  ASSERT_EQ(cmd("wait_text \"1. Present: Hospital discharge slip or birth report - 1 page\" 20000"), "ok") << screen();
+
+  // Kept on the disk as it changes: the last value typed and the page are in it.
+  const fs::path outbox = work_ / "counter-data" / "outbox.sqlite";
+  const fs::path pages = work_ / "counter-data" / "draft.sqlite";
+  auto kept_draft = [&]() -> json {
+    guichet::store::Db db(outbox.string());
+    auto st = db.prepare("SELECT value FROM outbox_meta WHERE key = 'app.counter.draft'");
+    return st.step() ? json::parse(st.text(0)) : json();
+  };
+  auto pages_kept = [&] {
+    guichet::store::Db db(pages.string());
+    auto st = db.prepare("SELECT count(*) FROM pages");
+    return st.step() ? st.int64(0) : -1;
+  };
+  std::string page_sha;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        const json d = kept_draft();
+        if (!d.is_object() || d["values"].value("date-of-birth", "") != "14/04/2026") return false;
+        for (const auto& [document, list] : d["pages"].items()) {
+          if (!list.empty()) page_sha = list[0]["sha256"];
+        }
+        return !page_sha.empty();
+      },
+      10s))
+      << kept_draft().dump();
+  EXPECT_EQ(pages_kept(), 1);
+  app_->kill9();
+
+  start_counter(args, env);
+  enter_operator("op1", "2468");
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(cmd("wait_text \"Choose your counter\" 15000"), "ok") << screen();
+  ASSERT_EQ(cmd("type \"1\""), "ok");
+  ASSERT_EQ(cmd("wait_text \"Restored: this application was being taken when the counter stopped\" 15000"), "ok")
+      << screen();
+  ASSERT_EQ(cmd("wait_text \"New application - token A001\""), "ok") << screen();
+  for (const char* value :
+       {"14/04/2026", "Harpreet Singh", "Simran Kaur", "12 Model Town, Ludhiana", "98140 12345",
+        "1. Present: Hospital discharge slip or birth report - 1 page", "2. Present: Identity proof of a parent"}) {
+    EXPECT_EQ(cmd("wait_text " + quoted(value)), "ok") << screen();
+  }
+  ASSERT_EQ(cmd("screenshot counter-form-restored.png"), "ok");
+
+  ASSERT_EQ(cmd("key F12"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Fee receipt and acknowledgement printed.\" 20000"), "ok") << screen();
+  const std::string receipt = receipt_on_screen();
+  ASSERT_FALSE(receipt.empty()) << screen();
+  // One filing (outbox_filing checks there is exactly one), with the page scanned before the stop.
+  const json body = outbox_filing();
+  ASSERT_TRUE(body["documents"][0].contains("files")) << body.dump();
+  ASSERT_EQ(body["documents"][0]["files"].size(), 1u) << body.dump();
+  EXPECT_EQ(body["documents"][0]["files"][0]["sha256"], page_sha);
+  EXPECT_EQ(body["operator_id"], "op1");
+  EXPECT_TRUE(application_at_centre(receipt, 20s).ok());
+  EXPECT_TRUE(kept_draft().is_null()) << "removed with the filing: " << kept_draft().dump();
+  EXPECT_TRUE(test::wait_until([&] { return pages_kept() == 0; }, 10s)) << pages_kept();
+
+  // Nothing is offered at the next start.
+  EXPECT_EQ(cmd("quit"), "ok");
+  EXPECT_EQ(app_->wait(10s), 0);
+  start_counter(args, env);
+  enter_operator("op1", "2468");
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(cmd("wait_text \"Choose your counter\" 15000"), "ok") << screen();
+  ASSERT_EQ(cmd("type \"1\""), "ok");
+  ASSERT_EQ(cmd("wait_text \"Waiting: 0\" 15000"), "ok") << screen();
+  EXPECT_EQ(cmd("expect_no_text \"Restored:\""), "ok") << screen();
+  EXPECT_EQ(cmd("expect_no_text \"New application - \""), "ok") << screen();
+  ASSERT_EQ(cmd("quit"), "ok");
+  EXPECT_EQ(app_->wait(10s), 0);
+  EXPECT_EQ(read_all(pages).find("\x89PNG\r\n"), std::string::npos) << "no page left in draft.sqlite";
+}
+
 // A power cut: the counter comes back before the centre server does. The operator logged in at
 // this counter yesterday, so the PIN is checked here (a wrong one is refused, an operator who never
 // logged in here is told why); the counter opens for applications only, a walk-in's application is

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "birth_service.hpp"
+
 namespace d = guichet::domain;
 namespace k = guichet::kiosk;
 using guichet::counter::Action;
@@ -36,49 +38,26 @@ d::Instant paid_at() {
   return t;
 }
 
+// The test centre, named, whose birth certificate also asks the date of birth (and a name of two
+// letters at least), beside an enquiry queue that takes no applications.
 std::shared_ptr<const d::Catalogue> catalogue() {
-  auto c = std::make_shared<d::Catalogue>();
-  c->centre.id = "LDH01";
-  c->centre.name.by_lang["en"] = "Ludhiana Sewa Kendra";
-  c->centre.address = "Civil Lines, Ludhiana";
-  c->centre.currency = "INR";
-  d::Counter c1;
-  c1.id = "C1";
-  c1.number = 1;
-  c1.name.by_lang["en"] = "Counter 1";
-  c->counters = {c1};
-  d::Service birth;
-  birth.id = "birth";
-  birth.prefix = "A";
-  birth.name.by_lang["en"] = "Birth certificate";
-  birth.counters = {"C1"};
-  birth.fee_minor = 5000;
-  birth.time_limit_days = 7;
-  d::FormField name;
-  name.id = "child-name";
-  name.label.by_lang["en"] = "Child's name";
-  name.required = true;
-  name.min_length = 2;
+  d::Service birth = guichet::counter::testing::birth_service();
+  birth.form[0].min_length = 2;
   d::FormField born;
   born.id = "date-of-birth";
   born.label.by_lang["en"] = "Date of birth";
   born.type = d::FieldType::Date;
   born.required = true;
-  birth.form = {name, born};
-  d::RequiredDocument proof;
-  proof.id = "hospital-record";
-  proof.name.by_lang["en"] = "Hospital discharge record";
-  d::RequiredDocument id;
-  id.id = "parent-id";
-  id.name.by_lang["en"] = "Parent's identity proof";
-  birth.documents = {proof, id};
+  birth.form.push_back(born);
   d::Service queue_only = birth;
   queue_only.id = "enquiry";
   queue_only.prefix = "E";
   queue_only.name.by_lang["en"] = "Enquiry";
   queue_only.form.clear();
   queue_only.documents.clear();
-  c->services = {queue_only, birth};
+  auto c = guichet::counter::testing::centre_with({queue_only, birth});
+  c->centre.name.by_lang["en"] = "Ludhiana Sewa Kendra";
+  c->centre.address = "Civil Lines, Ludhiana";
   return c;
 }
 

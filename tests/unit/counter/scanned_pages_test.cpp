@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "application_form.hpp"
+#include "birth_service.hpp"
 #include "filing_port.hpp"
 #include "guichet/testing/process.hpp"
 #include "scan_port.hpp"
@@ -25,30 +26,7 @@ using guichet::testing::TempDir;
 namespace {
 
 std::shared_ptr<const d::Catalogue> catalogue() {
-  auto c = std::make_shared<d::Catalogue>();
-  c->centre.id = "LDH01";
-  c->centre.currency = "INR";
-  d::Service birth;
-  birth.id = "birth";
-  birth.prefix = "A";
-  birth.name.by_lang["en"] = "Birth certificate";
-  birth.counters = {"C1"};
-  birth.fee_minor = 5000;
-  birth.time_limit_days = 7;
-  d::FormField name;
-  name.id = "child-name";
-  name.label.by_lang["en"] = "Child's name";
-  name.required = true;
-  birth.form = {name};
-  d::RequiredDocument proof;
-  proof.id = "hospital-record";
-  proof.name.by_lang["en"] = "Hospital discharge record";
-  d::RequiredDocument id;
-  id.id = "parent-id";
-  id.name.by_lang["en"] = "Parent's identity proof";
-  birth.documents = {proof, id};
-  c->services = {birth};
-  return c;
+  return guichet::counter::testing::centre_with({guichet::counter::testing::birth_service()});
 }
 
 ApplicationForm birth_form() {

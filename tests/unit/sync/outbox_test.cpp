@@ -640,3 +640,36 @@ TEST_F(OutboxTest, AnUploadWithoutAnswerCountsTheAttemptAndKeepsTheError) {
   EXPECT_EQ(pending[1].last_error, "");
   EXPECT_EQ(box.last_hlc().wall_ms, 1000);  // no server time: the clock did not move
 }
+
+TEST_F(OutboxTest, AnEntryAndItsNamedValuesAreWrittenTogetherOrNotAtAll) {
+  {
+    Outbox box(path_, "C1", from_one());
+    box.set_meta("counter.draft", "{\"service\":\"birth_certificate\"}");
+    box.set_meta("kept", "1");
+    const auto filed = box.append("POST", "/api/v1/applications", "{}", "", 1000, "application.file",
+                                  {{"counter.draft", std::nullopt}, {"last_filed", "LDH01-C1-000001"}});
+    EXPECT_EQ(filed.seq, 1);
+    EXPECT_FALSE(box.get_meta("counter.draft")) << "removed with the entry";
+    EXPECT_EQ(box.get_meta("last_filed").value_or(""), "LDH01-C1-000001");
+    box.remove_meta("kept");
+    box.remove_meta("never-set");  // nothing to remove: no error
+    EXPECT_FALSE(box.get_meta("kept"));
+    box.set_meta("counter.draft", "{\"service\":\"income_certificate\"}");
+  }
+  // The file refuses the named value (as a full disk would refuse the page): the entry is not
+  // written either, and the draft is still there.
+  raw_sql(path_,
+          "CREATE TRIGGER refuse_meta BEFORE INSERT ON outbox_meta WHEN NEW.key = 'app.last_filed' "
+          "BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+  Outbox box(path_, "C1", from_one());
+  EXPECT_THROW(box.append("POST", "/api/v1/applications", "{}", "", 2000, "application.file",
+                          {{"counter.draft", std::nullopt}, {"last_filed", "LDH01-C1-000002"}}),
+               DbError);
+  EXPECT_EQ(box.pending_count(), 1);
+  EXPECT_EQ(box.get_meta("counter.draft").value_or(""), "{\"service\":\"income_certificate\"}");
+  // An entry of a kind the outbox refuses changes no named value.
+  EXPECT_THROW(
+      box.append("POST", "/api/v1/applications", "{}", "", 3000, "Not A Kind", {{"counter.draft", std::nullopt}}),
+      std::invalid_argument);
+  EXPECT_TRUE(box.get_meta("counter.draft").has_value());
+}

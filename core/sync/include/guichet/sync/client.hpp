@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "guichet/domain/hlc.hpp"
@@ -163,6 +164,12 @@ class Outbox {
   // std::invalid_argument is thrown and nothing is written.
   OutboxEntry append(const std::string& method, const std::string& path, const std::string& body,
                      const std::string& bearer, std::int64_t now_ms, const std::string& kind = {});
+  // Named values (see set_meta) set, or removed when nullopt, in the transaction that writes the
+  // entry: both are written or neither. A terminal drops the draft it files this way, so that after
+  // a crash it finds either the draft or the filing, never both.
+  using MetaChanges = std::vector<std::pair<std::string, std::optional<std::string>>>;
+  OutboxEntry append(const std::string& method, const std::string& path, const std::string& body,
+                     const std::string& bearer, std::int64_t now_ms, const std::string& kind, const MetaChanges& meta);
   std::vector<OutboxEntry> pending(int limit = 100);
   // The newest pending entry of `kind` whose body is a JSON object holding the string `value` under
   // its top-level key `field` (a filing by its receipt number), however many entries are pending
@@ -216,6 +223,7 @@ class Outbox {
   // restarted terminal resumes the feed where it stopped).
   std::optional<std::string> get_meta(const std::string& name);
   void set_meta(const std::string& name, const std::string& value);
+  void remove_meta(const std::string& name);
 
   // The next application receipt number of this device, "<centre>-<device>-<n>" (n zero-padded
   // to 6 digits, more when needed: "LDH01-K1-000042"). The counter is kept in this file (named
@@ -232,7 +240,8 @@ class Outbox {
   domain::HlcReceive observe(const domain::HlcTime& remote, std::int64_t now_ms);
 
  private:
-  void save_hlc();  // under mu_, inside a transaction
+  void save_hlc();                                                                    // under mu_, inside a transaction
+  void write_meta(const std::string& name, const std::optional<std::string>& value);  // under mu_
   // Final answers recorded, transient ones' errors kept (under mu_, inside a transaction).
   void write_answers(const std::vector<Answer>& answers, std::int64_t now_ms);
   // A statement of the sending path, prepared on first use and reused after (under mu_).
