@@ -108,9 +108,7 @@ void Backend::keep_draft(std::string text, std::vector<std::string> page_ids, st
   std::lock_guard lock(draft_mu_);
   for (auto& p : new_pages) draft_writes_.pages.push_back(std::move(p));
   draft_writes_.text = std::make_pair(std::move(text), std::move(page_ids));
-  if (draft_writes_.queued || !draft_worker_) return;
-  draft_writes_.queued = true;
-  draft_worker_->run([this] { write_drafts(); });
+  queue_draft_writes();
 }
 
 void Backend::clear_draft() {
@@ -118,6 +116,10 @@ void Backend::clear_draft() {
   draft_writes_.pages.clear();
   draft_writes_.text.reset();
   draft_writes_.clear = true;
+  queue_draft_writes();
+}
+
+void Backend::queue_draft_writes() {
   if (draft_writes_.queued || !draft_worker_) return;
   draft_writes_.queued = true;
   draft_worker_->run([this] { write_drafts(); });

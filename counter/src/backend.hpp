@@ -160,8 +160,9 @@ class Backend {
   void remember_operator(const LoginOutcome& accepted, const std::string& pin);
   void forget_operator(const std::string& operator_id);
   LoginOutcome offline_login(LoginOutcome out, const std::string& operator_id, const std::string& pin);
-  void write_drafts();   // on the draft thread: what keep_draft and clear_draft left
-  void settle_drafts();  // on the printer thread before filing: no draft write left or under way
+  void queue_draft_writes();  // under draft_mu_: a write_drafts job, unless one is queued
+  void write_drafts();        // on the draft thread: what keep_draft and clear_draft left
+  void settle_drafts();       // on the printer thread before filing: no draft write left or under way
 
   BackendConfig config_;
   kiosk::PaperText paper_;  // fonts for papers in scripts the printer lacks, opened on first use

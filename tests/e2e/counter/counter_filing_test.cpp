@@ -97,6 +97,20 @@ class CounterFilingTest : public ::testing::Test {
     app_ = std::make_unique<Process>("guichet-counter", GUICHET_COUNTER, o);
   }
 
+  // The counter with the simulated SANE scanner as its document scanner.
+  void start_counter_with(const guichet::testing::SanedSimulator& scanner) {
+    start_counter({"--scanner", scanner.device_name()}, {{"SANE_CONFIG_DIR", scanner.client_config_dir().string()}});
+  }
+
+  // A citizen's token for the birth certificate; the counter started with `scanner`, op1 logged in,
+  // the token called and its form filled (documents ticked with their keys).
+  void call_and_fill_with(const guichet::testing::SanedSimulator& scanner) {
+    ASSERT_FALSE(issue("birth-certificate", 1).empty());
+    start_counter_with(scanner);
+    documents_by_keys_ = true;
+    log_in_call_and_fill();
+  }
+
   // One automation command; "ok" or "error: …". Lines of a dump come first and are kept.
   std::string cmd(const std::string& line, std::chrono::milliseconds timeout = 30s) {
     return guichet::testing::automation_command(*app_, line, timeout, dumped_);
@@ -172,12 +186,18 @@ class CounterFilingTest : public ::testing::Test {
     ASSERT_EQ(cmd("key Return"), "ok");
   }
 
-  // Log in as op1 at counter 1, one citizen waiting.
-  void log_in() {
+  // Log in as op1 and choose counter 1.
+  void open_counter_1() {
     enter_operator("op1", "2468");
     if (HasFatalFailure()) return;
-    ASSERT_EQ(cmd("wait_text \"Choose your counter\" 15000"), "ok");
+    ASSERT_EQ(cmd("wait_text \"Choose your counter\" 15000"), "ok") << screen();
     ASSERT_EQ(cmd("type \"1\""), "ok");
+  }
+
+  // Log in as op1 at counter 1, one citizen waiting.
+  void log_in() {
+    open_counter_1();
+    if (HasFatalFailure()) return;
     ASSERT_EQ(cmd("wait_text \"Waiting: 1\" 15000"), "ok") << screen();
   }
 
@@ -475,7 +495,7 @@ TEST_F(CounterFilingTest, TheLongestChecklistShowsWholeWithAScanner) {
   guichet::testing::SanedSimulator scanner(scanner_options);
   ASSERT_TRUE(scanner.start()) << scanner.log();
   ASSERT_FALSE(issue("birth-certificate", 1).empty());
-  start_counter({"--scanner", scanner.device_name()}, {{"SANE_CONFIG_DIR", scanner.client_config_dir().string()}});
+  start_counter_with(scanner);
   log_in();
   if (HasFatalFailure()) return;
   ASSERT_EQ(cmd("key F11"), "ok");
@@ -502,10 +522,7 @@ TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentr
   guichet::testing::SanedOptions scanner_options;
   guichet::testing::SanedSimulator scanner(scanner_options);
   ASSERT_TRUE(scanner.start()) << scanner.log();
-  ASSERT_FALSE(issue("birth-certificate", 1).empty());
-  start_counter({"--scanner", scanner.device_name()}, {{"SANE_CONFIG_DIR", scanner.client_config_dir().string()}});
-  documents_by_keys_ = true;
-  log_in_call_and_fill();
+  call_and_fill_with(scanner);
   if (HasFatalFailure()) return;
 
   ASSERT_EQ(cmd("wait_text \"Scan [Alt+1]\""), "ok") << screen();
@@ -652,12 +669,7 @@ TEST_F(CounterFilingTest, AFormInProgressComesBackAfterTheCounterStoppedAndIsSav
   guichet::testing::SanedOptions scanner_options;
   guichet::testing::SanedSimulator scanner(scanner_options);
   ASSERT_TRUE(scanner.start()) << scanner.log();
-  ASSERT_FALSE(issue("birth-certificate", 1).empty());
-  const std::vector<std::string> args = {"--scanner", scanner.device_name()};
-  const std::map<std::string, std::string> env = {{"SANE_CONFIG_DIR", scanner.client_config_dir().string()}};
-  start_counter(args, env);
-  documents_by_keys_ = true;
-  log_in_call_and_fill();
+  call_and_fill_with(scanner);
   if (HasFatalFailure()) return;
   ASSERT_EQ(cmd("key Alt+1"), "ok");
   ASSERT_EQ(cmd("wait_text \"1. Present: Hospital discharge slip or birth report - 1 page\" 20000"), "ok") << screen();
@@ -690,11 +702,9 @@ TEST_F(CounterFilingTest, AFormInProgressComesBackAfterTheCounterStoppedAndIsSav
   EXPECT_EQ(pages_kept(), 1);
   app_->kill9();
 
-  start_counter(args, env);
-  enter_operator("op1", "2468");
+  start_counter_with(scanner);
+  open_counter_1();
   if (HasFatalFailure()) return;
-  ASSERT_EQ(cmd("wait_text \"Choose your counter\" 15000"), "ok") << screen();
-  ASSERT_EQ(cmd("type \"1\""), "ok");
   ASSERT_EQ(cmd("wait_text \"Restored: this application was being taken when the counter stopped\" 15000"), "ok")
       << screen();
   ASSERT_EQ(cmd("wait_text \"New application - token A001\""), "ok") << screen();
@@ -722,11 +732,9 @@ TEST_F(CounterFilingTest, AFormInProgressComesBackAfterTheCounterStoppedAndIsSav
   // Nothing is offered at the next start.
   EXPECT_EQ(cmd("quit"), "ok");
   EXPECT_EQ(app_->wait(10s), 0);
-  start_counter(args, env);
-  enter_operator("op1", "2468");
+  start_counter_with(scanner);
+  open_counter_1();
   if (HasFatalFailure()) return;
-  ASSERT_EQ(cmd("wait_text \"Choose your counter\" 15000"), "ok") << screen();
-  ASSERT_EQ(cmd("type \"1\""), "ok");
   ASSERT_EQ(cmd("wait_text \"Waiting: 0\" 15000"), "ok") << screen();
   EXPECT_EQ(cmd("expect_no_text \"Restored:\""), "ok") << screen();
   EXPECT_EQ(cmd("expect_no_text \"New application - \""), "ok") << screen();
@@ -742,10 +750,8 @@ TEST_F(CounterFilingTest, AFormInProgressComesBackAfterTheCounterStoppedAndIsSav
 // the queue works, and the application is at the centre, filed by its operator.
 TEST_F(CounterFilingTest, AfterAPowerCutTheOperatorLogsInOnTheCounterAndTakesApplicationsUntilTheServerReturns) {
   start_counter();
-  enter_operator("op1", "2468");
+  open_counter_1();
   if (HasFatalFailure()) return;
-  ASSERT_EQ(cmd("wait_text \"Choose your counter\" 15000"), "ok") << screen();
-  ASSERT_EQ(cmd("type \"1\""), "ok");
   ASSERT_EQ(cmd("wait_text \"Nobody at the counter\" 15000"), "ok") << screen();
   ASSERT_EQ(cmd("key F10"), "ok");
   ASSERT_EQ(cmd("wait_text \"Operator ID\" 15000"), "ok") << screen();
