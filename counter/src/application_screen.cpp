@@ -132,13 +132,97 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   }
   // At 1280x800 the screen is about 580 pixels tall under the title. The fee and the buttons take a
   // bar across the bottom, so the form and the documents checklist each get the whole height
-  // above it: a service's four to seven documents show at once, scanner or not.
+  // above it.
   const float bar_h = std::floor(button_h * 0.6f);
   const float bar_y = c.y + c.h - bar_h;
   const float top = frame.cursor().y + gap / 2;
   const float panel_h = std::max(bar_h, bar_y - gap / 2 - top);
-  const float left_w = std::floor((c.w - gap) * 0.6f);
+
+  // The checklist's rows: a row each, its name, present or missing (tap or Ctrl+number toggles),
+  // and with a scanner a column beside it: Scan (or Alt+number) and, once it has pages, taking
+  // the last one off. Each row is as tall as its name needs in small text (names are set smaller
+  // rather than cut), and at least a compact button.
+  struct DocumentRow {
+    const d::RequiredDocument* doc = nullptr;
+    std::string label;
+    bool present = false;
+    std::size_t pages = 0;
+    float height = 0;
+  };
+  std::vector<DocumentRow> rows;
+  for (const auto& doc : svc->documents) {
+    const auto it = form.draft.documents.find(doc.id);
+    const bool present = it != form.draft.documents.end() && it->second;
+    const auto pages = form.pages.find(doc.id);
+    const std::size_t n = pages == form.pages.end() ? 0 : pages->second.size();
+    const std::string number = std::to_string(rows.size() + 1) + ".";
+    rows.push_back({&doc,
+                    number + " " + (present ? "Present: " : "Missing: ") + doc.name.get("en") +
+                        (doc.required ? "" : " (optional)") + (n > 0 ? " - " + pages_text(n) : ""),
+                    present, n});
+  }
+  const float pad = frame.theme().sizes.spacing * s;
+  float row_gap = std::floor(gap / 4);
+  const float control_h = frame.line_height(ui::TextStyle::Small) * 2 + pad / 2;
+  // The scanner's column: a quarter of the row, or in low rows just wide enough for "Scan [Alt+0]"
+  // on one line of small text.
+  bool low_rows = false;
+  const float scan_label_w = frame.measure("Scan [Alt+0]", ui::TextStyle::Small).x;
+  const auto control_width = [&](float whole_w) {
+    if (!can_scan) return 0.0f;
+    return low_rows ? std::ceil(std::max(scan_label_w + pad * 1.25f, whole_w * 0.18f)) : std::floor(whole_w * 0.25f);
+  };
+  const auto name_width = [&](float whole_w) {
+    return can_scan ? whole_w - control_width(whole_w) - row_gap : whole_w;
+  };
+  // Rows are at least a compact button tall; a long checklist takes rows as low as their text
+  // (and the Scan button's label) allow.
+  float min_row = std::floor(button_h * 0.6f);
+  float scan_min = 0;
+  // Lays the rows out in a side panel `side_w` wide; the height they need together.
+  const auto lay_rows = [&](float side_w, bool low) {
+    low_rows = low;
+    row_gap = std::floor(low ? gap / 6 : gap / 4);
+    const float whole_w = side_w - 2 * gap;
+    const float name_w = name_width(whole_w);
+    scan_min =
+        can_scan
+            ? std::ceil(frame.measure("Scan [Alt+0]", ui::TextStyle::Small, control_width(whole_w) - pad).y + pad / 4)
+            : 0.0f;
+    min_row = low ? std::max(std::ceil(frame.line_height(ui::TextStyle::Small) + pad / 4), scan_min)
+                  : std::floor(button_h * 0.6f);
+    // A row with pages has Scan and Remove one above the other.
+    const float pages_min =
+        low && can_scan
+            ? scan_min + row_gap / 2 +
+                  std::ceil(frame.measure("Remove page 10.", ui::TextStyle::Small, control_width(whole_w) - pad).y +
+                            pad / 4)
+            : 2 * control_h + row_gap / 2;
+    float total = 0;
+    for (auto& r : rows) {
+      const float text_h = frame.measure(r.label, ui::TextStyle::Small, name_w - pad).y + (low ? pad / 4 : pad / 3);
+      r.height = std::ceil(std::max({min_row, text_h, can_scan && r.pages > 0 ? pages_min : 0.0f}));
+      total += r.height + (total > 0 ? row_gap : 0.0f);
+    }
+    return total;
+  };
+  // The form takes 60% of the width and the rows a compact button's height, unless a long
+  // checklist needs more room: then its rows are as low as their text, and if that is not enough
+  // the form narrows by steps to 40% (its three columns keep their fields), so that ten documents
+  // show at once at 1280x800. Only a checklist longer than that scrolls.
+  const float rows_h = panel_h - 2 * gap;
+  const std::pair<float, bool> layouts[] = {{0.6f, false}, {0.6f, true},  {0.55f, true},
+                                            {0.5f, true},  {0.45f, true}, {0.4f, true}};
+  auto layout = layouts[1];  // when none fits: the form as wide as usual, the rows low, scrolling
+  for (const auto& l : layouts) {
+    if (lay_rows(c.w - std::floor((c.w - gap) * l.first) - gap, l.second) <= rows_h) {
+      layout = l;
+      break;
+    }
+  }
+  const float left_w = std::floor((c.w - gap) * layout.first);
   const float right_w = c.w - left_w - gap;
+  lay_rows(right_w, layout.second);
 
   // Left: the form in three columns (one panel each, filled top to bottom), each problem under its
   // field.
@@ -149,6 +233,13 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   const float col_w = std::floor((frame.available_width() - gap * (kColumns - 1)) / kColumns);
   const float col_h = top + panel_h - origin.y - gap;
   const std::size_t per_col = (svc->form.size() + kColumns - 1) / kColumns;
+  // A form at a desk, read from a chair: labels in small text close above their fields and the
+  // fields a line of body text tall, so the longest demo form (fourteen fields) shows whole.
+  ui::InputLook look;
+  look.label = ui::TextStyle::Small;
+  look.value = ui::TextStyle::Body;
+  look.label_gap = std::floor(gap / 6);
+  look.gap_after = std::floor(gap / 2);
   for (int col = 0; col < kColumns; ++col) {
     frame.set_cursor(origin.x + static_cast<float>(col) * (col_w + gap), origin.y);
     frame.begin_panel("form-column-" + std::to_string(col), col_w, col_h, false);
@@ -163,7 +254,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
       if (field.type == d::FieldType::Date) label += " (d/m/y)";
       if (field.type == d::FieldType::YesNo) label += " (yes/no)";
       std::string& value = form.draft.values[field.id];
-      frame.input_text(label + "##" + field.id, value);
+      frame.input_text(label + "##" + field.id, value, look);
       const std::string problem = field_problem(form, field);
       if (!problem.empty()) frame.text(problem, ui::TextStyle::Small, ui::Tone::Danger);
     }
@@ -171,62 +262,53 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   }
   frame.end_panel();
 
-  // Right: the documents checklist, nothing else. A row each: its name, present or missing (tap or
-  // Ctrl+number toggles), and with a scanner a column beside it: Scan (or Alt+number) and, once it
-  // has pages, taking the last one off.
+  // Right: the documents checklist, nothing else. Documents one to nine answer Ctrl and Alt with
+  // their number, the tenth with 0.
   frame.set_cursor(c.x + left_w + gap, top);
   frame.begin_panel("application-side", right_w, panel_h, true);
-  if (svc->documents.empty()) {
+  if (rows.empty()) {
     frame.text("This service asks for no documents.", ui::TextStyle::Body, ui::Tone::Muted);
   } else {
-    // Each row is as tall as its name needs in small text (names are set smaller rather than cut),
-    // and at least a compact button; the rows scroll only when they outgrow the panel.
-    const float pad = frame.theme().sizes.spacing * s;
-    const float row_gap = std::floor(gap / 4);
-    const float min_row = std::floor(button_h * 0.6f);
-    const float control_h = frame.line_height(ui::TextStyle::Small) * 2 + pad / 2;
-    frame.begin_panel("documents", frame.available_width(), std::max(min_row, top + panel_h - frame.cursor().y - gap),
-                      false);
+    frame.begin_panel("documents", frame.available_width(), std::max(min_row, rows_h), false);
     const float whole_w = frame.available_width();
-    const float control_w = can_scan ? std::floor(whole_w * 0.25f) : 0.0f;
-    const float name_w = can_scan ? whole_w - control_w - row_gap : whole_w;
-    int i = 0;
-    for (const auto& doc : svc->documents) {
-      ++i;
-      const auto it = form.draft.documents.find(doc.id);
-      const bool present = it != form.draft.documents.end() && it->second;
-      const auto pages = form.pages.find(doc.id);
-      const std::size_t n = pages == form.pages.end() ? 0 : pages->second.size();
+    const float control_w = control_width(whole_w);
+    const float name_w = name_width(whole_w);
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      const DocumentRow& r = rows[k];
+      const int i = static_cast<int>(k) + 1;
       const std::string number = std::to_string(i) + ".";
-      const std::string row = number + " " + (present ? "Present: " : "Missing: ") + doc.name.get("en") +
-                              (doc.required ? "" : " (optional)") + (n > 0 ? " - " + pages_text(n) : "");
-      const float text_h = frame.measure(row, ui::TextStyle::Small, name_w - pad).y + pad / 3;
-      const float row_h =
-          std::ceil(std::max({min_row, text_h, can_scan && n > 0 ? 2 * control_h + row_gap / 2 : 0.0f}));
+      const SDL_Keycode key = i <= 9 ? SDLK_1 + i - 1 : i == 10 ? SDLK_0 : SDLK_UNKNOWN;
+      const std::string key_name = i <= 9 ? std::to_string(i) : "0";
       const ui::Vec2 at = frame.cursor();
-      if (frame.button(row, present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, name_w, true, row_h) ||
-          (i <= 9 && frame.key_pressed(SDLK_1 + i - 1, KMOD_CTRL))) {
-        out.push_back({CommandKind::AppToggleDocument, doc.id});
+      if (frame.button(r.label, r.present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, name_w, true, r.height,
+                       ui::TextStyle::Small) ||
+          (key != SDLK_UNKNOWN && frame.key_pressed(key, KMOD_CTRL))) {
+        out.push_back({CommandKind::AppToggleDocument, r.doc->id});
       }
       if (can_scan) {
         const float x = at.x + name_w + row_gap;
-        const float scan_h = n > 0 ? std::floor((row_h - row_gap / 2) / 2) : row_h;
+        // Every Scan button is the same size (a taller row keeps its button at the top), so their
+        // labels are set alike.
+        const float scan_h = r.pages == 0 ? std::min(r.height, std::max(min_row, scan_min))
+                             : low_rows   ? scan_min  // Remove takes the rest: its label may need two lines
+                                          : std::floor((r.height - row_gap / 2) / 2);
         frame.set_cursor(x, at.y);
-        if (frame.button("Scan [Alt+" + std::to_string(i) + "]", ui::ButtonKind::Secondary, control_w,
-                         form.scanning.empty(), scan_h) ||
-            (i <= 9 && form.scanning.empty() && frame.key_pressed(SDLK_1 + i - 1, KMOD_ALT))) {
-          out.push_back({CommandKind::AppScan, doc.id});
+        const std::string scan_label = key != SDLK_UNKNOWN ? "Scan [Alt+" + key_name + "]" : "Scan " + number;
+        if (frame.button(scan_label, ui::ButtonKind::Secondary, control_w, form.scanning.empty(), scan_h,
+                         ui::TextStyle::Small) ||
+            (key != SDLK_UNKNOWN && form.scanning.empty() && frame.key_pressed(key, KMOD_ALT))) {
+          out.push_back({CommandKind::AppScan, r.doc->id});
         }
-        if (n > 0) {
+        if (r.pages > 0) {
           // The last page can be taken off before saving (a page scanned askew, the wrong paper).
           frame.set_cursor(x, at.y + scan_h + row_gap / 2);
           if (frame.button("Remove page " + number, ui::ButtonKind::Secondary, control_w, true,
-                           row_h - scan_h - row_gap / 2)) {
-            out.push_back({CommandKind::AppRemovePage, doc.id, static_cast<int>(n - 1)});
+                           r.height - scan_h - row_gap / 2, ui::TextStyle::Small)) {
+            out.push_back({CommandKind::AppRemovePage, r.doc->id, static_cast<int>(r.pages - 1)});
           }
         }
       }
-      if (i < static_cast<int>(svc->documents.size())) frame.set_cursor(at.x, at.y + row_h + row_gap);
+      if (k + 1 < rows.size()) frame.set_cursor(at.x, at.y + r.height + row_gap);
     }
     frame.end_panel();
   }

@@ -412,7 +412,7 @@ TextStyle fitting_style(detail::FrameContext& ctx, std::string_view text, float 
 }
 
 bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind kind, float width, float height,
-                 bool enabled) {
+                 bool enabled, TextStyle largest = TextStyle::Large) {
   const Theme& t = *ctx.theme;
   const float s = ctx.scale;
   const std::string shown = shown_text(ctx, strip_id(label));
@@ -432,6 +432,7 @@ bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind k
     w = std::max(w, h * 1.6f);
   }
   TextStyle style = fitting_style(ctx, shown, w - pad);
+  if (static_cast<int>(style) > static_cast<int>(largest)) style = largest;
 
   if (!enabled) ImGui::BeginDisabled();
   const Placement placement = place(ctx, w);
@@ -471,8 +472,9 @@ bool draw_button(detail::FrameContext& ctx, std::string_view label, ButtonKind k
 
 }  // namespace
 
-bool Frame::button(std::string_view label, ButtonKind kind, float width, bool enabled, float height) {
-  return draw_button(ctx_, label, kind, width, height, enabled);
+bool Frame::button(std::string_view label, ButtonKind kind, float width, bool enabled, float height,
+                   TextStyle largest) {
+  return draw_button(ctx_, label, kind, width, height, enabled, largest);
 }
 
 bool Frame::tile(const Tile& tile, float width, float height) {
@@ -798,13 +800,19 @@ std::size_t masked_offset(const std::string& value, std::size_t byte) {
 }  // namespace
 
 bool Frame::input_text(std::string_view label, std::string& value, bool password, float width) {
+  return input_text(label, value, InputLook{}, password, width);
+}
+
+bool Frame::input_text(std::string_view label, std::string& value, const InputLook& look, bool password, float width) {
   const Theme& t = *ctx_.theme;
   const float s = ctx_.scale;
   const std::string shown = strip_id(label);
-  text(shown, TextStyle::Body);
+  text(shown, look.label);
+  const float spacing = ImGui::GetStyle().ItemSpacing.y;
+  if (look.label_gap >= 0) ImGui::SetCursorPosY(ImGui::GetCursorPosY() - spacing + look.label_gap);
   // ImGui edits the field (focus, caret, selection, clipboard, Return) with its own text made
   // invisible; the text engine draws what ImGui would have drawn unshaped.
-  ImFont* f = font(TextStyle::Large);
+  ImFont* f = font(look.value);
   ImGui::PushFont(f);
   ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0, 0, 0, 0));
   ImGui::PushStyleColor(ImGuiCol_TextSelectedBg, ImVec4(0, 0, 0, 0));
@@ -838,7 +846,7 @@ bool Frame::input_text(std::string_view label, std::string& value, bool password
   };
   const float pad = ImGui::GetStyle().FramePadding.x;
   const float inner = std::max(1.0f, max.x - min.x - 2 * pad);
-  Block b = lay_out(ctx_, drawn_text, TextStyle::Large, 0);
+  Block b = lay_out(ctx_, drawn_text, look.value, 0);
   // Too long for the field: scrolled so the caret stays in view (the start when not editing).
   float scroll = 0;
   if (b.width > inner && active)
@@ -866,6 +874,7 @@ bool Frame::input_text(std::string_view label, std::string& value, bool password
   dl->PopClipRect();
   record(ctx_, ScreenItem::Kind::Control, shown, min, max);
   if (!password && !value.empty()) record(ctx_, ScreenItem::Kind::Text, value, min, max, true, std::move(glyphs));
+  if (look.gap_after >= 0) ImGui::SetCursorPosY(ImGui::GetCursorPosY() - spacing + look.gap_after);
   return entered;
 }
 

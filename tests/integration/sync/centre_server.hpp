@@ -49,6 +49,8 @@ class CentreServer {
 
   // More `serve` options for the next start (e.g. {"--sse-keepalive", "1"}).
   std::vector<std::string> extra_args;
+  // The catalogue of the next start (the demo centre's unless a test gives its own).
+  std::filesystem::path catalogue_file = catalogue();
   // Where the simulated clock starts at the next start (a restart can carry on from where the
   // clock stood instead of going back to the morning).
   std::string time_origin = kMorning;
@@ -64,7 +66,7 @@ class CentreServer {
               "--db",
               db().string(),
               "--catalogue",
-              catalogue().string(),
+              catalogue_file.string(),
               "--listen",
               "127.0.0.1:" + std::to_string(port),
               "--port-file",

@@ -199,6 +199,60 @@ TEST_F(AppTest, AMirroredFramePlacesFromTheRight) {
   EXPECT_FLOAT_EQ(rect("Staff1").y, rect("Staff0").y);
 }
 
+// A tall button sets its label as large as it fits unless told the largest size to use; a field
+// with a dense look has its label in small text close above it and is one body line tall.
+TEST_F(AppTest, AButtonKeepsTheLargestSizeAskedAndADenseFieldIsLowerThanTheDefault) {
+  auto app = App::create(options(write_script("wait_text \"done\"\nquit\n")));
+  ASSERT_TRUE(app.ok()) << app.error().message;
+  int small_px = 0, large_px = 0;
+  std::string plain, dense;
+  int rc = app.value()->run([&](Frame& f) {
+    small_px = static_cast<int>(f.text_size(TextStyle::Small));
+    large_px = static_cast<int>(f.text_size(TextStyle::Large));
+    const Rect c = f.content();
+    f.set_cursor(c.x, c.y);
+    f.button("Roomy", ButtonKind::Secondary, 300, true, 120);
+    f.button("Kept small", ButtonKind::Secondary, 300, true, 120, TextStyle::Small);
+    f.input_text("Plain field", plain);
+    InputLook look;
+    look.label = TextStyle::Small;
+    look.value = TextStyle::Body;
+    look.label_gap = 2;
+    look.gap_after = 4;
+    f.input_text("Dense field", dense, look);
+    f.text("done");
+  });
+  EXPECT_EQ(rc, 0);
+  const ScreenRecord& r = app.value()->last_record();
+  const auto item = [&](const std::string& text, ScreenItem::Kind kind) -> const ScreenItem* {
+    for (const auto& i : r.items) {
+      if (i.text == text && i.kind == kind) return &i;
+    }
+    ADD_FAILURE() << "nothing drawn as " << text;
+    return nullptr;
+  };
+  const auto* roomy = item("Roomy", ScreenItem::Kind::Control);
+  const auto* kept = item("Kept small", ScreenItem::Kind::Control);
+  ASSERT_TRUE(roomy && kept);
+  ASSERT_FALSE(roomy->glyphs.empty());
+  ASSERT_FALSE(kept->glyphs.empty());
+  EXPECT_EQ(roomy->glyphs.front().pixel_size, large_px);
+  EXPECT_EQ(kept->glyphs.front().pixel_size, small_px);
+  EXPECT_FALSE(kept->cut);
+
+  const auto* plain_label = item("Plain field", ScreenItem::Kind::Text);
+  const auto* plain_box = item("Plain field", ScreenItem::Kind::Control);
+  const auto* dense_label = item("Dense field", ScreenItem::Kind::Text);
+  const auto* dense_box = item("Dense field", ScreenItem::Kind::Control);
+  const auto* done = item("done", ScreenItem::Kind::Text);
+  ASSERT_TRUE(plain_label && plain_box && dense_label && dense_box && done);
+  EXPECT_LT(dense_label->rect.h, plain_label->rect.h);
+  EXPECT_LT(dense_box->rect.h, plain_box->rect.h);
+  EXPECT_NEAR(dense_box->rect.y - (dense_label->rect.y + dense_label->rect.h), 2.0f, 1.0f);
+  EXPECT_GT(plain_box->rect.y - (plain_label->rect.y + plain_label->rect.h), 4.0f);
+  EXPECT_NEAR(done->rect.y - (dense_box->rect.y + dense_box->rect.h), 4.0f, 1.0f);
+}
+
 TEST_F(AppTest, TapOnMissingControlFails) {
   auto app = App::create(options(write_script("tap \"Nowhere\" 100\nquit\n")));
   ASSERT_TRUE(app.ok());

@@ -52,6 +52,15 @@ struct NumberPadOptions {
 
 enum class PadResult { None, Changed, Submitted, Cancelled };
 
+// How a one-line field and its label are set. The default suits a touch screen read at arm's
+// length; a dense form at a desk (the counter's) takes smaller text and tighter gaps.
+struct InputLook {
+  TextStyle label = TextStyle::Body;   // wrapped above the field
+  TextStyle value = TextStyle::Large;  // the typed text; it sets the field's height
+  float label_gap = -1;                // pixels between the label and its field; -1: the theme's spacing
+  float gap_after = -1;                // pixels under the field; -1: the theme's spacing
+};
+
 // A control by its automation label and, among the controls drawn with that label, its place in
 // drawing order (0 for the first).
 struct ControlRef {
@@ -143,9 +152,10 @@ class Frame {
   void fill(const Rect& rect, Rgba color, float rounding = -1);
 
   // Controls: true when tapped this frame.
-  // `height` 0: the theme's button height.
+  // `height` 0: the theme's button height. The label is set as large as fits, up to `largest`
+  // (rows of a list keep one size whatever their height).
   bool button(std::string_view label, ButtonKind kind = ButtonKind::Primary, float width = 0, bool enabled = true,
-              float height = 0);
+              float height = 0, TextStyle largest = TextStyle::Large);
   bool tile(const Tile& tile, float width, float height = 0);
   // Tiles filling the available width in `columns` columns; returns the index tapped or -1.
   int tile_grid(const std::vector<Tile>& tiles, int columns, float tile_height = 0);
@@ -157,6 +167,8 @@ class Frame {
   int text_list(std::string_view id, const std::vector<std::string>& rows, float height, int selected = -1);
   // A one-line field that takes keyboard input; true when Return was pressed in it.
   bool input_text(std::string_view label, std::string& value, bool password = false, float width = 0);
+  bool input_text(std::string_view label, std::string& value, const InputLook& look, bool password = false,
+                  float width = 0);
   // A busy indicator; keeps frames coming while visible.
   void spinner(float radius = 0);
 
