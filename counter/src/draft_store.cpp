@@ -52,6 +52,7 @@ DraftStore::DraftStore(const std::string& pages_path, sync::Outbox& outbox) : ou
   // Pages removed are overwritten with zeros in the file, not only unlinked: citizens' papers.
   db_->exec("PRAGMA secure_delete = ON");
   db_->migrate(kMigrations);
+  expire_aside(wall_ms());
 }
 
 std::optional<DraftStore::Kept> DraftStore::load() {
@@ -119,6 +120,22 @@ void DraftStore::set_aside(const std::string& why) {
   sync::json aside = {{"why", why}, {"text", *text}, {"at_ms", wall_ms()}};
   outbox_.set_meta(kUnreadableName, aside.dump(-1, ' ', false, sync::json::error_handler_t::replace));
   outbox_.remove_meta(kDraftName);
+}
+
+bool DraftStore::expire_aside(std::int64_t now_ms) {
+  const auto text = outbox_.get_meta(kUnreadableName);
+  if (!text) return false;
+  sync::json aside = sync::json::parse(*text, nullptr, false);
+  if (!aside.is_object() || !aside.contains("at_ms") || !aside["at_ms"].is_number_integer()) {
+    // Kept as it is, with a date from which it expires.
+    aside = {{"why", "the record of the set-aside form could not be read"}, {"text", *text}, {"at_ms", now_ms}};
+    outbox_.set_meta(kUnreadableName, aside.dump(-1, ' ', false, sync::json::error_handler_t::replace));
+    return false;
+  }
+  constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
+  if (now_ms - aside["at_ms"].get<std::int64_t>() <= kAsideDays * kDayMs) return false;
+  outbox_.remove_meta(kUnreadableName);
+  return true;
 }
 
 std::int64_t DraftStore::page_count() {

@@ -28,7 +28,12 @@ class DraftStore {
   // Where a draft that could not be read is moved, so that it is neither offered again nor lost.
   static constexpr const char* kUnreadableName = "counter.draft.unreadable";
 
-  // Opens or creates the pages' file. Throws store::DbError naming the file when it is damaged.
+  // How long a draft set aside is kept (for a technician to look at) before it is erased: it holds
+  // a citizen's details.
+  static constexpr std::int64_t kAsideDays = 30;
+
+  // Opens or creates the pages' file, and erases a set-aside draft older than kAsideDays. Throws
+  // store::DbError naming the file when it is damaged.
   DraftStore(const std::string& pages_path, sync::Outbox& outbox);
   DraftStore(const DraftStore&) = delete;
   DraftStore& operator=(const DraftStore&) = delete;
@@ -48,8 +53,12 @@ class DraftStore {
   void clear();
   // The pages no draft names removed (the draft was filed with its pages, or is gone).
   void drop_unnamed_pages();
-  // A draft that could not be restored is kept aside under kUnreadableName, with why.
+  // A draft that could not be restored is kept aside under kUnreadableName, with why and when.
+  // A later one takes its place.
   void set_aside(const std::string& why);
+  // Erases the set-aside draft when it was set aside more than kAsideDays before `now_ms`; true
+  // when it did. One whose record cannot be read is dated `now_ms`, so that it expires too.
+  bool expire_aside(std::int64_t now_ms);
   std::int64_t page_count();
 
  private:

@@ -1,10 +1,12 @@
 // The form in progress at the counter kept across a crash: its text (draft_json) read back into
 // the same form for the operator now logged in (restore_draft), pages taken by their SHA-256; and
 // DraftStore on disk: the text in the outbox, the pages in draft.sqlite, those no draft names
-// removed (overwritten with zeros), a draft that cannot be read set aside, never lost.
+// removed (overwritten with zeros), a draft that cannot be read set aside, never lost, and erased
+// after its days.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <fstream>
 #include <iterator>
 
@@ -255,6 +257,43 @@ TEST(CounterDraftStore, AnUnreadableDraftIsSetAsideNotLost) {
   const auto j = gs::json::parse(*aside);
   EXPECT_EQ(j["text"], "{\"version\":9}");
   EXPECT_EQ(j["why"], "the kept form is not of version 1");
+  EXPECT_TRUE(j["at_ms"].is_number_integer());
+}
+
+// A set-aside draft holds a citizen's details: it is erased once it is older than kAsideDays, at
+// the next start; a younger one stays; one whose record cannot be read is dated and kept.
+TEST(CounterDraftStore, ASetAsideDraftIsErasedAfterItsDaysAtTheNextStart) {
+  TempDir dir("counter-draft");
+  const std::string pages = (dir.path() / "draft.sqlite").string();
+  gs::Outbox outbox((dir.path() / "outbox.sqlite").string(), "C1DEV");
+  constexpr std::int64_t kDay = 24LL * 3600 * 1000;
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  const auto aside_at = [&](std::int64_t at_ms) {
+    outbox.set_meta(
+        DraftStore::kUnreadableName,
+        gs::json{{"why", "field 'values' is not an object"}, {"text", "{\"version\":1}"}, {"at_ms", at_ms}}.dump());
+  };
+  aside_at(now - (DraftStore::kAsideDays - 1) * kDay);
+  { DraftStore store(pages, outbox); }
+  EXPECT_TRUE(outbox.get_meta(DraftStore::kUnreadableName).has_value()) << "younger than its days: kept";
+
+  aside_at(now - (DraftStore::kAsideDays + 1) * kDay);
+  { DraftStore store(pages, outbox); }
+  EXPECT_FALSE(outbox.get_meta(DraftStore::kUnreadableName).has_value()) << "older than its days: erased";
+
+  DraftStore store(pages, outbox);
+  outbox.set_meta(DraftStore::kUnreadableName, "not a record");
+  EXPECT_FALSE(store.expire_aside(now));
+  const auto kept = outbox.get_meta(DraftStore::kUnreadableName);
+  ASSERT_TRUE(kept.has_value());
+  const auto j = gs::json::parse(*kept);
+  EXPECT_EQ(j["text"], "not a record");
+  EXPECT_EQ(j["at_ms"], now);
+  EXPECT_FALSE(store.expire_aside(now + DraftStore::kAsideDays * kDay));
+  EXPECT_TRUE(store.expire_aside(now + DraftStore::kAsideDays * kDay + 1));
+  EXPECT_FALSE(outbox.get_meta(DraftStore::kUnreadableName).has_value());
 }
 
 TEST(CounterDraftStore, ADamagedPagesFileIsRefusedWithItsName) {
