@@ -201,6 +201,21 @@ class CounterFilingTest : public ::testing::Test {
     open_and_fill();
   }
 
+  // A citizen waiting (so the counter opens on its main screen), the counter started with
+  // `scanner`, op1 logged in, and for a walk-in the form of the `position`th of counter 1's services
+  // with a form (F11, Down, Enter) open under its `service` name.
+  void open_walk_in_form(const guichet::testing::SanedSimulator& scanner, int position, const std::string& service) {
+    ASSERT_FALSE(issue("birth-certificate", 1).empty());
+    start_counter_with(scanner);
+    log_in();
+    if (HasFatalFailure()) return;
+    ASSERT_EQ(cmd("key F11"), "ok");
+    ASSERT_EQ(cmd("wait_text \"Which service?\" 15000"), "ok") << screen();
+    for (int i = 1; i < position; ++i) ASSERT_EQ(cmd("key Down"), "ok");
+    ASSERT_EQ(cmd("key Return"), "ok");
+    ASSERT_EQ(cmd("wait_text " + quoted(service + " - Tab: next field") + " 15000"), "ok") << screen();
+  }
+
   // The operator's ID and PIN typed on the login screen.
   void enter_operator(const std::string& op, const std::string& pin) {
     ASSERT_EQ(cmd("wait_text \"Operator ID\" 20000"), "ok") << screen();
@@ -520,16 +535,9 @@ TEST_F(CounterFilingTest, TheLongestFormAndChecklistShowWholeWithAScanner) {
   guichet::testing::SanedOptions scanner_options;
   guichet::testing::SanedSimulator scanner(scanner_options);
   ASSERT_TRUE(scanner.start()) << scanner.log();
-  ASSERT_FALSE(issue("birth-certificate", 1).empty());
-  start_counter_with(scanner);
-  log_in();
-  if (HasFatalFailure()) return;
-  ASSERT_EQ(cmd("key F11"), "ok");
-  ASSERT_EQ(cmd("wait_text \"Which service?\" 15000"), "ok") << screen();
   // Counter 1's services with a form, in the catalogue's order: the disability pension is fifth.
-  for (int i = 0; i < 4; ++i) ASSERT_EQ(cmd("key Down"), "ok");
-  ASSERT_EQ(cmd("key Return"), "ok");
-  ASSERT_EQ(cmd("wait_text \"Disability pension - Tab: next field\" 15000"), "ok") << screen();
+  open_walk_in_form(scanner, 5, "Disability pension");
+  if (HasFatalFailure()) return;
   expect_form_whole({"Applicant's full name *", "Father's or husband's name *", "Date of birth * (d/m/y)", "Gender *",
                      "Aadhaar number *", "Marital status *", "Kind of disability *",
                      "Disability as on the medical certificate (%) *", "UDID card number", "Annual family income (₹) *",
@@ -557,19 +565,12 @@ TEST_F(CounterFilingTest, TenDocumentsShowWholeWithAScannerAndTheTenthAnswersIts
   centre_.stop();
   centre_.catalogue_file = catalogue;
   ASSERT_TRUE(centre_.start(centre_.port())) << centre_.stderr_text();
-  ASSERT_FALSE(issue("birth-certificate", 1).empty());  // someone waiting: the counter's main screen
   guichet::testing::SanedOptions scanner_options;
   guichet::testing::SanedSimulator scanner(scanner_options);
   ASSERT_TRUE(scanner.start()) << scanner.log();
-  start_counter_with(scanner);
-  log_in();
-  if (HasFatalFailure()) return;
-  ASSERT_EQ(cmd("key F11"), "ok");
-  ASSERT_EQ(cmd("wait_text \"Which service?\" 15000"), "ok") << screen();
   // Counter 1's services with a form, in the catalogue's order: the appended one is sixth.
-  for (int i = 0; i < 5; ++i) ASSERT_EQ(cmd("key Down"), "ok");
-  ASSERT_EQ(cmd("key Return"), "ok");
-  ASSERT_EQ(cmd("wait_text \"Mutation of land records (after a sale) - Tab: next field\" 15000"), "ok") << screen();
+  open_walk_in_form(scanner, 6, "Mutation of land records (after a sale)");
+  if (HasFatalFailure()) return;
   expect_form_whole({"Village or ward *", "Khasra number *", "Area sold (square yards) *", "Seller's full name *",
                      "Buyer's full name *", "Buyer's father's or husband's name *", "Sale deed registration number *",
                      "Date the sale deed was registered * (d/m/y)", "Buyer's full address *", "Mobile number *"});
