@@ -161,48 +161,43 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
                         (doc.required ? "" : " (optional)") + (n > 0 ? " - " + pages_text(n) : ""),
                     present, n});
   }
+  // How the rows are set in a checklist `whole_w` wide: usual (at least a compact button tall, a
+  // quarter of the width for the scanner's column) or low (as low as their text allows, the
+  // scanner's column just wide enough for its widest Scan label on one line, tighter gaps).
+  struct RowLook {
+    bool low = false;
+    float row_gap = 0, control_w = 0, name_w = 0, min_row = 0, scan_min = 0, pages_min = 0;
+  };
   const float pad = frame.theme().sizes.spacing * s;
-  float row_gap = std::floor(gap / 4);
-  const float control_h = frame.line_height(ui::TextStyle::Small) * 2 + pad / 2;
-  // The scanner's column: a quarter of the row, or in low rows just wide enough for "Scan [Alt+0]"
-  // on one line of small text.
-  bool low_rows = false;
-  const float scan_label_w = frame.measure("Scan [Alt+0]", ui::TextStyle::Small).x;
-  const auto control_width = [&](float whole_w) {
-    if (!can_scan) return 0.0f;
-    return low_rows ? std::ceil(std::max(scan_label_w + pad * 1.25f, whole_w * 0.18f)) : std::floor(whole_w * 0.25f);
-  };
-  const auto name_width = [&](float whole_w) {
-    return can_scan ? whole_w - control_width(whole_w) - row_gap : whole_w;
-  };
-  // Rows are at least a compact button tall; a long checklist takes rows as low as their text
-  // (and the Scan button's label) allow.
-  float min_row = std::floor(button_h * 0.6f);
-  float scan_min = 0;
-  // Lays the rows out in a side panel `side_w` wide; the height they need together.
-  const auto lay_rows = [&](float side_w, bool low) {
-    low_rows = low;
-    row_gap = std::floor(low ? gap / 6 : gap / 4);
-    const float whole_w = side_w - 2 * gap;
-    const float name_w = name_width(whole_w);
-    scan_min =
-        can_scan
-            ? std::ceil(frame.measure("Scan [Alt+0]", ui::TextStyle::Small, control_width(whole_w) - pad).y + pad / 4)
-            : 0.0f;
-    min_row = low ? std::max(std::ceil(frame.line_height(ui::TextStyle::Small) + pad / 4), scan_min)
-                  : std::floor(button_h * 0.6f);
+  const std::string widest_scan = "Scan [Alt+0]";
+  const auto row_look = [&](float whole_w, bool low) {
+    RowLook k;
+    k.low = low;
+    k.row_gap = std::floor(low ? gap / 6 : gap / 4);
+    if (can_scan) {
+      k.control_w =
+          low ? std::ceil(std::max(frame.measure(widest_scan, ui::TextStyle::Small).x + pad * 1.25f, whole_w * 0.18f))
+              : std::floor(whole_w * 0.25f);
+    }
+    k.name_w = can_scan ? whole_w - k.control_w - k.row_gap : whole_w;
+    const auto label_h = [&](const std::string& label) {
+      return std::ceil(frame.measure(label, ui::TextStyle::Small, k.control_w - pad).y + pad / 4);
+    };
+    k.scan_min = can_scan ? label_h(widest_scan) : 0.0f;
+    k.min_row = low ? std::max(std::ceil(frame.line_height(ui::TextStyle::Small) + pad / 4), k.scan_min)
+                    : std::floor(button_h * 0.6f);
     // A row with pages has Scan and Remove one above the other.
-    const float pages_min =
-        low && can_scan
-            ? scan_min + row_gap / 2 +
-                  std::ceil(frame.measure("Remove page 10.", ui::TextStyle::Small, control_width(whole_w) - pad).y +
-                            pad / 4)
-            : 2 * control_h + row_gap / 2;
+    k.pages_min = low ? k.scan_min + k.row_gap / 2 + label_h("Remove page 10.")
+                      : 2 * (frame.line_height(ui::TextStyle::Small) * 2 + pad / 2) + k.row_gap / 2;
+    return k;
+  };
+  // Sets each row's height for `k`; the height they need together.
+  const auto lay_rows = [&](const RowLook& k) {
     float total = 0;
     for (auto& r : rows) {
-      const float text_h = frame.measure(r.label, ui::TextStyle::Small, name_w - pad).y + (low ? pad / 4 : pad / 3);
-      r.height = std::ceil(std::max({min_row, text_h, can_scan && r.pages > 0 ? pages_min : 0.0f}));
-      total += r.height + (total > 0 ? row_gap : 0.0f);
+      const float text_h = frame.measure(r.label, ui::TextStyle::Small, k.name_w - pad).y + (k.low ? pad / 4 : pad / 3);
+      r.height = std::ceil(std::max({k.min_row, text_h, can_scan && r.pages > 0 ? k.pages_min : 0.0f}));
+      total += r.height + (total > 0 ? k.row_gap : 0.0f);
     }
     return total;
   };
@@ -215,14 +210,14 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
                                             {0.5f, true},  {0.45f, true}, {0.4f, true}};
   auto layout = layouts[1];  // when none fits: the form as wide as usual, the rows low, scrolling
   for (const auto& l : layouts) {
-    if (lay_rows(c.w - std::floor((c.w - gap) * l.first) - gap, l.second) <= rows_h) {
+    const float side_w = c.w - std::floor((c.w - gap) * l.first) - gap;
+    if (lay_rows(row_look(side_w - 2 * gap, l.second)) <= rows_h) {
       layout = l;
       break;
     }
   }
   const float left_w = std::floor((c.w - gap) * layout.first);
   const float right_w = c.w - left_w - gap;
-  lay_rows(right_w, layout.second);
 
   // Left: the form in three columns (one panel each, filled top to bottom), each problem under its
   // field.
@@ -269,10 +264,10 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   if (rows.empty()) {
     frame.text("This service asks for no documents.", ui::TextStyle::Body, ui::Tone::Muted);
   } else {
-    frame.begin_panel("documents", frame.available_width(), std::max(min_row, rows_h), false);
-    const float whole_w = frame.available_width();
-    const float control_w = control_width(whole_w);
-    const float name_w = name_width(whole_w);
+    frame.begin_panel("documents", frame.available_width(), std::max(std::floor(button_h * 0.6f), rows_h), false);
+    // Laid out again at the width the panel gives (less a scroll bar's when it scrolls).
+    const RowLook fitted = row_look(frame.available_width(), layout.second);
+    lay_rows(fitted);
     for (std::size_t k = 0; k < rows.size(); ++k) {
       const DocumentRow& r = rows[k];
       const int i = static_cast<int>(k) + 1;
@@ -280,35 +275,35 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
       const SDL_Keycode key = i <= 9 ? SDLK_1 + i - 1 : i == 10 ? SDLK_0 : SDLK_UNKNOWN;
       const std::string key_name = i <= 9 ? std::to_string(i) : "0";
       const ui::Vec2 at = frame.cursor();
-      if (frame.button(r.label, r.present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, name_w, true, r.height,
-                       ui::TextStyle::Small) ||
+      if (frame.button(r.label, r.present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, fitted.name_w, true,
+                       r.height, ui::TextStyle::Small) ||
           (key != SDLK_UNKNOWN && frame.key_pressed(key, KMOD_CTRL))) {
         out.push_back({CommandKind::AppToggleDocument, r.doc->id});
       }
       if (can_scan) {
-        const float x = at.x + name_w + row_gap;
+        const float x = at.x + fitted.name_w + fitted.row_gap;
         // Every Scan button is the same size (a taller row keeps its button at the top), so their
         // labels are set alike.
-        const float scan_h = r.pages == 0 ? std::min(r.height, std::max(min_row, scan_min))
-                             : low_rows   ? scan_min  // Remove takes the rest: its label may need two lines
-                                          : std::floor((r.height - row_gap / 2) / 2);
+        const float scan_h = r.pages == 0 ? std::min(r.height, std::max(fitted.min_row, fitted.scan_min))
+                             : fitted.low ? fitted.scan_min  // Remove takes the rest: its label may need two lines
+                                          : std::floor((r.height - fitted.row_gap / 2) / 2);
         frame.set_cursor(x, at.y);
         const std::string scan_label = key != SDLK_UNKNOWN ? "Scan [Alt+" + key_name + "]" : "Scan " + number;
-        if (frame.button(scan_label, ui::ButtonKind::Secondary, control_w, form.scanning.empty(), scan_h,
+        if (frame.button(scan_label, ui::ButtonKind::Secondary, fitted.control_w, form.scanning.empty(), scan_h,
                          ui::TextStyle::Small) ||
             (key != SDLK_UNKNOWN && form.scanning.empty() && frame.key_pressed(key, KMOD_ALT))) {
           out.push_back({CommandKind::AppScan, r.doc->id});
         }
         if (r.pages > 0) {
           // The last page can be taken off before saving (a page scanned askew, the wrong paper).
-          frame.set_cursor(x, at.y + scan_h + row_gap / 2);
-          if (frame.button("Remove page " + number, ui::ButtonKind::Secondary, control_w, true,
-                           r.height - scan_h - row_gap / 2, ui::TextStyle::Small)) {
+          frame.set_cursor(x, at.y + scan_h + fitted.row_gap / 2);
+          if (frame.button("Remove page " + number, ui::ButtonKind::Secondary, fitted.control_w, true,
+                           r.height - scan_h - fitted.row_gap / 2, ui::TextStyle::Small)) {
             out.push_back({CommandKind::AppRemovePage, r.doc->id, static_cast<int>(r.pages - 1)});
           }
         }
       }
-      if (k + 1 < rows.size()) frame.set_cursor(at.x, at.y + r.height + row_gap);
+      if (k + 1 < rows.size()) frame.set_cursor(at.x, at.y + r.height + fitted.row_gap);
     }
     frame.end_panel();
   }
