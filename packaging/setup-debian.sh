@@ -23,6 +23,8 @@ PKGS=(
   libgl1-mesa-dri libegl1 libegl-mesa0 libgles2 xvfb xdotool x11-apps
   # process tools used by tests and benchmarks
   procps curl python3
+  # the network tests' packet filter, in a network namespace of their own
+  libnftables-dev
 )
 
 missing=()

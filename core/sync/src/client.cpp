@@ -69,7 +69,7 @@ struct ApiClient::Impl {
   asio::io_context ioc{1};
   std::optional<detail::Stream> stream;
   beast::flat_buffer buffer;
-  std::atomic<std::uint64_t> moved{0};  // bytes moved by every connection so far (bytes_moved())
+  ConnectionActivity activity;  // of every connection so far (activity())
   bool connected = false;
   std::deque<std::shared_ptr<Outgoing>> out;  // begun, in the order sent; answers read in that order
   bool writing = false;                       // a request's write is under way on `stream`
@@ -84,6 +84,7 @@ struct ApiClient::Impl {
     }
     stream.reset();
     buffer.clear();
+    activity.unacked_resends.store(0, std::memory_order_relaxed);
     connected = false;
     writing = false;
     write_error = {};
@@ -95,7 +96,7 @@ struct ApiClient::Impl {
     o.reused = connected;
     if (connected) return true;
     close();
-    stream.emplace(detail::CountingRatePolicy(&moved), ioc);
+    stream.emplace(detail::CountingRatePolicy(&activity), ioc);
     if (auto error = detail::connect(ioc, *stream, url, o.deadline, o.cancel)) {
       close();
       o.failed = *error;
@@ -173,7 +174,7 @@ void ApiClient::begin(const std::string& method, const std::string& path, const 
 
 std::size_t ApiClient::outstanding() const { return impl_->out.size(); }
 
-const std::atomic<std::uint64_t>& ApiClient::bytes_moved() const { return impl_->moved; }
+const ConnectionActivity& ApiClient::activity() const { return impl_->activity; }
 
 void ApiClient::abandon() {
   impl_->close();
@@ -246,7 +247,7 @@ HttpResponse ApiClient::receive() {
   // Runs the connection until `done`; false when the caller's cancel flag stopped it, and then
   // the connection and every request behind this one are given up.
   auto run_until = [&](const bool& done) {
-    if (detail::run_until(io.ioc, *io.stream, done, o->cancel)) return true;
+    if (detail::run_until(io.ioc, *io.stream, done, o->cancel, nullptr, &io.activity.unacked_resends)) return true;
     io.lose_outstanding("cancelled while an earlier request was waiting for its answer");
     return false;
   };

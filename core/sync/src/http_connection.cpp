@@ -1,5 +1,9 @@
 #include "http_connection.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <boost/asio/ip/address.hpp>
 
 namespace guichet::sync::detail {
@@ -66,11 +70,29 @@ void add_header_lines(http::fields& fields, const std::vector<std::string>& line
   }
 }
 
+std::uint32_t unacked_resends(Stream& stream) {
+  auto& socket = stream.socket();
+  if (!socket.is_open()) return 0;
+  tcp_info info{};
+  socklen_t size = sizeof info;
+  if (::getsockopt(socket.native_handle(), IPPROTO_TCP, TCP_INFO, &info, &size) != 0) return 0;
+  return info.tcpi_unacked > 0 ? info.tcpi_retransmits : 0;
+}
+
 bool run_until(asio::io_context& ioc, Stream& stream, const bool& done, const std::atomic<bool>* cancel,
-               const std::atomic<bool>* stop) {
+               const std::atomic<bool>* stop, std::atomic<std::uint32_t>* resends) {
+  constexpr auto kSlice = std::chrono::milliseconds(20);
   bool cancelled = false;
+  Clock::time_point looked{};
   ioc.restart();
   while (!done) {
+    if (resends && cancel && !cancelled) {
+      const auto now = Clock::now();
+      if (now - looked >= kSlice) {
+        looked = now;
+        resends->store(unacked_resends(stream), std::memory_order_relaxed);
+      }
+    }
     if (!cancelled && ((cancel && cancel->load()) || (stop && stop->load()))) {
       cancelled = true;
       beast::error_code ignored;
@@ -80,7 +102,7 @@ bool run_until(asio::io_context& ioc, Stream& stream, const bool& done, const st
     if (cancelled && ioc.stopped()) ioc.restart();  // let the aborted operation complete
     if (cancel) {
       // A flag nobody signals: look at it in short slices (only while a request is under way).
-      ioc.run_one_for(std::chrono::milliseconds(20));
+      ioc.run_one_for(kSlice);
     } else {
       // Woken by the operation, its deadline, or ioc.stop() from whoever set `stop`.
       ioc.run_one();

@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "guichet/sync/client.hpp"
+
 namespace guichet::sync::detail {
 
 namespace asio = boost::asio;
@@ -30,11 +32,11 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 // A stream's rate policy that limits nothing and counts the bytes the connection moves, both ways,
-// into a counter another thread may read: a watch (StallWatch) tells a slow transfer that moves
-// from a dead connection by it.
+// with the time they moved, into what another thread may read: a watch (StallWatch) tells a slow
+// transfer that moves from a dead connection by it.
 class CountingRatePolicy {
  public:
-  explicit CountingRatePolicy(std::atomic<std::uint64_t>* moved = nullptr) : moved_(moved) {}
+  explicit CountingRatePolicy(ConnectionActivity* activity = nullptr) : activity_(activity) {}
 
  private:
   friend class beast::rate_policy_access;
@@ -45,9 +47,12 @@ class CountingRatePolicy {
   void transfer_write_bytes(std::size_t n) const noexcept { count(n); }
   void on_timer() const noexcept {}
   void count(std::size_t n) const noexcept {
-    if (moved_) moved_->fetch_add(n, std::memory_order_relaxed);
+    if (!activity_ || n == 0) return;
+    // The time first: a reader that sees the new count sees a time at least this recent.
+    activity_->moved_at.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    activity_->bytes.fetch_add(n, std::memory_order_release);
   }
-  std::atomic<std::uint64_t>* moved_;
+  ConnectionActivity* activity_;
 };
 
 // The terminals' TCP stream: beast::tcp_stream with the bytes it moves counted.
@@ -66,12 +71,20 @@ struct BaseUrl {
 // "Name: value" lines into the request's fields; a line without a colon is ignored.
 void add_header_lines(http::fields& fields, const std::vector<std::string>& lines);
 
+// How many retransmission timeouts in a row the connection's oldest unacknowledged bytes have
+// met (the kernel's TCP_INFO): 0 while nothing it sent waits for an acknowledgement, or when the
+// socket is closed. A count that grows while new connections to the same server are answered
+// tells a connection whose path died (a NAT or access point that forgot it) from a server that
+// is only slow to answer: a slow server still acknowledges what it receives.
+std::uint32_t unacked_resends(Stream& stream);
+
 // Runs `ioc` until `done` is set. When `cancel` (a flag the caller sets, polled every 20 ms while
 // the operation runs) or `stop` (a flag set together with ioc.stop(), so no polling: an idle live
 // feed costs no CPU) is set, the stream's operations are cancelled, complete with an error, and
-// false is returned.
+// false is returned. With `cancel`, `resends` (when given) is kept at unacked_resends(stream),
+// read at most every 20 ms, for a watch on another thread.
 bool run_until(asio::io_context& ioc, Stream& stream, const bool& done, const std::atomic<bool>* cancel,
-               const std::atomic<bool>* stop = nullptr);
+               const std::atomic<bool>* stop = nullptr, std::atomic<std::uint32_t>* resends = nullptr);
 
 // Resolves and connects `stream` within `deadline`; the error text on failure.
 std::optional<std::string> connect(asio::io_context& ioc, Stream& stream, const BaseUrl& url,

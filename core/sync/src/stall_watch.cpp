@@ -36,14 +36,16 @@ void StallWatch::stop() {
 
 const std::atomic<bool>* StallWatch::cancel_flag(std::size_t slot) const { return &slots_[slot].cancel; }
 
-void StallWatch::watch(std::size_t slot, const std::atomic<std::uint64_t>* moved) {
+void StallWatch::watch(std::size_t slot, const ApiClient& client) { watch(slot, &client.activity()); }
+
+void StallWatch::watch(std::size_t slot, const ConnectionActivity* activity) {
   Slot& s = slots_[slot];
   {
     std::lock_guard lock(mu_);
     s.active = true;
     ++s.generation;
-    s.moved = moved;
-    s.moved_seen = moved ? moved->load() : 0;
+    s.activity = activity;
+    s.moved_seen = activity ? activity->bytes.load(std::memory_order_acquire) : 0;
     s.moved_at = std::chrono::steady_clock::now();
     s.saw_down = false;
     s.given_up = false;
@@ -70,18 +72,22 @@ std::string StallWatch::unwatch(std::size_t slot, const HttpResponse& response) 
 HttpResponse StallWatch::send(std::size_t slot, ApiClient& client, const std::string& method, const std::string& path,
                               const std::string& body, RequestOptions options, std::string& given_up) {
   options.cancel = cancel_flag(slot);
-  watch(slot, &client.bytes_moved());
+  watch(slot, client);
   HttpResponse r = client.send(method, path, body, options);
   given_up = unwatch(slot, r);
   return r;
 }
 
-bool StallWatch::moved_since(Slot& s, std::chrono::steady_clock::time_point now) {
-  if (!s.moved) return false;
-  const std::uint64_t v = s.moved->load(std::memory_order_relaxed);
+bool StallWatch::moved_since(Slot& s) {
+  if (!s.activity) return false;
+  const std::uint64_t v = s.activity->bytes.load(std::memory_order_acquire);
   if (v == s.moved_seen) return false;
   s.moved_seen = v;
-  s.moved_at = now;
+  // When they moved, not when the watch saw it: the request's own bytes, written just after
+  // watch(), must not put its first probe off by a probe_after.
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point at{Clock::duration(s.activity->moved_at.load(std::memory_order_relaxed))};
+  s.moved_at = std::max(s.moved_at, at);
   s.saw_down = false;  // the connection lives
   return true;
 }
@@ -100,7 +106,7 @@ void StallWatch::run() {
     for (std::size_t i = 0; i < slot_count_; ++i) {
       Slot& s = slots_[i];
       if (!s.active) continue;
-      moved_since(s, now);
+      moved_since(s);
       const auto at = s.moved_at + options_.probe_after;
       if (!due || at < *due) due = at;
     }
@@ -145,13 +151,20 @@ void StallWatch::run() {
     for (std::size_t i = 0; i < slot_count_; ++i) {
       Slot& s = slots_[i];
       if (generations[i] == 0 || !s.active || s.generation != generations[i] || s.given_up) continue;
-      if (moved_since(s, probed)) continue;  // bytes moved while the probe was out: it lives
+      if (moved_since(s)) continue;  // bytes moved while the probe was out: it lives
       if (!answered) {
         s.saw_down = true;
-      } else if (s.saw_down || probed - s.moved_at >= options_.unanswered_limit) {
+        continue;
+      }
+      const bool unacknowledged =
+          s.activity && s.activity->unacked_resends.load(std::memory_order_relaxed) >= options_.dead_after_resends;
+      if (s.saw_down || unacknowledged || probed - s.moved_at >= options_.unanswered_limit) {
         s.given_up = true;
-        s.why = s.saw_down ? "the link to " + options_.server_name + " came back"
-                           : options_.server_name + " answers on new connections but not on the one in use";
+        s.why = s.saw_down       ? "the link to " + options_.server_name + " came back"
+                : unacknowledged ? options_.server_name +
+                                       " answers on new connections, and what was sent on the one in use is not "
+                                       "acknowledged"
+                                 : options_.server_name + " answers on new connections but not on the one in use";
         s.cancel = true;
         ++given_up_;
       }

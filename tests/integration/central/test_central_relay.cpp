@@ -14,6 +14,7 @@
 #include "guichet/fault/fault_proxy.hpp"
 #include "guichet/server/attachments.hpp"
 #include "guichet/testing/filing.hpp"
+#include "guichet/testing/private_network.hpp"
 
 namespace guichet::server::itest {
 namespace {
@@ -668,6 +669,41 @@ TEST_F(Central, RelayResendsWhenAnOutageTooShortForItsProbesKilledItsConnection)
                   std::string::npos ||
               log.find("relay: the link to central came back while") != std::string::npos)
       << log;
+}
+
+// The test's own network, made before the servers start in it: a filter there kills the relay's
+// kept-alive connections to central without a word (a modem that reconnected, a NAT that forgot
+// them) while central and new connections to it live on.
+class CentralOwnNetwork : public Central {
+ protected:
+  testing::PrivateNetwork net_;
+};
+
+TEST_F(CentralOwnNetwork, RelayResendsABatchOnAConnectionWhosePathDiedAfterAboutASecondNotFour) {
+  central_.start();
+  start_centre();
+  ASSERT_EQ(file_at_centre(1).status, 201);
+  ASSERT_TRUE(eventually([&] { return relay("sent") == 1; }, 20s)) << centre_->process().stderr_text();
+  const auto central_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
+  ASSERT_FALSE(net_.cut_connections_to(central_port).empty());
+
+  // The next batch's bytes are never acknowledged. It is resent once they met two retransmission
+  // timeouts and a probe was answered, about a second after it went out; before the watch read
+  // the connection's retransmissions, 4 s after (RelayOptions::unanswered_limit).
+  const auto filed = std::chrono::steady_clock::now();
+  ASSERT_EQ(file_at_centre(2).status, 201);
+  ASSERT_TRUE(eventually([&] { return relay("sent") == 2; }, 20s)) << centre_->process().stderr_text();
+  const auto took = std::chrono::steady_clock::now() - filed;
+  std::cout << "at central " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+            << " ms after it was filed at the centre" << std::endl;
+  EXPECT_LT(took, 2500ms);
+  EXPECT_NE(centre_->process().stderr_text().find("relay: central answers on new connections, and what was sent on "
+                                                  "the one in use is not acknowledged while"),
+            std::string::npos)
+      << centre_->process().stderr_text();
+  EXPECT_GT(net_.dropped(), 2u);
+  EXPECT_EQ(central_.applications(), 2);
+  centre_histories_complete(2);
 }
 
 TEST_F(Central, RelayKeepsABatchWhoseAnswerComesDownASlowLineForLongerThanTheWatchWaits) {

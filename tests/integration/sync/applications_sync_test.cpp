@@ -20,6 +20,7 @@
 #include "guichet/sync/change_feed.hpp"
 #include "guichet/sync/client.hpp"
 #include "guichet/testing/filing.hpp"
+#include "guichet/testing/private_network.hpp"
 
 using namespace std::chrono_literals;
 using guichet::sync::ChangeFeed;
@@ -293,6 +294,40 @@ TEST_F(ApplicationsSyncTest, AnUploadOutThroughAnOutageTooShortForTheProbesIsSen
   const auto after = lose_the_link_while_an_upload_is_out(200ms);
   EXPECT_LT(after.drained, 6s) << after.drained.count() << " ms after the link was back";
   EXPECT_EQ(after.resent, 1u);
+}
+
+// The test's own network, made before SetUp starts the centre in it: a filter there kills a
+// kept-alive connection's path (a Wi-Fi access point that forgot it) while the centre and new
+// connections to it live on. No proxy between: the centre's own kernel leaves the bytes
+// unacknowledged.
+class ApplicationsSyncOwnNetworkTest : public ApplicationsSyncTest {
+ protected:
+  guichet::testing::PrivateNetwork net_;
+};
+
+// K1's kept-alive connection died while it was idle; the next upload's bytes are never
+// acknowledged. It is sent again on a new connection once they met two retransmission timeouts
+// and a probe was answered (about a second after it went out), not after the 4 s a connection may
+// move nothing (unanswered_limit), as before the watch read the connection's retransmissions: the
+// outbox drained 4.1 s after the upload went out then.
+TEST_F(ApplicationsSyncOwnNetworkTest, AnUploadOnAKeptConnectionWhosePathDiedIsSentAgainAfterAboutASecondNotFour) {
+  file_offline("K1", 20);
+  SyncEngine engine(outbox("K1"), endpoint("K1"), options_);
+  engine.start();
+  ASSERT_TRUE(engine.wait_drained(30s));
+  ASSERT_EQ(net_.cut_connections_to(centre_.port()).size(), 1u) << "K1 keeps one connection to the centre";
+  file_offline("K1", 20);
+  const auto t0 = std::chrono::steady_clock::now();
+  engine.wake();
+  ASSERT_TRUE(engine.wait_drained(30s));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  std::cout << "K1's outbox drained " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+            << " ms after the upload on the dead connection went out" << std::endl;
+  EXPECT_LT(took, 2500ms);
+  EXPECT_EQ(engine.resent_after_stall(), 1u);
+  EXPECT_GT(net_.dropped(), 2u) << "the upload and its retransmissions were dropped";
+  engine.stop();
+  expect_all_done("K1", 40);
 }
 
 TEST_F(ApplicationsSyncTest, AnUploadWhoseAnswerComesDownASlowLineForLongerThanTheWatchWaitsIsNotGivenUp) {

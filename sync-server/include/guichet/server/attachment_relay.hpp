@@ -26,8 +26,10 @@ struct AttachmentRelayOptions {
   // The watch over a file out on a connection the link may have killed (sync::StallWatch, as the
   // relay's): a file whose connection moved nothing for stall_probe_after is watched, central's
   // health is asked every link_probe on a fresh connection, and the file is sent again on a new
-  // connection once the link came back under it, or once it went unanswered for unanswered_limit
-  // while every probe is answered. A transfer that moves, however slowly, is never given up.
+  // connection once the link came back under it, once what it sent met two retransmission
+  // timeouts unacknowledged while a probe is answered (its connection's path died), or once it
+  // went unanswered for unanswered_limit while every probe is answered. A transfer that moves,
+  // however slowly, is never given up.
   std::chrono::milliseconds stall_probe_after{750};
   std::chrono::milliseconds link_probe{250};
   std::chrono::milliseconds unanswered_limit{4000};

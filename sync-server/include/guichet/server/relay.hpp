@@ -50,8 +50,10 @@ struct RelayOptions {
   // batch is a replay that central answers from its idempotency records.
   std::chrono::milliseconds stall_probe_after{750};
   // An outage shorter than stall_probe_after is not seen by the probes, yet may have killed the
-  // request's connection: a request still without an answer this long after it was sent, while
-  // every probe is answered, is abandoned and resent too. A request that is only slow is then
+  // request's connection. Such a request is abandoned and resent as soon as a probe is answered
+  // while its bytes met two retransmission timeouts unacknowledged (the connection's path died;
+  // StallWatchOptions::dead_after_resends), and at the latest when it is still without an answer
+  // this long after it was sent, while every probe is answered. A request that is only slow is then
   // sent again as well; central answers the copy once the first is done (same keys), so nothing
   // is filed twice and little time is lost.
   std::chrono::milliseconds unanswered_limit{4000};
@@ -80,7 +82,7 @@ class Relay {
   // The watch over `slot` from now until unwatch(): what watch_.send does around its request, for
   // requests begun and received apart (pipelined uploads). unwatch returns why the watch gave the
   // request up, or "" (and "" for an answer that came anyway).
-  void watch(Slot slot, const sync::ApiClient& client) { watch_.watch(slot, &client.bytes_moved()); }
+  void watch(Slot slot, const sync::ApiClient& client) { watch_.watch(slot, client); }
   std::string unwatch(Slot slot, const sync::HttpResponse& r) { return watch_.unwatch(slot, r); }
   // One upload: the queued rows and the request's text.
   struct Batch {

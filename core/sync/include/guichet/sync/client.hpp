@@ -56,6 +56,20 @@ struct RequestOptions {
   std::vector<std::string> headers;
 };
 
+// What a client's connections do, as it happens, for another thread to read while a request is
+// out: a watch (StallWatch) tells by it a slow transfer that moves from a dead connection, and a
+// connection whose path died from a server slow to answer.
+struct ConnectionActivity {
+  // Bytes sent and received so far, over every connection.
+  std::atomic<std::uint64_t> bytes{0};
+  // When `bytes` last grew (std::chrono::steady_clock, its count since its epoch).
+  std::atomic<std::int64_t> moved_at{0};
+  // While an answer is awaited under a cancel flag: how many retransmission timeouts in a row the
+  // connection's oldest unacknowledged bytes have met (TCP_INFO, read every 20 ms; 0 when all it
+  // sent was acknowledged, or it is closed). A server slow to answer still acknowledges.
+  std::atomic<std::uint32_t> unacked_resends{0};
+};
+
 // One blocking HTTP/1.1 client (keeps its connection alive). Not thread-safe: one per thread.
 class ApiClient {
  public:
@@ -84,9 +98,8 @@ class ApiClient {
   HttpResponse receive();
   std::size_t outstanding() const;  // begun and not yet received
   void abandon();                   // every begun request given up, and the connection closed
-  // Bytes sent and received so far, over every connection: another thread may read it while a
-  // request is out, to tell a slow transfer that moves from a dead connection (StallWatch).
-  const std::atomic<std::uint64_t>& bytes_moved() const;
+  // What its connections do, for a watch on another thread while a request is out (StallWatch).
+  const ConnectionActivity& activity() const;
 
  private:
   HttpResponse perform(const std::string& method, const std::string& path, const std::string* body,
@@ -268,9 +281,11 @@ struct SyncOptions {
   // A request with no answer after stall_probe_after is watched (StallWatch, stall_watch.hpp): the
   // server's health is asked every link_probe on a fresh connection. A request out while the link
   // went and came back (its connection may be dead without a reset: an access point or a switch
-  // that restarted) is given up and sent again at once on a new connection, as is one still without
-  // an answer after unanswered_limit while the server answers probes; the server answers the copy
-  // from its idempotency records. Zero stall_probe_after: not watched (a request waits out its
+  // that restarted) is given up and sent again at once on a new connection, as is one whose bytes
+  // met two retransmission timeouts unacknowledged while a probe is answered (its connection's
+  // path died while the link lives: about a second on the centre's network), and one still
+  // without an answer after unanswered_limit while the server answers probes; the server answers
+  // the copy from its idempotency records. Zero stall_probe_after: not watched (a request waits out its
   // timeout, up to upload_timeout).
   std::chrono::milliseconds stall_probe_after{750};
   std::chrono::milliseconds link_probe{250};

@@ -9,9 +9,13 @@
 // request was out: it is given up (its cancel flag set, so its connection is closed) and its sender
 // sends it again at once on a new connection. A request whose connection moved nothing for
 // unanswered_limit while every probe is answered (an outage too short for the probes) is given up
-// too. Either way the copy is a replay: the server answers it from its idempotency records, so
+// too, and so, sooner, is one whose connection's bytes met dead_after_resends retransmission
+// timeouts in a row without an acknowledgement while a probe is answered (ApiClient::
+// unacked_resends): its path is dead, since a server slow to answer still acknowledges what it
+// receives. Either way the copy is a replay: the server answers it from its idempotency records, so
 // nothing is stored twice. A transfer that moves, however slowly (a large answer on a slow line), is
-// never given up: the bytes its connection moves are counted (ApiClient::bytes_moved).
+// never given up: the bytes its connection moves are counted, with the time they moved
+// (ApiClient::activity).
 //
 // Used by the centre node's relay (uploads and pulls to central) and by every terminal's sync engine
 // (uploads to the centre node).
@@ -38,6 +42,10 @@ struct StallWatchOptions {
   std::chrono::milliseconds probe_every{250};
   std::chrono::milliseconds probe_timeout{1000};
   std::chrono::milliseconds unanswered_limit{4000};
+  // Retransmission timeouts in a row, with nothing acknowledged, that mark a connection dead once
+  // a probe on a new one is answered (at least 200 ms, then 400 ms apart on any link: about 0.6 s
+  // on a near one; more on a far one, whose timeouts are longer). One alone may be a lost packet.
+  std::uint32_t dead_after_resends = 2;
   // How the reasons name the server: "the link to <name> came back", "<name> answers on new
   // connections but not on the one in use".
   std::string server_name = "the server";
@@ -47,8 +55,13 @@ struct StallWatchOptions {
   static StallWatchOptions for_sender(std::chrono::milliseconds probe_after, std::chrono::milliseconds probe_every,
                                       std::chrono::milliseconds request_timeout,
                                       std::chrono::milliseconds unanswered_limit, std::string server_name) {
-    return StallWatchOptions{probe_after, probe_every, std::min(request_timeout, std::chrono::milliseconds(1000)),
-                             unanswered_limit, std::move(server_name)};
+    StallWatchOptions o;
+    o.probe_after = probe_after;
+    o.probe_every = probe_every;
+    o.probe_timeout = std::min(request_timeout, std::chrono::milliseconds(1000));
+    o.unanswered_limit = unanswered_limit;
+    o.server_name = std::move(server_name);
+    return o;
   }
 };
 
@@ -68,9 +81,13 @@ class StallWatch {
   // For RequestOptions::cancel of the slot's requests: set when the watch gives the request up, and
   // by stop().
   const std::atomic<bool>* cancel_flag(std::size_t slot) const;
-  // The slot's request is out from now until unwatch(); `moved` counts the bytes its connection
-  // moves (ApiClient::bytes_moved; without it, only time since watch() counts).
-  void watch(std::size_t slot, const std::atomic<std::uint64_t>* moved = nullptr);
+  // The slot's request is out from now until unwatch(), on a connection that does `activity`
+  // (ApiClient::activity: the bytes it moves and when, its retransmissions; without it, only time
+  // since watch() counts, and only the unanswered limit tells a dead connection while probes are
+  // answered).
+  void watch(std::size_t slot, const ConnectionActivity* activity = nullptr);
+  // The slot's request out on `client`'s connection.
+  void watch(std::size_t slot, const ApiClient& client);
   // Ends the watch over the slot's request: why the watch gave it up, or "" when it did not, when an
   // answer came anyway, or when stopping.
   std::string unwatch(std::size_t slot, const HttpResponse& response);
@@ -85,17 +102,17 @@ class StallWatch {
   struct Slot {
     bool active = false;
     std::uint64_t generation = 0;  // bumped by every watch() and unwatch() of this slot
-    const std::atomic<std::uint64_t>* moved = nullptr;
+    const ConnectionActivity* activity = nullptr;
     std::uint64_t moved_seen = 0;
-    std::chrono::steady_clock::time_point moved_at;  // watch() or the last byte seen moving since
+    std::chrono::steady_clock::time_point moved_at;  // watch(), or when the last byte moved since
     bool saw_down = false;                           // a probe found the server unreachable, and no byte moved since
     bool given_up = false;                           // by the watch (not by stop())
     std::string why;
     std::atomic<bool> cancel{false};
   };
   void run();
-  // Notes bytes moved on the slot's connection since the last look; true if any did.
-  static bool moved_since(Slot& s, std::chrono::steady_clock::time_point now);
+  // Notes bytes moved on the slot's connection since the last look, and when; true if any did.
+  static bool moved_since(Slot& s);
 
   ServerEndpoint server_;
   StallWatchOptions options_;
