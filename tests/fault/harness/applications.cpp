@@ -504,6 +504,7 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   testing::TempDir dir("guichet-fault-apps-" + std::to_string(options.seed));
   result.dir = dir.path().string();
   std::mt19937_64 rng(options.seed ^ 0x51ed27a3c9b1f00dULL);
+  const auto net = private_network(result);  // before any proxy or process: they live in it
 
   ScheduleOptions schedule_options = options.schedule;
   schedule_options.central = true;
@@ -585,6 +586,7 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
   ProxyOptions wan_options;
   wan_options.upstream_port = 1;  // set once central listens
   wan_options.seed = options.seed * 101 + 99;
+  cut_lost_paths(wan_options, net.get());
   FaultProxy wan(wan_options);
 
   const fs::path central_port_file = dir / "central.port";
@@ -630,7 +632,7 @@ RunResult run_application_scenario(const Programs& programs, const RunOptions& o
                             (dir / "LDH01.secret").string(), "--upstream-poll", "0.2"});
       },
       dir.path(), false);
-  auto proxies = terminal_links(options);
+  auto proxies = terminal_links(options, net.get());
   auto start_server = [&]() -> bool {
     auto port = start_centre(server, port_file, proxies);
     if (port) server_port = *port;

@@ -445,12 +445,29 @@ std::vector<std::string> centre_args(const Programs& programs, const fs::path& d
   return args;
 }
 
-std::vector<std::unique_ptr<FaultProxy>> terminal_links(const RunOptions& options) {
+std::unique_ptr<testing::PrivateNetwork> private_network(RunResult& result) {
+  try {
+    return std::make_unique<testing::PrivateNetwork>();
+  } catch (const std::exception& e) {
+    result.no_private_network = e.what();
+    return nullptr;
+  }
+}
+
+void cut_lost_paths(ProxyOptions& options, testing::PrivateNetwork* net) {
+  if (!net) return;
+  options.lose_paths = [net](std::uint16_t port, const std::vector<std::uint16_t>& clients) {
+    net->cut(port, clients);
+  };
+}
+
+std::vector<std::unique_ptr<FaultProxy>> terminal_links(const RunOptions& options, testing::PrivateNetwork* net) {
   std::vector<std::unique_ptr<FaultProxy>> links;
   for (int i = 0; i < options.terminals; ++i) {
     ProxyOptions po;
     po.upstream_port = 1;  // set once the centre listens
     po.seed = options.seed * 101 + static_cast<std::uint64_t>(i);
+    cut_lost_paths(po, net);
     links.push_back(std::make_unique<FaultProxy>(po));
   }
   return links;
@@ -613,6 +630,7 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
   testing::TempDir dir("guichet-fault-" + std::to_string(options.seed));
   result.dir = dir.path().string();
   std::mt19937_64 rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
+  const auto net = private_network(result);  // before any proxy or process: they live in it
 
   const auto faults = options.faults ? *options.faults : make_schedule(options.seed, options.schedule);
   for (const auto& f : faults) result.schedule.push_back(describe(f));
@@ -640,7 +658,7 @@ RunResult run_token_scenario(const Programs& programs, const RunOptions& options
   const fs::path port_file = dir / "server.port";
   ManagedProcess server(
       "guichet-server", programs.server, [&](int) { return centre_args(programs, db, port_file); }, dir.path(), false);
-  auto proxies = terminal_links(options);
+  auto proxies = terminal_links(options, net.get());
   auto start_server = [&]() -> bool { return start_centre(server, port_file, proxies).has_value(); };
   if (!start_server()) {
     result.problems.push_back("the centre server did not start: " + server.process()->stderr_text());

@@ -131,6 +131,7 @@ struct RunResult {
   std::map<int, std::int64_t> written_when_room_returned;
   int small_disks = 0;                      // terminals whose disk really filled (a small filesystem)
   std::string no_small_disk;                // why a full disk was a file size limit instead
+  std::string no_private_network;           // why a `lose` only discarded at the proxies
   std::int64_t crash_points_armed = 0;      // kills at crash points the schedule armed
   std::int64_t crash_points_fired = 0;      // of which the process reached (the others: disarmed at heal)
   std::int64_t status_changes = 0;          // confirmed by central (application scenario)

@@ -15,6 +15,7 @@
 
 #include "guichet/fault/fault_proxy.hpp"
 #include "guichet/store/sqlite.hpp"
+#include "guichet/testing/private_network.hpp"
 #include "runner.hpp"
 #include "small_disk.hpp"
 
@@ -100,8 +101,15 @@ void stop_terminals(std::vector<std::unique_ptr<ManagedProcess>>& terminals, Evi
 // `port_file`, one thread, the scenarios' clock origin; `extra` adds the relay's arguments.
 std::vector<std::string> centre_args(const Programs& programs, const std::filesystem::path& db,
                                      const std::filesystem::path& port_file, std::vector<std::string> extra = {});
+// The run's own network (testing::PrivateNetwork), made before its proxies and processes, so that
+// a `lose` partition drops its lost connections' packets as a real link does (lose_paths) and a
+// request on one is not acknowledged. Null, with the reason in result.no_private_network, where
+// the test may not make one: a `lose` then only discards at the proxy.
+std::unique_ptr<testing::PrivateNetwork> private_network(RunResult& result);
+// A proxy's options whose `lose` partitions cut their connections' paths in `net` (when not null).
+void cut_lost_paths(ProxyOptions& options, testing::PrivateNetwork* net);
 // One fault proxy per terminal's link to the centre, pointed at the centre once it listens.
-std::vector<std::unique_ptr<FaultProxy>> terminal_links(const RunOptions& options);
+std::vector<std::unique_ptr<FaultProxy>> terminal_links(const RunOptions& options, testing::PrivateNetwork* net);
 // Starts (or restarts) the centre node, waits for its port file and points every terminal's link
 // at it. Its port, or nothing when it did not start.
 std::optional<int> start_centre(ManagedProcess& server, const std::filesystem::path& port_file,

@@ -54,6 +54,7 @@ std::string report(const RunResult& r, const SeedRuns& runs) {
            " refused on a full disk" + full_disks(r) + ", drain ms:";
   }
   for (auto d : r.drain_ms) out += " " + std::to_string(d);
+  if (!r.no_private_network.empty()) out += " (lose partitions at the proxies only: " + r.no_private_network + ")";
   if (!r.ok()) {
     out += "\nFAILED. Rerun: " + rerun_command(runs, r.seed) + "\nschedule:\n";
     for (const auto& s : r.schedule) out += "  " + s + "\n";

@@ -137,6 +137,14 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   bool connected() const { return connected_; }
+  // Retransmission timeouts in a row of the oldest bytes sent and not acknowledged (0 when all
+  // were acknowledged): the kernel's TCP_INFO.
+  unsigned unacked_resends() const {
+    tcp_info info{};
+    socklen_t size = sizeof info;
+    if (::getsockopt(fd_, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) return 0;
+    return info.tcpi_unacked > 0 ? info.tcpi_retransmits : 0;
+  }
   bool send(const std::string& data) {
     return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
   }

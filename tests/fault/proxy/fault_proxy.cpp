@@ -73,6 +73,7 @@ struct FaultProxy::Impl {
   tcp::acceptor control{io};
   std::string upstream_host;
   std::uint16_t upstream_port = 0;
+  std::function<void(std::uint16_t, const std::vector<std::uint16_t>&)> lose_paths;
   std::mt19937_64 rng;
   // Everything below is touched only on the proxy's thread.
   Partition mode = Partition::None;
@@ -81,7 +82,8 @@ struct FaultProxy::Impl {
   ProxyStats stats;
   std::thread thread;
 
-  explicit Impl(const ProxyOptions& o) : upstream_host(o.upstream_host), upstream_port(o.upstream_port), rng(o.seed) {
+  explicit Impl(const ProxyOptions& o)
+      : upstream_host(o.upstream_host), upstream_port(o.upstream_port), lose_paths(o.lose_paths), rng(o.seed) {
     const auto loopback = asio::ip::make_address("127.0.0.1");
     acceptor.open(tcp::v4());
     acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -307,7 +309,20 @@ struct FaultProxy::Impl {
         reset_all();
       } else if (how == "lose") {
         mode = Partition::Lose;
-        for (const auto& c : conns) c->lost = true;
+        std::vector<std::uint16_t> clients;
+        for (const auto& c : conns) {
+          c->lost = true;
+          boost::system::error_code ec;
+          const auto peer = c->client.remote_endpoint(ec);
+          if (!c->closed && !ec) clients.push_back(peer.port());
+        }
+        if (lose_paths && !clients.empty()) {
+          try {
+            lose_paths(acceptor.local_endpoint().port(), clients);
+          } catch (const std::exception& e) {
+            return std::string("error: the lost connections' paths were not cut: ") + e.what();
+          }
+        }
       } else if (how == "none") {
         mode = Partition::None;
         heal_stalls();
@@ -386,9 +401,11 @@ void FaultProxy::partition(Partition mode) {
     case Partition::Drop:
       command("partition drop");
       return;
-    case Partition::Lose:
-      command("partition lose");
+    case Partition::Lose: {
+      const std::string answer = command("partition lose");
+      if (answer != "ok") throw std::runtime_error("fault proxy: " + answer);
       return;
+    }
     case Partition::None:
       break;
   }

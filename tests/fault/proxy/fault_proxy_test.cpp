@@ -6,8 +6,11 @@
 #include <chrono>
 #include <csignal>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "echo_server.hpp"
+#include "guichet/testing/private_network.hpp"
 #include "guichet/testing/process.hpp"
 
 namespace {
@@ -125,6 +128,44 @@ TEST(FaultProxy, LosePartitionKillsOpenConnectionsSilentlyForGoodAndRefusesNewOn
   EXPECT_EQ(echo.connection(0).received, "a");
   EXPECT_TRUE(fresh_connection_echoes(proxy.port(), "b"));
   EXPECT_EQ(echo.connection(1).received, "b");
+}
+
+// With its paths cut (lose_paths, in a network of the test's own), a lost connection's bytes are
+// not even acknowledged by the proxy's kernel: the client retransmits them, as on a real link
+// whose path died. Without, the proxy's kernel acknowledges them and only the proxy drops them.
+TEST(FaultProxy, ALosePartitionWithItsPathsCutLeavesTheClientsBytesUnacknowledged) {
+  guichet::testing::PrivateNetwork net;
+  EchoServer echo;
+  ProxyOptions o = to(echo);
+  std::vector<std::uint16_t> cut_clients;
+  o.lose_paths = [&](std::uint16_t port, const std::vector<std::uint16_t>& clients) {
+    cut_clients = clients;
+    net.cut(port, clients);
+  };
+  FaultProxy proxy(o);
+  Client cut(proxy.port());
+  ASSERT_TRUE(echoes(cut, "a"));
+  proxy.partition(Partition::Lose);
+  ASSERT_EQ(cut_clients.size(), 1u);
+  ASSERT_TRUE(cut.send("lost"));
+  const auto sent = Clock::now();
+  while (cut.unacked_resends() < 2 && ms_since(sent) < 3000) std::this_thread::sleep_for(20ms);
+  EXPECT_GE(cut.unacked_resends(), 2u) << "the proxy's kernel acknowledged the bytes";
+  EXPECT_GT(net.dropped(), 2u);
+  proxy.pass();
+  EXPECT_TRUE(fresh_connection_echoes(proxy.port(), "b"));
+  EXPECT_EQ(echo.connection(0).received, "a");
+}
+
+TEST(FaultProxy, ALosePartitionWithoutItsPathsCutLeavesTheBytesAcknowledgedByTheProxysKernel) {
+  EchoServer echo;
+  FaultProxy proxy(to(echo));
+  Client c(proxy.port());
+  ASSERT_TRUE(echoes(c, "a"));
+  proxy.partition(Partition::Lose);
+  ASSERT_TRUE(c.send("lost"));
+  std::this_thread::sleep_for(700ms);  // past two retransmission timeouts, had there been any
+  EXPECT_EQ(c.unacked_resends(), 0u);
 }
 
 TEST(FaultProxy, DropPartitionResetsOpenConnectionsAndRefusesNewOnes) {

@@ -50,6 +50,7 @@ PrivateNetwork::PrivateNetwork() {
 }
 
 PrivateNetwork::~PrivateNetwork() {
+  std::lock_guard lock(mu_);
   if (!ctx_) return;
   if (table_) nft_run_cmd_from_buffer(ctx_, (std::string("delete table inet ") + kTable).c_str());
   nft_ctx_free(ctx_);
@@ -59,11 +60,6 @@ void PrivateNetwork::run(const std::string& commands) const {
   if (nft_run_cmd_from_buffer(ctx_, commands.c_str()) != 0) {
     throw std::runtime_error("nftables refused \"" + commands + "\": " + nft_ctx_get_error_buffer(ctx_));
   }
-}
-
-std::string PrivateNetwork::list(const std::string& command) const {
-  run(command);
-  return nft_ctx_get_output_buffer(ctx_);
 }
 
 std::vector<std::uint16_t> PrivateNetwork::connected_ports(std::uint16_t port) {
@@ -88,28 +84,38 @@ std::vector<std::uint16_t> PrivateNetwork::connected_ports(std::uint16_t port) {
   return out;
 }
 
-std::vector<std::uint16_t> PrivateNetwork::cut_connections_to(std::uint16_t port) {
-  const auto ports = connected_ports(port);
-  if (ports.empty()) {
-    throw std::runtime_error("no connection to 127.0.0.1:" + std::to_string(port) + " is established to cut");
-  }
+void PrivateNetwork::cut(std::uint16_t port, const std::vector<std::uint16_t>& peers) {
+  if (peers.empty()) return;
   std::string set;
-  for (const auto p : ports) set += (set.empty() ? "" : ", ") + std::to_string(p);
+  for (const auto p : peers) set += (set.empty() ? "" : ", ") + std::to_string(p);
+  const std::string rule = std::string("add rule inet ") + kTable + " input ";
+  const std::string here = std::to_string(port);
+  std::lock_guard lock(mu_);
   std::string commands;
   if (!table_) {
     commands += std::string("add table inet ") + kTable + "\n";
     commands += std::string("add chain inet ") + kTable + " input { type filter hook input priority 0; }\n";
   }
-  commands += std::string("add rule inet ") + kTable + " input tcp sport { " + set + " } counter drop\n";
-  commands += std::string("add rule inet ") + kTable + " input tcp dport { " + set + " } counter drop\n";
+  commands += rule + "tcp sport " + here + " tcp dport { " + set + " } counter drop\n";
+  commands += rule + "tcp sport { " + set + " } tcp dport " + here + " counter drop\n";
   run(commands);
   table_ = true;
+}
+
+std::vector<std::uint16_t> PrivateNetwork::cut_connections_to(std::uint16_t port) {
+  const auto ports = connected_ports(port);
+  if (ports.empty()) {
+    throw std::runtime_error("no connection to 127.0.0.1:" + std::to_string(port) + " is established to cut");
+  }
+  cut(port, ports);
   return ports;
 }
 
 std::uint64_t PrivateNetwork::dropped() const {
+  std::lock_guard lock(mu_);
   if (!table_) return 0;
-  const std::string rules = list(std::string("list table inet ") + kTable);
+  run(std::string("list table inet ") + kTable);
+  const std::string rules = nft_ctx_get_output_buffer(ctx_);
   static const std::regex counter(R"(counter packets (\d+))");
   std::uint64_t total = 0;
   for (std::sregex_iterator it(rules.begin(), rules.end(), counter), end; it != end; ++it) {

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace guichet::fault {
 
@@ -49,6 +51,12 @@ struct ProxyOptions {
   // Also listen for control commands on 127.0.0.1 (port control_port, 0 = any free port).
   bool control = false;
   std::uint16_t control_port = 0;
+  // When set, a `partition lose` also has the packets of the connections it loses dropped between
+  // their clients and the proxy: called on the proxy's thread with the proxy's port and the
+  // clients' ports (a test's PrivateNetwork::cut). Each client's kernel then sees what it sends go
+  // unacknowledged, as on a real link. Without it, only the proxy discards what they carry, and
+  // its own kernel still acknowledges it. What it throws is the command's error.
+  std::function<void(std::uint16_t port, const std::vector<std::uint16_t>& clients)> lose_paths;
 };
 
 // The proxy runs on its own thread from construction to destruction. Every method is safe to call
@@ -65,7 +73,7 @@ class FaultProxy {
 
   // Back to a clean network: no partition, no delay, no limit, no armed cut.
   void pass();
-  void partition(Partition mode);
+  void partition(Partition mode);  // throws what a `lose` partition's lose_paths threw
   void delay(Direction direction, int delay_ms, int jitter_ms);
   void bandwidth(Direction direction, std::int64_t bytes_per_s);
   void cut();  // resets every open connection now
