@@ -81,9 +81,7 @@ AttachmentRelay::Step AttachmentRelay::send_next(sync::ApiClient& client) {
   // No answer, a failure at central, or the centre's own credentials refused there (they are
   // put right at central; the file must not be given up meanwhile): kept queued, sent again.
   if (r.transient() || r.status == 401 || r.status == 403 || r.status == 429) {
-    log_error("relay: central did not take " + file + " (" +
-              (r.status == 0 ? std::string("no answer") : "status " + std::to_string(r.status)) + " " + r.error_code() +
-              "); it stays queued and is sent again");
+    log_error("relay: central did not take " + file + " (" + r.outcome() + "); it stays queued and is sent again");
     return Step::Retry;
   }
   // Refused for good: kept with central's message, so the queue moves on. The log names the file

@@ -228,12 +228,11 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
     return Step::Resend;
   }
   if (r.transient() || r.status == 401 || r.status == 403 || r.status == 429) {
-    log_error("relay: central did not take " + std::to_string(entries.size()) + " applications (" +
-              (r.status == 0 ? std::string("no answer") : "status " + std::to_string(r.status)) + " " + r.error_code() +
+    log_error("relay: central did not take " + std::to_string(entries.size()) + " applications (" + r.outcome() +
               "); they stay queued and are sent again");
-    // No connection at all (refused, unreachable): the link is down, not central slow.
-    const bool no_link = r.status == 0 && r.transport_error.find("cannot connect to") != std::string::npos;
-    return no_link ? Step::Unreachable : Step::Failed;
+    // No connection carried it (refused, unreachable, turned away before a byte of answer): the
+    // link is down, not central slow.
+    return r.status == 0 && r.unreachable ? Step::Unreachable : Step::Failed;
   }
   // Central has stored the batch (or refused it); the centre has not recorded its answers yet.
   crash::point(crash::kRelayAnswered);
@@ -353,10 +352,8 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
     return reset.status >= 300 ? Step::Failed : Step::Progress;
   }
   if (r.status != 200) {
-    log_error("relay: reading central's changes failed (" +
-              (r.status == 0 ? std::string("no answer") : "status " + std::to_string(r.status)) + " " + r.error_code() +
-              "); trying again later");
-    return Step::Failed;
+    log_error("relay: reading central's changes failed (" + r.outcome() + "); trying again later");
+    return r.status == 0 && r.unreachable ? Step::Unreachable : Step::Failed;
   }
   simdjson::dom::object body;
   std::string_view next_text;
@@ -437,6 +434,7 @@ void Relay::run_upload() {
 void Relay::run_pull() {
   sync::ApiClient client(options_.upstream);
   auto backoff = options_.backoff_min;
+  bool probed = false;  // the link answered a probe since the last read went through
   for (;;) {
     Step step = Step::Failed;
     try {
@@ -444,6 +442,14 @@ void Relay::run_pull() {
     } catch (const std::exception& e) {
       log_error(std::string("relay: ") + e.what());
     }
+    if (step == Step::Unreachable && !probed) {
+      // As the uploads: central's statuses are read again as soon as the link answers, not after
+      // a backoff grown through the outage.
+      if (!wait_for_link(client)) return;
+      probed = true;
+      continue;
+    }
+    if (step == Step::Progress || step == Step::Idle) probed = false;
     if (step == Step::Progress || step == Step::Resend) {
       backoff = options_.backoff_min;
       std::lock_guard lock(mu_);

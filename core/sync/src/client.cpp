@@ -16,6 +16,12 @@ namespace asio = detail::asio;
 namespace beast = detail::beast;
 namespace http = detail::http;
 
+// The connection ended (closed or reset by the other end) rather than timed out or failed here.
+bool ended_without_answer(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe;
+}
+
 // Bodies above this are refused rather than held in memory: the largest answer the protocol has
 // is a page of the change feed, a few megabytes.
 constexpr std::uint64_t kMaxResponseBody = 64ull << 20;
@@ -51,6 +57,12 @@ std::string HttpResponse::error_message() const {
 
 std::string HttpResponse::error_code() const { return error_field(body, "code"); }
 
+std::string HttpResponse::outcome() const {
+  if (status == 0) return "no answer: " + (transport_error.empty() ? std::string("nothing said why") : transport_error);
+  const std::string code = error_code();
+  return "status " + std::to_string(status) + (code.empty() ? "" : ", " + code);
+}
+
 // A request begun and not yet answered. Shared with the write's handler, which may run after the
 // request was given up (its connection closed).
 struct Outgoing {
@@ -58,10 +70,11 @@ struct Outgoing {
   http::request<http::span_body<const char>> req;
   detail::Clock::time_point deadline;
   const std::atomic<bool>* cancel = nullptr;
-  bool written = false;  // the whole request is on the wire (or its write failed)
-  bool reused = false;   // written on a connection kept from an earlier exchange
-  int attempt = 0;       // 1 once sent again on a new connection
-  std::string failed;    // why it cannot be answered, known before its answer is read
+  bool written = false;      // the whole request is on the wire (or its write failed)
+  bool reused = false;       // written on a connection kept from an earlier exchange
+  int attempt = 0;           // 1 once sent again on a new connection
+  std::string failed;        // why it cannot be answered, known before its answer is read
+  bool unreachable = false;  // HttpResponse::unreachable
 };
 
 struct ApiClient::Impl {
@@ -100,6 +113,7 @@ struct ApiClient::Impl {
     if (auto error = detail::connect(ioc, *stream, url, o.deadline, o.cancel)) {
       close();
       o.failed = *error;
+      o.unreachable = !(o.cancel && o.cancel->load());
       return false;
     }
     connected = true;
@@ -242,6 +256,7 @@ HttpResponse ApiClient::receive() {
   auto fail = [&](const std::string& why) {
     response = HttpResponse{};
     response.transport_error = o->method + " " + o->path + ": " + why;
+    response.unreachable = o->unreachable;
     return response;
   };
   // Runs the connection until `done`; false when the caller's cancel flag stopped it, and then
@@ -302,13 +317,14 @@ HttpResponse ApiClient::receive() {
     if (!ec && !o->written && !run_until(o->written)) return fail("cancelled");
     if (io.write_error) ec = io.write_error;  // the read ended (or never began) because a write failed
     if (ec) {
-      const bool stale = o->reused && o->attempt == 0 && !received_any && ec != beast::error::timeout &&
-                         (ec == http::error::end_of_stream || ec == asio::error::eof ||
-                          ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
+      const bool stale = o->reused && o->attempt == 0 && !received_any && ended_without_answer(ec);
       io.close();
       if (!stale) {
         io.lose_outstanding("the connection failed before the answer (" + detail::describe(ec) +
                             " on the request before it)");
+        // A connection made for this request, closed or reset before a byte of the answer:
+        // something in the path turned it away (or the server went down), as a refusal would.
+        o->unreachable = (!o->reused || o->attempt > 0) && !received_any && ended_without_answer(ec);
         return fail(detail::describe(ec));
       }
       // Sent again, with those behind it, in order, on a new connection.

@@ -609,6 +609,40 @@ TEST_F(Central, RelayUsesTheLinkWithinAFractionOfASecondOfItsReturn) {
   EXPECT_EQ(central_.applications(), 1);
 }
 
+// The WAN turns connections away for 5 s (accepted and reset at once, as a broken modem or a
+// firewall does) while a filing waits. The relay takes it as the link down, as it takes a refused
+// connection: it probes every 250 ms and sends as soon as central answers, not after a backoff
+// grown to 3 s through the outage, and it logs the failure once, not once per try.
+TEST_F(Central, RelayUsesTheLinkWithinAFractionOfASecondWhenTheWanStopsTurningConnectionsAway) {
+  central_.start();
+  fault::ProxyOptions po;
+  po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
+  fault::FaultProxy wan(po);
+  start_centre("http://127.0.0.1:" + std::to_string(wan.port()));
+  ASSERT_EQ(file_at_centre(1).status, 201);
+  ASSERT_TRUE(eventually([&] { return relay("sent") == 1; }, 20s)) << centre_->process().stderr_text();
+  wan.partition(fault::Partition::Drop);
+  ASSERT_EQ(file_at_centre(2).status, 201);
+  std::this_thread::sleep_for(5s);  // the outage's length, not a wait for an event
+  EXPECT_EQ(relay("pending"), 1);
+
+  const auto healed = std::chrono::steady_clock::now();
+  wan.pass();
+  ASSERT_TRUE(eventually([&] { return relay("sent") == 2; }, 20s)) << centre_->process().stderr_text();
+  const auto took = std::chrono::steady_clock::now() - healed;
+  std::cout << "at central " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+            << " ms after the heal" << std::endl;
+  EXPECT_LT(took, 1000ms);
+  const std::string log = centre_->process().stderr_text();
+  std::size_t failures = 0;
+  for (auto at = log.find("relay: central did not take"); at != std::string::npos;
+       at = log.find("relay: central did not take", at + 1)) {
+    ++failures;
+  }
+  EXPECT_EQ(failures, 1u) << log;
+  EXPECT_EQ(central_.applications(), 2);
+}
+
 TEST_F(Central, RelayResendsWithinASecondWhenTheWanComesBackWithItsConnectionsDead) {
   wan_fails_while_a_batch_is_out(fault::Partition::Lose);
   // The batch that was out was given up once the link answered again, not timed out.

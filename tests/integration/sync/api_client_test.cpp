@@ -117,6 +117,7 @@ TEST(ApiClient, AnAnswerCutShortIsATransportErrorNotAnAnswer) {
   EXPECT_EQ(r.status, 0) << r.body.size();
   EXPECT_TRUE(r.body.empty());
   EXPECT_NE(r.transport_error.find("partial message"), std::string::npos) << r.transport_error;
+  EXPECT_FALSE(r.unreachable) << "the answer had begun: the server was reached";
   // The next request opens a new connection and gets the stored answer.
   auto again = client.send("POST", "/api/v1/x", body, options);
   ASSERT_EQ(again.status, 201) << again.error_message();
@@ -233,6 +234,7 @@ TEST(ApiClient, SlowServerIsATimeoutNotAnAnswer) {
   EXPECT_EQ(r.status, 0);
   EXPECT_TRUE(r.transient());
   EXPECT_NE(r.error_message().find("imed out"), std::string::npos) << r.error_message();
+  EXPECT_FALSE(r.unreachable) << "the connection took the request";
   EXPECT_LT(took, std::chrono::milliseconds(1000));
   // The same client works for the next request.
   auto again = client.get("/headers");
@@ -250,7 +252,28 @@ TEST(ApiClient, NobodyListeningIsATransportError) {
   auto r = client.get("/api/v1/health");
   EXPECT_EQ(r.status, 0);
   EXPECT_TRUE(r.transient());
+  EXPECT_TRUE(r.unreachable);
   EXPECT_FALSE(r.transport_error.empty());
+  EXPECT_EQ(r.outcome(), "no answer: " + r.transport_error);
+}
+
+// A connection made for the request, closed before a byte of the answer (something in the path
+// turned it away, or the server went down), is unreachable as a refusal is; the same end on a
+// kept-alive connection is sent again on a new one first (ReconnectsWhenTheKeptConnectionWasClosed).
+TEST(ApiClient, ANewConnectionClosedBeforeAnyAnswerIsUnreachable) {
+  auto state = std::make_shared<LoopbackState>();
+  state->drop_next = 1;
+  LoopbackServer server(state);
+  ApiClient client(endpoint_for(server, *state));
+  RequestOptions options;
+  options.idempotency_key = "T1:1";
+  auto r = client.post("/api/v1/x", nlohmann::json::object(), options);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(r.unreachable) << r.transport_error;
+  auto again = client.post("/api/v1/x", nlohmann::json::object(), options);
+  EXPECT_EQ(again.status, 201) << again.error_message();
+  EXPECT_FALSE(again.unreachable);
+  EXPECT_EQ(again.outcome(), "status 201");
 }
 
 TEST(ApiClient, CancelFlagAbandonsARequestInFlight) {
@@ -273,6 +296,7 @@ TEST(ApiClient, CancelFlagAbandonsARequestInFlight) {
   auto took = std::chrono::steady_clock::now() - start;
   canceller.join();
   EXPECT_EQ(r.status, 0);
+  EXPECT_FALSE(r.unreachable);
   EXPECT_LT(took, std::chrono::milliseconds(3000));
 }
 

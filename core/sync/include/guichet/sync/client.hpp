@@ -35,11 +35,19 @@ struct HttpResponse {
   std::string body;
   std::string transport_error;  // set when status == 0
   int retry_after_seconds = 0;  // the server's Retry-After header (429), 0 if absent
+  // No answer because no connection carried the request: one could not be made (refused,
+  // unreachable, timed out), or one made for it was closed or reset before a byte of the answer
+  // (a link or a proxy that turns connections away, a server going down). Not set for a timeout
+  // on a connection that took the request, nor for a cancel.
+  bool unreachable = false;
   bool ok() const { return status >= 200 && status < 300; }
   // The server's error message from {"error":{"message":…}}, or a transport description.
   std::string error_message() const;
   // The server's error code from {"error":{"code":…}} ("nothing_waiting", …), or "" if none.
   std::string error_code() const;
+  // For a log line: "no answer: <transport error>" or "status 503" with ", <code>" when the
+  // server gave one. Never the server's message, which may quote what a citizen typed.
+  std::string outcome() const;
   // 4xx: the server refused the request for good; sending it again cannot succeed.
   bool refused() const { return status >= 400 && status < 500 && status != 408; }
   // No answer, a timeout or a server-side failure: the same request may succeed later.
