@@ -385,21 +385,22 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
   return more ? Step::Progress : Step::Idle;
 }
 
-bool Relay::wait_for_link(sync::ApiClient& client) {
+std::optional<bool> Relay::wait_for_link(sync::ApiClient& client) {
   sync::RequestOptions ro;
   ro.timeout = std::min(options_.request_timeout, std::chrono::milliseconds(2000));
   ro.cancel = &cancel_;
+  bool saw_down = false;
   // Bounded by stop(): each round waits link_probe (or less when woken) and makes one request.
   for (;;) {
-    if (!wait(options_.link_probe, false)) return false;
-    if (client.get("/api/v1/health", ro).status != 0) return true;
+    if (!wait(options_.link_probe, false)) return std::nullopt;
+    if (client.get("/api/v1/health", ro).status != 0) return saw_down;
+    saw_down = true;
   }
 }
 
 void Relay::run_upload() {
   sync::ApiClient client(options_.upstream);
   auto backoff = options_.backoff_min;
-  bool probed = false;  // the link answered a probe since the last batch went through
   for (;;) {
     Step step = Step::Failed;
     try {
@@ -407,14 +408,17 @@ void Relay::run_upload() {
     } catch (const std::exception& e) {
       log_error(std::string("relay: ") + e.what());
     }
-    if (step == Step::Unreachable && !probed) {
-      // Nothing answered: wait for the link instead of resending the batch with backoff. When a
-      // probe got through but the batch still did not, the usual backoff applies.
-      if (!wait_for_link(client)) return;
-      probed = true;
-      continue;
+    if (step == Step::Unreachable) {
+      // Nothing answered: wait for the link instead of resending the batch with backoff. A link
+      // that was down and answers again is used at once; when the first probe is answered while
+      // the batch was turned away, the usual backoff applies (it is not the link).
+      const auto was_down = wait_for_link(client);
+      if (!was_down) return;
+      if (*was_down) {
+        backoff = options_.backoff_min;
+        continue;
+      }
     }
-    if (step == Step::Progress || step == Step::Idle) probed = false;
     if (step == Step::Progress || step == Step::Resend) {
       backoff = options_.backoff_min;
       std::lock_guard lock(mu_);
@@ -434,7 +438,6 @@ void Relay::run_upload() {
 void Relay::run_pull() {
   sync::ApiClient client(options_.upstream);
   auto backoff = options_.backoff_min;
-  bool probed = false;  // the link answered a probe since the last read went through
   for (;;) {
     Step step = Step::Failed;
     try {
@@ -442,14 +445,16 @@ void Relay::run_pull() {
     } catch (const std::exception& e) {
       log_error(std::string("relay: ") + e.what());
     }
-    if (step == Step::Unreachable && !probed) {
-      // As the uploads: central's statuses are read again as soon as the link answers, not after
+    if (step == Step::Unreachable) {
+      // As the uploads: central's statuses are read again as soon as the link is back, not after
       // a backoff grown through the outage.
-      if (!wait_for_link(client)) return;
-      probed = true;
-      continue;
+      const auto was_down = wait_for_link(client);
+      if (!was_down) return;
+      if (*was_down) {
+        backoff = options_.backoff_min;
+        continue;
+      }
     }
-    if (step == Step::Progress || step == Step::Idle) probed = false;
     if (step == Step::Progress || step == Step::Resend) {
       backoff = options_.backoff_min;
       std::lock_guard lock(mu_);

@@ -93,8 +93,9 @@ class Relay {
   Step upload_once(sync::ApiClient& client);
   Step pull_once(sync::ApiClient& client);
   bool wait(std::chrono::milliseconds d, bool upload);  // false when stopping
-  // Probes central every link_probe until it answers; false when stopping.
-  bool wait_for_link(sync::ApiClient& client);
+  // Probes central every link_probe until it answers: whether a probe found it unreachable first
+  // (the link was down and is back), or nothing when stopping.
+  std::optional<bool> wait_for_link(sync::ApiClient& client);
   // Waits for the previous batch's answers to be stored at the centre; false when that failed
   // (its rows stay pending and are sent again: central answers them as replays).
   bool finish_marking();
