@@ -398,56 +398,24 @@ std::optional<bool> Relay::wait_for_link(sync::ApiClient& client) {
   }
 }
 
-void Relay::run_upload() {
-  sync::ApiClient client(options_.upstream);
-  auto backoff = options_.backoff_min;
-  for (;;) {
-    Step step = Step::Failed;
-    try {
-      step = upload_once(client);
-    } catch (const std::exception& e) {
-      log_error(std::string("relay: ") + e.what());
-    }
-    if (step == Step::Unreachable) {
-      // Nothing answered: wait for the link instead of resending the batch with backoff. A link
-      // that was down and answers again is used at once; when the first probe is answered while
-      // the batch was turned away, the usual backoff applies (it is not the link).
-      const auto was_down = wait_for_link(client);
-      if (!was_down) return;
-      if (*was_down) {
-        backoff = options_.backoff_min;
-        continue;
-      }
-    }
-    if (step == Step::Progress || step == Step::Resend) {
-      backoff = options_.backoff_min;
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-      continue;
-    }
-    if (step == Step::Idle) {
-      backoff = options_.backoff_min;
-      if (!wait(options_.poll_interval, true)) return;
-      continue;
-    }
-    if (!wait(backoff, false)) return;
-    backoff = std::min(backoff * 2, options_.backoff_max);
-  }
-}
+void Relay::run_upload() { run_steps(&Relay::upload_once, true); }
 
-void Relay::run_pull() {
+void Relay::run_pull() { run_steps(&Relay::pull_once, false); }
+
+void Relay::run_steps(Step (Relay::*once)(sync::ApiClient&), bool upload) {
   sync::ApiClient client(options_.upstream);
   auto backoff = options_.backoff_min;
   for (;;) {
     Step step = Step::Failed;
     try {
-      step = pull_once(client);
+      step = (this->*once)(client);
     } catch (const std::exception& e) {
       log_error(std::string("relay: ") + e.what());
     }
     if (step == Step::Unreachable) {
-      // As the uploads: central's statuses are read again as soon as the link is back, not after
-      // a backoff grown through the outage.
+      // Nothing answered: wait for the link instead of sending again with backoff. A link that was
+      // down and answers again is used at once; when the first probe is answered while the
+      // request was turned away, the usual backoff applies (it is not the link).
       const auto was_down = wait_for_link(client);
       if (!was_down) return;
       if (*was_down) {
@@ -462,8 +430,9 @@ void Relay::run_pull() {
       continue;
     }
     if (step == Step::Idle) {
+      // Uploads are woken by a new filing (wake()); reads of central's changes poll.
       backoff = options_.backoff_min;
-      if (!wait(options_.poll_interval, false)) return;
+      if (!wait(options_.poll_interval, upload)) return;
       continue;
     }
     if (!wait(backoff, false)) return;

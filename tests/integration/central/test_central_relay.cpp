@@ -212,15 +212,22 @@ class Central : public ::testing::Test {
     EXPECT_EQ(count_rows(central_.db(), "SELECT COUNT(*) FROM idempotency"), filed);
     centre_histories_complete(filed);
   }
-  // Central down (its port kept for its return) and the centre node started, relaying to it
-  // through a fault proxy: the WAN.
-  std::unique_ptr<fault::FaultProxy> centre_across_a_wan_with_central_down() {
+  std::uint16_t central_port() const {
+    return static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
+  }
+  // Central started and the centre node started, relaying to it through a fault proxy: the WAN.
+  std::unique_ptr<fault::FaultProxy> centre_across_a_wan() {
     central_.start();
-    EXPECT_EQ(central_.stop(), 0);
     fault::ProxyOptions po;
-    po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
+    po.upstream_port = central_port();
     auto wan = std::make_unique<fault::FaultProxy>(po);
     start_centre("http://127.0.0.1:" + std::to_string(wan->port()));
+    return wan;
+  }
+  // The same with central down (its port kept for its return).
+  std::unique_ptr<fault::FaultProxy> centre_across_a_wan_with_central_down() {
+    auto wan = centre_across_a_wan();
+    EXPECT_EQ(central_.stop(), 0);
     return wan;
   }
   long long relay(const std::string& state) {
@@ -239,11 +246,8 @@ class Central : public ::testing::Test {
   // resent batch is a replay central answers from its idempotency records).
   void wan_fails_while_a_batch_is_out(fault::Partition mode, std::chrono::milliseconds outage = 3s,
                                       std::chrono::milliseconds bound = 2500ms) {
-    central_.start();
-    fault::ProxyOptions po;
-    po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
-    fault::FaultProxy wan(po);
-    start_centre("http://127.0.0.1:" + std::to_string(wan.port()));
+    const auto wan_link = centre_across_a_wan();
+    fault::FaultProxy& wan = *wan_link;
     ASSERT_EQ(file_at_centre(1).status, 201);
     ASSERT_TRUE(eventually([&] { return relay("sent") == 1; }, 20s)) << centre_->process().stderr_text();
 
@@ -614,11 +618,8 @@ TEST_F(Central, RelayUsesTheLinkWithinAFractionOfASecondOfItsReturn) {
 // connection: it probes every 250 ms and sends as soon as central answers, not after a backoff
 // grown to 3 s through the outage, and it logs the failure once, not once per try.
 TEST_F(Central, RelayUsesTheLinkWithinAFractionOfASecondWhenTheWanStopsTurningConnectionsAway) {
-  central_.start();
-  fault::ProxyOptions po;
-  po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
-  fault::FaultProxy wan(po);
-  start_centre("http://127.0.0.1:" + std::to_string(wan.port()));
+  const auto wan_link = centre_across_a_wan();
+  fault::FaultProxy& wan = *wan_link;
   ASSERT_EQ(file_at_centre(1).status, 201);
   ASSERT_TRUE(eventually([&] { return relay("sent") == 1; }, 20s)) << centre_->process().stderr_text();
   wan.partition(fault::Partition::Drop);
@@ -655,11 +656,8 @@ TEST_F(Central, RelayResendsWithinASecondWhenTheWanComesBackWithItsConnectionsDe
 // second of the heal (central answers "already"), not after the 120 s a file may take on a slow
 // line; it is at central once.
 TEST_F(Central, AFileOutWhenTheWanComesBackWithItsConnectionsDeadIsSentAgainWithinASecond) {
-  central_.start();
-  fault::ProxyOptions po;
-  po.upstream_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
-  fault::FaultProxy wan(po);
-  start_centre("http://127.0.0.1:" + std::to_string(wan.port()));
+  const auto wan_link = centre_across_a_wan();
+  fault::FaultProxy& wan = *wan_link;
   const fs::path centre_files = centre_->db().parent_path() / "attachments.sqlite";
   const fs::path central_files = central_.db().parent_path() / "attachments.sqlite";
   auto put_page = [&](const std::string& text) {
@@ -718,8 +716,7 @@ TEST_F(CentralOwnNetwork, RelayResendsABatchOnAConnectionWhosePathDiedAfterAbout
   start_centre();
   ASSERT_EQ(file_at_centre(1).status, 201);
   ASSERT_TRUE(eventually([&] { return relay("sent") == 1; }, 20s)) << centre_->process().stderr_text();
-  const auto central_port = static_cast<std::uint16_t>(std::stoi(central_.url().substr(central_.url().rfind(':') + 1)));
-  ASSERT_FALSE(net_.cut_connections_to(central_port).empty());
+  ASSERT_FALSE(net_.cut_connections_to(central_port()).empty());
 
   // The next batch's bytes are never acknowledged. It is resent once they met two retransmission
   // timeouts and a probe was answered, about a second after it went out; before the watch read

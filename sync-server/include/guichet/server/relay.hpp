@@ -74,9 +74,13 @@ class Relay {
   void run_upload();
   void run_pull();
   // One batch: true when it made progress (more may be waiting).
-  // Unreachable: central gave no answer at all (the link is down). Resend: the request was
+  // Unreachable: no connection carried the request (the link is down). Resend: the request was
   // abandoned because the link came back while it was out (see stall_probe_after).
   enum class Step { Progress, Idle, Failed, Unreachable, Resend };
+  // A thread's loop: `once` again and again, at once after progress, after poll_interval when
+  // idle (woken early by wake() when `upload`), when the link is back after it was unreachable,
+  // else with backoff.
+  void run_steps(Step (Relay::*once)(sync::ApiClient&), bool upload);
   // A request to central from one of the two threads, watched while it is out (watch_).
   enum Slot { kUpload = 0, kPull = 1 };
   // The watch over `slot` from now until unwatch(): what watch_.send does around its request, for
