@@ -230,6 +230,13 @@ class Central : public ::testing::Test {
     EXPECT_EQ(central_.stop(), 0);
     return wan;
   }
+  // How many times the centre node's log has `text`.
+  std::size_t centre_log_count(const std::string& text) {
+    const std::string log = centre_->process().stderr_text();
+    std::size_t n = 0;
+    for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
+    return n;
+  }
   long long relay(const std::string& state) {
     return count_rows(centre_->db(), "SELECT COUNT(*) FROM relay_outbox WHERE state = '" + state + "'");
   }
@@ -595,13 +602,7 @@ TEST_F(Central, RelayUsesTheLinkWithinAFractionOfASecondOfItsReturn) {
   std::this_thread::sleep_for(7s);
   // The batch was sent once; since then the relay only probes the link (the queue untouched, no
   // batch resent, nothing more logged).
-  const std::string log = centre_->process().stderr_text();
-  std::size_t failures = 0;
-  for (auto at = log.find("relay: central did not take"); at != std::string::npos;
-       at = log.find("relay: central did not take", at + 1)) {
-    ++failures;
-  }
-  EXPECT_EQ(failures, 1u) << log;
+  EXPECT_EQ(centre_log_count("relay: central did not take"), 1u) << centre_->process().stderr_text();
   EXPECT_EQ(relay("pending"), 1);
 
   const auto back = std::chrono::steady_clock::now();
@@ -634,13 +635,7 @@ TEST_F(Central, RelayUsesTheLinkWithinAFractionOfASecondWhenTheWanStopsTurningCo
   std::cout << "at central " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
             << " ms after the heal" << std::endl;
   EXPECT_LT(took, 1000ms);
-  const std::string log = centre_->process().stderr_text();
-  std::size_t failures = 0;
-  for (auto at = log.find("relay: central did not take"); at != std::string::npos;
-       at = log.find("relay: central did not take", at + 1)) {
-    ++failures;
-  }
-  EXPECT_EQ(failures, 1u) << log;
+  EXPECT_EQ(centre_log_count("relay: central did not take"), 1u) << centre_->process().stderr_text();
   EXPECT_EQ(central_.applications(), 2);
 }
 
