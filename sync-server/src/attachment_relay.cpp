@@ -37,6 +37,7 @@ void AttachmentRelay::stop() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
+  cancel_ = true;
   watch_.stop();  // a file being sent is given up (it stays queued)
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -82,7 +83,7 @@ AttachmentRelay::Step AttachmentRelay::send_next(sync::ApiClient& client) {
   // put right at central; the file must not be given up meanwhile): kept queued, sent again.
   if (r.transient() || r.status == 401 || r.status == 403 || r.status == 429) {
     log_error("relay: central did not take " + file + " (" + r.outcome() + "); it stays queued and is sent again");
-    return Step::Retry;
+    return r.status == 0 && r.unreachable ? Step::Unreachable : Step::Retry;
   }
   // Refused for good: kept with central's message, so the queue moves on. The log names the file
   // by its hash and the code only.
@@ -105,6 +106,18 @@ void AttachmentRelay::run() {
       step = send_next(client);
     } catch (const std::exception& e) {
       log_error(std::string("relay: sending a file: ") + e.what());
+    }
+    if (step == Step::Unreachable) {
+      // As the relay's batches: central is asked for its health every link_probe, and a link that
+      // was down and answers again is used at once; a first probe answered means the backoff.
+      const auto was_down = sync::wait_for_link(
+          client, options_.link_probe, std::min(options_.request_timeout, std::chrono::milliseconds(2000)), &cancel_,
+          [this](std::chrono::milliseconds d) { return wait(d, false); });
+      if (!was_down) return;
+      if (*was_down) {
+        backoff = options_.backoff_min;
+        continue;
+      }
     }
     if (step == Step::Sent || step == Step::Resend) {
       backoff = options_.backoff_min;

@@ -386,16 +386,9 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
 }
 
 std::optional<bool> Relay::wait_for_link(sync::ApiClient& client) {
-  sync::RequestOptions ro;
-  ro.timeout = std::min(options_.request_timeout, std::chrono::milliseconds(2000));
-  ro.cancel = &cancel_;
-  bool saw_down = false;
-  // Bounded by stop(): each round waits link_probe (or less when woken) and makes one request.
-  for (;;) {
-    if (!wait(options_.link_probe, false)) return std::nullopt;
-    if (client.get("/api/v1/health", ro).status != 0) return saw_down;
-    saw_down = true;
-  }
+  return sync::wait_for_link(client, options_.link_probe,
+                             std::min(options_.request_timeout, std::chrono::milliseconds(2000)), &cancel_,
+                             [this](std::chrono::milliseconds d) { return wait(d, false); });
 }
 
 void Relay::run_upload() { run_steps(&Relay::upload_once, true); }

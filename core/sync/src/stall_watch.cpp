@@ -4,6 +4,21 @@
 
 namespace guichet::sync {
 
+std::optional<bool> wait_for_link(ApiClient& client, std::chrono::milliseconds every, std::chrono::milliseconds timeout,
+                                  const std::atomic<bool>* cancel,
+                                  const std::function<bool(std::chrono::milliseconds)>& wait) {
+  RequestOptions ro;
+  ro.timeout = timeout;
+  ro.cancel = cancel;
+  bool saw_down = false;
+  // Bounded by stopping: each round waits `every` and makes one request.
+  for (;;) {
+    if (!wait(every)) return std::nullopt;
+    if (client.get("/api/v1/health", ro).status != 0) return saw_down;
+    saw_down = true;
+  }
+}
+
 StallWatch::StallWatch(ServerEndpoint server, StallWatchOptions options, std::size_t slots)
     : server_(std::move(server)),
       options_(std::move(options)),

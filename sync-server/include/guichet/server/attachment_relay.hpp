@@ -47,7 +47,8 @@ class AttachmentRelay {
   void wake();  // a file was queued
 
  private:
-  enum class Step { Sent, Idle, Retry, Resend };
+  // Unreachable: no connection carried the file (HttpResponse::unreachable: the link is down).
+  enum class Step { Sent, Idle, Retry, Resend, Unreachable };
   Step send_next(sync::ApiClient& client);
   void run();
   // False when stopping; `wakeable`: a new file ends the wait.
@@ -59,7 +60,8 @@ class AttachmentRelay {
   std::condition_variable cv_;
   bool stopping_ = false;
   bool woken_ = false;
-  sync::StallWatch watch_;  // its stop() also gives up the file out when stopping
+  std::atomic<bool> cancel_{false};  // set by stop(): a link probe out is abandoned
+  sync::StallWatch watch_;           // its stop() also gives up the file out when stopping
   std::thread thread_;
 };
 

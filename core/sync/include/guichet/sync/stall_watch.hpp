@@ -26,8 +26,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -64,6 +66,15 @@ struct StallWatchOptions {
     return o;
   }
 };
+
+// Asks `client`'s server for its health (GET /api/v1/health) every `every`, each wait made through
+// `wait` (false when stopping), until it answers: whether a probe found it unreachable first (the
+// link was down and is back), or nothing when stopping. A probe times out after `timeout`, and
+// `cancel` abandons one in flight. For senders that were told a request reached no server
+// (HttpResponse::unreachable): a link back is used at once, not after a backoff.
+std::optional<bool> wait_for_link(ApiClient& client, std::chrono::milliseconds every, std::chrono::milliseconds timeout,
+                                  const std::atomic<bool>* cancel,
+                                  const std::function<bool(std::chrono::milliseconds)>& wait);
 
 class StallWatch {
  public:
