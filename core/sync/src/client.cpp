@@ -322,9 +322,9 @@ HttpResponse ApiClient::receive() {
       if (!stale) {
         io.lose_outstanding("the connection failed before the answer (" + detail::describe(ec) +
                             " on the request before it)");
-        // A connection made for this request, closed or reset before a byte of the answer:
-        // something in the path turned it away (or the server went down), as a refusal would.
-        o->unreachable = (!o->reused || o->attempt > 0) && !received_any && ended_without_answer(ec);
+        // Not stale, so a connection made for this request: closed or reset before a byte of the
+        // answer, something in the path turned it away (or the server went down), as a refusal would.
+        o->unreachable = !received_any && ended_without_answer(ec);
         return fail(detail::describe(ec));
       }
       // Sent again, with those behind it, in order, on a new connection.
