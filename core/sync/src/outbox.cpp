@@ -537,4 +537,17 @@ std::int64_t Outbox::pending_count() {
   return st.int64(0);
 }
 
+OutboxReport Outbox::report() {
+  std::lock_guard lock(mu_);
+  OutboxReport r;
+  auto count = db_->prepare("SELECT count(*) FROM outbox WHERE state = 'pending'");
+  count.step();
+  r.pending = count.int64(0);
+  if (r.pending == 0) return r;
+  auto oldest = db_->prepare("SELECT created_ms FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1");
+  // The clock may have been set back since the entry was written: an age is never negative.
+  if (oldest.step()) r.oldest_age_s = std::max<std::int64_t>(0, (clock_() - oldest.int64(0)) / 1000);
+  return r;
+}
+
 }  // namespace guichet::sync

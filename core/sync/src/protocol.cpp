@@ -1,5 +1,6 @@
 #include "guichet/sync/protocol.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <set>
 #include <utility>
@@ -646,6 +647,37 @@ bool batchable_write(std::string_view method, std::string_view path) {
     }
   }
   return false;
+}
+
+std::string format_outbox_report(const OutboxReport& report) {
+  return "pending=" + std::to_string(std::max<std::int64_t>(0, report.pending)) +
+         ", oldest-age=" + std::to_string(std::max<std::int64_t>(0, report.oldest_age_s));
+}
+
+std::optional<OutboxReport> parse_outbox_report(std::string_view value) {
+  // Exactly the two members, in this order, each a run of 1 to 12 digits.
+  auto number = [&value](std::string_view name, std::int64_t& out) {
+    if (value.substr(0, name.size()) != name) return false;
+    value.remove_prefix(name.size());
+    std::size_t digits = 0;
+    out = 0;
+    while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') {
+      out = out * 10 + (value[digits] - '0');
+      if (++digits > 12) return false;
+    }
+    value.remove_prefix(digits);
+    return digits > 0;
+  };
+  OutboxReport r;
+  if (!number("pending=", r.pending)) return std::nullopt;
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  if (value.empty() || value.front() != ',') return std::nullopt;
+  value.remove_prefix(1);
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  if (!number("oldest-age=", r.oldest_age_s)) return std::nullopt;
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (!value.empty()) return std::nullopt;
+  return r;
 }
 
 bool valid_outbox_kind(std::string_view kind) {

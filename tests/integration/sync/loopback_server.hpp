@@ -75,6 +75,7 @@ struct LoopbackState {
   int requests = 0;  // every request read, the refused ones too
   int probes = 0;    // of which the stall watch's link probes (GET /api/v1/health)
   int upload_requests = 0;
+  std::vector<std::string> outbox_reports;  // the X-Guichet-Outbox header of each upload ("" if none)
   std::map<std::string, int> requests_by_key;
   std::map<std::string, int> effects_by_key;
   std::vector<std::string> effect_order;                       // idempotency keys in the order their effect happened
@@ -189,7 +190,10 @@ class LoopbackServer {
     std::string key(req["Idempotency-Key"]);
     if (!key.empty()) ++state_->requests_by_key[key];
     std::string target(req.target());
-    if (target == "/api/v1/sync/upload") ++state_->upload_requests;
+    if (target == "/api/v1/sync/upload") {
+      ++state_->upload_requests;
+      state_->outbox_reports.emplace_back(req["X-Guichet-Outbox"]);
+    }
     if (target == "/api/v1/health") ++state_->probes;
     const std::string attachment_path = "/api/v1/attachments/";
     if (req.method() == http::verb::put && target.starts_with(attachment_path)) {

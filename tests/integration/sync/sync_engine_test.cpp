@@ -153,6 +153,39 @@ TEST_F(SyncEngineTest, WakeSendsWhatWasAppendedToTheOutboxDirectly) {
   EXPECT_EQ(state_->order(), (std::vector<std::string>{key(warm.seq), key(first.seq), key(second.seq)}));
 }
 
+// Each upload tells the centre what the outbox holds, this batch included, and how old the oldest
+// entry is by the terminal's own clock: the managers' dashboard shows it (docs/sync.md).
+TEST_F(SyncEngineTest, EachUploadReportsTheOutboxPendingEntriesAndTheAgeOfTheOldest) {
+  state_->uploads = true;
+  options_.batch_entries = 10;
+  LoopbackServer server(state_);
+  const std::int64_t written =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() -
+      90'000;
+  for (int i = 0; i < 25; ++i) {
+    outbox_->append("POST", "/api/v1/applications", json{{"i", i}}.dump(), "", written + i, "application.file");
+  }
+  SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+  engine.start();
+  ASSERT_TRUE(engine.wait_drained(5s));
+  std::vector<std::string> reports;
+  {
+    std::lock_guard lock(state_->mu);
+    reports = state_->outbox_reports;
+  }
+  ASSERT_EQ(reports.size(), 3u);
+  const std::int64_t pending[] = {25, 15, 5};
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    const auto r = guichet::sync::parse_outbox_report(reports[i]);
+    ASSERT_TRUE(r.has_value()) << reports[i];
+    EXPECT_EQ(r->pending, pending[i]) << reports[i];
+    // Written 90 s before (the later ones a few milliseconds after the first).
+    EXPECT_GE(r->oldest_age_s, 89) << reports[i];
+    EXPECT_LE(r->oldest_age_s, 95) << reports[i];
+  }
+}
+
 TEST_F(SyncEngineTest, OrderPerDeviceIsKeptThroughServerErrors) {
   state_->fail_next_5xx = 3;
   LoopbackServer server(state_);

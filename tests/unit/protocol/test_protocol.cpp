@@ -470,6 +470,24 @@ TEST(ProtocolCatalogue, RejectsBadFormsAndCalendarsNamingThem) {
             "catalogue.calendar.extra_days_at_centre: must be between 0 and 30, got -1");
 }
 
+TEST(OutboxReport, IsWrittenAndReadBack) {
+  EXPECT_EQ(format_outbox_report({37, 720}), "pending=37, oldest-age=720");
+  EXPECT_EQ(format_outbox_report({0, 0}), "pending=0, oldest-age=0");
+  EXPECT_EQ(format_outbox_report({-3, -1}), "pending=0, oldest-age=0");  // never negative on the wire
+  EXPECT_EQ(parse_outbox_report("pending=37, oldest-age=720"), (OutboxReport{37, 720}));
+  EXPECT_EQ(parse_outbox_report("pending=37,oldest-age=720"), (OutboxReport{37, 720}));
+  EXPECT_EQ(parse_outbox_report("pending=999999999999, oldest-age=0 "), (OutboxReport{999999999999, 0}));
+}
+
+TEST(OutboxReport, AnythingElseIsNotAReport) {
+  for (const char* bad :
+       {"", "pending=", "pending=3", "pending=3, oldest-age=", "pending=-3, oldest-age=1", "oldest-age=1, pending=3",
+        "pending=3; oldest-age=1", "pending=3, oldest-age=1, more=2", "pending=1000000000000, oldest-age=1",
+        "pending=3x, oldest-age=1", "PENDING=3, oldest-age=1", "pending=3, oldest-age=1.5"}) {
+    EXPECT_FALSE(parse_outbox_report(bad).has_value()) << bad;
+  }
+}
+
 TEST(ProtocolError, Body) {
   const json j = error_body("service_closed", "Birth certificate is closed now; it opens at 09:00");
   EXPECT_EQ(j.dump(),

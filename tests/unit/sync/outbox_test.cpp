@@ -65,6 +65,28 @@ TEST_F(OutboxTest, EntriesSurviveReopenInOrderWithEveryField) {
   EXPECT_EQ(reopened.pending_count(), 3);
 }
 
+TEST_F(OutboxTest, ItsReportCountsThePendingEntriesAndAgesTheOldestByItsOwnClock) {
+  std::int64_t clock = 1'000'000;
+  OutboxOptions o = from_one();
+  o.wall_clock = [&clock] { return clock; };
+  Outbox box(path_, "K1", o);
+  EXPECT_EQ(box.report(), (guichet::sync::OutboxReport{0, 0}));
+  box.append("POST", "/api/v1/tokens", "{}", "", 1'000'000);
+  box.append("POST", "/api/v1/tokens", "{}", "", 1'030'000);
+  box.append("POST", "/api/v1/tokens", "{}", "", 1'090'000);
+  clock = 1'125'500;
+  EXPECT_EQ(box.report(), (guichet::sync::OutboxReport{3, 125}));
+  // Answered entries leave it; the oldest is then the next one still pending.
+  box.complete(1, 201, "{}");
+  box.complete(2, 409, "{}");
+  EXPECT_EQ(box.report(), (guichet::sync::OutboxReport{1, 35}));
+  // A clock set back since the entry was written gives an age of 0, not a negative one.
+  clock = 1'000'000;
+  EXPECT_EQ(box.report(), (guichet::sync::OutboxReport{1, 0}));
+  box.complete(3, 200, "{}");
+  EXPECT_EQ(box.report(), (guichet::sync::OutboxReport{0, 0}));
+}
+
 TEST_F(OutboxTest, SequenceNumbersAreConsecutiveAndNeverReused) {
   {
     Outbox box(path_, "K1", from_one());

@@ -238,6 +238,9 @@ class Outbox {
   // Keeps why the last attempt failed (transport error, 5xx); the entry stays Pending.
   void record_error(std::int64_t seq, const std::string& error);
   std::int64_t pending_count();
+  // What the terminal tells the centre with each upload (X-Guichet-Outbox): the entries pending
+  // and the age of the oldest, by this outbox's wall clock.
+  OutboxReport report();
   // Entries refused by the server (kept with its message), newest first.
   std::vector<OutboxEntry> failed(int limit = 100);
   // Small named values kept in the same file, durably (e.g. the live feed's last event id, so a

@@ -3,7 +3,9 @@
 // Parsing functions validate and throw ProtocolError naming the offending field.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -36,6 +38,22 @@ bool valid_outbox_kind(std::string_view kind);
 // endpoints that take an idempotency key (applications, tokens, token cancel, counter actions,
 // closing a session, day close). Logging in, enrollment and the sync endpoints themselves are not.
 bool batchable_write(std::string_view method, std::string_view path);
+
+// What a terminal tells the centre of its outbox with each upload, in the X-Guichet-Outbox header
+// (docs/sync.md, "Protocol v1"): "pending=<entries>, oldest-age=<seconds>". `pending` counts the
+// entries not yet answered for good, this batch's included; `oldest_age_s` is how long ago the
+// oldest of them was written, measured on the terminal's own clock (so a skewed clock does not
+// skew it), 0 when none is pending. Both fit in 0..10^12.
+inline constexpr const char* kOutboxHeader = "X-Guichet-Outbox";
+struct OutboxReport {
+  std::int64_t pending = 0;
+  std::int64_t oldest_age_s = 0;
+  bool operator==(const OutboxReport&) const = default;
+};
+std::string format_outbox_report(const OutboxReport& report);
+// The report in a header value; nullopt for any other text (the server then ignores the header:
+// a report is for people, never a reason to refuse a batch).
+std::optional<OutboxReport> parse_outbox_report(std::string_view value);
 
 // Times are ISO 8601 strings with the centre's UTC offset.
 json to_json(const domain::Token& token, int utc_offset_minutes);
