@@ -21,8 +21,8 @@ PKGS=(
   # voice, fonts, offscreen rendering, whole-window tests
   espeak-ng libespeak-ng-dev sox fonts-dejavu-core
   libgl1-mesa-dri libegl1 libegl-mesa0 libgles2 xvfb xdotool x11-apps
-  # process tools used by tests and benchmarks
-  procps curl python3
+  # process tools used by tests and benchmarks; Node.js runs the dashboard page's script in its test
+  procps curl python3 nodejs
   # the network tests' packet filter, in a network namespace of their own
   libnftables-dev
 )

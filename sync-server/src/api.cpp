@@ -971,7 +971,66 @@ void Api::dashboard(Call& c) {
                 {"services", std::move(services)},
                 {"counters", std::move(counters)}};
   });
+  body["sync"] = sync_state();
   c.done(Response::json(200, body));
+}
+
+json Api::sync_state() {
+  const int offset = centre_.utc_offset();
+  const std::int64_t now = centre_.wall_now();
+  auto at = [offset](std::optional<std::int64_t> ms) {
+    return ms && *ms > 0 ? json(domain::format_iso_local(domain::from_unix_ms(*ms), offset)) : json(nullptr);
+  };
+  auto minutes_ago = [now](std::optional<std::int64_t> ms) {
+    return ms && *ms > 0 ? json(std::max<std::int64_t>(0, (now - *ms) / 60000)) : json(nullptr);
+  };
+  std::vector<DeviceRecord> devices;
+  std::map<std::string, std::int64_t> uploaded;
+  std::optional<std::int64_t> oldest_filing;
+  {
+    auto conn = centre_.reads().acquire();
+    devices = server::list_devices(conn->db());
+    for (const auto& d : conn->sync_devices()) uploaded[d.device] = d.updated_ms;
+    if (centre_.relaying()) oldest_filing = conn->oldest_relay_received_ms();
+  }
+  const auto seen = centre_.activity().snapshot(now);
+  json terminals = json::array();
+  for (const auto& d : devices) {
+    if (d.revoked_ms || d.kind == DeviceKind::Centre) continue;
+    const auto s = seen.find(d.id);
+    const DeviceSeen none;
+    const DeviceSeen& state = s == seen.end() ? none : s->second;
+    const auto u = uploaded.find(d.id);
+    const std::optional<std::int64_t> upload_ms =
+        u == uploaded.end() ? std::nullopt : std::optional<std::int64_t>(u->second);
+    const auto waiting = state.waiting();
+    terminals.push_back(
+        {{"id", d.id},
+         {"kind", to_string(d.kind)},
+         {"name", d.name},
+         {"last_heard_at", at(state.heard_ms)},
+         {"minutes_since_heard", minutes_ago(state.heard_ms)},
+         {"live_feed", state.feeds > 0},
+         {"last_upload_at", at(upload_ms)},
+         {"waiting", waiting ? json(*waiting) : json(nullptr)},
+         {"oldest_waiting_at", at(state.oldest_waiting_ms())},
+         {"oldest_waiting_minutes", minutes_ago(state.oldest_waiting_ms())},
+         {"reported_at", at(state.report ? std::optional<std::int64_t>(state.report_ms) : std::nullopt)}});
+  }
+  json central = nullptr;
+  if (centre_.relaying()) {
+    const UpstreamState link = centre_.upstream_link().state();
+    const AttachmentRelayCounts files = centre_.attachments().relay_counts();
+    const RelayCounts filings = centre_.relay_counts();
+    central = {{"pending", filings.pending},
+               {"refused", filings.refused},
+               {"oldest_pending_at", at(oldest_filing)},
+               {"files_pending", files.pending},
+               {"last_answer_at", at(link.last_answer_ms)},
+               {"down_since", at(link.down_since_ms)},
+               {"problem", link.problem}};
+  }
+  return {{"terminals", std::move(terminals)}, {"central", std::move(central)}};
 }
 
 void Api::day_close(Call& c) {
@@ -1537,7 +1596,7 @@ void Api::sync_upload(Call& c) {
   batch->done = std::move(c.done);
   for (const auto& e : list) batch->seqs.push_back(e.seq);
 
-  auto finish = [this](const std::shared_ptr<Batch>& b) {
+  auto finish = [this, at_central](const std::shared_ptr<Batch>& b) {
     // Entries answered for good, in order; the first without a final answer (5xx) ends the prefix.
     std::int64_t durable_through = 0;
     bool all_final = true;
@@ -1566,6 +1625,12 @@ void Api::sync_upload(Call& c) {
       results += '}';
     }
     results += ']';
+    // The terminal's outbox report counted this batch: what was answered for good has left it.
+    if (!at_central) {
+      std::int64_t answered = 0;
+      for (const auto& r : b->results) answered += r->status < 500 ? 1 : 0;
+      centre_.activity().answered(b->device, answered);
+    }
     const std::string server_hlc = domain::format_hlc(centre_.hlc_now());
     std::string out = "{\"durable_through\":" + std::to_string(durable_through) +
                       ",\"protocol\":" + std::to_string(sync::kProtocolVersion) + ",\"results\":" + results +

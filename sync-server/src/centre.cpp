@@ -418,6 +418,12 @@ domain::Result<AuthDevice, Response> Centre::authenticate_device(const Request& 
           {"revoked_at", when}}}};
     return Response::json(403, body);
   }
+  // A malformed outbox report is ignored: it is for people, never a reason to refuse a request.
+  std::optional<sync::OutboxReport> report;
+  if (std::string_view value = request.header("x-guichet-outbox"); !value.empty()) {
+    report = sync::parse_outbox_report(value);
+  }
+  activity_.heard(record->id, wall_(), report);
   return AuthDevice{record->id, record->kind};
 }
 
@@ -665,8 +671,11 @@ std::string Centre::next_device_id(Repository& repo, DeviceKind kind) {
 }
 
 void Centre::forget_device(const std::string& id) {
-  std::lock_guard lock(devices_mu_);
-  devices_.erase(id);
+  {
+    std::lock_guard lock(devices_mu_);
+    devices_.erase(id);
+  }
+  activity_.forget(id);
 }
 
 void Centre::enroll(const EnrollRequest& request, Respond done) {

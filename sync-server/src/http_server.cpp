@@ -617,11 +617,18 @@ struct HttpServer::Impl {
     FeedClient client(feed_ioc);
     client.device = std::move(device);
     const std::uint64_t published = hub->join(&client);
+    // While the feed is open its device counts as heard (the dashboard's "last heard").
+    Centre& centre = api.centre();
+    centre.activity().feed_opened(client.device, centre.wall_now());
     struct Leave {
       FeedHub& hub;
       FeedClient* client;
-      ~Leave() { hub.leave(client); }
-    } leave{*hub, &client};
+      Centre& centre;
+      ~Leave() {
+        hub.leave(client);
+        centre.activity().feed_closed(client->device, centre.wall_now());
+      }
+    } leave{*hub, &client, centre};
 
     static const std::string head =
         "HTTP/1.1 200 OK\r\nServer: guichet-server\r\nContent-Type: text/event-stream\r\n"

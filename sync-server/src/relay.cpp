@@ -221,6 +221,7 @@ Relay::Step Relay::upload_once(sync::ApiClient& client) {
   }
   r = client.receive();
   const std::string abandoned = watched.stop();
+  note_link(r, abandoned);
   if (!abandoned.empty()) {
     log_info("relay: " + abandoned + " while " + std::to_string(entries.size()) +
              " applications were out without an answer; sending them again on a new connection (central answers "
@@ -341,6 +342,7 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
   std::string abandoned;
   auto r = watch_.send(kPull, client, "GET", "/api/v1/sync/changes?since=" + cursor + "&limit=500", "", std::move(ro),
                        abandoned);
+  note_link(r, abandoned);
   if (!abandoned.empty()) return Step::Resend;
   if (r.status == 400 && (r.error_code() == "cursor_ahead" || r.error_code() == "cursor_unknown") && cursor != "0") {
     // Central's database no longer has what this centre read (restored from a backup): read its
@@ -383,6 +385,25 @@ Relay::Step Relay::pull_once(sync::ApiClient& client) {
   Response stored = wait_for([&](Respond done) { centre_.apply_upstream(std::move(statuses), next, std::move(done)); });
   if (stored.status >= 300) return Step::Failed;
   return more ? Step::Progress : Step::Idle;
+}
+
+void Relay::note_link(const sync::HttpResponse& r, const std::string& abandoned) {
+  // For the managers' dashboard: went through, or why not (transport errors and statuses only;
+  // an answer's message may quote what a citizen typed).
+  UpstreamLink& link = centre_.upstream_link();
+  const std::int64_t now = centre_.wall_now();
+  if (!abandoned.empty()) {
+    link.did_not_go_through(now, false, "no answer: " + abandoned);
+  } else if (r.status == 0) {
+    link.did_not_go_through(now, false, r.outcome());
+  } else if (r.status == 401 || r.status == 403) {
+    link.did_not_go_through(now, true,
+                            "central refuses this centre's credentials (status " + std::to_string(r.status) + ")");
+  } else if (r.status == 429 || r.status >= 500) {
+    link.did_not_go_through(now, true, "central answered status " + std::to_string(r.status));
+  } else {
+    link.went_through(now);
+  }
 }
 
 std::optional<bool> Relay::wait_for_link(sync::ApiClient& client) {

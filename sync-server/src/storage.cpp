@@ -1227,6 +1227,20 @@ std::optional<SyncDeviceRecord> Repository::sync_device(const std::string& devic
   return SyncDeviceRecord{st->text(0), st->int64(1), st->text(2), st->int64(3)};
 }
 
+std::vector<SyncDeviceRecord> Repository::sync_devices() {
+  Use st(stmt("SELECT device, applied_seq, hlc, updated_ms FROM sync_devices ORDER BY device"));
+  std::vector<SyncDeviceRecord> out;
+  while (st->step()) out.push_back(SyncDeviceRecord{st->text(0), st->int64(1), st->text(2), st->int64(3)});
+  return out;
+}
+
+std::optional<std::int64_t> Repository::oldest_relay_received_ms() {
+  // The queue's first row: the oldest filing still to go (received in seq order).
+  Use st(stmt("SELECT received_ms FROM relay_queue ORDER BY seq LIMIT 1"));
+  if (!st->step()) return std::nullopt;
+  return st->int64(0);
+}
+
 ReadPool::Conn::Conn(const std::string& path)
     : db(path, store::OpenOptions{store::Durability::Normal, false, 5000, false}), repo(db) {}
 

@@ -625,6 +625,47 @@ TEST_F(Central, RelayUsesTheLinkWithinAFractionOfASecondOfItsReturn) {
   EXPECT_EQ(central_.applications(), 1);
 }
 
+// The managers' dashboard at the centre node tells them the link to central is down, since when
+// and why, and what waits to go up; once central answers again it says so and the queue empties.
+TEST_F(Central, TheDashboardSaysSinceWhenTheLinkIsDownWhyAndWhatWaits) {
+  central_.start();
+  ASSERT_EQ(central_.stop(), 0);  // its port kept free for its return
+  start_centre();
+  ASSERT_EQ(file_at_centre(1).status, 201);
+  ASSERT_EQ(file_at_centre(2).status, 201);
+  const std::string mgr = centre_->login("D2", "mgr", "9876", "");
+  auto link = [&] {
+    auto d = centre_->get("/api/v1/dashboard", centre_->as("D2", mgr));
+    EXPECT_EQ(d.status, 200) << d.body;
+    return d.status == 200 ? d.json_body()["sync"]["central"] : json();
+  };
+  ASSERT_TRUE(eventually([&] { return link().value("down_since", json()).is_string(); }, 10s))
+      << link().dump() << centre_->process().stderr_text();
+  json c = link();
+  std::cout << "while down: " << c.dump() << std::endl;
+  EXPECT_NE(c["problem"].get<std::string>().find("no answer"), std::string::npos) << c.dump();
+  EXPECT_EQ(c["pending"], 2);
+  EXPECT_TRUE(c["oldest_pending_at"].is_string()) << c.dump();
+  EXPECT_TRUE(c["last_answer_at"].is_null()) << c.dump();
+  // The kiosk that filed both was heard; nothing of it waits (it filed directly, not from an outbox).
+  bool k1 = false;
+  const json terminals = centre_->get("/api/v1/dashboard", centre_->as("D2", mgr)).json_body()["sync"]["terminals"];
+  for (const auto& t : terminals) {
+    if (t["id"] != "K1") continue;
+    k1 = true;
+    EXPECT_EQ(t["minutes_since_heard"], 0) << t.dump();
+  }
+  EXPECT_TRUE(k1);
+
+  central_.start();
+  ASSERT_TRUE(eventually([&] { return link().value("pending", -1) == 0; }, 20s)) << link().dump();
+  c = link();
+  EXPECT_TRUE(c["down_since"].is_null()) << c.dump();
+  EXPECT_EQ(c["problem"], "");
+  EXPECT_TRUE(c["last_answer_at"].is_string()) << c.dump();
+  EXPECT_TRUE(c["oldest_pending_at"].is_null()) << c.dump();
+}
+
 // The WAN turns connections away for 5 s (accepted and reset at once, as a broken modem or a
 // firewall does) while a filing waits. The relay takes it as the link down, as it takes a refused
 // connection: it probes every 250 ms and sends as soon as central answers, not after a backoff

@@ -496,6 +496,84 @@ TEST_F(Api_, DashboardIsForManagers) {
   EXPECT_TRUE(found);
 }
 
+// The dashboard's sync part: every active terminal, when it was last heard, its last upload and
+// what its outbox still holds by the report its last upload carried, those answered taken off.
+TEST_F(Api_, DashboardShowsEachTerminalsLastRequestAndWhatItsOutboxStillHolds) {
+  auto upload = [this](const std::string& device, int first_seq, int n, const std::string& report) {
+    json entries = json::array();
+    for (int seq = first_seq; seq < first_seq + n; ++seq) {
+      entries.push_back({{"seq", seq},
+                         {"kind", "token.issue"},
+                         {"hlc", domain::format_hlc(domain::HlcTime{1'795'000'000'000, 0, device})},
+                         {"method", "POST"},
+                         {"path", "/api/v1/tokens"},
+                         {"body", R"({"service":"birth-certificate"})"}});
+    }
+    Request r = request("POST", "/api/v1/sync/upload", device, json{{"protocol", 1}, {"entries", entries}}.dump());
+    if (!report.empty()) r.with_header("X-Guichet-Outbox", report);
+    return api->handle_sync(r);
+  };
+  const std::int64_t start = wall.load();
+  // K1 holds 5 entries, the oldest written 10 minutes ago, and sends 3 of them.
+  Response k1 = upload("K1", 1, 3, "pending=5, oldest-age=600");
+  ASSERT_EQ(k1.status, 200) << k1.body;
+  // K2's report is not one: ignored, and its upload is taken all the same.
+  Response k2 = upload("K2", 1, 2, "pending=lots");
+  ASSERT_EQ(k2.status, 200) << k2.body;
+  EXPECT_EQ(json::parse(k2.body)["durable_through"], 2);
+  wall += 12 * 60'000;
+  std::string mgr = login("D2", "mgr", "9876", "");
+  Response d = call("GET", "/api/v1/dashboard", "D2", "", mgr);
+  ASSERT_EQ(d.status, 200) << d.body;
+  const json sync = body_of(d)["sync"];
+  EXPECT_TRUE(sync["central"].is_null());  // this centre node does not relay
+  std::map<std::string, json> t;
+  for (const auto& row : sync["terminals"]) t[row["id"].get<std::string>()] = row;
+  EXPECT_EQ(t.size(), 6u);  // K1, K2, D1, D2, D3, B1
+  const std::string then = domain::format_iso_local(domain::from_unix_ms(start), 330);
+  EXPECT_EQ(t["K1"]["kind"], "kiosk");
+  EXPECT_EQ(t["K1"]["minutes_since_heard"], 12);
+  EXPECT_EQ(t["K1"]["last_heard_at"], then);
+  EXPECT_EQ(t["K1"]["last_upload_at"], then);
+  EXPECT_EQ(t["K1"]["reported_at"], then);
+  EXPECT_EQ(t["K1"]["waiting"], 2);
+  EXPECT_TRUE(t["K1"]["oldest_waiting_at"].is_null());  // its oldest three were answered
+  EXPECT_TRUE(t["K2"]["waiting"].is_null());
+  EXPECT_EQ(t["K2"]["last_upload_at"], then);
+  EXPECT_EQ(t["D2"]["minutes_since_heard"], 0);
+  EXPECT_TRUE(t["D2"]["last_upload_at"].is_null());
+  EXPECT_TRUE(t["B1"]["last_heard_at"].is_null());  // not heard since the server started
+  EXPECT_TRUE(t["B1"]["minutes_since_heard"].is_null());
+  EXPECT_EQ(t["B1"]["live_feed"], false);
+
+  // K1 reports again and nothing of its upload goes through (the protocol is refused): its
+  // oldest entry is still the one reported.
+  wall += 60'000;
+  Request refused = request("POST", "/api/v1/sync/upload", "K1", R"({"protocol":1,"entries":[]})");
+  refused.with_header("X-Guichet-Outbox", "pending=2, oldest-age=900");
+  refused.with_header("X-Guichet-Protocol", "9");
+  ASSERT_EQ(api->handle_sync(refused).status, 400);
+  d = call("GET", "/api/v1/dashboard", "D2", "", mgr);
+  const json after_refusal = body_of(d)["sync"]["terminals"];
+  bool k1_listed = false;
+  for (const auto& row : after_refusal) {
+    if (row["id"] != "K1") continue;
+    k1_listed = true;
+    EXPECT_EQ(row["waiting"], 2);
+    EXPECT_EQ(row["oldest_waiting_at"],
+              domain::format_iso_local(domain::from_unix_ms(start + 13 * 60'000 - 900'000), 330));
+    EXPECT_EQ(row["minutes_since_heard"], 0);
+  }
+  EXPECT_TRUE(k1_listed);
+
+  // A revoked terminal leaves the list.
+  ASSERT_TRUE(revoke_device(db, "K2").ok());
+  d = call("GET", "/api/v1/dashboard", "D2", "", mgr);
+  const json after_revoking = body_of(d)["sync"]["terminals"];
+  EXPECT_EQ(after_revoking.size(), 5u);
+  for (const auto& row : after_revoking) EXPECT_NE(row["id"], "K2");
+}
+
 TEST_F(Api_, DayCloseCarriesOverAndSurvivesRestart) {
   json served = issue();
   json left = issue();

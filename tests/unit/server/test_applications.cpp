@@ -642,6 +642,49 @@ class RelayedStatuses : public ServerFixture {
 // once (forwarded and with_department in one write, one change), and the kiosk's status check
 // reads exactly as after the two steps before (forwarded when answered, with_department when
 // pulled); the pull then finds it current and writes nothing.
+// The dashboard's view of the link to central: what waits to go up and since when, and the
+// relay's last word on central (here given by hand: no relay thread runs in these tests).
+TEST_F(RelayedStatuses, TheDashboardShowsWhatWaitsForCentralSinceWhenAndWhyTheLinkIsDown) {
+  file(1);
+  clock->advance(std::chrono::minutes(3));
+  file(2);
+  std::string mgr = login("D2", "mgr", "9876", "");
+  auto central = [&] {
+    Response d = call("GET", "/api/v1/dashboard", "D2", "", mgr);
+    EXPECT_EQ(d.status, 200) << d.body;
+    return body_of(d)["sync"]["central"];
+  };
+  auto at = [](std::int64_t ms) { return domain::format_iso_local(domain::from_unix_ms(ms), 330); };
+  json c = central();
+  EXPECT_EQ(c["pending"], 2);
+  EXPECT_EQ(c["oldest_pending_at"], at(received_ms()));
+  EXPECT_EQ(c["refused"], 0);
+  EXPECT_EQ(c["files_pending"], 0);
+  EXPECT_TRUE(c["last_answer_at"].is_null());
+  EXPECT_TRUE(c["down_since"].is_null());
+
+  const std::int64_t w = wall.load();
+  centre->upstream_link().did_not_go_through(w, false, "no answer: connection refused");
+  centre->upstream_link().did_not_go_through(w + 60'000, false, "no answer: timed out");
+  c = central();
+  EXPECT_EQ(c["down_since"], at(w));
+  EXPECT_EQ(c["problem"], "no answer: timed out");
+
+  // The first one is answered: the oldest waiting is now the second, filed 3 minutes later.
+  ASSERT_EQ(answered({sent(1, false, received_ms(), received_ms())}).status, 200);
+  centre->upstream_link().went_through(w + 120'000);
+  c = central();
+  EXPECT_EQ(c["pending"], 1);
+  EXPECT_EQ(c["oldest_pending_at"], at(received_ms() + 3 * 60'000));
+  EXPECT_EQ(c["last_answer_at"], at(w + 120'000));
+  EXPECT_TRUE(c["down_since"].is_null());
+  EXPECT_EQ(c["problem"], "");
+  ASSERT_EQ(answered({sent(2, false, received_ms(), received_ms())}).status, 200);
+  c = central();
+  EXPECT_EQ(c["pending"], 0);
+  EXPECT_TRUE(c["oldest_pending_at"].is_null());
+}
+
 TEST_F(RelayedStatuses, AnAnswerWithWithDepartmentGivesTheHistoryOfForwardedThenPulled) {
   file(1);
   file(2);

@@ -64,6 +64,9 @@ class Api {
   void calls(Call& c);
   void events_snapshot(Call& c);
   void dashboard(Call& c);
+  // The dashboard's "sync" part: each terminal's last request, last upload and what its outbox
+  // still holds; the filings and scanned files waiting to go to central, and the link's state.
+  nlohmann::json sync_state();
   void day_close(Call& c);
   void create_enrollment_code(Call& c);
   void list_codes(Call& c);     // GET /api/v1/enrollment-codes

@@ -31,6 +31,7 @@
 #include "guichet/domain/queue.hpp"
 #include "guichet/server/attachments.hpp"
 #include "guichet/server/clock.hpp"
+#include "guichet/server/device_activity.hpp"
 #include "guichet/server/enrollment.hpp"
 #include "guichet/server/event_feed.hpp"
 #include "guichet/server/group_commit.hpp"
@@ -318,6 +319,12 @@ class Centre {
     return RelayCounts{relay_pending_.load(), relay_sent_.load(), relay_refused_.load()};
   }
 
+  // When each terminal was last heard from and what its outbox holds, by its reports (in memory;
+  // authenticate_device records every request); the relay's view of central.
+  const DeviceActivity& activity() const { return activity_; }
+  DeviceActivity& activity() { return activity_; }
+  UpstreamLink& upstream_link() { return upstream_link_; }
+
   EventFeed& feed() { return feed_; }
   ReadPool& reads() { return reads_; }
   // The scanned files: their own file, connection and thread (not the group-commit writer's).
@@ -392,6 +399,8 @@ class Centre {
   std::string catalogue_json_;
   ReadPool reads_;
   EventFeed feed_;
+  DeviceActivity activity_;
+  UpstreamLink upstream_link_;
   NodeRole role_ = NodeRole::Centre;
   std::map<std::string, std::shared_ptr<const domain::Catalogue>> centres_;
   bool relay_ = false;

@@ -100,6 +100,8 @@ class Relay {
   // Probes central every link_probe until it answers: whether a probe found it unreachable first
   // (the link was down and is back), or nothing when stopping.
   std::optional<bool> wait_for_link(sync::ApiClient& client);
+  // Records how a request to central ended in the centre's UpstreamLink.
+  void note_link(const sync::HttpResponse& r, const std::string& abandoned);
   // Waits for the previous batch's answers to be stored at the centre; false when that failed
   // (its rows stay pending and are sent again: central answers them as replays).
   bool finish_marking();

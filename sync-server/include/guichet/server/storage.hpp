@@ -317,10 +317,13 @@ class Repository {
   int mark_relay(const std::vector<std::int64_t>& seqs, const std::string& state, int answer_status,
                  const std::string& answer, std::int64_t at_ms);
   RelayCounts relay_counts();
+  // When the oldest filing still waiting to go to central was received; nullopt when none waits.
+  std::optional<std::int64_t> oldest_relay_received_ms();
 
   // per-device upload progress (only moves forward)
   void put_sync_device(const SyncDeviceRecord& r);
   std::optional<SyncDeviceRecord> sync_device(const std::string& device);
+  std::vector<SyncDeviceRecord> sync_devices();  // every device that uploaded, by id
 
   // PIN failures
   void put_pin_failures(const PinFailures& f);
