@@ -60,6 +60,18 @@ def main():
     print("\n## Counters\n")
     for c in dash.get("counters", []):
         print(f"- {c['name']}: {c['state']}" + (f" ({c['current']})" if c.get("current") else ""))
+    # The terminals as the centre heard them, and what their outboxes still held by their last upload.
+    terminals = dash.get("sync", {}).get("terminals", [])
+    print(f"\n## Terminals ({len(terminals)})\n")
+    for t in terminals:
+        if t.get("live_feed"):
+            heard = "connected now"
+        elif t.get("minutes_since_heard") is None:
+            heard = "not heard"
+        else:
+            heard = f"{t['minutes_since_heard']} min ago"
+        waiting = "no outbox report" if t.get("waiting") is None else f"{t['waiting']} entries waiting"
+        print(f"- {t['id']} ({t['kind']}): last heard {heard}; {waiting}")
     print(f"\n## Calls, newest first ({len(calls)})\n")
     print("| token | counter | why |")
     print("|---|---|---|")

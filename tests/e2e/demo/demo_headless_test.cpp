@@ -92,6 +92,15 @@ TEST(DemoHeadless, AScriptedMorningServesCitizensAndEveryReceiptReadsBack) {
   EXPECT_GE(served, 1);
   const std::string summary = guichet::testing::read_file(out / "summary.md");
   EXPECT_NE(summary.find("## Receipts (" + std::to_string(kCitizens) + ")"), std::string::npos) << summary;
+  // Every terminal of the morning (kiosk K1, counters C1 and C2, board D1) was heard by the centre,
+  // and the summary lists them.
+  std::set<std::string> heard;
+  for (const auto& t : dashboard.at("sync").at("terminals")) {
+    if (t.at("last_heard_at").is_string()) heard.insert(t.at("id").get<std::string>());
+  }
+  EXPECT_EQ(heard, (std::set<std::string>{"C1", "C2", "D1", "K1"})) << dashboard.at("sync").dump();
+  EXPECT_NE(summary.find("## Terminals (4)"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("- K1 (kiosk): last heard "), std::string::npos) << summary;
   EXPECT_EQ(summary.find("(no QR code found)"), std::string::npos) << summary;
 
   // The board announced called tokens, each one a number that was printed.
