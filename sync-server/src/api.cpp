@@ -978,20 +978,21 @@ void Api::dashboard(Call& c) {
 json Api::sync_state() {
   const int offset = centre_.utc_offset();
   const std::int64_t now = centre_.wall_now();
-  auto at = [offset](std::optional<std::int64_t> ms) {
-    return ms && *ms > 0 ? json(domain::format_iso_local(domain::from_unix_ms(*ms), offset)) : json(nullptr);
+  // Times in Unix ms; 0 stands for none (null in the answer).
+  auto at = [offset](std::int64_t ms) {
+    return ms > 0 ? json(domain::format_iso_local(domain::from_unix_ms(ms), offset)) : json(nullptr);
   };
-  auto minutes_ago = [now](std::optional<std::int64_t> ms) {
-    return ms && *ms > 0 ? json(std::max<std::int64_t>(0, (now - *ms) / 60000)) : json(nullptr);
+  auto minutes_ago = [now](std::int64_t ms) {
+    return ms > 0 ? json(std::max<std::int64_t>(0, (now - ms) / 60000)) : json(nullptr);
   };
   std::vector<DeviceRecord> devices;
   std::map<std::string, std::int64_t> uploaded;
-  std::optional<std::int64_t> oldest_filing;
+  std::int64_t oldest_filing = 0;
   {
     auto conn = centre_.reads().acquire();
     devices = server::list_devices(conn->db());
     for (const auto& d : conn->sync_devices()) uploaded[d.device] = d.updated_ms;
-    if (centre_.relaying()) oldest_filing = conn->oldest_relay_received_ms();
+    if (centre_.relaying()) oldest_filing = conn->oldest_relay_received_ms().value_or(0);
   }
   const auto seen = centre_.activity().snapshot(now);
   json terminals = json::array();
@@ -1001,21 +1002,20 @@ json Api::sync_state() {
     const DeviceSeen none;
     const DeviceSeen& state = s == seen.end() ? none : s->second;
     const auto u = uploaded.find(d.id);
-    const std::optional<std::int64_t> upload_ms =
-        u == uploaded.end() ? std::nullopt : std::optional<std::int64_t>(u->second);
+    const std::int64_t upload_ms = u == uploaded.end() ? 0 : u->second;
+    const std::int64_t oldest_ms = state.oldest_waiting_ms().value_or(0);
     const auto waiting = state.waiting();
-    terminals.push_back(
-        {{"id", d.id},
-         {"kind", to_string(d.kind)},
-         {"name", d.name},
-         {"last_heard_at", at(state.heard_ms)},
-         {"minutes_since_heard", minutes_ago(state.heard_ms)},
-         {"live_feed", state.feeds > 0},
-         {"last_upload_at", at(upload_ms)},
-         {"waiting", waiting ? json(*waiting) : json(nullptr)},
-         {"oldest_waiting_at", at(state.oldest_waiting_ms())},
-         {"oldest_waiting_minutes", minutes_ago(state.oldest_waiting_ms())},
-         {"reported_at", at(state.report ? std::optional<std::int64_t>(state.report_ms) : std::nullopt)}});
+    terminals.push_back({{"id", d.id},
+                         {"kind", to_string(d.kind)},
+                         {"name", d.name},
+                         {"last_heard_at", at(state.heard_ms)},
+                         {"minutes_since_heard", minutes_ago(state.heard_ms)},
+                         {"live_feed", state.feeds > 0},
+                         {"last_upload_at", at(upload_ms)},
+                         {"waiting", waiting ? json(*waiting) : json(nullptr)},
+                         {"oldest_waiting_at", at(oldest_ms)},
+                         {"oldest_waiting_minutes", minutes_ago(oldest_ms)},
+                         {"reported_at", at(state.report ? state.report_ms : 0)}});
   }
   json central = nullptr;
   if (centre_.relaying()) {
