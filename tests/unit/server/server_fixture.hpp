@@ -127,6 +127,23 @@ class ServerFixture : public ::testing::Test {
     return r.status == 201 ? body_of(r) : json();
   }
 
+  // A protocol v1 upload of `n` token requests from `device`, seqs from `first_seq`, carrying the
+  // outbox report `report` (X-Guichet-Outbox; none when empty).
+  Response upload_tokens(const std::string& device, int first_seq, int n, const std::string& report = "") {
+    json entries = json::array();
+    for (int seq = first_seq; seq < first_seq + n; ++seq) {
+      entries.push_back({{"seq", seq},
+                         {"kind", "token.issue"},
+                         {"hlc", domain::format_hlc(domain::HlcTime{1'795'000'000'000, 0, device})},
+                         {"method", "POST"},
+                         {"path", "/api/v1/tokens"},
+                         {"body", R"({"service":"birth-certificate"})"}});
+    }
+    Request r = request("POST", "/api/v1/sync/upload", device, json{{"protocol", 1}, {"entries", entries}}.dump());
+    if (!report.empty()) r.with_header("X-Guichet-Outbox", report);
+    return api->handle_sync(r);
+  }
+
   std::int64_t count(const std::string& sql) {
     store::Db reader(db, store::OpenOptions{store::Durability::Normal, false, 5000, false});
     auto st = reader.prepare(sql);

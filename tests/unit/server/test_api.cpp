@@ -499,26 +499,12 @@ TEST_F(Api_, DashboardIsForManagers) {
 // The dashboard's sync part: every active terminal, when it was last heard, its last upload and
 // what its outbox still holds by the report its last upload carried, those answered taken off.
 TEST_F(Api_, DashboardShowsEachTerminalsLastRequestAndWhatItsOutboxStillHolds) {
-  auto upload = [this](const std::string& device, int first_seq, int n, const std::string& report) {
-    json entries = json::array();
-    for (int seq = first_seq; seq < first_seq + n; ++seq) {
-      entries.push_back({{"seq", seq},
-                         {"kind", "token.issue"},
-                         {"hlc", domain::format_hlc(domain::HlcTime{1'795'000'000'000, 0, device})},
-                         {"method", "POST"},
-                         {"path", "/api/v1/tokens"},
-                         {"body", R"({"service":"birth-certificate"})"}});
-    }
-    Request r = request("POST", "/api/v1/sync/upload", device, json{{"protocol", 1}, {"entries", entries}}.dump());
-    if (!report.empty()) r.with_header("X-Guichet-Outbox", report);
-    return api->handle_sync(r);
-  };
   const std::int64_t start = wall.load();
   // K1 holds 5 entries, the oldest written 10 minutes ago, and sends 3 of them.
-  Response k1 = upload("K1", 1, 3, "pending=5, oldest-age=600");
+  Response k1 = upload_tokens("K1", 1, 3, "pending=5, oldest-age=600");
   ASSERT_EQ(k1.status, 200) << k1.body;
   // K2's report is not one: ignored, and its upload is taken all the same.
-  Response k2 = upload("K2", 1, 2, "pending=lots");
+  Response k2 = upload_tokens("K2", 1, 2, "pending=lots");
   ASSERT_EQ(k2.status, 200) << k2.body;
   EXPECT_EQ(json::parse(k2.body)["durable_through"], 2);
   wall += 12 * 60'000;

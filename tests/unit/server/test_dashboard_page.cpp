@@ -50,32 +50,17 @@ class DashboardPage : public ServerFixture {
     }
     return nullptr;
   }
-
-  Response upload(const std::string& device, int first_seq, int n, const std::string& report) {
-    json entries = json::array();
-    for (int seq = first_seq; seq < first_seq + n; ++seq) {
-      entries.push_back({{"seq", seq},
-                         {"kind", "token.issue"},
-                         {"hlc", domain::format_hlc(domain::HlcTime{1'795'000'000'000, 0, device})},
-                         {"method", "POST"},
-                         {"path", "/api/v1/tokens"},
-                         {"body", R"({"service":"birth-certificate"})"}});
-    }
-    Request r = request("POST", "/api/v1/sync/upload", device, json{{"protocol", 1}, {"entries", entries}}.dump());
-    r.with_header("X-Guichet-Outbox", report);
-    return api->handle_sync(r);
-  }
 };
 
 TEST_F(DashboardPage, SaysWhichTerminalsAreQuietWhatTheyHoldAndThatTheLinkToCentralIsDown) {
-  // K1 holds 9 entries, the oldest written 20 minutes ago; its upload of 3 is refused whole (a
-  // protocol it does not speak), so all 9 still wait and the oldest is known.
+  // K1 holds 9 entries, the oldest written 20 minutes ago; its upload is refused whole (a protocol
+  // version the server does not speak), so all 9 still wait and the oldest is known.
   Request refused = request("POST", "/api/v1/sync/upload", "K1", R"({"protocol":1,"entries":[]})");
   refused.with_header("X-Guichet-Outbox", "pending=9, oldest-age=1200");
   refused.with_header("X-Guichet-Protocol", "7");
   ASSERT_EQ(api->handle_sync(refused).status, 400);
   // K2 sends everything it holds.
-  ASSERT_EQ(upload("K2", 1, 4, "pending=4, oldest-age=30").status, 200);
+  ASSERT_EQ(upload_tokens("K2", 1, 4, "pending=4, oldest-age=30").status, 200);
   // A filing K1 made directly, waiting to go to central.
   guichet::testing::SampleFiling f;
   f.receipt = "LDH01-K1-000001";
