@@ -397,10 +397,9 @@ void Relay::note_link(const sync::HttpResponse& r, const std::string& abandoned)
   } else if (r.status == 0) {
     link.did_not_go_through(now, false, r.outcome());
   } else if (r.status == 401 || r.status == 403) {
-    link.did_not_go_through(now, true,
-                            "central refuses this centre's credentials (status " + std::to_string(r.status) + ")");
+    link.did_not_go_through(now, true, "central refuses this centre (" + r.outcome() + ")");
   } else if (r.status == 429 || r.status >= 500) {
-    link.did_not_go_through(now, true, "central answered status " + std::to_string(r.status));
+    link.did_not_go_through(now, true, "central answered " + r.outcome());
   } else {
     link.went_through(now);
   }

@@ -666,6 +666,33 @@ TEST_F(Central, TheDashboardSaysSinceWhenTheLinkIsDownWhyAndWhatWaits) {
   EXPECT_TRUE(c["oldest_pending_at"].is_null()) << c.dump();
 }
 
+// Central refuses the centre itself (its device there revoked): the link answers, yet nothing goes
+// through, and the dashboard names central's refusal rather than a network fault.
+TEST_F(Central, TheDashboardSaysCentralRefusesThisCentreWhenItsDeviceThereIsRevoked) {
+  central_.start();
+  start_centre();
+  ASSERT_EQ(file_at_centre(1).status, 201);
+  ASSERT_TRUE(eventually([&] { return relay("sent") == 1; }, 20s)) << centre_->process().stderr_text();
+  auto revoked = testing::run(kServer, {"revoke-device", "--db", central_.db().string(), "--id", "LDH01"});
+  ASSERT_EQ(revoked.status, 0) << revoked.err;
+  const std::string mgr = centre_->login("D2", "mgr", "9876", "");
+  auto link = [&] {
+    auto d = centre_->get("/api/v1/dashboard", centre_->as("D2", mgr));
+    return d.status == 200 ? d.json_body()["sync"]["central"] : json();
+  };
+  ASSERT_TRUE(
+      eventually([&] { return link().value("problem", std::string()).find("refuses") != std::string::npos; }, 20s))
+      << link().dump() << centre_->process().stderr_text();
+  // A filing made now stays queued while central refuses.
+  ASSERT_EQ(file_at_centre(2).status, 201);
+  std::this_thread::sleep_for(1s);  // ten of the relay's reads of central's changes
+  const json c = link();
+  EXPECT_EQ(c["problem"], "central refuses this centre (status 403, device_revoked)") << c.dump();
+  EXPECT_TRUE(c["down_since"].is_string()) << c.dump();
+  EXPECT_TRUE(c["last_answer_at"].is_string()) << c.dump();  // central did answer
+  EXPECT_EQ(c["pending"], 1) << c.dump();
+}
+
 // The WAN turns connections away for 5 s (accepted and reset at once, as a broken modem or a
 // firewall does) while a filing waits. The relay takes it as the link down, as it takes a refused
 // connection: it probes every 250 ms and sends as soon as central answers, not after a backoff
