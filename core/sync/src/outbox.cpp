@@ -539,14 +539,15 @@ std::int64_t Outbox::pending_count() {
 
 OutboxReport Outbox::report() {
   std::lock_guard lock(mu_);
+  // One read: the count over the (state, seq) index and the first pending entry's time.
+  auto st = db_->prepare(
+      "SELECT count(*), (SELECT created_ms FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1) "
+      "FROM outbox WHERE state = 'pending'");
+  st.step();
   OutboxReport r;
-  auto count = db_->prepare("SELECT count(*) FROM outbox WHERE state = 'pending'");
-  count.step();
-  r.pending = count.int64(0);
-  if (r.pending == 0) return r;
-  auto oldest = db_->prepare("SELECT created_ms FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1");
+  r.pending = st.int64(0);
   // The clock may have been set back since the entry was written: an age is never negative.
-  if (oldest.step()) r.oldest_age_s = std::max<std::int64_t>(0, (clock_() - oldest.int64(0)) / 1000);
+  if (r.pending > 0) r.oldest_age_s = std::max<std::int64_t>(0, (clock_() - st.int64(1)) / 1000);
   return r;
 }
 

@@ -321,7 +321,6 @@ class Centre {
 
   // When each terminal was last heard from and what its outbox holds, by its reports (in memory;
   // authenticate_device records every request); the relay's view of central.
-  const DeviceActivity& activity() const { return activity_; }
   DeviceActivity& activity() { return activity_; }
   UpstreamLink& upstream_link() { return upstream_link_; }
 

@@ -11,11 +11,10 @@
 // unanswered_limit while every probe is answered (an outage too short for the probes) is given up
 // too, and so, sooner, is one whose connection's bytes met dead_after_resends retransmission
 // timeouts in a row without an acknowledgement while a probe is answered
-// (ConnectionActivity::unacked_resends): its path is dead, since a server slow to answer still acknowledges what it
-// receives. Either way the copy is a replay: the server answers it from its idempotency records, so
-// nothing is stored twice. A transfer that moves, however slowly (a large answer on a slow line), is
-// never given up: the bytes its connection moves are counted, with the time they moved
-// (ApiClient::activity).
+// (ConnectionActivity::unacked_resends): its path is dead, since a server slow to answer still
+// acknowledges what it receives. Either way the copy is a replay: the server answers it from its idempotency records,
+// so nothing is stored twice. A transfer that moves, however slowly (a large answer on a slow line), is never given up:
+// the bytes its connection moves are counted, with the time they moved (ApiClient::activity).
 //
 // Used by the centre node's relay (uploads and pulls to central) and by every terminal's sync engine
 // (uploads to the centre node).
