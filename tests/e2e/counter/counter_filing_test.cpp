@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <map>
 #include <regex>
@@ -97,10 +98,33 @@ class CounterFilingTest : public ::testing::Test {
     app_ = std::make_unique<Process>("guichet-counter", GUICHET_COUNTER, o);
   }
 
-  // The counter with the simulated SANE scanner as its document scanner.
+  // The counter with the simulated SANE scanner as its document scanner. SANE's net backend
+  // writes its steps, timed, on the counter's stderr (read only when a test fails).
   void start_counter_with(const guichet::testing::SanedSimulator& scanner) {
-    start_counter({"--scanner", scanner.device_name()}, {{"SANE_CONFIG_DIR", scanner.client_config_dir().string()}});
+    start_counter({"--scanner", scanner.device_name()},
+                  {{"SANE_CONFIG_DIR", scanner.client_config_dir().string()}, {"SANE_DEBUG_NET", "2"}});
   }
+
+  // Declared after a test's scanner: when the test has failed, prints what the counter and the
+  // scanner's daemon said, which tells a scan that never came back from one that failed, and
+  // where it stopped (before the scanner goes, with its log).
+  class ScanTrace {
+   public:
+    ScanTrace(const CounterFilingTest& test, const guichet::testing::SanedSimulator& scanner)
+        : test_(test), scanner_(scanner) {}
+    ~ScanTrace() {
+      if (!::testing::Test::HasFailure()) return;
+      std::cerr << "--- the counter's stderr ---\n"
+                << (test_.app_ ? test_.app_->stderr_text() : std::string("(not started)\n")) << "--- saned ---\n"
+                << scanner_.log();
+    }
+    ScanTrace(const ScanTrace&) = delete;
+    ScanTrace& operator=(const ScanTrace&) = delete;
+
+   private:
+    const CounterFilingTest& test_;
+    const guichet::testing::SanedSimulator& scanner_;
+  };
 
   // A citizen's token for the birth certificate; the counter started with `scanner`, op1 logged in,
   // the token called and its form filled (documents ticked with their keys).
@@ -534,6 +558,7 @@ TEST_F(CounterFilingTest, FiledOfflineAndUploadedAfterLogoutIsStoredWithItsOpera
 TEST_F(CounterFilingTest, TheLongestFormAndChecklistShowWholeWithAScanner) {
   guichet::testing::SanedOptions scanner_options;
   guichet::testing::SanedSimulator scanner(scanner_options);
+  const ScanTrace trace(*this, scanner);
   ASSERT_TRUE(scanner.start()) << scanner.log();
   // Counter 1's services with a form, in the catalogue's order: the disability pension is fifth.
   open_walk_in_form(scanner, 5, "Disability pension");
@@ -567,6 +592,7 @@ TEST_F(CounterFilingTest, TenDocumentsShowWholeWithAScannerAndTheTenthAnswersIts
   ASSERT_TRUE(centre_.start(centre_.port())) << centre_.stderr_text();
   guichet::testing::SanedOptions scanner_options;
   guichet::testing::SanedSimulator scanner(scanner_options);
+  const ScanTrace trace(*this, scanner);
   ASSERT_TRUE(scanner.start()) << scanner.log();
   // Counter 1's services with a form, in the catalogue's order: the appended one is sixth.
   open_walk_in_form(scanner, 6, "Mutation of land records (after a sale)");
@@ -596,6 +622,7 @@ TEST_F(CounterFilingTest, TenDocumentsShowWholeWithAScannerAndTheTenthAnswersIts
 TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentre) {
   guichet::testing::SanedOptions scanner_options;
   guichet::testing::SanedSimulator scanner(scanner_options);
+  const ScanTrace trace(*this, scanner);
   ASSERT_TRUE(scanner.start()) << scanner.log();
   call_and_fill_with(scanner);
   if (HasFatalFailure()) return;
@@ -743,6 +770,7 @@ TEST_F(CounterFilingTest, ScannedPagesAreAttachedToTheirDocumentAndReachTheCentr
 TEST_F(CounterFilingTest, AFormInProgressComesBackAfterTheCounterStoppedAndIsSavedOnce) {
   guichet::testing::SanedOptions scanner_options;
   guichet::testing::SanedSimulator scanner(scanner_options);
+  const ScanTrace trace(*this, scanner);
   ASSERT_TRUE(scanner.start()) << scanner.log();
   call_and_fill_with(scanner);
   if (HasFatalFailure()) return;

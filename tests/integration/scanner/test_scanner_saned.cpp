@@ -3,9 +3,12 @@
 // jams, is empty, is open, is not there or dies mid-page.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include "../../unit/hardware/scanned_png.hpp"
 #include "guichet/hardware/scanner/document_scanner.hpp"
@@ -124,6 +127,38 @@ TEST_F(ScannerSaned, TheNamedDeviceOfTwoAndTheFirstWhenNoneIsNamed) {
   auto f = DocumentScanner(first_found).scan_page();
   ASSERT_TRUE(f.ok()) << why(f);
   EXPECT_EQ(f->height, kFullArea200Dpi);
+}
+
+// Simulators started at once at one address, as two tests of a parallel run may be, each end up
+// with a daemon of their own: one daemon gets to listen there and the others move on, and every
+// address serves the devices of the simulator that holds it (here, simulator i has i + 1).
+TEST(SanedSimulators, StartedTogetherAtOneAddressEachServeTheirOwnDevices) {
+  constexpr int kCount = 4;
+  std::vector<std::unique_ptr<SanedSimulator>> sims;
+  for (int i = 0; i < kCount; ++i) {
+    SanedOptions o;
+    o.devices = i + 1;
+    o.first_address = 200;
+    sims.push_back(std::make_unique<SanedSimulator>(o));
+  }
+  std::vector<std::future<bool>> started;
+  for (auto& sim : sims) started.push_back(std::async(std::launch::async, [&sim] { return sim->start(); }));
+  std::set<std::string> addresses;
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(started[static_cast<std::size_t>(i)].get()) << sims[static_cast<std::size_t>(i)]->log();
+    addresses.insert(sims[static_cast<std::size_t>(i)]->address());
+  }
+  EXPECT_EQ(addresses.size(), static_cast<std::size_t>(kCount));
+
+  auto devices = list_devices(sims[0]->client_config_dir());
+  ASSERT_TRUE(devices.ok()) << devices.error().detail;
+  for (int i = 0; i < kCount; ++i) {
+    const auto& sim = *sims[static_cast<std::size_t>(i)];
+    const std::string prefix = "net:" + sim.address() + ":";
+    const auto served = std::count_if(devices->begin(), devices->end(),
+                                      [&](const ScannerDevice& d) { return d.name.rfind(prefix, 0) == 0; });
+    EXPECT_EQ(served, i + 1) << sim.address() << "\n" << sim.log();
+  }
 }
 
 TEST_F(ScannerSaned, AnUnknownDeviceIsNoDevice) {

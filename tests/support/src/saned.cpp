@@ -10,6 +10,7 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <thread>
 
 #include "guichet/testing/process.hpp"
@@ -22,6 +23,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::uint16_t kSanePort = 6566;
+// What saned prints (at debug level 3) once it listens; it exits when bind or listen failed.
+constexpr std::string_view kListening = "waiting for control connection";
 
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
@@ -71,7 +74,7 @@ int first_host() {
 // net backend reads net.conf again at every sane_init. net.conf lists every running simulator.
 struct ClientConfig {
   std::mutex mutex;
-  std::set<std::string> addresses;
+  std::multiset<std::string> addresses;  // one per simulator: two may hold one N while they start
   TempDir dir{"guichet-sane-client"};
 
   ClientConfig() { write(); }
@@ -79,7 +82,7 @@ struct ClientConfig {
   void write() {
     write_text(dir.path() / "dll.conf", "net\n");
     std::string conf = "connect_timeout = 3\n";
-    for (const auto& a : addresses) conf += a + "\n";
+    for (auto a = addresses.begin(); a != addresses.end(); a = addresses.upper_bound(*a)) conf += *a + "\n";
     write_text(dir.path() / "net.conf", conf);
   }
   void add(const std::string& address) {
@@ -89,7 +92,7 @@ struct ClientConfig {
   }
   void remove(const std::string& address) {
     std::lock_guard lock(mutex);
-    addresses.erase(address);
+    if (const auto one = addresses.find(address); one != addresses.end()) addresses.erase(one);
     write();
   }
 };
@@ -172,6 +175,7 @@ bool SanedSimulator::start(std::chrono::milliseconds timeout) {
   }
   // The address of the last run first, so a restarted daemon is found where it was.
   int n = host_ != 0 ? host_ : first_host();
+  if (host_ == 0 && options_.first_address >= 2 && options_.first_address <= 254) n = options_.first_address;
   for (int tries = 0; tries < 253 && Clock::now() < deadline; ++tries, n = 2 + (n - 2 + 1) % 253) {
     if (try_address(n, deadline)) return true;
   }
@@ -190,7 +194,9 @@ bool SanedSimulator::try_address(int n, Clock::time_point deadline) {
   address_ = address;
   client_config().add(address_);
   ProcessOptions po;
-  po.args = {"-l", "-e", "-b", address_, "-p", std::to_string(kSanePort)};
+  // Debug level 3: saned says when it listens, each connection and each request by number (what
+  // a failed test prints); the per-buffer lines of level 4 are left out.
+  po.args = {"-l", "-e", "-d", "3", "-b", address_, "-p", std::to_string(kSanePort)};
   po.env = {{"SANE_CONFIG_DIR", daemon_dir_.string()}};
   po.log_dir = log_dir_;
   process_ = std::make_unique<Process>("saned", saned_program(), po);
@@ -201,14 +207,12 @@ bool SanedSimulator::try_address(int n, Clock::time_point deadline) {
       process_.reset();
       return false;
     }
-    if (accepts(address_)) {
-      // The answer must be ours: a saned that lost the address exits at once.
-      std::this_thread::sleep_for(50ms);
-      if (process_->running() && process_->stderr_text().find("bind failed") == std::string::npos) return true;
-    }
+    // saned says it waits for connections only once its socket listens. Another saned that took
+    // the address first would answer a connection too, so the line (ours) is what counts.
+    if (process_->stderr_text().find(kListening) != std::string::npos && accepts(address_)) return true;
     std::this_thread::sleep_for(20ms);
   }
-  attempts_ += address + ": saned did not accept connections in time\n";
+  attempts_ += address + ": saned did not say it listens, or accept a connection, in time\n";
   return false;
 }
 

@@ -5,9 +5,11 @@
 // SANE's net backend has no port setting (a port in net.conf is read as part of the host name),
 // so every simulator listens on 6566 and differs by address: N (2–254) comes from the process id
 // and a counter, and another N is tried when the address is taken (another test, another
-// engineer's saned). The daemon reads a private configuration directory (dll.conf: test;
-// saned.conf: loopback; test.conf: the picture, devices and faults asked for). The client
-// directory (dll.conf: net; net.conf: connect_timeout and the addresses) is what SANE_CONFIG_DIR
+// engineer's saned). Two simulators may try one N at once: both daemons bind it (saned binds with
+// SO_REUSEADDR) and only one gets to listen. A simulator counts as started only once its own
+// daemon says it listens (saned runs at debug level 3), never on another's answer. The daemon reads a private
+// configuration directory (dll.conf: test; saned.conf: loopback; test.conf: the picture, devices and faults asked for).
+// The client directory (dll.conf: net; net.conf: connect_timeout and the addresses) is what SANE_CONFIG_DIR
 // (ScannerOptions::config_dir) must point at; it is one directory for the whole process, because
 // SANE's dll layer reads SANE_CONFIG_DIR only the first time (net.conf is read at every
 // sane_init).
@@ -41,6 +43,7 @@ struct SanedOptions {
   std::string read_status;                  // "" (Default) or "SANE_STATUS_JAMMED", "SANE_STATUS_NO_DOCS", …
   std::chrono::microseconds read_delay{0};  // pause per buffer the backend writes (1 ms – 200 ms); 0: none
   std::vector<std::string> extra_config;    // more test.conf lines
+  int first_address = 0;                    // N of the first 127.0.0.N tried (2–254); 0: from the process id
 };
 
 class SanedSimulator {
