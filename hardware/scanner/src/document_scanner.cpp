@@ -80,11 +80,12 @@ class Watchdog {
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
 
-  void arm(ScanStep step) {
+  void arm(ScanStep step) { arm(step, limit_); }
+  void arm(ScanStep step, std::chrono::milliseconds limit) {
     std::lock_guard lock(mu_);
     armed_ = true;
     step_ = step;
-    deadline_ = Clock::now() + limit_;
+    deadline_ = Clock::now() + limit;
     cv_.notify_all();
   }
   void disarm() {
@@ -428,6 +429,20 @@ class WatchdogRegistration {
   DocumentScanner::Session& s_;
 };
 
+// Arms the watchdog with `limit` when it goes: the calls of the objects destroyed after it (the
+// device's close, SANE's exit) get that long.
+class LettingGo {
+ public:
+  LettingGo(Watchdog& watchdog, std::chrono::milliseconds limit) : watchdog_(watchdog), limit_(limit) {}
+  ~LettingGo() { watchdog_.arm(ScanStep::Read, limit_); }
+  LettingGo(const LettingGo&) = delete;
+  LettingGo& operator=(const LettingGo&) = delete;
+
+ private:
+  Watchdog& watchdog_;
+  std::chrono::milliseconds limit_;
+};
+
 class OpenDevice {
  public:
   explicit OpenDevice(SANE_Handle h) : h_(h) {}
@@ -610,6 +625,14 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
   if (st != SANE_STATUS_GOOD || !raw) return with_device(problem_for_status(st, ScanStep::Open), name);
   OpenDevice device(raw);
   const SANE_Handle h = device.get();
+  // On every way out from here the outcome is in hand: the close and the exit get close_timeout
+  // (destroyed before `device`, this arms the watchdog for them).
+  const LettingGo letting_go(watchdog, options_.close_timeout);
+  // Ends a scan whose outcome is known before the page is read.
+  const auto let_go = [&](ScanStep step) {
+    watchdog.arm(step, options_.close_timeout);
+    sane_cancel(h);
+  };
 
   std::string why;
   watchdog.arm(ScanStep::Configure);
@@ -629,30 +652,30 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
   watchdog.arm(ScanStep::Start);
   st = sane_start(h);
   if (auto p = unanswered(name)) {
-    sane_cancel(h);
+    let_go(ScanStep::Start);
     return *p;
   }
   if (st != SANE_STATUS_GOOD) {
-    sane_cancel(h);
+    let_go(ScanStep::Start);
     return with_device(problem_for_status(st, ScanStep::Start), name);
   }
 
   SANE_Parameters params{};
   st = sane_get_parameters(h, &params);
   if (auto p = unanswered(name)) {
-    sane_cancel(h);
+    let_go(ScanStep::Start);
     return *p;
   }
   if (st != SANE_STATUS_GOOD) {
-    sane_cancel(h);
+    let_go(ScanStep::Start);
     return with_device(problem_for_status(st, ScanStep::Start), name);
   }
   if ((params.format != SANE_FRAME_GRAY && params.format != SANE_FRAME_RGB) || !params.last_frame) {
-    sane_cancel(h);
+    let_go(ScanStep::Start);
     return with_device(failed(ScanStep::Start, "three-pass colour scanning is not supported"), name);
   }
   if (params.bytes_per_line <= 0 || params.pixels_per_line <= 0) {
-    sane_cancel(h);
+    let_go(ScanStep::Start);
     return with_device(failed(ScanStep::Start, "the scanner announced an empty page"), name);
   }
 
@@ -671,10 +694,10 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
   SANE_Int select_fd = -1;
   if (sane_get_select_fd(h, &select_fd) != SANE_STATUS_GOOD) select_fd = -1;
   if (auto p = unanswered(name)) {
-    sane_cancel(h);
+    let_go(ScanStep::Start);
     return *p;
   }
-  // Reading has its own bound (stall_timeout); the watchdog waits for the closing calls.
+  // Reading has its own bound (stall_timeout); the watchdog only bounds each read call.
   watchdog.disarm();
 
   std::optional<ScanProblem> problem;
@@ -688,10 +711,23 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
         break;
       }
       SANE_Int length = 0;
+      // A non-blocking read returns at once, except that SANE's net backend, when the page ends or
+      // the scanner reports a problem, sends saned a cancel from inside it and waits for the
+      // answer: bounded like the closing calls, the outcome being in hand.
+      if (nonblocking) watchdog.arm(ScanStep::Read, options_.close_timeout);
       st = sane_read(h, buffer.data(), static_cast<SANE_Int>(buffer.size()), &length);
+      if (nonblocking) watchdog.disarm();
       if (st == SANE_STATUS_EOF) break;
       if (st != SANE_STATUS_GOOD) {
-        problem = shared.cancel_requested ? cancelled(ScanStep::Read) : problem_for_status(st, ScanStep::Read);
+        if (shared.cancel_requested) {
+          problem = cancelled(ScanStep::Read);
+        } else if (st == SANE_STATUS_IO_ERROR && watchdog.fired()) {
+          problem =
+              make_problem(ScanProblemKind::Unreachable, "read: the scanner did not answer for " +
+                                                             std::to_string(options_.close_timeout.count()) + " ms");
+        } else {
+          problem = problem_for_status(st, ScanStep::Read);
+        }
         break;
       }
       if (length > 0) {
@@ -717,8 +753,10 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
       }
     }
   }
-  // Ends the scan (after EOF too: SANE's frontends call it to let the device go idle).
-  watchdog.arm(ScanStep::Read);
+  // Ends the scan (after EOF too: SANE's frontends call it to let the device go idle). From here
+  // on (this cancel, then the close and the exit on the way out) the result is in hand: a
+  // scanner that does not let go within close_timeout has its connections shut down.
+  watchdog.arm(ScanStep::Read, options_.close_timeout);
   sane_cancel(h);
   if (problem) return with_device(*problem, name);
 

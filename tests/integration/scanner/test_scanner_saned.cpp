@@ -290,6 +290,39 @@ TEST_F(ScannerSaned, AHungSanedIsUnreachableAfterTheAnswerTimeoutAndServesWhenIt
   expect_grid(decode_png(again->png), 20);
 }
 
+// A saned frozen mid-page: reading gives up after the stall timeout, and the calls that end the
+// scan (cancel, close, exit) are not waited on for the answer timeout, the outcome being known:
+// they get the close timeout and the operator is told within seconds. (A saned can hang the same
+// way in its backend's cancel after a jam or the page's end.)
+TEST_F(ScannerSaned, EndingAScanWhoseOutcomeIsKnownWaitsOnlyTheCloseTimeout) {
+  start(slow_page());
+  ScannerOptions o = options_for(*sim_);
+  o.stall_timeout = 1s;
+  o.answer_timeout = 30s;
+  o.close_timeout = 1s;
+  DocumentScanner scanner(o);
+  auto scan = std::async(std::launch::async, [&] { return scanner.scan_page(); });
+  ASSERT_EQ(scan.wait_for(1500ms), std::future_status::timeout) << "the slow page should still be coming";
+  sim_->pause();
+  const auto paused_at = Clock::now();
+  const bool ended = scan.wait_for(15s) == std::future_status::ready;
+  const auto took = Clock::now() - paused_at;
+  sim_->resume();
+  ASSERT_TRUE(ended) << "the scan waits on the frozen daemon to let it go";
+  auto r = scan.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ScanProblemKind::Unreachable) << r.error().detail;
+  EXPECT_NE(r.error().detail.find("read: no data for 1000 ms"), std::string::npos) << r.error().detail;
+  // The stall (1 s), then at most the close timeout twice (the cancel; the close and the exit).
+  EXPECT_LT(took, 5s);
+
+  // The daemon is free again.
+  sim_->set_options({});
+  auto again = scanner.scan_page();
+  ASSERT_TRUE(again.ok()) << why(again);
+  expect_grid(decode_png(again->png), 20);
+}
+
 // The operator leaves the form while the scanner hangs: cancel() ends the wait at once.
 TEST_F(ScannerSaned, CancelEndsAWaitOnAHungSanedAtOnce) {
   start();

@@ -15,10 +15,15 @@
 //  [X] bounded reads: a network scanner whose daemon dies mid-page (the net backend then returns
 //      empty reads for ever) ends as Unreachable at once; a scanner that sends nothing for
 //      stall_timeout ends as Unreachable
+//  [X] a scanner that does not let go once the outcome is known (a saned hung in its backend's
+//      cancel after the page or a jam) is left after close_timeout, with the page or the problem
 //  [X] SIGPIPE from a scanner's closed connection never reaches the process
+//  [X] a daemon that accepts the connection but never answers the control calls (open, start):
+//      given up after answer_timeout (SANE's net backend bounds only the connect), its
+//      connections shut down
 //  [ ] Three-pass colour scanners, ADF batches (one page per call), duplex: not supported.
-//  [ ] A daemon that accepts the connection but never answers the control calls (open, start)
-//      blocks those calls: SANE's net backend bounds only the connect (connect_timeout).
+//  [ ] A local (USB) backend that hangs inside the kernel is not unstuck (only saned's
+//      connections can be shut down from here).
 //
 // Nothing personal is written anywhere: the page's pixels go only to the caller.
 #pragma once
@@ -49,10 +54,16 @@ struct ScannerOptions {
   std::filesystem::path config_dir;
   // A scan that receives no data for this long is given up (Unreachable).
   std::chrono::milliseconds stall_timeout{30000};
-  // A call outside the reading of the page (finding, opening, configuring, starting, closing)
-  // that gets no answer for this long is given up (Unreachable): the connections to saned are
-  // shut down so that the call returns. Long enough for a flatbed's lamp to warm up.
+  // A call outside the reading of the page (finding, opening, configuring, starting) that gets
+  // no answer for this long is given up (Unreachable): the connections to saned are shut down so
+  // that the call returns. Long enough for a flatbed's lamp to warm up.
   std::chrono::milliseconds answer_timeout{60000};
+  // Once the page (or the scanner's problem) is in hand, the calls that let the device go idle
+  // (cancel, close, exit, and the cancel SANE's net backend sends from inside its last read) get
+  // this long; past it the connections to saned are shut down and the page (or the problem) is
+  // given all the same. A saned can hang in its backend's cancel: the operator is not kept
+  // waiting a minute for a page already read or a jam already known.
+  std::chrono::milliseconds close_timeout{3000};
 };
 
 struct ScannedPage {
