@@ -60,7 +60,8 @@ def main():
     print("\n## Counters\n")
     for c in dash.get("counters", []):
         print(f"- {c['name']}: {c['state']}" + (f" ({c['current']})" if c.get("current") else ""))
-    # The terminals as the centre heard them, and what their outboxes still held by their last upload.
+    # The terminals as the centre heard them, what their outboxes still held by their last upload,
+    # and the disk space they said they have left.
     terminals = dash.get("sync", {}).get("terminals", [])
     print(f"\n## Terminals ({len(terminals)})\n")
     for t in terminals:
@@ -71,7 +72,9 @@ def main():
         else:
             heard = f"{t['minutes_since_heard']} min ago"
         waiting = "no outbox report" if t.get("waiting") is None else f"{t['waiting']} entries waiting"
-        print(f"- {t['id']} ({t['kind']}): last heard {heard}; {waiting}")
+        disk = t.get("disk_free_mib")
+        free = "free disk not said" if disk is None else f"{disk / 1024:.1f} GB free"
+        print(f"- {t['id']} ({t['kind']}): last heard {heard}; {waiting}; {free}")
     print(f"\n## Calls, newest first ({len(calls)})\n")
     print("| token | counter | why |")
     print("|---|---|---|")

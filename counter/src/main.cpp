@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
   }
 
   guichet::counter::BackendConfig config;
-  config.endpoint = {server, device, secret};
+  config.endpoint = {server, device, secret, data_dir};  // requests say the disk space left in data_dir
   config.translations = std::move(translations).value();
   config.data_dir = data_dir;
   config.printer = printer_setting.value();

@@ -183,7 +183,8 @@ int main(int argc, char** argv) {
     });
   }
 
-  sync::ServerEndpoint endpoint{config.server, config.device, secret.value()};
+  // Each request also says the disk space left where the terminal keeps its data.
+  sync::ServerEndpoint endpoint{config.server, config.device, secret.value(), config.data_dir};
   try {
     if (config.mode == kiosk::Mode::Display)
       return kiosk::run_display(config, *app.value(), translations.value(), endpoint);

@@ -1015,7 +1015,8 @@ json Api::sync_state() {
                          {"waiting", waiting ? json(*waiting) : json(nullptr)},
                          {"oldest_waiting_at", at(oldest_ms)},
                          {"oldest_waiting_minutes", minutes_ago(oldest_ms)},
-                         {"reported_at", at(state.report ? state.report_ms : 0)}});
+                         {"reported_at", at(state.report ? state.report_ms : 0)},
+                         {"disk_free_mib", state.disk_free_mib ? json(*state.disk_free_mib) : json(nullptr)}});
   }
   json central = nullptr;
   if (centre_.relaying()) {

@@ -418,12 +418,17 @@ domain::Result<AuthDevice, Response> Centre::authenticate_device(const Request& 
           {"revoked_at", when}}}};
     return Response::json(403, body);
   }
-  // A malformed outbox report is ignored: it is for people, never a reason to refuse a request.
+  // A malformed outbox or disk report is ignored: they are for people, never a reason to refuse a
+  // request.
   std::optional<sync::OutboxReport> report;
   if (std::string_view value = request.header("x-guichet-outbox"); !value.empty()) {
     report = sync::parse_outbox_report(value);
   }
-  activity_.heard(record->id, wall_(), report);
+  std::optional<std::int64_t> disk_free_mib;
+  if (std::string_view value = request.header("x-guichet-disk"); !value.empty()) {
+    disk_free_mib = sync::parse_disk_report(value);
+  }
+  activity_.heard(record->id, wall_(), report, disk_free_mib);
   return AuthDevice{record->id, record->kind};
 }
 

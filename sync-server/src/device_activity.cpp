@@ -16,10 +16,11 @@ std::optional<std::int64_t> DeviceSeen::oldest_waiting_ms() const {
 }
 
 void DeviceActivity::heard(const std::string& device, std::int64_t now_ms,
-                           const std::optional<sync::OutboxReport>& report) {
+                           const std::optional<sync::OutboxReport>& report, std::optional<std::int64_t> disk_free_mib) {
   std::lock_guard lock(mu_);
   DeviceSeen& s = seen_[device];
   s.heard_ms = std::max(s.heard_ms, now_ms);
+  if (disk_free_mib) s.disk_free_mib = disk_free_mib;
   if (report) {
     s.report = report;
     s.report_ms = now_ms;

@@ -552,10 +552,11 @@ struct HttpServer::Impl {
       Request request;
       request.method = std::string(req.method_string());
       request.target = std::string(req.target());
-      // Only the headers the API reads are copied: this runs for every request.
+      // Only the headers the API reads are copied: this runs for every request. (A header the API
+      // reads must be named here: the demo's end-to-end test sees the terminals' reports through it.)
       static constexpr std::string_view kUsedHeaders[] = {"x-guichet-device", "x-guichet-secret", "authorization",
                                                           "idempotency-key",  "last-event-id",    "x-guichet-protocol",
-                                                          "content-type"};
+                                                          "x-guichet-outbox", "x-guichet-disk",   "content-type"};
       for (std::string_view name : kUsedHeaders) {
         if (auto it = req.find(name); it != req.end()) request.headers.emplace_back(name, it->value());
       }

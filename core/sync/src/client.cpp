@@ -3,6 +3,7 @@
 #include <boost/asio/read.hpp>
 #include <charconv>
 #include <deque>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 
@@ -10,6 +11,15 @@
 #include "http_connection.hpp"
 
 namespace guichet::sync {
+
+std::string disk_report_of(const ServerEndpoint& endpoint) {
+  if (endpoint.storage_dir.empty()) return {};
+  std::error_code ec;
+  const auto space = std::filesystem::space(endpoint.storage_dir, ec);
+  if (ec) return {};
+  return format_disk_report(static_cast<std::int64_t>(space.available >> 20));
+}
+
 namespace {
 
 namespace asio = detail::asio;
@@ -229,6 +239,7 @@ void ApiClient::start(const std::string& method, const std::string& path, const 
   req.set(http::field::host, io.url.host_header);
   req.set("X-Guichet-Device", endpoint_.device_id);
   req.set("X-Guichet-Secret", endpoint_.device_secret);
+  if (const std::string disk = disk_report_of(endpoint_); !disk.empty()) req.set(kDiskHeader, disk);
   req.set(http::field::accept, "application/json");
   if (body) req.set(http::field::content_type, "application/json");
   if (!options.bearer.empty()) req.set(http::field::authorization, "Bearer " + options.bearer);

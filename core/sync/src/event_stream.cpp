@@ -115,6 +115,7 @@ std::string EventStream::connect_once() {
   req.set(http::field::host, url.host_header);
   req.set("X-Guichet-Device", endpoint_.device_id);
   req.set("X-Guichet-Secret", endpoint_.device_secret);
+  if (const std::string disk = disk_report_of(endpoint_); !disk.empty()) req.set(kDiskHeader, disk);
   req.set(http::field::accept, "text/event-stream");
   req.set(http::field::cache_control, "no-cache");
   if (last_id_.load() > 0) req.set("Last-Event-ID", std::to_string(last_id_.load()));

@@ -654,20 +654,27 @@ std::string format_outbox_report(const OutboxReport& report) {
          ", oldest-age=" + std::to_string(std::max<std::int64_t>(0, report.oldest_age_s));
 }
 
+namespace {
+
+// "<name><1 to 12 digits>" at the start of `value`, taken off it; false for anything else.
+bool take_member(std::string_view& value, std::string_view name, std::int64_t& out) {
+  if (value.substr(0, name.size()) != name) return false;
+  value.remove_prefix(name.size());
+  std::size_t digits = 0;
+  out = 0;
+  while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') {
+    out = out * 10 + (value[digits] - '0');
+    if (++digits > 12) return false;
+  }
+  value.remove_prefix(digits);
+  return digits > 0;
+}
+
+}  // namespace
+
 std::optional<OutboxReport> parse_outbox_report(std::string_view value) {
   // Exactly the two members, in this order, each a run of 1 to 12 digits.
-  auto number = [&value](std::string_view name, std::int64_t& out) {
-    if (value.substr(0, name.size()) != name) return false;
-    value.remove_prefix(name.size());
-    std::size_t digits = 0;
-    out = 0;
-    while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') {
-      out = out * 10 + (value[digits] - '0');
-      if (++digits > 12) return false;
-    }
-    value.remove_prefix(digits);
-    return digits > 0;
-  };
+  auto number = [&value](std::string_view name, std::int64_t& out) { return take_member(value, name, out); };
   OutboxReport r;
   if (!number("pending=", r.pending)) return std::nullopt;
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
@@ -678,6 +685,18 @@ std::optional<OutboxReport> parse_outbox_report(std::string_view value) {
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   if (!value.empty()) return std::nullopt;
   return r;
+}
+
+std::string format_disk_report(std::int64_t free_mib) {
+  return "free-mib=" + std::to_string(std::clamp<std::int64_t>(free_mib, 0, 999'999'999'999));
+}
+
+std::optional<std::int64_t> parse_disk_report(std::string_view value) {
+  std::int64_t free_mib = 0;
+  if (!take_member(value, "free-mib=", free_mib)) return std::nullopt;
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (!value.empty()) return std::nullopt;
+  return free_mib;
 }
 
 bool valid_outbox_kind(std::string_view kind) {

@@ -93,12 +93,24 @@ TEST(DemoHeadless, AScriptedMorningServesCitizensAndEveryReceiptReadsBack) {
   const std::string summary = guichet::testing::read_file(out / "summary.md");
   EXPECT_NE(summary.find("## Receipts (" + std::to_string(kCitizens) + ")"), std::string::npos) << summary;
   // Every terminal of the morning (kiosk K1, counters C1 and C2, board D1) was heard by the centre,
-  // and the summary lists them.
-  std::set<std::string> heard;
+  // each said the disk space it has left, each that uploaded reported its outbox with it, and the
+  // summary lists them.
+  std::set<std::string> heard, said_disk, uploaded, reported;
   for (const auto& t : dashboard.at("sync").at("terminals")) {
     if (t.at("last_heard_at").is_string()) heard.insert(t.at("id").get<std::string>());
+    if (t.at("last_upload_at").is_string()) uploaded.insert(t.at("id").get<std::string>());
+    if (t.at("reported_at").is_string() && t.at("waiting").is_number_integer()) {
+      reported.insert(t.at("id").get<std::string>());
+    }
+    if (t.at("disk_free_mib").is_number_integer() && t.at("disk_free_mib").get<std::int64_t>() > 0) {
+      said_disk.insert(t.at("id").get<std::string>());
+    }
   }
   EXPECT_EQ(heard, (std::set<std::string>{"C1", "C2", "D1", "K1"})) << dashboard.at("sync").dump();
+  EXPECT_EQ(said_disk, heard) << dashboard.at("sync").dump();
+  EXPECT_FALSE(uploaded.empty()) << dashboard.at("sync").dump();
+  EXPECT_EQ(reported, uploaded) << dashboard.at("sync").dump();
+  EXPECT_NE(summary.find(" GB free"), std::string::npos) << summary;
   EXPECT_NE(summary.find("## Terminals (4)"), std::string::npos) << summary;
   EXPECT_NE(summary.find("- K1 (kiosk): last heard "), std::string::npos) << summary;
   EXPECT_EQ(summary.find("(no QR code found)"), std::string::npos) << summary;
@@ -133,9 +145,9 @@ TEST(DemoHeadless, AScriptedMorningServesCitizensAndEveryReceiptReadsBack) {
   EXPECT_EQ(page.value().width, 1574) << "SANE's test page (200 mm) at 200 dpi";
 
   // The screenshots a visitor opens first.
-  for (const char* shot : {"kiosk-start.png", "kiosk-services.png", "kiosk-token-01.png", "counter1-ready.png",
-                           "counter2-ready.png", "counter1-application.png", "counter1-application-saved.png",
-                           "board-end.png"})
+  for (const char* shot :
+       {"kiosk-start.png", "kiosk-services.png", "kiosk-token-01.png", "counter1-ready.png", "counter2-ready.png",
+        "counter1-application.png", "counter1-application-saved.png", "board-end.png"})
     EXPECT_TRUE(fs::is_regular_file(out / "screenshots" / shot)) << shot;
 }
 

@@ -76,6 +76,7 @@ struct LoopbackState {
   int probes = 0;    // of which the stall watch's link probes (GET /api/v1/health)
   int upload_requests = 0;
   std::vector<std::string> outbox_reports;  // the X-Guichet-Outbox header of each upload ("" if none)
+  std::vector<std::string> disk_reports;    // the X-Guichet-Disk header of each upload ("" if none)
   std::map<std::string, int> requests_by_key;
   std::map<std::string, int> effects_by_key;
   std::vector<std::string> effect_order;                       // idempotency keys in the order their effect happened
@@ -193,6 +194,7 @@ class LoopbackServer {
     if (target == "/api/v1/sync/upload") {
       ++state_->upload_requests;
       state_->outbox_reports.emplace_back(req["X-Guichet-Outbox"]);
+      state_->disk_reports.emplace_back(req["X-Guichet-Disk"]);
     }
     if (target == "/api/v1/health") ++state_->probes;
     const std::string attachment_path = "/api/v1/attachments/";

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <thread>
@@ -184,6 +185,39 @@ TEST_F(SyncEngineTest, EachUploadReportsTheOutboxPendingEntriesAndTheAgeOfTheOld
     EXPECT_GE(r->oldest_age_s, 89) << reports[i];
     EXPECT_LE(r->oldest_age_s, 95) << reports[i];
   }
+}
+
+// A terminal whose endpoint names its data folder says with its requests (its uploads here) the
+// disk space left there, as the file system tells it then; one that names none says nothing.
+TEST_F(SyncEngineTest, UploadsSayTheDiskSpaceLeftWhereTheTerminalKeepsItsData) {
+  state_->uploads = true;
+  LoopbackServer server(state_);
+  ServerEndpoint with_dir = endpoint(server.port());
+  with_dir.storage_dir = dir_.path().string();
+  {
+    SyncEngine engine(*outbox_, with_dir, options_);
+    engine.start();
+    engine.submit("POST", "/api/v1/applications", {{"i", 1}});
+    ASSERT_TRUE(engine.wait_drained(5s));
+  }
+  const auto free_mib = static_cast<std::int64_t>(std::filesystem::space(dir_.path()).available >> 20);
+  {
+    SyncEngine engine(*outbox_, endpoint(server.port()), options_);
+    engine.start();
+    engine.submit("POST", "/api/v1/applications", {{"i", 2}});
+    ASSERT_TRUE(engine.wait_drained(5s));
+  }
+  std::vector<std::string> reports;
+  {
+    std::lock_guard lock(state_->mu);
+    reports = state_->disk_reports;
+  }
+  ASSERT_EQ(reports.size(), 2u);
+  const auto said = guichet::sync::parse_disk_report(reports[0]);
+  ASSERT_TRUE(said.has_value()) << reports[0];
+  // Other writers on this machine move it a little between the two readings.
+  EXPECT_NEAR(static_cast<double>(*said), static_cast<double>(free_mib), 64.0) << reports[0];
+  EXPECT_EQ(reports[1], "");
 }
 
 TEST_F(SyncEngineTest, OrderPerDeviceIsKeptThroughServerErrors) {

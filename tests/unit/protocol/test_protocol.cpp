@@ -488,6 +488,22 @@ TEST(OutboxReport, AnythingElseIsNotAReport) {
   }
 }
 
+TEST(DiskReport, IsWrittenAndReadBack) {
+  EXPECT_EQ(format_disk_report(20'480), "free-mib=20480");
+  EXPECT_EQ(format_disk_report(-5), "free-mib=0");
+  EXPECT_EQ(format_disk_report(5'000'000'000'000), "free-mib=999999999999");
+  EXPECT_EQ(parse_disk_report("free-mib=20480"), 20'480);
+  EXPECT_EQ(parse_disk_report("free-mib=0  "), 0);
+  EXPECT_EQ(parse_disk_report(format_disk_report(999'999'999'999)), 999'999'999'999);
+}
+
+TEST(DiskReport, AnythingElseIsNotAReport) {
+  for (const char* bad : {"", "free-mib=", "free-mib=-1", "free-mib=1.5", "FREE-MIB=3", "free=3", " free-mib=3",
+                          "free-mib=3, total-mib=9", "free-mib=1000000000000", "free-mib=3x"}) {
+    EXPECT_FALSE(parse_disk_report(bad).has_value()) << bad;
+  }
+}
+
 TEST(ProtocolError, Body) {
   const json j = error_body("service_closed", "Birth certificate is closed now; it opens at 09:00");
   EXPECT_EQ(j.dump(),

@@ -531,24 +531,35 @@ TEST_F(Api_, DashboardShowsEachTerminalsLastRequestAndWhatItsOutboxStillHolds) {
   EXPECT_TRUE(t["B1"]["last_heard_at"].is_null());  // not heard since the server started
   EXPECT_TRUE(t["B1"]["minutes_since_heard"].is_null());
   EXPECT_EQ(t["B1"]["live_feed"], false);
+  EXPECT_TRUE(t["K1"]["disk_free_mib"].is_null());  // it never said
 
   // K1 reports again and nothing of its upload goes through (the protocol is refused): its
-  // oldest entry is still the one reported.
+  // oldest entry is still the one reported. The request says its free disk (any request does).
   wall += 60'000;
   Request refused = request("POST", "/api/v1/sync/upload", "K1", R"({"protocol":1,"entries":[]})");
   refused.with_header("X-Guichet-Outbox", "pending=2, oldest-age=900");
   refused.with_header("X-Guichet-Protocol", "9");
+  refused.with_header("X-Guichet-Disk", "free-mib=310");
   ASSERT_EQ(api->handle_sync(refused).status, 400);
+  // B1's value is not one: ignored, and its request is answered all the same.
+  Request board = request("GET", "/api/v1/catalogue", "B1", "");
+  board.with_header("X-Guichet-Disk", "free-mib=plenty");
+  ASSERT_EQ(api->handle_sync(board).status, 200);
   d = call("GET", "/api/v1/dashboard", "D2", "", mgr);
   const json after_refusal = body_of(d)["sync"]["terminals"];
   bool k1_listed = false;
   for (const auto& row : after_refusal) {
+    if (row["id"] == "B1") {
+      EXPECT_EQ(row["minutes_since_heard"], 0);
+      EXPECT_TRUE(row["disk_free_mib"].is_null());
+    }
     if (row["id"] != "K1") continue;
     k1_listed = true;
     EXPECT_EQ(row["waiting"], 2);
     EXPECT_EQ(row["oldest_waiting_at"],
               domain::format_iso_local(domain::from_unix_ms(start + 13 * 60'000 - 900'000), 330));
     EXPECT_EQ(row["minutes_since_heard"], 0);
+    EXPECT_EQ(row["disk_free_mib"], 310);
   }
   EXPECT_TRUE(k1_listed);
 

@@ -58,9 +58,13 @@ TEST_F(DashboardPage, SaysWhichTerminalsAreQuietWhatTheyHoldAndThatTheLinkToCent
   Request refused = request("POST", "/api/v1/sync/upload", "K1", R"({"protocol":1,"entries":[]})");
   refused.with_header("X-Guichet-Outbox", "pending=9, oldest-age=1200");
   refused.with_header("X-Guichet-Protocol", "7");
+  refused.with_header("X-Guichet-Disk", "free-mib=310");  // and its disk is nearly full
   ASSERT_EQ(api->handle_sync(refused).status, 400);
-  // K2 sends everything it holds.
+  // K2 sends everything it holds, with room to spare.
   ASSERT_EQ(upload_tokens("K2", 1, 4, "pending=4, oldest-age=30").status, 200);
+  Request k2_read = request("GET", "/api/v1/catalogue", "K2", "");
+  k2_read.with_header("X-Guichet-Disk", "free-mib=20480");
+  ASSERT_EQ(api->handle_sync(k2_read).status, 200);
   // A filing K1 made directly, waiting to go to central.
   guichet::testing::SampleFiling f;
   f.receipt = "LDH01-K1-000001";
@@ -85,15 +89,20 @@ TEST_F(DashboardPage, SaysWhichTerminalsAreQuietWhatTheyHoldAndThatTheLinkToCent
   EXPECT_EQ(cls(*k1, 1), "long");
   EXPECT_EQ(text(*k1, 2), "9 (oldest 31 min)");
   EXPECT_EQ(cls(*k1, 2), "n long");
+  EXPECT_EQ(text(*k1, 3), "310 MB (low)");
+  EXPECT_EQ(cls(*k1, 3), "n long");
   const json* k2 = row_of(page, "K2");
   ASSERT_NE(k2, nullptr);
   EXPECT_EQ(text(*k2, 2), "0");
   EXPECT_EQ(cls(*k2, 2), "n");
+  EXPECT_EQ(text(*k2, 3), "20.0 GB");
+  EXPECT_EQ(cls(*k2, 3), "n");
   const json* d2 = row_of(page, "D2");  // the manager's desk, signing in just now
   ASSERT_NE(d2, nullptr);
   EXPECT_EQ(text(*d2, 1), "just now");
   EXPECT_EQ(cls(*d2, 1), "");
   EXPECT_EQ(text(*d2, 2), "—");  // it never uploaded: no outbox report
+  EXPECT_EQ(text(*d2, 3), "—");  // nor said its free disk
   const json* b1 = row_of(page, "B1");
   ASSERT_NE(b1, nullptr);
   EXPECT_EQ(text(*b1, 1), "not since the server started");

@@ -1,5 +1,6 @@
 // What the centre node keeps in memory of its terminals and of its link to central, for the
-// managers' dashboard: last heard, the outbox reports and what was answered since, live feeds.
+// managers' dashboard: last heard, the outbox reports and what was answered since, the free disk,
+// live feeds.
 #include <gtest/gtest.h>
 
 #include "guichet/server/device_activity.hpp"
@@ -47,6 +48,19 @@ TEST(DeviceActivity, AnUploadsAnswersAreTakenOffItsReportAndTheOldestIsKnownOnly
   s = a.snapshot(103'000).at("K1");
   EXPECT_EQ(s.heard_ms, 103'000);
   EXPECT_EQ(s.report_ms, 102'000);
+}
+
+TEST(DeviceActivity, TheFreeDiskIsTheLastOneSaidAndARequestWithoutItKeepsIt) {
+  DeviceActivity a;
+  a.heard("C1", 1'000, std::nullopt);
+  EXPECT_FALSE(a.snapshot(1'000).at("C1").disk_free_mib.has_value());
+  a.heard("C1", 2'000, std::nullopt, 20'480);
+  EXPECT_EQ(a.snapshot(2'000).at("C1").disk_free_mib, 20'480);
+  a.heard("C1", 3'000, OutboxReport{2, 5});  // its live feed's client, or a malformed value
+  EXPECT_EQ(a.snapshot(3'000).at("C1").disk_free_mib, 20'480);
+  a.heard("C1", 4'000, std::nullopt, 310);
+  EXPECT_EQ(a.snapshot(4'000).at("C1").disk_free_mib, 310);
+  EXPECT_EQ(a.snapshot(4'000).at("C1").waiting(), 2);
 }
 
 TEST(DeviceActivity, AnswersForADeviceThatNeverReportedAreIgnoredAndForgettingDropsEverything) {

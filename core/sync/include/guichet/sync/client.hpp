@@ -28,7 +28,14 @@ struct ServerEndpoint {
   std::string base_url;  // "http://127.0.0.1:8080"
   std::string device_id;
   std::string device_secret;
+  // The terminal's data folder, when set: each request says the disk space left there (its
+  // X-Guichet-Disk header, read from the file system as the request is made).
+  std::string storage_dir{};
 };
+
+// The X-Guichet-Disk value for the endpoint's storage_dir ("free-mib=20480"), or "" when it names
+// none or the file system cannot say.
+std::string disk_report_of(const ServerEndpoint& endpoint);
 
 struct HttpResponse {
   int status = 0;  // 0 = no response (connection refused, timeout, …)

@@ -55,6 +55,14 @@ std::string format_outbox_report(const OutboxReport& report);
 // a report is for people, never a reason to refuse a batch).
 std::optional<OutboxReport> parse_outbox_report(std::string_view value);
 
+// What a terminal tells the centre of its disk with every request, in the X-Guichet-Disk header:
+// "free-mib=<MiB>", the space left for it (an unprivileged process) where it keeps its data, in
+// 0..10^12. A manager sees a terminal running out of room before it can no longer write what it
+// takes. Malformed, it is ignored like the outbox report.
+inline constexpr const char* kDiskHeader = "X-Guichet-Disk";
+std::string format_disk_report(std::int64_t free_mib);
+std::optional<std::int64_t> parse_disk_report(std::string_view value);
+
 // Times are ISO 8601 strings with the centre's UTC offset.
 json to_json(const domain::Token& token, int utc_offset_minutes);
 domain::Token token_from_json(const json& j);
