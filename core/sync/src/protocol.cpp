@@ -674,14 +674,13 @@ bool take_member(std::string_view& value, std::string_view name, std::int64_t& o
 
 std::optional<OutboxReport> parse_outbox_report(std::string_view value) {
   // Exactly the two members, in this order, each a run of 1 to 12 digits.
-  auto number = [&value](std::string_view name, std::int64_t& out) { return take_member(value, name, out); };
   OutboxReport r;
-  if (!number("pending=", r.pending)) return std::nullopt;
+  if (!take_member(value, "pending=", r.pending)) return std::nullopt;
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   if (value.empty() || value.front() != ',') return std::nullopt;
   value.remove_prefix(1);
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  if (!number("oldest-age=", r.oldest_age_s)) return std::nullopt;
+  if (!take_member(value, "oldest-age=", r.oldest_age_s)) return std::nullopt;
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   if (!value.empty()) return std::nullopt;
   return r;

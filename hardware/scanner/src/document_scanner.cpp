@@ -628,7 +628,7 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
   // On every way out from here the outcome is in hand: the close and the exit get close_timeout
   // (destroyed before `device`, this arms the watchdog for them).
   const LettingGo letting_go(watchdog, options_.close_timeout);
-  // Ends a scan whose outcome is known before the page is read.
+  // Ends a scan whose outcome is known: the cancel gets close_timeout.
   const auto let_go = [&](ScanStep step) {
     watchdog.arm(step, options_.close_timeout);
     sane_cancel(h);
@@ -756,8 +756,7 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
   // Ends the scan (after EOF too: SANE's frontends call it to let the device go idle). From here
   // on (this cancel, then the close and the exit on the way out) the result is in hand: a
   // scanner that does not let go within close_timeout has its connections shut down.
-  watchdog.arm(ScanStep::Read, options_.close_timeout);
-  sane_cancel(h);
+  let_go(ScanStep::Read);
   if (problem) return with_device(*problem, name);
 
   if (params.lines > 0 && frame.lines() < params.lines) {

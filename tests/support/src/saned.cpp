@@ -173,9 +173,10 @@ bool SanedSimulator::start(std::chrono::milliseconds timeout) {
     attempts_ += "saned is not installed (Debian: sane-utils)\n";
     return false;
   }
-  // The address of the last run first, so a restarted daemon is found where it was.
-  int n = host_ != 0 ? host_ : first_host();
-  if (host_ == 0 && options_.first_address >= 2 && options_.first_address <= 254) n = options_.first_address;
+  // The address of the last run first, so a restarted daemon is found where it was; else the one
+  // asked for, else one from the process id.
+  const bool asked = options_.first_address >= 2 && options_.first_address <= 254;
+  int n = host_ != 0 ? host_ : asked ? options_.first_address : first_host();
   for (int tries = 0; tries < 253 && Clock::now() < deadline; ++tries, n = 2 + (n - 2 + 1) % 253) {
     if (try_address(n, deadline)) return true;
   }

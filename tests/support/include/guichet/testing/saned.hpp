@@ -7,10 +7,11 @@
 // and a counter, and another N is tried when the address is taken (another test, another
 // engineer's saned). Two simulators may try one N at once: both daemons bind it (saned binds with
 // SO_REUSEADDR) and only one gets to listen. A simulator counts as started only once its own
-// daemon says it listens (saned runs at debug level 3), never on another's answer. The daemon reads a private
-// configuration directory (dll.conf: test; saned.conf: loopback; test.conf: the picture, devices and faults asked for).
-// The client directory (dll.conf: net; net.conf: connect_timeout and the addresses) is what SANE_CONFIG_DIR
-// (ScannerOptions::config_dir) must point at; it is one directory for the whole process, because
+// daemon says it listens (saned runs at debug level 3), never on another's answer. The daemon
+// reads a private configuration directory (dll.conf: test; saned.conf: loopback; test.conf: the
+// picture, devices and faults asked for). The client directory (dll.conf: net; net.conf:
+// connect_timeout and the addresses) is what SANE_CONFIG_DIR (ScannerOptions::config_dir) must
+// point at; it is one directory for the whole process, because
 // SANE's dll layer reads SANE_CONFIG_DIR only the first time (net.conf is read at every
 // sane_init).
 //
