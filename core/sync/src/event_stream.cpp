@@ -97,10 +97,16 @@ std::string EventStream::connect_once() {
   SseParser parser([this](const SseMessage& m) {
     std::uint64_t id = 0;
     const bool has_id = parse_u64(m.id, id);
+    // The cursor moves before the handler runs, so whoever sees an event's effects also sees its
+    // id in last_event_id() (a feed stopped then resumed from there does not hear it again).
+    auto advance = [this](std::uint64_t to) {
+      if (to > last_id_.load()) last_id_ = to;
+    };
     if (m.event == "queue") {
       try {
         WireEvent event = event_from_json(json::parse(m.data));
         if (!has_id) id = event.seq;
+        advance(id);
         handler_(event);
       } catch (const std::exception& e) {
         // A malformed event cannot be applied, and asking for it again returns the same bytes:
@@ -108,7 +114,7 @@ std::string EventStream::connect_once() {
         if (status_) status_(true, std::string("ignored a malformed event: ") + e.what());
       }
     }
-    if (id > last_id_.load()) last_id_ = id;
+    advance(id);
   });
 
   http::request<http::empty_body> req{http::verb::get, url.prefix + options_.path, 11};

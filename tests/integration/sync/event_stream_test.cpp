@@ -177,6 +177,38 @@ TEST(EventStream, StartsAfterAGivenLastEventId) {
   EXPECT_EQ(got.seqs, (std::vector<std::uint64_t>{4, 5}));
 }
 
+// Whoever sees an event has its id as the cursor: a terminal that stops its feed as soon as an
+// event has arrived, and resumes from last_event_id(), does not hear that event again (nor, with a
+// cursor left at 0, miss what came while it was away).
+TEST(EventStream, AnEventsIdIsTheCursorByTheTimeItsHandlerRuns) {
+  auto state = std::make_shared<LoopbackState>();
+  for (std::uint64_t i = 1; i <= 3; ++i) state->publish(i, called_event(i, static_cast<int>(i)));
+  LoopbackServer server(state);
+  std::mutex mu;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;  // (event's seq, cursor in its handler)
+  EventStream* self = nullptr;
+  EventStream stream(
+      ServerEndpoint{"http://127.0.0.1:" + std::to_string(server.port()), state->device, state->secret},
+      [&](const WireEvent& e) {
+        std::lock_guard lock(mu);
+        seen.emplace_back(e.seq, self->last_event_id());
+      },
+      0, fast_options());
+  self = &stream;
+  stream.start();
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (seen.size() >= 3) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  stream.stop();
+  std::lock_guard lock(mu);
+  ASSERT_EQ(seen.size(), 3u);
+  for (const auto& [seq, cursor] : seen) EXPECT_EQ(cursor, seq) << "event " << seq;
+}
+
 TEST(EventStream, RefusedCredentialsAreReportedAndRetried) {
   auto state = std::make_shared<LoopbackState>();
   LoopbackServer server(state);
