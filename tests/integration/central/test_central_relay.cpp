@@ -105,6 +105,7 @@ class CentralServer {
   }
 
   void start() {
+    hold_.release();
     fs::remove(dir_ / "port");
     const std::string listen = "127.0.0.1:" + (port_.empty() ? std::string("0") : port_);
     testing::ProcessOptions options;
@@ -128,8 +129,16 @@ class CentralServer {
     port_ = *port;
     while (!port_.empty() && port_.back() == '\n') port_.pop_back();
   }
-  void kill9() { process_->kill9(); }
-  int stop() { return process_ ? process_->stop() : -1; }
+  // Both keep the port for a restart on it (testing::PortHold): meanwhile it refuses connections.
+  void kill9() {
+    process_->kill9();
+    hold();
+  }
+  int stop() {
+    const int status = process_ ? process_->stop() : -1;
+    hold();
+    return status;
+  }
   std::string url() const { return "http://127.0.0.1:" + port_; }
   const fs::path& db() const { return db_; }
   fs::path secret_file(const std::string& id) const { return dir_ / (id + ".secret"); }
@@ -153,7 +162,12 @@ class CentralServer {
   fs::path db_;
   std::string port_;
   std::map<std::string, std::string> secrets_;
+  void hold() {
+    if (!port_.empty()) hold_ = testing::PortHold(static_cast<std::uint16_t>(std::stoi(port_)));
+  }
+
   std::unique_ptr<testing::Process> process_;
+  testing::PortHold hold_;
   int starts_ = 0;
 };
 
@@ -604,7 +618,7 @@ TEST_F(Central, ARelayedBatchIsAnsweredPerEntryAndStoredOnce) {
 }
 
 TEST_F(Central, RelayUsesTheLinkWithinAFractionOfASecondOfItsReturn) {
-  // Central's port, free while it is down.
+  // Central's port, held while it is down (no other test's server takes it).
   central_.start();
   ASSERT_EQ(central_.stop(), 0);
   start_centre();

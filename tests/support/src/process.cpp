@@ -1,8 +1,11 @@
 #include "guichet/testing/process.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -243,6 +246,38 @@ RunResult run(const fs::path& program, const std::vector<std::string>& args, con
     result.err = p.stderr_text();
   }
   return result;
+}
+
+PortHold::PortHold(std::uint16_t port) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return;
+  // Past the stopped server's connections in TIME_WAIT; a port bound this way is still never
+  // picked for another socket's bind to port 0.
+  const int on = 1;
+  ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) release();
+}
+
+PortHold::~PortHold() { release(); }
+
+PortHold::PortHold(PortHold&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+PortHold& PortHold::operator=(PortHold&& other) noexcept {
+  if (this != &other) {
+    release();
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+void PortHold::release() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 }  // namespace guichet::testing

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -73,6 +74,26 @@ class TempDir {
 std::optional<std::string> wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout);
 
 // Runs a program to completion with `input` on stdin; returns exit status and stdout.
+// A loopback port kept while the server that had it is down, so that it can come back on it:
+// bound and never listening, a connection to it is refused at once (as to a stopped server), and
+// the kernel gives it to no other server meanwhile (tests run side by side take ports too: one
+// that got a stopped server's port would answer in its place).
+class PortHold {
+ public:
+  PortHold() = default;
+  explicit PortHold(std::uint16_t port);  // held when free to bind (see held())
+  ~PortHold();
+  PortHold(PortHold&& other) noexcept;
+  PortHold& operator=(PortHold&& other) noexcept;
+  PortHold(const PortHold&) = delete;
+  PortHold& operator=(const PortHold&) = delete;
+  bool held() const { return fd_ >= 0; }
+  void release();  // before the server binds it again
+
+ private:
+  int fd_ = -1;
+};
+
 struct RunResult {
   int status = -1;
   std::string out;
