@@ -48,6 +48,10 @@ std::optional<std::string> read_text(const fs::path& path) {
 
 Backend::Backend(BackendConfig config, ui::Poster poster) : config_(std::move(config)), poster_(std::move(poster)) {
   fs::create_directories(config_.data_dir);
+  if (config_.printer.kind != PrinterSetting::Kind::None) {
+    printer_report_ = std::make_shared<sync::PrinterReporter>();
+    config_.endpoint.printer = printer_report_;  // before any client copies the endpoint
+  }
   outbox_ = std::make_unique<sync::Outbox>((fs::path(config_.data_dir) / "outbox.sqlite").string(),
                                            config_.endpoint.device_id);
   sync::SyncOptions options;
@@ -192,6 +196,7 @@ void Backend::start(EventHandler on_event, FeedHandler on_feed, LateHandler on_l
     report_sync();
   });
   engine_->start();
+  look_at_printer();  // the centre knows the printer's state from the first requests
 
   std::uint64_t cursor = 0;
   if (auto stored = outbox_->get_meta(kCursor)) cursor = std::strtoull(stored->c_str(), nullptr, 10);
@@ -525,6 +530,24 @@ std::unique_ptr<hardware::printer::Transport> make_transport(const PrinterSettin
 
 }  // namespace
 
+void Backend::printer_found(std::string_view word) {
+  if (!printer_report_ || word.empty() || !printer_report_->found(word)) return;
+  // Another state than the last: said at once with the smallest read there is (the last call),
+  // since an idle counter makes no request of its own (its live feed's request is long made).
+  worker_->run([this] { client_->get("/api/v1/calls?limit=1"); });
+}
+
+void Backend::look_at_printer() {
+  if (config_.printer.kind == PrinterSetting::Kind::None) return;
+  printer_worker_->run([this] {
+    hardware::printer::ReceiptPrinter printer(make_transport(config_.printer));
+    if (!printer.transport().bidirectional()) return;  // a file cannot answer; its jobs tell
+    auto st = printer.status();
+    printer_found(st.ok() ? hardware::printer::condition_word(st.value())
+                          : hardware::printer::condition_word(st.error()));
+  });
+}
+
 void Backend::file_application(FilingJob job, std::function<void(kiosk::FilingResult)> done) {
   printer_worker_->run([this, job = std::move(job), done = std::move(done)]() mutable {
     job.input.catalogue = job.catalogue.get();
@@ -552,9 +575,11 @@ void Backend::file_application(FilingJob job, std::function<void(kiosk::FilingRe
       if (!printer->transport().bidirectional()) return true;
       auto st = printer->status();
       if (!st.ok()) {
+        printer_found(hardware::printer::condition_word(st.error()));
         problem = st.error().message;
         return false;
       }
+      printer_found(hardware::printer::condition_word(st.value()));
       if (!st.value().ready()) {
         problem = st.value().message();
         return false;
@@ -571,9 +596,11 @@ void Backend::file_application(FilingJob job, std::function<void(kiosk::FilingRe
       for (const auto* paper : {&papers.value().fee_receipt, &papers.value().acknowledgement}) {
         auto r = printer->print(*paper);
         if (!r.ok()) {
+          printer_found(hardware::printer::condition_word(r.error()));
           problem = r.error().message;
           return false;
         }
+        printer_found(r.value().status_checked ? hardware::printer::condition_word(r.value().status) : "ready");
       }
       return true;
     };

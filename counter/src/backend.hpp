@@ -164,7 +164,13 @@ class Backend {
   void write_drafts();        // on the draft thread: what keep_draft and clear_draft left
   void settle_drafts();       // on the printer thread before filing: no draft write left or under way
 
+  // Looks at the printer (on the printer's thread) and keeps what it found for the centre.
+  void look_at_printer();
+  void printer_found(std::string_view word);
+
   BackendConfig config_;
+  // What the counter last found of its printer; every request says it (null without a printer).
+  std::shared_ptr<sync::PrinterReporter> printer_report_;
   kiosk::PaperText paper_;  // fonts for papers in scripts the printer lacks, opened on first use
   ui::Poster poster_;
   std::unique_ptr<sync::Outbox> outbox_;

@@ -35,20 +35,37 @@ std::unique_ptr<hw::printer::Transport> make_transport(const PrinterSpec& spec) 
   return hw::printer::make_tcp_transport(o);
 }
 
-HardwarePrinter::HardwarePrinter(std::unique_ptr<hw::printer::Transport> transport) : printer_(std::move(transport)) {}
+HardwarePrinter::HardwarePrinter(std::unique_ptr<hw::printer::Transport> transport,
+                                 std::shared_ptr<sync::PrinterReporter> reporter)
+    : printer_(std::move(transport)), reporter_(std::move(reporter)) {}
+
+void HardwarePrinter::found(std::string_view word) {
+  if (reporter_ && !word.empty() && reporter_->found(word) && on_change_) on_change_();
+}
 
 PrinterCheck HardwarePrinter::status() {
   // A file cannot answer: it is taken as ready, and the job itself tells if writing fails.
-  if (!printer_.transport().bidirectional()) return {};
+  if (!printer_.transport().bidirectional()) {
+    found("ready");
+    return {};
+  }
   auto st = printer_.status();
-  if (!st.ok()) return {false, st.error().message};
+  if (!st.ok()) {
+    found(hw::printer::condition_word(st.error()));
+    return {false, st.error().message};
+  }
+  found(hw::printer::condition_word(st.value()));
   if (!st.value().ready()) return {false, st.value().message()};
   return {};
 }
 
 PrinterCheck HardwarePrinter::print(const std::vector<std::uint8_t>& job) {
   auto r = printer_.print(job);
-  if (!r.ok()) return {false, r.error().message};
+  if (!r.ok()) {
+    found(hw::printer::condition_word(r.error()));
+    return {false, r.error().message};
+  }
+  found(r.value().status_checked ? hw::printer::condition_word(r.value().status) : "ready");
   return {};
 }
 

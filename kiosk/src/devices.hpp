@@ -25,15 +25,22 @@ namespace guichet::kiosk {
 
 std::unique_ptr<hardware::printer::Transport> make_transport(const PrinterSpec& spec);
 
-// The receipt printer. Use from one thread (the kiosk's printer worker).
+// The receipt printer. Use from one thread (the kiosk's printer worker). With a reporter, what
+// each look and each job found is what the terminal's next request tells the centre.
 class HardwarePrinter final : public PrinterPort {
  public:
-  explicit HardwarePrinter(std::unique_ptr<hardware::printer::Transport> transport);
+  explicit HardwarePrinter(std::unique_ptr<hardware::printer::Transport> transport,
+                           std::shared_ptr<sync::PrinterReporter> reporter = nullptr);
   PrinterCheck status() override;
   PrinterCheck print(const std::vector<std::uint8_t>& job) override;
+  // Called (on the printer's thread) when a look finds another state than the last one.
+  void on_change(std::function<void()> f) { on_change_ = std::move(f); }
 
  private:
+  void found(std::string_view word);
   hardware::printer::ReceiptPrinter printer_;
+  std::shared_ptr<sync::PrinterReporter> reporter_;
+  std::function<void()> on_change_;
 };
 
 // Number blocks leased ahead (see ServerTokens).
@@ -153,6 +160,7 @@ class ServerApplications final : public ApplicationPort {
   ~ServerApplications();
   void start();
   void stop();
+  void wake_feed() { feed_.wake(); }  // a pull now, not at the next poll
   // Called on the status feed's thread after each of its pulls (every `poll`) with whether the
   // server answered: how the kiosk's screens learn that it went away and that it came back. Set
   // before start().

@@ -1,9 +1,12 @@
 // Kiosk mode: wires the model, the screens and the workers (printer, server, PIN checks) together.
 #include "kiosk_app.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "devices.hpp"
 #include "guichet/ui/touch_target.hpp"
@@ -18,6 +21,15 @@ namespace {
 
 // How long the "Please take your token" screen stays before the next citizen's start screen.
 constexpr auto kResultScreenTime = std::chrono::seconds(20);
+// How often an idle kiosk looks at its printer, so that the centre's dashboard shows an empty roll
+// or an open cover before a citizen finds it.
+constexpr auto kPrinterLookEvery = std::chrono::seconds(60);
+
+// The server endpoint whose requests also say what the kiosk last found of its printer.
+sync::ServerEndpoint with_printer(sync::ServerEndpoint endpoint, std::shared_ptr<const sync::PrinterReporter> printer) {
+  endpoint.printer = std::move(printer);
+  return endpoint;
+}
 
 class KioskApp {
  public:
@@ -27,21 +39,23 @@ class KioskApp {
         app_(app),
         translations_(translations),
         poster_(app.poster()),
+        printer_report_(std::make_shared<sync::PrinterReporter>()),
+        endpoint_(with_printer(endpoint, printer_report_)),
         store_((std::filesystem::path(config.data_dir) / "kiosk.sqlite").string()),
         outbox_((std::filesystem::path(config.data_dir) / "outbox.sqlite").string(), config.device),
-        engine_(outbox_, endpoint),
-        printer_(make_transport(parse_printer_spec(config.printer).value())),
+        engine_(outbox_, endpoint_),
+        printer_(make_transport(parse_printer_spec(config.printer).value()), printer_report_),
         tokens_(
             engine_, outbox_, store_, [this](std::function<void()> job) { printer_worker_.run(std::move(job)); },
             std::chrono::seconds(6),
             LeaseOptions{.enabled = config.lease_block > 0, .block = std::max(config.lease_block, 1)}),
-        applications_(engine_, outbox_, endpoint, (std::filesystem::path(config.data_dir) / "changes.sqlite").string(),
+        applications_(engine_, outbox_, endpoint_, (std::filesystem::path(config.data_dir) / "changes.sqlite").string(),
                       std::chrono::seconds(config.status_poll)),
         model_(config.printer_policy),
         audio_([wav_dir = config.audio_out, fallback = (std::filesystem::path(config.data_dir) / "speech").string()] {
           return std::make_unique<Speaker>(wav_dir, fallback);
         }),
-        refresher_(endpoint, store_, [this](CatalogueUpdate u) {
+        refresher_(endpoint_, store_, [this](CatalogueUpdate u) {
           poster_.post([this, u] {
             if (u.clock_offset) model_.on_clock_offset(*u.clock_offset);
             if (u.catalogue) model_.on_catalogue(u.catalogue, false);
@@ -51,6 +65,8 @@ class KioskApp {
     model_.set_theme_name(config.theme);
     if (auto cached = load_cached_catalogue(store_)) model_.on_catalogue(cached, true);
     engine_.on_complete([this](const sync::OutboxEntry& e) { tokens_.on_complete(e); });
+    // A printer that changed state is said at once: the status feed's next pull carries it.
+    printer_.on_change([this] { applications_.wake_feed(); });
     // The status feed asks the server every --status-poll seconds: the screens' offline mark comes
     // and goes with its answers. Posted only when the model says otherwise (whatever told it: the
     // catalogue refresher, a token request, a status check), so an idle kiosk is not redrawn.
@@ -64,6 +80,8 @@ class KioskApp {
   }
 
   ~KioskApp() {
+    look_sleeper_.stop();
+    if (look_thread_.joinable()) look_thread_.join();
     sleeper_.stop();
     refresher_.stop();
     applications_.stop();
@@ -317,6 +335,15 @@ class KioskApp {
     engine_.start();
     applications_.start();
     printer_worker_.run([this] { tokens_.recover(); });
+    // The printer is looked at now and every minute, on the printer's thread between jobs: what
+    // it finds goes to the centre with the kiosk's next request.
+    printer_worker_.run([this] { printer_.status(); });
+    look_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "kiosk-look");
+      while (look_sleeper_.sleep_for(kPrinterLookEvery)) {
+        if (!printer_worker_.busy()) printer_worker_.run([this] { printer_.status(); });
+      }
+    });
     refresher_.start();
   }
 
@@ -331,6 +358,8 @@ class KioskApp {
   const text::Translations& translations_;
   PaperText paper_text_;  // slip text the printer's code page lacks, drawn (printer thread)
   ui::Poster poster_;
+  std::shared_ptr<sync::PrinterReporter> printer_report_;
+  sync::ServerEndpoint endpoint_;  // the one given, whose requests also say the printer's state
   KioskStore store_;
   sync::Outbox outbox_;
   sync::SyncEngine engine_;
@@ -341,6 +370,8 @@ class KioskApp {
   AudioMode audio_;
   CatalogueRefresher refresher_;
   Sleeper sleeper_;
+  Sleeper look_sleeper_;     // the printer's idle looks
+  std::thread look_thread_;  // stopped and joined first in the destructor
   bool watching_ = false;
   bool workers_started_ = false;
   // What the model says of the server, for the status feed's thread: 1 online, 0 not, -1 not known.

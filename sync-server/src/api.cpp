@@ -1016,7 +1016,10 @@ json Api::sync_state() {
                          {"oldest_waiting_at", at(oldest_ms)},
                          {"oldest_waiting_minutes", minutes_ago(oldest_ms)},
                          {"reported_at", at(state.report ? state.report_ms : 0)},
-                         {"disk_free_mib", state.disk_free_mib ? json(*state.disk_free_mib) : json(nullptr)}});
+                         {"disk_free_mib", state.disk_free_mib ? json(*state.disk_free_mib) : json(nullptr)},
+                         {"printer", state.printer_state.empty() ? json(nullptr) : json(state.printer_state)},
+                         {"printer_checked_at", at(state.printer_checked_ms)},
+                         {"printer_checked_minutes", minutes_ago(state.printer_checked_ms)}});
   }
   json central = nullptr;
   if (centre_.relaying()) {

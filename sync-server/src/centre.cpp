@@ -418,17 +418,19 @@ domain::Result<AuthDevice, Response> Centre::authenticate_device(const Request& 
           {"revoked_at", when}}}};
     return Response::json(403, body);
   }
-  // A malformed outbox or disk report is ignored: they are for people, never a reason to refuse a
-  // request.
-  std::optional<sync::OutboxReport> report;
+  // A malformed outbox, disk or printer report is ignored: they are for people, never a reason to
+  // refuse a request.
+  TerminalSays says;
   if (std::string_view value = request.header("x-guichet-outbox"); !value.empty()) {
-    report = sync::parse_outbox_report(value);
+    says.outbox = sync::parse_outbox_report(value);
   }
-  std::optional<std::int64_t> disk_free_mib;
   if (std::string_view value = request.header("x-guichet-disk"); !value.empty()) {
-    disk_free_mib = sync::parse_disk_report(value);
+    says.disk_free_mib = sync::parse_disk_report(value);
   }
-  activity_.heard(record->id, wall_(), report, disk_free_mib);
+  if (std::string_view value = request.header("x-guichet-printer"); !value.empty()) {
+    says.printer = sync::parse_printer_report(value);
+  }
+  activity_.heard(record->id, wall_(), says);
   return AuthDevice{record->id, record->kind};
 }
 

@@ -15,14 +15,17 @@ std::optional<std::int64_t> DeviceSeen::oldest_waiting_ms() const {
   return report_ms - report->oldest_age_s * 1000;
 }
 
-void DeviceActivity::heard(const std::string& device, std::int64_t now_ms,
-                           const std::optional<sync::OutboxReport>& report, std::optional<std::int64_t> disk_free_mib) {
+void DeviceActivity::heard(const std::string& device, std::int64_t now_ms, const TerminalSays& says) {
   std::lock_guard lock(mu_);
   DeviceSeen& s = seen_[device];
   s.heard_ms = std::max(s.heard_ms, now_ms);
-  if (disk_free_mib) s.disk_free_mib = disk_free_mib;
-  if (report) {
-    s.report = report;
+  if (says.disk_free_mib) s.disk_free_mib = says.disk_free_mib;
+  if (says.printer) {
+    s.printer_state = says.printer->state;
+    s.printer_checked_ms = now_ms - says.printer->checked_age_s * 1000;
+  }
+  if (says.outbox) {
+    s.report = says.outbox;
     s.report_ms = now_ms;
     s.answered = 0;
   }

@@ -554,9 +554,9 @@ struct HttpServer::Impl {
       request.target = std::string(req.target());
       // Only the headers the API reads are copied: this runs for every request. (A header the API
       // reads must be named here: the demo's end-to-end test sees the terminals' reports through it.)
-      static constexpr std::string_view kUsedHeaders[] = {"x-guichet-device", "x-guichet-secret", "authorization",
-                                                          "idempotency-key",  "last-event-id",    "x-guichet-protocol",
-                                                          "x-guichet-outbox", "x-guichet-disk",   "content-type"};
+      static constexpr std::string_view kUsedHeaders[] = {
+          "x-guichet-device",   "x-guichet-secret", "authorization",  "idempotency-key",   "last-event-id",
+          "x-guichet-protocol", "x-guichet-outbox", "x-guichet-disk", "x-guichet-printer", "content-type"};
       for (std::string_view name : kUsedHeaders) {
         if (auto it = req.find(name); it != req.end()) request.headers.emplace_back(name, it->value());
       }

@@ -20,6 +20,28 @@ std::string disk_report_of(const ServerEndpoint& endpoint) {
   return format_disk_report(static_cast<std::int64_t>(space.available >> 20));
 }
 
+bool PrinterReporter::found(std::string_view state, Clock::time_point checked) {
+  if (!valid_printer_state(state)) return false;
+  std::lock_guard lock(mu_);
+  const bool news = state_ != state;
+  state_ = std::string(state);
+  checked_ = checked;
+  return news;
+}
+
+std::optional<PrinterReport> PrinterReporter::report(Clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  if (state_.empty()) return std::nullopt;
+  const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - checked_).count();
+  return PrinterReport{state_, std::max<std::int64_t>(0, age)};
+}
+
+std::string printer_report_of(const ServerEndpoint& endpoint) {
+  if (!endpoint.printer) return {};
+  const auto report = endpoint.printer->report();
+  return report ? format_printer_report(*report) : std::string();
+}
+
 namespace {
 
 namespace asio = detail::asio;
@@ -240,6 +262,7 @@ void ApiClient::start(const std::string& method, const std::string& path, const 
   req.set("X-Guichet-Device", endpoint_.device_id);
   req.set("X-Guichet-Secret", endpoint_.device_secret);
   if (const std::string disk = disk_report_of(endpoint_); !disk.empty()) req.set(kDiskHeader, disk);
+  if (const std::string printer = printer_report_of(endpoint_); !printer.empty()) req.set(kPrinterHeader, printer);
   req.set(http::field::accept, "application/json");
   if (body) req.set(http::field::content_type, "application/json");
   if (!options.bearer.empty()) req.set(http::field::authorization, "Bearer " + options.bearer);

@@ -122,6 +122,7 @@ std::string EventStream::connect_once() {
   req.set("X-Guichet-Device", endpoint_.device_id);
   req.set("X-Guichet-Secret", endpoint_.device_secret);
   if (const std::string disk = disk_report_of(endpoint_); !disk.empty()) req.set(kDiskHeader, disk);
+  if (const std::string printer = printer_report_of(endpoint_); !printer.empty()) req.set(kPrinterHeader, printer);
   req.set(http::field::accept, "text/event-stream");
   req.set(http::field::cache_control, "no-cache");
   if (last_id_.load() > 0) req.set("Last-Event-ID", std::to_string(last_id_.load()));

@@ -1,6 +1,7 @@
 #include "guichet/sync/protocol.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <set>
 #include <utility>
@@ -696,6 +697,42 @@ std::optional<std::int64_t> parse_disk_report(std::string_view value) {
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   if (!value.empty()) return std::nullopt;
   return free_mib;
+}
+
+namespace {
+constexpr std::array<std::string_view, 8> kPrinterStates = {
+    "ready", "paper_low", "paper_out", "cover_open", "offline", "printer_error", "not_responding", "unreachable"};
+}  // namespace
+
+bool valid_printer_state(std::string_view state) {
+  return std::find(kPrinterStates.begin(), kPrinterStates.end(), state) != kPrinterStates.end();
+}
+
+bool printer_state_prints(std::string_view state) { return state == "ready" || state == "paper_low"; }
+
+std::string format_printer_report(const PrinterReport& report) {
+  return "state=" + report.state +
+         ", checked-age=" + std::to_string(std::clamp<std::int64_t>(report.checked_age_s, 0, 999'999'999'999));
+}
+
+std::optional<PrinterReport> parse_printer_report(std::string_view value) {
+  // Exactly the two members, in this order: a known state word, then 1 to 12 digits.
+  constexpr std::string_view kState = "state=";
+  if (value.substr(0, kState.size()) != kState) return std::nullopt;
+  value.remove_prefix(kState.size());
+  const std::size_t end = value.find(',');
+  if (end == std::string_view::npos) return std::nullopt;
+  std::string_view state = value.substr(0, end);
+  while (!state.empty() && state.back() == ' ') state.remove_suffix(1);
+  if (!valid_printer_state(state)) return std::nullopt;
+  PrinterReport r;
+  r.state = std::string(state);
+  value.remove_prefix(end + 1);
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  if (!take_member(value, "checked-age=", r.checked_age_s)) return std::nullopt;
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (!value.empty()) return std::nullopt;
+  return r;
 }
 
 bool valid_outbox_kind(std::string_view kind) {

@@ -109,4 +109,46 @@ Result<PrintReport> ReceiptPrinter::print(std::span<const std::uint8_t> job) {
   return report;
 }
 
+std::string_view condition_word(const escpos::PrinterStatus& status) {
+  switch (status.fault()) {
+    case ErrorKind::none:
+      return status.paper_near_end ? "paper_low" : "ready";
+    case ErrorKind::paper_out:
+      return "paper_out";
+    case ErrorKind::cover_open:
+      return "cover_open";
+    case ErrorKind::offline:
+      return "offline";
+    default:
+      return "printer_error";
+  }
+}
+
+std::string_view condition_word(const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::none:
+      return "ready";
+    case ErrorKind::paper_out:
+      return "paper_out";
+    case ErrorKind::cover_open:
+      return "cover_open";
+    case ErrorKind::offline:
+      return "offline";
+    case ErrorKind::printer_error:
+    case ErrorKind::malformed_reply:
+      return "printer_error";
+    case ErrorKind::timeout:
+      return "not_responding";
+    case ErrorKind::connect_failed:
+    case ErrorKind::io:
+    case ErrorKind::file:
+      return "unreachable";
+    case ErrorKind::invalid_argument:
+    case ErrorKind::unsupported_text:
+    case ErrorKind::render:
+      break;
+  }
+  return {};
+}
+
 }  // namespace guichet::hardware::printer

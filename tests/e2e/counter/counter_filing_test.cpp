@@ -54,7 +54,9 @@ class CounterFilingTest : public ::testing::Test {
   void SetUp() override {
     kiosk_secret_ = centre_.add_device("K1", "kiosk");
     counter_secret_ = centre_.add_device("C1", "counter");
+    desk_secret_ = centre_.add_device("M1", "counter");  // the manager's desk
     centre_.add_operator("op1", "Asha Verma", "operator", "2468");
+    centre_.add_operator("mgr", "Meera Joshi", "manager", "8642");
     ASSERT_TRUE(centre_.start()) << centre_.stderr_text();
     sim_ = std::make_unique<test::SimProcess>(work_ / "printer");
     ASSERT_TRUE(sim_->running());
@@ -340,7 +342,7 @@ class CounterFilingTest : public ::testing::Test {
   guichet::testing::TempDir work_{"counter-filing"};
   std::unique_ptr<test::SimProcess> sim_;
   std::unique_ptr<Process> app_;
-  std::string kiosk_secret_, counter_secret_;
+  std::string kiosk_secret_, counter_secret_, desk_secret_;
   std::vector<std::string> dumped_;
   fs::path shots_;
   bool documents_by_keys_ = false;  // tick documents with Ctrl+number rather than tapping their rows
@@ -432,6 +434,12 @@ TEST_F(CounterFilingTest, PrinterFaultKeepsTheApplicationAndShowsTheReceiptNumbe
   start_counter();
   log_in_call_and_fill();
   if (HasFatalFailure()) return;
+  // The counter looked at its printer as it started: the manager's dashboard says it is ready.
+  auto printer_on_dashboard = [&] {
+    const json row = centre_.dashboard_row("C1", "M1", desk_secret_, "mgr", "8642");
+    return row.is_object() && row["printer"].is_string() ? row["printer"].get<std::string>() : "";
+  };
+  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "ready"; }, 10s)) << printer_on_dashboard();
   EXPECT_EQ(sim_->control("paper-out").rfind("ok", 0), 0u);
   ASSERT_EQ(cmd("key F12"), "ok");
   ASSERT_EQ(cmd("wait_text \"but the printer failed\" 20000"), "ok") << screen();
@@ -440,6 +448,8 @@ TEST_F(CounterFilingTest, PrinterFaultKeepsTheApplicationAndShowsTheReceiptNumbe
   ASSERT_FALSE(receipt.empty()) << screen();
   EXPECT_FALSE(fs::exists(sim_->job_png(1)));
   EXPECT_EQ(outbox_filing()["receipt"], receipt);
+  // The upload of the filing says what the counter found: the manager sees the empty roll.
+  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "paper_out"; }, 10s)) << printer_on_dashboard();
 }
 
 // The centre server goes away while the operator is at work. The form shows the offline mark; a

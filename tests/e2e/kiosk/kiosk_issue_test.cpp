@@ -18,6 +18,8 @@ class KioskIssueTest : public ::testing::Test {
  protected:
   void SetUp() override {
     kiosk_secret_ = centre_.add_device("K1", "kiosk");
+    desk_secret_ = centre_.add_device("M1", "counter");  // the manager's desk
+    centre_.add_operator("mgr", "Meera Joshi", "manager", "8642");
     ASSERT_TRUE(centre_.start()) << centre_.stderr_text();
     sim_ = std::make_unique<test::SimProcess>(work_ / "printer");
     ASSERT_TRUE(sim_->running());
@@ -66,10 +68,16 @@ class KioskIssueTest : public ::testing::Test {
     return r.ok() ? json::parse(r.body)["token"] : json::object();
   }
 
+  // K1's printer as the managers' dashboard shows it ("" while the kiosk never said).
+  std::string printer_on_dashboard() {
+    const json row = centre_.dashboard_row("K1", "M1", desk_secret_, "mgr", "8642");
+    return row.is_object() && row["printer"].is_string() ? row["printer"].get<std::string>() : "";
+  }
+
   guichet::testing::CentreServer centre_;
   guichet::testing::TempDir work_{"kiosk-issue"};
   std::unique_ptr<test::SimProcess> sim_;
-  std::string kiosk_secret_;
+  std::string kiosk_secret_, desk_secret_;
   std::string pin_hash_ = kiosk::hash_pin("2468").value();
   fs::path shots_;
   int kiosks_ = 0;
@@ -124,6 +132,9 @@ TEST_F(KioskIssueTest, IssuesAndPrintsATokenWhoseQrIsItsId) {
 
 TEST_F(KioskIssueTest, PaperOutUnderStopPolicyIssuesNothingAndReopensWhenFixed) {
   auto k = start_kiosk("stop");
+  // The kiosk looked at its printer as it started, and said so at once (its status feed pulls
+  // every 15 s; a new printer state wakes it).
+  ASSERT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "ready"; }, 10s)) << printer_on_dashboard();
   EXPECT_EQ(sim_->control("paper-out").rfind("ok", 0), 0u);
   choose_birth_certificate(*k);
   ASSERT_EQ(k->cmd("wait_text \"Sorry, tokens cannot be printed right now\" 15000"), "ok") << k->screen();
@@ -131,12 +142,15 @@ TEST_F(KioskIssueTest, PaperOutUnderStopPolicyIssuesNothingAndReopensWhenFixed) 
   ASSERT_EQ(k->cmd("screenshot " + quoted((shots_ / "kiosk-paper-out.png").string())), "ok");
   EXPECT_TRUE(waiting("birth-certificate").empty()) << "no token may be counted when it cannot be printed";
   EXPECT_FALSE(fs::exists(sim_->job_png(1)));
+  // The manager sees it too, without anyone telling them.
+  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "paper_out"; }, 10s)) << printer_on_dashboard();
 
   ASSERT_EQ(k->cmd("tap \"OK\""), "ok");
   ASSERT_EQ(k->cmd("wait_text \"Tokens cannot be issued at the moment\""), "ok") << k->screen();
   EXPECT_EQ(k->cmd("expect_no_text \"English\""), "ok") << "no citizen flow while the printer is out";
   EXPECT_EQ(sim_->control("ok").rfind("ok", 0), 0u);
   ASSERT_EQ(k->cmd("wait_text \"Touch your language\" 15000"), "ok") << "reopens by itself";
+  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "ready"; }, 10s)) << printer_on_dashboard();
 
   choose_birth_certificate(*k);
   ASSERT_EQ(k->cmd("wait_text \"Please take your token\" 15000"), "ok") << k->screen();

@@ -57,6 +57,7 @@ class CentreServer {
 
   // Starts the server; port 0 takes any free port, a given port restarts on the same one.
   bool start(std::uint16_t port = 0) {
+    hold_.release();
     auto port_file = dir_ / "port";
     std::filesystem::remove(port_file);
     ProcessOptions o;
@@ -83,15 +84,45 @@ class CentreServer {
     port_ = static_cast<std::uint16_t>(std::stoi(*text));
     return true;
   }
+  // Both keep the port for a restart on it (PortHold): meanwhile it refuses connections.
   void stop() {
     if (process_) process_->stop();
+    if (process_ && port_ != 0) hold_ = PortHold(port_);
     process_.reset();
   }
   void kill9() {
     if (process_) process_->kill9();
+    if (process_ && port_ != 0) hold_ = PortHold(port_);
     process_.reset();
   }
   std::string stderr_text() const { return process_ ? process_->stderr_text() : std::string(); }
+
+  // The row of terminal `id` on the managers' dashboard (its part of sync.terminals), read from the
+  // desk `desk` (a device added here) as manager `op` with `pin` (both added before the start; the
+  // session is kept for the next read). Null when the terminal is not listed or the page cannot be
+  // read (the failure is reported).
+  sync::json dashboard_row(const std::string& id, const std::string& desk, const std::string& desk_secret,
+                           const std::string& op, const std::string& pin) {
+    sync::ApiClient client(endpoint(desk, desk_secret));
+    if (manager_session_.empty()) {
+      sync::RequestOptions slow;
+      slow.timeout = std::chrono::seconds(15);  // PINs are checked with argon2id, slow in a sanitizer build
+      auto r = client.post("/api/v1/sessions", {{"operator", op}, {"pin", pin}}, slow);
+      EXPECT_EQ(r.status, 201) << r.body;
+      if (r.status != 201) return nullptr;
+      manager_session_ = sync::json::parse(r.body)["session"].get<std::string>();
+    }
+    sync::RequestOptions o;
+    o.bearer = manager_session_;
+    auto r = client.get("/api/v1/dashboard", o);
+    EXPECT_TRUE(r.ok()) << r.body;
+    if (!r.ok()) return nullptr;
+    const sync::json dashboard = sync::json::parse(r.body);
+    for (const auto& row : dashboard["sync"]["terminals"]) {
+      if (row["id"] == id) return row;
+    }
+    return nullptr;
+  }
 
   std::uint16_t port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -103,6 +134,8 @@ class CentreServer {
   TempDir dir_;
   std::unique_ptr<Process> process_;
   std::uint16_t port_ = 0;
+  PortHold hold_;
+  std::string manager_session_;
   int starts_ = 0;
 };
 

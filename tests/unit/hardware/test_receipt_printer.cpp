@@ -177,4 +177,57 @@ TEST(ReceiptPrinter, FaultErrorIsEmptyForAReadyPrinter) {
   EXPECT_EQ(fault_error(escpos::status_paper_out()).kind, ErrorKind::paper_out);
 }
 
+// The one word the centre's dashboard is told for what the printer answered.
+TEST(PrinterCondition, IsOneWordForEachStatusAPersonCanActOn) {
+  EXPECT_EQ(condition_word(escpos::PrinterStatus{}), "ready");
+  EXPECT_EQ(condition_word(escpos::status_paper_near_end()), "paper_low");
+  EXPECT_EQ(condition_word(escpos::status_paper_out()), "paper_out");
+  EXPECT_EQ(condition_word(escpos::status_cover_open()), "cover_open");
+  escpos::PrinterStatus offline;
+  offline.online = false;
+  EXPECT_EQ(condition_word(offline), "offline");
+  escpos::PrinterStatus cutter;
+  cutter.cutter_error = true;
+  EXPECT_EQ(condition_word(cutter), "printer_error");
+  // An open cover also stops the paper and takes the printer offline: the cover is what to fix.
+  escpos::PrinterStatus both = escpos::status_cover_open();
+  both.paper_out = true;
+  both.online = false;
+  EXPECT_EQ(condition_word(both), "cover_open");
+}
+
+TEST(PrinterCondition, AnErrorSaysTheConditionOnlyWhenItIsThePrinters) {
+  EXPECT_EQ(condition_word(Error{ErrorKind::paper_out, "Printer out of paper"}), "paper_out");
+  EXPECT_EQ(condition_word(Error{ErrorKind::timeout, "Printer not responding"}), "not_responding");
+  EXPECT_EQ(condition_word(Error{ErrorKind::connect_failed, "cannot connect"}), "unreachable");
+  EXPECT_EQ(condition_word(Error{ErrorKind::io, "broken pipe"}), "unreachable");
+  EXPECT_EQ(condition_word(Error{ErrorKind::file, "cannot write /dev/usb/lp0"}), "unreachable");
+  EXPECT_EQ(condition_word(Error{ErrorKind::malformed_reply, "status byte 0x00"}), "printer_error");
+  // A job the printer cannot carry says nothing of the printer.
+  EXPECT_EQ(condition_word(Error{ErrorKind::unsupported_text, "no such glyph"}), "");
+  EXPECT_EQ(condition_word(Error{ErrorKind::invalid_argument, "QR too large"}), "");
+  EXPECT_EQ(condition_word(Error{ErrorKind::render, "font missing"}), "");
+}
+
+// What a simulated printer's real status bytes come to, through the driver's own status query, and
+// a job refused for an empty roll.
+TEST(PrinterCondition, FromTheSimulatorsStatusBytes) {
+  Bench b;
+  auto st = b.driver->status();
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(condition_word(st.value()), "ready");
+  b.device.set_fault(Fault::paper_near_end);
+  st = b.driver->status();
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(condition_word(st.value()), "paper_low");
+  b.device.set_fault(Fault::paper_out);
+  auto job = b.driver->print(sample_job());
+  ASSERT_FALSE(job.ok());
+  EXPECT_EQ(condition_word(job.error()), "paper_out");
+  b.device.set_fault(Fault::unresponsive);
+  st = b.driver->status();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(condition_word(st.error()), "not_responding");
+}
+
 }  // namespace

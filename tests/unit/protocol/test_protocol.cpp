@@ -504,6 +504,34 @@ TEST(DiskReport, AnythingElseIsNotAReport) {
   }
 }
 
+TEST(PrinterReport, IsWrittenAndReadBackForEveryState) {
+  for (const char* state :
+       {"ready", "paper_low", "paper_out", "cover_open", "offline", "printer_error", "not_responding", "unreachable"}) {
+    const PrinterReport r{state, 42};
+    EXPECT_TRUE(valid_printer_state(state)) << state;
+    EXPECT_EQ(parse_printer_report(format_printer_report(r)), r) << state;
+  }
+  EXPECT_EQ(format_printer_report({"paper_out", 12}), "state=paper_out, checked-age=12");
+  EXPECT_EQ(format_printer_report({"ready", -4}), "state=ready, checked-age=0");
+  EXPECT_EQ(parse_printer_report("state=cover_open ,  checked-age=7 "), (PrinterReport{"cover_open", 7}));
+  EXPECT_TRUE(printer_state_prints("ready"));
+  EXPECT_TRUE(printer_state_prints("paper_low"));
+  EXPECT_FALSE(printer_state_prints("paper_out"));
+  EXPECT_FALSE(printer_state_prints("unreachable"));
+}
+
+TEST(PrinterReport, AnythingElseIsNotAReport) {
+  for (const char* bad :
+       {"", "state=", "state=ready", "state=ready, checked-age=", "state=jammed, checked-age=1",
+        "state=READY, checked-age=1", "checked-age=1, state=ready", "state=ready; checked-age=1",
+        "state=ready, checked-age=-1", "state=ready, checked-age=1000000000000", "state=ready, checked-age=1, more=2",
+        "state=paper out, checked-age=1", " state=ready, checked-age=1", "state=ready\r\nX: y, checked-age=1"}) {
+    EXPECT_FALSE(parse_printer_report(bad).has_value()) << bad;
+  }
+  EXPECT_FALSE(valid_printer_state("Ready"));
+  EXPECT_FALSE(valid_printer_state(""));
+}
+
 TEST(ProtocolError, Body) {
   const json j = error_body("service_closed", "Birth certificate is closed now; it opens at 09:00");
   EXPECT_EQ(j.dump(),

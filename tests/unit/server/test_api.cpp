@@ -532,6 +532,7 @@ TEST_F(Api_, DashboardShowsEachTerminalsLastRequestAndWhatItsOutboxStillHolds) {
   EXPECT_TRUE(t["B1"]["minutes_since_heard"].is_null());
   EXPECT_EQ(t["B1"]["live_feed"], false);
   EXPECT_TRUE(t["K1"]["disk_free_mib"].is_null());  // it never said
+  EXPECT_TRUE(t["K1"]["printer"].is_null());
 
   // K1 reports again and nothing of its upload goes through (the protocol is refused): its
   // oldest entry is still the one reported. The request says its free disk (any request does).
@@ -540,10 +541,12 @@ TEST_F(Api_, DashboardShowsEachTerminalsLastRequestAndWhatItsOutboxStillHolds) {
   refused.with_header("X-Guichet-Outbox", "pending=2, oldest-age=900");
   refused.with_header("X-Guichet-Protocol", "9");
   refused.with_header("X-Guichet-Disk", "free-mib=310");
+  refused.with_header("X-Guichet-Printer", "state=paper_out, checked-age=120");
   ASSERT_EQ(api->handle_sync(refused).status, 400);
-  // B1's value is not one: ignored, and its request is answered all the same.
+  // B1's values are not ones: ignored, and its request is answered all the same.
   Request board = request("GET", "/api/v1/catalogue", "B1", "");
   board.with_header("X-Guichet-Disk", "free-mib=plenty");
+  board.with_header("X-Guichet-Printer", "state=on fire, checked-age=0");
   ASSERT_EQ(api->handle_sync(board).status, 200);
   d = call("GET", "/api/v1/dashboard", "D2", "", mgr);
   const json after_refusal = body_of(d)["sync"]["terminals"];
@@ -552,6 +555,8 @@ TEST_F(Api_, DashboardShowsEachTerminalsLastRequestAndWhatItsOutboxStillHolds) {
     if (row["id"] == "B1") {
       EXPECT_EQ(row["minutes_since_heard"], 0);
       EXPECT_TRUE(row["disk_free_mib"].is_null());
+      EXPECT_TRUE(row["printer"].is_null());
+      EXPECT_TRUE(row["printer_checked_at"].is_null());
     }
     if (row["id"] != "K1") continue;
     k1_listed = true;
@@ -560,6 +565,10 @@ TEST_F(Api_, DashboardShowsEachTerminalsLastRequestAndWhatItsOutboxStillHolds) {
               domain::format_iso_local(domain::from_unix_ms(start + 13 * 60'000 - 900'000), 330));
     EXPECT_EQ(row["minutes_since_heard"], 0);
     EXPECT_EQ(row["disk_free_mib"], 310);
+    EXPECT_EQ(row["printer"], "paper_out");
+    EXPECT_EQ(row["printer_checked_at"],
+              domain::format_iso_local(domain::from_unix_ms(start + 13 * 60'000 - 120'000), 330));
+    EXPECT_EQ(row["printer_checked_minutes"], 2);
   }
   EXPECT_TRUE(k1_listed);
 

@@ -58,7 +58,8 @@ TEST_F(DashboardPage, SaysWhichTerminalsAreQuietWhatTheyHoldAndThatTheLinkToCent
   Request refused = request("POST", "/api/v1/sync/upload", "K1", R"({"protocol":1,"entries":[]})");
   refused.with_header("X-Guichet-Outbox", "pending=9, oldest-age=1200");
   refused.with_header("X-Guichet-Protocol", "7");
-  refused.with_header("X-Guichet-Disk", "free-mib=310");  // and its disk is nearly full
+  refused.with_header("X-Guichet-Disk", "free-mib=310");                        // and its disk is nearly full
+  refused.with_header("X-Guichet-Printer", "state=paper_out, checked-age=60");  // and its paper ran out
   ASSERT_EQ(api->handle_sync(refused).status, 400);
   // K2 sends everything it holds, with room to spare.
   ASSERT_EQ(upload_tokens("K2", 1, 4, "pending=4, oldest-age=30").status, 200);
@@ -75,6 +76,10 @@ TEST_F(DashboardPage, SaysWhichTerminalsAreQuietWhatTheyHoldAndThatTheLinkToCent
   ASSERT_EQ(filed.status, 201) << filed.body;
   wall += 11 * 60'000;  // K1 and K2 then fall silent for 11 minutes
   centre->upstream_link().did_not_go_through(wall.load(), false, "no answer: connection refused");
+  // D1, a counter, has just looked at its printer: its paper is low, and it still prints.
+  Request d1_read = request("GET", "/api/v1/catalogue", "D1", "");
+  d1_read.with_header("X-Guichet-Printer", "state=paper_low, checked-age=0");
+  ASSERT_EQ(api->handle_sync(d1_read).status, 200);
 
   const json page = rendered();
   const std::string link = page["link"]["text"];
@@ -91,6 +96,12 @@ TEST_F(DashboardPage, SaysWhichTerminalsAreQuietWhatTheyHoldAndThatTheLinkToCent
   EXPECT_EQ(cls(*k1, 2), "n long");
   EXPECT_EQ(text(*k1, 3), "310 MB (low)");
   EXPECT_EQ(cls(*k1, 3), "n long");
+  EXPECT_EQ(text(*k1, 4), "Out of paper (looked 12 min ago)");
+  EXPECT_EQ(cls(*k1, 4), "long");
+  const json* d1 = row_of(page, "D1");
+  ASSERT_NE(d1, nullptr);
+  EXPECT_EQ(text(*d1, 4), "Paper low");
+  EXPECT_EQ(cls(*d1, 4), "");
   const json* k2 = row_of(page, "K2");
   ASSERT_NE(k2, nullptr);
   EXPECT_EQ(text(*k2, 2), "0");
@@ -103,6 +114,8 @@ TEST_F(DashboardPage, SaysWhichTerminalsAreQuietWhatTheyHoldAndThatTheLinkToCent
   EXPECT_EQ(cls(*d2, 1), "");
   EXPECT_EQ(text(*d2, 2), "—");  // it never uploaded: no outbox report
   EXPECT_EQ(text(*d2, 3), "—");  // nor said its free disk
+  EXPECT_EQ(text(*d2, 4), "—");  // nor has a printer
+  EXPECT_EQ(cls(*d2, 4), "");
   const json* b1 = row_of(page, "B1");
   ASSERT_NE(b1, nullptr);
   EXPECT_EQ(text(*b1, 1), "not since the server started");

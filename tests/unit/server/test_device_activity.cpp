@@ -1,6 +1,6 @@
 // What the centre node keeps in memory of its terminals and of its link to central, for the
 // managers' dashboard: last heard, the outbox reports and what was answered since, the free disk,
-// live feeds.
+// the printer, live feeds.
 #include <gtest/gtest.h>
 
 #include "guichet/server/device_activity.hpp"
@@ -9,11 +9,29 @@ namespace guichet::server {
 namespace {
 
 using sync::OutboxReport;
+using sync::PrinterReport;
+
+// What one request said: its outbox, its free disk or its printer.
+TerminalSays outbox(OutboxReport r) {
+  TerminalSays s;
+  s.outbox = r;
+  return s;
+}
+TerminalSays disk(std::int64_t free_mib) {
+  TerminalSays s;
+  s.disk_free_mib = free_mib;
+  return s;
+}
+TerminalSays printer(PrinterReport r) {
+  TerminalSays s;
+  s.printer = std::move(r);
+  return s;
+}
 
 TEST(DeviceActivity, ADeviceNeverHeardIsNotListedAndOneHeardWithoutAReportHasNoWaitingCount) {
   DeviceActivity a;
   EXPECT_TRUE(a.snapshot(0).empty());
-  a.heard("D1", 5'000, std::nullopt);
+  a.heard("D1", 5'000);
   const auto s = a.snapshot(6'000);
   ASSERT_EQ(s.count("D1"), 1u);
   EXPECT_EQ(s.at("D1").heard_ms, 5'000);
@@ -23,7 +41,7 @@ TEST(DeviceActivity, ADeviceNeverHeardIsNotListedAndOneHeardWithoutAReportHasNoW
 
 TEST(DeviceActivity, AnUploadsAnswersAreTakenOffItsReportAndTheOldestIsKnownOnlyWhileNothingWasAnswered) {
   DeviceActivity a;
-  a.heard("K1", 100'000, OutboxReport{700, 90});
+  a.heard("K1", 100'000, outbox(OutboxReport{700, 90}));
   DeviceSeen s = a.snapshot(100'000).at("K1");
   EXPECT_EQ(s.waiting(), 700);
   EXPECT_EQ(s.oldest_waiting_ms(), 100'000 - 90'000);
@@ -34,17 +52,17 @@ TEST(DeviceActivity, AnUploadsAnswersAreTakenOffItsReportAndTheOldestIsKnownOnly
   EXPECT_EQ(s.waiting(), 200);
   EXPECT_FALSE(s.oldest_waiting_ms().has_value());  // the oldest 500 left; the next one's age is not known
   // The next upload reports afresh: the count taken off is its own.
-  a.heard("K1", 101'000, OutboxReport{200, 1});
+  a.heard("K1", 101'000, outbox(OutboxReport{200, 1}));
   a.answered("K1", 200);
   s = a.snapshot(101'000).at("K1");
   EXPECT_EQ(s.waiting(), 0);
   EXPECT_EQ(s.report_ms, 101'000);
   // More answered than reported (entries written after the report): never below zero.
-  a.heard("K1", 102'000, OutboxReport{3, 0});
+  a.heard("K1", 102'000, outbox(OutboxReport{3, 0}));
   a.answered("K1", 5);
   EXPECT_EQ(a.snapshot(102'000).at("K1").waiting(), 0);
   // A request without a report (a read of changes) keeps the last report.
-  a.heard("K1", 103'000, std::nullopt);
+  a.heard("K1", 103'000);
   s = a.snapshot(103'000).at("K1");
   EXPECT_EQ(s.heard_ms, 103'000);
   EXPECT_EQ(s.report_ms, 102'000);
@@ -52,22 +70,44 @@ TEST(DeviceActivity, AnUploadsAnswersAreTakenOffItsReportAndTheOldestIsKnownOnly
 
 TEST(DeviceActivity, TheFreeDiskIsTheLastOneSaidAndARequestWithoutItKeepsIt) {
   DeviceActivity a;
-  a.heard("C1", 1'000, std::nullopt);
+  a.heard("C1", 1'000);
   EXPECT_FALSE(a.snapshot(1'000).at("C1").disk_free_mib.has_value());
-  a.heard("C1", 2'000, std::nullopt, 20'480);
+  a.heard("C1", 2'000, disk(20'480));
   EXPECT_EQ(a.snapshot(2'000).at("C1").disk_free_mib, 20'480);
-  a.heard("C1", 3'000, OutboxReport{2, 5});  // its live feed's client, or a malformed value
+  a.heard("C1", 3'000, outbox(OutboxReport{2, 5}));  // its live feed's client, or a malformed value
   EXPECT_EQ(a.snapshot(3'000).at("C1").disk_free_mib, 20'480);
-  a.heard("C1", 4'000, std::nullopt, 310);
+  a.heard("C1", 4'000, disk(310));
   EXPECT_EQ(a.snapshot(4'000).at("C1").disk_free_mib, 310);
   EXPECT_EQ(a.snapshot(4'000).at("C1").waiting(), 2);
+}
+
+// The printer's state is the last one said, dated when the terminal looked (its checked-age back
+// from the request's time), and a request without one keeps it.
+TEST(DeviceActivity, ThePrinterIsTheLastStateSaidDatedWhenTheTerminalLooked) {
+  DeviceActivity a;
+  a.heard("K1", 100'000);
+  EXPECT_EQ(a.snapshot(100'000).at("K1").printer_state, "");
+  EXPECT_EQ(a.snapshot(100'000).at("K1").printer_checked_ms, 0);
+  a.heard("K1", 200'000, printer(PrinterReport{"paper_out", 30}));
+  DeviceSeen s = a.snapshot(200'000).at("K1");
+  EXPECT_EQ(s.printer_state, "paper_out");
+  EXPECT_EQ(s.printer_checked_ms, 170'000);
+  a.heard("K1", 260'000, disk(900));  // a request that does not say keeps it
+  s = a.snapshot(260'000).at("K1");
+  EXPECT_EQ(s.printer_state, "paper_out");
+  EXPECT_EQ(s.printer_checked_ms, 170'000);
+  a.heard("K1", 300'000, printer(PrinterReport{"ready", 0}));
+  s = a.snapshot(300'000).at("K1");
+  EXPECT_EQ(s.printer_state, "ready");
+  EXPECT_EQ(s.printer_checked_ms, 300'000);
+  EXPECT_EQ(s.disk_free_mib, 900);
 }
 
 TEST(DeviceActivity, AnswersForADeviceThatNeverReportedAreIgnoredAndForgettingDropsEverything) {
   DeviceActivity a;
   a.answered("K9", 10);
   EXPECT_TRUE(a.snapshot(0).empty());
-  a.heard("K9", 1'000, std::nullopt);
+  a.heard("K9", 1'000);
   a.answered("K9", 10);
   EXPECT_FALSE(a.snapshot(1'000).at("K9").waiting().has_value());
   a.forget("K9");

@@ -1,6 +1,6 @@
 // What the centre node knows of its terminals and of its link to central beyond what it stores:
-// when each terminal was last heard from, what it last said its outbox still holds and its disk
-// has left, and whether central answers the relay. Kept in memory (a restart starts them empty;
+// when each terminal was last heard from, what it last said its outbox still holds, its disk has
+// left and its printer is doing, and whether central answers the relay. Kept in memory (a restart starts them empty;
 // terminals are heard again within seconds) and shown to managers on the dashboard
 // (docs/server.md, "Sync state").
 #pragma once
@@ -15,6 +15,13 @@
 
 namespace guichet::server {
 
+// What one request said of its terminal, each part absent when not said (or malformed).
+struct TerminalSays {
+  std::optional<sync::OutboxReport> outbox;
+  std::optional<std::int64_t> disk_free_mib;
+  std::optional<sync::PrinterReport> printer;
+};
+
 struct DeviceSeen {
   std::int64_t heard_ms = 0;                  // its last authenticated request
   std::optional<sync::OutboxReport> report;   // the outbox report of its last upload
@@ -22,6 +29,8 @@ struct DeviceSeen {
   std::int64_t answered = 0;                  // entries that upload answered for good
   int feeds = 0;                              // its live feeds open now (boards, counters)
   std::optional<std::int64_t> disk_free_mib;  // the disk space it last said it has left
+  std::string printer_state;                  // its printer's state as last said ("" never said)
+  std::int64_t printer_checked_ms = 0;        // when the terminal looked (the server's clock)
 
   // Entries still on the terminal by its last report, those answered since taken off; nullopt
   // when it never reported.
@@ -33,10 +42,9 @@ struct DeviceSeen {
 
 class DeviceActivity {
  public:
-  // An authenticated request of `device` at `now_ms`, with the outbox report and the free disk
-  // space it carried, if any (a request without them keeps the last ones).
-  void heard(const std::string& device, std::int64_t now_ms, const std::optional<sync::OutboxReport>& report,
-             std::optional<std::int64_t> disk_free_mib = std::nullopt);
+  // An authenticated request of `device` at `now_ms`, with what it said of the terminal (a part
+  // it did not say keeps the last one said).
+  void heard(const std::string& device, std::int64_t now_ms, const TerminalSays& says = {});
   // The upload that carried the device's last report was answered: `entries` of it for good.
   void answered(const std::string& device, std::int64_t entries);
   // A live feed of `device` opened or closed: while one is open, the device is being heard.

@@ -24,6 +24,23 @@
 
 namespace guichet::sync {
 
+// What a terminal last found of its receipt printer, set by the thread that talks to the printer
+// and read by every request to the centre (its X-Guichet-Printer header). Thread-safe.
+class PrinterReporter {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // A state of sync::valid_printer_state, found at `checked`; any other word is not kept. True
+  // when it is news: the first state found, or another than the last (worth saying at once).
+  bool found(std::string_view state, Clock::time_point checked = Clock::now());
+  // The last state found and how long ago, or nullopt before the first look.
+  std::optional<PrinterReport> report(Clock::time_point now = Clock::now()) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::string state_;
+  Clock::time_point checked_{};
+};
+
 struct ServerEndpoint {
   std::string base_url;  // "http://127.0.0.1:8080"
   std::string device_id;
@@ -31,11 +48,16 @@ struct ServerEndpoint {
   // The terminal's data folder, when set: each request says the disk space left there (its
   // X-Guichet-Disk header, read from the file system as the request is made).
   std::string storage_dir{};
+  // The terminal's printer, when it has one: each request says its last state (X-Guichet-Printer).
+  std::shared_ptr<const PrinterReporter> printer{};
 };
 
 // The X-Guichet-Disk value for the endpoint's storage_dir ("free-mib=20480"), or "" when it names
 // none or the file system cannot say.
 std::string disk_report_of(const ServerEndpoint& endpoint);
+// The X-Guichet-Printer value for the endpoint's printer ("state=ready, checked-age=12"), or ""
+// without a printer or before the terminal first looked at it.
+std::string printer_report_of(const ServerEndpoint& endpoint);
 
 struct HttpResponse {
   int status = 0;  // 0 = no response (connection refused, timeout, …)

@@ -63,6 +63,26 @@ inline constexpr const char* kDiskHeader = "X-Guichet-Disk";
 std::string format_disk_report(std::int64_t free_mib);
 std::optional<std::int64_t> parse_disk_report(std::string_view value);
 
+// What a terminal tells the centre of its receipt printer with every request, in the
+// X-Guichet-Printer header: "state=<state>, checked-age=<seconds>". The state is what the
+// terminal found the last time it looked (before each print, after each print, and every minute
+// while idle); checked-age is how long ago that was, on the terminal's own clock, in 0..10^12.
+// States, one word each: ready, paper_low (it still prints), paper_out, cover_open, offline,
+// printer_error (cutter, mechanism), not_responding (connected, no answer) and unreachable (no
+// connection, or a device file that cannot be written). A terminal without a printer (a display
+// board) sends no header. Malformed or with another word, it is ignored like the outbox report.
+inline constexpr const char* kPrinterHeader = "X-Guichet-Printer";
+struct PrinterReport {
+  std::string state;
+  std::int64_t checked_age_s = 0;
+  bool operator==(const PrinterReport&) const = default;
+};
+bool valid_printer_state(std::string_view state);
+// Whether the printer in that state prints (ready, paper_low).
+bool printer_state_prints(std::string_view state);
+std::string format_printer_report(const PrinterReport& report);
+std::optional<PrinterReport> parse_printer_report(std::string_view value);
+
 // Times are ISO 8601 strings with the centre's UTC offset.
 json to_json(const domain::Token& token, int utc_offset_minutes);
 domain::Token token_from_json(const json& j);

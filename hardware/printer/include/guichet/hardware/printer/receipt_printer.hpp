@@ -15,6 +15,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "guichet/hardware/error.hpp"
 #include "guichet/hardware/escpos/status.hpp"
@@ -59,5 +60,13 @@ class ReceiptPrinter {
 
 // The error for a status that stops printing (kind none when the printer is ready).
 Error fault_error(const escpos::PrinterStatus& status);
+
+// One word for a printer's condition, for the people who look after the terminals (the centre's
+// dashboard, sync::valid_printer_state): "ready", "paper_low" (it still prints), "paper_out",
+// "cover_open", "offline", "printer_error", "not_responding" (connected, no answer) or
+// "unreachable" (no connection, or a device file that cannot be written). From an error that says
+// nothing of the printer itself (a job it cannot carry, text it cannot print): "".
+std::string_view condition_word(const escpos::PrinterStatus& status);
+std::string_view condition_word(const Error& error);
 
 }  // namespace guichet::hardware::printer
