@@ -110,18 +110,8 @@ Result<PrintReport> ReceiptPrinter::print(std::span<const std::uint8_t> job) {
 }
 
 std::string_view condition_word(const escpos::PrinterStatus& status) {
-  switch (status.fault()) {
-    case ErrorKind::none:
-      return status.paper_near_end ? "paper_low" : "ready";
-    case ErrorKind::paper_out:
-      return "paper_out";
-    case ErrorKind::cover_open:
-      return "cover_open";
-    case ErrorKind::offline:
-      return "offline";
-    default:
-      return "printer_error";
-  }
+  if (status.fault() == ErrorKind::none) return status.paper_near_end ? "paper_low" : "ready";
+  return condition_word(fault_error(status));
 }
 
 std::string_view condition_word(const Error& error) {
