@@ -21,8 +21,13 @@ void DeviceActivity::heard(const std::string& device, std::int64_t now_ms, const
   s.heard_ms = std::max(s.heard_ms, now_ms);
   if (says.disk_free_mib) s.disk_free_mib = says.disk_free_mib;
   if (says.printer) {
-    s.printer_state = says.printer->state;
-    s.printer_checked_ms = now_ms - says.printer->checked_age_s * 1000;
+    // The newest look wins, not the last request handled: a request made before the terminal
+    // looked again (an upload already on its way) may be handled after one made since.
+    const std::int64_t checked_ms = now_ms - says.printer->checked_age_s * 1000;
+    if (s.printer_state.empty() || checked_ms >= s.printer_checked_ms) {
+      s.printer_state = says.printer->state;
+      s.printer_checked_ms = checked_ms;
+    }
   }
   if (says.outbox) {
     s.report = says.outbox;

@@ -81,8 +81,8 @@ TEST(DeviceActivity, TheFreeDiskIsTheLastOneSaidAndARequestWithoutItKeepsIt) {
   EXPECT_EQ(a.snapshot(4'000).at("C1").waiting(), 2);
 }
 
-// The printer's state is the last one said, dated when the terminal looked (its checked-age back
-// from the request's time), and a request without one keeps it.
+// The printer's state is the one of the terminal's newest look, dated when it looked (its
+// checked-age back from the request's time); a request without one, or with an older look, keeps it.
 TEST(DeviceActivity, ThePrinterIsTheLastStateSaidDatedWhenTheTerminalLooked) {
   DeviceActivity a;
   a.heard("K1", 100'000);
@@ -101,6 +101,12 @@ TEST(DeviceActivity, ThePrinterIsTheLastStateSaidDatedWhenTheTerminalLooked) {
   EXPECT_EQ(s.printer_state, "ready");
   EXPECT_EQ(s.printer_checked_ms, 300'000);
   EXPECT_EQ(s.disk_free_mib, 900);
+  // A request made before that look, handled after it (an upload on its way): the newer look stays.
+  a.heard("K1", 301'000, printer(PrinterReport{"paper_out", 60}));
+  s = a.snapshot(301'000).at("K1");
+  EXPECT_EQ(s.printer_state, "ready");
+  EXPECT_EQ(s.printer_checked_ms, 300'000);
+  EXPECT_EQ(s.heard_ms, 301'000);
 }
 
 TEST(DeviceActivity, AnswersForADeviceThatNeverReportedAreIgnoredAndForgettingDropsEverything) {

@@ -29,7 +29,7 @@ struct DeviceSeen {
   std::int64_t answered = 0;                  // entries that upload answered for good
   int feeds = 0;                              // its live feeds open now (boards, counters)
   std::optional<std::int64_t> disk_free_mib;  // the disk space it last said it has left
-  std::string printer_state;                  // its printer's state as last said ("" never said)
+  std::string printer_state;                  // its printer's state at its newest look ("" never said)
   std::int64_t printer_checked_ms = 0;        // when the terminal looked (the server's clock)
 
   // Entries still on the terminal by its last report, those answered since taken off; nullopt
