@@ -1,8 +1,8 @@
 // What the centre node knows of its terminals and of its link to central beyond what it stores:
 // when each terminal was last heard from, what it last said its outbox still holds, its disk has
-// left and its printer is doing, and whether central answers the relay. Kept in memory (a restart starts them empty;
-// terminals are heard again within seconds) and shown to managers on the dashboard
-// (docs/server.md, "Sync state").
+// left and its printer is doing, and whether central answers the relay. Kept in memory (a restart
+// starts them empty; terminals are heard again within seconds) and shown to managers on the
+// dashboard (docs/server.md, "Sync state").
 #pragma once
 
 #include <cstdint>
