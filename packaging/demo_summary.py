@@ -31,6 +31,23 @@ def decode_qr(png):
     return "(no QR code found)"
 
 
+# A terminal's printer as it last said (the dashboard page's words).
+PRINTER_WORDS = {
+    "ready": "ready", "paper_low": "paper low", "paper_out": "out of paper", "cover_open": "cover open",
+    "offline": "offline", "printer_error": "in error", "not_responding": "not responding",
+    "unreachable": "not connected",
+}
+
+
+def printer_said(t):
+    state = t.get("printer")
+    if not state:
+        return "no printer said"
+    words = "printer " + PRINTER_WORDS.get(state, state)
+    minutes = t.get("printer_checked_minutes")
+    return words + (f" (looked {minutes} min ago)" if minutes is not None and minutes >= 5 else "")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--server", required=True)
@@ -61,7 +78,7 @@ def main():
     for c in dash.get("counters", []):
         print(f"- {c['name']}: {c['state']}" + (f" ({c['current']})" if c.get("current") else ""))
     # The terminals as the centre heard them, what their outboxes still held by their last upload,
-    # and the disk space they said they have left.
+    # the disk space they said they have left and their printers' states.
     terminals = dash.get("sync", {}).get("terminals", [])
     print(f"\n## Terminals ({len(terminals)})\n")
     for t in terminals:
@@ -74,7 +91,7 @@ def main():
         waiting = "no outbox report" if t.get("waiting") is None else f"{t['waiting']} entries waiting"
         disk = t.get("disk_free_mib")
         free = "free disk not said" if disk is None else f"{disk / 1024:.1f} GB free"
-        print(f"- {t['id']} ({t['kind']}): last heard {heard}; {waiting}; {free}")
+        print(f"- {t['id']} ({t['kind']}): last heard {heard}; {waiting}; {free}; {printer_said(t)}")
     print(f"\n## Calls, newest first ({len(calls)})\n")
     print("| token | counter | why |")
     print("|---|---|---|")

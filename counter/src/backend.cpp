@@ -80,6 +80,7 @@ Backend::Backend(BackendConfig config, ui::Poster poster) : config_(std::move(co
 Backend::~Backend() { stop(); }
 
 void Backend::stop() {
+  printer_looks_.reset();  // before the printer's thread it posts to
   // The engine first: a job waiting on it in the worker returns at once.
   if (engine_) engine_->stop();
   if (uploader_) uploader_->stop();
@@ -197,6 +198,12 @@ void Backend::start(EventHandler on_event, FeedHandler on_feed, LateHandler on_l
   });
   engine_->start();
   look_at_printer();  // the centre knows the printer's state from the first requests
+  if (config_.printer.kind != PrinterSetting::Kind::None) {
+    // Looked at again while idle, between papers (a look behind a paper would tell nothing new).
+    printer_looks_ = std::make_unique<ui::Ticker>("counter-look", config_.printer_look_every, [this] {
+      if (!printer_worker_->busy()) look_at_printer();
+    });
+  }
 
   std::uint64_t cursor = 0;
   if (auto stored = outbox_->get_meta(kCursor)) cursor = std::strtoull(stored->c_str(), nullptr, 10);

@@ -27,7 +27,10 @@ struct BackendConfig {
   sync::ServerEndpoint endpoint;
   std::string data_dir;  // the terminal's own files: outbox.sqlite, attachments.sqlite, catalogue.json
   std::chrono::milliseconds action_timeout{4000};
-  PrinterSetting printer;           // where fee receipts and acknowledgements go
+  PrinterSetting printer;  // where fee receipts and acknowledgements go
+  // How often an idle counter looks at its printer (a paper or a look at start also does), so the
+  // centre's dashboard shows an empty roll or an open cover before the next citizen's papers.
+  std::chrono::milliseconds printer_look_every{std::chrono::seconds(60)};
   text::Translations translations;  // locales/: the citizen's papers in their language
   ScanPort scanner;                 // the document scanner; none when scan is null
   // How long a PIN the server accepted may be checked here while the server cannot be reached
@@ -182,6 +185,7 @@ class Backend {
   std::unique_ptr<sync::ApiClient> client_;  // used on the worker thread only
   std::unique_ptr<ui::Worker> worker_;
   std::unique_ptr<ui::Worker> printer_worker_;  // filing and printing: never behind a network call
+  std::unique_ptr<ui::Ticker> printer_looks_;   // the printer's idle looks; stopped first
   std::unique_ptr<ui::Worker> scanner_worker_;  // scanning: a page takes seconds
   std::unique_ptr<DraftStore> drafts_;
   std::unique_ptr<ui::Worker> draft_worker_;  // the form in progress, written as it changes

@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
   int scanner_dpi = 200;
   int offline_login_days = 7;
   int keep_sent_pages_days = 0;
+  int printer_look_seconds = 60;
   bool fullscreen = false;
   cli.add_option("--server", server, "centre server URL, e.g. http://127.0.0.1:8080")->required();
   std::string enroll_code;
@@ -102,6 +103,11 @@ int main(int argc, char** argv) {
   cli.add_option("--printer", printer,
                  "receipt printer for fee receipts and acknowledgements: tcp:HOST:PORT (ESC/POS, e.g. "
                  "tcp:127.0.0.1:9100) or file:PATH; none by default");
+  cli.add_option("--printer-look-seconds", printer_look_seconds,
+                 "seconds between two looks at an idle printer (paper, cover), whose state the centre's dashboard "
+                 "shows")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   cli.add_option("--scanner", scanner,
                  "document scanner for the pages of an application's documents: its SANE device name, or "
                  "auto for the first one found; none by default");
@@ -206,6 +212,7 @@ int main(int argc, char** argv) {
   config.translations = std::move(translations).value();
   config.data_dir = data_dir;
   config.printer = printer_setting.value();
+  config.printer_look_every = std::chrono::seconds(printer_look_seconds);
   config.scanner = make_scanner(scanner, scanner_mode, scanner_dpi);
   config.offline_login = std::chrono::hours(24 * offline_login_days);
   config.keep_sent_pages = std::chrono::hours(24 * keep_sent_pages_days);

@@ -80,8 +80,7 @@ class KioskApp {
   }
 
   ~KioskApp() {
-    look_sleeper_.stop();
-    if (look_thread_.joinable()) look_thread_.join();
+    looks_.reset();
     sleeper_.stop();
     refresher_.stop();
     applications_.stop();
@@ -338,11 +337,8 @@ class KioskApp {
     // The printer is looked at now and every minute, on the printer's thread between jobs: what
     // it finds goes to the centre with the kiosk's next request.
     printer_worker_.run([this] { printer_.status(); });
-    look_thread_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "kiosk-look");
-      while (look_sleeper_.sleep_for(kPrinterLookEvery)) {
-        if (!printer_worker_.busy()) printer_worker_.run([this] { printer_.status(); });
-      }
+    looks_ = std::make_unique<ui::Ticker>("kiosk-look", kPrinterLookEvery, [this] {
+      if (!printer_worker_.busy()) printer_worker_.run([this] { printer_.status(); });
     });
     refresher_.start();
   }
@@ -370,8 +366,7 @@ class KioskApp {
   AudioMode audio_;
   CatalogueRefresher refresher_;
   Sleeper sleeper_;
-  Sleeper look_sleeper_;     // the printer's idle looks
-  std::thread look_thread_;  // stopped and joined first in the destructor
+  std::unique_ptr<ui::Ticker> looks_;  // the printer's idle looks; stopped first in the destructor
   bool watching_ = false;
   bool workers_started_ = false;
   // What the model says of the server, for the status feed's thread: 1 online, 0 not, -1 not known.

@@ -452,6 +452,31 @@ TEST_F(CounterFilingTest, PrinterFaultKeepsTheApplicationAndShowsTheReceiptNumbe
   EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "paper_out"; }, 10s)) << printer_on_dashboard();
 }
 
+// Nobody at the counter, nothing printed: the counter still looks at its printer (here every
+// second), and the manager's dashboard follows the cover opened, the roll running low and the
+// printer fixed, each within a few seconds.
+TEST_F(CounterFilingTest, AnIdleCounterLooksAtItsPrinterAndTheDashboardFollows) {
+  ASSERT_FALSE(issue("birth-certificate", 1).empty());
+  start_counter({"--printer-look-seconds", "1"});
+  log_in();
+  if (HasFatalFailure()) return;
+  auto printer_on_dashboard = [&] {
+    const json row = centre_.dashboard_row("C1", "M1", desk_secret_, "mgr", "8642");
+    return row.is_object() && row["printer"].is_string() ? row["printer"].get<std::string>() : "";
+  };
+  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "ready"; }, 10s)) << printer_on_dashboard();
+  EXPECT_EQ(sim_->control("cover-open").rfind("ok", 0), 0u);
+  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "cover_open"; }, 10s)) << printer_on_dashboard();
+  EXPECT_EQ(sim_->control("ok").rfind("ok", 0), 0u);
+  EXPECT_EQ(sim_->control("paper-near-end").rfind("ok", 0), 0u);
+  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "paper_low"; }, 10s)) << printer_on_dashboard();
+  EXPECT_EQ(sim_->control("ok").rfind("ok", 0), 0u);
+  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "ready"; }, 10s)) << printer_on_dashboard();
+  EXPECT_FALSE(fs::exists(sim_->job_png(1))) << "a look prints nothing";
+  EXPECT_EQ(cmd("quit"), "ok");
+  EXPECT_EQ(app_->wait(10s), 0);
+}
+
 // The centre server goes away while the operator is at work. The form shows the offline mark; a
 // walk-in's application is saved here and its papers print (in English, the centre's first
 // language: the due date is printed as the screen shows it); the operator logs out. The operator's

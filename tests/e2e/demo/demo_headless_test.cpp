@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -113,6 +114,19 @@ TEST(DemoHeadless, AScriptedMorningServesCitizensAndEveryReceiptReadsBack) {
   EXPECT_NE(summary.find(" GB free"), std::string::npos) << summary;
   EXPECT_NE(summary.find("## Terminals (4)"), std::string::npos) << summary;
   EXPECT_NE(summary.find("- K1 (kiosk): last heard "), std::string::npos) << summary;
+  // The kiosk and counter 1 have printers, which were ready all morning; counter 2 and the board
+  // have none.
+  std::map<std::string, std::string> printers;
+  for (const auto& t : dashboard.at("sync").at("terminals")) {
+    printers[t.at("id").get<std::string>()] = t.at("printer").is_string() ? t.at("printer").get<std::string>() : "";
+  }
+  EXPECT_EQ(printers, (std::map<std::string, std::string>{{"C1", "ready"}, {"C2", ""}, {"D1", ""}, {"K1", "ready"}}))
+      << dashboard.at("sync").dump();
+  for (const std::string line : {"- K1 (kiosk): ", "- C1 (counter): "}) {
+    const auto at = summary.find(line);
+    ASSERT_NE(at, std::string::npos) << summary;
+    EXPECT_NE(summary.substr(at, summary.find('\n', at) - at).find("; printer ready"), std::string::npos) << summary;
+  }
   EXPECT_EQ(summary.find("(no QR code found)"), std::string::npos) << summary;
 
   // The board announced called tokens, each one a number that was printed.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <png.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -404,4 +405,36 @@ TEST(Worker, RunsJobsInOrderOffTheCallingThread) {
   std::lock_guard lock(mu);
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
   EXPECT_NE(job_thread, std::this_thread::get_id());
+}
+
+TEST(Ticker, RunsItsJobEveryPeriodOffTheCallingThreadUntilDestroyed) {
+  std::atomic<int> runs{0};
+  std::atomic<bool> off_thread{true};
+  const auto caller = std::this_thread::get_id();
+  {
+    Ticker ticker("test-ticker", std::chrono::milliseconds(20), [&] {
+      if (std::this_thread::get_id() == caller) off_thread = false;
+      ++runs;
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (runs < 3 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_GE(runs.load(), 3);
+  }
+  const int after = runs.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(runs.load(), after) << "a job ran after the ticker was destroyed";
+  EXPECT_TRUE(off_thread.load());
+}
+
+TEST(Ticker, ItsFirstJobWaitsAPeriodAndDestroyingItEndsTheWaitAtOnce) {
+  std::atomic<int> runs{0};
+  const auto start = std::chrono::steady_clock::now();
+  {
+    Ticker ticker("test-ticker", std::chrono::hours(1), [&] { ++runs; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(runs.load(), 0);
 }

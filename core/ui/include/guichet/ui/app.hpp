@@ -106,6 +106,21 @@ class Worker {
   std::unique_ptr<State> state_;
 };
 
+// Runs `job` on its own thread every `period` (the first time one period after construction)
+// until destroyed. The destructor returns as soon as a job in progress has finished: a wait
+// between jobs ends at once. For idle checks, such as a terminal looking at its printer.
+class Ticker {
+ public:
+  Ticker(std::string name, std::chrono::milliseconds period, std::function<void()> job);
+  ~Ticker();
+  Ticker(const Ticker&) = delete;
+  Ticker& operator=(const Ticker&) = delete;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 using Clock = std::chrono::steady_clock;
 
 class App {
