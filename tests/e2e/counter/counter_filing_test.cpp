@@ -141,6 +141,11 @@ class CounterFilingTest : public ::testing::Test {
   std::string cmd(const std::string& line, std::chrono::milliseconds timeout = 30s) {
     return guichet::testing::automation_command(*app_, line, timeout, dumped_);
   }
+  // C1's printer as the manager's dashboard shows it (from the manager's desk, M1), or "".
+  std::string printer_on_dashboard() {
+    const json row = centre_.dashboard_row("C1", "M1", desk_secret_, "mgr", "8642");
+    return row.is_object() && row["printer"].is_string() ? row["printer"].get<std::string>() : "";
+  }
   std::string screen() {
     cmd("dump");
     return guichet::testing::joined_lines(dumped_);
@@ -435,11 +440,7 @@ TEST_F(CounterFilingTest, PrinterFaultKeepsTheApplicationAndShowsTheReceiptNumbe
   log_in_call_and_fill();
   if (HasFatalFailure()) return;
   // The counter looked at its printer as it started: the manager's dashboard says it is ready.
-  auto printer_on_dashboard = [&] {
-    const json row = centre_.dashboard_row("C1", "M1", desk_secret_, "mgr", "8642");
-    return row.is_object() && row["printer"].is_string() ? row["printer"].get<std::string>() : "";
-  };
-  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "ready"; }, 10s)) << printer_on_dashboard();
+  EXPECT_TRUE(test::wait_until([this] { return printer_on_dashboard() == "ready"; }, 10s)) << printer_on_dashboard();
   EXPECT_EQ(sim_->control("paper-out").rfind("ok", 0), 0u);
   ASSERT_EQ(cmd("key F12"), "ok");
   ASSERT_EQ(cmd("wait_text \"but the printer failed\" 20000"), "ok") << screen();
@@ -449,7 +450,8 @@ TEST_F(CounterFilingTest, PrinterFaultKeepsTheApplicationAndShowsTheReceiptNumbe
   EXPECT_FALSE(fs::exists(sim_->job_png(1)));
   EXPECT_EQ(outbox_filing()["receipt"], receipt);
   // The upload of the filing says what the counter found: the manager sees the empty roll.
-  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "paper_out"; }, 10s)) << printer_on_dashboard();
+  EXPECT_TRUE(test::wait_until([this] { return printer_on_dashboard() == "paper_out"; }, 10s))
+      << printer_on_dashboard();
 }
 
 // Nobody at the counter, nothing printed: the counter still looks at its printer (here every
@@ -460,18 +462,16 @@ TEST_F(CounterFilingTest, AnIdleCounterLooksAtItsPrinterAndTheDashboardFollows) 
   start_counter({"--printer-look-seconds", "1"});
   log_in();
   if (HasFatalFailure()) return;
-  auto printer_on_dashboard = [&] {
-    const json row = centre_.dashboard_row("C1", "M1", desk_secret_, "mgr", "8642");
-    return row.is_object() && row["printer"].is_string() ? row["printer"].get<std::string>() : "";
-  };
-  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "ready"; }, 10s)) << printer_on_dashboard();
+  EXPECT_TRUE(test::wait_until([this] { return printer_on_dashboard() == "ready"; }, 10s)) << printer_on_dashboard();
   EXPECT_EQ(sim_->control("cover-open").rfind("ok", 0), 0u);
-  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "cover_open"; }, 10s)) << printer_on_dashboard();
+  EXPECT_TRUE(test::wait_until([this] { return printer_on_dashboard() == "cover_open"; }, 10s))
+      << printer_on_dashboard();
   EXPECT_EQ(sim_->control("ok").rfind("ok", 0), 0u);
   EXPECT_EQ(sim_->control("paper-near-end").rfind("ok", 0), 0u);
-  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "paper_low"; }, 10s)) << printer_on_dashboard();
+  EXPECT_TRUE(test::wait_until([this] { return printer_on_dashboard() == "paper_low"; }, 10s))
+      << printer_on_dashboard();
   EXPECT_EQ(sim_->control("ok").rfind("ok", 0), 0u);
-  EXPECT_TRUE(test::wait_until([&] { return printer_on_dashboard() == "ready"; }, 10s)) << printer_on_dashboard();
+  EXPECT_TRUE(test::wait_until([this] { return printer_on_dashboard() == "ready"; }, 10s)) << printer_on_dashboard();
   EXPECT_FALSE(fs::exists(sim_->job_png(1))) << "a look prints nothing";
   EXPECT_EQ(cmd("quit"), "ok");
   EXPECT_EQ(app_->wait(10s), 0);
