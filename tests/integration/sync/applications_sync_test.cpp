@@ -260,8 +260,7 @@ TEST_F(ApplicationsSyncTest, AScannedPageOutWhileTheLinkWentAndCameBackIsSentAga
   const auto k1_link = link_to_centre("K1");
   fault::FaultProxy& link = k1_link->proxy;
   guichet::sync::AttachmentStore pages((dir_ / "K1-attachments.sqlite").string());
-  std::vector<std::uint8_t> page = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  page.resize(4000, 7);
+  const std::vector<std::uint8_t> page = guichet::testing::sample_page_bytes(4000, 7);
   const auto sha = pages.put("image/png", page, 1).sha256;
   guichet::sync::AttachmentUploaderOptions o;
   o.request_timeout = 10s;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "guichet/sync/attachments.hpp"
+#include "guichet/testing/filing.hpp"
 #include "guichet/testing/process.hpp"
 #include "loopback_server.hpp"
 
@@ -29,9 +30,7 @@ using guichet::testing::TempDir;
 namespace {
 
 std::vector<std::uint8_t> png(std::uint8_t fill, std::size_t size = 300) {
-  std::vector<std::uint8_t> out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  out.resize(size, fill);
-  return out;
+  return guichet::testing::sample_page_bytes(size, fill);
 }
 
 std::vector<std::uint8_t> text(const std::string& s) { return {s.begin(), s.end()}; }

@@ -1,5 +1,7 @@
 #include "guichet/testing/filing.hpp"
 
+#include <algorithm>
+
 namespace guichet::testing {
 
 nlohmann::json sample_filing(const SampleFiling& f) {
@@ -21,6 +23,15 @@ nlohmann::json sample_filing(const SampleFiling& f) {
                       {"fee_minor", f.fee_minor}};
   if (!f.operator_id.empty()) body["operator_id"] = f.operator_id;
   return body;
+}
+
+std::vector<std::uint8_t> sample_page_bytes(std::size_t size, std::uint8_t fill) {
+  // Filled first, then the signature written over its start (an 8-byte vector resized afterwards
+  // sets off GCC 12's false -Warray-bounds at -O3).
+  static constexpr std::uint8_t kSignature[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  std::vector<std::uint8_t> out(size, fill);
+  std::copy_n(kSignature, std::min(size, sizeof kSignature), out.begin());
+  return out;
 }
 
 }  // namespace guichet::testing

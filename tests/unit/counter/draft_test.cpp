@@ -13,6 +13,7 @@
 #include "birth_service.hpp"
 #include "draft_store.hpp"
 #include "guichet/sync/attachments.hpp"
+#include "guichet/testing/filing.hpp"
 #include "guichet/testing/process.hpp"
 
 namespace d = guichet::domain;
@@ -44,8 +45,7 @@ Model operator_at_c1(const std::string& operator_id, bool birth_at_c1 = true) {
 
 ScannedPage page(std::uint8_t fill) {
   ScannedPage p;
-  p.png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  p.png.resize(3000, fill);
+  p.png = guichet::testing::sample_page_bytes(3000, fill);
   p.file = {gs::sha256_hex(p.png), "image/png", static_cast<std::int64_t>(p.png.size())};
   p.width = 1654;
   p.height = 2339;

@@ -10,6 +10,7 @@
 #include "application_form.hpp"
 #include "birth_service.hpp"
 #include "filing_port.hpp"
+#include "guichet/testing/filing.hpp"
 #include "guichet/testing/process.hpp"
 #include "scan_port.hpp"
 
@@ -38,11 +39,7 @@ ApplicationForm birth_form() {
   return form;
 }
 
-std::vector<std::uint8_t> png_page(std::uint8_t fill) {
-  std::vector<std::uint8_t> out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  out.resize(2000, fill);
-  return out;
-}
+std::vector<std::uint8_t> png_page(std::uint8_t fill) { return guichet::testing::sample_page_bytes(2000, fill); }
 
 // A scanner that gives the pages or problems it is told, in order.
 struct FakeScanner {

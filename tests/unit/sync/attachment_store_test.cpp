@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "guichet/sync/attachments.hpp"
+#include "guichet/testing/filing.hpp"
 
 namespace fs = std::filesystem;
 using guichet::store::DbError;
@@ -22,9 +23,7 @@ using guichet::sync::AttachmentStore;
 namespace {
 
 std::vector<std::uint8_t> png(std::uint8_t fill, std::size_t size = 64) {
-  std::vector<std::uint8_t> out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  out.resize(size, fill);
-  return out;
+  return guichet::testing::sample_page_bytes(size, fill);
 }
 
 class AttachmentStoreTest : public ::testing::Test {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace guichet::testing {
 
@@ -24,5 +25,9 @@ struct SampleFiling {
 //  "fields": {…}, "documents": [{"id": "discharge-slip", "present": true}], "fee_minor"}, and
 // "operator_id" when one is given.
 nlohmann::json sample_filing(const SampleFiling& filing);
+
+// A scanned page's bytes for tests that store, upload and compare pages without decoding them:
+// PNG's 8-byte signature, then `fill` up to `size` bytes.
+std::vector<std::uint8_t> sample_page_bytes(std::size_t size, std::uint8_t fill);
 
 }  // namespace guichet::testing
