@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "guichet/hardware/scanner/page_image.hpp"
+#include "guichet/hardware/scanner/scan_wire.hpp"
 
 namespace guichet::hardware::scanner {
 
@@ -68,7 +70,9 @@ int shut_down_saned_connections() {
 // the operator cancels during one) the connections to saned are shut down and the call returns.
 class Watchdog {
  public:
-  explicit Watchdog(std::chrono::milliseconds limit) : limit_(limit), thread_([this] { run(); }) {}
+  // `progress` (may be empty) hears each step as it is armed, on the scanning thread.
+  Watchdog(std::chrono::milliseconds limit, std::function<void(ScanStep)> progress)
+      : limit_(limit), progress_(std::move(progress)), thread_([this] { run(); }) {}
   ~Watchdog() {
     {
       std::lock_guard lock(mu_);
@@ -82,11 +86,14 @@ class Watchdog {
 
   void arm(ScanStep step) { arm(step, limit_); }
   void arm(ScanStep step, std::chrono::milliseconds limit) {
-    std::lock_guard lock(mu_);
-    armed_ = true;
-    step_ = step;
-    deadline_ = Clock::now() + limit;
-    cv_.notify_all();
+    {
+      std::lock_guard lock(mu_);
+      armed_ = true;
+      step_ = step;
+      deadline_ = Clock::now() + limit;
+      cv_.notify_all();
+    }
+    if (progress_) progress_(step);
   }
   void disarm() {
     std::lock_guard lock(mu_);
@@ -128,6 +135,7 @@ class Watchdog {
   }
 
   const std::chrono::milliseconds limit_;
+  const std::function<void(ScanStep)> progress_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -234,28 +242,12 @@ class SaneSession {
   SANE_Status status_ = SANE_STATUS_GOOD;
 };
 
-const char* step_name(ScanStep step) {
-  switch (step) {
-    case ScanStep::Init:
-      return "init";
-    case ScanStep::Open:
-      return "open";
-    case ScanStep::Configure:
-      return "configure";
-    case ScanStep::Start:
-      return "start";
-    case ScanStep::Read:
-      return "read";
-  }
-  return "scan";
-}
-
 ScanProblem make_problem(ScanProblemKind kind, std::string detail, std::string_view sane_words = {}) {
   return ScanProblem{kind, operator_message(kind, sane_words), std::move(detail)};
 }
 
 ScanProblem failed(ScanStep step, const std::string& what) {
-  return make_problem(ScanProblemKind::Failed, std::string(step_name(step)) + ": " + what, what);
+  return make_problem(ScanProblemKind::Failed, std::string(step_word(step)) + ": " + what, what);
 }
 
 ScanProblem with_device(ScanProblem problem, const std::string& device) {
@@ -516,7 +508,7 @@ ScanProblem problem_for_status(int sane_status, ScanStep step) {
   constexpr int kWarmingUp = 12;
   constexpr int kHardwareLocked = 13;
   const std::string words = sane_strstatus(static_cast<SANE_Status>(sane_status));
-  const std::string detail = std::string(step_name(step)) + ": " + words;
+  const std::string detail = std::string(step_word(step)) + ": " + words;
   switch (sane_status) {
     case SANE_STATUS_CANCELLED:
       return make_problem(ScanProblemKind::Cancelled, detail);
@@ -580,19 +572,19 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
   Session& shared = *session_;
   shared.cancel_requested = false;
   const auto cancelled = [&](ScanStep step) {
-    return make_problem(ScanProblemKind::Cancelled, std::string(step_name(step)) + ": cancelled by the operator");
+    return make_problem(ScanProblemKind::Cancelled, std::string(step_word(step)) + ": cancelled by the operator");
   };
 
   // Declared first, so that it also bounds the closing calls the destructors below make; each
   // step arms it anew, and the last armed step covers the way out of every return.
-  Watchdog watchdog(options_.answer_timeout);
+  Watchdog watchdog(options_.answer_timeout, options_.on_progress);
   WatchdogRegistration guarded(shared, watchdog);
   const auto unanswered = [&](const std::string& device) -> std::optional<ScanProblem> {
     const auto step = watchdog.fired();
     if (!step) return std::nullopt;
     if (shared.cancel_requested) return cancelled(*step);
     return with_device(
-        make_problem(ScanProblemKind::Unreachable, std::string(step_name(*step)) + ": the scanner did not answer for " +
+        make_problem(ScanProblemKind::Unreachable, std::string(step_word(*step)) + ": the scanner did not answer for " +
                                                        std::to_string(watchdog.limit().count()) + " ms"),
         device);
   };
@@ -733,6 +725,7 @@ ScanResult<ScannedPage> DocumentScanner::scan_page() {
       if (length > 0) {
         frame.data.insert(frame.data.end(), buffer.begin(), buffer.begin() + length);
         last_data = Clock::now();
+        if (options_.on_progress) options_.on_progress(ScanStep::Read);
         continue;
       }
       // Nothing this time: wait for data, but not for ever.

@@ -22,8 +22,9 @@
 //      given up after answer_timeout (SANE's net backend bounds only the connect), its
 //      connections shut down
 //  [ ] Three-pass colour scanners, ADF batches (one page per call), duplex: not supported.
-//  [ ] A local (USB) backend that hangs inside the kernel is not unstuck (only saned's
-//      connections can be shut down from here).
+//  [ ] A local (USB) backend that hangs inside the kernel is not unstuck in this process (only
+//      saned's connections can be shut down from here): ScannerProcess runs each scan in a helper
+//      process and kills a helper stuck that way.
 //
 // Nothing personal is written anywhere: the page's pixels go only to the caller.
 #pragma once
@@ -31,6 +32,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +43,10 @@
 namespace guichet::hardware::scanner {
 
 enum class ScanMode { Gray, Color };
+
+// Where in a scan a SANE status came from: the same status means different things when opening
+// (SANE_STATUS_INVAL: no such device; SANE_STATUS_IO_ERROR: cannot be reached) and when reading.
+enum class ScanStep { Init, Open, Configure, Start, Read };
 
 struct ScannerOptions {
   std::string device;  // SANE device name ("net:192.0.2.5:genesys:libusb:001:004"); "" = the first found
@@ -64,6 +70,10 @@ struct ScannerOptions {
   // given all the same. A saned can hang in its backend's cancel: the operator is not kept
   // waiting a minute for a page already read or a jam already known.
   std::chrono::milliseconds close_timeout{3000};
+  // When set, called on the scanning thread at each step (as it starts, and again at each bounded
+  // call within it) and as page data arrives: a sign of life for a process that supervises this
+  // one (the scanning helper, scanner_process.hpp). Must return quickly.
+  std::function<void(ScanStep)> on_progress;
 };
 
 struct ScannedPage {
@@ -92,10 +102,6 @@ const char* to_string(ScanProblemKind kind);
 // The operator's sentence. Failed carries SANE's words: "The scanner reported an error: Error
 // during device I/O".
 std::string operator_message(ScanProblemKind kind, std::string_view sane_words = {});
-
-// Where in a scan a SANE status came from: the same status means different things when opening
-// (SANE_STATUS_INVAL: no such device; SANE_STATUS_IO_ERROR: cannot be reached) and when reading.
-enum class ScanStep { Init, Open, Configure, Start, Read };
 
 // The problem for a SANE_Status (passed as its integer value, so this header needs no SANE).
 ScanProblem problem_for_status(int sane_status, ScanStep step);
