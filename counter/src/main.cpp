@@ -2,12 +2,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
 
 #include "counter_app.hpp"
-#include "guichet/hardware/scanner/document_scanner.hpp"
+#include "guichet/hardware/scanner/scanner_process.hpp"
 #include "guichet/sync/enrollment.hpp"
 #include "guichet/ui/app.hpp"
 #include "guichet/ui/frame.hpp"
@@ -18,9 +19,12 @@ namespace {
 // ---- the document scanner ----------------------------------------------------------------------
 // The real scanner (hardware/scanner, SANE) behind the counter's scan port: `--scanner DEVICE` names
 // the SANE device ("net:scanhost:test:0", "airscan:e0:Office", …) or "auto" for the first one found.
-// SANE finds its backends through its configuration (SANE_CONFIG_DIR, else /etc/sane.d). A scan
-// blocks its caller (the counter's scanner worker); `cancel` stops it from the UI thread.
-guichet::counter::ScanPort make_scanner(const std::string& device, const std::string& mode, int dpi) {
+// SANE finds its backends through its configuration (SANE_CONFIG_DIR, else /etc/sane.d). Each scan
+// runs in the scanning helper (guichet-scan), a process of its own, so that a scanner's driver that
+// hangs or crashes never takes the counter with it. A scan blocks its caller (the counter's scanner
+// worker); `cancel` stops it from the UI thread.
+guichet::counter::ScanPort make_scanner(const std::string& device, const std::string& mode, int dpi,
+                                        const std::filesystem::path& helper) {
   namespace sc = guichet::hardware::scanner;
   guichet::counter::ScanPort port;
   if (device.empty()) return port;
@@ -28,7 +32,7 @@ guichet::counter::ScanPort make_scanner(const std::string& device, const std::st
   o.device = device == "auto" ? std::string() : device;
   o.mode = mode == "color" ? sc::ScanMode::Color : sc::ScanMode::Gray;
   o.resolution_dpi = dpi;
-  auto scanner = std::make_shared<sc::DocumentScanner>(o);
+  auto scanner = std::make_shared<sc::ScannerProcess>(o, helper);
   port.scan = [scanner] {
     guichet::counter::ScanOutcome out;
     auto page = scanner->scan_page();
@@ -47,6 +51,22 @@ guichet::counter::ScanPort make_scanner(const std::string& device, const std::st
   };
   port.cancel = [scanner] { scanner->cancel(); };
   return port;
+}
+
+// The scanning helper: the one named, else guichet-scan beside this program, else the one this
+// build made. Empty when none is there.
+std::filesystem::path find_scan_helper(const std::string& named) {
+  std::error_code ec;
+  if (!named.empty()) return std::filesystem::is_regular_file(named, ec) ? std::filesystem::path(named) : "";
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto beside = self.parent_path() / "guichet-scan";
+    if (std::filesystem::is_regular_file(beside, ec)) return beside;
+  }
+#ifdef GUICHET_SCAN_HELPER
+  if (std::filesystem::is_regular_file(GUICHET_SCAN_HELPER, ec)) return GUICHET_SCAN_HELPER;
+#endif
+  return {};
 }
 
 // The device secret file holds the hex secret; surrounding blanks and the final newline are not
@@ -81,7 +101,7 @@ std::string default_data_dir() {
 int main(int argc, char** argv) {
   CLI::App cli{"Guichet counter terminal: operators log in, call tokens and serve citizens."};
   std::string server, device, secret_file, data_dir = default_data_dir(), size = "1280x800", script, screenshots;
-  std::string theme = "default", printer, scanner, scanner_mode = "gray";
+  std::string theme = "default", printer, scanner, scanner_mode = "gray", scan_helper;
   int scanner_dpi = 200;
   int offline_login_days = 7;
   int keep_sent_pages_days = 0;
@@ -117,6 +137,8 @@ int main(int argc, char** argv) {
   cli.add_option("--scanner-dpi", scanner_dpi, "scan resolution in dots per inch")
       ->check(CLI::Range(75, 600))
       ->capture_default_str();
+  cli.add_option("--scan-helper", scan_helper,
+                 "the scanning helper program each scan runs in (default: guichet-scan beside this program)");
   cli.add_option("--offline-login-days", offline_login_days,
                  "days an operator's PIN, once accepted by the centre server, may be checked on this counter while "
                  "the server cannot be reached (kept as a hash); 0 turns offline logins off")
@@ -175,6 +197,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "guichet-counter: %s\n", printer_setting.error().c_str());
     return 2;
   }
+  std::filesystem::path scan_helper_path;
+  if (!scanner.empty()) {
+    scan_helper_path = find_scan_helper(scan_helper);
+    if (scan_helper_path.empty()) {
+      std::fprintf(stderr, "guichet-counter: --scanner needs the scanning helper: %s\n",
+                   scan_helper.empty() ? "guichet-scan is not beside this program; name it with --scan-helper"
+                                       : ("--scan-helper " + scan_helper + ": no such program").c_str());
+      return 2;
+    }
+  }
   auto parsed_size = guichet::ui::parse_size(size);
   if (!parsed_size) {
     std::fprintf(stderr, "guichet-counter: --size: %s\n", parsed_size.error().message.c_str());
@@ -213,7 +245,7 @@ int main(int argc, char** argv) {
   config.data_dir = data_dir;
   config.printer = printer_setting.value();
   config.printer_look_every = std::chrono::seconds(printer_look_seconds);
-  config.scanner = make_scanner(scanner, scanner_mode, scanner_dpi);
+  config.scanner = make_scanner(scanner, scanner_mode, scanner_dpi, scan_helper_path);
   config.offline_login = std::chrono::hours(24 * offline_login_days);
   config.keep_sent_pages = std::chrono::hours(24 * keep_sent_pages_days);
   try {
