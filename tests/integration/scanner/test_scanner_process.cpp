@@ -18,21 +18,20 @@
 #include "guichet/hardware/scanner/scan_wire.hpp"
 #include "guichet/hardware/scanner/scanner_process.hpp"
 #include "guichet/testing/saned.hpp"
+#include "scan_test_support.hpp"
 
 namespace {
 
 using namespace guichet::hardware::scanner;
 using guichet::test::decode_png;
+using guichet::test::slow_page;
+using guichet::test::why;
 using guichet::testing::SanedOptions;
 using guichet::testing::SanedSimulator;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 const std::filesystem::path kHelper = GUICHET_SCAN_HELPER;
-
-std::string why(const ScanResult<ScannedPage>& r) {
-  return r.ok() ? std::string("scanned") : std::string(to_string(r.error().kind)) + ": " + r.error().detail;
-}
 
 // A process of ours is gone (reaped, not a zombie): kill(pid, 0) says there is no such process.
 bool gone_within(pid_t pid, std::chrono::milliseconds limit) {
@@ -61,14 +60,6 @@ bool ends_within(std::future<ScanResult<ScannedPage>>& scan, std::chrono::millis
   ::kill(helper, SIGKILL);
   scan.wait();
   return false;
-}
-
-// A slow page: the backend pauses 200 ms for each 64 KiB it writes (about 8 s for the page).
-SanedOptions slow_page() {
-  SanedOptions o;
-  o.picture = "Solid white";
-  o.read_delay = 200ms;
-  return o;
 }
 
 class ScannerProcessTest : public ::testing::Test {

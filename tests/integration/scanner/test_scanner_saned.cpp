@@ -13,11 +13,14 @@
 #include "../../unit/hardware/scanned_png.hpp"
 #include "guichet/hardware/scanner/document_scanner.hpp"
 #include "guichet/testing/saned.hpp"
+#include "scan_test_support.hpp"
 
 namespace {
 
 using namespace guichet::hardware::scanner;
 using guichet::test::decode_png;
+using guichet::test::slow_page;
+using guichet::test::why;
 using guichet::testing::SanedOptions;
 using guichet::testing::SanedSimulator;
 using namespace std::chrono_literals;
@@ -46,10 +49,6 @@ void expect_grid(const guichet::test::DecodedPng& img, int squares) {
       }
     }
   }
-}
-
-std::string why(const ScanResult<ScannedPage>& r) {
-  return r.ok() ? std::string("scanned") : std::string(to_string(r.error().kind)) + ": " + r.error().detail;
 }
 
 class ScannerSaned : public ::testing::Test {
@@ -229,15 +228,6 @@ TEST_F(ScannerSaned, NoDaemonAtTheAddressIsUnreachableWithinSeconds) {
   EXPECT_EQ(r.error().kind, ScanProblemKind::Unreachable) << r.error().detail;
   EXPECT_EQ(r.error().message, "The scanner cannot be reached");
   EXPECT_LT(took, 5s);
-}
-
-// A slow page: the backend pauses 200 ms for each 64 KiB it writes, so a solid page of 200 mm
-// takes about 8 s.
-SanedOptions slow_page() {
-  SanedOptions o;
-  o.picture = "Solid white";
-  o.read_delay = 200ms;
-  return o;
 }
 
 TEST_F(ScannerSaned, SanedKilledMidPageEndsTheScanAndARestartedOneServes) {
