@@ -160,7 +160,6 @@ ScanWireReader::State ScanWireReader::take_line(std::string_view line) {
     page_head_.dpi = static_cast<int>(*dpi);
     page_head_.color = words[4] == "1";
     payload_size_ = *size;
-    payload_.reserve(payload_size_);
     in_payload_ = true;
     return state_;
   }

@@ -18,6 +18,7 @@
 #include "guichet/hardware/scanner/scan_wire.hpp"
 #include "guichet/hardware/scanner/scanner_process.hpp"
 #include "guichet/testing/saned.hpp"
+#include "guichet/testing/wait.hpp"
 #include "scan_test_support.hpp"
 
 namespace {
@@ -35,22 +36,14 @@ const std::filesystem::path kHelper = GUICHET_SCAN_HELPER;
 
 // A process of ours is gone (reaped, not a zombie): kill(pid, 0) says there is no such process.
 bool gone_within(pid_t pid, std::chrono::milliseconds limit) {
-  const auto until = Clock::now() + limit;
-  while (Clock::now() < until) {
-    if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
+  return guichet::testing::eventually([pid] { return ::kill(pid, 0) != 0 && errno == ESRCH; }, limit);
 }
 
 // The helper of the scan in progress, once it runs (0 if none started within 5 s).
 pid_t helper_of(const ScannerProcess& scanner) {
-  const auto until = Clock::now() + 5s;
-  while (Clock::now() < until) {
-    if (const pid_t pid = scanner.helper_pid()) return pid;
-    std::this_thread::sleep_for(10ms);
-  }
-  return 0;
+  pid_t pid = 0;
+  guichet::testing::eventually([&] { return (pid = scanner.helper_pid()) != 0; }, 5s);
+  return pid;
 }
 
 // Waits for the scan to end; if it does not, kills its helper (so that the scan, and the test, end)

@@ -41,7 +41,6 @@ class ScanWireReader {
   // (bytes after it are refused), Refused on anything malformed (error() says what and where).
   State feed(std::string_view bytes);
 
-  State state() const { return state_; }
   const std::string& error() const { return error_; }
   // Signs of life read so far, and the last step named.
   int alive_count() const { return alive_; }

@@ -57,7 +57,6 @@ class ScannerProcess {
   pid_t helper_pid() const;
 
   const ScannerOptions& options() const { return options_; }
-  const std::filesystem::path& helper() const { return helper_; }
 
   struct Running;  // the helper of the scan in progress, shared with cancel()
 
