@@ -89,8 +89,20 @@ int main(int argc, char** argv) {
   // scanner go.
   std::signal(SIGPIPE, SIG_IGN);
   Output out;
-  o.on_progress = [&out](sc::ScanStep step) { out.alive(step); };
+  // A cancel can be heard before scan_page() has begun, and DocumentScanner::cancel() reaches only
+  // a scan in progress: the hook, called from the scan's first step on, passes it on again.
+  std::atomic<bool> cancel_heard{false};
+  std::atomic<sc::DocumentScanner*> scanning{nullptr};
+  o.on_progress = [&out, &cancel_heard, &scanning](sc::ScanStep step) {
+    if (cancel_heard) scanning.load()->cancel();
+    out.alive(step);
+  };
   sc::DocumentScanner scanner(o);
+  scanning = &scanner;
+  const auto hear_cancel = [&] {
+    cancel_heard = true;
+    scanner.cancel();
+  };
 
   std::atomic<bool> done{false};
   std::thread listener([&] {
@@ -103,12 +115,12 @@ int main(int argc, char** argv) {
       const ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {  // the counter closed our input, or is gone
-        scanner.cancel();
+        hear_cancel();
         return;
       }
       heard.append(chunk, static_cast<std::size_t>(n));
       if (heard.find("cancel\n") != std::string::npos) {
-        scanner.cancel();
+        hear_cancel();
         return;
       }
       if (heard.size() > 256) heard.erase(0, heard.size() - 16);
