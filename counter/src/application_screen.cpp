@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "i18n.hpp"
 #include "screens.hpp"
@@ -103,7 +104,8 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   // the checklist needs the height.
   {
     std::string line = svc->name.get("en") + " - Tab: next field; Ctrl+number: document present or missing" +
-                       (can_scan ? "; Alt+number: scan it." : ".");
+                       (can_scan ? "; Alt+number: scan it" : "") +
+                       (svc->documents.size() > 10 ? "; with Shift for 11 to 20." : ".");
     ui::Tone tone = ui::Tone::Muted;
     if (!form.scanning.empty()) {
       std::string name = form.scanning;
@@ -166,13 +168,19 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   // scanner's column just wide enough for its widest Scan label on one line, tighter gaps).
   struct RowLook {
     bool low = false;
+    bool numbered_scan = false;  // Scan buttons named by their row's number ("Scan 12.") rather than their keys
     float row_gap = 0, control_w = 0, name_w = 0, min_row = 0, scan_min = 0, pages_min = 0;
   };
   const float pad = frame.theme().sizes.spacing * s;
-  const std::string widest_scan = "Scan [Alt+0]";
-  const auto row_look = [&](float whole_w, bool low) {
+  // In one column a Scan button says its keys; in two there is no room for that, and it says its
+  // row's number (the keys are under the title).
+  const auto row_look = [&](float whole_w, bool low, int columns) {
     RowLook k;
     k.low = low;
+    k.numbered_scan = columns > 1;
+    const std::string widest_scan = k.numbered_scan    ? "Scan 20."
+                                    : rows.size() > 10 ? "Scan [Alt+Shift+0]"
+                                                       : "Scan [Alt+0]";
     k.row_gap = std::floor(low ? gap / 6 : gap / 4);
     if (can_scan) {
       k.control_w =
@@ -191,32 +199,62 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
                       : 2 * (frame.line_height(ui::TextStyle::Small) * 2 + pad / 2) + k.row_gap / 2;
     return k;
   };
-  // Sets each row's height for `k`; the height they need together.
-  const auto lay_rows = [&](const RowLook& k) {
-    float total = 0;
-    for (auto& r : rows) {
+  // The checklist in `columns` columns, filled top to bottom like the form's: the first takes the
+  // odd one out.
+  const auto rows_per_column = [&](int columns) {
+    return (rows.size() + static_cast<std::size_t>(columns) - 1) / static_cast<std::size_t>(columns);
+  };
+  // Sets each row's height for `k`; the height the tallest column needs. Names squeezed narrower
+  // than a short word fit nowhere.
+  const float narrowest_name = frame.measure("12. Missing:", ui::TextStyle::Small).x + pad;
+  const auto lay_rows = [&](const RowLook& k, int columns) {
+    const std::size_t per_column = std::max<std::size_t>(1, rows_per_column(columns));
+    float tallest = 0, total = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (i % per_column == 0) total = 0;
+      auto& r = rows[i];
       const float text_h = frame.measure(r.label, ui::TextStyle::Small, k.name_w - pad).y + (k.low ? pad / 4 : pad / 3);
       r.height = std::ceil(std::max({k.min_row, text_h, can_scan && r.pages > 0 ? k.pages_min : 0.0f}));
       total += r.height + (total > 0 ? k.row_gap : 0.0f);
+      tallest = std::max(tallest, total);
     }
-    return total;
+    return k.name_w < narrowest_name ? std::numeric_limits<float>::max() : tallest;
+  };
+  // A column's width in a checklist `whole_w` wide.
+  const auto column_w = [&](float whole_w, int columns) {
+    return std::floor((whole_w - gap * static_cast<float>(columns - 1)) / static_cast<float>(columns));
   };
   // The form takes 60% of the width and the rows a compact button's height, unless a long
   // checklist needs more room: then its rows are as low as their text, and if that is not enough
   // the form narrows by steps to 40% (its three columns keep their fields), so that ten documents
-  // show at once at 1280x800. Only a checklist longer than that scrolls.
+  // show at once at 1280x800 in one column. A longer checklist is set in two columns beside a form
+  // of 50% to 40% (twelve documents at 1280x800, eight with names of two lines in one column, a
+  // scanner's column in each). Only a checklist longer than that scrolls.
   const float rows_h = panel_h - 2 * gap;
-  const std::pair<float, bool> layouts[] = {{0.6f, false}, {0.6f, true},  {0.55f, true},
-                                            {0.5f, true},  {0.45f, true}, {0.4f, true}};
-  auto layout = layouts[1];  // when none fits: the form as wide as usual, the rows low, scrolling
+  struct Layout {
+    float form_share;
+    bool low;
+    int columns;
+  };
+  const Layout layouts[] = {{0.6f, false, 1}, {0.6f, true, 1}, {0.55f, true, 1}, {0.5f, true, 1}, {0.45f, true, 1},
+                            {0.4f, true, 1},  {0.5f, true, 2}, {0.45f, true, 2}, {0.4f, true, 2}};
+  // When none fits: for ten documents or fewer the form as wide as usual and the rows low; for more,
+  // the layout that needs the least height. Either scrolls.
+  Layout layout = layouts[1];
+  float least = std::numeric_limits<float>::max();
   for (const auto& l : layouts) {
-    const float side_w = c.w - std::floor((c.w - gap) * l.first) - gap;
-    if (lay_rows(row_look(side_w - 2 * gap, l.second)) <= rows_h) {
+    const float side_w = c.w - std::floor((c.w - gap) * l.form_share) - gap;
+    const float needed = lay_rows(row_look(column_w(side_w - 2 * gap, l.columns), l.low, l.columns), l.columns);
+    if (needed <= rows_h) {
       layout = l;
       break;
     }
+    if (rows.size() > 10 && needed < least) {
+      least = needed;
+      layout = l;
+    }
   }
-  const float left_w = std::floor((c.w - gap) * layout.first);
+  const float left_w = std::floor((c.w - gap) * layout.form_share);
   const float right_w = c.w - left_w - gap;
 
   // Left: the form in three columns (one panel each, filled top to bottom), each problem under its
@@ -258,26 +296,37 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   frame.end_panel();
 
   // Right: the documents checklist, nothing else. Documents one to nine answer Ctrl and Alt with
-  // their number, the tenth with 0.
+  // their number, the tenth with 0; the eleventh to the twentieth the same with Shift held.
   frame.set_cursor(c.x + left_w + gap, top);
   frame.begin_panel("application-side", right_w, panel_h, true);
   if (rows.empty()) {
     frame.text("This service asks for no documents.", ui::TextStyle::Body, ui::Tone::Muted);
   } else {
     frame.begin_panel("documents", frame.available_width(), std::max(std::floor(button_h * 0.6f), rows_h), false);
-    // Laid out again at the width the panel gives (less a scroll bar's when it scrolls).
-    const RowLook fitted = row_look(frame.available_width(), layout.second);
-    lay_rows(fitted);
+    // Laid out again at the width the panel gives (less a scroll bar's when it scrolls), ending on
+    // a whole pixel: a scrolling panel clips at the pixel its edge is rounded to.
+    const ui::Vec2 first_row = frame.cursor();
+    const float whole_w = std::floor(first_row.x + frame.available_width()) - first_row.x;
+    const float doc_col_w = column_w(whole_w, layout.columns);
+    const RowLook fitted = row_look(doc_col_w, layout.low, layout.columns);
+    lay_rows(fitted, layout.columns);
+    const std::size_t per_column = std::max<std::size_t>(1, rows_per_column(layout.columns));
     for (std::size_t k = 0; k < rows.size(); ++k) {
       const DocumentRow& r = rows[k];
       const int i = static_cast<int>(k) + 1;
       const std::string number = std::to_string(i) + ".";
-      const SDL_Keycode key = i <= 9 ? SDLK_1 + i - 1 : i == 10 ? SDLK_0 : SDLK_UNKNOWN;
-      const std::string key_name = i <= 9 ? std::to_string(i) : "0";
+      // 1 to 9, then 0; again with Shift for the second ten.
+      const int digit = i % 10;
+      const SDL_Keycode key = i <= 20 ? (digit == 0 ? SDLK_0 : SDLK_1 + digit - 1) : SDLK_UNKNOWN;
+      const std::uint16_t shift = i > 10 ? KMOD_SHIFT : 0;
+      const std::string key_name = std::string(i > 10 ? "Shift+" : "") + std::to_string(digit);
+      if (k > 0 && k % per_column == 0) {
+        frame.set_cursor(first_row.x + static_cast<float>(k / per_column) * (doc_col_w + gap), first_row.y);
+      }
       const ui::Vec2 at = frame.cursor();
       if (frame.button(r.label, r.present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, fitted.name_w, true,
                        r.height, ui::TextStyle::Small) ||
-          (key != SDLK_UNKNOWN && frame.key_pressed(key, KMOD_CTRL))) {
+          (key != SDLK_UNKNOWN && frame.key_pressed(key, static_cast<std::uint16_t>(KMOD_CTRL | shift)))) {
         out.push_back({CommandKind::AppToggleDocument, r.doc->id});
       }
       if (can_scan) {
@@ -288,10 +337,12 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
                              : fitted.low ? fitted.scan_min  // Remove takes the rest: its label may need two lines
                                           : std::floor((r.height - fitted.row_gap / 2) / 2);
         frame.set_cursor(x, at.y);
-        const std::string scan_label = key != SDLK_UNKNOWN ? "Scan [Alt+" + key_name + "]" : "Scan " + number;
+        const std::string scan_label =
+            key != SDLK_UNKNOWN && !fitted.numbered_scan ? "Scan [Alt+" + key_name + "]" : "Scan " + number;
         if (frame.button(scan_label, ui::ButtonKind::Secondary, fitted.control_w, form.scanning.empty(), scan_h,
                          ui::TextStyle::Small) ||
-            (key != SDLK_UNKNOWN && form.scanning.empty() && frame.key_pressed(key, KMOD_ALT))) {
+            (key != SDLK_UNKNOWN && form.scanning.empty() &&
+             frame.key_pressed(key, static_cast<std::uint16_t>(KMOD_ALT | shift)))) {
           out.push_back({CommandKind::AppScan, r.doc->id});
         }
         if (r.pages > 0) {
@@ -303,7 +354,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
           }
         }
       }
-      if (k + 1 < rows.size()) frame.set_cursor(at.x, at.y + r.height + fitted.row_gap);
+      if (k + 1 < rows.size() && (k + 1) % per_column != 0) frame.set_cursor(at.x, at.y + r.height + fitted.row_gap);
     }
     frame.end_panel();
   }

@@ -136,6 +136,14 @@ class CounterFilingTest : public ::testing::Test {
     documents_by_keys_ = true;
     log_in_call_and_fill();
   }
+  // The first item drawn whose text starts with `prefix`, or null.
+  static const guichet::testing::DumpedItem* starting_with(const std::vector<guichet::testing::DumpedItem>& items,
+                                                           const std::string& prefix) {
+    for (const auto& i : items) {
+      if (i.text.rfind(prefix, 0) == 0) return &i;
+    }
+    return nullptr;
+  }
 
   // One automation command; "ok" or "error: …". Lines of a dump come first and are kept.
   std::string cmd(const std::string& line, std::chrono::milliseconds timeout = 30s) {
@@ -154,22 +162,19 @@ class CounterFilingTest : public ::testing::Test {
   // documents has its row, and with a scanner its Scan button beside it (and Remove under it once
   // it has pages), between the title and the bar with Save, none of them
   // cut (scrolled out of view, cut by the panel's edge or its label cut by its button's).
-  void expect_checklist_whole(int count) {
+  // In two columns a Scan button is named by its row's number ("Scan 12.") instead of its keys.
+  void expect_checklist_whole(int count, bool two_columns = false) {
     cmd("dump");
     const auto items = guichet::testing::parse_dump(dumped_);
-    const auto find = [&](const std::string& prefix) -> const guichet::testing::DumpedItem* {
-      for (const auto& i : items) {
-        if (i.text.rfind(prefix, 0) == 0) return &i;
-      }
-      return nullptr;
-    };
+    const auto find = [&](const std::string& prefix) { return starting_with(items, prefix); };
     const auto* title = find("New application - ");
     const auto* save = find("Save and print [F12]");
     ASSERT_TRUE(title && save) << screen();
-    const bool scanner = find("Scan [Alt+1]") != nullptr;
+    const bool scanner = find(two_columns ? "Scan 1." : "Scan [Alt+1]") != nullptr;
     for (int i = 1; i <= count; ++i) {
       const std::string n = std::to_string(i) + ".";
-      const std::string key = i == 10 ? "0" : std::to_string(i);  // the tenth answers Alt+0
+      // The tenth answers Alt+0; the eleventh to the twentieth the same with Shift.
+      const std::string key = std::string(i > 10 ? "Shift+" : "") + std::to_string(i % 10);
       const auto* row = find(n + " Present: ");
       if (!row) row = find(n + " Missing: ");
       ASSERT_TRUE(row) << "no row for document " << i << "\n" << screen();
@@ -178,7 +183,7 @@ class CounterFilingTest : public ::testing::Test {
       // The panel ends above the bar, a little more than the bar's own margin.
       EXPECT_LT(row->bottom(), save->y - 4) << row->text << "\n" << screen();
       if (!scanner) continue;
-      const auto* scan = find("Scan [Alt+" + key + "]");
+      const auto* scan = find(two_columns ? "Scan " + n : "Scan [Alt+" + key + "]");
       ASSERT_TRUE(scan) << screen();
       EXPECT_FALSE(scan->cut) << scan->text << "\n" << screen();
       EXPECT_GE(scan->x, row->right()) << "the Scan button is beside its row";
@@ -646,6 +651,55 @@ TEST_F(CounterFilingTest, TenDocumentsShowWholeWithAScannerAndTheTenthAnswersIts
   ASSERT_EQ(cmd("wait_text \"Remove page 10.\" 20000"), "ok") << screen();
   expect_checklist_whole(10);
   ASSERT_EQ(cmd("screenshot counter-ten-documents-page.png"), "ok");
+}
+
+// A checklist longer than ten documents (a made-up permit to build a house, twelve documents,
+// appended to the demo catalogue at counter 1): at 1280x800 with a scanner it is set in two
+// columns beside a narrower form, and every field and document shows whole, a page scanned
+// included. The eleventh and twelfth documents answer Ctrl and Alt with Shift held.
+TEST_F(CounterFilingTest, TwelveDocumentsShowWholeInTwoColumnsAndTheEleventhAnswersShift) {
+  const fs::path catalogue = work_ / "house-permit-centre.toml";
+  {
+    std::ofstream out(catalogue, std::ios::binary);
+    out << read_all(guichet::testing::CentreServer::catalogue()) << "\n"
+        << read_all(fs::path(GUICHET_SOURCE_DIR) / "tests/e2e/counter/house-permit.toml");
+  }
+  centre_.stop();
+  centre_.catalogue_file = catalogue;
+  ASSERT_TRUE(centre_.start(centre_.port())) << centre_.stderr_text();
+  guichet::testing::SanedOptions scanner_options;
+  guichet::testing::SanedSimulator scanner(scanner_options);
+  const ScanTrace trace(*this, scanner);
+  ASSERT_TRUE(scanner.start()) << scanner.log();
+  open_walk_in_form(scanner, 6, "Permit to build a house (residential plot)");
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(cmd("wait_text \"with Shift for 11 to 20.\""), "ok") << screen();
+  expect_form_whole({"Owner's full name *", "Plot number *", "Sector or colony *", "Plot area (square metres) *",
+                     "Floors to be built *", "Mobile number *"});
+  if (HasFatalFailure()) return;
+  expect_checklist_whole(12, true);
+  if (HasFatalFailure()) return;
+  // Two columns: the seventh document heads the second, level with the first.
+  cmd("dump");
+  const auto items = guichet::testing::parse_dump(dumped_);
+  const auto* first = starting_with(items, "1. Missing: ");
+  const auto* seventh = starting_with(items, "7. Missing: ");
+  const auto* scan_sixth = starting_with(items, "Scan 6.");
+  ASSERT_TRUE(first && seventh && scan_sixth) << screen();
+  EXPECT_NEAR(seventh->y, first->y, 2.0f);
+  EXPECT_GE(seventh->x, scan_sixth->right()) << "the second column starts right of the first one's Scan buttons";
+  ASSERT_EQ(cmd("screenshot counter-twelve-documents.png"), "ok");
+  // Shift picks the second ten: Ctrl+Shift+2 is the twelfth document, Ctrl+2 still the second.
+  ASSERT_EQ(cmd("key Ctrl+Shift+2"), "ok");
+  ASSERT_EQ(cmd("wait_text \"12. Present: Property tax receipt\" 15000"), "ok") << screen();
+  EXPECT_EQ(cmd("wait_text \"2. Missing: Jamabandi of the plot\""), "ok") << screen();
+  ASSERT_EQ(cmd("key Ctrl+2"), "ok");
+  ASSERT_EQ(cmd("wait_text \"2. Present: Jamabandi of the plot\" 15000"), "ok") << screen();
+  ASSERT_EQ(cmd("key Alt+Shift+1"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Remove page 11.\" 20000"), "ok") << screen();
+  EXPECT_EQ(cmd("wait_text \"11. Present: Photographs of the plot - 1 page\""), "ok") << screen();
+  expect_checklist_whole(12, true);
+  ASSERT_EQ(cmd("screenshot counter-twelve-documents-page.png"), "ok");
 }
 
 // The operator scans the citizen's papers at the counter: a real SANE scanner (the network
