@@ -204,8 +204,8 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   const auto rows_per_column = [&](int columns) {
     return (rows.size() + static_cast<std::size_t>(columns) - 1) / static_cast<std::size_t>(columns);
   };
-  // Sets each row's height for `k`; the height the tallest column needs. Names squeezed narrower
-  // than a short word fit nowhere.
+  // Sets each row's height for `k`; the height the tallest column needs. (Names squeezed narrower
+  // than a short word fit nowhere.)
   const float narrowest_name = frame.measure("12. Missing:", ui::TextStyle::Small).x + pad;
   const auto lay_rows = [&](const RowLook& k, int columns) {
     const std::size_t per_column = std::max<std::size_t>(1, rows_per_column(columns));
@@ -218,7 +218,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
       total += r.height + (total > 0 ? k.row_gap : 0.0f);
       tallest = std::max(tallest, total);
     }
-    return k.name_w < narrowest_name ? std::numeric_limits<float>::max() : tallest;
+    return tallest;
   };
   // A column's width in a checklist `whole_w` wide.
   const auto column_w = [&](float whole_w, int columns) {
@@ -244,7 +244,8 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   float least = std::numeric_limits<float>::max();
   for (const auto& l : layouts) {
     const float side_w = c.w - std::floor((c.w - gap) * l.form_share) - gap;
-    const float needed = lay_rows(row_look(column_w(side_w - 2 * gap, l.columns), l.low, l.columns), l.columns);
+    const RowLook k = row_look(column_w(side_w - 2 * gap, l.columns), l.low, l.columns);
+    const float needed = k.name_w < narrowest_name ? std::numeric_limits<float>::max() : lay_rows(k, l.columns);
     if (needed <= rows_h) {
       layout = l;
       break;
@@ -309,7 +310,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     const float whole_w = std::floor(first_row.x + frame.available_width()) - first_row.x;
     const float doc_col_w = column_w(whole_w, layout.columns);
     const RowLook fitted = row_look(doc_col_w, layout.low, layout.columns);
-    lay_rows(fitted, layout.columns);
+    const float tallest = lay_rows(fitted, layout.columns);
     const std::size_t per_column = std::max<std::size_t>(1, rows_per_column(layout.columns));
     for (std::size_t k = 0; k < rows.size(); ++k) {
       const DocumentRow& r = rows[k];
@@ -324,9 +325,26 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
         frame.set_cursor(first_row.x + static_cast<float>(k / per_column) * (doc_col_w + gap), first_row.y);
       }
       const ui::Vec2 at = frame.cursor();
+      // A row reached by its keys in a checklist that scrolls is brought into view.
+      const bool toggle_key =
+          key != SDLK_UNKNOWN && frame.key_pressed(key, static_cast<std::uint16_t>(KMOD_CTRL | shift));
+      const bool scan_key = can_scan && key != SDLK_UNKNOWN && form.scanning.empty() &&
+                            frame.key_pressed(key, static_cast<std::uint16_t>(KMOD_ALT | shift));
+      if (toggle_key || scan_key) {
+        keep_in_view_ = r.doc->id;
+        keep_in_view_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      }
+      if (keep_in_view_ == r.doc->id) {
+        frame.scroll_to_show(at.y, at.y + r.height);
+        if (std::chrono::steady_clock::now() < keep_in_view_until_) {
+          frame.animate();  // frames keep coming while it settles
+        } else {
+          keep_in_view_.clear();
+        }
+      }
       if (frame.button(r.label, r.present ? ui::ButtonKind::Primary : ui::ButtonKind::Secondary, fitted.name_w, true,
                        r.height, ui::TextStyle::Small) ||
-          (key != SDLK_UNKNOWN && frame.key_pressed(key, static_cast<std::uint16_t>(KMOD_CTRL | shift)))) {
+          toggle_key) {
         out.push_back({CommandKind::AppToggleDocument, r.doc->id});
       }
       if (can_scan) {
@@ -341,8 +359,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
             key != SDLK_UNKNOWN && !fitted.numbered_scan ? "Scan [Alt+" + key_name + "]" : "Scan " + number;
         if (frame.button(scan_label, ui::ButtonKind::Secondary, fitted.control_w, form.scanning.empty(), scan_h,
                          ui::TextStyle::Small) ||
-            (key != SDLK_UNKNOWN && form.scanning.empty() &&
-             frame.key_pressed(key, static_cast<std::uint16_t>(KMOD_ALT | shift)))) {
+            scan_key) {
           out.push_back({CommandKind::AppScan, r.doc->id});
         }
         if (r.pages > 0) {
@@ -355,6 +372,12 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
         }
       }
       if (k + 1 < rows.size() && (k + 1) % per_column != 0) frame.set_cursor(at.x, at.y + r.height + fitted.row_gap);
+    }
+    // A checklist that scrolls ends a little below its tallest column, so that scrolled to its end
+    // its last row shows whole inside the panel's clip.
+    if (tallest > rows_h) {
+      frame.set_cursor(first_row.x, first_row.y + tallest);
+      frame.space(std::ceil(fitted.row_gap) + 1);
     }
     frame.end_panel();
   }

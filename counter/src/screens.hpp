@@ -3,6 +3,7 @@
 // submitted.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -104,6 +105,10 @@ class ApplicationScreen {
 
  private:
   int highlighted_ = 0;
+  // The checklist row last reached by its keys, kept in view of a scrolling checklist for a moment
+  // (its height changes once its new state or page is in), and until when.
+  std::string keep_in_view_;
+  std::chrono::steady_clock::time_point keep_in_view_until_{};
 };
 
 }  // namespace guichet::counter

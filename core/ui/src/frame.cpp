@@ -904,6 +904,20 @@ void Frame::begin_panel(std::string_view id, float width, float height, bool bor
   ImGui::BeginChild(std::string(id).c_str(), ImVec2(width, height), border);
 }
 
+void Frame::scroll_to_show(float top, float bottom) {
+  const ImGuiWindow* w = ImGui::GetCurrentWindow();
+  // What shows is what the panel's clip lets through (its edges rounded to whole pixels).
+  const float view_top = w->InnerClipRect.Min.y;
+  const float view_bottom = w->InnerClipRect.Max.y;
+  float delta = 0;
+  if (bottom - top > view_bottom - view_top || top < view_top) {
+    delta = top - view_top;
+  } else if (bottom > view_bottom) {
+    delta = bottom - view_bottom;
+  }
+  if (delta != 0) ImGui::SetScrollY(std::clamp(ImGui::GetScrollY() + delta, 0.0f, ImGui::GetScrollMaxY()));
+}
+
 void Frame::end_panel() {
   ImGui::EndChild();
   if (!ctx_.panels.empty()) {

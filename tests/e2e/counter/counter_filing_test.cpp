@@ -702,6 +702,55 @@ TEST_F(CounterFilingTest, TwelveDocumentsShowWholeInTwoColumnsAndTheEleventhAnsw
   ASSERT_EQ(cmd("screenshot counter-twelve-documents-page.png"), "ok");
 }
 
+// A checklist too long to show at once (the permit to build a house with eight more documents,
+// twenty in all) scrolls: a document reached by its keys is brought into view, the twentieth with
+// Ctrl+Shift+0 and then the first again with Ctrl+1, each whole on screen once ticked.
+TEST_F(CounterFilingTest, ADocumentReachedByItsKeysInAScrollingChecklistIsBroughtIntoView) {
+  const fs::path catalogue = work_ / "house-permit-twenty-centre.toml";
+  {
+    std::ofstream out(catalogue, std::ios::binary);
+    out << read_all(guichet::testing::CentreServer::catalogue()) << "\n"
+        << read_all(fs::path(GUICHET_SOURCE_DIR) / "tests/e2e/counter/house-permit.toml");
+    const char* more[] = {"Fire safety certificate (above two floors)",
+                          "Tree survey of the plot",
+                          "Architect's registration certificate",
+                          "Engineer's registration certificate",
+                          "Sewer connection fee receipt",
+                          "Labour welfare cess receipt",
+                          "Undertaking to keep space for parking",
+                          "Neighbours' consent to a shared wall"};
+    int n = 0;
+    for (const char* name : more) {
+      out << "\n[[services.documents]]\nid = \"more-" << ++n << "\"\nrequired = false\nname.en = \"" << name << "\"\n";
+    }
+  }
+  centre_.stop();
+  centre_.catalogue_file = catalogue;
+  ASSERT_TRUE(centre_.start(centre_.port())) << centre_.stderr_text();
+  guichet::testing::SanedOptions scanner_options;
+  guichet::testing::SanedSimulator scanner(scanner_options);
+  const ScanTrace trace(*this, scanner);
+  ASSERT_TRUE(scanner.start()) << scanner.log();
+  open_walk_in_form(scanner, 6, "Permit to build a house (residential plot)");
+  if (HasFatalFailure()) return;
+  const auto whole = [&](const std::string& prefix) {
+    cmd("dump");
+    const auto items = guichet::testing::parse_dump(dumped_);
+    const auto* row = starting_with(items, prefix);
+    return row != nullptr && !row->cut;
+  };
+  ASSERT_TRUE(whole("1. Missing: ")) << screen();
+  ASSERT_FALSE(whole("20. Missing: ")) << "twenty documents should not all show at once\n" << screen();
+  ASSERT_EQ(cmd("key Ctrl+Shift+0"), "ok");
+  ASSERT_EQ(cmd("wait_text \"20. Present: Neighbours' consent to a shared wall (optional)\" 15000"), "ok") << screen();
+  EXPECT_TRUE(test::wait_until([&] { return whole("20. Present: "); }, 5s)) << screen();
+  EXPECT_FALSE(whole("1. Missing: ")) << "scrolled down to the twentieth\n" << screen();
+  ASSERT_EQ(cmd("key Ctrl+1"), "ok");
+  ASSERT_EQ(cmd("wait_text \"1. Present: Ownership deed or allotment letter of plot\" 15000"), "ok") << screen();
+  EXPECT_TRUE(test::wait_until([&] { return whole("1. Present: "); }, 5s)) << screen();
+  ASSERT_EQ(cmd("screenshot counter-twenty-documents.png"), "ok");
+}
+
 // The operator scans the citizen's papers at the counter: a real SANE scanner (the network
 // daemon with SANE's test device, on a loopback address of its own) behind the counter's Scan
 // buttons. A page scanned is listed on its document's row; the same page again is not added; a

@@ -175,6 +175,9 @@ class Frame {
   // A bordered region; its content scrolls when it overflows.
   void begin_panel(std::string_view id, float width, float height, bool border = true);
   void end_panel();
+  // Scrolls the panel being drawn, from the next frame, just enough that the screen rows `top` to
+  // `bottom` show in it (the top when they are taller than the panel). Nothing when they show.
+  void scroll_to_show(float top, float bottom);
 
   // ImGui's font at a style's size, for ImGui's own widgets and for sizes (FontSize). It holds
   // almost no glyphs: text drawn with it would not be shaped; use text() and friends.
