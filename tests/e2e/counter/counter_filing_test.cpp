@@ -136,6 +136,17 @@ class CounterFilingTest : public ::testing::Test {
     documents_by_keys_ = true;
     log_in_call_and_fill();
   }
+  // Restarts the centre node with the demo catalogue and `more` (a test's own service) appended.
+  void restart_centre_with(const std::string& more) {
+    const fs::path catalogue = work_ / "centre-and-more.toml";
+    {
+      std::ofstream out(catalogue, std::ios::binary);
+      out << read_all(guichet::testing::CentreServer::catalogue()) << "\n" << more;
+    }
+    centre_.stop();
+    centre_.catalogue_file = catalogue;
+    ASSERT_TRUE(centre_.start(centre_.port())) << centre_.stderr_text();
+  }
   // The first item drawn whose text starts with `prefix`, or null.
   static const guichet::testing::DumpedItem* starting_with(const std::vector<guichet::testing::DumpedItem>& items,
                                                            const std::string& prefix) {
@@ -621,15 +632,8 @@ TEST_F(CounterFilingTest, TheLongestFormAndChecklistShowWholeWithAScanner) {
 // narrows to give the checklist room, and every field and document shows whole; the tenth
 // document answers Ctrl+0 and Alt+0 as the first nine answer their numbers.
 TEST_F(CounterFilingTest, TenDocumentsShowWholeWithAScannerAndTheTenthAnswersItsKeys) {
-  const fs::path catalogue = work_ / "land-mutation-centre.toml";
-  {
-    std::ofstream out(catalogue, std::ios::binary);
-    out << read_all(guichet::testing::CentreServer::catalogue()) << "\n"
-        << read_all(fs::path(GUICHET_SOURCE_DIR) / "tests/e2e/counter/land-mutation.toml");
-  }
-  centre_.stop();
-  centre_.catalogue_file = catalogue;
-  ASSERT_TRUE(centre_.start(centre_.port())) << centre_.stderr_text();
+  restart_centre_with(read_all(fs::path(GUICHET_SOURCE_DIR) / "tests/e2e/counter/land-mutation.toml"));
+  if (HasFatalFailure()) return;
   guichet::testing::SanedOptions scanner_options;
   guichet::testing::SanedSimulator scanner(scanner_options);
   const ScanTrace trace(*this, scanner);
@@ -658,15 +662,8 @@ TEST_F(CounterFilingTest, TenDocumentsShowWholeWithAScannerAndTheTenthAnswersIts
 // columns beside a narrower form, and every field and document shows whole, a page scanned
 // included. The eleventh and twelfth documents answer Ctrl and Alt with Shift held.
 TEST_F(CounterFilingTest, TwelveDocumentsShowWholeInTwoColumnsAndTheEleventhAnswersShift) {
-  const fs::path catalogue = work_ / "house-permit-centre.toml";
-  {
-    std::ofstream out(catalogue, std::ios::binary);
-    out << read_all(guichet::testing::CentreServer::catalogue()) << "\n"
-        << read_all(fs::path(GUICHET_SOURCE_DIR) / "tests/e2e/counter/house-permit.toml");
-  }
-  centre_.stop();
-  centre_.catalogue_file = catalogue;
-  ASSERT_TRUE(centre_.start(centre_.port())) << centre_.stderr_text();
+  restart_centre_with(read_all(fs::path(GUICHET_SOURCE_DIR) / "tests/e2e/counter/house-permit.toml"));
+  if (HasFatalFailure()) return;
   guichet::testing::SanedOptions scanner_options;
   guichet::testing::SanedSimulator scanner(scanner_options);
   const ScanTrace trace(*this, scanner);
@@ -706,27 +703,22 @@ TEST_F(CounterFilingTest, TwelveDocumentsShowWholeInTwoColumnsAndTheEleventhAnsw
 // twenty in all) scrolls: a document reached by its keys is brought into view, the twentieth with
 // Ctrl+Shift+0 and then the first again with Ctrl+1, each whole on screen once ticked.
 TEST_F(CounterFilingTest, ADocumentReachedByItsKeysInAScrollingChecklistIsBroughtIntoView) {
-  const fs::path catalogue = work_ / "house-permit-twenty-centre.toml";
-  {
-    std::ofstream out(catalogue, std::ios::binary);
-    out << read_all(guichet::testing::CentreServer::catalogue()) << "\n"
-        << read_all(fs::path(GUICHET_SOURCE_DIR) / "tests/e2e/counter/house-permit.toml");
-    const char* more[] = {"Fire safety certificate (above two floors)",
-                          "Tree survey of the plot",
-                          "Architect's registration certificate",
-                          "Engineer's registration certificate",
-                          "Sewer connection fee receipt",
-                          "Labour welfare cess receipt",
-                          "Undertaking to keep space for parking",
-                          "Neighbours' consent to a shared wall"};
-    int n = 0;
-    for (const char* name : more) {
-      out << "\n[[services.documents]]\nid = \"more-" << ++n << "\"\nrequired = false\nname.en = \"" << name << "\"\n";
-    }
+  std::string permit = read_all(fs::path(GUICHET_SOURCE_DIR) / "tests/e2e/counter/house-permit.toml");
+  const char* more[] = {"Fire safety certificate (above two floors)",
+                        "Tree survey of the plot",
+                        "Architect's registration certificate",
+                        "Engineer's registration certificate",
+                        "Sewer connection fee receipt",
+                        "Labour welfare cess receipt",
+                        "Undertaking to keep space for parking",
+                        "Neighbours' consent to a shared wall"};
+  int n = 0;
+  for (const char* name : more) {
+    permit += "\n[[services.documents]]\nid = \"more-" + std::to_string(++n) + "\"\nrequired = false\nname.en = \"" +
+              name + "\"\n";
   }
-  centre_.stop();
-  centre_.catalogue_file = catalogue;
-  ASSERT_TRUE(centre_.start(centre_.port())) << centre_.stderr_text();
+  restart_centre_with(permit);
+  if (HasFatalFailure()) return;
   guichet::testing::SanedOptions scanner_options;
   guichet::testing::SanedSimulator scanner(scanner_options);
   const ScanTrace trace(*this, scanner);
