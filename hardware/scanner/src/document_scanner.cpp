@@ -242,10 +242,6 @@ class SaneSession {
   SANE_Status status_ = SANE_STATUS_GOOD;
 };
 
-ScanProblem make_problem(ScanProblemKind kind, std::string detail, std::string_view sane_words = {}) {
-  return ScanProblem{kind, operator_message(kind, sane_words), std::move(detail)};
-}
-
 ScanProblem failed(ScanStep step, const std::string& what) {
   return make_problem(ScanProblemKind::Failed, std::string(step_word(step)) + ": " + what, what);
 }
@@ -477,6 +473,10 @@ const char* to_string(ScanProblemKind kind) {
       return "failed";
   }
   return "failed";
+}
+
+ScanProblem make_problem(ScanProblemKind kind, std::string detail, std::string_view sane_words) {
+  return ScanProblem{kind, operator_message(kind, sane_words), std::move(detail)};
 }
 
 std::string operator_message(ScanProblemKind kind, std::string_view sane_words) {

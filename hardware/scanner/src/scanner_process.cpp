@@ -36,10 +36,6 @@ constexpr auto kGrace = 2000ms;
 // its driver stopped".
 constexpr const char* kDriverStopped = "its driver stopped";
 
-ScanProblem problem(ScanProblemKind kind, std::string detail, std::string_view words = {}) {
-  return ScanProblem{kind, operator_message(kind, words), std::move(detail)};
-}
-
 std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
 std::vector<std::string> helper_arguments(const ScannerOptions& o, const std::filesystem::path& helper) {
@@ -101,11 +97,11 @@ std::pair<ScanProblem, bool> ended_without_answer(pid_t pid) {
       detail =
           "scan: the scanning helper exited with status " + std::to_string(WEXITSTATUS(status)) + " without an answer";
     }
-    return {problem(ScanProblemKind::Failed, std::move(detail), kDriverStopped), true};
+    return {make_problem(ScanProblemKind::Failed, std::move(detail), kDriverStopped), true};
   }
-  return {
-      problem(ScanProblemKind::Failed, "scan: the scanning helper closed its output without an answer", kDriverStopped),
-      false};
+  return {make_problem(ScanProblemKind::Failed, "scan: the scanning helper closed its output without an answer",
+                       kDriverStopped),
+          false};
 }
 
 class Fd {
@@ -167,14 +163,14 @@ ScanResult<ScannedPage> ScannerProcess::scan_page() {
   int in[2];
   int out[2];
   if (::pipe2(in, O_CLOEXEC) != 0) {
-    return problem(ScanProblemKind::Failed,
-                   std::string("scan: no pipe for the scanning helper: ") + std::strerror(errno));
+    return make_problem(ScanProblemKind::Failed,
+                        std::string("scan: no pipe for the scanning helper: ") + std::strerror(errno));
   }
   Fd helper_in(in[0]);
   Fd to_helper(in[1]);
   if (::pipe2(out, O_CLOEXEC) != 0) {
-    return problem(ScanProblemKind::Failed,
-                   std::string("scan: no pipe for the scanning helper: ") + std::strerror(errno));
+    return make_problem(ScanProblemKind::Failed,
+                        std::string("scan: no pipe for the scanning helper: ") + std::strerror(errno));
   }
   Fd from_helper(out[0]);
   Fd helper_out(out[1]);
@@ -207,9 +203,10 @@ ScanResult<ScannedPage> ScannerProcess::scan_page() {
   helper_in.reset();
   helper_out.reset();
   if (spawned != 0) {
-    return problem(ScanProblemKind::Failed,
-                   "scan: the scanning helper " + helper_.string() + " could not be started: " + std::strerror(spawned),
-                   "its scanning program could not be started");
+    return make_problem(
+        ScanProblemKind::Failed,
+        "scan: the scanning helper " + helper_.string() + " could not be started: " + std::strerror(spawned),
+        "its scanning program could not be started");
   }
   {
     std::lock_guard lock(shared.mutex);
@@ -230,8 +227,8 @@ ScanResult<ScannedPage> ScannerProcess::scan_page() {
     pollfd p{from_helper.get(), POLLIN, 0};
     const int ready = ::poll(&p, 1, 100);
     if (ready < 0 && errno != EINTR) {
-      outcome = problem(ScanProblemKind::Failed,
-                        std::string("scan: waiting on the scanning helper: ") + std::strerror(errno));
+      outcome = make_problem(ScanProblemKind::Failed,
+                             std::string("scan: waiting on the scanning helper: ") + std::strerror(errno));
       kill_now = true;
       break;
     }
@@ -243,9 +240,9 @@ ScanResult<ScannedPage> ScannerProcess::scan_page() {
         if (state == ScanWireReader::State::Done) {
           outcome = *reader.result();
         } else if (state == ScanWireReader::State::Refused) {
-          outcome =
-              problem(ScanProblemKind::Failed, "scan: the scanning helper's answer is unreadable: " + reader.error(),
-                      "its scanning program answered something unreadable");
+          outcome = make_problem(ScanProblemKind::Failed,
+                                 "scan: the scanning helper's answer is unreadable: " + reader.error(),
+                                 "its scanning program answered something unreadable");
           kill_now = true;
         }
         continue;
@@ -258,8 +255,8 @@ ScanResult<ScannedPage> ScannerProcess::scan_page() {
         break;
       }
       if (errno != EINTR && errno != EAGAIN) {
-        outcome =
-            problem(ScanProblemKind::Failed, std::string("scan: reading the scanning helper: ") + std::strerror(errno));
+        outcome = make_problem(ScanProblemKind::Failed,
+                               std::string("scan: reading the scanning helper: ") + std::strerror(errno));
         kill_now = true;
         break;
       }
@@ -273,14 +270,15 @@ ScanResult<ScannedPage> ScannerProcess::scan_page() {
       cancelled_at = shared.cancelled_at;
     }
     if (cancelled && now - cancelled_at > after_cancel) {
-      outcome = problem(ScanProblemKind::Cancelled,
-                        "scan: cancelled by the operator; the scanning helper did not end within " + ms(after_cancel) +
-                            " and was stopped");
+      outcome = make_problem(ScanProblemKind::Cancelled,
+                             "scan: cancelled by the operator; the scanning helper did not end within " +
+                                 ms(after_cancel) + " and was stopped");
       kill_now = true;
     } else if (now - last_heard > silence) {
-      outcome = problem(ScanProblemKind::Unreachable,
-                        "scan: the scanner did not answer for " + ms(silence) + " (its helper, stuck at " +
-                            (reader.last_step() ? step_word(*reader.last_step()) : "its start") + ", was stopped)");
+      outcome =
+          make_problem(ScanProblemKind::Unreachable,
+                       "scan: the scanner did not answer for " + ms(silence) + " (its helper, stuck at " +
+                           (reader.last_step() ? step_word(*reader.last_step()) : "its start") + ", was stopped)");
       kill_now = true;
     }
   }

@@ -103,6 +103,9 @@ const char* to_string(ScanProblemKind kind);
 // during device I/O".
 std::string operator_message(ScanProblemKind kind, std::string_view sane_words = {});
 
+// A problem of `kind` with its operator's sentence (operator_message) and `detail` for the log.
+ScanProblem make_problem(ScanProblemKind kind, std::string detail, std::string_view sane_words = {});
+
 // The problem for a SANE_Status (passed as its integer value, so this header needs no SANE).
 ScanProblem problem_for_status(int sane_status, ScanStep step);
 
