@@ -49,6 +49,11 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     return out;
   }
 
+  if (form.step != FormStep::Fill) {
+    checklist_keys_ = false;  // a new form starts in its fields, at the first document
+    chosen_ = 0;
+    parked_field_ = 0;
+  }
   switch (form.step) {
     case FormStep::ChooseService: {
       frame.text("Which service? Up/Down to choose, Enter to confirm.", ui::TextStyle::Large);
@@ -98,14 +103,57 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     out.push_back({CommandKind::AppChangeService});
     return out;
   }
-  // Under the title one line: the service and the keys, or what is happening now: a page being
-  // scanned, the scanner's problem, once a save was refused the count of problems (each is under
-  // its field), or that the form was restored after the counter stopped. It is shrunk to one line rather than wrapped:
-  // the checklist needs the height.
+  // Ctrl+D gives the keys to the checklist, whatever its length, and back to the field that had
+  // them (Ctrl+D again, Esc or Tab; a click on another field gives them to that one). While the
+  // checklist has them the arrow keys (Home, End) choose a document, ringed and kept in view, and
+  // Space ticks it present or missing, Enter scans a page for it; the fields take no typing.
+  const int doc_count = static_cast<int>(svc->documents.size());
+  bool cancel_key = escape;
+  bool entered_checklist = false;
+  if (checklist_keys_ && frame.focused_field() != 0 && frame.focused_field() != parked_field_) {
+    checklist_keys_ = false;  // a click on another field
+  }
+  if (frame.key_pressed(SDLK_d, KMOD_CTRL) && (checklist_keys_ || doc_count > 0)) {
+    checklist_keys_ = !checklist_keys_;
+    entered_checklist = checklist_keys_;
+    if (checklist_keys_) parked_field_ = frame.focused_field();
+  } else if (checklist_keys_ && (escape || frame.key_pressed(SDLK_TAB))) {
+    checklist_keys_ = false;
+    cancel_key = false;  // Esc leaves the checklist, not the application
+  }
+  chosen_ = std::clamp(chosen_, 0, std::max(0, doc_count - 1));
+  if (checklist_keys_) {
+    frame.keep_keys_from_fields();
+    const int before = chosen_;
+    const int column = std::max(1, per_column_);
+    if (frame.key_pressed(SDLK_UP)) chosen_ = std::max(0, chosen_ - 1);
+    if (frame.key_pressed(SDLK_DOWN)) chosen_ = std::min(doc_count - 1, chosen_ + 1);
+    if (frame.key_pressed(SDLK_LEFT) && chosen_ - column >= 0) chosen_ -= column;
+    if (frame.key_pressed(SDLK_RIGHT) && chosen_ + column < doc_count) chosen_ += column;
+    if (frame.key_pressed(SDLK_HOME)) chosen_ = 0;
+    if (frame.key_pressed(SDLK_END)) chosen_ = doc_count - 1;
+    if (chosen_ != before || entered_checklist) {
+      keep_in_view_ = svc->documents[static_cast<std::size_t>(chosen_)].id;
+      keep_in_view_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    }
+  }
+  const bool space_key = checklist_keys_ && frame.key_pressed(SDLK_SPACE);
+  const bool enter_key = checklist_keys_ && enter;
+
+  // Under the title one line: the service and the keys (the checklist's own while it has them), or
+  // what is happening now: a page being scanned, the scanner's problem, once a save was refused the
+  // count of problems (each is under its field), or that the form was restored after the counter
+  // stopped. It is shrunk to one line rather than wrapped: the checklist needs the height.
   {
     std::string line = svc->name.get("en") + " - Tab: next field; Ctrl+number: document present or missing" +
                        (can_scan ? "; Alt+number: scan it" : "") +
-                       (svc->documents.size() > 10 ? "; with Shift for 11 to 20." : ".");
+                       (svc->documents.size() > 10 ? "; with Shift for 11 to 20" : "") +
+                       (doc_count > 0 ? "; Ctrl+D: the checklist." : ".");
+    if (checklist_keys_) {
+      line = "Document " + std::to_string(chosen_ + 1) + " of " + std::to_string(doc_count) +
+             " - arrows: choose; Space: present or missing" + (can_scan ? "; Enter: scan it" : "") +
+             "; Esc: back to the form.";
+    }
     ui::Tone tone = ui::Tone::Muted;
     if (!form.scanning.empty()) {
       std::string name = form.scanning;
@@ -312,6 +360,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     const RowLook fitted = row_look(doc_col_w, layout.low, layout.columns);
     const float tallest = lay_rows(fitted, layout.columns);
     const std::size_t per_column = std::max<std::size_t>(1, rows_per_column(layout.columns));
+    per_column_ = static_cast<int>(per_column);
     for (std::size_t k = 0; k < rows.size(); ++k) {
       const DocumentRow& r = rows[k];
       const int i = static_cast<int>(k) + 1;
@@ -326,16 +375,29 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
       }
       const ui::Vec2 at = frame.cursor();
       // A row reached by its keys in a checklist that scrolls is brought into view.
+      const bool chosen = checklist_keys_ && static_cast<int>(k) == chosen_;
       const bool toggle_key =
-          key != SDLK_UNKNOWN && frame.key_pressed(key, static_cast<std::uint16_t>(KMOD_CTRL | shift));
-      const bool scan_key = can_scan && key != SDLK_UNKNOWN && form.scanning.empty() &&
-                            frame.key_pressed(key, static_cast<std::uint16_t>(KMOD_ALT | shift));
+          (key != SDLK_UNKNOWN && frame.key_pressed(key, static_cast<std::uint16_t>(KMOD_CTRL | shift))) ||
+          (chosen && space_key);
+      const bool scan_key =
+          can_scan && form.scanning.empty() &&
+          ((key != SDLK_UNKNOWN && frame.key_pressed(key, static_cast<std::uint16_t>(KMOD_ALT | shift))) ||
+           (chosen && enter_key));
       if (toggle_key || scan_key) {
         keep_in_view_ = r.doc->id;
         keep_in_view_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
       }
+      if (chosen) {
+        // The ring is drawn just outside the row: shown whole with it.
+        const float ring = std::max(3.0f, std::floor(5 * s));
+        frame.focus_ring(
+            ui::Rect{at.x, at.y, can_scan ? fitted.name_w + fitted.row_gap + fitted.control_w : fitted.name_w,
+                     r.height},
+            frame.theme().colors.accent);
+        if (keep_in_view_ == r.doc->id) frame.scroll_to_show(at.y - ring, at.y + r.height + ring);
+      }
       if (keep_in_view_ == r.doc->id) {
-        frame.scroll_to_show(at.y, at.y + r.height);
+        if (!chosen) frame.scroll_to_show(at.y, at.y + r.height);
         if (std::chrono::steady_clock::now() < keep_in_view_until_) {
           frame.animate();  // frames keep coming while it settles
         } else {
@@ -406,7 +468,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     }
     frame.same_line();
   }
-  if (frame.button("Cancel [Esc]", ui::ButtonKind::Secondary, small_w, true, bar_h) || escape) {
+  if (frame.button("Cancel [Esc]", ui::ButtonKind::Secondary, small_w, true, bar_h) || cancel_key) {
     out.push_back({CommandKind::AppClose});
   }
   frame.same_line();

@@ -190,6 +190,7 @@ struct App::Impl {
   std::vector<TextEvent> text;
   ScreenRecord building, last;
   std::optional<ControlRef> press_next;  // Frame::press_next_frame
+  bool keys_off_fields = false;          // the last frame kept the keys from the text fields
   std::vector<std::string> screenshot_paths;
 
   // Automation.
@@ -355,7 +356,11 @@ struct App::Impl {
       frames_needed = std::max(frames_needed, 1);
       return;
     }
-    ImGui_ImplSDL2_ProcessEvent(&ev);
+    // While the screen keeps the keys from the text fields (Frame::keep_keys_from_fields) ImGui is
+    // not given key presses or typing: the field that has the keys keeps them, untouched (Esc
+    // would undo its edit, Enter end it). Key releases still go, so that no key stays held.
+    const bool keys_withheld = keys_off_fields && (ev.type == SDL_KEYDOWN || ev.type == SDL_TEXTINPUT);
+    if (!keys_withheld) ImGui_ImplSDL2_ProcessEvent(&ev);
     switch (ev.type) {
       case SDL_QUIT:
         running = false;
@@ -826,6 +831,7 @@ struct App::Impl {
     }
     if (frames_needed > 0) --frames_needed;
     if (ctx.animate) frames_needed = std::max(frames_needed, 1);
+    keys_off_fields = ctx.fields_keyless;
     wake_at = ctx.redraw_at;
   }
 

@@ -819,15 +819,19 @@ bool Frame::input_text(std::string_view label, std::string& value, const InputLo
   const float field_w = width > 0 ? width : available_width();
   ImGui::SetNextItemWidth(field_w);
   // The first field of a screen takes the keyboard when nothing else has it, so a person (or a
-  // scanner) can type straight away.
-  if (ctx_.input_text_count++ == 0 && !ImGui::IsAnyItemActive()) ImGui::SetKeyboardFocusHere();
+  // scanner) can type straight away; unless the screen keeps the keys from the fields. Then the
+  // field that has them keeps its place (it has them again when the screen lets go) but takes no
+  // typing and shows no caret.
+  if (ctx_.input_text_count++ == 0 && !ctx_.fields_keyless && !ImGui::IsAnyItemActive()) {
+    ImGui::SetKeyboardFocusHere();
+  }
   ImGuiInputTextFlags flags = ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackAlways;
   if (password) flags |= ImGuiInputTextFlags_Password;
   FieldState st;
   const Placement placement = place(ctx_, field_w);
   bool entered = ImGui::InputText(("##input:" + std::string(label)).c_str(), &value, flags, field_state, &st);
   placed(placement, field_w);
-  const bool active = ImGui::IsItemActive() && st.cursor >= 0;
+  const bool active = ImGui::IsItemActive() && st.cursor >= 0 && !ctx_.fields_keyless;
   ImGui::PopStyleColor(2);
   ImGui::PopFont();
   ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
@@ -876,6 +880,21 @@ bool Frame::input_text(std::string_view label, std::string& value, const InputLo
   if (!password && !value.empty()) record(ctx_, ScreenItem::Kind::Text, value, min, max, true, std::move(glyphs));
   if (look.gap_after >= 0) ImGui::SetCursorPosY(ImGui::GetCursorPosY() - spacing + look.gap_after);
   return entered;
+}
+
+std::uint32_t Frame::focused_field() const {
+  const ImGuiContext& g = *ImGui::GetCurrentContext();
+  return g.ActiveId != 0 && g.InputTextState.ID == g.ActiveId ? g.ActiveId : 0;
+}
+
+void Frame::keep_keys_from_fields() { ctx_.fields_keyless = true; }
+
+void Frame::focus_ring(const Rect& r, Rgba color) {
+  const float s = ctx_.scale;
+  const float thick = std::max(2.0f, std::floor(3 * s));
+  const float out = thick / 2 + std::max(1.0f, std::floor(2 * s));
+  ImGui::GetWindowDrawList()->AddRect(ImVec2(r.x - out, r.y - out), ImVec2(r.x + r.w + out, r.y + r.h + out),
+                                      to_imu32(color), ctx_.theme->sizes.rounding * s + out, 0, thick);
 }
 
 void Frame::spinner(float radius) {

@@ -74,8 +74,9 @@ struct FrameContext {
   std::vector<TextEvent> text_events;
   bool animate = false;
   std::optional<Clock::time_point> redraw_at;
-  int input_text_count = 0;  // input fields drawn this frame (the first gets focus)
-  float bottom_reserve = 0;  // pixels kept free at the bottom (Frame::reserve_bottom)
+  int input_text_count = 0;     // input fields drawn this frame (the first gets focus)
+  bool fields_keyless = false;  // Frame::keep_keys_from_fields: no field takes the keys
+  float bottom_reserve = 0;     // pixels kept free at the bottom (Frame::reserve_bottom)
   // The control pressed in this frame (Frame::press_next_frame in the previous one), how many
   // controls with its label were drawn so far, and where a press for the next frame goes.
   std::optional<ControlRef> press;

@@ -147,6 +147,26 @@ class CounterFilingTest : public ::testing::Test {
     centre_.catalogue_file = catalogue;
     ASSERT_TRUE(centre_.start(centre_.port())) << centre_.stderr_text();
   }
+  // The made-up permit to build a house (twelve documents) with `more` optional documents after
+  // its own, for the checklists longer than a screen.
+  static std::string house_permit_with(int more) {
+    static const char* const names[] = {"Fire safety certificate (above two floors)",
+                                        "Tree survey of the plot",
+                                        "Architect's registration certificate",
+                                        "Engineer's registration certificate",
+                                        "Sewer connection fee receipt",
+                                        "Labour welfare cess receipt",
+                                        "Undertaking to keep space for parking",
+                                        "Neighbours' consent to a shared wall",
+                                        "Soil test report",
+                                        "Lift safety certificate"};
+    std::string permit = read_all(fs::path(GUICHET_SOURCE_DIR) / "tests/e2e/counter/house-permit.toml");
+    for (int n = 1; n <= more && n <= static_cast<int>(std::size(names)); ++n) {
+      permit += "\n[[services.documents]]\nid = \"more-" + std::to_string(n) + "\"\nrequired = false\nname.en = \"" +
+                names[n - 1] + "\"\n";
+    }
+    return permit;
+  }
   // The first item drawn whose text starts with `prefix`, or null.
   static const guichet::testing::DumpedItem* starting_with(const std::vector<guichet::testing::DumpedItem>& items,
                                                            const std::string& prefix) {
@@ -670,7 +690,7 @@ TEST_F(CounterFilingTest, TwelveDocumentsShowWholeInTwoColumnsAndTheEleventhAnsw
   ASSERT_TRUE(scanner.start()) << scanner.log();
   open_walk_in_form(scanner, 6, "Permit to build a house (residential plot)");
   if (HasFatalFailure()) return;
-  ASSERT_EQ(cmd("wait_text \"with Shift for 11 to 20.\""), "ok") << screen();
+  ASSERT_EQ(cmd("wait_text \"with Shift for 11 to 20; Ctrl+D: the checklist.\""), "ok") << screen();
   expect_form_whole({"Owner's full name *", "Plot number *", "Sector or colony *", "Plot area (square metres) *",
                      "Floors to be built *", "Mobile number *"});
   if (HasFatalFailure()) return;
@@ -703,21 +723,7 @@ TEST_F(CounterFilingTest, TwelveDocumentsShowWholeInTwoColumnsAndTheEleventhAnsw
 // twenty in all) scrolls: a document reached by its keys is brought into view, the twentieth with
 // Ctrl+Shift+0 and then the first again with Ctrl+1, each whole on screen once ticked.
 TEST_F(CounterFilingTest, ADocumentReachedByItsKeysInAScrollingChecklistIsBroughtIntoView) {
-  std::string permit = read_all(fs::path(GUICHET_SOURCE_DIR) / "tests/e2e/counter/house-permit.toml");
-  const char* more[] = {"Fire safety certificate (above two floors)",
-                        "Tree survey of the plot",
-                        "Architect's registration certificate",
-                        "Engineer's registration certificate",
-                        "Sewer connection fee receipt",
-                        "Labour welfare cess receipt",
-                        "Undertaking to keep space for parking",
-                        "Neighbours' consent to a shared wall"};
-  int n = 0;
-  for (const char* name : more) {
-    permit += "\n[[services.documents]]\nid = \"more-" + std::to_string(++n) + "\"\nrequired = false\nname.en = \"" +
-              name + "\"\n";
-  }
-  restart_centre_with(permit);
+  restart_centre_with(house_permit_with(8));
   if (HasFatalFailure()) return;
   guichet::testing::SanedOptions scanner_options;
   guichet::testing::SanedSimulator scanner(scanner_options);
@@ -741,6 +747,81 @@ TEST_F(CounterFilingTest, ADocumentReachedByItsKeysInAScrollingChecklistIsBrough
   ASSERT_EQ(cmd("wait_text \"1. Present: Ownership deed or allotment letter of plot\" 15000"), "ok") << screen();
   EXPECT_TRUE(test::wait_until([&] { return whole("1. Present: "); }, 5s)) << screen();
   ASSERT_EQ(cmd("screenshot counter-twenty-documents.png"), "ok");
+}
+
+// Every document of a checklist is reached from the keyboard, past the twentieth too (the permit
+// to build a house with ten more documents, twenty-two in all, in two scrolling columns): Ctrl+D
+// gives the keys to the checklist, the arrow keys (Home, End) choose a document, ringed and kept in
+// view, Space ticks it and Enter scans a page for it; typing then reaches no field. Esc gives the
+// keys back to the field that had them, without cancelling the application; Tab gives them to a
+// field too.
+TEST_F(CounterFilingTest, EveryDocumentOfALongChecklistIsReachedByTheArrowKeysAfterCtrlD) {
+  restart_centre_with(house_permit_with(10));
+  if (HasFatalFailure()) return;
+  guichet::testing::SanedOptions scanner_options;
+  guichet::testing::SanedSimulator scanner(scanner_options);
+  const ScanTrace trace(*this, scanner);
+  ASSERT_TRUE(scanner.start()) << scanner.log();
+  open_walk_in_form(scanner, 6, "Permit to build a house (residential plot)");
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(cmd("wait_text \"with Shift for 11 to 20; Ctrl+D: the checklist.\""), "ok") << screen();
+  const auto whole = [&](const std::string& prefix) {
+    cmd("dump");
+    const auto items = guichet::testing::parse_dump(dumped_);
+    const auto* row = starting_with(items, prefix);
+    return row != nullptr && !row->cut;
+  };
+  ASSERT_FALSE(whole("22. Missing: ")) << "twenty-two documents should not all show at once\n" << screen();
+  // The second field has the keys when the checklist takes them.
+  ASSERT_EQ(cmd("type \"Harpreet Kaur\""), "ok");
+  ASSERT_EQ(cmd("tap \"Plot number *\""), "ok") << screen();
+  ASSERT_EQ(cmd("type \"417\""), "ok");
+  ASSERT_EQ(cmd("wait_text \"417\""), "ok") << screen();
+  ASSERT_EQ(cmd("expect_no_text \"Harpreet Kaur4\""), "ok") << screen();
+  ASSERT_EQ(cmd("key Ctrl+D"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Document 1 of 22 - arrows: choose; Space: present or missing; Enter: scan it; Esc: back "
+                "to the form.\" 15000"),
+            "ok")
+      << screen();
+  // Typing goes to no field while the checklist has the keys.
+  ASSERT_EQ(cmd("type \"9\""), "ok");
+  ASSERT_EQ(cmd("key End"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Document 22 of 22\" 15000"), "ok") << screen();
+  EXPECT_EQ(cmd("expect_no_text \"4179\""), "ok") << screen();
+  ASSERT_EQ(cmd("key Space"), "ok");
+  ASSERT_EQ(cmd("wait_text \"22. Present: Lift safety certificate (optional)\" 15000"), "ok") << screen();
+  EXPECT_TRUE(test::wait_until([&] { return whole("22. Present: "); }, 5s)) << screen();
+  EXPECT_FALSE(whole("1. Missing: ")) << "scrolled down to the twenty-second\n" << screen();
+  ASSERT_EQ(cmd("screenshot counter-checklist-keys.png"), "ok");
+  ASSERT_EQ(cmd("key Up"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Document 21 of 22\" 15000"), "ok") << screen();
+  ASSERT_EQ(cmd("key Return"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Remove page 21.\" 20000"), "ok") << screen();
+  EXPECT_EQ(cmd("wait_text \"21. Present: Soil test report (optional) - 1 page\""), "ok") << screen();
+  // Two columns of eleven: Left and Right move between them, level.
+  ASSERT_EQ(cmd("key Left"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Document 10 of 22\" 15000"), "ok") << screen();
+  ASSERT_EQ(cmd("key Right"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Document 21 of 22\" 15000"), "ok") << screen();
+  ASSERT_EQ(cmd("key Home"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Document 1 of 22\" 15000"), "ok") << screen();
+  ASSERT_EQ(cmd("key Space"), "ok");
+  ASSERT_EQ(cmd("wait_text \"1. Present: Ownership deed or allotment letter of plot\" 15000"), "ok") << screen();
+  EXPECT_TRUE(test::wait_until([&] { return whole("1. Present: "); }, 5s)) << screen();
+  // Esc: the keys back to the plot number, the application still open.
+  ASSERT_EQ(cmd("key Escape"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Ctrl+D: the checklist.\" 15000"), "ok") << screen();
+  EXPECT_EQ(cmd("wait_text \"New application - walk-in\""), "ok") << screen();
+  ASSERT_EQ(cmd("type \"8\""), "ok");
+  EXPECT_EQ(cmd("wait_text \"4178\" 15000"), "ok") << screen();
+  EXPECT_EQ(cmd("expect_no_text \"Harpreet Kaur8\""), "ok") << screen();
+  EXPECT_EQ(cmd("wait_text \"Harpreet Kaur\""), "ok") << screen();
+  // Tab from the checklist gives the keys back to a field too.
+  ASSERT_EQ(cmd("key Ctrl+D"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Document 1 of 22\" 15000"), "ok") << screen();
+  ASSERT_EQ(cmd("key Tab"), "ok");
+  ASSERT_EQ(cmd("wait_text \"Ctrl+D: the checklist.\" 15000"), "ok") << screen();
+  EXPECT_EQ(cmd("expect_no_text \"Document 1 of 22\""), "ok") << screen();
 }
 
 // The operator scans the citizen's papers at the counter: a real SANE scanner (the network

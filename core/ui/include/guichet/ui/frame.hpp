@@ -169,6 +169,16 @@ class Frame {
   bool input_text(std::string_view label, std::string& value, bool password = false, float width = 0);
   bool input_text(std::string_view label, std::string& value, const InputLook& look, bool password = false,
                   float width = 0);
+  // The keyboard between the text fields and a part of the screen moved through by keys of its
+  // own (a checklist chosen from with the arrow keys). `focused_field`: the field that has the keys
+  // now, 0 for none (a click may have given them). `keep_keys_from_fields`, called before the
+  // fields are drawn: the first field does not take the keys, and until a frame that does not call
+  // it the field that has them is given no key presses or typing (it keeps its text and caret's
+  // place, no caret shown), so it types again where it was.
+  std::uint32_t focused_field() const;
+  void keep_keys_from_fields();
+  // A ring around `rect` (screen pixels), drawn just outside it: the item the keys act on.
+  void focus_ring(const Rect& rect, Rgba color);
   // A busy indicator; keeps frames coming while visible.
   void spinner(float radius = 0);
 
