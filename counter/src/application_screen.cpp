@@ -110,7 +110,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
   const int doc_count = static_cast<int>(svc->documents.size());
   bool cancel_key = escape;
   bool entered_checklist = false;
-  if (checklist_keys_ && frame.focused_field() != 0 && frame.focused_field() != parked_field_) {
+  if (const std::uint32_t field = frame.focused_field(); checklist_keys_ && field != 0 && field != parked_field_) {
     checklist_keys_ = false;  // a click on another field
   }
   if (frame.key_pressed(SDLK_d, KMOD_CTRL) && (checklist_keys_ || doc_count > 0)) {
@@ -132,10 +132,7 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     if (frame.key_pressed(SDLK_RIGHT) && chosen_ + column < doc_count) chosen_ += column;
     if (frame.key_pressed(SDLK_HOME)) chosen_ = 0;
     if (frame.key_pressed(SDLK_END)) chosen_ = doc_count - 1;
-    if (chosen_ != before || entered_checklist) {
-      keep_in_view_ = svc->documents[static_cast<std::size_t>(chosen_)].id;
-      keep_in_view_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-    }
+    if (chosen_ != before || entered_checklist) keep_in_view(svc->documents[static_cast<std::size_t>(chosen_)].id);
   }
   const bool space_key = checklist_keys_ && frame.key_pressed(SDLK_SPACE);
   const bool enter_key = checklist_keys_ && enter;
@@ -383,21 +380,16 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
           can_scan && form.scanning.empty() &&
           ((key != SDLK_UNKNOWN && frame.key_pressed(key, static_cast<std::uint16_t>(KMOD_ALT | shift))) ||
            (chosen && enter_key));
-      if (toggle_key || scan_key) {
-        keep_in_view_ = r.doc->id;
-        keep_in_view_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-      }
-      if (chosen) {
-        // The ring is drawn just outside the row: shown whole with it.
-        const float ring = std::max(3.0f, std::floor(5 * s));
-        frame.focus_ring(
-            ui::Rect{at.x, at.y, can_scan ? fitted.name_w + fitted.row_gap + fitted.control_w : fitted.name_w,
-                     r.height},
-            frame.theme().colors.accent);
-        if (keep_in_view_ == r.doc->id) frame.scroll_to_show(at.y - ring, at.y + r.height + ring);
-      }
+      if (toggle_key || scan_key) keep_in_view(r.doc->id);
+      // The chosen row's ring is drawn just outside it, and shown whole with it.
+      const float ring =
+          chosen ? frame.focus_ring(
+                       ui::Rect{at.x, at.y,
+                                can_scan ? fitted.name_w + fitted.row_gap + fitted.control_w : fitted.name_w, r.height},
+                       frame.theme().colors.accent)
+                 : 0.0f;
       if (keep_in_view_ == r.doc->id) {
-        if (!chosen) frame.scroll_to_show(at.y, at.y + r.height);
+        frame.scroll_to_show(at.y - ring, at.y + r.height + ring);
         if (std::chrono::steady_clock::now() < keep_in_view_until_) {
           frame.animate();  // frames keep coming while it settles
         } else {
@@ -477,6 +469,11 @@ std::vector<Command> ApplicationScreen::draw(ui::Frame& frame, const Model& mode
     out.push_back({CommandKind::AppSave});
   }
   return out;
+}
+
+void ApplicationScreen::keep_in_view(const std::string& document) {
+  keep_in_view_ = document;
+  keep_in_view_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
 }
 
 }  // namespace guichet::counter

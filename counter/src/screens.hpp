@@ -109,6 +109,7 @@ class ApplicationScreen {
   // (its height changes once its new state or page is in), and until when.
   std::string keep_in_view_;
   std::chrono::steady_clock::time_point keep_in_view_until_{};
+  void keep_in_view(const std::string& document);  // from now, for a second
   // The checklist has the keys (Ctrl+D): the document they act on, the field to give them back to,
   // and how many rows a column of the checklist held when last drawn (Left and Right move by it).
   bool checklist_keys_ = false;

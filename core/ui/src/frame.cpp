@@ -889,12 +889,13 @@ std::uint32_t Frame::focused_field() const {
 
 void Frame::keep_keys_from_fields() { ctx_.fields_keyless = true; }
 
-void Frame::focus_ring(const Rect& r, Rgba color) {
+float Frame::focus_ring(const Rect& r, Rgba color) {
   const float s = ctx_.scale;
   const float thick = std::max(2.0f, std::floor(3 * s));
   const float out = thick / 2 + std::max(1.0f, std::floor(2 * s));
   ImGui::GetWindowDrawList()->AddRect(ImVec2(r.x - out, r.y - out), ImVec2(r.x + r.w + out, r.y + r.h + out),
                                       to_imu32(color), ctx_.theme->sizes.rounding * s + out, 0, thick);
+  return std::ceil(out + thick / 2);
 }
 
 void Frame::spinner(float radius) {

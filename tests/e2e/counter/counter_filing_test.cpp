@@ -167,6 +167,13 @@ class CounterFilingTest : public ::testing::Test {
     }
     return permit;
   }
+  // The first item drawn whose text starts with `prefix` shows whole on screen now.
+  bool row_whole(const std::string& prefix) {
+    cmd("dump");
+    const auto items = guichet::testing::parse_dump(dumped_);
+    const auto* row = starting_with(items, prefix);
+    return row != nullptr && !row->cut;
+  }
   // The first item drawn whose text starts with `prefix`, or null.
   static const guichet::testing::DumpedItem* starting_with(const std::vector<guichet::testing::DumpedItem>& items,
                                                            const std::string& prefix) {
@@ -731,21 +738,15 @@ TEST_F(CounterFilingTest, ADocumentReachedByItsKeysInAScrollingChecklistIsBrough
   ASSERT_TRUE(scanner.start()) << scanner.log();
   open_walk_in_form(scanner, 6, "Permit to build a house (residential plot)");
   if (HasFatalFailure()) return;
-  const auto whole = [&](const std::string& prefix) {
-    cmd("dump");
-    const auto items = guichet::testing::parse_dump(dumped_);
-    const auto* row = starting_with(items, prefix);
-    return row != nullptr && !row->cut;
-  };
-  ASSERT_TRUE(whole("1. Missing: ")) << screen();
-  ASSERT_FALSE(whole("20. Missing: ")) << "twenty documents should not all show at once\n" << screen();
+  ASSERT_TRUE(row_whole("1. Missing: ")) << screen();
+  ASSERT_FALSE(row_whole("20. Missing: ")) << "twenty documents should not all show at once\n" << screen();
   ASSERT_EQ(cmd("key Ctrl+Shift+0"), "ok");
   ASSERT_EQ(cmd("wait_text \"20. Present: Neighbours' consent to a shared wall (optional)\" 15000"), "ok") << screen();
-  EXPECT_TRUE(test::wait_until([&] { return whole("20. Present: "); }, 5s)) << screen();
-  EXPECT_FALSE(whole("1. Missing: ")) << "scrolled down to the twentieth\n" << screen();
+  EXPECT_TRUE(test::wait_until([&] { return row_whole("20. Present: "); }, 5s)) << screen();
+  EXPECT_FALSE(row_whole("1. Missing: ")) << "scrolled down to the twentieth\n" << screen();
   ASSERT_EQ(cmd("key Ctrl+1"), "ok");
   ASSERT_EQ(cmd("wait_text \"1. Present: Ownership deed or allotment letter of plot\" 15000"), "ok") << screen();
-  EXPECT_TRUE(test::wait_until([&] { return whole("1. Present: "); }, 5s)) << screen();
+  EXPECT_TRUE(test::wait_until([&] { return row_whole("1. Present: "); }, 5s)) << screen();
   ASSERT_EQ(cmd("screenshot counter-twenty-documents.png"), "ok");
 }
 
@@ -765,13 +766,7 @@ TEST_F(CounterFilingTest, EveryDocumentOfALongChecklistIsReachedByTheArrowKeysAf
   open_walk_in_form(scanner, 6, "Permit to build a house (residential plot)");
   if (HasFatalFailure()) return;
   ASSERT_EQ(cmd("wait_text \"with Shift for 11 to 20; Ctrl+D: the checklist.\""), "ok") << screen();
-  const auto whole = [&](const std::string& prefix) {
-    cmd("dump");
-    const auto items = guichet::testing::parse_dump(dumped_);
-    const auto* row = starting_with(items, prefix);
-    return row != nullptr && !row->cut;
-  };
-  ASSERT_FALSE(whole("22. Missing: ")) << "twenty-two documents should not all show at once\n" << screen();
+  ASSERT_FALSE(row_whole("22. Missing: ")) << "twenty-two documents should not all show at once\n" << screen();
   // The second field has the keys when the checklist takes them.
   ASSERT_EQ(cmd("type \"Harpreet Kaur\""), "ok");
   ASSERT_EQ(cmd("tap \"Plot number *\""), "ok") << screen();
@@ -790,8 +785,8 @@ TEST_F(CounterFilingTest, EveryDocumentOfALongChecklistIsReachedByTheArrowKeysAf
   EXPECT_EQ(cmd("expect_no_text \"4179\""), "ok") << screen();
   ASSERT_EQ(cmd("key Space"), "ok");
   ASSERT_EQ(cmd("wait_text \"22. Present: Lift safety certificate (optional)\" 15000"), "ok") << screen();
-  EXPECT_TRUE(test::wait_until([&] { return whole("22. Present: "); }, 5s)) << screen();
-  EXPECT_FALSE(whole("1. Missing: ")) << "scrolled down to the twenty-second\n" << screen();
+  EXPECT_TRUE(test::wait_until([&] { return row_whole("22. Present: "); }, 5s)) << screen();
+  EXPECT_FALSE(row_whole("1. Missing: ")) << "scrolled down to the twenty-second\n" << screen();
   ASSERT_EQ(cmd("screenshot counter-checklist-keys.png"), "ok");
   ASSERT_EQ(cmd("key Up"), "ok");
   ASSERT_EQ(cmd("wait_text \"Document 21 of 22\" 15000"), "ok") << screen();
@@ -807,7 +802,7 @@ TEST_F(CounterFilingTest, EveryDocumentOfALongChecklistIsReachedByTheArrowKeysAf
   ASSERT_EQ(cmd("wait_text \"Document 1 of 22\" 15000"), "ok") << screen();
   ASSERT_EQ(cmd("key Space"), "ok");
   ASSERT_EQ(cmd("wait_text \"1. Present: Ownership deed or allotment letter of plot\" 15000"), "ok") << screen();
-  EXPECT_TRUE(test::wait_until([&] { return whole("1. Present: "); }, 5s)) << screen();
+  EXPECT_TRUE(test::wait_until([&] { return row_whole("1. Present: "); }, 5s)) << screen();
   // Esc: the keys back to the plot number, the application still open.
   ASSERT_EQ(cmd("key Escape"), "ok");
   ASSERT_EQ(cmd("wait_text \"Ctrl+D: the checklist.\" 15000"), "ok") << screen();

@@ -177,8 +177,9 @@ class Frame {
   // place, no caret shown), so it types again where it was.
   std::uint32_t focused_field() const;
   void keep_keys_from_fields();
-  // A ring around `rect` (screen pixels), drawn just outside it: the item the keys act on.
-  void focus_ring(const Rect& rect, Rgba color);
+  // A ring around `rect` (screen pixels), drawn just outside it: the item the keys act on. Returns
+  // how far outside `rect` it reaches.
+  float focus_ring(const Rect& rect, Rgba color);
   // A busy indicator; keeps frames coming while visible.
   void spinner(float radius = 0);
 
